@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test.
+#   scripts/test.sh                 normal build in build/
+#   SANITIZE=address scripts/test.sh   ASan+UBSan build in build-asan/
+#   SANITIZE=thread  scripts/test.sh   TSan build in build-tsan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ -f tests/node/package.json ]; then
+  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+san=${SANITIZE:-}
+case "$san" in
+  "") export BUILD_DIR=${BUILD_DIR:-build} ;;
+  address) export BUILD_DIR=${BUILD_DIR:-build-asan} ;;
+  thread) export BUILD_DIR=${BUILD_DIR:-build-tsan} ;;
+  *) echo "SANITIZE must be empty, address or thread" >&2; exit 2 ;;
+esac
+bash scripts/build.sh -DTASKEXEC_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${TEST_JOBS:-2}" "$@"

@@ -1,0 +1,132 @@
+// Config: every setting of taskexec in one validated value.
+//
+// Sources, highest precedence first: command-line flags > environment
+// variables > the TOML file > built-in defaults. The seed's variables keep
+// their names and defaults (TASK_EXECUTOR_MAX_RETRIES=3,
+// TASK_EXECUTOR_RETRY_DELAY_SECONDS=30, TASK_EXECUTOR_POLL_INTERVAL=30,
+// NOTION_*, NEO4J_*); everything else is TASKEXEC_<SECTION>_<KEY>. See
+// docs/configuration.md for the full table.
+//
+// Thread-safety: a Config is an immutable value once loaded.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+
+namespace taskexec {
+
+struct StoreConfig {
+  std::string backend = "sqlite";      // sqlite | neo4j
+  std::string db_path = "taskexec.db"; // sqlite file
+  int busy_timeout_ms = 5000;
+};
+
+struct ExecutorConfig {
+  int max_retries = 3;                 // TASK_EXECUTOR_MAX_RETRIES: retries after the first attempt
+  int retry_delay_seconds = 30;        // TASK_EXECUTOR_RETRY_DELAY_SECONDS: first retry delay
+  int retry_max_delay_seconds = 3600;  // backoff cap
+  double retry_jitter = 0.2;           // +-20% of each delay
+  int poll_interval_seconds = 30;      // TASK_EXECUTOR_POLL_INTERVAL: full sweep (leases, due retries)
+  int store_poll_ms = 1000;            // cheap check for tasks added by other processes
+  bool auto_assign = true;             // false: tasks wait for `execute`
+  int max_concurrent = 8;              // global limit of running sessions
+  int per_agent_limit = 4;             // default limit per agent
+  std::map<std::string, int> agent_limits;  // overrides per agent
+  int lease_seconds = 30;              // lease length; renewed every lease_seconds/3
+  int shutdown_grace_seconds = 10;     // on stop, wait this long before releasing sessions
+  std::string executor_id;             // empty = generated per process
+};
+
+struct AgentConfig {
+  std::vector<std::string> command;    // argv template; empty = the preset's
+  std::string preset = "seed";         // seed | openclaw | openclaw-exec | claude | codex
+  int timeout_seconds = 300;           // spawn_timeout_seconds of the original
+  int kill_grace_seconds = 10;         // TERM -> KILL
+  std::string work_dir = "var/work";   // per-execution working dirs below this
+  std::string log_dir = "var/logs";    // per-execution logs
+  std::string prompt_template;         // empty = the original's prompt
+  std::string stdin_mode = "none";     // none | prompt: also write the prompt to stdin
+  std::map<std::string, std::string> env;  // extra environment for the child
+};
+
+struct RoutingConfig {
+  std::string default_agent = "main";
+  // Custom keyword -> agent entries, in order. With mode "extend" they are
+  // checked before the built-in table; "replace" drops the built-in table
+  // (as the original's custom mapping did).
+  std::vector<std::pair<std::string, std::string>> mapping;
+  std::string mode = "extend";
+  // Agents taskexec may route to; an assignment or mapping naming another is
+  // refused. Defaults to the original's agents.
+  std::vector<std::string> agents = {"main",   "mongke", "temujin", "chagatai",
+                                     "jochi",  "ogedei", "kublai"};
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port; empty = no HTTP server
+  std::string token;                      // bearer token; required beyond loopback
+  size_t max_body_bytes = 2 * 1024 * 1024;
+  int threads = 4;
+};
+
+struct NotionConfig {
+  bool enabled = false;                   // true when token and database are set
+  std::string token;                      // NOTION_TOKEN
+  std::string database_id;                // NOTION_TASK_DATABASE_ID
+  std::string api_base_url = "https://api.notion.com/v1";  // NOTION_API_BASE_URL
+  std::string api_version = "2022-06-28"; // or 2025-09-03 (data sources)
+  int poll_interval_seconds = 60;         // NOTION_POLL_INTERVAL_SECONDS
+  double requests_per_second = 3.0;
+  std::string webhook_secret;             // verification token for X-Notion-Signature
+  // Property names and status options (defaults: the original board).
+  std::string title_property;             // empty = the database's title property
+  std::string status_property = "Status";
+  std::string status_property_type = "select";  // select | status
+  std::string priority_property = "Priority";
+  std::string agent_property = "Agent";
+  std::string requester_property = "Requester";
+  std::string task_id_property = "Neo4j Task ID";
+  std::map<std::string, std::string> status_options;  // store status -> Notion option name
+};
+
+struct Neo4jConfig {
+  std::string uri;       // NEO4J_URI: bolt://, bolt+s://, bolt+ssc://, neo4j://...
+  std::string user = "neo4j";
+  std::string password;
+  std::string database;  // empty = server default
+};
+
+struct Config {
+  StoreConfig store;
+  ExecutorConfig executor;
+  AgentConfig agent;
+  RoutingConfig routing;
+  ServerConfig server;
+  NotionConfig notion;
+  Neo4jConfig neo4j;
+  std::string log_level = "info";
+  std::string source_file;  // the TOML file it was read from, if any
+};
+
+// Command-line overrides, already split as key -> value with dotted keys
+// ("executor.max_retries", "store.db_path", "server.listen").
+using ConfigOverrides = std::map<std::string, std::string>;
+
+// Loads defaults, then `path` (if not empty; missing file is an error), then
+// the environment `env` (name -> value), then `overrides`, and validates the
+// result. Errors name the key, the value and what is allowed, e.g.
+//   executor.max_retries (from TASK_EXECUTOR_MAX_RETRIES): "-1" is not allowed; expected an integer 0..100
+Status LoadConfig(const std::string& path, const std::map<std::string, std::string>& env,
+                  const ConfigOverrides& overrides, Config* out);
+
+// The process environment as a map (for LoadConfig).
+std::map<std::string, std::string> ProcessEnvironment();
+
+// Checks cross-field rules (limits, agents named in mapping exist, ...).
+Status ValidateConfig(const Config& config);
+
+}  // namespace taskexec

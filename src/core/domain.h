@@ -1,0 +1,107 @@
+// The domain records: Task, SessionExecution (one per attempt) and Artifact.
+// Field names follow the original system's Neo4j properties (see
+// docs/architecture.md) so existing queries keep working; JSON output uses the
+// same names.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/task_status.h"
+
+namespace taskexec {
+
+// Priorities as the original stored them (Notion P0..P3 map onto these).
+// Higher weight is claimed first.
+int PriorityWeight(const std::string& priority);  // critical 4, high 3, normal 2, low 1
+bool IsKnownPriority(const std::string& priority);
+
+struct Task {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::string type;                // free text ("research", "notion_task", ...)
+  std::string priority = "normal"; // critical | high | normal | low
+  std::string assigned_to;         // explicit agent, empty or "any" = route
+  TaskStatus status = TaskStatus::kPending;
+  std::string source = "cli";      // cli | api | notion | store (added by another tool)
+  std::string notion_page_id;
+  std::string notion_url;
+  std::string context_json;        // extra context passed to the agent ("{}" when none)
+  int retry_count = 0;             // retries already scheduled (0 on the first attempt)
+  int max_retries = -1;            // -1 = use the configured default
+  TimeMs next_attempt_at = 0;      // not claimable before this (0 = now)
+  std::string claimed_by;          // the agent, as in the original
+  std::string lease_owner;         // executor instance holding the task
+  TimeMs lease_expires_at = 0;
+  bool cancel_requested = false;   // set by CLI/API/Notion, carried out by the lease owner
+  // A manual execution request (`execute`): the attempt id handed to the
+  // caller and an optional agent override. Claimed even with auto_assign off.
+  std::string requested_execution_id;
+  std::string requested_agent;
+  std::string error_type;
+  std::string error_message;
+  std::string output_summary;
+  TimeMs created_at = 0;
+  TimeMs updated_at = 0;
+  TimeMs started_at = 0;
+  TimeMs completed_at = 0;
+  TimeMs last_retry_at = 0;
+  int64_t version = 0;             // bumped on every write; optimistic concurrency
+};
+
+struct SessionExecution {
+  std::string id;              // the attempt id
+  std::string task_id;
+  std::string agent;
+  int attempt = 1;             // 1-based
+  ExecutionStatus status = ExecutionStatus::kActive;
+  std::string session_label;   // e.g. task-<id>
+  std::string session_id;      // reported by the agent, if any
+  int64_t pid = 0;
+  std::string executor_id;     // the executor instance that ran it
+  TimeMs started_at = 0;
+  TimeMs ended_at = 0;
+  std::optional<int> exit_code;
+  std::optional<int> term_signal;
+  std::string error_type;
+  std::string error;
+  std::string summary;
+  std::string log_path;
+  bool manual = false;         // started by `execute` rather than the dispatcher
+};
+
+struct Artifact {
+  std::string id;
+  std::string task_id;
+  std::string execution_id;
+  std::string name;      // file name, or the path as the agent listed it
+  std::string path;      // absolute path on the executor's machine
+  std::string type = "file";
+  int64_t size = 0;
+  std::string sha256;    // lower-case hex
+  TimeMs created_at = 0;
+};
+
+// What a caller supplies to create a task.
+struct NewTask {
+  std::string id;  // optional; generated when empty
+  std::string title;
+  std::string description;
+  std::string type;
+  std::string priority = "normal";
+  std::string assigned_to;
+  std::string source = "cli";
+  std::string notion_page_id;
+  std::string notion_url;
+  std::string context_json = "{}";
+  int max_retries = -1;
+  TaskStatus status = TaskStatus::kPending;  // Notion may create held tasks
+};
+
+}  // namespace taskexec

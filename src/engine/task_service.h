@@ -1,0 +1,65 @@
+// TaskService: the operations the CLI and the HTTP API offer, in one
+// interface so both front ends share one implementation and one set of
+// error messages.
+//
+// Two implementations: the running Pipeline (engine/pipeline.h), which also
+// wakes its dispatcher at once, and StoreTaskService (engine/store_service.h),
+// which works on the store alone so the CLI can add, execute and cancel while
+// the service is down; a running executor picks those changes up through its
+// store poll.
+//
+// Thread-safety: implementations are safe to call from any thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/domain.h"
+#include "core/status.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+struct TaskDetails {
+  Task task;
+  std::vector<SessionExecution> executions;
+  std::vector<Artifact> artifacts;
+};
+
+struct RouteDecision {
+  std::string agent;
+  std::string rule;    // "explicit", "keyword", "custom", "pattern:code", ...
+  std::string detail;  // e.g. the keyword that matched: "research"
+};
+
+struct ServiceStatus {
+  bool engine_running = false;       // false for the store-only service
+  std::string executor_id;
+  std::vector<SessionExecution> active_executions;
+  StoreStats stats;
+  int64_t spawned_sessions = 0;      // since this engine started
+  std::map<std::string, int64_t> running_by_agent;
+};
+
+class TaskService {
+ public:
+  virtual ~TaskService() = default;
+
+  virtual Status AddTask(const NewTask& task, Task* out) = 0;
+  virtual Status GetTask(const std::string& id, TaskDetails* out) = 0;
+  virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+  // Starts an attempt now (or as soon as an executor runs), optionally on a
+  // given agent, and returns its attempt (execution) id. Works with
+  // auto_assign = false.
+  virtual Status Execute(const std::string& task_id, const std::string& agent,
+                         std::string* attempt_id) = 0;
+  // Cancels a task by task id or attempt id. A running session is stopped
+  // (TERM to its process group, then KILL) by the executor that holds it.
+  virtual Status Cancel(const std::string& task_or_attempt_id, Task* out) = 0;
+  virtual Status GetStatus(ServiceStatus* out) = 0;
+  virtual Status Route(const Task& task, RouteDecision* out) = 0;
+  virtual Status GetExecution(const std::string& attempt_id, SessionExecution* out) = 0;
+};
+
+}  // namespace taskexec

@@ -1,0 +1,174 @@
+// TaskStore: the durable state of taskexec behind one narrow interface, with
+// an embedded SQLite backend (store/sqlite) and a Neo4j backend (store/neo4j).
+// Every backend passes the same conformance suite (tests/store_conformance.h).
+//
+// Concurrency model: many executors (threads or processes, on one machine or
+// many) share one store. Claims are compare-and-set on Task::version, so at
+// most one claimer wins; a claim carries a lease that its executor renews.
+// Writes made on behalf of an attempt (MarkStarted, FinishAttempt) are fenced
+// by the lease: they fail with Status::Conflict once another executor has
+// taken the task over, so a presumed-dead executor can never overwrite the
+// outcome of the attempt that replaced it.
+//
+// Thread-safety: implementations are safe to call from any thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/domain.h"
+#include "core/status.h"
+
+namespace taskexec {
+
+struct TaskFilter {
+  std::optional<TaskStatus> status;
+  std::string agent;          // claimed_by or assigned_to
+  std::string source;
+  int limit = 0;              // 0 = no limit
+};
+
+// Editable fields of a task that has not started. Unset fields stay.
+struct TaskPatch {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> type;
+  std::optional<std::string> priority;
+  std::optional<std::string> assigned_to;
+  std::optional<std::string> context_json;
+  std::optional<std::string> notion_url;
+};
+
+struct ClaimRequest {
+  std::string task_id;
+  int64_t expected_version = 0;  // from the read that chose the task
+  std::string executor_id;
+  std::string agent;
+  std::string execution_id;      // the new attempt's id
+  std::string session_label;
+  std::string log_path;
+  TimeMs now = 0;
+  TimeMs lease_expires_at = 0;
+  bool manual = false;           // claims the task's execution request
+};
+
+struct Claim {
+  Task task;                     // after the claim (status assigned)
+  SessionExecution execution;    // the new active attempt
+};
+
+// The end of an attempt, written atomically with its artifacts.
+struct AttemptOutcome {
+  std::string task_id;
+  // The attempt that ended. Empty = every active execution of the task (used
+  // when recovering a dead executor's task).
+  std::string execution_id;
+  // The lease holder the write is fenced on. With require_expired_lease the
+  // write only applies if that holder's lease has expired at `now`
+  // (recovery of a dead executor's task).
+  std::string executor_id;
+  bool require_expired_lease = false;
+  ExecutionStatus execution_status = ExecutionStatus::kCompleted;
+  TaskStatus task_status = TaskStatus::kCompleted;  // completed|retrying|failed|cancelled|pending
+  std::string error_type;
+  std::string error_message;
+  std::string summary;
+  std::string session_id;
+  std::optional<int> exit_code;
+  std::optional<int> term_signal;
+  int retry_count = 0;           // the task's new retry_count
+  TimeMs next_attempt_at = 0;
+  TimeMs now = 0;
+  std::vector<Artifact> artifacts;
+};
+
+struct StoreStats {
+  std::map<std::string, int64_t> by_status;  // task status -> count
+  std::map<std::string, int64_t> by_agent;   // claimed_by (or assigned_to) -> count
+  int64_t active_executions = 0;
+};
+
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // Creates a task. Fails with InvalidArgument on an empty title or unknown
+  // priority, Conflict if the id (or the notion_page_id) exists already.
+  virtual Status AddTask(const NewTask& task, TimeMs now, Task* out) = 0;
+  virtual Status GetTask(const std::string& id, Task* out) = 0;
+  virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
+  virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+
+  // Edits a task that no executor holds. Conflict if held or the version
+  // moved (expected_version < 0 skips that check).
+  virtual Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
+                            TimeMs now, Task* out) = 0;
+
+  // A person's status change (re-queue, hold, done). Checked against
+  // CanTransition; a held task must be cancelled instead (Conflict). Moving to
+  // pending clears retry_count, errors and next_attempt_at.
+  virtual Status SetStatus(const std::string& id, TaskStatus to, const std::string& reason,
+                           TimeMs now, Task* out) = 0;
+
+  // Tasks a dispatcher may claim now: pending or retrying, next_attempt_at <=
+  // now (ignored for tasks with an execution request), no cancel request;
+  // ordered by execution request first, then priority weight (desc),
+  // created_at. With only_requested, just tasks with an execution request
+  // (auto_assign = false).
+  virtual Status ListRunnable(TimeMs now, int limit, bool only_requested,
+                              std::vector<Task>* out) = 0;
+
+  // Manual execution: records an execution request with the attempt id the
+  // caller will be given and an optional agent override. Allowed for tasks
+  // nobody holds (pending, retrying, failed, cancelled, completed, held board
+  // states); a finished task is re-queued (retry_count reset). Conflict if an
+  // executor holds the task or a request is already pending.
+  virtual Status RequestExecution(const std::string& id, const std::string& execution_id,
+                                  const std::string& agent, TimeMs now, Task* out) = 0;
+
+  // Atomically claims a task and records the new attempt (attempt number =
+  // retry_count + 1). Conflict when the version moved, the task is held, or
+  // it is not runnable. A task carrying an execution request must be claimed
+  // with req.manual and req.execution_id equal to the requested id; the claim
+  // clears the request.
+  virtual Status Claim(const ClaimRequest& req, Claim* out) = 0;
+
+  // The session started: task in_progress (started_at), execution pid.
+  virtual Status MarkStarted(const std::string& task_id, const std::string& execution_id,
+                             const std::string& executor_id, int64_t pid, TimeMs now) = 0;
+
+  // Extends the lease of every task `executor_id` holds; returns their ids.
+  virtual Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
+                             std::vector<std::string>* held) = 0;
+
+  // Held tasks whose lease expired before `now` (their executor died).
+  virtual Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) = 0;
+
+  // Records the end of an attempt (see AttemptOutcome). Conflict when fenced.
+  virtual Status FinishAttempt(const AttemptOutcome& outcome) = 0;
+
+  // Cancels a task: a task nobody holds becomes cancelled at once; a held
+  // task gets cancel_requested, carried out by its lease owner.
+  virtual Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
+                               Task* out) = 0;
+  // Tasks held by `executor_id` with a pending cancel request.
+  virtual Status ListCancelRequests(const std::string& executor_id,
+                                    std::vector<std::string>* task_ids) = 0;
+
+  virtual Status GetExecution(const std::string& id, SessionExecution* out) = 0;
+  virtual Status ListExecutions(const std::string& task_id, std::vector<SessionExecution>* out) = 0;
+  virtual Status ListActiveExecutions(std::vector<SessionExecution>* out) = 0;
+  virtual Status ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) = 0;
+
+  virtual Status GetStats(StoreStats* out) = 0;
+
+  // A small persistent key/value area for integrations (sync watermarks).
+  virtual Status GetMeta(const std::string& key, std::string* value) = 0;  // NotFound if unset
+  virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace taskexec
