@@ -17,6 +17,7 @@
 
 #include "core/domain.h"
 #include "core/status.h"
+#include "routing/agent_router.h"
 #include "store/task_store.h"
 
 namespace taskexec {
@@ -25,12 +26,6 @@ struct TaskDetails {
   Task task;
   std::vector<SessionExecution> executions;
   std::vector<Artifact> artifacts;
-};
-
-struct RouteDecision {
-  std::string agent;
-  std::string rule;    // "explicit", "keyword", "custom", "pattern:code", ...
-  std::string detail;  // e.g. the keyword that matched: "research"
 };
 
 struct ServiceStatus {
