@@ -169,6 +169,15 @@ class TaskStore {
   // A small persistent key/value area for integrations (sync watermarks).
   virtual Status GetMeta(const std::string& key, std::string* value) = 0;  // NotFound if unset
   virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
+
+  // A cheap change detector for cross-process pickup: *out changes whenever
+  // any process commits a write to the store (the value itself means nothing;
+  // compare it with the previous one). Backends that cannot offer it return
+  // NotFound("unsupported"); the engine then relies on its periodic sweep.
+  virtual Status ChangeCounter(int64_t* out) {
+    (void)out;
+    return Status::NotFound("unsupported");
+  }
 };
 
 }  // namespace taskexec
