@@ -2,11 +2,18 @@
 // did (reference/original-system.md), and says which rule matched:
 //   1. explicit assignment (assigned_to, unless empty or "any")
 //   2. custom mapping from config (keyword -> agent), then the built-in
-//      keyword table, in the original's order; matched on whole words of
-//      "type description title" (lower-cased), fixing the original's
-//      substring defects ("code" no longer hits "decode")
-//   3. patterns: code -> temujin, research -> mongke, writing -> chagatai
-//   4. the default agent
+//      keyword table (routing/keyword_table.h), in the original's order;
+//      matched on whole words of "type description title" (lower-cased),
+//      fixing the original's substring defects ("code" no longer hits
+//      "decode"). With RoutingConfig::mode "replace" the built-in table is
+//      skipped.
+//   3. patterns (routing/patterns.h): code -> temujin, research -> mongke,
+//      writing -> chagatai
+//   4. the default agent (RoutingConfig::default_agent, "main" when empty)
+// The original's `required_agents` rule is skipped: Task has no such field.
+// Route() is linear in the text length and never uses std::regex; any bytes
+// (invalid UTF-8, NULs, megabytes of text) are safe. It does not check that
+// an explicit assignment names a known agent: callers use IsKnownAgent().
 //
 // Thread-safety: immutable after construction; Route() may be called from
 // any thread.
@@ -18,6 +25,7 @@
 
 #include "config/config.h"
 #include "core/domain.h"
+#include "routing/phrase_matcher.h"
 
 namespace taskexec {
 
@@ -33,13 +41,21 @@ class AgentRouter {
   explicit AgentRouter(const RoutingConfig& config);
 
   RouteDecision Route(const Task& task) const;
+  // Routes on the text alone (rules 2-4), for `taskexec route` previews.
+  RouteDecision RouteText(const std::string& type, const std::string& description,
+                          const std::string& title) const;
   // An agent override (CLI/API/explicit assignment) is refused unless known.
   bool IsKnownAgent(const std::string& agent) const;
   const std::vector<std::string>& agents() const { return agents_; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> table_;  // keyword -> agent, in order
-  std::vector<std::string> custom_keywords_;                 // keywords that came from config
+  struct CustomEntry {
+    std::string keyword;
+    std::string agent;
+    routing::PhraseMatcher matcher;
+  };
+  std::vector<CustomEntry> custom_;  // from config, in order
+  bool use_builtin_table_ = true;    // false with mode "replace"
   std::vector<std::string> agents_;
   std::string default_agent_;
 };

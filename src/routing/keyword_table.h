@@ -1,0 +1,45 @@
+// The built-in keyword table of the original map_task_to_agent, in its order
+// (reference/original-system.md, "Routing"), and the word forms each keyword
+// accepts.
+//
+// The original matched keywords as substrings, so "decode" hit "code",
+// "stops" hit "ops", "prefix" hit "fix", and its `default -> main` entry hit
+// any text containing "default". Here a keyword matches only a whole word
+// (see text_scan.h) equal to one of its listed forms: the keyword itself and
+// its common inflections ("fix", "fixes", "fixed", "fixing"), plus a few
+// derived nouns that name the same work ("documentation", "deployment").
+// The `default` entry is not a keyword at all: the default agent comes from
+// RoutingConfig::default_agent.
+//
+// Thread-safety: the table is immutable; the lookup index is built once on
+// first use (a function-local static, so initialisation is thread-safe).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "routing/text_scan.h"
+
+namespace taskexec::routing {
+
+struct KeywordEntry {
+  std::string_view keyword;  // as in the original table
+  std::string_view agent;
+  std::vector<std::string_view> forms;  // whole words that count as this keyword
+};
+
+// The table, in the original's order: the first entry that matches wins.
+const std::vector<KeywordEntry>& BuiltinKeywordTable();
+
+struct KeywordHit {
+  size_t entry = 0;       // index into BuiltinKeywordTable()
+  std::string_view form;  // the word that matched
+};
+
+// The matching entry that comes first in the table (not first in the text),
+// as the original's loop over its table did. One pass over the words.
+std::optional<KeywordHit> FirstBuiltinKeyword(const ScannedText& text);
+
+}  // namespace taskexec::routing
