@@ -1,0 +1,347 @@
+#include "notion/notion_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+
+namespace taskexec::notion {
+namespace {
+
+constexpr size_t kMaxRichTextChars = 2000;
+
+bool IsRetryableServerStatus(int status) {
+  return status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+// Length in bytes of the UTF-8 prefix of `s` from `pos` holding at most
+// `max_chars` code points.
+size_t Utf8Prefix(const std::string& s, size_t pos, size_t max_chars) {
+  size_t i = pos;
+  size_t chars = 0;
+  while (i < s.size() && chars < max_chars) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 1;
+    i = std::min(s.size(), i + len);
+    ++chars;
+  }
+  return i - pos;
+}
+
+std::string Shorten(const std::string& s, size_t max) {
+  return s.size() <= max ? s : s.substr(0, max) + "...";
+}
+
+}  // namespace
+
+std::string CompactId(const std::string& id) {
+  std::string out;
+  out.reserve(id.size());
+  for (char c : id)
+    if (c != '-') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+Json RichText(const std::string& text, size_t max_items) {
+  Json items = Json::array();
+  size_t pos = 0;
+  while (pos < text.size() && items.size() < max_items) {
+    size_t len = Utf8Prefix(text, pos, kMaxRichTextChars);
+    std::string chunk = text.substr(pos, len);
+    pos += len;
+    if (pos < text.size() && items.size() + 1 == max_items) {
+      // Last allowed item and text remains: cut it visibly.
+      const std::string marker = " [truncated]";
+      chunk = chunk.substr(0, Utf8Prefix(chunk, 0, kMaxRichTextChars - marker.size())) + marker;
+    }
+    items.push_back({{"type", "text"}, {"text", {{"content", chunk}}}});
+  }
+  return items;
+}
+
+std::string PlainText(const Json& rich_text_array) {
+  std::string out;
+  if (!rich_text_array.is_array()) return out;
+  for (const auto& item : rich_text_array) {
+    if (item.contains("plain_text") && item["plain_text"].is_string()) {
+      out += item["plain_text"].get<std::string>();
+    } else if (item.contains("text") && item["text"].is_object() &&
+               item["text"].value("content", Json()).is_string()) {
+      out += item["text"]["content"].get<std::string>();
+    }
+  }
+  return out;
+}
+
+NotionError ParseNotionError(int http_status, const std::string& body) {
+  NotionError err;
+  err.http_status = http_status;
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.value("object", "") == "error" && j.contains("code")) {
+    err.code = j.value("code", "");
+    err.message = j.value("message", "");
+    err.request_id = j.value("request_id", "");
+  } else {
+    err.code = "unknown_http_error";
+    err.message = Shorten(body, 200);
+  }
+  return err;
+}
+
+Status StatusFromNotionError(const NotionError& err) {
+  std::string msg =
+      "notion " + std::to_string(err.http_status) + " " + err.code + ": " + err.message;
+  if (!err.request_id.empty()) msg += " [request " + err.request_id + "]";
+  if (err.code == "transport_error") return Status::Unavailable(msg);
+  switch (err.http_status) {
+    case 404:
+      return Status::NotFound(msg);
+    case 400:
+    case 401:
+    case 403:
+      return Status::InvalidArgument(msg);
+    case 409:
+      return Status::Conflict(msg);
+    default:
+      break;
+  }
+  if (err.http_status == 429 || err.http_status >= 500) return Status::Unavailable(msg);
+  return Status::Internal(msg);
+}
+
+NotionClient::NotionClient(NotionClientOptions options, HttpTransport* transport,
+                           RateLimiter* limiter, const Clock* clock, Sleeper* sleeper)
+    : options_(std::move(options)),
+      transport_(transport),
+      limiter_(limiter),
+      clock_(clock),
+      sleeper_(sleeper),
+      uses_data_sources_(options_.api_version >= "2025-09-03"),
+      rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
+
+ClientStats NotionClient::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+int64_t NotionClient::BackoffMs(int attempt) {
+  // Exponential with "equal jitter": half fixed, half random, so retries from
+  // many callers spread out but never collapse to zero.
+  int64_t base = options_.backoff_initial_ms << std::min(attempt, 20);
+  base = std::min(base, options_.backoff_max_ms);
+  std::lock_guard<std::mutex> lock(mu_);
+  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(1, base / 2));
+  return base / 2 + dist(rng_);
+}
+
+int64_t NotionClient::RetryAfterMs(const HttpResponse& response) {
+  auto it = response.headers.find("retry-after");
+  int64_t ms = 1000;  // Notion always sends it; be polite when a proxy drops it
+  if (it != response.headers.end()) {
+    char* end = nullptr;
+    double secs = std::strtod(it->second.c_str(), &end);
+    if (end != it->second.c_str() && secs >= 0) ms = static_cast<int64_t>(secs * 1000.0);
+  }
+  return std::clamp<int64_t>(ms, 0, options_.retry_after_cap_ms);
+}
+
+Status NotionClient::Call(const std::string& method, const std::string& path, const Json* body,
+                          bool idempotent, Json* out, NotionError* err_out) {
+  HttpRequest req;
+  req.method = method;
+  req.url = options_.base_url + path;
+  req.timeout_ms = options_.timeout_ms;
+  req.headers = {{"Authorization", "Bearer " + options_.token},
+                 {"Notion-Version", options_.api_version},
+                 {"Content-Type", "application/json"},
+                 {"User-Agent", "taskexec-notion/1"}};
+  if (body != nullptr) req.body = body->dump();
+
+  int server_attempts = 0;
+  int rate_limited = 0;
+  bool conflict_retried = false;
+  NotionError err;
+  while (true) {
+    limiter_->Acquire();
+    HttpResponse resp;
+    Status st = transport_->Send(req, &resp);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.requests;
+    }
+    if (st.ok() && resp.status >= 200 && resp.status < 300) {
+      if (out != nullptr) {
+        *out = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+        if (out->is_discarded())
+          return Status::Corruption("notion " + method + " " + path + ": response is not JSON");
+      }
+      return Status::OK();
+    }
+    bool retry = false;
+    int64_t wait_ms = 0;
+    if (!st.ok()) {
+      err = NotionError{0, "transport_error", st.message(), ""};
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.server_errors;
+      }
+      // A timeout on a POST may have committed; a refused connection did not.
+      bool surely_not_sent = st.message().find("onnect") != std::string::npos;
+      retry = (idempotent || surely_not_sent) && ++server_attempts < options_.max_attempts;
+      wait_ms = BackoffMs(server_attempts);
+    } else {
+      err = ParseNotionError(resp.status, resp.body);
+      if (resp.status == 429 || resp.status == 529) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++stats_.rate_limited;
+        }
+        retry = ++rate_limited <= options_.max_rate_limited_retries;
+        // Everyone on this token waits, not just this caller.
+        limiter_->PauseUntil(clock_->NowMs() + RetryAfterMs(resp));
+        wait_ms = 0;
+      } else if (IsRetryableServerStatus(resp.status)) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++stats_.server_errors;
+        }
+        // 503 means Notion did not process the request; others may have.
+        bool may_repeat = idempotent || resp.status == 503;
+        retry = may_repeat && ++server_attempts < options_.max_attempts;
+        wait_ms = BackoffMs(server_attempts);
+      } else if (resp.status == 409 && !conflict_retried) {
+        conflict_retried = true;
+        retry = idempotent;
+      }
+    }
+    if (!retry) break;
+    spdlog::debug("notion {} {}: {} {} - retrying", method, path, err.http_status, err.code);
+    if (wait_ms > 0) sleeper_->SleepMs(wait_ms);
+  }
+  if (err_out != nullptr) *err_out = err;
+  return StatusFromNotionError(err);
+}
+
+Status NotionClient::TableId(std::string* id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!table_id_.empty()) {
+      *id = table_id_;
+      return Status::OK();
+    }
+  }
+  std::string resolved = options_.database_id;
+  if (uses_data_sources_) {
+    Json db;
+    Status st = Call("GET", "/databases/" + options_.database_id, nullptr, true, &db);
+    if (!st.ok()) return st;
+    const Json& sources = db.contains("data_sources") ? db["data_sources"] : Json();
+    if (!sources.is_array() || sources.empty() || !sources[0].contains("id"))
+      return Status::InvalidArgument("notion database " + options_.database_id +
+                                     " has no data source (api version " + options_.api_version +
+                                     ")");
+    resolved = sources[0]["id"].get<std::string>();
+    if (sources.size() > 1)
+      spdlog::warn("notion: database {} has {} data sources; using the first, '{}'",
+                   options_.database_id, sources.size(), sources[0].value("name", ""));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  table_id_ = resolved;
+  *id = table_id_;
+  return Status::OK();
+}
+
+Status NotionClient::RetrieveSchema(Json* properties) {
+  std::string table;
+  Status st = TableId(&table);
+  if (!st.ok()) return st;
+  Json obj;
+  st = Call("GET", std::string(uses_data_sources_ ? "/data_sources/" : "/databases/") + table,
+            nullptr, true, &obj);
+  if (!st.ok()) return st;
+  if (!obj.contains("properties") || !obj["properties"].is_object())
+    return Status::Corruption("notion schema of " + table + " has no properties");
+  *properties = obj["properties"];
+  return Status::OK();
+}
+
+Status NotionClient::Query(const Json& filter, const Json& sorts, const std::string& start_cursor,
+                           QueryPage* out) {
+  std::string table;
+  Status st = TableId(&table);
+  if (!st.ok()) return st;
+  Json body = {{"page_size", 100}};
+  if (!filter.is_null()) body["filter"] = filter;
+  if (!sorts.is_null()) body["sorts"] = sorts;
+  if (!start_cursor.empty()) body["start_cursor"] = start_cursor;
+  Json resp;
+  // A query is a read even though it is a POST.
+  st = Call("POST",
+            std::string(uses_data_sources_ ? "/data_sources/" : "/databases/") + table + "/query",
+            &body, true, &resp);
+  if (!st.ok()) return st;
+  out->results.clear();
+  if (resp.contains("results") && resp["results"].is_array())
+    for (auto& r : resp["results"]) out->results.push_back(std::move(r));
+  out->has_more = resp.value("has_more", false);
+  out->next_cursor = resp.contains("next_cursor") && resp["next_cursor"].is_string()
+                         ? resp["next_cursor"].get<std::string>()
+                         : "";
+  return Status::OK();
+}
+
+Status NotionClient::QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages) {
+  pages->clear();
+  std::string cursor;
+  for (int guard = 0; guard < 10000; ++guard) {
+    QueryPage page;
+    Status st = Query(filter, sorts, cursor, &page);
+    if (!st.ok()) return st;
+    for (auto& r : page.results) pages->push_back(std::move(r));
+    if (!page.has_more) return Status::OK();
+    if (page.next_cursor.empty() || page.next_cursor == cursor)
+      return Status::Corruption("notion query: has_more without a new next_cursor");
+    cursor = page.next_cursor;
+  }
+  return Status::Corruption("notion query: too many result pages");
+}
+
+Status NotionClient::GetPage(const std::string& page_id, Json* page) {
+  return Call("GET", "/pages/" + page_id, nullptr, true, page);
+}
+
+Status NotionClient::UpdatePage(const std::string& page_id, const Json& properties, Json* page) {
+  Json body = {{"properties", properties}};
+  // Property writes are absolute values, so repeating one is harmless.
+  return Call("PATCH", "/pages/" + page_id, &body, true, page);
+}
+
+Status NotionClient::CreateComment(const std::string& page_id, const std::string& text,
+                                   Json* comment) {
+  Json body = {{"parent", {{"page_id", page_id}}}, {"rich_text", RichText(text)}};
+  return Call("POST", "/comments", &body, /*idempotent=*/false, comment);
+}
+
+Status NotionClient::ListComments(const std::string& page_id, std::vector<Json>* comments) {
+  comments->clear();
+  std::string cursor;
+  for (int guard = 0; guard < 1000; ++guard) {
+    std::string path = "/comments?block_id=" + page_id + "&page_size=100";
+    if (!cursor.empty()) path += "&start_cursor=" + cursor;
+    Json resp;
+    Status st = Call("GET", path, nullptr, true, &resp);
+    if (!st.ok()) return st;
+    if (resp.contains("results") && resp["results"].is_array())
+      for (auto& c : resp["results"]) comments->push_back(std::move(c));
+    if (!resp.value("has_more", false) || !resp["next_cursor"].is_string()) return Status::OK();
+    cursor = resp["next_cursor"].get<std::string>();
+  }
+  return Status::Corruption("notion comments: too many result pages");
+}
+
+}  // namespace taskexec::notion

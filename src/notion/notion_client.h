@@ -1,0 +1,139 @@
+// NotionClient: typed calls to the Notion REST API with pagination, the
+// shared rate limit, error-object parsing and the retry policy.
+//
+// Versions: "2022-06-28" queries /v1/databases/{id}/query and reads the schema
+// from the database; "2025-09-03" (and later) resolves the database's first
+// data source (GET /v1/databases/{id} -> data_sources[0].id) and uses
+// /v1/data_sources/{id}/query and /v1/data_sources/{id} for the schema.
+//
+// Retry policy (docs/notion.md):
+//   429 / 529  -> pause every caller of the limiter until Retry-After (1 s
+//                 when absent), then retry; up to max_rate_limited_retries.
+//   500/502/503/504, transport errors -> exponential backoff with jitter,
+//                 capped, up to max_attempts; for non-idempotent calls
+//                 (POST /v1/comments) only errors where the request surely
+//                 did not commit (connection refused, 429, 503) are retried.
+//   409        -> retried once (our page writes are absolute).
+//   other 4xx  -> never retried; the Status carries Notion's code+message.
+// Status mapping: 404 -> NotFound, 400/401/403 -> InvalidArgument,
+// 409 -> Conflict, 429/5xx/transport -> Unavailable. The message reads
+// "notion <http> <code>: <message> [request <id>]".
+//
+// Thread-safety: safe to call from several threads; the table id is resolved
+// under a mutex; the limiter is shared.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "notion/http_transport.h"
+#include "notion/rate_limiter.h"
+
+namespace taskexec::notion {
+
+using Json = nlohmann::json;
+
+struct NotionClientOptions {
+  std::string base_url = "https://api.notion.com/v1";
+  std::string token;
+  std::string api_version = "2022-06-28";
+  std::string database_id;
+  int timeout_ms = 30000;
+  int max_attempts = 5;               // for 5xx / transport errors
+  int max_rate_limited_retries = 20;  // for 429 / 529
+  int64_t backoff_initial_ms = 500;
+  int64_t backoff_max_ms = 30000;
+  int64_t retry_after_cap_ms = 120000;
+  uint64_t jitter_seed = 0;  // 0 = random
+};
+
+// Notion's error object, as parsed from a non-2xx response.
+struct NotionError {
+  int http_status = 0;
+  std::string code;  // "validation_error", ...; "transport_error" for network failures
+  std::string message;
+  std::string request_id;
+};
+
+// Parses an error body; bodies that are not Notion errors (HTML from a
+// gateway) give code "unknown_http_error" and a shortened body as message.
+NotionError ParseNotionError(int http_status, const std::string& body);
+Status StatusFromNotionError(const NotionError& err);
+
+struct QueryPage {
+  std::vector<Json> results;
+  bool has_more = false;
+  std::string next_cursor;
+};
+
+// Counters for the benchmark and logs (since construction).
+struct ClientStats {
+  int64_t requests = 0;       // HTTP requests sent, retries included
+  int64_t rate_limited = 0;   // 429/529 answers
+  int64_t server_errors = 0;  // 5xx answers and transport failures
+};
+
+class NotionClient {
+ public:
+  NotionClient(NotionClientOptions options, HttpTransport* transport, RateLimiter* limiter,
+               const Clock* clock, Sleeper* sleeper);
+
+  bool uses_data_sources() const { return uses_data_sources_; }
+
+  // The id queries and schema reads go to: the database (2022-06-28) or its
+  // first data source (resolved once, on first use).
+  Status TableId(std::string* id);
+  // The table's schema: {name: {id, type, ...}}.
+  Status RetrieveSchema(Json* properties);
+  // One page of query results (page_size 100).
+  Status Query(const Json& filter, const Json& sorts, const std::string& start_cursor,
+               QueryPage* out);
+  // Every page of results, following next_cursor until has_more is false.
+  Status QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages);
+  Status GetPage(const std::string& page_id, Json* page);
+  Status UpdatePage(const std::string& page_id, const Json& properties, Json* page);
+  // Posts `text` as a page comment, split into rich-text items of <= 2000
+  // characters (at most 100 items; longer text is cut with a marker).
+  Status CreateComment(const std::string& page_id, const std::string& text, Json* comment);
+  // Comments on a page (all pages of results).
+  Status ListComments(const std::string& page_id, std::vector<Json>* comments);
+
+  // The low-level call with the retry policy. `path` starts with "/".
+  Status Call(const std::string& method, const std::string& path, const Json* body, bool idempotent,
+              Json* out, NotionError* err = nullptr);
+
+  ClientStats stats() const;
+  const NotionClientOptions& options() const { return options_; }
+
+ private:
+  int64_t BackoffMs(int attempt);
+  int64_t RetryAfterMs(const HttpResponse& response);
+
+  const NotionClientOptions options_;
+  HttpTransport* transport_;
+  RateLimiter* limiter_;
+  const Clock* clock_;
+  Sleeper* sleeper_;
+  const bool uses_data_sources_;
+  mutable std::mutex mu_;
+  std::string table_id_;  // guarded by mu_
+  std::mt19937_64 rng_;   // guarded by mu_
+  ClientStats stats_;     // guarded by mu_
+};
+
+// Splits text into Notion rich-text items of at most 2000 characters (UTF-8
+// aware) and at most `max_items` items.
+Json RichText(const std::string& text, size_t max_items = 100);
+// Concatenated plain text of a title/rich_text array.
+std::string PlainText(const Json& rich_text_array);
+// Removes dashes: Notion accepts both forms; we compare ids in this form.
+std::string CompactId(const std::string& id);
+
+}  // namespace taskexec::notion

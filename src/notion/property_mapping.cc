@@ -1,0 +1,243 @@
+#include "notion/property_mapping.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "notion/notion_client.h"
+
+namespace taskexec::notion {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The original's board. Order matters for inbound: the first store status
+// naming an option is the one a card in that column means.
+const std::vector<std::pair<TaskStatus, std::string>>& DefaultOptions() {
+  static const std::vector<std::pair<TaskStatus, std::string>> kDefaults = {
+      {TaskStatus::kPending, "To Do"},
+      {TaskStatus::kSuspended, "Backlog"},
+      {TaskStatus::kPendingReview, "Pending Review"},
+      {TaskStatus::kInProgress, "In Progress"},
+      {TaskStatus::kReview, "Review"},
+      {TaskStatus::kCompleted, "Done"},
+      {TaskStatus::kBlocked, "Blocked"},
+      // Outbound only (never chosen inbound, the options above come first).
+      {TaskStatus::kFailed, "Blocked"},
+      {TaskStatus::kAssigned, "In Progress"},
+      {TaskStatus::kClaimed, "In Progress"},
+      {TaskStatus::kRetrying, "In Progress"},
+      {TaskStatus::kCancelled, "Backlog"},
+  };
+  return kDefaults;
+}
+
+// Text of any property value we accept for free-form fields.
+std::string ValueText(const Json& v) {
+  if (!v.is_object()) return "";
+  std::string type = v.value("type", "");
+  if (type.empty() || !v.contains(type)) return "";
+  const Json& x = v[type];
+  if (type == "title" || type == "rich_text") return PlainText(x);
+  if ((type == "select" || type == "status") && x.is_object()) return x.value("name", "");
+  if (type == "multi_select" && x.is_array() && !x.empty()) return x[0].value("name", "");
+  if (type == "people" && x.is_array() && !x.empty()) {
+    const Json& p = x[0];
+    if (p.contains("name") && p["name"].is_string()) return p["name"].get<std::string>();
+    return p.value("id", "");
+  }
+  if (x.is_string()) return x.get<std::string>();  // url, email, phone_number
+  return "";
+}
+
+}  // namespace
+
+PropertyMapping PropertyMapping::FromConfig(const NotionConfig& c) {
+  PropertyMapping m;
+  m.title_property_ = c.title_property;
+  m.status_property_ = c.status_property;
+  m.status_type_ = c.status_property_type.empty() ? "select" : c.status_property_type;
+  m.priority_property_ = c.priority_property;
+  m.agent_property_ = c.agent_property;
+  m.requester_property_ = c.requester_property;
+  m.task_id_property_ = c.task_id_property;
+  for (const auto& [status, option] : DefaultOptions()) m.outbound_[status] = option;
+  for (const auto& [key, option] : c.status_options) {
+    auto status = ParseTaskStatus(key);
+    if (status) m.outbound_[*status] = option;
+  }
+  // Inbound: configured/default options in the canonical order above.
+  for (const auto& [status, unused] : DefaultOptions()) {
+    (void)unused;
+    std::string option = Lower(m.outbound_[status]);
+    bool seen = std::any_of(m.inbound_.begin(), m.inbound_.end(),
+                            [&](const auto& e) { return e.first == option; });
+    if (!seen) m.inbound_.emplace_back(option, status);
+  }
+  return m;
+}
+
+Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::string>* warnings) {
+  if (!props.is_object()) return Status::Corruption("notion schema: properties is not an object");
+  auto type_of = [&](const std::string& name) -> std::string {
+    if (!props.contains(name) || !props[name].is_object()) return "";
+    return props[name].value("type", "");
+  };
+  auto require = [&](const std::string& what, const std::string& name,
+                     const std::vector<std::string>& types) -> Status {
+    std::string found = type_of(name);
+    std::string expected;
+    for (const auto& t : types) expected += (expected.empty() ? "" : " or ") + t;
+    if (found.empty())
+      return Status::InvalidArgument("notion property \"" + name + "\" (" + what +
+                                     ") is missing from the database; expected type " + expected);
+    if (std::find(types.begin(), types.end(), found) == types.end())
+      return Status::InvalidArgument("notion property \"" + name + "\" (" + what +
+                                     "): expected type " + expected + ", found " + found);
+    return Status::OK();
+  };
+
+  if (title_property_.empty()) {
+    for (auto it = props.begin(); it != props.end(); ++it)
+      if (it.value().is_object() && it.value().value("type", "") == "title")
+        title_property_ = it.key();
+    if (title_property_.empty())
+      return Status::InvalidArgument("notion database has no title property");
+  } else {
+    Status st = require("title", title_property_, {"title"});
+    if (!st.ok()) return st;
+  }
+  if (status_type_ != "select" && status_type_ != "status")
+    return Status::InvalidArgument("notion status_property_type must be select or status, not \"" +
+                                   status_type_ + "\"");
+  Status st = require("status", status_property_, {status_type_});
+  if (!st.ok()) return st;
+  st = require("task id", task_id_property_, {"rich_text"});
+  if (!st.ok()) return st;
+
+  // Status options: a status-type property rejects unknown names on write,
+  // so every option we write must exist; a select creates them on write.
+  const Json& cfg = props[status_property_][status_type_];
+  std::vector<std::string> options;
+  if (cfg.is_object() && cfg.contains("options") && cfg["options"].is_array())
+    for (const auto& o : cfg["options"]) options.push_back(Lower(o.value("name", "")));
+  for (const auto& [status, option] : outbound_) {
+    if (std::find(options.begin(), options.end(), Lower(option)) != options.end()) continue;
+    std::string msg = "notion property \"" + status_property_ + "\": option \"" + option +
+                      "\" (for " + std::string(ToString(status)) + ") does not exist";
+    if (status_type_ == "status") return Status::InvalidArgument(msg);
+    if (warnings) warnings->push_back(msg + "; Notion will create it on first write");
+  }
+
+  auto optional = [&](std::string* name, const std::string& what,
+                      const std::vector<std::string>& types) -> Status {
+    if (name->empty()) return Status::OK();
+    if (type_of(*name).empty()) {
+      if (warnings)
+        warnings->push_back("notion property \"" + *name + "\" (" + what +
+                            ") is missing; the field is ignored");
+      name->clear();
+      return Status::OK();
+    }
+    return require(what, *name, types);
+  };
+  st = optional(&priority_property_, "priority", {"select", "status"});
+  if (!st.ok()) return st;
+  st = optional(&agent_property_, "agent", {"select", "rich_text", "multi_select"});
+  if (!st.ok()) return st;
+  if (!agent_property_.empty()) agent_type_ = type_of(agent_property_);
+  st = optional(&requester_property_, "requester",
+                {"rich_text", "select", "people", "email", "multi_select", "title"});
+  if (!st.ok()) return st;
+  if (type_of(description_property_) != "rich_text") description_property_.clear();
+  return Status::OK();
+}
+
+NotionTaskFields PropertyMapping::ParsePage(const Json& page,
+                                            std::vector<std::string>* warnings) const {
+  NotionTaskFields f;
+  f.page_id = page.value("id", "");
+  f.url = page.value("url", "");
+  f.last_edited_time = page.value("last_edited_time", "");
+  f.archived = page.value("archived", false) || page.value("in_trash", false);
+  static const Json kEmpty = Json::object();
+  const Json& props =
+      page.contains("properties") && page["properties"].is_object() ? page["properties"] : kEmpty;
+  auto get = [&](const std::string& name, bool required) -> std::string {
+    if (name.empty()) return "";
+    if (!props.contains(name)) {
+      if (required && warnings)
+        warnings->push_back("page " + f.page_id + ": property \"" + name + "\" is missing");
+      return "";
+    }
+    return ValueText(props[name]);
+  };
+  std::string title_name = title_property_;
+  if (title_name.empty()) {
+    for (auto it = props.begin(); it != props.end(); ++it)
+      if (it.value().is_object() && it.value().value("type", "") == "title") title_name = it.key();
+  }
+  f.title = get(title_name, true);
+  f.status_option = get(status_property_, true);
+  f.priority_option = get(priority_property_, false);
+  f.agent = get(agent_property_, false);
+  f.requester = get(requester_property_, false);
+  f.task_id = get(task_id_property_, false);
+  f.description = get(description_property_, false);
+  if (f.description.size() > kMaxDescriptionBytes) {
+    if (warnings)
+      warnings->push_back("page " + f.page_id + ": description of " +
+                          std::to_string(f.description.size()) + " bytes cut to " +
+                          std::to_string(kMaxDescriptionBytes));
+    size_t cut = kMaxDescriptionBytes;
+    while (cut > 0 && (static_cast<unsigned char>(f.description[cut]) & 0xC0) == 0x80) --cut;
+    f.description.resize(cut);
+  }
+  return f;
+}
+
+std::optional<TaskStatus> PropertyMapping::StatusForOption(const std::string& option) const {
+  std::string key = Lower(option);
+  for (const auto& [name, status] : inbound_)
+    if (name == key) return status;
+  return std::nullopt;
+}
+
+std::string PropertyMapping::OptionForStatus(TaskStatus status) const {
+  auto it = outbound_.find(status);
+  return it == outbound_.end() ? std::string() : it->second;
+}
+
+std::optional<std::string> PropertyMapping::PriorityForOption(const std::string& option) const {
+  std::string key = Lower(option);
+  if (key == "p0") return "critical";
+  if (key == "p1") return "high";
+  if (key == "p2") return "normal";
+  if (key == "p3") return "low";
+  return std::nullopt;
+}
+
+Json PropertyMapping::StatusValue(const std::string& option) const {
+  return Json{{status_type_, {{"name", option}}}};
+}
+
+Json PropertyMapping::TaskIdValue(const std::string& task_id) const {
+  return Json{{"rich_text", RichText(task_id, 1)}};
+}
+
+Json PropertyMapping::AgentValue(const std::string& agent) const {
+  if (agent_property_.empty()) return Json();
+  if (agent_type_ == "rich_text") return Json{{"rich_text", RichText(agent, 1)}};
+  if (agent_type_ == "multi_select")
+    return Json{{"multi_select", agent.empty() ? Json::array() : Json::array({{{"name", agent}}})}};
+  return Json{{"select", agent.empty() ? Json() : Json{{"name", agent}}}};
+}
+
+Json PropertyMapping::EditedSinceFilter(const std::string& iso_time) const {
+  return Json{{"timestamp", "last_edited_time"}, {"last_edited_time", {{"on_or_after", iso_time}}}};
+}
+
+}  // namespace taskexec::notion
