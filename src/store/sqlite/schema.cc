@@ -1,0 +1,144 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+
+namespace taskexec::sqlite {
+namespace {
+
+// Version 1: the tables. Times are INTEGER milliseconds since the epoch.
+// Strings default to '' rather than NULL so other tools' queries compare
+// simply; readers still COALESCE, because other tools may write NULLs.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal',
+  priority_weight INTEGER NOT NULL DEFAULT 2,
+  assigned_to TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending',
+  source TEXT NOT NULL DEFAULT 'cli',
+  notion_page_id TEXT,
+  notion_url TEXT NOT NULL DEFAULT '',
+  context_json TEXT NOT NULL DEFAULT '{}',
+  retry_count INTEGER NOT NULL DEFAULT 0,
+  max_retries INTEGER NOT NULL DEFAULT -1,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  requested_execution_id TEXT NOT NULL DEFAULT '',
+  requested_agent TEXT NOT NULL DEFAULT '',
+  error_type TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  output_summary TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  completed_at INTEGER NOT NULL DEFAULT 0,
+  last_retry_at INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE executions (
+  id TEXT PRIMARY KEY NOT NULL,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  agent TEXT NOT NULL DEFAULT '',
+  attempt INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'active',
+  session_label TEXT NOT NULL DEFAULT '',
+  session_id TEXT NOT NULL DEFAULT '',
+  pid INTEGER NOT NULL DEFAULT 0,
+  executor_id TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL DEFAULT 0,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER,
+  term_signal INTEGER,
+  error_type TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  log_path TEXT NOT NULL DEFAULT '',
+  manual INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE artifacts (
+  id TEXT PRIMARY KEY NOT NULL,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  execution_id TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL DEFAULT 'file',
+  size INTEGER NOT NULL DEFAULT 0,
+  sha256 TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
+// Version 2: the indexes the engine's queries need. Kept apart from the
+// tables so a version-1 database (tables only) exercises a real upgrade.
+constexpr const char* kV2 = R"sql(
+CREATE UNIQUE INDEX tasks_notion_page ON tasks(notion_page_id)
+  WHERE notion_page_id IS NOT NULL AND notion_page_id <> '';
+CREATE INDEX tasks_runnable ON tasks(status, next_attempt_at);
+CREATE INDEX tasks_queue ON tasks(status, priority_weight DESC, created_at);
+CREATE INDEX tasks_requested ON tasks(requested_execution_id) WHERE requested_execution_id <> '';
+CREATE INDEX tasks_lease ON tasks(lease_owner, lease_expires_at);
+CREATE INDEX tasks_status_agent ON tasks(status, assigned_to);
+CREATE INDEX executions_task ON executions(task_id, attempt);
+CREATE INDEX executions_status ON executions(status);
+CREATE INDEX artifacts_task ON artifacts(task_id, created_at);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> all = {
+      {1, "tasks, executions, artifacts, meta", kV1},
+      {2, "indexes for claims, leases, executions and notion pages", kV2},
+  };
+  return all;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Status ReadSchemaVersion(Connection& conn, int* version) {
+  Stmt q(conn, "PRAGMA user_version");
+  bool row = false;
+  Status s = q.Step(&row);
+  if (!s.ok()) return s;
+  if (!row) return Status::Internal("PRAGMA user_version returned no row");
+  *version = static_cast<int>(q.Int(0));
+  return Status::OK();
+}
+
+Status ApplyMigrations(Connection& conn) {
+  int current = 0;
+  Status s = ReadSchemaVersion(conn, &current);
+  if (!s.ok()) return s;
+  if (current > LatestSchemaVersion()) {
+    return Status::InvalidArgument("database schema version " + std::to_string(current) +
+                                   " is newer than this taskexec supports (" +
+                                   std::to_string(LatestSchemaVersion()) +
+                                   "); upgrade taskexec or use another database file");
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    s = conn.Exec(m.sql);
+    if (!s.ok()) {
+      if (s.IsUnavailable()) return s;  // busy: the caller retries
+      return Status::Internal("schema migration " + std::to_string(m.version) + " (" +
+                              m.description + ") failed: " + s.ToString());
+    }
+    // user_version is part of the database header, so it commits (or rolls
+    // back) with the migration itself.
+    s = conn.Exec("PRAGMA user_version=" + std::to_string(m.version));
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+}  // namespace taskexec::sqlite

@@ -1,0 +1,217 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+#include <utility>
+
+namespace taskexec::sqlite {
+
+Status FromSqlite(int rc, sqlite3* db, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::OK();
+  std::string msg(what);
+  msg += ": ";
+  msg += (db != nullptr) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Unavailable("database is busy: " + msg);
+    case SQLITE_CONSTRAINT:
+      return Status::Conflict(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(msg);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Status::IOError(msg);
+    default:
+      return Status::Internal(msg);
+  }
+}
+
+// ---------------------------------------------------------------- Connection
+
+Status Connection::Open(const std::string& path, int busy_timeout_ms,
+                        std::unique_ptr<Connection>* out) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = FromSqlite(rc, db, "open " + path);
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<Connection> conn(new Connection(db));
+  sqlite3_extended_result_codes(db, 1);
+  // The busy timeout first, so that switching to WAL waits for a concurrent
+  // opener instead of failing.
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  // journal_mode=WAL is persistent in the file; asking again is a cheap no-op.
+  // WAL lets readers proceed while one writer commits, which is what several
+  // executors polling one file need.
+  Status s = conn->Exec("PRAGMA journal_mode=WAL");
+  if (!s.ok()) return s;
+  // NORMAL is durable across application crashes in WAL mode; only a power
+  // loss can lose the last commits, never corrupt the file.
+  s = conn->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+  if (!s.ok()) return s;
+  *out = std::move(conn);
+  return Status::OK();
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+Status Connection::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  return FromSqlite(rc, db_, text.substr(0, 60));
+}
+
+int64_t Connection::Changes() const { return sqlite3_changes(db_); }
+
+// ---------------------------------------------------------------------- Stmt
+
+Stmt::Stmt(const Connection& conn, std::string_view sql) : db_(conn.db()), sql_(sql) {
+  int rc = sqlite3_prepare_v2(db_, sql_.data(), static_cast<int>(sql_.size()), &stmt_, nullptr);
+  if (rc != SQLITE_OK) status_ = FromSqlite(rc, db_, "prepare " + sql_.substr(0, 60));
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+void Stmt::Check(int rc) {
+  if (rc != SQLITE_OK && status_.ok()) status_ = FromSqlite(rc, db_, "bind");
+}
+
+void Stmt::BindText(int i, std::string_view s) {
+  if (stmt_ == nullptr) return;
+  // An empty view may have a null data(); SQLite would bind NULL for that.
+  const char* data = s.empty() ? "" : s.data();
+  Check(sqlite3_bind_text64(stmt_, i, data, s.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+Status Stmt::Step(bool* row) {
+  *row = false;
+  if (!status_.ok()) return status_;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    *row = true;
+    return Status::OK();
+  }
+  if (rc == SQLITE_DONE) return Status::OK();
+  return FromSqlite(rc, db_, sql_.substr(0, 60));
+}
+
+Status Stmt::Run() {
+  bool row = true;
+  while (row) {
+    Status s = Step(&row);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::Text(int col) const {
+  // column_text before column_bytes, as SQLite documents, so the length is
+  // that of the text form.
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+// ------------------------------------------------------------ ConnectionPool
+
+ConnectionPool::ConnectionPool(std::string path, int busy_timeout_ms, size_t max_size)
+    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), max_size_(max_size) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
+  if (!idle_.empty()) {
+    *out = std::move(idle_.back());
+    idle_.pop_back();
+    return Status::OK();
+  }
+  ++open_;
+  lock.unlock();
+  // Opening happens outside the lock: it may wait on the busy timeout.
+  Status s = Connection::Open(path_, busy_timeout_ms_, out);
+  if (!s.ok()) {
+    lock.lock();
+    --open_;
+    cv_.notify_one();
+  }
+  return s;
+}
+
+void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(std::move(conn));
+  cv_.notify_one();
+}
+
+Status ConnectionPool::With(const std::function<Status(Connection&)>& fn) {
+  std::unique_ptr<Connection> conn;
+  Status s = Acquire(&conn);
+  if (!s.ok()) return s;
+  s = fn(*conn);
+  Release(std::move(conn));
+  return s;
+}
+
+// -------------------------------------------------------------- transactions
+
+namespace {
+
+// Enough for heavy contention between a handful of processes: each attempt
+// already waited up to the busy timeout inside SQLite.
+constexpr int kMaxAttempts = 25;
+
+void Backoff(int attempt) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  std::uniform_int_distribution<int> ms(1, 2 + 4 * attempt);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms(rng)));
+}
+
+Status RunTxn(ConnectionPool& pool, const char* begin,
+              const std::function<Status(Connection&)>& fn) {
+  Status last;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) Backoff(attempt);
+    last = pool.With([&](Connection& conn) -> Status {
+      Status s = conn.Exec(begin);
+      if (!s.ok()) return s;
+      s = fn(conn);
+      if (s.ok()) s = conn.Exec("COMMIT");
+      // A failed COMMIT may leave the transaction open; ROLLBACK is then
+      // required before the connection is reused, and harmless otherwise.
+      if (!s.ok() && !sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK");
+      return s;
+    });
+    if (!last.IsUnavailable()) return last;
+  }
+  return last;
+}
+
+}  // namespace
+
+Status WriteTxn(ConnectionPool& pool, const std::function<Status(Connection&)>& fn) {
+  return RunTxn(pool, "BEGIN IMMEDIATE", fn);
+}
+
+Status ReadTxn(ConnectionPool& pool, const std::function<Status(Connection&)>& fn) {
+  return RunTxn(pool, "BEGIN", fn);
+}
+
+}  // namespace taskexec::sqlite

@@ -1,0 +1,52 @@
+// Mapping between rows of the SQLite schema and the domain records, and the
+// row-level reads and writes SqliteStore is built from.
+//
+// Readers tolerate rows written by other tools: NULL or empty columns read as
+// the domain defaults (status pending, priority normal, context "{}", ...).
+// A status name this build does not know is reported as Corruption naming
+// the row, rather than silently mapped to something runnable.
+//
+// Thread-safety: functions over a caller-owned Connection.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/domain.h"
+#include "core/status.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace taskexec::sqlite {
+
+// "SELECT <every task column> FROM tasks " -- callers append WHERE/ORDER BY.
+extern const char kSelectTask[];
+extern const char kSelectExecution[];
+extern const char kSelectArtifact[];
+
+Status ReadTask(const Stmt& row, Task* out);
+Status ReadExecution(const Stmt& row, SessionExecution* out);
+Status ReadArtifact(const Stmt& row, Artifact* out);
+
+// Reads every row of an already bound query into `out` (cleared first).
+Status CollectTasks(Stmt& q, std::vector<Task>* out);
+Status CollectExecutions(Stmt& q, std::vector<SessionExecution>* out);
+Status CollectArtifacts(Stmt& q, std::vector<Artifact>* out);
+
+// NotFound("task <id> not found") when absent.
+Status LoadTask(Connection& conn, const std::string& id, Task* out);
+Status LoadExecution(Connection& conn, const std::string& id, SessionExecution* out);
+
+// Inserts a new row. Conflict on a duplicate id or notion page.
+Status InsertTask(Connection& conn, const Task& task);
+Status InsertExecution(Connection& conn, const SessionExecution& exec);
+Status InsertArtifact(Connection& conn, const Artifact& artifact);
+
+// The one way a task is modified: bumps task->version and sets updated_at,
+// then writes every column where the row still has the previous version
+// (Conflict if it does not, which inside BEGIN IMMEDIATE means a bug or a
+// writer that ignores the lock).
+Status SaveTask(Connection& conn, Task* task, TimeMs now);
+// Writes every column of an execution row.
+Status SaveExecution(Connection& conn, const SessionExecution& exec);
+
+}  // namespace taskexec::sqlite

@@ -1,0 +1,223 @@
+// SqliteStore: opening, and the read-only queries. Reads run in a (deferred)
+// read transaction so that a rare SQLITE_BUSY is retried like a write's. The writes live in
+// sqlite_store_tasks.cc (people's edits) and sqlite_store_attempts.cc (the
+// executor's claim -> run -> finish path).
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_rows.h"
+
+namespace taskexec {
+
+using sqlite::Connection;
+using sqlite::ReadTxn;
+using sqlite::Stmt;
+using sqlite::WriteTxn;
+
+namespace {
+
+// Enough for the engine's dispatcher, lease renewer, HTTP workers and sync to
+// proceed in parallel; further callers wait for a free connection.
+constexpr size_t kPoolSize = 8;
+
+// SQL for "the status column, reading NULL/'' as pending" (other tools).
+constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, const StoreConfig& cfg)
+    : pool_(path, cfg.busy_timeout_ms, kPoolSize) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Status SqliteStore::Open(const std::string& path, const StoreConfig& cfg,
+                         std::unique_ptr<SqliteStore>* out) {
+  if (path.empty()) return Status::InvalidArgument("store.db_path is empty");
+  if (cfg.busy_timeout_ms < 0) return Status::InvalidArgument("store.busy_timeout_ms < 0");
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, cfg));
+  Status s = WriteTxn(store->pool_, [](Connection& c) { return sqlite::ApplyMigrations(c); });
+  if (!s.ok()) return s;
+  s = Connection::Open(path, cfg.busy_timeout_ms, &store->watch_);
+  if (!s.ok()) return s;
+  *out = std::move(store);
+  return Status::OK();
+}
+
+Status SqliteStore::SchemaVersion(int* out) {
+  return pool_.With([&](Connection& c) { return sqlite::ReadSchemaVersion(c, out); });
+}
+
+Status SqliteStore::ChangeCounter(int64_t* out) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  Stmt q(*watch_, "PRAGMA data_version");
+  bool row = false;
+  Status s = q.Step(&row);
+  if (!s.ok()) return s;
+  if (!row) return Status::Internal("PRAGMA data_version returned no row");
+  *out = q.Int(0);
+  return Status::OK();
+}
+
+Status SqliteStore::GetTask(const std::string& id, Task* out) {
+  return ReadTxn(pool_, [&](Connection& c) { return sqlite::LoadTask(c, id, out); });
+}
+
+Status SqliteStore::FindByNotionPage(const std::string& page_id, Task* out) {
+  if (page_id.empty()) return Status::NotFound("empty notion page id");
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, std::string(sqlite::kSelectTask) + "WHERE notion_page_id = ? LIMIT 1");
+    q.BindAll(page_id);
+    bool row = false;
+    Status s = q.Step(&row);
+    if (!s.ok()) return s;
+    if (!row) return Status::NotFound("no task for notion page " + page_id);
+    return sqlite::ReadTask(q, out);
+  });
+}
+
+Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
+  const std::string status = f.status ? std::string(ToString(*f.status)) : std::string();
+  const int64_t limit = f.limit > 0 ? f.limit : -1;  // LIMIT -1 = none
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, std::string(sqlite::kSelectTask) + "WHERE (?1 = '' OR " + kStatusExpr +
+                  " = ?1) AND (?2 = '' OR claimed_by = ?2 OR assigned_to = ?2) "
+                  "AND (?3 = '' OR source = ?3) ORDER BY created_at, rowid LIMIT ?4");
+    q.BindAll(status, f.agent, f.source, limit);
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
+Status SqliteStore::ListRunnable(TimeMs now, int limit, bool only_requested,
+                                 std::vector<Task>* out) {
+  const int64_t lim = limit > 0 ? limit : -1;
+  return ReadTxn(pool_, [&](Connection& c) {
+    // A task with an execution request is due regardless of next_attempt_at.
+    Stmt q(c, std::string(sqlite::kSelectTask) + "WHERE " + kStatusExpr +
+                  " IN ('pending', 'retrying') AND COALESCE(cancel_requested, 0) = 0 "
+                  "AND (COALESCE(requested_execution_id, '') <> '' OR "
+                  "     (?2 = 0 AND COALESCE(next_attempt_at, 0) <= ?1)) "
+                  "ORDER BY COALESCE(requested_execution_id, '') <> '' DESC, "
+                  "COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3");
+    q.BindAll(now, only_requested, lim);
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
+Status SqliteStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, std::string(sqlite::kSelectTask) +
+                  "WHERE status IN ('assigned', 'claimed', 'in_progress') "
+                  "AND COALESCE(lease_expires_at, 0) < ? ORDER BY lease_expires_at, rowid");
+    q.BindAll(now);
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
+Status SqliteStore::ListCancelRequests(const std::string& executor_id,
+                                       std::vector<std::string>* task_ids) {
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c,
+           "SELECT id FROM tasks WHERE lease_owner = ? AND cancel_requested <> 0 "
+           "AND status IN ('assigned', 'claimed', 'in_progress') ORDER BY rowid");
+    q.BindAll(executor_id);
+    task_ids->clear();
+    for (;;) {
+      bool row = false;
+      Status s = q.Step(&row);
+      if (!s.ok() || !row) return s;
+      task_ids->push_back(q.Text(0));
+    }
+  });
+}
+
+Status SqliteStore::GetExecution(const std::string& id, SessionExecution* out) {
+  return ReadTxn(pool_, [&](Connection& c) { return sqlite::LoadExecution(c, id, out); });
+}
+
+Status SqliteStore::ListExecutions(const std::string& task_id, std::vector<SessionExecution>* out) {
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, std::string(sqlite::kSelectExecution) +
+                  "WHERE task_id = ? ORDER BY attempt, started_at, rowid");
+    q.BindAll(task_id);
+    return sqlite::CollectExecutions(q, out);
+  });
+}
+
+Status SqliteStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, std::string(sqlite::kSelectExecution) +
+                  "WHERE status = 'active' ORDER BY started_at, rowid");
+    return sqlite::CollectExecutions(q, out);
+  });
+}
+
+Status SqliteStore::ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) {
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c,
+           std::string(sqlite::kSelectArtifact) + "WHERE task_id = ? ORDER BY created_at, rowid");
+    q.BindAll(task_id);
+    return sqlite::CollectArtifacts(q, out);
+  });
+}
+
+namespace {
+
+Status CountGroups(Connection& c, const std::string& sql, std::map<std::string, int64_t>* out) {
+  Stmt q(c, sql);
+  out->clear();
+  for (;;) {
+    bool row = false;
+    Status s = q.Step(&row);
+    if (!s.ok() || !row) return s;
+    (*out)[q.Text(0)] = q.Int(1);
+  }
+}
+
+}  // namespace
+
+Status SqliteStore::GetStats(StoreStats* out) {
+  // One read transaction, so the three counts describe the same moment.
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Status s =
+        CountGroups(c, std::string("SELECT ") + kStatusExpr + ", COUNT(*) FROM tasks GROUP BY 1",
+                    &out->by_status);
+    if (!s.ok()) return s;
+    s = CountGroups(c,
+                    "SELECT COALESCE(NULLIF(claimed_by, ''), "
+                    "NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'), COUNT(*) "
+                    "FROM tasks GROUP BY 1",
+                    &out->by_agent);
+    if (!s.ok()) return s;
+    Stmt q(c, "SELECT COUNT(*) FROM executions WHERE status = 'active'");
+    bool row = false;
+    s = q.Step(&row);
+    if (!s.ok()) return s;
+    out->active_executions = row ? q.Int(0) : 0;
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::GetMeta(const std::string& key, std::string* value) {
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, "SELECT value FROM meta WHERE key = ?");
+    q.BindAll(key);
+    bool row = false;
+    Status s = q.Step(&row);
+    if (!s.ok()) return s;
+    if (!row) return Status::NotFound("meta key " + key + " not set");
+    *value = q.Text(0);
+    return Status::OK();
+  });
+}
+
+Status SqliteStore::SetMeta(const std::string& key, const std::string& value) {
+  return WriteTxn(pool_, [&](Connection& c) {
+    Stmt q(c,
+           "INSERT INTO meta (key, value) VALUES (?, ?) "
+           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    q.BindAll(key, value);
+    return q.Run();
+  });
+}
+
+}  // namespace taskexec

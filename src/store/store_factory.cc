@@ -1,0 +1,34 @@
+#include "store/store_factory.h"
+
+#include <atomic>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskexec {
+namespace {
+
+std::atomic<Neo4jStoreOpener> g_neo4j_opener{nullptr};
+
+}  // namespace
+
+void SetNeo4jStoreOpener(Neo4jStoreOpener opener) { g_neo4j_opener.store(opener); }
+
+Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out) {
+  const std::string& backend = cfg.store.backend;
+  if (backend == "sqlite") {
+    std::unique_ptr<SqliteStore> store;
+    Status s = SqliteStore::Open(cfg.store.db_path, cfg.store, &store);
+    if (!s.ok()) return s;
+    *out = std::move(store);
+    return Status::OK();
+  }
+  if (backend == "neo4j") {
+    Neo4jStoreOpener opener = g_neo4j_opener.load();
+    if (opener == nullptr) return Status::InvalidArgument("neo4j backend not built in");
+    return opener(cfg, out);
+  }
+  return Status::InvalidArgument("unknown store backend \"" + backend +
+                                 "\"; expected sqlite or neo4j");
+}
+
+}  // namespace taskexec

@@ -1,0 +1,25 @@
+// OpenStore: picks and opens the TaskStore backend named by the config.
+//
+// Thread-safety: OpenStore may be called from any thread; the returned store
+// documents its own thread-safety (all backends are safe from any thread).
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+// Opens cfg.store.backend: "sqlite" (cfg.store.db_path) or "neo4j"
+// (cfg.neo4j). InvalidArgument for an unknown backend or one not built in.
+Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out);
+
+// The hook the Neo4j backend installs (store/neo4j), so this library does not
+// depend on the Bolt client. While it is unset, backend "neo4j" fails with
+// InvalidArgument("neo4j backend not built in").
+using Neo4jStoreOpener = Status (*)(const Config& cfg, std::unique_ptr<TaskStore>* out);
+void SetNeo4jStoreOpener(Neo4jStoreOpener opener);
+
+}  // namespace taskexec
