@@ -1,0 +1,247 @@
+#include "server/api_handlers.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+
+#include "server/dashboard_html.h"
+#include "server/http_util.h"
+#include "server/json_codec.h"
+#include "server/metrics.h"
+
+namespace taskexec {
+namespace {
+
+using nlohmann::json;
+
+ApiResponse JsonResponse(int status, const json& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = DumpJson(body);
+  return r;
+}
+
+// Parses a request body that must be a JSON object. An empty body is an
+// empty object when `allow_empty`.
+Status ParseBody(const std::string& body, bool allow_empty, json* out) {
+  if (body.empty() && allow_empty) {
+    *out = json::object();
+    return Status::OK();
+  }
+  try {
+    *out = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument("malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                                   e.what());
+  }
+  if (!out->is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  return Status::OK();
+}
+
+// Refuses fields outside `allowed`, naming the first unknown one.
+Status CheckFields(const json& j, const std::set<std::string>& allowed) {
+  for (const auto& item : j.items()) {
+    if (allowed.count(item.key()) == 0) {
+      return Status::InvalidArgument("unknown field \"" + item.key() + "\"");
+    }
+  }
+  return Status::OK();
+}
+
+Status OptionalString(const json& j, const char* name, std::string* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (!it->is_string()) return Status::InvalidArgument(std::string(name) + ": must be a string");
+  *out = it->get<std::string>();
+  return Status::OK();
+}
+
+Status ParseNonNegative(const std::string& name, const std::string& text, int64_t* out) {
+  int64_t v = -1;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < 0) {
+    return Status::InvalidArgument(name + ": \"" + text + "\" is not a non-negative integer");
+  }
+  *out = v;
+  return Status::OK();
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(int http_status, const std::string& code, const std::string& message) {
+  return JsonResponse(http_status, ErrorJson(code, message));
+}
+
+ApiResponse ErrorResponse(const taskexec::Status& s) {
+  return ErrorResponse(HttpStatusFor(s), ErrorCodeFor(s), s.message());
+}
+
+ApiResponse ApiHandlers::Health(const ApiRequest&) { return JsonResponse(200, {{"status", "ok"}}); }
+
+ApiResponse ApiHandlers::GetStatus(const ApiRequest&) {
+  ServiceStatus st;
+  taskexec::Status s = service_->GetStatus(&st);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(st));
+}
+
+ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
+  TaskFilter filter;
+  for (const auto& [key, value] : req.query) {
+    if (key == "status") {
+      if (value.empty()) continue;
+      auto st = ParseTaskStatus(value);
+      if (!st)
+        return ErrorResponse(400, "invalid_argument", "status: unknown status \"" + value + "\"");
+      filter.status = *st;
+    } else if (key == "agent") {
+      filter.agent = value;
+    } else if (key == "source") {
+      filter.source = value;
+    } else if (key == "limit") {
+      int64_t limit = 0;
+      taskexec::Status s = ParseNonNegative("limit", value, &limit);
+      if (!s.ok()) return ErrorResponse(s);
+      filter.limit = static_cast<int>(std::min<int64_t>(limit, 1000000));
+    } else {
+      return ErrorResponse(400, "invalid_argument", "unknown query parameter \"" + key + "\"");
+    }
+  }
+  std::vector<Task> tasks;
+  taskexec::Status s = service_->ListTasks(filter, &tasks);
+  if (!s.ok()) return ErrorResponse(s);
+  json arr = json::array();
+  for (const auto& t : tasks) arr.push_back(ToJson(t));
+  return JsonResponse(200, arr);
+}
+
+ApiResponse ApiHandlers::AddTask(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/false, &body);
+  if (!s.ok()) return ErrorResponse(s);
+  NewTask nt;
+  nt.source = "api";
+  s = ParseNewTask(body, &nt);
+  if (!s.ok()) return ErrorResponse(s);
+  Task task;
+  s = service_->AddTask(nt, &task);
+  if (!s.ok()) return ErrorResponse(s);
+  ApiResponse r = JsonResponse(201, ToJson(task));
+  r.headers["Location"] = "/api/v1/tasks/" + task.id;
+  return r;
+}
+
+ApiResponse ApiHandlers::GetTask(const ApiRequest& req) {
+  TaskDetails d;
+  taskexec::Status s = service_->GetTask(req.params.at(0), &d);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(d));
+}
+
+ApiResponse ApiHandlers::Execute(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/true, &body);
+  if (s.ok()) s = CheckFields(body, {"agent"});
+  std::string agent;
+  if (s.ok()) s = OptionalString(body, "agent", &agent);
+  if (!s.ok()) return ErrorResponse(s);
+  std::string attempt_id;
+  s = service_->Execute(req.params.at(0), agent, &attempt_id);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(202, {{"attempt_id", attempt_id}, {"task_id", req.params.at(0)}});
+}
+
+ApiResponse ApiHandlers::Cancel(const ApiRequest& req) {
+  Task task;
+  taskexec::Status s = service_->Cancel(req.params.at(0), &task);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(task));
+}
+
+ApiResponse ApiHandlers::GetExecution(const ApiRequest& req) {
+  SessionExecution e;
+  taskexec::Status s = service_->GetExecution(req.params.at(0), &e);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(e));
+}
+
+ApiResponse ApiHandlers::ExecutionLog(const ApiRequest& req) {
+  int64_t offset = 0;
+  for (const auto& [key, value] : req.query) {
+    if (key != "offset") {
+      return ErrorResponse(400, "invalid_argument", "unknown query parameter \"" + key + "\"");
+    }
+    taskexec::Status s = ParseNonNegative("offset", value, &offset);
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  SessionExecution e;
+  taskexec::Status s = service_->GetExecution(req.params.at(0), &e);
+  if (!s.ok()) return ErrorResponse(s);
+
+  ApiResponse r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers["X-Execution-Status"] = std::string(ToString(e.status));
+  int64_t next = offset;
+  // A log that does not exist yet (session still starting) reads as empty, so
+  // pollers need no special case.
+  std::ifstream in(e.log_path, std::ios::binary);
+  if (!e.log_path.empty() && in) {
+    in.seekg(0, std::ios::end);
+    int64_t size = static_cast<int64_t>(in.tellg());
+    if (offset < size) {
+      size_t n = static_cast<size_t>(
+          std::min<int64_t>(size - offset, static_cast<int64_t>(kMaxLogChunkBytes)));
+      r.body.resize(n);
+      in.seekg(offset);
+      in.read(r.body.data(), static_cast<std::streamsize>(n));
+      r.body.resize(static_cast<size_t>(in.gcount()));
+      next = offset + static_cast<int64_t>(r.body.size());
+    }
+    r.headers["X-Log-Size"] = std::to_string(size);
+  }
+  r.headers["X-Next-Offset"] = std::to_string(next);
+  return r;
+}
+
+ApiResponse ApiHandlers::Route(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/false, &body);
+  if (s.ok()) s = CheckFields(body, {"title", "description", "type", "assigned_to"});
+  Task task;
+  if (s.ok()) s = OptionalString(body, "title", &task.title);
+  if (s.ok()) s = OptionalString(body, "description", &task.description);
+  if (s.ok()) s = OptionalString(body, "type", &task.type);
+  if (s.ok()) s = OptionalString(body, "assigned_to", &task.assigned_to);
+  if (!s.ok()) return ErrorResponse(s);
+  RouteDecision d;
+  s = service_->Route(task, &d);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(d));
+}
+
+ApiResponse ApiHandlers::Metrics(const ApiRequest&) {
+  ServiceStatus st;
+  taskexec::Status s = service_->GetStatus(&st);
+  if (!s.ok()) return ErrorResponse(s);
+  ApiResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = RenderMetrics(st);
+  return r;
+}
+
+ApiResponse ApiHandlers::Dashboard(const ApiRequest&) {
+  ApiResponse r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = kDashboardHtml;
+  // The page is self-contained: forbid anything it does not need.
+  r.headers["Content-Security-Policy"] =
+      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+      "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+      "frame-ancestors 'none'";
+  r.headers["X-Content-Type-Options"] = "nosniff";
+  r.headers["Cache-Control"] = "no-store";
+  return r;
+}
+
+}  // namespace taskexec

@@ -1,0 +1,62 @@
+// The JSON API's endpoint bodies, independent of the HTTP library: each takes
+// an ApiRequest (already routed and authenticated) and returns an
+// ApiResponse. HttpServer owns routing, auth, size and media-type checks.
+//
+// Thread-safety: stateless apart from the TaskService pointer; handlers may
+// run concurrently.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/task_service.h"
+
+namespace taskexec {
+
+// Largest log chunk one request returns.
+constexpr size_t kMaxLogChunkBytes = 1 << 20;
+
+struct ApiRequest {
+  std::string method;
+  std::string path;
+  std::vector<std::string> params;           // values of {id} segments, in order
+  std::map<std::string, std::string> query;  // first value of each query parameter
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+// A JSON error response: {"error": {"code": ..., "message": ...}}.
+ApiResponse ErrorResponse(int http_status, const std::string& code, const std::string& message);
+// The error response for a failed Status (404 not_found, 409 conflict, ...).
+ApiResponse ErrorResponse(const Status& s);
+
+class ApiHandlers {
+ public:
+  explicit ApiHandlers(TaskService* service) : service_(service) {}
+
+  ApiResponse Health(const ApiRequest& req);
+  ApiResponse GetStatus(const ApiRequest& req);
+  ApiResponse ListTasks(const ApiRequest& req);     // ?status=&agent=&limit=
+  ApiResponse AddTask(const ApiRequest& req);       // 201
+  ApiResponse GetTask(const ApiRequest& req);       // params[0] = task id
+  ApiResponse Execute(const ApiRequest& req);       // 202 {"attempt_id", "task_id"}
+  ApiResponse Cancel(const ApiRequest& req);        // params[0] = task or attempt id
+  ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
+  ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
+  ApiResponse Route(const ApiRequest& req);
+  ApiResponse Metrics(const ApiRequest& req);
+  ApiResponse Dashboard(const ApiRequest& req);
+
+ private:
+  TaskService* service_;
+};
+
+}  // namespace taskexec

@@ -1,0 +1,363 @@
+// The dashboard served at GET /: one self-contained page (no external assets,
+// no CDN) that polls /api/v1/status and /api/v1/tasks every 2 s.
+//
+// All data is put into the page with textContent / DOM nodes, never
+// innerHTML, so task titles and agent output cannot inject markup. When the
+// API answers 401 the page asks for the bearer token and keeps it in
+// sessionStorage (gone when the tab closes).
+//
+// Thread-safety: a constant.
+#pragma once
+
+namespace taskexec {
+
+inline constexpr const char kDashboardHtml[] = R"HTML(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>taskexec</title>
+<style>
+  :root { --bg:#f6f7f9; --card:#fff; --fg:#1d2330; --muted:#6b7280; --line:#e3e6eb;
+          --accent:#2f6fdf; --bad:#c2352b; --ok:#1f8a4c; --warn:#b7791f; }
+  * { box-sizing: border-box; }
+  body { margin:0; font:14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
+         background:var(--bg); color:var(--fg); }
+  header { display:flex; align-items:center; gap:16px; padding:10px 20px; background:#1d2330; color:#fff; }
+  header h1 { font-size:18px; margin:0; }
+  header .meta { color:#cbd2dc; font-size:13px; }
+  header .spacer { flex:1; }
+  main { display:grid; grid-template-columns: minmax(0,3fr) minmax(0,2fr); gap:16px; padding:16px 20px; }
+  section { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
+  section h2 { font-size:14px; margin:0 0 8px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
+  .full { grid-column: 1 / -1; }
+  .counts { display:flex; flex-wrap:wrap; gap:8px; }
+  .count { border:1px solid var(--line); border-radius:6px; padding:6px 10px; min-width:90px; cursor:pointer; }
+  .count b { display:block; font-size:20px; }
+  .count span { color:var(--muted); font-size:12px; }
+  .count.sel { border-color:var(--accent); box-shadow:0 0 0 1px var(--accent) inset; }
+  table { width:100%; border-collapse:collapse; }
+  th, td { text-align:left; padding:5px 6px; border-bottom:1px solid var(--line); vertical-align:top; }
+  th { font-size:12px; color:var(--muted); font-weight:600; }
+  tbody tr.click { cursor:pointer; }
+  tbody tr.click:hover { background:#eef3fd; }
+  tbody tr.sel { background:#e2ebfc; }
+  td.id, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
+  td.title { max-width:380px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
+  .pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; background:#e9ecf1; }
+  .st-completed { background:#dcf3e5; color:var(--ok); }
+  .st-failed, .st-timed_out, .st-lost { background:#f9e0de; color:var(--bad); }
+  .st-in_progress, .st-active, .st-assigned, .st-claimed { background:#dde8fb; color:var(--accent); }
+  .st-retrying { background:#fbefd9; color:var(--warn); }
+  .st-cancelled { background:#eceef1; color:var(--muted); }
+  .toolbar { display:flex; gap:8px; align-items:center; margin-bottom:8px; }
+  input, select, textarea, button { font:inherit; }
+  input, select, textarea { border:1px solid var(--line); border-radius:5px; padding:5px 7px; background:#fff; }
+  textarea { width:100%; min-height:60px; }
+  button { border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:5px; padding:5px 12px; cursor:pointer; }
+  button.secondary { background:#fff; color:var(--accent); }
+  button.danger { border-color:var(--bad); background:var(--bad); }
+  button:disabled { opacity:.5; cursor:default; }
+  form.add { display:grid; grid-template-columns: 1fr 1fr; gap:8px; }
+  form.add .wide { grid-column: 1 / -1; }
+  label { display:flex; flex-direction:column; gap:3px; font-size:12px; color:var(--muted); }
+  dl { display:grid; grid-template-columns: max-content 1fr; gap:3px 12px; margin:0 0 10px; }
+  dt { color:var(--muted); }
+  dd { margin:0; overflow-wrap:anywhere; white-space:pre-wrap; }
+  pre.log { background:#11151c; color:#d7dde8; padding:10px; border-radius:6px; max-height:320px;
+            overflow:auto; white-space:pre-wrap; overflow-wrap:anywhere; font-size:12px; margin:0; }
+  .muted { color:var(--muted); }
+  .msg { min-height:1.4em; font-size:13px; }
+  .msg.err { color:var(--bad); }
+  .msg.ok { color:var(--ok); }
+  #auth { display:none; gap:6px; align-items:center; }
+  #auth.show { display:flex; }
+  @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
+</style>
+</head>
+<body>
+<header>
+  <h1>taskexec</h1>
+  <span class="meta" id="engine">connecting…</span>
+  <span class="spacer"></span>
+  <form id="auth" autocomplete="off">
+    <span class="meta">API token</span>
+    <input id="token" type="password" size="24" aria-label="API token">
+    <button type="submit">Use</button>
+  </form>
+  <span class="meta" id="updated"></span>
+</header>
+<main>
+  <section class="full">
+    <h2>Tasks by status</h2>
+    <div class="counts" id="by-status"></div>
+  </section>
+  <section>
+    <h2>Tasks</h2>
+    <div class="toolbar">
+      <label style="flex-direction:row;align-items:center;gap:6px">Status
+        <select id="filter"><option value="">all</option></select></label>
+      <span class="muted" id="task-count"></span>
+    </div>
+    <table>
+      <thead><tr><th>ID</th><th>Status</th><th>Priority</th><th>Agent</th><th>Retries</th><th>Created</th><th>Title</th></tr></thead>
+      <tbody id="tasks"></tbody>
+    </table>
+  </section>
+  <section>
+    <h2>Task detail</h2>
+    <div id="detail"><p class="muted">Select a task.</p></div>
+  </section>
+  <section>
+    <h2>Active executions</h2>
+    <table>
+      <thead><tr><th>Attempt</th><th>Task</th><th>Agent</th><th>#</th><th>Started</th><th>PID</th></tr></thead>
+      <tbody id="active"></tbody>
+    </table>
+    <h2 style="margin-top:14px">By agent</h2>
+    <table>
+      <thead><tr><th>Agent</th><th>Tasks</th><th>Running here</th></tr></thead>
+      <tbody id="by-agent"></tbody>
+    </table>
+  </section>
+  <section>
+    <h2>Add a task</h2>
+    <form class="add" id="add">
+      <label class="wide">Title<input name="title" required maxlength="500"></label>
+      <label class="wide">Description<textarea name="description"></textarea></label>
+      <label>Type<input name="type" placeholder="research, code, writing…"></label>
+      <label>Priority<select name="priority">
+        <option>normal</option><option>high</option><option>critical</option><option>low</option></select></label>
+      <label>Agent<input name="assigned_to" placeholder="empty = route automatically"></label>
+      <label>&nbsp;<button type="submit">Add task</button></label>
+      <div class="msg wide" id="add-msg"></div>
+    </form>
+  </section>
+</main>
+<script>
+"use strict";
+const STATUSES = ["pending","assigned","claimed","in_progress","retrying","completed","failed",
+                  "cancelled","suspended","pending_review","review","blocked"];
+const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false };
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+function pill(status) { return el("span", {class: "pill st-" + status}, status); }
+function shortId(id) { return id && id.length > 14 ? id.slice(0, 13) + "…" : (id || ""); }
+function when(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return isNaN(d) ? iso : d.toLocaleString();
+}
+function replace(node, ...children) { node.replaceChildren(...children); }
+
+async function api(method, path, body) {
+  const headers = {};
+  const token = sessionStorage.getItem("taskexec-token");
+  if (token) headers["Authorization"] = "Bearer " + token;
+  const init = { method, headers };
+  if (body !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+  const res = await fetch(path, init);
+  if (res.status === 401) { showAuth(true); throw new Error("unauthorized: enter the API token"); }
+  showAuth(false);
+  if (!res.ok) {
+    let msg = res.status + " " + res.statusText;
+    try { const j = await res.json(); if (j.error) msg = j.error.code + ": " + j.error.message; } catch (e) {}
+    throw new Error(msg);
+  }
+  return res;
+}
+function showAuth(on) {
+  state.authNeeded = on;
+  document.getElementById("auth").classList.toggle("show", on);
+}
+document.getElementById("auth").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sessionStorage.setItem("taskexec-token", document.getElementById("token").value);
+  document.getElementById("token").value = "";
+  refresh();
+});
+
+function renderStatus(s) {
+  const eng = document.getElementById("engine");
+  eng.textContent = (s.engine_running ? "engine running" : "engine not running") +
+      (s.executor_id ? " · " + s.executor_id : "") + " · sessions spawned: " + s.spawned_sessions;
+  const counts = [];
+  const all = el("div", {class: "count" + (state.filter === "" ? " sel" : ""), onclick: () => setFilter("")},
+                 el("b", {}, Object.values(s.stats.by_status).reduce((a, b) => a + b, 0)), el("span", {}, "all"));
+  counts.push(all);
+  for (const st of STATUSES) {
+    const n = s.stats.by_status[st] || 0;
+    if (!n && !["pending","in_progress","retrying","completed","failed"].includes(st)) continue;
+    counts.push(el("div", {class: "count" + (state.filter === st ? " sel" : ""), onclick: () => setFilter(st)},
+                   el("b", {}, n), el("span", {}, st)));
+  }
+  replace(document.getElementById("by-status"), ...counts);
+  const active = s.active_executions.map(e =>
+      el("tr", {class: "click", onclick: () => selectTask(e.task_id)},
+         el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {class: "id", title: e.task_id}, shortId(e.task_id)),
+         el("td", {}, e.agent), el("td", {}, e.attempt), el("td", {}, when(e.started_at)), el("td", {}, e.pid || "")));
+  replace(document.getElementById("active"), ...(active.length ? active :
+      [el("tr", {}, el("td", {colspan: 6, class: "muted"}, "none"))]));
+  const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent)]);
+  replace(document.getElementById("by-agent"), ...[...agents].sort().map(a =>
+      el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0))));
+}
+
+async function renderTasks(tasks) {
+  document.getElementById("task-count").textContent = tasks.length + " shown";
+  const rows = tasks.map(t =>
+      el("tr", {class: "click" + (t.id === state.selected ? " sel" : ""), onclick: () => selectTask(t.id)},
+         el("td", {class: "id", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status)), el("td", {}, t.priority),
+         el("td", {}, t.claimed_by || t.assigned_to || ""), el("td", {}, t.retry_count),
+         el("td", {}, when(t.created_at)), el("td", {class: "title", title: t.title}, t.title)));
+  replace(document.getElementById("tasks"), ...(rows.length ? rows :
+      [el("tr", {}, el("td", {colspan: 7, class: "muted"}, "no tasks"))]));
+  // Redraw the detail pane only when the selected task changed, so typing in
+  // it is not interrupted by the poll.
+  const sel = tasks.find(t => t.id === state.selected);
+  if (sel && sel.version !== state.selectedVersion) { await renderDetail(); return true; }
+  return false;
+}
+
+function setFilter(st) {
+  state.filter = st;
+  document.getElementById("filter").value = st;
+  refresh();
+}
+
+async function selectTask(id) {
+  if (state.selected !== id) { state.logExec = null; state.logOffset = 0; }
+  state.selected = id;
+  await renderDetail();
+  refresh();
+}
+
+async function renderDetail() {
+  const box = document.getElementById("detail");
+  if (!state.selected) return;
+  let d;
+  try { d = await (await api("GET", "/api/v1/tasks/" + encodeURIComponent(state.selected))).json(); }
+  catch (e) { replace(box, el("p", {class: "msg err"}, e.message)); return; }
+  state.selectedVersion = d.version;
+  const fields = [["ID", d.id], ["Title", d.title], ["Status", pill(d.status)], ["Priority", d.priority],
+                  ["Type", d.type], ["Assigned to", d.assigned_to], ["Claimed by", d.claimed_by],
+                  ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
+                  ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
+                  ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
+                  ["Description", d.description]];
+  const dl = el("dl", {});
+  for (const [k, v] of fields) {
+    if (v === "" || v === null || v === undefined) continue;
+    dl.append(el("dt", {}, k), el("dd", {}, v));
+  }
+  if (d.notion_url) dl.append(el("dt", {}, "Notion"), el("dd", {}, el("a", {href: d.notion_url, target: "_blank", rel: "noopener"}, d.notion_url)));
+  const msg = el("div", {class: "msg"});
+  const agent = el("input", {placeholder: "agent (optional)", size: 14});
+  const actions = el("div", {class: "toolbar"}, agent,
+      el("button", {onclick: async () => {
+        try {
+          const body = agent.value ? {agent: agent.value} : undefined;
+          const r = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/execute", body)).json();
+          msg.className = "msg ok"; msg.textContent = "attempt " + r.attempt_id + " requested";
+        } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+        refresh();
+      }}, "Execute"),
+      el("button", {class: "danger", onclick: async () => {
+        if (!confirm("Cancel task " + d.id + "?")) return;
+        try {
+          const t = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/cancel")).json();
+          msg.className = "msg ok"; msg.textContent = t.cancel_requested ? "cancel requested" : "status: " + t.status;
+        } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+        refresh();
+      }}, "Cancel"));
+  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Error"].map(h => el("th", {}, h)))),
+      el("tbody", {}, ...d.executions.map(e =>
+          el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log",
+                    onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
+             el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {}, e.attempt), el("td", {}, e.agent),
+             el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)), el("td", {}, when(e.ended_at)),
+             el("td", {}, e.exit_code === null ? (e.term_signal === null ? "" : "sig " + e.term_signal) : e.exit_code),
+             el("td", {}, e.error)))));
+  const arts = el("table", {}, el("thead", {}, el("tr", {}, ...["Name", "Size", "SHA-256", "Path"].map(h => el("th", {}, h)))),
+      el("tbody", {}, ...d.artifacts.map(a =>
+          el("tr", {}, el("td", {}, a.name), el("td", {}, a.size), el("td", {class: "mono", title: a.sha256}, (a.sha256 || "").slice(0, 12)),
+             el("td", {class: "mono"}, a.path)))));
+  if (!state.logExec && d.executions.length) state.logExec = d.executions[d.executions.length - 1].id;
+  const log = el("pre", {class: "log", id: "log"});
+  replace(box, dl, actions, msg, el("h2", {}, "Executions"),
+          d.executions.length ? execs : el("p", {class: "muted"}, "none yet"),
+          el("h2", {}, "Artifacts"), d.artifacts.length ? arts : el("p", {class: "muted"}, "none"),
+          el("h2", {}, "Log " + (state.logExec ? shortId(state.logExec) : "")), log);
+  state.logOffset = 0;
+  await tailLog();
+}
+
+async function tailLog() {
+  const log = document.getElementById("log");
+  if (!log || !state.logExec) return;
+  try {
+    // The last 64 KiB is enough for a glance; `taskexec logs` has the rest.
+    const res = await api("GET", "/api/v1/executions/" + encodeURIComponent(state.logExec) + "/log?offset=" + state.logOffset);
+    const size = Number(res.headers.get("X-Log-Size") || 0);
+    if (state.logOffset === 0 && size > 65536) {
+      state.logOffset = size - 65536;
+      return tailLog();
+    }
+    const text = await res.text();
+    state.logOffset = Number(res.headers.get("X-Next-Offset") || state.logOffset);
+    if (text) { log.append(document.createTextNode(text)); log.scrollTop = log.scrollHeight; }
+  } catch (e) { log.textContent = e.message; }
+}
+
+document.getElementById("filter").append(...STATUSES.map(s => el("option", {value: s}, s)));
+document.getElementById("filter").addEventListener("change", (ev) => setFilter(ev.target.value));
+document.getElementById("add").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const msg = document.getElementById("add-msg");
+  const body = {};
+  for (const [k, v] of new FormData(form).entries()) if (v !== "") body[k] = v;
+  try {
+    const t = await (await api("POST", "/api/v1/tasks", body)).json();
+    msg.className = "msg wide ok"; msg.textContent = "added " + t.id;
+    form.reset();
+    selectTask(t.id);
+  } catch (e) { msg.className = "msg wide err"; msg.textContent = e.message; }
+});
+
+let busy = false;
+async function refresh() {
+  if (busy) return;
+  busy = true;
+  try {
+    const s = await (await api("GET", "/api/v1/status")).json();
+    renderStatus(s);
+    const q = new URLSearchParams({limit: "200"});
+    if (state.filter) q.set("status", state.filter);
+    const redrawn = await renderTasks(await (await api("GET", "/api/v1/tasks?" + q)).json());
+    if (!redrawn) await tailLog();  // a redrawn detail pane has read the log already
+    document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  } catch (e) {
+    document.getElementById("updated").textContent = e.message;
+  } finally { busy = false; }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>
+)HTML";
+
+}  // namespace taskexec

@@ -1,0 +1,306 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <strings.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+
+#include "server/api_handlers.h"
+#include "server/http_util.h"
+#include "server/json_codec.h"
+
+namespace taskexec {
+namespace {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool IsJsonContentType(const std::string& value) {
+  // "application/json" with optional parameters ("; charset=utf-8").
+  std::string type = value.substr(0, value.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return strcasecmp(type.c_str(), "application/json") == 0;
+}
+
+void WriteResponse(const ApiResponse& r, httplib::Response& res) {
+  res.status = r.status;
+  for (const auto& [name, value] : r.headers) res.set_header(name, value);
+  res.set_content(r.body, r.content_type);
+}
+
+// Fills the JSON error body for statuses httplib produces itself (413 for an
+// oversize body, 400 for an unparsable request line).
+void DefaultErrorBody(httplib::Response& res) {
+  if (!res.body.empty()) return;
+  std::string code = "error";
+  std::string message = "HTTP status " + std::to_string(res.status);
+  switch (res.status) {
+    case 400:
+      code = "invalid_argument";
+      break;
+    case 404:
+      code = "not_found";
+      break;
+    case 413:
+      code = "payload_too_large";
+      message = "request body exceeds server.max_body_bytes";
+      break;
+    default:
+      if (res.status >= 500) code = "internal";
+      break;
+  }
+  res.set_content(DumpJson(ErrorJson(code, message)), "application/json");
+}
+
+}  // namespace
+
+std::string RawRequest::Header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (strcasecmp(key.c_str(), name.c_str()) == 0) return value;
+  }
+  return "";
+}
+
+// Matches method + path to an endpoint, then applies auth and the
+// Content-Type rule before calling it. Built before Start(), read-only after.
+class HttpServer::Router {
+ public:
+  using Fn = ApiResponse (ApiHandlers::*)(const ApiRequest&);
+
+  Router(const ServerConfig& config, TaskService* service)
+      : token_(config.token), handlers_(service) {
+    Add("GET", "/", &ApiHandlers::Dashboard, /*auth=*/false);
+    Add("GET", "/healthz", &ApiHandlers::Health, /*auth=*/false);
+    Add("GET", "/metrics", &ApiHandlers::Metrics);
+    Add("GET", "/api/v1/status", &ApiHandlers::GetStatus);
+    Add("GET", "/api/v1/tasks", &ApiHandlers::ListTasks);
+    Add("POST", "/api/v1/tasks", &ApiHandlers::AddTask);
+    Add("GET", "/api/v1/tasks/{id}", &ApiHandlers::GetTask);
+    Add("POST", "/api/v1/tasks/{id}/execute", &ApiHandlers::Execute);
+    Add("POST", "/api/v1/tasks/{id}/cancel", &ApiHandlers::Cancel);
+    Add("GET", "/api/v1/executions/{id}", &ApiHandlers::GetExecution);
+    Add("GET", "/api/v1/executions/{id}/log", &ApiHandlers::ExecutionLog);
+    Add("POST", "/api/v1/route", &ApiHandlers::Route);
+  }
+
+  void AddRaw(const std::string& method, const std::string& path, RawHandler handler) {
+    raw_[path][method] = std::move(handler);
+  }
+
+  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    std::string method = req.method == "HEAD" ? "GET" : req.method;
+
+    auto raw = raw_.find(req.path);
+    if (raw != raw_.end()) {
+      auto it = raw->second.find(method);
+      if (it == raw->second.end()) {
+        std::set<std::string> allowed;
+        for (const auto& [m, h] : raw->second) allowed.insert(m);
+        return MethodNotAllowed(allowed, res);
+      }
+      return CallRaw(it->second, req, res);
+    }
+
+    std::vector<std::string> segments = SplitPath(req.path);
+    std::set<std::string> allowed;
+    for (const Endpoint& ep : endpoints_) {
+      std::vector<std::string> params;
+      if (!Match(ep.segments, segments, &params)) continue;
+      allowed.insert(ep.method);
+      if (ep.method != method) continue;
+      if (ep.auth && !Authorized(req)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        return WriteResponse(ErrorResponse(401, "unauthorized", "missing or wrong bearer token"),
+                             res);
+      }
+      if (method == "POST" && !req.body.empty() &&
+          !IsJsonContentType(req.get_header_value("Content-Type"))) {
+        return WriteResponse(
+            ErrorResponse(415, "unsupported_media_type", "request body must be application/json"),
+            res);
+      }
+      ApiRequest api;
+      api.method = method;
+      api.path = req.path;
+      api.params = std::move(params);
+      for (const auto& [key, value] : req.params) api.query.emplace(key, value);
+      api.body = req.body;
+      return WriteResponse((handlers_.*(ep.fn))(api), res);
+    }
+    if (!allowed.empty()) return MethodNotAllowed(allowed, res);
+    WriteResponse(ErrorResponse(404, "not_found", "no endpoint " + req.path), res);
+  }
+
+ private:
+  struct Endpoint {
+    std::string method;
+    std::vector<std::string> segments;  // "{id}" = any one segment
+    Fn fn;
+    bool auth;
+  };
+
+  void Add(const char* method, const char* path, Fn fn, bool auth = true) {
+    endpoints_.push_back(Endpoint{method, SplitPath(path), fn, auth});
+  }
+
+  static bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                    std::vector<std::string>* params) {
+    if (pattern.size() != path.size()) return false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+      if (pattern[i] == "{id}") {
+        params->push_back(path[i]);
+      } else if (pattern[i] != path[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool Authorized(const httplib::Request& req) const {
+    if (token_.empty()) return true;
+    static const std::string kPrefix = "Bearer ";
+    std::string header = req.get_header_value("Authorization");
+    if (header.size() < kPrefix.size() ||
+        strncasecmp(header.c_str(), kPrefix.c_str(), kPrefix.size()) != 0) {
+      return false;
+    }
+    return ConstantTimeEquals(header.substr(kPrefix.size()), token_);
+  }
+
+  static void MethodNotAllowed(const std::set<std::string>& allowed, httplib::Response& res) {
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    res.set_header("Allow", allow);
+    WriteResponse(ErrorResponse(405, "method_not_allowed", "allowed methods: " + allow), res);
+  }
+
+  static void CallRaw(const RawHandler& handler, const httplib::Request& req,
+                      httplib::Response& res) {
+    RawRequest raw;
+    raw.method = req.method;
+    raw.path = req.path;
+    for (const auto& [k, v] : req.headers) raw.headers.emplace(k, v);
+    raw.body = req.body;
+    raw.remote_addr = req.remote_addr;
+    RawResponse out;
+    handler(raw, &out);
+    res.status = out.status;
+    res.set_content(out.body, out.content_type);
+  }
+
+  std::string token_;
+  ApiHandlers handlers_;
+  std::vector<Endpoint> endpoints_;
+  std::map<std::string, std::map<std::string, RawHandler>> raw_;  // path -> method -> handler
+};
+
+HttpServer::HttpServer(const ServerConfig& config, TaskService* service)
+    : config_(config),
+      service_(service),
+      server_(std::make_unique<httplib::Server>()),
+      router_(std::make_unique<Router>(config, service)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::HandleRaw(const std::string& method, const std::string& path, RawHandler handler) {
+  router_->AddRaw(method, path, std::move(handler));
+}
+
+Status HttpServer::Start() {
+  if (started_) return Status::Internal("HTTP server already started");
+  if (config_.listen.empty()) return Status::InvalidArgument("server.listen is empty");
+  ListenAddress addr;
+  Status s = ParseListenAddress(config_.listen, &addr);
+  if (!s.ok()) return s;
+  if (!IsLoopbackHost(addr.host) && config_.token.empty()) {
+    return Status::InvalidArgument("server.listen \"" + config_.listen +
+                                   "\" is reachable beyond this machine; set server.token so "
+                                   "the API requires a bearer token, or listen on 127.0.0.1");
+  }
+
+  size_t threads = static_cast<size_t>(config_.threads > 0 ? config_.threads : 1);
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(config_.max_body_bytes);
+  Router* router = router_.get();
+  auto dispatch = [router](const httplib::Request& req, httplib::Response& res) {
+    router->Dispatch(req, res);
+  };
+  server_->Options(".*", dispatch);
+  server_->Get(".*", dispatch);
+  server_->Post(".*", httplib::Server::Handler(dispatch));
+  server_->Put(".*", httplib::Server::Handler(dispatch));
+  server_->Patch(".*", httplib::Server::Handler(dispatch));
+  server_->Delete(".*", httplib::Server::Handler(dispatch));
+  server_->set_error_handler(
+      [](const httplib::Request&, httplib::Response& res) { DefaultErrorBody(res); });
+  server_->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("http {} {}: {}", req.method, req.path, what);
+        WriteResponse(ErrorResponse(500, "internal", what), res);
+      });
+  server_->set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    spdlog::debug("http {} {} -> {}", req.method, req.path, res.status);
+  });
+
+  if (addr.port == 0) {
+    port_ = server_->bind_to_any_port(addr.host);
+    if (port_ < 0) port_ = 0;
+  } else if (server_->bind_to_port(addr.host, addr.port)) {
+    port_ = addr.port;
+  }
+  if (port_ == 0) {
+    return Status::Unavailable("cannot listen on " + config_.listen +
+                               " (address in use or not available)");
+  }
+
+  listen_done_.store(false);
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_done_.store(true);
+  });
+  // httplib's stop() is a no-op until the accept loop runs, so wait for it;
+  // otherwise a quick Stop() would leave the thread serving forever.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!server_->is_running() && !listen_done_.load() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  started_ = true;
+  if (!server_->is_running()) {
+    Stop();
+    return Status::Internal("HTTP server on " + config_.listen + " did not start");
+  }
+  spdlog::info("HTTP API listening on {}:{}", addr.host, port_);
+  return Status::OK();
+}
+
+void HttpServer::Stop() {
+  if (!started_) return;
+  // Start() returned only once the accept loop ran (or ended), so stop()
+  // takes effect here. It must be called once: httplib asserts on a second
+  // call while its pool drains.
+  if (server_->is_running()) server_->stop();
+  if (thread_.joinable()) thread_.join();
+  started_ = false;
+}
+
+}  // namespace taskexec

@@ -1,0 +1,346 @@
+#include "server/json_codec.h"
+
+#include <cctype>
+#include <optional>
+#include <set>
+
+namespace taskexec {
+namespace {
+
+using nlohmann::json;
+
+json TimeJson(TimeMs t) { return t == 0 ? json(nullptr) : json(FormatIso8601(t)); }
+
+json OptIntJson(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
+
+// Reads typed fields out of a JSON object, remembering the first error so the
+// FromJson bodies stay a flat list of fields.
+class FieldReader {
+ public:
+  explicit FieldReader(const json& j) : j_(j) {
+    if (!j_.is_object()) status_ = Status::InvalidArgument("expected a JSON object");
+  }
+
+  void Str(const char* name, std::string* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    if (!v->is_string()) return Fail(name, "must be a string");
+    *out = v->get<std::string>();
+  }
+  template <typename Int>
+  void Integer(const char* name, Int* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    if (!v->is_number_integer()) return Fail(name, "must be an integer");
+    *out = v->get<Int>();
+  }
+  void OptInt(const char* name, std::optional<int>* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) {
+      if (v != nullptr) out->reset();
+      return;
+    }
+    if (!v->is_number_integer()) return Fail(name, "must be an integer or null");
+    *out = v->get<int>();
+  }
+  void Bool(const char* name, bool* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    if (!v->is_boolean()) return Fail(name, "must be a boolean");
+    *out = v->get<bool>();
+  }
+  void Time(const char* name, TimeMs* out) {
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    if (v->is_null()) {
+      *out = 0;
+      return;
+    }
+    if (!v->is_string() || !ParseIso8601(v->get<std::string>(), out)) {
+      return Fail(name, "must be an ISO-8601 time string or null");
+    }
+  }
+  void TaskStat(const char* name, TaskStatus* out) {
+    std::string s;
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    Str(name, &s);
+    if (!status_.ok()) return;
+    auto parsed = ParseTaskStatus(s);
+    if (!parsed) return Fail(name, "unknown task status \"" + s + "\"");
+    *out = *parsed;
+  }
+  void ExecStat(const char* name, ExecutionStatus* out) {
+    std::string s;
+    const json* v = Find(name);
+    if (v == nullptr) return;
+    Str(name, &s);
+    if (!status_.ok()) return;
+    auto parsed = ParseExecutionStatus(s);
+    if (!parsed) return Fail(name, "unknown execution status \"" + s + "\"");
+    *out = *parsed;
+  }
+
+  const Status& status() const { return status_; }
+
+ private:
+  const json* Find(const char* name) const {
+    if (!status_.ok()) return nullptr;
+    auto it = j_.find(name);
+    return it == j_.end() ? nullptr : &*it;
+  }
+  void Fail(const char* name, const std::string& what) {
+    if (status_.ok()) status_ = Status::InvalidArgument(std::string(name) + ": " + what);
+  }
+
+  const json& j_;
+  Status status_;
+};
+
+bool IsBlank(const std::string& s) {
+  for (unsigned char c : s) {
+    if (!std::isspace(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+json ToJson(const Task& t) {
+  return json{
+      {"id", t.id},
+      {"title", t.title},
+      {"description", t.description},
+      {"type", t.type},
+      {"priority", t.priority},
+      {"assigned_to", t.assigned_to},
+      {"status", std::string(ToString(t.status))},
+      {"source", t.source},
+      {"notion_page_id", t.notion_page_id},
+      {"notion_url", t.notion_url},
+      {"context_json", t.context_json},
+      {"retry_count", t.retry_count},
+      {"max_retries", t.max_retries},
+      {"next_attempt_at", TimeJson(t.next_attempt_at)},
+      {"claimed_by", t.claimed_by},
+      {"lease_owner", t.lease_owner},
+      {"lease_expires_at", TimeJson(t.lease_expires_at)},
+      {"cancel_requested", t.cancel_requested},
+      {"requested_execution_id", t.requested_execution_id},
+      {"requested_agent", t.requested_agent},
+      {"error_type", t.error_type},
+      {"error_message", t.error_message},
+      {"output_summary", t.output_summary},
+      {"created_at", TimeJson(t.created_at)},
+      {"updated_at", TimeJson(t.updated_at)},
+      {"started_at", TimeJson(t.started_at)},
+      {"completed_at", TimeJson(t.completed_at)},
+      {"last_retry_at", TimeJson(t.last_retry_at)},
+      {"version", t.version},
+  };
+}
+
+json ToJson(const SessionExecution& e) {
+  return json{
+      {"id", e.id},
+      {"task_id", e.task_id},
+      {"agent", e.agent},
+      {"attempt", e.attempt},
+      {"status", std::string(ToString(e.status))},
+      {"session_label", e.session_label},
+      {"session_id", e.session_id},
+      {"pid", e.pid},
+      {"executor_id", e.executor_id},
+      {"started_at", TimeJson(e.started_at)},
+      {"ended_at", TimeJson(e.ended_at)},
+      {"exit_code", OptIntJson(e.exit_code)},
+      {"term_signal", OptIntJson(e.term_signal)},
+      {"error_type", e.error_type},
+      {"error", e.error},
+      {"summary", e.summary},
+      {"log_path", e.log_path},
+      {"manual", e.manual},
+  };
+}
+
+json ToJson(const Artifact& a) {
+  return json{
+      {"id", a.id},     {"task_id", a.task_id}, {"execution_id", a.execution_id},
+      {"name", a.name}, {"path", a.path},       {"type", a.type},
+      {"size", a.size}, {"sha256", a.sha256},   {"created_at", TimeJson(a.created_at)},
+  };
+}
+
+json ToJson(const TaskDetails& d) {
+  json j = ToJson(d.task);
+  json execs = json::array();
+  for (const auto& e : d.executions) execs.push_back(ToJson(e));
+  json arts = json::array();
+  for (const auto& a : d.artifacts) arts.push_back(ToJson(a));
+  j["executions"] = std::move(execs);
+  j["artifacts"] = std::move(arts);
+  return j;
+}
+
+json ToJson(const ServiceStatus& s) {
+  json active = json::array();
+  for (const auto& e : s.active_executions) active.push_back(ToJson(e));
+  return json{
+      {"engine_running", s.engine_running},
+      {"executor_id", s.executor_id},
+      {"active_executions", std::move(active)},
+      {"stats",
+       {{"by_status", s.stats.by_status},
+        {"by_agent", s.stats.by_agent},
+        {"active_executions", s.stats.active_executions}}},
+      {"spawned_sessions", s.spawned_sessions},
+      {"running_by_agent", s.running_by_agent},
+  };
+}
+
+json ToJson(const RouteDecision& d) {
+  return json{{"agent", d.agent}, {"rule", d.rule}, {"detail", d.detail}};
+}
+
+Status FromJson(const json& j, Task* out) {
+  FieldReader r(j);
+  r.Str("id", &out->id);
+  r.Str("title", &out->title);
+  r.Str("description", &out->description);
+  r.Str("type", &out->type);
+  r.Str("priority", &out->priority);
+  r.Str("assigned_to", &out->assigned_to);
+  r.TaskStat("status", &out->status);
+  r.Str("source", &out->source);
+  r.Str("notion_page_id", &out->notion_page_id);
+  r.Str("notion_url", &out->notion_url);
+  r.Str("context_json", &out->context_json);
+  r.Integer("retry_count", &out->retry_count);
+  r.Integer("max_retries", &out->max_retries);
+  r.Time("next_attempt_at", &out->next_attempt_at);
+  r.Str("claimed_by", &out->claimed_by);
+  r.Str("lease_owner", &out->lease_owner);
+  r.Time("lease_expires_at", &out->lease_expires_at);
+  r.Bool("cancel_requested", &out->cancel_requested);
+  r.Str("requested_execution_id", &out->requested_execution_id);
+  r.Str("requested_agent", &out->requested_agent);
+  r.Str("error_type", &out->error_type);
+  r.Str("error_message", &out->error_message);
+  r.Str("output_summary", &out->output_summary);
+  r.Time("created_at", &out->created_at);
+  r.Time("updated_at", &out->updated_at);
+  r.Time("started_at", &out->started_at);
+  r.Time("completed_at", &out->completed_at);
+  r.Time("last_retry_at", &out->last_retry_at);
+  r.Integer("version", &out->version);
+  return r.status();
+}
+
+Status FromJson(const json& j, SessionExecution* out) {
+  FieldReader r(j);
+  r.Str("id", &out->id);
+  r.Str("task_id", &out->task_id);
+  r.Str("agent", &out->agent);
+  r.Integer("attempt", &out->attempt);
+  r.ExecStat("status", &out->status);
+  r.Str("session_label", &out->session_label);
+  r.Str("session_id", &out->session_id);
+  r.Integer("pid", &out->pid);
+  r.Str("executor_id", &out->executor_id);
+  r.Time("started_at", &out->started_at);
+  r.Time("ended_at", &out->ended_at);
+  r.OptInt("exit_code", &out->exit_code);
+  r.OptInt("term_signal", &out->term_signal);
+  r.Str("error_type", &out->error_type);
+  r.Str("error", &out->error);
+  r.Str("summary", &out->summary);
+  r.Str("log_path", &out->log_path);
+  r.Bool("manual", &out->manual);
+  return r.status();
+}
+
+Status FromJson(const json& j, Artifact* out) {
+  FieldReader r(j);
+  r.Str("id", &out->id);
+  r.Str("task_id", &out->task_id);
+  r.Str("execution_id", &out->execution_id);
+  r.Str("name", &out->name);
+  r.Str("path", &out->path);
+  r.Str("type", &out->type);
+  r.Integer("size", &out->size);
+  r.Str("sha256", &out->sha256);
+  r.Time("created_at", &out->created_at);
+  return r.status();
+}
+
+Status ParseNewTask(const json& j, NewTask* out) {
+  if (!j.is_object()) return Status::InvalidArgument("task: expected a JSON object");
+  static const std::set<std::string> kAllowed = {
+      "id",          "title",      "description", "type",    "priority",
+      "assigned_to", "notion_url", "max_retries", "context", "context_json"};
+  for (const auto& item : j.items()) {
+    if (kAllowed.count(item.key()) == 0) {
+      return Status::InvalidArgument("unknown field \"" + item.key() +
+                                     "\" (allowed: id, title, description, type, priority, "
+                                     "assigned_to, notion_url, max_retries, context, "
+                                     "context_json)");
+    }
+  }
+  auto title = j.find("title");
+  if (title == j.end()) return Status::InvalidArgument("title: required");
+  if (!title->is_string()) return Status::InvalidArgument("title: must be a string");
+  if (IsBlank(title->get<std::string>()))
+    return Status::InvalidArgument("title: must not be blank");
+
+  NewTask t = *out;
+  FieldReader r(j);
+  r.Str("id", &t.id);
+  r.Str("title", &t.title);
+  r.Str("description", &t.description);
+  r.Str("type", &t.type);
+  r.Str("priority", &t.priority);
+  r.Str("assigned_to", &t.assigned_to);
+  r.Str("notion_url", &t.notion_url);
+  r.Integer("max_retries", &t.max_retries);
+  if (!r.status().ok()) return r.status();
+
+  if (!IsKnownPriority(t.priority)) {
+    return Status::InvalidArgument("priority: \"" + t.priority +
+                                   "\" is not one of critical, high, normal, low");
+  }
+  if (t.max_retries < -1 || t.max_retries > 100) {
+    return Status::InvalidArgument("max_retries: must be an integer -1..100");
+  }
+  auto context = j.find("context");
+  auto context_json = j.find("context_json");
+  if (context != j.end() && context_json != j.end()) {
+    return Status::InvalidArgument("context: give either context or context_json, not both");
+  }
+  if (context != j.end() && !context->is_null()) {
+    if (!context->is_object()) return Status::InvalidArgument("context: must be a JSON object");
+    t.context_json = DumpJson(*context);
+  }
+  if (context_json != j.end() && !context_json->is_null()) {
+    if (!context_json->is_string()) {
+      return Status::InvalidArgument("context_json: must be a string holding a JSON object");
+    }
+    json parsed =
+        json::parse(context_json->get<std::string>(), nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_object()) {
+      return Status::InvalidArgument("context_json: must be a string holding a JSON object");
+    }
+    t.context_json = context_json->get<std::string>();
+  }
+  *out = std::move(t);
+  return Status::OK();
+}
+
+std::string DumpJson(const json& j, int indent) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+json ErrorJson(const std::string& code, const std::string& message) {
+  return json{{"error", {{"code", code}, {"message", message}}}};
+}
+
+}  // namespace taskexec

@@ -1,0 +1,57 @@
+// JSON encoding of the domain records, shared by the HTTP API and the CLI's
+// --json output so both speak one format.
+//
+// Field names are the domain names (core/domain.h). Times are ISO-8601 UTC
+// strings ("2026-11-25T10:42:01.123Z"), or null when unset (0). Optional ints
+// (exit_code, term_signal) are null when unset.
+//
+// Strings are stored as given; they may hold invalid UTF-8 (agent output,
+// file names). nlohmann::json::dump() throws on those by default, so every
+// place that produces output must go through DumpJson(), which replaces bad
+// bytes with U+FFFD instead of throwing.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/domain.h"
+#include "core/status.h"
+#include "engine/task_service.h"
+#include "routing/agent_router.h"
+
+namespace taskexec {
+
+nlohmann::json ToJson(const Task& task);
+nlohmann::json ToJson(const SessionExecution& execution);
+nlohmann::json ToJson(const Artifact& artifact);
+// The task's fields plus "executions" and "artifacts" arrays.
+nlohmann::json ToJson(const TaskDetails& details);
+nlohmann::json ToJson(const ServiceStatus& status);
+nlohmann::json ToJson(const RouteDecision& decision);
+
+// The inverse of ToJson, for clients of the API and for round-trip tests.
+// Missing fields keep their defaults; a field of the wrong type or an
+// unparsable time or status is InvalidArgument naming the field.
+Status FromJson(const nlohmann::json& j, Task* out);
+Status FromJson(const nlohmann::json& j, SessionExecution* out);
+Status FromJson(const nlohmann::json& j, Artifact* out);
+
+// Reads a task creation request (POST /api/v1/tasks). Accepted fields:
+//   title (required, non-blank string), id, description, type, assigned_to,
+//   notion_url (strings), priority (critical|high|normal|low),
+//   max_retries (integer -1..100; -1 = configured default),
+//   context (any JSON object) or context_json (a string holding a JSON object).
+// Unknown fields are refused so typos do not pass silently. Errors are
+// InvalidArgument and name the field. `out->source` is left unchanged.
+Status ParseNewTask(const nlohmann::json& j, NewTask* out);
+
+// Serialises without throwing on invalid UTF-8 (bad bytes become U+FFFD).
+// indent < 0 = compact.
+std::string DumpJson(const nlohmann::json& j, int indent = -1);
+
+// {"error": {"code": code, "message": message}}
+nlohmann::json ErrorJson(const std::string& code, const std::string& message);
+
+}  // namespace taskexec

@@ -1,0 +1,16 @@
+// Prometheus text exposition (format 0.0.4) of the service status, for
+// GET /metrics. Every task status is always present (0 when empty) so a
+// dashboard's queries never see a series vanish.
+//
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+
+#include "engine/task_service.h"
+
+namespace taskexec {
+
+std::string RenderMetrics(const ServiceStatus& status);
+
+}  // namespace taskexec
