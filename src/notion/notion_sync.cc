@@ -1,0 +1,227 @@
+#include "notion/notion_sync.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace taskexec::notion {
+
+NotionSyncOptions SyncOptionsFromConfig(const NotionConfig& config) {
+  NotionSyncOptions o;
+  o.config = config;
+  return o;
+}
+
+NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService* service,
+                       HttpTransport* transport, const Clock* clock, Sleeper* sleeper)
+    : options_(std::move(options)),
+      store_(store),
+      service_(service),
+      clock_(clock != nullptr ? clock : SystemClock::Default()),
+      sleeper_(sleeper != nullptr ? sleeper : RealSleeper::Default()),
+      transport_(transport),
+      mapping_(PropertyMapping::FromConfig(options_.config)) {
+  if (transport_ == nullptr) {
+    own_transport_ = std::make_unique<CurlTransport>();
+    transport_ = own_transport_.get();
+  }
+  const NotionConfig& c = options_.config;
+  limiter_ = std::make_unique<RateLimiter>(c.requests_per_second * options_.rate_fraction,
+                                           options_.burst, clock_, sleeper_);
+  NotionClientOptions co = options_.client;
+  co.base_url = c.api_base_url;
+  while (!co.base_url.empty() && co.base_url.back() == '/') co.base_url.pop_back();
+  co.token = c.token;
+  co.api_version = c.api_version;
+  co.database_id = c.database_id;
+  client_ = std::make_unique<NotionClient>(co, transport_, limiter_.get(), clock_, sleeper_);
+  inbound_ = std::make_unique<InboundSync>(client_.get(), &mapping_, store_, service_, clock_);
+  outbound_ = std::make_unique<OutboundSync>(client_.get(), &mapping_, store_, service_,
+                                             [this](const Status&) {
+                                               schema_ok_ = false;
+                                               std::lock_guard<std::mutex> lock(mu_);
+                                               schema_dirty_ = true;
+                                             });
+  WebhookOptions wo;
+  wo.secret = c.webhook_secret;
+  wo.max_age_ms = options_.webhook_max_age_ms;
+  webhook_ = std::make_unique<WebhookHandler>(wo, store_, clock_);
+}
+
+NotionSync::~NotionSync() { Stop(); }
+
+Status NotionSync::Init() {
+  const NotionConfig& c = options_.config;
+  if (c.token.empty()) return Status::InvalidArgument("notion: NOTION_TOKEN is not set");
+  if (c.database_id.empty())
+    return Status::InvalidArgument("notion: NOTION_TASK_DATABASE_ID is not set");
+  Json props;
+  Status st = client_->RetrieveSchema(&props);
+  if (!st.ok()) {
+    return Status(
+        st.code() == Status::Code::kNotFound
+            ? Status::NotFound("notion database " + c.database_id +
+                               " not found or not shared with the integration: " + st.message())
+            : st);
+  }
+  PropertyMapping fresh = PropertyMapping::FromConfig(c);
+  std::vector<std::string> warnings;
+  st = fresh.ValidateSchema(props, &warnings);
+  for (const auto& w : warnings) spdlog::warn("notion: {}", w);
+  if (!st.ok()) {
+    schema_ok_ = false;
+    return st;
+  }
+  mapping_ = fresh;
+  schema_ok_ = true;
+  return Status::OK();
+}
+
+Status NotionSync::RecheckSchema() {
+  Status st = Init();
+  if (st.ok()) {
+    spdlog::info("notion: schema valid again; sync resumes");
+  } else {
+    spdlog::error("notion: sync paused: {}", st.ToString());
+  }
+  return st;
+}
+
+Status NotionSync::DrainWebhookPages() {
+  std::deque<std::string> pages;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pages.swap(webhook_pages_);
+  }
+  Status first;
+  for (const std::string& id : pages) {
+    Status st = inbound_->FetchPage(id);
+    if (!st.ok()) {
+      spdlog::warn("notion: webhook fetch of page {} failed: {}", id, st.ToString());
+      if (first.ok()) first = st;
+    }
+  }
+  return first;
+}
+
+Status NotionSync::SyncOnce(bool full_scan) {
+  bool dirty;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty = schema_dirty_;
+    schema_dirty_ = false;
+  }
+  if (dirty || !schema_ok_) {
+    Status st = RecheckSchema();
+    if (!st.ok()) return st;
+  }
+  Status first = DrainWebhookPages();
+  bool scan = full_scan || (options_.full_scan_every > 0 && polls_ > 0 &&
+                            polls_ % options_.full_scan_every == 0);
+  ++polls_;
+  Status st = scan ? inbound_->FullScan() : inbound_->Poll();
+  if (!st.ok()) {
+    spdlog::warn("notion: {} failed: {}", scan ? "full scan" : "poll", st.ToString());
+    if (first.ok()) first = st;
+  }
+  st = inbound_->ResolveIntents();
+  if (!st.ok() && first.ok()) first = st;
+  if (schema_ok_) {
+    st = outbound_->Flush();
+    if (!st.ok()) {
+      spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
+      if (first.ok()) first = st;
+    }
+  }
+  return first;
+}
+
+Status NotionSync::Start() {
+  if (thread_.joinable()) return Status::OK();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    wake_poll_ = true;  // first round at once
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return Status::OK();
+}
+
+void NotionSync::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void NotionSync::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_poll_ = true;
+  }
+  cv_.notify_all();
+}
+
+WebhookResult NotionSync::HandleWebhook(const std::multimap<std::string, std::string>& headers,
+                                        const std::string& body) {
+  WebhookResult r = webhook_->Handle(headers, body);
+  if (!r.page_ids.empty() || r.schema_changed) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& id : r.page_ids) webhook_pages_.push_back(id);
+      if (r.schema_changed) schema_dirty_ = true;
+    }
+    cv_.notify_all();
+  }
+  return r;
+}
+
+void NotionSync::Loop() {
+  const int64_t poll_ms = std::max(1, options_.config.poll_interval_seconds) * 1000LL;
+  int64_t next_poll = MonotonicMs();
+  while (true) {
+    bool poll = false;
+    bool webhook = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      int64_t wait = std::min(options_.outbound_interval_ms, next_poll - MonotonicMs());
+      if (wait > 0 && !stop_ && !wake_poll_ && webhook_pages_.empty() && !schema_dirty_)
+        cv_.wait_for(lock, std::chrono::milliseconds(wait));
+      if (stop_) return;
+      poll = wake_poll_ || MonotonicMs() >= next_poll;
+      wake_poll_ = false;
+      webhook = !webhook_pages_.empty() || schema_dirty_;
+    }
+    if (poll) {
+      SyncOnce();  // logs its own errors
+      next_poll = MonotonicMs() + poll_ms;
+      continue;
+    }
+    if (webhook) {
+      bool dirty;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        dirty = schema_dirty_;
+        schema_dirty_ = false;
+      }
+      if (dirty || !schema_ok_) RecheckSchema();
+      DrainWebhookPages();
+    }
+    // Outbox: only when something in the store changed (or we cannot tell).
+    int64_t counter = 0;
+    Status cs = store_->ChangeCounter(&counter);
+    if (schema_ok_ && (!cs.ok() || counter != last_change_counter_ || webhook)) {
+      Status st = outbound_->Flush();
+      if (st.ok()) {
+        // Our own meta writes move the counter; read it after the flush.
+        if (cs.ok() && store_->ChangeCounter(&counter).ok()) last_change_counter_ = counter;
+      } else {
+        spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
+      }
+    }
+  }
+}
+
+}  // namespace taskexec::notion

@@ -1,0 +1,118 @@
+// NotionSync: the two-way sync between a Notion task board and the store,
+// composed of the client, the mapping, InboundSync, OutboundSync and the
+// webhook handler, with its own background thread.
+//
+// The loop: every poll interval an incremental poll (every Nth a full scan
+// that also catches deleted pages) and the intents of moved cards; every
+// outbound interval (when the store changed) an outbox flush; at once, the
+// pages named by accepted webhook events. Errors are logged and retried on
+// the next round; nothing in the loop stops the service.
+//
+// Init() must succeed before SyncOnce()/Start(): it resolves the table and
+// validates the schema, failing with a message naming the property. If the
+// schema breaks while running (a property renamed), writes pause and the
+// schema is re-checked every poll until it is valid again.
+//
+// Thread-safety: Start/Stop/Init/SyncOnce from one owning thread (SyncOnce
+// not while started); Wake() and HandleWebhook() from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "engine/task_service.h"
+#include "notion/http_transport.h"
+#include "notion/inbound_sync.h"
+#include "notion/notion_client.h"
+#include "notion/outbound_sync.h"
+#include "notion/property_mapping.h"
+#include "notion/rate_limiter.h"
+#include "notion/webhook.h"
+#include "store/task_store.h"
+
+namespace taskexec::notion {
+
+struct NotionSyncOptions {
+  NotionConfig config;
+  int64_t outbound_interval_ms = 1000;  // how often the store is checked for changes
+  int full_scan_every = 10;             // every Nth poll is a full scan (0 = never)
+  double rate_fraction = 0.9;           // of config.requests_per_second, see rate_limiter.h
+  double burst = 3;
+  int64_t webhook_max_age_ms = 5 * 60 * 1000;
+  NotionClientOptions client;  // base_url/token/version/database filled from config
+};
+
+// Options from a Config section with the defaults above.
+NotionSyncOptions SyncOptionsFromConfig(const NotionConfig& config);
+
+class NotionSync {
+ public:
+  // `transport` may be null (a CurlTransport is made). `clock`/`sleeper`
+  // null = system ones. Store, service and transport must outlive this.
+  NotionSync(NotionSyncOptions options, TaskStore* store, TaskService* service,
+             HttpTransport* transport = nullptr, const Clock* clock = nullptr,
+             Sleeper* sleeper = nullptr);
+  ~NotionSync();  // Stop()s.
+  NotionSync(const NotionSync&) = delete;
+  NotionSync& operator=(const NotionSync&) = delete;
+
+  // Checks token, database and schema mapping. Warnings go to the log.
+  Status Init();
+  // One round: poll (or full scan), intents, outbox flush.
+  Status SyncOnce(bool full_scan = false);
+  // Runs rounds on a background thread until Stop().
+  Status Start();
+  void Stop();
+  // Runs the next poll now.
+  void Wake();
+  // For the HTTP server's raw handler; page fetches are queued for the loop
+  // (or done inline when the loop is not running).
+  WebhookResult HandleWebhook(const std::multimap<std::string, std::string>& headers,
+                              const std::string& body);
+
+  NotionClient* client() { return client_.get(); }
+  const InboundStats& inbound_stats() const { return inbound_->stats(); }
+  const OutboundStats& outbound_stats() const { return outbound_->stats(); }
+  const PropertyMapping& mapping() const { return mapping_; }
+
+ private:
+  void Loop();
+  Status DrainWebhookPages();
+  Status RecheckSchema();
+
+  NotionSyncOptions options_;
+  TaskStore* store_;
+  TaskService* service_;
+  const Clock* clock_;
+  Sleeper* sleeper_;
+  std::unique_ptr<HttpTransport> own_transport_;
+  HttpTransport* transport_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<NotionClient> client_;
+  PropertyMapping mapping_;
+  std::unique_ptr<InboundSync> inbound_;
+  std::unique_ptr<OutboundSync> outbound_;
+  std::unique_ptr<WebhookHandler> webhook_;
+  std::atomic<bool> schema_ok_{false};
+  int polls_ = 0;
+  int64_t last_change_counter_ = -1;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                      // guarded by mu_
+  bool wake_poll_ = false;                 // guarded by mu_
+  bool schema_dirty_ = false;              // guarded by mu_
+  std::deque<std::string> webhook_pages_;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace taskexec::notion

@@ -1,0 +1,193 @@
+#include "notion/outbound_sync.h"
+
+#include <spdlog/spdlog.h>
+
+namespace taskexec::notion {
+namespace {
+
+std::string JsonString(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+std::string Marker(const std::string& execution_id) { return "[taskexec " + execution_id + "]"; }
+
+}  // namespace
+
+std::string ResultComment(const Task& task, const SessionExecution& e,
+                          const std::vector<Artifact>& artifacts) {
+  std::string text = "taskexec: attempt " + std::to_string(e.attempt) + " of task " + task.id +
+                     " on " + (e.agent.empty() ? "?" : e.agent) + " " +
+                     std::string(ToString(e.status)) + "\n";
+  if (e.status == ExecutionStatus::kCompleted) {
+    text += "Summary: " + (e.summary.empty() ? std::string("(none)") : e.summary) + "\n";
+  } else {
+    text += "Error" + (e.error_type.empty() ? std::string() : " (" + e.error_type + ")") + ": " +
+            (e.error.empty() ? std::string("(none)") : e.error) + "\n";
+  }
+  std::vector<const Artifact*> mine;
+  for (const Artifact& a : artifacts)
+    if (a.execution_id == e.id) mine.push_back(&a);
+  if (!mine.empty()) {
+    text += "Artifacts (" + std::to_string(mine.size()) + "):\n";
+    size_t listed = 0;
+    for (const Artifact* a : mine) {
+      if (++listed > 50) {
+        text += "- ... and " + std::to_string(mine.size() - 50) + " more\n";
+        break;
+      }
+      text += "- " + (a->path.empty() ? a->name : a->path) + " (" + std::to_string(a->size) +
+              " bytes)\n";
+    }
+  }
+  return text + Marker(e.id);
+}
+
+OutboundSync::OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
+                           TaskService* service, std::function<void(const Status&)> on_schema_error)
+    : client_(client),
+      mapping_(mapping),
+      store_(store),
+      service_(service),
+      state_(store),
+      on_schema_error_(std::move(on_schema_error)) {}
+
+std::string OutboundSync::DesiredOption(const Task& task) const {
+  if (!state_.Intent(task.id).empty()) return "";  // keep the person's column meanwhile
+  // An execution requested from the board shows as running at once.
+  if (task.status == TaskStatus::kPending && !task.requested_execution_id.empty())
+    return mapping_->OptionForStatus(TaskStatus::kInProgress);
+  return mapping_->OptionForStatus(task.status);
+}
+
+Status OutboundSync::Flush() {
+  TaskFilter filter;
+  filter.source = "notion";
+  std::vector<Task> tasks;
+  Status st = store_->ListTasks(filter, &tasks);
+  if (!st.ok()) return st;
+  for (const Task& task : tasks) {
+    if (task.notion_page_id.empty()) continue;
+    if (task.version <= state_.SyncedVersion(task.id)) continue;
+    st = SyncTask(task);
+    if (st.IsUnavailable() || (st.code() == Status::Code::kIOError))
+      return st;  // Notion (or the store) is down: later
+    if (!st.ok()) spdlog::warn("notion: sync of task {} failed: {}", task.id, st.ToString());
+  }
+  return Status::OK();
+}
+
+Status OutboundSync::SyncTask(const Task& task) {
+  Json written = state_.Written(task.id);
+  Json desired = written;
+  desired["task_id"] = task.id;
+  std::string option = DesiredOption(task);
+  if (!option.empty()) desired["status"] = option;
+  if (mapping_->has_agent()) {
+    std::string agent = !task.claimed_by.empty() ? task.claimed_by : task.assigned_to;
+    if (agent == "any") agent.clear();
+    // Never blank a person's choice before an agent is known.
+    if (!agent.empty()) desired["agent"] = agent;
+  }
+  Json props = Json::object();
+  if (JsonString(desired, "task_id") != JsonString(written, "task_id"))
+    props[mapping_->task_id_property()] = mapping_->TaskIdValue(task.id);
+  if (!option.empty() && JsonString(desired, "status") != JsonString(written, "status"))
+    props[mapping_->status_property()] = mapping_->StatusValue(option);
+  if (mapping_->has_agent() && JsonString(desired, "agent") != JsonString(written, "agent"))
+    props[mapping_->agent_property()] = mapping_->AgentValue(JsonString(desired, "agent"));
+
+  if (!props.empty()) {
+    Status st = client_->UpdatePage(task.notion_page_id, props, nullptr);
+    if (!st.ok()) {
+      if (st.IsUnavailable()) return st;
+      return HandlePermanentError(task, st);
+    }
+    ++stats_.patches;
+    st = state_.SetWritten(task.id, desired);
+    if (!st.ok()) return st;
+  } else {
+    ++stats_.skipped_same;
+  }
+  Status st = PostComments(task);
+  if (!st.ok()) return st;
+  return state_.SetSyncedVersion(task.id, task.version);
+}
+
+Status OutboundSync::PostComments(const Task& task) {
+  std::vector<SessionExecution> executions;
+  Status st = store_->ListExecutions(task.id, &executions);
+  if (!st.ok()) return st;
+  std::vector<Artifact> artifacts;
+  bool have_artifacts = false;
+  for (const SessionExecution& e : executions) {
+    if (e.status == ExecutionStatus::kActive) continue;
+    const std::string key = "notion.comment." + e.id;
+    std::string mark = state_.Get(key);
+    if (mark == "posted") continue;
+    if (mark == "uncertain") {
+      // A previous POST may have landed: look before posting twice.
+      std::vector<Json> comments;
+      st = client_->ListComments(task.notion_page_id, &comments);
+      if (!st.ok()) return st.IsUnavailable() ? st : HandlePermanentError(task, st);
+      bool found = false;
+      for (const Json& c : comments)
+        if (PlainText(c.value("rich_text", Json::array())).find(Marker(e.id)) != std::string::npos)
+          found = true;
+      if (found) {
+        st = state_.Set(key, "posted");
+        if (!st.ok()) return st;
+        continue;
+      }
+    }
+    if (!have_artifacts) {
+      st = store_->ListArtifacts(task.id, &artifacts);
+      if (!st.ok()) return st;
+      have_artifacts = true;
+    }
+    st = client_->CreateComment(task.notion_page_id, ResultComment(task, e, artifacts), nullptr);
+    if (st.IsUnavailable()) {
+      state_.Set(key, "uncertain");
+      return st;
+    }
+    if (!st.ok()) return HandlePermanentError(task, st);
+    ++stats_.comments;
+    st = state_.Set(key, "posted");
+    if (!st.ok()) return st;
+  }
+  return Status::OK();
+}
+
+Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
+  const std::string& msg = st.message();
+  // A configured property renamed or deleted while running: stop writing
+  // until the schema is valid again, and keep the change for later.
+  const bool validation = msg.find("validation_error") != std::string::npos;
+  if (validation && (msg.find("is not a property that exists") != std::string::npos ||
+                     msg.find("option") != std::string::npos)) {
+    spdlog::error("notion: write to page {} (task {}) refused: {}", task.notion_page_id, task.id,
+                  msg);
+    if (on_schema_error_) on_schema_error_(st);
+    return Status::Unavailable("notion schema changed: " + msg);
+  }
+  // The page is gone, trashed, or no longer shared: cancel its task and drop
+  // the write (repeating it cannot succeed).
+  if (st.IsNotFound() || msg.find("archived") != std::string::npos ||
+      msg.find("in_trash") != std::string::npos) {
+    spdlog::warn("notion: page {} of task {} is gone ({}); cancelling the task",
+                 task.notion_page_id, task.id, msg);
+    if (!IsTerminal(task.status)) {
+      Task out;
+      Status cs = service_->Cancel(task.id, &out);
+      if (!cs.ok()) spdlog::warn("notion: cancel of task {}: {}", task.id, cs.ToString());
+    }
+  } else {
+    spdlog::error("notion: write to page {} (task {}) refused, not retried: {}",
+                  task.notion_page_id, task.id, msg);
+  }
+  ++stats_.given_up;
+  Task fresh;
+  int64_t version = store_->GetTask(task.id, &fresh).ok() ? fresh.version : task.version;
+  return state_.SetSyncedVersion(task.id, version);
+}
+
+}  // namespace taskexec::notion

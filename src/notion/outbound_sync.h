@@ -1,0 +1,72 @@
+// OutboundSync: store -> Notion, as an outbox derived from the store itself.
+// A task needs syncing while its version is above the version Notion last
+// accepted (SyncState "notion.synced.<id>"); one PATCH then writes its
+// current status option, task id and agent, only if they differ from what
+// the page last showed. However many changes a task went through between
+// two flushes, they cost one request: changes coalesce by construction.
+// Each finished execution gets one result comment (summary or error, and the
+// artifact list), marked durably once Notion accepted it.
+//
+// Nothing lives only in memory, so a restart or a Notion outage loses
+// nothing: the next flush finds the same work in the store. A flush stops at
+// the first "Notion unavailable" answer and is simply repeated later.
+//
+// Thread-safety: not thread-safe; NotionSync calls it from its one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "engine/task_service.h"
+#include "notion/notion_client.h"
+#include "notion/property_mapping.h"
+#include "notion/sync_state.h"
+#include "store/task_store.h"
+
+namespace taskexec::notion {
+
+struct OutboundStats {
+  int64_t patches = 0;       // page updates Notion accepted
+  int64_t comments = 0;      // comments Notion accepted
+  int64_t skipped_same = 0;  // versions synced without a request (nothing visible changed)
+  int64_t given_up = 0;      // writes Notion refused for good (logged)
+};
+
+class OutboundSync {
+ public:
+  // `on_schema_error` is called when Notion refuses a write because a
+  // configured property is gone (renamed while running).
+  OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
+               TaskService* service, std::function<void(const Status&)> on_schema_error);
+
+  // Writes every pending change. Unavailable when Notion stopped answering
+  // (the rest waits for the next flush).
+  Status Flush();
+  // The status option the board should show for `task` (empty while a move
+  // by a person is being carried out).
+  std::string DesiredOption(const Task& task) const;
+
+  const OutboundStats& stats() const { return stats_; }
+
+ private:
+  Status SyncTask(const Task& task);
+  Status PostComments(const Task& task);
+  Status HandlePermanentError(const Task& task, const Status& st);
+
+  NotionClient* client_;
+  const PropertyMapping* mapping_;
+  TaskStore* store_;
+  TaskService* service_;
+  SyncState state_;
+  std::function<void(const Status&)> on_schema_error_;
+  OutboundStats stats_;
+};
+
+// The result comment for one finished attempt. Ends with a marker line
+// "[taskexec <execution id>]" used to find it again after an ambiguous POST.
+std::string ResultComment(const Task& task, const SessionExecution& execution,
+                          const std::vector<Artifact>& artifacts);
+
+}  // namespace taskexec::notion

@@ -1,0 +1,65 @@
+#include "notion/sync_state.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace taskexec::notion {
+
+std::string SyncState::Get(const std::string& key) const {
+  std::string value;
+  if (!store_->GetMeta(key, &value).ok()) return "";
+  return value;
+}
+
+Status SyncState::Set(const std::string& key, const std::string& value) {
+  return store_->SetMeta(key, value);
+}
+
+nlohmann::json SyncState::Written(const std::string& task_id) const {
+  std::string raw = Get("notion.written." + task_id);
+  nlohmann::json j = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+Status SyncState::SetWritten(const std::string& task_id, const nlohmann::json& written) {
+  return Set("notion.written." + task_id, written.dump());
+}
+
+int64_t SyncState::SyncedVersion(const std::string& task_id) const {
+  std::string raw = Get("notion.synced." + task_id);
+  return raw.empty() ? 0 : std::strtoll(raw.c_str(), nullptr, 10);
+}
+
+Status SyncState::SetSyncedVersion(const std::string& task_id, int64_t version) {
+  return Set("notion.synced." + task_id, std::to_string(version));
+}
+
+std::string SyncState::Intent(const std::string& task_id) const {
+  return Get("notion.intent." + task_id);
+}
+
+Status SyncState::SetIntent(const std::string& task_id, const std::string& status) {
+  Status st = Set("notion.intent." + task_id, status);
+  if (!st.ok()) return st;
+  std::vector<std::string> ids = IntentTasks();
+  auto it = std::find(ids.begin(), ids.end(), task_id);
+  if (status.empty() && it != ids.end()) {
+    ids.erase(it);
+  } else if (!status.empty() && it == ids.end()) {
+    ids.push_back(task_id);
+  } else {
+    return Status::OK();
+  }
+  return Set("notion.intents", nlohmann::json(ids).dump());
+}
+
+std::vector<std::string> SyncState::IntentTasks() const {
+  nlohmann::json j = nlohmann::json::parse(Get("notion.intents"), nullptr, false);
+  std::vector<std::string> ids;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) ids.push_back(v.get<std::string>());
+  return ids;
+}
+
+}  // namespace taskexec::notion

@@ -1,0 +1,52 @@
+// SyncState: the durable bookkeeping of the Notion sync, kept in the store's
+// meta area so it survives restarts and is shared by every process using the
+// store. Keys (docs/notion.md):
+//   notion.watermark               ISO time: poll pages edited on/after this
+//   notion.written.<task id>       JSON of the properties last written to (or
+//                                  seen on) the page: {"status","task_id","agent"}
+//   notion.synced.<task id>        task version whose changes Notion accepted
+//   notion.intent.<task id>        store status a person asked for while the
+//                                  task ran; applied once the cancel lands
+//   notion.comment.<execution id>  "posted" or "uncertain" (a POST whose
+//                                  outcome is unknown; checked before reposting)
+//   notion.webhook.verification_token
+// An empty value means "unset" (the store offers no delete).
+//
+// Thread-safety: as safe as the TaskStore (all state lives there).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "store/task_store.h"
+
+namespace taskexec::notion {
+
+class SyncState {
+ public:
+  explicit SyncState(TaskStore* store) : store_(store) {}
+
+  std::string Get(const std::string& key) const;  // "" when unset or unreadable
+  Status Set(const std::string& key, const std::string& value);
+
+  nlohmann::json Written(const std::string& task_id) const;  // {} when unset
+  Status SetWritten(const std::string& task_id, const nlohmann::json& written);
+  int64_t SyncedVersion(const std::string& task_id) const;  // 0 when unset
+  Status SetSyncedVersion(const std::string& task_id, int64_t version);
+  std::string Intent(const std::string& task_id) const;
+  // Sets (or with "" clears) an intent; also maintains the index
+  // "notion.intents" (a JSON array of task ids) so they can be listed.
+  Status SetIntent(const std::string& task_id, const std::string& status);
+  std::vector<std::string> IntentTasks() const;
+
+  TaskStore* store() const { return store_; }
+
+ private:
+  TaskStore* store_;
+};
+
+}  // namespace taskexec::notion
