@@ -20,8 +20,8 @@
 namespace taskexec {
 
 struct StoreConfig {
-  std::string backend = "sqlite";      // sqlite | neo4j
-  std::string db_path = "taskexec.db"; // sqlite file
+  std::string backend = "sqlite";       // sqlite | neo4j
+  std::string db_path = "taskexec.db";  // sqlite file
   int busy_timeout_ms = 5000;
 };
 
@@ -30,26 +30,26 @@ struct ExecutorConfig {
   int retry_delay_seconds = 30;        // TASK_EXECUTOR_RETRY_DELAY_SECONDS: first retry delay
   int retry_max_delay_seconds = 3600;  // backoff cap
   double retry_jitter = 0.2;           // +-20% of each delay
-  int poll_interval_seconds = 30;      // TASK_EXECUTOR_POLL_INTERVAL: full sweep (leases, due retries)
-  int store_poll_ms = 1000;            // cheap check for tasks added by other processes
-  bool auto_assign = true;             // false: tasks wait for `execute`
-  int max_concurrent = 8;              // global limit of running sessions
-  int per_agent_limit = 4;             // default limit per agent
+  int poll_interval_seconds = 30;  // TASK_EXECUTOR_POLL_INTERVAL: full sweep (leases, due retries)
+  int store_poll_ms = 1000;        // cheap check for tasks added by other processes
+  bool auto_assign = true;         // false: tasks wait for `execute`
+  int max_concurrent = 8;          // global limit of running sessions
+  int per_agent_limit = 4;         // default limit per agent
   std::map<std::string, int> agent_limits;  // overrides per agent
-  int lease_seconds = 30;              // lease length; renewed every lease_seconds/3
-  int shutdown_grace_seconds = 10;     // on stop, wait this long before releasing sessions
-  std::string executor_id;             // empty = generated per process
+  int lease_seconds = 30;                   // lease length; renewed every lease_seconds/3
+  int shutdown_grace_seconds = 10;          // on stop, wait this long before releasing sessions
+  std::string executor_id;                  // empty = generated per process
 };
 
 struct AgentConfig {
-  std::vector<std::string> command;    // argv template; empty = the preset's
-  std::string preset = "seed";         // seed | openclaw | openclaw-exec | claude | codex
-  int timeout_seconds = 300;           // spawn_timeout_seconds of the original
-  int kill_grace_seconds = 10;         // TERM -> KILL
-  std::string work_dir = "var/work";   // per-execution working dirs below this
-  std::string log_dir = "var/logs";    // per-execution logs
-  std::string prompt_template;         // empty = the original's prompt
-  std::string stdin_mode = "none";     // none | prompt: also write the prompt to stdin
+  std::vector<std::string> command;        // argv template; empty = the preset's
+  std::string preset = "seed";             // seed | openclaw | openclaw-exec | claude | codex
+  int timeout_seconds = 300;               // spawn_timeout_seconds of the original
+  int kill_grace_seconds = 10;             // TERM -> KILL
+  std::string work_dir = "var/work";       // per-execution working dirs below this
+  std::string log_dir = "var/logs";        // per-execution logs
+  std::string prompt_template;             // empty = the original's prompt
+  std::string stdin_mode = "none";         // none | prompt: also write the prompt to stdin
   std::map<std::string, std::string> env;  // extra environment for the child
 };
 
@@ -62,8 +62,8 @@ struct RoutingConfig {
   std::string mode = "extend";
   // Agents taskexec may route to; an assignment or mapping naming another is
   // refused. Defaults to the original's agents.
-  std::vector<std::string> agents = {"main",   "mongke", "temujin", "chagatai",
-                                     "jochi",  "ogedei", "kublai"};
+  std::vector<std::string> agents = {"main",  "mongke", "temujin", "chagatai",
+                                     "jochi", "ogedei", "kublai"};
 };
 
 struct ServerConfig {
@@ -74,16 +74,16 @@ struct ServerConfig {
 };
 
 struct NotionConfig {
-  bool enabled = false;                   // true when token and database are set
-  std::string token;                      // NOTION_TOKEN
-  std::string database_id;                // NOTION_TASK_DATABASE_ID
+  bool enabled = false;                                    // true when token and database are set
+  std::string token;                                       // NOTION_TOKEN
+  std::string database_id;                                 // NOTION_TASK_DATABASE_ID
   std::string api_base_url = "https://api.notion.com/v1";  // NOTION_API_BASE_URL
-  std::string api_version = "2022-06-28"; // or 2025-09-03 (data sources)
-  int poll_interval_seconds = 60;         // NOTION_POLL_INTERVAL_SECONDS
+  std::string api_version = "2022-06-28";                  // or 2025-09-03 (data sources)
+  int poll_interval_seconds = 60;                          // NOTION_POLL_INTERVAL_SECONDS
   double requests_per_second = 3.0;
-  std::string webhook_secret;             // verification token for X-Notion-Signature
+  std::string webhook_secret;  // verification token for X-Notion-Signature
   // Property names and status options (defaults: the original board).
-  std::string title_property;             // empty = the database's title property
+  std::string title_property;  // empty = the database's title property
   std::string status_property = "Status";
   std::string status_property_type = "select";  // select | status
   std::string priority_property = "Priority";
@@ -94,7 +94,7 @@ struct NotionConfig {
 };
 
 struct Neo4jConfig {
-  std::string uri;       // NEO4J_URI: bolt://, bolt+s://, bolt+ssc://, neo4j://...
+  std::string uri;  // NEO4J_URI: bolt://, bolt+s://, bolt+ssc://, neo4j://...
   std::string user = "neo4j";
   std::string password;
   std::string database;  // empty = server default
@@ -118,15 +118,36 @@ using ConfigOverrides = std::map<std::string, std::string>;
 
 // Loads defaults, then `path` (if not empty; missing file is an error), then
 // the environment `env` (name -> value), then `overrides`, and validates the
-// result. Errors name the key, the value and what is allowed, e.g.
-//   executor.max_retries (from TASK_EXECUTOR_MAX_RETRIES): "-1" is not allowed; expected an integer 0..100
+// result. Errors name the key, where the value came from, the value and what
+// is allowed, e.g.
+//   executor.max_retries (from TASK_EXECUTOR_MAX_RETRIES): -1 is not allowed; expected an integer
+//   0..100 executor.max_retries (from /etc/taskexec.toml line 4): expected an integer, got string
+//   "three"
+// Every value is checked when its source sets it, so a wrong value is refused
+// even if a higher-precedence source overrides it. Unknown keys in the file
+// or the overrides are refused; unknown environment variables are ignored.
+// Environment and override values use the same text syntax (value_parse.h):
+// lists and tables as JSON, e.g. TASKEXEC_AGENT_COMMAND='["a","{agent}"]'.
+// OPENCLAW_SESSIONS_SPAWN_CMD (seed preset only, when agent.command is not
+// set anywhere) replaces the words "openclaw sessions_spawn" of the seed
+// command; it is split on whitespace. On error `out` is untouched.
 Status LoadConfig(const std::string& path, const std::map<std::string, std::string>& env,
                   const ConfigOverrides& overrides, Config* out);
 
 // The process environment as a map (for LoadConfig).
 std::map<std::string, std::string> ProcessEnvironment();
 
-// Checks cross-field rules (limits, agents named in mapping exist, ...).
+// Checks every key's allowed values and the cross-field rules (agents named
+// in mapping/default/limits exist, Notion token and database together, a
+// Neo4j URI for the neo4j backend, a token for a non-loopback listen
+// address, retry_max_delay_seconds >= retry_delay_seconds, ...). LoadConfig
+// calls it; call it again after changing a Config by hand.
 Status ValidateConfig(const Config& config);
+
+// The effective configuration as TOML (every key, in the order of
+// docs/configuration.md), for `taskexec config check`. With redact_secrets,
+// non-empty secrets (notion.token, notion.webhook_secret, neo4j.password,
+// server.token) and the values of agent.env print as "***".
+std::string DescribeConfig(const Config& config, bool redact_secrets);
 
 }  // namespace taskexec

@@ -1,0 +1,202 @@
+#include "config/validate.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/task_status.h"
+
+namespace taskexec::config_internal {
+namespace {
+
+std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
+
+std::string OriginOf(const Origins* origins, const std::string& key) {
+  if (origins == nullptr) return "";
+  auto it = origins->find(key);
+  return it == origins->end() ? "default" : it->second;
+}
+
+bool IsAgentName(const std::string& name) {
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+bool HasAlnum(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+bool IsLoopbackHost(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+class Checker {
+ public:
+  Checker(const Config& config, const Origins* origins) : c_(config), origins_(origins) {}
+
+  Status Run() {
+    for (const KeySpec& spec : AllKeys()) {
+      std::string problem = CheckValue(spec, c_);
+      if (!problem.empty()) return Fail(std::string(spec.name), problem);
+    }
+    Status s = CheckRouting();
+    if (s.ok()) s = CheckExecutor();
+    if (s.ok()) s = CheckAgent();
+    if (s.ok()) s = CheckNotion();
+    if (s.ok()) s = CheckStoreAndServer();
+    return s;
+  }
+
+ private:
+  Status Fail(const std::string& key, const std::string& problem) const {
+    return Status::InvalidArgument(KeyError(key, OriginOf(origins_, key), problem));
+  }
+
+  std::string KnownAgents() const {
+    std::string list;
+    for (const std::string& a : c_.routing.agents) list += (list.empty() ? "" : ", ") + a;
+    return list;
+  }
+
+  bool IsKnown(const std::string& agent) const {
+    const auto& agents = c_.routing.agents;
+    return std::find(agents.begin(), agents.end(), agent) != agents.end();
+  }
+
+  Status CheckRouting() const {
+    const RoutingConfig& r = c_.routing;
+    if (r.agents.empty()) return Fail("routing.agents", "at least one agent is required");
+    std::set<std::string> seen;
+    for (const std::string& agent : r.agents) {
+      if (!IsAgentName(agent) || agent == "any") {
+        return Fail("routing.agents",
+                    Quote(agent) +
+                        " is not allowed; expected lower-case names of letters, digits, _ and - "
+                        "(\"any\" is reserved)");
+      }
+      if (!seen.insert(agent).second) {
+        return Fail("routing.agents", Quote(agent) + " is listed twice");
+      }
+    }
+    if (!IsKnown(r.default_agent)) {
+      return Fail("routing.default_agent", Quote(r.default_agent) +
+                                               " is not allowed; expected one of routing.agents (" +
+                                               KnownAgents() + ")");
+    }
+    for (size_t i = 0; i < r.mapping.size(); ++i) {
+      const auto& [keyword, agent] = r.mapping[i];
+      std::string entry =
+          "entry " + std::to_string(i) + " [" + Quote(keyword) + ", " + Quote(agent) + "]: ";
+      if (!HasAlnum(keyword)) {
+        return Fail("routing.mapping", entry + "the keyword needs at least one letter or digit");
+      }
+      if (!IsKnown(agent)) {
+        return Fail("routing.mapping", entry + "unknown agent; expected one of routing.agents (" +
+                                           KnownAgents() + ")");
+      }
+    }
+    return Status::OK();
+  }
+
+  Status CheckExecutor() const {
+    const ExecutorConfig& e = c_.executor;
+    for (const auto& [agent, limit] : e.agent_limits) {
+      (void)limit;
+      if (!IsKnown(agent)) {
+        return Fail("executor.agent_limits", Quote(agent) +
+                                                 " is not a known agent; expected one of "
+                                                 "routing.agents (" +
+                                                 KnownAgents() + ")");
+      }
+    }
+    if (e.retry_max_delay_seconds < e.retry_delay_seconds) {
+      return Fail("executor.retry_max_delay_seconds",
+                  std::to_string(e.retry_max_delay_seconds) +
+                      " is not allowed; expected at least executor.retry_delay_seconds (" +
+                      std::to_string(e.retry_delay_seconds) + ")");
+    }
+    return Status::OK();
+  }
+
+  Status CheckAgent() const {
+    const AgentConfig& a = c_.agent;
+    if (!a.command.empty() && a.command.front().empty()) {
+      return Fail("agent.command", "the program (first element) must not be empty");
+    }
+    for (const auto& [name, value] : a.env) {
+      (void)value;
+      if (name.empty() || name.find('=') != std::string::npos ||
+          name.find('\0') != std::string::npos) {
+        return Fail("agent.env", Quote(name) + " is not a valid environment variable name");
+      }
+    }
+    return Status::OK();
+  }
+
+  Status CheckNotion() const {
+    const NotionConfig& n = c_.notion;
+    bool has_token = !n.token.empty();
+    bool has_database = !n.database_id.empty();
+    if (has_token && !has_database) {
+      return Fail("notion.database_id",
+                  "missing: notion.token is set (from " + OriginOf(origins_, "notion.token") +
+                      ") but Notion also needs the database; set NOTION_TASK_DATABASE_ID or "
+                      "[notion] database_id");
+    }
+    if (has_database && !has_token) {
+      return Fail("notion.token", "missing: notion.database_id is set (from " +
+                                      OriginOf(origins_, "notion.database_id") +
+                                      ") but Notion also needs the token; set NOTION_TOKEN or "
+                                      "[notion] token");
+    }
+    if (n.enabled && !(has_token && has_database)) {
+      return Status::InvalidArgument(
+          "notion.enabled is true but notion.token and notion.database_id are not set");
+    }
+    for (const auto& [status, option] : n.status_options) {
+      if (!ParseTaskStatus(status).has_value()) {
+        std::string list;
+        for (TaskStatus s : AllTaskStatuses()) {
+          list += (list.empty() ? "" : ", ") + std::string(ToString(s));
+        }
+        return Fail("notion.status_options",
+                    "key " + Quote(status) + " is not a task status; expected one of " + list);
+      }
+      if (option.empty()) {
+        return Fail("notion.status_options", "the option for " + Quote(status) + " is empty");
+      }
+    }
+    return Status::OK();
+  }
+
+  Status CheckStoreAndServer() const {
+    if (c_.store.backend == "neo4j" && c_.neo4j.uri.empty()) {
+      return Fail("neo4j.uri", "missing: store.backend is \"neo4j\" (from " +
+                                   OriginOf(origins_, "store.backend") +
+                                   "); set NEO4J_URI or [neo4j] uri");
+    }
+    if (!c_.server.listen.empty() && !IsLoopbackHost(c_.server.listen) && c_.server.token.empty()) {
+      return Fail("server.token", "missing: server.listen " + Quote(c_.server.listen) +
+                                      " is not a loopback address, so a bearer token is "
+                                      "required; set TASKEXEC_SERVER_TOKEN or [server] token");
+    }
+    return Status::OK();
+  }
+
+  const Config& c_;
+  const Origins* origins_;
+};
+
+}  // namespace
+
+Status ValidateWithOrigins(const Config& config, const Origins* origins) {
+  return Checker(config, origins).Run();
+}
+
+}  // namespace taskexec::config_internal
