@@ -1,0 +1,97 @@
+// AgentRunner: runs one agent CLI session per attempt.
+//
+// Start() expands the argv template (agent.command, else the preset's) with
+// the attempt's values, writes the prompt to <work_dir>/<execution_id>/
+// prompt.md, creates that directory (the child's cwd) and its artifacts/
+// subdirectory, and starts the child through the ProcessSupervisor with:
+//   TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT, TASKEXEC_AGENT,
+//   TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE, TASKEXEC_LOG,
+//   TASKEXEC_WORK_DIR (after agent.env, which they override);
+// stdout+stderr appended to <log_dir>/<execution_id>.log; the prompt also on
+// stdin when agent.stdin_mode = "prompt" or the preset reads stdin; the
+// per-task timeout (TERM to the group, KILL after agent.kill_grace_seconds).
+// When the child is gone, its output is parsed (outcome.h), artifacts are
+// collected with sha256 (artifacts.h) and `done` is called once.
+//
+// Thread-safety: all methods may be called from any thread. `done` runs on
+// the supervisor's thread. The runner must outlive every started attempt:
+// shut the supervisor down before destroying the runner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/domain.h"
+#include "core/status.h"
+#include "runner/outcome.h"
+#include "runner/process_supervisor.h"
+
+namespace taskexec {
+
+struct AgentJob {
+  Task task;
+  SessionExecution execution;   // id, agent, attempt, session_label are used
+  std::string checkpoint_json;  // empty or "{}" = none
+};
+
+class AgentRunner {
+ public:
+  using DoneCallback = std::function<void(const AgentResult&)>;
+
+  // Relative work_dir/log_dir are resolved against the current directory
+  // now. An invalid template or preset is reported by every Start().
+  AgentRunner(const AgentConfig& config, ProcessSupervisor* supervisor, const Clock* clock);
+
+  // Returns OK exactly when `done` will be called (once). Otherwise `done` is
+  // not called and:
+  //  - InvalidArgument: the template is bad (unknown placeholder, empty), an
+  //    expanded argument is over 128 KiB or argv+env over ARG_MAX (the
+  //    message names the element and placeholder), a bad execution id, or a
+  //    program that is not executable;
+  //  - NotFound: the program does not exist;
+  //  - Conflict: this execution id is already running;
+  //  - IOError/Unavailable: directories, files or the supervisor failed.
+  // Use FailedToStart() to turn such a status into an AgentResult.
+  Status Start(const AgentJob& job, DoneCallback done, int64_t* pid);
+
+  // TERM the attempt's group (KILL after the grace); `done` then reports
+  // kCancelled. NotFound when the attempt is not running here.
+  Status Cancel(const std::string& execution_id);
+
+  std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
+  std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>
+  std::string ArtifactsDir(const std::string& execution_id) const;  // <work_dir>/<id>/artifacts
+
+  // The template in use (agent.command or the preset's).
+  const std::vector<std::string>& command_template() const { return template_; }
+  size_t running() const;
+
+  // Unknown placeholders, empty template (for `config check`).
+  static Status ValidateTemplate(const std::vector<std::string>& argv);
+  // Checks a whole AgentConfig: preset name, template, stdin_mode.
+  static Status ValidateConfig(const AgentConfig& config);
+  // The result to record for an attempt whose Start() failed: kFailed,
+  // error_type "spawn_error" (not retryable), the status message as error.
+  static AgentResult FailedToStart(const Status& status);
+
+ private:
+  AgentConfig config_;
+  std::vector<std::string> template_;
+  bool prompt_on_stdin_ = false;
+  Status template_status_;
+  std::string work_dir_;
+  std::string log_dir_;
+  ProcessSupervisor* supervisor_;
+  const Clock* clock_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> handles_;  // execution id -> supervisor handle
+};
+
+}  // namespace taskexec

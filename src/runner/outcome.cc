@@ -1,0 +1,399 @@
+#include "runner/outcome.h"
+
+#include <cctype>
+#include <csignal>
+#include <cstring>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "runner/error_classifier.h"
+
+namespace taskexec {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kCompleteMarker = "TASK_COMPLETE:";
+constexpr std::string_view kFailedMarker = "TASK_FAILED:";
+constexpr size_t kClassifyWindow = 2000;  // classify only the end of long output
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) {
+      if (start < text.size()) lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+std::string_view LastBytes(std::string_view s, size_t n) {
+  return s.size() <= n ? s : s.substr(s.size() - n);
+}
+
+// The markers the prompt asks for. A marker counts only at the start of a
+// line (after blanks and Markdown decoration), so an agent quoting the
+// instructions mid-sentence is not taken at its word.
+struct Markers {
+  std::optional<std::string> complete;
+  std::optional<std::string> failed;
+  bool failed_last = false;  // the last marker seen was TASK_FAILED
+};
+
+void ScanMarkers(std::string_view text, Markers* m) {
+  for (std::string_view line : SplitLines(text)) {
+    line = Trim(line);
+    while (!line.empty() && std::strchr("*_`>#-", line.front()) != nullptr) line.remove_prefix(1);
+    line = Trim(line);
+    auto take = [&](std::string_view marker) -> std::optional<std::string> {
+      if (line.substr(0, marker.size()) != marker) return std::nullopt;
+      std::string_view rest = Trim(line.substr(marker.size()));
+      while (!rest.empty() && std::strchr("*_`", rest.back()) != nullptr) rest.remove_suffix(1);
+      return std::string(Trim(rest));
+    };
+    if (auto c = take(kCompleteMarker)) {
+      m->complete = std::move(c);
+      m->failed_last = false;
+    } else if (auto f = take(kFailedMarker)) {
+      m->failed = std::move(f);
+      m->failed_last = true;
+    }
+  }
+}
+
+const json* Find(const json& j, std::initializer_list<const char*> path) {
+  const json* cur = &j;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(key);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+std::string FindString(const json& j, std::initializer_list<const char*> path) {
+  const json* v = Find(j, path);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+// What a JSON result document said.
+struct JsonInfo {
+  bool found = false;
+  bool is_error = false;
+  std::string error;    // the error message it gave, if any
+  std::string text;     // the agent's final text (payloads, result, final)
+  std::string summary;  // a "summary" field
+  std::string session_id;
+  std::vector<std::string> artifacts;
+};
+
+std::string ErrorMessage(const json& e) {
+  if (e.is_string()) return e.get<std::string>();
+  if (e.is_object()) {
+    std::string msg = FindString(e, {"message"});
+    std::string kind = FindString(e, {"kind"});
+    if (kind.empty()) kind = FindString(e, {"type"});
+    if (!kind.empty() && !msg.empty()) return kind + ": " + msg;
+    return msg.empty() ? kind : msg;
+  }
+  return std::string();
+}
+
+bool IsErrorStatus(const std::string& status) {
+  return !status.empty() && status != "ok" && status != "success" && status != "completed" &&
+         status != "succeeded";
+}
+
+void ReadJson(const json& j, JsonInfo* info) {
+  info->found = true;
+  // Final text: OpenClaw payloads (gateway: result.payloads, --local: payloads),
+  // Claude's "result" string, `agent exec`'s "final".
+  const json* payloads = Find(j, {"result", "payloads"});
+  if (payloads == nullptr) payloads = Find(j, {"payloads"});
+  if (payloads != nullptr && payloads->is_array()) {
+    for (const auto& p : *payloads) {
+      if (p.is_object() && p.contains("text") && p["text"].is_string()) {
+        if (!info->text.empty()) info->text += "\n";
+        info->text += p["text"].get<std::string>();
+      }
+    }
+  }
+  if (info->text.empty()) info->text = FindString(j, {"result"});
+  if (info->text.empty()) info->text = FindString(j, {"final"});
+  info->summary = FindString(j, {"summary"});
+
+  for (auto path : {std::initializer_list<const char*>{"session_id"},
+                    {"sessionId"},
+                    {"result", "meta", "agentMeta", "sessionId"},
+                    {"meta", "agentMeta", "sessionId"},
+                    {"thread_id"}}) {
+    info->session_id = FindString(j, path);
+    if (!info->session_id.empty()) break;
+  }
+
+  std::string status = FindString(j, {"status"});
+  if (IsErrorStatus(status)) {
+    info->is_error = true;
+    info->error = "status " + status;
+  }
+  const json* ok = Find(j, {"ok"});
+  if (ok != nullptr && ok->is_boolean() && !ok->get<bool>()) info->is_error = true;
+  const json* is_error = Find(j, {"is_error"});
+  if (is_error != nullptr && is_error->is_boolean() && is_error->get<bool>()) {
+    info->is_error = true;
+  }
+  for (auto path :
+       {std::initializer_list<const char*>{"meta", "aborted"}, {"result", "meta", "aborted"}}) {
+    const json* aborted = Find(j, path);
+    if (aborted != nullptr && aborted->is_boolean() && aborted->get<bool>()) {
+      info->is_error = true;
+      if (info->error.empty()) info->error = "aborted";
+    }
+  }
+  for (auto path : {std::initializer_list<const char*>{"error"},
+                    {"result", "meta", "error"},
+                    {"meta", "error"}}) {
+    const json* e = Find(j, path);
+    if (e == nullptr || e->is_null()) continue;
+    std::string msg = ErrorMessage(*e);
+    if (!msg.empty()) {
+      info->error = msg;
+      break;
+    }
+  }
+  if (info->is_error && info->error.empty()) info->error = info->text;
+
+  const json* artifacts = Find(j, {"artifacts"});
+  if (artifacts != nullptr && artifacts->is_array()) {
+    for (const auto& a : *artifacts) {
+      if (a.is_string()) {
+        info->artifacts.push_back(a.get<std::string>());
+      } else if (a.is_object() && a.contains("path") && a["path"].is_string()) {
+        info->artifacts.push_back(a["path"].get<std::string>());
+      }
+    }
+  }
+}
+
+// Finds the result document: the whole output, or the last object starting
+// at the beginning of a line (a pretty-printed document after progress
+// lines, or a one-line object at the end).
+std::optional<json> FindJsonResult(std::string_view out) {
+  std::string_view trimmed = Trim(out);
+  if (trimmed.empty() || trimmed.back() != '}') return std::nullopt;
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < trimmed.size(); ++i) {
+    if (trimmed[i] == '{' && (i == 0 || trimmed[i - 1] == '\n')) starts.push_back(i);
+  }
+  // The earliest start gives the whole document; try at most a few so huge
+  // outputs full of JSON lines stay cheap.
+  int attempts = 0;
+  for (size_t k = 0; k < starts.size() && attempts < 4; ++k, ++attempts) {
+    json j = json::parse(trimmed.substr(starts[k]), nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.is_object()) return j;
+  }
+  for (size_t k = starts.size(); k-- > 0 && attempts < 8; ++attempts) {
+    json j = json::parse(trimmed.substr(starts[k]), nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.is_object()) return j;
+  }
+  return std::nullopt;
+}
+
+bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Position of the first 8-4-4-4-12 hex UUID at or after `from`, or npos.
+size_t FindUuid(std::string_view s, size_t from) {
+  static constexpr int kGroups[] = {8, 4, 4, 4, 12};
+  for (size_t i = from; i + 36 <= s.size(); ++i) {
+    if (i > 0 && (IsHex(s[i - 1]) || s[i - 1] == '-')) continue;
+    size_t p = i;
+    bool ok = true;
+    for (int g = 0; g < 5 && ok; ++g) {
+      for (int k = 0; k < kGroups[g]; ++k, ++p) ok = ok && IsHex(s[p]);
+      if (g < 4) ok = ok && s[p++] == '-';
+    }
+    if (ok && (p == s.size() || !(IsHex(s[p]) || s[p] == '-'))) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+std::string FirstChars(std::string_view s, size_t n) { return std::string(s.substr(0, n)); }
+
+}  // namespace
+
+std::string SanitizeText(const std::string& text, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    bool valid = len > 0 && i + len <= text.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid && len > 1) {
+      // Reject overlong encodings, surrogates and code points past U+10FFFF.
+      unsigned char c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((len == 2 && c < 0xC2) || (len == 3 && c == 0xE0 && c1 < 0xA0) ||
+          (len == 3 && c == 0xED && c1 >= 0xA0) || (len == 4 && c == 0xF0 && c1 < 0x90) ||
+          (len == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
+        valid = false;
+      }
+    }
+    if (valid && c < 0x80 && c < 0x20 && c != '\n' && c != '\t' && c != '\r') valid = false;
+    size_t take = valid ? len : 1;
+    if (out.size() + take > max_bytes) break;
+    if (valid) {
+      out.append(text, i, len);
+    } else {
+      out.push_back('?');
+    }
+    i += take;
+  }
+  return out;
+}
+
+std::string ExtractSessionId(const std::string& output, const std::vector<std::string>& known_ids) {
+  // 1. An explicit "Session: <id>" style line.
+  for (std::string_view line : SplitLines(output)) {
+    line = Trim(line);
+    std::string lower;
+    for (char c : line.substr(0, 20)) {
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    for (std::string_view prefix : {"session created", "session_id:", "session id:", "session:"}) {
+      if (lower.rfind(prefix, 0) != 0) continue;
+      std::string_view rest = Trim(line.substr(prefix.size()));
+      if (!rest.empty() && rest.front() == ':') rest = Trim(rest.substr(1));
+      size_t end = 0;
+      while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end]))) ++end;
+      if (end > 0 && end <= 200) return SanitizeText(std::string(rest.substr(0, end)), 200);
+    }
+  }
+  // 2. A UUID that is not part of our own ids (the prompt carries those).
+  std::string_view s(output);
+  for (size_t pos = FindUuid(s, 0); pos != std::string_view::npos; pos = FindUuid(s, pos + 36)) {
+    std::string uuid(s.substr(pos, 36));
+    bool ours = false;
+    for (const auto& id : known_ids) ours = ours || id.find(uuid) != std::string::npos;
+    if (!ours) return uuid;
+  }
+  // 3. The whole output when it is one short printable token that looks like
+  // an id (has a digit; "ok" or "done" is not a session id).
+  std::string_view whole = Trim(s);
+  if (whole.size() >= 6 && whole.size() <= 128) {
+    bool token = true;
+    bool digit = false;
+    for (char c : whole) {
+      token = token && std::isgraph(static_cast<unsigned char>(c));
+      digit = digit || std::isdigit(static_cast<unsigned char>(c));
+    }
+    if (token && digit) return std::string(whole);
+  }
+  return std::string();
+}
+
+ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string>& known_ids) {
+  ParsedOutcome parsed;
+  AgentResult& r = parsed.result;
+  r.pid = p.pid;
+  r.exit_code = p.exit_code;
+  r.term_signal = p.term_signal;
+
+  const std::string& out = p.stdout_tail;
+  JsonInfo info;
+  if (auto j = FindJsonResult(out)) ReadJson(*j, &info);
+  Markers markers;
+  ScanMarkers(out, &markers);
+  if (!info.text.empty()) ScanMarkers(info.text, &markers);
+  parsed.artifact_paths = info.artifacts;
+
+  // Summary and session id are kept whatever the outcome: they help people
+  // see what a failed attempt did.
+  std::string summary;
+  if (markers.complete && !markers.complete->empty()) {
+    summary = *markers.complete;
+  } else if (!info.summary.empty() && !info.text.empty() && info.summary == "completed") {
+    summary = info.text;  // OpenClaw's generic "completed": the payload says more
+  } else if (!info.summary.empty()) {
+    summary = info.summary;
+  } else if (!info.text.empty()) {
+    summary = info.text;
+  } else {
+    summary = FirstChars(Trim(out), kMaxSummaryChars);
+  }
+  r.summary = SanitizeText(summary, kMaxSummaryChars);
+  r.session_id = SanitizeText(
+      !info.session_id.empty() ? info.session_id : ExtractSessionId(out, known_ids), 200);
+
+  auto fail = [&](ExecutionStatus status, const std::string& type, bool retryable,
+                  const std::string& error) {
+    r.status = status;
+    r.error_type = type;
+    r.retryable = retryable;
+    r.error = SanitizeText(error, kMaxErrorChars);
+  };
+  auto classify_and_fail = [&](const std::string& reason, const std::string& prefix) {
+    ErrorClass ec = ClassifyError(reason, "execution_error");
+    fail(ExecutionStatus::kFailed, ec.type, ec.retryable, prefix + reason);
+  };
+  // The end of the output is where errors are; the start is chatter.
+  auto output_clue = [&]() {
+    std::string_view err = Trim(p.stderr_tail);
+    return std::string(LastBytes(err.empty() ? Trim(out) : err, kClassifyWindow));
+  };
+
+  if (!p.spawned) {
+    fail(ExecutionStatus::kFailed, "spawn_error", false, "could not start agent: " + p.spawn_error);
+  } else if (p.cancelled) {
+    fail(ExecutionStatus::kCancelled, "cancelled", false, "cancelled on request");
+  } else if (p.timed_out) {
+    fail(ExecutionStatus::kTimedOut, "timeout_error", true,
+         "timed out after " + std::to_string(p.duration_ms) + " ms; the process group was killed");
+  } else if (p.term_signal) {
+    std::string clue = output_clue();
+    fail(ExecutionStatus::kFailed, "crash", true,
+         "agent killed by " + SignalName(*p.term_signal) + (clue.empty() ? "" : ": " + clue));
+  } else if (markers.failed && markers.failed_last) {
+    std::string prefix = p.exit_code.value_or(0) != 0
+                             ? "exit code " + std::to_string(*p.exit_code) + ": "
+                             : std::string();
+    classify_and_fail(markers.failed->empty() ? "TASK_FAILED" : *markers.failed, prefix);
+  } else if (info.is_error) {
+    classify_and_fail(info.error.empty() ? "agent reported an error" : info.error,
+                      "agent result: ");
+  } else if (p.exit_code.value_or(-1) != 0) {
+    std::string clue = output_clue();
+    classify_and_fail(clue.empty() ? "no output" : clue,
+                      "exit code " + std::to_string(p.exit_code.value_or(-1)) + ": ");
+  } else {
+    r.status = ExecutionStatus::kCompleted;
+  }
+  return parsed;
+}
+
+}  // namespace taskexec

@@ -1,0 +1,82 @@
+#include "runner/presets.h"
+
+#include <nlohmann/json.hpp>
+
+namespace taskexec {
+
+const std::vector<Preset>& Presets() {
+  static const std::vector<Preset> presets = {
+      {"seed",
+       {"openclaw", "sessions_spawn", "--agent", "{agent}", "--label", "task-{task_id}",
+        "--context", "{context_json}", "--prompt", "{prompt}"},
+       false,
+       "the original's command line; needs a wrapper providing `openclaw sessions_spawn`"},
+      {"openclaw",
+       {"openclaw", "agent", "--agent", "{agent}", "--session-key", "task-{task_id}-{attempt}",
+        "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}", "--json"},
+       false,
+       "one OpenClaw agent turn through the Gateway, a fresh session per attempt"},
+      {"openclaw-exec",
+       {"openclaw", "agent", "exec", "--message-file", "{prompt_file}", "--cwd", "{work_dir}",
+        "--timeout", "{timeout_seconds}", "--json"},
+       false,
+       "embedded one-shot OpenClaw run (no Gateway, default agent only)"},
+      {"claude", {"claude", "-p", "--output-format", "json"}, true, "Claude Code, prompt on stdin"},
+      {"codex",
+       {"codex", "exec", "--skip-git-repo-check", "-C", "{work_dir}", "-"},
+       true,
+       "Codex CLI, prompt on stdin, final message on stdout"},
+  };
+  return presets;
+}
+
+std::vector<std::string> PresetNames() {
+  std::vector<std::string> names;
+  for (const auto& p : Presets()) names.push_back(p.name);
+  return names;
+}
+
+const Preset* FindPreset(const std::string& name) {
+  for (const auto& p : Presets()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> PresetCommand(const std::string& name, Status* status) {
+  if (const Preset* p = FindPreset(name)) {
+    if (status != nullptr) *status = Status::OK();
+    return p->argv;
+  }
+  if (status != nullptr) {
+    std::string known;
+    for (const auto& n : PresetNames()) known += (known.empty() ? "" : ", ") + n;
+    *status = Status::InvalidArgument("agent.preset: unknown preset \"" + name +
+                                      "\"; expected one of " + known);
+  }
+  return {};
+}
+
+Status ParseCommandJson(const std::string& text, std::vector<std::string>* argv) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Status::InvalidArgument(
+        "agent command: not valid JSON; expected an array of strings "
+        "such as [\"my-agent\", \"--prompt\", \"{prompt}\"]");
+  }
+  if (!j.is_array())
+    return Status::InvalidArgument("agent command: expected a JSON array of strings");
+  if (j.empty()) return Status::InvalidArgument("agent command: the array is empty");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_string()) {
+      return Status::InvalidArgument("agent command: element " + std::to_string(i) +
+                                     " is not a string");
+    }
+    out.push_back(j[i].get<std::string>());
+  }
+  *argv = std::move(out);
+  return Status::OK();
+}
+
+}  // namespace taskexec

@@ -1,0 +1,45 @@
+// Built-in agent command templates (argv with placeholders; see
+// command_template.h) and parsing of a template given as a JSON array.
+//
+//   seed           openclaw sessions_spawn --agent {agent} --label task-{task_id}
+//                  --context {context_json} --prompt {prompt}        (the original's form)
+//   openclaw       openclaw agent --agent {agent} --session-key task-{task_id}-{attempt}
+//                  --message-file {prompt_file} --timeout {timeout_seconds} --json
+//   openclaw-exec  openclaw agent exec --message-file {prompt_file} --cwd {work_dir}
+//                  --timeout {timeout_seconds} --json
+//   claude         claude -p --output-format json                   (prompt on stdin)
+//   codex          codex exec --skip-git-repo-check -C {work_dir} -  (prompt on stdin)
+//
+// Thread-safety: pure functions over constants.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace taskexec {
+
+struct Preset {
+  std::string name;
+  std::vector<std::string> argv;
+  bool prompt_on_stdin = false;  // the CLI reads the prompt from standard input
+  std::string description;
+};
+
+const std::vector<Preset>& Presets();
+std::vector<std::string> PresetNames();
+
+// The preset's argv template; on an unknown name sets *status to
+// InvalidArgument listing the known names and returns an empty vector.
+// `status` may be null.
+std::vector<std::string> PresetCommand(const std::string& name, Status* status);
+
+// Null when unknown.
+const Preset* FindPreset(const std::string& name);
+
+// Parses `TASKEXEC_AGENT_COMMAND`-style text: a JSON array of strings, e.g.
+// ["my-agent","--prompt","{prompt}"]. Errors say what is wrong.
+Status ParseCommandJson(const std::string& text, std::vector<std::string>* argv);
+
+}  // namespace taskexec

@@ -1,0 +1,650 @@
+#include "runner/process_supervisor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <string_view>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+
+extern char** environ;
+
+namespace taskexec {
+
+namespace {
+
+// epoll tags: (handle << 2) | kind. Handles start at 1, so tag 0 is the wake fd.
+constexpr uint64_t kWakeTag = 0;
+constexpr int kStdout = 0;
+constexpr int kStderr = 1;
+constexpr int kPidfd = 2;
+constexpr int kStdin = 3;
+
+// How long to keep reading after the child exited while some other process
+// (a backgrounded grandchild) still holds its output pipes open.
+constexpr int64_t kLingerMs = 1000;
+// Poll interval for the (unexpected) case pidfd_open is unavailable.
+constexpr int64_t kPollMs = 50;
+
+uint64_t Tag(uint64_t handle, int kind) { return (handle << 2) | static_cast<uint64_t>(kind); }
+
+std::string ErrnoText(int err) {
+  const char* name = strerrorname_np(err);
+  return std::string(name != nullptr ? name : "errno " + std::to_string(err)) + " (" +
+         std::strerror(err) + ")";
+}
+
+// Closes the descriptor on scope exit unless released.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  int* out() { return &fd_; }
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+Status SetNonBlocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    return Status::IOError("fcntl(O_NONBLOCK): " + ErrnoText(errno));
+  }
+  return Status::OK();
+}
+
+int PidfdOpen(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+void AppendTail(std::string* tail, const char* data, size_t n, size_t limit) {
+  if (limit == 0) return;
+  tail->append(data, n);
+  // Trim in batches so appends stay amortised O(1).
+  if (tail->size() > 2 * limit) tail->erase(0, tail->size() - limit);
+}
+
+void TrimTail(std::string* tail, size_t limit) {
+  if (tail->size() > limit) tail->erase(0, tail->size() - limit);
+}
+
+bool IsExecutableFile(const std::string& path, int* err) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    *err = errno;
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *err = EACCES;
+    return false;
+  }
+  if (access(path.c_str(), X_OK) != 0) {
+    *err = errno;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  std::unordered_map<std::string, size_t> index;
+  auto put = [&](std::string_view entry) {
+    size_t eq = entry.find('=');
+    std::string key(entry.substr(0, eq));
+    auto it = index.find(key);
+    if (it != index.end()) {
+      env[it->second] = std::string(entry);
+    } else {
+      index.emplace(key, env.size());
+      env.emplace_back(entry);
+    }
+  };
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) put(*e);
+  for (const auto& e : extra) put(e);
+  return env;
+}
+
+Status ResolveProgram(const std::string& program, const std::vector<std::string>& env,
+                      std::string* resolved) {
+  if (program.empty()) return Status::InvalidArgument("the command's program (argv[0]) is empty");
+  int err = 0;
+  if (program.find('/') != std::string::npos) {
+    std::error_code ec;
+    std::string path = std::filesystem::absolute(program, ec).string();
+    if (ec) path = program;
+    if (!IsExecutableFile(path, &err)) {
+      std::string msg = "agent program '" + program + "' cannot be run: " + ErrnoText(err);
+      return err == ENOENT ? Status::NotFound(msg) : Status::InvalidArgument(msg);
+    }
+    *resolved = path;
+    return Status::OK();
+  }
+  std::string path_var;
+  bool have_path = false;
+  for (const auto& e : env) {
+    if (e.rfind("PATH=", 0) == 0) {
+      path_var = e.substr(5);
+      have_path = true;
+    }
+  }
+  if (!have_path) path_var = "/usr/local/bin:/usr/bin:/bin";
+  int first_err = 0;
+  size_t start = 0;
+  while (start <= path_var.size()) {
+    size_t colon = path_var.find(':', start);
+    std::string dir =
+        path_var.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + program;
+    if (IsExecutableFile(candidate, &err)) {
+      std::error_code ec;
+      std::string abs = std::filesystem::absolute(candidate, ec).string();
+      *resolved = ec ? candidate : abs;
+      return Status::OK();
+    }
+    if (err != ENOENT && err != ENOTDIR && first_err == 0) first_err = err;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (first_err != 0) {
+    return Status::InvalidArgument("agent program '" + program +
+                                   "' found in PATH but cannot be run: " + ErrnoText(first_err));
+  }
+  return Status::NotFound("agent program '" + program + "' not found in PATH (" + path_var + ")");
+}
+
+struct ProcessSupervisor::Child {
+  uint64_t handle = 0;
+  pid_t pid = 0;
+  int pidfd = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+  int in_fd = -1;
+  int log_fd = -1;
+  bool log_failed = false;
+  std::string stdin_data;
+  size_t stdin_off = 0;
+  size_t tail_bytes = 0;
+  int64_t start_ms = 0;
+  int64_t deadline_ms = 0;  // 0 = no timeout
+  int64_t kill_grace_ms = 0;
+  bool term_sent = false;
+  int64_t kill_at_ms = 0;
+  bool killed_hard = false;
+  bool exited = false;  // exit status known; the zombie is kept until Finalize
+  int64_t linger_until_ms = 0;
+  ProcessResult result;
+  ExitCallback on_exit;
+};
+
+ProcessSupervisor::ProcessSupervisor() {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    spdlog::critical("process supervisor: epoll/eventfd unavailable: {}", ErrnoText(errno));
+  } else {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeTag;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  }
+  thread_ = std::thread([this] { Loop(); });
+  loop_thread_id_ = thread_.get_id();
+}
+
+ProcessSupervisor::~ProcessSupervisor() {
+  Shutdown(2000);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void ProcessSupervisor::Wake() {
+  uint64_t one = 1;
+  ssize_t rc = write(wake_fd_, &one, sizeof one);
+  (void)rc;  // a full counter still wakes the loop
+}
+
+Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle,
+                                int64_t* pid_out) {
+  if (spec.argv.empty()) return Status::InvalidArgument("empty argv");
+  if (!on_exit) return Status::InvalidArgument("no exit callback");
+  if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Internal("process supervisor has no epoll");
+  struct stat st {};
+  if (spec.cwd.empty() || stat(spec.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument("working directory '" + spec.cwd + "' does not exist");
+  }
+  if (spec.log_path.empty()) return Status::InvalidArgument("no log path");
+
+  std::vector<std::string> env = MergeEnvironment(spec.extra_env);
+  std::string exe;
+  Status s = ResolveProgram(spec.argv[0], env, &exe);
+  if (!s.ok()) return s;
+
+  std::error_code ec;
+  std::filesystem::path log_parent = std::filesystem::path(spec.log_path).parent_path();
+  if (!log_parent.empty()) std::filesystem::create_directories(log_parent, ec);
+  if (ec)
+    return Status::IOError("cannot create log directory " + log_parent.string() + ": " +
+                           ec.message());
+  UniqueFd log_fd(open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (log_fd.get() < 0)
+    return Status::IOError("cannot open log " + spec.log_path + ": " + ErrnoText(errno));
+
+  // All descriptors are close-on-exec; posix_spawn's dup2 clears the flag on
+  // the child's 0/1/2 only, so concurrent spawns elsewhere never inherit them.
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe: " + ErrnoText(errno));
+  UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe: " + ErrnoText(errno));
+  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
+  // stdin is a socket so writes can use MSG_NOSIGNAL: a child that exits
+  // without reading must not SIGPIPE this process.
+  UniqueFd in_parent, in_child;
+  if (!spec.stdin_data.empty()) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      return Status::IOError("socketpair: " + ErrnoText(errno));
+    }
+    *in_parent.out() = sv[0];
+    *in_child.out() = sv[1];
+    shutdown(sv[1], SHUT_WR);
+    if (Status ns = SetNonBlocking(sv[0]); !ns.ok()) return ns;
+  }
+  if (Status ns = SetNonBlocking(out_r.get()); !ns.ok()) return ns;
+  if (Status ns = SetNonBlocking(err_r.get()); !ns.ok()) return ns;
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (in_child.get() >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, in_child.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
+  posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // no leaked descriptors from other modules
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);  // own process group, led by the child
+  sigset_t empty_mask, defaults;
+  sigemptyset(&empty_mask);
+  posix_spawnattr_setsigmask(&attr, &empty_mask);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM}) {
+    sigaddset(&defaults, sig);
+  }
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) {
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return Status::Unavailable("process supervisor is shutting down");
+  }
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    std::string msg = "cannot start '" + spec.argv[0] + "': " + ErrnoText(rc);
+    if (rc == E2BIG) {
+      msg += "; the argument list and environment exceed the kernel's limit";
+      return Status::InvalidArgument(msg);
+    }
+    if (rc == ENOENT) return Status::NotFound(msg);
+    if (rc == EACCES || rc == ENOEXEC) return Status::InvalidArgument(msg);
+    return Status::IOError(msg);
+  }
+  out_w.Reset();
+  err_w.Reset();
+  in_child.Reset();
+
+  auto child = std::make_unique<Child>();
+  Child& c = *child;
+  c.handle = next_handle_++;
+  c.pid = pid;
+  c.pidfd = PidfdOpen(pid);
+  if (c.pidfd < 0) spdlog::warn("pidfd_open({}) failed ({}); polling", pid, ErrnoText(errno));
+  c.out_fd = out_r.Release();
+  c.err_fd = err_r.Release();
+  c.in_fd = in_parent.Release();
+  c.log_fd = log_fd.Release();
+  c.stdin_data = spec.stdin_data;
+  c.tail_bytes = spec.tail_bytes;
+  c.start_ms = MonotonicMs();
+  c.deadline_ms = spec.timeout_ms > 0 ? c.start_ms + spec.timeout_ms : 0;
+  c.kill_grace_ms = std::max<int64_t>(spec.kill_grace_ms, 0);
+  c.result.pid = pid;
+  c.result.spawned = true;
+  c.on_exit = std::move(on_exit);
+
+  auto add = [&](int fd, int kind, uint32_t events) {
+    if (fd < 0) return;
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = Tag(c.handle, kind);
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      spdlog::error("epoll_ctl add for pid {}: {}", pid, ErrnoText(errno));
+    }
+  };
+  add(c.out_fd, kStdout, EPOLLIN);
+  add(c.err_fd, kStderr, EPOLLIN);
+  add(c.pidfd, kPidfd, EPOLLIN);
+  add(c.in_fd, kStdin, EPOLLOUT);
+
+  if (handle != nullptr) *handle = c.handle;
+  if (pid_out != nullptr) *pid_out = pid;
+  children_.emplace(c.handle, std::move(child));
+  Wake();  // recompute the loop's timeout
+  return Status::OK();
+}
+
+Status ProcessSupervisor::Cancel(uint64_t handle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(handle);
+  if (it == children_.end())
+    return Status::NotFound("no running process with handle " + std::to_string(handle));
+  Child& c = *it->second;
+  // A child that already exited on its own keeps its own outcome.
+  if (!c.exited) BeginKill(c, /*timeout=*/false, c.kill_grace_ms, MonotonicMs());
+  Wake();
+  return Status::OK();
+}
+
+void ProcessSupervisor::Shutdown(int64_t grace_ms) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    int64_t now = MonotonicMs();
+    for (auto& [h, c] : children_) {
+      if (c->exited) {
+        c->linger_until_ms = std::min(c->linger_until_ms, now);
+      } else {
+        BeginKill(*c, /*timeout=*/false, grace_ms, now);
+      }
+    }
+  }
+  if (wake_fd_ >= 0) Wake();
+  if (std::this_thread::get_id() == loop_thread_id_) return;
+  std::lock_guard<std::mutex> join_lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t ProcessSupervisor::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return children_.size();
+}
+
+void ProcessSupervisor::BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now) {
+  grace_ms = std::max<int64_t>(grace_ms, 0);
+  if (c.term_sent) {
+    // Already stopping (e.g. timed out, then cancelled): only hurry up.
+    c.kill_at_ms = std::min(c.kill_at_ms, now + grace_ms);
+    return;
+  }
+  if (timeout) {
+    c.result.timed_out = true;
+  } else {
+    c.result.cancelled = true;
+  }
+  c.term_sent = true;
+  c.kill_at_ms = now + grace_ms;
+  // The leader is not reaped before Finalize, so its pid (= the group id)
+  // cannot have been reused.
+  if (kill(-c.pid, SIGTERM) != 0 && errno != ESRCH) {
+    spdlog::warn("kill(-{}, SIGTERM): {}", c.pid, ErrnoText(errno));
+  }
+}
+
+void ProcessSupervisor::CloseFd(int* fd) {
+  if (*fd < 0) return;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, *fd, nullptr);
+  close(*fd);
+  *fd = -1;
+}
+
+int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  for (const auto& [h, cp] : children_) {
+    const Child& c = *cp;
+    if (c.exited) {
+      next = std::min(next, c.linger_until_ms);
+      continue;
+    }
+    if (c.deadline_ms > 0 && !c.term_sent) next = std::min(next, c.deadline_ms);
+    if (c.term_sent && !c.killed_hard) next = std::min(next, c.kill_at_ms);
+    if (c.pidfd < 0) next = std::min(next, now + kPollMs);
+  }
+  if (next == std::numeric_limits<int64_t>::max()) return -1;
+  int64_t delta = std::max<int64_t>(next - now, 0);
+  return static_cast<int>(std::min<int64_t>(delta, 60000));
+}
+
+void ProcessSupervisor::ReadPipe(Child& c, int kind) {
+  int* fd = kind == kStdout ? &c.out_fd : &c.err_fd;
+  std::string* tail = kind == kStdout ? &c.result.stdout_tail : &c.result.stderr_tail;
+  char buf[65536];
+  // Bounded per call so one chatty child cannot starve the others.
+  for (int i = 0; i < 16 && *fd >= 0; ++i) {
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n > 0) {
+      AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
+      size_t off = 0;
+      while (!c.log_failed && off < static_cast<size_t>(n)) {
+        ssize_t w = write(c.log_fd, buf + off, static_cast<size_t>(n) - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+          spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
+          c.log_failed = true;  // keep reading the pipe so the child does not block
+          break;
+        }
+        off += static_cast<size_t>(w);
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    CloseFd(fd);  // EOF or a read error
+  }
+}
+
+void ProcessSupervisor::WriteStdin(Child& c) {
+  while (c.in_fd >= 0 && c.stdin_off < c.stdin_data.size()) {
+    ssize_t n = send(c.in_fd, c.stdin_data.data() + c.stdin_off, c.stdin_data.size() - c.stdin_off,
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      c.stdin_off += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    } else {
+      break;  // EPIPE: the child stopped reading
+    }
+  }
+  CloseFd(&c.in_fd);  // all written (or the child is gone): EOF for the reader
+  c.stdin_data.clear();
+}
+
+void ProcessSupervisor::ReapIfExited(Child& c, int64_t now) {
+  if (c.exited) return;
+  siginfo_t info{};
+  // WNOWAIT: learn the status but keep the zombie, which reserves the pid and
+  // so the process group id until Finalize is done signalling it.
+  int rc = waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT);
+  if (rc != 0) {
+    if (errno == EINTR) return;
+    spdlog::error("waitid({}): {}", c.pid, ErrnoText(errno));
+  } else if (info.si_pid != c.pid) {
+    return;  // still running
+  } else if (info.si_code == CLD_EXITED) {
+    c.result.exit_code = info.si_status;
+  } else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+    c.result.term_signal = info.si_status;
+  } else {
+    return;  // stopped/continued: not an exit
+  }
+  c.exited = true;
+  c.result.duration_ms = now - c.start_ms;
+  c.linger_until_ms = now + kLingerMs;
+  CloseFd(&c.pidfd);  // a zombie's pidfd stays readable; stop watching it
+  CloseFd(&c.in_fd);
+}
+
+void ProcessSupervisor::HandleEvent(Child& c, int kind, uint32_t events) {
+  switch (kind) {
+    case kStdout:
+    case kStderr:
+      ReadPipe(c, kind);
+      break;
+    case kPidfd:
+      ReapIfExited(c, MonotonicMs());
+      break;
+    case kStdin:
+      if (events & (EPOLLERR | EPOLLHUP)) {
+        CloseFd(&c.in_fd);
+      } else {
+        WriteStdin(c);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
+  if (!c.exited && c.pidfd < 0) ReapIfExited(c, now);
+  if (!c.exited && !c.term_sent && c.deadline_ms > 0 && now >= c.deadline_ms) {
+    BeginKill(c, /*timeout=*/true, c.kill_grace_ms, now);
+  }
+  if (c.term_sent && !c.killed_hard && now >= c.kill_at_ms) {
+    c.killed_hard = true;
+    if (kill(-c.pid, SIGKILL) != 0 && errno != ESRCH) {
+      spdlog::warn("kill(-{}, SIGKILL): {}", c.pid, ErrnoText(errno));
+    }
+  }
+}
+
+bool ProcessSupervisor::Finished(const Child& c, int64_t now) const {
+  if (!c.exited) return false;
+  return (c.out_fd < 0 && c.err_fd < 0) || now >= c.linger_until_ms;
+}
+
+void ProcessSupervisor::Finalize(Child& c) {
+  if (c.out_fd >= 0) ReadPipe(c, kStdout);
+  if (c.err_fd >= 0) ReadPipe(c, kStderr);
+  CloseFd(&c.out_fd);
+  CloseFd(&c.err_fd);
+  CloseFd(&c.in_fd);
+  CloseFd(&c.pidfd);
+  // A group we were stopping may have members that outlived the leader.
+  if (c.term_sent && !c.killed_hard) kill(-c.pid, SIGKILL);
+  int st = 0;
+  while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (c.log_fd >= 0) close(c.log_fd);
+  c.log_fd = -1;
+  TrimTail(&c.result.stdout_tail, c.tail_bytes);
+  TrimTail(&c.result.stderr_tail, c.tail_bytes);
+}
+
+void ProcessSupervisor::Loop() {
+  std::vector<epoll_event> events(64);
+  while (true) {
+    int timeout_ms;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ && children_.empty()) break;
+      timeout_ms = NextTimeoutMs(MonotonicMs());
+    }
+    int n = epoll_fd_ >= 0
+                ? epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout_ms)
+                : 0;
+    if (n < 0) {
+      if (errno != EINTR) spdlog::error("epoll_wait: {}", ErrnoText(errno));
+      n = 0;
+    }
+    std::vector<std::pair<ExitCallback, ProcessResult>> finished;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int i = 0; i < n; ++i) {
+        uint64_t tag = events[i].data.u64;
+        if (tag == kWakeTag) {
+          uint64_t count;
+          ssize_t rc = read(wake_fd_, &count, sizeof count);
+          (void)rc;
+          continue;
+        }
+        auto it = children_.find(tag >> 2);
+        if (it != children_.end())
+          HandleEvent(*it->second, static_cast<int>(tag & 3), events[i].events);
+      }
+      int64_t now = MonotonicMs();
+      for (auto it = children_.begin(); it != children_.end();) {
+        Child& c = *it->second;
+        CheckTimers(c, now);
+        if (Finished(c, now)) {
+          Finalize(c);
+          finished.emplace_back(std::move(c.on_exit), std::move(c.result));
+          it = children_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [callback, result] : finished) {
+      try {
+        callback(result);
+      } catch (const std::exception& e) {
+        spdlog::error("process exit callback for pid {} threw: {}", result.pid, e.what());
+      } catch (...) {
+        spdlog::error("process exit callback for pid {} threw", result.pid);
+      }
+    }
+  }
+}
+
+}  // namespace taskexec

@@ -1,0 +1,136 @@
+// ProcessSupervisor: starts child processes and watches all of them from one
+// background thread (epoll over pidfds and output pipes), in the manner of
+// ninja's subprocess code: no thread per child, no shell.
+//
+// Each child:
+//  - is started with posix_spawn from an argv (argv[0] is resolved against
+//    PATH, or against the caller's working directory when it contains '/');
+//  - leads its own process group, so timeouts and cancellation signal every
+//    process it started;
+//  - runs in `cwd`, with the parent environment plus `extra_env`, all other
+//    descriptors closed, default signal dispositions;
+//  - has stdout and stderr appended to `log_path` and a bounded tail of each
+//    kept in memory;
+//  - gets `stdin_data` on stdin (then EOF), or /dev/null.
+// On timeout or Cancel the group gets SIGTERM, then SIGKILL after the grace.
+// After the child exits its pipes are drained until EOF; if a leftover
+// process keeps them open, reading stops after a short linger so one stray
+// daemon cannot hold the result back.
+//
+// Children are reaped with waitpid on their own pid only; nothing here
+// installs a SIGCHLD handler or calls waitpid(-1) (code elsewhere in the
+// process must not either, or it would steal our exit statuses).
+//
+// Thread-safety: all public methods may be called from any thread, including
+// from inside an ExitCallback. Callbacks run on the supervisor thread, one at
+// a time, without internal locks held; they must not block for long.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+
+namespace taskexec {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;       // argv[0] resolved via PATH if it has no '/'
+  std::string cwd;                     // must exist
+  std::vector<std::string> extra_env;  // "K=V", added to/overriding the parent environment
+  std::string log_path;                // stdout+stderr appended here (parent dirs created)
+  std::string stdin_data;  // written to the child's stdin then closed (empty: /dev/null)
+  int64_t timeout_ms = 0;  // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
+  int64_t kill_grace_ms = 10000;
+  size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
+};
+
+struct ProcessResult {
+  int64_t pid = 0;
+  bool spawned = false;  // false: spawn_error says why (ENOENT, EACCES, E2BIG ...)
+  std::string spawn_error;
+  std::optional<int> exit_code;    // normal exit
+  std::optional<int> term_signal;  // killed by a signal
+  bool timed_out = false;          // our timeout fired
+  bool cancelled = false;          // Cancel() or Shutdown() was called
+  std::string stdout_tail;         // last tail_bytes of stdout
+  std::string stderr_tail;         // last tail_bytes of stderr
+  int64_t duration_ms = 0;
+};
+
+// The parent environment with `extra` ("K=V") added or overriding, as given
+// to children. Exposed so callers can check sizes against the kernel limits.
+std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra);
+
+// Resolves argv[0] as ProcessSupervisor::Start will: a name without '/' is
+// looked up in PATH (from `env`, else the parent's); a relative path is made
+// absolute against the current directory. Fails with NotFound or
+// InvalidArgument (not executable), naming the program.
+Status ResolveProgram(const std::string& program, const std::vector<std::string>& env,
+                      std::string* resolved);
+
+class ProcessSupervisor {
+ public:
+  using ExitCallback = std::function<void(const ProcessResult&)>;
+
+  ProcessSupervisor();
+  // Kills (TERM, then KILL after 2 s) and reaps everything still running,
+  // calling their callbacks with cancelled=true.
+  ~ProcessSupervisor();
+  ProcessSupervisor(const ProcessSupervisor&) = delete;
+  ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
+
+  // Starts the child. On a spawn failure returns non-OK (NotFound for a
+  // missing program, InvalidArgument for a bad spec or E2BIG, IOError
+  // otherwise) with a message naming the program, and does not call the
+  // callback. On success `on_exit` is called exactly once, later, on the
+  // supervisor thread. `handle` and `pid` may be null.
+  Status Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle, int64_t* pid);
+
+  // TERM the group, KILL after the child's grace; the callback later reports
+  // cancelled=true. NotFound when the handle is unknown or already finished.
+  Status Cancel(uint64_t handle);
+
+  // Refuses new children, TERMs all groups, KILLs after `grace_ms`, reaps,
+  // runs the remaining callbacks and joins the thread. Idempotent. Called from
+  // inside a callback it only starts the stop (the thread cannot join itself).
+  void Shutdown(int64_t grace_ms);
+
+  // Children started and not yet reported.
+  size_t running() const;
+
+ private:
+  struct Child;
+
+  void Loop();
+  int NextTimeoutMs(int64_t now) const;                                   // mu_ held
+  void HandleEvent(Child& c, int kind, uint32_t events);                  // mu_ held
+  void ReadPipe(Child& c, int kind);                                      // mu_ held
+  void WriteStdin(Child& c);                                              // mu_ held
+  void ReapIfExited(Child& c, int64_t now);                               // mu_ held
+  void CheckTimers(Child& c, int64_t now);                                // mu_ held
+  void BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now);  // mu_ held
+  bool Finished(const Child& c, int64_t now) const;                       // mu_ held
+  void Finalize(Child& c);                                                // mu_ held
+  void CloseFd(int* fd);                                                  // mu_ held
+  void Wake();
+
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::unique_ptr<Child>> children_;
+  uint64_t next_handle_ = 1;
+  bool stopping_ = false;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::thread thread_;
+  std::thread::id loop_thread_id_;  // set once in the constructor
+  std::mutex join_mu_;              // serialises joining thread_
+};
+
+}  // namespace taskexec

@@ -1,0 +1,27 @@
+// The prompt handed to the agent for one attempt.
+//
+// The default follows the original's prompt: "You have been assigned a
+// task.", task and attempt ids, title, type, priority, description, numbered
+// instructions, the Notion link, additional context (JSON), the checkpoint
+// when resuming, and the closing instruction to end with
+// `TASK_COMPLETE: <summary>` or `TASK_FAILED: <reason>`.
+//
+// A custom template (agent.prompt_template) may use {task_id},
+// {execution_id}, {attempt}, {agent}, {title}, {description}, {type},
+// {priority}, {notion_url}, {context_json}, {checkpoint_json}; other braces
+// are left as they are (prompts often contain code).
+//
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+
+#include "core/domain.h"
+
+namespace taskexec {
+
+std::string BuildPrompt(const Task& task, const SessionExecution& execution,
+                        const std::string& checkpoint_json,
+                        const std::string& tmpl /* empty = default */);
+
+}  // namespace taskexec
