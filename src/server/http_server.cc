@@ -233,6 +233,13 @@ Status HttpServer::Start() {
   size_t threads = static_cast<size_t>(config_.threads > 0 ? config_.threads : 1);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(config_.max_body_bytes);
+  // httplib's default sets SO_REUSEPORT, which would let a second instance
+  // bind the same port and silently share traffic; keep only SO_REUSEADDR
+  // (fast restarts) so a busy port is an error.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   Router* router = router_.get();
   auto dispatch = [router](const httplib::Request& req, httplib::Response& res) {
     router->Dispatch(req, res);

@@ -1,0 +1,168 @@
+// An in-memory TaskService for the server and CLI tests: a few maps, the
+// calls it received, and an error to inject. Not a model of the engine's
+// rules; just enough behaviour for the front ends to be exercised.
+//
+// Thread-safety: every method locks `mu`; tests read the public fields only
+// after the calls under test returned (or lock `mu` themselves).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/task_service.h"
+
+namespace taskexec {
+
+class FakeTaskService : public TaskService {
+ public:
+  Status AddTask(const NewTask& nt, Task* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    if (nt.title.empty()) return Status::InvalidArgument("title must not be empty");
+    Task t;
+    t.id = nt.id.empty() ? "task-" + std::to_string(++next_id) : nt.id;
+    if (tasks.count(t.id)) return Status::Conflict("task " + t.id + " exists already");
+    t.title = nt.title;
+    t.description = nt.description;
+    t.type = nt.type;
+    t.priority = nt.priority;
+    t.assigned_to = nt.assigned_to;
+    t.source = nt.source;
+    t.context_json = nt.context_json;
+    t.max_retries = nt.max_retries;
+    t.notion_url = nt.notion_url;
+    t.created_at = t.updated_at = 1764067321123;  // 2025-11-25T10:42:01.123Z
+    t.version = 1;
+    last_new_task = nt;
+    tasks[t.id] = t;
+    *out = t;
+    return Status::OK();
+  }
+
+  Status GetTask(const std::string& id, TaskDetails* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    auto it = tasks.find(id);
+    if (it == tasks.end()) return Status::NotFound("task " + id + " not found");
+    out->task = it->second;
+    out->executions.clear();
+    for (const auto& [eid, e] : executions) {
+      if (e.task_id == id) out->executions.push_back(e);
+    }
+    out->artifacts.clear();
+    for (const auto& a : artifacts) {
+      if (a.task_id == id) out->artifacts.push_back(a);
+    }
+    return Status::OK();
+  }
+
+  Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    last_filter = filter;
+    if (!fail.ok()) return fail;
+    out->clear();
+    for (const auto& [id, t] : tasks) {
+      if (filter.status && t.status != *filter.status) continue;
+      if (!filter.agent.empty() && t.assigned_to != filter.agent && t.claimed_by != filter.agent) {
+        continue;
+      }
+      if (filter.limit > 0 && static_cast<int>(out->size()) >= filter.limit) break;
+      out->push_back(t);
+    }
+    return Status::OK();
+  }
+
+  Status Execute(const std::string& task_id, const std::string& agent,
+                 std::string* attempt_id) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    last_execute_agent = agent;
+    if (!fail.ok()) return fail;
+    auto it = tasks.find(task_id);
+    if (it == tasks.end()) return Status::NotFound("task " + task_id + " not found");
+    if (!agent.empty() && agent != "mongke" && agent != "temujin" && agent != "main") {
+      return Status::InvalidArgument("unknown agent \"" + agent + "\"");
+    }
+    if (!it->second.requested_execution_id.empty()) {
+      return Status::Conflict("task " + task_id + " already has a pending execution request");
+    }
+    *attempt_id = "exec-" + std::to_string(++next_id);
+    it->second.requested_execution_id = *attempt_id;
+    it->second.requested_agent = agent;
+    return Status::OK();
+  }
+
+  Status Cancel(const std::string& id, Task* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    std::string task_id = id;
+    auto ex = executions.find(id);
+    if (ex != executions.end()) task_id = ex->second.task_id;
+    auto it = tasks.find(task_id);
+    if (it == tasks.end()) return Status::NotFound("no task or attempt " + id);
+    it->second.status = TaskStatus::kCancelled;
+    *out = it->second;
+    return Status::OK();
+  }
+
+  Status GetStatus(ServiceStatus* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    *out = status;
+    return Status::OK();
+  }
+
+  Status Route(const Task& task, RouteDecision* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    last_route_task = task;
+    if (!fail.ok()) return fail;
+    if (!task.assigned_to.empty()) {
+      *out = {task.assigned_to, "explicit", "assigned_to"};
+    } else if (task.title.find("research") != std::string::npos) {
+      *out = {"mongke", "keyword", "research"};
+    } else {
+      *out = {"main", "default", ""};
+    }
+    return Status::OK();
+  }
+
+  Status GetExecution(const std::string& id, SessionExecution* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    auto it = executions.find(id);
+    if (it == executions.end()) return Status::NotFound("execution " + id + " not found");
+    *out = it->second;
+    ++get_execution_calls;
+    // Lets `logs --follow` tests end an execution after a number of polls.
+    if (finish_after_polls > 0 && get_execution_calls >= finish_after_polls) {
+      it->second.status = ExecutionStatus::kCompleted;
+    }
+    return Status::OK();
+  }
+
+  std::mutex mu;
+  Status fail;  // returned by every call when not OK
+  std::map<std::string, Task> tasks;
+  std::map<std::string, SessionExecution> executions;
+  std::vector<Artifact> artifacts;
+  ServiceStatus status;
+  int next_id = 0;
+  int calls = 0;
+  int get_execution_calls = 0;
+  int finish_after_polls = 0;
+  NewTask last_new_task;
+  TaskFilter last_filter;
+  std::string last_execute_agent;
+  Task last_route_task;
+};
+
+}  // namespace taskexec

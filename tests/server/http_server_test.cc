@@ -1,0 +1,552 @@
+// End-to-end tests of the HTTP API on 127.0.0.1:<free port> against the
+// in-memory FakeTaskService, through a real httplib client.
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "server/api_handlers.h"
+#include "server/fake_task_service.h"
+
+namespace taskexec {
+namespace {
+
+using nlohmann::json;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(const std::string& token = "") {
+    ServerConfig cfg;
+    cfg.listen = "127.0.0.1:0";
+    cfg.token = token;
+    cfg.max_body_bytes = 4096;
+    cfg.threads = 2;
+    server_ = std::make_unique<HttpServer>(cfg, &svc_);
+    if (raw_) server_->HandleRaw("POST", "/webhooks/test", raw_);
+    Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(30, 0);
+    client_->set_connection_timeout(30, 0);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+
+  httplib::Result Get(const std::string& path, const httplib::Headers& h = {}) {
+    return client_->Get(path.c_str(), h);
+  }
+  httplib::Result Post(const std::string& path, const std::string& body,
+                       const std::string& type = "application/json",
+                       const httplib::Headers& h = {}) {
+    return client_->Post(path.c_str(), h, body, type.c_str());
+  }
+  static json Body(const httplib::Result& r) { return json::parse(r->body); }
+  static std::string ErrorCode(const httplib::Result& r) {
+    return Body(r)["error"]["code"].get<std::string>();
+  }
+  static std::string ErrorMessage(const httplib::Result& r) {
+    return Body(r)["error"]["message"].get<std::string>();
+  }
+
+  std::string AddTask(const std::string& title) {
+    auto r = Post("/api/v1/tasks", json{{"title", title}}.dump());
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+    return Body(r)["id"].get<std::string>();
+  }
+
+  FakeTaskService svc_;
+  RawHandler raw_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(HttpServerTest, Healthz) {
+  StartServer();
+  auto r = Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["status"], "ok");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+}
+
+TEST_F(HttpServerTest, DashboardIsSelfContained) {
+  StartServer();
+  auto r = Get("/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(r->body.find("<title>taskexec</title>"), std::string::npos);
+  EXPECT_NE(r->body.find("/api/v1/status"), std::string::npos);
+  EXPECT_NE(r->body.find("/api/v1/tasks"), std::string::npos);
+  // No external assets and no innerHTML with data.
+  EXPECT_EQ(r->body.find("<script src"), std::string::npos);
+  EXPECT_EQ(r->body.find("<link "), std::string::npos);
+  EXPECT_EQ(r->body.find("innerHTML"), std::string::npos);
+  EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'none'"),
+            std::string::npos);
+}
+
+TEST_F(HttpServerTest, AddTaskReturns201WithTask) {
+  StartServer();
+  auto r = Post("/api/v1/tasks",
+                R"({"title":"Research X","priority":"high","assigned_to":"mongke",
+                    "context":{"a":1}})",
+                "application/json; charset=utf-8");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  json t = Body(r);
+  EXPECT_EQ(t["title"], "Research X");
+  EXPECT_EQ(t["priority"], "high");
+  EXPECT_EQ(t["source"], "api");
+  EXPECT_EQ(t["status"], "pending");
+  EXPECT_EQ(r->get_header_value("Location"), "/api/v1/tasks/" + t["id"].get<std::string>());
+  std::lock_guard<std::mutex> l(svc_.mu);
+  EXPECT_EQ(svc_.last_new_task.source, "api");
+  EXPECT_EQ(json::parse(svc_.last_new_task.context_json), json({{"a", 1}}));
+}
+
+TEST_F(HttpServerTest, AddTaskErrors) {
+  StartServer();
+  auto r = Post("/api/v1/tasks", R"({"title": "x",)");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorCode(r), "invalid_argument");
+  EXPECT_NE(ErrorMessage(r).find("malformed JSON at byte"), std::string::npos);
+
+  r = Post("/api/v1/tasks", R"({"title": "x", "priority": "asap"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("priority"), std::string::npos);
+
+  r = Post("/api/v1/tasks", R"(["title"])");
+  EXPECT_EQ(r->status, 400);
+
+  r = Post("/api/v1/tasks", "", "application/json");
+  EXPECT_EQ(r->status, 400);
+
+  r = Post("/api/v1/tasks", "title=x", "application/x-www-form-urlencoded");
+  EXPECT_EQ(r->status, 415);
+  EXPECT_EQ(ErrorCode(r), "unsupported_media_type");
+
+  r = Post("/api/v1/tasks", R"({"title":"dup","id":"task-dup"})");
+  EXPECT_EQ(r->status, 201);
+  r = Post("/api/v1/tasks", R"({"title":"dup","id":"task-dup"})");
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(ErrorCode(r), "conflict");
+}
+
+TEST_F(HttpServerTest, OversizeBodyIs413) {
+  StartServer();
+  std::string big = R"({"title":")" + std::string(8000, 'x') + R"("})";
+  auto r = Post("/api/v1/tasks", big);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(ErrorCode(r), "payload_too_large");
+  std::lock_guard<std::mutex> l(svc_.mu);
+  EXPECT_EQ(svc_.calls, 0);  // refused before reaching the service
+}
+
+TEST_F(HttpServerTest, ListTasksWithFilters) {
+  StartServer();
+  AddTask("a");
+  AddTask("b");
+  auto r = Get("/api/v1/tasks");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r).size(), 2u);
+
+  r = Get("/api/v1/tasks?status=in_progress&agent=mongke&limit=1");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Body(r).is_array());
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    ASSERT_TRUE(svc_.last_filter.status.has_value());
+    EXPECT_EQ(*svc_.last_filter.status, TaskStatus::kInProgress);
+    EXPECT_EQ(svc_.last_filter.agent, "mongke");
+    EXPECT_EQ(svc_.last_filter.limit, 1);
+  }
+  r = Get("/api/v1/tasks?limit=1");
+  EXPECT_EQ(Body(r).size(), 1u);
+
+  r = Get("/api/v1/tasks?status=sleeping");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("sleeping"), std::string::npos);
+  r = Get("/api/v1/tasks?limit=-3");
+  EXPECT_EQ(r->status, 400);
+  r = Get("/api/v1/tasks?limit=ten");
+  EXPECT_EQ(r->status, 400);
+  r = Get("/api/v1/tasks?colour=red");
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(HttpServerTest, GetTaskDetails) {
+  StartServer();
+  std::string id = AddTask("with history");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    SessionExecution e;
+    e.id = "exec-a";
+    e.task_id = id;
+    e.agent = "mongke";
+    svc_.executions[e.id] = e;
+    Artifact a;
+    a.id = "art-a";
+    a.task_id = id;
+    a.name = "out.txt";
+    svc_.artifacts.push_back(a);
+  }
+  auto r = Get("/api/v1/tasks/" + id);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  json d = Body(r);
+  EXPECT_EQ(d["id"], id);
+  ASSERT_EQ(d["executions"].size(), 1u);
+  EXPECT_EQ(d["executions"][0]["id"], "exec-a");
+  ASSERT_EQ(d["artifacts"].size(), 1u);
+  EXPECT_EQ(d["artifacts"][0]["name"], "out.txt");
+
+  r = Get("/api/v1/tasks/task-missing");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(ErrorCode(r), "not_found");
+  EXPECT_NE(ErrorMessage(r).find("task-missing"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ExecuteAndCancel) {
+  StartServer();
+  std::string id = AddTask("run me");
+  auto r = Post("/api/v1/tasks/" + id + "/execute", "", "");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(Body(r)["task_id"], id);
+  EXPECT_EQ(Body(r)["attempt_id"].get<std::string>().rfind("exec-", 0), 0u);
+
+  r = Post("/api/v1/tasks/" + id + "/execute", "{}");
+  EXPECT_EQ(r->status, 409);  // a request is pending already
+
+  std::string id2 = AddTask("run me on temujin");
+  r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"agent":"temujin"})");
+  EXPECT_EQ(r->status, 202);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.last_execute_agent, "temujin");
+  }
+  r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"agent":"nobody"})");
+  EXPECT_EQ(r->status, 400);
+  r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"agnet":"temujin"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("agnet"), std::string::npos);
+  r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"agent":3})");
+  EXPECT_EQ(r->status, 400);
+  r = Post("/api/v1/tasks/nope/execute", "");
+  EXPECT_EQ(r->status, 404);
+
+  r = Post("/api/v1/tasks/" + id + "/cancel", "");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["status"], "cancelled");
+  r = Post("/api/v1/tasks/nope/cancel", "");
+  EXPECT_EQ(r->status, 404);
+}
+
+class LogFile {
+ public:
+  explicit LogFile(const std::string& content) {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("taskexec-server-test-" + std::to_string(getpid()) + "-" +
+              std::to_string(counter_++) + ".log"))
+                .string();
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~LogFile() { std::filesystem::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string path_;
+};
+
+TEST_F(HttpServerTest, ExecutionAndLog) {
+  StartServer();
+  LogFile log("hello\nworld\n");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    SessionExecution e;
+    e.id = "exec-log";
+    e.task_id = "task-1";
+    e.agent = "main";
+    e.log_path = log.path();
+    e.exit_code = 0;
+    svc_.executions[e.id] = e;
+    e.id = "exec-nolog";
+    e.log_path = log.path() + ".missing";
+    svc_.executions[e.id] = e;
+  }
+  auto r = Get("/api/v1/executions/exec-log");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["agent"], "main");
+  EXPECT_EQ(Body(r)["exit_code"], 0);
+  EXPECT_EQ(Get("/api/v1/executions/nope")->status, 404);
+
+  r = Get("/api/v1/executions/exec-log/log");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello\nworld\n");
+  EXPECT_EQ(r->get_header_value("X-Next-Offset"), "12");
+  EXPECT_EQ(r->get_header_value("X-Execution-Status"), "active");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+
+  r = Get("/api/v1/executions/exec-log/log?offset=6");
+  EXPECT_EQ(r->body, "world\n");
+  EXPECT_EQ(r->get_header_value("X-Next-Offset"), "12");
+
+  r = Get("/api/v1/executions/exec-log/log?offset=12");
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->get_header_value("X-Next-Offset"), "12");
+
+  r = Get("/api/v1/executions/exec-log/log?offset=x");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Get("/api/v1/executions/nope/log")->status, 404);
+
+  // Not created yet: empty, offset unchanged.
+  r = Get("/api/v1/executions/exec-nolog/log?offset=0");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->get_header_value("X-Next-Offset"), "0");
+}
+
+TEST_F(HttpServerTest, LogIsChunkedAtOneMiB) {
+  StartServer();
+  std::string content(kMaxLogChunkBytes + 100, 'z');
+  content[kMaxLogChunkBytes] = 'A';
+  LogFile log(content);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    SessionExecution e;
+    e.id = "exec-big";
+    e.log_path = log.path();
+    svc_.executions[e.id] = e;
+  }
+  auto r = Get("/api/v1/executions/exec-big/log");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body.size(), kMaxLogChunkBytes);
+  EXPECT_EQ(r->get_header_value("X-Next-Offset"), std::to_string(kMaxLogChunkBytes));
+  r = Get("/api/v1/executions/exec-big/log?offset=" + std::to_string(kMaxLogChunkBytes));
+  EXPECT_EQ(r->body.size(), 100u);
+  EXPECT_EQ(r->body[0], 'A');
+}
+
+TEST_F(HttpServerTest, Route) {
+  StartServer();
+  auto r = Post("/api/v1/route", R"({"title":"research the market","type":"x"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r), json({{"agent", "mongke"}, {"rule", "keyword"}, {"detail", "research"}}));
+  r = Post("/api/v1/route", R"({"title":"x","assigned_to":"temujin"})");
+  EXPECT_EQ(Body(r)["rule"], "explicit");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.last_route_task.assigned_to, "temujin");
+  }
+  EXPECT_EQ(Post("/api/v1/route", R"({"title":"x","agent":"y"})")->status, 400);
+  EXPECT_EQ(Post("/api/v1/route", R"({"title":1})")->status, 400);
+}
+
+TEST_F(HttpServerTest, StatusAndMetrics) {
+  StartServer();
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.status.engine_running = true;
+    svc_.status.stats.by_status = {{"pending", 4}};
+    svc_.status.spawned_sessions = 3;
+  }
+  auto r = Get("/api/v1/status");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["engine_running"], true);
+  EXPECT_EQ(Body(r)["stats"]["by_status"]["pending"], 4);
+
+  r = Get("/metrics");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r->body.find("taskexec_tasks{status=\"pending\"} 4\n"), std::string::npos);
+  EXPECT_NE(r->body.find("taskexec_spawned_sessions_total 3\n"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ServiceErrorsMapToHttp) {
+  StartServer();
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.fail = Status::Unavailable("store is down");
+  }
+  auto r = Get("/api/v1/status");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(ErrorCode(r), "unavailable");
+  EXPECT_EQ(ErrorMessage(r), "store is down");
+  EXPECT_EQ(Get("/metrics")->status, 503);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.fail = Status::Corruption("bad row");
+  }
+  r = Get("/api/v1/tasks");
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(ErrorCode(r), "internal");
+  // Health does not depend on the service.
+  EXPECT_EQ(Get("/healthz")->status, 200);
+}
+
+TEST_F(HttpServerTest, UnknownPathAndWrongMethod) {
+  StartServer();
+  auto r = Get("/api/v1/nothing");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(ErrorCode(r), "not_found");
+
+  r = client_->Delete("/api/v1/tasks");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(ErrorCode(r), "method_not_allowed");
+  EXPECT_EQ(r->get_header_value("Allow"), "GET, POST");
+
+  r = Get("/api/v1/route");
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "POST");
+  r = client_->Put("/api/v1/tasks/x", "{}", "application/json");
+  EXPECT_EQ(r->status, 405);
+}
+
+TEST_F(HttpServerTest, TokenRequiredWhenConfigured) {
+  StartServer("s3cret-token");
+  // Public: health and the dashboard page.
+  EXPECT_EQ(Get("/healthz")->status, 200);
+  EXPECT_EQ(Get("/")->status, 200);
+
+  auto r = Get("/api/v1/status");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(ErrorCode(r), "unauthorized");
+  EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(Get("/api/v1/status", {{"Authorization", "Bearer wrong"}})->status, 401);
+  EXPECT_EQ(Get("/api/v1/status", {{"Authorization", "Bearer s3cret-toke"}})->status, 401);
+  EXPECT_EQ(Get("/api/v1/status", {{"Authorization", "s3cret-token"}})->status, 401);
+  EXPECT_EQ(Get("/metrics")->status, 401);
+  EXPECT_EQ(Post("/api/v1/tasks", R"({"title":"x"})")->status, 401);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.calls, 0);
+  }
+  EXPECT_EQ(Get("/api/v1/status", {{"Authorization", "Bearer s3cret-token"}})->status, 200);
+  EXPECT_EQ(Get("/metrics", {{"Authorization", "bearer s3cret-token"}})->status, 200);
+  EXPECT_EQ(Post("/api/v1/tasks", R"({"title":"x"})", "application/json",
+                 {{"Authorization", "Bearer s3cret-token"}})
+                ->status,
+            201);
+}
+
+TEST_F(HttpServerTest, RawHandlerBypassesTokenAndMediaType) {
+  RawRequest seen;
+  raw_ = [&seen](const RawRequest& req, RawResponse* res) {
+    seen = req;
+    res->status = 202;
+    res->content_type = "text/plain";
+    res->body = "got " + std::to_string(req.body.size());
+  };
+  StartServer("tok");
+  auto r = Post("/webhooks/test", "payload!", "text/plain", {{"X-Notion-Signature", "sha256=ab"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  EXPECT_EQ(r->body, "got 8");
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.path, "/webhooks/test");
+  EXPECT_EQ(seen.body, "payload!");
+  EXPECT_EQ(seen.Header("x-notion-signature"), "sha256=ab");
+  EXPECT_EQ(seen.Header("X-Missing"), "");
+  EXPECT_EQ(seen.remote_addr, "127.0.0.1");
+  EXPECT_EQ(Get("/webhooks/test")->status, 405);
+  // The size limit still applies.
+  EXPECT_EQ(Post("/webhooks/test", std::string(5000, 'x'), "text/plain")->status, 413);
+}
+
+TEST_F(HttpServerTest, ConcurrentClients) {
+  StartServer();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(30, 0);
+      for (int k = 0; k < kPerThread; ++k) {
+        auto r = c.Post("/api/v1/tasks",
+                        json{{"title", "t" + std::to_string(i) + "-" + std::to_string(k)}}.dump(),
+                        "application/json");
+        if (r && r->status == 201) created.fetch_add(1);
+        auto g = c.Get("/api/v1/status");
+        (void)g;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), kThreads * kPerThread);
+  auto r = Get("/api/v1/tasks");
+  EXPECT_EQ(Body(r).size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST(HttpServerStartTest, RefusesNonLoopbackWithoutToken) {
+  FakeTaskService svc;
+  ServerConfig cfg;
+  cfg.listen = "0.0.0.0:0";
+  HttpServer server(cfg, &svc);
+  Status s = server.Start();
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("server.token"), std::string::npos);
+  EXPECT_EQ(server.port(), 0);
+
+  cfg.token = "t";
+  HttpServer with_token(cfg, &svc);
+  s = with_token.Start();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  with_token.Stop();
+  with_token.Stop();  // idempotent
+}
+
+TEST(HttpServerStartTest, BadOrBusyAddress) {
+  FakeTaskService svc;
+  ServerConfig cfg;
+  cfg.listen = "127.0.0.1";
+  EXPECT_TRUE(HttpServer(cfg, &svc).Start().IsInvalidArgument());
+  cfg.listen = "";
+  EXPECT_TRUE(HttpServer(cfg, &svc).Start().IsInvalidArgument());
+
+  cfg.listen = "127.0.0.1:0";
+  HttpServer first(cfg, &svc);
+  ASSERT_TRUE(first.Start().ok());
+  cfg.listen = "127.0.0.1:" + std::to_string(first.port());
+  HttpServer second(cfg, &svc);
+  Status s = second.Start();
+  EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
+  first.Stop();
+}
+
+TEST(HttpServerStartTest, StartStopRepeatedly) {
+  FakeTaskService svc;
+  ServerConfig cfg;
+  cfg.listen = "127.0.0.1:0";
+  for (int i = 0; i < 5; ++i) {
+    HttpServer server(cfg, &svc);
+    ASSERT_TRUE(server.Start().ok());
+    server.Stop();
+  }
+}
+
+}  // namespace
+}  // namespace taskexec

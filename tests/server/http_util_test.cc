@@ -1,0 +1,101 @@
+#include "server/http_util.h"
+
+#include <gtest/gtest.h>
+
+#include "server/metrics.h"
+
+namespace taskexec {
+namespace {
+
+TEST(HttpUtilTest, ParseListenAddress) {
+  ListenAddress a;
+  ASSERT_TRUE(ParseListenAddress("127.0.0.1:8080", &a).ok());
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.port, 8080);
+  ASSERT_TRUE(ParseListenAddress("[::1]:0", &a).ok());
+  EXPECT_EQ(a.host, "::1");
+  EXPECT_EQ(a.port, 0);
+  ASSERT_TRUE(ParseListenAddress("localhost:9", &a).ok());
+  EXPECT_EQ(a.host, "localhost");
+  for (const char* bad : {"", "8080", ":8080", "host:", "host:x", "host:65536", "host:-1", "::1:80",
+                          "[::1]80", "[::1", "host:80x"}) {
+    Status s = ParseListenAddress(bad, &a);
+    EXPECT_TRUE(s.IsInvalidArgument()) << bad;
+    EXPECT_NE(s.message().find("server.listen"), std::string::npos);
+  }
+}
+
+TEST(HttpUtilTest, Loopback) {
+  for (const char* h : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+    EXPECT_TRUE(IsLoopbackHost(h)) << h;
+  }
+  for (const char* h :
+       {"0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "example.com", "", "localhost.x"}) {
+    EXPECT_FALSE(IsLoopbackHost(h)) << h;
+  }
+}
+
+TEST(HttpUtilTest, ConstantTimeEquals) {
+  EXPECT_TRUE(ConstantTimeEquals("secret", "secret"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secreT"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", "secret2"));
+  EXPECT_FALSE(ConstantTimeEquals("secret", ""));
+  EXPECT_FALSE(ConstantTimeEquals(std::string("a\0b", 3), "a"));
+}
+
+TEST(HttpUtilTest, StatusMapping) {
+  EXPECT_EQ(HttpStatusFor(Status::NotFound("x")), 404);
+  EXPECT_EQ(HttpStatusFor(Status::InvalidArgument("x")), 400);
+  EXPECT_EQ(HttpStatusFor(Status::Conflict("x")), 409);
+  EXPECT_EQ(HttpStatusFor(Status::Unavailable("x")), 503);
+  EXPECT_EQ(HttpStatusFor(Status::IOError("x")), 500);
+  EXPECT_EQ(HttpStatusFor(Status::Corruption("x")), 500);
+  EXPECT_EQ(HttpStatusFor(Status::Internal("x")), 500);
+  EXPECT_STREQ(ErrorCodeFor(Status::NotFound("x")), "not_found");
+  EXPECT_STREQ(ErrorCodeFor(Status::InvalidArgument("x")), "invalid_argument");
+  EXPECT_STREQ(ErrorCodeFor(Status::Conflict("x")), "conflict");
+  EXPECT_STREQ(ErrorCodeFor(Status::Unavailable("x")), "unavailable");
+  EXPECT_STREQ(ErrorCodeFor(Status::IOError("x")), "internal");
+}
+
+TEST(MetricsTest, PrometheusText) {
+  ServiceStatus s;
+  s.engine_running = true;
+  s.stats.by_status = {{"pending", 3}, {"completed", 5}};
+  s.stats.by_agent = {{"mongke", 2}, {"we\"ird\\\n", 1}};
+  s.stats.active_executions = 2;
+  s.spawned_sessions = 9;
+  s.running_by_agent = {{"temujin", 1}};
+  std::string text = RenderMetrics(s);
+  EXPECT_NE(text.find("# TYPE taskexec_tasks gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_tasks{status=\"pending\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_tasks{status=\"completed\"} 5\n"), std::string::npos);
+  // Every status is present even when zero.
+  EXPECT_NE(text.find("taskexec_tasks{status=\"failed\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_tasks{status=\"blocked\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_tasks_by_agent{agent=\"mongke\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_tasks_by_agent{agent=\"we\\\"ird\\\\\\n\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("taskexec_active_executions 2\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE taskexec_spawned_sessions_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_spawned_sessions_total 9\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_running_sessions{agent=\"temujin\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_engine_running 1\n"), std::string::npos);
+  // Every line is a comment or "name{labels} value".
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    ASSERT_NE(end, std::string::npos);
+    std::string line = text.substr(start, end - start);
+    EXPECT_FALSE(line.empty());
+    if (line[0] != '#') {
+      EXPECT_EQ(line.rfind("taskexec_", 0), 0u) << line;
+      EXPECT_NE(line.rfind(' '), std::string::npos) << line;
+    }
+    start = end + 1;
+  }
+}
+
+}  // namespace
+}  // namespace taskexec
