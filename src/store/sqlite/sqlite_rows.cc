@@ -18,6 +18,8 @@ const char kSelectArtifact[] =
     "SELECT id, task_id, execution_id, name, path, type, size, sha256, created_at "
     "FROM artifacts ";
 
+const char kExecutionIsActive[] = "(status IN ('active', '') OR status IS NULL)";
+
 namespace {
 
 std::string TextOr(const Stmt& r, int col, const char* fallback) {

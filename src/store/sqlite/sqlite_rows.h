@@ -23,6 +23,11 @@ extern const char kSelectTask[];
 extern const char kSelectExecution[];
 extern const char kSelectArtifact[];
 
+// WHERE-clause term for "the execution is active", counting NULL/'' (rows from
+// other tools) as active like ReadExecution does; written so the status
+// index still serves it.
+extern const char kExecutionIsActive[];
+
 Status ReadTask(const Stmt& row, Task* out);
 Status ReadExecution(const Stmt& row, SessionExecution* out);
 Status ReadArtifact(const Stmt& row, Artifact* out);

@@ -145,8 +145,8 @@ Status SqliteStore::ListExecutions(const std::string& task_id, std::vector<Sessi
 
 Status SqliteStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, std::string(sqlite::kSelectExecution) +
-                  "WHERE status = 'active' ORDER BY started_at, rowid");
+    Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE " + sqlite::kExecutionIsActive +
+                  " ORDER BY started_at, rowid");
     return sqlite::CollectExecutions(q, out);
   });
 }
@@ -188,7 +188,7 @@ Status SqliteStore::GetStats(StoreStats* out) {
                     "FROM tasks GROUP BY 1",
                     &out->by_agent);
     if (!s.ok()) return s;
-    Stmt q(c, "SELECT COUNT(*) FROM executions WHERE status = 'active'");
+    Stmt q(c, std::string("SELECT COUNT(*) FROM executions WHERE ") + sqlite::kExecutionIsActive);
     bool row = false;
     s = q.Step(&row);
     if (!s.ok()) return s;

@@ -101,7 +101,8 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
     }
     return Status::OK();
   }
-  Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE task_id = ? AND status = 'active'");
+  Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE task_id = ? AND " +
+                sqlite::kExecutionIsActive);
   q.BindAll(o.task_id);
   return sqlite::CollectExecutions(q, out);
 }

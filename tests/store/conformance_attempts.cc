@@ -1,0 +1,510 @@
+// Conformance: the executor's path -- runnable listing, claims (including
+// racing claimers), manual execution requests, leases and fenced outcomes.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store_conformance.h"
+
+namespace taskexec::store_test {
+namespace {
+
+using E = ExecutionStatus;
+using S = TaskStatus;
+
+std::vector<std::string> Ids(const std::vector<Task>& tasks) {
+  std::vector<std::string> ids;
+  for (const Task& t : tasks) ids.push_back(t.id);
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, RunnableOrderRequestThenPriorityThenAge) {
+  NewTask nt;
+  nt.title = "low old";
+  nt.priority = "low";
+  Task low = Add(nt, kT0 + 1);
+  nt.title = "normal old";
+  nt.priority = "normal";
+  Task normal_old = Add(nt, kT0 + 2);
+  nt.title = "critical";
+  nt.priority = "critical";
+  Task critical = Add(nt, kT0 + 3);
+  nt.title = "normal new";
+  nt.priority = "normal";
+  Task normal_new = Add(nt, kT0 + 4);
+  nt.title = "requested low";
+  nt.priority = "low";
+  Task requested = Add(nt, kT0 + 5);
+  ASSERT_TRUE(store_->RequestExecution(requested.id, "exec-r", "", kT0 + 6, nullptr).ok());
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 0, false, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{requested.id, critical.id, normal_old.id,
+                                                normal_new.id, low.id}));
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 2, false, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{requested.id, critical.id}));
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 0, true, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{requested.id});
+}
+
+TEST_P(StoreConformanceTest, RunnableIncludesExplicitAssigneeAndExcludesOthers) {
+  NewTask nt;
+  nt.title = "assigned to kublai";
+  nt.assigned_to = "kublai";
+  Task explicit_agent = Add(nt);
+  Task held = Add("held");
+  MustClaim(held);
+  nt.assigned_to = "";
+  nt.title = "blocked";
+  nt.status = S::kBlocked;
+  Add(nt);
+  nt.title = "done";
+  nt.status = S::kCompleted;
+  Add(nt);
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnable(kT0, 0, false, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{explicit_agent.id});
+}
+
+TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
+  Task t = Add("t");
+  Claim c = MustClaim(t);
+  AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 100);
+  o.error_type = "exit";
+  o.error_message = "exit 1";
+  o.retry_count = 1;
+  o.next_attempt_at = kT0 + 30'000;
+  o.exit_code = 1;
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task r = Get(t.id);
+  EXPECT_EQ(r.status, S::kRetrying);
+  EXPECT_EQ(r.retry_count, 1);
+  EXPECT_EQ(r.next_attempt_at, kT0 + 30'000);
+  EXPECT_EQ(r.last_retry_at, kT0 + 100);
+  EXPECT_EQ(r.error_type, "exit");
+  EXPECT_EQ(r.error_message, "exit 1");
+  EXPECT_EQ(r.completed_at, 0);
+  EXPECT_EQ(r.lease_owner, "");
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 29'999, 0, false, &out).ok());
+  EXPECT_TRUE(out.empty());
+  Claim early;
+  EXPECT_TRUE(store_->Claim(ClaimFor(r, "exec-A", kT0 + 29'999), &early).IsConflict());
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 30'000, 0, false, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{t.id});
+  Claim second = MustClaim(r, "exec-B", kT0 + 30'000);
+  EXPECT_EQ(second.execution.attempt, 2);
+  EXPECT_EQ(second.task.lease_owner, "exec-B");
+}
+
+TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
+  Task t = Add("t");
+  ClaimRequest r = ClaimFor(t, "exec-A", kT0 + 5, 30'000);
+  Claim c;
+  ASSERT_TRUE(store_->Claim(r, &c).ok());
+  EXPECT_EQ(c.task.status, S::kAssigned);
+  EXPECT_EQ(c.task.claimed_by, "temujin");
+  EXPECT_EQ(c.task.lease_owner, "exec-A");
+  EXPECT_EQ(c.task.lease_expires_at, kT0 + 30'005);
+  EXPECT_EQ(c.task.version, t.version + 1);
+  EXPECT_EQ(c.execution.id, r.execution_id);
+  EXPECT_EQ(c.execution.task_id, t.id);
+  EXPECT_EQ(c.execution.agent, "temujin");
+  EXPECT_EQ(c.execution.attempt, 1);
+  EXPECT_EQ(c.execution.status, E::kActive);
+  EXPECT_EQ(c.execution.executor_id, "exec-A");
+  EXPECT_EQ(c.execution.session_label, r.session_label);
+  EXPECT_EQ(c.execution.log_path, r.log_path);
+  EXPECT_EQ(c.execution.started_at, kT0 + 5);
+  EXPECT_FALSE(c.execution.manual);
+
+  Task stored = Get(t.id);
+  EXPECT_EQ(stored.status, S::kAssigned);
+  EXPECT_EQ(stored.lease_owner, "exec-A");
+  EXPECT_EQ(stored.version, c.task.version);
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(r.execution_id, &e).ok());
+  EXPECT_EQ(e.attempt, 1);
+  EXPECT_EQ(e.executor_id, "exec-A");
+  EXPECT_EQ(e.log_path, r.log_path);
+  std::vector<SessionExecution> active;
+  ASSERT_TRUE(store_->ListActiveExecutions(&active).ok());
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].id, r.execution_id);
+}
+
+TEST_P(StoreConformanceTest, ClaimIsCompareAndSet) {
+  Task t = Add("t");
+  Task u;
+  ASSERT_TRUE(store_->UpdateTask(t.id, TaskPatch{}, -1, kT0 + 1, &u).ok());
+  Claim c;
+  // Stale version from the earlier read.
+  EXPECT_TRUE(store_->Claim(ClaimFor(t, "exec-A"), &c).IsConflict());
+  ClaimRequest first = ClaimFor(u, "exec-A");
+  ClaimRequest second = ClaimFor(u, "exec-B");  // same read, different claimer
+  ASSERT_TRUE(store_->Claim(first, &c).ok());
+  EXPECT_TRUE(store_->Claim(second, &c).IsConflict());
+  Task now = Get(t.id);
+  EXPECT_EQ(now.lease_owner, "exec-A");
+  // Even at the current version, a held task cannot be claimed again.
+  EXPECT_TRUE(store_->Claim(ClaimFor(now, "exec-B"), &c).IsConflict());
+  SessionExecution e;
+  EXPECT_TRUE(store_->GetExecution(second.execution_id, &e).IsNotFound());
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(t.id, &execs).ok());
+  EXPECT_EQ(execs.size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, ClaimRefusesWhatIsNotRunnable) {
+  Claim c;
+  NewTask nt;
+  nt.title = "done";
+  nt.status = S::kCompleted;
+  Task done = Add(nt);
+  EXPECT_TRUE(store_->Claim(ClaimFor(done, "exec-A"), &c).IsConflict());
+  nt.title = "suspended";
+  nt.status = S::kSuspended;
+  Task susp = Add(nt);
+  EXPECT_TRUE(store_->Claim(ClaimFor(susp, "exec-A"), &c).IsConflict());
+  Task missing;
+  missing.id = "nope";
+  EXPECT_TRUE(store_->Claim(ClaimFor(missing, "exec-A"), &c).IsNotFound());
+  // A manual claim needs an execution request.
+  Task plain = Add("plain");
+  ClaimRequest r = ClaimFor(plain, "exec-A");
+  r.manual = true;
+  EXPECT_TRUE(store_->Claim(r, &c).IsConflict());
+  // An execution id may be used once.
+  Claim ok = MustClaim(plain);
+  Task other = Add("other");
+  ClaimRequest dup = ClaimFor(other, "exec-A");
+  dup.execution_id = ok.execution.id;
+  EXPECT_TRUE(store_->Claim(dup, &c).IsConflict());
+  EXPECT_EQ(Get(other.id).status, S::kPending);
+}
+
+TEST_P(StoreConformanceTest, RacingClaimersEachClaimATaskOnce) {
+  constexpr int kTasks = 120;
+  constexpr int kThreads = 4;
+  for (int i = 0; i < kTasks; ++i) Add("t" + std::to_string(i), kT0 + i);
+  std::mutex mu;
+  std::map<std::string, int> wins;  // task id -> successful claims
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string executor = "exec-" + std::to_string(w);
+      for (int round = 0; round < 10'000; ++round) {
+        std::vector<Task> runnable;
+        if (!store_->ListRunnable(kT0 + 1'000'000, 16, false, &runnable).ok()) {
+          ++errors;
+          return;
+        }
+        if (runnable.empty()) return;
+        for (const Task& t : runnable) {
+          ClaimRequest r;
+          r.task_id = t.id;
+          r.expected_version = t.version;
+          r.executor_id = executor;
+          r.agent = "main";
+          r.execution_id = "x-" + t.id + "-" + executor + "-" + std::to_string(round);
+          r.now = kT0 + 1'000'000;
+          r.lease_expires_at = r.now + 30'000;
+          Claim c;
+          Status s = store_->Claim(r, &c);
+          if (s.ok()) {
+            std::lock_guard<std::mutex> lock(mu);
+            ++wins[t.id];
+          } else if (!s.IsConflict()) {
+            ++errors;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(wins.size(), static_cast<size_t>(kTasks));
+  for (const auto& [id, n] : wins) EXPECT_EQ(n, 1) << id;
+  std::vector<SessionExecution> active;
+  ASSERT_TRUE(store_->ListActiveExecutions(&active).ok());
+  EXPECT_EQ(active.size(), static_cast<size_t>(kTasks));
+}
+
+TEST_P(StoreConformanceTest, ManualExecutionRequest) {
+  NewTask nt;
+  nt.title = "t";
+  nt.assigned_to = "jochi";
+  Task t = Add(nt);
+  Task u;
+  EXPECT_TRUE(store_->RequestExecution(t.id, "", "", kT0, &u).IsInvalidArgument());
+  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-manual", "chagatai", kT0 + 1, &u).ok());
+  EXPECT_EQ(u.requested_execution_id, "exec-manual");
+  EXPECT_EQ(u.requested_agent, "chagatai");
+  EXPECT_EQ(u.status, S::kPending);
+  // A second request while one is pending.
+  Task v;
+  EXPECT_TRUE(store_->RequestExecution(t.id, "exec-other", "", kT0 + 2, &v).IsConflict());
+
+  Claim c;
+  // The dispatcher cannot take a requested task.
+  EXPECT_TRUE(store_->Claim(ClaimFor(u, "exec-A", kT0 + 3), &c).IsConflict());
+  ClaimRequest wrong = ClaimFor(u, "exec-A", kT0 + 3);
+  wrong.manual = true;
+  wrong.execution_id = "exec-guess";
+  EXPECT_TRUE(store_->Claim(wrong, &c).IsConflict());
+  ClaimRequest right = ClaimFor(u, "exec-A", kT0 + 3);
+  right.manual = true;
+  right.execution_id = "exec-manual";
+  right.agent = "chagatai";
+  ASSERT_TRUE(store_->Claim(right, &c).ok());
+  EXPECT_EQ(c.task.requested_execution_id, "");
+  EXPECT_EQ(c.task.requested_agent, "");
+  EXPECT_EQ(c.task.claimed_by, "chagatai");
+  EXPECT_TRUE(c.execution.manual);
+  EXPECT_EQ(c.execution.id, "exec-manual");
+  // Held: no new request.
+  EXPECT_TRUE(store_->RequestExecution(t.id, "exec-2", "", kT0 + 4, &v).IsConflict());
+  EXPECT_TRUE(store_->RequestExecution("nope", "exec-3", "", kT0, &v).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
+  Task t = Add("t");
+  Claim c = MustClaim(t);
+  AttemptOutcome o = OutcomeFor(c, S::kFailed, E::kFailed, kT0 + 1);
+  o.retry_count = 3;
+  o.error_message = "gave up";
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task u;
+  // An attempt id that already exists cannot be requested again.
+  EXPECT_TRUE(store_->RequestExecution(t.id, c.execution.id, "", kT0 + 2, &u).IsConflict());
+  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-again", "", kT0 + 2, &u).ok());
+  EXPECT_EQ(u.status, S::kPending);
+  EXPECT_EQ(u.retry_count, 0);
+  EXPECT_EQ(u.error_message, "");
+
+  // A retrying task waiting for its backoff is runnable at once when requested.
+  Task w = Add("waiting");
+  Claim wc = MustClaim(w);
+  AttemptOutcome wo = OutcomeFor(wc, S::kRetrying, E::kFailed, kT0 + 1);
+  wo.retry_count = 1;
+  wo.next_attempt_at = kT0 + 3'600'000;
+  ASSERT_TRUE(store_->FinishAttempt(wo).ok());
+  ASSERT_TRUE(store_->RequestExecution(w.id, "exec-now", "", kT0 + 2, &u).ok());
+  EXPECT_EQ(u.status, S::kRetrying);
+  EXPECT_EQ(u.retry_count, 1);
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 3, 0, true, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{t.id, w.id}));
+  ClaimRequest r = ClaimFor(u, "exec-A", kT0 + 3);
+  r.manual = true;
+  r.execution_id = "exec-now";
+  Claim mc;
+  ASSERT_TRUE(store_->Claim(r, &mc).ok());
+  EXPECT_EQ(mc.execution.attempt, 2);
+}
+
+TEST_P(StoreConformanceTest, MarkStartedIsFencedOnTheLease) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-B", 7, kT0 + 1).IsConflict());
+  EXPECT_EQ(Get(t.id).status, S::kAssigned);
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 4242, kT0 + 2).ok());
+  Task s = Get(t.id);
+  EXPECT_EQ(s.status, S::kInProgress);
+  EXPECT_EQ(s.started_at, kT0 + 2);
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.pid, 4242);
+  EXPECT_EQ(e.status, E::kActive);
+  EXPECT_TRUE(store_->MarkStarted(t.id, "exec-unknown", "exec-A", 1, kT0 + 3).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, LeasesRenewAndExpire) {
+  Task a = Add("a");
+  Task b = Add("b");
+  Task other = Add("other");
+  MustClaim(a, "exec-A", kT0);  // lease until kT0 + 30 s
+  MustClaim(b, "exec-A", kT0);
+  MustClaim(other, "exec-B", kT0);
+  std::vector<Task> expired;
+  ASSERT_TRUE(store_->ListExpiredLeases(kT0 + 30'000, &expired).ok());
+  EXPECT_TRUE(expired.empty()) << "a lease is live until its expiry time";
+  ASSERT_TRUE(store_->ListExpiredLeases(kT0 + 30'001, &expired).ok());
+  EXPECT_EQ(expired.size(), 3u);
+
+  std::vector<std::string> held;
+  ASSERT_TRUE(store_->RenewLeases("exec-A", kT0 + 90'000, kT0 + 20'000, &held).ok());
+  EXPECT_EQ(held, (std::vector<std::string>{a.id, b.id}));
+  EXPECT_EQ(Get(a.id).lease_expires_at, kT0 + 90'000);
+  EXPECT_EQ(Get(other.id).lease_expires_at, kT0 + 30'000);
+  ASSERT_TRUE(store_->ListExpiredLeases(kT0 + 30'001, &expired).ok());
+  EXPECT_EQ(Ids(expired), std::vector<std::string>{other.id});
+  ASSERT_TRUE(store_->RenewLeases("exec-C", kT0 + 90'000, kT0 + 20'000, &held).ok());
+  EXPECT_TRUE(held.empty());
+}
+
+TEST_P(StoreConformanceTest, FinishCompletedPersistsExecutionAndArtifacts) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 99, kT0 + 1).ok());
+  AttemptOutcome o = OutcomeFor(c, S::kCompleted, E::kCompleted, kT0 + 50);
+  o.summary = "all done";
+  o.session_id = "sess-123";
+  o.exit_code = 0;
+  Artifact a1;
+  a1.id = "art-1";
+  a1.name = "report.md";
+  a1.path = "/work/report.md";
+  a1.size = 1234;
+  a1.sha256 = std::string(64, 'a');
+  Artifact a2;
+  a2.name = "data.csv";
+  a2.path = "/work/data.csv";
+  a2.type = "data";
+  o.artifacts = {a1, a2};
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+
+  Task done = Get(t.id);
+  EXPECT_EQ(done.status, S::kCompleted);
+  EXPECT_EQ(done.completed_at, kT0 + 50);
+  EXPECT_EQ(done.output_summary, "all done");
+  EXPECT_EQ(done.error_type, "");
+  EXPECT_EQ(done.error_message, "");
+  EXPECT_EQ(done.lease_owner, "");
+  EXPECT_EQ(done.lease_expires_at, 0);
+  EXPECT_EQ(done.claimed_by, "temujin");
+
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kCompleted);
+  EXPECT_EQ(e.ended_at, kT0 + 50);
+  EXPECT_EQ(e.exit_code, std::optional<int>(0));
+  EXPECT_EQ(e.term_signal, std::nullopt);
+  EXPECT_EQ(e.summary, "all done");
+  EXPECT_EQ(e.session_id, "sess-123");
+  EXPECT_EQ(e.pid, 99);
+  std::vector<SessionExecution> active;
+  ASSERT_TRUE(store_->ListActiveExecutions(&active).ok());
+  EXPECT_TRUE(active.empty());
+
+  std::vector<Artifact> arts;
+  ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
+  ASSERT_EQ(arts.size(), 2u);
+  EXPECT_EQ(arts[0].id, "art-1");
+  EXPECT_EQ(arts[0].name, "report.md");
+  EXPECT_EQ(arts[0].size, 1234);
+  EXPECT_EQ(arts[0].sha256, std::string(64, 'a'));
+  EXPECT_EQ(arts[0].task_id, t.id);
+  EXPECT_EQ(arts[0].execution_id, c.execution.id);
+  EXPECT_EQ(arts[0].created_at, kT0 + 50);
+  EXPECT_FALSE(arts[1].id.empty());
+  EXPECT_EQ(arts[1].type, "data");
+  ASSERT_TRUE(store_->ListArtifacts("nope", &arts).ok());
+  EXPECT_TRUE(arts.empty());
+}
+
+TEST_P(StoreConformanceTest, FinishIsFencedOnTheLeaseOwner) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  AttemptOutcome o = OutcomeFor(c, S::kCompleted, E::kCompleted, kT0 + 1);
+  o.executor_id = "exec-B";
+  Artifact a;
+  a.name = "x";
+  o.artifacts = {a};
+  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  EXPECT_EQ(Get(t.id).status, S::kAssigned);
+  std::vector<Artifact> arts;
+  ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
+  EXPECT_TRUE(arts.empty()) << "a fenced write must not leave artifacts behind";
+  // A transition the table refuses (assigned -> completed) is rejected whole.
+  o.executor_id = "exec-A";
+  EXPECT_TRUE(store_->FinishAttempt(o).IsInvalidArgument());
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 1, kT0 + 1).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  // Once finished, the same outcome cannot be written twice.
+  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
+  EXPECT_EQ(arts.size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-dead", kT0);  // lease until kT0 + 30 s
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-dead", 5, kT0 + 1).ok());
+  AttemptOutcome o;
+  o.task_id = t.id;  // no execution id: every active execution
+  o.executor_id = "exec-dead";
+  o.require_expired_lease = true;
+  o.execution_status = E::kLost;
+  o.task_status = S::kRetrying;
+  o.error_type = "lost";
+  o.error_message = "executor lease expired";
+  o.retry_count = 1;
+  o.next_attempt_at = kT0 + 60'000;
+  o.now = kT0 + 30'000;
+  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict()) << "lease still live";
+  EXPECT_EQ(Get(t.id).status, S::kInProgress);
+  o.now = kT0 + 30'001;
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task r = Get(t.id);
+  EXPECT_EQ(r.status, S::kRetrying);
+  EXPECT_EQ(r.retry_count, 1);
+  EXPECT_EQ(r.lease_owner, "");
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kLost);
+  EXPECT_EQ(e.error_type, "lost");
+  EXPECT_EQ(e.ended_at, kT0 + 30'001);
+  // The dead executor waking up cannot overwrite the recovery.
+  AttemptOutcome late = OutcomeFor(c, S::kCompleted, E::kCompleted, kT0 + 40'000);
+  EXPECT_TRUE(store_->FinishAttempt(late).IsConflict());
+  EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-dead", 5, kT0 + 40'000).IsConflict());
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(t.id, &execs).ok());
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, E::kLost);
+}
+
+TEST_P(StoreConformanceTest, RenewedLeaseDefeatsRecovery) {
+  Task t = Add("t");
+  MustClaim(t, "exec-A", kT0);
+  std::vector<std::string> held;
+  ASSERT_TRUE(store_->RenewLeases("exec-A", kT0 + 60'000, kT0 + 29'000, &held).ok());
+  AttemptOutcome o;
+  o.task_id = t.id;
+  o.executor_id = "exec-A";
+  o.require_expired_lease = true;
+  o.execution_status = E::kLost;
+  o.task_status = S::kRetrying;
+  o.now = kT0 + 30'001;
+  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  EXPECT_EQ(Get(t.id).lease_owner, "exec-A");
+}
+
+TEST_P(StoreConformanceTest, ReleaseAtShutdownReturnsToPendingWithoutSpendingRetry) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 5, kT0 + 1).ok());
+  AttemptOutcome o = OutcomeFor(c, S::kPending, E::kCancelled, kT0 + 2);
+  o.error_type = "shutdown";
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task r = Get(t.id);
+  EXPECT_EQ(r.status, S::kPending);
+  EXPECT_EQ(r.retry_count, 0);
+  EXPECT_EQ(r.completed_at, 0);
+  Claim again = MustClaim(r, "exec-B", kT0 + 3);
+  EXPECT_EQ(again.execution.attempt, 1);
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(t.id, &execs).ok());
+  ASSERT_EQ(execs.size(), 2u);
+  EXPECT_EQ(execs[0].status, E::kCancelled);
+  EXPECT_EQ(execs[1].status, E::kActive);
+}
+
+}  // namespace
+}  // namespace taskexec::store_test

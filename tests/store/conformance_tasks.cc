@@ -1,0 +1,476 @@
+// Conformance: creating, reading, listing and editing tasks; people's status
+// changes and cancellation; stats; meta; byte-exact strings.
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/store_conformance.h"
+
+namespace taskexec::store_test {
+namespace {
+
+using S = TaskStatus;
+
+TEST_P(StoreConformanceTest, AddAndGetRoundTripEveryField) {
+  NewTask nt;
+  nt.id = "task-1";
+  nt.title = "Write the report";
+  nt.description = "all of it";
+  nt.type = "research";
+  nt.priority = "high";
+  nt.assigned_to = "mongke";
+  nt.source = "api";
+  nt.notion_page_id = "page-1";
+  nt.notion_url = "https://notion.so/page-1";
+  nt.context_json = R"({"k":1})";
+  nt.max_retries = 5;
+  Task added = Add(nt, kT0);
+  Task t = Get("task-1");
+  for (const Task* x : {&added, &t}) {
+    EXPECT_EQ(x->id, "task-1");
+    EXPECT_EQ(x->title, "Write the report");
+    EXPECT_EQ(x->description, "all of it");
+    EXPECT_EQ(x->type, "research");
+    EXPECT_EQ(x->priority, "high");
+    EXPECT_EQ(x->assigned_to, "mongke");
+    EXPECT_EQ(x->status, S::kPending);
+    EXPECT_EQ(x->source, "api");
+    EXPECT_EQ(x->notion_page_id, "page-1");
+    EXPECT_EQ(x->notion_url, "https://notion.so/page-1");
+    EXPECT_EQ(x->context_json, R"({"k":1})");
+    EXPECT_EQ(x->max_retries, 5);
+    EXPECT_EQ(x->retry_count, 0);
+    EXPECT_EQ(x->next_attempt_at, 0);
+    EXPECT_EQ(x->claimed_by, "");
+    EXPECT_EQ(x->lease_owner, "");
+    EXPECT_FALSE(x->cancel_requested);
+    EXPECT_EQ(x->created_at, kT0);
+    EXPECT_EQ(x->updated_at, kT0);
+    EXPECT_EQ(x->completed_at, 0);
+    EXPECT_EQ(x->version, 1);
+  }
+}
+
+TEST_P(StoreConformanceTest, AddGeneratesDistinctIdsAndDefaults) {
+  NewTask nt;
+  nt.title = "a";
+  nt.priority = "";  // empty means normal
+  nt.context_json = "";
+  Task a = Add(nt);
+  Task b = Add("b");
+  EXPECT_FALSE(a.id.empty());
+  EXPECT_NE(a.id, b.id);
+  EXPECT_EQ(a.priority, "normal");
+  EXPECT_EQ(a.context_json, "{}");
+  EXPECT_EQ(Get(a.id).title, "a");
+}
+
+TEST_P(StoreConformanceTest, AddValidatesInput) {
+  Task t;
+  for (const char* title : {"", "   ", " \n\t "}) {
+    NewTask nt;
+    nt.title = title;
+    Status s = store_->AddTask(nt, kT0, &t);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find("title is required"), std::string::npos) << s.message();
+  }
+  NewTask bad;
+  bad.title = "x";
+  bad.priority = "urgent";
+  Status s = store_->AddTask(bad, kT0, &t);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  for (const char* allowed : {"critical", "high", "normal", "low"}) {
+    EXPECT_NE(s.message().find(allowed), std::string::npos) << s.message();
+  }
+  for (S st : {S::kAssigned, S::kClaimed, S::kInProgress, S::kRetrying}) {
+    NewTask nt;
+    nt.title = "x";
+    nt.status = st;
+    EXPECT_TRUE(store_->AddTask(nt, kT0, &t).IsInvalidArgument()) << ToString(st);
+  }
+  std::vector<Task> all;
+  ASSERT_TRUE(store_->ListTasks({}, &all).ok());
+  EXPECT_TRUE(all.empty());
+}
+
+TEST_P(StoreConformanceTest, AddAcceptsHeldBoardAndFinalStates) {
+  NewTask nt;
+  nt.title = "from the board";
+  nt.status = S::kSuspended;
+  EXPECT_EQ(Add(nt).status, S::kSuspended);
+  nt.status = S::kCompleted;
+  Task done = Add(nt, kT0 + 5);
+  EXPECT_EQ(done.status, S::kCompleted);
+  EXPECT_EQ(done.completed_at, kT0 + 5);
+}
+
+TEST_P(StoreConformanceTest, DuplicateIdIsConflict) {
+  NewTask nt;
+  nt.id = "dup";
+  nt.title = "first";
+  Add(nt);
+  nt.title = "second";
+  Task t;
+  EXPECT_TRUE(store_->AddTask(nt, kT0, &t).IsConflict());
+  EXPECT_EQ(Get("dup").title, "first");
+}
+
+TEST_P(StoreConformanceTest, NotionPageIsUniqueAndFindable) {
+  NewTask nt;
+  nt.title = "a";
+  nt.notion_page_id = "page-7";
+  Task a = Add(nt);
+  Task t;
+  nt.title = "b";
+  EXPECT_TRUE(store_->AddTask(nt, kT0, &t).IsConflict());
+  // Many tasks without a page are fine.
+  Add("no page 1");
+  Add("no page 2");
+  ASSERT_TRUE(store_->FindByNotionPage("page-7", &t).ok());
+  EXPECT_EQ(t.id, a.id);
+  EXPECT_TRUE(store_->FindByNotionPage("page-8", &t).IsNotFound());
+  EXPECT_TRUE(store_->FindByNotionPage("", &t).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, GetUnknownIsNotFound) {
+  Task t;
+  EXPECT_TRUE(store_->GetTask("nope", &t).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, ListTasksFiltersAndOrdersOldestFirst) {
+  NewTask nt;
+  nt.title = "a";
+  nt.source = "notion";
+  nt.assigned_to = "jochi";
+  Task a = Add(nt, kT0 + 1);
+  nt.title = "b";
+  nt.source = "cli";
+  nt.assigned_to = "";
+  Task b = Add(nt, kT0 + 2);
+  Task c = Add("c", kT0 + 3);
+  Claim claimed = MustClaim(c);  // claimed_by temujin
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListTasks({}, &out).ok());
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].id, a.id);
+  EXPECT_EQ(out[1].id, b.id);
+  EXPECT_EQ(out[2].id, c.id);
+
+  TaskFilter f;
+  f.status = S::kAssigned;
+  ASSERT_TRUE(store_->ListTasks(f, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, c.id);
+
+  f = {};
+  f.agent = "jochi";  // matches assigned_to
+  ASSERT_TRUE(store_->ListTasks(f, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, a.id);
+  f.agent = "temujin";  // matches claimed_by
+  ASSERT_TRUE(store_->ListTasks(f, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, c.id);
+
+  f = {};
+  f.source = "notion";
+  ASSERT_TRUE(store_->ListTasks(f, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].id, a.id);
+
+  f = {};
+  f.limit = 2;
+  ASSERT_TRUE(store_->ListTasks(f, &out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].id, b.id);
+}
+
+TEST_P(StoreConformanceTest, UpdateTaskPatchesAndChecksVersion) {
+  Task t = Add("old");
+  TaskPatch p;
+  p.title = "new";
+  p.priority = "critical";
+  p.assigned_to = "ogedei";
+  Task u;
+  ASSERT_TRUE(store_->UpdateTask(t.id, p, t.version, kT0 + 10, &u).ok());
+  EXPECT_EQ(u.title, "new");
+  EXPECT_EQ(u.priority, "critical");
+  EXPECT_EQ(u.assigned_to, "ogedei");
+  EXPECT_EQ(u.description, t.description);  // unset fields stay
+  EXPECT_EQ(u.version, t.version + 1);
+  EXPECT_EQ(u.updated_at, kT0 + 10);
+  EXPECT_EQ(Get(t.id).title, "new");
+
+  // Stale version.
+  EXPECT_TRUE(store_->UpdateTask(t.id, p, t.version, kT0, &u).IsConflict());
+  // -1 skips the check.
+  TaskPatch d;
+  d.description = "described";
+  ASSERT_TRUE(store_->UpdateTask(t.id, d, -1, kT0 + 11, &u).ok());
+  EXPECT_EQ(u.description, "described");
+  EXPECT_EQ(u.title, "new");
+
+  TaskPatch blank;
+  blank.title = " ";
+  EXPECT_TRUE(store_->UpdateTask(t.id, blank, -1, kT0, &u).IsInvalidArgument());
+  TaskPatch prio;
+  prio.priority = "P0";
+  EXPECT_TRUE(store_->UpdateTask(t.id, prio, -1, kT0, &u).IsInvalidArgument());
+  EXPECT_TRUE(store_->UpdateTask("nope", d, -1, kT0, &u).IsNotFound());
+
+  MustClaim(Get(t.id));
+  EXPECT_TRUE(store_->UpdateTask(t.id, d, -1, kT0, &u).IsConflict());
+}
+
+TEST_P(StoreConformanceTest, SetStatusFollowsTheTransitionTable) {
+  Task t = Add("t");
+  Task u;
+  ASSERT_TRUE(store_->SetStatus(t.id, S::kSuspended, "backlog", kT0 + 1, &u).ok());
+  EXPECT_EQ(u.status, S::kSuspended);
+  EXPECT_EQ(u.version, t.version + 1);
+  EXPECT_EQ(u.updated_at, kT0 + 1);
+  // Same status again: accepted, nothing written.
+  ASSERT_TRUE(store_->SetStatus(t.id, S::kSuspended, "", kT0 + 2, &u).ok());
+  EXPECT_EQ(u.version, t.version + 1);
+  // Refused: a person cannot start a task by hand.
+  Status s = store_->SetStatus(t.id, S::kInProgress, "", kT0, &u);
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();
+  EXPECT_EQ(Get(t.id).status, S::kSuspended);
+  ASSERT_TRUE(store_->SetStatus(t.id, S::kPending, "", kT0 + 3, &u).ok());
+  ASSERT_TRUE(store_->SetStatus(t.id, S::kCompleted, "done by hand", kT0 + 4, &u).ok());
+  EXPECT_EQ(u.completed_at, kT0 + 4);
+  EXPECT_TRUE(store_->SetStatus(t.id, S::kFailed, "", kT0, &u).IsConflict());
+  EXPECT_TRUE(store_->SetStatus("nope", S::kPending, "", kT0, &u).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, SetStatusPendingClearsRetryState) {
+  Task t = Add("t");
+  Claim c = MustClaim(t);
+  AttemptOutcome o = OutcomeFor(c, S::kFailed, ExecutionStatus::kFailed, kT0 + 5);
+  o.error_type = "exit";
+  o.error_message = "boom";
+  o.retry_count = 3;
+  o.next_attempt_at = kT0 + 99;
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task u;
+  ASSERT_TRUE(store_->SetStatus(t.id, S::kPending, "re-queue", kT0 + 6, &u).ok());
+  EXPECT_EQ(u.status, S::kPending);
+  EXPECT_EQ(u.retry_count, 0);
+  EXPECT_EQ(u.next_attempt_at, 0);
+  EXPECT_EQ(u.error_type, "");
+  EXPECT_EQ(u.error_message, "");
+  EXPECT_EQ(Get(t.id).retry_count, 0);
+}
+
+TEST_P(StoreConformanceTest, SetStatusRefusesHeldTasks) {
+  Task t = Add("t");
+  MustClaim(t);
+  Task u;
+  Status s = store_->SetStatus(t.id, S::kPending, "", kT0, &u);
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();
+  EXPECT_NE(s.message().find("cancel it first"), std::string::npos) << s.message();
+  EXPECT_EQ(Get(t.id).status, S::kAssigned);
+}
+
+TEST_P(StoreConformanceTest, CancelUnheldTaskAtOnce) {
+  Task t = Add("t");
+  Task u;
+  ASSERT_TRUE(store_->RequestCancel(t.id, "not needed", kT0 + 7, &u).ok());
+  EXPECT_EQ(u.status, S::kCancelled);
+  EXPECT_EQ(u.completed_at, kT0 + 7);
+  EXPECT_FALSE(u.cancel_requested);
+  EXPECT_EQ(u.error_message, "not needed");
+  EXPECT_EQ(Get(t.id).status, S::kCancelled);
+  // Idempotent.
+  ASSERT_TRUE(store_->RequestCancel(t.id, "again", kT0 + 8, &u).ok());
+  EXPECT_EQ(u.completed_at, kT0 + 7);
+  // A finished task cannot be cancelled.
+  NewTask nt;
+  nt.title = "done";
+  nt.status = S::kCompleted;
+  Task done = Add(nt);
+  EXPECT_TRUE(store_->RequestCancel(done.id, "", kT0, &u).IsConflict());
+  EXPECT_TRUE(store_->RequestCancel("nope", "", kT0, &u).IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, CancelHeldTaskIsRequestedOfTheLeaseOwner) {
+  Task t = Add("t");
+  Task other = Add("other");
+  Claim c = MustClaim(t, "exec-A");
+  MustClaim(other, "exec-A");
+  Task u;
+  ASSERT_TRUE(store_->RequestCancel(t.id, "stop", kT0 + 1, &u).ok());
+  EXPECT_EQ(u.status, S::kAssigned);
+  EXPECT_TRUE(u.cancel_requested);
+  std::vector<std::string> ids;
+  ASSERT_TRUE(store_->ListCancelRequests("exec-A", &ids).ok());
+  EXPECT_EQ(ids, std::vector<std::string>{t.id});
+  ASSERT_TRUE(store_->ListCancelRequests("exec-B", &ids).ok());
+  EXPECT_TRUE(ids.empty());
+
+  AttemptOutcome o = OutcomeFor(c, S::kCancelled, ExecutionStatus::kCancelled, kT0 + 2);
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  Task done = Get(t.id);
+  EXPECT_EQ(done.status, S::kCancelled);
+  EXPECT_FALSE(done.cancel_requested);
+  EXPECT_EQ(done.completed_at, kT0 + 2);
+  ASSERT_TRUE(store_->ListCancelRequests("exec-A", &ids).ok());
+  EXPECT_TRUE(ids.empty());
+}
+
+TEST_P(StoreConformanceTest, StatsCountStatusesAgentsAndActiveExecutions) {
+  NewTask nt;
+  nt.title = "assigned to jochi";
+  nt.assigned_to = "jochi";
+  Add(nt);
+  nt.title = "any";
+  nt.assigned_to = "any";
+  Add(nt);
+  Add("unassigned");
+  Task run = Add("runs");
+  MustClaim(run);  // claimed_by temujin
+  nt.title = "held";
+  nt.assigned_to = "";
+  nt.status = S::kBlocked;
+  Add(nt);
+
+  StoreStats st;
+  ASSERT_TRUE(store_->GetStats(&st).ok());
+  EXPECT_EQ(st.by_status["pending"], 3);
+  EXPECT_EQ(st.by_status["assigned"], 1);
+  EXPECT_EQ(st.by_status["blocked"], 1);
+  EXPECT_EQ(st.by_status.count("completed"), 0u);
+  EXPECT_EQ(st.by_agent["jochi"], 1);
+  EXPECT_EQ(st.by_agent["temujin"], 1);
+  EXPECT_EQ(st.by_agent["unassigned"], 3);
+  EXPECT_EQ(st.active_executions, 1);
+}
+
+TEST_P(StoreConformanceTest, MetaGetSetOverwrite) {
+  std::string v;
+  EXPECT_TRUE(store_->GetMeta("notion.watermark", &v).IsNotFound());
+  ASSERT_TRUE(store_->SetMeta("notion.watermark", "2026-11-25T10:00:00Z").ok());
+  ASSERT_TRUE(store_->GetMeta("notion.watermark", &v).ok());
+  EXPECT_EQ(v, "2026-11-25T10:00:00Z");
+  const std::string raw = "{\"cursor\": \"a'b\"}\n\xff";
+  ASSERT_TRUE(store_->SetMeta("notion.watermark", raw).ok());
+  ASSERT_TRUE(store_->GetMeta("notion.watermark", &v).ok());
+  EXPECT_EQ(v, raw);
+  ASSERT_TRUE(store_->SetMeta("other", "").ok());
+  ASSERT_TRUE(store_->GetMeta("other", &v).ok());
+  EXPECT_EQ(v, "");
+}
+
+TEST_P(StoreConformanceTest, NastyStringsRoundTripByteForByte) {
+  const std::vector<std::string> nasty = {
+      "it's \"quoted\" \\ back\\slash",
+      "line1\nline2\r\nline3\ttab",
+      "$(rm -rf /) `uname -a` ${HOME} %s %n",
+      "'; DROP TABLE tasks; --",
+      std::string("\xff\xfe\xc3\x28 invalid utf-8 \xe2\x82", 17),
+      "emoji \xf0\x9f\x98\x80 and \xe4\xb8\xad\xe6\x96\x87",
+  };
+  std::string big(1 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 97) big[i] = static_cast<char>(1 + (i % 250));
+  for (const std::string& s : nasty) {
+    NewTask nt;
+    nt.title = "t " + s;
+    nt.description = s;
+    nt.type = s;
+    nt.context_json = s;
+    nt.notion_url = s;
+    nt.assigned_to = s;
+    Task t = Add(nt);
+    Task back = Get(t.id);
+    EXPECT_EQ(back.title, "t " + s);
+    EXPECT_EQ(back.description, s);
+    EXPECT_EQ(back.type, s);
+    EXPECT_EQ(back.context_json, s);
+    EXPECT_EQ(back.notion_url, s);
+    EXPECT_EQ(back.assigned_to, s);
+  }
+  NewTask nt;
+  nt.title = "big";
+  nt.description = big;
+  Task t = Add(nt);
+  EXPECT_TRUE(Get(t.id).description == big) << "1 MB description changed";
+
+  // Through an attempt: the outcome's strings and an artifact's path.
+  Claim c = MustClaim(Get(t.id));
+  AttemptOutcome o = OutcomeFor(c, S::kFailed, ExecutionStatus::kFailed, kT0 + 1);
+  o.error_type = nasty[2];
+  o.error_message = nasty[4];
+  o.summary = big;
+  o.session_id = nasty[1];
+  Artifact a;
+  a.name = nasty[5];
+  a.path = "/tmp/" + nasty[0];
+  a.sha256 = "ab";
+  o.artifacts.push_back(a);
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.error_type, nasty[2]);
+  EXPECT_EQ(e.error, nasty[4]);
+  EXPECT_TRUE(e.summary == big);
+  EXPECT_EQ(e.session_id, nasty[1]);
+  Task after = Get(t.id);
+  EXPECT_EQ(after.error_message, nasty[4]);
+  EXPECT_TRUE(after.output_summary == big);
+  std::vector<Artifact> arts;
+  ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
+  ASSERT_EQ(arts.size(), 1u);
+  EXPECT_EQ(arts[0].name, nasty[5]);
+  EXPECT_EQ(arts[0].path, "/tmp/" + nasty[0]);
+}
+
+TEST_P(StoreConformanceTest, EveryWriteBumpsVersionAndUpdatedAt) {
+  Task t = Add("t", kT0);
+  std::set<int64_t> versions = {t.version};
+  Task u;
+  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-m", "", kT0 + 1, &u).ok());
+  versions.insert(u.version);
+  EXPECT_EQ(u.updated_at, kT0 + 1);
+  Claim c;
+  ClaimRequest r = ClaimFor(u, "exec-A", kT0 + 2);
+  r.manual = true;
+  r.execution_id = "exec-m";
+  ASSERT_TRUE(store_->Claim(r, &c).ok());
+  versions.insert(c.task.version);
+  EXPECT_EQ(c.task.updated_at, kT0 + 2);
+  ASSERT_TRUE(store_->MarkStarted(t.id, "exec-m", "exec-A", 42, kT0 + 3).ok());
+  Task started = Get(t.id);
+  versions.insert(started.version);
+  EXPECT_EQ(started.updated_at, kT0 + 3);
+  std::vector<std::string> held;
+  ASSERT_TRUE(store_->RenewLeases("exec-A", kT0 + 60'000, kT0 + 4, &held).ok());
+  Task renewed = Get(t.id);
+  versions.insert(renewed.version);
+  EXPECT_EQ(renewed.updated_at, kT0 + 4);
+  ASSERT_TRUE(
+      store_->FinishAttempt(OutcomeFor(c, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 5))
+          .ok());
+  Task done = Get(t.id);
+  versions.insert(done.version);
+  EXPECT_EQ(done.updated_at, kT0 + 5);
+  EXPECT_EQ(versions.size(), 6u);
+  EXPECT_EQ(done.version, t.version + 5);
+}
+
+TEST_P(StoreConformanceTest, ChangeCounterMovesOnWriteWhenSupported) {
+  int64_t before = 0;
+  Status s = store_->ChangeCounter(&before);
+  if (s.IsNotFound()) GTEST_SKIP() << "backend has no change counter";
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  int64_t same = 0;
+  ASSERT_TRUE(store_->ChangeCounter(&same).ok());
+  EXPECT_EQ(same, before) << "no write happened";
+  Add("t");
+  int64_t after = 0;
+  ASSERT_TRUE(store_->ChangeCounter(&after).ok());
+  EXPECT_NE(after, before);
+}
+
+}  // namespace
+}  // namespace taskexec::store_test

@@ -1,0 +1,179 @@
+// SQLite schema versions: fresh files, upgrades of hand-made old files
+// (including rows with NULLs written by another tool), refusal of newer ones.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store_conformance.h"
+#include "store/temp_dir.h"
+
+namespace taskexec::store_test {
+namespace {
+
+// Runs SQL on the file with a plain connection, as another tool would.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "") << "\n" << sql;
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+int64_t RawCount(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  int64_t n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+TEST(SqliteSchema, FreshDatabaseIsAtTheLatestVersionInWalMode) {
+  TempDir dir;
+  const std::string path = dir.File("fresh.db");
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(path, StoreConfig{}, &store).ok());
+  int v = 0;
+  ASSERT_TRUE(store->SchemaVersion(&v).ok());
+  EXPECT_EQ(v, sqlite::LatestSchemaVersion());
+  EXPECT_GE(sqlite::LatestSchemaVersion(), 2);
+  // Migrations are numbered 1..N without gaps.
+  const auto& all = sqlite::Migrations();
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].version, static_cast<int>(i + 1));
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode='wal'"), 1);
+  // Opening again is a no-op.
+  store.reset();
+  ASSERT_TRUE(SqliteStore::Open(path, StoreConfig{}, &store).ok());
+  ASSERT_TRUE(store->SchemaVersion(&v).ok());
+  EXPECT_EQ(v, sqlite::LatestSchemaVersion());
+}
+
+// A version-1 file as an older taskexec (or another tool) could have left
+// it: loose column types and rows full of NULLs.
+TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  RawExec(path, R"sql(
+    CREATE TABLE tasks (id TEXT PRIMARY KEY, title, description, type, priority,
+      priority_weight, assigned_to, status, source, notion_page_id, notion_url, context_json,
+      retry_count, max_retries, next_attempt_at, claimed_by, lease_owner, lease_expires_at,
+      cancel_requested, requested_execution_id, requested_agent, error_type, error_message,
+      output_summary, created_at, updated_at, started_at, completed_at, last_retry_at, version);
+    CREATE TABLE executions (id TEXT PRIMARY KEY, task_id, agent, attempt, status,
+      session_label, session_id, pid, executor_id, started_at, ended_at, exit_code, term_signal,
+      error_type, error, summary, log_path, manual);
+    CREATE TABLE artifacts (id TEXT PRIMARY KEY, task_id, execution_id, name, path, type, size,
+      sha256, created_at);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value);
+    INSERT INTO tasks (id, title) VALUES ('legacy-1', 'made elsewhere');
+    INSERT INTO tasks (id, title, status, priority, assigned_to, created_at)
+      VALUES ('legacy-2', 'claimed by the old system', 'claimed', 'high', 'jochi', 5);
+    INSERT INTO tasks (id, title, status) VALUES ('legacy-3', 'odd', 'weird');
+    INSERT INTO executions (id, task_id) VALUES ('legacy-exec', 'legacy-2');
+    INSERT INTO meta (key, value) VALUES ('kept', 'yes');
+    PRAGMA user_version = 1;
+  )sql");
+
+  std::unique_ptr<SqliteStore> store;
+  Status s = SqliteStore::Open(path, StoreConfig{}, &store);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  int v = 0;
+  ASSERT_TRUE(store->SchemaVersion(&v).ok());
+  EXPECT_EQ(v, sqlite::LatestSchemaVersion());
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_runnable'"), 1);
+
+  Task t;
+  ASSERT_TRUE(store->GetTask("legacy-1", &t).ok());
+  EXPECT_EQ(t.title, "made elsewhere");
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_EQ(t.priority, "normal");
+  EXPECT_EQ(t.context_json, "{}");
+  EXPECT_EQ(t.max_retries, -1);
+  EXPECT_EQ(t.version, 1);
+  std::string kept;
+  ASSERT_TRUE(store->GetMeta("kept", &kept).ok());
+  EXPECT_EQ(kept, "yes");
+
+  // A NULL-filled task is runnable and claimable like any other.
+  std::vector<Task> runnable;
+  ASSERT_TRUE(store->ListRunnable(kT0, 0, false, &runnable).ok());
+  ASSERT_EQ(runnable.size(), 1u);
+  EXPECT_EQ(runnable[0].id, "legacy-1");
+  ClaimRequest r;
+  r.task_id = "legacy-1";
+  r.expected_version = runnable[0].version;
+  r.executor_id = "exec-A";
+  r.agent = "main";
+  r.execution_id = "exec-new";
+  r.now = kT0;
+  r.lease_expires_at = kT0 + 1000;
+  Claim c;
+  s = store->Claim(r, &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.task.version, 2);
+
+  // The old system's claimed task with no lease counts as expired, and can
+  // be recovered by fencing on its (empty) lease owner.
+  std::vector<Task> expired;
+  ASSERT_TRUE(store->ListExpiredLeases(kT0, &expired).ok());
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, "legacy-2");
+  AttemptOutcome o;
+  o.task_id = "legacy-2";
+  o.require_expired_lease = true;
+  o.task_status = TaskStatus::kRetrying;
+  o.execution_status = ExecutionStatus::kLost;
+  o.retry_count = 1;
+  o.now = kT0;
+  s = store->FinishAttempt(o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  SessionExecution e;
+  ASSERT_TRUE(store->GetExecution("legacy-exec", &e).ok());
+  EXPECT_EQ(e.status, ExecutionStatus::kLost);
+
+  // An unknown status is reported, not guessed.
+  EXPECT_EQ(store->GetTask("legacy-3", &t).code(), Status::Code::kCorruption);
+}
+
+TEST(SqliteSchema, RefusesANewerDatabase) {
+  TempDir dir;
+  const std::string path = dir.File("future.db");
+  {
+    std::unique_ptr<SqliteStore> store;
+    ASSERT_TRUE(SqliteStore::Open(path, StoreConfig{}, &store).ok());
+  }
+  RawExec(path, "PRAGMA user_version = " + std::to_string(sqlite::LatestSchemaVersion() + 5));
+  std::unique_ptr<SqliteStore> store;
+  Status s = SqliteStore::Open(path, StoreConfig{}, &store);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("newer"), std::string::npos) << s.message();
+  EXPECT_EQ(store, nullptr);
+  // Nothing was changed on disk.
+  EXPECT_EQ(RawCount(path, "PRAGMA user_version"), sqlite::LatestSchemaVersion() + 5);
+}
+
+TEST(SqliteSchema, RefusesAFileThatIsNotADatabase) {
+  TempDir dir;
+  const std::string path = dir.File("junk.db");
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("this is not an sqlite database, just some text long enough to have a header........", f);
+  fclose(f);
+  std::unique_ptr<SqliteStore> store;
+  Status s = SqliteStore::Open(path, StoreConfig{}, &store);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(store, nullptr);
+}
+
+}  // namespace
+}  // namespace taskexec::store_test
