@@ -26,7 +26,7 @@ std::string DescribeConfig(const Config& config, bool redact_secrets) {
       out += "\n[" + std::string(section) + "]\n";
       if (section == "notion") {
         out += std::string("# enabled = ") + (config.notion.enabled ? "true" : "false") +
-               " (token and database_id both set)\n";
+               "  (derived: true when token and database_id are both set)\n";
       }
     }
     FieldPtr field = FieldOf(spec, config);

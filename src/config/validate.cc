@@ -58,6 +58,12 @@ class Checker {
     return Status::InvalidArgument(KeyError(key, OriginOf(origins_, key), problem));
   }
 
+  // For a required value no source set: naming an origin ("default") would
+  // only confuse, so the message says what is missing and how to set it.
+  static Status Missing(const std::string& key, const std::string& why) {
+    return Status::InvalidArgument(key + " is missing: " + why);
+  }
+
   std::string KnownAgents() const {
     std::string list;
     for (const std::string& a : c_.routing.agents) list += (list.empty() ? "" : ", ") + a;
@@ -144,16 +150,16 @@ class Checker {
     bool has_token = !n.token.empty();
     bool has_database = !n.database_id.empty();
     if (has_token && !has_database) {
-      return Fail("notion.database_id",
-                  "missing: notion.token is set (from " + OriginOf(origins_, "notion.token") +
-                      ") but Notion also needs the database; set NOTION_TASK_DATABASE_ID or "
-                      "[notion] database_id");
+      return Missing("notion.database_id",
+                     "notion.token is set (from " + OriginOf(origins_, "notion.token") +
+                         ") but Notion also needs the database; set NOTION_TASK_DATABASE_ID or "
+                         "[notion] database_id");
     }
     if (has_database && !has_token) {
-      return Fail("notion.token", "missing: notion.database_id is set (from " +
-                                      OriginOf(origins_, "notion.database_id") +
-                                      ") but Notion also needs the token; set NOTION_TOKEN or "
-                                      "[notion] token");
+      return Missing("notion.token", "notion.database_id is set (from " +
+                                         OriginOf(origins_, "notion.database_id") +
+                                         ") but Notion also needs the token; set NOTION_TOKEN or "
+                                         "[notion] token");
     }
     if (n.enabled && !(has_token && has_database)) {
       return Status::InvalidArgument(
@@ -177,14 +183,14 @@ class Checker {
 
   Status CheckStoreAndServer() const {
     if (c_.store.backend == "neo4j" && c_.neo4j.uri.empty()) {
-      return Fail("neo4j.uri", "missing: store.backend is \"neo4j\" (from " +
-                                   OriginOf(origins_, "store.backend") +
-                                   "); set NEO4J_URI or [neo4j] uri");
+      return Missing("neo4j.uri", "store.backend is \"neo4j\" (from " +
+                                      OriginOf(origins_, "store.backend") +
+                                      "); set NEO4J_URI or [neo4j] uri");
     }
     if (!c_.server.listen.empty() && !IsLoopbackHost(c_.server.listen) && c_.server.token.empty()) {
-      return Fail("server.token", "missing: server.listen " + Quote(c_.server.listen) +
-                                      " is not a loopback address, so a bearer token is "
-                                      "required; set TASKEXEC_SERVER_TOKEN or [server] token");
+      return Missing("server.token", "server.listen " + Quote(c_.server.listen) +
+                                         " is not a loopback address, so a bearer token is "
+                                         "required; set TASKEXEC_SERVER_TOKEN or [server] token");
     }
     return Status::OK();
   }

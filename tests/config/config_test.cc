@@ -256,12 +256,12 @@ TEST(ConfigErrorsTest, FileProblems) {
 
 TEST(ConfigErrorsTest, NotionNeedsTokenAndDatabase) {
   std::string msg = LoadError("", {{"NOTION_TOKEN", "secret_x"}});
-  EXPECT_CONTAINS(msg, "notion.database_id");
+  EXPECT_CONTAINS(msg, "notion.database_id is missing");
   EXPECT_CONTAINS(msg, "NOTION_TASK_DATABASE_ID");
   EXPECT_CONTAINS(msg, "from NOTION_TOKEN");
 
   msg = LoadError(WriteToml("[notion]\ndatabase_id = \"abc\"\n"));
-  EXPECT_CONTAINS(msg, "notion.token");
+  EXPECT_CONTAINS(msg, "notion.token is missing");
   EXPECT_CONTAINS(msg, "NOTION_TOKEN");
 
   EXPECT_FALSE(LoadOk("").notion.enabled);
@@ -269,9 +269,9 @@ TEST(ConfigErrorsTest, NotionNeedsTokenAndDatabase) {
 
 TEST(ConfigErrorsTest, CrossFieldRules) {
   EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_STORE_BACKEND", "neo4j"}}),
-                  "neo4j.uri (from default): missing");
+                  "neo4j.uri is missing: store.backend is \"neo4j\" (from TASKEXEC_STORE_BACKEND)");
   EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_SERVER_LISTEN", "0.0.0.0:8080"}}),
-                  "server.token (from default): missing");
+                  "server.token is missing");
   Config c =
       LoadOk("", {{"TASKEXEC_SERVER_LISTEN", "0.0.0.0:8080"}, {"TASKEXEC_SERVER_TOKEN", "t"}});
   EXPECT_EQ(c.server.token, "t");
