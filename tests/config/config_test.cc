@@ -7,7 +7,10 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
+
+#include "config/key_registry.h"
 
 namespace taskexec {
 namespace {
@@ -457,6 +460,24 @@ TEST(ProcessEnvironmentTest, ReadsTheProcessEnvironment) {
   auto env = ProcessEnvironment();
   EXPECT_EQ(env["TASKEXEC_CONFIG_TEST_VAR"], "a=b");
   unsetenv("TASKEXEC_CONFIG_TEST_VAR");
+}
+
+}  // namespace
+}  // namespace taskexec
+
+namespace taskexec {
+namespace {
+
+// docs/configuration.md must list every key with its environment variable,
+// so the table cannot drift from the registry.
+TEST(ConfigDocsTest, EveryKeyIsDocumented) {
+  std::ifstream in(std::string(TASKEXEC_SOURCE_DIR_FOR_TESTS) + "/docs/configuration.md");
+  ASSERT_TRUE(in.good());
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& spec : config_internal::AllKeys()) {
+    std::string row = "| `" + std::string(spec.name) + "` | `" + std::string(spec.env) + "`";
+    EXPECT_NE(doc.find(row), std::string::npos) << "missing row for " << spec.name;
+  }
 }
 
 }  // namespace
