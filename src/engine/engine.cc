@@ -1,0 +1,494 @@
+#include "engine/engine.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+
+namespace taskexec {
+namespace {
+
+constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well within 1 s
+constexpr int kDispatchBatch = 64;
+
+std::string HostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "";
+  return host;
+}
+
+// True if /proc/<pid>/environ names `execution_id`: the process is the very
+// attempt we recorded, not an unrelated process that reused the pid.
+bool ProcessRunsExecution(int64_t pid, const std::string& execution_id) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return false;
+  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string needle = "TASKEXEC_EXECUTION_ID=" + execution_id;
+  size_t pos = 0;
+  while ((pos = env.find(needle, pos)) != std::string::npos) {
+    bool starts = pos == 0 || env[pos - 1] == '\0';
+    size_t end = pos + needle.size();
+    bool ends = end == env.size() || env[end] == '\0';
+    if (starts && ends) return true;
+    pos = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router,
+               const Clock* clock)
+    : config_(config),
+      store_(store),
+      router_(router),
+      clock_(clock),
+      retry_(config.executor),
+      executor_id_(config.executor.executor_id.empty() ? NewExecutorId()
+                                                       : config.executor.executor_id),
+      rng_(std::random_device{}()) {}
+
+Engine::~Engine() { Stop(); }
+
+void Engine::SetCallbacks(EngineCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+
+Status Engine::Start() {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (started_) return Status::Conflict("engine already started");
+  supervisor_ = std::make_unique<ProcessSupervisor>();
+  runner_ = std::make_unique<AgentRunner>(config_.agent, supervisor_.get(), clock_);
+  started_ = true;
+  stop_requested_ = false;
+  snapshot_.running = true;
+  snapshot_.executor_id = executor_id_;
+  thread_ = std::thread([this] { Loop(); });
+  spdlog::info("engine {} started (max_concurrent={}, auto_assign={})", executor_id_,
+               config_.executor.max_concurrent, config_.executor.auto_assign);
+  return Status::OK();
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!started_) return;
+    stop_requested_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard<std::mutex> lk(mu_);
+  started_ = false;
+  snapshot_.running = false;
+}
+
+bool Engine::running() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return started_ && !stop_requested_;
+}
+
+void Engine::Wake() {
+  std::lock_guard<std::mutex> lk(mu_);
+  wake_ = true;
+  cv_.notify_all();
+}
+
+EngineSnapshot Engine::Snapshot() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return snapshot_;
+}
+
+int Engine::LimitFor(const std::string& agent) const {
+  auto it = config_.executor.agent_limits.find(agent);
+  return it != config_.executor.agent_limits.end() ? it->second : config_.executor.per_agent_limit;
+}
+
+double Engine::Jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+void Engine::Loop() {
+  const int64_t lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
+  const int64_t sweep_ms =
+      std::min<int64_t>(static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000,
+                        lease_ms);
+  int64_t next_renew = 0, next_cancel = 0, next_poll = 0, next_sweep = 0;
+
+  RecoverExpired();
+  next_sweep = MonotonicMs() + sweep_ms;
+  Dispatch();
+
+  for (;;) {
+    std::deque<Finished> done;
+    bool woke = false, stopping = false;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      int64_t deadline = std::min({next_renew, next_cancel, next_poll, next_sweep});
+      int64_t wait_ms = std::max<int64_t>(0, deadline - MonotonicMs());
+      cv_.wait_for(lk, std::chrono::milliseconds(wait_ms),
+                   [&] { return wake_ || stop_requested_ || !finished_.empty(); });
+      done.swap(finished_);
+      woke = wake_;
+      wake_ = false;
+      stopping = stop_requested_;
+    }
+    for (const Finished& f : done) HandleFinished(f);
+    if (stopping) break;
+
+    int64_t mono = MonotonicMs();
+    bool dispatch = woke || !done.empty();
+    if (mono >= next_renew) {
+      RenewLeases();
+      next_renew = mono + std::max<int64_t>(1000, lease_ms / 3);
+    }
+    if (woke || mono >= next_cancel) {
+      CheckCancelRequests();
+      next_cancel = mono + kCancelCheckMs;
+    }
+    if (mono >= next_poll) {
+      // Cheap check for writes by other processes (new tasks, requests).
+      int64_t counter = 0;
+      Status s = store_->ChangeCounter(&counter);
+      if (!s.ok() || counter != last_change_counter_) dispatch = true;
+      if (s.ok()) last_change_counter_ = counter;
+      next_poll = mono + config_.executor.store_poll_ms;
+    }
+    if (next_retry_hint_ != 0 && clock_->NowMs() >= next_retry_hint_) {
+      next_retry_hint_ = 0;
+      dispatch = true;
+    }
+    if (mono >= next_sweep) {
+      RecoverExpired();
+      dispatch = true;
+      next_sweep = mono + sweep_ms;
+    }
+    if (dispatch) Dispatch();
+
+    std::lock_guard<std::mutex> lk(mu_);
+    snapshot_.running_by_agent.clear();
+    snapshot_.running_executions.clear();
+    for (const auto& [id, r] : running_) {
+      snapshot_.running_by_agent[r.agent]++;
+      snapshot_.running_executions.push_back(id);
+    }
+  }
+
+  // Shutdown: no new claims. Let running sessions finish within the grace.
+  int64_t grace_end = MonotonicMs() + config_.executor.shutdown_grace_seconds * 1000LL;
+  int64_t next_renew_at_stop = 0;
+  auto drain = [&](int64_t until) {
+    while (!running_.empty() && MonotonicMs() < until) {
+      if (MonotonicMs() >= next_renew_at_stop) {
+        RenewLeases();
+        next_renew_at_stop = MonotonicMs() + std::max<int64_t>(1000, lease_ms / 3);
+      }
+      std::deque<Finished> done;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait_for(lk, std::chrono::milliseconds(200), [&] { return !finished_.empty(); });
+        done.swap(finished_);
+      }
+      for (const Finished& f : done) HandleFinished(f);
+    }
+  };
+  drain(grace_end);
+  if (!running_.empty()) {
+    spdlog::warn("engine {}: {} sessions still running after the grace period; releasing them",
+                 executor_id_, running_.size());
+    ReleaseAll();
+    drain(MonotonicMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
+  }
+  supervisor_->Shutdown(config_.agent.kill_grace_seconds * 1000LL);
+  // Anything still unreported was killed by Shutdown; its exit was queued.
+  std::deque<Finished> rest;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    rest.swap(finished_);
+  }
+  for (const Finished& f : rest) HandleFinished(f);
+  for (auto& [id, r] : running_) {
+    spdlog::error("engine {}: execution {} of task {} did not report an exit; its lease will "
+                  "expire and another executor will recover it",
+                  executor_id_, id, r.task_id);
+  }
+  running_.clear();
+  spdlog::info("engine {} stopped", executor_id_);
+}
+
+void Engine::Dispatch() {
+  const int max_global = config_.executor.max_concurrent;
+  while (static_cast<int>(running_.size()) < max_global) {
+    std::vector<Task> candidates;
+    Status s = store_->ListRunnable(clock_->NowMs(), kDispatchBatch,
+                                    !config_.executor.auto_assign, &candidates);
+    if (!s.ok()) {
+      spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
+      return;
+    }
+    std::map<std::string, int64_t> by_agent;
+    for (const auto& [id, r] : running_) by_agent[r.agent]++;
+    int launched = 0;
+    for (const Task& t : candidates) {
+      if (static_cast<int>(running_.size()) >= max_global) break;
+      std::string agent = t.requested_agent;
+      if (agent.empty()) agent = router_->Route(t).agent;
+      if (by_agent[agent] >= LimitFor(agent)) continue;
+      if (Launch(t, agent)) {
+        by_agent[agent]++;
+        ++launched;
+      }
+    }
+    // A short batch means the queue is drained; a batch where nothing could
+    // start means every candidate waits for a busy agent.
+    if (launched == 0 || static_cast<int>(candidates.size()) < kDispatchBatch) return;
+  }
+}
+
+bool Engine::Launch(const Task& task, const std::string& agent) {
+  const TimeMs now = clock_->NowMs();
+  ClaimRequest req;
+  req.task_id = task.id;
+  req.expected_version = task.version;
+  req.executor_id = executor_id_;
+  req.agent = agent;
+  req.manual = !task.requested_execution_id.empty();
+  req.execution_id = req.manual ? task.requested_execution_id : NewId("exec");
+  req.session_label = "task-" + task.id;
+  req.log_path = runner_->LogPath(req.execution_id);
+  req.now = now;
+  req.lease_expires_at = now + config_.executor.lease_seconds * 1000LL;
+  Claim claim;
+  Status s = store_->Claim(req, &claim);
+  if (!s.ok()) {
+    if (!s.IsConflict())
+      spdlog::warn("engine {}: claim of {} failed: {}", executor_id_, task.id, s.ToString());
+    return false;
+  }
+
+  const std::string exec_id = req.execution_id;
+  Running r;
+  r.task_id = task.id;
+  r.execution_id = exec_id;
+  r.agent = agent;
+  r.task = claim.task;
+  running_[exec_id] = r;
+
+  AgentJob job;
+  job.task = claim.task;
+  job.execution = claim.execution;
+  int64_t pid = 0;
+  s = runner_->Start(
+      job,
+      [this, exec_id](const AgentResult& result) {
+        std::lock_guard<std::mutex> lk(mu_);
+        finished_.push_back(Finished{exec_id, result});
+        cv_.notify_all();
+      },
+      &pid);
+  if (!s.ok()) {
+    // Nothing started: the attempt fails at once with the reason.
+    AgentResult failed;
+    failed.status = ExecutionStatus::kFailed;
+    failed.error_type = s.IsInvalidArgument() ? "invalid_command" : "spawn_error";
+    failed.retryable = false;
+    failed.error = s.message();
+    HandleFinished(Finished{exec_id, failed});
+    return true;
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    snapshot_.spawned_sessions++;
+  }
+  s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
+  if (!s.ok()) {
+    spdlog::error("engine {}: cannot record start of {} ({}); stopping it", executor_id_, exec_id,
+                  s.ToString());
+    running_[exec_id].cancel_sent = true;
+    runner_->Cancel(exec_id);
+  }
+  return true;
+}
+
+void Engine::HandleFinished(const Finished& f) {
+  auto it = running_.find(f.execution_id);
+  if (it == running_.end()) {
+    spdlog::warn("engine {}: exit of unknown execution {}", executor_id_, f.execution_id);
+    return;
+  }
+  Running r = it->second;
+  running_.erase(it);
+  const AgentResult& res = f.result;
+
+  Task task = r.task;
+  Task fresh;
+  if (store_->GetTask(r.task_id, &fresh).ok()) task = fresh;
+
+  const TimeMs now = clock_->NowMs();
+  AttemptOutcome o;
+  o.task_id = r.task_id;
+  o.execution_id = f.execution_id;
+  o.executor_id = executor_id_;
+  o.now = now;
+  o.summary = res.summary;
+  o.session_id = res.session_id;
+  o.exit_code = res.exit_code;
+  o.term_signal = res.term_signal;
+  o.artifacts = res.artifacts;
+  o.error_type = res.error_type;
+  o.error_message = res.error;
+  o.retry_count = task.retry_count;
+
+  bool failed_for_good = false;
+  if (res.status == ExecutionStatus::kCompleted) {
+    o.execution_status = ExecutionStatus::kCompleted;
+    o.task_status = TaskStatus::kCompleted;
+    o.error_type.clear();
+    o.error_message.clear();
+  } else if (task.cancel_requested) {
+    o.execution_status = ExecutionStatus::kCancelled;
+    o.task_status = TaskStatus::kCancelled;
+    o.error_type = "cancelled";
+    o.error_message = "cancelled on request";
+  } else if (r.releasing) {
+    o.execution_status = ExecutionStatus::kCancelled;
+    o.task_status = TaskStatus::kPending;
+    o.error_type = "released";
+    o.error_message = "released: executor " + executor_id_ + " stopped before the session ended";
+  } else {
+    o.execution_status = res.status;
+    RetryDecision d = retry_.Decide(task, res.retryable, res.error, now, Jitter());
+    o.retry_count = d.new_retry_count;
+    o.error_message = d.message;
+    if (d.retry) {
+      o.task_status = TaskStatus::kRetrying;
+      o.next_attempt_at = d.next_attempt_at;
+    } else {
+      o.task_status = TaskStatus::kFailed;
+      failed_for_good = true;
+    }
+  }
+
+  Status s = store_->FinishAttempt(o);
+  if (!s.ok()) {
+    spdlog::error("engine {}: outcome of {} (task {}) not recorded: {}", executor_id_,
+                  f.execution_id, r.task_id, s.ToString());
+    return;
+  }
+  spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
+               ToString(o.execution_status), ToString(o.task_status));
+  if (o.task_status == TaskStatus::kRetrying &&
+      (next_retry_hint_ == 0 || o.next_attempt_at < next_retry_hint_))
+    next_retry_hint_ = o.next_attempt_at;
+  if (o.task_status == TaskStatus::kCompleted && callbacks_.on_task_complete)
+    callbacks_.on_task_complete(r.task_id, o.summary);
+  if (failed_for_good && callbacks_.on_task_fail)
+    callbacks_.on_task_fail(r.task_id, o.error_type, o.error_message);
+}
+
+void Engine::RenewLeases() {
+  const TimeMs now = clock_->NowMs();
+  std::vector<std::string> held;
+  Status s = store_->RenewLeases(executor_id_, now + config_.executor.lease_seconds * 1000LL, now,
+                                 &held);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: lease renewal failed: {}", executor_id_, s.ToString());
+    return;
+  }
+  std::set<std::string> held_set(held.begin(), held.end());
+  for (auto& [id, r] : running_) {
+    if (held_set.count(r.task_id) || r.cancel_sent) continue;
+    // Another executor recovered the task: our attempt must not run on.
+    spdlog::error("engine {}: lost the lease on task {}; stopping execution {}", executor_id_,
+                  r.task_id, id);
+    r.cancel_sent = true;
+    runner_->Cancel(id);
+  }
+}
+
+void Engine::CheckCancelRequests() {
+  if (running_.empty()) return;
+  std::vector<std::string> ids;
+  if (!store_->ListCancelRequests(executor_id_, &ids).ok()) return;
+  std::set<std::string> wanted(ids.begin(), ids.end());
+  for (auto& [id, r] : running_) {
+    if (r.cancel_sent || !wanted.count(r.task_id)) continue;
+    spdlog::info("engine {}: cancelling task {} (execution {})", executor_id_, r.task_id, id);
+    r.cancel_sent = true;
+    runner_->Cancel(id);
+  }
+}
+
+void Engine::KillOrphan(const SessionExecution& e) {
+  if (e.pid <= 1) return;
+  std::string host = HostName();
+  if (host.empty() || e.executor_id.rfind(host + "-", 0) != 0) return;  // another machine
+  if (!ProcessRunsExecution(e.pid, e.id)) return;
+  spdlog::warn("engine {}: killing the orphaned process group {} of lost execution {}",
+               executor_id_, e.pid, e.id);
+  kill(static_cast<pid_t>(-e.pid), SIGKILL);
+  kill(static_cast<pid_t>(e.pid), SIGKILL);
+}
+
+void Engine::RecoverExpired() {
+  const TimeMs now = clock_->NowMs();
+  std::vector<Task> expired;
+  Status s = store_->ListExpiredLeases(now, &expired);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot list expired leases: {}", executor_id_, s.ToString());
+    return;
+  }
+  for (const Task& t : expired) {
+    if (t.lease_owner == executor_id_) continue;  // ours: renewed on the next tick
+    std::vector<SessionExecution> execs;
+    if (store_->ListExecutions(t.id, &execs).ok()) {
+      for (const auto& e : execs)
+        if (e.status == ExecutionStatus::kActive) KillOrphan(e);
+    }
+    AttemptOutcome o;
+    o.task_id = t.id;
+    o.executor_id = t.lease_owner;
+    o.require_expired_lease = true;
+    o.execution_status = ExecutionStatus::kLost;
+    o.error_type = "lost";
+    o.now = now;
+    o.retry_count = t.retry_count;
+    std::string why = "lost: executor " + (t.lease_owner.empty() ? "(none)" : t.lease_owner) +
+                      " stopped renewing its lease";
+    if (t.cancel_requested) {
+      o.task_status = TaskStatus::kCancelled;
+      o.error_message = "cancelled on request (" + why + ")";
+    } else {
+      RetryDecision d = retry_.Decide(t, /*retryable=*/true, why, now, Jitter());
+      o.retry_count = d.new_retry_count;
+      o.error_message = d.message;
+      o.task_status = d.retry ? TaskStatus::kRetrying : TaskStatus::kFailed;
+      o.next_attempt_at = d.next_attempt_at;
+    }
+    s = store_->FinishAttempt(o);
+    if (s.ok()) {
+      spdlog::warn("task {}: {} -> {}", t.id, why, ToString(o.task_status));
+      if (o.task_status == TaskStatus::kRetrying &&
+          (next_retry_hint_ == 0 || o.next_attempt_at < next_retry_hint_))
+        next_retry_hint_ = o.next_attempt_at;
+      if (o.task_status == TaskStatus::kFailed && callbacks_.on_task_fail)
+        callbacks_.on_task_fail(t.id, "lost", o.error_message);
+    } else if (!s.IsConflict()) {
+      spdlog::warn("engine {}: recovery of {} failed: {}", executor_id_, t.id, s.ToString());
+    }
+  }
+}
+
+void Engine::ReleaseAll() {
+  for (auto& [id, r] : running_) {
+    r.releasing = true;
+    if (!r.cancel_sent) {
+      r.cancel_sent = true;
+      runner_->Cancel(id);
+    }
+  }
+}
+
+}  // namespace taskexec

@@ -1,0 +1,135 @@
+// Engine: the executor. It claims runnable tasks from the store, routes each
+// to an agent, starts one agent session per attempt through the AgentRunner,
+// and records every outcome durably (retries with backoff, timeouts, lost
+// executions, cancellation, release at shutdown).
+//
+// Threads: all store writes on behalf of attempts happen on the engine's own
+// thread ("engine loop"), so the steps of one attempt (claim, started,
+// finished) are ordered without locks. Process exits arrive on the runner's
+// supervisor thread and are queued to the engine loop. Public methods may be
+// called from any thread; they only touch the state guarded by mu_ and wake
+// the loop.
+//
+// Durability: nothing about an attempt lives only in memory. The loop renews
+// its leases every lease_seconds/3; if this process dies, another engine
+// finds the expired lease, records the attempt `lost` and retries it by
+// policy, after killing the dead attempt's process group if it is still on
+// this host.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "engine/retry_policy.h"
+#include "routing/agent_router.h"
+#include "runner/agent_runner.h"
+#include "runner/process_supervisor.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+struct EngineCallbacks {
+  // Called on the engine thread after the outcome is stored.
+  std::function<void(const std::string& task_id, const std::string& summary)> on_task_complete;
+  std::function<void(const std::string& task_id, const std::string& error_type,
+                     const std::string& message)>
+      on_task_fail;
+};
+
+struct EngineSnapshot {
+  bool running = false;
+  std::string executor_id;
+  int64_t spawned_sessions = 0;
+  std::map<std::string, int64_t> running_by_agent;
+  std::vector<std::string> running_executions;
+};
+
+class Engine {
+ public:
+  Engine(const Config& config, TaskStore* store, const AgentRouter* router, const Clock* clock);
+  ~Engine();  // Stop()s if running
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void SetCallbacks(EngineCallbacks callbacks);  // before Start()
+
+  Status Start();
+  // No new claims; running sessions get shutdown_grace_seconds to finish,
+  // then are stopped and their tasks released back to pending.
+  void Stop();
+  bool running() const;
+
+  // Look at the store now rather than at the next poll (a task was added,
+  // an execution or a cancel was requested).
+  void Wake();
+
+  EngineSnapshot Snapshot() const;
+  const std::string& executor_id() const { return executor_id_; }
+
+ private:
+  struct Running {
+    std::string task_id;
+    std::string execution_id;
+    std::string agent;
+    Task task;  // as claimed
+    bool cancel_sent = false;
+    bool releasing = false;  // stopped at shutdown: release, don't fail
+  };
+  struct Finished {
+    std::string execution_id;
+    AgentResult result;
+  };
+
+  void Loop();
+  void Dispatch();
+  bool Launch(const Task& task, const std::string& agent);
+  void HandleFinished(const Finished& f);
+  void RenewLeases();
+  void CheckCancelRequests();
+  void RecoverExpired();
+  void ReleaseAll();
+  int LimitFor(const std::string& agent) const;
+  double Jitter();
+  void KillOrphan(const SessionExecution& e);
+
+  const Config config_;
+  TaskStore* const store_;
+  const AgentRouter* const router_;
+  const Clock* const clock_;
+  const RetryPolicy retry_;
+  std::string executor_id_;
+  EngineCallbacks callbacks_;
+
+  // Owned by the engine thread after Start(), except where noted.
+  std::unique_ptr<ProcessSupervisor> supervisor_;
+  std::unique_ptr<AgentRunner> runner_;
+  std::map<std::string, Running> running_;  // execution id -> attempt
+  int64_t last_change_counter_ = -1;
+  TimeMs next_retry_hint_ = 0;
+  std::mt19937_64 rng_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  bool wake_ = false;
+  bool stop_requested_ = false;
+  bool started_ = false;
+  std::deque<Finished> finished_;
+  EngineSnapshot snapshot_;  // copy published by the loop for Snapshot()
+  std::thread thread_;
+};
+
+}  // namespace taskexec

@@ -1,0 +1,44 @@
+#include "engine/pipeline.h"
+
+namespace taskexec {
+
+Pipeline::Pipeline(const Config& config, TaskStore* store, const Clock* clock)
+    : router_(config.routing),
+      engine_(config, store, &router_, clock),
+      service_(store, &router_, clock, [this] { engine_.Wake(); }) {}
+
+Pipeline::~Pipeline() { Stop(); }
+
+void Pipeline::SetCallbacks(EngineCallbacks callbacks) { engine_.SetCallbacks(std::move(callbacks)); }
+Status Pipeline::Start() { return engine_.Start(); }
+void Pipeline::Stop() { engine_.Stop(); }
+bool Pipeline::IsRunning() const { return engine_.running(); }
+
+Status Pipeline::AddTask(const NewTask& task, Task* out) { return service_.AddTask(task, out); }
+Status Pipeline::GetTask(const std::string& id, TaskDetails* out) {
+  return service_.GetTask(id, out);
+}
+Status Pipeline::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
+  return service_.ListTasks(filter, out);
+}
+Status Pipeline::Execute(const std::string& task_id, const std::string& agent,
+                         std::string* attempt_id) {
+  return service_.Execute(task_id, agent, attempt_id);
+}
+Status Pipeline::Cancel(const std::string& id, Task* out) { return service_.Cancel(id, out); }
+Status Pipeline::Route(const Task& task, RouteDecision* out) { return service_.Route(task, out); }
+Status Pipeline::GetExecution(const std::string& attempt_id, SessionExecution* out) {
+  return service_.GetExecution(attempt_id, out);
+}
+
+Status Pipeline::GetStatus(ServiceStatus* out) {
+  if (Status s = service_.GetStatus(out); !s.ok()) return s;
+  EngineSnapshot snap = engine_.Snapshot();
+  out->engine_running = snap.running;
+  out->executor_id = snap.executor_id;
+  out->spawned_sessions = snap.spawned_sessions;
+  out->running_by_agent = snap.running_by_agent;
+  return Status::OK();
+}
+
+}  // namespace taskexec

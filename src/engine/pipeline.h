@@ -1,0 +1,62 @@
+// Pipeline: the facade of a running taskexec, as the original
+// TaskExecutionPipeline was: start/stop/status/execute/cancel and
+// completion/failure callbacks, over one store, one router and one engine.
+// It is the TaskService the HTTP API serves while the service runs; every
+// write wakes the engine at once, so a task added through the service is
+// dispatched without waiting for a poll.
+//
+// Thread-safety: all methods are safe from any thread. Callbacks run on the
+// engine thread and must not block for long.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "engine/engine.h"
+#include "engine/store_service.h"
+#include "engine/task_service.h"
+#include "routing/agent_router.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+class Pipeline : public TaskService {
+ public:
+  // The store must outlive the pipeline.
+  Pipeline(const Config& config, TaskStore* store, const Clock* clock = SystemClock::Default());
+  ~Pipeline() override;
+
+  void SetCallbacks(EngineCallbacks callbacks);  // before Start()
+  Status Start();
+  void Stop();
+  bool IsRunning() const;
+
+  // The original's names for two operations.
+  Status ManuallyExecuteTask(const std::string& task_id, const std::string& agent,
+                             std::string* attempt_id) {
+    return Execute(task_id, agent, attempt_id);
+  }
+
+  // TaskService.
+  Status AddTask(const NewTask& task, Task* out) override;
+  Status GetTask(const std::string& id, TaskDetails* out) override;
+  Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status Execute(const std::string& task_id, const std::string& agent,
+                 std::string* attempt_id) override;
+  Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
+  Status GetStatus(ServiceStatus* out) override;
+  Status Route(const Task& task, RouteDecision* out) override;
+  Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
+
+  Engine& engine() { return engine_; }
+  const AgentRouter& router() const { return router_; }
+
+ private:
+  const AgentRouter router_;
+  Engine engine_;
+  StoreTaskService service_;
+};
+
+}  // namespace taskexec

@@ -1,0 +1,113 @@
+#include "engine/service_factory.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/pipeline.h"
+#include "engine/store_service.h"
+#include "runner/agent_runner.h"
+#include "runner/presets.h"
+#include "server/http_server.h"
+#include "store/store_factory.h"
+
+namespace taskexec {
+namespace {
+
+// Owns the store for a StoreTaskService handed out to the CLI.
+class OwningStoreService : public StoreTaskService {
+ public:
+  OwningStoreService(std::unique_ptr<TaskStore> store, std::unique_ptr<AgentRouter> router)
+      : StoreTaskService(store.get(), router.get(), SystemClock::Default()),
+        store_(std::move(store)),
+        router_(std::move(router)) {}
+
+ private:
+  std::unique_ptr<TaskStore> store_;
+  std::unique_ptr<AgentRouter> router_;
+};
+
+}  // namespace
+
+Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
+  std::unique_ptr<TaskStore> store;
+  if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
+  *out = std::make_unique<OwningStoreService>(std::move(store),
+                                              std::make_unique<AgentRouter>(cfg.routing));
+  return Status::OK();
+}
+
+int RunService(const Config& cfg) {
+  // SIGINT/SIGTERM are taken by sigwait() below; block them before any
+  // thread starts so every thread inherits the mask. (The runner resets the
+  // mask in each child.)
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<TaskStore> store;
+  if (Status s = OpenStore(cfg, &store); !s.ok()) {
+    spdlog::critical("cannot open the store: {}", s.ToString());
+    return 1;
+  }
+  Pipeline pipeline(cfg, store.get());
+  if (Status s = pipeline.Start(); !s.ok()) {
+    spdlog::critical("cannot start the engine: {}", s.ToString());
+    return 1;
+  }
+  std::unique_ptr<HttpServer> server;
+  if (!cfg.server.listen.empty()) {
+    server = std::make_unique<HttpServer>(cfg.server, &pipeline);
+    if (Status s = server->Start(); !s.ok()) {
+      spdlog::critical("cannot start the HTTP server on {}: {}", cfg.server.listen, s.ToString());
+      pipeline.Stop();
+      return 1;
+    }
+    spdlog::info("HTTP API and dashboard on http://{}/ (port {})", cfg.server.listen,
+                 server->port());
+  }
+  spdlog::info("taskexec running (store {} at {}); Ctrl-C stops", cfg.store.backend,
+               cfg.store.db_path);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {} received: stopping (grace {} s)", sig,
+               cfg.executor.shutdown_grace_seconds);
+  if (server) server->Stop();
+  pipeline.Stop();
+  return 0;
+}
+
+Status CheckConfig(const Config& cfg, std::ostream& out) {
+  if (Status s = ValidateConfig(cfg); !s.ok()) return s;
+  out << "configuration: ok" << (cfg.source_file.empty() ? "" : " (" + cfg.source_file + ")")
+      << "\n";
+  std::vector<std::string> command = cfg.agent.command;
+  if (command.empty()) {
+    Status s;
+    command = PresetCommand(cfg.agent.preset, &s);
+    if (!s.ok()) return s;
+  }
+  if (Status s = AgentRunner::ValidateTemplate(command); !s.ok()) return s;
+  out << "agent command:";
+  for (const auto& a : command) out << " " << a;
+  out << "\n";
+  std::unique_ptr<TaskStore> store;
+  if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
+  StoreStats stats;
+  if (Status s = store->GetStats(&stats); !s.ok()) return s;
+  int64_t total = 0;
+  for (const auto& [k, v] : stats.by_status) total += v;
+  out << "store: " << cfg.store.backend << " ok (" << total << " tasks)\n";
+  AgentRouter router(cfg.routing);
+  out << "agents:";
+  for (const auto& a : router.agents()) out << " " << a;
+  out << "\n";
+  return Status::OK();
+}
+
+}  // namespace taskexec

@@ -1,0 +1,27 @@
+// Entry points that assemble taskexec from its configuration: the store-only
+// service for CLI commands, the long-running service, and `config check`.
+#pragma once
+
+#include <memory>
+#include <ostream>
+
+#include "config/config.h"
+#include "core/status.h"
+#include "engine/task_service.h"
+
+namespace taskexec {
+
+// Store-only TaskService over the configured store (CLI commands while the
+// service may be down).
+Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out);
+
+// Runs engine + HTTP server (+ Notion sync when configured) in the
+// foreground until SIGINT/SIGTERM; returns the process exit code.
+int RunService(const Config& cfg);
+
+// `taskexec config check`: validates and probes everything configured (store
+// opens, agent template valid, ...); prints a report to `out`; returns OK or
+// the first error.
+Status CheckConfig(const Config& cfg, std::ostream& out);
+
+}  // namespace taskexec

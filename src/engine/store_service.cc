@@ -1,0 +1,108 @@
+#include "engine/store_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+
+namespace taskexec {
+namespace {
+
+std::string JoinAgents(const std::vector<std::string>& agents) {
+  std::string out;
+  for (const auto& a : agents) out += (out.empty() ? "" : ", ") + a;
+  return out;
+}
+
+}  // namespace
+
+StoreTaskService::StoreTaskService(TaskStore* store, const AgentRouter* router,
+                                   const Clock* clock, std::function<void()> on_change)
+    : store_(store), router_(router), clock_(clock), on_change_(std::move(on_change)) {}
+
+void StoreTaskService::Changed() const {
+  if (on_change_) on_change_();
+}
+
+Status StoreTaskService::CheckAgent(const std::string& agent) const {
+  if (agent.empty() || agent == "any" || router_->IsKnownAgent(agent)) return Status::OK();
+  return Status::InvalidArgument("unknown agent '" + agent +
+                                 "'; known agents: " + JoinAgents(router_->agents()));
+}
+
+Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
+  if (task.title.size() > kMaxTitleBytes)
+    return Status::InvalidArgument("title is " + std::to_string(task.title.size()) +
+                                   " bytes; at most " + std::to_string(kMaxTitleBytes) +
+                                   " allowed");
+  if (task.description.size() > kMaxDescriptionBytes)
+    return Status::InvalidArgument("description is " + std::to_string(task.description.size()) +
+                                   " bytes; at most " + std::to_string(kMaxDescriptionBytes) +
+                                   " allowed");
+  if (Status s = CheckAgent(task.assigned_to); !s.ok()) return s;
+  if (!task.context_json.empty()) {
+    auto parsed = nlohmann::json::parse(task.context_json, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded() || !parsed.is_object())
+      return Status::InvalidArgument("context must be a JSON object, got: " +
+                                     task.context_json.substr(0, 80));
+  }
+  Status s = store_->AddTask(task, clock_->NowMs(), out);
+  if (s.ok()) Changed();
+  return s;
+}
+
+Status StoreTaskService::GetTask(const std::string& id, TaskDetails* out) {
+  if (Status s = store_->GetTask(id, &out->task); !s.ok()) return s;
+  if (Status s = store_->ListExecutions(id, &out->executions); !s.ok()) return s;
+  return store_->ListArtifacts(id, &out->artifacts);
+}
+
+Status StoreTaskService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
+  return store_->ListTasks(filter, out);
+}
+
+Status StoreTaskService::Execute(const std::string& task_id, const std::string& agent,
+                                 std::string* attempt_id) {
+  const std::string chosen = agent == "any" ? "" : agent;  // "any": let the router pick
+  if (Status s = CheckAgent(chosen); !s.ok()) return s;
+  std::string id = NewId("exec");
+  Task t;
+  Status s = store_->RequestExecution(task_id, id, chosen, clock_->NowMs(), &t);
+  if (!s.ok()) return s;
+  *attempt_id = id;
+  Changed();
+  return Status::OK();
+}
+
+Status StoreTaskService::Cancel(const std::string& id, Task* out) {
+  std::string task_id = id;
+  Task probe;
+  if (!store_->GetTask(id, &probe).ok()) {
+    SessionExecution e;
+    if (store_->GetExecution(id, &e).ok()) {
+      task_id = e.task_id;
+    } else {
+      return Status::NotFound("no task or attempt with id '" + id + "'");
+    }
+  }
+  Status s = store_->RequestCancel(task_id, "cancelled on request", clock_->NowMs(), out);
+  if (s.ok()) Changed();
+  return s;
+}
+
+Status StoreTaskService::GetStatus(ServiceStatus* out) {
+  out->engine_running = false;
+  if (Status s = store_->GetStats(&out->stats); !s.ok()) return s;
+  return store_->ListActiveExecutions(&out->active_executions);
+}
+
+Status StoreTaskService::Route(const Task& task, RouteDecision* out) {
+  if (Status s = CheckAgent(task.assigned_to); !s.ok()) return s;
+  *out = router_->Route(task);
+  return Status::OK();
+}
+
+Status StoreTaskService::GetExecution(const std::string& attempt_id, SessionExecution* out) {
+  return store_->GetExecution(attempt_id, out);
+}
+
+}  // namespace taskexec

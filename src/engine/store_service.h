@@ -1,0 +1,52 @@
+// StoreTaskService: TaskService over a TaskStore alone. Used by the CLI (the
+// service may be down: an executor picks the changes up through its store
+// poll) and, with a wake-up hook, by the Pipeline.
+//
+// Validation happens here, at the edge: unknown agents, malformed context
+// JSON, oversized text, unknown ids all come back as clear Status errors.
+//
+// Thread-safety: safe from any thread (the store and router are).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "engine/task_service.h"
+#include "routing/agent_router.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+// Largest description accepted (the runner passes big prompts by file).
+constexpr size_t kMaxDescriptionBytes = 4 * 1024 * 1024;
+constexpr size_t kMaxTitleBytes = 64 * 1024;
+
+class StoreTaskService : public TaskService {
+ public:
+  // `on_change` (optional) runs after every successful write, e.g. to wake
+  // an engine in the same process.
+  StoreTaskService(TaskStore* store, const AgentRouter* router, const Clock* clock,
+                   std::function<void()> on_change = nullptr);
+
+  Status AddTask(const NewTask& task, Task* out) override;
+  Status GetTask(const std::string& id, TaskDetails* out) override;
+  Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status Execute(const std::string& task_id, const std::string& agent,
+                 std::string* attempt_id) override;
+  Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
+  Status GetStatus(ServiceStatus* out) override;
+  Status Route(const Task& task, RouteDecision* out) override;
+  Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
+
+ private:
+  Status CheckAgent(const std::string& agent) const;
+  void Changed() const;
+
+  TaskStore* const store_;
+  const AgentRouter* const router_;
+  const Clock* const clock_;
+  const std::function<void()> on_change_;
+};
+
+}  // namespace taskexec
