@@ -1,0 +1,372 @@
+// AgentRunner end to end with the scripted fake agent (tests/fakes/fake_agent.sh)
+// in the seed's argv form.
+#include "runner/agent_runner.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "runner/prompt.h"
+#include "runner_test_util.h"
+
+namespace taskexec {
+namespace {
+
+using testing::FakeAgent;
+using testing::ProcessGone;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::Waiter;
+using testing::WaitUntil;
+
+class AgentRunnerTest : public ::testing::Test {
+ protected:
+  AgentConfig Config(const std::string& mode) {
+    AgentConfig c;
+    c.command = {FakeAgent(), "--agent",        "{agent}",  "--label", "task-{task_id}",
+                 "--context", "{context_json}", "--prompt", "{prompt}"};
+    c.work_dir = dir_.Sub("work");
+    c.log_dir = dir_.Sub("logs");
+    c.timeout_seconds = 120;
+    c.kill_grace_seconds = 5;
+    if (!mode.empty()) c.env["FAKE_AGENT_MODE"] = mode;
+    return c;
+  }
+
+  AgentRunner& Runner(const AgentConfig& c) {
+    runner_ = std::make_unique<AgentRunner>(c, &sup_, &clock_);
+    return *runner_;
+  }
+
+  static AgentJob Job(const std::string& n = "1") {
+    AgentJob job;
+    job.task.id = "task-" + n;
+    job.task.title = "Test task " + n;
+    job.task.description = "Do the thing.";
+    job.task.type = "code";
+    job.task.priority = "high";
+    job.task.context_json = R"({"repo":"web"})";
+    job.execution.id = "exec-" + n;
+    job.execution.task_id = job.task.id;
+    job.execution.agent = "temujin";
+    job.execution.attempt = 2;
+    return job;
+  }
+
+  AgentResult RunJob(AgentRunner& runner, const AgentJob& job) {
+    Waiter<AgentResult> w;
+    int64_t pid = 0;
+    Status s = runner.Start(
+        job, [&](const AgentResult& r) { w.Set(r); }, &pid);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    if (!s.ok()) return AgentResult{};
+    EXPECT_GT(pid, 0);
+    auto r = w.Wait();
+    EXPECT_TRUE(r.has_value());
+    if (r) {
+      EXPECT_EQ(r->pid, pid);
+    }
+    return r.value_or(AgentResult{});
+  }
+
+  long WaitForPidFile(const std::string& path) {
+    long pid = 0;
+    WaitUntil([&] {
+      std::string s = ReadFile(path);
+      if (s.empty() || s.back() != '\n') return false;
+      pid = std::stol(s);
+      return true;
+    });
+    return pid;
+  }
+
+  TempDir dir_;
+  ManualClock clock_{1700000000000};
+  std::unique_ptr<AgentRunner> runner_;  // destroyed after sup_ has stopped
+  ProcessSupervisor sup_;
+};
+
+std::vector<std::string> SplitNul(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\0') {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+TEST_F(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
+  AgentRunner& runner = Runner(Config("echo-argv"));
+  AgentJob job = Job();
+  job.task.title = "quotes ' \" and $(touch pwned) `id` ; | & > <";
+  job.task.description = "line1\nline2\n\ttabbed \\ backslash \xff\xfe invalid utf-8 $HOME *";
+  job.task.context_json = R"js({"q":"it's \"quoted\"","cmd":"$(reboot)"})js";
+  AgentResult r = RunJob(runner, job);
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+
+  std::string prompt = BuildPrompt(job.task, job.execution, "", "");
+  std::vector<std::string> expected = {"--agent",     "temujin",   "--label",
+                                       "task-task-1", "--context", job.task.context_json,
+                                       "--prompt",    prompt};
+  EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-1") + "/argv.bin")), expected);
+  EXPECT_FALSE(std::filesystem::exists(runner.WorkDir("exec-1") + "/pwned"));
+
+  // The child's environment and working directory.
+  std::string env = ReadFile(runner.ArtifactsDir("exec-1") + "/env.txt");
+  for (const std::string& line :
+       {std::string("TASKEXEC_TASK_ID=task-1"), std::string("TASKEXEC_EXECUTION_ID=exec-1"),
+        std::string("TASKEXEC_ATTEMPT=2"), std::string("TASKEXEC_AGENT=temujin"),
+        "TASKEXEC_ARTIFACTS_DIR=" + runner.ArtifactsDir("exec-1"),
+        "TASKEXEC_PROMPT_FILE=" + runner.WorkDir("exec-1") + "/prompt.md",
+        "TASKEXEC_LOG=" + runner.LogPath("exec-1")}) {
+    EXPECT_NE(env.find(line + "\n"), std::string::npos) << line << "\n" << env;
+  }
+  EXPECT_EQ(ReadFile(runner.WorkDir("exec-1") + "/prompt.md"), prompt);
+}
+
+TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {
+  AgentRunner& runner = Runner(Config("succeed"));
+  AgentResult r = RunJob(runner, Job());
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_TRUE(r.error_type.empty());
+  EXPECT_EQ(r.summary, "fake agent finished task-1");
+  EXPECT_EQ(r.session_id, "fake-exec-1");
+  EXPECT_EQ(r.exit_code, 0);
+  std::string log = ReadFile(runner.LogPath("exec-1"));
+  EXPECT_NE(log.find("fake agent: step 2 of 2\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("TASK_COMPLETE: fake agent finished task-1\n"), std::string::npos);
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(AgentRunnerTest, ModeFromTheTaskTitle) {
+  AgentRunner& runner = Runner(Config(""));
+  AgentJob job = Job();
+  job.task.title = "please fake-mode=fail now";
+  AgentResult r = RunJob(runner, job);
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "execution_error");
+  EXPECT_NE(r.error.find("fake failure requested"), std::string::npos) << r.error;
+}
+
+TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
+  {
+    AgentResult r = RunJob(Runner(Config("fail")), Job("a"));
+    EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+    EXPECT_EQ(r.error_type, "execution_error");
+    EXPECT_FALSE(r.retryable);
+    EXPECT_EQ(r.exit_code, 1);
+  }
+  {
+    AgentResult r = RunJob(Runner(Config("fail-retryable")), Job("b"));
+    EXPECT_EQ(r.error_type, "connection_error");
+    EXPECT_TRUE(r.retryable);
+  }
+  {
+    AgentConfig c = Config("exit");
+    c.env["FAKE_AGENT_EXIT_CODE"] = "5";
+    AgentResult r = RunJob(Runner(c), Job("c"));
+    EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_EQ(r.error_type, "execution_error");
+    EXPECT_NE(r.error.find("something broke"), std::string::npos) << r.error;
+  }
+}
+
+TEST_F(AgentRunnerTest, CrashIsRetryable) {
+  AgentResult r = RunJob(Runner(Config("crash")), Job());
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "crash");
+  EXPECT_TRUE(r.retryable);
+  EXPECT_EQ(r.term_signal, SIGSEGV);
+  EXPECT_FALSE(r.exit_code.has_value());
+}
+
+TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
+  AgentConfig c = Config("hang");
+  c.timeout_seconds = 4;
+  c.kill_grace_seconds = 1;
+  AgentRunner& runner = Runner(c);
+  Waiter<AgentResult> w;
+  ASSERT_TRUE(runner
+                  .Start(
+                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
+                  .ok());
+  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  ASSERT_GT(grandchild, 0) << "the fake agent did not start in time";
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(r->error_type, "timeout_error");
+  EXPECT_TRUE(r->retryable);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+}
+
+TEST_F(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
+  AgentConfig c = Config("hang-ignore-term");
+  c.timeout_seconds = 0;  // no timeout: cancel only
+  c.kill_grace_seconds = 1;
+  AgentRunner& runner = Runner(c);
+  Waiter<AgentResult> w;
+  ASSERT_TRUE(runner
+                  .Start(
+                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
+                  .ok());
+  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  ASSERT_GT(grandchild, 0);
+  ASSERT_TRUE(runner.Cancel("exec-1").ok());
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(r->term_signal, SIGKILL);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+}
+
+TEST_F(AgentRunnerTest, CancelAndDuplicateStart) {
+  AgentRunner& runner = Runner(Config("hang"));
+  Waiter<AgentResult> w;
+  ASSERT_TRUE(runner
+                  .Start(
+                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
+                  .ok());
+  EXPECT_EQ(runner.running(), 1u);
+  Status dup = runner.Start(
+      Job(), [](const AgentResult&) {}, nullptr);
+  EXPECT_TRUE(dup.IsConflict()) << dup.ToString();
+  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  ASSERT_TRUE(runner.Cancel("exec-1").ok());
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(r->error_type, "cancelled");
+  EXPECT_FALSE(r->retryable);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+  EXPECT_TRUE(runner.Cancel("exec-1").IsNotFound());
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST_F(AgentRunnerTest, ArtifactsWithSha256) {
+  AgentRunner& runner = Runner(Config("artifacts"));
+  AgentResult r = RunJob(runner, Job());
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+  EXPECT_EQ(r.summary, "wrote artifacts");
+  ASSERT_EQ(r.artifacts.size(), 3u);  // report.txt, sub/data.bin, listed extra.txt; link skipped
+  EXPECT_EQ(r.artifacts[0].name, "report.txt");
+  EXPECT_EQ(r.artifacts[0].sha256,
+            "51bc0fc1f19104fa6e89ce50be9aa1f57c3346c1ca51ab49f5f00e14ce8f8076");
+  EXPECT_EQ(r.artifacts[0].size, 15);
+  EXPECT_EQ(r.artifacts[1].name, "sub/data.bin");
+  EXPECT_EQ(r.artifacts[2].name, "extra.txt");
+  EXPECT_EQ(r.artifacts[2].path,
+            std::filesystem::canonical(runner.WorkDir("exec-1") + "/extra.txt").string());
+  for (const auto& a : r.artifacts) {
+    EXPECT_EQ(a.task_id, "task-1");
+    EXPECT_EQ(a.execution_id, "exec-1");
+    EXPECT_EQ(a.created_at, clock_.NowMs());
+    EXPECT_FALSE(a.id.empty());
+  }
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("missing.txt"), std::string::npos);
+}
+
+TEST_F(AgentRunnerTest, GarbageOutputIsHandled) {
+  AgentResult r = RunJob(Runner(Config("garbage")), Job());
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(SanitizeText(r.summary, 100000), r.summary);
+  EXPECT_FALSE(r.summary.empty());
+}
+
+TEST_F(AgentRunnerTest, OpenClawAndClaudeJsonThroughAProcess) {
+  AgentResult oc = RunJob(Runner(Config("openclaw-json")), Job("a"));
+  EXPECT_EQ(oc.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(oc.summary, "fixed the login bug");
+  EXPECT_EQ(oc.session_id, "oc-session-42");
+  AgentResult cl = RunJob(Runner(Config("claude-json")), Job("b"));
+  EXPECT_EQ(cl.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(cl.summary, "claude did it");
+  EXPECT_EQ(cl.session_id, "claude-sess-7");
+}
+
+TEST_F(AgentRunnerTest, PromptOnStdin) {
+  AgentConfig c = Config("stdin");
+  c.command = {FakeAgent()};
+  c.stdin_mode = "prompt";
+  AgentRunner& runner = Runner(c);
+  AgentJob job = Job();
+  AgentResult r = RunJob(runner, job);
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(ReadFile(runner.ArtifactsDir("exec-1") + "/stdin.txt"),
+            BuildPrompt(job.task, job.execution, "", ""));
+}
+
+TEST_F(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
+  AgentJob job = Job();
+  job.task.description = std::string(1 << 20, 'd');  // 1 MiB
+  {
+    AgentRunner& runner = Runner(Config("succeed"));
+    bool called = false;
+    Status s = runner.Start(
+        job, [&](const AgentResult&) { called = true; }, nullptr);
+    ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find("{prompt}"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("MAX_ARG_STRLEN"), std::string::npos) << s.message();
+    EXPECT_FALSE(called);
+    EXPECT_EQ(runner.running(), 0u);
+  }
+  AgentConfig c = Config("echo-argv");
+  c.command = {FakeAgent(), "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}"};
+  AgentRunner& runner = Runner(c);
+  AgentResult r = RunJob(runner, job);
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+  std::string prompt_file = runner.WorkDir("exec-1") + "/prompt.md";
+  EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-1") + "/argv.bin")),
+            (std::vector<std::string>{"--message-file", prompt_file, "--timeout", "120"}));
+  std::string written = ReadFile(prompt_file);
+  EXPECT_EQ(written, BuildPrompt(job.task, job.execution, "", ""));
+  EXPECT_GT(written.size(), 1u << 20);
+}
+
+TEST_F(AgentRunnerTest, StartErrors) {
+  AgentConfig c = Config("succeed");
+  c.command = {"{agent}-cli", "{bogus}"};
+  Status s = Runner(c).Start(
+      Job(), [](const AgentResult&) {}, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("{bogus}"), std::string::npos);
+
+  c.command = {dir_.Sub("no-such-agent"), "{prompt}"};
+  s = Runner(c).Start(
+      Job(), [](const AgentResult&) {}, nullptr);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  AgentResult failed = AgentRunner::FailedToStart(s);
+  EXPECT_EQ(failed.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(failed.error_type, "spawn_error");
+  EXPECT_FALSE(failed.retryable);
+  EXPECT_NE(failed.error.find("no-such-agent"), std::string::npos);
+
+  AgentJob bad = Job();
+  bad.execution.id = "../escape";
+  s = Runner(Config("succeed"))
+          .Start(
+              bad, [](const AgentResult&) {}, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+TEST_F(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {
+  AgentConfig c = Config("succeed");
+  c.command.clear();
+  c.preset = "openclaw";
+  AgentRunner& runner = Runner(c);
+  EXPECT_EQ(runner.command_template()[1], "agent");
+  c.preset = "nope";
+  Status s = Runner(c).Start(
+      Job(), [](const AgentResult&) {}, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace taskexec

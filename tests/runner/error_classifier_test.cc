@@ -1,0 +1,77 @@
+#include "runner/error_classifier.h"
+
+#include <gtest/gtest.h>
+
+namespace taskexec {
+namespace {
+
+TEST(ErrorClassifier, TableMatchesTheOriginalPlusOurTypes) {
+  for (const char* t : {"timeout_error", "connection_error", "api_error", "rate_limit", "crash",
+                        "lost", "timeout"}) {
+    EXPECT_TRUE(IsRetryableErrorType(t)) << t;
+  }
+  for (const char* t : {"syntax_error", "type_error", "import_error", "permission_error",
+                        "spawn_error", "execution_error", "cancelled", "unknown", "made_up"}) {
+    EXPECT_FALSE(IsRetryableErrorType(t)) << t;
+  }
+  // Every documented type is distinct.
+  const auto& table = ErrorTypeTable();
+  for (size_t i = 0; i < table.size(); ++i) {
+    for (size_t j = i + 1; j < table.size(); ++j) EXPECT_NE(table[i].type, table[j].type);
+  }
+}
+
+struct Case {
+  const char* text;
+  const char* type;
+  bool retryable;
+};
+
+TEST(ErrorClassifier, Keywords) {
+  const Case cases[] = {
+      {"Request timeout after 30s", "timeout_error", true},
+      {"operation TIMED OUT", "timeout_error", true},
+      {"connect ECONNREFUSED 127.0.0.1:18789", "connection_error", true},
+      {"Connection reset by peer", "connection_error", true},
+      {"HTTP 429 Too Many Requests", "rate_limit", true},
+      {"hit the rate limit, slow down", "rate_limit", true},
+      {"Anthropic API error: overloaded", "api_error", true},
+      {"the api returned 500", "api_error", true},
+      {"503 Service Unavailable", "api_error", true},
+      {"SyntaxError: unexpected token", "syntax_error", false},
+      {"found a syntax error in main.py", "syntax_error", false},
+      {"TypeError: x is not a function", "type_error", false},
+      {"ModuleNotFoundError: No module named 'foo'", "import_error", false},
+      {"Error: Cannot find module 'left-pad'", "import_error", false},
+      {"open /etc/shadow: Permission denied", "permission_error", false},
+      {"gateway: unauthorized (token mismatch)", "permission_error", false},
+      // Credentials beat the transient "api" word: retrying will not help.
+      {"API request unauthorized: invalid api key", "permission_error", false},
+  };
+  for (const auto& c : cases) {
+    ErrorClass ec = ClassifyError(c.text);
+    EXPECT_EQ(ec.type, c.type) << c.text;
+    EXPECT_EQ(ec.retryable, c.retryable) << c.text;
+  }
+}
+
+TEST(ErrorClassifier, ApiIsMatchedAsAWordOnly) {
+  EXPECT_EQ(ClassifyError("rapid capital growth").type, "execution_error");
+  EXPECT_EQ(ClassifyError("the API is down").type, "api_error");
+  EXPECT_EQ(ClassifyError("api: bad response").type, "api_error");
+}
+
+TEST(ErrorClassifier, DefaultWhenNothingMatches) {
+  ErrorClass ec = ClassifyError("could not finish the report");
+  EXPECT_EQ(ec.type, "execution_error");
+  EXPECT_FALSE(ec.retryable);
+  EXPECT_EQ(ClassifyError("", "unknown").type, "unknown");
+  // A default that is itself retryable keeps its retryability.
+  EXPECT_TRUE(ClassifyError("???", "lost").retryable);
+  // Binary junk does not crash and falls to the default.
+  std::string junk("\xff\xfe\x00\x01\xc3", 5);
+  EXPECT_EQ(ClassifyError(junk).type, "execution_error");
+}
+
+}  // namespace
+}  // namespace taskexec

@@ -1,0 +1,262 @@
+#include "runner/outcome.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace taskexec {
+namespace {
+
+ProcessResult Exited(int code, std::string out, std::string err = "") {
+  ProcessResult p;
+  p.pid = 42;
+  p.spawned = true;
+  p.exit_code = code;
+  p.stdout_tail = std::move(out);
+  p.stderr_tail = std::move(err);
+  return p;
+}
+
+TEST(Outcome, TaskCompleteLineIsTheSummary) {
+  auto r = ParseOutcome(Exited(0, "working\nTASK_COMPLETE: wrote the report\nbye\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "wrote the report");
+  EXPECT_TRUE(r.error_type.empty());
+  EXPECT_FALSE(r.retryable);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.pid, 42);
+}
+
+TEST(Outcome, MarkdownDecoratedMarkerCounts) {
+  auto r = ParseOutcome(Exited(0, "**TASK_COMPLETE: done it**\n")).result;
+  EXPECT_EQ(r.summary, "done it");
+}
+
+TEST(Outcome, QuotedMarkerMidSentenceDoesNotCount) {
+  auto r = ParseOutcome(Exited(0, "I will print TASK_FAILED: x if it breaks\nall good\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+}
+
+TEST(Outcome, NoMarkerSummaryIsFirst1000CharsOfOutput) {
+  std::string out(3000, 'x');
+  auto r = ParseOutcome(Exited(0, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, std::string(1000, 'x'));
+}
+
+TEST(Outcome, TaskFailedIsAFailureClassifiedByItsReason) {
+  auto r = ParseOutcome(Exited(0, "TASK_FAILED: could not find the data\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "execution_error");
+  EXPECT_FALSE(r.retryable);
+  EXPECT_NE(r.error.find("could not find the data"), std::string::npos);
+
+  auto t = ParseOutcome(Exited(1, "TASK_FAILED: upstream connection refused\n")).result;
+  EXPECT_EQ(t.error_type, "connection_error");
+  EXPECT_TRUE(t.retryable);
+  EXPECT_NE(t.error.find("exit code 1"), std::string::npos);
+
+  auto rl = ParseOutcome(Exited(0, "TASK_FAILED: rate limit reached\n")).result;
+  EXPECT_EQ(rl.error_type, "rate_limit");
+  EXPECT_TRUE(rl.retryable);
+}
+
+TEST(Outcome, LastMarkerWins) {
+  auto r = ParseOutcome(Exited(0, "TASK_FAILED: first try broke\nTASK_COMPLETE: fixed\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "fixed");
+  auto f = ParseOutcome(Exited(0, "TASK_COMPLETE: fixed\nTASK_FAILED: regression\n")).result;
+  EXPECT_EQ(f.status, ExecutionStatus::kFailed);
+}
+
+TEST(Outcome, NonZeroExitClassifiesStderr) {
+  auto r = ParseOutcome(Exited(2, "some progress\n", "SyntaxError: invalid syntax\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "syntax_error");
+  EXPECT_FALSE(r.retryable);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("exit code 2"), std::string::npos);
+
+  auto d = ParseOutcome(Exited(3, "", "it broke\n")).result;
+  EXPECT_EQ(d.error_type, "execution_error");
+  auto t = ParseOutcome(Exited(1, "", "Error: gateway timeout\n")).result;
+  EXPECT_EQ(t.error_type, "timeout_error");
+  EXPECT_TRUE(t.retryable);
+  // A TASK_COMPLETE line does not rescue a failing exit status.
+  auto c = ParseOutcome(Exited(1, "TASK_COMPLETE: looks fine\n")).result;
+  EXPECT_EQ(c.status, ExecutionStatus::kFailed);
+}
+
+TEST(Outcome, SignalNotOursIsARetryableCrash) {
+  ProcessResult p = Exited(0, "about to crash\n");
+  p.exit_code.reset();
+  p.term_signal = 11;
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "crash");
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("SIGSEGV"), std::string::npos);
+  EXPECT_EQ(r.term_signal, 11);
+}
+
+TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
+  ProcessResult p = Exited(0, "TASK_COMPLETE: too late\n");
+  p.exit_code.reset();
+  p.term_signal = 15;
+  p.timed_out = true;
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(r.error_type, "timeout_error");
+  EXPECT_TRUE(r.retryable);
+
+  p.timed_out = false;
+  p.cancelled = true;
+  auto c = ParseOutcome(p).result;
+  EXPECT_EQ(c.status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(c.error_type, "cancelled");
+  EXPECT_FALSE(c.retryable);
+}
+
+TEST(Outcome, SpawnFailure) {
+  ProcessResult p;
+  p.spawned = false;
+  p.spawn_error = "ENOENT";
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "spawn_error");
+  EXPECT_FALSE(r.retryable);
+}
+
+TEST(Outcome, LastLineJsonGivesSummarySessionAndArtifacts) {
+  auto parsed = ParseOutcome(Exited(
+      0,
+      "progress\n{\"summary\":\"made 2 files\",\"session_id\":\"s-9\",\"artifacts\":[\"a.txt\","
+      "{\"path\":\"/abs/b.txt\"},7]}\n"));
+  EXPECT_EQ(parsed.result.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(parsed.result.summary, "made 2 files");
+  EXPECT_EQ(parsed.result.session_id, "s-9");
+  EXPECT_EQ(parsed.artifact_paths, (std::vector<std::string>{"a.txt", "/abs/b.txt"}));
+}
+
+TEST(Outcome, MarkerBeatsJsonSummary) {
+  auto r =
+      ParseOutcome(Exited(0, "TASK_COMPLETE: from marker\n{\"summary\":\"from json\"}\n")).result;
+  EXPECT_EQ(r.summary, "from marker");
+}
+
+TEST(Outcome, OpenClawPrettyPrintedJson) {
+  const char* doc = R"({
+  "runId": "r1",
+  "status": "ok",
+  "summary": "completed",
+  "result": {
+    "payloads": [ { "text": "Looked at it.\nTASK_COMPLETE: fixed the login bug" } ],
+    "meta": { "aborted": false, "agentMeta": { "sessionId": "oc-123" } }
+  }
+}
+)";
+  auto r = ParseOutcome(Exited(0, doc)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "fixed the login bug");
+  EXPECT_EQ(r.session_id, "oc-123");
+}
+
+TEST(Outcome, OpenClawErrorStatusFails) {
+  const char* doc = R"({"runId":"r1","status":"error","result":{"payloads":[],
+"meta":{"aborted":false,"error":{"kind":"provider","message":"upstream connection closed"}}}})";
+  auto r = ParseOutcome(Exited(0, std::string("Gateway says:\n") + doc + "\n")).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "connection_error");
+  EXPECT_TRUE(r.retryable);
+
+  auto aborted =
+      ParseOutcome(
+          Exited(
+              0,
+              R"({"status":"ok","result":{"payloads":[{"text":"partial"}],"meta":{"aborted":true}}})"))
+          .result;
+  EXPECT_EQ(aborted.status, ExecutionStatus::kFailed);
+
+  auto cli =
+      ParseOutcome(
+          Exited(1, R"({"ok":false,"error":{"type":"cli_error","message":"Unknown agent id"}})"))
+          .result;
+  EXPECT_EQ(cli.status, ExecutionStatus::kFailed);
+  EXPECT_NE(cli.error.find("Unknown agent id"), std::string::npos);
+}
+
+TEST(Outcome, OpenClawExecAndClaudeShapes) {
+  auto exec =
+      ParseOutcome(
+          Exited(0, R"({"ok":true,"status":"ok","final":"TASK_COMPLETE: ran","sessionId":"019a"})"))
+          .result;
+  EXPECT_EQ(exec.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(exec.summary, "ran");
+  EXPECT_EQ(exec.session_id, "019a");
+
+  auto claude =
+      ParseOutcome(
+          Exited(
+              0,
+              R"({"type":"result","subtype":"success","is_error":false,"result":"All done.","session_id":"c-1"})"))
+          .result;
+  EXPECT_EQ(claude.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(claude.summary, "All done.");
+  EXPECT_EQ(claude.session_id, "c-1");
+
+  auto claude_err =
+      ParseOutcome(
+          Exited(
+              1,
+              R"({"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 529 overloaded","session_id":"c-2"})"))
+          .result;
+  EXPECT_EQ(claude_err.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(claude_err.error_type, "api_error");
+  EXPECT_EQ(claude_err.session_id, "c-2");
+}
+
+TEST(Outcome, SessionIdFromPlainOutputAsTheOriginalParsedIt) {
+  std::vector<std::string> ours = {"task-11111111-2222-4333-8444-555555555555",
+                                   "exec-66666666-7777-4888-9999-aaaaaaaaaaaa"};
+  EXPECT_EQ(ExtractSessionId("Spawning...\nSession: abc-123\n", ours), "abc-123");
+  EXPECT_EQ(ExtractSessionId("Session created sess_77 ok\n", ours), "sess_77");
+  // Our own ids (echoed from the prompt) are skipped; another UUID is taken.
+  EXPECT_EQ(ExtractSessionId("task 11111111-2222-4333-8444-555555555555 started as "
+                             "0f0e0d0c-0b0a-4909-8807-060504030201\n",
+                             ours),
+            "0f0e0d0c-0b0a-4909-8807-060504030201");
+  EXPECT_EQ(ExtractSessionId("  sess9876543  \n", ours), "sess9876543");
+  EXPECT_EQ(ExtractSessionId("done\n", ours), "");
+  EXPECT_EQ(ExtractSessionId("two words 123\n", ours), "");
+}
+
+TEST(Outcome, GarbageNeverCrashesAndResultsAreValidUtf8) {
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 200; ++round) {
+    std::string out(static_cast<size_t>(rng() % 3000), '\0');
+    for (auto& c : out) c = static_cast<char>(rng() & 0xFF);
+    if (round % 3 == 0) out = "{\"summary\":\"" + out + "\"}";
+    if (round % 5 == 0) out += "\nTASK_FAILED: \xff\xfe broken";
+    ProcessResult p = Exited(round % 2, out, out.substr(0, 100));
+    auto r = ParseOutcome(p).result;
+    EXPECT_EQ(SanitizeText(r.summary, 100000), r.summary);
+    EXPECT_EQ(SanitizeText(r.error, 100000), r.error);
+    EXPECT_EQ(SanitizeText(r.session_id, 100000), r.session_id);
+    EXPECT_LE(r.error.size(), kMaxErrorChars);
+    EXPECT_LE(r.summary.size(), kMaxSummaryChars);
+  }
+}
+
+TEST(Outcome, SanitizeTextKeepsValidUtf8AndCutsOnBoundaries) {
+  EXPECT_EQ(SanitizeText("h\xc3\xa9llo", 100), "h\xc3\xa9llo");
+  EXPECT_EQ(SanitizeText("a\xff"
+                         "b",
+                         100),
+            "a?b");
+  EXPECT_EQ(SanitizeText("\xed\xa0\x80", 100), "???");  // a UTF-16 surrogate
+  EXPECT_EQ(SanitizeText("ab\xc3\xa9", 3), "ab");       // never half a character
+  EXPECT_EQ(SanitizeText(std::string("x\0y", 3), 10), "x?y");
+}
+
+}  // namespace
+}  // namespace taskexec

@@ -1,0 +1,348 @@
+#include "runner/process_supervisor.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "runner_test_util.h"
+
+namespace taskexec {
+namespace {
+
+using testing::ProcessGone;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::Waiter;
+using testing::WaitUntil;
+
+ProcessSpec Shell(const TempDir& dir, const std::string& script) {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", script};
+  spec.cwd = dir.path();
+  spec.log_path = dir.Sub("logs/out.log");
+  spec.kill_grace_ms = 5000;
+  return spec;
+}
+
+// Starts `spec` and waits for its result.
+ProcessResult RunToEnd(ProcessSupervisor& sup, const ProcessSpec& spec) {
+  Waiter<ProcessResult> w;
+  Status s = sup.Start(
+      spec, [&](const ProcessResult& r) { w.Set(r); }, nullptr, nullptr);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return ProcessResult{};
+  auto r = w.Wait();
+  EXPECT_TRUE(r.has_value()) << "no result within the timeout";
+  return r.value_or(ProcessResult{});
+}
+
+TEST(ProcessSupervisor, ExitCodeOutputTailsAndLog) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "echo out1; echo err1 >&2; printf 'x\\377y\\n'; pwd; exit 7");
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_TRUE(r.spawned);
+  EXPECT_GT(r.pid, 0);
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_FALSE(r.term_signal.has_value());
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.cancelled);
+  EXPECT_EQ(r.stdout_tail,
+            "out1\nx\xffy\n" + std::filesystem::canonical(dir.path()).string() + "\n");
+  EXPECT_EQ(r.stderr_tail, "err1\n");
+  std::string log = ReadFile(spec.log_path);
+  EXPECT_NE(log.find("out1\n"), std::string::npos);
+  EXPECT_NE(log.find("err1\n"), std::string::npos);
+  EXPECT_EQ(sup.running(), 0u);
+}
+
+TEST(ProcessSupervisor, LogIsAppendedAcrossRuns) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  RunToEnd(sup, Shell(dir, "echo first"));
+  RunToEnd(sup, Shell(dir, "echo second"));
+  EXPECT_EQ(ReadFile(dir.Sub("logs/out.log")), "first\nsecond\n");
+}
+
+TEST(ProcessSupervisor, EnvironmentAndStdin) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "echo \"$FOO/$HOME_OVERRIDE_TEST\"; cat");
+  spec.extra_env = {"FOO=bar", "HOME_OVERRIDE_TEST=1", "HOME_OVERRIDE_TEST=2"};
+  spec.stdin_data = std::string(300000, 'i') + "END";  // more than a socket buffer
+  spec.tail_bytes = 1 << 20;
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail.substr(0, 6), "bar/2\n");
+  EXPECT_EQ(r.stdout_tail.size(), 6u + 300003u);
+  EXPECT_EQ(r.stdout_tail.substr(r.stdout_tail.size() - 3), "END");
+  // No stdin data: /dev/null, so cat ends at once.
+  ProcessResult n = RunToEnd(sup, Shell(dir, "cat; echo done"));
+  EXPECT_EQ(n.stdout_tail, "done\n");
+}
+
+TEST(ProcessSupervisor, ChildThatIgnoresStdinDoesNotHurtUs) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "exit 0");
+  spec.stdin_data = std::string(4 << 20, 's');  // write hits a closed socket: no SIGPIPE
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(ProcessSupervisor, TailIsBounded) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); done");
+  spec.tail_bytes = 100;
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.stdout_tail.size(), 100u);
+  EXPECT_EQ(r.stdout_tail.substr(r.stdout_tail.size() - 9), "line4999\n");
+  // The log keeps everything.
+  std::string log = ReadFile(spec.log_path);
+  EXPECT_NE(log.find("line0\n"), std::string::npos);
+  EXPECT_NE(log.find("line4999\n"), std::string::npos);
+}
+
+TEST(ProcessSupervisor, KilledBySignal) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessResult r = RunToEnd(sup, Shell(dir, "kill -KILL $$"));
+  EXPECT_FALSE(r.exit_code.has_value());
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.cancelled);
+}
+
+TEST(ProcessSupervisor, SpawnFailuresAreReportedWithoutCallback) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  std::atomic<int> calls{0};
+  auto cb = [&](const ProcessResult&) { calls++; };
+  ProcessSpec spec = Shell(dir, "true");
+  spec.argv = {"definitely-not-a-program-xyz"};
+  Status s = sup.Start(spec, cb, nullptr, nullptr);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.message().find("definitely-not-a-program-xyz"), std::string::npos);
+
+  testing::WriteFile(dir.Sub("noexec.sh"), "#!/bin/sh\necho hi\n");
+  spec.argv = {dir.Sub("noexec.sh")};
+  s = sup.Start(spec, cb, nullptr, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+
+  spec.argv = {"sh", "-c", "true"};
+  spec.cwd = dir.Sub("no-such-dir");
+  s = sup.Start(spec, cb, nullptr, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+
+  spec.cwd = dir.path();
+  spec.argv = {"sh", std::string(200000, 'a')};  // past MAX_ARG_STRLEN: the kernel says E2BIG
+  s = sup.Start(spec, cb, nullptr, nullptr);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("E2BIG"), std::string::npos) << s.ToString();
+
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(sup.running(), 0u);
+}
+
+TEST(ProcessSupervisor, RelativeProgramPathIsResolvedAgainstOurDirectoryNotTheChilds) {
+  TempDir dir;
+  TempDir other;
+  testing::WriteFile(dir.Sub("tool.sh"), "#!/bin/sh\necho tool ran in $(pwd)\n");
+  std::filesystem::permissions(dir.Sub("tool.sh"), std::filesystem::perms::owner_all);
+  auto old = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(other, "");
+  spec.argv = {"./tool.sh"};
+  ProcessResult r = RunToEnd(sup, spec);
+  std::filesystem::current_path(old);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail,
+            "tool ran in " + std::filesystem::canonical(other.path()).string() + "\n");
+}
+
+// The script leaves a grandchild in the group that outlives nothing unless
+// the whole group is signalled.
+const char* kHangScript =
+    "sleep 100000 & echo $! > grandchild.pid; echo started; while true; do wait; done";
+
+long ReadPid(const std::string& path) {
+  long pid = 0;
+  WaitUntil([&] {
+    std::string s = ReadFile(path);
+    if (s.empty() || s.back() != '\n') return false;
+    pid = std::stol(s);
+    return true;
+  });
+  return pid;
+}
+
+TEST(ProcessSupervisor, TimeoutKillsTheWholeGroup) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, kHangScript);
+  spec.timeout_ms = 3000;
+  Waiter<ProcessResult> w;
+  ASSERT_TRUE(sup.Start(
+                     spec, [&](const ProcessResult& r) { w.Set(r); }, nullptr, nullptr)
+                  .ok());
+  long grandchild = ReadPid(dir.Sub("grandchild.pid"));
+  ASSERT_GT(grandchild, 0);
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_FALSE(r->cancelled);
+  EXPECT_EQ(r->term_signal, SIGTERM);
+  EXPECT_GE(r->duration_ms, 2900);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
+}
+
+TEST(ProcessSupervisor, TermIgnoredEscalatesToKillAfterGrace) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, std::string("trap '' TERM; ") + kHangScript);
+  spec.timeout_ms = 2000;
+  spec.kill_grace_ms = 500;
+  Waiter<ProcessResult> w;
+  ASSERT_TRUE(sup.Start(
+                     spec, [&](const ProcessResult& r) { w.Set(r); }, nullptr, nullptr)
+                  .ok());
+  long grandchild = ReadPid(dir.Sub("grandchild.pid"));
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->term_signal, SIGKILL);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
+}
+
+TEST(ProcessSupervisor, CancelStopsTheGroup) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  Waiter<ProcessResult> w;
+  uint64_t handle = 0;
+  int64_t pid = 0;
+  ASSERT_TRUE(
+      sup.Start(
+             Shell(dir, kHangScript), [&](const ProcessResult& r) { w.Set(r); }, &handle, &pid)
+          .ok());
+  EXPECT_GT(pid, 0);
+  long grandchild = ReadPid(dir.Sub("grandchild.pid"));
+  ASSERT_TRUE(sup.Cancel(handle).ok());
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->pid, pid);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+  EXPECT_TRUE(sup.Cancel(handle).IsNotFound());
+  EXPECT_TRUE(sup.Cancel(987654).IsNotFound());
+}
+
+TEST(ProcessSupervisor, ExitedLeaderWithStrayGrandchildHoldingPipesStillReports) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  // The leader exits at once; the grandchild keeps stdout open for 100 s.
+  ProcessResult r = RunToEnd(sup, Shell(dir, "sleep 100 & echo $! > gc.pid; echo leader done"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail, "leader done\n");
+  EXPECT_LT(r.duration_ms, 30000);
+  long gc = std::stol(ReadFile(dir.Sub("gc.pid")));
+  kill(static_cast<pid_t>(gc), SIGKILL);  // tidy up the stray
+}
+
+TEST(ProcessSupervisor, FiftyConcurrentChildrenAllReapedByOneThread) {
+  TempDir dir;
+  size_t threads_before = testing::ThreadCount();
+  ProcessSupervisor sup;
+  constexpr int kChildren = 50;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<ProcessResult> results;
+  std::set<int64_t> pids;
+  for (int i = 0; i < kChildren; ++i) {
+    ProcessSpec spec = Shell(dir, "echo child " + std::to_string(i) + "; sleep 1");
+    spec.log_path = dir.Sub("logs/child" + std::to_string(i) + ".log");
+    int64_t pid = 0;
+    ASSERT_TRUE(sup.Start(
+                       spec,
+                       [&](const ProcessResult& r) {
+                         std::lock_guard<std::mutex> lock(mu);
+                         results.push_back(r);
+                         cv.notify_all();
+                       },
+                       nullptr, &pid)
+                    .ok());
+    pids.insert(pid);
+  }
+  // One supervisor thread, however many children.
+  EXPECT_EQ(testing::ThreadCount(), threads_before + 1);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(120), [&] { return results.size() == kChildren; }));
+  }
+  EXPECT_EQ(pids.size(), static_cast<size_t>(kChildren));
+  for (const auto& r : results) {
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.stdout_tail.rfind("child ", 0), 0u);
+  }
+  EXPECT_EQ(sup.running(), 0u);
+  // Every child was reaped: none is left for waitpid, none is a zombie.
+  for (int64_t pid : pids) {
+    EXPECT_EQ(waitpid(static_cast<pid_t>(pid), nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
+    EXPECT_TRUE(ProcessGone(pid));
+  }
+}
+
+TEST(ProcessSupervisor, ShutdownStopsRunningChildrenAndReportsThem) {
+  TempDir dir;
+  Waiter<ProcessResult> w;
+  int64_t pid = 0;
+  {
+    ProcessSupervisor sup;
+    ASSERT_TRUE(sup.Start(
+                       Shell(dir, "trap '' TERM; sleep 100000 & echo $! > ready; wait"),
+                       [&](const ProcessResult& r) { w.Set(r); }, nullptr, &pid)
+                    .ok());
+    ASSERT_GT(ReadPid(dir.Sub("ready")), 0);  // the trap is in place
+    sup.Shutdown(300);
+    EXPECT_EQ(sup.running(), 0u);
+    EXPECT_TRUE(sup.Start(
+                       Shell(dir, "true"), [](const ProcessResult&) {}, nullptr, nullptr)
+                    .IsUnavailable());
+  }
+  auto r = w.Wait(std::chrono::milliseconds(0));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_EQ(r->term_signal, SIGKILL);
+  EXPECT_TRUE(ProcessGone(pid));
+}
+
+TEST(ProcessSupervisor, CallbackMayStartAnotherChild) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  Waiter<ProcessResult> second;
+  ProcessSpec spec2 = Shell(dir, "echo second");
+  ASSERT_TRUE(sup.Start(
+                     Shell(dir, "echo first"),
+                     [&](const ProcessResult&) {
+                       Status s = sup.Start(
+                           spec2, [&](const ProcessResult& r) { second.Set(r); }, nullptr, nullptr);
+                       EXPECT_TRUE(s.ok());
+                     },
+                     nullptr, nullptr)
+                  .ok());
+  auto r = second.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->stdout_tail, "second\n");
+}
+
+}  // namespace
+}  // namespace taskexec
