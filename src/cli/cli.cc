@@ -1,0 +1,62 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "cli/commands.h"
+
+namespace taskexec {
+
+void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
+  RegisterTaskCommands(app, ctx);
+  RegisterStatusCommands(app, ctx);
+  RegisterRouteCommands(app, ctx);
+  RegisterServiceCommands(app, ctx);
+}
+
+int RunCli(int argc, const char* const* argv, CliContext& ctx) {
+  try {
+    CLI::App app{"taskexec: runs tasks from the CLI, the HTTP API and Notion on AI agents"};
+    app.name("taskexec");
+    app.require_subcommand(1);
+    // Global options may also follow the subcommand; subcommands created
+    // below inherit this.
+    app.fallthrough();
+    app.add_option("--config", ctx.options.config_path,
+                   "TOML configuration file (default: $TASKEXEC_CONFIG)");
+    app.add_option("--db", ctx.options.db_path, "SQLite database path (overrides store.db_path)");
+    app.add_option("--set", ctx.options.sets,
+                   "Override a configuration key: key=value (repeatable)")
+        ->check(
+            [](const std::string& kv) -> std::string {
+              size_t eq = kv.find('=');
+              return eq == std::string::npos || eq == 0 ? "expected key=value, got \"" + kv + "\""
+                                                        : std::string();
+            },
+            "KEY=VALUE");
+    app.add_flag("--json", ctx.options.json, "Print JSON instead of tables");
+
+    RegisterBuiltinCommands(app, ctx);
+    for (const CommandRegistrar& group : ctx.extra_groups) group(app, ctx);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      int code = app.exit(e, ctx.out(), ctx.err());
+      return code == 0 ? 0 : 2;
+    }
+    if (!ctx.action) {
+      ctx.err() << app.help();
+      return 2;
+    }
+    return ctx.action();
+  } catch (const std::exception& e) {
+    ctx.err() << "taskexec: error: " << e.what() << '\n';
+    return 1;
+  } catch (...) {
+    ctx.err() << "taskexec: error: unknown exception\n";
+    return 1;
+  }
+}
+
+}  // namespace taskexec

@@ -1,0 +1,70 @@
+#include "cli/cli_context.h"
+
+#include <algorithm>
+
+#include "server/json_codec.h"
+
+namespace taskexec {
+
+CliContext::CliContext(CliDeps deps, std::ostream& out, std::ostream& err, std::istream& in,
+                       std::map<std::string, std::string> env)
+    : deps_(std::move(deps)), out_(out), err_(err), in_(in), env_(std::move(env)) {}
+
+Status CliContext::LoadConfig(Config* out) {
+  if (config_) {
+    *out = *config_;
+    return Status::OK();
+  }
+  if (!deps_.load_config) return Status::Internal("no configuration loader");
+  std::string path = options.config_path;
+  if (path.empty()) {
+    auto it = env_.find("TASKEXEC_CONFIG");
+    if (it != env_.end()) path = it->second;
+  }
+  // Precedence among flags: --set, then the dedicated flags (--db, and the
+  // subcommand's own such as serve --listen), which name one key explicitly.
+  ConfigOverrides all;
+  for (const std::string& kv : options.sets) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument("--set \"" + kv + "\": expected key=value");
+    }
+    all[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (!options.db_path.empty()) all["store.db_path"] = options.db_path;
+  for (const auto& [k, v] : overrides) all[k] = v;
+
+  Config cfg;
+  Status s = deps_.load_config(path, env_, all, &cfg);
+  if (!s.ok()) return s;
+  config_ = cfg;
+  *out = cfg;
+  return Status::OK();
+}
+
+Status CliContext::OpenService(std::unique_ptr<TaskService>* out) {
+  Config cfg;
+  Status s = LoadConfig(&cfg);
+  if (!s.ok()) return s;
+  if (!deps_.open_service) return Status::Internal("no service factory");
+  return deps_.open_service(cfg, out);
+}
+
+Status CliContext::CheckAgent(const std::string& option, const std::string& agent) const {
+  if (agent.empty() || agent == "any" || !config_) return Status::OK();
+  const auto& agents = config_->routing.agents;
+  if (std::find(agents.begin(), agents.end(), agent) != agents.end()) return Status::OK();
+  std::string known;
+  for (const auto& a : agents) known += (known.empty() ? "" : ", ") + a;
+  return Status::InvalidArgument(option + ": unknown agent \"" + agent + "\" (known: " + known +
+                                 ")");
+}
+
+int CliContext::Fail(const Status& s) {
+  err_ << "taskexec: error: " << s.message() << '\n';
+  return 1;
+}
+
+void CliContext::PrintJson(const nlohmann::json& j) { out_ << DumpJson(j, 2) << '\n'; }
+
+}  // namespace taskexec

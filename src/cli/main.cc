@@ -1,0 +1,37 @@
+// The `taskexec` binary: wires the real configuration loader and service
+// factory into the CLI. Logs go to stderr so stdout stays parseable.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cli/cli.h"
+#include "engine/service_factory.h"
+
+int main(int argc, char** argv) {
+  using namespace taskexec;
+  auto logger = spdlog::stderr_color_mt("taskexec");
+  spdlog::set_default_logger(logger);
+
+  CliDeps deps;
+  deps.load_config = [](const std::string& path, const std::map<std::string, std::string>& env,
+                        const ConfigOverrides& overrides, Config* out) {
+    Status s = LoadConfig(path, env, overrides, out);
+    if (s.ok()) {
+      auto level = spdlog::level::from_str(out->log_level);
+      spdlog::set_level(level == spdlog::level::off && out->log_level != "off" ? spdlog::level::info
+                                                                               : level);
+    }
+    return s;
+  };
+  deps.open_service = OpenStoreService;
+  deps.run_service = RunService;
+  deps.check_config = CheckConfig;
+  deps.describe_config = DescribeConfig;
+  deps.sleep_ms = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
+
+  CliContext ctx(std::move(deps), std::cout, std::cerr, std::cin, ProcessEnvironment());
+  return RunCli(argc, argv, ctx);
+}

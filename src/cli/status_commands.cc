@@ -1,0 +1,130 @@
+// status, logs.
+#include <fstream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "server/json_codec.h"
+
+namespace taskexec {
+namespace {
+
+int RunStatus(CliContext& ctx) {
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  ServiceStatus st;
+  if (s.ok()) s = service->GetStatus(&st);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson(ToJson(st));
+    return 0;
+  }
+  std::ostream& out = ctx.out();
+  out << "Engine:             "
+      << (st.engine_running ? "running (" + st.executor_id + ")" : "not running in this process")
+      << '\n';
+  out << "Active executions:  " << st.stats.active_executions << '\n';
+  if (st.engine_running) out << "Sessions spawned:   " << st.spawned_sessions << '\n';
+
+  out << "\nTasks by status:\n";
+  Table by_status({"STATUS", "TASKS"});
+  int64_t total = 0;
+  for (TaskStatus ts : AllTaskStatuses()) {
+    auto it = st.stats.by_status.find(std::string(ToString(ts)));
+    int64_t n = it == st.stats.by_status.end() ? 0 : it->second;
+    total += n;
+    if (n > 0) by_status.AddRow({std::string(ToString(ts)), std::to_string(n)});
+  }
+  by_status.AddRow({"total", std::to_string(total)});
+  by_status.Print(out);
+
+  out << "\nTasks by agent:\n";
+  Table by_agent({"AGENT", "TASKS", "RUNNING"});
+  std::map<std::string, std::pair<int64_t, int64_t>> agents;
+  for (const auto& [a, n] : st.stats.by_agent) agents[a].first = n;
+  for (const auto& [a, n] : st.running_by_agent) agents[a].second = n;
+  for (const auto& [a, n] : agents) {
+    by_agent.AddRow(
+        {Cell(a.empty() ? "(unassigned)" : a), std::to_string(n.first), std::to_string(n.second)});
+  }
+  by_agent.Print(out);
+
+  if (!st.active_executions.empty()) {
+    out << "\nActive executions:\n";
+    Table active({"ID", "TASK", "AGENT", "#", "STARTED", "PID", "EXECUTOR"});
+    for (const auto& e : st.active_executions) {
+      active.AddRow({Cell(e.id), Cell(e.task_id), Cell(e.agent), std::to_string(e.attempt),
+                     TimeCell(e.started_at), e.pid ? std::to_string(e.pid) : "-",
+                     Cell(e.executor_id)});
+    }
+    active.Print(out);
+  }
+  return 0;
+}
+
+// Copies the log from `*offset` to the end onto `out`. A missing file reads
+// as empty (the session may not have created it yet).
+void CopyLog(const std::string& path, int64_t* offset, std::ostream& out) {
+  if (path.empty()) return;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  in.seekg(*offset);
+  char buf[64 * 1024];
+  while (in) {
+    in.read(buf, sizeof buf);
+    std::streamsize n = in.gcount();
+    if (n <= 0) break;
+    out.write(buf, n);
+    *offset += n;
+  }
+  out.flush();
+}
+
+int RunLogs(CliContext& ctx, const std::string& id, bool follow) {
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  SessionExecution e;
+  if (s.ok()) s = service->GetExecution(id, &e);
+  if (!s.ok()) return ctx.Fail(s);
+  int64_t offset = 0;
+  if (!follow) {
+    std::ifstream probe(e.log_path, std::ios::binary);
+    if (e.log_path.empty() || !probe) {
+      return ctx.Fail(Status::NotFound("execution " + id + " has no log file" +
+                                       (e.log_path.empty() ? "" : " at " + e.log_path) +
+                                       (e.status == ExecutionStatus::kActive ? " yet" : "")));
+    }
+    CopyLog(e.log_path, &offset, ctx.out());
+    return 0;
+  }
+  // Read the status before the bytes: once an inactive status has been seen,
+  // the copy that follows it includes everything the session wrote.
+  for (;;) {
+    bool active = e.status == ExecutionStatus::kActive;
+    CopyLog(e.log_path, &offset, ctx.out());
+    if (!active) return 0;
+    if (ctx.deps().sleep_ms) ctx.deps().sleep_ms(ctx.follow_poll_ms);
+    s = service->GetExecution(id, &e);
+    if (!s.ok()) return ctx.Fail(s);
+  }
+}
+
+}  // namespace
+
+void RegisterStatusCommands(CLI::App& app, CliContext& ctx) {
+  CLI::App* status = app.add_subcommand("status", "Engine, active executions, task counts");
+  status->callback([&ctx] { ctx.action = [&ctx] { return RunStatus(ctx); }; });
+
+  struct LogsOptions {
+    std::string id;
+    bool follow = false;
+  };
+  auto o = std::make_shared<LogsOptions>();
+  CLI::App* logs = app.add_subcommand("logs", "Print an execution's log");
+  logs->add_option("execution_id", o->id, "Attempt (execution) id")->required();
+  logs->add_flag("-f,--follow", o->follow,
+                 "Keep printing appended output until the execution ends");
+  logs->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunLogs(ctx, o->id, o->follow); }; });
+}
+
+}  // namespace taskexec

@@ -1,0 +1,273 @@
+// task add, task show, tasks, execute, cancel.
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "server/json_codec.h"
+
+namespace taskexec {
+namespace {
+
+struct AddOptions {
+  std::string title;
+  std::string description;
+  std::string description_file;
+  std::string type;
+  std::string priority = "normal";
+  std::string agent;
+  std::string context;
+};
+
+Status ReadDescriptionFile(CliContext& ctx, const std::string& path, std::string* out) {
+  if (path == "-") {
+    *out = std::string(std::istreambuf_iterator<char>(ctx.in()), std::istreambuf_iterator<char>());
+    return Status::OK();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("--description-file: cannot read \"" + path + "\"");
+  std::ostringstream text;
+  text << in.rdbuf();
+  *out = text.str();
+  return Status::OK();
+}
+
+int RunAdd(CliContext& ctx, const AddOptions& o) {
+  NewTask nt;
+  nt.source = "cli";
+  nt.title = o.title;
+  nt.type = o.type;
+  nt.priority = o.priority;
+  nt.assigned_to = o.agent;
+  nt.description = o.description;
+  if (!IsKnownPriority(o.priority)) {
+    return ctx.Fail(Status::InvalidArgument("--priority: \"" + o.priority +
+                                            "\" is not one of critical, high, normal, low"));
+  }
+  if (!o.context.empty()) {
+    nlohmann::json context;
+    try {
+      context = nlohmann::json::parse(o.context);
+    } catch (const nlohmann::json::parse_error& e) {
+      return ctx.Fail(
+          Status::InvalidArgument("--context: malformed JSON: " + std::string(e.what())));
+    }
+    if (!context.is_object()) {
+      return ctx.Fail(Status::InvalidArgument("--context: must be a JSON object"));
+    }
+    nt.context_json = DumpJson(context);
+  }
+  if (!o.description_file.empty()) {
+    Status s = ReadDescriptionFile(ctx, o.description_file, &nt.description);
+    if (!s.ok()) return ctx.Fail(s);
+  }
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  if (s.ok()) s = ctx.CheckAgent("--agent", o.agent);
+  Task task;
+  if (s.ok()) s = service->AddTask(nt, &task);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson(ToJson(task));
+  } else {
+    ctx.out() << task.id << '\n';  // only the id, for scripts
+  }
+  return 0;
+}
+
+struct ListOptions {
+  std::string status;
+  std::string agent;
+  int limit = 0;
+};
+
+int RunList(CliContext& ctx, const ListOptions& o) {
+  TaskFilter filter;
+  if (!o.status.empty()) {
+    auto st = ParseTaskStatus(o.status);
+    if (!st) {
+      std::string known;
+      for (TaskStatus s : AllTaskStatuses())
+        known += (known.empty() ? "" : ", ") + std::string(ToString(s));
+      return ctx.Fail(Status::InvalidArgument("--status: unknown status \"" + o.status +
+                                              "\" (known: " + known + ")"));
+    }
+    filter.status = *st;
+  }
+  filter.agent = o.agent;
+  filter.limit = o.limit;
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  if (s.ok()) s = ctx.CheckAgent("--agent", o.agent);
+  std::vector<Task> tasks;
+  if (s.ok()) s = service->ListTasks(filter, &tasks);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& t : tasks) arr.push_back(ToJson(t));
+    ctx.PrintJson(arr);
+    return 0;
+  }
+  Table table({"ID", "STATUS", "PRIORITY", "AGENT", "RETRIES", "CREATED", "TITLE"});
+  for (const auto& t : tasks) {
+    table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(t.priority),
+                  Cell(t.claimed_by.empty() ? t.assigned_to : t.claimed_by),
+                  std::to_string(t.retry_count), TimeCell(t.created_at), Cell(t.title, 60)});
+  }
+  table.Print(ctx.out());
+  return 0;
+}
+
+void PrintField(std::ostream& out, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  out << name << std::string(16 - std::string(name).size(), ' ') << Cell(value) << '\n';
+}
+
+int RunShow(CliContext& ctx, const std::string& id) {
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  TaskDetails d;
+  if (s.ok()) s = service->GetTask(id, &d);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson(ToJson(d));
+    return 0;
+  }
+  const Task& t = d.task;
+  std::ostream& out = ctx.out();
+  PrintField(out, "ID:", t.id);
+  PrintField(out, "Title:", t.title);
+  PrintField(out, "Status:",
+             std::string(ToString(t.status)) + (t.cancel_requested ? " (cancel requested)" : ""));
+  PrintField(out, "Priority:", t.priority);
+  PrintField(out, "Type:", t.type);
+  PrintField(out, "Assigned to:", t.assigned_to);
+  PrintField(out, "Claimed by:", t.claimed_by);
+  PrintField(out, "Source:", t.source);
+  PrintField(out, "Notion:", t.notion_url);
+  PrintField(out, "Retries:",
+             std::to_string(t.retry_count) +
+                 (t.max_retries >= 0 ? " of " + std::to_string(t.max_retries) : ""));
+  if (t.next_attempt_at != 0) PrintField(out, "Next attempt:", TimeCell(t.next_attempt_at));
+  PrintField(out, "Lease:",
+             t.lease_owner.empty() ? "" : t.lease_owner + " until " + TimeCell(t.lease_expires_at));
+  PrintField(out, "Created:", TimeCell(t.created_at));
+  if (t.started_at != 0) PrintField(out, "Started:", TimeCell(t.started_at));
+  if (t.completed_at != 0) PrintField(out, "Completed:", TimeCell(t.completed_at));
+  PrintField(out, "Error:",
+             t.error_type.empty() ? t.error_message : t.error_type + ": " + t.error_message);
+  PrintField(out, "Summary:", t.output_summary);
+  if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
+
+  out << "\nExecutions:\n";
+  if (d.executions.empty()) {
+    out << "  (none)\n";
+  } else {
+    Table table({"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "ERROR"});
+    for (const auto& e : d.executions) {
+      std::string exit = e.exit_code
+                             ? std::to_string(*e.exit_code)
+                             : (e.term_signal ? "signal " + std::to_string(*e.term_signal) : "-");
+      table.AddRow({std::to_string(e.attempt), Cell(e.id), Cell(e.agent),
+                    std::string(ToString(e.status)), TimeCell(e.started_at), TimeCell(e.ended_at),
+                    exit, Cell(e.error, 60)});
+    }
+    table.Print(out);
+  }
+  out << "\nArtifacts:\n";
+  if (d.artifacts.empty()) {
+    out << "  (none)\n";
+  } else {
+    Table table({"NAME", "SIZE", "SHA256", "PATH"});
+    for (const auto& a : d.artifacts) {
+      table.AddRow({Cell(a.name), std::to_string(a.size), a.sha256.substr(0, 12), Cell(a.path)});
+    }
+    table.Print(out);
+  }
+  return 0;
+}
+
+int RunExecute(CliContext& ctx, const std::string& id, const std::string& agent) {
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  if (s.ok()) s = ctx.CheckAgent("--agent", agent);
+  std::string attempt;
+  if (s.ok()) s = service->Execute(id, agent, &attempt);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson({{"attempt_id", attempt}, {"task_id", id}});
+  } else {
+    ctx.out() << attempt << '\n';
+  }
+  return 0;
+}
+
+int RunCancel(CliContext& ctx, const std::string& id) {
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  Task task;
+  if (s.ok()) s = service->Cancel(id, &task);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson(ToJson(task));
+  } else if (task.status != TaskStatus::kCancelled && task.cancel_requested) {
+    ctx.out() << task.id << ": cancel requested; the executor running it will stop the session\n";
+  } else {
+    ctx.out() << task.id << ": " << ToString(task.status) << '\n';
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
+  CLI::App* task = app.add_subcommand("task", "Add or show one task");
+  task->require_subcommand(1);
+
+  auto add = std::make_shared<AddOptions>();
+  CLI::App* add_cmd = task->add_subcommand("add", "Add a task; prints its id");
+  add_cmd->add_option("--title", add->title, "Title")->required();
+  auto* desc = add_cmd->add_option("--description", add->description, "Description");
+  add_cmd
+      ->add_option("--description-file", add->description_file,
+                   "Read the description from a file ('-' = stdin)")
+      ->excludes(desc);
+  add_cmd->add_option("--type", add->type, "Task type (research, code, writing, ...)");
+  add_cmd->add_option("--priority", add->priority, "critical | high | normal | low")
+      ->capture_default_str();
+  add_cmd->add_option("--agent", add->agent, "Run on this agent instead of routing");
+  add_cmd->add_option("--context", add->context, "Extra context for the agent (a JSON object)");
+  add_cmd->callback([&ctx, add] { ctx.action = [&ctx, add] { return RunAdd(ctx, *add); }; });
+
+  auto show_id = std::make_shared<std::string>();
+  CLI::App* show = task->add_subcommand("show", "Show a task with its executions and artifacts");
+  show->add_option("id", *show_id, "Task id")->required();
+  show->callback(
+      [&ctx, show_id] { ctx.action = [&ctx, show_id] { return RunShow(ctx, *show_id); }; });
+
+  auto list = std::make_shared<ListOptions>();
+  CLI::App* tasks = app.add_subcommand("tasks", "List tasks");
+  tasks->add_option("--status", list->status, "Only tasks in this status");
+  tasks->add_option("--agent", list->agent, "Only tasks of this agent (claimed or assigned)");
+  tasks->add_option("--limit", list->limit, "At most this many (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  tasks->callback([&ctx, list] { ctx.action = [&ctx, list] { return RunList(ctx, *list); }; });
+
+  auto exec = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* execute = app.add_subcommand("execute", "Start an attempt now; prints the attempt id");
+  execute->add_option("id", exec->first, "Task id")->required();
+  execute->add_option("--agent", exec->second, "Run on this agent");
+  execute->callback([&ctx, exec] {
+    ctx.action = [&ctx, exec] { return RunExecute(ctx, exec->first, exec->second); };
+  });
+
+  auto cancel_id = std::make_shared<std::string>();
+  CLI::App* cancel = app.add_subcommand("cancel", "Cancel a task (by task or attempt id)");
+  cancel->add_option("id", *cancel_id, "Task or attempt id")->required();
+  cancel->callback(
+      [&ctx, cancel_id] { ctx.action = [&ctx, cancel_id] { return RunCancel(ctx, *cancel_id); }; });
+}
+
+}  // namespace taskexec
