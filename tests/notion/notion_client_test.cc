@@ -1,0 +1,261 @@
+#include "notion/notion_client.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_notion_server.h"
+#include "notion/http_transport.h"
+#include "notion/rate_limiter.h"
+
+namespace taskexec::notion {
+namespace {
+
+// Records sleeps instead of sleeping (and advances nothing): retry tests
+// check the waits the policy asked for without spending them.
+class RecordingSleeper final : public Sleeper {
+ public:
+  void SleepMs(int64_t ms) override {
+    std::lock_guard<std::mutex> lock(mu);
+    sleeps.push_back(ms);
+  }
+  std::mutex mu;
+  std::vector<int64_t> sleeps;
+};
+
+struct ClientHarness {
+  explicit ClientHarness(std::string version = "2022-06-28", fakes::FakeNotionOptions fo = {})
+      : fake(fo), limiter(1000, 1000, SystemClock::Default(), &sleeper) {
+    EXPECT_TRUE(fake.Start().ok());
+    NotionClientOptions o;
+    o.base_url = fake.base_url();
+    o.token = fake.options().token;
+    o.api_version = std::move(version);
+    o.database_id = fake.options().database_id;
+    o.backoff_initial_ms = 100;
+    o.backoff_max_ms = 1000;
+    o.jitter_seed = 7;
+    client =
+        std::make_unique<NotionClient>(o, &transport, &limiter, SystemClock::Default(), &sleeper);
+  }
+  fakes::FakeNotionServer fake;
+  CurlTransport transport;
+  RecordingSleeper sleeper;
+  RateLimiter limiter;
+  std::unique_ptr<NotionClient> client;
+};
+
+TEST(NotionClient, QueryAllFollowsCursorsAcross250Pages) {
+  ClientHarness h;
+  for (int i = 0; i < 250; ++i) h.fake.AddTaskPage("Task " + std::to_string(i), "To Do");
+  h.fake.ResetRequests();
+  std::vector<Json> pages;
+  ASSERT_TRUE(h.client->QueryAll(Json(), Json(), &pages).ok());
+  EXPECT_EQ(pages.size(), 250u);
+  EXPECT_EQ(h.fake.RequestCount(), 3);  // 100 + 100 + 50
+  std::set<std::string> ids;
+  for (const auto& p : pages) ids.insert(p["id"].get<std::string>());
+  EXPECT_EQ(ids.size(), 250u) << "no page twice, none lost";
+}
+
+TEST(NotionClient, FiltersAndSortsAreApplied) {
+  ClientHarness h;
+  h.fake.AddTaskPage("a", "To Do");
+  h.fake.AddTaskPage("b", "Done");
+  h.fake.AddTaskPage("c", "Blocked");
+  Json filter = {
+      {"and", Json::array({{{"property", "Status"}, {"select", {{"does_not_equal", "Done"}}}},
+                           {{"property", "Neo4j Task ID"}, {"rich_text", {{"is_empty", true}}}}})}};
+  Json sorts = Json::array({{{"property", "Name"}, {"direction", "descending"}}});
+  std::vector<Json> pages;
+  ASSERT_TRUE(h.client->QueryAll(filter, sorts, &pages).ok());
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(PlainText(pages[0]["properties"]["Name"]["title"]), "c");
+  EXPECT_EQ(PlainText(pages[1]["properties"]["Name"]["title"]), "a");
+}
+
+TEST(NotionClient, DataSourceVersionUsesDataSourceRoutes) {
+  ClientHarness h("2025-09-03");
+  h.fake.AddTaskPage("a", "To Do");
+  std::string table;
+  ASSERT_TRUE(h.client->TableId(&table).ok());
+  EXPECT_EQ(table, h.fake.options().data_source_id);
+  Json schema;
+  ASSERT_TRUE(h.client->RetrieveSchema(&schema).ok());
+  EXPECT_TRUE(schema.contains("Status"));
+  std::vector<Json> pages;
+  ASSERT_TRUE(h.client->QueryAll(Json(), Json(), &pages).ok());
+  EXPECT_EQ(pages.size(), 1u);
+  bool used_ds = false;
+  for (const auto& r : h.fake.Requests())
+    if (r.path.find("/v1/data_sources/") == 0) used_ds = true;
+  EXPECT_TRUE(used_ds);
+}
+
+TEST(NotionClient, OldVersionQueryIsRefusedUnderNewVersion) {
+  // The fake, like Notion, does not serve database queries in 2025-09-03.
+  ClientHarness h("2025-09-03");
+  Json body = {{"page_size", 10}};
+  NotionError err;
+  Status st = h.client->Call("POST", "/databases/" + h.fake.options().database_id + "/query", &body,
+                             true, nullptr, &err);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_EQ(err.code, "invalid_request_url");
+}
+
+TEST(NotionClient, ErrorObjectIsParsedIntoStatus) {
+  ClientHarness h;
+  Json page;
+  NotionError err;
+  Status st = h.client->Call("GET", "/pages/00000000-0000-0000-0000-000000000000", nullptr, true,
+                             &page, &err);
+  EXPECT_TRUE(st.IsNotFound());
+  EXPECT_EQ(err.http_status, 404);
+  EXPECT_EQ(err.code, "object_not_found");
+  EXPECT_NE(st.message().find("object_not_found"), std::string::npos);
+  EXPECT_NE(st.message().find("Could not find object"), std::string::npos);
+  EXPECT_FALSE(err.request_id.empty());
+}
+
+TEST(NotionClient, BadTokenIsUnauthorizedAndNotRetried) {
+  ClientHarness h;
+  NotionClientOptions o = h.client->options();
+  o.token = "secret_wrong";
+  NotionClient bad(o, &h.transport, &h.limiter, SystemClock::Default(), &h.sleeper);
+  h.fake.ResetRequests();
+  Json schema;
+  Status st = bad.RetrieveSchema(&schema);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("unauthorized"), std::string::npos);
+  EXPECT_EQ(h.fake.RequestCount(), 1);
+}
+
+TEST(NotionClient, MissingVersionIsReported) {
+  ClientHarness h;
+  NotionClientOptions o = h.client->options();
+  o.api_version = "";
+  NotionClient bad(o, &h.transport, &h.limiter, SystemClock::Default(), &h.sleeper);
+  Json schema;
+  Status st = bad.RetrieveSchema(&schema);
+  EXPECT_NE(st.message().find("missing_version"), std::string::npos) << st.ToString();
+}
+
+TEST(NotionClient, ValidationErrorIsNeverRetried) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  h.fake.ResetRequests();
+  Json props = {{"No Such Property", {{"rich_text", Json::array()}}}};
+  Status st = h.client->UpdatePage(id, props, nullptr);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("validation_error"), std::string::npos);
+  EXPECT_NE(st.message().find("is not a property that exists"), std::string::npos);
+  EXPECT_EQ(h.fake.RequestCount(), 1);
+  EXPECT_TRUE(h.sleeper.sleeps.empty());
+}
+
+TEST(NotionClient, RichTextOver2000CharactersIsRejectedByTheFakeAndSplitByTheClient) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  Json too_long = {
+      {"Requester", {{"rich_text", {{{"text", {{"content", std::string(2001, 'x')}}}}}}}}};
+  EXPECT_TRUE(h.client->UpdatePage(id, too_long, nullptr).IsInvalidArgument());
+  Json split = {{"Requester", {{"rich_text", RichText(std::string(4500, 'y'))}}}};
+  ASSERT_TRUE(h.client->UpdatePage(id, split, nullptr).ok());
+  EXPECT_EQ(h.fake.TextOf(id, "Requester").size(), 4500u);
+}
+
+TEST(NotionClient, RateLimitedHonoursRetryAfterThenSucceeds) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  h.fake.InjectRateLimited(2, 2);
+  h.fake.ResetRequests();
+  ManualClock clock(1000000);
+  RateLimiter limiter(3, 3, &clock, &h.sleeper);
+  NotionClient client(h.client->options(), &h.transport, &limiter, &clock, &h.sleeper);
+  Json page;
+  ASSERT_TRUE(client.GetPage(id, &page).ok());
+  EXPECT_EQ(h.fake.RequestCount(), 3);
+  EXPECT_EQ(client.stats().rate_limited, 2);
+  // Both retries waited for the 2 s Retry-After (through the shared limiter).
+  std::lock_guard<std::mutex> lock(h.sleeper.mu);
+  ASSERT_GE(h.sleeper.sleeps.size(), 2u);
+  EXPECT_GE(h.sleeper.sleeps[0], 2000);
+}
+
+TEST(NotionClient, ServerErrorsBackOffWithJitterThenSucceed) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  h.fake.InjectStatus(3, 503);
+  h.fake.ResetRequests();
+  Json page;
+  ASSERT_TRUE(h.client->GetPage(id, &page).ok());
+  EXPECT_EQ(h.fake.RequestCount(), 4);
+  std::lock_guard<std::mutex> lock(h.sleeper.mu);
+  ASSERT_EQ(h.sleeper.sleeps.size(), 3u);
+  // Exponential: base 100 << attempt, between base/2 and base.
+  EXPECT_GE(h.sleeper.sleeps[0], 100);
+  EXPECT_LE(h.sleeper.sleeps[0], 200);
+  EXPECT_GE(h.sleeper.sleeps[2], 400);
+  EXPECT_LE(h.sleeper.sleeps[2], 800);
+}
+
+TEST(NotionClient, GatewayHtmlBodyIsAnUnknownHttpError) {
+  ClientHarness h;
+  NotionClientOptions o = h.client->options();
+  o.max_attempts = 1;
+  NotionClient client(o, &h.transport, &h.limiter, SystemClock::Default(), &h.sleeper);
+  h.fake.InjectStatus(1, 502);
+  Json page;
+  NotionError err;
+  Status st = client.Call("GET", "/pages/x", nullptr, true, &page, &err);
+  EXPECT_TRUE(st.IsUnavailable());
+  EXPECT_EQ(err.code, "unknown_http_error");
+  EXPECT_EQ(err.http_status, 502);
+}
+
+TEST(NotionClient, AmbiguousCommentPostIsNotRepeatedBlindly) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  h.fake.InjectStatus(1, 504);  // may have committed: do not repeat a POST
+  h.fake.ResetRequests();
+  Status st = h.client->CreateComment(id, "hello", nullptr);
+  EXPECT_TRUE(st.IsUnavailable());
+  EXPECT_EQ(h.fake.RequestCount(), 1);
+}
+
+TEST(NotionClient, ConnectionRefusedIsUnavailable) {
+  ClientHarness h;
+  NotionClientOptions o = h.client->options();
+  o.base_url = "http://127.0.0.1:1/v1";
+  o.max_attempts = 2;
+  NotionClient client(o, &h.transport, &h.limiter, SystemClock::Default(), &h.sleeper);
+  Json page;
+  NotionError err;
+  Status st = client.Call("GET", "/pages/x", nullptr, true, &page, &err);
+  EXPECT_TRUE(st.IsUnavailable());
+  EXPECT_EQ(err.code, "transport_error");
+  EXPECT_EQ(client.stats().requests, 2);
+}
+
+TEST(NotionClient, ParseNotionErrorHandlesBothShapes) {
+  NotionError e = ParseNotionError(
+      409,
+      R"({"object":"error","status":409,"code":"conflict_error","message":"m","request_id":"r"})");
+  EXPECT_EQ(e.code, "conflict_error");
+  EXPECT_TRUE(StatusFromNotionError(e).IsConflict());
+  NotionError g = ParseNotionError(504, "<html>timeout</html>");
+  EXPECT_EQ(g.code, "unknown_http_error");
+  EXPECT_TRUE(StatusFromNotionError(g).IsUnavailable());
+}
+
+TEST(NotionClient, RichTextSplitsOnCharactersNotBytes) {
+  std::string text;
+  for (int i = 0; i < 2500; ++i) text += "\xc3\xa9";  // é, 2 bytes each
+  Json items = RichText(text);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["text"]["content"].get<std::string>().size(), 4000u);
+  EXPECT_EQ(PlainText(items), text);
+  Json capped = RichText(std::string(300000, 'z'));
+  EXPECT_EQ(capped.size(), 100u);
+}
+
+}  // namespace
+}  // namespace taskexec::notion
