@@ -140,12 +140,12 @@ class FakeTaskService : public TaskService {
     if (!fail.ok()) return fail;
     auto it = executions.find(id);
     if (it == executions.end()) return Status::NotFound("execution " + id + " not found");
-    *out = it->second;
     ++get_execution_calls;
-    // Lets `logs --follow` tests end an execution after a number of polls.
+    // Lets `logs --follow` tests end an execution at the Nth lookup.
     if (finish_after_polls > 0 && get_execution_calls >= finish_after_polls) {
       it->second.status = ExecutionStatus::kCompleted;
     }
+    *out = it->second;
     return Status::OK();
   }
 

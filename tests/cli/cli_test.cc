@@ -1,0 +1,482 @@
+// The CLI run in-process: RunCli over a CliContext whose config loader,
+// service factory and runner are fakes.
+#include "cli/cli.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "cli/output.h"
+#include "server/fake_task_service.h"
+
+namespace taskexec {
+namespace {
+
+using nlohmann::json;
+
+// Hands the fixture's FakeTaskService out as an owned TaskService.
+class ForwardingService : public TaskService {
+ public:
+  explicit ForwardingService(TaskService* t) : t_(t) {}
+  Status AddTask(const NewTask& n, Task* o) override { return t_->AddTask(n, o); }
+  Status GetTask(const std::string& id, TaskDetails* o) override { return t_->GetTask(id, o); }
+  Status ListTasks(const TaskFilter& f, std::vector<Task>* o) override {
+    return t_->ListTasks(f, o);
+  }
+  Status Execute(const std::string& id, const std::string& a, std::string* o) override {
+    return t_->Execute(id, a, o);
+  }
+  Status Cancel(const std::string& id, Task* o) override { return t_->Cancel(id, o); }
+  Status GetStatus(ServiceStatus* o) override { return t_->GetStatus(o); }
+  Status Route(const Task& t, RouteDecision* o) override { return t_->Route(t, o); }
+  Status GetExecution(const std::string& id, SessionExecution* o) override {
+    return t_->GetExecution(id, o);
+  }
+
+ private:
+  TaskService* t_;
+};
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("taskexec-cli-test-" + std::to_string(getpid()) + "-" + name))
+      .string();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  int Run(std::vector<std::string> args, const std::string& stdin_text = "") {
+    out_.str("");
+    err_.str("");
+    std::istringstream in(stdin_text);
+    CliDeps deps;
+    deps.load_config = [this](const std::string& path, const std::map<std::string, std::string>&,
+                              const ConfigOverrides& overrides, Config* cfg) {
+      ++loads_;
+      loaded_path_ = path;
+      loaded_overrides_ = overrides;
+      static const std::set<std::string> kKnown = {"store.db_path", "server.listen",
+                                                   "executor.max_retries"};
+      for (const auto& [k, v] : overrides) {
+        if (!kKnown.count(k))
+          return Status::InvalidArgument("unknown configuration key \"" + k + "\"");
+      }
+      if (overrides.count("store.db_path")) cfg->store.db_path = overrides.at("store.db_path");
+      if (overrides.count("server.listen")) cfg->server.listen = overrides.at("server.listen");
+      cfg->source_file = path;
+      return Status::OK();
+    };
+    deps.open_service = [this](const Config& cfg, std::unique_ptr<TaskService>* out) {
+      opened_db_ = cfg.store.db_path;
+      if (throw_on_open_) throw std::runtime_error("boom");
+      if (!open_error_.ok()) return open_error_;
+      *out = std::make_unique<ForwardingService>(&svc_);
+      return Status::OK();
+    };
+    deps.run_service = [this](const Config& cfg) {
+      served_listen_ = cfg.server.listen;
+      return 3;
+    };
+    deps.check_config = [this](const Config&, std::ostream& out) {
+      out << "store: ok\n";
+      return check_result_;
+    };
+    deps.describe_config = [](const Config& cfg, bool redact) {
+      return "store.db_path = \"" + cfg.store.db_path +
+             "\"\nredacted = " + (redact ? "yes" : "no") + "\n";
+    };
+    deps.sleep_ms = [this](int ms) {
+      ++sleeps_;
+      last_sleep_ms_ = ms;
+      if (on_sleep_) on_sleep_();
+    };
+    CliContext ctx(std::move(deps), out_, err_, in, env_);
+    ctx.extra_groups = extra_groups_;
+    std::vector<const char*> argv = {"taskexec"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return RunCli(static_cast<int>(argv.size()), argv.data(), ctx);
+  }
+
+  std::string out() const { return out_.str(); }
+  std::string err() const { return err_.str(); }
+
+  std::string AddTask(const std::string& title) {
+    NewTask nt;
+    nt.title = title;
+    Task t;
+    EXPECT_TRUE(svc_.AddTask(nt, &t).ok());
+    return t.id;
+  }
+
+  FakeTaskService svc_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+  std::map<std::string, std::string> env_;
+  std::vector<CommandRegistrar> extra_groups_;
+  Status open_error_;
+  Status check_result_;
+  bool throw_on_open_ = false;
+  int loads_ = 0;
+  std::string loaded_path_;
+  ConfigOverrides loaded_overrides_;
+  std::string opened_db_;
+  std::string served_listen_;
+  int sleeps_ = 0;
+  int last_sleep_ms_ = 0;
+  std::function<void()> on_sleep_;
+};
+
+TEST_F(CliTest, UsageErrorsExit2) {
+  EXPECT_EQ(Run({}), 2);
+  EXPECT_NE(err().find("subcommand"), std::string::npos) << err();
+  EXPECT_EQ(Run({"frobnicate"}), 2);
+  EXPECT_EQ(Run({"task"}), 2);
+  EXPECT_EQ(Run({"task", "add"}), 2);  // --title is required
+  EXPECT_NE(err().find("--title"), std::string::npos);
+  EXPECT_EQ(Run({"tasks", "--limit", "-1"}), 2);
+  EXPECT_EQ(Run({"tasks", "--limit", "many"}), 2);
+  EXPECT_EQ(Run({"--set", "novalue", "tasks"}), 2);
+  EXPECT_EQ(Run({"--set", "=x", "tasks"}), 2);
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--description", "d", "--description-file", "-"}),
+            2);
+  EXPECT_EQ(Run({"config"}), 2);
+  EXPECT_EQ(loads_, 0);  // nothing ran
+}
+
+TEST_F(CliTest, HelpExits0) {
+  EXPECT_EQ(Run({"--help"}), 0);
+  for (const char* cmd :
+       {"serve", "task", "tasks", "execute", "cancel", "status", "logs", "route", "config"}) {
+    EXPECT_NE(out().find(cmd), std::string::npos) << cmd;
+  }
+  EXPECT_EQ(Run({"task", "add", "--help"}), 0);
+  EXPECT_NE(out().find("--description-file"), std::string::npos);
+}
+
+TEST_F(CliTest, TaskAddPrintsOnlyTheId) {
+  ASSERT_EQ(
+      Run({"task", "add", "--title", "Research markets", "--description", "d", "--type", "research",
+           "--priority", "high", "--agent", "mongke", "--context", R"({"b": 2, "a": [1]})"}),
+      0)
+      << err();
+  EXPECT_EQ(out(), "task-1\n");
+  EXPECT_EQ(err(), "");
+  const NewTask& nt = svc_.last_new_task;
+  EXPECT_EQ(nt.title, "Research markets");
+  EXPECT_EQ(nt.description, "d");
+  EXPECT_EQ(nt.type, "research");
+  EXPECT_EQ(nt.priority, "high");
+  EXPECT_EQ(nt.assigned_to, "mongke");
+  EXPECT_EQ(nt.source, "cli");
+  EXPECT_EQ(json::parse(nt.context_json), json::parse(R"({"a":[1],"b":2})"));
+}
+
+TEST_F(CliTest, TaskAddJson) {
+  ASSERT_EQ(Run({"task", "add", "--title", "T", "--json"}), 0) << err();
+  json j = json::parse(out());
+  EXPECT_EQ(j["id"], "task-1");
+  EXPECT_EQ(j["title"], "T");
+  EXPECT_EQ(j["priority"], "normal");
+  EXPECT_EQ(j["created_at"], "2025-11-25T10:42:01.123Z");
+  // Global flag before the subcommand works too.
+  ASSERT_EQ(Run({"--json", "task", "add", "--title", "U"}), 0);
+  EXPECT_EQ(json::parse(out())["title"], "U");
+}
+
+TEST_F(CliTest, TaskAddBadInput) {
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--priority", "urgent"}), 1);
+  EXPECT_EQ(err().rfind("taskexec: error: --priority", 0), 0u) << err();
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "{bad"}), 1);
+  EXPECT_NE(err().find("--context: malformed JSON"), std::string::npos) << err();
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "[1,2]"}), 1);
+  EXPECT_NE(err().find("--context: must be a JSON object"), std::string::npos);
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--agent", "nobody"}), 1);
+  EXPECT_NE(err().find("unknown agent \"nobody\""), std::string::npos) << err();
+  EXPECT_NE(err().find("mongke"), std::string::npos);  // lists the known ones
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--description-file", TempPath("missing")}), 1);
+  EXPECT_NE(err().find("--description-file"), std::string::npos);
+  EXPECT_EQ(Run({"task", "add", "--title", ""}), 1);  // the service refuses it
+  EXPECT_TRUE(svc_.tasks.empty());
+}
+
+TEST_F(CliTest, TaskAddDescriptionFromFileOrStdin) {
+  ASSERT_EQ(Run({"task", "add", "--title", "t", "--description-file", "-"}, "from\nstdin\n"), 0);
+  EXPECT_EQ(svc_.last_new_task.description, "from\nstdin\n");
+  std::string path = TempPath("desc.txt");
+  std::ofstream(path) << "from a file";
+  ASSERT_EQ(Run({"task", "add", "--title", "t", "--description-file", path}), 0);
+  EXPECT_EQ(svc_.last_new_task.description, "from a file");
+  std::filesystem::remove(path);
+}
+
+TEST_F(CliTest, GlobalOptionsAnywhere) {
+  env_["TASKEXEC_CONFIG"] = "/etc/env.toml";
+  ASSERT_EQ(Run({"tasks"}), 0);
+  EXPECT_EQ(loaded_path_, "/etc/env.toml");
+  ASSERT_EQ(Run({"--config", "/etc/flag.toml", "tasks"}), 0);
+  EXPECT_EQ(loaded_path_, "/etc/flag.toml");
+  ASSERT_EQ(Run({"tasks", "--config", "/etc/after.toml", "--db", "after.db"}), 0) << err();
+  EXPECT_EQ(loaded_path_, "/etc/after.toml");
+  EXPECT_EQ(opened_db_, "after.db");
+  ASSERT_EQ(Run({"--set", "executor.max_retries=5", "--set", "store.db_path=set.db", "tasks"}), 0);
+  EXPECT_EQ(loaded_overrides_.at("executor.max_retries"), "5");
+  EXPECT_EQ(opened_db_, "set.db");
+  // --db wins over --set store.db_path.
+  ASSERT_EQ(Run({"--set", "store.db_path=set.db", "--db", "flag.db", "tasks"}), 0);
+  EXPECT_EQ(opened_db_, "flag.db");
+  EXPECT_EQ(Run({"--set", "no.such.key=1", "tasks"}), 1);
+  EXPECT_NE(err().find("taskexec: error: unknown configuration key \"no.such.key\""),
+            std::string::npos)
+      << err();
+}
+
+TEST_F(CliTest, TasksTableAndFilters) {
+  AddTask("first task");
+  AddTask("second, with a\nnewline");
+  svc_.tasks["task-2"].status = TaskStatus::kInProgress;
+  svc_.tasks["task-2"].claimed_by = "temujin";
+  ASSERT_EQ(Run({"tasks"}), 0) << err();
+  std::istringstream lines(out());
+  std::string header, row1, row2, extra;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_FALSE(std::getline(lines, extra));  // the newline in the title was flattened
+  EXPECT_EQ(header.rfind("ID", 0), 0u);
+  size_t status_col = header.find("STATUS");
+  size_t title_col = header.find("TITLE");
+  ASSERT_NE(status_col, std::string::npos);
+  EXPECT_EQ(row1.find("pending"), status_col);
+  EXPECT_EQ(row2.find("in_progress"), status_col);
+  EXPECT_EQ(row2.find("second, with a newline"), title_col);
+  EXPECT_NE(row2.find("temujin"), std::string::npos);
+
+  ASSERT_EQ(Run({"tasks", "--status", "in_progress", "--agent", "temujin", "--limit", "5"}), 0);
+  ASSERT_TRUE(svc_.last_filter.status.has_value());
+  EXPECT_EQ(*svc_.last_filter.status, TaskStatus::kInProgress);
+  EXPECT_EQ(svc_.last_filter.agent, "temujin");
+  EXPECT_EQ(svc_.last_filter.limit, 5);
+  EXPECT_NE(out().find("task-2"), std::string::npos);
+  EXPECT_EQ(out().find("task-1"), std::string::npos);
+
+  ASSERT_EQ(Run({"tasks", "--json"}), 0);
+  json arr = json::parse(out());
+  ASSERT_EQ(arr.size(), 2u);
+  EXPECT_EQ(arr[1]["status"], "in_progress");
+
+  EXPECT_EQ(Run({"tasks", "--status", "sleeping"}), 1);
+  EXPECT_NE(err().find("unknown status \"sleeping\""), std::string::npos);
+  EXPECT_NE(err().find("in_progress"), std::string::npos);
+  EXPECT_EQ(Run({"tasks", "--agent", "ghost"}), 1);
+  EXPECT_NE(err().find("unknown agent"), std::string::npos);
+}
+
+TEST_F(CliTest, TaskShow) {
+  std::string id = AddTask("show me");
+  SessionExecution e;
+  e.id = "exec-7";
+  e.task_id = id;
+  e.agent = "mongke";
+  e.status = ExecutionStatus::kFailed;
+  e.exit_code = 2;
+  e.error = "exit status 2";
+  svc_.executions[e.id] = e;
+  Artifact a;
+  a.task_id = id;
+  a.name = "report.md";
+  a.size = 10;
+  a.sha256 = std::string(64, 'f');
+  svc_.artifacts.push_back(a);
+
+  ASSERT_EQ(Run({"task", "show", id}), 0) << err();
+  EXPECT_NE(out().find("Title:          show me"), std::string::npos) << out();
+  EXPECT_NE(out().find("Status:         pending"), std::string::npos);
+  EXPECT_NE(out().find("exec-7"), std::string::npos);
+  EXPECT_NE(out().find("exit status 2"), std::string::npos);
+  EXPECT_NE(out().find("report.md"), std::string::npos);
+
+  ASSERT_EQ(Run({"task", "show", id, "--json"}), 0);
+  json j = json::parse(out());
+  EXPECT_EQ(j["executions"][0]["exit_code"], 2);
+  EXPECT_EQ(j["artifacts"][0]["name"], "report.md");
+
+  EXPECT_EQ(Run({"task", "show", "task-nope"}), 1);
+  EXPECT_EQ(err(), "taskexec: error: task task-nope not found\n");
+}
+
+TEST_F(CliTest, ExecuteAndCancel) {
+  std::string id = AddTask("run");
+  ASSERT_EQ(Run({"execute", id}), 0) << err();
+  EXPECT_EQ(out(), "exec-2\n");
+  EXPECT_EQ(svc_.last_execute_agent, "");
+  EXPECT_EQ(Run({"execute", id}), 1);  // already requested
+  EXPECT_NE(err().find("already has a pending execution request"), std::string::npos);
+
+  std::string id2 = AddTask("run on temujin");
+  ASSERT_EQ(Run({"execute", id2, "--agent", "temujin", "--json"}), 0);
+  EXPECT_EQ(json::parse(out())["attempt_id"], "exec-4");
+  EXPECT_EQ(svc_.last_execute_agent, "temujin");
+  EXPECT_EQ(Run({"execute", id2, "--agent", "ghost"}), 1);
+  EXPECT_EQ(Run({"execute", "task-nope"}), 1);
+  EXPECT_NE(err().find("not found"), std::string::npos);
+
+  ASSERT_EQ(Run({"cancel", id}), 0);
+  EXPECT_EQ(out(), id + ": cancelled\n");
+  ASSERT_EQ(Run({"cancel", id, "--json"}), 0);
+  EXPECT_EQ(json::parse(out())["status"], "cancelled");
+  EXPECT_EQ(Run({"cancel", "nope"}), 1);
+}
+
+TEST_F(CliTest, Status) {
+  svc_.status.engine_running = false;
+  svc_.status.stats.by_status = {{"pending", 2}, {"completed", 5}};
+  svc_.status.stats.by_agent = {{"mongke", 4}, {"", 3}};
+  svc_.status.stats.active_executions = 1;
+  SessionExecution e;
+  e.id = "exec-active";
+  e.task_id = "task-9";
+  e.agent = "mongke";
+  e.pid = 123;
+  svc_.status.active_executions = {e};
+  ASSERT_EQ(Run({"status"}), 0) << err();
+  EXPECT_NE(out().find("not running"), std::string::npos);
+  EXPECT_NE(out().find("Active executions:  1"), std::string::npos) << out();
+  EXPECT_NE(out().find("completed  5"), std::string::npos) << out();
+  EXPECT_NE(out().find("total      7"), std::string::npos) << out();
+  EXPECT_NE(out().find("(unassigned)"), std::string::npos);
+  EXPECT_NE(out().find("exec-active"), std::string::npos);
+
+  ASSERT_EQ(Run({"status", "--json"}), 0);
+  EXPECT_EQ(json::parse(out())["stats"]["by_status"]["completed"], 5);
+}
+
+TEST_F(CliTest, Logs) {
+  std::string path = TempPath("exec.log");
+  std::ofstream(path) << "line 1\nline 2\n";
+  SessionExecution e;
+  e.id = "exec-1";
+  e.log_path = path;
+  e.status = ExecutionStatus::kCompleted;
+  svc_.executions[e.id] = e;
+  ASSERT_EQ(Run({"logs", "exec-1"}), 0) << err();
+  EXPECT_EQ(out(), "line 1\nline 2\n");
+  EXPECT_EQ(Run({"logs", "exec-nope"}), 1);
+
+  svc_.executions["exec-1"].log_path = path + ".missing";
+  EXPECT_EQ(Run({"logs", "exec-1"}), 1);
+  EXPECT_NE(err().find("has no log file"), std::string::npos);
+  std::filesystem::remove(path);
+}
+
+TEST_F(CliTest, LogsFollowUntilExecutionEnds) {
+  std::string path = TempPath("follow.log");
+  std::filesystem::remove(path);  // created by the "session" later
+  SessionExecution e;
+  e.id = "exec-f";
+  e.log_path = path;
+  e.status = ExecutionStatus::kActive;
+  svc_.executions[e.id] = e;
+  svc_.finish_after_polls = 4;  // the 4th lookup reports completed
+  int step = 0;
+  on_sleep_ = [&] {
+    ++step;
+    std::ofstream(path, std::ios::app) << "chunk " << step << "\n";
+  };
+  ASSERT_EQ(Run({"logs", "exec-f", "--follow"}), 0) << err();
+  // Every chunk written before the status turned completed is printed.
+  EXPECT_EQ(out(), "chunk 1\nchunk 2\nchunk 3\n");
+  EXPECT_EQ(sleeps_, 3);
+  EXPECT_EQ(last_sleep_ms_, 500);
+  std::filesystem::remove(path);
+}
+
+TEST_F(CliTest, Route) {
+  ASSERT_EQ(Run({"route", "--title", "research the market"}), 0) << err();
+  EXPECT_EQ(out(), "agent:   mongke\nrule:    keyword\ndetail:  research\n");
+  ASSERT_EQ(Run({"route", "--title", "x", "--agent", "temujin", "--type", "code", "--description",
+                 "d", "--json"}),
+            0);
+  EXPECT_EQ(json::parse(out())["rule"], "explicit");
+  EXPECT_EQ(svc_.last_route_task.type, "code");
+  EXPECT_EQ(svc_.last_route_task.description, "d");
+  EXPECT_EQ(Run({"route"}), 2);
+  EXPECT_EQ(Run({"route", "--title", "x", "--agent", "ghost"}), 1);
+}
+
+TEST_F(CliTest, ServeAndConfig) {
+  EXPECT_EQ(Run({"serve", "--listen", "127.0.0.1:9999"}), 3);  // the runner's exit code
+  EXPECT_EQ(served_listen_, "127.0.0.1:9999");
+  EXPECT_EQ(Run({"serve", "--config", "/x.toml"}), 3);
+  EXPECT_EQ(loaded_path_, "/x.toml");
+
+  ASSERT_EQ(Run({"config", "check"}), 0);
+  EXPECT_EQ(out(), "store: ok\n");
+  check_result_ = Status::Unavailable("Notion is unreachable");
+  EXPECT_EQ(Run({"config", "check"}), 1);
+  EXPECT_EQ(err(), "taskexec: error: Notion is unreachable\n");
+
+  ASSERT_EQ(Run({"--db", "d.db", "config", "show"}), 0);
+  EXPECT_EQ(out(), "store.db_path = \"d.db\"\nredacted = yes\n");
+  ASSERT_EQ(Run({"config", "show", "--show-secrets"}), 0);
+  EXPECT_NE(out().find("redacted = no"), std::string::npos);
+}
+
+TEST_F(CliTest, FailuresNeverCrash) {
+  open_error_ = Status::Unavailable("database is locked");
+  EXPECT_EQ(Run({"tasks"}), 1);
+  EXPECT_EQ(err(), "taskexec: error: database is locked\n");
+  open_error_ = Status::OK();
+  throw_on_open_ = true;
+  EXPECT_EQ(Run({"status"}), 1);
+  EXPECT_EQ(err(), "taskexec: error: boom\n");
+  throw_on_open_ = false;
+  svc_.fail = Status::Internal("disk on fire");
+  EXPECT_EQ(Run({"tasks"}), 1);
+  EXPECT_EQ(Run({"status"}), 1);
+  EXPECT_EQ(Run({"route", "--title", "x"}), 1);
+}
+
+TEST_F(CliTest, ExtraGroupsCanBeRegistered) {
+  auto once = std::make_shared<bool>(false);
+  extra_groups_.push_back([once](CLI::App& app, CliContext& ctx) {
+    CLI::App* notion = app.add_subcommand("notion", "Notion");
+    notion->require_subcommand(1);
+    CLI::App* sync = notion->add_subcommand("sync", "Sync");
+    sync->add_flag("--once", *once);
+    sync->callback([&ctx, once] {
+      ctx.action = [&ctx, once] {
+        Config cfg;
+        Status s = ctx.LoadConfig(&cfg);
+        if (!s.ok()) return ctx.Fail(s);
+        ctx.out() << "synced once=" << *once << " db=" << cfg.store.db_path << '\n';
+        return 0;
+      };
+    });
+  });
+  ASSERT_EQ(Run({"notion", "sync", "--once", "--db", "n.db"}), 0) << err();
+  EXPECT_EQ(out(), "synced once=1 db=n.db\n");
+}
+
+TEST(CliOutputTest, TableAndCells) {
+  Table t({"A", "LONGER"});
+  t.AddRow({"\xc3\xa9\xc3\xa9\xc3\xa9", "x"});  // 3 code points, 6 bytes
+  t.AddRow({"abcd", "y"});
+  std::ostringstream out;
+  t.Print(out);
+  EXPECT_EQ(out.str(), "A     LONGER\n\xc3\xa9\xc3\xa9\xc3\xa9   x\nabcd  y\n");
+  EXPECT_EQ(Cell("a\tb\nc\x1b[31m"), "a b c [31m");
+  EXPECT_EQ(Cell("abcdef", 4), "abc\xe2\x80\xa6");
+  EXPECT_EQ(Cell("abcd", 4), "abcd");
+  EXPECT_EQ(Cell("\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xe2\x80\xa6");
+  EXPECT_EQ(TimeCell(0), "-");
+  EXPECT_EQ(TimeCell(1764067321123), "2025-11-25T10:42:01.123Z");
+}
+
+}  // namespace
+}  // namespace taskexec
