@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "routing/keyword_table.h"
@@ -333,6 +334,21 @@ TEST(RobustnessTest, InvalidUtf8NulsAndHugeText) {
   EXPECT_EQ(RouteDesc(router, std::string(1u << 20, 'a')).rule, "default");
   EXPECT_EQ(RouteDesc(router, std::string(1u << 20, '.')).rule, "default");
   EXPECT_EQ(RouteDesc(router, std::string(1u << 20, '\xff')).rule, "default");
+}
+
+TEST(ConcurrencyTest, RouteFromManyThreads) {
+  // The first Route() builds the keyword index (a function-local static);
+  // all threads race for it here. TSan checks the sharing.
+  AgentRouter router = DefaultRouter();
+  std::vector<std::thread> threads;
+  std::vector<std::string> agents(4);
+  for (size_t t = 0; t < agents.size(); ++t) {
+    threads.emplace_back([&router, &agents, t] {
+      for (int i = 0; i < 200; ++i) agents[t] = RouteDesc(router, "deploy main.py").agent;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const std::string& agent : agents) EXPECT_EQ(agent, "ogedei");
 }
 
 struct Case {
