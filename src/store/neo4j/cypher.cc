@@ -1,0 +1,299 @@
+#include "store/neo4j/cypher.h"
+
+namespace taskexec::neo4j {
+
+const std::vector<std::string>& TaskTimeFields() {
+  static const std::vector<std::string> f = {"next_attempt_at", "lease_expires_at", "created_at",
+                                             "updated_at",      "started_at",       "completed_at",
+                                             "last_retry_at"};
+  return f;
+}
+
+const std::vector<std::string>& ExecutionTimeFields() {
+  static const std::vector<std::string> f = {"started_at", "ended_at", "created_at"};
+  return f;
+}
+
+namespace {
+
+// "v.f = CASE WHEN $times.f = 0 THEN null ELSE datetime({epochMillis: $times.f}) END, ..."
+// Setting null removes the property: a zero time is an absent one.
+std::string TimeSets(const std::string& var, const std::vector<std::string>& fields) {
+  std::string out;
+  for (const auto& f : fields) {
+    if (!out.empty()) out += ",\n    ";
+    out += var + "." + f + " = CASE WHEN $times." + f +
+           " = 0 THEN null ELSE datetime({epochMillis: $times." + f + "}) END";
+  }
+  return out;
+}
+
+// Tasks written by other tools may lack a status or have an empty one.
+const char* kStatus = "CASE WHEN coalesce(t.status, '') = '' THEN 'pending' ELSE t.status END";
+const char* kHeld = "['assigned', 'claimed', 'in_progress']";
+
+std::string S(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const auto& p : parts) out += p;
+  return out;
+}
+
+}  // namespace
+
+namespace cypher {
+
+const std::string kCreateTask =
+    S({"CREATE (t:Task)\n"
+       "SET t += $props,\n    ",
+       TimeSets("t", TaskTimeFields()),
+       "\n"
+       "RETURN t"});
+
+const std::string kGetTask = "MATCH (t:Task {id: $id}) RETURN t";
+
+// Setting a property takes the node's exclusive write lock, held until the
+// transaction ends; reads after it see the latest committed state and no
+// other writer can change the node before this transaction commits (see
+// docs/neo4j.md). The property is removed again in the same statement.
+const std::string kLockTask =
+    "MATCH (t:Task {id: $id})\n"
+    "SET t._taskexec_lock = true\n"
+    "REMOVE t._taskexec_lock\n"
+    "RETURN t";
+
+const std::string kSaveTask =
+    S({"MATCH (t:Task {id: $id})\n"
+       "WHERE coalesce(t.version, 0) = $previous_version\n"
+       "SET t += $props,\n    ",
+       TimeSets("t", TaskTimeFields()),
+       "\n"
+       "RETURN t.version AS version"});
+
+const std::string kFindByNotionPage =
+    "MATCH (t:Task {notion_page_id: $page_id}) RETURN t ORDER BY t.created_at, t.id LIMIT 1";
+
+const std::string kTaskExists =
+    "OPTIONAL MATCH (byId:Task {id: $id})\n"
+    "OPTIONAL MATCH (byPage:Task {notion_page_id: $page_id})\n"
+    "RETURN byId.id AS id_taken, byPage.id AS page_owner\n"
+    "LIMIT 1";
+
+const std::string kListTasks =
+    S({"MATCH (t:Task)\n"
+       "WHERE ($status = '' OR ",
+       kStatus,
+       " = $status)\n"
+       "  AND ($agent = '' OR t.claimed_by = $agent OR t.assigned_to = $agent)\n"
+       "  AND ($source = '' OR t.source = $source)\n"
+       "RETURN t\n"
+       "ORDER BY t.created_at, t.id\n"
+       "LIMIT $limit"});
+
+// A task with an execution request is due regardless of next_attempt_at.
+const std::string kListRunnable =
+    S({"MATCH (t:Task)\n"
+       "WHERE ",
+       kStatus,
+       " IN ['pending', 'retrying']\n"
+       "  AND coalesce(t.cancel_requested, false) = false\n"
+       "  AND (coalesce(t.requested_execution_id, '') <> ''\n"
+       "       OR (NOT $only_requested\n"
+       "           AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= datetime({epochMillis: "
+       "$now}))))\n"
+       "RETURN t\n"
+       "ORDER BY CASE WHEN coalesce(t.requested_execution_id, '') <> '' THEN 0 ELSE 1 END,\n"
+       "         coalesce(t.priority_weight, 2) DESC, t.created_at, t.id\n"
+       "LIMIT $limit"});
+
+// The claim: one statement. The first SET takes the task's write lock, so
+// the WHERE below reads the latest committed version and no concurrent
+// claimer can commit in between; the loser of a race blocks on the lock,
+// then sees the winner's version and matches nothing (docs/neo4j.md).
+const std::string kClaim =
+    S({"MATCH (t:Task {id: $task_id})\n"
+       "SET t._taskexec_lock = true\n"
+       "REMOVE t._taskexec_lock\n"
+       "WITH t\n"
+       "WHERE coalesce(t.version, 0) = $expected_version\n"
+       "  AND ",
+       kStatus,
+       " IN ['pending', 'retrying']\n"
+       "  AND coalesce(t.cancel_requested, false) = false\n"
+       "  AND CASE WHEN coalesce(t.requested_execution_id, '') <> ''\n"
+       "        THEN $manual AND t.requested_execution_id = $execution_id\n"
+       "        ELSE NOT $manual AND (t.next_attempt_at IS NULL\n"
+       "                              OR t.next_attempt_at <= datetime({epochMillis: $now})) END\n"
+       "SET t.status = 'assigned',\n"
+       "    t.claimed_by = $agent,\n"
+       "    t.lease_owner = $executor_id,\n"
+       "    t.lease_expires_at = datetime({epochMillis: $lease_expires_at}),\n"
+       "    t.requested_execution_id = null,\n"
+       "    t.requested_agent = null,\n"
+       "    t.version = coalesce(t.version, 0) + 1,\n"
+       "    t.updated_at = datetime({epochMillis: $now})\n"
+       "CREATE (t)-[:HAS_EXECUTION]->(s:SessionExecution {\n"
+       "    id: $execution_id, task_id: t.id, agent: $agent,\n"
+       "    attempt: coalesce(t.retry_count, 0) + 1, status: 'active',\n"
+       "    session_label: $session_label, executor_id: $executor_id, pid: 0,\n"
+       "    started_at: datetime({epochMillis: $now}), created_at: datetime({epochMillis: $now}),\n"
+       "    log_path: $log_path, manual: $manual})\n"
+       "RETURN t, s"});
+
+// Locks each candidate, then re-checks it still belongs to the executor.
+const std::string kRenewLeases =
+    S({"MATCH (t:Task {lease_owner: $executor_id})\n"
+       "SET t._taskexec_lock = true\n"
+       "REMOVE t._taskexec_lock\n"
+       "WITH t\n"
+       "WHERE t.lease_owner = $executor_id AND t.status IN ",
+       kHeld,
+       "\n"
+       "SET t.lease_expires_at = datetime({epochMillis: $lease_expires_at}),\n"
+       "    t.updated_at = datetime({epochMillis: $now}),\n"
+       "    t.version = coalesce(t.version, 0) + 1\n"
+       "RETURN t.id AS id\n"
+       "ORDER BY t.created_at, t.id"});
+
+const std::string kListExpiredLeases =
+    S({"MATCH (t:Task)\n"
+       "WHERE t.status IN ",
+       kHeld,
+       "\n"
+       "  AND (t.lease_expires_at IS NULL OR t.lease_expires_at < datetime({epochMillis: $now}))\n"
+       "RETURN t\n"
+       "ORDER BY t.lease_expires_at, t.id"});
+
+const std::string kListCancelRequests =
+    S({"MATCH (t:Task {lease_owner: $executor_id})\n"
+       "WHERE t.cancel_requested = true AND t.status IN ",
+       kHeld,
+       "\n"
+       "RETURN t.id AS id\n"
+       "ORDER BY t.created_at, t.id"});
+
+const std::string kGetExecution = "MATCH (s:SessionExecution {id: $id}) RETURN s";
+
+const std::string kListExecutions =
+    "MATCH (s:SessionExecution {task_id: $task_id})\n"
+    "RETURN s\n"
+    "ORDER BY s.attempt, s.started_at, s.id";
+
+const std::string kListActiveExecutionsOfTask =
+    "MATCH (s:SessionExecution {task_id: $task_id})\n"
+    "WHERE coalesce(s.status, '') IN ['active', '']\n"
+    "RETURN s\n"
+    "ORDER BY s.attempt, s.started_at, s.id";
+
+const std::string kListActiveExecutions =
+    "MATCH (s:SessionExecution)\n"
+    "WHERE coalesce(s.status, '') IN ['active', '']\n"
+    "RETURN s\n"
+    "ORDER BY s.started_at, s.id";
+
+const std::string kSaveExecution =
+    S({"MATCH (s:SessionExecution {id: $id})\n"
+       "SET s += $props,\n    ",
+       TimeSets("s", ExecutionTimeFields()),
+       "\n"
+       "RETURN s.id AS id"});
+
+const std::string kCreateArtifact =
+    "MATCH (t:Task {id: $task_id})\n"
+    "CREATE (t)-[:PRODUCED]->(a:Artifact)\n"
+    "SET a += $props, a.created_at = datetime({epochMillis: $created_at})\n"
+    "RETURN a.id AS id";
+
+const std::string kListArtifacts =
+    "MATCH (a:Artifact {task_id: $task_id})\n"
+    "RETURN a\n"
+    "ORDER BY a.created_at, a.id";
+
+const std::string kStatsByStatus =
+    S({"MATCH (t:Task)\n"
+       "RETURN ",
+       kStatus, " AS status, count(*) AS n"});
+
+const std::string kStatsByAgent =
+    "MATCH (t:Task)\n"
+    "RETURN CASE\n"
+    "         WHEN coalesce(t.claimed_by, '') <> '' THEN t.claimed_by\n"
+    "         WHEN NOT coalesce(t.assigned_to, '') IN ['', 'any'] THEN t.assigned_to\n"
+    "         ELSE 'unassigned' END AS agent,\n"
+    "       count(*) AS n";
+
+const std::string kStatsActive =
+    "MATCH (s:SessionExecution)\n"
+    "WHERE coalesce(s.status, '') IN ['active', '']\n"
+    "RETURN count(s) AS n";
+
+const std::string kGetMeta = "MATCH (m:TaskexecMeta {key: $key}) RETURN m.value AS value";
+
+const std::string kSetMeta = "MERGE (m:TaskexecMeta {key: $key}) SET m.value = $value";
+
+}  // namespace cypher
+
+const std::vector<NamedStatement>& SchemaStatements() {
+  static const std::vector<NamedStatement> s = {
+      {"constraint_task_id",
+       "CREATE CONSTRAINT taskexec_task_id IF NOT EXISTS FOR (t:Task) REQUIRE t.id IS UNIQUE"},
+      {"constraint_task_notion_page",
+       "CREATE CONSTRAINT taskexec_task_notion_page IF NOT EXISTS "
+       "FOR (t:Task) REQUIRE t.notion_page_id IS UNIQUE"},
+      {"constraint_session_execution_id",
+       "CREATE CONSTRAINT session_execution_id IF NOT EXISTS "
+       "FOR (s:SessionExecution) REQUIRE s.id IS UNIQUE"},
+      {"constraint_artifact_id",
+       "CREATE CONSTRAINT artifact_id IF NOT EXISTS FOR (a:Artifact) REQUIRE a.id IS UNIQUE"},
+      {"constraint_meta_key",
+       "CREATE CONSTRAINT taskexec_meta_key IF NOT EXISTS "
+       "FOR (m:TaskexecMeta) REQUIRE m.key IS UNIQUE"},
+      {"index_task_status_assigned_to",
+       "CREATE INDEX task_status_assigned_to IF NOT EXISTS FOR (t:Task) ON (t.status, "
+       "t.assigned_to)"},
+      {"index_session_execution_task_id",
+       "CREATE INDEX session_execution_task_id IF NOT EXISTS "
+       "FOR (s:SessionExecution) ON (s.task_id)"},
+      {"index_task_lease_owner",
+       "CREATE INDEX taskexec_task_lease_owner IF NOT EXISTS FOR (t:Task) ON (t.lease_owner)"},
+      {"index_artifact_task_id",
+       "CREATE INDEX taskexec_artifact_task_id IF NOT EXISTS FOR (a:Artifact) ON (a.task_id)"},
+  };
+  return s;
+}
+
+const std::vector<NamedStatement>& AllStatements() {
+  static const std::vector<NamedStatement> all = [] {
+    using namespace cypher;
+    std::vector<NamedStatement> v = {
+        {"create_task", kCreateTask},
+        {"get_task", kGetTask},
+        {"lock_task", kLockTask},
+        {"save_task", kSaveTask},
+        {"find_by_notion_page", kFindByNotionPage},
+        {"task_exists", kTaskExists},
+        {"list_tasks", kListTasks},
+        {"list_runnable", kListRunnable},
+        {"claim", kClaim},
+        {"renew_leases", kRenewLeases},
+        {"list_expired_leases", kListExpiredLeases},
+        {"list_cancel_requests", kListCancelRequests},
+        {"get_execution", kGetExecution},
+        {"list_executions", kListExecutions},
+        {"list_active_executions_of_task", kListActiveExecutionsOfTask},
+        {"list_active_executions", kListActiveExecutions},
+        {"save_execution", kSaveExecution},
+        {"create_artifact", kCreateArtifact},
+        {"list_artifacts", kListArtifacts},
+        {"stats_by_status", kStatsByStatus},
+        {"stats_by_agent", kStatsByAgent},
+        {"stats_active", kStatsActive},
+        {"get_meta", kGetMeta},
+        {"set_meta", kSetMeta},
+    };
+    for (const auto& s : SchemaStatements()) v.push_back(s);
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace taskexec::neo4j

@@ -1,0 +1,64 @@
+// Every Cypher statement the Neo4j store sends, in one place, so a test can
+// check each with Neo4j's own parser and semantic analysis (tests/node) and
+// the stub tests can match them exactly.
+//
+// Data model (the seed's, see docs/neo4j.md):
+//   (:Task {id, title, status, claimed_by, retry_count, error_message, ...})
+//   (:Task)-[:HAS_EXECUTION]->(:SessionExecution {id, task_id, status, ...})
+//   (:Task)-[:PRODUCED]->(:Artifact {id, task_id, execution_id, path, ...})
+//   (:TaskexecMeta {key, value})
+// Times are Neo4j DATETIME values (as the seed's datetime()), so the
+// original monitoring queries keep working; zero times are absent
+// properties. Empty optional strings are absent properties too.
+//
+// Thread-safety: constants.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace taskexec::neo4j {
+
+struct NamedStatement {
+  const char* name;
+  std::string text;
+};
+
+namespace cypher {
+extern const std::string kCreateTask;
+extern const std::string kGetTask;
+extern const std::string kLockTask;
+extern const std::string kSaveTask;
+extern const std::string kFindByNotionPage;
+extern const std::string kTaskExists;
+extern const std::string kListTasks;
+extern const std::string kListRunnable;
+extern const std::string kClaim;
+extern const std::string kRenewLeases;
+extern const std::string kListExpiredLeases;
+extern const std::string kListCancelRequests;
+extern const std::string kGetExecution;
+extern const std::string kListExecutions;
+extern const std::string kListActiveExecutionsOfTask;
+extern const std::string kListActiveExecutions;
+extern const std::string kSaveExecution;
+extern const std::string kCreateArtifact;
+extern const std::string kListArtifacts;
+extern const std::string kStatsByStatus;
+extern const std::string kStatsByAgent;
+extern const std::string kStatsActive;
+extern const std::string kGetMeta;
+extern const std::string kSetMeta;
+}  // namespace cypher
+
+// The schema statements (constraints and indexes), idempotent.
+const std::vector<NamedStatement>& SchemaStatements();
+// Every data statement above plus the schema statements.
+const std::vector<NamedStatement>& AllStatements();
+
+// The names of the Task/SessionExecution/Artifact properties that hold
+// times (DATETIME values).
+const std::vector<std::string>& TaskTimeFields();
+const std::vector<std::string>& ExecutionTimeFields();
+
+}  // namespace taskexec::neo4j

@@ -1,0 +1,217 @@
+// Neo4jStore: opening, the schema, the factory hook and the read-only
+// queries. Writes: neo4j_store_writes.cc (people's edits) and
+// neo4j_store_attempts.cc (claim -> start -> finish).
+#include "store/neo4j/neo4j_store.h"
+
+#include "store/neo4j/cypher.h"
+#include "store/neo4j/mapping.h"
+#include "store/neo4j/tx_helpers.h"
+#include "store/store_factory.h"
+
+namespace taskexec {
+
+using bolt::Map;
+using bolt::QueryResult;
+using bolt::Transaction;
+using namespace neo4j;
+
+bolt::DriverConfig DriverConfigFrom(const Neo4jConfig& cfg) {
+  bolt::DriverConfig d;
+  d.uri = cfg.uri;
+  d.auth = bolt::AuthToken{"basic", cfg.user, cfg.password};
+  if (cfg.user.empty() && cfg.password.empty()) d.auth.scheme = "none";
+  d.database = cfg.database;
+  return d;
+}
+
+Status ApplySchema(bolt::Driver& driver, std::vector<std::string>* applied) {
+  for (const auto& st : SchemaStatements()) {
+    // Schema commands run in their own auto-commit transactions (Neo4j does
+    // not mix schema and data writes in one transaction).
+    QueryResult r;
+    Status s = driver.Run(st.text, Map{}, bolt::AccessMode::kWrite, &r);
+    if (!s.ok()) {
+      // Keep the code (a constraint that existing data violates is
+      // InvalidArgument/Conflict, a down server Unavailable); name the step.
+      std::string msg = "schema statement " + std::string(st.name) + " failed: " + s.message();
+      switch (s.code()) {
+        case Status::Code::kConflict:
+          return Status::Conflict(msg);
+        case Status::Code::kInvalidArgument:
+          return Status::InvalidArgument(msg);
+        case Status::Code::kUnavailable:
+          return Status::Unavailable(msg);
+        default:
+          return Status::Internal(msg);
+      }
+    }
+    if (applied != nullptr) applied->push_back(st.name);
+  }
+  return Status::OK();
+}
+
+Status ApplySchema(const Neo4jConfig& cfg, std::vector<std::string>* applied) {
+  std::unique_ptr<bolt::Driver> driver;
+  if (Status s = bolt::Driver::Create(DriverConfigFrom(cfg), &driver); !s.ok()) return s;
+  return ApplySchema(*driver, applied);
+}
+
+Status CheckNeo4jConnection(const Neo4jConfig& cfg, bolt::ServerInfo* info) {
+  std::unique_ptr<bolt::Driver> driver;
+  if (Status s = bolt::Driver::Create(DriverConfigFrom(cfg), &driver); !s.ok()) return s;
+  return driver->VerifyConnectivity(info);
+}
+
+Status Neo4jStore::Open(const Neo4jStoreOptions& options, std::unique_ptr<Neo4jStore>* out) {
+  std::unique_ptr<bolt::Driver> driver;
+  if (Status s = bolt::Driver::Create(options.driver, &driver); !s.ok()) return s;
+  bolt::ServerInfo info;
+  if (Status s = driver->VerifyConnectivity(&info); !s.ok()) return s;
+  if (options.apply_schema) {
+    if (Status s = ApplySchema(*driver); !s.ok()) return s;
+  }
+  out->reset(new Neo4jStore(std::move(driver)));
+  return Status::OK();
+}
+
+Neo4jStore::~Neo4jStore() {
+  if (driver_) driver_->Close();
+}
+
+Status OpenNeo4jStore(const Config& cfg, std::unique_ptr<TaskStore>* out) {
+  if (cfg.neo4j.uri.empty()) return Status::InvalidArgument("neo4j.uri (NEO4J_URI) is not set");
+  Neo4jStoreOptions o;
+  o.driver = DriverConfigFrom(cfg.neo4j);
+  std::unique_ptr<Neo4jStore> store;
+  if (Status s = Neo4jStore::Open(o, &store); !s.ok()) return s;
+  *out = std::move(store);
+  return Status::OK();
+}
+
+void RegisterNeo4jStore() { SetNeo4jStoreOpener(&OpenNeo4jStore); }
+
+Status Neo4jStore::GetTask(const std::string& id, Task* out) {
+  return driver_->ExecuteRead([&](Transaction& tx) { return LoadTask(tx, id, false, out); });
+}
+
+Status Neo4jStore::FindByNotionPage(const std::string& page_id, Task* out) {
+  if (page_id.empty()) return Status::NotFound("empty notion page id");
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    Map p;
+    p.Set("page_id", page_id);
+    std::vector<Task> found;
+    if (Status s = QueryTasks(tx, cypher::kFindByNotionPage, p, &found); !s.ok()) return s;
+    if (found.empty()) return Status::NotFound("no task for notion page " + page_id);
+    *out = std::move(found[0]);
+    return Status::OK();
+  });
+}
+
+Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
+  Map p;
+  p.Set("status", f.status ? std::string(ToString(*f.status)) : std::string());
+  p.Set("agent", f.agent);
+  p.Set("source", f.source);
+  p.Set("limit", f.limit > 0 ? int64_t{f.limit} : kNoLimit);
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryTasks(tx, cypher::kListTasks, p, out); });
+}
+
+Status Neo4jStore::ListRunnable(TimeMs now, int limit, bool only_requested,
+                                std::vector<Task>* out) {
+  Map p;
+  p.Set("now", now);
+  p.Set("only_requested", only_requested);
+  p.Set("limit", limit > 0 ? int64_t{limit} : kNoLimit);
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryTasks(tx, cypher::kListRunnable, p, out); });
+}
+
+Status Neo4jStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {
+  Map p;
+  p.Set("now", now);
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryTasks(tx, cypher::kListExpiredLeases, p, out); });
+}
+
+Status Neo4jStore::ListCancelRequests(const std::string& executor_id,
+                                      std::vector<std::string>* task_ids) {
+  Map p;
+  p.Set("executor_id", executor_id);
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryStrings(tx, cypher::kListCancelRequests, p, task_ids); });
+}
+
+Status Neo4jStore::GetExecution(const std::string& id, SessionExecution* out) {
+  return driver_->ExecuteRead([&](Transaction& tx) { return LoadExecution(tx, id, out); });
+}
+
+Status Neo4jStore::ListExecutions(const std::string& task_id, std::vector<SessionExecution>* out) {
+  Map p;
+  p.Set("task_id", task_id);
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryExecutions(tx, cypher::kListExecutions, p, out); });
+}
+
+Status Neo4jStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
+  return driver_->ExecuteRead([&](Transaction& tx) {
+    return QueryExecutions(tx, cypher::kListActiveExecutions, Map{}, out);
+  });
+}
+
+Status Neo4jStore::ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) {
+  Map p;
+  p.Set("task_id", task_id);
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kListArtifacts, p, 1, &r); !s.ok()) return s;
+    std::vector<Artifact> items;
+    for (const auto& rec : r.records) {
+      Artifact a;
+      if (Status s = ArtifactFromNode(rec[0], &a); !s.ok()) return s;
+      items.push_back(std::move(a));
+    }
+    *out = std::move(items);
+    return Status::OK();
+  });
+}
+
+Status Neo4jStore::GetStats(StoreStats* out) {
+  // One read transaction, so the counts describe the same moment.
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    StoreStats stats;
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kStatsByStatus, Map{}, 2, &r); !s.ok()) return s;
+    for (const auto& rec : r.records) stats.by_status[rec[0].StringOr("")] += rec[1].IntOr(0);
+    if (Status s = RunQuery(tx, cypher::kStatsByAgent, Map{}, 2, &r); !s.ok()) return s;
+    for (const auto& rec : r.records) stats.by_agent[rec[0].StringOr("")] += rec[1].IntOr(0);
+    if (Status s = RunQuery(tx, cypher::kStatsActive, Map{}, 1, &r); !s.ok()) return s;
+    stats.active_executions = r.records.empty() ? 0 : r.records[0][0].IntOr(0);
+    *out = std::move(stats);
+    return Status::OK();
+  });
+}
+
+Status Neo4jStore::GetMeta(const std::string& key, std::string* value) {
+  Map p;
+  p.Set("key", key);
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kGetMeta, p, 1, &r); !s.ok()) return s;
+    if (r.records.empty()) return Status::NotFound("meta key " + key + " not set");
+    *value = r.records[0][0].StringOr("");
+    return Status::OK();
+  });
+}
+
+Status Neo4jStore::SetMeta(const std::string& key, const std::string& value) {
+  Map p;
+  p.Set("key", key);
+  p.Set("value", value);
+  return driver_->ExecuteWrite([&](Transaction& tx) {
+    QueryResult r;
+    return RunQuery(tx, cypher::kSetMeta, p, 0, &r);
+  });
+}
+
+}  // namespace taskexec
