@@ -52,6 +52,8 @@ std::string CheckNoWhitespace(const std::string& value) {
   return "a name without whitespace (or empty to generate one)";
 }
 
+// Builders for the table below. The value's type comes from the field
+// pointer; these only add the rules.
 KeySpec Ranged(std::string_view name, std::string_view env, FieldPtr (*field)(Config*), double min,
                double max) {
   KeySpec spec;
@@ -64,7 +66,7 @@ KeySpec Ranged(std::string_view name, std::string_view env, FieldPtr (*field)(Co
   return spec;
 }
 
-KeySpec Str(std::string_view name, std::string_view env, FieldPtr (*field)(Config*),
+KeySpec Key(std::string_view name, std::string_view env, FieldPtr (*field)(Config*),
             std::vector<std::string_view> allowed = {}) {
   KeySpec spec;
   spec.name = name;
@@ -94,11 +96,11 @@ std::vector<KeySpec> BuildKeys() {
   // Environment names: the seed's where it had one, otherwise
   // TASKEXEC_<SECTION>_<KEY> (upper-cased), plus TASKEXEC_DB for the path.
   return {
-      Str("log_level", "TASKEXEC_LOG_LEVEL", TE_FIELD(log_level),
+      Key("log_level", "TASKEXEC_LOG_LEVEL", TE_FIELD(log_level),
           {"trace", "debug", "info", "warn", "error"}),
 
-      Str("store.backend", "TASKEXEC_STORE_BACKEND", TE_FIELD(store.backend), {"sqlite", "neo4j"}),
-      NonEmpty(Str("store.db_path", "TASKEXEC_DB", TE_FIELD(store.db_path))),
+      Key("store.backend", "TASKEXEC_STORE_BACKEND", TE_FIELD(store.backend), {"sqlite", "neo4j"}),
+      NonEmpty(Key("store.db_path", "TASKEXEC_DB", TE_FIELD(store.db_path))),
       Ranged("store.busy_timeout_ms", "TASKEXEC_STORE_BUSY_TIMEOUT_MS",
              TE_FIELD(store.busy_timeout_ms), 0, 600000),
 
@@ -114,7 +116,7 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(executor.poll_interval_seconds), 1, 86400),
       Ranged("executor.store_poll_ms", "TASKEXEC_EXECUTOR_STORE_POLL_MS",
              TE_FIELD(executor.store_poll_ms), 10, 3600000),
-      Str("executor.auto_assign", "TASKEXEC_EXECUTOR_AUTO_ASSIGN", TE_FIELD(executor.auto_assign)),
+      Key("executor.auto_assign", "TASKEXEC_EXECUTOR_AUTO_ASSIGN", TE_FIELD(executor.auto_assign)),
       Ranged("executor.max_concurrent", "TASKEXEC_EXECUTOR_MAX_CONCURRENT",
              TE_FIELD(executor.max_concurrent), 1, 10000),
       Ranged("executor.per_agent_limit", "TASKEXEC_EXECUTOR_PER_AGENT_LIMIT",
@@ -125,70 +127,70 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(executor.lease_seconds), 3, 86400),
       Ranged("executor.shutdown_grace_seconds", "TASKEXEC_EXECUTOR_SHUTDOWN_GRACE_SECONDS",
              TE_FIELD(executor.shutdown_grace_seconds), 0, 3600),
-      Checked(Str("executor.executor_id", "TASKEXEC_EXECUTOR_EXECUTOR_ID",
+      Checked(Key("executor.executor_id", "TASKEXEC_EXECUTOR_EXECUTOR_ID",
                   TE_FIELD(executor.executor_id)),
               CheckNoWhitespace),
 
-      Str("agent.command", "TASKEXEC_AGENT_COMMAND", TE_FIELD(agent.command)),
-      Str("agent.preset", "TASKEXEC_AGENT_PRESET", TE_FIELD(agent.preset),
+      Key("agent.command", "TASKEXEC_AGENT_COMMAND", TE_FIELD(agent.command)),
+      Key("agent.preset", "TASKEXEC_AGENT_PRESET", TE_FIELD(agent.preset),
           {"seed", "openclaw", "openclaw-exec", "claude", "codex"}),
       Ranged("agent.timeout_seconds", "TASKEXEC_AGENT_TIMEOUT_SECONDS",
              TE_FIELD(agent.timeout_seconds), 1, 604800),
       Ranged("agent.kill_grace_seconds", "TASKEXEC_AGENT_KILL_GRACE_SECONDS",
              TE_FIELD(agent.kill_grace_seconds), 0, 3600),
-      NonEmpty(Str("agent.work_dir", "TASKEXEC_AGENT_WORK_DIR", TE_FIELD(agent.work_dir))),
-      NonEmpty(Str("agent.log_dir", "TASKEXEC_AGENT_LOG_DIR", TE_FIELD(agent.log_dir))),
-      Str("agent.prompt_template", "TASKEXEC_AGENT_PROMPT_TEMPLATE",
+      NonEmpty(Key("agent.work_dir", "TASKEXEC_AGENT_WORK_DIR", TE_FIELD(agent.work_dir))),
+      NonEmpty(Key("agent.log_dir", "TASKEXEC_AGENT_LOG_DIR", TE_FIELD(agent.log_dir))),
+      Key("agent.prompt_template", "TASKEXEC_AGENT_PROMPT_TEMPLATE",
           TE_FIELD(agent.prompt_template)),
-      Str("agent.stdin_mode", "TASKEXEC_AGENT_STDIN_MODE", TE_FIELD(agent.stdin_mode),
+      Key("agent.stdin_mode", "TASKEXEC_AGENT_STDIN_MODE", TE_FIELD(agent.stdin_mode),
           {"none", "prompt"}),
-      Str("agent.env", "TASKEXEC_AGENT_ENV", TE_FIELD(agent.env)),
+      Key("agent.env", "TASKEXEC_AGENT_ENV", TE_FIELD(agent.env)),
 
-      NonEmpty(Str("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
+      NonEmpty(Key("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
                    TE_FIELD(routing.default_agent))),
-      Str("routing.mapping", "TASKEXEC_ROUTING_MAPPING", TE_FIELD(routing.mapping)),
-      Str("routing.mode", "TASKEXEC_ROUTING_MODE", TE_FIELD(routing.mode), {"extend", "replace"}),
-      Str("routing.agents", "TASKEXEC_ROUTING_AGENTS", TE_FIELD(routing.agents)),
+      Key("routing.mapping", "TASKEXEC_ROUTING_MAPPING", TE_FIELD(routing.mapping)),
+      Key("routing.mode", "TASKEXEC_ROUTING_MODE", TE_FIELD(routing.mode), {"extend", "replace"}),
+      Key("routing.agents", "TASKEXEC_ROUTING_AGENTS", TE_FIELD(routing.agents)),
 
-      Checked(Str("server.listen", "TASKEXEC_SERVER_LISTEN", TE_FIELD(server.listen)), CheckListen),
-      Secret(Str("server.token", "TASKEXEC_SERVER_TOKEN", TE_FIELD(server.token))),
+      Checked(Key("server.listen", "TASKEXEC_SERVER_LISTEN", TE_FIELD(server.listen)), CheckListen),
+      Secret(Key("server.token", "TASKEXEC_SERVER_TOKEN", TE_FIELD(server.token))),
       Ranged("server.max_body_bytes", "TASKEXEC_SERVER_MAX_BODY_BYTES",
              TE_FIELD(server.max_body_bytes), 1024, 1073741824),
       Ranged("server.threads", "TASKEXEC_SERVER_THREADS", TE_FIELD(server.threads), 1, 256),
 
-      Secret(Str("notion.token", "NOTION_TOKEN", TE_FIELD(notion.token))),
-      Str("notion.database_id", "NOTION_TASK_DATABASE_ID", TE_FIELD(notion.database_id)),
-      Checked(Str("notion.api_base_url", "NOTION_API_BASE_URL", TE_FIELD(notion.api_base_url)),
+      Secret(Key("notion.token", "NOTION_TOKEN", TE_FIELD(notion.token))),
+      Key("notion.database_id", "NOTION_TASK_DATABASE_ID", TE_FIELD(notion.database_id)),
+      Checked(Key("notion.api_base_url", "NOTION_API_BASE_URL", TE_FIELD(notion.api_base_url)),
               CheckHttpUrl),
-      Str("notion.api_version", "TASKEXEC_NOTION_API_VERSION", TE_FIELD(notion.api_version),
+      Key("notion.api_version", "TASKEXEC_NOTION_API_VERSION", TE_FIELD(notion.api_version),
           {"2022-06-28", "2025-09-03"}),
       Ranged("notion.poll_interval_seconds", "NOTION_POLL_INTERVAL_SECONDS",
              TE_FIELD(notion.poll_interval_seconds), 1, 86400),
       Ranged("notion.requests_per_second", "TASKEXEC_NOTION_REQUESTS_PER_SECOND",
              TE_FIELD(notion.requests_per_second), 0.1, 100),
-      Secret(Str("notion.webhook_secret", "TASKEXEC_NOTION_WEBHOOK_SECRET",
+      Secret(Key("notion.webhook_secret", "TASKEXEC_NOTION_WEBHOOK_SECRET",
                  TE_FIELD(notion.webhook_secret))),
-      Str("notion.title_property", "TASKEXEC_NOTION_TITLE_PROPERTY",
+      Key("notion.title_property", "TASKEXEC_NOTION_TITLE_PROPERTY",
           TE_FIELD(notion.title_property)),
-      NonEmpty(Str("notion.status_property", "TASKEXEC_NOTION_STATUS_PROPERTY",
+      NonEmpty(Key("notion.status_property", "TASKEXEC_NOTION_STATUS_PROPERTY",
                    TE_FIELD(notion.status_property))),
-      Str("notion.status_property_type", "TASKEXEC_NOTION_STATUS_PROPERTY_TYPE",
+      Key("notion.status_property_type", "TASKEXEC_NOTION_STATUS_PROPERTY_TYPE",
           TE_FIELD(notion.status_property_type), {"select", "status"}),
-      NonEmpty(Str("notion.priority_property", "TASKEXEC_NOTION_PRIORITY_PROPERTY",
+      NonEmpty(Key("notion.priority_property", "TASKEXEC_NOTION_PRIORITY_PROPERTY",
                    TE_FIELD(notion.priority_property))),
-      NonEmpty(Str("notion.agent_property", "TASKEXEC_NOTION_AGENT_PROPERTY",
+      NonEmpty(Key("notion.agent_property", "TASKEXEC_NOTION_AGENT_PROPERTY",
                    TE_FIELD(notion.agent_property))),
-      NonEmpty(Str("notion.requester_property", "TASKEXEC_NOTION_REQUESTER_PROPERTY",
+      NonEmpty(Key("notion.requester_property", "TASKEXEC_NOTION_REQUESTER_PROPERTY",
                    TE_FIELD(notion.requester_property))),
-      NonEmpty(Str("notion.task_id_property", "TASKEXEC_NOTION_TASK_ID_PROPERTY",
+      NonEmpty(Key("notion.task_id_property", "TASKEXEC_NOTION_TASK_ID_PROPERTY",
                    TE_FIELD(notion.task_id_property))),
-      Str("notion.status_options", "TASKEXEC_NOTION_STATUS_OPTIONS",
+      Key("notion.status_options", "TASKEXEC_NOTION_STATUS_OPTIONS",
           TE_FIELD(notion.status_options)),
 
-      Checked(Str("neo4j.uri", "NEO4J_URI", TE_FIELD(neo4j.uri)), CheckNeo4jUri),
-      NonEmpty(Str("neo4j.user", "NEO4J_USER", TE_FIELD(neo4j.user))),
-      Secret(Str("neo4j.password", "NEO4J_PASSWORD", TE_FIELD(neo4j.password))),
-      Str("neo4j.database", "NEO4J_DATABASE", TE_FIELD(neo4j.database)),
+      Checked(Key("neo4j.uri", "NEO4J_URI", TE_FIELD(neo4j.uri)), CheckNeo4jUri),
+      NonEmpty(Key("neo4j.user", "NEO4J_USER", TE_FIELD(neo4j.user))),
+      Secret(Key("neo4j.password", "NEO4J_PASSWORD", TE_FIELD(neo4j.password))),
+      Key("neo4j.database", "NEO4J_DATABASE", TE_FIELD(neo4j.database)),
   };
 }
 
