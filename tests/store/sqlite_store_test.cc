@@ -3,8 +3,10 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -209,6 +211,35 @@ TEST(SqliteStore, TwoStoresInThreadsShareWorkWithoutErrors) {
   ASSERT_TRUE(b->GetStats(&st).ok());
   EXPECT_EQ(st.by_status["cancelled"], kTasks);
   EXPECT_EQ(st.active_executions, 0);
+}
+
+TEST(SqliteStore, WriteOutwaitsALockHeldLongerThanTheBusyTimeout) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  StoreConfig cfg;
+  cfg.busy_timeout_ms = 10;
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(path, cfg, &store).ok());
+  // Another "process" takes the write lock.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::atomic<bool> finished{false};
+  Status result;
+  std::thread writer([&] {
+    result = store->SetMeta("k", "v");
+    finished = true;
+  });
+  // Twenty busy timeouts: the writer must still be waiting, not failed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(finished.load());
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  writer.join();
+  sqlite3_close(other);
+  EXPECT_TRUE(result.ok()) << result.ToString();
+  std::string v;
+  ASSERT_TRUE(store->GetMeta("k", &v).ok());
+  EXPECT_EQ(v, "v");
 }
 
 TEST(StoreFactory, OpensSqliteAndRefusesOthers) {

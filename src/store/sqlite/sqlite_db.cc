@@ -1,9 +1,12 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
 #include <utility>
+
+#include "core/clock.h"
 
 namespace taskexec::sqlite {
 
@@ -174,20 +177,24 @@ Status ConnectionPool::With(const std::function<Status(Connection&)>& fn) {
 
 namespace {
 
-// Enough for heavy contention between a handful of processes: each attempt
-// already waited up to the busy timeout inside SQLite.
-constexpr int kMaxAttempts = 25;
+// How long a transaction keeps retrying SQLITE_BUSY: long enough that normal
+// contention between a handful of processes never surfaces as an error, short
+// enough that a database locked for good (a stuck process) is reported.
+int64_t RetryBudgetMs(int busy_timeout_ms) {
+  return std::max<int64_t>(int64_t{4} * busy_timeout_ms, 10'000);
+}
 
 void Backoff(int attempt) {
   thread_local std::minstd_rand rng(std::random_device{}());
-  std::uniform_int_distribution<int> ms(1, 2 + 4 * attempt);
+  std::uniform_int_distribution<int> ms(1, std::min(2 + 4 * attempt, 50));
   std::this_thread::sleep_for(std::chrono::milliseconds(ms(rng)));
 }
 
 Status RunTxn(ConnectionPool& pool, const char* begin,
               const std::function<Status(Connection&)>& fn) {
+  const int64_t deadline = MonotonicMs() + RetryBudgetMs(pool.busy_timeout_ms());
   Status last;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  for (int attempt = 0;; ++attempt) {
     if (attempt > 0) Backoff(attempt);
     last = pool.With([&](Connection& conn) -> Status {
       Status s = conn.Exec(begin);
@@ -200,8 +207,9 @@ Status RunTxn(ConnectionPool& pool, const char* begin,
       return s;
     });
     if (!last.IsUnavailable()) return last;
+    // At least a few attempts even when one busy wait outlasted the budget.
+    if (attempt >= 3 && MonotonicMs() > deadline) return last;
   }
-  return last;
 }
 
 }  // namespace

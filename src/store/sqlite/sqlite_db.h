@@ -142,9 +142,10 @@ class ConnectionPool {
 // before anything is read and a read-modify-write cannot interleave with any
 // other writer, in this process or another. fn returning non-OK rolls back
 // and that status is returned. SQLITE_BUSY (after the busy timeout) retries
-// the whole transaction a bounded number of times with a short random back
-// off; fn must therefore only have effects through the database and its out
-// parameters (which it must overwrite, not append to).
+// the whole transaction, with a short random back-off, for up to
+// max(4 x busy timeout, 10 s) before Unavailable is returned; fn must
+// therefore only have effects through the database and its out parameters
+// (which it must overwrite, not append to).
 Status WriteTxn(ConnectionPool& pool, const std::function<Status(Connection&)>& fn);
 
 // Like WriteTxn with a deferred (read) transaction: fn sees one consistent
