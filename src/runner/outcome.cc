@@ -374,6 +374,10 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   } else if (p.timed_out) {
     fail(ExecutionStatus::kTimedOut, "timeout_error", true,
          "timed out after " + std::to_string(p.duration_ms) + " ms; the process group was killed");
+  } else if (!p.exit_code && !p.term_signal) {
+    // The exit status was taken by someone else's waitpid: we cannot know
+    // how the attempt ended, like an executor that died under it.
+    fail(ExecutionStatus::kFailed, "lost", true, "the agent's exit status is unavailable");
   } else if (p.term_signal) {
     std::string clue = output_clue();
     fail(ExecutionStatus::kFailed, "crash", true,

@@ -212,13 +212,16 @@ struct ProcessSupervisor::Child {
 ProcessSupervisor::ProcessSupervisor() {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeTag;
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    // No thread then: Start() reports Internal instead of a loop spinning.
     spdlog::critical("process supervisor: epoll/eventfd unavailable: {}", ErrnoText(errno));
-  } else {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = kWakeTag;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (wake_fd_ >= 0) close(wake_fd_);
+    epoll_fd_ = wake_fd_ = -1;
+    return;
   }
   thread_ = std::thread([this] { Loop(); });
   loop_thread_id_ = thread_.get_id();

@@ -117,6 +117,15 @@ TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
   EXPECT_FALSE(c.retryable);
 }
 
+TEST(Outcome, UnknownExitStatusIsLost) {
+  ProcessResult p = Exited(0, "TASK_COMPLETE: maybe\n");
+  p.exit_code.reset();
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, "lost");
+  EXPECT_TRUE(r.retryable);
+}
+
 TEST(Outcome, SpawnFailure) {
   ProcessResult p;
   p.spawned = false;
