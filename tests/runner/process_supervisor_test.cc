@@ -109,6 +109,34 @@ TEST(ProcessSupervisor, TailIsBounded) {
   EXPECT_NE(log.find("line4999\n"), std::string::npos);
 }
 
+// The engine blocks SIGTERM/SIGINT in every thread and ignores SIGPIPE; a
+// child must not inherit either, or our TERM on timeout would be ignored.
+TEST(ProcessSupervisor, ChildStartsWithEmptySignalMaskAndDefaultDispositions) {
+  TempDir dir;
+  sigset_t block, old_mask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &block, &old_mask), 0);
+  auto old_pipe = signal(SIGPIPE, SIG_IGN);
+  ProcessResult r;
+  {
+    ProcessSupervisor sup;
+    ProcessSpec spec = Shell(dir, "");
+    spec.argv = {"grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"};
+    r = RunToEnd(sup, spec);
+  }
+  signal(SIGPIPE, old_pipe);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.stdout_tail.find("SigBlk:\t0000000000000000\n"), std::string::npos) << r.stdout_tail;
+  size_t ign = r.stdout_tail.find("SigIgn:\t");
+  ASSERT_NE(ign, std::string::npos);
+  unsigned long long ignored = std::stoull(r.stdout_tail.substr(ign + 8, 16), nullptr, 16);
+  EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0u) << r.stdout_tail;
+  EXPECT_EQ(ignored & (1ULL << (SIGTERM - 1)), 0u) << r.stdout_tail;
+}
+
 TEST(ProcessSupervisor, KilledBySignal) {
   TempDir dir;
   ProcessSupervisor sup;
