@@ -63,6 +63,17 @@ class StoreBackedService final : public TaskService {
 
 inline constexpr const char* kExecutor = "notion-test-executor";
 
+// System time plus an adjustable offset: lets a test skip minutes of idle
+// time while rate limiters still see real time pass.
+class OffsetClock final : public Clock {
+ public:
+  TimeMs NowMs() const override { return SystemClock::Default()->NowMs() + offset_.load(); }
+  void Advance(TimeMs ms) { offset_.fetch_add(ms); }
+
+ private:
+  std::atomic<TimeMs> offset_{0};
+};
+
 // Claims and starts a task as the engine would; returns the execution id.
 inline std::string StartTask(TaskStore* store, const std::string& task_id,
                              const std::string& agent) {
@@ -136,9 +147,9 @@ inline bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 20000) {
 }
 
 struct Harness {
-  explicit Harness(fakes::FakeNotionOptions fake_options = {},
+  explicit Harness(fakes::FakeNotionOptions fake_options = Unlimited(),
                    std::string api_version = "2022-06-28", double requests_per_second = 1000)
-      : fake(fake_options) {
+      : fake(WithClock(fake_options, &clock)) {
     EXPECT_TRUE(fake.Start().ok());
     config.enabled = true;
     config.token = fake.options().token;
@@ -149,6 +160,16 @@ struct Harness {
     config.status_property_type = fake_options.status_type;
     config.poll_interval_seconds = 1;
     OpenStore();
+  }
+
+  static fakes::FakeNotionOptions Unlimited() {
+    fakes::FakeNotionOptions o;
+    o.rate_per_second = 0;
+    return o;
+  }
+  static fakes::FakeNotionOptions WithClock(fakes::FakeNotionOptions o, const Clock* c) {
+    o.clock = c;
+    return o;
   }
 
   void OpenStore() {
@@ -175,7 +196,8 @@ struct Harness {
   // (Re)creates the sync, as a restarted process would.
   notion::NotionSync* NewSync() {
     sync.reset();
-    sync = std::make_unique<notion::NotionSync>(Options(), store.get(), service.get());
+    sync = std::make_unique<notion::NotionSync>(Options(), store.get(), service.get(), nullptr,
+                                                &clock);
     return sync.get();
   }
 
@@ -185,6 +207,14 @@ struct Harness {
     return t;
   }
 
+  int64_t CountRequests(const std::string& method) {
+    int64_t n = 0;
+    for (const auto& r : fake.Requests())
+      if (r.method == method) ++n;
+    return n;
+  }
+
+  OffsetClock clock;
   store_test::TempDir dir;
   fakes::FakeNotionServer fake;
   NotionConfig config;

@@ -1,0 +1,449 @@
+// NotionSync end to end in-process: the fake Notion server over HTTP, the
+// real SqliteStore, and the engine's moves simulated on the store.
+#include "notion/notion_sync.h"
+
+#include <gtest/gtest.h>
+
+#include "notion/webhook.h"
+#include "notion_test_support.h"
+
+namespace taskexec::notion_test {
+namespace {
+
+using notion::Json;
+
+TEST(NotionSync, InitRefusesAMissingOrMistypedProperty) {
+  Harness h;
+  ASSERT_TRUE(h.fake.RenameProperty("Neo4j Task ID", "Task Ref").ok());
+  Status st = h.NewSync()->Init();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("\"Neo4j Task ID\""), std::string::npos) << st.message();
+
+  Harness bad_type;
+  bad_type.config.status_property_type = "status";  // the board has a select
+  st = bad_type.NewSync()->Init();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("expected type status, found select"), std::string::npos)
+      << st.message();
+}
+
+TEST(NotionSync, InitReportsAnUnknownDatabaseAndABadToken) {
+  Harness h;
+  h.config.database_id = "11111111-2222-3333-4444-555555555555";
+  Status st = h.NewSync()->Init();
+  EXPECT_TRUE(st.IsNotFound()) << st.ToString();
+  EXPECT_NE(st.message().find("not shared with the integration"), std::string::npos);
+  Harness t;
+  t.config.token = "secret_nope";
+  st = t.NewSync()->Init();
+  EXPECT_NE(st.message().find("unauthorized"), std::string::npos) << st.ToString();
+}
+
+TEST(NotionSync, NewPagesBecomeTasksOnceAndGetTheirIdsBack) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 250; ++i)
+    pages.push_back(h.fake.AddTaskPage("Task " + std::to_string(i), "To Do", i % 2 ? "P0" : "P3",
+                                       i % 5 == 0 ? "temujin" : ""));
+  h.fake.AddTaskPage("Old finished card", "Done");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  h.fake.ResetRequests();
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.service->adds.load(), 250);
+  int64_t queries = 0;
+  for (const auto& r : h.fake.Requests())
+    if (r.path.find("/query") != std::string::npos) ++queries;
+  EXPECT_EQ(queries, 3);                     // 250 cards = three result pages
+  EXPECT_EQ(h.CountRequests("PATCH"), 250);  // one write-back per new card
+  for (int i = 0; i < 250; ++i) {
+    Task t = h.TaskForPage(pages[i]);
+    ASSERT_FALSE(t.id.empty()) << i;
+    EXPECT_EQ(t.source, "notion");
+    EXPECT_EQ(t.type, "notion_task");
+    EXPECT_EQ(t.priority, i % 2 ? "critical" : "low");
+    EXPECT_EQ(t.assigned_to, i % 5 == 0 ? "temujin" : "");
+    EXPECT_EQ(h.fake.TextOf(pages[i], "Neo4j Task ID"), t.id);
+    EXPECT_EQ(h.fake.StatusOf(pages[i]), "To Do");
+  }
+  // Idempotent: the next rounds (and a restarted sync) create nothing.
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_TRUE(h.NewSync()->Init().ok());
+  ASSERT_TRUE(h.sync->SyncOnce(/*full_scan=*/true).ok());
+  EXPECT_EQ(h.service->adds.load(), 250);
+  std::vector<Task> all;
+  ASSERT_TRUE(h.store->ListTasks(TaskFilter{}, &all).ok());
+  EXPECT_EQ(all.size(), 250u);
+}
+
+TEST(NotionSync, AnIdlePollCostsOneRequest) {
+  Harness h;
+  for (int i = 0; i < 150; ++i) h.fake.AddTaskPage("Task " + std::to_string(i), "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  h.clock.Advance(5 * 60 * 1000);  // the board stays quiet for five minutes
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  h.fake.ResetRequests();
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.RequestCount(), 1);
+}
+
+TEST(NotionSync, RunsWriteStatusAgentAndResultComments) {
+  Harness h;
+  std::string ok_page = h.fake.AddTaskPage("Build the parser", "To Do");
+  std::string bad_page = h.fake.AddTaskPage("Deploy it", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task ok_task = h.TaskForPage(ok_page);
+  Task bad_task = h.TaskForPage(bad_page);
+
+  std::string e1 = StartTask(h.store.get(), ok_task.id, "temujin");
+  std::string e2 = StartTask(h.store.get(), bad_task.id, "ogedei");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(ok_page), "In Progress");
+  EXPECT_EQ(h.fake.TextOf(ok_page, "Agent"), "temujin");
+  EXPECT_EQ(h.fake.TextOf(bad_page, "Agent"), "ogedei");
+
+  Artifact a;
+  a.name = "parser.cc";
+  a.path = "/work/out/parser.cc";
+  a.size = 1234;
+  FinishTask(h.store.get(), ok_task.id, e1, ExecutionStatus::kCompleted, TaskStatus::kCompleted,
+             "parser done", "", {a});
+  FinishTask(h.store.get(), bad_task.id, e2, ExecutionStatus::kFailed, TaskStatus::kFailed, "",
+             "permission denied on deploy host");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(ok_page), "Done");
+  EXPECT_EQ(h.fake.StatusOf(bad_page), "Blocked");
+  auto ok_comments = h.fake.Comments(ok_page);
+  ASSERT_EQ(ok_comments.size(), 1u);
+  std::string text = notion::PlainText(ok_comments[0]["rich_text"]);
+  EXPECT_NE(text.find("parser done"), std::string::npos) << text;
+  EXPECT_NE(text.find("/work/out/parser.cc"), std::string::npos) << text;
+  auto bad_comments = h.fake.Comments(bad_page);
+  ASSERT_EQ(bad_comments.size(), 1u);
+  EXPECT_NE(notion::PlainText(bad_comments[0]["rich_text"]).find("permission denied"),
+            std::string::npos);
+  // Nothing is posted twice.
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_TRUE(h.NewSync()->Init().ok());
+  ASSERT_TRUE(h.sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.Comments(ok_page).size(), 1u);
+  EXPECT_EQ(h.fake.Comments(bad_page).size(), 1u);
+}
+
+TEST(NotionSync, ManyChangesToOnePageCoalesceIntoOneUpdate) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 10; ++i)
+    pages.push_back(h.fake.AddTaskPage("T" + std::to_string(i), "To Do"));
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  h.fake.ResetRequests();
+  // 1,000 status changes: each task flips pending <-> suspended 100 times
+  // and ends held in Backlog.
+  const TimeMs now = SystemClock::Default()->NowMs();
+  for (const auto& p : pages) {
+    Task t = h.TaskForPage(p);
+    for (int k = 0; k < 100; ++k) {
+      Task out;
+      ASSERT_TRUE(h.store
+                      ->SetStatus(t.id, k % 2 ? TaskStatus::kPending : TaskStatus::kSuspended,
+                                  "test", now, &out)
+                      .ok());
+    }
+    Task out;
+    ASSERT_TRUE(h.store->SetStatus(t.id, TaskStatus::kSuspended, "test", now, &out).ok());
+  }
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_LE(h.CountRequests("PATCH"), 10);
+  for (const auto& p : pages) EXPECT_EQ(h.fake.StatusOf(p), "Backlog");
+}
+
+TEST(NotionSync, MovedCardsDriveTheEngine) {
+  Harness h;
+  std::string running = h.fake.AddTaskPage("running", "To Do");
+  std::string failed = h.fake.AddTaskPage("failed", "To Do");
+  std::string waiting = h.fake.AddTaskPage("waiting", "To Do");
+  std::string finish = h.fake.AddTaskPage("finish by hand", "To Do");
+  std::string stop_done = h.fake.AddTaskPage("running, marked done", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task run = h.TaskForPage(running);
+  StartTask(h.store.get(), run.id, "main");
+  Task fail = h.TaskForPage(failed);
+  std::string fe = StartTask(h.store.get(), fail.id, "main");
+  FinishTask(h.store.get(), fail.id, fe, ExecutionStatus::kFailed, TaskStatus::kFailed, "", "boom");
+  Task sd = h.TaskForPage(stop_done);
+  StartTask(h.store.get(), sd.id, "main");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_EQ(h.fake.StatusOf(running), "In Progress");
+  ASSERT_EQ(h.fake.StatusOf(failed), "Blocked");
+
+  // A person moves cards.
+  ASSERT_TRUE(h.fake.MoveCard(running, "To Do").ok());    // interrupt and re-queue
+  ASSERT_TRUE(h.fake.MoveCard(failed, "To Do").ok());     // retry a failed task
+  ASSERT_TRUE(h.fake.MoveCard(waiting, "Backlog").ok());  // hold
+  ASSERT_TRUE(h.fake.MoveCard(finish, "Done").ok());      // done by hand
+  ASSERT_TRUE(h.fake.MoveCard(stop_done, "Done").ok());   // stop the agent, then done
+  ASSERT_TRUE(sync->SyncOnce().ok());
+
+  Task t;
+  ASSERT_TRUE(h.store->GetTask(run.id, &t).ok());
+  EXPECT_TRUE(t.cancel_requested) << "the running session is stopped";
+  ASSERT_TRUE(h.store->GetTask(fail.id, &t).ok());
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_EQ(h.TaskForPage(waiting).status, TaskStatus::kSuspended);
+  EXPECT_EQ(h.TaskForPage(finish).status, TaskStatus::kCompleted);
+  // The person's columns stay while the cancels are carried out.
+  EXPECT_EQ(h.fake.StatusOf(running), "To Do");
+  EXPECT_EQ(h.fake.StatusOf(stop_done), "Done");
+
+  EXPECT_EQ(CarryOutCancels(h.store.get()), 2);  // the engine stops both sessions
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.TaskForPage(running).status, TaskStatus::kPending) << "re-queued";
+  EXPECT_EQ(h.TaskForPage(stop_done).status, TaskStatus::kCompleted);
+  EXPECT_EQ(h.fake.StatusOf(running), "To Do");
+  EXPECT_EQ(h.fake.StatusOf(stop_done), "Done");
+
+  // Backlog -> In Progress starts the held task at once.
+  ASSERT_TRUE(h.fake.MoveCard(waiting, "In Progress").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task w = h.TaskForPage(waiting);
+  EXPECT_EQ(w.status, TaskStatus::kPending);
+  EXPECT_FALSE(w.requested_execution_id.empty());
+  EXPECT_EQ(h.fake.StatusOf(waiting), "In Progress");
+
+  // A cancelled task moved back to To Do runs again.
+  Task c = h.TaskForPage(finish);
+  Task out;
+  ASSERT_TRUE(h.store->SetStatus(c.id, TaskStatus::kPending, "t", 1, &out).ok());
+  ASSERT_TRUE(h.store->RequestCancel(c.id, "t", 1, &out).ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(finish), "Backlog");
+  ASSERT_TRUE(h.fake.MoveCard(finish, "To Do").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.TaskForPage(finish).status, TaskStatus::kPending);
+}
+
+TEST(NotionSync, EditsBeforeStartUpdateTheTaskAndLaterEditsDoNot) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Draft title", "To Do", "P2");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_TRUE(h.fake.SetTitle(page, "Final title").ok());
+  ASSERT_TRUE(h.fake.SetRawProperty(page, "Priority", Json{{"select", {{"name", "P0"}}}}).ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task t = h.TaskForPage(page);
+  EXPECT_EQ(t.title, "Final title");
+  EXPECT_EQ(t.priority, "critical");
+  StartTask(h.store.get(), t.id, "main");
+  ASSERT_TRUE(h.fake.SetTitle(page, "Changed while running").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.TaskForPage(page).title, "Final title");
+}
+
+TEST(NotionSync, ArchivedOrDeletedPagesCancelTheirTask) {
+  Harness h;
+  std::string archived = h.fake.AddTaskPage("to archive", "To Do");
+  std::string deleted = h.fake.AddTaskPage("to delete while running", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task d = h.TaskForPage(deleted);
+  StartTask(h.store.get(), d.id, "main");
+  ASSERT_TRUE(h.fake.ArchivePage(archived).ok());
+  ASSERT_TRUE(h.fake.DeletePage(deleted).ok());
+  // Trashed pages leave query results; the full scan asks for them.
+  ASSERT_TRUE(sync->SyncOnce(/*full_scan=*/true).ok());
+  EXPECT_EQ(h.TaskForPage(archived).status, TaskStatus::kCancelled);
+  EXPECT_TRUE(h.TaskForPage(deleted).cancel_requested);
+  CarryOutCancels(h.store.get());
+  // Writing to a deleted page is given up with a log line, not retried.
+  EXPECT_TRUE(sync->SyncOnce().ok());
+  EXPECT_GE(sync->outbound_stats().given_up, 1);
+}
+
+TEST(NotionSync, BadPagesAreLoggedAndNeverStopTheSync) {
+  Harness h;
+  std::string untitled = h.fake.AddTaskPage("", "To Do");
+  std::string unknown = h.fake.AddTaskPage("Unknown column", "Someday");  // select creates it
+  std::string huge = h.fake.AddTaskPage("Huge", "To Do", "P9", "", std::string(100000, 'x'));
+  std::string good = h.fake.AddTaskPage("Good", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  EXPECT_TRUE(sync->SyncOnce().ok());
+  EXPECT_TRUE(h.TaskForPage(untitled).id.empty());
+  EXPECT_TRUE(h.TaskForPage(unknown).id.empty());
+  Task big = h.TaskForPage(huge);
+  ASSERT_FALSE(big.id.empty());
+  EXPECT_EQ(big.description.size(), notion::kMaxDescriptionBytes);
+  EXPECT_EQ(big.priority, "normal");
+  EXPECT_FALSE(h.TaskForPage(good).id.empty());
+  EXPECT_GE(sync->inbound_stats().bad_pages, 2);
+  // Fixing the page imports it.
+  ASSERT_TRUE(h.fake.SetTitle(untitled, "Now titled").ok());
+  EXPECT_TRUE(sync->SyncOnce().ok());
+  EXPECT_FALSE(h.TaskForPage(untitled).id.empty());
+}
+
+TEST(NotionSync, APropertyRenamedWhileRunningPausesWritesUntilFixed) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Rename victim", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task t = h.TaskForPage(page);
+  ASSERT_TRUE(h.fake.RenameProperty("Status", "State").ok());
+  std::string e = StartTask(h.store.get(), t.id, "main");
+  FinishTask(h.store.get(), t.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted, "ok", "");
+  Status st = sync->SyncOnce();  // the write is refused: Notion names the property
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("Status is not a property that exists"), std::string::npos)
+      << st.ToString();
+  st = sync->SyncOnce();  // the schema is checked again and names what is missing
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("notion property \"Status\""), std::string::npos) << st.ToString();
+  EXPECT_EQ(h.fake.StatusOf(page), "");
+  ASSERT_TRUE(h.fake.RenameProperty("State", "Status").ok());
+  EXPECT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(page), "Done");
+  EXPECT_EQ(h.fake.Comments(page).size(), 1u);
+}
+
+TEST(NotionSync, AnOutageAndARestartLoseNoUpdate) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 20; ++i)
+    pages.push_back(h.fake.AddTaskPage("T" + std::to_string(i), "To Do"));
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  h.fake.SetOutage(true);
+  for (const auto& p : pages) {
+    Task t = h.TaskForPage(p);
+    std::string e = StartTask(h.store.get(), t.id, "jochi");
+    FinishTask(h.store.get(), t.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted,
+               "result of " + t.title, "");
+  }
+  EXPECT_TRUE(sync->SyncOnce().IsUnavailable());
+  EXPECT_TRUE(h.NewSync()->Init().IsUnavailable());  // restarted during the outage
+  EXPECT_FALSE(h.sync->SyncOnce().ok());
+  h.fake.SetOutage(false);
+  h.OpenStore();  // and the process restarted once more: state is in the store
+  ASSERT_TRUE(h.NewSync()->Init().ok());
+  ASSERT_TRUE(h.sync->SyncOnce().ok());
+  for (const auto& p : pages) {
+    EXPECT_EQ(h.fake.StatusOf(p), "Done");
+    EXPECT_EQ(h.fake.TextOf(p, "Agent"), "jochi");
+    EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+  }
+}
+
+TEST(NotionSync, ARateLimitStormLosesNothing) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 5; ++i) pages.push_back(h.fake.AddTaskPage("T" + std::to_string(i), "To Do"));
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  h.fake.InjectRateLimited(4, 1);
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  for (const auto& p : pages) EXPECT_FALSE(h.fake.TextOf(p, "Neo4j Task ID").empty());
+  EXPECT_EQ(sync->client()->stats().rate_limited, 4);
+}
+
+TEST(NotionSync, DataSourceVersionWithAStatusTypedBoard) {
+  fakes::FakeNotionOptions fo = Harness::Unlimited();
+  fo.status_type = "status";
+  Harness h(fo, "2025-09-03");
+  std::string page = h.fake.AddTaskPage("Template board", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task t = h.TaskForPage(page);
+  ASSERT_FALSE(t.id.empty());
+  std::string e = StartTask(h.store.get(), t.id, "kublai");
+  FinishTask(h.store.get(), t.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted, "ok", "");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(page), "Done");
+  bool data_source_query = false;
+  for (const auto& r : h.fake.Requests())
+    if (r.path.find("/v1/data_sources/") == 0 && r.path.find("/query") != std::string::npos)
+      data_source_query = true;
+  EXPECT_TRUE(data_source_query);
+}
+
+TEST(NotionSync, TheLoopActsOnAMovedCardWithinOnePollInterval) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Loop", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return !h.TaskForPage(page).id.empty(); }));
+  Task t = h.TaskForPage(page);
+  StartTask(h.store.get(), t.id, "main");
+  ASSERT_TRUE(WaitFor([&] { return h.fake.StatusOf(page) == "In Progress"; }));
+  ASSERT_TRUE(h.fake.MoveCard(page, "Blocked").ok());
+  // poll_interval_seconds = 1: allow generous slack on a loaded machine.
+  EXPECT_TRUE(WaitFor([&] { return h.TaskForPage(page).cancel_requested; }, 10000));
+  CarryOutCancels(h.store.get());
+  EXPECT_TRUE(WaitFor([&] { return h.TaskForPage(page).status == TaskStatus::kBlocked; }, 10000));
+  sync->Stop();
+}
+
+TEST(NotionSync, WebhookEventsActAtOnceAndForgedOnesChangeNothing) {
+  Harness h;
+  h.config.poll_interval_seconds = 3600;  // only webhooks can explain a reaction
+  h.config.webhook_secret = "secret_webhook";
+  std::string page = h.fake.AddTaskPage("Webhook", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task t = h.TaskForPage(page);
+  StartTask(h.store.get(), t.id, "main");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  const int64_t before = h.fake.RequestCount();
+  ASSERT_TRUE(sync->Start().ok());
+  // The loop's first round polls at once; move the card after that poll so
+  // only a webhook can make the sync notice it (the next poll is an hour away).
+  ASSERT_TRUE(WaitFor([&] { return h.fake.RequestCount() > before; }));
+  ASSERT_TRUE(h.fake.MoveCard(page, "To Do").ok());
+
+  auto event = [&](const std::string& id, TimeMs at) {
+    return Json{{"id", id},
+                {"timestamp", FormatIso8601(at)},
+                {"type", "page.properties_updated"},
+                {"entity", {{"id", page}, {"type", "page"}}},
+                {"data", Json::object()}}
+        .dump();
+  };
+  const TimeMs now = h.clock.NowMs();
+  std::string forged = event("evt-forged", now);
+  auto r = sync->HandleWebhook({{"X-Notion-Signature", notion::NotionSignature("guess", forged)}},
+                               forged);
+  EXPECT_EQ(r.http_status, 401);
+  std::string stale = event("evt-stale", now - 3600 * 1000);
+  r = sync->HandleWebhook(
+      {{"X-Notion-Signature", notion::NotionSignature("secret_webhook", stale)}}, stale);
+  EXPECT_EQ(r.http_status, 400);
+  // Nothing may happen for the refused events.
+  EXPECT_FALSE(WaitFor([&] { return h.TaskForPage(page).cancel_requested; }, 500));
+
+  std::string good = event("evt-good", now);
+  auto start = std::chrono::steady_clock::now();
+  r = sync->HandleWebhook({{"X-Notion-Signature", notion::NotionSignature("secret_webhook", good)}},
+                          good);
+  EXPECT_EQ(r.http_status, 200);
+  ASSERT_TRUE(WaitFor([&] { return h.TaskForPage(page).cancel_requested; }, 5000));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(2));  // within a second, with slack for load
+  sync->Stop();
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
