@@ -213,7 +213,10 @@ void NotionSync::Loop() {
     int64_t counter = 0;
     Status cs = store_->ChangeCounter(&counter);
     if (schema_ok_ && (!cs.ok() || counter != last_change_counter_ || webhook)) {
-      Status st = outbound_->Flush();
+      // A cancel that landed may complete a person's move (store-only work).
+      Status st = inbound_->ResolveIntents();
+      if (!st.ok()) spdlog::warn("notion: board moves pending: {}", st.ToString());
+      st = outbound_->Flush();
       if (st.ok()) {
         // Our own meta writes move the counter; read it after the flush.
         if (cs.ok() && store_->ChangeCounter(&counter).ok()) last_change_counter_ = counter;
