@@ -9,6 +9,10 @@
 
 #include "cli/cli.h"
 #include "engine/service_factory.h"
+#ifdef TASKEXEC_WITH_NEO4J
+#include "cli/schema_command.h"
+#include "store/neo4j/neo4j_store.h"
+#endif
 
 int main(int argc, char** argv) {
   using namespace taskexec;
@@ -29,9 +33,19 @@ int main(int argc, char** argv) {
   deps.open_service = OpenStoreService;
   deps.run_service = RunService;
   deps.check_config = CheckConfig;
+#ifdef TASKEXEC_WITH_NEO4J
+  RegisterNeo4jStore();  // OpenStore's "neo4j" backend
+  deps.check_config = [](const Config& cfg, std::ostream& out) {
+    if (Status s = CheckConfig(cfg, out); !s.ok()) return s;
+    return CheckNeo4jServer(cfg, out);  // server agent and Bolt version
+  };
+#endif
   deps.describe_config = DescribeConfig;
   deps.sleep_ms = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
 
   CliContext ctx(std::move(deps), std::cout, std::cerr, std::cin, ProcessEnvironment());
+#ifdef TASKEXEC_WITH_NEO4J
+  ctx.extra_groups.push_back(RegisterSchemaCommands);
+#endif
   return RunCli(argc, argv, ctx);
 }

@@ -6,7 +6,8 @@
 // prints "PORT <n>", serves the scenario's scripts, then prints
 // "RECEIVED <json>" (every client message, decoded by our PackStream
 // decoder) and exits 0, or 1 when the client strayed from the script (the
-// errors go to stderr). Scenarios: query, tx-retry, auth-failure.
+// errors go to stderr). Scenarios: query, tx-retry, auth-failure,
+// schema (what `taskexec schema apply` sends).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -98,7 +99,7 @@ List RichFields() {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::cerr << "usage: bolt_stub_server query|tx-retry|auth-failure\n";
+    std::cerr << "usage: bolt_stub_server query|tx-retry|auth-failure|schema\n";
     return 2;
   }
   const std::string scenario = argv[1];
@@ -128,6 +129,17 @@ int main(int argc, char** argv) {
         .Success(Meta({{"type", "w"}}))
         .Expect(bolt::msg::kCommit)
         .Success(Meta({{"bookmark", "FB:stub-2"}}));
+    stub.AddScript(std::move(s));
+  } else if (scenario == "schema") {
+    // `taskexec schema apply` against the stub: one auto-commit RUN per
+    // constraint or index (9 of them).
+    BoltScript s = Opened();
+    for (int i = 0; i < 9; ++i) {
+      s.Expect(bolt::msg::kRun)
+          .Success(Meta({{"fields", List{}}}))
+          .Expect(bolt::msg::kPull)
+          .Success();
+    }
     stub.AddScript(std::move(s));
   } else if (scenario == "auth-failure") {
     stub.AddScript(BoltScript()

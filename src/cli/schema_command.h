@@ -1,0 +1,23 @@
+// `taskexec schema apply` and the Neo4j part of `taskexec config check`.
+// Lives beside the CLI but is linked only into the taskexec binary (with
+// te_neo4j), so te_cli stays free of the Bolt client (see cli/commands.h).
+#pragma once
+
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+#include "config/config.h"
+
+namespace taskexec {
+
+// schema apply: creates the Neo4j constraints and indexes (idempotent).
+void RegisterSchemaCommands(CLI::App& app, CliContext& ctx);
+
+// When the config names a Neo4j server (store.backend = neo4j or
+// NEO4J_URI set): connects and prints the server agent, the negotiated Bolt
+// version and the address. Does nothing otherwise.
+Status CheckNeo4jServer(const Config& cfg, std::ostream& out);
+
+}  // namespace taskexec
