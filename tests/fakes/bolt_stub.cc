@@ -11,6 +11,10 @@
 #include <chrono>
 #include <cstring>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "bolt/chunking.h"
 
 namespace taskexec::testing {
@@ -94,6 +98,72 @@ BoltStub::BoltStub() {
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
+bool BoltStub::EnableTls(const std::string& cert_pem, const std::string& key_pem) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  BIO* cb = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  BIO* kb = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+  bool ok = ctx != nullptr && cert != nullptr && key != nullptr &&
+            SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  BIO_free(cb);
+  BIO_free(kb);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!ok) {
+    SSL_CTX_free(ctx);
+    errors_.push_back("stub: bad TLS certificate or key");
+    return false;
+  }
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
+  tls_ctx_ = ctx;
+  return true;
+}
+
+bool MakeSelfSignedCert(std::string* cert_pem, std::string* key_pem, const std::string& san) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  bool ok = key != nullptr && x != nullptr;
+  if (ok) {
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
+                              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+      ok = ok && ext != nullptr && X509_add_ext(x, ext, -1) == 1;
+      X509_EXTENSION_free(ext);
+    }
+    ok = ok && X509_sign(x, key, EVP_sha256()) > 0;
+  }
+  if (ok) {
+    BIO* cb = BIO_new(BIO_s_mem());
+    BIO* kb = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(cb, x);
+    PEM_write_bio_PrivateKey(kb, key, nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(cb, &data);
+    cert_pem->assign(data, static_cast<size_t>(n));
+    n = BIO_get_mem_data(kb, &data);
+    key_pem->assign(data, static_cast<size_t>(n));
+    BIO_free(cb);
+    BIO_free(kb);
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
 BoltStub::~BoltStub() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -113,6 +183,7 @@ BoltStub::~BoltStub() {
   for (int fd : wake_) {
     if (fd >= 0) close(fd);
   }
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
 }
 
 void BoltStub::AddScript(BoltScript script) {
@@ -194,10 +265,26 @@ void BoltStub::AcceptLoop() {
 
 namespace {
 
-bool WriteAll(int fd, const Bytes& b) {
+// A connection's byte stream: the plain socket, or TLS over it.
+struct Io {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  ssize_t Recv(uint8_t* buf, size_t n) {
+    if (ssl == nullptr) return recv(fd, buf, n, 0);
+    size_t got = 0;
+    return SSL_read_ex(ssl, buf, n, &got) == 1 ? static_cast<ssize_t>(got) : -1;
+  }
+  ssize_t Send(const uint8_t* buf, size_t n) {
+    if (ssl == nullptr) return send(fd, buf, n, MSG_NOSIGNAL);
+    size_t put = 0;
+    return SSL_write_ex(ssl, buf, n, &put) == 1 ? static_cast<ssize_t>(put) : -1;
+  }
+};
+
+bool WriteAll(Io& io, const Bytes& b) {
   size_t off = 0;
   while (off < b.size()) {
-    ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+    ssize_t n = io.Send(b.data() + off, b.size() - off);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     off += static_cast<size_t>(n);
@@ -205,10 +292,10 @@ bool WriteAll(int fd, const Bytes& b) {
   return true;
 }
 
-bool ReadExact(int fd, uint8_t* buf, size_t n) {
+bool ReadExact(Io& io, uint8_t* buf, size_t n) {
   size_t off = 0;
   while (off < n) {
-    ssize_t r = recv(fd, buf + off, n - off, 0);
+    ssize_t r = io.Recv(buf + off, n - off);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     off += static_cast<size_t>(r);
@@ -217,11 +304,11 @@ bool ReadExact(int fd, uint8_t* buf, size_t n) {
 }
 
 // Reads one message; false on EOF or garbage.
-bool ReadMessage(int fd, bolt::ChunkDecoder* dec, Structure* out) {
+bool ReadMessage(Io& io, bolt::ChunkDecoder* dec, Structure* out) {
   Bytes body;
   while (!dec->Next(&body)) {
     uint8_t buf[4096];
-    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    ssize_t r = io.Recv(buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     if (!dec->Feed(buf, static_cast<size_t>(r)).ok()) return false;
@@ -229,11 +316,11 @@ bool ReadMessage(int fd, bolt::ChunkDecoder* dec, Structure* out) {
   return bolt::DecodeMessage(body, out).ok();
 }
 
-bool SendMessage(int fd, const Structure& m) {
+bool SendMessage(Io& io, const Structure& m) {
   Bytes body, framed;
   if (!bolt::EncodeMessage(m, &body).ok()) return false;
   bolt::AppendChunked(body, &framed);
-  return WriteAll(fd, framed);
+  return WriteAll(io, framed);
 }
 
 bool Offered(const uint8_t* proposals, bolt::Version v) {
@@ -249,6 +336,14 @@ bool Offered(const uint8_t* proposals, bolt::Version v) {
 
 void BoltStub::Serve(int fd, BoltScript script) {
   bolt::ChunkDecoder dec;
+  Io io;
+  io.fd = fd;
+  struct SslFree {
+    SSL* ssl;
+    ~SslFree() {
+      if (ssl != nullptr) SSL_free(ssl);
+    }
+  } ssl_owner{nullptr};
   const std::string conn = "stub connection " + std::to_string(fd);
   auto finish = [this] {
     std::lock_guard<std::mutex> lock(mu_);
@@ -262,17 +357,28 @@ void BoltStub::Serve(int fd, BoltScript script) {
   // Reads the next client message, answering tolerated RESET/TELEMETRY.
   auto next = [&](Structure* m) {
     for (;;) {
-      if (!ReadMessage(fd, &dec, m)) return false;
+      if (!ReadMessage(io, &dec, m)) return false;
       if (script.tolerate_reset() &&
           (m->tag == bolt::msg::kReset || m->tag == bolt::msg::kTelemetry)) {
         record(*m);
-        if (!SendMessage(fd, Structure{bolt::msg::kSuccess, {bolt::Value(bolt::Map{})}}))
+        if (!SendMessage(io, Structure{bolt::msg::kSuccess, {bolt::Value(bolt::Map{})}}))
           return false;
         continue;
       }
       return true;
     }
   };
+  if (tls_ctx_ != nullptr) {
+    io.ssl = ssl_owner.ssl = SSL_new(tls_ctx_);
+    SSL_set_fd(io.ssl, fd);
+    if (SSL_accept(io.ssl) != 1) {
+      // Expected when a verifying client rejects the certificate.
+      Fail(conn + ": TLS handshake failed");
+      shutdown(fd, SHUT_RDWR);
+      finish();
+      return;
+    }
+  }
   const auto& steps = script.steps();
   for (size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
@@ -280,7 +386,7 @@ void BoltStub::Serve(int fd, BoltScript script) {
     switch (step.kind) {
       case BoltScript::Step::kHandshake: {
         uint8_t hs[20];
-        if (!ReadExact(fd, hs, sizeof hs)) {
+        if (!ReadExact(io, hs, sizeof hs)) {
           Fail(where + "client closed during the handshake");
           finish();
           return;
@@ -301,7 +407,7 @@ void BoltStub::Serve(int fd, BoltScript script) {
         }
         Bytes answer = {0, 0, static_cast<uint8_t>(none ? 0 : step.version.minor),
                         static_cast<uint8_t>(none ? 0 : step.version.major)};
-        WriteAll(fd, answer);
+        WriteAll(io, answer);
         if (none) {
           shutdown(fd, SHUT_RDWR);
           finish();
@@ -327,10 +433,10 @@ void BoltStub::Serve(int fd, BoltScript script) {
         break;
       }
       case BoltScript::Step::kReply:
-        SendMessage(fd, step.message);
+        SendMessage(io, step.message);
         break;
       case BoltScript::Step::kRaw:
-        WriteAll(fd, step.raw);
+        WriteAll(io, step.raw);
         break;
       case BoltScript::Step::kClose:
         shutdown(fd, SHUT_RDWR);

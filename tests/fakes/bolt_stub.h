@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/ssl.h>
+
 #include "bolt/messages.h"
 #include "bolt/value.h"
 
@@ -77,6 +79,10 @@ class BoltStub {
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
+  // Serves TLS with this certificate and key (PEM) from now on. False (and
+  // an error recorded) when they do not load.
+  bool EnableTls(const std::string& cert_pem, const std::string& key_pem);
+
   // Queues the script for the next connection to be accepted.
   void AddScript(BoltScript script);
 
@@ -112,6 +118,12 @@ class BoltStub {
   std::vector<bolt::Structure> received_;
   std::vector<bolt::Bytes> proposals_;
   bool stopping_ = false;
+  SSL_CTX* tls_ctx_ = nullptr;  // set before connections arrive
 };
+
+// A fresh self-signed CA certificate for CN=localhost with the given
+// subjectAltName, valid for a day, and its P-256 key, both as PEM.
+bool MakeSelfSignedCert(std::string* cert_pem, std::string* key_pem,
+                        const std::string& san = "DNS:localhost,IP:127.0.0.1");
 
 }  // namespace taskexec::testing
