@@ -4,11 +4,15 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsqlite3-dev sqlite3 nlohmann-json3-dev libcpp-httplib-dev
       libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev libssl-dev
-      libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libbrotli-dev nodejs npm)
+      libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libbrotli-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js (for the Neo4j driver interop tests) often comes from elsewhere than
+# Debian; install Debian's only when there is none at all.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo_cmd=()

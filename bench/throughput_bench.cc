@@ -1,0 +1,159 @@
+// Measures, in one run:
+//  1. the machine's limit: a bare posix_spawn + waitpid loop of /bin/true;
+//  2. tasks per second through the whole service (Pipeline + SQLite store +
+//     runner) with /bin/true as the agent;
+//  3. the latency from AddTask to the agent process starting (p50, p99),
+//     with an agent that prints its start time.
+// Usage: throughput_bench [tasks=2000] [latency_samples=300] [concurrency=8]
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/pipeline.h"
+#include "store/sqlite/sqlite_store.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace taskexec;
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+int64_t RealtimeNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+double BareLoop(int n) {
+  char arg0[] = "/bin/true";
+  char* argv[] = {arg0, nullptr};
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    pid_t pid;
+    if (posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) std::abort();
+    int st;
+    waitpid(pid, &st, 0);
+  }
+  return n / Seconds(t0, std::chrono::steady_clock::now());
+}
+
+Config BenchConfig(const fs::path& dir, std::vector<std::string> command, int concurrency) {
+  Config c;
+  c.store.db_path = (dir / "bench.db").string();
+  c.agent.command = std::move(command);
+  c.agent.work_dir = (dir / "work").string();
+  c.agent.log_dir = (dir / "logs").string();
+  c.executor.max_concurrent = concurrency;
+  c.executor.per_agent_limit = concurrency;
+  c.executor.store_poll_ms = 1000;
+  return c;
+}
+
+bool WaitAllDone(TaskStore* store, int n, int timeout_s) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < end) {
+    StoreStats st;
+    store->GetStats(&st);
+    if (st.by_status["completed"] + st.by_status["failed"] >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+double ServiceRate(const fs::path& dir, int n, int concurrency) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Config c = BenchConfig(dir, {"/bin/true"}, concurrency);
+  std::unique_ptr<SqliteStore> store;
+  if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
+  Pipeline p(c, store.get());
+  if (!p.Start().ok()) std::abort();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    NewTask t;
+    t.title = "bench " + std::to_string(i);
+    Task out;
+    if (!p.AddTask(t, &out).ok()) std::abort();
+  }
+  if (!WaitAllDone(store.get(), n, 600)) std::fprintf(stderr, "service run timed out\n");
+  double rate = n / Seconds(t0, std::chrono::steady_clock::now());
+  StoreStats st;
+  store->GetStats(&st);
+  if (st.by_status["completed"] != n)
+    std::fprintf(stderr, "warning: %lld of %d completed\n",
+                 static_cast<long long>(st.by_status["completed"]), n);
+  p.Stop();
+  return rate;
+}
+
+void Latency(const fs::path& dir, const std::string& agent, int samples, double* p50,
+             double* p99) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Config c = BenchConfig(dir, {agent}, 8);
+  std::unique_ptr<SqliteStore> store;
+  if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
+  Pipeline p(c, store.get());
+  if (!p.Start().ok()) std::abort();
+  std::vector<double> ms;
+  for (int i = 0; i < samples; ++i) {
+    NewTask t;
+    t.title = "latency " + std::to_string(i);
+    Task out;
+    int64_t added = RealtimeNs();
+    if (!p.AddTask(t, &out).ok()) std::abort();
+    if (!WaitAllDone(store.get(), i + 1, 60)) std::abort();
+    std::vector<SessionExecution> execs;
+    store->ListExecutions(out.id, &execs);
+    if (execs.empty()) std::abort();
+    std::ifstream log(execs[0].log_path);
+    long long started = 0;
+    log >> started;
+    if (started == 0) std::abort();
+    ms.push_back((started - added) / 1e6);
+  }
+  p.Stop();
+  std::sort(ms.begin(), ms.end());
+  *p50 = ms[ms.size() / 2];
+  *p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int n = argc > 1 ? std::atoi(argv[1]) : 2000;
+  int samples = argc > 2 ? std::atoi(argv[2]) : 300;
+  int concurrency = argc > 3 ? std::atoi(argv[3]) : 8;
+  spdlog::set_level(spdlog::level::warn);
+  fs::path dir = fs::temp_directory_path() / ("taskexec_bench_" + std::to_string(getpid()));
+  std::string agent = (fs::path(argv[0]).parent_path() / "bench_agent").string();
+
+  double bare = BareLoop(n);
+  double service = ServiceRate(dir / "rate", n, concurrency);
+  double p50 = 0, p99 = 0;
+  Latency(dir / "latency", agent, samples, &p50, &p99);
+  fs::remove_all(dir);
+
+  std::printf("bare spawn+reap loop of /bin/true : %8.0f per second\n", bare);
+  std::printf("service, /bin/true agent (c=%d)   : %8.0f tasks per second (%.0f%% of bare)\n",
+              concurrency, service, 100.0 * service / bare);
+  std::printf("add -> agent start latency        : p50 %.2f ms, p99 %.2f ms (%d samples)\n", p50,
+              p99, samples);
+  return 0;
+}

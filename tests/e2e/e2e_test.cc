@@ -1,0 +1,376 @@
+// End-to-end tests: the real `taskexec` binary, the real SQLite store and the
+// scripted fake agent (tests/fakes/fake_agent.sh). The test reads the final
+// state straight from the database file the services share.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/clock.h"
+#include "e2e/e2e_util.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskexec::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Options {
+  std::string command;  // TOML array; empty = the fake agent in the seed form
+  int max_concurrent = 8;
+  int timeout_seconds = 2;
+  int lease_seconds = 3;
+  int max_retries = 2;
+};
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir("e2e"); }
+  void TearDown() override {
+    store_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string FakeAgent() const { return SourceDir() + "/tests/fakes/fake_agent.sh"; }
+
+  std::string WriteConfig(const Options& o, const std::string& name = "taskexec.toml") {
+    std::string command = o.command;
+    if (command.empty())
+      command = "[\"" + FakeAgent() +
+                "\", \"--agent\", \"{agent}\", \"--label\", \"task-{task_id}\", \"--context\", "
+                "\"{context_json}\", \"--prompt\", \"{prompt}\"]";
+    std::string path = dir_ + "/" + name;
+    WriteFile(path, "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
+                        "[executor]\nmax_retries = " + std::to_string(o.max_retries) +
+                        "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n" +
+                        "poll_interval_seconds = 1\nlease_seconds = " +
+                        std::to_string(o.lease_seconds) + "\nmax_concurrent = " +
+                        std::to_string(o.max_concurrent) + "\nper_agent_limit = " +
+                        std::to_string(o.max_concurrent) + "\nshutdown_grace_seconds = 2\n\n" +
+                        "[agent]\ncommand = " + command + "\nwork_dir = \"" + dir_ +
+                        "/work\"\nlog_dir = \"" + dir_ + "/logs\"\ntimeout_seconds = " +
+                        std::to_string(o.timeout_seconds) + "\nkill_grace_seconds = 1\n\n" +
+                        "[server]\nlisten = \"\"\n");
+    return path;
+  }
+
+  SqliteStore* Store() {
+    if (!store_) {
+      StoreConfig sc;
+      Status s = SqliteStore::Open(dir_ + "/tasks.db", sc, &store_);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    return store_.get();
+  }
+
+  std::string AddTask(const std::string& config, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"task", "add"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = Cli(config, argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string id = r.out;
+    while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) id.pop_back();
+    return id;
+  }
+
+  int64_t CountIn(std::initializer_list<const char*> statuses) {
+    StoreStats st;
+    EXPECT_TRUE(Store()->GetStats(&st).ok());
+    int64_t n = 0;
+    for (const char* s : statuses) n += st.by_status[s];
+    return n;
+  }
+
+  int64_t CountFinal() { return CountIn({"completed", "failed", "cancelled"}); }
+
+  std::vector<SessionExecution> Executions(const std::string& id) {
+    std::vector<SessionExecution> e;
+    EXPECT_TRUE(Store()->ListExecutions(id, &e).ok());
+    std::sort(e.begin(), e.end(),
+              [](const auto& a, const auto& b) { return a.attempt < b.attempt; });
+    return e;
+  }
+
+  std::string dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+struct Kind {
+  const char* words;
+  const char* agent;
+  const char* assign;
+};
+
+const Kind kKinds[] = {
+    {"Research the vector database market", "mongke", ""},
+    {"Analyze last week's traffic", "jochi", ""},
+    {"Write the newsletter intro", "chagatai", ""},
+    {"Build the invoice parser", "temujin", ""},
+    {"Deploy the staging service", "ogedei", ""},
+    {"Orchestrate the launch plan", "kublai", ""},
+    {"Tidy the shelves", "main", ""},
+    {"Plan the offsite", "jochi", "jochi"},
+};
+
+// Mode -> (final task status, executions, retry_count)
+struct Expect {
+  const char* mode;
+  TaskStatus status;
+  int executions;
+  ExecutionStatus last;
+};
+
+const Expect kModes[] = {
+    {"succeed", TaskStatus::kCompleted, 1, ExecutionStatus::kCompleted},
+    {"succeed", TaskStatus::kCompleted, 1, ExecutionStatus::kCompleted},
+    {"artifacts", TaskStatus::kCompleted, 1, ExecutionStatus::kCompleted},
+    {"fail", TaskStatus::kFailed, 1, ExecutionStatus::kFailed},
+    {"fail-retryable", TaskStatus::kFailed, 3, ExecutionStatus::kFailed},
+    {"hang", TaskStatus::kFailed, 3, ExecutionStatus::kTimedOut},
+    {"crash", TaskStatus::kFailed, 3, ExecutionStatus::kFailed},
+    {"garbage", TaskStatus::kCompleted, 1, ExecutionStatus::kCompleted},
+    {"flaky", TaskStatus::kCompleted, 2, ExecutionStatus::kCompleted},
+    {"succeed", TaskStatus::kCompleted, 1, ExecutionStatus::kCompleted},
+};
+
+TEST_F(E2eTest, TwoHundredMixedTasksEndInTheRightState) {
+  std::string config = WriteConfig(Options{});
+  Service service(config, dir_ + "/service.log");
+  service.Start();
+
+  struct Added {
+    std::string id;
+    const Kind* kind;
+    const Expect* expect;
+  };
+  std::vector<Added> added;
+  for (int i = 0; i < 200; ++i) {
+    const Kind& kind = kKinds[i % std::size(kKinds)];
+    const Expect& mode = kModes[(i / std::size(kKinds) + i) % std::size(kModes)];
+    std::vector<std::string> args = {
+        "--title", std::string(kind.words) + " #" + std::to_string(i) + " fake-mode=" + mode.mode};
+    if (*kind.assign) args.insert(args.end(), {"--agent", kind.assign});
+    added.push_back({AddTask(config, args), &kind, &mode});
+  }
+  ASSERT_TRUE(WaitFor([&] { return CountFinal() == 200; }, 600))
+      << CountFinal() << " of 200 final; log: " << ReadFile(dir_ + "/service.log").substr(0, 4000);
+
+  std::map<std::string, int> by_mode;
+  for (const Added& a : added) {
+    Task t;
+    ASSERT_TRUE(Store()->GetTask(a.id, &t).ok());
+    SCOPED_TRACE(std::string(a.kind->words) + " / " + a.expect->mode + " / " + a.id);
+    EXPECT_EQ(t.status, a.expect->status) << t.error_message;
+    EXPECT_EQ(t.claimed_by, a.kind->agent);
+    auto execs = Executions(a.id);
+    ASSERT_EQ(static_cast<int>(execs.size()), a.expect->executions);
+    EXPECT_EQ(execs.back().status, a.expect->last);
+    EXPECT_EQ(t.retry_count, a.expect->executions - 1);
+    for (size_t k = 0; k < execs.size(); ++k) {
+      EXPECT_EQ(execs[k].attempt, static_cast<int>(k) + 1);
+      EXPECT_EQ(execs[k].agent, a.kind->agent);
+      if (k > 0) EXPECT_LE(execs[k - 1].ended_at, execs[k].started_at);
+    }
+    std::string mode = a.expect->mode;
+    by_mode[mode]++;
+    if (mode == "crash") {
+      EXPECT_EQ(execs[0].error_type, "crash");
+      EXPECT_TRUE(execs[0].term_signal.has_value());
+    }
+    if (mode == "hang") EXPECT_EQ(t.error_type, "timeout_error");
+    if (mode == "fail") EXPECT_NE(t.error_message.find("fake failure"), std::string::npos);
+    if (mode == "fail-retryable")
+      EXPECT_NE(t.error_message.find("Retry"), std::string::npos) << t.error_message;
+    if (mode == "artifacts") {
+      std::vector<Artifact> arts;
+      ASSERT_TRUE(Store()->ListArtifacts(a.id, &arts).ok());
+      std::set<std::string> names;
+      for (const auto& art : arts) {
+        names.insert(fs::path(art.path).filename().string());
+        EXPECT_EQ(art.sha256.size(), 64u);
+        EXPECT_EQ(art.execution_id, execs[0].id);
+        if (fs::path(art.path).filename() == "report.txt") {
+          EXPECT_EQ(art.size, 15);
+          // sha256("hello artifact\n")
+          EXPECT_EQ(art.sha256, "51bc0fc1f19104fa6e89ce50be9aa1f57c3346c1ca51ab49f5f00e14ce8f8076");  // sha256sum of "hello artifact\n"
+        }
+      }
+      EXPECT_TRUE(names.count("report.txt"));
+      EXPECT_TRUE(names.count("data.bin"));
+      EXPECT_TRUE(names.count("extra.txt"));
+    }
+    if (t.status == TaskStatus::kCompleted) {
+      EXPECT_NE(t.completed_at, 0);
+      EXPECT_TRUE(t.error_message.empty());
+    }
+  }
+  EXPECT_EQ(service.Terminate(), 0);
+  EXPECT_EQ(by_mode.size(), 9u);
+}
+
+TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
+  Options o;
+  o.max_concurrent = 20;
+  o.timeout_seconds = 60;
+  o.lease_seconds = 3;
+  std::string config = WriteConfig(o);
+  std::map<std::string, std::string> env = {{"FAKE_AGENT_SLEEP", "6"}};
+  auto service = std::make_unique<Service>(config, dir_ + "/service1.log", env);
+  service->Start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(AddTask(config, {"--title", "Long job " + std::to_string(i) + " fake-mode=slow"}));
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"in_progress"}) == 20; }, 120))
+      << ReadFile(dir_ + "/service1.log").substr(0, 4000);
+
+  std::vector<SessionExecution> first;
+  ASSERT_TRUE(Store()->ListActiveExecutions(&first).ok());
+  ASSERT_EQ(first.size(), 20u);
+  service->Kill9();
+
+  auto restarted = std::make_unique<Service>(config, dir_ + "/service2.log", env);
+  restarted->Start();
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"completed"}) == 20; }, 300))
+      << ReadFile(dir_ + "/service2.log").substr(0, 4000);
+
+  for (const auto& id : ids) {
+    SCOPED_TRACE(id);
+    auto execs = Executions(id);
+    ASSERT_GE(execs.size(), 2u);
+    EXPECT_EQ(execs.front().status, ExecutionStatus::kLost);
+    EXPECT_EQ(execs.back().status, ExecutionStatus::kCompleted);
+    for (size_t k = 1; k < execs.size(); ++k) {
+      EXPECT_NE(execs[k - 1].ended_at, 0);
+      EXPECT_LE(execs[k - 1].ended_at, execs[k].started_at) << "attempts overlap";
+    }
+    Task t;
+    ASSERT_TRUE(Store()->GetTask(id, &t).ok());
+    EXPECT_GE(t.retry_count, 1);
+  }
+  // The first service's sessions did not run on: their process groups are gone.
+  for (const auto& e : first) {
+    EXPECT_TRUE(WaitFor([&] { return kill(static_cast<pid_t>(-e.pid), 0) == -1 && errno == ESRCH; },
+                        10))
+        << "process group " << e.pid << " still alive";
+  }
+  EXPECT_EQ(restarted->Terminate(), 0);
+}
+
+TEST_F(E2eTest, TwoServicesShareTwoThousandTasksAndRunEachOnce) {
+  Options o;
+  o.command = "[\"/bin/true\"]";
+  std::string config = WriteConfig(o);
+  Service a(config, dir_ + "/a.log"), b(config, dir_ + "/b.log");
+  a.Start();
+  b.Start();
+  // Tasks written straight to the shared file, as another tool would.
+  const TimeMs now = SystemClock::Default()->NowMs();
+  for (int i = 0; i < 2000; ++i) {
+    NewTask nt;
+    nt.title = "shared task " + std::to_string(i);
+    Task t;
+    ASSERT_TRUE(Store()->AddTask(nt, now, &t).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"completed"}) == 2000; }, 600))
+      << CountIn({"completed"}) << "\n"
+      << ReadFile(dir_ + "/a.log").substr(0, 3000);
+  std::vector<Task> tasks;
+  ASSERT_TRUE(Store()->ListTasks(TaskFilter{}, &tasks).ok());
+  ASSERT_EQ(tasks.size(), 2000u);
+  std::set<std::string> executors;
+  for (const Task& t : tasks) {
+    auto execs = Executions(t.id);
+    ASSERT_EQ(execs.size(), 1u) << t.id << " ran " << execs.size() << " times";
+    EXPECT_EQ(execs[0].status, ExecutionStatus::kCompleted);
+    executors.insert(execs[0].executor_id);
+  }
+  EXPECT_EQ(executors.size(), 2u) << "both services should have taken part";
+  EXPECT_EQ(a.Terminate(), 0);
+  EXPECT_EQ(b.Terminate(), 0);
+}
+
+TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
+  std::string config = WriteConfig(Options{});
+
+  // Malformed config: refused with the key, the value and what is allowed.
+  std::string bad = dir_ + "/bad.toml";
+  WriteFile(bad, "[executor]\nmax_retries = -1\n");
+  CommandResult r = Cli(bad, {"config", "check"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("executor.max_retries"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-1"), std::string::npos) << r.err;
+  WriteFile(bad, "[executor\nmax_retries = 3\n");
+  r = Cli(bad, {"config", "check"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.err.empty());
+
+  // Unknown agent, unknown ids, unknown status.
+  r = Cli(config, {"task", "add", "--title", "x", "--agent", "nobody"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("nobody"), std::string::npos) << r.err;
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"task", "show", "task-nope"}, {"execute", "task-nope"}, {"cancel", "task-nope"},
+           {"logs", "exec-nope"}}) {
+    r = Cli(config, args);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
+  }
+  r = Cli(config, {"tasks", "--status", "bogus"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+  r = Cli(config, {"task", "add", "--title", "   "});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("title"), std::string::npos) << r.err;
+
+  Service service(config, dir_ + "/service.log");
+  service.Start();
+
+  // Hostile text reaches the agent's argv byte for byte.
+  std::string nasty = "quotes ' \" \\ newline\nline2 $(touch /tmp/pwned_by_taskexec_e2e) `id` ; | & > <";
+  nasty += std::string("\xff\xfe invalid utf8 \xc3\x28");
+  std::string echo_id = AddTask(config, {"--title", "Echo fake-mode=echo-argv", "--description", nasty});
+  // A 1 MB description cannot go through argv in the seed template: refused clearly.
+  std::string big(1024 * 1024, 'x');
+  std::string big_file = dir_ + "/big.txt";
+  WriteFile(big_file, big);
+  std::string big_id = AddTask(config, {"--title", "Big one", "--description-file", big_file});
+  std::string after_id = AddTask(config, {"--title", "After the big one fake-mode=succeed"});
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Task a, b, c;
+        Store()->GetTask(echo_id, &a);
+        Store()->GetTask(big_id, &b);
+        Store()->GetTask(after_id, &c);
+        return IsTerminal(a.status) && IsTerminal(b.status) && IsTerminal(c.status);
+      },
+      120));
+
+  Task echo, bigt, after;
+  ASSERT_TRUE(Store()->GetTask(echo_id, &echo).ok());
+  ASSERT_TRUE(Store()->GetTask(big_id, &bigt).ok());
+  ASSERT_TRUE(Store()->GetTask(after_id, &after).ok());
+  EXPECT_EQ(echo.description, nasty);  // stored byte for byte
+  EXPECT_EQ(echo.status, TaskStatus::kCompleted) << echo.error_message;
+  std::vector<Artifact> arts;
+  ASSERT_TRUE(Store()->ListArtifacts(echo_id, &arts).ok());
+  std::string argv_bin;
+  for (const auto& a : arts)
+    if (fs::path(a.path).filename() == "argv.bin") argv_bin = ReadFile(a.path);
+  ASSERT_FALSE(argv_bin.empty());
+  EXPECT_NE(argv_bin.find(nasty), std::string::npos) << "the prompt argument lost bytes";
+  EXPECT_FALSE(fs::exists("/tmp/pwned_by_taskexec_e2e"));
+
+  EXPECT_EQ(bigt.description.size(), big.size());
+  EXPECT_EQ(bigt.status, TaskStatus::kFailed);
+  EXPECT_NE(bigt.error_message.find("prompt_file"), std::string::npos) << bigt.error_message;
+  EXPECT_EQ(after.status, TaskStatus::kCompleted);
+  EXPECT_EQ(service.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace taskexec::e2e
