@@ -262,7 +262,9 @@ async function renderDetail() {
     if (v === "" || v === null || v === undefined) continue;
     dl.append(el("dt", {}, k), el("dd", {}, v));
   }
-  if (d.notion_url) dl.append(el("dt", {}, "Notion"), el("dd", {}, el("a", {href: d.notion_url, target: "_blank", rel: "noopener"}, d.notion_url)));
+  // Only http(s) links: a "javascript:" URL stored via the API must not run.
+  if (d.notion_url) dl.append(el("dt", {}, "Notion"), el("dd", {}, /^https?:\/\//i.test(d.notion_url)
+      ? el("a", {href: d.notion_url, target: "_blank", rel: "noopener noreferrer"}, d.notion_url) : d.notion_url));
   const msg = el("div", {class: "msg"});
   const agent = el("input", {placeholder: "agent (optional)", size: 14});
   const actions = el("div", {class: "toolbar"}, agent,

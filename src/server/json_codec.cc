@@ -308,6 +308,10 @@ Status ParseNewTask(const json& j, NewTask* out) {
     return Status::InvalidArgument("priority: \"" + t.priority +
                                    "\" is not one of critical, high, normal, low");
   }
+  if (!t.notion_url.empty() && t.notion_url.rfind("https://", 0) != 0 &&
+      t.notion_url.rfind("http://", 0) != 0) {
+    return Status::InvalidArgument("notion_url: must be an http(s) URL");
+  }
   if (t.max_retries < -1 || t.max_retries > 100) {
     return Status::InvalidArgument("max_retries: must be an integer -1..100");
   }

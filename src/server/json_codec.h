@@ -39,8 +39,8 @@ Status FromJson(const nlohmann::json& j, SessionExecution* out);
 Status FromJson(const nlohmann::json& j, Artifact* out);
 
 // Reads a task creation request (POST /api/v1/tasks). Accepted fields:
-//   title (required, non-blank string), id, description, type, assigned_to,
-//   notion_url (strings), priority (critical|high|normal|low),
+//   title (required, non-blank string), id, description, type, assigned_to
+//   (strings), notion_url (an http(s) URL), priority (critical|high|normal|low),
 //   max_retries (integer -1..100; -1 = configured default),
 //   context (any JSON object) or context_json (a string holding a JSON object).
 // Unknown fields are refused so typos do not pass silently. Errors are

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "server/api_handlers.h"
@@ -499,6 +500,26 @@ TEST_F(HttpServerTest, ConcurrentClients) {
   EXPECT_EQ(created.load(), kThreads * kPerThread);
   auto r = Get("/api/v1/tasks");
   EXPECT_EQ(Body(r).size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+TEST(HttpServerRawTest, HandlerExceptionIsJson500) {
+  FakeTaskService svc;
+  ServerConfig cfg;
+  cfg.listen = "127.0.0.1:0";
+  HttpServer server(cfg, &svc);
+  server.HandleRaw("GET", "/boom",
+                   [](const RawRequest&, RawResponse*) { throw std::runtime_error("kaboom"); });
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client c("127.0.0.1", server.port());
+  auto r = c.Get("/boom");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["error"]["code"], "internal");
+  EXPECT_EQ(body["error"]["message"], "kaboom");
+  // The server keeps serving.
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  server.Stop();
 }
 
 TEST(HttpServerStartTest, RefusesNonLoopbackWithoutToken) {

@@ -245,6 +245,7 @@ TEST(ParseNewTaskTest, ErrorsNameTheField) {
       {R"({"title":"t","context":{},"context_json":"{}"})", "context"},
       {R"({"title":"t","titel":"typo"})", "titel"},
       {R"({"title":"t","status":"completed"})", "status"},
+      {R"J({"title":"t","notion_url":"javascript:alert(1)"})J", "notion_url"},
   };
   for (const Case& c : cases) {
     NewTask nt;
