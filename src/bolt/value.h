@@ -31,8 +31,8 @@ struct Map {
   const Value* Find(std::string_view key) const;
   // Replaces the first entry named `key` or appends one.
   void Set(std::string key, Value value);
-  size_t size() const { return entries.size(); }
-  bool empty() const { return entries.empty(); }
+  size_t size() const;
+  bool empty() const;
   friend bool operator==(const Map& a, const Map& b);
 };
 
@@ -103,6 +103,9 @@ class Value {
  private:
   std::variant<std::monostate, bool, int64_t, double, std::string, Bytes, List, Map, Structure> v_;
 };
+
+inline size_t Map::size() const { return entries.size(); }
+inline bool Map::empty() const { return entries.empty(); }
 
 // Looks up `key` in `map` when it is a map; nullptr otherwise.
 const Value* FindIn(const Value& map, std::string_view key);
