@@ -520,5 +520,93 @@ TEST_F(Neo4jStoreStubTest, RunnableStatsMetaAndLeases) {
   EXPECT_EQ(begins[1].fields[0].as_map().Find("bookmarks")->as_list(), (List{"bm:1"}));
 }
 
+TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
+  BoltScript s = Opened();
+  // UpdateTask: lock, save.
+  Begin(s);
+  Query(s, {"t"}, {{TaskNode("t1", "pending", 2)}});
+  Query(s, {"version"}, {{Value(3)}});
+  Commit(s);
+  // RequestExecution: lock, no such execution yet, save.
+  Begin(s);
+  Query(s, {"t"}, {{TaskNode("t1", "failed", 3)}});
+  Query(s, {"s"}, {});
+  Query(s, {"version"}, {{Value(4)}});
+  Commit(s);
+  // MarkStarted: lock, execution, save execution, save task.
+  Begin(s);
+  Query(s, {"t"}, {{TaskNode("t1", "assigned", 5, "exec-A")}});
+  Query(s, {"s"}, {{ExecutionNode("exec-1", "t1")}});
+  Query(s, {"id"}, {{Value("exec-1")}});
+  Query(s, {"version"}, {{Value(6)}});
+  Commit(s);
+  // RequestCancel of a held task: only the flag.
+  Begin(s);
+  Query(s, {"t"}, {{TaskNode("t1", "in_progress", 6, "exec-A")}});
+  Query(s, {"version"}, {{Value(7)}});
+  Commit(s);
+  // Reads (FindByNotionPage finds nothing: NotFound rolls back).
+  Begin(s);
+  Query(s, {"t"}, {});
+  Rollback(s);
+  for (int i = 0; i < 5; ++i) {
+    Begin(s);
+    Query(s, {"x"}, {});
+    Commit(s);
+  }
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+  TaskPatch patch;
+  patch.title = "Renamed";
+  patch.assigned_to = "";
+  Task t;
+  ASSERT_TRUE(store->UpdateTask("t1", patch, 2, kNow + 1, &t).ok());
+  EXPECT_EQ(t.title, "Renamed");
+  ASSERT_TRUE(store->RequestExecution("t1", "exec-9", "kublai", kNow + 2, &t).ok());
+  EXPECT_EQ(t.status, TaskStatus::kPending);  // a finished task is re-queued
+  EXPECT_EQ(t.requested_execution_id, "exec-9");
+  ASSERT_TRUE(store->MarkStarted("t1", "exec-1", "exec-A", 4242, kNow + 3).ok());
+  ASSERT_TRUE(store->RequestCancel("t1", "stop", kNow + 4, &t).ok());
+  EXPECT_TRUE(t.cancel_requested);
+  std::vector<Task> tasks;
+  std::vector<std::string> ids;
+  std::vector<SessionExecution> execs;
+  std::vector<Artifact> arts;
+  EXPECT_TRUE(store->FindByNotionPage("page-1", &t).IsNotFound());
+  ASSERT_TRUE(store->ListExpiredLeases(kNow, &tasks).ok());
+  ASSERT_TRUE(store->ListCancelRequests("exec-A", &ids).ok());
+  ASSERT_TRUE(store->ListExecutions("t1", &execs).ok());
+  ASSERT_TRUE(store->ListActiveExecutions(&execs).ok());
+  ASSERT_TRUE(store->ListArtifacts("t1", &arts).ok());
+  ExpectScriptsDone();
+  auto runs = Runs();
+  std::vector<std::string> expected = {cypher::kLockTask,          cypher::kSaveTask,
+                                       cypher::kLockTask,          cypher::kGetExecution,
+                                       cypher::kSaveTask,          cypher::kLockTask,
+                                       cypher::kGetExecution,      cypher::kSaveExecution,
+                                       cypher::kSaveTask,          cypher::kLockTask,
+                                       cypher::kSaveTask,          cypher::kFindByNotionPage,
+                                       cypher::kListExpiredLeases, cypher::kListCancelRequests,
+                                       cypher::kListExecutions,    cypher::kListActiveExecutions,
+                                       cypher::kListArtifacts};
+  ASSERT_EQ(runs.size(), expected.size());
+  for (size_t i = 0; i < runs.size(); ++i) EXPECT_EQ(runs[i].first, expected[i]) << i;
+  const Map& update = runs[1].second.Find("props")->as_map();
+  EXPECT_EQ(update.Find("title")->as_string(), "Renamed");
+  EXPECT_TRUE(update.Find("assigned_to")->is_null());
+  const Map& request = runs[4].second.Find("props")->as_map();
+  EXPECT_EQ(request.Find("requested_execution_id")->as_string(), "exec-9");
+  EXPECT_EQ(request.Find("requested_agent")->as_string(), "kublai");
+  EXPECT_EQ(request.Find("retry_count")->as_int(), 0);
+  EXPECT_EQ(runs[7].second.Find("props")->as_map().Find("pid")->as_int(), 4242);
+  const Map& started = runs[8].second.Find("props")->as_map();
+  EXPECT_EQ(started.Find("status")->as_string(), "in_progress");
+  EXPECT_EQ(runs[8].second.Find("times")->as_map().Find("started_at")->as_int(), kNow + 3);
+  EXPECT_EQ(runs[10].second.Find("props")->as_map().Find("cancel_requested")->as_bool(), true);
+  EXPECT_EQ(runs[10].second.Find("props")->as_map().Find("status")->as_string(), "in_progress");
+  EXPECT_EQ(runs[11].second.Find("page_id")->as_string(), "page-1");
+  EXPECT_EQ(runs[13].second.Find("executor_id")->as_string(), "exec-A");
+}
+
 }  // namespace
 }  // namespace taskexec
