@@ -48,11 +48,14 @@ void Table::Print(std::ostream& out) const {
   measure(header_);
   for (const auto& r : rows_) measure(r);
   auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      out << row[i];
-      if (i + 1 < row.size()) out << std::string(width[i] - DisplayWidth(row[i]) + 2, ' ');
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - DisplayWidth(row[i]) + 2, ' ');
     }
-    out << '\n';
+    // Empty trailing cells would leave trailing blanks.
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
   };
   print(header_);
   for (const auto& r : rows_) print(r);

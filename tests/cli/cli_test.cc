@@ -467,9 +467,10 @@ TEST(CliOutputTest, TableAndCells) {
   Table t({"A", "LONGER"});
   t.AddRow({"\xc3\xa9\xc3\xa9\xc3\xa9", "x"});  // 3 code points, 6 bytes
   t.AddRow({"abcd", "y"});
+  t.AddRow({"z", ""});  // no trailing blanks
   std::ostringstream out;
   t.Print(out);
-  EXPECT_EQ(out.str(), "A     LONGER\n\xc3\xa9\xc3\xa9\xc3\xa9   x\nabcd  y\n");
+  EXPECT_EQ(out.str(), "A     LONGER\n\xc3\xa9\xc3\xa9\xc3\xa9   x\nabcd  y\nz\n");
   EXPECT_EQ(Cell("a\tb\nc\x1b[31m"), "a b c [31m");
   EXPECT_EQ(Cell("abcdef", 4), "abc\xe2\x80\xa6");
   EXPECT_EQ(Cell("abcd", 4), "abcd");
