@@ -1,0 +1,201 @@
+// Runs the dashboard's script in Node against the real HttpServer (over the
+// fake service), with a minimal DOM stand-in, to catch runtime errors in the
+// page's rendering and API code. Skipped when `node` (>= 18, for fetch) is
+// not installed.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "server/fake_task_service.h"
+#include "server/http_server.h"
+
+namespace taskexec {
+namespace {
+
+using nlohmann::json;
+
+// Globals the page expects from a browser, reduced to what it uses.
+constexpr const char kPrelude[] = R"JS(
+const BASE = "@BASE@";
+const registry = {};
+class Node {}
+class TextNode extends Node {
+  constructor(t) { super(); this.data = String(t); }
+  get textContent() { return this.data; }
+}
+class Element extends Node {
+  constructor(tag) {
+    super();
+    this.tagName = tag.toUpperCase(); this.children = []; this.attributes = {};
+    this.listeners = {}; this.className = ""; this.value = ""; this.data = "";
+    this.scrollTop = 0; this.scrollHeight = 0;
+    const self = this;
+    this.classList = {
+      toggle(c, on) {
+        const s = new Set(self.className.split(/\s+/).filter(Boolean));
+        if (on === undefined) on = !s.has(c);
+        if (on) s.add(c); else s.delete(c);
+        self.className = [...s].join(" ");
+      },
+      contains(c) { return self.className.split(/\s+/).includes(c); },
+    };
+  }
+  append(...cs) { for (const c of cs) this.children.push(c instanceof Node ? c : new TextNode(c)); }
+  replaceChildren(...cs) { this.children = []; this.append(...cs); }
+  setAttribute(k, v) { this.attributes[k] = String(v); if (k === "id") registry[v] = this; }
+  addEventListener(t, f) { this.listeners[t] = f; }
+  get textContent() { return this.data + this.children.map(c => c.textContent).join("|"); }
+  set textContent(v) { this.data = String(v); this.children = []; }
+}
+const STATIC_IDS = ["engine", "auth", "token", "updated", "by-status", "filter", "task-count",
+                    "tasks", "detail", "active", "by-agent", "add", "add-msg"];
+for (const id of STATIC_IDS) { const e = new Element("div"); e.setAttribute("id", id); }
+const document = {
+  getElementById: (id) => registry[id] || null,
+  createElement: (tag) => new Element(tag),
+  createTextNode: (t) => new TextNode(t),
+};
+const store = new Map();
+const sessionStorage = { getItem: (k) => store.has(k) ? store.get(k) : null, setItem: (k, v) => store.set(k, String(v)) };
+const realFetch = globalThis.fetch;
+globalThis.fetch = (path, init) => realFetch(BASE + path, init);
+globalThis.setInterval = () => 0;
+globalThis.confirm = () => true;
+)JS";
+
+constexpr const char kDriver[] = R"JS(
+function find(node, pred) {
+  if (pred(node)) return node;
+  for (const c of node.children || []) { const f = find(c, pred); if (f) return f; }
+  return null;
+}
+(async () => {
+  const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+  const settle = async () => {
+    const end = Date.now() + 60000;
+    await sleep(20);
+    while (busy && Date.now() < end) await sleep(10);
+  };
+  const r = {};
+  await settle();  // the first refresh() ran without a token
+  r.authShown = registry.auth.classList.contains("show");
+  sessionStorage.setItem("taskexec-token", "@TOKEN@");
+  await refresh();
+  r.authHidden = !registry.auth.classList.contains("show");
+  r.engine = registry.engine.textContent;
+  r.counts = registry["by-status"].textContent;
+  r.tasks = registry.tasks.textContent;
+  r.active = registry.active.textContent;
+  r.agents = registry["by-agent"].textContent;
+  await selectTask("@TASK@");
+  await settle();
+  r.detail = registry.detail.textContent;
+  r.log = registry.log ? registry.log.textContent : null;
+  const button = find(registry.detail, n => n.tagName === "BUTTON" && n.textContent === "Execute");
+  await button.listeners.click();
+  await settle();
+  r.afterExecute = find(registry.detail, n => n.className === "msg ok" || n.className === "msg err");
+  r.afterExecute = r.afterExecute ? r.afterExecute.className + ":" + r.afterExecute.textContent : null;
+  console.log("RESULT " + JSON.stringify(r));
+})().catch(e => { console.log("RESULT " + JSON.stringify({error: String(e && e.stack || e)})); });
+)JS";
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+    s.replace(p, from.size(), to);
+  }
+  return s;
+}
+
+TEST(DashboardTest, ScriptRendersAgainstTheApi) {
+  if (std::system(
+          "node -e 'process.exit(typeof fetch === \"function\" ? 0 : 1)' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "node >= 18 not installed";
+  }
+  auto dir = std::filesystem::temp_directory_path() /
+             ("taskexec-dashboard-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string log_path = (dir / "exec.log").string();
+  std::ofstream(log_path) << "agent says hello\n";
+
+  FakeTaskService svc;
+  NewTask nt;
+  nt.title = "<img src=x onerror=alert(1)> Research vector DBs";
+  Task task;
+  ASSERT_TRUE(svc.AddTask(nt, &task).ok());
+  SessionExecution e;
+  e.id = "exec-dash";
+  e.task_id = task.id;
+  e.agent = "mongke";
+  e.status = ExecutionStatus::kCompleted;
+  e.exit_code = 0;
+  e.log_path = log_path;
+  svc.executions[e.id] = e;
+  Artifact a;
+  a.task_id = task.id;
+  a.name = "report.md";
+  a.sha256 = std::string(64, 'c');
+  svc.artifacts.push_back(a);
+  svc.status.engine_running = true;
+  svc.status.executor_id = "host-1";
+  svc.status.stats.by_status = {{"pending", 1}, {"failed", 2}};
+  svc.status.stats.by_agent = {{"mongke", 1}};
+  svc.status.active_executions = {e};
+
+  ServerConfig cfg;
+  cfg.listen = "127.0.0.1:0";
+  cfg.token = "dash-token";
+  HttpServer server(cfg, &svc);
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  size_t start = page->body.find("<script>");
+  size_t end = page->body.find("</script>");
+  ASSERT_NE(start, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::string script = page->body.substr(start + 8, end - start - 8);
+
+  std::string js =
+      Replace(kPrelude, "@BASE@", "http://127.0.0.1:" + std::to_string(server.port())) + script +
+      Replace(Replace(kDriver, "@TOKEN@", "dash-token"), "@TASK@", task.id);
+  std::string js_path = (dir / "harness.js").string();
+  std::ofstream(js_path) << js;
+
+  std::string output;
+  FILE* p = popen(("timeout 120 node " + js_path + " 2>&1").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output.append(buf, n);
+  pclose(p);
+  server.Stop();
+  std::filesystem::remove_all(dir);
+
+  size_t at = output.rfind("RESULT ");
+  ASSERT_NE(at, std::string::npos) << output;
+  json r = json::parse(output.substr(at + 7));
+  ASSERT_FALSE(r.contains("error")) << r["error"];
+  EXPECT_TRUE(r["authShown"].get<bool>());
+  EXPECT_TRUE(r["authHidden"].get<bool>());
+  EXPECT_NE(r["engine"].get<std::string>().find("engine running"), std::string::npos);
+  EXPECT_NE(r["counts"].get<std::string>().find("failed"), std::string::npos);
+  EXPECT_NE(r["tasks"].get<std::string>().find(nt.title), std::string::npos) << r["tasks"];
+  EXPECT_NE(r["active"].get<std::string>().find("mongke"), std::string::npos);
+  EXPECT_NE(r["agents"].get<std::string>().find("mongke"), std::string::npos);
+  std::string detail = r["detail"].get<std::string>();
+  EXPECT_NE(detail.find(nt.title), std::string::npos) << detail;
+  EXPECT_NE(detail.find("report.md"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("completed"), std::string::npos) << detail;
+  EXPECT_EQ(r["log"], "agent says hello\n");
+  EXPECT_EQ(r["afterExecute"], "msg ok:attempt exec-2 requested") << r["afterExecute"];
+  EXPECT_EQ(svc.tasks[task.id].requested_execution_id, "exec-2");
+}
+
+}  // namespace
+}  // namespace taskexec
