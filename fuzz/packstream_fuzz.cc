@@ -3,7 +3,8 @@
 //   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTASKEXEC_BUILD_FUZZ=ON \
 //     -DTASKEXEC_BUILD_TESTS=OFF -DTASKEXEC_BUILD_BENCH=OFF
 //   ninja -C build-fuzz packstream_fuzz
-//   build-fuzz/fuzz/packstream_fuzz -max_len=4096 -rss_limit_mb=256 fuzz/corpus
+//   mkdir -p /tmp/ps-corpus && build-fuzz/fuzz/packstream_fuzz -max_len=4096 \
+//     -rss_limit_mb=512 /tmp/ps-corpus fuzz/corpus
 // The same step runs deterministically in bolt_test (DecoderFuzz) with gcc.
 #include <cstdlib>
 
