@@ -12,6 +12,7 @@ BUILD_DIR=${BUILD_DIR:-build} bash scripts/build.sh -DTASKEXEC_BUILD_TESTS=OFF -
 bin="$root/${BUILD_DIR:-build}/taskexec"
 
 demo="$root/var/demo"
+rm -rf "$demo"  # a fresh demo each run
 mkdir -p "$demo"
 cat > "$demo/taskexec.toml" <<TOML
 # Written by scripts/run-demo.sh
@@ -55,7 +56,10 @@ done
 te tasks
 te status
 if [ "${DEMO_EXIT_WHEN_DONE:-0}" = 1 ]; then
-  exit 0
+  trap - EXIT INT TERM
+  kill -TERM $service
+  wait $service
+  exit $?
 fi
 echo "taskexec is running: dashboard http://${TASKEXEC_DEMO_LISTEN:-127.0.0.1:8080}/ — Ctrl-C stops it"
 wait $service
