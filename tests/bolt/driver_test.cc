@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "bolt/driver.h"
 #include "bolt/errors.h"
@@ -380,6 +381,39 @@ TEST(Pool, ReusesConnectionsAndDropsBrokenOnes) {
   }
   EXPECT_EQ(stub.connections(), 2);
   pool.Close();
+  ASSERT_TRUE(stub.WaitDone());
+  EXPECT_TRUE(stub.errors().empty()) << stub.errors()[0];
+}
+
+TEST(Pool, ThreadsShareOneConnectionWhenThePoolHoldsOne) {
+  // Four threads, twelve queries, one connection: borrowers wait for it.
+  BoltStub stub;
+  BoltScript s = Opened();
+  for (int i = 0; i < 12; ++i) {
+    s.Expect(msg::kRun).Success(Fields({"n"})).Expect(msg::kPull).Record({i}).Success();
+  }
+  stub.AddScript(std::move(s));
+  Fixture f;
+  DriverConfig c = f.Config("bolt://" + stub.address());
+  c.max_pool_size = 1;
+  std::unique_ptr<Driver> d;
+  ASSERT_TRUE(Driver::Create(c, &d).ok());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 3; ++i) {
+        QueryResult r;
+        if (d->Run("RETURN 1 AS n", Map{}, AccessMode::kRead, &r).ok() && r.records.size() == 1) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 12);
+  EXPECT_EQ(stub.connections(), 1);
+  d->Close();
   ASSERT_TRUE(stub.WaitDone());
   EXPECT_TRUE(stub.errors().empty()) << stub.errors()[0];
 }
