@@ -44,7 +44,7 @@ ids+=("$(te task add --title "Deploy the staging environment" --agent ogedei)")
 ids+=("$(te task add --title "Review the Q3 roadmap" --description "Coordinate with every team lead")")
 echo "added ${#ids[@]} demo tasks"
 
-te serve &
+"$bin" --config "$demo/taskexec.toml" serve &
 service=$!
 trap 'kill -TERM $service 2>/dev/null; wait $service 2>/dev/null' EXIT INT TERM
 

@@ -55,20 +55,20 @@ int RunService(const Config& cfg) {
     return 1;
   }
   Pipeline pipeline(cfg, store.get());
-  if (Status s = pipeline.Start(); !s.ok()) {
-    spdlog::critical("cannot start the engine: {}", s.ToString());
-    return 1;
-  }
+  // The HTTP server first: if its port is taken, stop before claiming work.
   std::unique_ptr<HttpServer> server;
   if (!cfg.server.listen.empty()) {
     server = std::make_unique<HttpServer>(cfg.server, &pipeline);
     if (Status s = server->Start(); !s.ok()) {
       spdlog::critical("cannot start the HTTP server on {}: {}", cfg.server.listen, s.ToString());
-      pipeline.Stop();
       return 1;
     }
     spdlog::info("HTTP API and dashboard on http://{}/ (port {})", cfg.server.listen,
                  server->port());
+  }
+  if (Status s = pipeline.Start(); !s.ok()) {
+    spdlog::critical("cannot start the engine: {}", s.ToString());
+    return 1;
   }
   spdlog::info("taskexec running (store {} at {}); Ctrl-C stops", cfg.store.backend,
                cfg.store.db_path);
