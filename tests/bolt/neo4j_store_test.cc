@@ -608,5 +608,38 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   EXPECT_EQ(runs[13].second.Find("executor_id")->as_string(), "exec-A");
 }
 
+TEST_F(Neo4jStoreStubTest, OpenReportsAuthFailureAndDatabaseErrorsAreNotRetried) {
+  stub_.AddScript(BoltScript()
+                      .Handshake({5, 4})
+                      .Expect(msg::kHello)
+                      .Success()
+                      .Expect(msg::kLogon)
+                      .Failure("Neo.ClientError.Security.Unauthorized", "wrong password")
+                      .Close());
+  Neo4jStoreOptions o;
+  o.driver.uri = "bolt://" + stub_.address();
+  std::unique_ptr<Neo4jStore> store;
+  Status st = Neo4jStore::Open(o, &store);
+  EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+  EXPECT_NE(st.message().find("Unauthorized"), std::string::npos);
+  ASSERT_TRUE(stub_.WaitDone());
+
+  BoltScript s = Opened();
+  Begin(s);
+  s.Expect(msg::kRun)
+      .Failure("Neo.DatabaseError.General.UnknownError", "disk on fire")
+      .Expect(msg::kPull)
+      .Ignored()
+      .Expect(msg::kReset)
+      .Success();
+  stub_.AddScript(std::move(s));
+  store = Open();
+  StoreStats stats;
+  st = store->GetStats(&stats);
+  EXPECT_EQ(st.code(), Status::Code::kInternal) << st.ToString();
+  EXPECT_TRUE(sleeps_.empty());
+  ExpectScriptsDone();
+}
+
 }  // namespace
 }  // namespace taskexec
