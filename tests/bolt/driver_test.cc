@@ -385,6 +385,35 @@ TEST(Pool, ReusesConnectionsAndDropsBrokenOnes) {
   EXPECT_TRUE(stub.errors().empty()) << stub.errors()[0];
 }
 
+TEST(Pool, ChecksIdleConnectionsWithResetBeforeReuse) {
+  BoltStub stub;
+  // The first connection died while idle: its RESET gets no answer.
+  stub.AddScript(Opened().Expect(msg::kReset).Close());
+  stub.AddScript(Opened());
+  ConnectionConfig cc;
+  cc.transport.io_timeout_ms = 20000;
+  ConnectionPool pool(
+      [&](const Address& a, std::unique_ptr<Connection>* out) {
+        return Connection::Open(a.host, a.port, cc, out);
+      },
+      2, 20000, /*liveness_check_ms=*/-1);  // check on every reuse
+  Address a;
+  ASSERT_TRUE(ParseAddress(stub.address(), &a).ok());
+  {
+    PooledConnection c;
+    ASSERT_TRUE(pool.Acquire(a, &c).ok());
+  }
+  PooledConnection c;
+  ASSERT_TRUE(pool.Acquire(a, &c).ok());  // the check failed: a new connection
+  EXPECT_FALSE(c->broken());
+  EXPECT_EQ(stub.connections(), 2);
+  EXPECT_EQ(pool.open_count(stub.address()), 1);
+  c.Release();
+  pool.Close();
+  ASSERT_TRUE(stub.WaitDone());
+  EXPECT_TRUE(stub.errors().empty()) << stub.errors()[0];
+}
+
 TEST(Pool, ThreadsShareOneConnectionWhenThePoolHoldsOne) {
   // Four threads, twelve queries, one connection: borrowers wait for it.
   BoltStub stub;
