@@ -3,9 +3,8 @@
 // At most max_per_server connections exist per address (idle + in use);
 // Acquire waits up to acquire_timeout_ms for one to come back. A connection
 // returned broken is dropped. Idle connections are checked with RESET before
-// reuse only when idle for longer than liveness_check_ms (negative: always;
-// a failed check
-// discards them and opens a new one).
+// reuse only when idle for longer than liveness_check_ms (negative: always);
+// a failed check discards the connection and opens a new one.
 //
 // Thread-safety: all methods are safe from any thread. A PooledConnection is
 // used by one thread and returns itself to the pool when destroyed.
