@@ -48,7 +48,7 @@ class InboundSync {
   // `overlap_ms`: how far before the watermark each poll starts (>= 60 s
   // because of Notion's minute rounding).
   InboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
-              TaskService* service, const Clock* clock, int64_t overlap_ms = 120000);
+              TaskService* service, const Clock* clock, int64_t overlap_ms = 60000);
 
   // One incremental poll (all result pages). Advances the watermark.
   Status Poll();
