@@ -65,7 +65,31 @@ Status Connection::Open(const std::string& path, int busy_timeout_ms,
   return Status::OK();
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::TakeCached(const std::string& sql) const {
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->first == sql) {
+      sqlite3_stmt* stmt = it->second;
+      cache_.erase(it);
+      return stmt;
+    }
+  }
+  return nullptr;
+}
+
+void Connection::ReturnToCache(const std::string& sql, sqlite3_stmt* stmt) const {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (cache_.size() >= kMaxCachedStatements) {
+    sqlite3_finalize(cache_.front().second);
+    cache_.erase(cache_.begin());
+  }
+  cache_.emplace_back(sql, stmt);
+}
 
 Status Connection::Exec(std::string_view sql) {
   std::string text(sql);
@@ -79,12 +103,23 @@ int64_t Connection::Changes() const { return sqlite3_changes(db_); }
 
 // ---------------------------------------------------------------------- Stmt
 
-Stmt::Stmt(const Connection& conn, std::string_view sql) : db_(conn.db()), sql_(sql) {
-  int rc = sqlite3_prepare_v2(db_, sql_.data(), static_cast<int>(sql_.size()), &stmt_, nullptr);
+Stmt::Stmt(const Connection& conn, std::string_view sql)
+    : conn_(conn), db_(conn.db()), sql_(sql) {
+  stmt_ = conn_.TakeCached(sql_);
+  if (stmt_ != nullptr) return;
+  int rc = sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) status_ = FromSqlite(rc, db_, "prepare " + sql_.substr(0, 60));
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+  if (stmt_ == nullptr) return;
+  if (status_.ok()) {
+    conn_.ReturnToCache(sql_, stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+}
 
 void Stmt::Check(int rc) {
   if (rc != SQLITE_OK && status_.ok()) status_ = FromSqlite(rc, db_, "bind");

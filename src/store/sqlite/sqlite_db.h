@@ -48,9 +48,18 @@ class Connection {
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   int64_t Changes() const;
 
+  // Prepared statements are kept per connection and reused: parsing and
+  // planning the same SQL again on every call was a large share of a task's
+  // cost. Only one thread uses a connection at a time (see ConnectionPool),
+  // so the cache needs no lock.
+  sqlite3_stmt* TakeCached(const std::string& sql) const;
+  void ReturnToCache(const std::string& sql, sqlite3_stmt* stmt) const;
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  static constexpr size_t kMaxCachedStatements = 64;
+  mutable std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;
 };
 
 template <typename T>
@@ -107,6 +116,7 @@ class Stmt {
  private:
   void BindText(int i, std::string_view s);
   void Check(int rc);
+  const Connection& conn_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   Status status_;
