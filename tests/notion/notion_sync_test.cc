@@ -447,3 +447,43 @@ TEST(NotionSync, WebhookEventsActAtOnceAndForgedOnesChangeNothing) {
 
 }  // namespace
 }  // namespace taskexec::notion_test
+
+namespace taskexec::notion_test {
+namespace {
+
+TEST(NotionSync, TheLoopRidesOutAnOutageAndDeliversEverythingAfterwards) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 10; ++i)
+    pages.push_back(h.fake.AddTaskPage("O" + std::to_string(i), "To Do"));
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->Start().ok());
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& p : pages)
+      if (h.fake.TextOf(p, "Neo4j Task ID").empty()) return false;
+    return true;
+  }));
+  h.fake.SetOutage(true);
+  for (const auto& p : pages) {
+    Task t = h.TaskForPage(p);
+    std::string e = StartTask(h.store.get(), t.id, "ogedei");
+    FinishTask(h.store.get(), t.id, e, ExecutionStatus::kFailed, TaskStatus::kFailed, "",
+               "connection reset");
+  }
+  // Several rounds fail while Notion is down; nothing is lost meanwhile.
+  const int64_t before = h.fake.RequestCount();
+  ASSERT_TRUE(WaitFor([&] { return h.fake.RequestCount() > before + 10; }));
+  for (const auto& p : pages) EXPECT_EQ(h.fake.StatusOf(p), "To Do");
+  h.fake.SetOutage(false);
+  EXPECT_TRUE(WaitFor([&] {
+    for (const auto& p : pages)
+      if (h.fake.StatusOf(p) != "Blocked" || h.fake.Comments(p).size() != 1) return false;
+    return true;
+  }));
+  sync->Stop();
+  for (const auto& p : pages) EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
