@@ -320,8 +320,9 @@ Status InboundSync::ApplyBoardMove(const Task& task, const std::string& option) 
                  option);
     const TaskStatus to = *target;
     if (to == TaskStatus::kInProgress) {
-      // Start it now unless it is queued or running already.
-      if (!IsHeld(task.status) && !IsRunnable(task.status)) {
+      // Start it now unless it runs or was asked to already. A queued task
+      // gets an execution request too, so the card can stay In Progress.
+      if (!IsHeld(task.status) && task.requested_execution_id.empty()) {
         std::string attempt;
         st = service_->Execute(task.id, "", &attempt);
       }

@@ -487,3 +487,24 @@ TEST(NotionSync, TheLoopRidesOutAnOutageAndDeliversEverythingAfterwards) {
 
 }  // namespace
 }  // namespace taskexec::notion_test
+
+namespace taskexec::notion_test {
+namespace {
+
+TEST(NotionSync, AQueuedCardDraggedToInProgressStaysThere) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Queued", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_TRUE(h.fake.MoveCard(page, "In Progress").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task t = h.TaskForPage(page);
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_FALSE(t.requested_execution_id.empty()) << "asked to run first";
+  EXPECT_EQ(h.fake.StatusOf(page), "In Progress") << "not put back to To Do";
+  EXPECT_EQ(h.service->executes.load(), 1);
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
