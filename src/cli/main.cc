@@ -9,6 +9,9 @@
 
 #include "cli/cli.h"
 #include "engine/service_factory.h"
+#ifdef TASKEXEC_WITH_NOTION
+#include "cli/notion_commands.h"
+#endif
 #ifdef TASKEXEC_WITH_NEO4J
 #include "cli/schema_command.h"
 #include "store/neo4j/neo4j_store.h"
@@ -44,6 +47,9 @@ int main(int argc, char** argv) {
   deps.sleep_ms = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
 
   CliContext ctx(std::move(deps), std::cout, std::cerr, std::cin, ProcessEnvironment());
+#ifdef TASKEXEC_WITH_NOTION
+  ctx.extra_groups.push_back(RegisterNotionCommands);
+#endif
 #ifdef TASKEXEC_WITH_NEO4J
   ctx.extra_groups.push_back(RegisterSchemaCommands);
 #endif
