@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/pipeline.h"
+#include "notion/notion_sync.h"
+#include "notion/webhook_route.h"
 #include "engine/store_service.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"
@@ -55,10 +57,23 @@ int RunService(const Config& cfg) {
     return 1;
   }
   Pipeline pipeline(cfg, store.get());
-  // The HTTP server first: if its port is taken, stop before claiming work.
+  // Notion next: a board whose schema does not match the mapping is refused
+  // before any work is claimed.
+  std::unique_ptr<notion::NotionSync> sync;
+  if (cfg.notion.enabled) {
+    sync = std::make_unique<notion::NotionSync>(notion::SyncOptionsFromConfig(cfg.notion),
+                                                store.get(), &pipeline);
+    if (Status s = sync->Init(); !s.ok()) {
+      spdlog::critical("Notion: {}", s.ToString());
+      return 1;
+    }
+  }
+  // The HTTP server before the engine: if its port is taken, stop before
+  // claiming work.
   std::unique_ptr<HttpServer> server;
   if (!cfg.server.listen.empty()) {
     server = std::make_unique<HttpServer>(cfg.server, &pipeline);
+    if (sync) notion::RegisterWebhook(*server, sync.get());
     if (Status s = server->Start(); !s.ok()) {
       spdlog::critical("cannot start the HTTP server on {}: {}", cfg.server.listen, s.ToString());
       return 1;
@@ -70,6 +85,14 @@ int RunService(const Config& cfg) {
     spdlog::critical("cannot start the engine: {}", s.ToString());
     return 1;
   }
+  if (sync) {
+    if (Status s = sync->Start(); !s.ok()) {
+      spdlog::critical("Notion sync: {}", s.ToString());
+      pipeline.Stop();
+      return 1;
+    }
+    spdlog::info("Notion sync running for database {}", cfg.notion.database_id);
+  }
   spdlog::info("taskexec running (store {} at {}); Ctrl-C stops", cfg.store.backend,
                cfg.store.db_path);
 
@@ -77,8 +100,14 @@ int RunService(const Config& cfg) {
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {} received: stopping (grace {} s)", sig,
                cfg.executor.shutdown_grace_seconds);
+  if (sync) sync->Stop();
   if (server) server->Stop();
   pipeline.Stop();
+  // A last outbox flush so the board shows the final states (best effort).
+  if (sync) {
+    if (Status s = sync->SyncOnce(); !s.ok())
+      spdlog::warn("Notion: final sync incomplete: {}", s.ToString());
+  }
   return 0;
 }
 
