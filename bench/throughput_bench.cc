@@ -102,8 +102,7 @@ double ServiceRate(const fs::path& dir, int n, int concurrency) {
   return rate;
 }
 
-void Latency(const fs::path& dir, const std::string& agent, int samples, double* p50,
-             double* p99) {
+void Latency(const fs::path& dir, const std::string& agent, int samples, double* p50, double* p99) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Config c = BenchConfig(dir, {agent}, 8);

@@ -40,7 +40,8 @@ std::string FormatIso8601(TimeMs t) {
 bool ParseIso8601(const std::string& s, TimeMs* out) {
   int y, mo, d, h, mi;
   int consumed = 0;
-  if (sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &consumed) != 5) return false;
+  if (sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &consumed) != 5)
+    return false;
   size_t pos = static_cast<size_t>(consumed);
   int sec = 0, ms = 0;
   if (pos < s.size() && s[pos] == ':') {

@@ -25,21 +25,21 @@ struct Task {
   std::string id;
   std::string title;
   std::string description;
-  std::string type;                // free text ("research", "notion_task", ...)
-  std::string priority = "normal"; // critical | high | normal | low
-  std::string assigned_to;         // explicit agent, empty or "any" = route
+  std::string type;                 // free text ("research", "notion_task", ...)
+  std::string priority = "normal";  // critical | high | normal | low
+  std::string assigned_to;          // explicit agent, empty or "any" = route
   TaskStatus status = TaskStatus::kPending;
-  std::string source = "cli";      // cli | api | notion | store (added by another tool)
+  std::string source = "cli";  // cli | api | notion | store (added by another tool)
   std::string notion_page_id;
   std::string notion_url;
-  std::string context_json;        // extra context passed to the agent ("{}" when none)
-  int retry_count = 0;             // retries already scheduled (0 on the first attempt)
-  int max_retries = -1;            // -1 = use the configured default
-  TimeMs next_attempt_at = 0;      // not claimable before this (0 = now)
-  std::string claimed_by;          // the agent, as in the original
-  std::string lease_owner;         // executor instance holding the task
+  std::string context_json;    // extra context passed to the agent ("{}" when none)
+  int retry_count = 0;         // retries already scheduled (0 on the first attempt)
+  int max_retries = -1;        // -1 = use the configured default
+  TimeMs next_attempt_at = 0;  // not claimable before this (0 = now)
+  std::string claimed_by;      // the agent, as in the original
+  std::string lease_owner;     // executor instance holding the task
   TimeMs lease_expires_at = 0;
-  bool cancel_requested = false;   // set by CLI/API/Notion, carried out by the lease owner
+  bool cancel_requested = false;  // set by CLI/API/Notion, carried out by the lease owner
   // A manual execution request (`execute`): the attempt id handed to the
   // caller and an optional agent override. Claimed even with auto_assign off.
   std::string requested_execution_id;
@@ -52,19 +52,19 @@ struct Task {
   TimeMs started_at = 0;
   TimeMs completed_at = 0;
   TimeMs last_retry_at = 0;
-  int64_t version = 0;             // bumped on every write; optimistic concurrency
+  int64_t version = 0;  // bumped on every write; optimistic concurrency
 };
 
 struct SessionExecution {
-  std::string id;              // the attempt id
+  std::string id;  // the attempt id
   std::string task_id;
   std::string agent;
-  int attempt = 1;             // 1-based
+  int attempt = 1;  // 1-based
   ExecutionStatus status = ExecutionStatus::kActive;
-  std::string session_label;   // e.g. task-<id>
-  std::string session_id;      // reported by the agent, if any
+  std::string session_label;  // e.g. task-<id>
+  std::string session_id;     // reported by the agent, if any
   int64_t pid = 0;
-  std::string executor_id;     // the executor instance that ran it
+  std::string executor_id;  // the executor instance that ran it
   TimeMs started_at = 0;
   TimeMs ended_at = 0;
   std::optional<int> exit_code;
@@ -73,18 +73,18 @@ struct SessionExecution {
   std::string error;
   std::string summary;
   std::string log_path;
-  bool manual = false;         // started by `execute` rather than the dispatcher
+  bool manual = false;  // started by `execute` rather than the dispatcher
 };
 
 struct Artifact {
   std::string id;
   std::string task_id;
   std::string execution_id;
-  std::string name;      // file name, or the path as the agent listed it
-  std::string path;      // absolute path on the executor's machine
+  std::string name;  // file name, or the path as the agent listed it
+  std::string path;  // absolute path on the executor's machine
   std::string type = "file";
   int64_t size = 0;
-  std::string sha256;    // lower-case hex
+  std::string sha256;  // lower-case hex
   TimeMs created_at = 0;
 };
 

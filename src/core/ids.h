@@ -8,8 +8,8 @@
 
 namespace taskexec {
 
-std::string NewUuid();                              // RFC 4122 v4, lower-case
-std::string NewId(const std::string& prefix);       // "task-…", "exec-…", "art-…"
+std::string NewUuid();                         // RFC 4122 v4, lower-case
+std::string NewId(const std::string& prefix);  // "task-…", "exec-…", "art-…"
 // A short, unique name for this executor process: "<host>-<pid>-<random>".
 std::string NewExecutorId();
 

@@ -141,9 +141,7 @@ bool IsTerminal(TaskStatus s) {
   return s == S::kCompleted || s == S::kFailed || s == S::kCancelled;
 }
 
-bool IsHeld(TaskStatus s) {
-  return s == S::kAssigned || s == S::kClaimed || s == S::kInProgress;
-}
+bool IsHeld(TaskStatus s) { return s == S::kAssigned || s == S::kClaimed || s == S::kInProgress; }
 
 bool IsRunnable(TaskStatus s) { return s == S::kPending || s == S::kRetrying; }
 

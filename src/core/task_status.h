@@ -12,14 +12,14 @@
 namespace taskexec {
 
 enum class TaskStatus {
-  kPending,        // waiting to be claimed
-  kAssigned,       // claimed by an executor for an agent; session being spawned
-  kClaimed,        // legacy state written by other tools; treated like kAssigned
-  kInProgress,     // agent session running
-  kRetrying,       // failed with a retryable error; waits for next_attempt_at
-  kCompleted,      // terminal: succeeded
-  kFailed,         // terminal: out of retries or not retryable
-  kCancelled,      // terminal: cancelled by a person
+  kPending,     // waiting to be claimed
+  kAssigned,    // claimed by an executor for an agent; session being spawned
+  kClaimed,     // legacy state written by other tools; treated like kAssigned
+  kInProgress,  // agent session running
+  kRetrying,    // failed with a retryable error; waits for next_attempt_at
+  kCompleted,   // terminal: succeeded
+  kFailed,      // terminal: out of retries or not retryable
+  kCancelled,   // terminal: cancelled by a person
   // Held states from the Notion board: not run until moved back to pending.
   kSuspended,      // Backlog
   kPendingReview,  // Pending Review

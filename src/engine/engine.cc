@@ -112,9 +112,8 @@ double Engine::Jitter() { return std::uniform_real_distribution<double>(0.0, 1.0
 
 void Engine::Loop() {
   const int64_t lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
-  const int64_t sweep_ms =
-      std::min<int64_t>(static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000,
-                        lease_ms);
+  const int64_t sweep_ms = std::min<int64_t>(
+      static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000, lease_ms);
   int64_t next_renew = 0, next_cancel = 0, next_poll = 0, next_sweep = 0;
 
   RecoverExpired();
@@ -210,9 +209,10 @@ void Engine::Loop() {
   }
   for (const Finished& f : rest) HandleFinished(f);
   for (auto& [id, r] : running_) {
-    spdlog::error("engine {}: execution {} of task {} did not report an exit; its lease will "
-                  "expire and another executor will recover it",
-                  executor_id_, id, r.task_id);
+    spdlog::error(
+        "engine {}: execution {} of task {} did not report an exit; its lease will "
+        "expire and another executor will recover it",
+        executor_id_, id, r.task_id);
   }
   running_.clear();
   spdlog::info("engine {} stopped", executor_id_);
@@ -222,8 +222,8 @@ void Engine::Dispatch() {
   const int max_global = config_.executor.max_concurrent;
   while (static_cast<int>(running_.size()) < max_global) {
     std::vector<Task> candidates;
-    Status s = store_->ListRunnable(clock_->NowMs(), kDispatchBatch,
-                                    !config_.executor.auto_assign, &candidates);
+    Status s = store_->ListRunnable(clock_->NowMs(), kDispatchBatch, !config_.executor.auto_assign,
+                                    &candidates);
     if (!s.ok()) {
       spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
       return;
@@ -391,8 +391,8 @@ void Engine::HandleFinished(const Finished& f) {
 void Engine::RenewLeases() {
   const TimeMs now = clock_->NowMs();
   std::vector<std::string> held;
-  Status s = store_->RenewLeases(executor_id_, now + config_.executor.lease_seconds * 1000LL, now,
-                                 &held);
+  Status s =
+      store_->RenewLeases(executor_id_, now + config_.executor.lease_seconds * 1000LL, now, &held);
   if (!s.ok()) {
     spdlog::warn("engine {}: lease renewal failed: {}", executor_id_, s.ToString());
     return;

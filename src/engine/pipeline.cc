@@ -9,7 +9,9 @@ Pipeline::Pipeline(const Config& config, TaskStore* store, const Clock* clock)
 
 Pipeline::~Pipeline() { Stop(); }
 
-void Pipeline::SetCallbacks(EngineCallbacks callbacks) { engine_.SetCallbacks(std::move(callbacks)); }
+void Pipeline::SetCallbacks(EngineCallbacks callbacks) {
+  engine_.SetCallbacks(std::move(callbacks));
+}
 Status Pipeline::Start() { return engine_.Start(); }
 void Pipeline::Stop() { engine_.Stop(); }
 bool Pipeline::IsRunning() const { return engine_.running(); }

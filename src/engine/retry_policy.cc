@@ -33,7 +33,8 @@ RetryDecision RetryPolicy::Decide(const Task& task, bool retryable, const std::s
   double base = static_cast<double>(BaseDelayMs(task.retry_count));
   double factor = 1.0 + jitter_ * (2.0 * unit_random - 1.0);
   d.next_attempt_at = now + static_cast<int64_t>(std::max(0.0, base * factor));
-  d.message = "Retry " + std::to_string(d.new_retry_count) + "/" + std::to_string(max) + ": " + error;
+  d.message =
+      "Retry " + std::to_string(d.new_retry_count) + "/" + std::to_string(max) + ": " + error;
   return d;
 }
 

@@ -6,9 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/pipeline.h"
+#include "engine/store_service.h"
 #include "notion/notion_sync.h"
 #include "notion/webhook_route.h"
-#include "engine/store_service.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"
 #include "server/http_server.h"

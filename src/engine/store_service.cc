@@ -15,8 +15,8 @@ std::string JoinAgents(const std::vector<std::string>& agents) {
 
 }  // namespace
 
-StoreTaskService::StoreTaskService(TaskStore* store, const AgentRouter* router,
-                                   const Clock* clock, std::function<void()> on_change)
+StoreTaskService::StoreTaskService(TaskStore* store, const AgentRouter* router, const Clock* clock,
+                                   std::function<void()> on_change)
     : store_(store), router_(router), clock_(clock), on_change_(std::move(on_change)) {}
 
 void StoreTaskService::Changed() const {

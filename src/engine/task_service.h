@@ -29,11 +29,11 @@ struct TaskDetails {
 };
 
 struct ServiceStatus {
-  bool engine_running = false;       // false for the store-only service
+  bool engine_running = false;  // false for the store-only service
   std::string executor_id;
   std::vector<SessionExecution> active_executions;
   StoreStats stats;
-  int64_t spawned_sessions = 0;      // since this engine started
+  int64_t spawned_sessions = 0;  // since this engine started
   std::map<std::string, int64_t> running_by_agent;
 };
 

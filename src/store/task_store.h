@@ -27,9 +27,9 @@ namespace taskexec {
 
 struct TaskFilter {
   std::optional<TaskStatus> status;
-  std::string agent;          // claimed_by or assigned_to
+  std::string agent;  // claimed_by or assigned_to
   std::string source;
-  int limit = 0;              // 0 = no limit
+  int limit = 0;  // 0 = no limit
 };
 
 // Editable fields of a task that has not started. Unset fields stay.
@@ -48,17 +48,17 @@ struct ClaimRequest {
   int64_t expected_version = 0;  // from the read that chose the task
   std::string executor_id;
   std::string agent;
-  std::string execution_id;      // the new attempt's id
+  std::string execution_id;  // the new attempt's id
   std::string session_label;
   std::string log_path;
   TimeMs now = 0;
   TimeMs lease_expires_at = 0;
-  bool manual = false;           // claims the task's execution request
+  bool manual = false;  // claims the task's execution request
 };
 
 struct Claim {
-  Task task;                     // after the claim (status assigned)
-  SessionExecution execution;    // the new active attempt
+  Task task;                   // after the claim (status assigned)
+  SessionExecution execution;  // the new active attempt
 };
 
 // The end of an attempt, written atomically with its artifacts.
@@ -80,7 +80,7 @@ struct AttemptOutcome {
   std::string session_id;
   std::optional<int> exit_code;
   std::optional<int> term_signal;
-  int retry_count = 0;           // the task's new retry_count
+  int retry_count = 0;  // the task's new retry_count
   TimeMs next_attempt_at = 0;
   TimeMs now = 0;
   std::vector<Artifact> artifacts;

@@ -10,9 +10,9 @@ namespace {
 using S = TaskStatus;
 
 TEST(TaskStatus, NamesRoundTripAndMatchTheOriginal) {
-  const std::set<std::string> original = {"pending", "assigned",  "claimed",   "in_progress",
-                                          "completed", "failed", "retrying", "cancelled",
-                                          "suspended", "pending_review", "review", "blocked"};
+  const std::set<std::string> original = {"pending",   "assigned",       "claimed",  "in_progress",
+                                          "completed", "failed",         "retrying", "cancelled",
+                                          "suspended", "pending_review", "review",   "blocked"};
   std::set<std::string> ours;
   for (S s : AllTaskStatuses()) {
     std::string name(ToString(s));

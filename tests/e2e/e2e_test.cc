@@ -44,17 +44,17 @@ class E2eTest : public ::testing::Test {
                 "\", \"--agent\", \"{agent}\", \"--label\", \"task-{task_id}\", \"--context\", "
                 "\"{context_json}\", \"--prompt\", \"{prompt}\"]";
     std::string path = dir_ + "/" + name;
-    WriteFile(path, "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
-                        "[executor]\nmax_retries = " + std::to_string(o.max_retries) +
-                        "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n" +
-                        "poll_interval_seconds = 1\nlease_seconds = " +
-                        std::to_string(o.lease_seconds) + "\nmax_concurrent = " +
-                        std::to_string(o.max_concurrent) + "\nper_agent_limit = " +
-                        std::to_string(o.max_concurrent) + "\nshutdown_grace_seconds = 2\n\n" +
-                        "[agent]\ncommand = " + command + "\nwork_dir = \"" + dir_ +
-                        "/work\"\nlog_dir = \"" + dir_ + "/logs\"\ntimeout_seconds = " +
-                        std::to_string(o.timeout_seconds) + "\nkill_grace_seconds = 1\n\n" +
-                        "[server]\nlisten = \"\"\n");
+    WriteFile(path,
+              "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
+                  "[executor]\nmax_retries = " + std::to_string(o.max_retries) +
+                  "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n" +
+                  "poll_interval_seconds = 1\nlease_seconds = " + std::to_string(o.lease_seconds) +
+                  "\nmax_concurrent = " + std::to_string(o.max_concurrent) +
+                  "\nper_agent_limit = " + std::to_string(o.max_concurrent) +
+                  "\nshutdown_grace_seconds = 2\n\n" + "[agent]\ncommand = " + command +
+                  "\nwork_dir = \"" + dir_ + "/work\"\nlog_dir = \"" + dir_ +
+                  "/logs\"\ntimeout_seconds = " + std::to_string(o.timeout_seconds) +
+                  "\nkill_grace_seconds = 1\n\n" + "[server]\nlisten = \"\"\n");
     return path;
   }
 
@@ -203,7 +203,11 @@ TEST_F(E2eTest, TwoHundredMixedTasksEndInTheRightState) {
         if (fs::path(art.path).filename() == "report.txt") {
           EXPECT_EQ(art.size, 15);
           // sha256("hello artifact\n")
-          EXPECT_EQ(art.sha256, "51bc0fc1f19104fa6e89ce50be9aa1f57c3346c1ca51ab49f5f00e14ce8f8076");  // sha256sum of "hello artifact\n"
+          EXPECT_EQ(
+              art.sha256,
+              "51bc0fc1f19104fa6e89ce50be9aa1f57c3346c1ca51ab49f5f00e14ce8f8076");  // sha256sum of
+                                                                                    // "hello
+                                                                                    // artifact\n"
         }
       }
       EXPECT_TRUE(names.count("report.txt"));
@@ -230,7 +234,8 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   service->Start();
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i)
-    ids.push_back(AddTask(config, {"--title", "Long job " + std::to_string(i) + " fake-mode=slow"}));
+    ids.push_back(
+        AddTask(config, {"--title", "Long job " + std::to_string(i) + " fake-mode=slow"}));
   ASSERT_TRUE(WaitFor([&] { return CountIn({"in_progress"}) == 20; }, 120))
       << ReadFile(dir_ + "/service1.log").substr(0, 4000);
 
@@ -260,8 +265,8 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   }
   // The first service's sessions did not run on: their process groups are gone.
   for (const auto& e : first) {
-    EXPECT_TRUE(WaitFor([&] { return kill(static_cast<pid_t>(-e.pid), 0) == -1 && errno == ESRCH; },
-                        10))
+    EXPECT_TRUE(
+        WaitFor([&] { return kill(static_cast<pid_t>(-e.pid), 0) == -1 && errno == ESRCH; }, 10))
         << "process group " << e.pid << " still alive";
   }
   EXPECT_EQ(restarted->Terminate(), 0);
@@ -319,9 +324,11 @@ TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
   r = Cli(config, {"task", "add", "--title", "x", "--agent", "nobody"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("nobody"), std::string::npos) << r.err;
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"task", "show", "task-nope"}, {"execute", "task-nope"}, {"cancel", "task-nope"},
-           {"logs", "exec-nope"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"task", "show", "task-nope"},
+                                             {"execute", "task-nope"},
+                                             {"cancel", "task-nope"},
+                                             {"logs", "exec-nope"}}) {
     r = Cli(config, args);
     EXPECT_NE(r.exit_code, 0) << args[0];
     EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
@@ -337,9 +344,11 @@ TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
   service.Start();
 
   // Hostile text reaches the agent's argv byte for byte.
-  std::string nasty = "quotes ' \" \\ newline\nline2 $(touch /tmp/pwned_by_taskexec_e2e) `id` ; | & > <";
+  std::string nasty =
+      "quotes ' \" \\ newline\nline2 $(touch /tmp/pwned_by_taskexec_e2e) `id` ; | & > <";
   nasty += std::string("\xff\xfe invalid utf8 \xc3\x28");
-  std::string echo_id = AddTask(config, {"--title", "Echo fake-mode=echo-argv", "--description", nasty});
+  std::string echo_id =
+      AddTask(config, {"--title", "Echo fake-mode=echo-argv", "--description", nasty});
   // A 1 MB description cannot go through argv in the seed template: refused clearly.
   std::string big(1024 * 1024, 'x');
   std::string big_file = dir_ + "/big.txt";

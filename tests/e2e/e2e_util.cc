@@ -8,8 +8,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -45,9 +45,9 @@ void WriteFile(const std::string& path, const std::string& data) {
 
 std::string MakeTempDir(const std::string& name) {
   static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 ("taskexec_e2e_" + name + "_" + std::to_string(getpid()) + "_" +
-                  std::to_string(counter++));
+  fs::path dir =
+      fs::temp_directory_path() /
+      ("taskexec_e2e_" + name + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -67,8 +67,7 @@ std::vector<std::string> EnvWith(const std::map<std::string, std::string>& extra
 }
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-            const std::string& in_path, const std::string& out_path,
-            const std::string& err_path) {
+            const std::string& in_path, const std::string& out_path, const std::string& err_path) {
   std::vector<char*> cargv, cenv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -122,8 +121,7 @@ CommandResult Cli(const std::string& config, std::vector<std::string> args) {
   return Run(argv);
 }
 
-Service::Service(std::string config, std::string log_path,
-                 std::map<std::string, std::string> env)
+Service::Service(std::string config, std::string log_path, std::map<std::string, std::string> env)
     : config_(std::move(config)), log_path_(std::move(log_path)), env_(std::move(env)) {}
 
 Service::~Service() {

@@ -35,8 +35,7 @@ CommandResult Cli(const std::string& config, std::vector<std::string> args);
 // A `taskexec serve` process with its output in `log_path`.
 class Service {
  public:
-  Service(std::string config, std::string log_path,
-          std::map<std::string, std::string> env = {});
+  Service(std::string config, std::string log_path, std::map<std::string, std::string> env = {});
   ~Service();  // SIGKILLs a still-running service
   void Start();
   void Kill9();

@@ -103,8 +103,7 @@ int64_t Connection::Changes() const { return sqlite3_changes(db_); }
 
 // ---------------------------------------------------------------------- Stmt
 
-Stmt::Stmt(const Connection& conn, std::string_view sql)
-    : conn_(conn), db_(conn.db()), sql_(sql) {
+Stmt::Stmt(const Connection& conn, std::string_view sql) : conn_(conn), db_(conn.db()), sql_(sql) {
   stmt_ = conn_.TakeCached(sql_);
   if (stmt_ != nullptr) return;
   int rc = sqlite3_prepare_v3(db_, sql_.data(), static_cast<int>(sql_.size()),
