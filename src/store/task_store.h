@@ -1,6 +1,6 @@
 // TaskStore: the durable state of taskexec behind one narrow interface, with
 // an embedded SQLite backend (store/sqlite) and a Neo4j backend (store/neo4j).
-// Every backend passes the same conformance suite (tests/store_conformance.h).
+// Every backend passes the same conformance suite (tests/store/store_conformance.h).
 //
 // Concurrency model: many executors (threads or processes, on one machine or
 // many) share one store. Claims are compare-and-set on Task::version, so at
