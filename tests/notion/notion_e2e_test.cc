@@ -1,0 +1,166 @@
+// End to end with the real `taskexec serve`: the fake Notion server runs in
+// this process, the service talks to it over HTTP (NOTION_API_BASE_URL), runs
+// the cards with the scripted fake agent and writes the results back.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "e2e/e2e_util.h"
+#include "fakes/fake_notion_server.h"
+#include "notion/notion_client.h"
+#include "notion/webhook.h"
+
+namespace taskexec::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+class NotionE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("notion-e2e");
+    fakes::FakeNotionOptions o;
+    o.rate_per_second = 0;  // rate compliance is tested separately (notion_rate_test)
+    fake_ = std::make_unique<fakes::FakeNotionServer>(o);
+    ASSERT_TRUE(fake_->Start().ok());
+  }
+  void TearDown() override {
+    fake_->Stop();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string WriteConfig(int port, const std::string& webhook_secret) {
+    const std::string agent = SourceDir() + "/tests/fakes/fake_agent.sh";
+    std::string path = dir_ + "/taskexec.toml";
+    WriteFile(path,
+              "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
+                  "[executor]\nmax_retries = 0\nretry_delay_seconds = 0\nstore_poll_ms = 100\n"
+                  "poll_interval_seconds = 1\nlease_seconds = 5\nmax_concurrent = 8\n"
+                  "per_agent_limit = 8\nshutdown_grace_seconds = 2\n\n" +
+                  "[agent]\ncommand = [\"" + agent +
+                  "\", \"--agent\", \"{agent}\", \"--label\", \"task-{task_id}\", "
+                  "\"--context\", \"{context_json}\", \"--prompt\", \"{prompt}\"]\n"
+                  "work_dir = \"" +
+                  dir_ + "/work\"\nlog_dir = \"" + dir_ +
+                  "/logs\"\ntimeout_seconds = 60\nkill_grace_seconds = 1\n\n" +
+                  "[server]\nlisten = \"" +
+                  (port > 0 ? "127.0.0.1:" + std::to_string(port) : std::string()) +
+                  "\"\n\n[notion]\nrequests_per_second = 100\nwebhook_secret = \"" +
+                  webhook_secret + "\"\n");
+    return path;
+  }
+
+  std::map<std::string, std::string> NotionEnv(int poll_seconds = 1) {
+    return {{"NOTION_TOKEN", fake_->options().token},
+            {"NOTION_TASK_DATABASE_ID", fake_->options().database_id},
+            {"NOTION_API_BASE_URL", fake_->base_url()},
+            {"NOTION_POLL_INTERVAL_SECONDS", std::to_string(poll_seconds)}};
+  }
+
+  std::string dir_;
+  std::unique_ptr<fakes::FakeNotionServer> fake_;
+};
+
+TEST_F(NotionE2e, TwoHundredFiftyCardsBecomeTasksRunAndReportBack) {
+  std::vector<std::string> pages;
+  for (int i = 0; i < 250; ++i) {
+    std::string title = "Card " + std::to_string(i) + (i % 7 == 3 ? " fake-mode=fail" : "");
+    pages.push_back(fake_->AddTaskPage(title, "To Do", "P2", i % 5 == 0 ? "temujin" : ""));
+  }
+  Service service(WriteConfig(0, ""), dir_ + "/service.log", NotionEnv());
+  service.Start();
+  auto board_done = [&] {
+    for (int i = 0; i < 250; ++i) {
+      if (fake_->StatusOf(pages[i]) != (i % 7 == 3 ? "Blocked" : "Done")) return false;
+      if (fake_->Comments(pages[i]).empty()) return false;
+    }
+    return true;
+  };
+  const bool done = WaitFor(board_done, 600);
+  EXPECT_EQ(service.Terminate(), 0);
+  ASSERT_TRUE(done) << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  int queries_before_first_patch = 0;
+  for (const auto& r : fake_->Requests()) {
+    if (r.method == "PATCH") break;
+    if (r.path.find("/query") != std::string::npos) ++queries_before_first_patch;
+  }
+  EXPECT_EQ(queries_before_first_patch, 3);  // 250 cards = three result pages
+  for (int i = 0; i < 250; ++i) {
+    EXPECT_EQ(fake_->TextOf(pages[i], "Neo4j Task ID").rfind("task-", 0), 0u) << i;
+    if (i % 5 == 0) {
+      EXPECT_EQ(fake_->TextOf(pages[i], "Agent"), "temujin") << i;
+    }
+    EXPECT_FALSE(fake_->TextOf(pages[i], "Agent").empty()) << i;
+    auto comments = fake_->Comments(pages[i]);
+    ASSERT_EQ(comments.size(), 1u) << i;
+    std::string text = notion::PlainText(comments[0]["rich_text"]);
+    if (i % 7 == 3) {
+      EXPECT_NE(text.find("fake failure requested"), std::string::npos) << text;
+    } else {
+      EXPECT_NE(text.find("Summary: "), std::string::npos) << text;
+    }
+  }
+}
+
+TEST_F(NotionE2e, AMovedCardStopsTheAgentWithinAPollInterval) {
+  std::string page = fake_->AddTaskPage("Poll me fake-mode=hang", "To Do");
+  Service service(WriteConfig(0, ""), dir_ + "/service.log", NotionEnv(1));
+  service.Start();
+  ASSERT_TRUE(WaitFor([&] { return fake_->StatusOf(page) == "In Progress"; }, 60))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  ASSERT_TRUE(fake_->MoveCard(page, "Backlog").ok());
+  auto t0 = std::chrono::steady_clock::now();
+  // The result comment is written once the agent was stopped.
+  EXPECT_TRUE(WaitFor([&] { return fake_->Comments(page).size() == 1; }, 30));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(fake_->StatusOf(page), "Backlog");
+  EXPECT_EQ(service.Terminate(), 0);
+  std::string text = notion::PlainText(fake_->Comments(page)[0]["rich_text"]);
+  EXPECT_NE(text.find("cancelled"), std::string::npos) << text;
+}
+
+TEST_F(NotionE2e, AWebhookStopsTheAgentAtOnceAndForgeriesChangeNothing) {
+  const int port = FreePort();
+  const std::string secret = "secret_e2e_hook";
+  std::string page = fake_->AddTaskPage("Hook me fake-mode=hang", "To Do");
+  // Polls an hour apart: only the webhook can explain a reaction.
+  Service service(WriteConfig(port, secret), dir_ + "/service.log", NotionEnv(3600));
+  service.Start();
+  ASSERT_TRUE(WaitFor([&] { return fake_->StatusOf(page) == "In Progress"; }, 60))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/notion";
+  fake_->SetWebhookTarget(url, "secret_forger");
+  ASSERT_TRUE(fake_->MoveCard(page, "Blocked").ok());  // posts a forged event: 401
+  EXPECT_EQ(fake_->SendWebhookEvent("page.properties_updated", page), 401);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_TRUE(fake_->Comments(page).empty()) << "a forged event changed something";
+  fake_->SetWebhookTarget(url, secret);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(fake_->SendWebhookEvent("page.properties_updated", page), 200);
+  EXPECT_TRUE(WaitFor([&] { return fake_->Comments(page).size() == 1; }, 30));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(fake_->StatusOf(page), "Blocked");
+  EXPECT_EQ(service.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace taskexec::e2e
