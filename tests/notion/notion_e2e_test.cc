@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -48,7 +50,7 @@ class NotionE2e : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  std::string WriteConfig(int port, const std::string& webhook_secret) {
+  std::string WriteConfig(int port, const std::string& webhook_secret, double rate = 100) {
     const std::string agent = SourceDir() + "/tests/fakes/fake_agent.sh";
     std::string path = dir_ + "/taskexec.toml";
     WriteFile(path,
@@ -64,8 +66,8 @@ class NotionE2e : public ::testing::Test {
                   "/logs\"\ntimeout_seconds = 60\nkill_grace_seconds = 1\n\n" +
                   "[server]\nlisten = \"" +
                   (port > 0 ? "127.0.0.1:" + std::to_string(port) : std::string()) +
-                  "\"\n\n[notion]\nrequests_per_second = 100\nwebhook_secret = \"" +
-                  webhook_secret + "\"\n");
+                  "\"\n\n[notion]\nrequests_per_second = " + std::to_string(rate) +
+                  "\nwebhook_secret = \"" + webhook_secret + "\"\n");
     return path;
   }
 
@@ -79,6 +81,68 @@ class NotionE2e : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<fakes::FakeNotionServer> fake_;
 };
+
+// Notion's real pace: the fake enforces 3 requests/s (burst 10) and the
+// service runs with requests_per_second = 3. A 429 storm at the start and a
+// Notion outage (five minutes by default; NOTION_E2E_OUTAGE_SECONDS) while
+// the agents work lose no update, and the rate the fake measured never
+// exceeds 3/s on average over any 10-second window.
+class NotionE2eRealPace : public NotionE2e {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("notion-e2e-pace");
+    fake_ = std::make_unique<fakes::FakeNotionServer>(fakes::FakeNotionOptions{});
+    ASSERT_TRUE(fake_->Start().ok());
+  }
+};
+
+TEST_F(NotionE2eRealPace, A429StormAndAnOutageLoseNothingAndTheRateHolds) {
+  const char* env_outage = getenv("NOTION_E2E_OUTAGE_SECONDS");
+  const int outage_seconds = env_outage != nullptr ? atoi(env_outage) : 300;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 20; ++i)
+    pages.push_back(fake_->AddTaskPage("Paced " + std::to_string(i), "To Do", "P1"));
+  fake_->InjectRateLimited(5, 2);
+  Service service(WriteConfig(0, "", /*rate=*/3), dir_ + "/service.log", NotionEnv(5));
+  service.Start();
+  // Notion goes down as soon as the service has read the board.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& r : fake_->Requests())
+          if (r.path.find("/query") != std::string::npos && r.status == 200) return true;
+        return false;
+      },
+      60));
+  fake_->SetOutage(true);
+  std::this_thread::sleep_for(std::chrono::seconds(outage_seconds));  // the outage itself
+  int done_during_outage = 0;
+  for (const auto& p : pages) done_during_outage += fake_->StatusOf(p) == "Done" ? 1 : 0;
+  fake_->SetOutage(false);
+  const bool landed = WaitFor(
+      [&] {
+        for (const auto& p : pages)
+          if (fake_->StatusOf(p) != "Done" || fake_->Comments(p).size() != 1) return false;
+        return true;
+      },
+      300);
+  EXPECT_EQ(service.Terminate(), 0);
+  ASSERT_TRUE(landed) << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  for (const auto& p : pages) {
+    EXPECT_EQ(fake_->TextOf(p, "Neo4j Task ID").rfind("task-", 0), 0u);
+    EXPECT_EQ(fake_->Comments(p).size(), 1u);
+  }
+  int64_t rate_limited = 0;
+  for (const auto& r : fake_->Requests())
+    if (r.status == 429) ++rate_limited;
+  const int64_t worst = fake_->MaxRequestsInWindow(10000);
+  std::printf(
+      "notion e2e pace: %lld requests, %lld answered 429, at most %lld in any 10 s; "
+      "%d of 20 cards were Done before the %d s outage ended\n",
+      static_cast<long long>(fake_->RequestCount()), static_cast<long long>(rate_limited),
+      static_cast<long long>(worst), done_during_outage, outage_seconds);
+  EXPECT_EQ(rate_limited, 5) << "only the injected storm";
+  EXPECT_LE(worst, 30);
+}
 
 TEST_F(NotionE2e, TwoHundredFiftyCardsBecomeTasksRunAndReportBack) {
   std::vector<std::string> pages;
