@@ -167,6 +167,10 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
   bool conflict_retried = false;
   NotionError err;
   while (true) {
+    if (cancelled_) {
+      if (err_out != nullptr) *err_out = NotionError{0, "transport_error", "client stopped", ""};
+      return Status::Unavailable("notion " + method + " " + path + ": client stopped");
+    }
     limiter_->Acquire();
     HttpResponse resp;
     Status st = transport_->Send(req, &resp);

@@ -23,6 +23,7 @@
 // under a mutex; the limiter is shared.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -111,6 +112,9 @@ class NotionClient {
 
   ClientStats stats() const;
   const NotionClientOptions& options() const { return options_; }
+  // While set, calls fail at once with Unavailable (no new request, no
+  // further retry): used to stop promptly at shutdown.
+  void SetCancelled(bool cancelled) { cancelled_ = cancelled; }
 
  private:
   int64_t BackoffMs(int attempt);
@@ -122,6 +126,7 @@ class NotionClient {
   const Clock* clock_;
   Sleeper* sleeper_;
   const bool uses_data_sources_;
+  std::atomic<bool> cancelled_{false};
   mutable std::mutex mu_;
   std::string table_id_;  // guarded by mu_
   std::mt19937_64 rng_;   // guarded by mu_

@@ -18,9 +18,13 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
       store_(store),
       service_(service),
       clock_(clock != nullptr ? clock : SystemClock::Default()),
-      sleeper_(sleeper != nullptr ? sleeper : RealSleeper::Default()),
+      sleeper_(sleeper),
       transport_(transport),
       mapping_(PropertyMapping::FromConfig(options_.config)) {
+  if (sleeper_ == nullptr) {
+    own_sleeper_ = std::make_unique<InterruptibleSleeper>();
+    sleeper_ = own_sleeper_.get();
+  }
   if (transport_ == nullptr) {
     own_transport_ = std::make_unique<CurlTransport>();
     transport_ = own_transport_.get();
@@ -153,7 +157,14 @@ void NotionSync::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  // A round may be waiting out a Retry-After or a backoff: end it now. What
+  // it did not write stays in the outbox for the next start.
+  client_->SetCancelled(true);
+  if (own_sleeper_) own_sleeper_->Interrupt(true);
+  thread_.join();
+  client_->SetCancelled(false);
+  if (own_sleeper_) own_sleeper_->Interrupt(false);
 }
 
 void NotionSync::Wake() {

@@ -94,6 +94,7 @@ class NotionSync {
   TaskService* service_;
   const Clock* clock_;
   Sleeper* sleeper_;
+  std::unique_ptr<InterruptibleSleeper> own_sleeper_;  // when none is injected
   std::unique_ptr<HttpTransport> own_transport_;
   HttpTransport* transport_;
   std::unique_ptr<RateLimiter> limiter_;

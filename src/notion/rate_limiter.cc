@@ -16,6 +16,20 @@ RealSleeper* RealSleeper::Default() {
   return &sleeper;
 }
 
+void InterruptibleSleeper::SleepMs(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, ms)),
+               [this] { return interrupted_; });
+}
+
+void InterruptibleSleeper::Interrupt(bool on) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    interrupted_ = on;
+  }
+  cv_.notify_all();
+}
+
 RateLimiter::RateLimiter(double rate_per_second, double capacity, const Clock* clock,
                          Sleeper* sleeper)
     : rate_(rate_per_second > 0 ? rate_per_second : 1.0),

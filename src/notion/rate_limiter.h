@@ -13,6 +13,7 @@
 // Thread-safety: all methods are safe from any thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 
@@ -31,6 +32,19 @@ class RealSleeper final : public Sleeper {
  public:
   void SleepMs(int64_t ms) override;
   static RealSleeper* Default();
+};
+
+// Sleeps until the time passes or Interrupt(true) is called; while
+// interrupted every sleep returns at once. Lets Stop() end retries quickly.
+class InterruptibleSleeper final : public Sleeper {
+ public:
+  void SleepMs(int64_t ms) override;
+  void Interrupt(bool on);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool interrupted_ = false;  // guarded by mu_
 };
 
 class RateLimiter {

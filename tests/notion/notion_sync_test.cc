@@ -508,3 +508,30 @@ TEST(NotionSync, AQueuedCardDraggedToInProgressStaysThere) {
 
 }  // namespace
 }  // namespace taskexec::notion_test
+
+namespace taskexec::notion_test {
+namespace {
+
+TEST(NotionSync, StopDoesNotWaitOutARetryAfter) {
+  Harness h;
+  h.fake.AddTaskPage("Slow Notion", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  h.fake.InjectRateLimited(100, 60);  // every answer says: come back in a minute
+  ASSERT_TRUE(sync->Start().ok());
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& r : h.fake.Requests())
+      if (r.status == 429) return true;
+    return false;
+  }));
+  auto t0 = std::chrono::steady_clock::now();
+  sync->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  // Nothing was lost: the next start imports the card.
+  h.fake.InjectRateLimited(0, 1);
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.service->adds.load(), 1);
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
