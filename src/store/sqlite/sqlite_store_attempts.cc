@@ -1,12 +1,13 @@
 // SqliteStore: the executor's path through an attempt -- claim, start, lease
 // renewal, finish. Every write here is one BEGIN IMMEDIATE transaction whose
 // checks (version, status, lease owner) read the latest committed row, which
-// is what makes the claim a compare-and-set and the lease a fence.
+// is what makes the claim a compare-and-set and the lease a fence. The rules
+// themselves are store/store_rules.h.
 #include <string>
 
-#include "core/ids.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_rules.h"
 
 namespace taskexec {
 
@@ -16,78 +17,6 @@ using sqlite::WriteTxn;
 
 namespace {
 
-std::string StatusName(TaskStatus s) { return std::string(ToString(s)); }
-
-// Why `req` may not claim `t`, or OK.
-Status CheckClaimable(const Task& t, const ClaimRequest& req) {
-  if (IsHeld(t.status)) {
-    return Status::Conflict(
-        "task " + t.id + " is held by " +
-        (t.lease_owner.empty() ? std::string("another executor") : t.lease_owner));
-  }
-  if (t.version != req.expected_version) {
-    return Status::Conflict("task " + t.id + " changed: version " + std::to_string(t.version) +
-                            ", expected " + std::to_string(req.expected_version));
-  }
-  if (!IsRunnable(t.status)) {
-    return Status::Conflict("task " + t.id + " is not runnable (" + StatusName(t.status) + ")");
-  }
-  if (t.cancel_requested) return Status::Conflict("task " + t.id + " has a cancel request");
-  if (!t.requested_execution_id.empty()) {
-    if (!req.manual || req.execution_id != t.requested_execution_id) {
-      return Status::Conflict("task " + t.id + " is reserved for requested execution " +
-                              t.requested_execution_id);
-    }
-    return Status::OK();
-  }
-  if (req.manual) return Status::Conflict("task " + t.id + " has no execution request");
-  if (t.next_attempt_at > req.now) return Status::Conflict("task " + t.id + " is not due yet");
-  return Status::OK();
-}
-
-// The fence of every write made on behalf of a running attempt.
-Status CheckLease(const Task& t, const std::string& executor_id) {
-  if (!IsHeld(t.status)) {
-    return Status::Conflict("task " + t.id + " is not running (" + StatusName(t.status) + ")");
-  }
-  if (t.lease_owner != executor_id) {
-    return Status::Conflict("lease on task " + t.id + " is held by " +
-                            (t.lease_owner.empty() ? std::string("nobody") : t.lease_owner) +
-                            ", not " + executor_id);
-  }
-  return Status::OK();
-}
-
-void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
-  e->status = o.execution_status;
-  e->ended_at = o.now;
-  e->exit_code = o.exit_code;
-  e->term_signal = o.term_signal;
-  e->error_type = o.error_type;
-  e->error = o.error_message;
-  e->summary = o.summary;
-  if (!o.session_id.empty()) e->session_id = o.session_id;
-}
-
-void ApplyOutcome(const AttemptOutcome& o, Task* t) {
-  t->status = o.task_status;
-  t->retry_count = o.retry_count;
-  t->next_attempt_at = o.next_attempt_at;
-  if (o.task_status == TaskStatus::kCompleted) {
-    t->error_type.clear();
-    t->error_message.clear();
-  } else {
-    t->error_type = o.error_type;
-    t->error_message = o.error_message;
-  }
-  if (!o.summary.empty()) t->output_summary = o.summary;
-  t->completed_at = IsTerminal(o.task_status) ? o.now : 0;
-  if (o.task_status == TaskStatus::kRetrying) t->last_retry_at = o.now;
-  t->lease_owner.clear();
-  t->lease_expires_at = 0;
-  t->cancel_requested = false;
-}
-
 // The executions an outcome closes: the named one, or every active one.
 Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
                          std::vector<SessionExecution>* out) {
@@ -95,11 +24,7 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
     out->resize(1);
     Status s = sqlite::LoadExecution(c, o.execution_id, &(*out)[0]);
     if (!s.ok()) return s;
-    if ((*out)[0].task_id != o.task_id) {
-      return Status::InvalidArgument("execution " + o.execution_id + " belongs to task " +
-                                     (*out)[0].task_id + ", not " + o.task_id);
-    }
-    return Status::OK();
+    return store_rules::CheckOutcomeExecution((*out)[0], o);
   }
   Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE task_id = ? AND " +
                 sqlite::kExecutionIsActive);
@@ -110,15 +35,12 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
 }  // namespace
 
 Status SqliteStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
-  if (req.task_id.empty() || req.executor_id.empty() || req.execution_id.empty() ||
-      req.agent.empty()) {
-    return Status::InvalidArgument("claim needs task_id, executor_id, execution_id and agent");
-  }
+  if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     Task t;
     Status s = sqlite::LoadTask(c, req.task_id, &t);
     if (!s.ok()) return s;
-    s = CheckClaimable(t, req);
+    s = store_rules::CheckClaimable(t, req);
     if (!s.ok()) return s;
 
     SessionExecution e;
@@ -142,7 +64,7 @@ Status SqliteStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
     s = sqlite::SaveTask(c, &t, req.now);
     if (!s.ok()) return s;
     s = sqlite::InsertExecution(c, e);
-    if (s.IsConflict()) return Status::Conflict("execution " + e.id + " already exists");
+    if (s.IsConflict()) return store_rules::ExecutionExists(e.id);
     if (!s.ok()) return s;
     if (out != nullptr) {
       out->task = t;
@@ -158,31 +80,22 @@ Status SqliteStore::MarkStarted(const std::string& task_id, const std::string& e
     Task t;
     Status s = sqlite::LoadTask(c, task_id, &t);
     if (!s.ok()) return s;
-    s = CheckLease(t, executor_id);
+    s = store_rules::CheckLease(t, executor_id);
     if (!s.ok()) return s;
     SessionExecution e;
     s = sqlite::LoadExecution(c, execution_id, &e);
     if (!s.ok()) return s;
-    if (e.task_id != task_id) {
-      return Status::InvalidArgument("execution " + execution_id + " belongs to task " + e.task_id);
-    }
-    if (e.status != ExecutionStatus::kActive) {
-      return Status::Conflict("execution " + execution_id + " already ended");
-    }
-    e.pid = pid;
+    s = store_rules::ApplyStarted(pid, now, &t, &e);
+    if (!s.ok()) return s;
     s = sqlite::SaveExecution(c, e);
     if (!s.ok()) return s;
-    if (t.status != TaskStatus::kInProgress) {
-      t.status = TaskStatus::kInProgress;
-      t.started_at = now;
-    }
     return sqlite::SaveTask(c, &t, now);
   });
 }
 
 Status SqliteStore::RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                                 std::vector<std::string>* held) {
-  if (executor_id.empty()) return Status::InvalidArgument("executor id is required");
+  if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     std::vector<Task> tasks;
     Stmt q(c, std::string(sqlite::kSelectTask) +
@@ -207,33 +120,23 @@ Status SqliteStore::FinishAttempt(const AttemptOutcome& o) {
     Task t;
     Status s = sqlite::LoadTask(c, o.task_id, &t);
     if (!s.ok()) return s;
-    s = CheckLease(t, o.executor_id);
+    s = store_rules::CheckFinish(t, o);
     if (!s.ok()) return s;
-    if (o.require_expired_lease && t.lease_expires_at >= o.now) {
-      return Status::Conflict("lease on task " + t.id + " has not expired");
-    }
-    if (!CanTransition(t.status, o.task_status)) {
-      return Status::InvalidArgument("an attempt cannot move task " + t.id + " from " +
-                                     StatusName(t.status) + " to " + StatusName(o.task_status));
-    }
     std::vector<SessionExecution> execs;
     s = ExecutionsToClose(c, o, &execs);
     if (!s.ok()) return s;
     for (SessionExecution& e : execs) {
-      ApplyOutcome(o, &e);
+      store_rules::ApplyOutcome(o, &e);
       s = sqlite::SaveExecution(c, e);
       if (!s.ok()) return s;
     }
     for (Artifact a : o.artifacts) {
-      if (a.id.empty()) a.id = NewId("art");
-      if (a.task_id.empty()) a.task_id = o.task_id;
-      if (a.execution_id.empty()) a.execution_id = o.execution_id;
-      if (a.created_at == 0) a.created_at = o.now;
+      store_rules::FillArtifactDefaults(o, &a);
       s = sqlite::InsertArtifact(c, a);
-      if (s.IsConflict()) return Status::Conflict("artifact " + a.id + " already exists");
+      if (s.IsConflict()) return store_rules::ArtifactExists(a.id);
       if (!s.ok()) return s;
     }
-    ApplyOutcome(o, &t);
+    store_rules::ApplyOutcome(o, &t);
     return sqlite::SaveTask(c, &t, o.now);
   });
 }
