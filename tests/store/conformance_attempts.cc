@@ -50,6 +50,32 @@ TEST_P(StoreConformanceTest, RunnableOrderRequestThenPriorityThenAge) {
   EXPECT_EQ(Ids(out), std::vector<std::string>{requested.id});
 }
 
+// Pending and due retrying tasks form one queue: a limit keeps the best of
+// both, in priority then age order, whichever status they are in.
+TEST_P(StoreConformanceTest, RunnableMergesPendingAndRetryingUnderALimit) {
+  NewTask nt;
+  nt.title = "normal pending";
+  Task normal_pending = Add(nt, kT0 + 1);
+  nt.title = "high retrying";
+  nt.priority = "high";
+  Task high = Add(nt, kT0 + 2);
+  nt.title = "low pending";
+  nt.priority = "low";
+  Add(nt, kT0 + 3);
+  nt.title = "high pending";
+  nt.priority = "high";
+  Task high_pending = Add(nt, kT0 + 4);
+  Claim c = MustClaim(high);
+  AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 5);
+  o.retry_count = 1;
+  o.next_attempt_at = kT0 + 6;
+  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 3, false, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{high.id, high_pending.id, normal_pending.id}));
+}
+
 TEST_P(StoreConformanceTest, RunnableIncludesExplicitAssigneeAndExcludesOthers) {
   NewTask nt;
   nt.title = "assigned to kublai";

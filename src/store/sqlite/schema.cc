@@ -93,12 +93,24 @@ CREATE INDEX executions_status ON executions(status);
 CREATE INDEX artifacts_task ON artifacts(task_id, created_at);
 )sql";
 
+// Version 3: the dispatch index. The engine lists runnable tasks after every
+// finished attempt; the queries read NULL/'' columns (rows left by other
+// tools) through COALESCE, and SQLite only uses an index for such terms when
+// it is built on the same expressions. Its order is the queue order, so a
+// dispatch reads `limit` index entries instead of sorting the whole queue.
+constexpr const char* kV3 = R"sql(
+DROP INDEX tasks_queue;
+CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'),
+  COALESCE(priority_weight, 2) DESC, created_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> all = {
       {1, "tasks, executions, artifacts, meta", kV1},
       {2, "indexes for claims, leases, executions and notion pages", kV2},
+      {3, "dispatch index in queue order", kV3},
   };
   return all;
 }
