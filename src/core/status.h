@@ -40,6 +40,7 @@ class Status {
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsConflict() const { return code_ == Code::kConflict; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
+  bool IsIOError() const { return code_ == Code::kIOError; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
 

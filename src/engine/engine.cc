@@ -290,12 +290,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
       &pid);
   if (!s.ok()) {
     // Nothing started: the attempt fails at once with the reason.
-    AgentResult failed;
-    failed.status = ExecutionStatus::kFailed;
-    failed.error_type = s.IsInvalidArgument() ? "invalid_command" : "spawn_error";
-    failed.retryable = false;
-    failed.error = s.message();
-    HandleFinished(Finished{exec_id, failed});
+    HandleFinished(Finished{exec_id, AgentRunner::FailedToStart(s)});
     return true;
   }
   {

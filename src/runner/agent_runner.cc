@@ -10,6 +10,7 @@
 
 #include "runner/artifacts.h"
 #include "runner/command_template.h"
+#include "runner/error_classifier.h"
 #include "runner/presets.h"
 #include "runner/prompt.h"
 
@@ -89,8 +90,14 @@ Status AgentRunner::ValidateConfig(const AgentConfig& config) {
 AgentResult AgentRunner::FailedToStart(const Status& status) {
   AgentResult r;
   r.status = ExecutionStatus::kFailed;
-  r.error_type = "spawn_error";
-  r.retryable = false;
+  if (status.IsInvalidArgument()) {
+    r.error_type = "invalid_command";
+  } else if (status.IsIOError() || status.IsUnavailable()) {
+    r.error_type = "resource_error";
+  } else {
+    r.error_type = "spawn_error";
+  }
+  r.retryable = IsRetryableErrorType(r.error_type);
   r.error = SanitizeText(status.message(), kMaxErrorChars);
   return r;
 }

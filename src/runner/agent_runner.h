@@ -76,8 +76,12 @@ class AgentRunner {
   static Status ValidateTemplate(const std::vector<std::string>& argv);
   // Checks a whole AgentConfig: preset name, template, stdin_mode.
   static Status ValidateConfig(const AgentConfig& config);
-  // The result to record for an attempt whose Start() failed: kFailed,
-  // error_type "spawn_error" (not retryable), the status message as error.
+  // The result to record for an attempt whose Start() failed: kFailed with
+  // the status message as error, and the type from the status code:
+  // InvalidArgument -> "invalid_command" (the template or config is wrong),
+  // IOError/Unavailable -> "resource_error" (no process slot, descriptors or
+  // disk for the log: retryable, it passes), else "spawn_error" (program
+  // missing or not executable; not retried, it needs a fix).
   static AgentResult FailedToStart(const Status& status);
 
  private:

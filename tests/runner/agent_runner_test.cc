@@ -347,6 +347,12 @@ TEST_F(AgentRunnerTest, StartErrors) {
   EXPECT_EQ(failed.error_type, "spawn_error");
   EXPECT_FALSE(failed.retryable);
   EXPECT_NE(failed.error.find("no-such-agent"), std::string::npos);
+  AgentResult bad_template = AgentRunner::FailedToStart(Status::InvalidArgument("{bogus}"));
+  EXPECT_EQ(bad_template.error_type, "invalid_command");
+  EXPECT_FALSE(bad_template.retryable);
+  AgentResult no_slot = AgentRunner::FailedToStart(Status::IOError("posix_spawn: EAGAIN"));
+  EXPECT_EQ(no_slot.error_type, "resource_error");
+  EXPECT_TRUE(no_slot.retryable);
 
   AgentJob bad = Job();
   bad.execution.id = "../escape";

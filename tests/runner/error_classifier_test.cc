@@ -7,11 +7,12 @@ namespace {
 
 TEST(ErrorClassifier, TableMatchesTheOriginalPlusOurTypes) {
   for (const char* t : {"timeout_error", "connection_error", "api_error", "rate_limit", "crash",
-                        "lost", "timeout"}) {
+                        "lost", "timeout", "resource_error"}) {
     EXPECT_TRUE(IsRetryableErrorType(t)) << t;
   }
-  for (const char* t : {"syntax_error", "type_error", "import_error", "permission_error",
-                        "spawn_error", "execution_error", "cancelled", "unknown", "made_up"}) {
+  for (const char* t :
+       {"syntax_error", "type_error", "import_error", "permission_error", "spawn_error",
+        "invalid_command", "execution_error", "cancelled", "unknown", "made_up"}) {
     EXPECT_FALSE(IsRetryableErrorType(t)) << t;
   }
   // Every documented type is distinct.
