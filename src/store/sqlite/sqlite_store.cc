@@ -23,6 +23,30 @@ constexpr size_t kPoolSize = 8;
 // SQL for "the status column, reading NULL/'' as pending" (other tools).
 constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
 
+// ListRunnable's statement (?1 now, ?2 only_requested, ?3 limit). The engine
+// asks after every finished attempt, so it must not sort the queue: each
+// branch walks one index range (tasks_requested, or tasks_dispatch with an
+// equality on the status expression, whose order is the queue order) and
+// stops after `limit` rows; only those few rows are merged. A task with an
+// execution request is due regardless of next_attempt_at. The expressions
+// match the index's text on purpose: SQLite matches expression indexes by it.
+std::string RunnableSql() {
+  auto queued = [](const std::string& status) {
+    return "SELECT * FROM (SELECT rowid AS rid, 0 AS req, * FROM tasks WHERE " +
+           std::string(kStatusExpr) + " = '" + status +
+           "' AND ?2 = 0 AND COALESCE(requested_execution_id, '') = '' "
+           "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1 "
+           "ORDER BY COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3)";
+  };
+  std::string columns = sqlite::kSelectTask;  // "SELECT <columns> FROM tasks "
+  columns.resize(columns.rfind("FROM tasks"));
+  return columns + "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks INDEXED BY tasks_requested " +
+         "WHERE requested_execution_id <> '' AND " + kStatusExpr +
+         " IN ('pending', 'retrying') AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
+         queued("pending") + " UNION ALL " + queued("retrying") +
+         ") ORDER BY req DESC, COALESCE(priority_weight, 2) DESC, created_at, rid LIMIT ?3";
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path, const StoreConfig& cfg)
@@ -89,37 +113,8 @@ Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
 
 Status SqliteStore::ListRunnable(TimeMs now, int limit, bool only_requested,
                                  std::vector<Task>* out) {
+  static const std::string kSql = RunnableSql();
   const int64_t lim = limit > 0 ? limit : -1;
-  // The engine asks after every finished attempt, so this must not sort the
-  // queue: each branch walks one index range (tasks_requested, or
-  // tasks_dispatch with an equality on the status expression, whose order is
-  // the queue order) and stops after `limit` rows; only those few rows are
-  // merged. A task with an execution request is due regardless of
-  // next_attempt_at. The expressions match the index's text on purpose.
-  static const std::string kQueued =
-      "SELECT rowid AS rid, 0 AS req, * FROM tasks WHERE "
-      "COALESCE(NULLIF(status, ''), 'pending') = '%s' AND ?2 = 0 "
-      "AND COALESCE(requested_execution_id, '') = '' AND COALESCE(cancel_requested, 0) = 0 "
-      "AND COALESCE(next_attempt_at, 0) <= ?1 "
-      "ORDER BY COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3";
-  auto queued = [](const char* status) {
-    std::string q = kQueued;
-    q.replace(q.find("%s"), 2, status);
-    return "SELECT * FROM (" + q + ")";
-  };
-  static const std::string kSql = [&] {
-    std::string select = sqlite::kSelectTask;
-    select.resize(select.rfind("FROM tasks"));
-    return select + "FROM (" +
-           "SELECT rowid AS rid, 1 AS req, * FROM tasks INDEXED BY tasks_requested "
-           "WHERE requested_execution_id <> '' "
-           "AND " +
-           kStatusExpr +
-           " IN ('pending', 'retrying') "
-           "AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
-           queued("pending") + " UNION ALL " + queued("retrying") +
-           ") ORDER BY req DESC, COALESCE(priority_weight, 2) DESC, created_at, rid LIMIT ?3";
-  }();
   return ReadTxn(pool_, [&](Connection& c) {
     Stmt q(c, kSql);
     q.BindAll(now, only_requested, lim);
