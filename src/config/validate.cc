@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/listen_address.h"
 #include "core/task_status.h"
 
 namespace taskexec::config_internal {
@@ -29,11 +30,6 @@ bool HasAlnum(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   });
-}
-
-bool IsLoopbackHost(const std::string& listen) {
-  std::string host = listen.substr(0, listen.rfind(':'));
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
 class Checker {
@@ -187,7 +183,15 @@ class Checker {
                                       OriginOf(origins_, "store.backend") +
                                       "); set NEO4J_URI or [neo4j] uri");
     }
-    if (!c_.server.listen.empty() && !IsLoopbackHost(c_.server.listen) && c_.server.token.empty()) {
+    if (c_.server.listen.empty()) return Status::OK();
+    ListenAddress addr;
+    if (Status s = ParseListenAddress(c_.server.listen, &addr); !s.ok()) {
+      // The parser names the key itself; keep only what is wrong.
+      const std::string& m = s.message();
+      return Fail("server.listen",
+                  m.substr(m.find(": ") == std::string::npos ? 0 : m.find(": ") + 2));
+    }
+    if (!IsLoopbackHost(addr.host) && c_.server.token.empty()) {
       return Missing("server.token", "server.listen " + Quote(c_.server.listen) +
                                          " is not a loopback address, so a bearer token is "
                                          "required; set TASKEXEC_SERVER_TOKEN or [server] token");

@@ -275,6 +275,11 @@ TEST(ConfigErrorsTest, CrossFieldRules) {
                   "neo4j.uri is missing: store.backend is \"neo4j\" (from TASKEXEC_STORE_BACKEND)");
   EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_SERVER_LISTEN", "0.0.0.0:8080"}}),
                   "server.token is missing");
+  // Loopback means what the HTTP server will bind, not a name's prefix.
+  EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_SERVER_LISTEN", "127.evil.example:8080"}}),
+                  "server.token is missing");
+  EXPECT_EQ(LoadOk("", {{"TASKEXEC_SERVER_LISTEN", "[0:0:0:0:0:0:0:1]:8080"}}).server.token, "");
+  EXPECT_EQ(LoadOk("", {{"TASKEXEC_SERVER_LISTEN", "127.0.0.2:8080"}}).server.token, "");
   Config c =
       LoadOk("", {{"TASKEXEC_SERVER_LISTEN", "0.0.0.0:8080"}, {"TASKEXEC_SERVER_TOKEN", "t"}});
   EXPECT_EQ(c.server.token, "t");
