@@ -1,6 +1,6 @@
 #include "cli/cli_context.h"
 
-#include <algorithm>
+#include <utility>
 
 #include "server/json_codec.h"
 
@@ -48,16 +48,6 @@ Status CliContext::OpenService(std::unique_ptr<TaskService>* out) {
   if (!s.ok()) return s;
   if (!deps_.open_service) return Status::Internal("no service factory");
   return deps_.open_service(cfg, out);
-}
-
-Status CliContext::CheckAgent(const std::string& option, const std::string& agent) const {
-  if (agent.empty() || agent == "any" || !config_) return Status::OK();
-  const auto& agents = config_->routing.agents;
-  if (std::find(agents.begin(), agents.end(), agent) != agents.end()) return Status::OK();
-  std::string known;
-  for (const auto& a : agents) known += (known.empty() ? "" : ", ") + a;
-  return Status::InvalidArgument(option + ": unknown agent \"" + agent + "\" (known: " + known +
-                                 ")");
 }
 
 int CliContext::Fail(const Status& s) {

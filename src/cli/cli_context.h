@@ -72,10 +72,6 @@ class CliContext {
   // The loaded config (after LoadConfig/OpenService succeeded).
   const Config& config() const { return *config_; }
 
-  // Checks an agent name given on the command line against routing.agents
-  // ("" and "any" mean "route automatically" and pass).
-  Status CheckAgent(const std::string& option, const std::string& agent) const;
-
   // Prints "taskexec: error: <message>" to err() and returns exit code 1.
   int Fail(const Status& s);
   // Pretty JSON (invalid UTF-8 replaced, never throws) plus newline to out().

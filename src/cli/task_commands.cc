@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "routing/agent_router.h"
 #include "server/json_codec.h"
 
 namespace taskexec {
@@ -65,7 +66,6 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
   }
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
-  if (s.ok()) s = ctx.CheckAgent("--agent", o.agent);
   Task task;
   if (s.ok()) s = service->AddTask(nt, &task);
   if (!s.ok()) return ctx.Fail(s);
@@ -75,6 +75,16 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
     ctx.out() << task.id << '\n';  // only the id, for scripts
   }
   return 0;
+}
+
+// AddTask/Execute/Route validate agents in the service; a list filter is only
+// a lookup, so `tasks --agent` checks it here with the same rule.
+Status CheckFilterAgent(const RoutingConfig& routing, const std::string& agent) {
+  AgentRouter router(routing);
+  if (agent.empty() || agent == "any" || router.IsKnownAgent(agent)) return Status::OK();
+  std::string known;
+  for (const auto& a : router.agents()) known += (known.empty() ? "" : ", ") + a;
+  return Status::InvalidArgument("--agent: unknown agent \"" + agent + "\" (known: " + known + ")");
 }
 
 struct ListOptions {
@@ -100,7 +110,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
   filter.limit = o.limit;
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
-  if (s.ok()) s = ctx.CheckAgent("--agent", o.agent);
+  if (s.ok()) s = CheckFilterAgent(ctx.config().routing, o.agent);
   std::vector<Task> tasks;
   if (s.ok()) s = service->ListTasks(filter, &tasks);
   if (!s.ok()) return ctx.Fail(s);
@@ -192,7 +202,6 @@ int RunShow(CliContext& ctx, const std::string& id) {
 int RunExecute(CliContext& ctx, const std::string& id, const std::string& agent) {
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
-  if (s.ok()) s = ctx.CheckAgent("--agent", agent);
   std::string attempt;
   if (s.ok()) s = service->Execute(id, agent, &attempt);
   if (!s.ok()) return ctx.Fail(s);

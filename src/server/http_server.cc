@@ -208,7 +208,6 @@ class HttpServer::Router {
 
 HttpServer::HttpServer(const ServerConfig& config, TaskService* service)
     : config_(config),
-      service_(service),
       server_(std::make_unique<httplib::Server>()),
       router_(std::make_unique<Router>(config, service)) {}
 

@@ -75,7 +75,6 @@ class HttpServer {
   class Router;
 
   ServerConfig config_;
-  TaskService* service_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<Router> router_;
   std::thread thread_;

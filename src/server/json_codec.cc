@@ -1,8 +1,12 @@
 #include "server/json_codec.h"
 
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 namespace taskexec {
 namespace {
@@ -32,7 +36,7 @@ class FieldReader {
     const json* v = Find(name);
     if (v == nullptr || v->is_null()) return;
     if (!v->is_number_integer()) return Fail(name, "must be an integer");
-    *out = v->get<Int>();
+    ToInt(name, *v, out);
   }
   void OptInt(const char* name, std::optional<int>* out) {
     const json* v = Find(name);
@@ -41,7 +45,8 @@ class FieldReader {
       return;
     }
     if (!v->is_number_integer()) return Fail(name, "must be an integer or null");
-    *out = v->get<int>();
+    int i = 0;
+    if (ToInt(name, *v, &i)) *out = i;
   }
   void Bool(const char* name, bool* out) {
     const json* v = Find(name);
@@ -88,6 +93,21 @@ class FieldReader {
     if (!status_.ok()) return nullptr;
     auto it = j_.find(name);
     return it == j_.end() ? nullptr : &*it;
+  }
+  // Converts a JSON integer to Int, failing with "out of range" instead of
+  // truncating (json::get<int>() silently wraps 64-bit values).
+  template <typename Int>
+  bool ToInt(const char* name, const json& v, Int* out) {
+    bool fits = v.is_number_unsigned() ? std::in_range<Int>(v.get<uint64_t>())
+                                       : std::in_range<Int>(v.get<int64_t>());
+    if (!fits) {
+      Fail(name, "out of range (must be " + std::to_string(std::numeric_limits<Int>::min()) + ".." +
+                     std::to_string(std::numeric_limits<Int>::max()) + ")");
+      return false;
+    }
+    *out = v.is_number_unsigned() ? static_cast<Int>(v.get<uint64_t>())
+                                  : static_cast<Int>(v.get<int64_t>());
+    return true;
   }
   void Fail(const char* name, const std::string& what) {
     if (status_.ok()) status_ = Status::InvalidArgument(std::string(name) + ": " + what);

@@ -13,7 +13,11 @@
 #include <stdexcept>
 
 #include "cli/output.h"
+#include "core/clock.h"
+#include "engine/store_service.h"
+#include "routing/agent_router.h"
 #include "server/fake_task_service.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
 namespace {
@@ -76,7 +80,7 @@ class CliTest : public ::testing::Test {
       opened_db_ = cfg.store.db_path;
       if (throw_on_open_) throw std::runtime_error("boom");
       if (!open_error_.ok()) return open_error_;
-      *out = std::make_unique<ForwardingService>(&svc_);
+      *out = std::make_unique<ForwardingService>(real_service_ ? real_service_ : &svc_);
       return Status::OK();
     };
     deps.run_service = [this](const Config& cfg) {
@@ -115,6 +119,7 @@ class CliTest : public ::testing::Test {
   }
 
   FakeTaskService svc_;
+  TaskService* real_service_ = nullptr;  // used instead of svc_ when set
   std::ostringstream out_;
   std::ostringstream err_;
   std::map<std::string, std::string> env_;
@@ -196,9 +201,6 @@ TEST_F(CliTest, TaskAddBadInput) {
   EXPECT_NE(err().find("--context: malformed JSON"), std::string::npos) << err();
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "[1,2]"}), 1);
   EXPECT_NE(err().find("--context: must be a JSON object"), std::string::npos);
-  EXPECT_EQ(Run({"task", "add", "--title", "t", "--agent", "nobody"}), 1);
-  EXPECT_NE(err().find("unknown agent \"nobody\""), std::string::npos) << err();
-  EXPECT_NE(err().find("mongke"), std::string::npos);  // lists the known ones
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--description-file", TempPath("missing")}), 1);
   EXPECT_NE(err().find("--description-file"), std::string::npos);
   EXPECT_EQ(Run({"task", "add", "--title", ""}), 1);  // the service refuses it
@@ -406,7 +408,46 @@ TEST_F(CliTest, Route) {
   EXPECT_EQ(svc_.last_route_task.type, "code");
   EXPECT_EQ(svc_.last_route_task.description, "d");
   EXPECT_EQ(Run({"route"}), 2);
-  EXPECT_EQ(Run({"route", "--title", "x", "--agent", "ghost"}), 1);
+}
+
+// Agent names are checked by the real service (StoreTaskService), the same
+// rule the HTTP API gets: unknown names are refused with the known ones
+// listed, known ones match case-insensitively.
+TEST_F(CliTest, UnknownAgentRefusedByTheService) {
+  const std::string db = TempPath("agents.db");
+  std::filesystem::remove(db);
+  Config cfg;
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(db, cfg.store, &store).ok());
+  AgentRouter router(cfg.routing);
+  StoreTaskService service(store.get(), &router, SystemClock::Default());
+  real_service_ = &service;
+
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--agent", "genghis"}), 1);
+  EXPECT_NE(err().find("unknown agent 'genghis'"), std::string::npos) << err();
+  EXPECT_NE(err().find("mongke"), std::string::npos) << err();  // lists the known ones
+  std::vector<Task> tasks;
+  ASSERT_TRUE(service.ListTasks(TaskFilter{}, &tasks).ok());
+  EXPECT_TRUE(tasks.empty());
+
+  ASSERT_EQ(Run({"task", "add", "--title", "t", "--agent", "Mongke"}), 0) << err();
+  const std::string id = out().substr(0, out().find('\n'));
+  EXPECT_EQ(Run({"execute", id, "--agent", "genghis"}), 1);
+  EXPECT_NE(err().find("unknown agent 'genghis'"), std::string::npos) << err();
+  ASSERT_EQ(Run({"execute", id, "--agent", "TEMUJIN"}), 0) << err();
+
+  EXPECT_EQ(Run({"route", "--title", "x", "--agent", "genghis"}), 1);
+  EXPECT_NE(err().find("unknown agent 'genghis'"), std::string::npos) << err();
+  ASSERT_EQ(Run({"route", "--title", "x", "--agent", "Chagatai"}), 0) << err();
+  EXPECT_NE(out().find("agent:   chagatai"), std::string::npos) << out();
+
+  EXPECT_EQ(Run({"tasks", "--agent", "genghis"}), 1);
+  EXPECT_NE(err().find("--agent: unknown agent \"genghis\""), std::string::npos) << err();
+  EXPECT_EQ(Run({"tasks", "--agent", "MONGKE"}), 0) << err();
+
+  real_service_ = nullptr;
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
 TEST_F(CliTest, ServeAndConfig) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace taskexec {
 namespace {
 
@@ -197,6 +199,56 @@ TEST(JsonCodecTest, FromJsonRejectsWrongTypes) {
   EXPECT_FALSE(FromJson(json{{"size", 1.5}}, &a).ok());
 }
 
+TEST(JsonCodecTest, FromJsonRejectsIntegersOutOfRange) {
+  // json::get<int>() would wrap 4294967297 to 1; it must be refused instead.
+  struct Case {
+    json body;
+    const char* field;
+  };
+  const Case task_cases[] = {
+      {json{{"retry_count", 4294967297LL}}, "retry_count"},
+      {json{{"max_retries", 4294967297LL}}, "max_retries"},
+      {json{{"max_retries", -2147483649LL}}, "max_retries"},
+      {json{{"version", 18446744073709551615ULL}}, "version"},
+  };
+  for (const Case& c : task_cases) {
+    Task t;
+    Status s = FromJson(c.body, &t);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.body;
+    EXPECT_NE(s.message().find(c.field), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("out of range"), std::string::npos) << s.message();
+  }
+  const Case exec_cases[] = {
+      {json{{"attempt", 4294967297LL}}, "attempt"},
+      {json{{"exit_code", 4294967297LL}}, "exit_code"},
+      {json{{"term_signal", -4294967295LL}}, "term_signal"},
+      {json{{"pid", 9223372036854775808ULL}}, "pid"},
+  };
+  for (const Case& c : exec_cases) {
+    SessionExecution e;
+    Status s = FromJson(c.body, &e);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.body;
+    EXPECT_NE(s.message().find(c.field), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("out of range"), std::string::npos) << s.message();
+  }
+  Artifact a;
+  EXPECT_FALSE(FromJson(json{{"size", 9223372036854775808ULL}}, &a).ok());
+
+  // The limits themselves still fit.
+  Task t;
+  ASSERT_TRUE(FromJson(json::parse(R"({"retry_count":2147483647,"max_retries":-2147483648,
+      "version":9223372036854775807})"),
+                       &t)
+                  .ok());
+  EXPECT_EQ(t.retry_count, 2147483647);
+  EXPECT_EQ(t.max_retries, -2147483647 - 1);
+  EXPECT_EQ(t.version, INT64_MAX);
+  SessionExecution e;
+  ASSERT_TRUE(FromJson(json{{"exit_code", -1}, {"pid", 4294967297LL}}, &e).ok());
+  EXPECT_EQ(e.exit_code, -1);
+  EXPECT_EQ(e.pid, 4294967297LL);
+}
+
 Status Parse(const std::string& text, NewTask* out) { return ParseNewTask(json::parse(text), out); }
 
 TEST(ParseNewTaskTest, AcceptsFullRequest) {
@@ -239,6 +291,11 @@ TEST(ParseNewTaskTest, ErrorsNameTheField) {
       {R"({"title":"t","description":[]})", "description"},
       {R"({"title":"t","max_retries":"3"})", "max_retries"},
       {R"({"title":"t","max_retries":1000})", "max_retries"},
+      {R"({"title":"t","max_retries":4294967297})", "max_retries"},
+      {R"({"title":"t","max_retries":-4294967295})", "max_retries"},
+      {R"({"title":"t","max_retries":18446744073709551615})", "max_retries"},
+      {R"({"title":"t","max_retries":2.0})", "max_retries"},
+      {R"({"title":"t","max_retries":1e2})", "max_retries"},
       {R"({"title":"t","context":"x"})", "context"},
       {R"({"title":"t","context_json":"[1]"})", "context_json"},
       {R"({"title":"t","context_json":"{bad"})", "context_json"},
@@ -255,6 +312,15 @@ TEST(ParseNewTaskTest, ErrorsNameTheField) {
   }
   NewTask nt;
   EXPECT_TRUE(ParseNewTask(json::array(), &nt).IsInvalidArgument());
+}
+
+TEST(ParseNewTaskTest, HugeMaxRetriesIsNotTruncated) {
+  NewTask nt;
+  Status s = Parse(R"({"title":"t","max_retries":4294967297})", &nt);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("max_retries"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("out of range"), std::string::npos) << s.message();
+  EXPECT_EQ(nt.max_retries, -1);  // untouched
 }
 
 }  // namespace
