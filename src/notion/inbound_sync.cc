@@ -16,10 +16,6 @@ bool SameText(const std::string& a, const std::string& b) {
          });
 }
 
-std::string JsonString(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 }  // namespace
 
 InboundSync::InboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
@@ -116,7 +112,34 @@ Status InboundSync::FetchPage(const std::string& page_id) {
     return Status::OK();
   }
   if (!st.ok()) return st;
+  if (!OnBoard(page)) {
+    // Any page shared with the integration can be named by a webhook; only
+    // cards of the configured board may become (or stay) tasks.
+    const Json parent = page.is_object() ? page.value("parent", Json()) : Json();
+    spdlog::warn(
+        "notion: page {} is not on the board (parent database '{}', data source '{}'; board "
+        "database '{}'); ignored",
+        page_id, JsonString(parent, "database_id"), JsonString(parent, "data_source_id"),
+        client_->options().database_id);
+    Task task;
+    if (store_->FindByNotionPage(page_id, &task).ok())
+      return CancelForPage(task, "moved out of the board database");
+    return Status::OK();
+  }
   return ProcessPage(page);
+}
+
+bool InboundSync::OnBoard(const Json& page) const {
+  if (!page.is_object() || !page.contains("parent") || !page["parent"].is_object()) return false;
+  const Json& parent = page["parent"];
+  const std::string database = JsonString(parent, "database_id");
+  if (!database.empty() && CompactId(database) == CompactId(client_->options().database_id))
+    return true;
+  // The data-source API names the data source; it may omit the database.
+  const std::string source = JsonString(parent, "data_source_id");
+  if (source.empty() || !client_->uses_data_sources()) return false;
+  const std::string table = client_->ResolvedTableId();
+  return !table.empty() && CompactId(source) == CompactId(table);
 }
 
 Status InboundSync::ProcessPage(const Json& page) {

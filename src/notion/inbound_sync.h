@@ -55,7 +55,10 @@ class InboundSync {
   // Every page (no timestamp filter), then a GET for each open task whose
   // page was not listed, to catch deletions (trashed pages are not listed).
   Status FullScan();
-  // Re-reads one page now (a webhook hint). A 404 cancels its task.
+  // Re-reads one page now (a webhook hint). A 404 cancels its task. A page
+  // whose parent is not the configured database (nor, with the data-source
+  // API, its resolved data source) is ignored, and cancels its task if it
+  // had one, like a page gone from the board.
   Status FetchPage(const std::string& page_id);
   // Applies one page as read from Notion.
   Status ProcessPage(const Json& page);
@@ -73,6 +76,8 @@ class InboundSync {
   // direct edge (e.g. cancelled -> completed).
   Status MoveTo(const Task& task, TaskStatus to, const std::string& reason);
   std::string Fingerprint(const NotionTaskFields& f) const;
+  // Whether `page`'s parent is the board (ids compared without dashes).
+  bool OnBoard(const Json& page) const;
 
   NotionClient* client_;
   const PropertyMapping* mapping_;

@@ -39,6 +39,10 @@ std::string Shorten(const std::string& s, size_t max) {
 
 }  // namespace
 
+std::string JsonString(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
 std::string CompactId(const std::string& id) {
   std::string out;
   out.reserve(id.size());
@@ -172,6 +176,14 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
       return Status::Unavailable("notion " + method + " " + path + ": client stopped");
     }
     limiter_->Acquire();
+    if (const int64_t deadline = deadline_ms_; deadline > 0) {
+      const int64_t left = deadline - MonotonicMs();
+      if (left <= 0) {
+        if (err_out != nullptr) *err_out = NotionError{0, "transport_error", "deadline passed", ""};
+        return Status::Unavailable("notion " + method + " " + path + ": deadline passed");
+      }
+      req.timeout_ms = static_cast<int>(std::min<int64_t>(options_.timeout_ms, left));
+    }
     HttpResponse resp;
     Status st = transport_->Send(req, &resp);
     {
@@ -225,10 +237,17 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
     }
     if (!retry) break;
     spdlog::debug("notion {} {}: {} {} - retrying", method, path, err.http_status, err.code);
+    if (const int64_t deadline = deadline_ms_; deadline > 0)
+      wait_ms = std::min(wait_ms, std::max<int64_t>(0, deadline - MonotonicMs()));
     if (wait_ms > 0) sleeper_->SleepMs(wait_ms);
   }
   if (err_out != nullptr) *err_out = err;
   return StatusFromNotionError(err);
+}
+
+std::string NotionClient::ResolvedTableId() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return table_id_;
 }
 
 Status NotionClient::TableId(std::string* id) {

@@ -87,6 +87,8 @@ class NotionClient {
                const Clock* clock, Sleeper* sleeper);
 
   bool uses_data_sources() const { return uses_data_sources_; }
+  // The table id once TableId() resolved it (Init() does); "" before.
+  std::string ResolvedTableId() const;
 
   // The id queries and schema reads go to: the database (2022-06-28) or its
   // first data source (resolved once, on first use).
@@ -115,6 +117,10 @@ class NotionClient {
   // While set, calls fail at once with Unavailable (no new request, no
   // further retry): used to stop promptly at shutdown.
   void SetCancelled(bool cancelled) { cancelled_ = cancelled; }
+  // While non-zero (a MonotonicMs() time), no request starts after it, each
+  // request's timeout is cut to the time left and retry backoffs end there:
+  // bounds a last flush at shutdown. 0 = no deadline.
+  void SetDeadline(int64_t monotonic_ms) { deadline_ms_ = monotonic_ms; }
 
  private:
   int64_t BackoffMs(int attempt);
@@ -127,6 +133,7 @@ class NotionClient {
   Sleeper* sleeper_;
   const bool uses_data_sources_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<int64_t> deadline_ms_{0};
   mutable std::mutex mu_;
   std::string table_id_;  // guarded by mu_
   std::mt19937_64 rng_;   // guarded by mu_
@@ -138,6 +145,8 @@ class NotionClient {
 Json RichText(const std::string& text, size_t max_items = 100);
 // Concatenated plain text of a title/rich_text array.
 std::string PlainText(const Json& rich_text_array);
+// j[key] when it is a string, else "".
+std::string JsonString(const Json& j, const char* key);
 // Removes dashes: Notion accepts both forms; we compare ids in this form.
 std::string CompactId(const std::string& id);
 

@@ -40,12 +40,17 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
   co.database_id = c.database_id;
   client_ = std::make_unique<NotionClient>(co, transport_, limiter_.get(), clock_, sleeper_);
   inbound_ = std::make_unique<InboundSync>(client_.get(), &mapping_, store_, service_, clock_);
-  outbound_ = std::make_unique<OutboundSync>(client_.get(), &mapping_, store_, service_,
-                                             [this](const Status&) {
-                                               schema_ok_ = false;
-                                               std::lock_guard<std::mutex> lock(mu_);
-                                               schema_dirty_ = true;
-                                             });
+  outbound_ = std::make_unique<OutboundSync>(
+      client_.get(), &mapping_, store_, service_, [this](const Status&) -> Status {
+        // A refused write that may mean a property changed: look again.
+        Status st = Init();
+        if (st.ok()) return st;
+        spdlog::error("notion: sync paused: {}", st.ToString());
+        schema_ok_ = false;
+        std::lock_guard<std::mutex> lock(mu_);
+        schema_dirty_ = true;
+        return st;
+      });
   WebhookOptions wo;
   wo.secret = c.webhook_secret;
   wo.max_age_ms = options_.webhook_max_age_ms;
@@ -91,11 +96,23 @@ Status NotionSync::RecheckSchema() {
   return st;
 }
 
+Status NotionSync::CheckSchemaIfNeeded() {
+  bool dirty;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty = schema_dirty_;
+    schema_dirty_ = false;
+  }
+  if (dirty || !schema_ok_) return RecheckSchema();
+  return Status::OK();
+}
+
 Status NotionSync::DrainWebhookPages() {
   std::deque<std::string> pages;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pages.swap(webhook_pages_);
+    webhook_queued_.clear();
   }
   Status first;
   for (const std::string& id : pages) {
@@ -108,17 +125,25 @@ Status NotionSync::DrainWebhookPages() {
   return first;
 }
 
+Status NotionSync::FlushPending() {
+  // A cancel that landed may complete a person's move (store-only work).
+  Status first = inbound_->ResolveIntents();
+  if (!first.ok()) spdlog::warn("notion: board moves pending: {}", first.ToString());
+  if (!schema_ok_) return first;
+  Status st = outbound_->Flush();
+  if (st.ok()) {
+    // Our own meta writes move the counter; read it after the flush.
+    int64_t counter = 0;
+    if (store_->ChangeCounter(&counter).ok()) last_change_counter_ = counter;
+  } else {
+    spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
+    if (first.ok()) first = st;
+  }
+  return first;
+}
+
 Status NotionSync::SyncOnce(bool full_scan) {
-  bool dirty;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    dirty = schema_dirty_;
-    schema_dirty_ = false;
-  }
-  if (dirty || !schema_ok_) {
-    Status st = RecheckSchema();
-    if (!st.ok()) return st;
-  }
+  if (Status st = CheckSchemaIfNeeded(); !st.ok()) return st;
   Status first = DrainWebhookPages();
   bool scan = full_scan || (options_.full_scan_every > 0 && polls_ > 0 &&
                             polls_ % options_.full_scan_every == 0);
@@ -128,16 +153,46 @@ Status NotionSync::SyncOnce(bool full_scan) {
     spdlog::warn("notion: {} failed: {}", scan ? "full scan" : "poll", st.ToString());
     if (first.ok()) first = st;
   }
-  st = inbound_->ResolveIntents();
+  st = FlushPending();
   if (!st.ok() && first.ok()) first = st;
-  if (schema_ok_) {
-    st = outbound_->Flush();
-    if (!st.ok()) {
-      spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
-      if (first.ok()) first = st;
-    }
-  }
   return first;
+}
+
+Status NotionSync::FlushOutbox(std::chrono::milliseconds budget) {
+  if (thread_.joinable())
+    return Status::InvalidArgument("notion: FlushOutbox() while the sync loop runs; Stop() first");
+  if (!schema_ok_)
+    return Status::Unavailable("notion: schema not valid; the outbox stays for the next start");
+  const int64_t budget_ms = std::max<int64_t>(1, budget.count());
+  const int64_t deadline = MonotonicMs() + budget_ms;
+  // No request starts after the deadline and none outlives it; the watchdog
+  // also ends waits the deadline does not shorten (a Retry-After pause).
+  client_->SetDeadline(deadline);
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(m);
+    if (cv.wait_for(lock, std::chrono::milliseconds(budget_ms), [&] { return done; })) return;
+    client_->SetCancelled(true);
+    if (own_sleeper_) own_sleeper_->Interrupt(true);
+  });
+  Status st = FlushPending();
+  {
+    std::lock_guard<std::mutex> lock(m);
+    done = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  client_->SetDeadline(0);
+  client_->SetCancelled(false);
+  if (own_sleeper_) own_sleeper_->Interrupt(false);
+  if (!st.ok() && MonotonicMs() >= deadline) {
+    return Status::Unavailable(
+        "notion: outbox flush stopped after " + std::to_string(budget_ms) +
+        " ms; the rest stays in the outbox for the next start: " + st.message());
+  }
+  return st;
 }
 
 Status NotionSync::Start() {
@@ -167,21 +222,15 @@ void NotionSync::Stop() {
   if (own_sleeper_) own_sleeper_->Interrupt(false);
 }
 
-void NotionSync::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    wake_poll_ = true;
-  }
-  cv_.notify_all();
-}
-
 WebhookResult NotionSync::HandleWebhook(const std::multimap<std::string, std::string>& headers,
                                         const std::string& body) {
   WebhookResult r = webhook_->Handle(headers, body);
   if (!r.page_ids.empty() || r.schema_changed) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& id : r.page_ids) webhook_pages_.push_back(id);
+      // Several events for one page cost one fetch.
+      for (const auto& id : r.page_ids)
+        if (webhook_queued_.insert(CompactId(id)).second) webhook_pages_.push_back(id);
       if (r.schema_changed) schema_dirty_ = true;
     }
     cv_.notify_all();
@@ -197,44 +246,30 @@ void NotionSync::Loop() {
     bool webhook = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      // While the schema is invalid, queued pages wait for the next poll
+      // (which re-checks it first) instead of waking the loop again and again.
+      auto pages_ready = [this] { return !webhook_pages_.empty() && schema_ok_; };
       int64_t wait = std::min(options_.outbound_interval_ms, next_poll - MonotonicMs());
-      if (wait > 0 && !stop_ && !wake_poll_ && webhook_pages_.empty() && !schema_dirty_)
+      if (wait > 0 && !stop_ && !wake_poll_ && !pages_ready() && !schema_dirty_)
         cv_.wait_for(lock, std::chrono::milliseconds(wait));
       if (stop_) return;
       poll = wake_poll_ || MonotonicMs() >= next_poll;
       wake_poll_ = false;
-      webhook = !webhook_pages_.empty() || schema_dirty_;
+      webhook = pages_ready() || schema_dirty_;
     }
     if (poll) {
-      SyncOnce();  // logs its own errors
+      SyncOnce();  // logs its own errors; its flush updates last_change_counter_
       next_poll = MonotonicMs() + poll_ms;
       continue;
     }
     if (webhook) {
-      bool dirty;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        dirty = schema_dirty_;
-        schema_dirty_ = false;
-      }
-      if (dirty || !schema_ok_) RecheckSchema();
+      if (!CheckSchemaIfNeeded().ok()) continue;  // paused (logged); the next poll retries
       DrainWebhookPages();
     }
     // Outbox: only when something in the store changed (or we cannot tell).
     int64_t counter = 0;
     Status cs = store_->ChangeCounter(&counter);
-    if (schema_ok_ && (!cs.ok() || counter != last_change_counter_ || webhook)) {
-      // A cancel that landed may complete a person's move (store-only work).
-      Status st = inbound_->ResolveIntents();
-      if (!st.ok()) spdlog::warn("notion: board moves pending: {}", st.ToString());
-      st = outbound_->Flush();
-      if (st.ok()) {
-        // Our own meta writes move the counter; read it after the flush.
-        if (cs.ok() && store_->ChangeCounter(&counter).ok()) last_change_counter_ = counter;
-      } else {
-        spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
-      }
-    }
+    if (schema_ok_ && (!cs.ok() || counter != last_change_counter_ || webhook)) FlushPending();
   }
 }
 

@@ -13,11 +13,18 @@
 // schema breaks while running (a property renamed), writes pause and the
 // schema is re-checked every poll until it is valid again.
 //
-// Thread-safety: Start/Stop/Init/SyncOnce from one owning thread (SyncOnce
-// not while started); Wake() and HandleWebhook() from any thread.
+// Shutdown: Stop(), then FlushOutbox(budget) for a last, time-bounded write
+// of what the store changed (SyncOnce() would also poll Notion and may spend
+// the whole retry budget). Whatever the budget does not cover stays in the
+// outbox, which lives in the store: the next start writes it.
+//
+// Thread-safety: Start/Stop/Init/SyncOnce/FlushOutbox from one owning thread
+// (SyncOnce and FlushOutbox not while started); HandleWebhook() from any
+// thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -26,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -67,26 +75,39 @@ class NotionSync {
 
   // Checks token, database and schema mapping. Warnings go to the log.
   Status Init();
-  // One round: poll (or full scan), intents, outbox flush.
+  // One round: queued webhook pages, poll (or full scan), intents, outbox
+  // flush.
   Status SyncOnce(bool full_scan = false);
+  // Only the store-side work and the outbox: resolves intents and flushes,
+  // with no poll, no scan and no webhook fetches. Gives up once `budget` has
+  // passed (no request starts after it, a request in flight is cut at it,
+  // retry and Retry-After waits end) and returns Unavailable; what was not
+  // written stays in the outbox for the next start. Unavailable at once when
+  // the schema is not valid (Init() failed or a write found it broken).
+  // Not while started: call Stop() first. Meant for the last flush at
+  // shutdown.
+  Status FlushOutbox(std::chrono::milliseconds budget);
   // Runs rounds on a background thread until Stop().
   Status Start();
   void Stop();
-  // Runs the next poll now.
-  void Wake();
-  // For the HTTP server's raw handler; page fetches are queued for the loop
-  // (or done inline when the loop is not running).
+  // For the HTTP server's raw handler. The pages named by accepted events
+  // are queued (once each until fetched) for the loop's next round, or for
+  // the next SyncOnce() when the loop is not running; never fetched inline.
   WebhookResult HandleWebhook(const std::multimap<std::string, std::string>& headers,
                               const std::string& body);
 
   NotionClient* client() { return client_.get(); }
   const InboundStats& inbound_stats() const { return inbound_->stats(); }
   const OutboundStats& outbound_stats() const { return outbound_->stats(); }
-  const PropertyMapping& mapping() const { return mapping_; }
 
  private:
   void Loop();
+  // Re-checks the schema when flagged (webhook, refused write) or invalid.
+  Status CheckSchemaIfNeeded();
   Status DrainWebhookPages();
+  // Intents, then (schema valid) the outbox flush; on success remembers the
+  // store's change counter so the loop skips idle flushes.
+  Status FlushPending();
   Status RecheckSchema();
 
   NotionSyncOptions options_;
@@ -109,10 +130,11 @@ class NotionSync {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;                      // guarded by mu_
-  bool wake_poll_ = false;                 // guarded by mu_
-  bool schema_dirty_ = false;              // guarded by mu_
-  std::deque<std::string> webhook_pages_;  // guarded by mu_
+  bool stop_ = false;                               // guarded by mu_
+  bool wake_poll_ = false;                          // guarded by mu_; first round at once
+  bool schema_dirty_ = false;                       // guarded by mu_
+  std::deque<std::string> webhook_pages_;           // guarded by mu_
+  std::unordered_set<std::string> webhook_queued_;  // compact ids in webhook_pages_; mu_
   std::thread thread_;
 };
 

@@ -5,10 +5,6 @@
 namespace taskexec::notion {
 namespace {
 
-std::string JsonString(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 std::string Marker(const std::string& execution_id) { return "[taskexec " + execution_id + "]"; }
 
 }  // namespace
@@ -43,13 +39,14 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
 }
 
 OutboundSync::OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
-                           TaskService* service, std::function<void(const Status&)> on_schema_error)
+                           TaskService* service,
+                           std::function<Status(const Status&)> recheck_schema)
     : client_(client),
       mapping_(mapping),
       store_(store),
       service_(service),
       state_(store),
-      on_schema_error_(std::move(on_schema_error)) {}
+      recheck_schema_(std::move(recheck_schema)) {}
 
 std::string OutboundSync::DesiredOption(const Task& task) const {
   if (!state_.Intent(task.id).empty()) return "";  // keep the person's column meanwhile
@@ -159,20 +156,26 @@ Status OutboundSync::PostComments(const Task& task) {
 
 Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
   const std::string& msg = st.message();
-  // A configured property renamed or deleted while running: stop writing
-  // until the schema is valid again, and keep the change for later.
+  // Maybe a configured property was renamed or deleted while running, or an
+  // option removed; or just this task's value is bad (an unknown agent).
+  // Only a schema that no longer validates pauses writes (and keeps the
+  // change for later); otherwise this task's write is given up below.
   const bool validation = msg.find("validation_error") != std::string::npos;
   if (validation && (msg.find("is not a property that exists") != std::string::npos ||
                      msg.find("option") != std::string::npos)) {
-    spdlog::error("notion: write to page {} (task {}) refused: {}", task.notion_page_id, task.id,
-                  msg);
-    if (on_schema_error_) on_schema_error_(st);
-    return Status::Unavailable("notion schema changed: " + msg);
+    Status schema = recheck_schema_ ? recheck_schema_(st) : Status::OK();
+    if (!schema.ok()) {
+      spdlog::error("notion: write to page {} (task {}) refused: {}", task.notion_page_id, task.id,
+                    msg);
+      if (schema.IsUnavailable()) return schema;  // could not look: try the task again later
+      return Status::Unavailable("notion schema changed: " + msg);
+    }
   }
   // The page is gone, trashed, or no longer shared: cancel its task and drop
   // the write (repeating it cannot succeed).
-  if (st.IsNotFound() || msg.find("archived") != std::string::npos ||
-      msg.find("in_trash") != std::string::npos) {
+  const bool gone = st.IsNotFound() || msg.find("archived") != std::string::npos ||
+                    msg.find("in_trash") != std::string::npos;
+  if (gone) {
     spdlog::warn("notion: page {} of task {} is gone ({}); cancelling the task",
                  task.notion_page_id, task.id, msg);
     if (!IsTerminal(task.status)) {
@@ -185,8 +188,11 @@ Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
                   task.notion_page_id, task.id, msg);
   }
   ++stats_.given_up;
+  // The version attempted: a later change still gets its own write. Only a
+  // gone page's cancel (our own change) is covered by the fresh version.
+  int64_t version = task.version;
   Task fresh;
-  int64_t version = store_->GetTask(task.id, &fresh).ok() ? fresh.version : task.version;
+  if (gone && store_->GetTask(task.id, &fresh).ok()) version = fresh.version;
   return state_.SetSyncedVersion(task.id, version);
 }
 

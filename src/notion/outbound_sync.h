@@ -36,10 +36,13 @@ struct OutboundStats {
 
 class OutboundSync {
  public:
-  // `on_schema_error` is called when Notion refuses a write because a
-  // configured property is gone (renamed while running).
+  // `recheck_schema` is called when Notion refuses a write in a way that may
+  // mean the schema changed (a property or option gone); it validates the
+  // schema again and returns OK when it is still valid. Then only that
+  // task's write is given up; otherwise the flush stops (Unavailable) and
+  // writes pause until the schema is valid again.
   OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
-               TaskService* service, std::function<void(const Status&)> on_schema_error);
+               TaskService* service, std::function<Status(const Status&)> recheck_schema);
 
   // Writes every pending change. Unavailable when Notion stopped answering
   // (the rest waits for the next flush).
@@ -60,7 +63,7 @@ class OutboundSync {
   TaskStore* store_;
   TaskService* service_;
   SyncState state_;
-  std::function<void(const Status&)> on_schema_error_;
+  std::function<Status(const Status&)> recheck_schema_;
   OutboundStats stats_;
 };
 

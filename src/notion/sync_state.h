@@ -43,8 +43,6 @@ class SyncState {
   Status SetIntent(const std::string& task_id, const std::string& status);
   std::vector<std::string> IntentTasks() const;
 
-  TaskStore* store() const { return store_; }
-
  private:
   TaskStore* store_;
 };

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
+#include <thread>
+
 #include "notion/webhook.h"
 #include "notion_test_support.h"
 
@@ -531,6 +535,257 @@ TEST(NotionSync, StopDoesNotWaitOutARetryAfter) {
   h.fake.InjectRateLimited(0, 1);
   ASSERT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(h.service->adds.load(), 1);
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
+
+namespace taskexec::notion_test {
+namespace {
+
+// The real transport with hooks: `before` may answer a request itself
+// (returns true), `after` may rewrite a response. Set before the sync runs.
+class HookTransport final : public notion::HttpTransport {
+ public:
+  std::function<bool(const notion::HttpRequest&, notion::HttpResponse*)> before;
+  std::function<void(const notion::HttpRequest&, notion::HttpResponse*)> after;
+  Status Send(const notion::HttpRequest& request, notion::HttpResponse* response) override {
+    if (before && before(request, response)) return Status::OK();
+    Status st = inner_.Send(request, response);
+    if (st.ok() && after) after(request, response);
+    return st;
+  }
+
+ private:
+  notion::CurlTransport inner_;
+};
+
+std::unique_ptr<notion::NotionSync> SyncWith(Harness& h, notion::HttpTransport* transport) {
+  return std::make_unique<notion::NotionSync>(h.Options(), h.store.get(), h.service.get(),
+                                              transport, &h.clock);
+}
+
+std::string SignedEvent(const std::string& event_id, const std::string& type,
+                        const std::string& page_id, TimeMs at) {
+  return Json{{"id", event_id},
+              {"timestamp", FormatIso8601(at)},
+              {"type", type},
+              {"entity", {{"id", page_id}, {"type", "page"}}},
+              {"data", Json::object()}}
+      .dump();
+}
+
+notion::WebhookResult SendEvent(notion::NotionSync* sync, const std::string& body) {
+  return sync->HandleWebhook({{"X-Notion-Signature", notion::NotionSignature("whsec", body)}},
+                             body);
+}
+
+bool IsPageCall(const notion::HttpRequest& r, const std::string& method,
+                const std::string& page_id) {
+  return r.method == method && r.url.find("/pages/") != std::string::npos &&
+         notion::CompactId(r.url).find(notion::CompactId(page_id)) != std::string::npos;
+}
+
+// Pages in `elsewhere` live in another database: GET /pages names that
+// parent and the board's queries do not list them.
+void MovePagesElsewhere(HookTransport* t, const std::set<std::string>* elsewhere,
+                        bool strip_database_id) {
+  t->after = [=](const notion::HttpRequest& req, notion::HttpResponse* resp) {
+    if (resp->status != 200) return;
+    Json body = Json::parse(resp->body);
+    if (req.method == "POST" && req.url.ends_with("/query")) {
+      Json kept = Json::array();
+      for (const auto& p : body["results"])
+        if (!elsewhere->count(notion::CompactId(p.value("id", "")))) kept.push_back(p);
+      body["results"] = kept;
+    } else if (req.method == "GET" && req.url.find("/pages/") != std::string::npos) {
+      if (elsewhere->count(notion::CompactId(body.value("id", "")))) {
+        body["parent"] = {{"type", "database_id"},
+                          {"database_id", "1111111122224333844455555555555A"}};
+      } else if (strip_database_id && body["parent"].contains("data_source_id")) {
+        body["parent"].erase("database_id");  // the data source alone names the board
+      }
+    }
+    resp->body = body.dump();
+  };
+}
+
+TEST(NotionSync, AWebhookForAPageInAnotherDatabaseCreatesNoTask) {
+  for (const char* version : {"2022-06-28", "2025-09-03"}) {
+    SCOPED_TRACE(version);
+    Harness h(Harness::Unlimited(), version);
+    h.config.webhook_secret = "whsec";
+    std::set<std::string> elsewhere;
+    HookTransport transport;
+    MovePagesElsewhere(&transport, &elsewhere, /*strip_database_id=*/true);
+    std::string mine = h.fake.AddTaskPage("On the board", "To Do");
+    std::string foreign = h.fake.AddTaskPage("In another database", "To Do");
+    elsewhere.insert(notion::CompactId(foreign));
+    auto sync = SyncWith(h, &transport);
+    ASSERT_TRUE(sync->Init().ok());
+    ASSERT_TRUE(sync->SyncOnce().ok());
+    ASSERT_FALSE(h.TaskForPage(mine).id.empty());
+    EXPECT_EQ(h.service->adds.load(), 1);
+
+    const TimeMs now = h.clock.NowMs();
+    EXPECT_EQ(SendEvent(sync.get(), SignedEvent("e1", "page.created", foreign, now)).http_status,
+              200);
+    // A board card is still accepted (by its data source alone on 2025-09-03).
+    ASSERT_TRUE(h.fake.SetTitle(mine, "Renamed on the board").ok());
+    EXPECT_EQ(
+        SendEvent(sync.get(), SignedEvent("e2", "page.properties_updated", mine, now)).http_status,
+        200);
+    ASSERT_TRUE(sync->SyncOnce().ok());
+    EXPECT_TRUE(h.TaskForPage(foreign).id.empty()) << "a page of another database became a task";
+    EXPECT_EQ(h.service->adds.load(), 1);
+    EXPECT_EQ(h.TaskForPage(mine).title, "Renamed on the board");
+
+    // A card moved out of the board is gone from it: its task is cancelled.
+    elsewhere.insert(notion::CompactId(mine));
+    EXPECT_EQ(
+        SendEvent(sync.get(), SignedEvent("e3", "page.properties_updated", mine, now)).http_status,
+        200);
+    ASSERT_TRUE(sync->SyncOnce().ok());
+    EXPECT_EQ(h.TaskForPage(mine).status, TaskStatus::kCancelled);
+  }
+}
+
+TEST(NotionSync, FlushOutboxReturnsWithinItsBudgetAndLosesNothing) {
+  Harness h;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 3; ++i) pages.push_back(h.fake.AddTaskPage("F" + std::to_string(i), "To Do"));
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  for (const auto& p : pages) {
+    Task t = h.TaskForPage(p);
+    std::string e = StartTask(h.store.get(), t.id, "main");
+    FinishTask(h.store.get(), t.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted, "ok",
+               "");
+  }
+  const auto budget = std::chrono::milliseconds(300);
+  auto timed = [&](Status* st) {
+    auto t0 = std::chrono::steady_clock::now();
+    *st = sync->FlushOutbox(budget);
+    return std::chrono::steady_clock::now() - t0;
+  };
+  Status st;
+  h.fake.SetLatencyMs(3000);  // slower than the budget: the request is cut
+  EXPECT_LT(timed(&st), std::chrono::milliseconds(1500));
+  EXPECT_TRUE(st.IsUnavailable()) << st.ToString();
+  h.fake.SetLatencyMs(0);
+  h.fake.InjectRateLimited(100, 60);  // come back in a minute
+  EXPECT_LT(timed(&st), std::chrono::milliseconds(1500));
+  EXPECT_TRUE(st.IsUnavailable()) << st.ToString();
+  h.fake.InjectRateLimited(0, 1);
+  h.clock.Advance(120 * 1000);  // past the Retry-After pause
+  st = sync->FlushOutbox(std::chrono::seconds(20));
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  for (const auto& p : pages) {
+    EXPECT_EQ(h.fake.StatusOf(p), "Done");
+    EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+  }
+}
+
+TEST(NotionSync, ABadValueForOneTaskDoesNotBlockTheOutbox) {
+  Harness h;
+  HookTransport transport;
+  std::string bad = h.fake.AddTaskPage("Bad agent value", "To Do");
+  std::string good = h.fake.AddTaskPage("Fine", "To Do");
+  int refusals = 0;
+  transport.before = [&](const notion::HttpRequest& req, notion::HttpResponse* resp) {
+    if (!IsPageCall(req, "PATCH", bad) || refusals > 0) return false;
+    ++refusals;
+    // The task changes while its write is refused: that change is not lost.
+    Task t;
+    EXPECT_TRUE(h.store->FindByNotionPage(bad, &t).ok());
+    TaskPatch patch;
+    patch.description = "changed meanwhile";
+    Task out;
+    EXPECT_TRUE(h.store->UpdateTask(t.id, patch, -1, h.clock.NowMs(), &out).ok());
+    resp->status = 400;
+    resp->body = Json{{"object", "error"},
+                      {"status", 400},
+                      {"code", "validation_error"},
+                      {"message", "Invalid select option, commas not allowed."}}
+                     .dump();
+    return true;
+  };
+  auto sync = SyncWith(h, &transport);
+  ASSERT_TRUE(sync->Init().ok());
+  Status st = sync->SyncOnce();
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(refusals, 1);
+  EXPECT_EQ(sync->outbound_stats().given_up, 1);
+  Task g = h.TaskForPage(good);
+  EXPECT_EQ(h.fake.TextOf(good, "Neo4j Task ID"), g.id) << "the rest of the outbox was written";
+  // Writes were not paused, and the change made meanwhile is written next.
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.TextOf(bad, "Neo4j Task ID"), h.TaskForPage(bad).id);
+}
+
+TEST(NotionSync, RepeatedWebhooksForOnePageCostOneFetch) {
+  Harness h;
+  h.config.webhook_secret = "whsec";
+  HookTransport transport;
+  std::string page = h.fake.AddTaskPage("Busy card", "To Do");
+  int gets = 0;
+  transport.after = [&](const notion::HttpRequest& req, notion::HttpResponse*) {
+    if (IsPageCall(req, "GET", page)) ++gets;
+  };
+  auto sync = SyncWith(h, &transport);
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  const TimeMs now = h.clock.NowMs();
+  for (int i = 0; i < 5; ++i) {
+    std::string body =
+        SignedEvent("busy-" + std::to_string(i), "page.properties_updated", page, now);
+    EXPECT_EQ(SendEvent(sync.get(), body).http_status, 200);
+  }
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(gets, 1);
+}
+
+TEST(NotionSync, WebhookPagesWaitWhileTheSchemaIsBroken) {
+  Harness h;
+  h.config.poll_interval_seconds = 3600;  // only webhooks drive the loop
+  h.config.webhook_secret = "whsec";
+  HookTransport transport;
+  std::string page = h.fake.AddTaskPage("Schema victim", "To Do");
+  std::atomic<int> page_gets{0}, schema_gets{0};
+  transport.after = [&](const notion::HttpRequest& req, notion::HttpResponse*) {
+    if (IsPageCall(req, "GET", page)) ++page_gets;
+    if (req.method == "GET" && req.url.find("/databases/") != std::string::npos) ++schema_gets;
+  };
+  auto sync = SyncWith(h, &transport);
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  const int64_t before = h.fake.RequestCount();
+  ASSERT_TRUE(sync->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return h.fake.RequestCount() > before; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first round is done
+  ASSERT_TRUE(h.fake.RenameProperty("Status", "State").ok());
+  const TimeMs now = h.clock.NowMs();
+  const int schema_before = schema_gets.load();
+  EXPECT_EQ(
+      SendEvent(sync.get(), SignedEvent("s1", "database.schema_updated", page, now)).http_status,
+      200);
+  EXPECT_EQ(
+      SendEvent(sync.get(), SignedEvent("p1", "page.properties_updated", page, now)).http_status,
+      200);
+  // The schema is checked (and found broken); the page is not read with a
+  // stale mapping, and the loop does not spin on the queued page.
+  ASSERT_TRUE(WaitFor([&] { return schema_gets.load() > schema_before; }, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(page_gets.load(), 0);
+  EXPECT_LE(schema_gets.load() - schema_before, 2);
+  // Fixed and announced: the queued page is read now.
+  ASSERT_TRUE(h.fake.RenameProperty("State", "Status").ok());
+  EXPECT_EQ(
+      SendEvent(sync.get(), SignedEvent("s2", "database.schema_updated", page, now)).http_status,
+      200);
+  EXPECT_TRUE(WaitFor([&] { return page_gets.load() == 1; }, 5000));
+  sync->Stop();
 }
 
 }  // namespace
