@@ -73,11 +73,14 @@ void Driver::SetBookmark(const Map& summary) {
   bookmarks_ = {b->as_string()};
 }
 
-Status Driver::RefreshRoutingTable() {
+Status Driver::RefreshRoutingTable(bool write) {
   std::lock_guard<std::mutex> refresh(refresh_mu_);
   std::vector<Address> candidates;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // When the table expires, every thread in Acquire queues here; the first
+    // one refreshes it, and the others find it fresh and send no ROUTE.
+    if (table_.IsFresh(write, Now())) return Status::OK();
     candidates = table_.routers;
   }
   // The URI's address is the seed router, tried last once a table exists.
@@ -121,7 +124,7 @@ Status Driver::Acquire(AccessMode mode, PooledConnection* out) {
       fresh = table_.IsFresh(write, Now());
     }
     if (!fresh) {
-      if (Status s = RefreshRoutingTable(); !s.ok()) return s;
+      if (Status s = RefreshRoutingTable(write); !s.ok()) return s;
     }
     Address target;
     {

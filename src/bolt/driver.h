@@ -111,7 +111,9 @@ class Driver {
   explicit Driver(DriverConfig config) : config_(std::move(config)) {}
   Status Execute(AccessMode mode, const std::function<Status(Transaction&)>& work);
   Status Acquire(AccessMode mode, PooledConnection* out);
-  Status RefreshRoutingTable();
+  // Asks the routers for a new table, unless another thread refreshed it
+  // meanwhile so that it is fresh for `write` (then OK without a ROUTE).
+  Status RefreshRoutingTable(bool write);
   void OnFailure(const std::string& address, const Status& s, bool connection_broken);
   Map TxExtra(AccessMode mode) const;
   void SetBookmark(const Map& summary);

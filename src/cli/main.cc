@@ -35,12 +35,13 @@ int main(int argc, char** argv) {
   };
   deps.open_service = OpenStoreService;
   deps.run_service = RunService;
-  deps.check_config = CheckConfig;
+  deps.check_config = [](const Config& cfg, std::ostream& out) { return CheckConfig(cfg, out); };
 #ifdef TASKEXEC_WITH_NEO4J
   RegisterNeo4jStore();  // OpenStore's "neo4j" backend
   deps.check_config = [](const Config& cfg, std::ostream& out) {
-    if (Status s = CheckConfig(cfg, out); !s.ok()) return s;
-    return CheckNeo4jServer(cfg, out);  // server agent and Bolt version
+    std::unique_ptr<TaskStore> store;
+    if (Status s = CheckConfig(cfg, out, &store); !s.ok()) return s;
+    return CheckNeo4jServer(cfg, store.get(), out);  // server agent and Bolt version
   };
 #endif
   deps.describe_config = DescribeConfig;

@@ -36,10 +36,14 @@ void RegisterSchemaCommands(CLI::App& app, CliContext& ctx) {
   apply->callback([&ctx] { ctx.action = [&ctx] { return RunSchemaApply(ctx); }; });
 }
 
-Status CheckNeo4jServer(const Config& cfg, std::ostream& out) {
+Status CheckNeo4jServer(const Config& cfg, TaskStore* store, std::ostream& out) {
   if (cfg.neo4j.uri.empty()) return Status::OK();
   bolt::ServerInfo info;
-  if (Status s = CheckNeo4jConnection(cfg.neo4j, &info); !s.ok()) return s;
+  if (auto* neo = dynamic_cast<Neo4jStore*>(store); neo != nullptr) {
+    info = neo->server_info();  // the store's open already connected: no second driver
+  } else if (Status s = CheckNeo4jConnection(cfg.neo4j, &info); !s.ok()) {
+    return s;
+  }
   out << "neo4j: " << info.agent << " over Bolt " << info.version.ToString() << " at "
       << info.address << "\n";
   return Status::OK();

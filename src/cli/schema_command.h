@@ -9,6 +9,7 @@
 
 #include "cli/cli_context.h"
 #include "config/config.h"
+#include "store/task_store.h"
 
 namespace taskexec {
 
@@ -16,8 +17,10 @@ namespace taskexec {
 void RegisterSchemaCommands(CLI::App& app, CliContext& ctx);
 
 // When the config names a Neo4j server (store.backend = neo4j or
-// NEO4J_URI set): connects and prints the server agent, the negotiated Bolt
-// version and the address. Does nothing otherwise.
-Status CheckNeo4jServer(const Config& cfg, std::ostream& out);
+// NEO4J_URI set): prints the server agent, the negotiated Bolt version and
+// the address. `store` is the store config check opened, if any: when it is
+// the Neo4j store, its connection already proved the server and is reported;
+// otherwise this connects. Does nothing without a Neo4j server.
+Status CheckNeo4jServer(const Config& cfg, TaskStore* store, std::ostream& out);
 
 }  // namespace taskexec

@@ -8,10 +8,13 @@ namespace taskexec {
 namespace {
 
 std::atomic<Neo4jStoreOpener> g_neo4j_opener{nullptr};
+std::atomic<Neo4jSchemaApplier> g_neo4j_schema_applier{nullptr};
 
 }  // namespace
 
 void SetNeo4jStoreOpener(Neo4jStoreOpener opener) { g_neo4j_opener.store(opener); }
+
+void SetNeo4jSchemaApplier(Neo4jSchemaApplier applier) { g_neo4j_schema_applier.store(applier); }
 
 Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out) {
   const std::string& backend = cfg.store.backend;
@@ -29,6 +32,18 @@ Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out) {
   }
   return Status::InvalidArgument("unknown store backend \"" + backend +
                                  "\"; expected sqlite or neo4j");
+}
+
+Status OpenStoreAndApplySchema(const Config& cfg, std::unique_ptr<TaskStore>* out) {
+  std::unique_ptr<TaskStore> store;
+  if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
+  if (cfg.store.backend == "neo4j") {
+    Neo4jSchemaApplier applier = g_neo4j_schema_applier.load();
+    if (applier == nullptr) return Status::InvalidArgument("neo4j schema applier not installed");
+    if (Status s = applier(*store); !s.ok()) return s;
+  }
+  *out = std::move(store);
+  return Status::OK();
 }
 
 }  // namespace taskexec

@@ -22,4 +22,15 @@ Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out);
 using Neo4jStoreOpener = Status (*)(const Config& cfg, std::unique_ptr<TaskStore>* out);
 void SetNeo4jStoreOpener(Neo4jStoreOpener opener);
 
+// OpenStore, then for Neo4j the constraints and indexes (docs/neo4j.md): for
+// the service start (`serve`). OpenStore itself leaves the Neo4j schema
+// alone, so CLI commands skip those round trips and work for a user without
+// schema privileges. (SQLite migrates its own file on every open.)
+Status OpenStoreAndApplySchema(const Config& cfg, std::unique_ptr<TaskStore>* out);
+
+// The Neo4j backend's second hook, installed with the opener: applies the
+// schema over a store its opener returned.
+using Neo4jSchemaApplier = Status (*)(TaskStore& store);
+void SetNeo4jSchemaApplier(Neo4jSchemaApplier applier);
+
 }  // namespace taskexec

@@ -332,6 +332,41 @@ TEST(Routing, ForgetsAFailedWriterAndANonLeader) {
   }
 }
 
+TEST(Routing, ThreadsWaitingOnAnExpiredTableShareOneRefresh) {
+  // Eight threads find the table stale at once; they queue for the refresh,
+  // and those after the first find it fresh again: one ROUTE, not eight.
+  BoltStub router, writer;
+  BoltScript rs = Opened();
+  rs.Expect(msg::kRoute)
+      .Success(RouteTable(300, {writer.address()}, {router.address()}, {router.address()}));
+  router.AddScript(std::move(rs));
+  writer.AddScript(Opened().TolerateReset());
+  Fixture f;
+  DriverConfig c = f.Config("neo4j://" + router.address());
+  c.max_pool_size = 1;  // one connection per server: a second ROUTE would reach the script
+  std::unique_ptr<Driver> d;
+  ASSERT_TRUE(Driver::Create(c, &d).ok());
+  std::atomic<bool> go{false};
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      ServerInfo info;
+      if (d->VerifyConnectivity(&info).ok()) ++ok;
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(router.received(msg::kRoute).size(), 1u);
+  d->Close();
+  for (auto* s : {&router, &writer}) {
+    ASSERT_TRUE(s->WaitDone());
+    EXPECT_TRUE(s->errors().empty()) << s->errors()[0];
+  }
+}
+
 TEST(RoutingTable, ParsesAndRejectsMalformedAnswers) {
   RoutingTable t;
   ASSERT_TRUE(

@@ -7,6 +7,7 @@
 #include "fakes/bolt_stub.h"
 #include "store/neo4j/cypher.h"
 #include "store/neo4j/neo4j_store.h"
+#include "store/store_factory.h"
 
 namespace taskexec {
 namespace {
@@ -142,6 +143,39 @@ TEST_F(Neo4jStoreStubTest, OpenAppliesEverySchemaStatementIdempotently) {
     EXPECT_EQ(runs[i].first, neo4j::SchemaStatements()[i].text);
     EXPECT_NE(runs[i].first.find("IF NOT EXISTS"), std::string::npos) << runs[i].first;
   }
+}
+
+TEST_F(Neo4jStoreStubTest, FactoryAppliesTheSchemaOnlyForTheService) {
+  // CLI commands (OpenStore) connect and send no schema statement; the
+  // service start (OpenStoreAndApplySchema) applies all of them.
+  RegisterNeo4jStore();
+  stub_.AddScript(Opened());
+  BoltScript s = Opened();
+  for (size_t i = 0; i < neo4j::SchemaStatements().size(); ++i) Query(s, {}, {});
+  stub_.AddScript(std::move(s));
+  Config cfg;
+  cfg.store.backend = "neo4j";
+  cfg.neo4j.uri = "bolt://" + stub_.address();
+  cfg.neo4j.user = "neo4j";
+  cfg.neo4j.password = "pw";
+  std::unique_ptr<TaskStore> cli;
+  Status st = OpenStore(cfg, &cli);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(Runs().empty());
+  // The open verified connectivity and keeps what it learned (config check).
+  auto* neo = dynamic_cast<Neo4jStore*>(cli.get());
+  ASSERT_NE(neo, nullptr);
+  EXPECT_EQ(neo->server_info().agent, "Neo4j/5.26.0");
+  EXPECT_EQ(neo->server_info().version.ToString(), "5.4");
+  cli.reset();
+  std::unique_ptr<TaskStore> service;
+  st = OpenStoreAndApplySchema(cfg, &service);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  service.reset();
+  ExpectScriptsDone();
+  EXPECT_EQ(Runs().size(), neo4j::SchemaStatements().size());
+  SetNeo4jStoreOpener(nullptr);
+  SetNeo4jSchemaApplier(nullptr);
 }
 
 TEST_F(Neo4jStoreStubTest, SchemaFailureNamesTheStatement) {
@@ -412,9 +446,9 @@ TEST_F(Neo4jStoreStubTest, FinishAttemptWritesExecutionArtifactsAndTaskInOneTran
   a.path = "/work/report.md";
   a.size = 42;
   o.artifacts = {a};
-  Status st = store->FinishAttempt(o);
+  Status st = store->FinishAttempt(o, nullptr);
   ASSERT_TRUE(st.ok()) << st.ToString();
-  EXPECT_TRUE(store->FinishAttempt(o).IsConflict());
+  EXPECT_TRUE(store->FinishAttempt(o, nullptr).IsConflict());
   ExpectScriptsDone();
   auto runs = Runs();
   ASSERT_EQ(runs.size(), 6u);

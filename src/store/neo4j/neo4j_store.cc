@@ -70,7 +70,7 @@ Status Neo4jStore::Open(const Neo4jStoreOptions& options, std::unique_ptr<Neo4jS
   if (options.apply_schema) {
     if (Status s = ApplySchema(*driver); !s.ok()) return s;
   }
-  out->reset(new Neo4jStore(std::move(driver)));
+  out->reset(new Neo4jStore(std::move(driver), std::move(info)));
   return Status::OK();
 }
 
@@ -82,13 +82,26 @@ Status OpenNeo4jStore(const Config& cfg, std::unique_ptr<TaskStore>* out) {
   if (cfg.neo4j.uri.empty()) return Status::InvalidArgument("neo4j.uri (NEO4J_URI) is not set");
   Neo4jStoreOptions o;
   o.driver = DriverConfigFrom(cfg.neo4j);
+  // Every CLI command opens the store: the schema is applied only at the
+  // service start and by `schema apply` (a round trip per statement, and
+  // schema privileges a user who only reads and edits tasks may lack).
+  o.apply_schema = false;
   std::unique_ptr<Neo4jStore> store;
   if (Status s = Neo4jStore::Open(o, &store); !s.ok()) return s;
   *out = std::move(store);
   return Status::OK();
 }
 
-void RegisterNeo4jStore() { SetNeo4jStoreOpener(&OpenNeo4jStore); }
+Status ApplyNeo4jStoreSchema(TaskStore& store) {
+  auto* neo = dynamic_cast<Neo4jStore*>(&store);
+  if (neo == nullptr) return Status::InvalidArgument("not a Neo4j store");
+  return ApplySchema(neo->driver());
+}
+
+void RegisterNeo4jStore() {
+  SetNeo4jStoreOpener(&OpenNeo4jStore);
+  SetNeo4jSchemaApplier(&ApplyNeo4jStoreSchema);
+}
 
 Status Neo4jStore::GetTask(const std::string& id, Task* out) {
   return driver_->ExecuteRead([&](Transaction& tx) { return LoadTask(tx, id, false, out); });
@@ -162,18 +175,8 @@ Status Neo4jStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
 Status Neo4jStore::ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) {
   Map p;
   p.Set("task_id", task_id);
-  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
-    QueryResult r;
-    if (Status s = RunQuery(tx, cypher::kListArtifacts, p, 1, &r); !s.ok()) return s;
-    std::vector<Artifact> items;
-    for (const auto& rec : r.records) {
-      Artifact a;
-      if (Status s = ArtifactFromNode(rec[0], &a); !s.ok()) return s;
-      items.push_back(std::move(a));
-    }
-    *out = std::move(items);
-    return Status::OK();
-  });
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) { return QueryArtifacts(tx, cypher::kListArtifacts, p, out); });
 }
 
 Status Neo4jStore::GetStats(StoreStats* out) {

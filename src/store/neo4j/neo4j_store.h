@@ -47,6 +47,8 @@ class Neo4jStore final : public TaskStore {
   ~Neo4jStore() override;
 
   bolt::Driver& driver() { return *driver_; }
+  // The server Open verified connectivity with (`config check` reports it).
+  const bolt::ServerInfo& server_info() const { return server_info_; }
 
   Status AddTask(const NewTask& task, TimeMs now, Task* out) override;
   Status GetTask(const std::string& id, Task* out) override;
@@ -65,7 +67,7 @@ class Neo4jStore final : public TaskStore {
   Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                      std::vector<std::string>* held) override;
   Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
-  Status FinishAttempt(const AttemptOutcome& outcome) override;
+  Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                        Task* out) override;
   Status ListCancelRequests(const std::string& executor_id,
@@ -79,14 +81,20 @@ class Neo4jStore final : public TaskStore {
   Status SetMeta(const std::string& key, const std::string& value) override;
 
  private:
-  explicit Neo4jStore(std::unique_ptr<bolt::Driver> driver) : driver_(std::move(driver)) {}
+  Neo4jStore(std::unique_ptr<bolt::Driver> driver, bolt::ServerInfo info)
+      : driver_(std::move(driver)), server_info_(std::move(info)) {}
   std::unique_ptr<bolt::Driver> driver_;
+  bolt::ServerInfo server_info_;
 };
 
-// The store factory hook (store/store_factory.h): opens cfg.neo4j.
+// The store factory hook (store/store_factory.h): opens cfg.neo4j without
+// applying the schema (OpenStoreAndApplySchema does that, for `serve`).
 Status OpenNeo4jStore(const Config& cfg, std::unique_ptr<TaskStore>* out);
-// Installs OpenNeo4jStore as the factory's "neo4j" backend. Call once at
-// program start (the CLI's main does).
+// The factory's schema hook: ApplySchema over `store`, a Neo4jStore
+// (InvalidArgument otherwise).
+Status ApplyNeo4jStoreSchema(TaskStore& store);
+// Installs OpenNeo4jStore and ApplyNeo4jStoreSchema as the factory's "neo4j"
+// backend. Call once at program start (the CLI's main does).
 void RegisterNeo4jStore();
 
 }  // namespace taskexec

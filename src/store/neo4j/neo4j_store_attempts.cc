@@ -79,10 +79,12 @@ Status Neo4jStore::RenewLeases(const std::string& executor_id, TimeMs lease_expi
   return s;
 }
 
-Status Neo4jStore::FinishAttempt(const AttemptOutcome& o) {
+Status Neo4jStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
   return driver_->ExecuteWrite([&](Transaction& tx) -> Status {
     Task t;
-    if (Status s = LoadTask(tx, o.task_id, true, &t); !s.ok()) return s;
+    if (Status s = LoadTask(tx, outcome.task_id, true, &t); !s.ok()) return s;
+    AttemptOutcome o = outcome;
+    store_rules::SettleCancel(t, &o);
     if (Status s = store_rules::CheckFinish(t, o); !s.ok()) return s;
     std::vector<SessionExecution> execs;
     if (!o.execution_id.empty()) {
@@ -111,7 +113,9 @@ Status Neo4jStore::FinishAttempt(const AttemptOutcome& o) {
       if (!s.ok()) return s;
     }
     store_rules::ApplyOutcome(o, &t);
-    return SaveTask(tx, &t, o.now);
+    Status s = SaveTask(tx, &t, o.now);
+    if (s.ok() && out != nullptr) *out = t;
+    return s;
   });
 }
 

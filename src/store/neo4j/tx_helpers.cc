@@ -48,6 +48,11 @@ Status QueryExecutions(bolt::Transaction& tx, const std::string& query, const Ma
   return QueryNodes(tx, query, params, out, ExecutionFromNode);
 }
 
+Status QueryArtifacts(bolt::Transaction& tx, const std::string& query, const Map& params,
+                      std::vector<Artifact>* out) {
+  return QueryNodes(tx, query, params, out, ArtifactFromNode);
+}
+
 Status QueryStrings(bolt::Transaction& tx, const std::string& query, const Map& params,
                     std::vector<std::string>* out) {
   QueryResult r;

@@ -23,6 +23,8 @@ Status QueryTasks(bolt::Transaction& tx, const std::string& query, const bolt::M
                   std::vector<Task>* out);
 Status QueryExecutions(bolt::Transaction& tx, const std::string& query, const bolt::Map& params,
                        std::vector<SessionExecution>* out);
+Status QueryArtifacts(bolt::Transaction& tx, const std::string& query, const bolt::Map& params,
+                      std::vector<Artifact>* out);
 // The first column of every record as strings.
 Status QueryStrings(bolt::Transaction& tx, const std::string& query, const bolt::Map& params,
                     std::vector<std::string>* out);
