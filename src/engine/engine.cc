@@ -155,8 +155,10 @@ void Engine::Loop() {
       if (s.ok()) last_change_counter_ = counter;
       next_poll = mono + config_.executor.store_poll_ms;
     }
-    if (next_retry_hint_ != 0 && clock_->NowMs() >= next_retry_hint_) {
-      next_retry_hint_ = 0;
+    // Every retry scheduled here is due at a known time; dispatch when the
+    // earliest of them comes (the wait below wakes for it).
+    for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
+      retry_times_.erase(retry_times_.begin());
       dispatch = true;
     }
     if (mono >= next_sweep) {
@@ -168,10 +170,8 @@ void Engine::Loop() {
 
     std::lock_guard<std::mutex> lk(mu_);
     snapshot_.running_by_agent.clear();
-    snapshot_.running_executions.clear();
     for (const auto& [id, r] : running_) {
       snapshot_.running_by_agent[r.agent]++;
-      snapshot_.running_executions.push_back(id);
     }
   }
 
@@ -220,10 +220,11 @@ void Engine::Loop() {
 
 void Engine::Dispatch() {
   const int max_global = config_.executor.max_concurrent;
+  int batch = kDispatchBatch;
   while (static_cast<int>(running_.size()) < max_global) {
     std::vector<Task> candidates;
-    Status s = store_->ListRunnable(clock_->NowMs(), kDispatchBatch, !config_.executor.auto_assign,
-                                    &candidates);
+    Status s =
+        store_->ListRunnable(clock_->NowMs(), batch, !config_.executor.auto_assign, &candidates);
     if (!s.ok()) {
       spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
       return;
@@ -241,9 +242,11 @@ void Engine::Dispatch() {
         ++launched;
       }
     }
-    // A short batch means the queue is drained; a batch where nothing could
-    // start means every candidate waits for a busy agent.
-    if (launched == 0 || static_cast<int>(candidates.size()) < kDispatchBatch) return;
+    // A short batch means the queue holds nothing more. A full batch where
+    // nothing could start means its head waits for busy agents; look further
+    // down the queue so one agent's backlog never starves the others.
+    if (static_cast<int>(candidates.size()) < batch) return;
+    if (launched == 0) batch *= 2;
   }
 }
 
@@ -291,7 +294,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   if (!s.ok()) {
     // Nothing started: the attempt fails at once with the reason.
     HandleFinished(Finished{exec_id, AgentRunner::FailedToStart(s)});
-    return true;
+    return false;  // nothing runs: the agent's slot is still free
   }
   {
     std::lock_guard<std::mutex> lk(mu_);
@@ -301,7 +304,10 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   if (!s.ok()) {
     spdlog::error("engine {}: cannot record start of {} ({}); stopping it", executor_id_, exec_id,
                   s.ToString());
+    // Not the task's fault: put it back to pending rather than failing it.
+    // If our lease is really gone, that write is fenced off anyway.
     running_[exec_id].cancel_sent = true;
+    running_[exec_id].releasing = true;
     runner_->Cancel(exec_id);
   }
   return true;
@@ -317,9 +323,10 @@ void Engine::HandleFinished(const Finished& f) {
   running_.erase(it);
   const AgentResult& res = f.result;
 
-  Task task = r.task;
-  Task fresh;
-  if (store_->GetTask(r.task_id, &fresh).ok()) task = fresh;
+  // r.task is current but for cancel_requested: nothing else changes on a
+  // held task. A cancel request is settled by FinishAttempt itself, in the
+  // same transaction, so one that lands while the attempt ends is not lost.
+  const Task& task = r.task;
 
   const TimeMs now = clock_->NowMs();
   AttemptOutcome o;
@@ -336,17 +343,11 @@ void Engine::HandleFinished(const Finished& f) {
   o.error_message = res.error;
   o.retry_count = task.retry_count;
 
-  bool failed_for_good = false;
   if (res.status == ExecutionStatus::kCompleted) {
     o.execution_status = ExecutionStatus::kCompleted;
     o.task_status = TaskStatus::kCompleted;
     o.error_type.clear();
     o.error_message.clear();
-  } else if (task.cancel_requested) {
-    o.execution_status = ExecutionStatus::kCancelled;
-    o.task_status = TaskStatus::kCancelled;
-    o.error_type = "cancelled";
-    o.error_message = "cancelled on request";
   } else if (r.releasing) {
     o.execution_status = ExecutionStatus::kCancelled;
     o.task_status = TaskStatus::kPending;
@@ -362,25 +363,29 @@ void Engine::HandleFinished(const Finished& f) {
       o.next_attempt_at = d.next_attempt_at;
     } else {
       o.task_status = TaskStatus::kFailed;
-      failed_for_good = true;
     }
   }
 
-  Status s = store_->FinishAttempt(o);
+  Task after;
+  Status s = store_->FinishAttempt(o, &after);
   if (!s.ok()) {
+    // The task stays held by this executor; RenewLeases finds it without a
+    // running attempt and records it lost, so it is retried, not stuck.
     spdlog::error("engine {}: outcome of {} (task {}) not recorded: {}", executor_id_,
                   f.execution_id, r.task_id, s.ToString());
     return;
   }
   spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
-               ToString(o.execution_status), ToString(o.task_status));
-  if (o.task_status == TaskStatus::kRetrying &&
-      (next_retry_hint_ == 0 || o.next_attempt_at < next_retry_hint_))
-    next_retry_hint_ = o.next_attempt_at;
-  if (o.task_status == TaskStatus::kCompleted && callbacks_.on_task_complete)
-    callbacks_.on_task_complete(r.task_id, o.summary);
-  if (failed_for_good && callbacks_.on_task_fail)
-    callbacks_.on_task_fail(r.task_id, o.error_type, o.error_message);
+               ToString(res.status), ToString(after.status));
+  Recorded(after);
+}
+
+void Engine::Recorded(const Task& after) {
+  if (after.status == TaskStatus::kRetrying) retry_times_.insert(after.next_attempt_at);
+  if (after.status == TaskStatus::kCompleted && callbacks_.on_task_complete)
+    callbacks_.on_task_complete(after.id, after.output_summary);
+  if (after.status == TaskStatus::kFailed && callbacks_.on_task_fail)
+    callbacks_.on_task_fail(after.id, after.error_type, after.error_message);
 }
 
 void Engine::RenewLeases() {
@@ -393,6 +398,16 @@ void Engine::RenewLeases() {
     return;
   }
   std::set<std::string> held_set(held.begin(), held.end());
+  // A task we hold with no session running here: its outcome could not be
+  // written, or a previous process used the same executor id. Nobody else
+  // would ever recover it (the lease stays fresh), so record it lost now.
+  for (const std::string& task_id : held) {
+    if (IsRunning(task_id)) continue;
+    Task t;
+    if (store_->GetTask(task_id, &t).ok() && t.lease_owner == executor_id_) {
+      RecordLost(t, /*require_expired_lease=*/false);
+    }
+  }
   for (auto& [id, r] : running_) {
     if (held_set.count(r.task_id) || r.cancel_sent) continue;
     // Another executor recovered the task: our attempt must not run on.
@@ -436,43 +451,47 @@ void Engine::RecoverExpired() {
     return;
   }
   for (const Task& t : expired) {
-    if (t.lease_owner == executor_id_) continue;  // ours: renewed on the next tick
-    std::vector<SessionExecution> execs;
-    if (store_->ListExecutions(t.id, &execs).ok()) {
-      for (const auto& e : execs)
-        if (e.status == ExecutionStatus::kActive) KillOrphan(e);
-    }
-    AttemptOutcome o;
-    o.task_id = t.id;
-    o.executor_id = t.lease_owner;
-    o.require_expired_lease = true;
-    o.execution_status = ExecutionStatus::kLost;
-    o.error_type = "lost";
-    o.now = now;
-    o.retry_count = t.retry_count;
-    std::string why = "lost: executor " + (t.lease_owner.empty() ? "(none)" : t.lease_owner) +
-                      " stopped renewing its lease";
-    if (t.cancel_requested) {
-      o.task_status = TaskStatus::kCancelled;
-      o.error_message = "cancelled on request (" + why + ")";
-    } else {
-      RetryDecision d = retry_.Decide(t, /*retryable=*/true, why, now, Jitter());
-      o.retry_count = d.new_retry_count;
-      o.error_message = d.message;
-      o.task_status = d.retry ? TaskStatus::kRetrying : TaskStatus::kFailed;
-      o.next_attempt_at = d.next_attempt_at;
-    }
-    s = store_->FinishAttempt(o);
-    if (s.ok()) {
-      spdlog::warn("task {}: {} -> {}", t.id, why, ToString(o.task_status));
-      if (o.task_status == TaskStatus::kRetrying &&
-          (next_retry_hint_ == 0 || o.next_attempt_at < next_retry_hint_))
-        next_retry_hint_ = o.next_attempt_at;
-      if (o.task_status == TaskStatus::kFailed && callbacks_.on_task_fail)
-        callbacks_.on_task_fail(t.id, "lost", o.error_message);
-    } else if (!s.IsConflict()) {
-      spdlog::warn("engine {}: recovery of {} failed: {}", executor_id_, t.id, s.ToString());
-    }
+    if (t.lease_owner == executor_id_ && IsRunning(t.id)) continue;  // renewed on the next tick
+    RecordLost(t, /*require_expired_lease=*/true);
+  }
+}
+
+bool Engine::IsRunning(const std::string& task_id) const {
+  for (const auto& [id, r] : running_)
+    if (r.task_id == task_id) return true;
+  return false;
+}
+
+void Engine::RecordLost(const Task& t, bool require_expired_lease) {
+  const TimeMs now = clock_->NowMs();
+  std::vector<SessionExecution> execs;
+  if (store_->ListExecutions(t.id, &execs).ok()) {
+    for (const auto& e : execs)
+      if (e.status == ExecutionStatus::kActive) KillOrphan(e);
+  }
+  const std::string owner = t.lease_owner.empty() ? "(none)" : t.lease_owner;
+  const std::string why = require_expired_lease
+                              ? "lost: executor " + owner + " stopped renewing its lease"
+                              : "lost: executor " + owner + " holds it without a running session";
+  RetryDecision d = retry_.Decide(t, /*retryable=*/true, why, now, Jitter());
+  AttemptOutcome o;
+  o.task_id = t.id;
+  o.executor_id = t.lease_owner;
+  o.require_expired_lease = require_expired_lease;
+  o.execution_status = ExecutionStatus::kLost;
+  o.error_type = "lost";
+  o.now = now;
+  o.retry_count = d.new_retry_count;
+  o.error_message = d.message;
+  o.task_status = d.retry ? TaskStatus::kRetrying : TaskStatus::kFailed;
+  o.next_attempt_at = d.next_attempt_at;
+  Task after;
+  Status s = store_->FinishAttempt(o, &after);  // a cancel request wins here (SettleCancel)
+  if (s.ok()) {
+    spdlog::warn("task {}: {} -> {}", t.id, why, ToString(after.status));
+    Recorded(after);
+  } else if (!s.IsConflict()) {
+    spdlog::warn("engine {}: recovery of {} failed: {}", executor_id_, t.id, s.ToString());
   }
 }
 

@@ -54,7 +54,6 @@ struct EngineSnapshot {
   std::string executor_id;
   int64_t spawned_sessions = 0;
   std::map<std::string, int64_t> running_by_agent;
-  std::vector<std::string> running_executions;
 };
 
 class Engine {
@@ -101,6 +100,12 @@ class Engine {
   void RenewLeases();
   void CheckCancelRequests();
   void RecoverExpired();
+  // Ends a held task's attempt as `lost` (retried by policy) after killing a
+  // leftover process group on this machine.
+  void RecordLost(const Task& t, bool require_expired_lease);
+  // Callbacks and the retry wake-up for an outcome as written.
+  void Recorded(const Task& after);
+  bool IsRunning(const std::string& task_id) const;
   void ReleaseAll();
   int LimitFor(const std::string& agent) const;
   double Jitter();
@@ -119,7 +124,7 @@ class Engine {
   std::unique_ptr<AgentRunner> runner_;
   std::map<std::string, Running> running_;  // execution id -> attempt
   int64_t last_change_counter_ = -1;
-  TimeMs next_retry_hint_ = 0;
+  std::multiset<TimeMs> retry_times_;  // next_attempt_at of retries scheduled here
   std::mt19937_64 rng_;
 
   mutable std::mutex mu_;  // guards everything below

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -52,7 +53,9 @@ int RunService(const Config& cfg) {
   signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<TaskStore> store;
-  if (Status s = OpenStore(cfg, &store); !s.ok()) {
+  // The one place (with `schema apply`) that applies the Neo4j schema; CLI
+  // commands open without it.
+  if (Status s = OpenStoreAndApplySchema(cfg, &store); !s.ok()) {
     spdlog::critical("cannot open the store: {}", s.ToString());
     return 1;
   }
@@ -103,15 +106,17 @@ int RunService(const Config& cfg) {
   if (sync) sync->Stop();
   if (server) server->Stop();
   pipeline.Stop();
-  // A last outbox flush so the board shows the final states (best effort).
+  // A last outbox flush so the board shows the final states. Bounded, so a
+  // slow or throttling Notion cannot hold the shutdown: what it does not
+  // write stays in the store's outbox for the next start.
   if (sync) {
-    if (Status s = sync->SyncOnce(); !s.ok())
-      spdlog::warn("Notion: final sync incomplete: {}", s.ToString());
+    if (Status s = sync->FlushOutbox(std::chrono::seconds(10)); !s.ok())
+      spdlog::warn("Notion: final flush incomplete: {}", s.ToString());
   }
   return 0;
 }
 
-Status CheckConfig(const Config& cfg, std::ostream& out) {
+Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskStore>* store_out) {
   if (Status s = ValidateConfig(cfg); !s.ok()) return s;
   out << "configuration: ok" << (cfg.source_file.empty() ? "" : " (" + cfg.source_file + ")")
       << "\n";
@@ -136,6 +141,7 @@ Status CheckConfig(const Config& cfg, std::ostream& out) {
   out << "agents:";
   for (const auto& a : router.agents()) out << " " << a;
   out << "\n";
+  if (store_out != nullptr) *store_out = std::move(store);
   return Status::OK();
 }
 

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "core/status.h"
 #include "engine/task_service.h"
+#include "store/task_store.h"
 
 namespace taskexec {
 
@@ -21,7 +22,9 @@ int RunService(const Config& cfg);
 
 // `taskexec config check`: validates and probes everything configured (store
 // opens, agent template valid, ...); prints a report to `out`; returns OK or
-// the first error.
-Status CheckConfig(const Config& cfg, std::ostream& out);
+// the first error. On success, hands the opened store to `store_out` if given
+// (so a later probe can reuse its connection instead of opening another).
+Status CheckConfig(const Config& cfg, std::ostream& out,
+                   std::unique_ptr<TaskStore>* store_out = nullptr);
 
 }  // namespace taskexec

@@ -257,6 +257,21 @@ Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e) {
   return Status::OK();
 }
 
+void SettleCancel(const Task& t, AttemptOutcome* o) {
+  if (!t.cancel_requested || o->task_status == TaskStatus::kCompleted ||
+      o->task_status == TaskStatus::kCancelled) {
+    return;
+  }
+  const bool lost = o->execution_status == ExecutionStatus::kLost;
+  if (!lost) o->execution_status = ExecutionStatus::kCancelled;
+  o->task_status = TaskStatus::kCancelled;
+  o->retry_count = t.retry_count;
+  o->next_attempt_at = 0;
+  o->error_type = "cancelled";
+  o->error_message = lost ? "cancelled on request (" + o->error_message + ")"
+                          : std::string("cancelled on request");
+}
+
 Status CheckFinish(const Task& t, const AttemptOutcome& o) {
   if (Status s = CheckLease(t, o.executor_id); !s.ok()) return s;
   if (o.require_expired_lease && t.lease_expires_at >= o.now) {

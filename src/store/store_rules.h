@@ -108,6 +108,10 @@ Status CheckLease(const Task& t, const std::string& executor_id);
 // unless it already is.
 Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e);
 
+// FinishAttempt, first: a cancel request on the task wins over any outcome
+// but completion. Settling it inside the outcome's own transaction means a
+// cancel that lands while the attempt ends is never lost to a retry.
+void SettleCancel(const Task& t, AttemptOutcome* o);
 // FinishAttempt: the lease fence (expired, with require_expired_lease) and
 // CanTransition to the outcome's task status (InvalidArgument).
 Status CheckFinish(const Task& t, const AttemptOutcome& o);

@@ -149,7 +149,10 @@ class TaskStore {
   virtual Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) = 0;
 
   // Records the end of an attempt (see AttemptOutcome). Conflict when fenced.
-  virtual Status FinishAttempt(const AttemptOutcome& outcome) = 0;
+  // A pending cancel request turns any outcome but completion into
+  // cancelled, in the same transaction (store_rules::SettleCancel). `out`
+  // (may be null) receives the task as written.
+  virtual Status FinishAttempt(const AttemptOutcome& outcome, Task* out) = 0;
 
   // Cancels a task: a task nobody holds becomes cancelled at once; a held
   // task gets cancel_requested, carried out by its lease owner.

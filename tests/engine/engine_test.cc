@@ -325,6 +325,45 @@ TEST_F(EngineTest, RecoversATaskWhoseExecutorDied) {
   EXPECT_EQ(Get(id).retry_count, 1);
 }
 
+// A previous process with the same configured executor id died holding a
+// task: its lease stays fresh under the new process's renewals, so the
+// engine itself must notice it runs nothing there and record it lost.
+TEST_F(EngineTest, RecoversATaskHeldUnderItsOwnExecutorIdWithNoSession) {
+  config_.executor.executor_id = "fixed-executor";
+  Open();
+  std::string id = Add("ok held by my former self");
+  Task t = Get(id);
+  ClaimRequest req;
+  req.task_id = id;
+  req.expected_version = t.version;
+  req.executor_id = "fixed-executor";
+  req.agent = "main";
+  req.execution_id = "exec-before-restart";
+  req.now = 1000;
+  req.lease_expires_at = 4'000'000'000'000;  // far future: never expires by itself
+  Claim claim;
+  ASSERT_TRUE(store_->Claim(req, &claim).ok());
+  StartPipeline();
+  ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
+  SessionExecution lost;
+  ASSERT_TRUE(store_->GetExecution("exec-before-restart", &lost).ok());
+  EXPECT_EQ(lost.status, ExecutionStatus::kLost);
+  EXPECT_EQ(Executions(id).size(), 2u);
+}
+
+// One agent's backlog (more than a dispatch batch, all waiting for its only
+// slot) must not keep another agent's task from starting.
+TEST_F(EngineTest, ABusyAgentsBacklogDoesNotStarveOtherAgents) {
+  config_.executor.per_agent_limit = 1;
+  config_.executor.max_concurrent = 4;
+  Open();
+  for (int i = 0; i < 150; ++i) Add("hang backlog " + std::to_string(i), "temujin");
+  std::string other = Add("ok behind the backlog", "kublai");
+  StartPipeline();
+  EXPECT_TRUE(WaitStatus(other, TaskStatus::kCompleted));
+  pipeline_->Stop();
+}
+
 TEST_F(EngineTest, StatusReportsActiveExecutions) {
   StartPipeline();
   std::string id = Add("hang for status");

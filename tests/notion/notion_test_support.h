@@ -117,7 +117,7 @@ inline void FinishTask(TaskStore* store, const std::string& task_id, const std::
     if (a.id.empty()) a.id = NewId("art");
   }
   o.artifacts = std::move(artifacts);
-  Status st = store->FinishAttempt(o);
+  Status st = store->FinishAttempt(o, nullptr);
   EXPECT_TRUE(st.ok()) << st.ToString();
 }
 

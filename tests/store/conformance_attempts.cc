@@ -69,11 +69,42 @@ TEST_P(StoreConformanceTest, RunnableMergesPendingAndRetryingUnderALimit) {
   AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 5);
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 6;
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
 
   std::vector<Task> out;
   ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 3, false, &out).ok());
   EXPECT_EQ(Ids(out), (std::vector<std::string>{high.id, high_pending.id, normal_pending.id}));
+}
+
+// A cancel that lands while an attempt ends wins over a retry, decided in
+// FinishAttempt's own transaction; completion still wins over the cancel.
+TEST_P(StoreConformanceTest, FinishAttemptSettlesAPendingCancel) {
+  Task t = Add("t");
+  Claim c = MustClaim(t);
+  ASSERT_TRUE(store_->RequestCancel(t.id, "stop", kT0 + 50, nullptr).ok());
+  AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 100);
+  o.error_type = "connection_error";
+  o.error_message = "retry 1/3";
+  o.retry_count = 1;
+  o.next_attempt_at = kT0 + 30'000;
+  Task after;
+  ASSERT_TRUE(store_->FinishAttempt(o, &after).ok());
+  EXPECT_EQ(after.status, S::kCancelled);
+  EXPECT_EQ(after.retry_count, 0);
+  EXPECT_EQ(after.error_type, "cancelled");
+  EXPECT_FALSE(after.cancel_requested);
+  EXPECT_EQ(Get(t.id).status, S::kCancelled);
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kCancelled);
+
+  Task done = Add("done anyway");
+  Claim c2 = MustClaim(done);
+  ASSERT_TRUE(store_->MarkStarted(done.id, c2.execution.id, "exec-A", 42, kT0 + 120).ok());
+  ASSERT_TRUE(store_->RequestCancel(done.id, "stop", kT0 + 150, nullptr).ok());
+  Status s = store_->FinishAttempt(OutcomeFor(c2, S::kCompleted, E::kCompleted, kT0 + 200), &after);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(after.status, S::kCompleted);
 }
 
 TEST_P(StoreConformanceTest, RunnableIncludesExplicitAssigneeAndExcludesOthers) {
@@ -104,7 +135,7 @@ TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 30'000;
   o.exit_code = 1;
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task r = Get(t.id);
   EXPECT_EQ(r.status, S::kRetrying);
   EXPECT_EQ(r.retry_count, 1);
@@ -304,7 +335,7 @@ TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
   AttemptOutcome o = OutcomeFor(c, S::kFailed, E::kFailed, kT0 + 1);
   o.retry_count = 3;
   o.error_message = "gave up";
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task u;
   // An attempt id that already exists cannot be requested again.
   EXPECT_TRUE(store_->RequestExecution(t.id, c.execution.id, "", kT0 + 2, &u).IsConflict());
@@ -319,7 +350,7 @@ TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
   AttemptOutcome wo = OutcomeFor(wc, S::kRetrying, E::kFailed, kT0 + 1);
   wo.retry_count = 1;
   wo.next_attempt_at = kT0 + 3'600'000;
-  ASSERT_TRUE(store_->FinishAttempt(wo).ok());
+  ASSERT_TRUE(store_->FinishAttempt(wo, nullptr).ok());
   ASSERT_TRUE(store_->RequestExecution(w.id, "exec-now", "", kT0 + 2, &u).ok());
   EXPECT_EQ(u.status, S::kRetrying);
   EXPECT_EQ(u.retry_count, 1);
@@ -393,7 +424,7 @@ TEST_P(StoreConformanceTest, FinishCompletedPersistsExecutionAndArtifacts) {
   a2.path = "/work/data.csv";
   a2.type = "data";
   o.artifacts = {a1, a2};
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
 
   Task done = Get(t.id);
   EXPECT_EQ(done.status, S::kCompleted);
@@ -442,18 +473,18 @@ TEST_P(StoreConformanceTest, FinishIsFencedOnTheLeaseOwner) {
   Artifact a;
   a.name = "x";
   o.artifacts = {a};
-  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());
   EXPECT_EQ(Get(t.id).status, S::kAssigned);
   std::vector<Artifact> arts;
   ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
   EXPECT_TRUE(arts.empty()) << "a fenced write must not leave artifacts behind";
   // A transition the table refuses (assigned -> completed) is rejected whole.
   o.executor_id = "exec-A";
-  EXPECT_TRUE(store_->FinishAttempt(o).IsInvalidArgument());
+  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsInvalidArgument());
   ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 1, kT0 + 1).ok());
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   // Once finished, the same outcome cannot be written twice.
-  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());
   ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
   EXPECT_EQ(arts.size(), 1u);
 }
@@ -473,10 +504,10 @@ TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 60'000;
   o.now = kT0 + 30'000;
-  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict()) << "lease still live";
+  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict()) << "lease still live";
   EXPECT_EQ(Get(t.id).status, S::kInProgress);
   o.now = kT0 + 30'001;
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task r = Get(t.id);
   EXPECT_EQ(r.status, S::kRetrying);
   EXPECT_EQ(r.retry_count, 1);
@@ -488,7 +519,7 @@ TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   EXPECT_EQ(e.ended_at, kT0 + 30'001);
   // The dead executor waking up cannot overwrite the recovery.
   AttemptOutcome late = OutcomeFor(c, S::kCompleted, E::kCompleted, kT0 + 40'000);
-  EXPECT_TRUE(store_->FinishAttempt(late).IsConflict());
+  EXPECT_TRUE(store_->FinishAttempt(late, nullptr).IsConflict());
   EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-dead", 5, kT0 + 40'000).IsConflict());
   std::vector<SessionExecution> execs;
   ASSERT_TRUE(store_->ListExecutions(t.id, &execs).ok());
@@ -508,7 +539,7 @@ TEST_P(StoreConformanceTest, RenewedLeaseDefeatsRecovery) {
   o.execution_status = E::kLost;
   o.task_status = S::kRetrying;
   o.now = kT0 + 30'001;
-  EXPECT_TRUE(store_->FinishAttempt(o).IsConflict());
+  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());
   EXPECT_EQ(Get(t.id).lease_owner, "exec-A");
 }
 
@@ -518,7 +549,7 @@ TEST_P(StoreConformanceTest, ReleaseAtShutdownReturnsToPendingWithoutSpendingRet
   ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 5, kT0 + 1).ok());
   AttemptOutcome o = OutcomeFor(c, S::kPending, E::kCancelled, kT0 + 2);
   o.error_type = "shutdown";
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task r = Get(t.id);
   EXPECT_EQ(r.status, S::kPending);
   EXPECT_EQ(r.retry_count, 0);

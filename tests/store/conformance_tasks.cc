@@ -252,7 +252,7 @@ TEST_P(StoreConformanceTest, SetStatusPendingClearsRetryState) {
   o.error_message = "boom";
   o.retry_count = 3;
   o.next_attempt_at = kT0 + 99;
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task u;
   ASSERT_TRUE(store_->SetStatus(t.id, S::kPending, "re-queue", kT0 + 6, &u).ok());
   EXPECT_EQ(u.status, S::kPending);
@@ -310,7 +310,7 @@ TEST_P(StoreConformanceTest, CancelHeldTaskIsRequestedOfTheLeaseOwner) {
   EXPECT_TRUE(ids.empty());
 
   AttemptOutcome o = OutcomeFor(c, S::kCancelled, ExecutionStatus::kCancelled, kT0 + 2);
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task done = Get(t.id);
   EXPECT_EQ(done.status, S::kCancelled);
   EXPECT_FALSE(done.cancel_requested);
@@ -408,7 +408,7 @@ TEST_P(StoreConformanceTest, NastyStringsRoundTripByteForByte) {
   a.path = "/tmp/" + nasty[0];
   a.sha256 = "ab";
   o.artifacts.push_back(a);
-  ASSERT_TRUE(store_->FinishAttempt(o).ok());
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   SessionExecution e;
   ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
   EXPECT_EQ(e.error_type, nasty[2]);
@@ -449,7 +449,7 @@ TEST_P(StoreConformanceTest, EveryWriteBumpsVersionAndUpdatedAt) {
   versions.insert(renewed.version);
   EXPECT_EQ(renewed.updated_at, kT0 + 4);
   ASSERT_TRUE(
-      store_->FinishAttempt(OutcomeFor(c, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 5))
+      store_->FinishAttempt(OutcomeFor(c, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 5), nullptr)
           .ok());
   Task done = Get(t.id);
   versions.insert(done.version);

@@ -71,7 +71,7 @@ int ClaimLoop(const std::string& db, const std::string& executor, const std::str
       o.execution_status = ExecutionStatus::kCompleted;
       o.summary = "done by " + executor;
       o.now = kT0 + 2;
-      if (s.ok()) s = store->FinishAttempt(o);
+      if (s.ok()) s = store->FinishAttempt(o, nullptr);
       if (!s.ok()) {
         fprintf(stderr, "%s: run: %s\n", executor.c_str(), s.ToString().c_str());
         return 14;

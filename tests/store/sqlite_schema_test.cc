@@ -135,7 +135,7 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
   o.execution_status = ExecutionStatus::kLost;
   o.retry_count = 1;
   o.now = kT0;
-  s = store->FinishAttempt(o);
+  s = store->FinishAttempt(o, nullptr);
   ASSERT_TRUE(s.ok()) << s.ToString();
   SessionExecution e;
   ASSERT_TRUE(store->GetExecution("legacy-exec", &e).ok());

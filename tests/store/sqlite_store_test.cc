@@ -87,7 +87,7 @@ TEST(SqliteStore, ReopenPersistsEverything) {
     a.id = "art-p";
     a.name = "out.txt";
     o.artifacts = {a};
-    ASSERT_TRUE(store->FinishAttempt(o).ok());
+    ASSERT_TRUE(store->FinishAttempt(o, nullptr).ok());
     ASSERT_TRUE(store->SetMeta("k", "v").ok());
   }
   auto store = MustOpen(path);
@@ -189,7 +189,7 @@ TEST(SqliteStore, TwoStoresInThreadsShareWorkWithoutErrors) {
         o.task_status = TaskStatus::kCancelled;
         o.execution_status = ExecutionStatus::kCancelled;
         o.now = kT0;
-        s = store->FinishAttempt(o);
+        s = store->FinishAttempt(o, nullptr);
         if (!s.ok()) {
           ADD_FAILURE() << s.ToString();
           ++errors;

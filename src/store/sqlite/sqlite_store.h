@@ -79,7 +79,7 @@ class SqliteStore final : public TaskStore {
   Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                      std::vector<std::string>* held) override;
   Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
-  Status FinishAttempt(const AttemptOutcome& outcome) override;
+  Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                        Task* out) override;
   Status ListCancelRequests(const std::string& executor_id,

@@ -115,11 +115,13 @@ Status SqliteStore::RenewLeases(const std::string& executor_id, TimeMs lease_exp
   });
 }
 
-Status SqliteStore::FinishAttempt(const AttemptOutcome& o) {
+Status SqliteStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, o.task_id, &t);
+    Status s = sqlite::LoadTask(c, outcome.task_id, &t);
     if (!s.ok()) return s;
+    AttemptOutcome o = outcome;
+    store_rules::SettleCancel(t, &o);
     s = store_rules::CheckFinish(t, o);
     if (!s.ok()) return s;
     std::vector<SessionExecution> execs;
@@ -137,7 +139,9 @@ Status SqliteStore::FinishAttempt(const AttemptOutcome& o) {
       if (!s.ok()) return s;
     }
     store_rules::ApplyOutcome(o, &t);
-    return sqlite::SaveTask(c, &t, o.now);
+    s = sqlite::SaveTask(c, &t, o.now);
+    if (s.ok() && out != nullptr) *out = t;
+    return s;
   });
 }
 
