@@ -130,11 +130,14 @@ Status NotionSync::FlushPending() {
   Status first = inbound_->ResolveIntents();
   if (!first.ok()) spdlog::warn("notion: board moves pending: {}", first.ToString());
   if (!schema_ok_) return first;
+  // The counter is read before the flush: a change committed while the
+  // flush runs (an attempt ending) must leave it behind, so the next turn
+  // flushes again. The flush's own writes cost one more, empty, flush.
+  int64_t counter = 0;
+  const bool counted = store_->ChangeCounter(&counter).ok();
   Status st = outbound_->Flush();
   if (st.ok()) {
-    // Our own meta writes move the counter; read it after the flush.
-    int64_t counter = 0;
-    if (store_->ChangeCounter(&counter).ok()) last_change_counter_ = counter;
+    if (counted) last_change_counter_ = counter;
   } else {
     spdlog::warn("notion: outbox flush incomplete, will retry: {}", st.ToString());
     if (first.ok()) first = st;
