@@ -6,7 +6,8 @@ add_library(te_neo4j STATIC
   ${CMAKE_SOURCE_DIR}/src/store/neo4j/tx_helpers.cc
   ${CMAKE_SOURCE_DIR}/src/store/neo4j/neo4j_store.cc
   ${CMAKE_SOURCE_DIR}/src/store/neo4j/neo4j_store_writes.cc
-  ${CMAKE_SOURCE_DIR}/src/store/neo4j/neo4j_store_attempts.cc)
+  ${CMAKE_SOURCE_DIR}/src/store/neo4j/neo4j_store_attempts.cc
+  ${CMAKE_SOURCE_DIR}/src/store/neo4j/neo4j_store_routes.cc)
 target_link_libraries(te_neo4j PUBLIC te_bolt te_store te_core)
 
 # Prints every statement the store sends, as JSON (for the Cypher check in

@@ -51,6 +51,10 @@ struct AgentConfig {
   std::string prompt_template;             // empty = the original's prompt
   std::string stdin_mode = "none";         // none | prompt: also write the prompt to stdin
   std::map<std::string, std::string> env;  // extra environment for the child
+  // Variables of the service's environment an agent also inherits, beyond
+  // the allow-list of runner/agent_env.h: names or "PREFIX_*" globs.
+  // taskexec's own secrets are withheld even when matched.
+  std::vector<std::string> pass_env;
 };
 
 struct RoutingConfig {
@@ -69,6 +73,12 @@ struct RoutingConfig {
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; empty = no HTTP server
   std::string token;                      // bearer token; required beyond loopback
+  // Host names (besides this server's addresses and localhost) requests may
+  // carry in Host: "name", ".example.com" (and subdomains), "*" (any).
+  std::vector<std::string> allowed_hosts;
+  // Origins ("https://ui.example.com") allowed to call the API from a browser:
+  // they pass the Origin check and get CORS headers. Empty = same-origin only.
+  std::vector<std::string> cors_origins;
   size_t max_body_bytes = 2 * 1024 * 1024;
   int threads = 4;
 };
@@ -143,6 +153,12 @@ std::map<std::string, std::string> ProcessEnvironment();
 // address, retry_max_delay_seconds >= retry_delay_seconds, ...). LoadConfig
 // calls it; call it again after changing a Config by hand.
 Status ValidateConfig(const Config& config);
+
+// taskexec's own secrets, which no agent may see: the environment variables
+// they are read from (NOTION_TOKEN, TASKEXEC_SERVER_TOKEN, ...) and the
+// non-empty values `config` holds for them.
+std::vector<std::string> SecretEnvironmentNames();
+std::vector<std::string> SecretValues(const Config& config);
 
 // The effective configuration as TOML (every key, in the order of
 // docs/configuration.md), for `taskexec config check`. With redact_secrets,

@@ -52,6 +52,67 @@ std::string CheckNoWhitespace(const std::string& value) {
   return "a name without whitespace (or empty to generate one)";
 }
 
+bool HostChars(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string CheckAllowedHost(const std::string& value) {
+  std::string_view v = value;
+  if (v == "*") return "";
+  if (!v.empty() && v.front() == '.') v.remove_prefix(1);
+  if (v.size() > 2 && v.front() == '[' && v.back() == ']') return "";  // IPv6 literal
+  if (HostChars(v)) return "";
+  return "a host name without scheme or port (\"tasks.example.com\"), \".example.com\" for a "
+         "domain and its subdomains, or \"*\"";
+}
+
+std::string CheckCorsOrigin(const std::string& value) {
+  const std::string expected =
+      "an origin: http:// or https://, a host and an optional port, no path "
+      "(\"https://ui.example.com\", \"http://localhost:3000\")";
+  std::string_view v = value;
+  if (v.rfind("https://", 0) == 0) {
+    v.remove_prefix(8);
+  } else if (v.rfind("http://", 0) == 0) {
+    v.remove_prefix(7);
+  } else {
+    return expected;
+  }
+  size_t colon = v.rfind(':');
+  if (colon != std::string_view::npos && v.find(']') == std::string_view::npos) {
+    std::string_view port = v.substr(colon + 1);
+    int number = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec != std::errc() || ptr != port.data() + port.size() || number < 1 || number > 65535) {
+      return expected;
+    }
+    v = v.substr(0, colon);
+  }
+  if (v.size() > 2 && v.front() == '[' && v.find(']') != std::string_view::npos) return "";
+  return HostChars(v) ? "" : expected;
+}
+
+std::string CheckEnvPattern(const std::string& value) {
+  std::string_view v = value;
+  if (!v.empty() && v.back() == '*') v.remove_suffix(1);
+  bool ok = !v.empty() || value == "*";
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    bool digit = c >= '0' && c <= '9';
+    if (!letter && !(digit && i > 0)) ok = false;
+  }
+  if (ok) return "";
+  return "an environment variable name (\"ANTHROPIC_API_KEY\") or a prefix glob "
+         "(\"OPENAI_*\")";
+}
+
 // Builders for the table below. The value's type comes from the field
 // pointer; these only add the rules.
 KeySpec Ranged(std::string_view name, std::string_view env, FieldPtr (*field)(Config*), double min,
@@ -145,6 +206,8 @@ std::vector<KeySpec> BuildKeys() {
       Key("agent.stdin_mode", "TASKEXEC_AGENT_STDIN_MODE", TE_FIELD(agent.stdin_mode),
           {"none", "prompt"}),
       Key("agent.env", "TASKEXEC_AGENT_ENV", TE_FIELD(agent.env)),
+      Checked(Key("agent.pass_env", "TASKEXEC_AGENT_PASS_ENV", TE_FIELD(agent.pass_env)),
+              CheckEnvPattern),
 
       NonEmpty(Key("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
                    TE_FIELD(routing.default_agent))),
@@ -154,6 +217,12 @@ std::vector<KeySpec> BuildKeys() {
 
       Checked(Key("server.listen", "TASKEXEC_SERVER_LISTEN", TE_FIELD(server.listen)), CheckListen),
       Secret(Key("server.token", "TASKEXEC_SERVER_TOKEN", TE_FIELD(server.token))),
+      Checked(Key("server.allowed_hosts", "TASKEXEC_SERVER_ALLOWED_HOSTS",
+                  TE_FIELD(server.allowed_hosts)),
+              CheckAllowedHost),
+      Checked(
+          Key("server.cors_origins", "TASKEXEC_SERVER_CORS_ORIGINS", TE_FIELD(server.cors_origins)),
+          CheckCorsOrigin),
       Ranged("server.max_body_bytes", "TASKEXEC_SERVER_MAX_BODY_BYTES",
              TE_FIELD(server.max_body_bytes), 1024, 1073741824),
       Ranged("server.threads", "TASKEXEC_SERVER_THREADS", TE_FIELD(server.threads), 1, 256),
@@ -345,6 +414,15 @@ std::string CheckValue(const KeySpec& spec, const Config& config) {
     if (spec.check_string != nullptr) {
       std::string expected = spec.check_string(value);
       if (!expected.empty()) return Quote(value) + " is not allowed; expected " + expected;
+    }
+  }
+  if (auto* v = std::get_if<std::vector<std::string>*>(&field); v && spec.check_string) {
+    for (size_t i = 0; i < (*v)->size(); ++i) {
+      std::string expected = spec.check_string((**v)[i]);
+      if (!expected.empty()) {
+        return "entry " + std::to_string(i + 1) + ", " + Quote((**v)[i]) +
+               ", is not allowed; expected " + expected;
+      }
     }
   }
   return "";

@@ -37,8 +37,9 @@ struct KeySpec {
   double max = 0;
   bool has_range = false;
   std::vector<std::string_view> allowed;  // for strings: the allowed values
-  // Extra rule for strings: returns "" when `value` is allowed, else what is
-  // allowed ("host:port, e.g. 127.0.0.1:8080").
+  // Extra rule for strings (and for each entry of a list of strings):
+  // returns "" when `value` is allowed, else what is allowed ("host:port,
+  // e.g. 127.0.0.1:8080").
   std::string (*check_string)(const std::string& value) = nullptr;
   bool non_empty = false;  // strings: must not be empty
   bool secret = false;     // redacted by DescribeConfig

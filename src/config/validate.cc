@@ -138,6 +138,16 @@ class Checker {
         return Fail("agent.env", Quote(name) + " is not a valid environment variable name");
       }
     }
+    // An agent can print anything it sees; taskexec's secrets must stay out.
+    std::vector<std::string> secrets = SecretValues(c_);
+    for (const auto& [name, value] : a.env) {
+      if (!value.empty() && std::find(secrets.begin(), secrets.end(), value) != secrets.end()) {
+        return Fail("agent.env", Quote(name) +
+                                     " holds one of taskexec's own secrets (server.token, "
+                                     "notion.token, notion.webhook_secret or neo4j.password); "
+                                     "agents never get those");
+      }
+    }
     return Status::OK();
   }
 

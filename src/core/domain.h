@@ -44,6 +44,12 @@ struct Task {
   // caller and an optional agent override. Claimed even with auto_assign off.
   std::string requested_execution_id;
   std::string requested_agent;
+  // The agent the router picks for the current type/description/title and
+  // assignment, recorded when the task is added (or by the engine for tasks
+  // written without one); empty = not routed yet. Edits of those fields clear
+  // it. The dispatcher lists queued tasks per routed agent (TaskStore::
+  // ListRunnableFor), so one agent's backlog costs the others nothing.
+  std::string routed_agent;
   std::string error_type;
   std::string error_message;
   std::string output_summary;
@@ -102,6 +108,7 @@ struct NewTask {
   std::string context_json = "{}";
   int max_retries = -1;
   TaskStatus status = TaskStatus::kPending;  // Notion may create held tasks
+  std::string routed_agent;                  // see Task::routed_agent; empty = not routed
 };
 
 }  // namespace taskexec

@@ -16,7 +16,6 @@ namespace taskexec {
 namespace {
 
 constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well within 1 s
-constexpr int kDispatchBatch = 64;
 
 std::string HostName() {
   char host[256] = {};
@@ -63,7 +62,9 @@ Status Engine::Start() {
   std::lock_guard<std::mutex> lk(mu_);
   if (started_) return Status::Conflict("engine already started");
   supervisor_ = std::make_unique<ProcessSupervisor>();
-  runner_ = std::make_unique<AgentRunner>(config_.agent, supervisor_.get(), clock_);
+  runner_ =
+      std::make_unique<AgentRunner>(config_.agent, supervisor_.get(), clock_,
+                                    AgentEnvironment::FromConfig(config_, ProcessEnvironment()));
   started_ = true;
   stop_requested_ = false;
   snapshot_.running = true;
@@ -116,6 +117,8 @@ void Engine::Loop() {
       static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000, lease_ms);
   int64_t next_renew = 0, next_cancel = 0, next_poll = 0, next_sweep = 0;
 
+  CheckRoutingConfig();
+  RefreshQueuedAgents();
   RecoverExpired();
   next_sweep = MonotonicMs() + sweep_ms;
   Dispatch();
@@ -126,7 +129,7 @@ void Engine::Loop() {
     {
       std::unique_lock<std::mutex> lk(mu_);
       int64_t deadline = std::min({next_renew, next_cancel, next_poll, next_sweep});
-      int64_t wait_ms = std::max<int64_t>(0, deadline - MonotonicMs());
+      int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, deadline - MonotonicMs());
       cv_.wait_for(lk, std::chrono::milliseconds(wait_ms),
                    [&] { return wake_ || stop_requested_ || !finished_.empty(); });
       done.swap(finished_);
@@ -138,7 +141,7 @@ void Engine::Loop() {
     if (stopping) break;
 
     int64_t mono = MonotonicMs();
-    bool dispatch = woke || !done.empty();
+    bool dispatch = woke || !done.empty() || route_backlog_;
     if (mono >= next_renew) {
       RenewLeases();
       next_renew = mono + std::max<int64_t>(1000, lease_ms / 3);
@@ -152,6 +155,12 @@ void Engine::Loop() {
       int64_t counter = 0;
       Status s = store_->ChangeCounter(&counter);
       if (!s.ok() || counter != last_change_counter_) dispatch = true;
+      if (s.ok() && counter != last_change_counter_) {
+        // Another writer may have added tasks for new agents or edited some
+        // (which clears their route). Both checks are index seeks here.
+        check_unrouted_ = true;
+        RefreshQueuedAgents();
+      }
       if (s.ok()) last_change_counter_ = counter;
       next_poll = mono + config_.executor.store_poll_ms;
     }
@@ -163,6 +172,8 @@ void Engine::Loop() {
     }
     if (mono >= next_sweep) {
       RecoverExpired();
+      check_unrouted_ = true;  // tasks other tools wrote (a Neo4j store has no change counter)
+      RefreshQueuedAgents();
       dispatch = true;
       next_sweep = mono + sweep_ms;
     }
@@ -216,38 +227,6 @@ void Engine::Loop() {
   }
   running_.clear();
   spdlog::info("engine {} stopped", executor_id_);
-}
-
-void Engine::Dispatch() {
-  const int max_global = config_.executor.max_concurrent;
-  int batch = kDispatchBatch;
-  while (static_cast<int>(running_.size()) < max_global) {
-    std::vector<Task> candidates;
-    Status s =
-        store_->ListRunnable(clock_->NowMs(), batch, !config_.executor.auto_assign, &candidates);
-    if (!s.ok()) {
-      spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
-      return;
-    }
-    std::map<std::string, int64_t> by_agent;
-    for (const auto& [id, r] : running_) by_agent[r.agent]++;
-    int launched = 0;
-    for (const Task& t : candidates) {
-      if (static_cast<int>(running_.size()) >= max_global) break;
-      std::string agent = t.requested_agent;
-      if (agent.empty()) agent = router_->Route(t).agent;
-      if (by_agent[agent] >= LimitFor(agent)) continue;
-      if (Launch(t, agent)) {
-        by_agent[agent]++;
-        ++launched;
-      }
-    }
-    // A short batch means the queue holds nothing more. A full batch where
-    // nothing could start means its head waits for busy agents; look further
-    // down the queue so one agent's backlog never starves the others.
-    if (static_cast<int>(candidates.size()) < batch) return;
-    if (launched == 0) batch *= 2;
-  }
 }
 
 bool Engine::Launch(const Task& task, const std::string& agent) {

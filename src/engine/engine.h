@@ -10,6 +10,13 @@
 // called from any thread; they only touch the state guarded by mu_ and wake
 // the loop.
 //
+// Dispatch (engine_dispatch.cc) costs O(free slots), not O(queue): tasks
+// carry the agent they are routed to (Task::routed_agent, set at add time or
+// here for tasks written without one), and the engine lists runnable tasks
+// only for agents with a free slot, at most that many per agent
+// (TaskStore::ListRunnableFor). An agent at its cap costs nothing however
+// long its queue.
+//
 // Durability: nothing about an attempt lives only in memory. The loop renews
 // its leases every lease_seconds/3; if this process dies, another engine
 // finds the expired lease, records the attempt `lost` and retries it by
@@ -94,7 +101,17 @@ class Engine {
   };
 
   void Loop();
+  // engine_dispatch.cc: execution requests first, then the runnable tasks of
+  // each agent with a free slot, merged in queue order.
   void Dispatch();
+  // At start: clears stored routes made under another routing configuration
+  // (AgentRouter::Fingerprint, kept in the store's meta).
+  void CheckRoutingConfig();
+  // The agents Dispatch asks about: the router's plus those queued in the store.
+  void RefreshQueuedAgents();
+  // Routes one batch of queued tasks that have no route yet (when
+  // check_unrouted_); a full batch leaves route_backlog_ set.
+  void RouteUnrouted();
   bool Launch(const Task& task, const std::string& agent);
   void HandleFinished(const Finished& f);
   void RenewLeases();
@@ -125,6 +142,12 @@ class Engine {
   std::map<std::string, Running> running_;  // execution id -> attempt
   int64_t last_change_counter_ = -1;
   std::multiset<TimeMs> retry_times_;  // next_attempt_at of retries scheduled here
+  // The agents Dispatch lists runnable tasks for.
+  std::set<std::string> queued_agents_;
+  // Something may have left a queued task without a route.
+  bool check_unrouted_ = true;
+  // The last ListUnrouted was a full batch: route on without waiting.
+  bool route_backlog_ = false;
   std::mt19937_64 rng_;
 
   mutable std::mutex mu_;  // guards everything below

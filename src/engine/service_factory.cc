@@ -10,6 +10,7 @@
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
 #include "notion/webhook_route.h"
+#include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"
 #include "server/http_server.h"
@@ -130,6 +131,16 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
   out << "agent command:";
   for (const auto& a : command) out << " " << a;
   out << "\n";
+  // Names only: pass_env values are often the user's own API keys.
+  AgentEnvironment environment = AgentEnvironment::FromConfig(cfg, ProcessEnvironment());
+  out << "agent environment (plus the attempt's TASKEXEC_* variables):";
+  for (const AgentEnvEntry& e : environment.entries()) out << " " << e.name;
+  out << "\n";
+  if (!environment.withheld().empty()) {
+    out << "agent environment withheld (taskexec's secrets):";
+    for (const std::string& name : environment.withheld()) out << " " << name;
+    out << "\n";
+  }
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
   StoreStats stats;

@@ -45,9 +45,22 @@ Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
       return Status::InvalidArgument("context must be a JSON object, got: " +
                                      task.context_json.substr(0, 80));
   }
-  Status s = store_->AddTask(task, clock_->NowMs(), out);
+  // Routed now, so the dispatcher finds the task in its agent's queue
+  // (TaskStore::ListRunnableFor) without routing it first.
+  NewTask routed = task;
+  if (routed.routed_agent.empty()) routed.routed_agent = RouteOf(task);
+  Status s = store_->AddTask(routed, clock_->NowMs(), out);
   if (s.ok()) Changed();
   return s;
+}
+
+std::string StoreTaskService::RouteOf(const NewTask& task) const {
+  Task t;
+  t.title = task.title;
+  t.description = task.description;
+  t.type = task.type;
+  t.assigned_to = task.assigned_to;
+  return router_->Route(t).agent;
 }
 
 Status StoreTaskService::GetTask(const std::string& id, TaskDetails* out) {

@@ -2,6 +2,8 @@
 // service may be down: an executor picks the changes up through its store
 // poll) and, with a wake-up hook, by the Pipeline.
 //
+// AddTask records the router's choice on the task (Task::routed_agent).
+//
 // Validation happens here, at the edge: unknown agents, malformed context
 // JSON, oversized text, unknown ids all come back as clear Status errors.
 //
@@ -41,6 +43,7 @@ class StoreTaskService : public TaskService {
 
  private:
   Status CheckAgent(const std::string& agent) const;
+  std::string RouteOf(const NewTask& task) const;
   void Changed() const;
 
   TaskStore* const store_;

@@ -1,6 +1,8 @@
 #include "routing/agent_router.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <optional>
 
 #include "routing/keyword_table.h"
@@ -47,6 +49,38 @@ AgentRouter::AgentRouter(const RoutingConfig& config)
     custom_.push_back(CustomEntry{std::move(key), NormalizeAgent(agent), std::move(matcher)});
   }
   for (const std::string& agent : config.agents) agents_.push_back(NormalizeAgent(agent));
+}
+
+std::vector<std::string> AgentRouter::RoutableAgents() const {
+  std::vector<std::string> out = agents_;
+  out.push_back(default_agent_);
+  for (const CustomEntry& e : custom_) out.push_back(e.agent);
+  if (use_builtin_table_) {
+    for (const routing::KeywordEntry& e : routing::BuiltinKeywordTable()) out.emplace_back(e.agent);
+  }
+  for (const char* a : {"temujin", "mongke", "chagatai"}) out.emplace_back(a);  // patterns.h
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string AgentRouter::Fingerprint() const {
+  // FNV-1a over every input of Route(), each field length-prefixed.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    std::string field = std::to_string(s.size()) + ":" + std::string(s);
+    for (unsigned char c : field) h = (h ^ c) * 1099511628211ull;
+  };
+  mix(std::to_string(kRulesVersion));
+  mix(use_builtin_table_ ? "builtin" : "replace");
+  mix(default_agent_);
+  for (const CustomEntry& e : custom_) {
+    mix(e.keyword);
+    mix(e.agent);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return "v" + std::to_string(kRulesVersion) + "-" + hex;
 }
 
 bool AgentRouter::IsKnownAgent(const std::string& agent) const {

@@ -47,6 +47,16 @@ class AgentRouter {
   // An agent override (CLI/API/explicit assignment) is refused unless known.
   bool IsKnownAgent(const std::string& agent) const;
   const std::vector<std::string>& agents() const { return agents_; }
+  // Every agent Route() can answer without an explicit assignment (custom
+  // mapping, built-in table, patterns, default) plus agents(), sorted and
+  // unique: the agents a dispatcher looks at without asking the store.
+  std::vector<std::string> RoutableAgents() const;
+  // Changes whenever Route() may answer differently for the same task: a
+  // digest of the configuration and of kRulesVersion. Stored routes
+  // (Task::routed_agent) made under another fingerprint are stale.
+  std::string Fingerprint() const;
+  // Bump whenever the built-in table, the patterns or the matching change.
+  static constexpr int kRulesVersion = 1;
 
  private:
   struct CustomEntry {

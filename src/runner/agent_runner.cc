@@ -46,8 +46,9 @@ Status WriteFile(const std::string& path, const std::string& data) {
 }  // namespace
 
 AgentRunner::AgentRunner(const AgentConfig& config, ProcessSupervisor* supervisor,
-                         const Clock* clock)
+                         const Clock* clock, AgentEnvironment environment)
     : config_(config),
+      environment_(std::move(environment)),
       work_dir_(Absolute(config.work_dir)),
       log_dir_(Absolute(config.log_dir)),
       supervisor_(supervisor),
@@ -159,19 +160,15 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   };
   ProcessSpec spec;
   if (Status s = ExpandCommandTemplate(template_, values, &spec.argv); !s.ok()) return s;
-  for (const auto& [k, v] : config_.env) spec.extra_env.push_back(k + "=" + v);
-  for (const auto& [k, v] :
-       std::map<std::string, std::string>{{"TASKEXEC_TASK_ID", job.task.id},
-                                          {"TASKEXEC_EXECUTION_ID", exec_id},
-                                          {"TASKEXEC_ATTEMPT", attempt},
-                                          {"TASKEXEC_AGENT", agent},
-                                          {"TASKEXEC_ARTIFACTS_DIR", artifacts_dir},
-                                          {"TASKEXEC_PROMPT_FILE", prompt_file},
-                                          {"TASKEXEC_LOG", log_path},
-                                          {"TASKEXEC_WORK_DIR", cwd}}) {
-    spec.extra_env.push_back(k + "=" + v);
-  }
-  if (Status s = CheckExecLimits(template_, spec.argv, MergeEnvironment(spec.extra_env)); !s.ok()) {
+  spec.env = environment_.ForAttempt({{"TASKEXEC_TASK_ID", job.task.id},
+                                      {"TASKEXEC_EXECUTION_ID", exec_id},
+                                      {"TASKEXEC_ATTEMPT", attempt},
+                                      {"TASKEXEC_AGENT", agent},
+                                      {"TASKEXEC_ARTIFACTS_DIR", artifacts_dir},
+                                      {"TASKEXEC_PROMPT_FILE", prompt_file},
+                                      {"TASKEXEC_LOG", log_path},
+                                      {"TASKEXEC_WORK_DIR", cwd}});
+  if (Status s = CheckExecLimits(template_, spec.argv, spec.env); !s.ok()) {
     return s;
   }
   spec.cwd = cwd;

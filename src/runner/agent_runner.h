@@ -6,7 +6,9 @@
 // subdirectory, and starts the child through the ProcessSupervisor with:
 //   TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT, TASKEXEC_AGENT,
 //   TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE, TASKEXEC_LOG,
-//   TASKEXEC_WORK_DIR (after agent.env, which they override);
+//   TASKEXEC_WORK_DIR (after agent.env, which they override), on top of the
+//   AgentEnvironment it was given (agent_env.h: an allow-list, never
+//   taskexec's secrets);
 // stdout+stderr appended to <log_dir>/<execution_id>.log; the prompt also on
 // stdin when agent.stdin_mode = "prompt" or the preset reads stdin; the
 // per-task timeout (TERM to the group, KILL after agent.kill_grace_seconds).
@@ -29,6 +31,7 @@
 #include "core/clock.h"
 #include "core/domain.h"
 #include "core/status.h"
+#include "runner/agent_env.h"
 #include "runner/outcome.h"
 #include "runner/process_supervisor.h"
 
@@ -45,8 +48,10 @@ class AgentRunner {
   using DoneCallback = std::function<void(const AgentResult&)>;
 
   // Relative work_dir/log_dir are resolved against the current directory
-  // now. An invalid template or preset is reported by every Start().
-  AgentRunner(const AgentConfig& config, ProcessSupervisor* supervisor, const Clock* clock);
+  // now. An invalid template or preset is reported by every Start(). Every
+  // child gets `environment` plus its attempt's TASKEXEC_* variables.
+  AgentRunner(const AgentConfig& config, ProcessSupervisor* supervisor, const Clock* clock,
+              AgentEnvironment environment);
 
   // Returns OK exactly when `done` will be called (once). Otherwise `done` is
   // not called and:
@@ -86,6 +91,7 @@ class AgentRunner {
 
  private:
   AgentConfig config_;
+  AgentEnvironment environment_;
   std::vector<std::string> template_;
   bool prompt_on_stdin_ = false;
   Status template_status_;

@@ -250,7 +250,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   }
   if (spec.log_path.empty()) return Status::InvalidArgument("no log path");
 
-  std::vector<std::string> env = MergeEnvironment(spec.extra_env);
+  const std::vector<std::string>& env = spec.env;
   std::string exe;
   Status s = ResolveProgram(spec.argv[0], env, &exe);
   if (!s.ok()) return s;

@@ -7,7 +7,7 @@
 //    PATH, or against the caller's working directory when it contains '/');
 //  - leads its own process group, so timeouts and cancellation signal every
 //    process it started;
-//  - runs in `cwd`, with the parent environment plus `extra_env`, all other
+//  - runs in `cwd`, with exactly `env` (nothing inherited), all other
 //    descriptors closed, default signal dispositions;
 //  - has stdout and stderr appended to `log_path` and a bounded tail of each
 //    kept in memory;
@@ -42,12 +42,12 @@
 namespace taskexec {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;       // argv[0] resolved via PATH if it has no '/'
-  std::string cwd;                     // must exist
-  std::vector<std::string> extra_env;  // "K=V", added to/overriding the parent environment
-  std::string log_path;                // stdout+stderr appended here (parent dirs created)
-  std::string stdin_data;  // written to the child's stdin then closed (empty: /dev/null)
-  int64_t timeout_ms = 0;  // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
+  std::vector<std::string> argv;  // argv[0] resolved via PATH if it has no '/'
+  std::string cwd;                // must exist
+  std::vector<std::string> env;   // the child's whole environment, "K=V"
+  std::string log_path;           // stdout+stderr appended here (parent dirs created)
+  std::string stdin_data;         // written to the child's stdin then closed (empty: /dev/null)
+  int64_t timeout_ms = 0;         // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
   size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
 };
@@ -65,8 +65,8 @@ struct ProcessResult {
   int64_t duration_ms = 0;
 };
 
-// The parent environment with `extra` ("K=V") added or overriding, as given
-// to children. Exposed so callers can check sizes against the kernel limits.
+// The parent environment with `extra` ("K=V") added or overriding: for
+// callers that do want a child to inherit everything (tests, tools).
 std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra);
 
 // Resolves argv[0] as ProcessSupervisor::Start will: a name without '/' is

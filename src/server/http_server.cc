@@ -11,6 +11,7 @@
 #include "server/api_handlers.h"
 #include "server/http_util.h"
 #include "server/json_codec.h"
+#include "server/request_guard.h"
 
 namespace taskexec {
 namespace {
@@ -80,7 +81,9 @@ class HttpServer::Router {
   using Fn = ApiResponse (ApiHandlers::*)(const ApiRequest&);
 
   Router(const ServerConfig& config, TaskService* service)
-      : token_(config.token), handlers_(service) {
+      : token_(config.token),
+        guard_(ListenHost(config.listen), config.allowed_hosts, config.cors_origins),
+        handlers_(service) {
     Add("GET", "/", &ApiHandlers::Dashboard, /*auth=*/false);
     Add("GET", "/healthz", &ApiHandlers::Health, /*auth=*/false);
     Add("GET", "/metrics", &ApiHandlers::Metrics);
@@ -101,6 +104,24 @@ class HttpServer::Router {
 
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
     std::string method = req.method == "HEAD" ? "GET" : req.method;
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    // Host and Origin first: a refused request reaches no handler at all.
+    GuardVerdict verdict = guard_.Check(
+        GuardRequest{req.method, req.get_header_value("Host"), req.get_header_value("Origin"),
+                     req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Referer")});
+    if (!verdict.allowed()) {
+      spdlog::warn("http {} {} refused ({}): {}", req.method, req.path, verdict.status,
+                   verdict.message);
+      return WriteResponse(ErrorResponse(verdict.status, verdict.code, verdict.message), res);
+    }
+    std::string origin = req.get_header_value("Origin");
+    for (const auto& [name, value] : guard_.CorsHeaders(origin)) res.set_header(name, value);
+    if (guard_.IsAllowedPreflight(req.method, origin,
+                                  req.get_header_value("Access-Control-Request-Method"))) {
+      res.status = 204;
+      return;
+    }
 
     auto raw = raw_.find(req.path);
     if (raw != raw_.end()) {
@@ -200,7 +221,13 @@ class HttpServer::Router {
     res.set_content(out.body, out.content_type);
   }
 
+  static std::string ListenHost(const std::string& listen) {
+    ListenAddress addr;
+    return ParseListenAddress(listen, &addr).ok() ? addr.host : "";
+  }
+
   std::string token_;
+  RequestGuard guard_;
   ApiHandlers handlers_;
   std::vector<Endpoint> endpoints_;
   std::map<std::string, std::map<std::string, RawHandler>> raw_;  // path -> method -> handler

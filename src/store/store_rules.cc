@@ -65,6 +65,7 @@ Status BuildTask(const NewTask& in, TimeMs now, Task* out) {
   t.notion_url = in.notion_url;
   t.context_json = in.context_json.empty() ? "{}" : in.context_json;
   t.max_retries = in.max_retries;
+  t.routed_agent = in.routed_agent;
   t.created_at = now;
   t.updated_at = now;
   t.completed_at = IsTerminal(in.status) ? now : 0;
@@ -96,6 +97,8 @@ Status CheckEditable(const Task& t, int64_t expected_version) {
 }
 
 void ApplyPatch(const TaskPatch& patch, Task* t) {
+  // The route was computed from these: the engine routes the task again.
+  if (patch.title || patch.description || patch.type || patch.assigned_to) t->routed_agent.clear();
   if (patch.title) t->title = *patch.title;
   if (patch.description) t->description = *patch.description;
   if (patch.type) t->type = *patch.type;

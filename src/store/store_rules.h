@@ -54,6 +54,8 @@ Status CheckPatch(const TaskPatch& patch);
 // `expected_version` (< 0 skips the version check).
 Status CheckEditable(const Task& t, int64_t expected_version);
 // UpdateTask: copies the set fields of `patch` (an empty context_json is "{}").
+// A patch of any routing input (title, description, type, assigned_to)
+// clears routed_agent.
 void ApplyPatch(const TaskPatch& patch, Task* t);
 
 // SetStatus: moves `t` to `to`. Setting the current status is OK with

@@ -86,6 +86,12 @@ struct AttemptOutcome {
   std::vector<Artifact> artifacts;
 };
 
+// A route the engine computed for a task ListUnrouted returned.
+struct TaskRoute {
+  Task task;          // as read: id, version and the queue-order fields are used
+  std::string agent;  // the router's choice (non-empty)
+};
+
 struct StoreStats {
   std::map<std::string, int64_t> by_status;  // task status -> count
   std::map<std::string, int64_t> by_agent;   // claimed_by (or assigned_to) -> count
@@ -121,6 +127,36 @@ class TaskStore {
   // (auto_assign = false).
   virtual Status ListRunnable(TimeMs now, int limit, bool only_requested,
                               std::vector<Task>* out) = 0;
+
+  // ---- Dispatch by routed agent (Task::routed_agent) ------------------------
+  // What the engine dispatches from, so that a dispatch reads O(free slots)
+  // rows however long any one agent's queue is.
+
+  // Like ListRunnable without execution requests (and empty with
+  // only_requested): the runnable tasks routed to `agent`, in queue order,
+  // at most `limit` (> 0). Backends serve it from an index on (status,
+  // routed_agent, queue order), reading about `limit` entries.
+  virtual Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                 std::vector<Task>* out) = 0;
+
+  // Queued tasks (pending or retrying, due or not, with or without a
+  // request) that have no routed_agent, in queue order, at most `limit`
+  // (> 0): tasks written by other tools, edited, or cleared by ClearRoutes.
+  virtual Status ListUnrouted(int limit, std::vector<Task>* out) = 0;
+
+  // Records the routes in one transaction. A route applies only while its
+  // task still has the version it was read at (a task edited since is left
+  // unrouted and comes back from ListUnrouted). A route is derived data: it
+  // bumps neither version nor updated_at, so it never makes a concurrent
+  // claim or edit fail. `written` (may be null) = routes recorded.
+  virtual Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) = 0;
+
+  // Clears routed_agent on every task (the routing configuration changed);
+  // also without a version bump. `cleared` (may be null) = tasks changed.
+  virtual Status ClearRoutes(int64_t* cleared) = 0;
+
+  // The distinct routed agents of queued tasks, sorted.
+  virtual Status ListQueuedAgents(std::vector<std::string>* out) = 0;
 
   // Manual execution: records an execution request with the attempt id the
   // caller will be given and an optional agent override. Allowed for tasks

@@ -6,6 +6,7 @@
 #include "bolt/graph_types.h"
 #include "fakes/bolt_stub.h"
 #include "store/neo4j/cypher.h"
+#include "store/neo4j/mapping.h"
 #include "store/neo4j/neo4j_store.h"
 #include "store/store_factory.h"
 
@@ -275,6 +276,7 @@ TEST_F(Neo4jStoreStubTest, AddTaskChecksThenCreatesWithSeedPropertyNames) {
   nt.id = "t1";
   nt.title = "Write the report";
   nt.priority = "high";
+  nt.routed_agent = "chagatai";
   Task t;
   ASSERT_TRUE(store->AddTask(nt, kNow, &t).ok());
   EXPECT_EQ(t.version, 1);
@@ -294,6 +296,9 @@ TEST_F(Neo4jStoreStubTest, AddTaskChecksThenCreatesWithSeedPropertyNames) {
   EXPECT_TRUE(props.Find("assigned_to")->is_null());  // unset, as the seed left it
   EXPECT_TRUE(props.Find("claimed_by")->is_null());
   EXPECT_EQ(props.Find("version")->as_int(), 1);
+  // The dispatch fields: the route and the queue order as one key.
+  EXPECT_EQ(props.Find("routed_agent")->as_string(), "chagatai");
+  EXPECT_EQ(props.Find("dispatch_key")->as_int(), neo4j::DispatchKey("high", kNow));
   const Map& times = runs[1].second.Find("times")->as_map();
   EXPECT_EQ(times.Find("created_at")->as_int(), kNow);
   EXPECT_EQ(times.Find("completed_at")->as_int(), 0);
@@ -640,6 +645,118 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   EXPECT_EQ(runs[10].second.Find("props")->as_map().Find("status")->as_string(), "in_progress");
   EXPECT_EQ(runs[11].second.Find("page_id")->as_string(), "page-1");
   EXPECT_EQ(runs[13].second.Find("executor_id")->as_string(), "exec-A");
+}
+
+TEST_F(Neo4jStoreStubTest, DispatchKeyIsQueueOrderAscending) {
+  using neo4j::DispatchKey;
+  // Priority first (critical first), then age; unknown priorities as normal.
+  EXPECT_LT(DispatchKey("critical", kNow + 1000), DispatchKey("high", kNow));
+  EXPECT_LT(DispatchKey("high", kNow + 1000), DispatchKey("normal", kNow));
+  EXPECT_LT(DispatchKey("normal", kNow + 1000), DispatchKey("low", kNow));
+  EXPECT_LT(DispatchKey("normal", kNow), DispatchKey("normal", kNow + 1));
+  EXPECT_EQ(DispatchKey("urgent", kNow), DispatchKey("normal", kNow));
+  EXPECT_EQ(DispatchKey("critical", 0), 0);
+  EXPECT_EQ(DispatchKey("critical", -5), 0);  // clamped
+  EXPECT_LT(DispatchKey("critical", int64_t{1} << 50), DispatchKey("high", 0));
+}
+
+TEST_F(Neo4jStoreStubTest, DispatchByRoutedAgentSendsItsStatements) {
+  Value routed = TaskNode("t1", "pending", 2);
+  {
+    bolt::Node n;
+    ASSERT_TRUE(bolt::Node::FromValue(routed, &n).ok());
+    n.properties.Set("routed_agent", "temujin");
+    routed = n.ToValue();
+  }
+  Value urgent_retry = TaskNode("t9", "retrying", 3);
+  {
+    bolt::Node n;
+    ASSERT_TRUE(bolt::Node::FromValue(urgent_retry, &n).ok());
+    n.properties.Set("priority", "critical");
+    urgent_retry = n.ToValue();
+  }
+  BoltScript s = Opened();
+  Begin(s);  // ListRunnableFor: pending, then retrying, in one transaction
+  Query(s, {"t"}, {{routed}});
+  Query(s, {"t"}, {{urgent_retry}});
+  Commit(s);
+  Begin(s);  // ListUnrouted
+  Query(s, {"t"}, {{TaskNode("t2", "pending", 4)}});
+  Commit(s);
+  Begin(s);  // SetRoutes
+  Query(s, {"n"}, {{Value(1)}});
+  Commit(s);
+  Begin(s);  // ClearRoutes: a full batch, then a short one
+  Query(s, {"n"}, {{Value(10000)}});
+  Commit(s);
+  Begin(s);
+  Query(s, {"n"}, {{Value(7)}});
+  Commit(s);
+  Begin(s);  // ListQueuedAgents
+  Query(s, {"agent"}, {{Value("mongke")}, {Value("temujin")}});
+  Commit(s);
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+
+  std::vector<Task> tasks;
+  ASSERT_TRUE(store->ListRunnableFor("temujin", kNow, 3, &tasks).ok());
+  ASSERT_EQ(tasks.size(), 2u);  // merged in queue order: the critical retry first
+  EXPECT_EQ(tasks[0].id, "t9");
+  EXPECT_EQ(tasks[1].id, "t1");
+  EXPECT_EQ(tasks[1].routed_agent, "temujin");
+  EXPECT_TRUE(store->ListRunnableFor("temujin", kNow, 0, &tasks).IsInvalidArgument());
+  ASSERT_TRUE(store->ListUnrouted(50, &tasks).ok());
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].routed_agent, "");  // a node without the property
+  int written = 0;
+  ASSERT_TRUE(store->SetRoutes({TaskRoute{tasks[0], "mongke"}}, &written).ok());
+  EXPECT_EQ(written, 1);
+  EXPECT_TRUE(store->SetRoutes({TaskRoute{tasks[0], ""}}, &written).IsInvalidArgument());
+  int64_t cleared = 0;
+  ASSERT_TRUE(store->ClearRoutes(&cleared).ok());
+  EXPECT_EQ(cleared, 10007);
+  std::vector<std::string> agents;
+  ASSERT_TRUE(store->ListQueuedAgents(&agents).ok());
+  EXPECT_EQ(agents, (std::vector<std::string>{"mongke", "temujin"}));
+  ExpectScriptsDone();
+
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 7u);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(runs[i].first, cypher::kListRunnableFor);
+    EXPECT_EQ(runs[i].second.Find("agent")->as_string(), "temujin");
+    EXPECT_EQ(runs[i].second.Find("status")->as_string(), i == 0 ? "pending" : "retrying");
+    EXPECT_EQ(runs[i].second.Find("now")->as_int(), kNow);
+    EXPECT_EQ(runs[i].second.Find("limit")->as_int(), 3);
+  }
+  runs.erase(runs.begin());
+  EXPECT_EQ(runs[1].first, cypher::kListUnrouted);
+  EXPECT_EQ(runs[1].second.Find("limit")->as_int(), 50);
+  EXPECT_EQ(runs[2].first, cypher::kSetRoutes);
+  const List& routes = runs[2].second.Find("routes")->as_list();
+  ASSERT_EQ(routes.size(), 1u);
+  const Map& route = routes[0].as_map();
+  EXPECT_EQ(route.Find("id")->as_string(), "t2");
+  EXPECT_EQ(route.Find("version")->as_int(), 4);
+  EXPECT_EQ(route.Find("agent")->as_string(), "mongke");
+  EXPECT_EQ(route.Find("dispatch_key")->as_int(), neo4j::DispatchKey("high", kNow));
+  EXPECT_EQ(runs[3].first, cypher::kClearRoutes);
+  EXPECT_EQ(runs[3].second.Find("batch")->as_int(), 10000);
+  EXPECT_EQ(runs[4].first, cypher::kClearRoutes);
+  EXPECT_EQ(runs[5].first, cypher::kListQueuedAgents);
+  // Reads in read transactions, route writes in write ones.
+  auto begins = stub_.received(msg::kBegin);
+  ASSERT_EQ(begins.size(), 6u);
+  EXPECT_EQ(begins[0].fields[0].as_map().Find("mode")->as_string(), "r");
+  EXPECT_EQ(begins[2].fields[0].as_map().Find("mode"), nullptr);
+  EXPECT_EQ(begins[3].fields[0].as_map().Find("mode"), nullptr);
+  // The schema has the index that serves the per-agent listing.
+  bool indexed = false;
+  for (const auto& st : neo4j::SchemaStatements()) {
+    indexed = indexed ||
+              st.text.find("ON (t.routed_agent, t.status, t.dispatch_key)") != std::string::npos;
+  }
+  EXPECT_TRUE(indexed);
 }
 
 TEST_F(Neo4jStoreStubTest, OpenReportsAuthFailureAndDatabaseErrorsAreNotRetried) {

@@ -50,8 +50,7 @@ class EngineTest : public ::testing::Test {
     script_ = (dir_ / "agent.sh").string();
     std::ofstream(script_) << kAgentScript;
     chmod(script_.c_str(), 0755);
-    setenv("FLAKY_DIR", (dir_ / "flaky").c_str(), 1);
-
+    config_.agent.env["FLAKY_DIR"] = (dir_ / "flaky").string();
     config_.store.db_path = (dir_ / "tasks.db").string();
     config_.agent.command = {script_, "{title}"};
     config_.agent.work_dir = (dir_ / "work").string();

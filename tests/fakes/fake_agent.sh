@@ -29,7 +29,10 @@
 #                    and lists extra.txt and missing.txt in its final JSON line
 #   echo-argv        writes every argument NUL-terminated to
 #                    $TASKEXEC_ARTIFACTS_DIR/argv.bin and the TASKEXEC_* environment to
-#                    $TASKEXEC_ARTIFACTS_DIR/env.txt; then succeeds
+#                    $TASKEXEC_ARTIFACTS_DIR/env.txt, its whole environment to
+#                    env-all.txt there; then succeeds
+#   env-fail         prints its whole environment on stdout and again in its
+#                    failure message (a careless agent leaking what it sees); exit 1
 #   stdin            copies standard input to $TASKEXEC_ARTIFACTS_DIR/stdin.txt; succeeds
 #   slow             sleeps $FAKE_AGENT_SLEEP seconds (default 2), then succeeds
 #   big-output       prints $FAKE_AGENT_LINES lines (default 20000) to stdout, then succeeds
@@ -84,6 +87,10 @@ case "$mode" in
     echo "TASK_FAILED: fake failure requested"
     exit 1 ;;
   fail-retryable) fail_retryable ;;
+  env-fail)
+    env
+    echo "TASK_FAILED: environment was $(env | tr '\n' ' ')"
+    exit 1 ;;
   flaky)
     if [ "${TASKEXEC_ATTEMPT:-1}" -le "${FAKE_AGENT_FLAKY_ATTEMPTS:-1}" ]; then fail_retryable; fi
     succeed ;;
@@ -117,6 +124,7 @@ case "$mode" in
   echo-argv)
     for arg in "$@"; do printf '%s\0' "$arg"; done > "$artifacts/argv.bin"
     env | grep '^TASKEXEC_' | sort > "$artifacts/env.txt"
+    env | sort > "$artifacts/env-all.txt"
     succeed ;;
   stdin)
     cat > "$artifacts/stdin.txt"

@@ -36,7 +36,8 @@ const SAMPLE = {
   status: 'pending', source: 'cli', key: 'k', value: 'v',
   now: 1700000000000, lease_expires_at: 1700000030000, created_at: 1700000000000,
   expected_version: 1, previous_version: 1, limit: 10,
-  manual: false, only_requested: false,
+  manual: false, only_requested: false, batch: 10000,
+  routes: [{ id: 'task-1', version: 1, agent: 'main', dispatch_key: 17592186044416 }],
   props: { id: 'x' }, times: { created_at: 0 },
 };
 function parametersOf(text) {

@@ -36,7 +36,10 @@ class AgentRunnerTest : public ::testing::Test {
   }
 
   AgentRunner& Runner(const AgentConfig& c) {
-    runner_ = std::make_unique<AgentRunner>(c, &sup_, &clock_);
+    AgentEnvPolicy policy;
+    policy.extra = c.env;
+    runner_ = std::make_unique<AgentRunner>(c, &sup_, &clock_,
+                                            AgentEnvironment(ProcessEnvironment(), policy));
     return *runner_;
   }
 
@@ -127,6 +130,45 @@ TEST_F(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
     EXPECT_NE(env.find(line + "\n"), std::string::npos) << line << "\n" << env;
   }
   EXPECT_EQ(ReadFile(runner.WorkDir("exec-1") + "/prompt.md"), prompt);
+}
+
+// With taskexec's secrets in its environment and the config, a child sees
+// the allow-list, agent.env and agent.pass_env, and none of the secrets, even
+// where a pass_env glob or a differently named variable would carry one.
+TEST_F(AgentRunnerTest, AgentEnvironmentIsBuiltAndWithholdsSecrets) {
+  const std::map<std::string, std::string> vars = {
+      {"NOTION_TOKEN", "marker-notion-7c1"},
+      {"TASKEXEC_SERVER_TOKEN", "marker-server-7c1"},
+      {"TASKEXEC_NOTION_WEBHOOK_SECRET", "marker-webhook-7c1"},
+      {"NEO4J_PASSWORD", "marker-neo4j-7c1"},
+      {"NOTION_COPY", "marker-notion-7c1"},  // a secret under another name
+      {"TASKEXEC_DB", "/somewhere/tasks.db"},
+      {"OPENAI_API_KEY", "user-key-for-agent"},
+      {"UNLISTED_VAR", "not for agents"}};
+  for (const auto& [k, v] : vars) ASSERT_EQ(setenv(k.c_str(), v.c_str(), 1), 0);
+  taskexec::Config config;
+  config.agent = Config("echo-argv");
+  config.agent.pass_env = {"OPENAI_*", "NOTION_*", "NEO4J_*"};
+  config.notion.token = "marker-notion-7c1";
+  config.server.token = "marker-server-7c1";
+  config.notion.webhook_secret = "marker-webhook-7c1";
+  config.neo4j.password = "marker-neo4j-7c1";
+  AgentEnvironment environment = AgentEnvironment::FromConfig(config, ProcessEnvironment());
+  for (const auto& [k, v] : vars) unsetenv(k.c_str());
+  runner_ = std::make_unique<AgentRunner>(config.agent, &sup_, &clock_, environment);
+  AgentResult r = RunJob(*runner_, Job());
+  ASSERT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+
+  std::string env = "\n" + ReadFile(runner_->ArtifactsDir("exec-1") + "/env-all.txt");
+  EXPECT_EQ(env.find("marker-"), std::string::npos) << env;
+  EXPECT_EQ(env.find("UNLISTED_VAR"), std::string::npos) << env;
+  EXPECT_EQ(env.find("TASKEXEC_DB="), std::string::npos) << env;
+  EXPECT_NE(env.find("\nOPENAI_API_KEY=user-key-for-agent\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("\nFAKE_AGENT_MODE=echo-argv\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("PATH="), std::string::npos) << env;
+  EXPECT_NE(env.find("\nTASKEXEC_TASK_ID=task-1\n"), std::string::npos) << env;
+  std::vector<std::string> withheld = environment.withheld();
+  EXPECT_EQ(withheld, (std::vector<std::string>{"NEO4J_PASSWORD", "NOTION_COPY", "NOTION_TOKEN"}));
 }
 
 TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {

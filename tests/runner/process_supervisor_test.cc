@@ -26,6 +26,7 @@ ProcessSpec Shell(const TempDir& dir, const std::string& script) {
   spec.cwd = dir.path();
   spec.log_path = dir.Sub("logs/out.log");
   spec.kill_grace_ms = 5000;
+  spec.env = MergeEnvironment({});
   return spec;
 }
 
@@ -73,7 +74,7 @@ TEST(ProcessSupervisor, EnvironmentAndStdin) {
   TempDir dir;
   ProcessSupervisor sup;
   ProcessSpec spec = Shell(dir, "echo \"$FOO/$HOME_OVERRIDE_TEST\"; cat");
-  spec.extra_env = {"FOO=bar", "HOME_OVERRIDE_TEST=1", "HOME_OVERRIDE_TEST=2"};
+  spec.env = MergeEnvironment({"FOO=bar", "HOME_OVERRIDE_TEST=1", "HOME_OVERRIDE_TEST=2"});
   spec.stdin_data = std::string(300000, 'i') + "END";  // more than a socket buffer
   spec.tail_bytes = 1 << 20;
   ProcessResult r = RunToEnd(sup, spec);
@@ -84,6 +85,19 @@ TEST(ProcessSupervisor, EnvironmentAndStdin) {
   // No stdin data: /dev/null, so cat ends at once.
   ProcessResult n = RunToEnd(sup, Shell(dir, "cat; echo done"));
   EXPECT_EQ(n.stdout_tail, "done\n");
+}
+
+TEST(ProcessSupervisor, ChildGetsExactlyTheGivenEnvironment) {
+  ASSERT_EQ(setenv("TASKEXEC_SUPERVISOR_TEST_SECRET", "marker-5f1c", 1), 0);
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "env");
+  spec.argv = {"/usr/bin/env"};
+  spec.env = {"ONLY=this"};
+  ProcessResult r = RunToEnd(sup, spec);
+  unsetenv("TASKEXEC_SUPERVISOR_TEST_SECRET");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail, "ONLY=this\n");
 }
 
 TEST(ProcessSupervisor, ChildThatIgnoresStdinDoesNotHurtUs) {

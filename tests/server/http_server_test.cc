@@ -29,6 +29,8 @@ class HttpServerTest : public ::testing::Test {
     cfg.token = token;
     cfg.max_body_bytes = 4096;
     cfg.threads = 2;
+    cfg.allowed_hosts = allowed_hosts_;
+    cfg.cors_origins = cors_origins_;
     server_ = std::make_unique<HttpServer>(cfg, &svc_);
     if (raw_) server_->HandleRaw("POST", "/webhooks/test", raw_);
     Status s = server_->Start();
@@ -65,7 +67,15 @@ class HttpServerTest : public ::testing::Test {
     return Body(r)["id"].get<std::string>();
   }
 
+  int Calls() {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    return svc_.calls;
+  }
+  std::string Origin() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
   FakeTaskService svc_;
+  std::vector<std::string> allowed_hosts_;
+  std::vector<std::string> cors_origins_;
   RawHandler raw_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
@@ -474,6 +484,115 @@ TEST_F(HttpServerTest, RawHandlerBypassesTokenAndMediaType) {
   EXPECT_EQ(Get("/webhooks/test")->status, 405);
   // The size limit still applies.
   EXPECT_EQ(Post("/webhooks/test", std::string(5000, 'x'), "text/plain")->status, 413);
+}
+
+// DNS rebinding: a Host that does not name this server reaches no handler,
+// for reads and writes alike; loopback names and literals work.
+TEST_F(HttpServerTest, ForeignHostIsMisdirected) {
+  allowed_hosts_ = {"tasks.example.com", ".corp.example"};
+  StartServer();
+  std::string port = std::to_string(server_->port());
+  for (const std::string& host : std::vector<std::string>{
+           "localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LOCALHOST.:" + port,
+           "tasks.example.com", "a.corp.example", "corp.example:443"}) {
+    auto r = Get("/api/v1/tasks", {{"Host", host}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << host;
+  }
+  int before = Calls();
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example:" + port, "evil.example", "127.0.0.1.evil.example",
+                                "notcorp.example", "10.1.2.3:" + port, "bad host"}) {
+    auto r = Get("/api/v1/tasks", {{"Host", host}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 421) << host;
+    EXPECT_EQ(ErrorCode(r), "misdirected_request");
+    r = Post("/api/v1/tasks", json{{"title", "rebound"}}.dump(), "application/json",
+             {{"Host", host}});
+    EXPECT_EQ(r->status, 421) << host;
+    r = Get("/healthz", {{"Host", host}});
+    EXPECT_EQ(r->status, 421) << host;
+  }
+  EXPECT_EQ(Calls(), before);
+  std::lock_guard<std::mutex> l(svc_.mu);
+  EXPECT_TRUE(svc_.tasks.empty());
+}
+
+// CSRF: a state-changing request from another origin is refused whatever its
+// body or content type; same-origin and Origin-less callers work.
+TEST_F(HttpServerTest, CrossOriginWritesAreRefused) {
+  StartServer();
+  std::string id = AddTask("victim");
+  int before = Calls();
+  const std::vector<httplib::Headers> hostile = {
+      {{"Origin", "http://evil.example"}},
+      {{"Origin", "null"}},
+      {{"Origin", "http://127.0.0.1:1"}},  // another port is another origin
+      {{"Sec-Fetch-Site", "cross-site"}},
+      {{"Sec-Fetch-Site", "same-site"}},
+      {{"Referer", "http://evil.example/page.html"}},
+  };
+  for (const httplib::Headers& h : hostile) {
+    std::string what = h.begin()->first + ": " + h.begin()->second;
+    for (const char* type : {"", "text/plain", "application/x-www-form-urlencoded"}) {
+      auto r = Post("/api/v1/tasks/" + id + "/cancel", "", type, h);
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 403) << what;
+      EXPECT_EQ(ErrorCode(r), "cross_origin") << what;
+      EXPECT_TRUE(r->get_header_value("Access-Control-Allow-Origin").empty());
+    }
+    auto r = Post("/api/v1/tasks", json{{"title", "forged"}}.dump(), "application/json", h);
+    EXPECT_EQ(r->status, 403) << what;
+    r = client_->Delete(("/api/v1/tasks/" + id).c_str(), h);
+    EXPECT_EQ(r->status, 403) << what;
+    r = client_->Put(("/api/v1/tasks/" + id).c_str(), h, "x", "text/plain");
+    EXPECT_EQ(r->status, 403) << what;
+  }
+  EXPECT_EQ(Calls(), before);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.tasks.size(), 1u);
+    EXPECT_NE(svc_.tasks.begin()->second.status, TaskStatus::kCancelled);
+  }
+  // Reading from another origin is answered without CORS headers, so the
+  // browser keeps the body from the page.
+  auto r = Get("/api/v1/tasks", {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->get_header_value("Access-Control-Allow-Origin").empty());
+  EXPECT_EQ(r->get_header_value("X-Frame-Options"), "DENY");
+
+  // The dashboard's own calls and plain clients.
+  r = Post("/api/v1/tasks", json{{"title", "same origin"}}.dump(), "application/json",
+           {{"Origin", Origin()}, {"Sec-Fetch-Site", "same-origin"}});
+  EXPECT_EQ(r->status, 201) << r->body;
+  r = Post("/api/v1/tasks", json{{"title", "referer"}}.dump(), "application/json",
+           {{"Referer", Origin() + "/"}});
+  EXPECT_EQ(r->status, 201) << r->body;
+  r = Post("/api/v1/tasks/" + id + "/cancel", "", "", {{"Sec-Fetch-Site", "none"}});
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(HttpServerTest, CorsOnlyForListedOrigins) {
+  cors_origins_ = {"https://ui.example.com"};
+  StartServer();
+  auto r = client_->Options("/api/v1/tasks", {{"Origin", "https://ui.example.com"},
+                                              {"Access-Control-Request-Method", "POST"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 204);
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "https://ui.example.com");
+  EXPECT_NE(r->get_header_value("Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+  r = Post("/api/v1/tasks", json{{"title", "from the ui"}}.dump(), "application/json",
+           {{"Origin", "https://ui.example.com"}});
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "https://ui.example.com");
+  r = client_->Options("/api/v1/tasks", {{"Origin", "https://other.example.com"},
+                                         {"Access-Control-Request-Method", "POST"}});
+  EXPECT_NE(r->status, 204);
+  EXPECT_TRUE(r->get_header_value("Access-Control-Allow-Origin").empty());
+  r = Post("/api/v1/tasks", json{{"title", "x"}}.dump(), "application/json",
+           {{"Origin", "https://other.example.com"}});
+  EXPECT_EQ(r->status, 403);
 }
 
 TEST_F(HttpServerTest, ConcurrentClients) {

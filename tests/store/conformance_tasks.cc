@@ -448,9 +448,10 @@ TEST_P(StoreConformanceTest, EveryWriteBumpsVersionAndUpdatedAt) {
   Task renewed = Get(t.id);
   versions.insert(renewed.version);
   EXPECT_EQ(renewed.updated_at, kT0 + 4);
-  ASSERT_TRUE(
-      store_->FinishAttempt(OutcomeFor(c, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 5), nullptr)
-          .ok());
+  ASSERT_TRUE(store_
+                  ->FinishAttempt(
+                      OutcomeFor(c, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 5), nullptr)
+                  .ok());
   Task done = Get(t.id);
   versions.insert(done.version);
   EXPECT_EQ(done.updated_at, kT0 + 5);

@@ -109,6 +109,13 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
   ASSERT_TRUE(store->ListRunnable(kT0, 0, false, &runnable).ok());
   ASSERT_EQ(runnable.size(), 1u);
   EXPECT_EQ(runnable[0].id, "legacy-1");
+  // Rows from before schema 4 have no route: the engine routes them.
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_agent_queue'"), 1);
+  std::vector<Task> unrouted;
+  ASSERT_TRUE(store->ListUnrouted(10, &unrouted).ok());
+  ASSERT_EQ(unrouted.size(), 1u);
+  EXPECT_EQ(unrouted[0].id, "legacy-1");
+  EXPECT_EQ(unrouted[0].routed_agent, "");
   ClaimRequest r;
   r.task_id = "legacy-1";
   r.expected_version = runnable[0].version;

@@ -105,6 +105,64 @@ const std::string kListRunnable =
        "         coalesce(t.priority_weight, 2) DESC, t.created_at, t.id\n"
        "LIMIT $limit"});
 
+// One agent's runnable tasks of one queued status ($status: pending or
+// retrying) in queue order: an equality seek on the (routed_agent, status,
+// dispatch_key) index, whose order is the queue order, reading about $limit
+// entries. The store runs it per status and merges (a CALL { UNION } would
+// need Neo4j 5.23's scope clause). Execution requests are kListRunnable's.
+const std::string kListRunnableFor =
+    "MATCH (t:Task)\n"
+    "WHERE t.routed_agent = $agent AND t.status = $status AND t.dispatch_key IS NOT NULL\n"
+    "  AND coalesce(t.requested_execution_id, '') = ''\n"
+    "  AND coalesce(t.cancel_requested, false) = false\n"
+    "  AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= datetime({epochMillis: $now}))\n"
+    "RETURN t\n"
+    "ORDER BY t.dispatch_key, t.id\n"
+    "LIMIT $limit";
+
+// Queued tasks without a route, also nodes other tools wrote (no
+// routed_agent, maybe no status). Not index-backed: the engine asks at
+// start, at each sweep and while a previous answer was a full batch.
+const std::string kListUnrouted =
+    S({"MATCH (t:Task)\n"
+       "WHERE ",
+       kStatus,
+       " IN ['pending', 'retrying']\n"
+       "  AND coalesce(t.routed_agent, '') = ''\n"
+       "RETURN t\n"
+       "ORDER BY coalesce(t.priority_weight, 2) DESC, t.created_at, t.id\n"
+       "LIMIT $limit"});
+
+// Routes, each applied only at the version it was computed from (locked
+// first, like every write). No version bump: a route is derived data. A node
+// another tool wrote without a status gets the 'pending' every reader takes
+// it for, so it enters the index.
+const std::string kSetRoutes =
+    "UNWIND $routes AS r\n"
+    "MATCH (t:Task {id: r.id})\n"
+    "SET t._taskexec_lock = true\n"
+    "REMOVE t._taskexec_lock\n"
+    "WITH t, r\n"
+    "WHERE coalesce(t.version, 0) = r.version\n"
+    "SET t.routed_agent = r.agent,\n"
+    "    t.dispatch_key = r.dispatch_key,\n"
+    "    t.status = CASE WHEN coalesce(t.status, '') = '' THEN 'pending' ELSE t.status END\n"
+    "RETURN count(t) AS n";
+
+// One batch of ClearRoutes (the store repeats it until a short batch).
+const std::string kClearRoutes =
+    "MATCH (t:Task)\n"
+    "WHERE coalesce(t.routed_agent, '') <> ''\n"
+    "WITH t LIMIT $batch\n"
+    "SET t.routed_agent = ''\n"
+    "RETURN count(t) AS n";
+
+const std::string kListQueuedAgents =
+    "MATCH (t:Task)\n"
+    "WHERE t.routed_agent > '' AND t.status IN ['pending', 'retrying']\n"
+    "RETURN DISTINCT t.routed_agent AS agent\n"
+    "ORDER BY agent";
+
 // The claim: one statement. The first SET takes the task's write lock, so
 // the WHERE below reads the latest committed version and no concurrent
 // claimer can commit in between; the loser of a race blocks on the lock,
@@ -255,6 +313,9 @@ const std::vector<NamedStatement>& SchemaStatements() {
        "FOR (s:SessionExecution) ON (s.task_id)"},
       {"index_task_lease_owner",
        "CREATE INDEX taskexec_task_lease_owner IF NOT EXISTS FOR (t:Task) ON (t.lease_owner)"},
+      {"index_task_agent_queue",
+       "CREATE INDEX taskexec_task_agent_queue IF NOT EXISTS FOR (t:Task) "
+       "ON (t.routed_agent, t.status, t.dispatch_key)"},
       {"index_artifact_task_id",
        "CREATE INDEX taskexec_artifact_task_id IF NOT EXISTS FOR (a:Artifact) ON (a.task_id)"},
   };
@@ -273,6 +334,11 @@ const std::vector<NamedStatement>& AllStatements() {
         {"task_exists", kTaskExists},
         {"list_tasks", kListTasks},
         {"list_runnable", kListRunnable},
+        {"list_runnable_for", kListRunnableFor},
+        {"list_unrouted", kListUnrouted},
+        {"set_routes", kSetRoutes},
+        {"clear_routes", kClearRoutes},
+        {"list_queued_agents", kListQueuedAgents},
         {"claim", kClaim},
         {"renew_leases", kRenewLeases},
         {"list_expired_leases", kListExpiredLeases},

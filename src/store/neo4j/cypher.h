@@ -4,6 +4,10 @@
 //
 // Data model (the seed's, see docs/neo4j.md):
 //   (:Task {id, title, status, claimed_by, retry_count, error_message, ...})
+//     plus taskexec's dispatch fields: routed_agent ('' = not routed yet) and
+//     dispatch_key (queue order as one ascending integer, see mapping.h), so
+//     the index on (routed_agent, status, dispatch_key) can serve a
+//     per-agent listing in queue order
 //   (:Task)-[:HAS_EXECUTION]->(:SessionExecution {id, task_id, status, ...})
 //   (:Task)-[:PRODUCED]->(:Artifact {id, task_id, execution_id, path, ...})
 //   (:TaskexecMeta {key, value})
@@ -33,6 +37,11 @@ extern const std::string kFindByNotionPage;
 extern const std::string kTaskExists;
 extern const std::string kListTasks;
 extern const std::string kListRunnable;
+extern const std::string kListRunnableFor;
+extern const std::string kListUnrouted;
+extern const std::string kSetRoutes;
+extern const std::string kClearRoutes;
+extern const std::string kListQueuedAgents;
 extern const std::string kClaim;
 extern const std::string kRenewLeases;
 extern const std::string kListExpiredLeases;

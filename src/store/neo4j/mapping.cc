@@ -1,5 +1,6 @@
 #include "store/neo4j/mapping.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bolt/graph_types.h"
@@ -67,6 +68,12 @@ Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
 }  // namespace
 
+int64_t DispatchKey(const std::string& priority, TimeMs created_at) {
+  constexpr int64_t kSpan = int64_t{1} << 43;
+  const int64_t weight = std::clamp<int64_t>(PriorityWeight(priority), 1, 4);
+  return (4 - weight) * kSpan + std::clamp<int64_t>(created_at, 0, kSpan - 1);
+}
+
 Status TaskFromNode(const Value& node, Task* out) {
   Map m;
   if (Status s = NodeProps(node, "Task", &m); !s.ok()) return s;
@@ -107,6 +114,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.completed_at = p.Time("completed_at");
   t.last_retry_at = p.Time("last_retry_at");
   t.version = p.Int("version", 0);
+  t.routed_agent = p.Str("routed_agent");
   *out = std::move(t);
   return Status::OK();
 }
@@ -188,6 +196,10 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("error_message", OrNull(t.error_message));
   props.Set("output_summary", OrNull(t.output_summary));
   props.Set("version", t.version);
+  // Always set ('' = not routed), so taskexec's own nodes have both
+  // dispatch properties and are in the agent queue index.
+  props.Set("routed_agent", t.routed_agent);
+  props.Set("dispatch_key", DispatchKey(t.priority, t.created_at));
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);

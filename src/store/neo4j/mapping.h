@@ -15,6 +15,13 @@
 
 namespace taskexec::neo4j {
 
+// The queue order (priority weight desc, created_at asc) as one ascending
+// integer, the :Task property dispatch_key: (4 - weight) * 2^43 +
+// created_at (ms, clamped to [0, 2^43), good until the year 2248). Neo4j
+// can only return an index's order for one direction, so the two keys are
+// folded into one.
+int64_t DispatchKey(const std::string& priority, TimeMs created_at);
+
 Status TaskFromNode(const bolt::Value& node, Task* out);
 Status ExecutionFromNode(const bolt::Value& node, SessionExecution* out);
 Status ArtifactFromNode(const bolt::Value& node, Artifact* out);

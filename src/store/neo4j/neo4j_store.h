@@ -61,6 +61,17 @@ class Neo4jStore final : public TaskStore {
   Status ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) override;
   Status RequestExecution(const std::string& id, const std::string& execution_id,
                           const std::string& agent, TimeMs now, Task* out) override;
+  // neo4j_store_routes.cc. ListRunnableFor is served by the index on
+  // (routed_agent, status, dispatch_key), one query per queued status in one
+  // read transaction; ListUnrouted and ListQueuedAgents
+  // scan (the engine calls them at start, at sweeps and while routing a
+  // backlog); ClearRoutes works in batches of 10,000 nodes per transaction.
+  Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                         std::vector<Task>* out) override;
+  Status ListUnrouted(int limit, std::vector<Task>* out) override;
+  Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;
+  Status ClearRoutes(int64_t* cleared) override;
+  Status ListQueuedAgents(std::vector<std::string>* out) override;
   Status Claim(const ClaimRequest& req, taskexec::Claim* out) override;
   Status MarkStarted(const std::string& task_id, const std::string& execution_id,
                      const std::string& executor_id, int64_t pid, TimeMs now) override;

@@ -104,6 +104,18 @@ CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'),
   COALESCE(priority_weight, 2) DESC, created_at);
 )sql";
 
+// Version 4: the routed agent (Task::routed_agent) and the per-agent queue
+// index. The engine lists each agent's runnable tasks with an equality on
+// the status expression and on routed_agent, in queue order, so a dispatch
+// reads (free slots) entries of each agent with a free slot and none of the
+// backlog of an agent at its cap. '' = not routed yet (ListUnrouted walks
+// the same index with routed_agent = '').
+constexpr const char* kV4 = R"sql(
+ALTER TABLE tasks ADD COLUMN routed_agent TEXT NOT NULL DEFAULT '';
+CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
+  COALESCE(priority_weight, 2) DESC, created_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -111,6 +123,7 @@ const std::vector<Migration>& Migrations() {
       {1, "tasks, executions, artifacts, meta", kV1},
       {2, "indexes for claims, leases, executions and notion pages", kV2},
       {3, "dispatch index in queue order", kV3},
+      {4, "routed agent and the per-agent queue index", kV4},
   };
   return all;
 }

@@ -7,7 +7,7 @@ const char kSelectTask[] =
     "notion_url, context_json, retry_count, max_retries, next_attempt_at, claimed_by, "
     "lease_owner, lease_expires_at, cancel_requested, requested_execution_id, requested_agent, "
     "error_type, error_message, output_summary, created_at, updated_at, started_at, "
-    "completed_at, last_retry_at, version FROM tasks ";
+    "completed_at, last_retry_at, version, routed_agent FROM tasks ";
 
 const char kSelectExecution[] =
     "SELECT id, task_id, agent, attempt, status, session_label, session_id, pid, executor_id, "
@@ -72,6 +72,7 @@ Status ReadTask(const Stmt& r, Task* t) {
   t->completed_at = r.Int(26);
   t->last_retry_at = r.Int(27);
   t->version = IntOr(r, 28, 1);
+  t->routed_agent = r.Text(29);
   return Status::OK();
 }
 
@@ -180,13 +181,14 @@ Status InsertTask(Connection& conn, const Task& t) {
          "max_retries, next_attempt_at, claimed_by, lease_owner, lease_expires_at, "
          "cancel_requested, requested_execution_id, requested_agent, error_type, error_message, "
          "output_summary, created_at, updated_at, started_at, completed_at, last_retry_at, "
-         "version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+         "version, routed_agent) VALUES "
+         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.BindAll(t.id, t.title, t.description, t.type, t.priority, PriorityWeight(t.priority),
             t.assigned_to, ToString(t.status), t.source, NotionPageOrNull(t), t.notion_url,
             t.context_json, t.retry_count, t.max_retries, t.next_attempt_at, t.claimed_by,
             t.lease_owner, t.lease_expires_at, t.cancel_requested, t.requested_execution_id,
             t.requested_agent, t.error_type, t.error_message, t.output_summary, t.created_at,
-            t.updated_at, t.started_at, t.completed_at, t.last_retry_at, t.version);
+            t.updated_at, t.started_at, t.completed_at, t.last_retry_at, t.version, t.routed_agent);
   return q.Run();
 }
 
@@ -200,15 +202,15 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
          "retry_count=?, max_retries=?, next_attempt_at=?, claimed_by=?, lease_owner=?, "
          "lease_expires_at=?, cancel_requested=?, requested_execution_id=?, requested_agent=?, "
          "error_type=?, error_message=?, output_summary=?, created_at=?, updated_at=?, "
-         "started_at=?, completed_at=?, last_retry_at=?, version=? "
+         "started_at=?, completed_at=?, last_retry_at=?, version=?, routed_agent=? "
          "WHERE id=? AND COALESCE(version, 1)=?");
   q.BindAll(t->title, t->description, t->type, t->priority, PriorityWeight(t->priority),
             t->assigned_to, ToString(t->status), t->source, NotionPageOrNull(*t), t->notion_url,
             t->context_json, t->retry_count, t->max_retries, t->next_attempt_at, t->claimed_by,
             t->lease_owner, t->lease_expires_at, t->cancel_requested, t->requested_execution_id,
             t->requested_agent, t->error_type, t->error_message, t->output_summary, t->created_at,
-            t->updated_at, t->started_at, t->completed_at, t->last_retry_at, t->version, t->id,
-            previous);
+            t->updated_at, t->started_at, t->completed_at, t->last_retry_at, t->version,
+            t->routed_agent, t->id, previous);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (conn.Changes() != 1) {

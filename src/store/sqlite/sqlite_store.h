@@ -34,6 +34,8 @@
 //    retry_count, errors and next_attempt_at reset; a pending or retrying
 //    task keeps its status and retry count.
 //  * GetStats counts "any" and empty assignees as "unassigned".
+//  * SetRoutes and ClearRoutes write routed_agent only (no version bump,
+//    updated_at unchanged); ListQueuedAgents is a skip scan of the index.
 //  * Unknown status names written by other tools read as Corruption.
 //
 // Thread-safety: all methods are safe from any thread. Operations borrow a
@@ -72,6 +74,14 @@ class SqliteStore final : public TaskStore {
   Status ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) override;
   Status RequestExecution(const std::string& id, const std::string& execution_id,
                           const std::string& agent, TimeMs now, Task* out) override;
+
+  // sqlite_store_routes.cc: served by the tasks_agent_queue index.
+  Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                         std::vector<Task>* out) override;
+  Status ListUnrouted(int limit, std::vector<Task>* out) override;
+  Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;
+  Status ClearRoutes(int64_t* cleared) override;
+  Status ListQueuedAgents(std::vector<std::string>* out) override;
 
   Status Claim(const ClaimRequest& req, taskexec::Claim* out) override;
   Status MarkStarted(const std::string& task_id, const std::string& execution_id,

@@ -1,0 +1,158 @@
+// Engine: dispatch. Runs on the engine thread only (see engine.h).
+//
+// Cost per call: one listing of execution requests (at most kRequestBatch,
+// few in practice), one ListRunnableFor per agent with a free slot reading at
+// most min(its free slots, free global slots) rows, and, while some queued
+// task has no route yet, one batch of routing. Nothing here reads the
+// backlog of an agent at its cap.
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/engine.h"
+
+namespace taskexec {
+namespace {
+
+constexpr int kRequestBatch = 64;  // execution requests looked at per dispatch
+constexpr int kRouteBatch = 1024;  // unrouted tasks routed per loop turn
+// Listing rounds per dispatch: another round only when a claim was lost to
+// another executor or a start failed, leaving a slot free.
+constexpr int kMaxRounds = 8;
+constexpr const char* kFingerprintKey = "engine.routing_fingerprint";
+
+// Queue order across agents: priority weight (desc), age, id.
+bool QueueBefore(const Task& a, const Task& b) {
+  return std::make_tuple(-PriorityWeight(a.priority), a.created_at, a.id) <
+         std::make_tuple(-PriorityWeight(b.priority), b.created_at, b.id);
+}
+
+}  // namespace
+
+void Engine::CheckRoutingConfig() {
+  const std::string fingerprint = router_->Fingerprint();
+  std::string stored;
+  Status s = store_->GetMeta(kFingerprintKey, &stored);
+  if (s.ok() && stored == fingerprint) return;
+  if (!s.ok() && !s.IsNotFound()) {
+    spdlog::warn("engine {}: cannot read the routing fingerprint: {}", executor_id_, s.ToString());
+    return;
+  }
+  int64_t cleared = 0;
+  s = store_->ClearRoutes(&cleared);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot clear stale routes: {}", executor_id_, s.ToString());
+    return;
+  }
+  if (cleared > 0) {
+    spdlog::info("engine {}: routing configuration changed; {} tasks will be routed again",
+                 executor_id_, cleared);
+  }
+  s = store_->SetMeta(kFingerprintKey, fingerprint);
+  if (!s.ok()) spdlog::warn("engine {}: cannot store the routing fingerprint", executor_id_);
+  check_unrouted_ = true;
+}
+
+void Engine::RefreshQueuedAgents() {
+  std::vector<std::string> agents = router_->RoutableAgents();
+  std::vector<std::string> queued;
+  Status s = store_->ListQueuedAgents(&queued);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot list queued agents: {}", executor_id_, s.ToString());
+    queued.assign(queued_agents_.begin(), queued_agents_.end());  // keep what we knew
+  }
+  queued_agents_.clear();
+  queued_agents_.insert(agents.begin(), agents.end());
+  queued_agents_.insert(queued.begin(), queued.end());
+}
+
+void Engine::RouteUnrouted() {
+  route_backlog_ = false;
+  if (!check_unrouted_) return;
+  std::vector<Task> unrouted;
+  Status s = store_->ListUnrouted(kRouteBatch, &unrouted);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot list unrouted tasks: {}", executor_id_, s.ToString());
+    return;
+  }
+  // A short batch was the last of them, until something unroutes a task.
+  check_unrouted_ = route_backlog_ = static_cast<int>(unrouted.size()) == kRouteBatch;
+  if (unrouted.empty()) return;
+  std::vector<TaskRoute> routes;
+  routes.reserve(unrouted.size());
+  for (Task& t : unrouted) {
+    std::string agent = router_->Route(t).agent;
+    queued_agents_.insert(agent);
+    routes.push_back(TaskRoute{std::move(t), std::move(agent)});
+  }
+  s = store_->SetRoutes(routes, nullptr);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot record routes: {}", executor_id_, s.ToString());
+    route_backlog_ = false;  // not at full speed against a failing store; the next wake retries
+    check_unrouted_ = true;
+  }
+}
+
+void Engine::Dispatch() {
+  const int max_global = config_.executor.max_concurrent;
+  auto free_global = [&] { return max_global - static_cast<int>(running_.size()); };
+  std::map<std::string, int> by_agent;
+  for (const auto& [id, r] : running_) by_agent[r.agent]++;
+  const TimeMs now = clock_->NowMs();
+
+  // Execution requests first, also with auto_assign off.
+  if (free_global() > 0) {
+    std::vector<Task> requested;
+    Status s = store_->ListRunnable(now, kRequestBatch, /*only_requested=*/true, &requested);
+    if (!s.ok()) {
+      spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
+      return;
+    }
+    for (const Task& t : requested) {
+      if (free_global() <= 0) break;
+      std::string agent = t.requested_agent;
+      if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
+      if (by_agent[agent] >= LimitFor(agent)) continue;
+      if (Launch(t, agent)) by_agent[agent]++;
+    }
+  }
+  if (!config_.executor.auto_assign) return;
+
+  RouteUnrouted();
+  for (int round = 0; round < kMaxRounds && free_global() > 0; ++round) {
+    std::vector<Task> candidates;
+    bool more = false;  // some agent may have more runnable tasks than it was asked for
+    for (const std::string& agent : queued_agents_) {
+      const int n = std::min(LimitFor(agent) - by_agent[agent], free_global());
+      if (n <= 0) continue;
+      std::vector<Task> got;
+      Status s = store_->ListRunnableFor(agent, now, n, &got);
+      if (!s.ok()) {
+        spdlog::warn("engine {}: cannot list runnable tasks of {}: {}", executor_id_, agent,
+                     s.ToString());
+        return;
+      }
+      more = more || static_cast<int>(got.size()) == n;
+      std::move(got.begin(), got.end(), std::back_inserter(candidates));
+    }
+    std::sort(candidates.begin(), candidates.end(), QueueBefore);
+    size_t started = 0;
+    for (const Task& t : candidates) {
+      if (free_global() <= 0) return;
+      if (by_agent[t.routed_agent] >= LimitFor(t.routed_agent)) continue;
+      if (Launch(t, t.routed_agent)) {
+        by_agent[t.routed_agent]++;
+        ++started;
+      }
+    }
+    // All started: each agent asked got what it had room for, or had no
+    // more. Otherwise a claim was lost or a start failed: look again.
+    if (!more || started == candidates.size()) return;
+  }
+}
+
+}  // namespace taskexec

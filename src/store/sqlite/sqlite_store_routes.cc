@@ -1,0 +1,136 @@
+// SqliteStore: dispatch by routed agent (TaskStore::ListRunnableFor and the
+// route bookkeeping). Every listing walks the tasks_agent_queue index
+// (schema v4): an equality on the status expression and on routed_agent,
+// then queue order, so a listing reads about `limit` index entries whatever
+// the length of the queue. The expressions repeat the index's text on
+// purpose: SQLite matches expression indexes by it.
+#include <string>
+
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskexec {
+
+using sqlite::Connection;
+using sqlite::ReadTxn;
+using sqlite::Stmt;
+using sqlite::WriteTxn;
+
+namespace {
+
+constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
+constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_at";
+
+// "SELECT <task columns> " without its FROM, to select from a subquery.
+std::string TaskColumns() {
+  std::string columns = sqlite::kSelectTask;
+  columns.resize(columns.rfind("FROM tasks"));
+  return columns;
+}
+
+// One index range per queued status (pending, retrying), each cut at
+// `limit_param`, merged in queue order. `where` is appended to the equality
+// on the status expression and must keep routed_agent an equality.
+std::string PerStatusSql(const std::string& where, const std::string& limit_param) {
+  auto branch = [&](const char* status) {
+    return std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") + kStatusExpr +
+           " = '" + status + "' AND " + where + " ORDER BY " + kQueueOrder + ", rowid LIMIT " +
+           limit_param + ")";
+  };
+  return TaskColumns() + "FROM (" + branch("pending") + " UNION ALL " + branch("retrying") +
+         ") ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
+}
+
+// ?1 agent, ?2 now, ?3 limit. Execution requests are ListRunnable's.
+std::string RunnableForSql() {
+  return PerStatusSql(
+      "routed_agent = ?1 AND COALESCE(requested_execution_id, '') = '' "
+      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2",
+      "?3");
+}
+
+// ?1 limit.
+std::string UnroutedSql() { return PerStatusSql("routed_agent = ''", "?1"); }
+
+// A skip scan: per queued status, the smallest routed agent above the last
+// one found, each an index seek, so the cost grows with the number of
+// agents, not of tasks.
+std::string QueuedAgentsSql() {
+  auto next = [](const std::string& status, const std::string& after) {
+    return std::string("(SELECT MIN(routed_agent) FROM tasks WHERE ") + kStatusExpr + " = " +
+           status + " AND routed_agent > " + after + ")";
+  };
+  return "WITH RECURSIVE found(st, name) AS (SELECT 'pending', " + next("'pending'", "''") +
+         " UNION ALL SELECT 'retrying', " + next("'retrying'", "''") + " UNION ALL SELECT st, " +
+         next("found.st", "found.name") +
+         " FROM found WHERE name IS NOT NULL) "
+         "SELECT DISTINCT name FROM found WHERE name IS NOT NULL ORDER BY name";
+}
+
+}  // namespace
+
+Status SqliteStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                    std::vector<Task>* out) {
+  static const std::string kSql = RunnableForSql();
+  if (limit <= 0) return Status::InvalidArgument("ListRunnableFor needs a limit > 0");
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, kSql);
+    q.BindAll(agent, now, int64_t{limit});
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
+Status SqliteStore::ListUnrouted(int limit, std::vector<Task>* out) {
+  static const std::string kSql = UnroutedSql();
+  if (limit <= 0) return Status::InvalidArgument("ListUnrouted needs a limit > 0");
+  return ReadTxn(pool_, [&](Connection& c) {
+    Stmt q(c, kSql);
+    q.BindAll(int64_t{limit});
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
+Status SqliteStore::SetRoutes(const std::vector<TaskRoute>& routes, int* written) {
+  int n = 0;
+  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+    n = 0;
+    for (const TaskRoute& r : routes) {
+      if (r.agent.empty()) return Status::InvalidArgument("route of " + r.task.id + " is empty");
+      Stmt q(c, "UPDATE tasks SET routed_agent = ? WHERE id = ? AND COALESCE(version, 1) = ?");
+      q.BindAll(r.agent, r.task.id, r.task.version);
+      if (Status st = q.Run(); !st.ok()) return st;
+      n += static_cast<int>(c.Changes());
+    }
+    return Status::OK();
+  });
+  if (s.ok() && written != nullptr) *written = n;
+  return s;
+}
+
+Status SqliteStore::ClearRoutes(int64_t* cleared) {
+  int64_t n = 0;
+  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, "UPDATE tasks SET routed_agent = '' WHERE routed_agent <> ''");
+    Status st = q.Run();
+    n = st.ok() ? c.Changes() : 0;
+    return st;
+  });
+  if (s.ok() && cleared != nullptr) *cleared = n;
+  return s;
+}
+
+Status SqliteStore::ListQueuedAgents(std::vector<std::string>* out) {
+  static const std::string kSql = QueuedAgentsSql();
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, kSql);
+    out->clear();
+    for (;;) {
+      bool row = false;
+      Status s = q.Step(&row);
+      if (!s.ok() || !row) return s;
+      out->push_back(q.Text(0));
+    }
+  });
+}
+
+}  // namespace taskexec

@@ -1,0 +1,216 @@
+// Browser test of docs/security.md rules 1 and 2, with Debian's chromium
+// driven by playwright-core: a page served from another loopback origin tries
+// a form POST, fetch with mode "no-cors" and a cross-origin read; a
+// rebinding-style host name resolving to 127.0.0.1 tries to read and write
+// the API as "same-origin". None of it may change the store. A positive
+// control (the dashboard's own origin creates a task) shows the browser does
+// reach the service.
+//
+// Usage: node security_browser.mjs <taskexec binary> <source dir>
+// Env: CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [taskexec, sourceDir] = process.argv.slice(2);
+if (!taskexec || !sourceDir) {
+  console.error('usage: security_browser.mjs <taskexec> <source dir>');
+  process.exit(2);
+}
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!fs.existsSync(chromiumPath)) {
+  console.error(`FAIL: ${chromiumPath} is missing (scripts/setup.sh installs Debian's chromium)`);
+  process.exit(1);
+}
+
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = http.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+// A plain HTTP call without Origin, Referer or Sec-Fetch-* (like curl).
+function call(port, method, urlPath, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: urlPath,
+        headers: body ? { 'Content-Type': 'application/json' } : {} },
+      (res) => {
+        let data = '';
+        res.on('data', (c) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode, body: data }));
+      });
+    req.on('error', reject);
+    if (body) req.write(JSON.stringify(body));
+    req.end();
+  });
+}
+
+async function waitFor(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-browser-'));
+const port = await freePort();
+const evilPort = await freePort();
+const config = path.join(dir, 'taskexec.toml');
+// auto_assign off: tasks stay pending, so a cancel or an added task is
+// plainly visible in the store.
+fs.writeFileSync(config, `[store]
+db_path = "${dir}/tasks.db"
+[executor]
+auto_assign = false
+[agent]
+command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
+work_dir = "${dir}/work"
+log_dir = "${dir}/logs"
+[server]
+listen = "127.0.0.1:${port}"
+`);
+const serviceLog = fs.openSync(path.join(dir, 'service.log'), 'a');
+const service = spawn(taskexec, ['--config', config, 'serve'],
+  { stdio: ['ignore', serviceLog, serviceLog] });
+let browser;
+let evil;
+try {
+  await waitFor(async () => (await call(port, 'GET', '/healthz')).status === 200, 30000,
+    'taskexec serve');
+  const added = await call(port, 'POST', '/api/v1/tasks', { title: 'victim' });
+  check(added.status === 201, `a plain client adds a task (${added.status})`);
+  const victim = JSON.parse(added.body).id;
+  const api = `http://127.0.0.1:${port}`;
+
+  // The attacker's page, on another loopback origin.
+  const evilPage = `<!doctype html><meta charset="utf-8"><title>evil</title>
+<iframe name="sink"></iframe>
+<form id="f1" method="POST" action="${api}/api/v1/tasks/${victim}/cancel" target="sink"
+      enctype="application/x-www-form-urlencoded"><input name="a" value="b"></form>
+<form id="f2" method="POST" action="${api}/api/v1/tasks" target="sink" enctype="text/plain">
+  <input name='{"title":"forged","x":"' value='"}'></form>
+<script>
+window.results = (async () => {
+  const out = {};
+  const sinkLoaded = () => new Promise((r) => {
+    document.querySelector('iframe').addEventListener('load', r, { once: true });
+  });
+  let loaded = sinkLoaded();
+  document.getElementById('f1').submit();
+  await loaded;
+  loaded = sinkLoaded();
+  document.getElementById('f2').submit();
+  await loaded;
+  for (const [name, url, body] of [
+      ['noCorsCancel', '${api}/api/v1/tasks/${victim}/cancel', ''],
+      ['noCorsAdd', '${api}/api/v1/tasks', JSON.stringify({ title: 'forged' })],
+      ['noCorsExecute', '${api}/api/v1/tasks/${victim}/execute', '']]) {
+    try {
+      const r = await fetch(url, { method: 'POST', mode: 'no-cors', body,
+                                   headers: { 'Content-Type': 'text/plain' } });
+      out[name] = r.type;  // "opaque": sent, response hidden
+    } catch (e) { out[name] = 'error ' + e; }
+  }
+  try {
+    const r = await fetch('${api}/api/v1/tasks');
+    out.corsRead = 'read ' + r.status + ' ' + (await r.text()).slice(0, 80);
+  } catch (e) { out.corsRead = 'blocked'; }
+  return out;
+})();
+</script>`;
+  evil = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(evilPage);
+  });
+  await new Promise((r) => evil.listen(evilPort, '127.0.0.1', r));
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--host-resolver-rules=MAP rebind.test 127.0.0.1',
+      '--disable-features=HttpsUpgrades,BlockInsecurePrivateNetworkRequests,' +
+      'PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks'],
+  });
+  const page = await browser.newPage();
+
+  // Cross-origin: form posts and no-cors fetches.
+  await page.goto(`http://127.0.0.1:${evilPort}/`);
+  const results = await page.evaluate(() => window.results);
+  console.log('cross-origin page:', JSON.stringify(results));
+  check(results.corsRead === 'blocked', 'a cross-origin read gets no CORS permission');
+  check(results.noCorsAdd === 'opaque', 'the no-cors fetches were sent');
+
+  // DNS rebinding: the page's own origin is rebind.test:<port>.
+  const nav = await page.goto(`http://rebind.test:${port}/`);
+  check(nav.status() === 421, `the rebound dashboard page is refused (${nav.status()})`);
+  const rebound = await page.evaluate(async () => {
+    const read = await fetch('/api/v1/tasks');
+    const write = await fetch('/api/v1/tasks', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'rebound' }) });
+    const cancel = await fetch(location.pathname + 'api/v1/tasks/x/cancel', { method: 'POST' });
+    return { read: read.status, readBody: (await read.text()).slice(0, 200),
+             write: write.status, cancel: cancel.status };
+  });
+  console.log('rebound page:', JSON.stringify(rebound));
+  check(rebound.read === 421 && !rebound.readBody.includes('victim'),
+    'a rebound page reads nothing');
+  check(rebound.write === 421 && rebound.cancel === 421, 'a rebound page writes nothing');
+
+  // Nothing changed: one task, still pending, never cancelled or requested.
+  const list = JSON.parse((await call(port, 'GET', '/api/v1/tasks')).body);
+  const tasks = list.tasks || list;
+  console.log('store after the attacks:', JSON.stringify(tasks.map((t) => [t.title, t.status])));
+  check(tasks.length === 1, `the store holds only the victim task (${tasks.length})`);
+  const shown = JSON.parse((await call(port, 'GET', `/api/v1/tasks/${victim}`)).body);
+  const task = shown.task || shown;
+  check(task.status === 'pending' && !task.cancel_requested && !task.requested_execution_id,
+    `the victim task is untouched (${task.status})`);
+
+  // Positive control: the dashboard's own origin may write.
+  await page.goto(`${api}/`);
+  const own = await page.evaluate(async () => (await fetch('/api/v1/tasks', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: 'from the dashboard origin' }) })).status);
+  check(own === 201, `the dashboard's own origin adds a task (${own})`);
+
+  // The attacks did reach the service and were refused there.
+  const log = fs.readFileSync(path.join(dir, 'service.log'), 'utf8');
+  const refused = (log.match(/refused \(403\)/g) || []).length;
+  const misdirected = (log.match(/refused \(421\)/g) || []).length;
+  check(refused >= 5, `the service refused the 5 cross-origin writes (${refused} refused)`);
+  check(misdirected >= 4, `the service refused the rebound requests (${misdirected})`);
+} catch (e) {
+  console.error('FAIL:', e);
+  failures++;
+} finally {
+  if (browser) await browser.close();
+  if (evil) evil.close();
+  service.kill('SIGTERM');
+  await new Promise((r) => service.on('exit', r));
+  if (failures) {
+    console.error(fs.readFileSync(path.join(dir, 'service.log'), 'utf8').slice(-3000));
+  } else {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,208 @@
+// Conformance: dispatch by routed agent -- the stored route, the per-agent
+// runnable listing, unrouted tasks, routes written and cleared, and the
+// queued agents.
+#include <string>
+#include <vector>
+
+#include "store/store_conformance.h"
+
+namespace taskexec::store_test {
+namespace {
+
+using E = ExecutionStatus;
+using S = TaskStatus;
+
+std::vector<std::string> Ids(const std::vector<Task>& tasks) {
+  std::vector<std::string> ids;
+  for (const Task& t : tasks) ids.push_back(t.id);
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, RoutedAgentIsStoredAndEditsOfRoutingInputsClearIt) {
+  NewTask nt;
+  nt.title = "Fix the login bug";
+  nt.routed_agent = "temujin";
+  Task t = Add(nt);
+  EXPECT_EQ(t.routed_agent, "temujin");
+  EXPECT_EQ(Get(t.id).routed_agent, "temujin");
+  Task out;
+  TaskPatch priority_only;
+  priority_only.priority = "high";
+  ASSERT_TRUE(store_->UpdateTask(t.id, priority_only, -1, kT0 + 1, &out).ok());
+  EXPECT_EQ(Get(t.id).routed_agent, "temujin");
+  for (int field = 0; field < 4; ++field) {
+    ASSERT_TRUE(store_->SetRoutes({TaskRoute{Get(t.id), "temujin"}}, nullptr).ok());
+    TaskPatch p;
+    if (field == 0) p.title = "Research vector databases";
+    if (field == 1) p.description = "all of them";
+    if (field == 2) p.type = "research";
+    if (field == 3) p.assigned_to = "mongke";
+    ASSERT_TRUE(store_->UpdateTask(t.id, p, -1, kT0 + 2 + field, &out).ok());
+    EXPECT_EQ(out.routed_agent, "") << field;
+    EXPECT_EQ(Get(t.id).routed_agent, "") << field;
+  }
+}
+
+TEST_P(StoreConformanceTest, RunnableForListsOneAgentsRunnableTasksInQueueOrder) {
+  auto add = [&](const std::string& title, const std::string& agent, TimeMs now,
+                 const std::string& priority = "normal") {
+    NewTask nt;
+    nt.title = title;
+    nt.priority = priority;
+    nt.routed_agent = agent;
+    return Add(nt, now);
+  };
+  Task low = add("low", "temujin", kT0 + 1, "low");
+  Task normal_old = add("normal old", "temujin", kT0 + 2);
+  Task critical = add("critical", "temujin", kT0 + 3, "critical");
+  Task normal_new = add("normal new", "temujin", kT0 + 4);
+  Task retry_due = add("retry due", "temujin", kT0 + 5, "high");
+  Task retry_later = add("retry later", "temujin", kT0 + 6, "critical");
+  Task requested = add("requested", "temujin", kT0 + 7, "critical");
+  Task cancelled = add("cancelled", "temujin", kT0 + 8, "critical");
+  Task held = add("held", "temujin", kT0 + 9, "critical");
+  add("other agent", "mongke", kT0 + 10, "critical");
+  add("unrouted", "", kT0 + 11, "critical");
+  NewTask blocked;
+  blocked.title = "blocked";
+  blocked.status = S::kBlocked;
+  blocked.routed_agent = "temujin";
+  Add(blocked, kT0 + 12);
+  ASSERT_TRUE(store_->RequestExecution(requested.id, "exec-r", "", kT0 + 20, nullptr).ok());
+  ASSERT_TRUE(store_->RequestCancel(cancelled.id, "no", kT0 + 20, nullptr).ok());
+  MustClaim(held);
+  {
+    Claim c = MustClaim(retry_due);
+    AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 30);
+    o.retry_count = 1;
+    o.next_attempt_at = kT0 + 40;
+    ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+    c = MustClaim(retry_later);
+    o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 30);
+    o.retry_count = 1;
+    o.next_attempt_at = kT0 + 100'000;
+    ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  }
+  // A retry keeps its route.
+  EXPECT_EQ(Get(retry_due.id).routed_agent, "temujin");
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 100, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_due.id, normal_old.id,
+                                                normal_new.id, low.id}));
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 2, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_due.id}));
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 100'000, 3, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_later.id, retry_due.id}));
+  ASSERT_TRUE(store_->ListRunnableFor("nobody", kT0 + 50, 5, &out).ok());
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(store_->ListRunnableFor("temujin", kT0, 0, &out).IsInvalidArgument());
+}
+
+TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
+  NewTask nt;
+  nt.title = "a";
+  nt.priority = "low";
+  Task a = Add(nt, kT0 + 1);
+  nt.title = "b";
+  nt.priority = "high";
+  Task b = Add(nt, kT0 + 2);
+  nt.title = "c";
+  nt.priority = "normal";
+  Task c = Add(nt, kT0 + 3);
+  nt.title = "retrying later";
+  Task r = Add(nt, kT0 + 4);
+  nt.title = "routed";
+  nt.routed_agent = "kublai";
+  Add(nt, kT0 + 5);
+  nt.routed_agent = "";
+  nt.title = "done";
+  nt.status = S::kCompleted;
+  Add(nt, kT0 + 6);
+  {
+    Claim cl = MustClaim(r);
+    AttemptOutcome o = OutcomeFor(cl, S::kRetrying, E::kFailed, kT0 + 7);
+    o.retry_count = 1;
+    o.next_attempt_at = kT0 + 100'000;  // not due: still queued, still to route
+    ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  }
+  r = Get(r.id);
+
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListUnrouted(10, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{b.id, c.id, r.id, a.id}));
+  ASSERT_TRUE(store_->ListUnrouted(2, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{b.id, c.id}));
+  EXPECT_TRUE(store_->ListUnrouted(0, &out).IsInvalidArgument());
+
+  // `a` is edited after it was read: its route is not recorded.
+  ASSERT_TRUE(store_->ListUnrouted(10, &out).ok());
+  TaskPatch p;
+  p.priority = "critical";
+  ASSERT_TRUE(store_->UpdateTask(a.id, p, -1, kT0 + 8, nullptr).ok());
+  std::vector<TaskRoute> routes;
+  for (const Task& t : out) routes.push_back(TaskRoute{t, t.id == r.id ? "mongke" : "temujin"});
+  int written = -1;
+  ASSERT_TRUE(store_->SetRoutes(routes, &written).ok());
+  EXPECT_EQ(written, 3);
+  // Derived data: no version bump, no updated_at change.
+  Task b_after = Get(b.id);
+  EXPECT_EQ(b_after.routed_agent, "temujin");
+  EXPECT_EQ(b_after.version, b.version);
+  EXPECT_EQ(b_after.updated_at, b.updated_at);
+  EXPECT_EQ(Get(r.id).routed_agent, "mongke");
+  EXPECT_EQ(Get(a.id).routed_agent, "");
+  ASSERT_TRUE(store_->ListUnrouted(10, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{a.id});
+  // A claim made from the version read before the route still succeeds.
+  MustClaim(b);
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 10, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{c.id});
+  ASSERT_TRUE(store_->ListRunnableFor("mongke", kT0 + 100'000, 10, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{r.id});
+  TaskRoute empty{Get(a.id), ""};
+  EXPECT_TRUE(store_->SetRoutes({empty}, nullptr).IsInvalidArgument());
+  ASSERT_TRUE(store_->SetRoutes({}, &written).ok());
+  EXPECT_EQ(written, 0);
+}
+
+TEST_P(StoreConformanceTest, QueuedAgentsAndClearRoutes) {
+  NewTask nt;
+  nt.title = "t";
+  for (const char* agent : {"temujin", "mongke", "temujin", ""}) {
+    nt.routed_agent = agent;
+    Add(nt);
+  }
+  nt.routed_agent = "kublai";
+  Task retrying = Add(nt);
+  nt.routed_agent = "jochi";
+  nt.status = S::kCompleted;
+  Add(nt);  // not queued
+  nt.status = S::kPending;
+  nt.routed_agent = "ogedei";
+  MustClaim(Add(nt));  // held: not queued
+  {
+    Claim c = MustClaim(retrying);
+    AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 5);
+    o.retry_count = 1;
+    o.next_attempt_at = kT0 + 100'000;
+    ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  }
+  std::vector<std::string> agents;
+  ASSERT_TRUE(store_->ListQueuedAgents(&agents).ok());
+  EXPECT_EQ(agents, (std::vector<std::string>{"kublai", "mongke", "temujin"}));
+
+  int64_t cleared = -1;
+  ASSERT_TRUE(store_->ClearRoutes(&cleared).ok());
+  EXPECT_EQ(cleared, 6);  // every task with a route, queued or not
+  ASSERT_TRUE(store_->ListQueuedAgents(&agents).ok());
+  EXPECT_TRUE(agents.empty());
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListUnrouted(100, &out).ok());
+  EXPECT_EQ(out.size(), 5u);
+  ASSERT_TRUE(store_->ClearRoutes(&cleared).ok());
+  EXPECT_EQ(cleared, 0);
+}
+
+}  // namespace
+}  // namespace taskexec::store_test
