@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -229,6 +230,62 @@ TEST(ConfigErrorsTest, ListenAddressAndUrls) {
   EXPECT_EQ(LoadOk("", {{"TASKEXEC_SERVER_LISTEN", "[::1]:8081"}}).server.listen, "[::1]:8081");
   EXPECT_CONTAINS(LoadError("", {{"NOTION_API_BASE_URL", "api.notion.com"}}), "http://");
   EXPECT_CONTAINS(LoadError("", {{"NEO4J_URI", "http://x"}}), "bolt+s");
+}
+
+TEST(ConfigErrorsTest, SecurityListsAreCheckedEntryByEntry) {
+  Config c =
+      LoadOk(WriteToml("[server]\nallowed_hosts = [\"tasks.example.com\", \".corp.example\", "
+                       "\"*\"]\ncors_origins = [\"https://ui.example.com\", "
+                       "\"http://localhost:3000\"]\n[agent]\npass_env = "
+                       "[\"ANTHROPIC_API_KEY\", \"OPENAI_*\"]\n"));
+  EXPECT_EQ(c.server.allowed_hosts,
+            (std::vector<std::string>{"tasks.example.com", ".corp.example", "*"}));
+  EXPECT_EQ(c.server.cors_origins,
+            (std::vector<std::string>{"https://ui.example.com", "http://localhost:3000"}));
+  EXPECT_EQ(c.agent.pass_env, (std::vector<std::string>{"ANTHROPIC_API_KEY", "OPENAI_*"}));
+  EXPECT_EQ(LoadOk("", {{"TASKEXEC_AGENT_PASS_ENV", "[\"GH_TOKEN\"]"}}).agent.pass_env,
+            (std::vector<std::string>{"GH_TOKEN"}));
+
+  std::string msg = LoadError("", {{"TASKEXEC_SERVER_ALLOWED_HOSTS",
+                                    "[\"ok.example\", "
+                                    "\"http://bad.example\"]"}});
+  EXPECT_CONTAINS(msg, "server.allowed_hosts (from TASKEXEC_SERVER_ALLOWED_HOSTS)");
+  EXPECT_CONTAINS(msg, "entry 2, \"http://bad.example\"");
+  EXPECT_CONTAINS(msg, "without scheme or port");
+  for (const char* bad : {"[\"ui.example.com\"]", "[\"https://ui.example.com/path\"]",
+                          "[\"http://x:0\"]", "[\"ftp://x\"]"}) {
+    msg = LoadError("", {{"TASKEXEC_SERVER_CORS_ORIGINS", bad}});
+    EXPECT_CONTAINS(msg, "server.cors_origins");
+    EXPECT_CONTAINS(msg, "an origin: http:// or https://");
+  }
+  for (const char* bad : {"[\"OPENAI-KEY\"]", "[\"1ABC\"]", "[\"\"]", "[\"A*B\"]"}) {
+    msg = LoadError("", {{"TASKEXEC_AGENT_PASS_ENV", bad}});
+    EXPECT_CONTAINS(msg, "agent.pass_env");
+    EXPECT_CONTAINS(msg, "environment variable name");
+  }
+}
+
+// agent.env is passed to agents as written: it may not carry a secret.
+TEST(ConfigErrorsTest, AgentEnvMayNotHoldTaskexecSecrets) {
+  std::string msg = LoadError(WriteToml("[agent.env]\nCOPY = \"tok-123\"\n"),
+                              {{"NOTION_TOKEN", "tok-123"}, {"NOTION_TASK_DATABASE_ID", "db"}});
+  EXPECT_CONTAINS(msg, "agent.env");
+  EXPECT_CONTAINS(msg, "\"COPY\" holds one of taskexec's own secrets");
+  EXPECT_EQ(msg.find("tok-123"), std::string::npos) << "the message must not repeat the secret";
+  LoadOk(WriteToml("[agent.env]\nCOPY = \"other\"\n"),
+         {{"NOTION_TOKEN", "tok-123"}, {"NOTION_TASK_DATABASE_ID", "db"}});
+  Config c;
+  c.neo4j.password = "pw";
+  c.server.token = "st";
+  c.notion.webhook_secret = "ws";
+  std::vector<std::string> values = SecretValues(c);
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, (std::vector<std::string>{"pw", "st", "ws"}));
+  std::vector<std::string> names = SecretEnvironmentNames();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"NEO4J_PASSWORD", "NOTION_TOKEN",
+                                      "TASKEXEC_NOTION_WEBHOOK_SECRET", "TASKEXEC_SERVER_TOKEN"}));
 }
 
 TEST(ConfigErrorsTest, UnknownKeysAreRefused) {

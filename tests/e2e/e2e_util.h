@@ -54,6 +54,9 @@ bool WaitFor(const std::function<bool()>& done, int seconds);
 
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
 // A fresh directory under the system temp dir.
 std::string MakeTempDir(const std::string& name);
 
