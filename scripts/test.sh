@@ -16,7 +16,10 @@ case "$san" in
   thread) export BUILD_DIR=${BUILD_DIR:-build-tsan} ;;
   *) echo "SANITIZE must be empty, address or thread" >&2; exit 2 ;;
 esac
-bash scripts/build.sh -DTASKEXEC_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Tests and benches on explicitly: the run command (scripts/run-demo.sh)
+# configures the same build directory with them off.
+bash scripts/build.sh -DTASKEXEC_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTASKEXEC_BUILD_TESTS=ON -DTASKEXEC_BUILD_BENCH=ON
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${TEST_JOBS:-2}" "$@"
+ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j "${TEST_JOBS:-2}" "$@"
