@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "runner/spawn_setup.h"
 
 extern char** environ;
 
@@ -43,12 +44,6 @@ constexpr int64_t kLingerMs = 1000;
 constexpr int64_t kPollMs = 50;
 
 uint64_t Tag(uint64_t handle, int kind) { return (handle << 2) | static_cast<uint64_t>(kind); }
-
-std::string ErrnoText(int err) {
-  const char* name = strerrorname_np(err);
-  return std::string(name != nullptr ? name : "errno " + std::to_string(err)) + " (" +
-         std::strerror(err) + ")";
-}
 
 // Closes the descriptor on scope exit unless released.
 class UniqueFd {
@@ -239,122 +234,139 @@ void ProcessSupervisor::Wake() {
   (void)rc;  // a full counter still wakes the loop
 }
 
-Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle,
-                                int64_t* pid_out) {
+namespace {
+
+Status CheckSpec(const ProcessSpec& spec) {
   if (spec.argv.empty()) return Status::InvalidArgument("empty argv");
-  if (!on_exit) return Status::InvalidArgument("no exit callback");
-  if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Internal("process supervisor has no epoll");
   struct stat st {};
   if (spec.cwd.empty() || stat(spec.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument("working directory '" + spec.cwd + "' does not exist");
   }
   if (spec.log_path.empty()) return Status::InvalidArgument("no log path");
+  return Status::OK();
+}
 
-  const std::vector<std::string>& env = spec.env;
-  std::string exe;
-  Status s = ResolveProgram(spec.argv[0], env, &exe);
-  if (!s.ok()) return s;
+// The descriptors of one child: the log, its output pipes and, with stdin
+// data, a socket pair. All close-on-exec; posix_spawn's dup2 clears the flag
+// on the child's 0/1/2 only, so concurrent spawns elsewhere never inherit
+// them.
+struct ChildIo {
+  UniqueFd log;
+  UniqueFd out_r, out_w;
+  UniqueFd err_r, err_w;
+  UniqueFd in_parent, in_child;  // -1 without stdin data
+};
 
+Status OpenLog(const std::string& log_path, UniqueFd* log) {
   std::error_code ec;
-  std::filesystem::path log_parent = std::filesystem::path(spec.log_path).parent_path();
-  if (!log_parent.empty()) std::filesystem::create_directories(log_parent, ec);
-  if (ec)
-    return Status::IOError("cannot create log directory " + log_parent.string() + ": " +
-                           ec.message());
-  UniqueFd log_fd(open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (log_fd.get() < 0)
-    return Status::IOError("cannot open log " + spec.log_path + ": " + ErrnoText(errno));
+  std::filesystem::path parent = std::filesystem::path(log_path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return Status::IOError("cannot create log directory " + parent.string() + ": " + ec.message());
+  }
+  *log->out() = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log->get() < 0)
+    return Status::IOError("cannot open log " + log_path + ": " + ErrnoText(errno));
+  return Status::OK();
+}
 
-  // All descriptors are close-on-exec; posix_spawn's dup2 clears the flag on
-  // the child's 0/1/2 only, so concurrent spawns elsewhere never inherit them.
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe: " + ErrnoText(errno));
-  UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::IOError("pipe: " + ErrnoText(errno));
-  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
+Status OpenPipe(UniqueFd* read_end, UniqueFd* write_end) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Status::IOError("pipe: " + ErrnoText(errno));
+  *read_end->out() = fds[0];
+  *write_end->out() = fds[1];
+  return SetNonBlocking(fds[0]);
+}
+
+Status OpenChildIo(const ProcessSpec& spec, ChildIo* io) {
+  if (Status s = OpenLog(spec.log_path, &io->log); !s.ok()) return s;
+  if (Status s = OpenPipe(&io->out_r, &io->out_w); !s.ok()) return s;
+  if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
+  if (spec.stdin_data.empty()) return Status::OK();
   // stdin is a socket so writes can use MSG_NOSIGNAL: a child that exits
   // without reading must not SIGPIPE this process.
-  UniqueFd in_parent, in_child;
-  if (!spec.stdin_data.empty()) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-      return Status::IOError("socketpair: " + ErrnoText(errno));
-    }
-    *in_parent.out() = sv[0];
-    *in_child.out() = sv[1];
-    shutdown(sv[1], SHUT_WR);
-    if (Status ns = SetNonBlocking(sv[0]); !ns.ok()) return ns;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return Status::IOError("socketpair: " + ErrnoText(errno));
   }
-  if (Status ns = SetNonBlocking(out_r.get()); !ns.ok()) return ns;
-  if (Status ns = SetNonBlocking(err_r.get()); !ns.ok()) return ns;
+  *io->in_parent.out() = sv[0];
+  *io->in_child.out() = sv[1];
+  if (shutdown(sv[1], SHUT_WR) != 0) return Status::IOError("shutdown: " + ErrnoText(errno));
+  return SetNonBlocking(sv[0]);
+}
 
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (in_child.get() >= 0) {
-    posix_spawn_file_actions_adddup2(&fa, in_child.get(), 0);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+// posix_spawn's error as the Status the runner classifies: a program that
+// cannot run is the caller's mistake (InvalidArgument / NotFound), anything
+// else is a resource problem worth a retry (IOError).
+Status SpawnFailure(int rc, const std::string& program) {
+  std::string msg = "cannot start '" + program + "': " + ErrnoText(rc);
+  if (rc == E2BIG) {
+    return Status::InvalidArgument(msg +
+                                   "; the argument list and environment exceed the kernel's limit");
   }
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
-  posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // no leaked descriptors from other modules
+  if (rc == ENOENT) return Status::NotFound(msg);
+  if (rc == EACCES || rc == ENOEXEC) return Status::InvalidArgument(msg);
+  return Status::IOError(msg);
+}
 
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setpgroup(&attr, 0);  // own process group, led by the child
-  sigset_t empty_mask, defaults;
-  sigemptyset(&empty_mask);
-  posix_spawnattr_setsigmask(&attr, &empty_mask);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM}) {
-    sigaddset(&defaults, sig);
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle,
+                                int64_t* pid_out) {
+  if (!on_exit) return Status::InvalidArgument("no exit callback");
+  if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Internal("process supervisor has no epoll");
+  if (Status s = CheckSpec(spec); !s.ok()) return s;
+  std::string exe;
+  if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
+  ChildIo io;
+  if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
+  SpawnSetup setup;
+  if (Status s = setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd);
+      !s.ok()) {
+    return s;
   }
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  std::vector<char*> argv = CStrings(spec.argv);
+  std::vector<char*> envp = CStrings(spec.env);
 
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_) {
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return Status::Unavailable("process supervisor is shutting down");
-  }
+  if (stopping_) return Status::Unavailable("process supervisor is shutting down");
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    std::string msg = "cannot start '" + spec.argv[0] + "': " + ErrnoText(rc);
-    if (rc == E2BIG) {
-      msg += "; the argument list and environment exceed the kernel's limit";
-      return Status::InvalidArgument(msg);
-    }
-    if (rc == ENOENT) return Status::NotFound(msg);
-    if (rc == EACCES || rc == ENOEXEC) return Status::InvalidArgument(msg);
-    return Status::IOError(msg);
-  }
-  out_w.Reset();
-  err_w.Reset();
-  in_child.Reset();
+  int rc =
+      posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(), envp.data());
+  if (rc != 0) return SpawnFailure(rc, spec.argv[0]);
+  // The child holds its own copies now.
+  io.out_w.Reset();
+  io.err_w.Reset();
+  io.in_child.Reset();
+  uint64_t h = Register(
+      spec, pid, std::move(on_exit),
+      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
+  if (handle != nullptr) *handle = h;
+  if (pid_out != nullptr) *pid_out = pid;
+  Wake();  // recompute the loop's timeout
+  return Status::OK();
+}
 
+uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit,
+                                     const ChildFds& fds) {
   auto child = std::make_unique<Child>();
   Child& c = *child;
   c.handle = next_handle_++;
-  c.pid = pid;
-  c.pidfd = PidfdOpen(pid);
+  c.pid = static_cast<pid_t>(pid);
+  c.pidfd = PidfdOpen(c.pid);
   if (c.pidfd < 0) spdlog::warn("pidfd_open({}) failed ({}); polling", pid, ErrnoText(errno));
-  c.out_fd = out_r.Release();
-  c.err_fd = err_r.Release();
-  c.in_fd = in_parent.Release();
-  c.log_fd = log_fd.Release();
+  c.out_fd = fds.out;
+  c.err_fd = fds.err;
+  c.in_fd = fds.in;
+  c.log_fd = fds.log;
   c.stdin_data = spec.stdin_data;
   c.tail_bytes = spec.tail_bytes;
   c.start_ms = MonotonicMs();
@@ -377,12 +389,8 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   add(c.err_fd, kStderr, EPOLLIN);
   add(c.pidfd, kPidfd, EPOLLIN);
   add(c.in_fd, kStdin, EPOLLOUT);
-
-  if (handle != nullptr) *handle = c.handle;
-  if (pid_out != nullptr) *pid_out = pid;
   children_.emplace(c.handle, std::move(child));
-  Wake();  // recompute the loop's timeout
-  return Status::OK();
+  return c.handle;
 }
 
 Status ProcessSupervisor::Cancel(uint64_t handle) {

@@ -109,6 +109,18 @@ class ProcessSupervisor {
  private:
   struct Child;
 
+  // The parent's ends of a started child's descriptors, owned by the Child
+  // that Register() creates.
+  struct ChildFds {
+    int log = -1;
+    int out = -1;
+    int err = -1;
+    int in = -1;  // -1 without stdin data
+  };
+
+  // Records a spawned child and watches its descriptors; returns its handle.
+  uint64_t Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit,
+                    const ChildFds& fds);  // mu_ held
   void Loop();
   int NextTimeoutMs(int64_t now) const;                                   // mu_ held
   void HandleEvent(Child& c, int kind, uint32_t events);                  // mu_ held

@@ -1,0 +1,86 @@
+#include "runner/spawn_setup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+
+#include <cstring>
+
+namespace taskexec {
+
+namespace {
+
+// posix_spawn_* return an errno value (0 on success) instead of setting errno.
+Status Checked(int rc, const char* call) {
+  if (rc == 0) return Status::OK();
+  return Status::IOError(std::string(call) + ": " + ErrnoText(rc));
+}
+
+}  // namespace
+
+std::string ErrnoText(int err) {
+  const char* name = strerrorname_np(err);
+  return std::string(name != nullptr ? name : "errno " + std::to_string(err)) + " (" +
+         std::strerror(err) + ")";
+}
+
+SpawnSetup::~SpawnSetup() {
+  if (have_actions_) posix_spawn_file_actions_destroy(&actions_);
+  if (have_attr_) posix_spawnattr_destroy(&attr_);
+}
+
+Status SpawnSetup::Build(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd) {
+  if (have_actions_ || have_attr_) return Status::Internal("SpawnSetup::Build called twice");
+  if (Status s = BuildActions(stdin_fd, stdout_fd, stderr_fd, cwd); !s.ok()) return s;
+  return BuildAttributes();
+}
+
+Status SpawnSetup::BuildActions(int stdin_fd, int stdout_fd, int stderr_fd,
+                                const std::string& cwd) {
+  if (Status s = Checked(posix_spawn_file_actions_init(&actions_), "posix_spawn_file_actions_init");
+      !s.ok()) {
+    return s;
+  }
+  have_actions_ = true;
+  Status s = stdin_fd >= 0
+                 ? Checked(posix_spawn_file_actions_adddup2(&actions_, stdin_fd, 0),
+                           "posix_spawn_file_actions_adddup2(stdin)")
+                 : Checked(posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0),
+                           "posix_spawn_file_actions_addopen(/dev/null)");
+  if (!s.ok()) return s;
+  s = Checked(posix_spawn_file_actions_adddup2(&actions_, stdout_fd, 1),
+              "posix_spawn_file_actions_adddup2(stdout)");
+  if (!s.ok()) return s;
+  s = Checked(posix_spawn_file_actions_adddup2(&actions_, stderr_fd, 2),
+              "posix_spawn_file_actions_adddup2(stderr)");
+  if (!s.ok()) return s;
+  s = Checked(posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str()),
+              "posix_spawn_file_actions_addchdir_np");
+  if (!s.ok()) return s;
+  // No descriptor of another module leaks into an agent.
+  return Checked(posix_spawn_file_actions_addclosefrom_np(&actions_, 3),
+                 "posix_spawn_file_actions_addclosefrom_np");
+}
+
+Status SpawnSetup::BuildAttributes() {
+  if (Status s = Checked(posix_spawnattr_init(&attr_), "posix_spawnattr_init"); !s.ok()) return s;
+  have_attr_ = true;
+  // Own process group, led by the child: timeouts and cancels signal the
+  // whole group.
+  Status s = Checked(posix_spawnattr_setpgroup(&attr_, 0), "posix_spawnattr_setpgroup");
+  if (!s.ok()) return s;
+  sigset_t empty_mask, defaults;
+  sigemptyset(&empty_mask);
+  s = Checked(posix_spawnattr_setsigmask(&attr_, &empty_mask), "posix_spawnattr_setsigmask");
+  if (!s.ok()) return s;
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM}) {
+    sigaddset(&defaults, sig);
+  }
+  s = Checked(posix_spawnattr_setsigdefault(&attr_, &defaults), "posix_spawnattr_setsigdefault");
+  if (!s.ok()) return s;
+  return Checked(posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                      POSIX_SPAWN_SETSIGDEF),
+                 "posix_spawnattr_setflags");
+}
+
+}  // namespace taskexec

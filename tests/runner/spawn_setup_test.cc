@@ -1,0 +1,58 @@
+// SpawnSetup: the file actions and attributes posix_spawn gets, checked
+// call by call, and what a child started with them sees.
+#include "runner/spawn_setup.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace taskexec {
+namespace {
+
+TEST(SpawnSetup, ChildGetsItsDescriptorsDirectoryAndOwnGroup) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  SpawnSetup setup;
+  ASSERT_TRUE(setup.Build(-1, out[1], out[1], "/").ok());
+  // Prints its cwd, whether stdin is /dev/null, and whether it leads its group.
+  char sh[] = "/bin/sh", c[] = "-c";
+  char script[] =
+      "pwd; [ \"$(readlink /proc/self/fd/0)\" = /dev/null ] && echo devnull; "
+      "set -- $(cat /proc/$$/stat); [ \"$5\" = \"$$\" ] && echo leader";
+  char* argv[] = {sh, c, script, nullptr};
+  char path[] = "PATH=/usr/bin:/bin";
+  char* envp[] = {path, nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, envp), 0);
+  close(out[1]);
+  std::string text;
+  char buf[256];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
+  close(out[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(text.substr(0, 2), "/\n") << text;
+  EXPECT_NE(text.find("devnull\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("leader\n"), std::string::npos) << text;
+}
+
+TEST(SpawnSetup, SecondBuildIsRefused) {
+  SpawnSetup setup;
+  ASSERT_TRUE(setup.Build(-1, 1, 2, "/").ok());
+  Status s = setup.Build(-1, 1, 2, "/");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("twice"), std::string::npos);
+}
+
+TEST(SpawnSetup, ErrnoTextNamesTheError) {
+  EXPECT_EQ(ErrnoText(ENOENT), "ENOENT (No such file or directory)");
+  EXPECT_EQ(ErrnoText(E2BIG), "E2BIG (Argument list too long)");
+}
+
+}  // namespace
+}  // namespace taskexec
