@@ -1,5 +1,6 @@
-// Entry points for the CLI and the service: `taskexec notion check`,
-// `taskexec notion sync --once`, and the webhook route on the HTTP server.
+// Entry points for the CLI: `taskexec notion check` and
+// `taskexec notion sync --once`; and the path of the webhook endpoint (the
+// route itself is registered by notion/webhook_route.h).
 //
 // Thread-safety: each call builds its own client; none keeps state.
 #pragma once

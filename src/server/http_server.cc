@@ -98,6 +98,19 @@ class HttpServer::Router {
     Add("POST", "/api/v1/route", &ApiHandlers::Route);
   }
 
+  std::vector<std::string> Routes() const {
+    std::vector<std::string> out;
+    for (const Endpoint& e : endpoints_) {
+      std::string path;
+      for (const std::string& segment : e.segments) path += "/" + segment;
+      out.push_back(e.method + " " + (path.empty() ? "/" : path));
+    }
+    for (const auto& [path, methods] : raw_) {
+      for (const auto& [method, handler] : methods) out.push_back(method + " " + path);
+    }
+    return out;
+  }
+
   void AddRaw(const std::string& method, const std::string& path, RawHandler handler) {
     raw_[path][method] = std::move(handler);
   }
@@ -243,6 +256,8 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::HandleRaw(const std::string& method, const std::string& path, RawHandler handler) {
   router_->AddRaw(method, path, std::move(handler));
 }
+
+std::vector<std::string> HttpServer::Routes() const { return router_->Routes(); }
 
 Status HttpServer::Start() {
   if (started_) return Status::Internal("HTTP server already started");

@@ -70,6 +70,9 @@ class HttpServer {
   void Stop();
   // The bound port (the free port chosen for ":0"); 0 before Start().
   int port() const { return port_; }
+  // Every endpoint as "METHOD /path" ("{id}" for a path segment), API
+  // endpoints in registration order, then raw ones: for docs checks.
+  std::vector<std::string> Routes() const;
 
  private:
   class Router;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 namespace taskexec {
 namespace {
 
@@ -72,6 +76,18 @@ TEST(ErrorClassifier, DefaultWhenNothingMatches) {
   // Binary junk does not crash and falls to the default.
   std::string junk("\xff\xfe\x00\x01\xc3", 5);
   EXPECT_EQ(ClassifyError(junk).type, "execution_error");
+}
+
+// docs/runner.md's table of error types lists every type, with the same
+// retry rule as the code.
+TEST(ErrorClassifier, EveryTypeIsDocumented) {
+  std::ifstream in(std::string(TASKEXEC_TEST_SOURCE_DIR) + "/docs/runner.md");
+  std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(docs.empty());
+  for (const ErrorTypeInfo& info : ErrorTypeTable()) {
+    std::string row = "| `" + std::string(info.type) + "` | " + (info.retryable ? "yes" : "no");
+    EXPECT_NE(docs.find(row), std::string::npos) << "docs/runner.md has no row \"" << row << "\"";
+  }
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -685,6 +687,28 @@ TEST(HttpServerStartTest, StartStopRepeatedly) {
     HttpServer server(cfg, &svc);
     ASSERT_TRUE(server.Start().ok());
     server.Stop();
+  }
+}
+
+// docs/http-api.md has a section for every endpoint the server answers.
+TEST(HttpServerDocsTest, EveryRouteIsDocumented) {
+  const char* source = std::getenv("TASKEXEC_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "run through ctest (TASKEXEC_SOURCE_DIR)";
+  std::ifstream in(std::string(source) + "/docs/http-api.md");
+  std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(docs.empty());
+  FakeTaskService svc;
+  ServerConfig cfg;
+  cfg.listen = "127.0.0.1:0";
+  HttpServer server(cfg, &svc);
+  server.HandleRaw("POST", "/webhooks/extension", [](const RawRequest&, RawResponse*) {});
+  std::vector<std::string> routes = server.Routes();
+  EXPECT_GE(routes.size(), 12u);
+  EXPECT_EQ(routes.back(), "POST /webhooks/extension");
+  routes.pop_back();  // raw endpoints are documented where they are added
+  for (const std::string& route : routes) {
+    EXPECT_NE(docs.find("### `" + route), std::string::npos)
+        << route << " has no \"### `" << route << "`\" section in docs/http-api.md";
   }
 }
 
