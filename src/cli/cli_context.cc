@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 
 namespace taskexec {
 

@@ -18,7 +18,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 
 namespace CLI {
 class App;

@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 
 namespace taskexec {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 
 namespace taskexec {
 namespace {

@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "routing/agent_router.h"
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 
 namespace taskexec {
 namespace {

@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "engine/store_service.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/clock.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 

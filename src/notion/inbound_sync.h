@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "notion/notion_client.h"
 #include "notion/property_mapping.h"
 #include "notion/sync_state.h"

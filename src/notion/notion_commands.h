@@ -1,6 +1,6 @@
 // Entry points for the CLI: `taskexec notion check` and
 // `taskexec notion sync --once`; and the path of the webhook endpoint (the
-// route itself is registered by notion/webhook_route.h).
+// route itself is registered by app/webhook_route.h).
 //
 // Thread-safety: each call builds its own client; none keeps state.
 #pragma once
@@ -9,7 +9,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "notion/notion_sync.h"
 #include "store/task_store.h"
 

@@ -37,7 +37,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "notion/http_transport.h"
 #include "notion/inbound_sync.h"
 #include "notion/notion_client.h"

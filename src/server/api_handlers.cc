@@ -7,7 +7,7 @@
 
 #include "server/dashboard_html.h"
 #include "server/http_util.h"
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 #include "server/metrics.h"
 
 namespace taskexec {

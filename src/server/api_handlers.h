@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 
 namespace taskexec {
 

@@ -10,7 +10,7 @@
 
 #include "server/api_handlers.h"
 #include "server/http_util.h"
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 #include "server/request_guard.h"
 
 namespace taskexec {

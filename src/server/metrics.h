@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/task_service.h"
+#include "api/task_service.h"
 
 namespace taskexec {
 

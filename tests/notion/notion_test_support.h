@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "core/ids.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "fakes/fake_notion_server.h"
 #include "notion/notion_sync.h"
 #include "store/sqlite/sqlite_store.h"

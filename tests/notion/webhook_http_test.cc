@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "notion/notion_commands.h"
-#include "notion/webhook_route.h"
+#include "app/webhook_route.h"
 #include "notion_test_support.h"
 #include "server/http_server.h"
 

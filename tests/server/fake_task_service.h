@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/task_service.h"
+#include "api/task_service.h"
 
 namespace taskexec {
 

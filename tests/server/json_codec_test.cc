@@ -1,4 +1,4 @@
-#include "server/json_codec.h"
+#include "api/json_codec.h"
 
 #include <gtest/gtest.h>
 

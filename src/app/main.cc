@@ -7,15 +7,11 @@
 #include <iostream>
 #include <thread>
 
+#include "app/service_factory.h"
 #include "cli/cli.h"
-#include "engine/service_factory.h"
-#ifdef TASKEXEC_WITH_NOTION
 #include "cli/notion_commands.h"
-#endif
-#ifdef TASKEXEC_WITH_NEO4J
 #include "cli/schema_command.h"
 #include "store/neo4j/neo4j_store.h"
-#endif
 
 int main(int argc, char** argv) {
   using namespace taskexec;
@@ -35,24 +31,17 @@ int main(int argc, char** argv) {
   };
   deps.open_service = OpenStoreService;
   deps.run_service = RunService;
-  deps.check_config = [](const Config& cfg, std::ostream& out) { return CheckConfig(cfg, out); };
-#ifdef TASKEXEC_WITH_NEO4J
   RegisterNeo4jStore();  // OpenStore's "neo4j" backend
   deps.check_config = [](const Config& cfg, std::ostream& out) {
     std::unique_ptr<TaskStore> store;
     if (Status s = CheckConfig(cfg, out, &store); !s.ok()) return s;
     return CheckNeo4jServer(cfg, store.get(), out);  // server agent and Bolt version
   };
-#endif
   deps.describe_config = DescribeConfig;
   deps.sleep_ms = [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); };
 
   CliContext ctx(std::move(deps), std::cout, std::cerr, std::cin, ProcessEnvironment());
-#ifdef TASKEXEC_WITH_NOTION
   ctx.extra_groups.push_back(RegisterNotionCommands);
-#endif
-#ifdef TASKEXEC_WITH_NEO4J
   ctx.extra_groups.push_back(RegisterSchemaCommands);
-#endif
   return RunCli(argc, argv, ctx);
 }

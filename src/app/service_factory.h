@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "store/task_store.h"
 
 namespace taskexec {

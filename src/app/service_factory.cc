@@ -1,4 +1,4 @@
-#include "engine/service_factory.h"
+#include "app/service_factory.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -9,7 +9,7 @@
 #include "engine/pipeline.h"
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
-#include "notion/webhook_route.h"
+#include "app/webhook_route.h"
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"

@@ -18,7 +18,7 @@
 
 #include "core/domain.h"
 #include "core/status.h"
-#include "engine/task_service.h"
+#include "api/task_service.h"
 #include "routing/agent_router.h"
 
 namespace taskexec {

@@ -1,4 +1,4 @@
-#include "notion/webhook_route.h"
+#include "app/webhook_route.h"
 
 #include "notion/notion_commands.h"
 
