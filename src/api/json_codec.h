@@ -16,9 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "api/task_service.h"
 #include "core/domain.h"
 #include "core/status.h"
-#include "api/task_service.h"
 #include "routing/agent_router.h"
 
 namespace taskexec {

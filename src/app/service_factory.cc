@@ -6,10 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/webhook_route.h"
 #include "engine/pipeline.h"
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
-#include "app/webhook_route.h"
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"

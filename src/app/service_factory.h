@@ -5,9 +5,9 @@
 #include <memory>
 #include <ostream>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/status.h"
-#include "api/task_service.h"
 #include "store/task_store.h"
 
 namespace taskexec {

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/status.h"
-#include "api/task_service.h"
 
 namespace CLI {
 class App;

@@ -1,8 +1,8 @@
 // route: which agent a task would go to, and why.
 #include <memory>
 
-#include "cli/commands.h"
 #include "api/json_codec.h"
+#include "cli/commands.h"
 
 namespace taskexec {
 namespace {

@@ -2,9 +2,9 @@
 #include <fstream>
 #include <memory>
 
+#include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "api/json_codec.h"
 
 namespace taskexec {
 namespace {

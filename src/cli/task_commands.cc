@@ -4,10 +4,10 @@
 #include <memory>
 #include <sstream>
 
+#include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "routing/agent_router.h"
-#include "api/json_codec.h"
 
 namespace taskexec {
 namespace {

@@ -12,11 +12,11 @@
 #include <memory>
 #include <string>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "engine/store_service.h"
-#include "api/task_service.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 

@@ -13,8 +13,8 @@
 #include <functional>
 #include <string>
 
-#include "core/clock.h"
 #include "api/task_service.h"
+#include "core/clock.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 

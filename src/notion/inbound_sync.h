@@ -24,8 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/clock.h"
 #include "api/task_service.h"
+#include "core/clock.h"
 #include "notion/notion_client.h"
 #include "notion/property_mapping.h"
 #include "notion/sync_state.h"

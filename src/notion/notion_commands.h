@@ -7,9 +7,9 @@
 
 #include <ostream>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/status.h"
-#include "api/task_service.h"
 #include "notion/notion_sync.h"
 #include "store/task_store.h"
 

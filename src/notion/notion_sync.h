@@ -35,9 +35,9 @@
 #include <thread>
 #include <unordered_set>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/clock.h"
-#include "api/task_service.h"
 #include "notion/http_transport.h"
 #include "notion/inbound_sync.h"
 #include "notion/notion_client.h"

@@ -18,8 +18,8 @@
 #include <functional>
 #include <string>
 
-#include "core/clock.h"
 #include "api/task_service.h"
+#include "core/clock.h"
 #include "notion/notion_client.h"
 #include "notion/property_mapping.h"
 #include "notion/sync_state.h"

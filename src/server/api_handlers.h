@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/status.h"
 #include "api/task_service.h"
+#include "core/status.h"
 
 namespace taskexec {
 
@@ -53,7 +53,12 @@ class ApiHandlers {
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
   ApiResponse Route(const ApiRequest& req);
   ApiResponse Metrics(const ApiRequest& req);
+  // The dashboard (src/server/dashboard/, embedded at build time): the page,
+  // its stylesheet and its script, each with a CSP that allows only this
+  // server's own files.
   ApiResponse Dashboard(const ApiRequest& req);
+  ApiResponse DashboardCss(const ApiRequest& req);
+  ApiResponse DashboardJs(const ApiRequest& req);
 
  private:
   TaskService* service_;

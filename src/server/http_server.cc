@@ -8,9 +8,9 @@
 #include <chrono>
 #include <set>
 
+#include "api/json_codec.h"
 #include "server/api_handlers.h"
 #include "server/http_util.h"
-#include "api/json_codec.h"
 #include "server/request_guard.h"
 
 namespace taskexec {
@@ -85,6 +85,8 @@ class HttpServer::Router {
         guard_(ListenHost(config.listen), config.allowed_hosts, config.cors_origins),
         handlers_(service) {
     Add("GET", "/", &ApiHandlers::Dashboard, /*auth=*/false);
+    Add("GET", "/dashboard.css", &ApiHandlers::DashboardCss, /*auth=*/false);
+    Add("GET", "/dashboard.js", &ApiHandlers::DashboardJs, /*auth=*/false);
     Add("GET", "/healthz", &ApiHandlers::Health, /*auth=*/false);
     Add("GET", "/metrics", &ApiHandlers::Metrics);
     Add("GET", "/api/v1/status", &ApiHandlers::GetStatus);

@@ -24,9 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "api/task_service.h"
 #include "config/config.h"
 #include "core/status.h"
-#include "api/task_service.h"
 
 namespace httplib {
 class Server;

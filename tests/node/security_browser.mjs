@@ -185,8 +185,19 @@ window.results = (async () => {
   check(task.status === 'pending' && !task.cancel_requested && !task.requested_execution_id,
     `the victim task is untouched (${task.status})`);
 
-  // Positive control: the dashboard's own origin may write.
+  // Positive control: the dashboard renders under its CSP (its own script
+  // and stylesheet, no violation), and its origin may write.
+  const violations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
   await page.goto(`${api}/`);
+  await page.waitForFunction(() => document.body.innerText.includes('victim'), null,
+    { timeout: 15000 });
+  const styled = await page.evaluate(() =>
+    getComputedStyle(document.querySelector('header')).display);
+  check(styled === 'flex', `the dashboard's stylesheet applies (header display ${styled})`);
+  check(violations.length === 0, `no CSP violation on the dashboard (${violations.join('; ')})`);
   const own = await page.evaluate(async () => (await fetch('/api/v1/tasks', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ title: 'from the dashboard origin' }) })).status);

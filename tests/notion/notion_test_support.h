@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "core/ids.h"
 #include "api/task_service.h"
+#include "core/ids.h"
 #include "fakes/fake_notion_server.h"
 #include "notion/notion_sync.h"
 #include "store/sqlite/sqlite_store.h"

@@ -2,8 +2,8 @@
 // the service's HttpServer, which hands them to NotionSync.
 #include <gtest/gtest.h>
 
-#include "notion/notion_commands.h"
 #include "app/webhook_route.h"
+#include "notion/notion_commands.h"
 #include "notion_test_support.h"
 #include "server/http_server.h"
 

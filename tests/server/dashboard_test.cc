@@ -153,13 +153,24 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   HttpServer server(cfg, &svc);
   ASSERT_TRUE(server.Start().ok());
   httplib::Client client("127.0.0.1", server.port());
+  // The page loads its script and stylesheet from this server, without a
+  // token and under a policy that forbids inline code.
   auto page = client.Get("/");
   ASSERT_TRUE(page);
-  size_t start = page->body.find("<script>");
-  size_t end = page->body.find("</script>");
-  ASSERT_NE(start, std::string::npos);
-  ASSERT_NE(end, std::string::npos);
-  std::string script = page->body.substr(start + 8, end - start - 8);
+  EXPECT_NE(page->body.find("<script src=\"/dashboard.js\"></script>"), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/dashboard.css\""), std::string::npos);
+  EXPECT_EQ(page->body.find("style=\""), std::string::npos) << "inline styles break the CSP";
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  auto css = client.Get("/dashboard.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 200);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  auto js_file = client.Get("/dashboard.js");
+  ASSERT_TRUE(js_file);
+  EXPECT_EQ(js_file->status, 200);
+  EXPECT_EQ(js_file->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  std::string script = js_file->body;
 
   std::string js =
       Replace(kPrelude, "@BASE@", "http://127.0.0.1:" + std::to_string(server.port())) + script +
