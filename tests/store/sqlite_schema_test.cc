@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,6 +92,12 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
   ASSERT_TRUE(store->SchemaVersion(&v).ok());
   EXPECT_EQ(v, sqlite::LatestSchemaVersion());
   EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_runnable'"), 1);
+  // Schema 5 counted the rows that were there (task_counts).
+  StoreStats stats;
+  ASSERT_TRUE(store->GetStats(&stats).ok());
+  EXPECT_EQ(stats.by_status,
+            (std::map<std::string, int64_t>{{"pending", 1}, {"claimed", 1}, {"weird", 1}}));
+  EXPECT_EQ(stats.by_agent, (std::map<std::string, int64_t>{{"jochi", 1}, {"unassigned", 2}}));
 
   Task t;
   ASSERT_TRUE(store->GetTask("legacy-1", &t).ok());
@@ -150,6 +157,38 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
 
   // An unknown status is reported, not guessed.
   EXPECT_EQ(store->GetTask("legacy-3", &t).code(), Status::Code::kCorruption);
+}
+
+// GetStats reads task_counts, kept by triggers: writes of other tools (raw
+// SQL here) are counted like the store's own, and match a full count.
+TEST(SqliteSchema, TaskCountsFollowEveryWriter) {
+  TempDir dir;
+  const std::string path = dir.File("counts.db");
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(path, StoreConfig{}, &store).ok());
+  for (const char* agent : {"", "jochi", "any"}) {
+    NewTask n;
+    n.title = "t";
+    n.assigned_to = agent;
+    Task out;
+    ASSERT_TRUE(store->AddTask(n, kT0, &out).ok());
+  }
+  RawExec(path, R"sql(
+    INSERT INTO tasks (id, title, status, claimed_by) VALUES ('other-1', 'x', 'completed', 'kublai');
+    INSERT INTO tasks (id, title, status) VALUES ('other-2', 'x', '');
+    UPDATE tasks SET status = 'failed', claimed_by = 'jochi' WHERE assigned_to = 'jochi';
+    UPDATE tasks SET title = 'renamed' WHERE id = 'other-1';
+    DELETE FROM tasks WHERE assigned_to = 'any';
+  )sql");
+  StoreStats stats;
+  ASSERT_TRUE(store->GetStats(&stats).ok());
+  EXPECT_EQ(stats.by_status,
+            (std::map<std::string, int64_t>{{"pending", 2}, {"failed", 1}, {"completed", 1}}));
+  EXPECT_EQ(stats.by_agent,
+            (std::map<std::string, int64_t>{{"jochi", 1}, {"kublai", 1}, {"unassigned", 2}}));
+  // The same as counting every row.
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM tasks"), 4);
+  EXPECT_EQ(RawCount(path, "SELECT SUM(n) FROM task_counts"), 4);
 }
 
 TEST(SqliteSchema, RefusesANewerDatabase) {

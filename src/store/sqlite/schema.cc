@@ -116,6 +116,58 @@ CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'),
   COALESCE(priority_weight, 2) DESC, created_at);
 )sql";
 
+// Version 5: task counts by (status, agent), kept by triggers on every write
+// to tasks (whoever writes: this service, another one, another tool), so
+// GetStats reads a few dozen rows instead of scanning every task. The
+// status and agent expressions are GetStats' grouping rules: an empty status
+// is pending; the agent is claimed_by, else assigned_to unless "any", else
+// "unassigned". Rows may reach n = 0; readers skip those.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE task_counts (
+  status TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (status, agent)
+) WITHOUT ROWID;
+INSERT INTO task_counts(status, agent, n)
+  SELECT COALESCE(NULLIF(status, ''), 'pending'),
+         COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+         COUNT(*)
+  FROM tasks GROUP BY 1, 2;
+CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
+  INSERT INTO task_counts(status, agent, n) VALUES (
+      COALESCE(NULLIF(NEW.status, ''), 'pending'),
+      COALESCE(NULLIF(NEW.claimed_by, ''), NULLIF(NULLIF(NEW.assigned_to, ''), 'any'), 'unassigned'),
+      1)
+    ON CONFLICT(status, agent) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
+  UPDATE task_counts SET n = n - 1
+  WHERE status = COALESCE(NULLIF(OLD.status, ''), 'pending')
+    AND agent = COALESCE(NULLIF(OLD.claimed_by, ''), NULLIF(NULLIF(OLD.assigned_to, ''), 'any'),
+                         'unassigned');
+END;
+CREATE TRIGGER task_counts_update AFTER UPDATE OF status, claimed_by, assigned_to ON tasks
+WHEN COALESCE(NULLIF(OLD.status, ''), 'pending') IS NOT COALESCE(NULLIF(NEW.status, ''), 'pending')
+  OR COALESCE(NULLIF(OLD.claimed_by, ''), NULLIF(NULLIF(OLD.assigned_to, ''), 'any'), 'unassigned')
+     IS NOT
+     COALESCE(NULLIF(NEW.claimed_by, ''), NULLIF(NULLIF(NEW.assigned_to, ''), 'any'), 'unassigned')
+BEGIN
+  UPDATE task_counts SET n = n - 1
+  WHERE status = COALESCE(NULLIF(OLD.status, ''), 'pending')
+    AND agent = COALESCE(NULLIF(OLD.claimed_by, ''), NULLIF(NULLIF(OLD.assigned_to, ''), 'any'),
+                         'unassigned');
+  INSERT INTO task_counts(status, agent, n) VALUES (
+      COALESCE(NULLIF(NEW.status, ''), 'pending'),
+      COALESCE(NULLIF(NEW.claimed_by, ''), NULLIF(NULLIF(NEW.assigned_to, ''), 'any'), 'unassigned'),
+      1)
+    ON CONFLICT(status, agent) DO UPDATE SET n = n + 1;
+END;
+-- ListTasks pages, oldest first: overall and per status.
+CREATE INDEX tasks_created ON tasks(created_at);
+CREATE INDEX tasks_status_created ON tasks(COALESCE(NULLIF(status, ''), 'pending'), created_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -124,6 +176,7 @@ const std::vector<Migration>& Migrations() {
       {2, "indexes for claims, leases, executions and notion pages", kV2},
       {3, "dispatch index in queue order", kV3},
       {4, "routed agent and the per-agent queue index", kV4},
+      {5, "task counts kept by triggers; listing indexes", kV5},
   };
   return all;
 }

@@ -102,10 +102,15 @@ Status SqliteStore::FindByNotionPage(const std::string& page_id, Task* out) {
 Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   const std::string status = f.status ? std::string(ToString(*f.status)) : std::string();
   const int64_t limit = f.limit > 0 ? f.limit : -1;  // LIMIT -1 = none
+  // Only the filters that are set go into the statement, so SQLite walks
+  // tasks_created (or tasks_status_created for a status) in page order and
+  // stops after `limit` matches instead of sorting every task.
+  std::string where = "WHERE 1";
+  if (!status.empty()) where += std::string(" AND ") + kStatusExpr + " = ?1";
+  if (!f.agent.empty()) where += " AND (claimed_by = ?2 OR assigned_to = ?2)";
+  if (!f.source.empty()) where += " AND source = ?3";
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, std::string(sqlite::kSelectTask) + "WHERE (?1 = '' OR " + kStatusExpr +
-                  " = ?1) AND (?2 = '' OR claimed_by = ?2 OR assigned_to = ?2) "
-                  "AND (?3 = '' OR source = ?3) ORDER BY created_at, rowid LIMIT ?4");
+    Stmt q(c, std::string(sqlite::kSelectTask) + where + " ORDER BY created_at, rowid LIMIT ?4");
     q.BindAll(status, f.agent, f.source, limit);
     return sqlite::CollectTasks(q, out);
   });
@@ -197,14 +202,11 @@ Status CountGroups(Connection& c, const std::string& sql, std::map<std::string, 
 Status SqliteStore::GetStats(StoreStats* out) {
   // One read transaction, so the three counts describe the same moment.
   return ReadTxn(pool_, [&](Connection& c) -> Status {
-    Status s =
-        CountGroups(c, std::string("SELECT ") + kStatusExpr + ", COUNT(*) FROM tasks GROUP BY 1",
-                    &out->by_status);
+    // task_counts is kept by triggers (schema v5): no scan of the tasks.
+    Status s = CountGroups(
+        c, "SELECT status, SUM(n) FROM task_counts GROUP BY 1 HAVING SUM(n) <> 0", &out->by_status);
     if (!s.ok()) return s;
-    s = CountGroups(c,
-                    "SELECT COALESCE(NULLIF(claimed_by, ''), "
-                    "NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'), COUNT(*) "
-                    "FROM tasks GROUP BY 1",
+    s = CountGroups(c, "SELECT agent, SUM(n) FROM task_counts GROUP BY 1 HAVING SUM(n) <> 0",
                     &out->by_agent);
     if (!s.ok()) return s;
     Stmt q(c, std::string("SELECT COUNT(*) FROM executions WHERE ") + sqlite::kExecutionIsActive);

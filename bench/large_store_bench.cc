@@ -1,0 +1,169 @@
+// What a person sees with a million tasks (docs/benchmarks.md, "A million
+// tasks"): the time of the reads behind `taskexec status`, `tasks`,
+// `task show`, the dashboard's first page and `/metrics`, through the real
+// HTTP server over StoreTaskService on SQLite, for a store of 3,000 tasks
+// (the baseline) and one of `big` tasks, in the same run.
+//
+// The tasks are bulk-loaded with SQL in one transaction after the store is
+// opened (so the schema and its triggers are in place), in the shares a
+// busy board has: most queued, some finished, a few failed.
+//
+// Usage: large_store_bench [big=1000000] [repeat=20]
+#include <httplib.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/store_service.h"
+#include "routing/agent_router.h"
+#include "server/http_server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using namespace taskexec;
+
+namespace {
+
+void Check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+    std::abort();
+  }
+}
+
+// Task i: 90 % pending, 8 % completed, 2 % failed; six agents.
+void BulkLoad(const std::string& path, int n) {
+  static const char* kAgents[] = {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"};
+  sqlite3* db = nullptr;
+  Check(sqlite3_open(path.c_str(), &db), db, "open");
+  Check(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), db, "begin");
+  sqlite3_stmt* st = nullptr;
+  Check(sqlite3_prepare_v2(db,
+                           "INSERT INTO tasks(id, title, assigned_to, claimed_by, status, "
+                           "created_at, updated_at, routed_agent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                           "?6, ?3)",
+                           -1, &st, nullptr),
+        db, "prepare");
+  for (int i = 0; i < n; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "task-big-%08d", i);
+    const char* agent = kAgents[i % 6];
+    const int share = i % 100;
+    const char* status = share < 90 ? "pending" : share < 98 ? "completed" : "failed";
+    std::string title = "task " + std::to_string(i);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, title.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, agent, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, share < 90 ? "" : agent, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, 1700000000000 + i);
+    Check(sqlite3_step(st), db, "insert");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+  sqlite3_close(db);
+}
+
+struct Probe {
+  std::string name;
+  std::function<bool()> run;  // false = the request failed
+};
+
+// Median milliseconds of `repeat` runs (after one warm-up).
+double MedianMs(const Probe& p, int repeat) {
+  if (!p.run()) {
+    std::fprintf(stderr, "%s failed\n", p.name.c_str());
+    std::abort();
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    p.run();
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+std::vector<double> Measure(const fs::path& dir, int n, int repeat,
+                            std::vector<std::string>* names) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = (dir / "big.db").string();
+  StoreConfig store_config;
+  {
+    std::unique_ptr<SqliteStore> schema;
+    if (!SqliteStore::Open(db, store_config, &schema).ok()) std::abort();
+  }
+  BulkLoad(db, n);
+  std::unique_ptr<SqliteStore> store;
+  if (!SqliteStore::Open(db, store_config, &store).ok()) std::abort();
+  RoutingConfig routing;
+  AgentRouter router(routing);
+  StoreTaskService service(store.get(), &router, SystemClock::Default());
+  ServerConfig server_config;
+  server_config.listen = "127.0.0.1:0";
+  HttpServer server(server_config, &service);
+  if (!server.Start().ok()) std::abort();
+  httplib::Client client("127.0.0.1", server.port());
+  auto get = [&](const std::string& path) {
+    auto r = client.Get(path);
+    return r && r->status == 200;
+  };
+  const std::string some_id =
+      "task-big-" + std::string(8 - std::to_string(n / 2).size(), '0') + std::to_string(n / 2);
+  std::vector<Probe> probes = {
+      {"GET /api/v1/status (taskexec status)", [&] { return get("/api/v1/status"); }},
+      {"GET /metrics", [&] { return get("/metrics"); }},
+      {"GET /api/v1/tasks?limit=200 (dashboard)", [&] { return get("/api/v1/tasks?limit=200"); }},
+      {"GET /api/v1/tasks?status=failed&limit=200",
+       [&] { return get("/api/v1/tasks?status=failed&limit=200"); }},
+      {"GET /api/v1/tasks/{id} (task show)", [&] { return get("/api/v1/tasks/" + some_id); }},
+      {"ListTasks limit 50 (taskexec tasks --limit 50)",
+       [&] {
+         std::vector<Task> out;
+         TaskFilter f;
+         f.limit = 50;
+         return service.ListTasks(f, &out).ok() && out.size() == 50;
+       }},
+  };
+  std::vector<double> out;
+  names->clear();
+  for (const Probe& p : probes) {
+    names->push_back(p.name);
+    out.push_back(MedianMs(p, repeat));
+  }
+  server.Stop();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int big = argc > 1 ? std::atoi(argv[1]) : 1000000;
+  const int repeat = argc > 2 ? std::atoi(argv[2]) : 20;
+  spdlog::set_level(spdlog::level::warn);
+  const fs::path dir = fs::temp_directory_path() / "taskexec_large_store_bench";
+  std::vector<std::string> names;
+  std::vector<double> small = Measure(dir, 3000, repeat, &names);
+  std::vector<double> large = Measure(dir, big, repeat, &names);
+  fs::remove_all(dir);
+  std::printf("median of %d, milliseconds: %-48s %10s %10s %7s\n", repeat, "read", "3,000",
+              std::to_string(big).c_str(), "ratio");
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::printf("%-70s %10.2f %10.2f %7.2f\n", names[i].c_str(), small[i], large[i],
+                large[i] / small[i]);
+  }
+  return 0;
+}
