@@ -42,6 +42,11 @@ class TaskService {
   virtual ~TaskService() = default;
 
   virtual Status AddTask(const NewTask& task, Task* out) = 0;
+  // Adds many tasks (`taskexec task import`): (*results)[i] is what AddTask
+  // would return for tasks[i]; a refused task does not stop the others. A
+  // non-OK return means the store failed (see TaskStore::AddTasks). The
+  // default calls AddTask for each.
+  virtual Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results);
   virtual Status GetTask(const std::string& id, TaskDetails* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
   // Starts an attempt now (or as soon as an executor runs), optionally on a

@@ -31,6 +31,8 @@ namespace taskexec {
 void RegisterServiceCommands(CLI::App& app, CliContext& ctx);
 // task add, task show, tasks, execute, cancel
 void RegisterTaskCommands(CLI::App& app, CliContext& ctx);
+// `task import` (import_command.cc), under the `task` group.
+void AddTaskImportCommand(CLI::App& task, CliContext& ctx);
 // status, logs
 void RegisterStatusCommands(CLI::App& app, CliContext& ctx);
 // route

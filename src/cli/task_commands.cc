@@ -250,6 +250,8 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   add_cmd->add_option("--context", add->context, "Extra context for the agent (a JSON object)");
   add_cmd->callback([&ctx, add] { ctx.action = [&ctx, add] { return RunAdd(ctx, *add); }; });
 
+  AddTaskImportCommand(*task, ctx);
+
   auto show_id = std::make_shared<std::string>();
   CLI::App* show = task->add_subcommand("show", "Show a task with its executions and artifacts");
   show->add_option("id", *show_id, "Task id")->required();

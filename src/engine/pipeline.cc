@@ -17,6 +17,9 @@ void Pipeline::Stop() { engine_.Stop(); }
 bool Pipeline::IsRunning() const { return engine_.running(); }
 
 Status Pipeline::AddTask(const NewTask& task, Task* out) { return service_.AddTask(task, out); }
+Status Pipeline::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
+  return service_.AddTasks(tasks, results);
+}
 Status Pipeline::GetTask(const std::string& id, TaskDetails* out) {
   return service_.GetTask(id, out);
 }

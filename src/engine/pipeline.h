@@ -41,6 +41,7 @@ class Pipeline : public TaskService {
 
   // TaskService.
   Status AddTask(const NewTask& task, Task* out) override;
+  Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) override;
   Status GetTask(const std::string& id, TaskDetails* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status Execute(const std::string& task_id, const std::string& agent,

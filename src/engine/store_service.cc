@@ -29,7 +29,7 @@ Status StoreTaskService::CheckAgent(const std::string& agent) const {
                                  "'; known agents: " + JoinAgents(router_->agents()));
 }
 
-Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
+Status StoreTaskService::CheckNewTask(const NewTask& task) const {
   if (task.title.size() > kMaxTitleBytes)
     return Status::InvalidArgument("title is " + std::to_string(task.title.size()) +
                                    " bytes; at most " + std::to_string(kMaxTitleBytes) +
@@ -45,6 +45,11 @@ Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
       return Status::InvalidArgument("context must be a JSON object, got: " +
                                      task.context_json.substr(0, 80));
   }
+  return Status::OK();
+}
+
+Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
+  if (Status s = CheckNewTask(task); !s.ok()) return s;
   // Routed now, so the dispatcher finds the task in its agent's queue
   // (TaskStore::ListRunnableFor) without routing it first.
   NewTask routed = task;
@@ -52,6 +57,31 @@ Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
   Status s = store_->AddTask(routed, clock_->NowMs(), out);
   if (s.ok()) Changed();
   return s;
+}
+
+Status StoreTaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
+  std::vector<Status> out(tasks.size());
+  std::vector<NewTask> valid;
+  std::vector<size_t> index;  // valid[k] is tasks[index[k]]
+  valid.reserve(tasks.size());
+  index.reserve(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    out[i] = CheckNewTask(tasks[i]);
+    if (!out[i].ok()) continue;
+    valid.push_back(tasks[i]);
+    if (valid.back().routed_agent.empty()) valid.back().routed_agent = RouteOf(tasks[i]);
+    index.push_back(i);
+  }
+  std::vector<Status> written;
+  if (Status s = store_->AddTasks(valid, clock_->NowMs(), &written); !s.ok()) return s;
+  bool any = false;
+  for (size_t k = 0; k < written.size(); ++k) {
+    any = any || written[k].ok();
+    out[index[k]] = std::move(written[k]);
+  }
+  if (any) Changed();
+  *results = std::move(out);
+  return Status::OK();
 }
 
 std::string StoreTaskService::RouteOf(const NewTask& task) const {

@@ -32,6 +32,8 @@ class StoreTaskService : public TaskService {
                    std::function<void()> on_change = nullptr);
 
   Status AddTask(const NewTask& task, Task* out) override;
+  // Checked and routed like AddTask, written in one store batch.
+  Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) override;
   Status GetTask(const std::string& id, TaskDetails* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status Execute(const std::string& task_id, const std::string& agent,
@@ -44,6 +46,8 @@ class StoreTaskService : public TaskService {
  private:
   Status CheckAgent(const std::string& agent) const;
   std::string RouteOf(const NewTask& task) const;
+  // AddTask's checks: sizes, a known agent, a JSON object as context.
+  Status CheckNewTask(const NewTask& task) const;
   void Changed() const;
 
   TaskStore* const store_;

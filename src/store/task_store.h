@@ -105,6 +105,13 @@ class TaskStore {
   // Creates a task. Fails with InvalidArgument on an empty title or unknown
   // priority, Conflict if the id (or the notion_page_id) exists already.
   virtual Status AddTask(const NewTask& task, TimeMs now, Task* out) = 0;
+  // Adds many tasks (an import). (*results)[i] is what AddTask would return
+  // for tasks[i]; a refused task does not stop the others. A non-OK return
+  // means the store failed and, for backends that write the batch in one
+  // transaction (SQLite), that none was added. The default adds them one by
+  // one.
+  virtual Status AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
+                          std::vector<Status>* results);
   virtual Status GetTask(const std::string& id, Task* out) = 0;
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -29,6 +30,9 @@ class ForwardingService : public TaskService {
  public:
   explicit ForwardingService(TaskService* t) : t_(t) {}
   Status AddTask(const NewTask& n, Task* o) override { return t_->AddTask(n, o); }
+  Status AddTasks(const std::vector<NewTask>& n, std::vector<Status>* o) override {
+    return t_->AddTasks(n, o);
+  }
   Status GetTask(const std::string& id, TaskDetails* o) override { return t_->GetTask(id, o); }
   Status ListTasks(const TaskFilter& f, std::vector<Task>* o) override {
     return t_->ListTasks(f, o);
@@ -448,6 +452,94 @@ TEST_F(CliTest, UnknownAgentRefusedByTheService) {
   real_service_ = nullptr;
   store.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+}
+
+// task import on the real StoreTaskService + SQLite: JSON lines and CSV,
+// batches, bad records reported with their line (in order) and skipped,
+// the rest routed and kept; a bad CSV header stops before anything is added.
+TEST_F(CliTest, TaskImportKeepsGoodLinesAndReportsBadOnes) {
+  const std::string db = TempPath("import.db");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  Config cfg;
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(db, cfg.store, &store).ok());
+  AgentRouter router(cfg.routing);
+  StoreTaskService service(store.get(), &router, SystemClock::Default());
+  real_service_ = &service;
+
+  const std::string jsonl = TempPath("tasks.jsonl");
+  std::ofstream(jsonl) << R"({"title":"one","assigned_to":"jochi"})"
+                       << "\n\n"
+                       << "not json\n"
+                       << R"({"title":"two","priority":"urgent"})"
+                       << "\n"
+                       << R"({"id":"task-fixed","title":"three","context":{"k":1}})"
+                       << "\r\n"
+                       << R"({"id":"task-fixed","title":"again"})"
+                       << "\n"
+                       << R"({"title":"Write the report"})"
+                       << "\n";
+  EXPECT_EQ(Run({"task", "import", jsonl, "--batch", "2"}), 1);
+  EXPECT_EQ(out(), "imported 3 tasks; refused 3 (listed above)\n");
+  EXPECT_EQ(err(), jsonl + ":3: malformed JSON\n" + jsonl +
+                       ":4: priority: \"urgent\" is not one of critical, high, normal, low\n" +
+                       jsonl + ":6: task task-fixed already exists\n")
+      << err();
+  Task t;
+  ASSERT_TRUE(store->GetTask("task-fixed", &t).ok());
+  EXPECT_EQ(t.title, "three");
+  EXPECT_EQ(t.source, "import");
+  EXPECT_EQ(t.context_json, R"({"k":1})");
+
+  const std::string csv = TempPath("tasks.csv");
+  std::ofstream(csv) << "title,priority,assigned_to,context,max_retries\r\n"
+                     << "\"Fix, the \"\"bug\"\"\",high,mongke,\"{\"\"a\"\":1}\",2\r\n"
+                     << "\"multi\nline\",low,,,\n"
+                     << "bad agent,normal,nobody,,\n"
+                     << "short\n"
+                     << "retries,normal,,,many\n";
+  EXPECT_EQ(Run({"--json", "task", "import", csv}), 1);
+  json j = json::parse(out());
+  EXPECT_EQ(j["imported"], 2);
+  ASSERT_EQ(j["refused"].size(), 3u) << j.dump();
+  EXPECT_EQ(j["refused"][0]["line"], 5);  // the quoted line break moved it
+  EXPECT_NE(j["refused"][0]["error"].get<std::string>().find("unknown agent 'nobody'"),
+            std::string::npos);
+  EXPECT_EQ(j["refused"][1]["line"], 6);
+  EXPECT_EQ(j["refused"][1]["error"], "has 1 fields; the header has 5");
+  EXPECT_EQ(j["refused"][2]["error"], "max_retries: \"many\" is not an integer");
+
+  std::vector<Task> tasks;
+  ASSERT_TRUE(service.ListTasks(TaskFilter{}, &tasks).ok());
+  ASSERT_EQ(tasks.size(), 5u);
+  std::map<std::string, Task> by_title;
+  for (const Task& task : tasks) by_title[task.title] = task;
+  EXPECT_EQ(by_title.at("one").routed_agent, "jochi");
+  EXPECT_EQ(by_title.at("Fix, the \"bug\"").priority, "high");
+  EXPECT_EQ(by_title.at("Fix, the \"bug\"").max_retries, 2);
+  EXPECT_EQ(by_title.at("Fix, the \"bug\"").routed_agent, "mongke");
+  EXPECT_EQ(by_title.at("multi\nline").priority, "low");
+  EXPECT_FALSE(by_title.at("Write the report").routed_agent.empty());
+
+  // All good: exit 0. A bad header adds nothing.
+  std::ofstream(jsonl, std::ios::trunc) << R"({"title":"fine"})"
+                                        << "\n";
+  EXPECT_EQ(Run({"task", "import", jsonl}), 0) << err();
+  EXPECT_EQ(out(), "imported 1 tasks\n");
+  EXPECT_EQ(Run({"task", "import", "--format", "csv", "-"}, "titel\nx\n"), 1);
+  EXPECT_NE(err().find("unknown field \"titel\""), std::string::npos) << err();
+  EXPECT_EQ(Run({"task", "import", "--format", "xml", jsonl}), 1);
+  EXPECT_EQ(Run({"task", "import", TempPath("missing.jsonl")}), 1);
+  EXPECT_NE(err().find("cannot read"), std::string::npos) << err();
+  tasks.clear();
+  ASSERT_TRUE(service.ListTasks(TaskFilter{}, &tasks).ok());
+  EXPECT_EQ(tasks.size(), 6u);
+
+  real_service_ = nullptr;
+  store.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  std::filesystem::remove(jsonl);
+  std::filesystem::remove(csv);
 }
 
 TEST_F(CliTest, ServeAndConfig) {

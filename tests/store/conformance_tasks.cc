@@ -115,6 +115,52 @@ TEST_P(StoreConformanceTest, DuplicateIdIsConflict) {
   EXPECT_EQ(Get("dup").title, "first");
 }
 
+// AddTasks: one result per task, as AddTask would give; refusals (an id
+// already stored or repeated in the batch, a Notion page taken, an empty
+// title) do not stop the others.
+TEST_P(StoreConformanceTest, AddTasksReportsEachTaskAndKeepsTheGoodOnes) {
+  NewTask existing;
+  existing.id = "old";
+  existing.title = "already here";
+  Add(existing);
+  std::vector<NewTask> batch(6);
+  batch[0].title = "fresh";
+  batch[0].routed_agent = "jochi";
+  batch[1].id = "old";
+  batch[1].title = "clash with the store";
+  batch[2].id = "twice";
+  batch[2].title = "first of two";
+  batch[3].id = "twice";
+  batch[3].title = "second of two";
+  batch[4].title = "";
+  batch[5].title = "with a page";
+  batch[5].notion_page_id = "page-42";
+  std::vector<Status> results;
+  ASSERT_TRUE(store_->AddTasks(batch, kT0, &results).ok());
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_TRUE(results[1].IsConflict()) << results[1].ToString();
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_TRUE(results[3].IsConflict()) << results[3].ToString();
+  EXPECT_TRUE(results[4].IsInvalidArgument()) << results[4].ToString();
+  EXPECT_TRUE(results[5].ok()) << results[5].ToString();
+  EXPECT_EQ(Get("old").title, "already here");
+  EXPECT_EQ(Get("twice").title, "first of two");
+  std::vector<Task> all;
+  ASSERT_TRUE(store_->ListTasks(TaskFilter{}, &all).ok());
+  EXPECT_EQ(all.size(), 4u);
+  Task page;
+  ASSERT_TRUE(store_->FindByNotionPage("page-42", &page).ok());
+  EXPECT_EQ(page.title, "with a page");
+  for (const Task& t : all) {
+    if (t.title == "fresh") {
+      EXPECT_EQ(t.routed_agent, "jochi");
+    }
+  }
+  ASSERT_TRUE(store_->AddTasks({}, kT0, &results).ok());
+  EXPECT_TRUE(results.empty());
+}
+
 TEST_P(StoreConformanceTest, NotionPageIsUniqueAndFindable) {
   NewTask nt;
   nt.title = "a";

@@ -64,6 +64,8 @@ class SqliteStore final : public TaskStore {
   ~SqliteStore() override;
 
   Status AddTask(const NewTask& task, TimeMs now, Task* out) override;
+  Status AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
+                  std::vector<Status>* results) override;  // one transaction
   Status GetTask(const std::string& id, Task* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;

@@ -30,6 +30,26 @@ Status NotionPageTaken(Connection& c, const std::string& page_id, bool* taken, s
   return Status::OK();
 }
 
+// Inserts one new task inside the caller's transaction. `refused` tells a
+// task the rules refuse (the transaction goes on) from a store failure.
+Status InsertNew(Connection& c, const Task& t, bool* refused) {
+  *refused = true;
+  Task existing;
+  Status st = sqlite::LoadTask(c, t.id, &existing);
+  if (st.ok()) return store_rules::TaskExists(t.id);
+  *refused = false;
+  if (!st.IsNotFound()) return st;
+  bool taken = false;
+  std::string owner;
+  st = NotionPageTaken(c, t.notion_page_id, &taken, &owner);
+  if (!st.ok()) return st;
+  if (taken) {
+    *refused = true;
+    return store_rules::NotionPageTaken(t.notion_page_id, owner);
+  }
+  return sqlite::InsertTask(c, t);
+}
+
 }  // namespace
 
 Status SqliteStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
@@ -37,19 +57,30 @@ Status SqliteStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
   Status s = store_rules::BuildTask(in, now, &t);
   if (!s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
-    Task existing;
-    Status st = sqlite::LoadTask(c, t.id, &existing);
-    if (st.ok()) return store_rules::TaskExists(t.id);
-    if (!st.IsNotFound()) return st;
-    bool taken = false;
-    std::string owner;
-    st = NotionPageTaken(c, t.notion_page_id, &taken, &owner);
-    if (!st.ok()) return st;
-    if (taken) return store_rules::NotionPageTaken(t.notion_page_id, owner);
-    st = sqlite::InsertTask(c, t);
+    bool refused = false;
+    Status st = InsertNew(c, t, &refused);
     if (st.ok() && out != nullptr) *out = t;
     return st;
   });
+}
+
+Status SqliteStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
+                             std::vector<Status>* results) {
+  std::vector<Task> built(tasks.size());
+  std::vector<Status> out(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i)
+    out[i] = store_rules::BuildTask(tasks[i], now, &built[i]);
+  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+    for (size_t i = 0; i < built.size(); ++i) {
+      if (!out[i].ok()) continue;
+      bool refused = false;
+      out[i] = InsertNew(c, built[i], &refused);
+      if (!out[i].ok() && !refused) return out[i];  // the store failed: roll all back
+    }
+    return Status::OK();
+  });
+  if (s.ok()) *results = std::move(out);
+  return s;
 }
 
 Status SqliteStore::UpdateTask(const std::string& id, const TaskPatch& patch,

@@ -1,0 +1,17 @@
+#include "api/task_service.h"
+
+namespace taskexec {
+
+Status TaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
+  std::vector<Status> out;
+  out.reserve(tasks.size());
+  for (const NewTask& task : tasks) {
+    Status s = AddTask(task, nullptr);
+    if (!s.ok() && !s.IsInvalidArgument() && !s.IsConflict()) return s;
+    out.push_back(std::move(s));
+  }
+  *results = std::move(out);
+  return Status::OK();
+}
+
+}  // namespace taskexec
