@@ -10,7 +10,6 @@
 //
 // Usage: large_store_bench [big=1000000] [repeat=20]
 #include <httplib.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +22,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bulk_load.h"
 #include "engine/store_service.h"
 #include "routing/agent_router.h"
 #include "server/http_server.h"
@@ -33,26 +33,18 @@ using namespace taskexec;
 
 namespace {
 
-void Check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-    std::abort();
-  }
-}
-
 // Task i: 90 % pending, 8 % completed, 2 % failed; six agents.
 void BulkLoad(const std::string& path, int n) {
   static const char* kAgents[] = {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"};
-  sqlite3* db = nullptr;
-  Check(sqlite3_open(path.c_str(), &db), db, "open");
-  Check(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), db, "begin");
+  sqlite3* db = bench::OpenForBulkLoad(path);
   sqlite3_stmt* st = nullptr;
-  Check(sqlite3_prepare_v2(db,
-                           "INSERT INTO tasks(id, title, assigned_to, claimed_by, status, "
-                           "created_at, updated_at, routed_agent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                           "?6, ?3)",
-                           -1, &st, nullptr),
-        db, "prepare");
+  bench::CheckSqlite(
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO tasks(id, title, assigned_to, claimed_by, status, "
+                         "created_at, updated_at, routed_agent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                         "?6, ?3)",
+                         -1, &st, nullptr),
+      db, "prepare");
   for (int i = 0; i < n; ++i) {
     char id[32];
     std::snprintf(id, sizeof id, "task-big-%08d", i);
@@ -66,12 +58,11 @@ void BulkLoad(const std::string& path, int n) {
     sqlite3_bind_text(st, 4, share < 90 ? "" : agent, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, 1700000000000 + i);
-    Check(sqlite3_step(st), db, "insert");
+    bench::CheckSqlite(sqlite3_step(st), db, "insert");
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
-  Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
-  sqlite3_close(db);
+  bench::CommitAndClose(db);
 }
 
 struct Probe {

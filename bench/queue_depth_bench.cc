@@ -13,7 +13,6 @@
 // (rows written by another tool), which the engine must route as it goes.
 //
 // Usage: queue_depth_bench [deep=1000000] [run=2000]
-#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -27,6 +26,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bulk_load.h"
 #include "engine/pipeline.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -35,25 +35,17 @@ using namespace taskexec;
 
 namespace {
 
-void Check(int rc, sqlite3* db, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    std::fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-    std::abort();
-  }
-}
-
 // Inserts `n` pending tasks assigned to mongke, oldest first.
 void BulkLoad(const std::string& path, int n, bool routed) {
-  sqlite3* db = nullptr;
-  Check(sqlite3_open(path.c_str(), &db), db, "open");
-  Check(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), db, "begin");
+  sqlite3* db = bench::OpenForBulkLoad(path);
   sqlite3_stmt* st = nullptr;
-  Check(sqlite3_prepare_v2(db,
-                           "INSERT INTO tasks(id, title, assigned_to, status, priority, "
-                           "priority_weight, created_at, updated_at, routed_agent) "
-                           "VALUES(?1, ?2, 'mongke', 'pending', 'normal', 2, ?3, ?3, ?4)",
-                           -1, &st, nullptr),
-        db, "prepare");
+  bench::CheckSqlite(
+      sqlite3_prepare_v2(db,
+                         "INSERT INTO tasks(id, title, assigned_to, status, priority, "
+                         "priority_weight, created_at, updated_at, routed_agent) "
+                         "VALUES(?1, ?2, 'mongke', 'pending', 'normal', 2, ?3, ?3, ?4)",
+                         -1, &st, nullptr),
+      db, "prepare");
   const int64_t t0 = 1700000000000;
   for (int i = 0; i < n; ++i) {
     char id[32];
@@ -63,12 +55,11 @@ void BulkLoad(const std::string& path, int n, bool routed) {
     sqlite3_bind_text(st, 2, title.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, t0 + i);
     sqlite3_bind_text(st, 4, routed ? "mongke" : "", -1, SQLITE_STATIC);
-    Check(sqlite3_step(st), db, "insert");
+    bench::CheckSqlite(sqlite3_step(st), db, "insert");
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
-  Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
-  sqlite3_close(db);
+  bench::CommitAndClose(db);
 }
 
 long MaxRssMb() {
