@@ -44,17 +44,20 @@ class E2eTest : public ::testing::Test {
                 "\", \"--agent\", \"{agent}\", \"--label\", \"task-{task_id}\", \"--context\", "
                 "\"{context_json}\", \"--prompt\", \"{prompt}\"]";
     std::string path = dir_ + "/" + name;
-    WriteFile(path,
-              "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
-                  "[executor]\nmax_retries = " + std::to_string(o.max_retries) +
-                  "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n" +
-                  "poll_interval_seconds = 1\nlease_seconds = " + std::to_string(o.lease_seconds) +
-                  "\nmax_concurrent = " + std::to_string(o.max_concurrent) +
-                  "\nper_agent_limit = " + std::to_string(o.max_concurrent) +
-                  "\nshutdown_grace_seconds = 2\n\n" + "[agent]\ncommand = " + command +
-                  "\nwork_dir = \"" + dir_ + "/work\"\nlog_dir = \"" + dir_ +
-                  "/logs\"\ntimeout_seconds = " + std::to_string(o.timeout_seconds) +
-                  "\nkill_grace_seconds = 1\n\n" + "[server]\nlisten = \"\"\n");
+    WriteFile(
+        path,
+        "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" + "[executor]\nmax_retries = " +
+            std::to_string(o.max_retries) + "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n" +
+            "poll_interval_seconds = 1\nlease_seconds = " + std::to_string(o.lease_seconds) +
+            "\nmax_concurrent = " + std::to_string(o.max_concurrent) +
+            "\nper_agent_limit = " + std::to_string(o.max_concurrent) +
+            "\nshutdown_grace_seconds = 2\n\n" + "[agent]\ncommand = " + command +
+            // The fake agent's knobs (FAKE_AGENT_SLEEP, ...) come from the
+            // service's environment, passed on purpose as a user passes a
+            // model key: agents inherit nothing else.
+            "\npass_env = [\"FAKE_AGENT_*\"]" + "\nwork_dir = \"" + dir_ + "/work\"\nlog_dir = \"" +
+            dir_ + "/logs\"\ntimeout_seconds = " + std::to_string(o.timeout_seconds) +
+            "\nkill_grace_seconds = 1\n\n" + "[server]\nlisten = \"\"\n");
     return path;
   }
 
