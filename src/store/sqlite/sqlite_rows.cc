@@ -9,6 +9,12 @@ const char kSelectTask[] =
     "error_type, error_message, output_summary, created_at, updated_at, started_at, "
     "completed_at, last_retry_at, version, routed_agent FROM tasks ";
 
+std::string SelectTaskColumns() {
+  std::string columns = kSelectTask;
+  columns.resize(columns.rfind("FROM tasks"));
+  return columns;
+}
+
 const char kSelectExecution[] =
     "SELECT id, task_id, agent, attempt, status, session_label, session_id, pid, executor_id, "
     "started_at, ended_at, exit_code, term_signal, error_type, error, summary, log_path, manual "

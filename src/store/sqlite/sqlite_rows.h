@@ -23,6 +23,16 @@ extern const char kSelectTask[];
 extern const char kSelectExecution[];
 extern const char kSelectArtifact[];
 
+// "SELECT <every task column> " without FROM, to select from a subquery
+// that has all of the tasks columns.
+std::string SelectTaskColumns();
+
+// SQL for "the status column, reading NULL/'' as pending" (rows from other
+// tools). Statements repeat it verbatim on purpose: SQLite matches the
+// expression indexes (tasks_dispatch, tasks_agent_queue,
+// tasks_status_created) by their text.
+inline constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
+
 // WHERE-clause term for "the execution is active", counting NULL/'' (rows from
 // other tools) as active like ReadExecution does; written so the status
 // index still serves it.

@@ -20,8 +20,7 @@ namespace {
 // proceed in parallel; further callers wait for a free connection.
 constexpr size_t kPoolSize = 8;
 
-// SQL for "the status column, reading NULL/'' as pending" (other tools).
-constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
+using sqlite::kStatusExpr;
 
 // ListRunnable's statement (?1 now, ?2 only_requested, ?3 limit). The engine
 // asks after every finished attempt, so it must not sort the queue: each
@@ -38,9 +37,8 @@ std::string RunnableSql() {
            "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1 "
            "ORDER BY COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3)";
   };
-  std::string columns = sqlite::kSelectTask;  // "SELECT <columns> FROM tasks "
-  columns.resize(columns.rfind("FROM tasks"));
-  return columns + "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks INDEXED BY tasks_requested " +
+  return sqlite::SelectTaskColumns() +
+         "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks INDEXED BY tasks_requested " +
          "WHERE requested_execution_id <> '' AND " + kStatusExpr +
          " IN ('pending', 'retrying') AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
          queued("pending") + " UNION ALL " + queued("retrying") +

@@ -18,15 +18,8 @@ using sqlite::WriteTxn;
 
 namespace {
 
-constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
+using sqlite::kStatusExpr;
 constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_at";
-
-// "SELECT <task columns> " without its FROM, to select from a subquery.
-std::string TaskColumns() {
-  std::string columns = sqlite::kSelectTask;
-  columns.resize(columns.rfind("FROM tasks"));
-  return columns;
-}
 
 // One index range per queued status (pending, retrying), each cut at
 // `limit_param`, merged in queue order. `where` is appended to the equality
@@ -37,8 +30,8 @@ std::string PerStatusSql(const std::string& where, const std::string& limit_para
            " = '" + status + "' AND " + where + " ORDER BY " + kQueueOrder + ", rowid LIMIT " +
            limit_param + ")";
   };
-  return TaskColumns() + "FROM (" + branch("pending") + " UNION ALL " + branch("retrying") +
-         ") ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
+  return sqlite::SelectTaskColumns() + "FROM (" + branch("pending") + " UNION ALL " +
+         branch("retrying") + ") ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
 }
 
 // ?1 agent, ?2 now, ?3 limit. Execution requests are ListRunnable's.
