@@ -27,9 +27,14 @@ namespace taskexec {
 
 struct TaskFilter {
   std::optional<TaskStatus> status;
-  std::string agent;  // claimed_by or assigned_to
+  // The task's agent as StoreStats::by_agent counts it: claimed_by, else
+  // assigned_to unless "any", else "unassigned".
+  std::string agent;
   std::string source;
   int limit = 0;  // 0 = no limit
+  // A page cursor: only tasks after this task id in list order (created_at,
+  // then insertion). NotFound if no such task.
+  std::string after;
 };
 
 // Editable fields of a task that has not started. Unset fields stay.
@@ -90,6 +95,19 @@ struct AttemptOutcome {
 struct TaskRoute {
   Task task;          // as read: id, version and the queue-order fields are used
   std::string agent;  // the router's choice (non-empty)
+};
+
+// Where a ListFinishedBefore page ends: the last task's (completed_at, id).
+struct FinishedCursor {
+  TimeMs completed_at = 0;
+  std::string id;
+};
+
+// A finished task chosen for deletion (TaskStore::DeleteTasks).
+struct TaskDeletion {
+  std::string id;
+  int64_t version = 0;                 // as read: a task changed since is kept
+  std::vector<std::string> meta_keys;  // meta entries deleted with it
 };
 
 struct StoreStats {
@@ -164,6 +182,22 @@ class TaskStore {
 
   // The distinct routed agents of queued tasks, sorted.
   virtual Status ListQueuedAgents(std::vector<std::string>* out) = 0;
+
+  // ---- Pruning history ------------------------------------------------------
+
+  // Finished tasks (completed, failed or cancelled) with completed_at before
+  // `cutoff`, in (completed_at, id) order after `after` (a default cursor =
+  // from the start), at most `limit` (> 0). Tasks without a completed_at
+  // (written by other tools) are never listed. Backends serve it from an
+  // index on (status, completed_at).
+  virtual Status ListFinishedBefore(TimeMs cutoff, const FinishedCursor& after, int limit,
+                                    std::vector<Task>* out) = 0;
+
+  // Deletes each task that still has the version it was read at and is
+  // still finished, with its executions, artifacts and the given meta keys,
+  // all in one transaction. `deleted` (may be null) = ids deleted, in order.
+  virtual Status DeleteTasks(const std::vector<TaskDeletion>& tasks,
+                             std::vector<std::string>* deleted) = 0;
 
   // Manual execution: records an execution request with the attempt id the
   // caller will be given and an optional agent override. Allowed for tasks

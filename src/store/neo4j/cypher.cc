@@ -31,6 +31,11 @@ std::string TimeSets(const std::string& var, const std::vector<std::string>& fie
 // Tasks written by other tools may lack a status or have an empty one.
 const char* kStatus = "CASE WHEN coalesce(t.status, '') = '' THEN 'pending' ELSE t.status END";
 const char* kHeld = "['assigned', 'claimed', 'in_progress']";
+// The task's agent as the stats count it (TaskFilter::agent).
+const char* kAgent =
+    "CASE WHEN coalesce(t.claimed_by, '') <> '' THEN t.claimed_by\n"
+    "         WHEN NOT coalesce(t.assigned_to, '') IN ['', 'any'] THEN t.assigned_to\n"
+    "         ELSE 'unassigned' END";
 
 std::string S(std::initializer_list<std::string> parts) {
   std::string out;
@@ -83,8 +88,12 @@ const std::string kListTasks =
        "WHERE ($status = '' OR ",
        kStatus,
        " = $status)\n"
-       "  AND ($agent = '' OR t.claimed_by = $agent OR t.assigned_to = $agent)\n"
+       "  AND ($agent = '' OR ",
+       kAgent,
+       " = $agent)\n"
        "  AND ($source = '' OR t.source = $source)\n"
+       "  AND ($after_id = '' OR t.created_at > datetime({epochMillis: $after_created})\n"
+       "       OR (t.created_at = datetime({epochMillis: $after_created}) AND t.id > $after_id))\n"
        "RETURN t\n"
        "ORDER BY t.created_at, t.id\n"
        "LIMIT $limit"});
@@ -272,12 +281,43 @@ const std::string kStatsByStatus =
        kStatus, " AS status, count(*) AS n"});
 
 const std::string kStatsByAgent =
-    "MATCH (t:Task)\n"
-    "RETURN CASE\n"
-    "         WHEN coalesce(t.claimed_by, '') <> '' THEN t.claimed_by\n"
-    "         WHEN NOT coalesce(t.assigned_to, '') IN ['', 'any'] THEN t.assigned_to\n"
-    "         ELSE 'unassigned' END AS agent,\n"
-    "       count(*) AS n";
+    S({"MATCH (t:Task)\n"
+       "RETURN ",
+       kAgent, " AS agent,\n       count(*) AS n"});
+
+// Served by the index on completed_at; tasks without one are never listed.
+const std::string kListFinishedBefore =
+    S({"MATCH (t:Task)\n"
+       "WHERE t.completed_at < datetime({epochMillis: $cutoff})\n"
+       "  AND (t.completed_at > datetime({epochMillis: $after_completed})\n"
+       "       OR (t.completed_at = datetime({epochMillis: $after_completed}) AND t.id > "
+       "$after_id))\n"
+       "  AND ",
+       kStatus,
+       " IN ['completed', 'failed', 'cancelled']\n"
+       "RETURN t\n"
+       "ORDER BY t.completed_at, t.id\n"
+       "LIMIT $limit"});
+
+// Each row: {id, version, meta_keys}. A task changed since it was read, or
+// no longer finished, is kept.
+const std::string kDeleteTasks =
+    S({"UNWIND $rows AS row\n"
+       "MATCH (t:Task {id: row.id})\n"
+       "WHERE coalesce(t.version, 0) = row.version\n"
+       "  AND ",
+       kStatus,
+       " IN ['completed', 'failed', 'cancelled']\n"
+       "OPTIONAL MATCH (s:SessionExecution {task_id: row.id})\n"
+       "WITH t, row, collect(s) AS executions\n"
+       "OPTIONAL MATCH (a:Artifact {task_id: row.id})\n"
+       "WITH t, row, executions, collect(a) AS artifacts\n"
+       "OPTIONAL MATCH (m:TaskexecMeta)\n"
+       "WHERE m.key IN row.meta_keys\n"
+       "WITH t, row, executions, artifacts, collect(m) AS metas\n"
+       "FOREACH (n IN executions + artifacts + metas | DETACH DELETE n)\n"
+       "DETACH DELETE t\n"
+       "RETURN row.id AS id"});
 
 const std::string kStatsActive =
     "MATCH (s:SessionExecution)\n"
@@ -316,6 +356,8 @@ const std::vector<NamedStatement>& SchemaStatements() {
       {"index_task_agent_queue",
        "CREATE INDEX taskexec_task_agent_queue IF NOT EXISTS FOR (t:Task) "
        "ON (t.routed_agent, t.status, t.dispatch_key)"},
+      {"index_task_completed_at",
+       "CREATE INDEX taskexec_task_completed_at IF NOT EXISTS FOR (t:Task) ON (t.completed_at)"},
       {"index_artifact_task_id",
        "CREATE INDEX taskexec_artifact_task_id IF NOT EXISTS FOR (a:Artifact) ON (a.task_id)"},
   };
@@ -353,6 +395,8 @@ const std::vector<NamedStatement>& AllStatements() {
         {"stats_by_status", kStatsByStatus},
         {"stats_by_agent", kStatsByAgent},
         {"stats_active", kStatsActive},
+        {"list_finished_before", kListFinishedBefore},
+        {"delete_tasks", kDeleteTasks},
         {"get_meta", kGetMeta},
         {"set_meta", kSetMeta},
     };

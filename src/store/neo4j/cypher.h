@@ -56,6 +56,8 @@ extern const std::string kListArtifacts;
 extern const std::string kStatsByStatus;
 extern const std::string kStatsByAgent;
 extern const std::string kStatsActive;
+extern const std::string kListFinishedBefore;
+extern const std::string kDeleteTasks;
 extern const std::string kGetMeta;
 extern const std::string kSetMeta;
 }  // namespace cypher

@@ -126,8 +126,20 @@ Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   p.Set("agent", f.agent);
   p.Set("source", f.source);
   p.Set("limit", f.limit > 0 ? int64_t{f.limit} : kNoLimit);
-  return driver_->ExecuteRead(
-      [&](Transaction& tx) { return QueryTasks(tx, cypher::kListTasks, p, out); });
+  p.Set("after_id", f.after);
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    TimeMs after_created = 0;
+    if (!f.after.empty()) {
+      Task cursor;
+      if (Status s = LoadTask(tx, f.after, /*lock=*/false, &cursor); !s.ok()) {
+        return s.IsNotFound() ? Status::NotFound("task " + f.after + " not found (the page cursor)")
+                              : s;
+      }
+      after_created = cursor.created_at;
+    }
+    p.Set("after_created", after_created);
+    return QueryTasks(tx, cypher::kListTasks, p, out);
+  });
 }
 
 Status Neo4jStore::ListRunnable(TimeMs now, int limit, bool only_requested,

@@ -72,6 +72,10 @@ class Neo4jStore final : public TaskStore {
   Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;
   Status ClearRoutes(int64_t* cleared) override;
   Status ListQueuedAgents(std::vector<std::string>* out) override;
+  Status ListFinishedBefore(TimeMs cutoff, const FinishedCursor& after, int limit,
+                            std::vector<Task>* out) override;
+  Status DeleteTasks(const std::vector<TaskDeletion>& tasks,
+                     std::vector<std::string>* deleted) override;
   Status Claim(const ClaimRequest& req, taskexec::Claim* out) override;
   Status MarkStarted(const std::string& task_id, const std::string& execution_id,
                      const std::string& executor_id, int64_t pid, TimeMs now) override;

@@ -168,6 +168,16 @@ CREATE INDEX tasks_created ON tasks(created_at);
 CREATE INDEX tasks_status_created ON tasks(COALESCE(NULLIF(status, ''), 'pending'), created_at);
 )sql";
 
+// Version 6: an agent's tasks page by page (ListTasks with an agent, by the
+// agent expression GetStats counts with), and finished tasks oldest first
+// for pruning (ListFinishedBefore).
+constexpr const char* kV6 = R"sql(
+CREATE INDEX tasks_agent_created ON tasks(
+  COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+  created_at);
+CREATE INDEX tasks_finished ON tasks(COALESCE(NULLIF(status, ''), 'pending'), completed_at, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -177,6 +187,7 @@ const std::vector<Migration>& Migrations() {
       {3, "dispatch index in queue order", kV3},
       {4, "routed agent and the per-agent queue index", kV4},
       {5, "task counts kept by triggers; listing indexes", kV5},
+      {6, "agent listing and finished-task indexes", kV6},
   };
   return all;
 }

@@ -33,6 +33,11 @@ std::string SelectTaskColumns();
 // tasks_status_created) by their text.
 inline constexpr const char* kStatusExpr = "COALESCE(NULLIF(status, ''), 'pending')";
 
+// SQL for "the task's agent" as GetStats counts it: claimed_by, else
+// assigned_to unless "any", else 'unassigned' (index tasks_agent_created).
+inline constexpr const char* kAgentExpr =
+    "COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned')";
+
 // WHERE-clause term for "the execution is active", counting NULL/'' (rows from
 // other tools) as active like ReadExecution does; written so the status
 // index still serves it.

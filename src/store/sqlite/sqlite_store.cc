@@ -101,15 +101,31 @@ Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   const std::string status = f.status ? std::string(ToString(*f.status)) : std::string();
   const int64_t limit = f.limit > 0 ? f.limit : -1;  // LIMIT -1 = none
   // Only the filters that are set go into the statement, so SQLite walks
-  // tasks_created (or tasks_status_created for a status) in page order and
-  // stops after `limit` matches instead of sorting every task.
+  // tasks_created (tasks_status_created for a status, tasks_agent_created
+  // for an agent) in page order and stops after `limit` matches instead of
+  // sorting every task.
   std::string where = "WHERE 1";
   if (!status.empty()) where += std::string(" AND ") + kStatusExpr + " = ?1";
-  if (!f.agent.empty()) where += " AND (claimed_by = ?2 OR assigned_to = ?2)";
+  if (!f.agent.empty()) where += std::string(" AND ") + sqlite::kAgentExpr + " = ?2";
   if (!f.source.empty()) where += " AND source = ?3";
-  return ReadTxn(pool_, [&](Connection& c) {
+  if (!f.after.empty()) where += " AND (created_at, rowid) > (?5, ?6)";
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    int64_t after_created = 0, after_rowid = 0;
+    if (!f.after.empty()) {
+      Stmt cursor(c, "SELECT created_at, rowid FROM tasks WHERE id = ?");
+      cursor.BindAll(f.after);
+      bool row = false;
+      if (Status s = cursor.Step(&row); !s.ok()) return s;
+      if (!row) return Status::NotFound("task " + f.after + " not found (the page cursor)");
+      after_created = cursor.Int(0);
+      after_rowid = cursor.Int(1);
+    }
     Stmt q(c, std::string(sqlite::kSelectTask) + where + " ORDER BY created_at, rowid LIMIT ?4");
     q.BindAll(status, f.agent, f.source, limit);
+    if (!f.after.empty()) {
+      q.BindOne(5, after_created);
+      q.BindOne(6, after_rowid);
+    }
     return sqlite::CollectTasks(q, out);
   });
 }
