@@ -14,4 +14,8 @@ Status TaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Stat
   return Status::OK();
 }
 
+Status TaskService::Prune(const PruneRequest&, PruneReport*) {
+  return Status::Internal("this service cannot prune");
+}
+
 }  // namespace taskexec

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "api/pruner.h"
 #include "core/domain.h"
 #include "core/status.h"
 #include "routing/agent_router.h"
@@ -60,6 +61,10 @@ class TaskService {
   virtual Status GetStatus(ServiceStatus* out) = 0;
   virtual Status Route(const Task& task, RouteDecision* out) = 0;
   virtual Status GetExecution(const std::string& attempt_id, SessionExecution* out) = 0;
+  // Deletes (or with dry_run counts) finished tasks older than the date,
+  // with their attempts, records and files (api/pruner.h). The default
+  // refuses (Internal): a service without a store cannot prune.
+  virtual Status Prune(const PruneRequest& request, PruneReport* report);
 };
 
 }  // namespace taskexec

@@ -10,6 +10,7 @@
 #include "engine/pipeline.h"
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
+#include "notion/prune_rules.h"
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"
@@ -37,8 +38,13 @@ class OwningStoreService : public StoreTaskService {
 Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
-  *out = std::make_unique<OwningStoreService>(std::move(store),
-                                              std::make_unique<AgentRouter>(cfg.routing));
+  PruneSetup prune = notion::PruneRules(store.get(), cfg.notion.enabled);
+  prune.log_dir = cfg.agent.log_dir;
+  prune.work_dir = cfg.agent.work_dir;
+  auto service = std::make_unique<OwningStoreService>(std::move(store),
+                                                      std::make_unique<AgentRouter>(cfg.routing));
+  service->SetPruneSetup(std::move(prune));
+  *out = std::move(service);
   return Status::OK();
 }
 
@@ -61,6 +67,7 @@ int RunService(const Config& cfg) {
     return 1;
   }
   Pipeline pipeline(cfg, store.get());
+  pipeline.SetPruneHooks(notion::PruneRules(store.get(), cfg.notion.enabled));
   // Notion next: a board whose schema does not match the mapping is refused
   // before any work is claimed.
   std::unique_ptr<notion::NotionSync> sync;

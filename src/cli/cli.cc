@@ -11,6 +11,7 @@ void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
   RegisterTaskCommands(app, ctx);
   RegisterStatusCommands(app, ctx);
   RegisterRouteCommands(app, ctx);
+  RegisterPruneCommand(app, ctx);
   RegisterServiceCommands(app, ctx);
 }
 

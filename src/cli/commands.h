@@ -38,6 +38,9 @@ void RegisterStatusCommands(CLI::App& app, CliContext& ctx);
 // route
 void RegisterRouteCommands(CLI::App& app, CliContext& ctx);
 
+// prune
+void RegisterPruneCommand(CLI::App& app, CliContext& ctx);
+
 // All of the above, in help order.
 void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx);
 

@@ -81,16 +81,18 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
 // a lookup, so `tasks --agent` checks it here with the same rule.
 Status CheckFilterAgent(const RoutingConfig& routing, const std::string& agent) {
   AgentRouter router(routing);
-  if (agent.empty() || agent == "any" || router.IsKnownAgent(agent)) return Status::OK();
+  if (agent.empty() || agent == "unassigned" || router.IsKnownAgent(agent)) return Status::OK();
   std::string known;
   for (const auto& a : router.agents()) known += (known.empty() ? "" : ", ") + a;
-  return Status::InvalidArgument("--agent: unknown agent \"" + agent + "\" (known: " + known + ")");
+  return Status::InvalidArgument("--agent: unknown agent \"" + agent + "\" (known: " + known +
+                                 ", or unassigned)");
 }
 
 struct ListOptions {
   std::string status;
   std::string agent;
   int limit = 0;
+  std::string after;
 };
 
 int RunList(CliContext& ctx, const ListOptions& o) {
@@ -106,11 +108,13 @@ int RunList(CliContext& ctx, const ListOptions& o) {
     }
     filter.status = *st;
   }
-  filter.agent = o.agent;
+  // "any" (route me) is how a task is assigned to nobody in particular.
+  filter.agent = o.agent == "any" ? "unassigned" : o.agent;
   filter.limit = o.limit;
+  filter.after = o.after;
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
-  if (s.ok()) s = CheckFilterAgent(ctx.config().routing, o.agent);
+  if (s.ok()) s = CheckFilterAgent(ctx.config().routing, filter.agent);
   std::vector<Task> tasks;
   if (s.ok()) s = service->ListTasks(filter, &tasks);
   if (!s.ok()) return ctx.Fail(s);
@@ -261,9 +265,12 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   auto list = std::make_shared<ListOptions>();
   CLI::App* tasks = app.add_subcommand("tasks", "List tasks");
   tasks->add_option("--status", list->status, "Only tasks in this status");
-  tasks->add_option("--agent", list->agent, "Only tasks of this agent (claimed or assigned)");
+  tasks->add_option("--agent", list->agent,
+                    "Only tasks of this agent (the one that claimed it, else the one assigned; "
+                    "unassigned = neither)");
   tasks->add_option("--limit", list->limit, "At most this many (0 = all)")
       ->check(CLI::NonNegativeNumber);
+  tasks->add_option("--after", list->after, "Only tasks listed after this task id (next page)");
   tasks->callback([&ctx, list] { ctx.action = [&ctx, list] { return RunList(ctx, *list); }; });
 
   auto exec = std::make_shared<std::pair<std::string, std::string>>();

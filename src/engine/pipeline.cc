@@ -5,7 +5,21 @@ namespace taskexec {
 Pipeline::Pipeline(const Config& config, TaskStore* store, const Clock* clock)
     : router_(config.routing),
       engine_(config, store, &router_, clock),
-      service_(store, &router_, clock, [this] { engine_.Wake(); }) {}
+      service_(store, &router_, clock, [this] { engine_.Wake(); }),
+      log_dir_(config.agent.log_dir),
+      work_dir_(config.agent.work_dir) {
+  SetPruneHooks({});
+}
+
+void Pipeline::SetPruneHooks(PruneSetup hooks) {
+  hooks.log_dir = log_dir_;
+  hooks.work_dir = work_dir_;
+  service_.SetPruneSetup(std::move(hooks));
+}
+
+Status Pipeline::Prune(const PruneRequest& request, PruneReport* report) {
+  return service_.Prune(request, report);
+}
 
 Pipeline::~Pipeline() { Stop(); }
 

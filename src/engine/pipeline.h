@@ -50,6 +50,10 @@ class Pipeline : public TaskService {
   Status GetStatus(ServiceStatus* out) override;
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
+  Status Prune(const PruneRequest& request, PruneReport* report) override;
+  // Adds integrations' rules to pruning (the dirs come from the config).
+  // Before Start().
+  void SetPruneHooks(PruneSetup hooks);
 
   Engine& engine() { return engine_; }
   const AgentRouter& router() const { return router_; }
@@ -58,6 +62,8 @@ class Pipeline : public TaskService {
   const AgentRouter router_;
   Engine engine_;
   StoreTaskService service_;
+  const std::string log_dir_;
+  const std::string work_dir_;
 };
 
 }  // namespace taskexec

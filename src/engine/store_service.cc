@@ -148,4 +148,10 @@ Status StoreTaskService::GetExecution(const std::string& attempt_id, SessionExec
   return store_->GetExecution(attempt_id, out);
 }
 
+Status StoreTaskService::Prune(const PruneRequest& request, PruneReport* report) {
+  Status s = Pruner(store_, prune_setup_).Run(request, report);
+  if (report->tasks > 0 && !request.dry_run) Changed();
+  return s;
+}
+
 }  // namespace taskexec

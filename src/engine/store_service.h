@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "api/task_service.h"
 #include "core/clock.h"
@@ -42,6 +43,11 @@ class StoreTaskService : public TaskService {
   Status GetStatus(ServiceStatus* out) override;
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
+  Status Prune(const PruneRequest& request, PruneReport* report) override;
+
+  // Where attempts keep their files and what integrations keep or own
+  // (api/pruner.h). Call before Prune is used; not synchronized with it.
+  void SetPruneSetup(PruneSetup setup) { prune_setup_ = std::move(setup); }
 
  private:
   Status CheckAgent(const std::string& agent) const;
@@ -54,6 +60,7 @@ class StoreTaskService : public TaskService {
   const AgentRouter* const router_;
   const Clock* const clock_;
   const std::function<void()> on_change_;
+  PruneSetup prune_setup_;
 };
 
 }  // namespace taskexec

@@ -53,6 +53,10 @@ Status SyncState::SetIntent(const std::string& task_id, const std::string& statu
   return Set("notion.intents", nlohmann::json(ids).dump());
 }
 
+std::vector<std::string> SyncState::TaskKeys(const std::string& task_id) {
+  return {"notion.written." + task_id, "notion.synced." + task_id, "notion.intent." + task_id};
+}
+
 std::vector<std::string> SyncState::IntentTasks() const {
   nlohmann::json j = nlohmann::json::parse(Get("notion.intents"), nullptr, false);
   std::vector<std::string> ids;

@@ -43,6 +43,9 @@ class SyncState {
   Status SetIntent(const std::string& task_id, const std::string& status);
   std::vector<std::string> IntentTasks() const;
 
+  // The per-task keys above (written, synced, intent) of one task.
+  static std::vector<std::string> TaskKeys(const std::string& task_id);
+
  private:
   TaskStore* store_;
 };

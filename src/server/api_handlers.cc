@@ -88,6 +88,7 @@ ApiResponse ApiHandlers::GetStatus(const ApiRequest&) {
 
 ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
   TaskFilter filter;
+  filter.limit = kDefaultTaskPage;
   for (const auto& [key, value] : req.query) {
     if (key == "status") {
       if (value.empty()) continue;
@@ -96,14 +97,21 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
         return ErrorResponse(400, "invalid_argument", "status: unknown status \"" + value + "\"");
       filter.status = *st;
     } else if (key == "agent") {
-      filter.agent = value;
+      filter.agent = value == "any" ? "unassigned" : value;
+    } else if (key == "after") {
+      filter.after = value;
     } else if (key == "source") {
       filter.source = value;
     } else if (key == "limit") {
       int64_t limit = 0;
       taskexec::Status s = ParseNonNegative("limit", value, &limit);
       if (!s.ok()) return ErrorResponse(s);
-      filter.limit = static_cast<int>(std::min<int64_t>(limit, 1000000));
+      if (limit < 1 || limit > kMaxTaskPage) {
+        return ErrorResponse(400, "invalid_argument",
+                             "limit: " + value + " is not in 1.." + std::to_string(kMaxTaskPage) +
+                                 " (page on with after=<last task id>)");
+      }
+      filter.limit = static_cast<int>(limit);
     } else {
       return ErrorResponse(400, "invalid_argument", "unknown query parameter \"" + key + "\"");
     }
@@ -113,7 +121,45 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
   if (!s.ok()) return ErrorResponse(s);
   json arr = json::array();
   for (const auto& t : tasks) arr.push_back(ToJson(t));
-  return JsonResponse(200, arr);
+  ApiResponse r = JsonResponse(200, arr);
+  // A full page may have a next one.
+  if (static_cast<int>(tasks.size()) == filter.limit) r.headers["X-Next-After"] = tasks.back().id;
+  return r;
+}
+
+ApiResponse ApiHandlers::Prune(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/false, &body);
+  if (!s.ok()) return ErrorResponse(s);
+  PruneRequest request;
+  for (const auto& [key, value] : body.items()) {
+    if (key == "finished_before") {
+      if (!value.is_string() || !ParseIso8601(value.get<std::string>(), &request.finished_before))
+        return ErrorResponse(400, "invalid_argument",
+                             "finished_before: an ISO-8601 time with a zone is required, e.g. "
+                             "\"2026-11-01T00:00:00Z\"");
+    } else if (key == "dry_run") {
+      if (!value.is_boolean())
+        return ErrorResponse(400, "invalid_argument", "dry_run: must be true or false");
+      request.dry_run = value.get<bool>();
+    } else {
+      return ErrorResponse(400, "invalid_argument", "unknown field \"" + key + "\"");
+    }
+  }
+  if (request.finished_before <= 0)
+    return ErrorResponse(400, "invalid_argument", "finished_before is required");
+  PruneReport report;
+  s = service_->Prune(request, &report);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, {{"finished_before", FormatIso8601(request.finished_before)},
+                            {"dry_run", request.dry_run},
+                            {"tasks", report.tasks},
+                            {"executions", report.executions},
+                            {"artifacts", report.artifacts},
+                            {"files", report.files},
+                            {"kept", report.kept},
+                            {"kept_reasons", report.kept_reasons},
+                            {"file_errors", report.file_errors}});
 }
 
 ApiResponse ApiHandlers::AddTask(const ApiRequest& req) {

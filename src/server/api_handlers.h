@@ -17,6 +17,9 @@ namespace taskexec {
 
 // Largest log chunk one request returns.
 constexpr size_t kMaxLogChunkBytes = 1 << 20;
+// GET /api/v1/tasks pages: the size without ?limit=, and the largest.
+constexpr int kDefaultTaskPage = 100;
+constexpr int kMaxTaskPage = 1000;
 
 struct ApiRequest {
   std::string method;
@@ -44,7 +47,9 @@ class ApiHandlers {
 
   ApiResponse Health(const ApiRequest& req);
   ApiResponse GetStatus(const ApiRequest& req);
-  ApiResponse ListTasks(const ApiRequest& req);     // ?status=&agent=&limit=
+  // ?status=&agent=&limit=&after=; X-Next-After when the page is full.
+  ApiResponse ListTasks(const ApiRequest& req);
+  ApiResponse Prune(const ApiRequest& req);         // {"finished_before", "dry_run"}
   ApiResponse AddTask(const ApiRequest& req);       // 201
   ApiResponse GetTask(const ApiRequest& req);       // params[0] = task id
   ApiResponse Execute(const ApiRequest& req);       // 202 {"attempt_id", "task_id"}

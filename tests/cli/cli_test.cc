@@ -46,6 +46,7 @@ class ForwardingService : public TaskService {
   Status GetExecution(const std::string& id, SessionExecution* o) override {
     return t_->GetExecution(id, o);
   }
+  Status Prune(const PruneRequest& r, PruneReport* o) override { return t_->Prune(r, o); }
 
  private:
   TaskService* t_;
@@ -281,6 +282,48 @@ TEST_F(CliTest, TasksTableAndFilters) {
   EXPECT_NE(err().find("in_progress"), std::string::npos);
   EXPECT_EQ(Run({"tasks", "--agent", "ghost"}), 1);
   EXPECT_NE(err().find("unknown agent"), std::string::npos);
+
+  ASSERT_EQ(Run({"tasks", "--agent", "any", "--after", "task-1", "--limit", "10"}), 0) << err();
+  EXPECT_EQ(svc_.last_filter.agent, "unassigned");
+  EXPECT_EQ(svc_.last_filter.after, "task-1");
+}
+
+TEST_F(CliTest, PruneTakesAnAgeOrADateAndReports) {
+  svc_.prune_report.tasks = 4;
+  svc_.prune_report.executions = 6;
+  svc_.prune_report.kept = 1;
+  svc_.prune_report.kept_reasons = {"task-7: its final state has not reached Notion"};
+  ASSERT_EQ(Run({"prune", "--finished-before", "2026-11-01"}), 0) << err();
+  EXPECT_EQ(svc_.last_prune.finished_before, 1793491200000);  // 2026-11-01T00:00:00Z
+  EXPECT_FALSE(svc_.last_prune.dry_run);
+  EXPECT_EQ(svc_.last_prune.archive, nullptr);
+  EXPECT_NE(out().find("pruned 4 tasks finished before 2026-11-01T00:00:00.000Z (6 attempts"),
+            std::string::npos)
+      << out();
+  EXPECT_NE(out().find("task-7: its final state"), std::string::npos);
+
+  const TimeMs before = SystemClock::Default()->NowMs();
+  ASSERT_EQ(Run({"prune", "--finished-before", "30d", "--dry-run", "--batch", "7", "--json"}), 0);
+  const TimeMs after = SystemClock::Default()->NowMs();
+  EXPECT_TRUE(svc_.last_prune.dry_run);
+  EXPECT_EQ(svc_.last_prune.batch, 7);
+  EXPECT_GE(svc_.last_prune.finished_before, before - 30 * 86'400'000LL);
+  EXPECT_LE(svc_.last_prune.finished_before, after - 30 * 86'400'000LL);
+  json j = json::parse(out());
+  EXPECT_EQ(j["tasks"], 4);
+  EXPECT_EQ(j["dry_run"], true);
+
+  ASSERT_EQ(Run({"prune", "--finished-before", "2026-11-01T08:00:00+02:00"}), 0);
+  EXPECT_EQ(svc_.last_prune.finished_before, 1793491200000 + 6 * 3600 * 1000);
+
+  for (const char* bad : {"yesterday", "30", "30w", "2026-13-01", "-5d"}) {
+    EXPECT_EQ(Run({"prune", "--finished-before", bad}), 1) << bad;
+    EXPECT_NE(err().find("--finished-before"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(Run({"prune"}), 2);  // the date is required
+  EXPECT_EQ(Run({"prune", "--finished-before", "1d", "--batch", "0"}), 2);
+  EXPECT_EQ(Run({"prune", "--finished-before", "1d", "--archive", "/nonexistent/dir/a.jsonl"}), 1);
+  EXPECT_NE(err().find("cannot write"), std::string::npos);
 }
 
 TEST_F(CliTest, TaskShow) {

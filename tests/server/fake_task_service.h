@@ -149,6 +149,16 @@ class FakeTaskService : public TaskService {
     return Status::OK();
   }
 
+  // Records the request; reports `prune_report`.
+  Status Prune(const PruneRequest& request, PruneReport* report) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    last_prune = request;
+    *report = prune_report;
+    return Status::OK();
+  }
+
   std::mutex mu;
   Status fail;  // returned by every call when not OK
   std::map<std::string, Task> tasks;
@@ -163,6 +173,8 @@ class FakeTaskService : public TaskService {
   TaskFilter last_filter;
   std::string last_execute_agent;
   Task last_route_task;
+  PruneRequest last_prune;
+  PruneReport prune_report;
 };
 
 }  // namespace taskexec

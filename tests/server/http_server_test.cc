@@ -213,6 +213,70 @@ TEST_F(HttpServerTest, ListTasksWithFilters) {
   EXPECT_EQ(r->status, 400);
 }
 
+// Pages of at most 1000, 100 by default, continued with after= from
+// X-Next-After; "any" lists the unassigned.
+TEST_F(HttpServerTest, ListTasksPages) {
+  StartServer();
+  AddTask("a");
+  AddTask("b");
+  auto r = Get("/api/v1/tasks");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->has_header("X-Next-After"));  // not a full page
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.last_filter.limit, 100);
+  }
+  r = Get("/api/v1/tasks?limit=1");
+  ASSERT_EQ(Body(r).size(), 1u);
+  EXPECT_EQ(r->get_header_value("X-Next-After"), Body(r)[0]["id"]);
+  r = Get("/api/v1/tasks?limit=1&after=task-1&agent=any");
+  EXPECT_EQ(r->status, 200);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.last_filter.after, "task-1");
+    EXPECT_EQ(svc_.last_filter.agent, "unassigned");
+  }
+  for (const char* bad : {"0", "1001", "1000000"}) {
+    r = Get(std::string("/api/v1/tasks?limit=") + bad);
+    EXPECT_EQ(r->status, 400) << bad;
+    EXPECT_NE(ErrorMessage(r).find("after="), std::string::npos) << bad;
+  }
+  r = Get("/api/v1/tasks?limit=1000");
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpServerTest, PruneChecksItsBodyAndReportsTheService) {
+  StartServer();
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.prune_report.tasks = 3;
+    svc_.prune_report.kept = 1;
+    svc_.prune_report.kept_reasons = {"task-9: not on Notion yet"};
+  }
+  auto r = Post("/api/v1/prune", R"({"finished_before": "2026-11-01T00:00:00Z", "dry_run": true})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  json body = Body(r);
+  EXPECT_EQ(body["tasks"], 3);
+  EXPECT_EQ(body["kept"], 1);
+  EXPECT_EQ(body["kept_reasons"][0], "task-9: not on Notion yet");
+  EXPECT_EQ(body["finished_before"], "2026-11-01T00:00:00.000Z");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_TRUE(svc_.last_prune.dry_run);
+    EXPECT_EQ(svc_.last_prune.finished_before, 1793491200000);  // 2026-11-01Z
+  }
+  const int calls = svc_.calls;
+  for (const char* bad :
+       {R"({})", R"({"finished_before": "yesterday"})", R"({"finished_before": 5})",
+        R"({"finished_before": "2026-11-01T00:00:00Z", "dry_run": "yes"})",
+        R"({"finished_before": "2026-11-01T00:00:00Z", "force": true})"}) {
+    r = Post("/api/v1/prune", bad);
+    EXPECT_EQ(r->status, 400) << bad;
+  }
+  EXPECT_EQ(svc_.calls, calls);  // refused before reaching the service
+}
+
 TEST_F(HttpServerTest, GetTaskDetails) {
   StartServer();
   std::string id = AddTask("with history");
