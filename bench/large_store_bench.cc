@@ -2,7 +2,8 @@
 // tasks"): the time of the reads behind `taskexec status`, `tasks`,
 // `task show`, the dashboard's first page and `/metrics`, through the real
 // HTTP server over StoreTaskService on SQLite, for a store of 3,000 tasks
-// (the baseline) and one of `big` tasks, in the same run.
+// (the baseline) and one of `big` tasks, in the same run; then the time per
+// task of `taskexec prune` removing every finished task (10 %) of each.
 //
 // The tasks are bulk-loaded with SQL in one transaction after the store is
 // opened (so the schema and its triggers are in place), in the shares a
@@ -22,6 +23,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/pruner.h"
 #include "bulk_load.h"
 #include "engine/store_service.h"
 #include "routing/agent_router.h"
@@ -41,8 +43,8 @@ void BulkLoad(const std::string& path, int n) {
   bench::CheckSqlite(
       sqlite3_prepare_v2(db,
                          "INSERT INTO tasks(id, title, assigned_to, claimed_by, status, "
-                         "created_at, updated_at, routed_agent) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                         "?6, ?3)",
+                         "created_at, updated_at, routed_agent, completed_at) VALUES(?1, ?2, ?3, "
+                         "?4, ?5, ?6, ?6, ?3, ?7)",
                          -1, &st, nullptr),
       db, "prepare");
   for (int i = 0; i < n; ++i) {
@@ -58,6 +60,7 @@ void BulkLoad(const std::string& path, int n) {
     sqlite3_bind_text(st, 4, share < 90 ? "" : agent, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, 1700000000000 + i);
+    sqlite3_bind_int64(st, 7, share < 90 ? 0 : 1700000000000 + i + 1);
     bench::CheckSqlite(sqlite3_step(st), db, "insert");
     sqlite3_reset(st);
   }
@@ -120,6 +123,12 @@ std::vector<double> Measure(const fs::path& dir, int n, int repeat,
       {"GET /api/v1/tasks?limit=200 (dashboard)", [&] { return get("/api/v1/tasks?limit=200"); }},
       {"GET /api/v1/tasks?status=failed&limit=200",
        [&] { return get("/api/v1/tasks?status=failed&limit=200"); }},
+      {"GET /api/v1/tasks?agent=kublai&limit=200",
+       [&] { return get("/api/v1/tasks?agent=kublai&limit=200"); }},
+      {"GET /api/v1/tasks?agent=kublai&status=failed&limit=200",
+       [&] { return get("/api/v1/tasks?agent=kublai&status=failed&limit=200"); }},
+      {"GET /api/v1/tasks?after={middle id}&limit=200 (a deep page)",
+       [&] { return get("/api/v1/tasks?limit=200&after=" + some_id); }},
       {"GET /api/v1/tasks/{id} (task show)", [&] { return get("/api/v1/tasks/" + some_id); }},
       {"ListTasks limit 50 (taskexec tasks --limit 50)",
        [&] {
@@ -136,6 +145,17 @@ std::vector<double> Measure(const fs::path& dir, int n, int repeat,
     out.push_back(MedianMs(p, repeat));
   }
   server.Stop();
+  // Once: prune every finished task; microseconds per pruned task.
+  PruneRequest prune;
+  prune.finished_before = 1800000000000;
+  PruneReport report;
+  auto t0 = std::chrono::steady_clock::now();
+  if (!Pruner(store.get(), PruneSetup{}).Run(prune, &report).ok() || report.tasks != n / 10)
+    std::abort();
+  const double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  names->push_back("prune every finished task (10 %), microseconds per task");
+  out.push_back(us / static_cast<double>(report.tasks));
   return out;
 }
 

@@ -226,6 +226,55 @@ TEST_F(E2eTest, TwoHundredMixedTasksEndInTheRightState) {
   EXPECT_EQ(by_mode.size(), 8u);  // every distinct mode ran
 }
 
+// `taskexec prune` beside a running service: the finished history goes with
+// its logs and work dirs, an archive keeps it, and the service runs on.
+TEST_F(E2eTest, PruneRemovesFinishedHistoryBesideARunningService) {
+  std::string config = WriteConfig(Options{});
+  Service service(config, dir_ + "/service.log");
+  service.Start();
+  std::vector<std::string> ids;
+  for (const char* mode : {"succeed", "artifacts", "fail", "succeed"})
+    ids.push_back(AddTask(config, {"--title", std::string("Tidy the shelves fake-mode=") + mode}));
+  ASSERT_TRUE(WaitFor([&] { return CountFinal() == 4; }, 120))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  std::vector<std::string> logs;
+  std::vector<std::string> work_dirs;
+  for (const std::string& id : ids) {
+    for (const SessionExecution& e : Executions(id)) {
+      logs.push_back(e.log_path);
+      work_dirs.push_back(dir_ + "/work/" + e.id);
+    }
+  }
+  ASSERT_EQ(logs.size(), 4u);
+  for (const std::string& f : logs) ASSERT_TRUE(fs::exists(f)) << f;
+  for (const std::string& d : work_dirs) ASSERT_TRUE(fs::exists(d)) << d;
+
+  CommandResult dry = Cli(config, {"prune", "--finished-before", "0s", "--dry-run", "--json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("\"tasks\": 4"), std::string::npos) << dry.out;
+  EXPECT_EQ(CountFinal(), 4);
+
+  const std::string archive = dir_ + "/archive.jsonl";
+  CommandResult r = Cli(config, {"prune", "--finished-before", "0s", "--archive", archive});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pruned 4 tasks"), std::string::npos) << r.out;
+  EXPECT_EQ(CountFinal(), 0);
+  for (const std::string& f : logs) EXPECT_FALSE(fs::exists(f)) << f;
+  for (const std::string& d : work_dirs) EXPECT_FALSE(fs::exists(d)) << d;
+  const std::string archived = ReadFile(archive);
+  EXPECT_EQ(std::count(archived.begin(), archived.end(), '\n'), 4);
+  for (const std::string& id : ids) EXPECT_NE(archived.find(id), std::string::npos) << id;
+  CommandResult show = Cli(config, {"task", "show", ids[0]});
+  EXPECT_EQ(show.exit_code, 1);
+
+  const std::string next = AddTask(config, {"--title", "Tidy the shelves again"});
+  ASSERT_TRUE(WaitFor([&] { return CountFinal() == 1; }, 120));
+  Task t;
+  ASSERT_TRUE(Store()->GetTask(next, &t).ok());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(service.Terminate(), 0);
+}
+
 TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   Options o;
   o.max_concurrent = 20;
