@@ -15,7 +15,7 @@ namespace {
 struct ImportOptions {
   std::string path;
   std::string format = "auto";
-  int batch = 1000;
+  int batch = 5000;
 };
 
 struct Refusal {
