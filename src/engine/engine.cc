@@ -1,50 +1,22 @@
 #include "engine/engine.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "runner/process_launcher.h"
 
 namespace taskexec {
 namespace {
 
 constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well within 1 s
 
-std::string HostName() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) return "";
-  return host;
-}
-
-// True if /proc/<pid>/environ names `execution_id`: the process is the very
-// attempt we recorded, not an unrelated process that reused the pid.
-bool ProcessRunsExecution(int64_t pid, const std::string& execution_id) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-  if (!in) return false;
-  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string needle = "TASKEXEC_EXECUTION_ID=" + execution_id;
-  size_t pos = 0;
-  while ((pos = env.find(needle, pos)) != std::string::npos) {
-    bool starts = pos == 0 || env[pos - 1] == '\0';
-    size_t end = pos + needle.size();
-    bool ends = end == env.size() || env[end] == '\0';
-    if (starts && ends) return true;
-    pos = end;
-  }
-  return false;
-}
-
 }  // namespace
 
 Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router,
-               const Clock* clock)
+               const Clock* clock, LauncherFactory make_launcher)
     : config_(config),
       store_(store),
       router_(router),
@@ -52,7 +24,15 @@ Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router
       retry_(config.executor),
       executor_id_(config.executor.executor_id.empty() ? NewExecutorId()
                                                        : config.executor.executor_id),
-      rng_(std::random_device{}()) {}
+      make_launcher_(std::move(make_launcher)),
+      rng_(std::random_device{}()) {
+  if (!make_launcher_) {
+    make_launcher_ = [this] {
+      return std::make_unique<ProcessLauncher>(
+          config_.agent, clock_, AgentEnvironment::FromConfig(config_, ProcessEnvironment()));
+    };
+  }
+}
 
 Engine::~Engine() { Stop(); }
 
@@ -61,10 +41,7 @@ void Engine::SetCallbacks(EngineCallbacks callbacks) { callbacks_ = std::move(ca
 Status Engine::Start() {
   std::lock_guard<std::mutex> lk(mu_);
   if (started_) return Status::Conflict("engine already started");
-  supervisor_ = std::make_unique<ProcessSupervisor>();
-  runner_ =
-      std::make_unique<AgentRunner>(config_.agent, supervisor_.get(), clock_,
-                                    AgentEnvironment::FromConfig(config_, ProcessEnvironment()));
+  launcher_ = make_launcher_();
   started_ = true;
   stop_requested_ = false;
   snapshot_.running = true;
@@ -211,7 +188,7 @@ void Engine::Loop() {
     ReleaseAll();
     drain(MonotonicMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
   }
-  supervisor_->Shutdown(config_.agent.kill_grace_seconds * 1000LL);
+  launcher_->Shutdown(config_.agent.kill_grace_seconds * 1000LL);
   // Anything still unreported was killed by Shutdown; its exit was queued.
   std::deque<Finished> rest;
   {
@@ -239,7 +216,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   req.manual = !task.requested_execution_id.empty();
   req.execution_id = req.manual ? task.requested_execution_id : NewId("exec");
   req.session_label = "task-" + task.id;
-  req.log_path = runner_->LogPath(req.execution_id);
+  req.log_path = launcher_->LogPath(req.execution_id);
   req.now = now;
   req.lease_expires_at = now + config_.executor.lease_seconds * 1000LL;
   Claim claim;
@@ -262,7 +239,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   job.task = claim.task;
   job.execution = claim.execution;
   int64_t pid = 0;
-  s = runner_->Start(
+  s = launcher_->Start(
       job,
       [this, exec_id](const AgentResult& result) {
         std::lock_guard<std::mutex> lk(mu_);
@@ -272,7 +249,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
       &pid);
   if (!s.ok()) {
     // Nothing started: the attempt fails at once with the reason.
-    HandleFinished(Finished{exec_id, AgentRunner::FailedToStart(s)});
+    HandleFinished(Finished{exec_id, FailedToStart(s)});
     return false;  // nothing runs: the agent's slot is still free
   }
   {
@@ -287,7 +264,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     // If our lease is really gone, that write is fenced off anyway.
     running_[exec_id].cancel_sent = true;
     running_[exec_id].releasing = true;
-    runner_->Cancel(exec_id);
+    launcher_->Cancel(exec_id);
   }
   return true;
 }
@@ -393,7 +370,7 @@ void Engine::RenewLeases() {
     spdlog::error("engine {}: lost the lease on task {}; stopping execution {}", executor_id_,
                   r.task_id, id);
     r.cancel_sent = true;
-    runner_->Cancel(id);
+    launcher_->Cancel(id);
   }
 }
 
@@ -406,19 +383,8 @@ void Engine::CheckCancelRequests() {
     if (r.cancel_sent || !wanted.count(r.task_id)) continue;
     spdlog::info("engine {}: cancelling task {} (execution {})", executor_id_, r.task_id, id);
     r.cancel_sent = true;
-    runner_->Cancel(id);
+    launcher_->Cancel(id);
   }
-}
-
-void Engine::KillOrphan(const SessionExecution& e) {
-  if (e.pid <= 1) return;
-  std::string host = HostName();
-  if (host.empty() || e.executor_id.rfind(host + "-", 0) != 0) return;  // another machine
-  if (!ProcessRunsExecution(e.pid, e.id)) return;
-  spdlog::warn("engine {}: killing the orphaned process group {} of lost execution {}",
-               executor_id_, e.pid, e.id);
-  kill(static_cast<pid_t>(-e.pid), SIGKILL);
-  kill(static_cast<pid_t>(e.pid), SIGKILL);
 }
 
 void Engine::RecoverExpired() {
@@ -446,7 +412,7 @@ void Engine::RecordLost(const Task& t, bool require_expired_lease) {
   std::vector<SessionExecution> execs;
   if (store_->ListExecutions(t.id, &execs).ok()) {
     for (const auto& e : execs)
-      if (e.status == ExecutionStatus::kActive) KillOrphan(e);
+      if (e.status == ExecutionStatus::kActive) launcher_->KillOrphan(e);
   }
   const std::string owner = t.lease_owner.empty() ? "(none)" : t.lease_owner;
   const std::string why = require_expired_lease
@@ -479,7 +445,7 @@ void Engine::ReleaseAll() {
     r.releasing = true;
     if (!r.cancel_sent) {
       r.cancel_sent = true;
-      runner_->Cancel(id);
+      launcher_->Cancel(id);
     }
   }
 }

@@ -1,12 +1,13 @@
 // Engine: the executor. It claims runnable tasks from the store, routes each
-// to an agent, starts one agent session per attempt through the AgentRunner,
-// and records every outcome durably (retries with backoff, timeouts, lost
-// executions, cancellation, release at shutdown).
+// to an agent, starts one agent session per attempt through its AgentLauncher
+// (runner/agent_launcher.h: real processes, or a fake in tests), and records
+// every outcome durably (retries with backoff, timeouts, lost executions,
+// cancellation, release at shutdown).
 //
 // Threads: all store writes on behalf of attempts happen on the engine's own
 // thread ("engine loop"), so the steps of one attempt (claim, started,
-// finished) are ordered without locks. Process exits arrive on the runner's
-// supervisor thread and are queued to the engine loop. Public methods may be
+// finished) are ordered without locks. Session exits arrive on the
+// launcher's thread and are queued to the engine loop. Public methods may be
 // called from any thread; they only touch the state guarded by mu_ and wake
 // the loop.
 //
@@ -42,8 +43,7 @@
 #include "core/status.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
-#include "runner/agent_runner.h"
-#include "runner/process_supervisor.h"
+#include "runner/agent_launcher.h"
 #include "store/task_store.h"
 
 namespace taskexec {
@@ -65,7 +65,14 @@ struct EngineSnapshot {
 
 class Engine {
  public:
-  Engine(const Config& config, TaskStore* store, const AgentRouter* router, const Clock* clock);
+  // Makes the launcher each Start() uses (called on Start).
+  using LauncherFactory = std::function<std::unique_ptr<AgentLauncher>()>;
+
+  // Without `make_launcher`, attempts run as real processes
+  // (runner/process_launcher.h) with config.agent and an environment built
+  // from the service's (agent_env.h).
+  Engine(const Config& config, TaskStore* store, const AgentRouter* router, const Clock* clock,
+         LauncherFactory make_launcher = nullptr);
   ~Engine();  // Stop()s if running
 
   Engine(const Engine&) = delete;
@@ -126,7 +133,6 @@ class Engine {
   void ReleaseAll();
   int LimitFor(const std::string& agent) const;
   double Jitter();
-  void KillOrphan(const SessionExecution& e);
 
   const Config config_;
   TaskStore* const store_;
@@ -137,8 +143,8 @@ class Engine {
   EngineCallbacks callbacks_;
 
   // Owned by the engine thread after Start(), except where noted.
-  std::unique_ptr<ProcessSupervisor> supervisor_;
-  std::unique_ptr<AgentRunner> runner_;
+  LauncherFactory make_launcher_;
+  std::unique_ptr<AgentLauncher> launcher_;
   std::map<std::string, Running> running_;  // execution id -> attempt
   int64_t last_change_counter_ = -1;
   std::multiset<TimeMs> retry_times_;  // next_attempt_at of retries scheduled here

@@ -88,21 +88,6 @@ Status AgentRunner::ValidateConfig(const AgentConfig& config) {
   return Status::OK();
 }
 
-AgentResult AgentRunner::FailedToStart(const Status& status) {
-  AgentResult r;
-  r.status = ExecutionStatus::kFailed;
-  if (status.IsInvalidArgument()) {
-    r.error_type = "invalid_command";
-  } else if (status.IsIOError() || status.IsUnavailable()) {
-    r.error_type = "resource_error";
-  } else {
-    r.error_type = "spawn_error";
-  }
-  r.retryable = IsRetryableErrorType(r.error_type);
-  r.error = SanitizeText(status.message(), kMaxErrorChars);
-  return r;
-}
-
 std::string AgentRunner::LogPath(const std::string& execution_id) const {
   return (fs::path(log_dir_) / (execution_id + ".log")).string();
 }

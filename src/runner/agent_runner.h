@@ -32,16 +32,11 @@
 #include "core/domain.h"
 #include "core/status.h"
 #include "runner/agent_env.h"
+#include "runner/agent_launcher.h"
 #include "runner/outcome.h"
 #include "runner/process_supervisor.h"
 
 namespace taskexec {
-
-struct AgentJob {
-  Task task;
-  SessionExecution execution;   // id, agent, attempt, session_label are used
-  std::string checkpoint_json;  // empty or "{}" = none
-};
 
 class AgentRunner {
  public:
@@ -62,7 +57,8 @@ class AgentRunner {
   //  - NotFound: the program does not exist;
   //  - Conflict: this execution id is already running;
   //  - IOError/Unavailable: directories, files or the supervisor failed.
-  // Use FailedToStart() to turn such a status into an AgentResult.
+  // FailedToStart() (agent_launcher.h) turns such a status into an
+  // AgentResult.
   Status Start(const AgentJob& job, DoneCallback done, int64_t* pid);
 
   // TERM the attempt's group (KILL after the grace); `done` then reports
@@ -81,13 +77,6 @@ class AgentRunner {
   static Status ValidateTemplate(const std::vector<std::string>& argv);
   // Checks a whole AgentConfig: preset name, template, stdin_mode.
   static Status ValidateConfig(const AgentConfig& config);
-  // The result to record for an attempt whose Start() failed: kFailed with
-  // the status message as error, and the type from the status code:
-  // InvalidArgument -> "invalid_command" (the template or config is wrong),
-  // IOError/Unavailable -> "resource_error" (no process slot, descriptors or
-  // disk for the log: retryable, it passes), else "spawn_error" (program
-  // missing or not executable; not retried, it needs a fix).
-  static AgentResult FailedToStart(const Status& status);
 
  private:
   AgentConfig config_;

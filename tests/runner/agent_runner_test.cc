@@ -384,15 +384,15 @@ TEST_F(AgentRunnerTest, StartErrors) {
   s = Runner(c).Start(
       Job(), [](const AgentResult&) {}, nullptr);
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
-  AgentResult failed = AgentRunner::FailedToStart(s);
+  AgentResult failed = FailedToStart(s);
   EXPECT_EQ(failed.status, ExecutionStatus::kFailed);
   EXPECT_EQ(failed.error_type, "spawn_error");
   EXPECT_FALSE(failed.retryable);
   EXPECT_NE(failed.error.find("no-such-agent"), std::string::npos);
-  AgentResult bad_template = AgentRunner::FailedToStart(Status::InvalidArgument("{bogus}"));
+  AgentResult bad_template = FailedToStart(Status::InvalidArgument("{bogus}"));
   EXPECT_EQ(bad_template.error_type, "invalid_command");
   EXPECT_FALSE(bad_template.retryable);
-  AgentResult no_slot = AgentRunner::FailedToStart(Status::IOError("posix_spawn: EAGAIN"));
+  AgentResult no_slot = FailedToStart(Status::IOError("posix_spawn: EAGAIN"));
   EXPECT_EQ(no_slot.error_type, "resource_error");
   EXPECT_TRUE(no_slot.retryable);
 

@@ -1,0 +1,63 @@
+// AgentLauncher: how the engine starts, stops and reaps agent sessions --
+// the one seam between deciding what runs (engine/) and running it (this
+// module), as a build tool's scheduler is handed a command runner. The
+// engine gets one at construction; production uses ProcessLauncher
+// (process_launcher.h: real children through the ProcessSupervisor), engine
+// tests a scripted fake that starts nothing.
+//
+// Thread-safety: implementations are safe to call from any thread; `done`
+// may run on any thread (the engine queues it to its loop).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/domain.h"
+#include "core/status.h"
+#include "runner/outcome.h"
+
+namespace taskexec {
+
+struct AgentJob {
+  Task task;
+  SessionExecution execution;   // id, agent, attempt, session_label are used
+  std::string checkpoint_json;  // empty or "{}" = none
+};
+
+class AgentLauncher {
+ public:
+  using DoneCallback = std::function<void(const AgentResult&)>;
+  virtual ~AgentLauncher() = default;
+
+  // Where the attempt's output will be logged (recorded with the claim).
+  virtual std::string LogPath(const std::string& execution_id) const = 0;
+
+  // Starts the attempt. OK exactly when `done` will be called (once) with
+  // its result; *pid = the session's process (group) id, or 0. Otherwise
+  // `done` is never called and the status says why (AgentRunner::Start's
+  // codes); FailedToStart turns it into the attempt's result.
+  virtual Status Start(const AgentJob& job, DoneCallback done, int64_t* pid) = 0;
+
+  // Stops a running attempt (TERM, then KILL after the grace); its `done`
+  // then reports kCancelled. NotFound when it is not running here.
+  virtual Status Cancel(const std::string& execution_id) = 0;
+
+  // Stops every attempt still running (TERM, KILL after `grace_ms`) and
+  // returns once each one's `done` has been called. No Start after this.
+  virtual void Shutdown(int64_t grace_ms) = 0;
+
+  // An attempt recorded by an executor that died: if its process still runs
+  // on this machine, kill its group. True when something was killed.
+  virtual bool KillOrphan(const SessionExecution& execution) = 0;
+};
+
+// The result to record for an attempt whose Start() failed: kFailed with the
+// status message as error, and the type from the status code:
+// InvalidArgument -> "invalid_command" (the template or config is wrong),
+// IOError/Unavailable -> "resource_error" (no process slot, descriptors or
+// disk for the log: retryable, it passes), else "spawn_error" (program
+// missing or not executable; not retried, it needs a fix).
+AgentResult FailedToStart(const Status& status);
+
+}  // namespace taskexec

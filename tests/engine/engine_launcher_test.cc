@@ -1,0 +1,212 @@
+// The engine's decisions over a fake launcher (fake_launcher.h): no child
+// processes, and every wait is on an event (an attempt started, a cancel
+// sent, an outcome recorded through the engine's callbacks), not on time.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "engine/engine.h"
+#include "engine/fake_launcher.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskexec {
+namespace {
+
+namespace fs = std::filesystem;
+
+class EngineLauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("engine_launcher_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_.store.db_path = (dir_ / "tasks.db").string();
+    config_.executor.retry_delay_seconds = 0;
+    config_.executor.retry_jitter = 0;
+    config_.executor.max_retries = 2;
+    config_.executor.store_poll_ms = 100;
+    config_.executor.lease_seconds = 30;
+    config_.executor.shutdown_grace_seconds = 0;
+    ASSERT_TRUE(SqliteStore::Open(config_.store.db_path, config_.store, &store_).ok());
+    router_ = std::make_unique<AgentRouter>(config_.routing);
+  }
+
+  void TearDown() override {
+    engine_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void StartEngine() {
+    engine_ = std::make_unique<Engine>(config_, store_.get(), router_.get(), &clock_, [this] {
+      auto fake = std::make_unique<FakeLauncher>();
+      launcher_ = fake.get();
+      return fake;
+    });
+    EngineCallbacks cb;
+    cb.on_task_complete = [this](const std::string& id, const std::string&) { Recorded(id); };
+    cb.on_task_fail = [this](const std::string& id, const std::string&, const std::string&) {
+      Recorded(id);
+    };
+    engine_->SetCallbacks(cb);
+    ASSERT_TRUE(engine_->Start().ok());
+  }
+
+  std::string Add(const std::string& title, const std::string& agent = "") {
+    NewTask t;
+    t.title = title;
+    t.assigned_to = agent;
+    Task out;
+    EXPECT_TRUE(store_->AddTask(t, clock_.NowMs(), &out).ok());
+    if (engine_) engine_->Wake();
+    return out.id;
+  }
+
+  Task Get(const std::string& id) {
+    Task t;
+    EXPECT_TRUE(store_->GetTask(id, &t).ok());
+    return t;
+  }
+
+  // Waits until the engine reported the task's final outcome (callbacks run
+  // after the store write).
+  bool WaitRecorded(const std::string& id) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return recorded_.count(id) > 0; });
+  }
+
+  void Recorded(const std::string& id) {
+    std::lock_guard<std::mutex> l(mu_);
+    recorded_[id]++;
+    cv_.notify_all();
+  }
+
+  fs::path dir_;
+  Config config_;
+  ManualClock clock_{1'800'000'000'000};
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AgentRouter> router_;
+  std::unique_ptr<Engine> engine_;
+  FakeLauncher* launcher_ = nullptr;  // owned by engine_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, int> recorded_;
+};
+
+TEST_F(EngineLauncherTest, ACompletedSessionCompletesItsTask) {
+  StartEngine();
+  const std::string id = Add("Research the vector database market");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_EQ(job.task.id, id);
+  EXPECT_EQ(job.execution.attempt, 1);
+  EXPECT_EQ(job.execution.agent, "mongke");
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("found 12 vendors")));
+  ASSERT_TRUE(WaitRecorded(id));
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(t.output_summary, "found 12 vendors");
+  EXPECT_EQ(t.completed_at, clock_.NowMs());
+}
+
+TEST_F(EngineLauncherTest, ARetryableFailureRunsASecondAttempt) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  ASSERT_TRUE(launcher_->Finish(first.execution.id,
+                                FakeLauncher::Failed("connection_error", "reset by peer", true)));
+  AgentJob second = launcher_->WaitStarted(2);
+  ASSERT_EQ(second.task.id, id);
+  EXPECT_EQ(second.execution.attempt, 2);
+  EXPECT_NE(second.execution.id, first.execution.id);
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(WaitRecorded(id));
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(t.retry_count, 1);
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(id, &execs).ok());
+  ASSERT_EQ(execs.size(), 2u);
+}
+
+TEST_F(EngineLauncherTest, AFatalFailureFailsAtOnce) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(launcher_->Finish(job.execution.id,
+                                FakeLauncher::Failed("syntax_error", "bad input", false)));
+  ASSERT_TRUE(WaitRecorded(id));
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, "syntax_error");
+  EXPECT_EQ(launcher_->started(), 1u);
+}
+
+// A session that could not start is an attempt too: recorded with the
+// launcher's reason, typed by FailedToStart, retried only when it passes.
+TEST_F(EngineLauncherTest, AStartFailureIsRecordedWithItsType) {
+  StartEngine();
+  launcher_->FailNextStarts({Status::NotFound("agent program \"claude\" not found")});
+  const std::string id = Add("Tidy the shelves");
+  ASSERT_TRUE(WaitRecorded(id));
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, "spawn_error");
+  EXPECT_NE(t.error_message.find("not found"), std::string::npos);
+
+  launcher_->FailNextStarts({Status::IOError("posix_spawn: EAGAIN")});
+  const std::string busy = Add("Plan the offsite");
+  ASSERT_TRUE(launcher_->WaitRefused(2));
+  AgentJob retried = launcher_->WaitStarted(1);  // the retry passes
+  EXPECT_EQ(retried.task.id, busy);
+  EXPECT_EQ(retried.execution.attempt, 2);
+}
+
+TEST_F(EngineLauncherTest, PerAgentCapHoldsAndFreedSlotsAreFilled) {
+  config_.executor.max_concurrent = 8;
+  config_.executor.per_agent_limit = 2;
+  StartEngine();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Add("Tidy the shelves #" + std::to_string(i), "jochi"));
+  for (size_t n = 1; n <= 5; ++n) {
+    AgentJob job = launcher_->WaitStarted(n);
+    ASSERT_FALSE(job.execution.id.empty()) << "attempt " << n << " never started";
+    ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("done")));
+  }
+  for (const std::string& id : ids) ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_LE(launcher_->max_running(), 2u);
+  EXPECT_EQ(launcher_->started(), 5u);
+}
+
+TEST_F(EngineLauncherTest, ACancelRequestStopsTheSession) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(store_->RequestCancel(id, "not needed", clock_.NowMs(), nullptr).ok());
+  engine_->Wake();
+  ASSERT_TRUE(launcher_->WaitCancelled(job.execution.id));
+  // A cancel has no callback: the engine has stopped the session; its
+  // outcome lands on the engine thread right after.
+  engine_->Stop();
+  EXPECT_EQ(Get(id).status, TaskStatus::kCancelled);
+}
+
+TEST_F(EngineLauncherTest, StopReleasesRunningSessionsBackToTheQueue) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  launcher_->WaitStarted(1);
+  engine_->Stop();
+  EXPECT_TRUE(launcher_->shut_down());
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_TRUE(t.lease_owner.empty());
+}
+
+}  // namespace
+}  // namespace taskexec

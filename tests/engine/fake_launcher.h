@@ -1,0 +1,182 @@
+// FakeLauncher: an AgentLauncher that starts nothing. It records each
+// Start, Cancel and orphan kill, and the test ends attempts when it wants
+// with the result it wants (Finish), so engine tests need no child
+// processes and wait on events, not on time.
+//
+// Like the real launcher it reports each attempt once -- a cancelled one at
+// once as kCancelled from another thread (unless HoldCancelled), the rest at
+// Shutdown -- and refuses a second Start of one execution id.
+//
+// Thread-safety: every method locks mu_.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runner/agent_launcher.h"
+
+namespace taskexec {
+
+class FakeLauncher : public AgentLauncher {
+ public:
+  ~FakeLauncher() override {
+    for (std::thread& t : threads_) t.join();
+  }
+
+  std::string LogPath(const std::string& execution_id) const override {
+    return "/nonexistent/taskexec-fake/" + execution_id + ".log";
+  }
+
+  Status Start(const AgentJob& job, DoneCallback done, int64_t* pid) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!start_errors_.empty()) {
+      Status s = start_errors_.front();
+      start_errors_.erase(start_errors_.begin());
+      ++refused_;
+      cv_.notify_all();
+      return s;
+    }
+    const std::string& id = job.execution.id;
+    if (running_.count(id)) return Status::Conflict("execution " + id + " is already running");
+    running_[id] = done;
+    started_.push_back(job);
+    max_running_ = std::max(max_running_, running_.size());
+    *pid = 100000 + static_cast<int64_t>(started_.size());
+    cv_.notify_all();
+    return Status::OK();
+  }
+
+  Status Cancel(const std::string& execution_id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = running_.find(execution_id);
+    if (it == running_.end()) return Status::NotFound("not running: " + execution_id);
+    cancels_.push_back(execution_id);
+    if (finish_on_cancel_) {
+      DoneCallback done = it->second;
+      running_.erase(it);
+      threads_.emplace_back([done] { done(Cancelled()); });
+    }
+    cv_.notify_all();
+    return Status::OK();
+  }
+
+  void Shutdown(int64_t) override {
+    std::map<std::string, DoneCallback> rest;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      rest.swap(running_);
+      shut_down_ = true;
+    }
+    for (auto& [id, done] : rest) done(Cancelled());
+  }
+
+  bool KillOrphan(const SessionExecution& execution) override {
+    std::lock_guard<std::mutex> l(mu_);
+    orphans_.push_back(execution.id);
+    return false;
+  }
+
+  // ---- the test's side ------------------------------------------------------
+
+  // The next Start calls fail with these, in order.
+  void FailNextStarts(std::vector<Status> errors) {
+    std::lock_guard<std::mutex> l(mu_);
+    start_errors_ = std::move(errors);
+  }
+  // Cancel only records; the test ends the attempt with Finish.
+  void HoldCancelled() {
+    std::lock_guard<std::mutex> l(mu_);
+    finish_on_cancel_ = false;
+  }
+
+  // Waits until `n` attempts have started; returns the nth (1-based) job, or
+  // an empty job after 60 s.
+  AgentJob WaitStarted(size_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait_for(l, std::chrono::seconds(60), [&] { return started_.size() >= n; });
+    return started_.size() >= n ? started_[n - 1] : AgentJob{};
+  }
+  bool WaitRefused(int n) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return refused_ >= n; });
+  }
+  bool WaitCancelled(const std::string& execution_id) {
+    std::unique_lock<std::mutex> l(mu_);
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] {
+      return std::find(cancels_.begin(), cancels_.end(), execution_id) != cancels_.end();
+    });
+  }
+
+  // Ends a running attempt with `result`, from the caller's thread (the
+  // engine queues it to its loop). False if it is not running.
+  bool Finish(const std::string& execution_id, const AgentResult& result) {
+    DoneCallback done;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = running_.find(execution_id);
+      if (it == running_.end()) return false;
+      done = it->second;
+      running_.erase(it);
+    }
+    done(result);
+    return true;
+  }
+
+  size_t started() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return started_.size();
+  }
+  size_t max_running() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return max_running_;
+  }
+  bool shut_down() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return shut_down_;
+  }
+
+  static AgentResult Completed(const std::string& summary) {
+    AgentResult r;
+    r.status = ExecutionStatus::kCompleted;
+    r.summary = summary;
+    r.exit_code = 0;
+    return r;
+  }
+  static AgentResult Failed(const std::string& type, const std::string& error, bool retryable) {
+    AgentResult r;
+    r.status = ExecutionStatus::kFailed;
+    r.error_type = type;
+    r.error = error;
+    r.retryable = retryable;
+    r.exit_code = 1;
+    return r;
+  }
+  static AgentResult Cancelled() {
+    AgentResult r;
+    r.status = ExecutionStatus::kCancelled;
+    r.error_type = "cancelled";
+    r.error = "stopped";
+    return r;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, DoneCallback> running_;
+  std::vector<AgentJob> started_;
+  std::vector<std::string> cancels_;
+  std::vector<std::string> orphans_;
+  std::vector<Status> start_errors_;
+  std::vector<std::thread> threads_;
+  size_t max_running_ = 0;
+  int refused_ = 0;
+  bool finish_on_cancel_ = true;
+  bool shut_down_ = false;
+};
+
+}  // namespace taskexec
