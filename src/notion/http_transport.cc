@@ -56,6 +56,7 @@ Status CurlTransport::Send(const HttpRequest& request, HttpResponse* response) {
   response->status = 0;
   response->headers.clear();
   response->body.clear();
+  response->request_sent = true;
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -75,6 +76,10 @@ Status CurlTransport::Send(const HttpRequest& request, HttpResponse* response) {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response->headers);
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
+    // libcurl counts the request bytes it wrote; none means none left.
+    long sent = 0;
+    if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0)
+      response->request_sent = false;
     return Status::Unavailable(std::string("HTTP ") + request.method + " " + request.url + ": " +
                                curl_easy_strerror(rc));
   }

@@ -31,6 +31,10 @@ struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  // When Send fails: false only if no byte of the request left this machine
+  // (no connection, DNS or TLS handshake failure), so repeating a write
+  // cannot apply it twice. True when unknown (a timeout mid-request).
+  bool request_sent = true;
 };
 
 class HttpTransport {

@@ -206,8 +206,9 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
         std::lock_guard<std::mutex> lock(mu_);
         ++stats_.server_errors;
       }
-      // A timeout on a POST may have committed; a refused connection did not.
-      bool surely_not_sent = st.message().find("onnect") != std::string::npos;
+      // A timeout on a POST may have committed; a request that never left
+      // (the transport says so) did not.
+      const bool surely_not_sent = !resp.request_sent;
       retry = (idempotent || surely_not_sent) && ++server_attempts < options_.max_attempts;
       wait_ms = BackoffMs(server_attempts);
     } else {

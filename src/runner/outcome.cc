@@ -367,9 +367,7 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     return std::string(LastBytes(err.empty() ? Trim(out) : err, kClassifyWindow));
   };
 
-  if (!p.spawned) {
-    fail(ExecutionStatus::kFailed, "spawn_error", false, "could not start agent: " + p.spawn_error);
-  } else if (p.cancelled) {
+  if (p.cancelled) {
     fail(ExecutionStatus::kCancelled, "cancelled", false, "cancelled on request");
   } else if (p.timed_out) {
     fail(ExecutionStatus::kTimedOut, "timeout_error", true,

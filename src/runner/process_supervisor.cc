@@ -373,7 +373,6 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   c.deadline_ms = spec.timeout_ms > 0 ? c.start_ms + spec.timeout_ms : 0;
   c.kill_grace_ms = std::max<int64_t>(spec.kill_grace_ms, 0);
   c.result.pid = pid;
-  c.result.spawned = true;
   c.on_exit = std::move(on_exit);
 
   auto add = [&](int fd, int kind, uint32_t events) {

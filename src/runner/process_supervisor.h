@@ -52,10 +52,10 @@ struct ProcessSpec {
   size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
 };
 
+// How a started child ended. A child that could not be started has no
+// ProcessResult: Start() returns the reason instead.
 struct ProcessResult {
   int64_t pid = 0;
-  bool spawned = false;  // false: spawn_error says why (ENOENT, EACCES, E2BIG ...)
-  std::string spawn_error;
   std::optional<int> exit_code;    // normal exit
   std::optional<int> term_signal;  // killed by a signal
   bool timed_out = false;          // our timeout fired

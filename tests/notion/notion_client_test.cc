@@ -1,6 +1,10 @@
 #include "notion/notion_client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fakes/fake_notion_server.h"
 #include "notion/http_transport.h"
@@ -233,6 +237,67 @@ TEST(NotionClient, ConnectionRefusedIsUnavailable) {
   EXPECT_TRUE(st.IsUnavailable());
   EXPECT_EQ(err.code, "transport_error");
   EXPECT_EQ(client.stats().requests, 2);
+}
+
+// The transport says whether a failed request left this machine: libcurl's
+// count of request bytes written, not the wording of its error.
+TEST(NotionClient, TransportTellsWhetherAFailedRequestWasSent) {
+  CurlTransport transport;
+  HttpRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:1/v1/comments";  // nothing listens: never sent
+  req.body = "{}";
+  req.timeout_ms = 2000;
+  HttpResponse resp;
+  EXPECT_FALSE(transport.Send(req, &resp).ok());
+  EXPECT_FALSE(resp.request_sent);
+
+  // A server that accepts (the kernel's backlog) but never answers: the
+  // request was written, its outcome is unknown.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  req.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/comments";
+  req.timeout_ms = 300;
+  EXPECT_FALSE(transport.Send(req, &resp).ok());
+  EXPECT_TRUE(resp.request_sent);
+  close(fd);
+}
+
+// A transport that fails every request, saying whether it was sent.
+class FailingTransport final : public HttpTransport {
+ public:
+  explicit FailingTransport(bool sent) : sent_(sent) {}
+  Status Send(const HttpRequest&, HttpResponse* response) override {
+    ++calls;
+    response->request_sent = sent_;
+    return Status::Unavailable("transport failed");
+  }
+  int calls = 0;
+
+ private:
+  bool sent_;
+};
+
+TEST(NotionClient, APostIsRepeatedOnlyWhenItSurelyWasNotSent) {
+  ClientHarness h;
+  NotionClientOptions o = h.client->options();
+  o.max_attempts = 3;
+  FailingTransport never_left(/*sent=*/false);
+  NotionClient a(o, &never_left, &h.limiter, SystemClock::Default(), &h.sleeper);
+  EXPECT_TRUE(a.CreateComment("page-1", "hello", nullptr).IsUnavailable());
+  EXPECT_EQ(never_left.calls, 3);
+
+  FailingTransport maybe_applied(/*sent=*/true);
+  NotionClient b(o, &maybe_applied, &h.limiter, SystemClock::Default(), &h.sleeper);
+  EXPECT_TRUE(b.CreateComment("page-1", "hello", nullptr).IsUnavailable());
+  EXPECT_EQ(maybe_applied.calls, 1);
 }
 
 TEST(NotionClient, ParseNotionErrorHandlesBothShapes) {

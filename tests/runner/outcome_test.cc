@@ -10,7 +10,6 @@ namespace {
 ProcessResult Exited(int code, std::string out, std::string err = "") {
   ProcessResult p;
   p.pid = 42;
-  p.spawned = true;
   p.exit_code = code;
   p.stdout_tail = std::move(out);
   p.stderr_tail = std::move(err);
@@ -124,16 +123,6 @@ TEST(Outcome, UnknownExitStatusIsLost) {
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
   EXPECT_EQ(r.error_type, "lost");
   EXPECT_TRUE(r.retryable);
-}
-
-TEST(Outcome, SpawnFailure) {
-  ProcessResult p;
-  p.spawned = false;
-  p.spawn_error = "ENOENT";
-  auto r = ParseOutcome(p).result;
-  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "spawn_error");
-  EXPECT_FALSE(r.retryable);
 }
 
 TEST(Outcome, LastLineJsonGivesSummarySessionAndArtifacts) {
