@@ -27,7 +27,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bulk_load.h"
-#include "engine/pipeline.h"
+#include "engine/engine_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace fs = std::filesystem;
@@ -82,7 +82,7 @@ double RunQueue(const fs::path& dir, int depth, int run, bool routed) {
     // recorded, so rows routed by this configuration are taken as they are.
     std::unique_ptr<SqliteStore> first;
     if (!SqliteStore::Open(c.store.db_path, c.store, &first).ok()) std::abort();
-    Pipeline once(c, first.get());
+    EngineService once(c, first.get());
     if (!once.Start().ok()) std::abort();
     once.Stop();
   }
@@ -102,7 +102,7 @@ double RunQueue(const fs::path& dir, int depth, int run, bool routed) {
   };
   cb.on_task_complete = [&](const std::string&, const std::string&) { one_done(); };
   cb.on_task_fail = [&](const std::string&, const std::string&, const std::string&) { one_done(); };
-  Pipeline p(c, store.get());
+  EngineService p(c, store.get());
   p.SetCallbacks(cb);
   auto t0 = std::chrono::steady_clock::now();
   if (!p.Start().ok()) std::abort();

@@ -1,6 +1,6 @@
 // Measures, in one run:
 //  1. the machine's limit: a bare posix_spawn + waitpid loop of /bin/true;
-//  2. tasks per second through the whole service (Pipeline + SQLite store +
+//  2. tasks per second through the whole service (EngineService + SQLite store +
 //     runner) with /bin/true as the agent;
 //  3. the latency from AddTask to the agent process starting (p50, p99),
 //     with an agent that prints its start time.
@@ -20,7 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/pipeline.h"
+#include "engine/engine_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
@@ -82,7 +82,7 @@ double ServiceRate(const fs::path& dir, int n, int concurrency) {
   Config c = BenchConfig(dir, {"/bin/true"}, concurrency);
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  Pipeline p(c, store.get());
+  EngineService p(c, store.get());
   if (!p.Start().ok()) std::abort();
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
@@ -108,7 +108,7 @@ void Latency(const fs::path& dir, const std::string& agent, int samples, double*
   Config c = BenchConfig(dir, {agent}, 8);
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  Pipeline p(c, store.get());
+  EngineService p(c, store.get());
   if (!p.Start().ok()) std::abort();
   std::vector<double> ms;
   for (int i = 0; i < samples; ++i) {

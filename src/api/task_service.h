@@ -2,7 +2,7 @@
 // interface so both front ends share one implementation and one set of
 // error messages.
 //
-// Two implementations: the running Pipeline (engine/pipeline.h), which also
+// Two implementations: the running EngineService (engine/engine_service.h), which also
 // wakes its dispatcher at once, and StoreTaskService (engine/store_service.h),
 // which works on the store alone so the CLI can add, execute and cancel while
 // the service is down; a running executor picks those changes up through its

@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/webhook_route.h"
-#include "engine/pipeline.h"
+#include "engine/engine_service.h"
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
 #include "notion/prune_rules.h"
@@ -66,14 +66,14 @@ int RunService(const Config& cfg) {
     spdlog::critical("cannot open the store: {}", s.ToString());
     return 1;
   }
-  Pipeline pipeline(cfg, store.get());
-  pipeline.SetPruneHooks(notion::PruneRules(store.get(), cfg.notion.enabled));
+  EngineService engine_service(cfg, store.get());
+  engine_service.SetPruneHooks(notion::PruneRules(store.get(), cfg.notion.enabled));
   // Notion next: a board whose schema does not match the mapping is refused
   // before any work is claimed.
   std::unique_ptr<notion::NotionSync> sync;
   if (cfg.notion.enabled) {
     sync = std::make_unique<notion::NotionSync>(notion::SyncOptionsFromConfig(cfg.notion),
-                                                store.get(), &pipeline);
+                                                store.get(), &engine_service);
     if (Status s = sync->Init(); !s.ok()) {
       spdlog::critical("Notion: {}", s.ToString());
       return 1;
@@ -83,7 +83,7 @@ int RunService(const Config& cfg) {
   // claiming work.
   std::unique_ptr<HttpServer> server;
   if (!cfg.server.listen.empty()) {
-    server = std::make_unique<HttpServer>(cfg.server, &pipeline);
+    server = std::make_unique<HttpServer>(cfg.server, &engine_service);
     if (sync) notion::RegisterWebhook(*server, sync.get());
     if (Status s = server->Start(); !s.ok()) {
       spdlog::critical("cannot start the HTTP server on {}: {}", cfg.server.listen, s.ToString());
@@ -92,14 +92,14 @@ int RunService(const Config& cfg) {
     spdlog::info("HTTP API and dashboard on http://{}/ (port {})", cfg.server.listen,
                  server->port());
   }
-  if (Status s = pipeline.Start(); !s.ok()) {
+  if (Status s = engine_service.Start(); !s.ok()) {
     spdlog::critical("cannot start the engine: {}", s.ToString());
     return 1;
   }
   if (sync) {
     if (Status s = sync->Start(); !s.ok()) {
       spdlog::critical("Notion sync: {}", s.ToString());
-      pipeline.Stop();
+      engine_service.Stop();
       return 1;
     }
     spdlog::info("Notion sync running for database {}", cfg.notion.database_id);
@@ -113,7 +113,7 @@ int RunService(const Config& cfg) {
                cfg.executor.shutdown_grace_seconds);
   if (sync) sync->Stop();
   if (server) server->Stop();
-  pipeline.Stop();
+  engine_service.Stop();
   // A last outbox flush so the board shows the final states. Bounded, so a
   // slow or throttling Notion cannot hold the shutdown: what it does not
   // write stays in the store's outbox for the next start.

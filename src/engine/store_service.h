@@ -1,6 +1,6 @@
 // StoreTaskService: TaskService over a TaskStore alone. Used by the CLI (the
 // service may be down: an executor picks the changes up through its store
-// poll) and, with a wake-up hook, by the Pipeline.
+// poll) and, with a wake-up hook, by the EngineService.
 //
 // AddTask records the router's choice on the task (Task::routed_agent).
 //

@@ -17,7 +17,7 @@
 #include <functional>
 #include <thread>
 
-#include "engine/pipeline.h"
+#include "engine/engine_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
@@ -66,7 +66,7 @@ class EngineTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    pipeline_.reset();
+    engine_service_.reset();
     store_.reset();
     fs::remove_all(dir_);
   }
@@ -75,11 +75,11 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(SqliteStore::Open(config_.store.db_path, config_.store, &store_).ok());
   }
 
-  void StartPipeline() {
+  void StartService() {
     if (!store_) Open();
-    pipeline_ = std::make_unique<Pipeline>(config_, store_.get());
-    pipeline_->SetCallbacks(callbacks_);
-    ASSERT_TRUE(pipeline_->Start().ok());
+    engine_service_ = std::make_unique<EngineService>(config_, store_.get());
+    engine_service_->SetCallbacks(callbacks_);
+    ASSERT_TRUE(engine_service_->Start().ok());
   }
 
   std::string Add(const std::string& title, const std::string& agent = "") {
@@ -87,7 +87,7 @@ class EngineTest : public ::testing::Test {
     t.title = title;
     t.assigned_to = agent;
     Task out;
-    Status s = pipeline_ ? pipeline_->AddTask(t, &out) : store_->AddTask(t, 1, &out);
+    Status s = engine_service_ ? engine_service_->AddTask(t, &out) : store_->AddTask(t, 1, &out);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return out.id;
   }
@@ -127,7 +127,7 @@ class EngineTest : public ::testing::Test {
   std::string script_;
   Config config_;
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<EngineService> engine_service_;
   EngineCallbacks callbacks_;
 };
 
@@ -140,7 +140,7 @@ TEST_F(EngineTest, RunsAnAddedTaskToCompletion) {
     summary = s;
     completions++;
   };
-  StartPipeline();
+  StartService();
   std::string id = Add("ok research the market");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   Task t = Get(id);
@@ -163,7 +163,7 @@ TEST_F(EngineTest, RetryableFailuresRetryUpToTheLimitThenFail) {
   callbacks_.on_task_fail = [&](const std::string&, const std::string&, const std::string&) {
     failures++;
   };
-  StartPipeline();
+  StartService();
   std::string id = Add("retryable build the thing");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kFailed));
   Task t = Get(id);
@@ -177,7 +177,7 @@ TEST_F(EngineTest, RetryableFailuresRetryUpToTheLimitThenFail) {
 }
 
 TEST_F(EngineTest, NonRetryableFailureFailsAtOnce) {
-  StartPipeline();
+  StartService();
   std::string id = Add("fatal compile it");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kFailed));
   EXPECT_EQ(Get(id).retry_count, 0);
@@ -186,7 +186,7 @@ TEST_F(EngineTest, NonRetryableFailureFailsAtOnce) {
 }
 
 TEST_F(EngineTest, RetrySucceedsOnSecondAttempt) {
-  StartPipeline();
+  StartService();
   std::string id = Add("flaky deploy it");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   Task t = Get(id);
@@ -202,7 +202,7 @@ TEST_F(EngineTest, RetrySucceedsOnSecondAttempt) {
 TEST_F(EngineTest, TimeoutKillsAndRetries) {
   config_.agent.timeout_seconds = 1;
   config_.executor.max_retries = 1;
-  StartPipeline();
+  StartService();
   std::string id = Add("hang forever");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kFailed));
   auto execs = Executions(id);
@@ -216,11 +216,11 @@ TEST_F(EngineTest, TimeoutKillsAndRetries) {
 }
 
 TEST_F(EngineTest, CancelStopsARunningSession) {
-  StartPipeline();
+  StartService();
   std::string id = Add("hang until cancelled");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kInProgress));
   Task out;
-  ASSERT_TRUE(pipeline_->Cancel(id, &out).ok());
+  ASSERT_TRUE(engine_service_->Cancel(id, &out).ok());
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCancelled, 10));
   auto execs = Executions(id);
   ASSERT_EQ(execs.size(), 1u);
@@ -229,7 +229,7 @@ TEST_F(EngineTest, CancelStopsARunningSession) {
 }
 
 TEST_F(EngineTest, CancelRecordedByAnotherProcessIsCarriedOut) {
-  StartPipeline();
+  StartService();
   std::string id = Add("hang until cancelled elsewhere");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kInProgress));
   // A second store handle stands for the CLI in another process.
@@ -242,13 +242,13 @@ TEST_F(EngineTest, CancelRecordedByAnotherProcessIsCarriedOut) {
 
 TEST_F(EngineTest, ManualExecutionWorksWithAutoAssignOff) {
   config_.executor.auto_assign = false;
-  StartPipeline();
+  StartService();
   std::string id = Add("ok research something");
   // Not picked up on its own.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(Get(id).status, TaskStatus::kPending);
   std::string attempt;
-  ASSERT_TRUE(pipeline_->Execute(id, "jochi", &attempt).ok());
+  ASSERT_TRUE(engine_service_->Execute(id, "jochi", &attempt).ok());
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   auto execs = Executions(id);
   ASSERT_EQ(execs.size(), 1u);
@@ -259,18 +259,18 @@ TEST_F(EngineTest, ManualExecutionWorksWithAutoAssignOff) {
 }
 
 TEST_F(EngineTest, ExecuteRefusesUnknownAgentAndUnknownTask) {
-  StartPipeline();
+  StartService();
   std::string id = Add("sleep1 research");
   std::string attempt;
-  Status s = pipeline_->Execute(id, "nobody", &attempt);
+  Status s = engine_service_->Execute(id, "nobody", &attempt);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("nobody"), std::string::npos);
-  EXPECT_TRUE(pipeline_->Execute("task-missing", "", &attempt).IsNotFound());
+  EXPECT_TRUE(engine_service_->Execute("task-missing", "", &attempt).IsNotFound());
 }
 
 TEST_F(EngineTest, PerAgentLimitSerialisesOneAgent) {
   config_.executor.per_agent_limit = 1;
-  StartPipeline();
+  StartService();
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(Add("sleep0.3 task " + std::to_string(i), "temujin"));
   for (const auto& id : ids) ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
@@ -286,10 +286,10 @@ TEST_F(EngineTest, PerAgentLimitSerialisesOneAgent) {
 
 TEST_F(EngineTest, StopReleasesRunningSessionsAfterTheGrace) {
   config_.executor.shutdown_grace_seconds = 1;
-  StartPipeline();
+  StartService();
   std::string id = Add("hang through shutdown");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kInProgress));
-  pipeline_->Stop();
+  engine_service_->Stop();
   Task t = Get(id);
   EXPECT_EQ(t.status, TaskStatus::kPending);
   EXPECT_EQ(t.retry_count, 0);  // a release does not spend a retry
@@ -314,7 +314,7 @@ TEST_F(EngineTest, RecoversATaskWhoseExecutorDied) {
   req.lease_expires_at = 2000;
   Claim claim;
   ASSERT_TRUE(store_->Claim(req, &claim).ok());
-  StartPipeline();
+  StartService();
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   auto execs = Executions(id);
   ASSERT_EQ(execs.size(), 2u);
@@ -342,7 +342,7 @@ TEST_F(EngineTest, RecoversATaskHeldUnderItsOwnExecutorIdWithNoSession) {
   req.lease_expires_at = 4'000'000'000'000;  // far future: never expires by itself
   Claim claim;
   ASSERT_TRUE(store_->Claim(req, &claim).ok());
-  StartPipeline();
+  StartService();
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   SessionExecution lost;
   ASSERT_TRUE(store_->GetExecution("exec-before-restart", &lost).ok());
@@ -358,28 +358,28 @@ TEST_F(EngineTest, ABusyAgentsBacklogDoesNotStarveOtherAgents) {
   Open();
   for (int i = 0; i < 150; ++i) Add("hang backlog " + std::to_string(i), "temujin");
   std::string other = Add("ok behind the backlog", "kublai");
-  StartPipeline();
+  StartService();
   EXPECT_TRUE(WaitStatus(other, TaskStatus::kCompleted));
-  pipeline_->Stop();
+  engine_service_->Stop();
 }
 
 TEST_F(EngineTest, StatusReportsActiveExecutions) {
-  StartPipeline();
+  StartService();
   std::string id = Add("hang for status");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kInProgress));
   ServiceStatus st;
-  ASSERT_TRUE(pipeline_->GetStatus(&st).ok());
+  ASSERT_TRUE(engine_service_->GetStatus(&st).ok());
   EXPECT_TRUE(st.engine_running);
   ASSERT_EQ(st.active_executions.size(), 1u);
   EXPECT_EQ(st.active_executions[0].task_id, id);
   EXPECT_EQ(st.stats.by_status["in_progress"], 1);
   ASSERT_TRUE(WaitFor([&] {
     ServiceStatus s2;
-    pipeline_->GetStatus(&s2);
+    engine_service_->GetStatus(&s2);
     return s2.running_by_agent["main"] == 1;
   }));
   Task out;
-  ASSERT_TRUE(pipeline_->Cancel(id, &out).ok());
+  ASSERT_TRUE(engine_service_->Cancel(id, &out).ok());
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCancelled, 10));
 }
 

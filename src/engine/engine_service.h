@@ -1,6 +1,6 @@
-// Pipeline: the facade of a running taskexec, as the original
-// TaskExecutionPipeline was: start/stop/status/execute/cancel and
-// completion/failure callbacks, over one store, one router and one engine.
+// EngineService: a running taskexec behind the TaskService interface --
+// start/stop/status/execute/cancel and completion/failure callbacks, over
+// one store, one router and one engine.
 // It is the TaskService the HTTP API serves while the service runs; every
 // write wakes the engine at once, so a task added through the service is
 // dispatched without waiting for a poll.
@@ -22,22 +22,17 @@
 
 namespace taskexec {
 
-class Pipeline : public TaskService {
+class EngineService : public TaskService {
  public:
-  // The store must outlive the pipeline.
-  Pipeline(const Config& config, TaskStore* store, const Clock* clock = SystemClock::Default());
-  ~Pipeline() override;
+  // The store must outlive the service.
+  EngineService(const Config& config, TaskStore* store,
+                const Clock* clock = SystemClock::Default());
+  ~EngineService() override;
 
   void SetCallbacks(EngineCallbacks callbacks);  // before Start()
   Status Start();
   void Stop();
   bool IsRunning() const;
-
-  // The original's names for two operations.
-  Status ManuallyExecuteTask(const std::string& task_id, const std::string& agent,
-                             std::string* attempt_id) {
-    return Execute(task_id, agent, attempt_id);
-  }
 
   // TaskService.
   Status AddTask(const NewTask& task, Task* out) override;

@@ -1,0 +1,67 @@
+#include "engine/engine_service.h"
+
+namespace taskexec {
+
+EngineService::EngineService(const Config& config, TaskStore* store, const Clock* clock)
+    : router_(config.routing),
+      engine_(config, store, &router_, clock),
+      service_(store, &router_, clock, [this] { engine_.Wake(); }),
+      log_dir_(config.agent.log_dir),
+      work_dir_(config.agent.work_dir) {
+  SetPruneHooks({});
+}
+
+void EngineService::SetPruneHooks(PruneSetup hooks) {
+  hooks.log_dir = log_dir_;
+  hooks.work_dir = work_dir_;
+  service_.SetPruneSetup(std::move(hooks));
+}
+
+Status EngineService::Prune(const PruneRequest& request, PruneReport* report) {
+  return service_.Prune(request, report);
+}
+
+EngineService::~EngineService() { Stop(); }
+
+void EngineService::SetCallbacks(EngineCallbacks callbacks) {
+  engine_.SetCallbacks(std::move(callbacks));
+}
+Status EngineService::Start() { return engine_.Start(); }
+void EngineService::Stop() { engine_.Stop(); }
+bool EngineService::IsRunning() const { return engine_.running(); }
+
+Status EngineService::AddTask(const NewTask& task, Task* out) {
+  return service_.AddTask(task, out);
+}
+Status EngineService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
+  return service_.AddTasks(tasks, results);
+}
+Status EngineService::GetTask(const std::string& id, TaskDetails* out) {
+  return service_.GetTask(id, out);
+}
+Status EngineService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
+  return service_.ListTasks(filter, out);
+}
+Status EngineService::Execute(const std::string& task_id, const std::string& agent,
+                              std::string* attempt_id) {
+  return service_.Execute(task_id, agent, attempt_id);
+}
+Status EngineService::Cancel(const std::string& id, Task* out) { return service_.Cancel(id, out); }
+Status EngineService::Route(const Task& task, RouteDecision* out) {
+  return service_.Route(task, out);
+}
+Status EngineService::GetExecution(const std::string& attempt_id, SessionExecution* out) {
+  return service_.GetExecution(attempt_id, out);
+}
+
+Status EngineService::GetStatus(ServiceStatus* out) {
+  if (Status s = service_.GetStatus(out); !s.ok()) return s;
+  EngineSnapshot snap = engine_.Snapshot();
+  out->engine_running = snap.running;
+  out->executor_id = snap.executor_id;
+  out->spawned_sessions = snap.spawned_sessions;
+  out->running_by_agent = snap.running_by_agent;
+  return Status::OK();
+}
+
+}  // namespace taskexec
