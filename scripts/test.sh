@@ -20,6 +20,8 @@ esac
 # configures the same build directory with them off.
 bash scripts/build.sh -DTASKEXEC_SANITIZE="$san" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTASKEXEC_BUILD_TESTS=ON -DTASKEXEC_BUILD_BENCH=ON
+# The locking annotations, checked by clang (core/thread_annotations.h).
+if [ -z "$san" ]; then bash scripts/check-thread-safety.sh; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j "${TEST_JOBS:-2}" "$@"

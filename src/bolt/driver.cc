@@ -49,12 +49,12 @@ void Driver::Close() {
 int64_t Driver::Now() const { return config_.now_ms ? config_.now_ms() : MonotonicMs(); }
 
 std::vector<std::string> Driver::bookmarks() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return bookmarks_;
 }
 
 RoutingTable Driver::routing_table() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return table_;
 }
 
@@ -69,15 +69,15 @@ Map Driver::TxExtra(AccessMode mode) const {
 void Driver::SetBookmark(const Map& summary) {
   const Value* b = summary.Find("bookmark");
   if (b == nullptr || !b->is_string() || b->as_string().empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   bookmarks_ = {b->as_string()};
 }
 
 Status Driver::RefreshRoutingTable(bool write) {
-  std::lock_guard<std::mutex> refresh(refresh_mu_);
+  MutexLock refresh(&refresh_mu_);
   std::vector<Address> candidates;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     // When the table expires, every thread in Acquire queues here; the first
     // one refreshes it, and the others find it fresh and send no ROUTE.
     if (table_.IsFresh(write, Now())) return Status::OK();
@@ -99,13 +99,13 @@ Status Driver::RefreshRoutingTable(bool write) {
         RoutingTable t;
         last = RoutingTable::FromRouteResponse(meta, Now(), &t);
         if (last.ok()) {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           table_ = std::move(t);
           return Status::OK();
         }
       }
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     table_.Forget(router);
   }
   return Status::Unavailable("could not refresh the routing table from any router: " +
@@ -120,7 +120,7 @@ Status Driver::Acquire(AccessMode mode, PooledConnection* out) {
   for (int round = 0; round < 8; ++round) {
     bool fresh;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       fresh = table_.IsFresh(write, Now());
     }
     if (!fresh) {
@@ -128,7 +128,7 @@ Status Driver::Acquire(AccessMode mode, PooledConnection* out) {
     }
     Address target;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       const auto& servers = write ? table_.writers : table_.readers;
       if (servers.empty()) {
         last = Status::Unavailable(std::string("the routing table has no ") +
@@ -154,12 +154,12 @@ void Driver::OnFailure(const std::string& address, const Status& s, bool connect
   if (!ParseAddress(address, &a).ok()) return;
   if (connection_broken) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       table_.Forget(a);
     }
     pool_->Purge(address);
   } else if (IsNotWriter(s)) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     table_.ForgetWriter(a);
   }
 }

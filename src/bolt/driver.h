@@ -29,6 +29,7 @@
 #include "bolt/pool.h"
 #include "bolt/routing.h"
 #include "bolt/uri.h"
+#include "core/mutex.h"
 
 namespace taskexec::bolt {
 
@@ -123,11 +124,11 @@ class Driver {
   BoltUri uri_;
   ConnectionConfig conn_config_;
   std::unique_ptr<ConnectionPool> pool_;
-  mutable std::mutex mu_;
-  RoutingTable table_;
-  size_t rr_ = 0;  // round-robin cursor
-  std::vector<std::string> bookmarks_;
-  std::mutex refresh_mu_;  // one routing refresh at a time
+  mutable Mutex mu_;
+  RoutingTable table_ GUARDED_BY(mu_);
+  size_t rr_ GUARDED_BY(mu_) = 0;  // round-robin cursor
+  std::vector<std::string> bookmarks_ GUARDED_BY(mu_);
+  Mutex refresh_mu_;  // one routing refresh at a time
 };
 
 }  // namespace taskexec::bolt

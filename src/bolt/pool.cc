@@ -36,7 +36,7 @@ Status ConnectionPool::Acquire(const Address& address, PooledConnection* out) {
   const std::string key = address.ToString();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(acquire_timeout_ms_);
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     if (closed_) return Status::Unavailable("Bolt connection pool is closed");
     Server& server = servers_[key];
@@ -47,12 +47,12 @@ Status ConnectionPool::Acquire(const Address& address, PooledConnection* out) {
       if (!c->broken() && stale) {
         // Check a long-idle connection outside the lock: the server may
         // have closed it meanwhile.
-        lock.unlock();
+        lock.Unlock();
         bool alive = c->Reset().ok();
-        lock.lock();
+        lock.Lock();
         if (!alive) {
           --servers_[key].open;
-          cv_.notify_all();
+          cv_.SignalAll();
           continue;
         }
       }
@@ -65,19 +65,19 @@ Status ConnectionPool::Acquire(const Address& address, PooledConnection* out) {
     }
     if (server.open < max_per_server_) {
       ++server.open;
-      lock.unlock();
+      lock.Unlock();
       std::unique_ptr<Connection> c;
       Status s = opener_(address, &c);
-      lock.lock();
+      lock.Lock();
       if (!s.ok()) {
         --servers_[key].open;
-        cv_.notify_all();
+        cv_.SignalAll();
         return s;
       }
       *out = PooledConnection(this, key, std::move(c));
       return Status::OK();
     }
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+    if (!cv_.WaitUntil(&mu_, deadline)) {
       return Status::Unavailable("no Bolt connection to " + key + " became free within " +
                                  std::to_string(acquire_timeout_ms_) + " ms");
     }
@@ -85,7 +85,7 @@ Status ConnectionPool::Acquire(const Address& address, PooledConnection* out) {
 }
 
 void ConnectionPool::Return(const std::string& address, std::unique_ptr<Connection> c) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   Server& server = servers_[address];
   if (c->broken() || closed_) {
     --server.open;
@@ -93,18 +93,18 @@ void ConnectionPool::Return(const std::string& address, std::unique_ptr<Connecti
   } else {
     server.idle.push_back(std::move(c));
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void ConnectionPool::Purge(const std::string& address) {
   std::vector<std::unique_ptr<Connection>> drop;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = servers_.find(address);
     if (it == servers_.end()) return;
     drop.swap(it->second.idle);
     it->second.open -= static_cast<int>(drop.size());
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   // Destroyed outside the lock: closing sockets may take a moment.
 }
@@ -112,26 +112,26 @@ void ConnectionPool::Purge(const std::string& address) {
 void ConnectionPool::Close() {
   std::vector<std::unique_ptr<Connection>> drop;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     closed_ = true;
     for (auto& [addr, server] : servers_) {
       for (auto& c : server.idle) drop.push_back(std::move(c));
       server.open -= static_cast<int>(server.idle.size());
       server.idle.clear();
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   for (auto& c : drop) c->Close();
 }
 
 int ConnectionPool::idle_count(const std::string& address) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = servers_.find(address);
   return it == servers_.end() ? 0 : static_cast<int>(it->second.idle.size());
 }
 
 int ConnectionPool::open_count(const std::string& address) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = servers_.find(address);
   return it == servers_.end() ? 0 : it->second.open;
 }

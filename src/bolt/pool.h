@@ -20,6 +20,7 @@
 
 #include "bolt/connection.h"
 #include "bolt/uri.h"
+#include "core/mutex.h"
 
 namespace taskexec::bolt {
 
@@ -77,10 +78,10 @@ class ConnectionPool {
   int max_per_server_;
   int acquire_timeout_ms_;
   int liveness_check_ms_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, Server> servers_;
-  bool closed_ = false;
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::map<std::string, Server> servers_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace taskexec::bolt

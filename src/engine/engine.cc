@@ -39,7 +39,7 @@ Engine::~Engine() { Stop(); }
 void Engine::SetCallbacks(EngineCallbacks callbacks) { callbacks_ = std::move(callbacks); }
 
 Status Engine::Start() {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(&mu_);
   if (started_) return Status::Conflict("engine already started");
   launcher_ = make_launcher_();
   started_ = true;
@@ -54,30 +54,30 @@ Status Engine::Start() {
 
 void Engine::Stop() {
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(&mu_);
     if (!started_) return;
     stop_requested_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   if (thread_.joinable()) thread_.join();
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(&mu_);
   started_ = false;
   snapshot_.running = false;
 }
 
 bool Engine::running() const {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(&mu_);
   return started_ && !stop_requested_;
 }
 
 void Engine::Wake() {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(&mu_);
   wake_ = true;
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 EngineSnapshot Engine::Snapshot() const {
-  std::lock_guard<std::mutex> lk(mu_);
+  MutexLock lk(&mu_);
   return snapshot_;
 }
 
@@ -104,11 +104,13 @@ void Engine::Loop() {
     std::deque<Finished> done;
     bool woke = false, stopping = false;
     {
-      std::unique_lock<std::mutex> lk(mu_);
+      MutexLock lk(&mu_);
       int64_t deadline = std::min({next_renew, next_cancel, next_poll, next_sweep});
       int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, deadline - MonotonicMs());
-      cv_.wait_for(lk, std::chrono::milliseconds(wait_ms),
-                   [&] { return wake_ || stop_requested_ || !finished_.empty(); });
+      cv_.WaitFor(&mu_, wait_ms, [&] {
+        mu_.AssertHeld();
+        return wake_ || stop_requested_ || !finished_.empty();
+      });
       done.swap(finished_);
       woke = wake_;
       wake_ = false;
@@ -156,7 +158,7 @@ void Engine::Loop() {
     }
     if (dispatch) Dispatch();
 
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(&mu_);
     snapshot_.running_by_agent.clear();
     for (const auto& [id, r] : running_) {
       snapshot_.running_by_agent[r.agent]++;
@@ -174,8 +176,11 @@ void Engine::Loop() {
       }
       std::deque<Finished> done;
       {
-        std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait_for(lk, std::chrono::milliseconds(200), [&] { return !finished_.empty(); });
+        MutexLock lk(&mu_);
+        cv_.WaitFor(&mu_, 200, [&] {
+          mu_.AssertHeld();
+          return !finished_.empty();
+        });
         done.swap(finished_);
       }
       for (const Finished& f : done) HandleFinished(f);
@@ -192,7 +197,7 @@ void Engine::Loop() {
   // Anything still unreported was killed by Shutdown; its exit was queued.
   std::deque<Finished> rest;
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(&mu_);
     rest.swap(finished_);
   }
   for (const Finished& f : rest) HandleFinished(f);
@@ -242,9 +247,9 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   s = launcher_->Start(
       job,
       [this, exec_id](const AgentResult& result) {
-        std::lock_guard<std::mutex> lk(mu_);
+        MutexLock lk(&mu_);
         finished_.push_back(Finished{exec_id, result});
-        cv_.notify_all();
+        cv_.SignalAll();
       },
       &pid);
   if (!s.ok()) {
@@ -253,7 +258,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     return false;  // nothing runs: the agent's slot is still free
   }
   {
-    std::lock_guard<std::mutex> lk(mu_);
+    MutexLock lk(&mu_);
     snapshot_.spawned_sessions++;
   }
   s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());

@@ -40,6 +40,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
@@ -156,13 +157,13 @@ class Engine {
   bool route_backlog_ = false;
   std::mt19937_64 rng_;
 
-  mutable std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
-  bool wake_ = false;
-  bool stop_requested_ = false;
-  bool started_ = false;
-  std::deque<Finished> finished_;
-  EngineSnapshot snapshot_;  // copy published by the loop for Snapshot()
+  mutable Mutex mu_;
+  CondVar cv_;
+  bool wake_ GUARDED_BY(mu_) = false;
+  bool stop_requested_ GUARDED_BY(mu_) = false;
+  bool started_ GUARDED_BY(mu_) = false;
+  std::deque<Finished> finished_ GUARDED_BY(mu_);
+  EngineSnapshot snapshot_ GUARDED_BY(mu_);  // copy published by the loop for Snapshot()
   std::thread thread_;
 };
 

@@ -129,7 +129,7 @@ NotionClient::NotionClient(NotionClientOptions options, HttpTransport* transport
       rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
 
 ClientStats NotionClient::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -138,7 +138,7 @@ int64_t NotionClient::BackoffMs(int attempt) {
   // many callers spread out but never collapse to zero.
   int64_t base = options_.backoff_initial_ms << std::min(attempt, 20);
   base = std::min(base, options_.backoff_max_ms);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(1, base / 2));
   return base / 2 + dist(rng_);
 }
@@ -187,7 +187,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
     HttpResponse resp;
     Status st = transport_->Send(req, &resp);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       ++stats_.requests;
     }
     if (st.ok() && resp.status >= 200 && resp.status < 300) {
@@ -203,7 +203,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
     if (!st.ok()) {
       err = NotionError{0, "transport_error", st.message(), ""};
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         ++stats_.server_errors;
       }
       // A timeout on a POST may have committed; a request that never left
@@ -215,7 +215,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
       err = ParseNotionError(resp.status, resp.body);
       if (resp.status == 429 || resp.status == 529) {
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           ++stats_.rate_limited;
         }
         retry = ++rate_limited <= options_.max_rate_limited_retries;
@@ -224,7 +224,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
         wait_ms = 0;
       } else if (IsRetryableServerStatus(resp.status)) {
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(&mu_);
           ++stats_.server_errors;
         }
         // 503 means Notion did not process the request; others may have.
@@ -247,13 +247,13 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
 }
 
 std::string NotionClient::ResolvedTableId() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return table_id_;
 }
 
 Status NotionClient::TableId(std::string* id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!table_id_.empty()) {
       *id = table_id_;
       return Status::OK();
@@ -274,7 +274,7 @@ Status NotionClient::TableId(std::string* id) {
       spdlog::warn("notion: database {} has {} data sources; using the first, '{}'",
                    options_.database_id, sources.size(), sources[0].value("name", ""));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   table_id_ = resolved;
   *id = table_id_;
   return Status::OK();

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "notion/http_transport.h"
 #include "notion/rate_limiter.h"
@@ -134,10 +135,10 @@ class NotionClient {
   const bool uses_data_sources_;
   std::atomic<bool> cancelled_{false};
   std::atomic<int64_t> deadline_ms_{0};
-  mutable std::mutex mu_;
-  std::string table_id_;  // guarded by mu_
-  std::mt19937_64 rng_;   // guarded by mu_
-  ClientStats stats_;     // guarded by mu_
+  mutable Mutex mu_;
+  std::string table_id_ GUARDED_BY(mu_);
+  std::mt19937_64 rng_ GUARDED_BY(mu_);
+  ClientStats stats_ GUARDED_BY(mu_);
 };
 
 // Splits text into Notion rich-text items of at most 2000 characters (UTF-8

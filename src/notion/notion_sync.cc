@@ -47,7 +47,7 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
         if (st.ok()) return st;
         spdlog::error("notion: sync paused: {}", st.ToString());
         schema_ok_ = false;
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(&mu_);
         schema_dirty_ = true;
         return st;
       });
@@ -99,7 +99,7 @@ Status NotionSync::RecheckSchema() {
 Status NotionSync::CheckSchemaIfNeeded() {
   bool dirty;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     dirty = schema_dirty_;
     schema_dirty_ = false;
   }
@@ -110,7 +110,7 @@ Status NotionSync::CheckSchemaIfNeeded() {
 Status NotionSync::DrainWebhookPages() {
   std::deque<std::string> pages;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     pages.swap(webhook_pages_);
     webhook_queued_.clear();
   }
@@ -201,7 +201,7 @@ Status NotionSync::FlushOutbox(std::chrono::milliseconds budget) {
 Status NotionSync::Start() {
   if (thread_.joinable()) return Status::OK();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = false;
     wake_poll_ = true;  // first round at once
   }
@@ -211,10 +211,10 @@ Status NotionSync::Start() {
 
 void NotionSync::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (!thread_.joinable()) return;
   // A round may be waiting out a Retry-After or a backoff: end it now. What
   // it did not write stays in the outbox for the next start.
@@ -230,13 +230,13 @@ WebhookResult NotionSync::HandleWebhook(const std::multimap<std::string, std::st
   WebhookResult r = webhook_->Handle(headers, body);
   if (!r.page_ids.empty() || r.schema_changed) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       // Several events for one page cost one fetch.
       for (const auto& id : r.page_ids)
         if (webhook_queued_.insert(CompactId(id)).second) webhook_pages_.push_back(id);
       if (r.schema_changed) schema_dirty_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
   return r;
 }
@@ -248,13 +248,19 @@ void NotionSync::Loop() {
     bool poll = false;
     bool webhook = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       // While the schema is invalid, queued pages wait for the next poll
       // (which re-checks it first) instead of waking the loop again and again.
-      auto pages_ready = [this] { return !webhook_pages_.empty() && schema_ok_; };
+      auto pages_ready = [this] {
+        mu_.AssertHeld();
+        return !webhook_pages_.empty() && schema_ok_;
+      };
+      auto wanted = [&] {
+        mu_.AssertHeld();
+        return stop_ || wake_poll_ || pages_ready() || schema_dirty_;
+      };
       int64_t wait = std::min(options_.outbound_interval_ms, next_poll - MonotonicMs());
-      if (wait > 0 && !stop_ && !wake_poll_ && !pages_ready() && !schema_dirty_)
-        cv_.wait_for(lock, std::chrono::milliseconds(wait));
+      if (wait > 0) cv_.WaitFor(&mu_, wait, wanted);
       if (stop_) return;
       poll = wake_poll_ || MonotonicMs() >= next_poll;
       wake_poll_ = false;

@@ -38,6 +38,7 @@
 #include "api/task_service.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "notion/http_transport.h"
 #include "notion/inbound_sync.h"
 #include "notion/notion_client.h"
@@ -128,13 +129,13 @@ class NotionSync {
   int polls_ = 0;
   int64_t last_change_counter_ = -1;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;                               // guarded by mu_
-  bool wake_poll_ = false;                          // guarded by mu_; first round at once
-  bool schema_dirty_ = false;                       // guarded by mu_
-  std::deque<std::string> webhook_pages_;           // guarded by mu_
-  std::unordered_set<std::string> webhook_queued_;  // compact ids in webhook_pages_; mu_
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool wake_poll_ GUARDED_BY(mu_) = false;  // first round at once
+  bool schema_dirty_ GUARDED_BY(mu_) = false;
+  std::deque<std::string> webhook_pages_ GUARDED_BY(mu_);
+  std::unordered_set<std::string> webhook_queued_ GUARDED_BY(mu_);  // compact ids in webhook_pages_
   std::thread thread_;
 };
 

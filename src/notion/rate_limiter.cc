@@ -17,17 +17,19 @@ RealSleeper* RealSleeper::Default() {
 }
 
 void InterruptibleSleeper::SleepMs(int64_t ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(0, ms)),
-               [this] { return interrupted_; });
+  MutexLock lock(&mu_);
+  cv_.WaitFor(&mu_, std::max<int64_t>(0, ms), [this] {
+    mu_.AssertHeld();
+    return interrupted_;
+  });
 }
 
 void InterruptibleSleeper::Interrupt(bool on) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     interrupted_ = on;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 RateLimiter::RateLimiter(double rate_per_second, double capacity, const Clock* clock,
@@ -40,7 +42,7 @@ RateLimiter::RateLimiter(double rate_per_second, double capacity, const Clock* c
       last_ms_(clock->NowMs()) {}
 
 int64_t RateLimiter::Reserve() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   TimeMs now = clock_->NowMs();
   // While paused nothing refills: the bucket restarts empty at the end of the
   // pause, so a Retry-After is not followed by a burst.
@@ -64,7 +66,7 @@ void RateLimiter::Acquire() {
 }
 
 void RateLimiter::PauseUntil(TimeMs until) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (until > paused_until_) {
     paused_until_ = until;
     // Drop saved tokens: after the pause requests restart at the steady rate.

@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 
 namespace taskexec::notion {
 
@@ -42,9 +43,9 @@ class InterruptibleSleeper final : public Sleeper {
   void Interrupt(bool on);
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool interrupted_ = false;  // guarded by mu_
+  Mutex mu_;
+  CondVar cv_;
+  bool interrupted_ GUARDED_BY(mu_) = false;
 };
 
 class RateLimiter {
@@ -66,10 +67,10 @@ class RateLimiter {
   const double capacity_;
   const Clock* clock_;
   Sleeper* sleeper_;
-  std::mutex mu_;
-  double tokens_;   // may be negative: reservations not yet due
-  TimeMs last_ms_;  // when tokens_ was last refilled
-  TimeMs paused_until_ = 0;
+  Mutex mu_;
+  double tokens_ GUARDED_BY(mu_);   // may be negative: reservations not yet due
+  TimeMs last_ms_ GUARDED_BY(mu_);  // when tokens_ was last refilled
+  TimeMs paused_until_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace taskexec::notion

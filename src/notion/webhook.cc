@@ -70,7 +70,7 @@ WebhookHandler::WebhookHandler(WebhookOptions options, TaskStore* store, const C
 }
 
 std::string WebhookHandler::Key() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return options_.secret.empty() ? stored_token_ : options_.secret;
 }
 
@@ -95,7 +95,7 @@ WebhookResult WebhookHandler::Handle(const std::multimap<std::string, std::strin
   if (j.contains("verification_token") && j["verification_token"].is_string() &&
       !j.contains("type")) {
     std::string token = j["verification_token"].get<std::string>();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!options_.secret.empty() || !stored_token_.empty()) {
       spdlog::warn(
           "notion webhook: a verification request arrived but a key is already set; ignored "
@@ -130,7 +130,7 @@ WebhookResult WebhookHandler::Handle(const std::multimap<std::string, std::strin
     return Reply(400, "stale", "event too old");
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (SeenBefore(id)) return Reply(200, "duplicate");
   }
   WebhookResult r = Reply(200, "accepted");

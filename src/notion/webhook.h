@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "store/task_store.h"
 
 namespace taskexec::notion {
@@ -58,15 +59,15 @@ class WebhookHandler {
   std::string Key() const;
 
  private:
-  bool SeenBefore(const std::string& event_id);  // records it; requires mu_
+  bool SeenBefore(const std::string& event_id) REQUIRES(mu_);  // records it
 
   const WebhookOptions options_;
   TaskStore* store_;
   const Clock* clock_;
-  mutable std::mutex mu_;
-  std::string stored_token_;      // guarded by mu_
-  std::list<std::string> order_;  // guarded by mu_; oldest first
-  std::unordered_map<std::string, std::list<std::string>::iterator> seen_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::string stored_token_ GUARDED_BY(mu_);
+  std::list<std::string> order_ GUARDED_BY(mu_);  // oldest first
+  std::unordered_map<std::string, std::list<std::string>::iterator> seen_ GUARDED_BY(mu_);
 };
 
 }  // namespace taskexec::notion

@@ -101,7 +101,7 @@ std::string AgentRunner::ArtifactsDir(const std::string& execution_id) const {
 }
 
 size_t AgentRunner::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return handles_.size();
 }
 
@@ -180,7 +180,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
       parsed.result.warnings.push_back(std::move(w));
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       handles_.erase(exec_id);
     }
     done(parsed.result);
@@ -188,7 +188,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
 
   // Held across the spawn so a child that exits at once cannot run its
   // callback (which erases the handle) before the handle is recorded.
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (handles_.count(exec_id) != 0) {
     return Status::Conflict("execution " + exec_id + " is already running");
   }
@@ -207,7 +207,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
 Status AgentRunner::Cancel(const std::string& execution_id) {
   uint64_t handle = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = handles_.find(execution_id);
     if (it == handles_.end())
       return Status::NotFound("execution " + execution_id + " is not running here");

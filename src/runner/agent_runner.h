@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/domain.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "runner/agent_env.h"
 #include "runner/agent_launcher.h"
@@ -89,8 +90,8 @@ class AgentRunner {
   ProcessSupervisor* supervisor_;
   const Clock* clock_;
 
-  mutable std::mutex mu_;
-  std::map<std::string, uint64_t> handles_;  // execution id -> supervisor handle
+  mutable Mutex mu_;
+  std::map<std::string, uint64_t> handles_ GUARDED_BY(mu_);  // execution id -> supervisor handle
 };
 
 }  // namespace taskexec

@@ -336,7 +336,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   std::vector<char*> argv = CStrings(spec.argv);
   std::vector<char*> envp = CStrings(spec.env);
 
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopping_) return Status::Unavailable("process supervisor is shutting down");
   pid_t pid = 0;
   int rc =
@@ -393,7 +393,7 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
 }
 
 Status ProcessSupervisor::Cancel(uint64_t handle) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = children_.find(handle);
   if (it == children_.end())
     return Status::NotFound("no running process with handle " + std::to_string(handle));
@@ -406,7 +406,7 @@ Status ProcessSupervisor::Cancel(uint64_t handle) {
 
 void ProcessSupervisor::Shutdown(int64_t grace_ms) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     int64_t now = MonotonicMs();
     for (auto& [h, c] : children_) {
@@ -419,12 +419,12 @@ void ProcessSupervisor::Shutdown(int64_t grace_ms) {
   }
   if (wake_fd_ >= 0) Wake();
   if (std::this_thread::get_id() == loop_thread_id_) return;
-  std::lock_guard<std::mutex> join_lock(join_mu_);
+  MutexLock join_lock(&join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 
 size_t ProcessSupervisor::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return children_.size();
 }
 
@@ -606,7 +606,7 @@ void ProcessSupervisor::Loop() {
   while (true) {
     int timeout_ms;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       if (stopping_ && children_.empty()) break;
       timeout_ms = NextTimeoutMs(MonotonicMs());
     }
@@ -619,7 +619,7 @@ void ProcessSupervisor::Loop() {
     }
     std::vector<std::pair<ExitCallback, ProcessResult>> finished;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       for (int i = 0; i < n; ++i) {
         uint64_t tag = events[i].data.u64;
         if (tag == kWakeTag) {

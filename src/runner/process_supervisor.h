@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace taskexec {
@@ -119,30 +120,30 @@ class ProcessSupervisor {
   };
 
   // Records a spawned child and watches its descriptors; returns its handle.
-  uint64_t Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit,
-                    const ChildFds& fds);  // mu_ held
+  uint64_t Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit, const ChildFds& fds)
+      REQUIRES(mu_);
   void Loop();
-  int NextTimeoutMs(int64_t now) const;                                   // mu_ held
-  void HandleEvent(Child& c, int kind, uint32_t events);                  // mu_ held
-  void ReadPipe(Child& c, int kind);                                      // mu_ held
-  void WriteStdin(Child& c);                                              // mu_ held
-  void ReapIfExited(Child& c, int64_t now);                               // mu_ held
-  void CheckTimers(Child& c, int64_t now);                                // mu_ held
-  void BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now);  // mu_ held
-  bool Finished(const Child& c, int64_t now) const;                       // mu_ held
-  void Finalize(Child& c);                                                // mu_ held
-  void CloseFd(int* fd);                                                  // mu_ held
+  int NextTimeoutMs(int64_t now) const REQUIRES(mu_);
+  void HandleEvent(Child& c, int kind, uint32_t events) REQUIRES(mu_);
+  void ReadPipe(Child& c, int kind) REQUIRES(mu_);
+  void WriteStdin(Child& c) REQUIRES(mu_);
+  void ReapIfExited(Child& c, int64_t now) REQUIRES(mu_);
+  void CheckTimers(Child& c, int64_t now) REQUIRES(mu_);
+  void BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now) REQUIRES(mu_);
+  bool Finished(const Child& c, int64_t now) const REQUIRES(mu_);
+  void Finalize(Child& c) REQUIRES(mu_);
+  void CloseFd(int* fd) REQUIRES(mu_);
   void Wake();
 
-  mutable std::mutex mu_;
-  std::map<uint64_t, std::unique_ptr<Child>> children_;
-  uint64_t next_handle_ = 1;
-  bool stopping_ = false;
+  mutable Mutex mu_;
+  std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
+  uint64_t next_handle_ GUARDED_BY(mu_) = 1;
+  bool stopping_ GUARDED_BY(mu_) = false;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;
   std::thread::id loop_thread_id_;  // set once in the constructor
-  std::mutex join_mu_;              // serialises joining thread_
+  Mutex join_mu_;                   // serialises joining thread_
 };
 
 }  // namespace taskexec

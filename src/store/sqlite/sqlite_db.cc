@@ -179,29 +179,33 @@ ConnectionPool::ConnectionPool(std::string path, int busy_timeout_ms, size_t max
 ConnectionPool::~ConnectionPool() = default;
 
 Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
-  if (!idle_.empty()) {
-    *out = std::move(idle_.back());
-    idle_.pop_back();
-    return Status::OK();
+  {
+    MutexLock lock(&mu_);
+    cv_.Wait(&mu_, [&] {
+      mu_.AssertHeld();
+      return !idle_.empty() || open_ < max_size_;
+    });
+    if (!idle_.empty()) {
+      *out = std::move(idle_.back());
+      idle_.pop_back();
+      return Status::OK();
+    }
+    ++open_;
   }
-  ++open_;
-  lock.unlock();
   // Opening happens outside the lock: it may wait on the busy timeout.
   Status s = Connection::Open(path_, busy_timeout_ms_, out);
   if (!s.ok()) {
-    lock.lock();
+    MutexLock lock(&mu_);
     --open_;
-    cv_.notify_one();
+    cv_.Signal();
   }
   return s;
 }
 
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   idle_.push_back(std::move(conn));
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 Status ConnectionPool::With(const std::function<Status(Connection&)>& fn) {

@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace taskexec::sqlite {
@@ -142,10 +143,10 @@ class ConnectionPool {
   const std::string path_;
   const int busy_timeout_ms_;
   const size_t max_size_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;  // connections in use or idle
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
+  size_t open_ GUARDED_BY(mu_) = 0;  // connections in use or idle
 };
 
 // Runs fn inside BEGIN IMMEDIATE ... COMMIT, so the write lock is taken

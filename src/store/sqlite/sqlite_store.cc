@@ -59,7 +59,10 @@ Status SqliteStore::Open(const std::string& path, const StoreConfig& cfg,
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, cfg));
   Status s = WriteTxn(store->pool_, [](Connection& c) { return sqlite::ApplyMigrations(c); });
   if (!s.ok()) return s;
-  s = Connection::Open(path, cfg.busy_timeout_ms, &store->watch_);
+  {
+    MutexLock lock(&store->watch_mu_);
+    s = Connection::Open(path, cfg.busy_timeout_ms, &store->watch_);
+  }
   if (!s.ok()) return s;
   *out = std::move(store);
   return Status::OK();
@@ -70,7 +73,7 @@ Status SqliteStore::SchemaVersion(int* out) {
 }
 
 Status SqliteStore::ChangeCounter(int64_t* out) {
-  std::lock_guard<std::mutex> lock(watch_mu_);
+  MutexLock lock(&watch_mu_);
   Stmt q(*watch_, "PRAGMA data_version");
   bool row = false;
   Status s = q.Step(&row);

@@ -121,8 +121,8 @@ class SqliteStore final : public TaskStore {
   SqliteStore(const std::string& path, const StoreConfig& cfg);
 
   sqlite::ConnectionPool pool_;
-  std::mutex watch_mu_;  // guards watch_
-  std::unique_ptr<sqlite::Connection> watch_;
+  Mutex watch_mu_;
+  std::unique_ptr<sqlite::Connection> watch_ GUARDED_BY(watch_mu_);
 };
 
 }  // namespace taskexec
