@@ -89,7 +89,8 @@ class Value {
   // Lenient getters for protocol metadata: the fallback when absent or of
   // another type.
   std::string StringOr(std::string fallback) const {
-    return is_string() ? as_string() : std::move(fallback);
+    if (is_string()) return as_string();
+    return fallback;  // moved: a returned parameter is an rvalue
   }
   int64_t IntOr(int64_t fallback) const { return is_int() ? as_int() : fallback; }
 
