@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "engine/outcome_rules.h"
 #include "runner/process_launcher.h"
 
 namespace taskexec {
@@ -282,51 +283,16 @@ void Engine::HandleFinished(const Finished& f) {
   }
   Running r = it->second;
   running_.erase(it);
-  const AgentResult& res = f.result;
 
-  // r.task is current but for cancel_requested: nothing else changes on a
-  // held task. A cancel request is settled by FinishAttempt itself, in the
-  // same transaction, so one that lands while the attempt ends is not lost.
-  const Task& task = r.task;
-
-  const TimeMs now = clock_->NowMs();
-  AttemptOutcome o;
-  o.task_id = r.task_id;
-  o.execution_id = f.execution_id;
-  o.executor_id = executor_id_;
-  o.now = now;
-  o.summary = res.summary;
-  o.session_id = res.session_id;
-  o.exit_code = res.exit_code;
-  o.term_signal = res.term_signal;
-  o.artifacts = res.artifacts;
-  o.error_type = res.error_type;
-  o.error_message = res.error;
-  o.retry_count = task.retry_count;
-
-  if (res.status == ExecutionStatus::kCompleted) {
-    o.execution_status = ExecutionStatus::kCompleted;
-    o.task_status = TaskStatus::kCompleted;
-    o.error_type.clear();
-    o.error_message.clear();
-  } else if (r.releasing) {
-    o.execution_status = ExecutionStatus::kCancelled;
-    o.task_status = TaskStatus::kPending;
-    o.error_type = "released";
-    o.error_message = "released: executor " + executor_id_ + " stopped before the session ended";
-  } else {
-    o.execution_status = res.status;
-    RetryDecision d = retry_.Decide(task, res.retryable, res.error, now, Jitter());
-    o.retry_count = d.new_retry_count;
-    o.error_message = d.message;
-    if (d.retry) {
-      o.task_status = TaskStatus::kRetrying;
-      o.next_attempt_at = d.next_attempt_at;
-    } else {
-      o.task_status = TaskStatus::kFailed;
-    }
-  }
-
+  AttemptEnd end;
+  end.task = &r.task;
+  end.execution_id = f.execution_id;
+  end.executor_id = executor_id_;
+  end.result = &f.result;
+  end.releasing = r.releasing;
+  end.now = clock_->NowMs();
+  end.unit_random = Jitter();
+  const AttemptOutcome o = DecideOutcome(end, retry_);
   Task after;
   Status s = store_->FinishAttempt(o, &after);
   if (!s.ok()) {
@@ -337,7 +303,7 @@ void Engine::HandleFinished(const Finished& f) {
     return;
   }
   spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
-               ToString(res.status), ToString(after.status));
+               ToString(f.result.status), ToString(after.status));
   Recorded(after);
 }
 
@@ -419,26 +385,11 @@ void Engine::RecordLost(const Task& t, bool require_expired_lease) {
     for (const auto& e : execs)
       if (e.status == ExecutionStatus::kActive) launcher_->KillOrphan(e);
   }
-  const std::string owner = t.lease_owner.empty() ? "(none)" : t.lease_owner;
-  const std::string why = require_expired_lease
-                              ? "lost: executor " + owner + " stopped renewing its lease"
-                              : "lost: executor " + owner + " holds it without a running session";
-  RetryDecision d = retry_.Decide(t, /*retryable=*/true, why, now, Jitter());
-  AttemptOutcome o;
-  o.task_id = t.id;
-  o.executor_id = t.lease_owner;
-  o.require_expired_lease = require_expired_lease;
-  o.execution_status = ExecutionStatus::kLost;
-  o.error_type = "lost";
-  o.now = now;
-  o.retry_count = d.new_retry_count;
-  o.error_message = d.message;
-  o.task_status = d.retry ? TaskStatus::kRetrying : TaskStatus::kFailed;
-  o.next_attempt_at = d.next_attempt_at;
+  const AttemptOutcome o = DecideLost(t, require_expired_lease, retry_, now, Jitter());
   Task after;
   Status s = store_->FinishAttempt(o, &after);  // a cancel request wins here (SettleCancel)
   if (s.ok()) {
-    spdlog::warn("task {}: {} -> {}", t.id, why, ToString(after.status));
+    spdlog::warn("task {}: {} -> {}", t.id, o.error_message, ToString(after.status));
     Recorded(after);
   } else if (!s.IsConflict()) {
     spdlog::warn("engine {}: recovery of {} failed: {}", executor_id_, t.id, s.ToString());

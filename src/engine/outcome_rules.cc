@@ -1,0 +1,68 @@
+#include "engine/outcome_rules.h"
+
+namespace taskexec {
+
+AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
+  const Task& task = *end.task;
+  const AgentResult& res = *end.result;
+  AttemptOutcome o;
+  o.task_id = task.id;
+  o.execution_id = end.execution_id;
+  o.executor_id = end.executor_id;
+  o.now = end.now;
+  o.summary = res.summary;
+  o.session_id = res.session_id;
+  o.exit_code = res.exit_code;
+  o.term_signal = res.term_signal;
+  o.artifacts = res.artifacts;
+  o.error_type = res.error_type;
+  o.error_message = res.error;
+  o.retry_count = task.retry_count;
+
+  if (res.status == ExecutionStatus::kCompleted) {
+    o.execution_status = ExecutionStatus::kCompleted;
+    o.task_status = TaskStatus::kCompleted;
+    o.error_type.clear();
+    o.error_message.clear();
+  } else if (end.releasing) {
+    o.execution_status = ExecutionStatus::kCancelled;
+    o.task_status = TaskStatus::kPending;
+    o.error_type = "released";
+    o.error_message = "released: executor " + end.executor_id + " stopped before the session ended";
+  } else {
+    o.execution_status = res.status;
+    RetryDecision d = retry.Decide(task, res.retryable, res.error, end.now, end.unit_random);
+    o.retry_count = d.new_retry_count;
+    o.error_message = d.message;
+    if (d.retry) {
+      o.task_status = TaskStatus::kRetrying;
+      o.next_attempt_at = d.next_attempt_at;
+    } else {
+      o.task_status = TaskStatus::kFailed;
+    }
+  }
+  return o;
+}
+
+AttemptOutcome DecideLost(const Task& task, bool expired, const RetryPolicy& retry, TimeMs now,
+                          double unit_random) {
+  const std::string owner = task.lease_owner.empty() ? "(none)" : task.lease_owner;
+  const std::string why = expired
+                              ? "lost: executor " + owner + " stopped renewing its lease"
+                              : "lost: executor " + owner + " holds it without a running session";
+  RetryDecision d = retry.Decide(task, /*retryable=*/true, why, now, unit_random);
+  AttemptOutcome o;
+  o.task_id = task.id;
+  o.executor_id = task.lease_owner;
+  o.require_expired_lease = expired;
+  o.execution_status = ExecutionStatus::kLost;
+  o.error_type = "lost";
+  o.now = now;
+  o.retry_count = d.new_retry_count;
+  o.error_message = d.message;
+  o.task_status = d.retry ? TaskStatus::kRetrying : TaskStatus::kFailed;
+  o.next_attempt_at = d.next_attempt_at;
+  return o;
+}
+
+}  // namespace taskexec

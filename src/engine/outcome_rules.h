@@ -1,0 +1,42 @@
+// What an attempt's end means for its task: the store write (AttemptOutcome)
+// the engine records for a session that ended here (DecideOutcome) or for
+// one whose executor died (DecideLost). Pure functions of their inputs: the
+// engine does the I/O, these decide, and the new lifecycle rules (budgets,
+// stalls, questions to a person) land here as rules.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "core/clock.h"
+#include "core/domain.h"
+#include "engine/retry_policy.h"
+#include "runner/outcome.h"
+#include "store/task_store.h"
+
+namespace taskexec {
+
+struct AttemptEnd {
+  const Task* task = nullptr;  // as claimed (current but for cancel_requested)
+  std::string execution_id;    // the attempt that ended
+  std::string executor_id;     // this executor (the lease holder)
+  const AgentResult* result = nullptr;
+  bool releasing = false;  // stopped because this executor is stopping
+  TimeMs now = 0;
+  double unit_random = 0;  // in [0, 1): the retry jitter
+};
+
+// Completed -> task completed; released at shutdown -> task pending again
+// (not the task's fault); otherwise failed or retrying as `retry` decides,
+// with the agent's error type and message. A cancel request is settled by
+// the store in the same write (TaskStore::FinishAttempt).
+AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry);
+
+// The attempt of a task held by an executor that stopped renewing its lease
+// (`expired`) or that holds it without a running session: recorded `lost`
+// (retryable) on every active execution, fenced on that holder.
+AttemptOutcome DecideLost(const Task& task, bool expired, const RetryPolicy& retry, TimeMs now,
+                          double unit_random);
+
+}  // namespace taskexec

@@ -1,0 +1,111 @@
+// The engine's outcome rules as pure functions: no store, no clock, no
+// children.
+#include "engine/outcome_rules.h"
+
+#include <gtest/gtest.h>
+
+namespace taskexec {
+namespace {
+
+constexpr TimeMs kNow = 1'800'000'000'000;
+
+class OutcomeRulesTest : public ::testing::Test {
+ protected:
+  OutcomeRulesTest() : retry_(Config()) {
+    task_.id = "task-1";
+    task_.retry_count = 0;
+    task_.max_retries = 2;
+    task_.lease_owner = "host-1-ab";
+  }
+  static ExecutorConfig Config() {
+    ExecutorConfig c;
+    c.retry_delay_seconds = 10;
+    c.retry_jitter = 0;
+    c.max_retries = 3;
+    return c;
+  }
+  AttemptOutcome Decide(const AgentResult& r, bool releasing = false) {
+    AttemptEnd end;
+    end.task = &task_;
+    end.execution_id = "exec-1";
+    end.executor_id = "host-1-ab";
+    end.result = &r;
+    end.releasing = releasing;
+    end.now = kNow;
+    return DecideOutcome(end, retry_);
+  }
+  static AgentResult Result(ExecutionStatus status, const std::string& type, bool retryable) {
+    AgentResult r;
+    r.status = status;
+    r.error_type = type;
+    r.error = type.empty() ? "" : "boom";
+    r.retryable = retryable;
+    r.summary = "did it";
+    r.exit_code = status == ExecutionStatus::kCompleted ? 0 : 1;
+    return r;
+  }
+
+  Task task_;
+  RetryPolicy retry_;
+};
+
+TEST_F(OutcomeRulesTest, CompletionCompletesAndDropsAnyErrorText) {
+  AgentResult r = Result(ExecutionStatus::kCompleted, "", false);
+  r.error = "a warning the parser kept";
+  AttemptOutcome o = Decide(r);
+  EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kCompleted);
+  EXPECT_TRUE(o.error_message.empty());
+  EXPECT_EQ(o.summary, "did it");
+  EXPECT_EQ(o.executor_id, "host-1-ab");
+  EXPECT_EQ(o.execution_id, "exec-1");
+  EXPECT_FALSE(o.require_expired_lease);
+}
+
+TEST_F(OutcomeRulesTest, RetryableFailureRetriesWithBackoffUntilTheTaskLimit) {
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, "connection_error", true));
+  EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
+  EXPECT_EQ(o.retry_count, 1);
+  EXPECT_EQ(o.next_attempt_at, kNow + 10'000);
+  EXPECT_EQ(o.error_type, "connection_error");
+  task_.retry_count = 2;  // the task's own max_retries (2) is spent
+  o = Decide(Result(ExecutionStatus::kFailed, "connection_error", true));
+  EXPECT_EQ(o.task_status, TaskStatus::kFailed);
+}
+
+TEST_F(OutcomeRulesTest, FatalFailureAndTimeoutKeepTheirExecutionStatus) {
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, "syntax_error", false));
+  EXPECT_EQ(o.task_status, TaskStatus::kFailed);
+  EXPECT_EQ(o.retry_count, 0);
+  o = Decide(Result(ExecutionStatus::kTimedOut, "timeout_error", true));
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
+}
+
+TEST_F(OutcomeRulesTest, ReleaseAtShutdownRequeuesWithoutSpendingARetry) {
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kCancelled, "cancelled", false), true);
+  EXPECT_EQ(o.task_status, TaskStatus::kPending);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(o.error_type, "released");
+  EXPECT_EQ(o.retry_count, 0);
+  // A session that completed while being released still completes.
+  o = Decide(Result(ExecutionStatus::kCompleted, "", false), true);
+  EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
+}
+
+TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {
+  AttemptOutcome o = DecideLost(task_, /*expired=*/true, retry_, kNow, 0);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kLost);
+  EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
+  EXPECT_EQ(o.error_type, "lost");
+  EXPECT_TRUE(o.require_expired_lease);
+  EXPECT_EQ(o.executor_id, "host-1-ab");
+  EXPECT_TRUE(o.execution_id.empty());  // every active execution of the task
+  EXPECT_NE(o.error_message.find("stopped renewing its lease"), std::string::npos);
+  o = DecideLost(task_, /*expired=*/false, retry_, kNow, 0);
+  EXPECT_FALSE(o.require_expired_lease);
+  EXPECT_NE(o.error_message.find("without a running session"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace taskexec
