@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.h"
+#include "engine/duties.h"
 #include "engine/outcome_rules.h"
 #include "runner/process_launcher.h"
 
@@ -13,6 +14,9 @@ namespace taskexec {
 namespace {
 
 constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well within 1 s
+// Duties the loop also runs outside their period.
+constexpr const char* kRenewLeases = "renew leases";
+constexpr const char* kCancelRequests = "cancel requests";
 
 }  // namespace
 
@@ -82,23 +86,49 @@ EngineSnapshot Engine::Snapshot() const {
   return snapshot_;
 }
 
-int Engine::LimitFor(const std::string& agent) const {
-  auto it = config_.executor.agent_limits.find(agent);
-  return it != config_.executor.agent_limits.end() ? it->second : config_.executor.per_agent_limit;
-}
-
 double Engine::Jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+bool Engine::PollStoreChanges() {
+  // Cheap check for writes by other processes (new tasks, requests).
+  int64_t counter = 0;
+  Status s = store_->ChangeCounter(&counter);
+  const bool changed = !s.ok() || counter != last_change_counter_;
+  if (s.ok() && counter != last_change_counter_) {
+    // Another writer may have added tasks for new agents or edited some
+    // (which clears their route). Both checks are index seeks here.
+    check_unrouted_ = true;
+    RefreshQueuedAgents();
+  }
+  if (s.ok()) last_change_counter_ = counter;
+  return changed;
+}
 
 void Engine::Loop() {
   const int64_t lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
   const int64_t sweep_ms = std::min<int64_t>(
       static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000, lease_ms);
-  int64_t next_renew = 0, next_cancel = 0, next_poll = 0, next_sweep = 0;
 
   CheckRoutingConfig();
   RefreshQueuedAgents();
   RecoverExpired();
-  next_sweep = MonotonicMs() + sweep_ms;
+  const int64_t start = MonotonicMs();
+  Duties duties;
+  duties.Add(kRenewLeases, std::max<int64_t>(1000, lease_ms / 3), start, [this] {
+    RenewLeases();
+    return false;
+  });
+  duties.Add(kCancelRequests, kCancelCheckMs, start, [this] {
+    CheckCancelRequests();
+    return false;
+  });
+  duties.Add("store poll", config_.executor.store_poll_ms, start,
+             [this] { return PollStoreChanges(); });
+  duties.Add("sweep", sweep_ms, start + sweep_ms, [this] {
+    RecoverExpired();
+    check_unrouted_ = true;  // tasks other tools wrote (a Neo4j store has no change counter)
+    RefreshQueuedAgents();
+    return true;
+  });
   Dispatch();
 
   for (;;) {
@@ -106,8 +136,7 @@ void Engine::Loop() {
     bool woke = false, stopping = false;
     {
       MutexLock lk(&mu_);
-      int64_t deadline = std::min({next_renew, next_cancel, next_poll, next_sweep});
-      int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, deadline - MonotonicMs());
+      int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, duties.NextDue() - MonotonicMs());
       cv_.WaitFor(&mu_, wait_ms, [&] {
         mu_.AssertHeld();
         return wake_ || stop_requested_ || !finished_.empty();
@@ -120,42 +149,14 @@ void Engine::Loop() {
     for (const Finished& f : done) HandleFinished(f);
     if (stopping) break;
 
-    int64_t mono = MonotonicMs();
     bool dispatch = woke || !done.empty() || route_backlog_;
-    if (mono >= next_renew) {
-      RenewLeases();
-      next_renew = mono + std::max<int64_t>(1000, lease_ms / 3);
-    }
-    if (woke || mono >= next_cancel) {
-      CheckCancelRequests();
-      next_cancel = mono + kCancelCheckMs;
-    }
-    if (mono >= next_poll) {
-      // Cheap check for writes by other processes (new tasks, requests).
-      int64_t counter = 0;
-      Status s = store_->ChangeCounter(&counter);
-      if (!s.ok() || counter != last_change_counter_) dispatch = true;
-      if (s.ok() && counter != last_change_counter_) {
-        // Another writer may have added tasks for new agents or edited some
-        // (which clears their route). Both checks are index seeks here.
-        check_unrouted_ = true;
-        RefreshQueuedAgents();
-      }
-      if (s.ok()) last_change_counter_ = counter;
-      next_poll = mono + config_.executor.store_poll_ms;
-    }
+    // A wake may be a cancel request: carry it out now, not at its period.
+    if (duties.RunDue(MonotonicMs(), woke ? kCancelRequests : "")) dispatch = true;
     // Every retry scheduled here is due at a known time; dispatch when the
-    // earliest of them comes (the wait below wakes for it).
+    // earliest of them comes.
     for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
       retry_times_.erase(retry_times_.begin());
       dispatch = true;
-    }
-    if (mono >= next_sweep) {
-      RecoverExpired();
-      check_unrouted_ = true;  // tasks other tools wrote (a Neo4j store has no change counter)
-      RefreshQueuedAgents();
-      dispatch = true;
-      next_sweep = mono + sweep_ms;
     }
     if (dispatch) Dispatch();
 
@@ -167,14 +168,11 @@ void Engine::Loop() {
   }
 
   // Shutdown: no new claims. Let running sessions finish within the grace.
+  // The leases of the sessions still running stay renewed meanwhile.
   int64_t grace_end = MonotonicMs() + config_.executor.shutdown_grace_seconds * 1000LL;
-  int64_t next_renew_at_stop = 0;
   auto drain = [&](int64_t until) {
     while (!running_.empty() && MonotonicMs() < until) {
-      if (MonotonicMs() >= next_renew_at_stop) {
-        RenewLeases();
-        next_renew_at_stop = MonotonicMs() + std::max<int64_t>(1000, lease_ms / 3);
-      }
+      duties.RunIfDue(kRenewLeases, MonotonicMs());
       std::deque<Finished> done;
       {
         MutexLock lk(&mu_);

@@ -18,6 +18,11 @@
 // (TaskStore::ListRunnableFor). An agent at its cap costs nothing however
 // long its queue.
 //
+// Decisions and I/O are apart: how many tasks each agent may start is
+// Slots (slots.h), what an attempt's end means is DecideOutcome/DecideLost
+// (outcome_rules.h), retry timing is RetryPolicy, and the loop's periodic
+// work is a table of named Duties (duties.h) shared with the shutdown drain.
+//
 // Durability: nothing about an attempt lives only in memory. The loop renews
 // its leases every lease_seconds/3; if this process dies, another engine
 // finds the expired lease, records the attempt `lost` and retries it by
@@ -123,6 +128,9 @@ class Engine {
   bool Launch(const Task& task, const std::string& agent);
   void HandleFinished(const Finished& f);
   void RenewLeases();
+  // Whether another process wrote to the store since the last look (or we
+  // cannot tell); notes new agents and unrouted tasks.
+  bool PollStoreChanges();
   void CheckCancelRequests();
   void RecoverExpired();
   // Ends a held task's attempt as `lost` (retried by policy) after killing a
@@ -132,7 +140,6 @@ class Engine {
   void Recorded(const Task& after);
   bool IsRunning(const std::string& task_id) const;
   void ReleaseAll();
-  int LimitFor(const std::string& agent) const;
   double Jitter();
 
   const Config config_;

@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
-#include <tuple>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/engine.h"
+#include "engine/slots.h"
 
 namespace taskexec {
 namespace {
@@ -24,12 +24,6 @@ constexpr int kRouteBatch = 1024;  // unrouted tasks routed per loop turn
 // another executor or a start failed, leaving a slot free.
 constexpr int kMaxRounds = 8;
 constexpr const char* kFingerprintKey = "engine.routing_fingerprint";
-
-// Queue order across agents: priority weight (desc), age, id.
-bool QueueBefore(const Task& a, const Task& b) {
-  return std::make_tuple(-PriorityWeight(a.priority), a.created_at, a.id) <
-         std::make_tuple(-PriorityWeight(b.priority), b.created_at, b.id);
-}
 
 }  // namespace
 
@@ -98,14 +92,13 @@ void Engine::RouteUnrouted() {
 }
 
 void Engine::Dispatch() {
-  const int max_global = config_.executor.max_concurrent;
-  auto free_global = [&] { return max_global - static_cast<int>(running_.size()); };
-  std::map<std::string, int> by_agent;
-  for (const auto& [id, r] : running_) by_agent[r.agent]++;
+  Slots slots(config_.executor.max_concurrent, config_.executor.per_agent_limit,
+              config_.executor.agent_limits);
+  for (const auto& [id, r] : running_) slots.CountRunning(r.agent);
   const TimeMs now = clock_->NowMs();
 
   // Execution requests first, also with auto_assign off.
-  if (free_global() > 0) {
+  if (slots.FreeGlobal() > 0) {
     std::vector<Task> requested;
     Status s = store_->ListRunnable(now, kRequestBatch, /*only_requested=*/true, &requested);
     if (!s.ok()) {
@@ -113,21 +106,21 @@ void Engine::Dispatch() {
       return;
     }
     for (const Task& t : requested) {
-      if (free_global() <= 0) break;
+      if (slots.FreeGlobal() <= 0) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
-      if (by_agent[agent] >= LimitFor(agent)) continue;
-      if (Launch(t, agent)) by_agent[agent]++;
+      if (slots.FreeFor(agent) <= 0) continue;
+      if (Launch(t, agent)) slots.Take(agent);
     }
   }
   if (!config_.executor.auto_assign) return;
 
   RouteUnrouted();
-  for (int round = 0; round < kMaxRounds && free_global() > 0; ++round) {
+  for (int round = 0; round < kMaxRounds && slots.FreeGlobal() > 0; ++round) {
     std::vector<Task> candidates;
     bool more = false;  // some agent may have more runnable tasks than it was asked for
     for (const std::string& agent : queued_agents_) {
-      const int n = std::min(LimitFor(agent) - by_agent[agent], free_global());
+      const int n = slots.FreeFor(agent);
       if (n <= 0) continue;
       std::vector<Task> got;
       Status s = store_->ListRunnableFor(agent, now, n, &got);
@@ -142,10 +135,10 @@ void Engine::Dispatch() {
     std::sort(candidates.begin(), candidates.end(), QueueBefore);
     size_t started = 0;
     for (const Task& t : candidates) {
-      if (free_global() <= 0) return;
-      if (by_agent[t.routed_agent] >= LimitFor(t.routed_agent)) continue;
+      if (slots.FreeGlobal() <= 0) return;
+      if (slots.FreeFor(t.routed_agent) <= 0) continue;
       if (Launch(t, t.routed_agent)) {
-        by_agent[t.routed_agent]++;
+        slots.Take(t.routed_agent);
         ++started;
       }
     }
