@@ -13,12 +13,6 @@ namespace {
 using E = ExecutionStatus;
 using S = TaskStatus;
 
-std::vector<std::string> Ids(const std::vector<Task>& tasks) {
-  std::vector<std::string> ids;
-  for (const Task& t : tasks) ids.push_back(t.id);
-  return ids;
-}
-
 using Strings = std::vector<std::string>;
 
 TEST_P(StoreConformanceTest, ListTasksByAgentUsesTheStatsAgent) {

@@ -29,6 +29,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "store/task_store.h"
 
@@ -41,6 +42,13 @@ struct StoreFactory {
 
 std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info);
 void PrintTo(const StoreFactory& factory, std::ostream* os);
+
+// The ids of `tasks`, in order.
+inline std::vector<std::string> Ids(const std::vector<Task>& tasks) {
+  std::vector<std::string> ids;
+  for (const Task& t : tasks) ids.push_back(t.id);
+  return ids;
+}
 
 // An arbitrary fixed "now" (2023-11-14T22:13:20Z).
 inline constexpr TimeMs kT0 = 1'700'000'000'000;
