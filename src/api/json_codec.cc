@@ -222,6 +222,18 @@ json ToJson(const RouteDecision& d) {
   return json{{"agent", d.agent}, {"rule", d.rule}, {"detail", d.detail}};
 }
 
+json ToJson(const PruneRequest& request, const PruneReport& report) {
+  return json{{"finished_before", FormatIso8601(request.finished_before)},
+              {"dry_run", request.dry_run},
+              {"tasks", report.tasks},
+              {"executions", report.executions},
+              {"artifacts", report.artifacts},
+              {"files", report.files},
+              {"kept", report.kept},
+              {"kept_reasons", report.kept_reasons},
+              {"file_errors", report.file_errors}};
+}
+
 Status FromJson(const json& j, Task* out) {
   FieldReader r(j);
   r.Str("id", &out->id);

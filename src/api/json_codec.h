@@ -30,6 +30,8 @@ nlohmann::json ToJson(const Artifact& artifact);
 nlohmann::json ToJson(const TaskDetails& details);
 nlohmann::json ToJson(const ServiceStatus& status);
 nlohmann::json ToJson(const RouteDecision& decision);
+// What `taskexec prune --json` prints and POST /api/v1/prune answers.
+nlohmann::json ToJson(const PruneRequest& request, const PruneReport& report);
 
 // The inverse of ToJson, for clients of the API and for round-trip tests.
 // Missing fields keep their defaults; a field of the wrong type or an

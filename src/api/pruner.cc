@@ -35,6 +35,11 @@ bool PlainName(const std::string& id) {
 
 }  // namespace
 
+struct Pruner::Dirs {
+  std::string log;   // canonical, "" = remove no logs
+  std::string work;  // canonical, "" = remove no work dirs
+};
+
 struct Pruner::Doomed {
   Task task;
   std::vector<SessionExecution> executions;
@@ -48,6 +53,7 @@ Status Pruner::Run(const PruneRequest& request, PruneReport* report) const {
   if (request.finished_before <= 0)
     return Status::InvalidArgument("prune: a date is required (finished_before)");
   if (request.batch <= 0) return Status::InvalidArgument("prune: batch must be at least 1");
+  const Dirs dirs{Canonical(setup_.log_dir), Canonical(setup_.work_dir)};
   FinishedCursor cursor;
   for (;;) {
     std::vector<Task> tasks;
@@ -55,7 +61,7 @@ Status Pruner::Run(const PruneRequest& request, PruneReport* report) const {
     if (!s.ok()) return s;
     if (tasks.empty()) return Status::OK();
     cursor = {tasks.back().completed_at, tasks.back().id};
-    if (s = Batch(request, tasks, report); !s.ok()) return s;
+    if (s = Batch(request, dirs, tasks, report); !s.ok()) return s;
     if (static_cast<int>(tasks.size()) < request.batch) return Status::OK();
   }
 }
@@ -66,7 +72,7 @@ Status Pruner::Load(const Task& task, Doomed* out) const {
   return store_->ListArtifacts(task.id, &out->artifacts);
 }
 
-Status Pruner::Batch(const PruneRequest& request, const std::vector<Task>& tasks,
+Status Pruner::Batch(const PruneRequest& request, const Dirs& dirs, const std::vector<Task>& tasks,
                      PruneReport* report) const {
   std::vector<Doomed> doomed;
   std::vector<TaskDeletion> deletions;
@@ -117,19 +123,18 @@ Status Pruner::Batch(const PruneRequest& request, const std::vector<Task>& tasks
     ++report->tasks;
     report->executions += static_cast<int64_t>(d.executions.size());
     report->artifacts += static_cast<int64_t>(d.artifacts.size());
-    RemoveFiles(d, report);
+    RemoveFiles(d, dirs, report);
   }
   return Status::OK();
 }
 
-void Pruner::RemoveFiles(const Doomed& doomed, PruneReport* report) const {
-  const std::string log_dir = Canonical(setup_.log_dir);
-  const std::string work_dir = Canonical(setup_.work_dir);
+void Pruner::RemoveFiles(const Doomed& doomed, const Dirs& dirs, PruneReport* report) const {
   for (const SessionExecution& e : doomed.executions) {
     std::vector<std::string> paths;
     const std::string log = e.log_path.empty() ? std::string() : Canonical(e.log_path);
-    if (DirectlyInside(log, log_dir)) paths.push_back(log);
-    if (PlainName(e.id) && !work_dir.empty()) paths.push_back((fs::path(work_dir) / e.id).string());
+    if (DirectlyInside(log, dirs.log)) paths.push_back(log);
+    if (PlainName(e.id) && !dirs.work.empty())
+      paths.push_back((fs::path(dirs.work) / e.id).string());
     for (const std::string& path : paths) {
       std::error_code ec;
       const std::uintmax_t n = fs::remove_all(path, ec);

@@ -69,10 +69,11 @@ class Pruner {
 
  private:
   struct Doomed;
-  Status Batch(const PruneRequest& request, const std::vector<Task>& tasks,
+  struct Dirs;  // the setup's dirs, resolved once per Run
+  Status Batch(const PruneRequest& request, const Dirs& dirs, const std::vector<Task>& tasks,
                PruneReport* report) const;
   Status Load(const Task& task, Doomed* out) const;
-  void RemoveFiles(const Doomed& doomed, PruneReport* report) const;
+  void RemoveFiles(const Doomed& doomed, const Dirs& dirs, PruneReport* report) const;
 
   TaskStore* const store_;
   const PruneSetup setup_;

@@ -18,18 +18,6 @@ struct PruneOptions {
   int batch = 500;
 };
 
-nlohmann::json ReportJson(const PruneReport& r, TimeMs cutoff, bool dry_run) {
-  return {{"finished_before", FormatIso8601(cutoff)},
-          {"dry_run", dry_run},
-          {"tasks", r.tasks},
-          {"executions", r.executions},
-          {"artifacts", r.artifacts},
-          {"files", r.files},
-          {"kept", r.kept},
-          {"kept_reasons", r.kept_reasons},
-          {"file_errors", r.file_errors}};
-}
-
 void PrintReport(CliContext& ctx, const PruneReport& r, TimeMs cutoff, bool dry_run) {
   ctx.out() << (dry_run ? "would prune " : "pruned ") << r.tasks << " tasks finished before "
             << FormatIso8601(cutoff) << " (" << r.executions << " attempts, " << r.artifacts
@@ -64,7 +52,7 @@ int RunPrune(CliContext& ctx, const PruneOptions& o) {
   PruneReport report;
   Status s = service->Prune(request, &report);
   if (ctx.options.json) {
-    nlohmann::json j = ReportJson(report, cutoff, o.dry_run);
+    nlohmann::json j = ToJson(request, report);
     if (!s.ok()) j["error"] = s.ToString();
     ctx.PrintJson(j);
   } else {

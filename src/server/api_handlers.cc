@@ -97,7 +97,7 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
         return ErrorResponse(400, "invalid_argument", "status: unknown status \"" + value + "\"");
       filter.status = *st;
     } else if (key == "agent") {
-      filter.agent = value == "any" ? "unassigned" : value;
+      filter.agent = value;
     } else if (key == "after") {
       filter.after = value;
     } else if (key == "source") {
@@ -151,15 +151,7 @@ ApiResponse ApiHandlers::Prune(const ApiRequest& req) {
   PruneReport report;
   s = service_->Prune(request, &report);
   if (!s.ok()) return ErrorResponse(s);
-  return JsonResponse(200, {{"finished_before", FormatIso8601(request.finished_before)},
-                            {"dry_run", request.dry_run},
-                            {"tasks", report.tasks},
-                            {"executions", report.executions},
-                            {"artifacts", report.artifacts},
-                            {"files", report.files},
-                            {"kept", report.kept},
-                            {"kept_reasons", report.kept_reasons},
-                            {"file_errors", report.file_errors}});
+  return JsonResponse(200, ToJson(request, report));
 }
 
 ApiResponse ApiHandlers::AddTask(const ApiRequest& req) {
