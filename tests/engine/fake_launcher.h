@@ -4,8 +4,8 @@
 // processes and wait on events, not on time.
 //
 // Like the real launcher it reports each attempt once -- a cancelled one at
-// once as kCancelled from another thread (unless HoldCancelled), the rest at
-// Shutdown -- and refuses a second Start of one execution id.
+// once as kCancelled from another thread, the rest at Shutdown -- and
+// refuses a second Start of one execution id.
 //
 // Thread-safety: every method locks mu_.
 #pragma once
@@ -56,11 +56,9 @@ class FakeLauncher : public AgentLauncher {
     auto it = running_.find(execution_id);
     if (it == running_.end()) return Status::NotFound("not running: " + execution_id);
     cancels_.push_back(execution_id);
-    if (finish_on_cancel_) {
-      DoneCallback done = it->second;
-      running_.erase(it);
-      threads_.emplace_back([done] { done(Cancelled()); });
-    }
+    DoneCallback done = it->second;
+    running_.erase(it);
+    threads_.emplace_back([done] { done(Cancelled()); });
     cv_.notify_all();
     return Status::OK();
   }
@@ -75,11 +73,7 @@ class FakeLauncher : public AgentLauncher {
     for (auto& [id, done] : rest) done(Cancelled());
   }
 
-  bool KillOrphan(const SessionExecution& execution) override {
-    std::lock_guard<std::mutex> l(mu_);
-    orphans_.push_back(execution.id);
-    return false;
-  }
+  bool KillOrphan(const SessionExecution&) override { return false; }  // runs nothing
 
   // ---- the test's side ------------------------------------------------------
 
@@ -87,11 +81,6 @@ class FakeLauncher : public AgentLauncher {
   void FailNextStarts(std::vector<Status> errors) {
     std::lock_guard<std::mutex> l(mu_);
     start_errors_ = std::move(errors);
-  }
-  // Cancel only records; the test ends the attempt with Finish.
-  void HoldCancelled() {
-    std::lock_guard<std::mutex> l(mu_);
-    finish_on_cancel_ = false;
   }
 
   // Waits until `n` attempts have started; returns the nth (1-based) job, or
@@ -170,12 +159,10 @@ class FakeLauncher : public AgentLauncher {
   std::map<std::string, DoneCallback> running_;
   std::vector<AgentJob> started_;
   std::vector<std::string> cancels_;
-  std::vector<std::string> orphans_;
   std::vector<Status> start_errors_;
   std::vector<std::thread> threads_;
   size_t max_running_ = 0;
   int refused_ = 0;
-  bool finish_on_cancel_ = true;
   bool shut_down_ = false;
 };
 
