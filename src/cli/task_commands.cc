@@ -81,7 +81,8 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
 // a lookup, so `tasks --agent` checks it here with the same rule.
 Status CheckFilterAgent(const RoutingConfig& routing, const std::string& agent) {
   AgentRouter router(routing);
-  if (agent.empty() || agent == "unassigned" || router.IsKnownAgent(agent)) return Status::OK();
+  if (agent.empty() || agent == "any" || agent == "unassigned" || router.IsKnownAgent(agent))
+    return Status::OK();
   std::string known;
   for (const auto& a : router.agents()) known += (known.empty() ? "" : ", ") + a;
   return Status::InvalidArgument("--agent: unknown agent \"" + agent + "\" (known: " + known +
@@ -108,8 +109,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
     }
     filter.status = *st;
   }
-  // "any" (route me) is how a task is assigned to nobody in particular.
-  filter.agent = o.agent == "any" ? "unassigned" : o.agent;
+  filter.agent = o.agent;
   filter.limit = o.limit;
   filter.after = o.after;
   std::unique_ptr<TaskService> service;

@@ -100,7 +100,11 @@ Status StoreTaskService::GetTask(const std::string& id, TaskDetails* out) {
 }
 
 Status StoreTaskService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
-  return store_->ListTasks(filter, out);
+  if (filter.agent != "any") return store_->ListTasks(filter, out);
+  // "any" (route me) is how a task is assigned to nobody in particular.
+  TaskFilter unassigned = filter;
+  unassigned.agent = "unassigned";
+  return store_->ListTasks(unassigned, out);
 }
 
 Status StoreTaskService::Execute(const std::string& task_id, const std::string& agent,

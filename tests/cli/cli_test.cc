@@ -284,7 +284,7 @@ TEST_F(CliTest, TasksTableAndFilters) {
   EXPECT_NE(err().find("unknown agent"), std::string::npos);
 
   ASSERT_EQ(Run({"tasks", "--agent", "any", "--after", "task-1", "--limit", "10"}), 0) << err();
-  EXPECT_EQ(svc_.last_filter.agent, "unassigned");
+  EXPECT_EQ(svc_.last_filter.agent, "any");  // the service reads it as unassigned
   EXPECT_EQ(svc_.last_filter.after, "task-1");
 }
 
@@ -491,6 +491,15 @@ TEST_F(CliTest, UnknownAgentRefusedByTheService) {
   EXPECT_EQ(Run({"tasks", "--agent", "genghis"}), 1);
   EXPECT_NE(err().find("--agent: unknown agent \"genghis\""), std::string::npos) << err();
   EXPECT_EQ(Run({"tasks", "--agent", "MONGKE"}), 0) << err();
+  // "any" and "unassigned" list the tasks nobody claimed or was assigned.
+  ASSERT_EQ(Run({"task", "add", "--title", "anyone's"}), 0) << err();
+  const std::string unassigned = out().substr(0, out().find('\n'));
+  for (const char* name : {"any", "unassigned"}) {
+    ASSERT_EQ(Run({"tasks", "--agent", name, "--json"}), 0) << err();
+    json listed = json::parse(out());
+    ASSERT_EQ(listed.size(), 1u) << name;
+    EXPECT_EQ(listed[0]["id"], unassigned) << name;
+  }
 
   real_service_ = nullptr;
   store.reset();
