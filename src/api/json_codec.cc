@@ -75,6 +75,18 @@ class FieldReader {
     if (!parsed) return Fail(name, "unknown task status \"" + s + "\"");
     *out = *parsed;
   }
+  void Prio(const char* name, Priority* out) {
+    std::string s;
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    Str(name, &s);
+    if (!status_.ok()) return;
+    auto parsed = ParsePriority(s);
+    if (!parsed) {
+      return Fail(name, "\"" + s + "\" is not one of " + std::string(PriorityNames()));
+    }
+    *out = *parsed;
+  }
   void ExecStat(const char* name, ExecutionStatus* out) {
     std::string s;
     const json* v = Find(name);
@@ -132,7 +144,7 @@ json ToJson(const Task& t) {
       {"title", t.title},
       {"description", t.description},
       {"type", t.type},
-      {"priority", t.priority},
+      {"priority", std::string(ToString(t.priority))},
       {"assigned_to", t.assigned_to},
       {"status", std::string(ToString(t.status))},
       {"source", t.source},
@@ -240,7 +252,7 @@ Status FromJson(const json& j, Task* out) {
   r.Str("title", &out->title);
   r.Str("description", &out->description);
   r.Str("type", &out->type);
-  r.Str("priority", &out->priority);
+  r.Prio("priority", &out->priority);
   r.Str("assigned_to", &out->assigned_to);
   r.TaskStat("status", &out->status);
   r.Str("source", &out->source);
@@ -330,16 +342,12 @@ Status ParseNewTask(const json& j, NewTask* out) {
   r.Str("title", &t.title);
   r.Str("description", &t.description);
   r.Str("type", &t.type);
-  r.Str("priority", &t.priority);
+  r.Prio("priority", &t.priority);
   r.Str("assigned_to", &t.assigned_to);
   r.Str("notion_url", &t.notion_url);
   r.Integer("max_retries", &t.max_retries);
   if (!r.status().ok()) return r.status();
 
-  if (!IsKnownPriority(t.priority)) {
-    return Status::InvalidArgument("priority: \"" + t.priority +
-                                   "\" is not one of critical, high, normal, low");
-  }
   if (!t.notion_url.empty() && t.notion_url.rfind("https://", 0) != 0 &&
       t.notion_url.rfind("http://", 0) != 0) {
     return Status::InvalidArgument("notion_url: must be an http(s) URL");

@@ -40,12 +40,13 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
   nt.source = "cli";
   nt.title = o.title;
   nt.type = o.type;
-  nt.priority = o.priority;
   nt.assigned_to = o.agent;
   nt.description = o.description;
-  if (!IsKnownPriority(o.priority)) {
-    return ctx.Fail(Status::InvalidArgument("--priority: \"" + o.priority +
-                                            "\" is not one of critical, high, normal, low"));
+  if (auto priority = ParsePriority(o.priority)) {
+    nt.priority = *priority;
+  } else {
+    return ctx.Fail(Status::InvalidArgument("--priority: \"" + o.priority + "\" is not one of " +
+                                            std::string(PriorityNames())));
   }
   if (!o.context.empty()) {
     nlohmann::json context;
@@ -126,7 +127,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
   }
   Table table({"ID", "STATUS", "PRIORITY", "AGENT", "RETRIES", "CREATED", "TITLE"});
   for (const auto& t : tasks) {
-    table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(t.priority),
+    table.AddRow({Cell(t.id), std::string(ToString(t.status)), std::string(ToString(t.priority)),
                   Cell(t.claimed_by.empty() ? t.assigned_to : t.claimed_by),
                   std::to_string(t.retry_count), TimeCell(t.created_at), Cell(t.title, 60)});
   }
@@ -155,7 +156,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
   PrintField(out, "Title:", t.title);
   PrintField(out, "Status:",
              std::string(ToString(t.status)) + (t.cancel_requested ? " (cancel requested)" : ""));
-  PrintField(out, "Priority:", t.priority);
+  PrintField(out, "Priority:", std::string(ToString(t.priority)));
   PrintField(out, "Type:", t.type);
   PrintField(out, "Assigned to:", t.assigned_to);
   PrintField(out, "Claimed by:", t.claimed_by);

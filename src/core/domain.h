@@ -12,22 +12,18 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/priority.h"
 #include "core/task_status.h"
 
 namespace taskexec {
-
-// Priorities as the original stored them (Notion P0..P3 map onto these).
-// Higher weight is claimed first.
-int PriorityWeight(const std::string& priority);  // critical 4, high 3, normal 2, low 1
-bool IsKnownPriority(const std::string& priority);
 
 struct Task {
   std::string id;
   std::string title;
   std::string description;
-  std::string type;                 // free text ("research", "notion_task", ...)
-  std::string priority = "normal";  // critical | high | normal | low
-  std::string assigned_to;          // explicit agent, empty or "any" = route
+  std::string type;  // free text ("research", "notion_task", ...)
+  Priority priority = Priority::kNormal;
+  std::string assigned_to;  // explicit agent, empty or "any" = route
   TaskStatus status = TaskStatus::kPending;
   std::string source = "cli";  // cli | api | notion | store (added by another tool)
   std::string notion_page_id;
@@ -100,7 +96,7 @@ struct NewTask {
   std::string title;
   std::string description;
   std::string type;
-  std::string priority = "normal";
+  Priority priority = Priority::kNormal;
   std::string assigned_to;
   std::string source = "cli";
   std::string notion_page_id;

@@ -211,12 +211,12 @@ std::string PropertyMapping::OptionForStatus(TaskStatus status) const {
   return it == outbound_.end() ? std::string() : it->second;
 }
 
-std::optional<std::string> PropertyMapping::PriorityForOption(const std::string& option) const {
+std::optional<Priority> PropertyMapping::PriorityForOption(const std::string& option) const {
   std::string key = Lower(option);
-  if (key == "p0") return "critical";
-  if (key == "p1") return "high";
-  if (key == "p2") return "normal";
-  if (key == "p3") return "low";
+  if (key == "p0") return Priority::kCritical;
+  if (key == "p1") return Priority::kHigh;
+  if (key == "p2") return Priority::kNormal;
+  if (key == "p3") return Priority::kLow;
   return std::nullopt;
 }
 

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "core/priority.h"
 #include "core/status.h"
 #include "core/task_status.h"
 
@@ -64,8 +65,8 @@ class PropertyMapping {
   std::optional<TaskStatus> StatusForOption(const std::string& option) const;
   // Store status -> Notion option.
   std::string OptionForStatus(TaskStatus status) const;
-  // "P0".."P3" (case-insensitive) -> critical/high/normal/low; nullopt if unknown.
-  std::optional<std::string> PriorityForOption(const std::string& option) const;
+  // "P0".."P3" (case-insensitive) -> critical, high, normal, low; nullopt if unknown.
+  std::optional<Priority> PriorityForOption(const std::string& option) const;
 
   // Property values for a PATCH body.
   Json StatusValue(const std::string& option) const;

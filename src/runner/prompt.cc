@@ -30,7 +30,7 @@ std::string DefaultPrompt(const Task& t, const SessionExecution& e, const std::s
   p += "ATTEMPT ID: " + e.id + " (attempt " + std::to_string(e.attempt) + ")\n";
   p += "TITLE: " + t.title + "\n";
   p += "TYPE: " + OrNone(t.type) + "\n";
-  p += "PRIORITY: " + t.priority + "\n\n";
+  p += "PRIORITY: " + std::string(ToString(t.priority)) + "\n\n";
   p += "DESCRIPTION:\n" + OrNone(t.description) + "\n\n";
   p += "INSTRUCTIONS:\n";
   p += "1. Read the task, its description and any context below.\n";
@@ -64,7 +64,7 @@ std::string BuildPrompt(const Task& task, const SessionExecution& execution,
       {"title", task.title},
       {"description", task.description},
       {"type", task.type},
-      {"priority", task.priority},
+      {"priority", std::string(ToString(task.priority))},
       {"notion_url", task.notion_url},
       {"context_json", task.context_json.empty() ? "{}" : task.context_json},
       {"checkpoint_json", checkpoint_json.empty() ? "{}" : checkpoint_json},

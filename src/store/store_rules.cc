@@ -23,12 +23,6 @@ bool IsBlank(const std::string& s) {
   return s.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
 }
 
-Status CheckPriority(const std::string& priority) {
-  if (IsKnownPriority(priority)) return Status::OK();
-  return Status::InvalidArgument("unknown priority \"" + priority +
-                                 "\"; expected one of critical, high, normal, low");
-}
-
 Status HeldConflict(const Task& t) {
   return Status::Conflict("task " + t.id + " is running (" + StatusName(t.status) +
                           "); cancel it first");
@@ -46,8 +40,6 @@ void Requeue(Task* t) {
 
 Status BuildTask(const NewTask& in, TimeMs now, Task* out) {
   if (IsBlank(in.title)) return Status::InvalidArgument("title is required");
-  const std::string priority = in.priority.empty() ? "normal" : in.priority;
-  if (Status s = CheckPriority(priority); !s.ok()) return s;
   if (IsHeld(in.status) || in.status == TaskStatus::kRetrying) {
     return Status::InvalidArgument("a new task cannot start as " + StatusName(in.status) +
                                    "; expected pending, a held board state or a final state");
@@ -57,7 +49,7 @@ Status BuildTask(const NewTask& in, TimeMs now, Task* out) {
   t.title = in.title;
   t.description = in.description;
   t.type = in.type;
-  t.priority = priority;
+  t.priority = in.priority;
   t.assigned_to = in.assigned_to;
   t.status = in.status;
   t.source = in.source.empty() ? "cli" : in.source;
@@ -84,7 +76,6 @@ Status NotionPageTaken(const std::string& page_id, const std::string& owner) {
 
 Status CheckPatch(const TaskPatch& patch) {
   if (patch.title && IsBlank(*patch.title)) return Status::InvalidArgument("title is required");
-  if (patch.priority) return CheckPriority(*patch.priority);
   return Status::OK();
 }
 

@@ -29,9 +29,6 @@ namespace taskexec::store_rules {
 // True when `s` has nothing but whitespace.
 bool IsBlank(const std::string& s);
 
-// InvalidArgument unless `priority` is critical, high, normal or low.
-Status CheckPriority(const std::string& priority);
-
 // The Conflict a person's write gets on a task an executor holds.
 Status HeldConflict(const Task& t);
 
@@ -39,16 +36,14 @@ Status HeldConflict(const Task& t);
 // error, no completion time, no cancel request.
 void Requeue(Task* t);
 
-// AddTask: validates `in` (non-blank title, known priority with empty meaning
-// "normal", a start status other than held or retrying) and builds the new
-// task (generated id when empty, version 1, completed_at = now when it starts
-// terminal).
+// AddTask: validates `in` (non-blank title, a start status other than held or retrying) and builds
+// the new task (generated id when empty, version 1, completed_at = now when it starts terminal).
 Status BuildTask(const NewTask& in, TimeMs now, Task* out);
 // AddTask's Conflicts on an existing id or a Notion page that has a task.
 Status TaskExists(const std::string& id);
 Status NotionPageTaken(const std::string& page_id, const std::string& owner);
 
-// UpdateTask: validates the patch itself (non-blank title, known priority).
+// UpdateTask: validates the patch itself (non-blank title).
 Status CheckPatch(const TaskPatch& patch);
 // UpdateTask: Conflict if `t` is held or its version is not
 // `expected_version` (< 0 skips the version check).

@@ -42,7 +42,7 @@ struct TaskPatch {
   std::optional<std::string> title;
   std::optional<std::string> description;
   std::optional<std::string> type;
-  std::optional<std::string> priority;
+  std::optional<Priority> priority;
   std::optional<std::string> assigned_to;
   std::optional<std::string> context_json;
   std::optional<std::string> notion_url;
@@ -120,8 +120,8 @@ class TaskStore {
  public:
   virtual ~TaskStore() = default;
 
-  // Creates a task. Fails with InvalidArgument on an empty title or unknown
-  // priority, Conflict if the id (or the notion_page_id) exists already.
+  // Creates a task. Fails with InvalidArgument on an empty title or a start
+  // status a new task cannot have, Conflict if the id (or the notion_page_id) exists already.
   virtual Status AddTask(const NewTask& task, TimeMs now, Task* out) = 0;
   // Adds many tasks (an import). (*results)[i] is what AddTask would return
   // for tasks[i]; a refused task does not stop the others. A non-OK return

@@ -181,7 +181,7 @@ TEST_F(CliTest, TaskAddPrintsOnlyTheId) {
   EXPECT_EQ(nt.title, "Research markets");
   EXPECT_EQ(nt.description, "d");
   EXPECT_EQ(nt.type, "research");
-  EXPECT_EQ(nt.priority, "high");
+  EXPECT_EQ(nt.priority, Priority::kHigh);
   EXPECT_EQ(nt.assigned_to, "mongke");
   EXPECT_EQ(nt.source, "cli");
   EXPECT_EQ(json::parse(nt.context_json), json::parse(R"({"a":[1],"b":2})"));
@@ -567,10 +567,10 @@ TEST_F(CliTest, TaskImportKeepsGoodLinesAndReportsBadOnes) {
   std::map<std::string, Task> by_title;
   for (const Task& task : tasks) by_title[task.title] = task;
   EXPECT_EQ(by_title.at("one").routed_agent, "jochi");
-  EXPECT_EQ(by_title.at("Fix, the \"bug\"").priority, "high");
+  EXPECT_EQ(by_title.at("Fix, the \"bug\"").priority, Priority::kHigh);
   EXPECT_EQ(by_title.at("Fix, the \"bug\"").max_retries, 2);
   EXPECT_EQ(by_title.at("Fix, the \"bug\"").routed_agent, "mongke");
-  EXPECT_EQ(by_title.at("multi\nline").priority, "low");
+  EXPECT_EQ(by_title.at("multi\nline").priority, Priority::kLow);
   EXPECT_FALSE(by_title.at("Write the report").routed_agent.empty());
 
   // All good: exit 0. A bad header adds nothing.

@@ -36,15 +36,15 @@ TEST(Slots, NeverNegativeWhenMoreRunThanTheCapsAllow) {
 }
 
 TEST(Slots, QueueOrderIsPriorityThenAgeThenId) {
-  auto task = [](const char* id, const char* priority, TimeMs created) {
+  auto task = [](const char* id, Priority priority, TimeMs created) {
     Task t;
     t.id = id;
     t.priority = priority;
     t.created_at = created;
     return t;
   };
-  std::vector<Task> q = {task("d", "normal", 5), task("c", "normal", 5), task("b", "low", 1),
-                         task("a", "critical", 9)};
+  std::vector<Task> q = {task("d", Priority::kNormal, 5), task("c", Priority::kNormal, 5),
+                         task("b", Priority::kLow, 1), task("a", Priority::kCritical, 9)};
   std::sort(q.begin(), q.end(), QueueBefore);
   EXPECT_EQ(q[0].id, "a");
   EXPECT_EQ(q[1].id, "c");

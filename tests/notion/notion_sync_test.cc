@@ -65,7 +65,7 @@ TEST(NotionSync, NewPagesBecomeTasksOnceAndGetTheirIdsBack) {
     ASSERT_FALSE(t.id.empty()) << i;
     EXPECT_EQ(t.source, "notion");
     EXPECT_EQ(t.type, "notion_task");
-    EXPECT_EQ(t.priority, i % 2 ? "critical" : "low");
+    EXPECT_EQ(t.priority, i % 2 ? Priority::kCritical : Priority::kLow);
     EXPECT_EQ(t.assigned_to, i % 5 == 0 ? "temujin" : "");
     EXPECT_EQ(h.fake.TextOf(pages[i], "Neo4j Task ID"), t.id);
     EXPECT_EQ(h.fake.StatusOf(pages[i]), "To Do");
@@ -245,7 +245,7 @@ TEST(NotionSync, EditsBeforeStartUpdateTheTaskAndLaterEditsDoNot) {
   ASSERT_TRUE(sync->SyncOnce().ok());
   Task t = h.TaskForPage(page);
   EXPECT_EQ(t.title, "Final title");
-  EXPECT_EQ(t.priority, "critical");
+  EXPECT_EQ(t.priority, Priority::kCritical);
   StartTask(h.store.get(), t.id, "main");
   ASSERT_TRUE(h.fake.SetTitle(page, "Changed while running").ok());
   ASSERT_TRUE(sync->SyncOnce().ok());
@@ -287,7 +287,7 @@ TEST(NotionSync, BadPagesAreLoggedAndNeverStopTheSync) {
   Task big = h.TaskForPage(huge);
   ASSERT_FALSE(big.id.empty());
   EXPECT_EQ(big.description.size(), notion::kMaxDescriptionBytes);
-  EXPECT_EQ(big.priority, "normal");
+  EXPECT_EQ(big.priority, Priority::kNormal);
   EXPECT_FALSE(h.TaskForPage(good).id.empty());
   EXPECT_GE(sync->inbound_stats().bad_pages, 2);
   // Fixing the page imports it.

@@ -31,10 +31,10 @@ TEST(PropertyMapping, DefaultsMatchTheOriginalBoard) {
   EXPECT_EQ(m.OptionForStatus(TaskStatus::kAssigned), "In Progress");
   EXPECT_EQ(m.OptionForStatus(TaskStatus::kRetrying), "In Progress");
   EXPECT_EQ(m.OptionForStatus(TaskStatus::kCancelled), "Backlog");
-  EXPECT_EQ(m.PriorityForOption("P0"), "critical");
-  EXPECT_EQ(m.PriorityForOption("p1"), "high");
-  EXPECT_EQ(m.PriorityForOption("P2"), "normal");
-  EXPECT_EQ(m.PriorityForOption("P3"), "low");
+  EXPECT_EQ(m.PriorityForOption("P0"), Priority::kCritical);
+  EXPECT_EQ(m.PriorityForOption("p1"), Priority::kHigh);
+  EXPECT_EQ(m.PriorityForOption("P2"), Priority::kNormal);
+  EXPECT_EQ(m.PriorityForOption("P3"), Priority::kLow);
   EXPECT_FALSE(m.PriorityForOption("urgent").has_value());
   EXPECT_EQ(m.StatusValue("Done"), (Json{{"select", {{"name", "Done"}}}}));
 }

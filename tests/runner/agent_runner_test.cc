@@ -49,7 +49,7 @@ class AgentRunnerTest : public ::testing::Test {
     job.task.title = "Test task " + n;
     job.task.description = "Do the thing.";
     job.task.type = "code";
-    job.task.priority = "high";
+    job.task.priority = Priority::kHigh;
     job.task.context_json = R"({"repo":"web"})";
     job.execution.id = "exec-" + n;
     job.execution.task_id = job.task.id;

@@ -138,7 +138,7 @@ Task SampleTask() {
   t.title = "Fix login";
   t.description = "Users cannot log in.";
   t.type = "code";
-  t.priority = "high";
+  t.priority = Priority::kHigh;
   t.notion_url = "https://notion.so/page-1";
   t.context_json = R"({"repo":"web"})";
   return t;

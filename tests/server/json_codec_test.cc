@@ -15,7 +15,7 @@ Task SampleTask() {
   t.title = "Research \"quotes\" and unicode: \xc3\xa9t\xc3\xa9";
   t.description = "line1\nline2";
   t.type = "research";
-  t.priority = "high";
+  t.priority = Priority::kHigh;
   t.assigned_to = "mongke";
   t.status = TaskStatus::kRetrying;
   t.source = "notion";
@@ -259,7 +259,7 @@ TEST(ParseNewTaskTest, AcceptsFullRequest) {
                     &nt)
                   .ok());
   EXPECT_EQ(nt.title, "Write docs");
-  EXPECT_EQ(nt.priority, "critical");
+  EXPECT_EQ(nt.priority, Priority::kCritical);
   EXPECT_EQ(nt.assigned_to, "chagatai");
   EXPECT_EQ(nt.max_retries, 2);
   EXPECT_EQ(json::parse(nt.context_json), json({{"repo", "x"}}));
@@ -270,7 +270,7 @@ TEST(ParseNewTaskTest, AcceptsFullRequest) {
 TEST(ParseNewTaskTest, Defaults) {
   NewTask nt;
   ASSERT_TRUE(Parse(R"({"title":"t"})", &nt).ok());
-  EXPECT_EQ(nt.priority, "normal");
+  EXPECT_EQ(nt.priority, Priority::kNormal);
   EXPECT_EQ(nt.context_json, "{}");
   EXPECT_EQ(nt.max_retries, -1);
   ASSERT_TRUE(Parse(R"({"title":"t","context_json":"{\"a\":1}"})", &nt).ok());

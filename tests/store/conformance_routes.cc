@@ -21,7 +21,7 @@ TEST_P(StoreConformanceTest, RoutedAgentIsStoredAndEditsOfRoutingInputsClearIt) 
   EXPECT_EQ(Get(t.id).routed_agent, "temujin");
   Task out;
   TaskPatch priority_only;
-  priority_only.priority = "high";
+  priority_only.priority = Priority::kHigh;
   ASSERT_TRUE(store_->UpdateTask(t.id, priority_only, -1, kT0 + 1, &out).ok());
   EXPECT_EQ(Get(t.id).routed_agent, "temujin");
   for (int field = 0; field < 4; ++field) {
@@ -39,24 +39,24 @@ TEST_P(StoreConformanceTest, RoutedAgentIsStoredAndEditsOfRoutingInputsClearIt) 
 
 TEST_P(StoreConformanceTest, RunnableForListsOneAgentsRunnableTasksInQueueOrder) {
   auto add = [&](const std::string& title, const std::string& agent, TimeMs now,
-                 const std::string& priority = "normal") {
+                 Priority priority = Priority::kNormal) {
     NewTask nt;
     nt.title = title;
     nt.priority = priority;
     nt.routed_agent = agent;
     return Add(nt, now);
   };
-  Task low = add("low", "temujin", kT0 + 1, "low");
+  Task low = add("low", "temujin", kT0 + 1, Priority::kLow);
   Task normal_old = add("normal old", "temujin", kT0 + 2);
-  Task critical = add("critical", "temujin", kT0 + 3, "critical");
+  Task critical = add("critical", "temujin", kT0 + 3, Priority::kCritical);
   Task normal_new = add("normal new", "temujin", kT0 + 4);
-  Task retry_due = add("retry due", "temujin", kT0 + 5, "high");
-  Task retry_later = add("retry later", "temujin", kT0 + 6, "critical");
-  Task requested = add("requested", "temujin", kT0 + 7, "critical");
-  Task cancelled = add("cancelled", "temujin", kT0 + 8, "critical");
-  Task held = add("held", "temujin", kT0 + 9, "critical");
-  add("other agent", "mongke", kT0 + 10, "critical");
-  add("unrouted", "", kT0 + 11, "critical");
+  Task retry_due = add("retry due", "temujin", kT0 + 5, Priority::kHigh);
+  Task retry_later = add("retry later", "temujin", kT0 + 6, Priority::kCritical);
+  Task requested = add("requested", "temujin", kT0 + 7, Priority::kCritical);
+  Task cancelled = add("cancelled", "temujin", kT0 + 8, Priority::kCritical);
+  Task held = add("held", "temujin", kT0 + 9, Priority::kCritical);
+  add("other agent", "mongke", kT0 + 10, Priority::kCritical);
+  add("unrouted", "", kT0 + 11, Priority::kCritical);
   NewTask blocked;
   blocked.title = "blocked";
   blocked.status = S::kBlocked;
@@ -96,13 +96,13 @@ TEST_P(StoreConformanceTest, RunnableForListsOneAgentsRunnableTasksInQueueOrder)
 TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
   NewTask nt;
   nt.title = "a";
-  nt.priority = "low";
+  nt.priority = Priority::kLow;
   Task a = Add(nt, kT0 + 1);
   nt.title = "b";
-  nt.priority = "high";
+  nt.priority = Priority::kHigh;
   Task b = Add(nt, kT0 + 2);
   nt.title = "c";
-  nt.priority = "normal";
+  nt.priority = Priority::kNormal;
   Task c = Add(nt, kT0 + 3);
   nt.title = "retrying later";
   Task r = Add(nt, kT0 + 4);
@@ -132,7 +132,7 @@ TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
   // `a` is edited after it was read: its route is not recorded.
   ASSERT_TRUE(store_->ListUnrouted(10, &out).ok());
   TaskPatch p;
-  p.priority = "critical";
+  p.priority = Priority::kCritical;
   ASSERT_TRUE(store_->UpdateTask(a.id, p, -1, kT0 + 8, nullptr).ok());
   std::vector<TaskRoute> routes;
   for (const Task& t : out) routes.push_back(TaskRoute{t, t.id == r.id ? "mongke" : "temujin"});

@@ -275,7 +275,7 @@ TEST_F(Neo4jStoreStubTest, AddTaskChecksThenCreatesWithSeedPropertyNames) {
   NewTask nt;
   nt.id = "t1";
   nt.title = "Write the report";
-  nt.priority = "high";
+  nt.priority = Priority::kHigh;
   nt.routed_agent = "chagatai";
   Task t;
   ASSERT_TRUE(store->AddTask(nt, kNow, &t).ok());
@@ -298,7 +298,7 @@ TEST_F(Neo4jStoreStubTest, AddTaskChecksThenCreatesWithSeedPropertyNames) {
   EXPECT_EQ(props.Find("version")->as_int(), 1);
   // The dispatch fields: the route and the queue order as one key.
   EXPECT_EQ(props.Find("routed_agent")->as_string(), "chagatai");
-  EXPECT_EQ(props.Find("dispatch_key")->as_int(), neo4j::DispatchKey("high", kNow));
+  EXPECT_EQ(props.Find("dispatch_key")->as_int(), neo4j::DispatchKey(Priority::kHigh, kNow));
   const Map& times = runs[1].second.Find("times")->as_map();
   EXPECT_EQ(times.Find("created_at")->as_int(), kNow);
   EXPECT_EQ(times.Find("completed_at")->as_int(), 0);
@@ -649,15 +649,14 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
 
 TEST_F(Neo4jStoreStubTest, DispatchKeyIsQueueOrderAscending) {
   using neo4j::DispatchKey;
-  // Priority first (critical first), then age; unknown priorities as normal.
-  EXPECT_LT(DispatchKey("critical", kNow + 1000), DispatchKey("high", kNow));
-  EXPECT_LT(DispatchKey("high", kNow + 1000), DispatchKey("normal", kNow));
-  EXPECT_LT(DispatchKey("normal", kNow + 1000), DispatchKey("low", kNow));
-  EXPECT_LT(DispatchKey("normal", kNow), DispatchKey("normal", kNow + 1));
-  EXPECT_EQ(DispatchKey("urgent", kNow), DispatchKey("normal", kNow));
-  EXPECT_EQ(DispatchKey("critical", 0), 0);
-  EXPECT_EQ(DispatchKey("critical", -5), 0);  // clamped
-  EXPECT_LT(DispatchKey("critical", int64_t{1} << 50), DispatchKey("high", 0));
+  // Priority first (critical first), then age.
+  EXPECT_LT(DispatchKey(Priority::kCritical, kNow + 1000), DispatchKey(Priority::kHigh, kNow));
+  EXPECT_LT(DispatchKey(Priority::kHigh, kNow + 1000), DispatchKey(Priority::kNormal, kNow));
+  EXPECT_LT(DispatchKey(Priority::kNormal, kNow + 1000), DispatchKey(Priority::kLow, kNow));
+  EXPECT_LT(DispatchKey(Priority::kNormal, kNow), DispatchKey(Priority::kNormal, kNow + 1));
+  EXPECT_EQ(DispatchKey(Priority::kCritical, 0), 0);
+  EXPECT_EQ(DispatchKey(Priority::kCritical, -5), 0);  // clamped
+  EXPECT_LT(DispatchKey(Priority::kCritical, int64_t{1} << 50), DispatchKey(Priority::kHigh, 0));
 }
 
 TEST_F(Neo4jStoreStubTest, DispatchByRoutedAgentSendsItsStatements) {
@@ -739,7 +738,7 @@ TEST_F(Neo4jStoreStubTest, DispatchByRoutedAgentSendsItsStatements) {
   EXPECT_EQ(route.Find("id")->as_string(), "t2");
   EXPECT_EQ(route.Find("version")->as_int(), 4);
   EXPECT_EQ(route.Find("agent")->as_string(), "mongke");
-  EXPECT_EQ(route.Find("dispatch_key")->as_int(), neo4j::DispatchKey("high", kNow));
+  EXPECT_EQ(route.Find("dispatch_key")->as_int(), neo4j::DispatchKey(Priority::kHigh, kNow));
   EXPECT_EQ(runs[3].first, cypher::kClearRoutes);
   EXPECT_EQ(runs[3].second.Find("batch")->as_int(), 10000);
   EXPECT_EQ(runs[4].first, cypher::kClearRoutes);

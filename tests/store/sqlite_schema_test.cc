@@ -103,7 +103,7 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
   ASSERT_TRUE(store->GetTask("legacy-1", &t).ok());
   EXPECT_EQ(t.title, "made elsewhere");
   EXPECT_EQ(t.status, TaskStatus::kPending);
-  EXPECT_EQ(t.priority, "normal");
+  EXPECT_EQ(t.priority, Priority::kNormal);
   EXPECT_EQ(t.context_json, "{}");
   EXPECT_EQ(t.max_retries, -1);
   EXPECT_EQ(t.version, 1);

@@ -19,16 +19,10 @@ Task HeldTask(const std::string& owner) {
   return t;
 }
 
-TEST(StoreRulesTest, IsBlankAndPriority) {
+TEST(StoreRulesTest, IsBlank) {
   EXPECT_TRUE(IsBlank(""));
   EXPECT_TRUE(IsBlank(" \t\r\n\f\v"));
   EXPECT_FALSE(IsBlank(" x "));
-  EXPECT_TRUE(CheckPriority("critical").ok());
-  EXPECT_TRUE(CheckPriority("low").ok());
-  Status s = CheckPriority("urgent");
-  EXPECT_TRUE(s.IsInvalidArgument());
-  EXPECT_EQ(s.message(),
-            "unknown priority \"urgent\"; expected one of critical, high, normal, low");
 }
 
 TEST(StoreRulesTest, HeldConflictNamesTheStatus) {
@@ -63,12 +57,11 @@ TEST(StoreRulesTest, BuildTaskValidatesAndFillsDefaults) {
   EXPECT_EQ(BuildTask(in, 10, &t).message(), "title is required");
 
   in.title = "Write";
-  in.priority = "";
   in.source = "";
   in.context_json = "";
   ASSERT_TRUE(BuildTask(in, 10, &t).ok());
   EXPECT_FALSE(t.id.empty());
-  EXPECT_EQ(t.priority, "normal");
+  EXPECT_EQ(t.priority, Priority::kNormal);
   EXPECT_EQ(t.source, "cli");
   EXPECT_EQ(t.context_json, "{}");
   EXPECT_EQ(t.created_at, 10);
@@ -90,9 +83,6 @@ TEST(StoreRulesTest, BuildTaskValidatesAndFillsDefaults) {
             "final state");
   in.status = TaskStatus::kAssigned;
   EXPECT_TRUE(BuildTask(in, 20, &t).IsInvalidArgument());
-  in.status = TaskStatus::kPending;
-  in.priority = "urgent";
-  EXPECT_TRUE(BuildTask(in, 20, &t).IsInvalidArgument());
 }
 
 TEST(StoreRulesTest, ExistsConflicts) {
@@ -109,9 +99,7 @@ TEST(StoreRulesTest, PatchChecksAndApplies) {
   patch.title = " ";
   EXPECT_TRUE(CheckPatch(patch).IsInvalidArgument());
   patch.title = "New";
-  patch.priority = "nope";
-  EXPECT_TRUE(CheckPatch(patch).IsInvalidArgument());
-  patch.priority = "high";
+  patch.priority = Priority::kHigh;
   patch.context_json = "";
   ASSERT_TRUE(CheckPatch(patch).ok());
 
@@ -126,7 +114,7 @@ TEST(StoreRulesTest, PatchChecksAndApplies) {
 
   ApplyPatch(patch, &t);
   EXPECT_EQ(t.title, "New");
-  EXPECT_EQ(t.priority, "high");
+  EXPECT_EQ(t.priority, Priority::kHigh);
   EXPECT_EQ(t.context_json, "{}");
   EXPECT_EQ(t.description, "kept");
 }

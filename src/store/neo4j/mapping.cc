@@ -68,9 +68,9 @@ Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
 
 }  // namespace
 
-int64_t DispatchKey(const std::string& priority, TimeMs created_at) {
+int64_t DispatchKey(Priority priority, TimeMs created_at) {
   constexpr int64_t kSpan = int64_t{1} << 43;
-  const int64_t weight = std::clamp<int64_t>(PriorityWeight(priority), 1, 4);
+  const int64_t weight = PriorityWeight(priority);
   return (4 - weight) * kSpan + std::clamp<int64_t>(created_at, 0, kSpan - 1);
 }
 
@@ -86,7 +86,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   if (t.title.empty()) t.title = p.Str("description");
   t.description = p.Str("description");
   t.type = p.Str("type");
-  t.priority = p.Str("priority", "normal");
+  t.priority = PriorityOrNormal(p.Str("priority"));
   t.assigned_to = p.Str("assigned_to");
   const std::string status = p.Str("status", "pending");
   auto parsed = ParseTaskStatus(status);
@@ -176,7 +176,7 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("title", t.title);
   props.Set("description", OrNull(t.description));
   props.Set("type", OrNull(t.type));
-  props.Set("priority", t.priority);
+  props.Set("priority", std::string(ToString(t.priority)));
   // The seed's pending poll orders by priority_weight.
   props.Set("priority_weight", PriorityWeight(t.priority));
   props.Set("assigned_to", OrNull(t.assigned_to));

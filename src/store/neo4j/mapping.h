@@ -20,7 +20,7 @@ namespace taskexec::neo4j {
 // created_at (ms, clamped to [0, 2^43), good until the year 2248). Neo4j
 // can only return an index's order for one direction, so the two keys are
 // folded into one.
-int64_t DispatchKey(const std::string& priority, TimeMs created_at);
+int64_t DispatchKey(Priority priority, TimeMs created_at);
 
 Status TaskFromNode(const bolt::Value& node, Task* out);
 Status ExecutionFromNode(const bolt::Value& node, SessionExecution* out);

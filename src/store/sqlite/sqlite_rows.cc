@@ -49,7 +49,7 @@ Status ReadTask(const Stmt& r, Task* t) {
   t->title = r.Text(1);
   t->description = r.Text(2);
   t->type = r.Text(3);
-  t->priority = TextOr(r, 4, "normal");
+  t->priority = PriorityOrNormal(r.Text(4));
   t->assigned_to = r.Text(5);
   const std::string status = TextOr(r, 6, "pending");
   auto parsed = ParseTaskStatus(status);
@@ -189,7 +189,7 @@ Status InsertTask(Connection& conn, const Task& t) {
          "output_summary, created_at, updated_at, started_at, completed_at, last_retry_at, "
          "version, routed_agent) VALUES "
          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.BindAll(t.id, t.title, t.description, t.type, t.priority, PriorityWeight(t.priority),
+  q.BindAll(t.id, t.title, t.description, t.type, ToString(t.priority), PriorityWeight(t.priority),
             t.assigned_to, ToString(t.status), t.source, NotionPageOrNull(t), t.notion_url,
             t.context_json, t.retry_count, t.max_retries, t.next_attempt_at, t.claimed_by,
             t.lease_owner, t.lease_expires_at, t.cancel_requested, t.requested_execution_id,
@@ -210,7 +210,7 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
          "error_type=?, error_message=?, output_summary=?, created_at=?, updated_at=?, "
          "started_at=?, completed_at=?, last_retry_at=?, version=?, routed_agent=? "
          "WHERE id=? AND COALESCE(version, 1)=?");
-  q.BindAll(t->title, t->description, t->type, t->priority, PriorityWeight(t->priority),
+  q.BindAll(t->title, t->description, t->type, ToString(t->priority), PriorityWeight(t->priority),
             t->assigned_to, ToString(t->status), t->source, NotionPageOrNull(*t), t->notion_url,
             t->context_json, t->retry_count, t->max_retries, t->next_attempt_at, t->claimed_by,
             t->lease_owner, t->lease_expires_at, t->cancel_requested, t->requested_execution_id,
