@@ -101,7 +101,7 @@ double RunQueue(const fs::path& dir, int depth, int run, bool routed) {
     if (++finished == run) cv.notify_all();
   };
   cb.on_task_complete = [&](const std::string&, const std::string&) { one_done(); };
-  cb.on_task_fail = [&](const std::string&, const std::string&, const std::string&) { one_done(); };
+  cb.on_task_fail = [&](const std::string&, ErrorType, const std::string&) { one_done(); };
   EngineService p(c, store.get());
   p.SetCallbacks(cb);
   auto t0 = std::chrono::steady_clock::now();

@@ -87,6 +87,12 @@ class FieldReader {
     }
     *out = *parsed;
   }
+  // A name this version does not know reads as unknown, as from a store.
+  void ErrType(const char* name, ErrorType* out) {
+    std::string s;
+    Str(name, &s);
+    if (status_.ok()) *out = ErrorTypeOrUnknown(s);
+  }
   void ExecStat(const char* name, ExecutionStatus* out) {
     std::string s;
     const json* v = Find(name);
@@ -160,7 +166,7 @@ json ToJson(const Task& t) {
       {"cancel_requested", t.cancel_requested},
       {"requested_execution_id", t.requested_execution_id},
       {"requested_agent", t.requested_agent},
-      {"error_type", t.error_type},
+      {"error_type", std::string(ToString(t.error_type))},
       {"error_message", t.error_message},
       {"output_summary", t.output_summary},
       {"created_at", TimeJson(t.created_at)},
@@ -187,7 +193,7 @@ json ToJson(const SessionExecution& e) {
       {"ended_at", TimeJson(e.ended_at)},
       {"exit_code", OptIntJson(e.exit_code)},
       {"term_signal", OptIntJson(e.term_signal)},
-      {"error_type", e.error_type},
+      {"error_type", std::string(ToString(e.error_type))},
       {"error", e.error},
       {"summary", e.summary},
       {"log_path", e.log_path},
@@ -268,7 +274,7 @@ Status FromJson(const json& j, Task* out) {
   r.Bool("cancel_requested", &out->cancel_requested);
   r.Str("requested_execution_id", &out->requested_execution_id);
   r.Str("requested_agent", &out->requested_agent);
-  r.Str("error_type", &out->error_type);
+  r.ErrType("error_type", &out->error_type);
   r.Str("error_message", &out->error_message);
   r.Str("output_summary", &out->output_summary);
   r.Time("created_at", &out->created_at);
@@ -295,7 +301,7 @@ Status FromJson(const json& j, SessionExecution* out) {
   r.Time("ended_at", &out->ended_at);
   r.OptInt("exit_code", &out->exit_code);
   r.OptInt("term_signal", &out->term_signal);
-  r.Str("error_type", &out->error_type);
+  r.ErrType("error_type", &out->error_type);
   r.Str("error", &out->error);
   r.Str("summary", &out->summary);
   r.Str("log_path", &out->log_path);

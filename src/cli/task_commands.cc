@@ -172,7 +172,9 @@ int RunShow(CliContext& ctx, const std::string& id) {
   if (t.started_at != 0) PrintField(out, "Started:", TimeCell(t.started_at));
   if (t.completed_at != 0) PrintField(out, "Completed:", TimeCell(t.completed_at));
   PrintField(out, "Error:",
-             t.error_type.empty() ? t.error_message : t.error_type + ": " + t.error_message);
+             t.error_type == ErrorType::kNone
+                 ? t.error_message
+                 : std::string(ToString(t.error_type)) + ": " + t.error_message);
   PrintField(out, "Summary:", t.output_summary);
   if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
 

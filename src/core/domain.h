@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/error_type.h"
 #include "core/priority.h"
 #include "core/task_status.h"
 
@@ -46,7 +47,7 @@ struct Task {
   // it. The dispatcher lists queued tasks per routed agent (TaskStore::
   // ListRunnableFor), so one agent's backlog costs the others nothing.
   std::string routed_agent;
-  std::string error_type;
+  ErrorType error_type = ErrorType::kNone;
   std::string error_message;
   std::string output_summary;
   TimeMs created_at = 0;
@@ -71,7 +72,7 @@ struct SessionExecution {
   TimeMs ended_at = 0;
   std::optional<int> exit_code;
   std::optional<int> term_signal;
-  std::string error_type;
+  ErrorType error_type = ErrorType::kNone;
   std::string error;
   std::string summary;
   std::string log_path;

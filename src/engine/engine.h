@@ -57,8 +57,7 @@ namespace taskexec {
 struct EngineCallbacks {
   // Called on the engine thread after the outcome is stored.
   std::function<void(const std::string& task_id, const std::string& summary)> on_task_complete;
-  std::function<void(const std::string& task_id, const std::string& error_type,
-                     const std::string& message)>
+  std::function<void(const std::string& task_id, ErrorType error_type, const std::string& message)>
       on_task_fail;
 };
 

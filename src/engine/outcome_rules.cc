@@ -22,12 +22,12 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
   if (res.status == ExecutionStatus::kCompleted) {
     o.execution_status = ExecutionStatus::kCompleted;
     o.task_status = TaskStatus::kCompleted;
-    o.error_type.clear();
+    o.error_type = ErrorType::kNone;
     o.error_message.clear();
   } else if (end.releasing) {
     o.execution_status = ExecutionStatus::kCancelled;
     o.task_status = TaskStatus::kPending;
-    o.error_type = "released";
+    o.error_type = ErrorType::kReleased;
     o.error_message = "released: executor " + end.executor_id + " stopped before the session ended";
   } else {
     o.execution_status = res.status;
@@ -56,7 +56,7 @@ AttemptOutcome DecideLost(const Task& task, bool expired, const RetryPolicy& ret
   o.executor_id = task.lease_owner;
   o.require_expired_lease = expired;
   o.execution_status = ExecutionStatus::kLost;
-  o.error_type = "lost";
+  o.error_type = ErrorType::kLost;
   o.now = now;
   o.retry_count = d.new_retry_count;
   o.error_message = d.message;

@@ -17,8 +17,10 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
   if (e.status == ExecutionStatus::kCompleted) {
     text += "Summary: " + (e.summary.empty() ? std::string("(none)") : e.summary) + "\n";
   } else {
-    text += "Error" + (e.error_type.empty() ? std::string() : " (" + e.error_type + ")") + ": " +
-            (e.error.empty() ? std::string("(none)") : e.error) + "\n";
+    text += "Error" +
+            (e.error_type == ErrorType::kNone ? std::string()
+                                              : " (" + std::string(ToString(e.error_type)) + ")") +
+            ": " + (e.error.empty() ? std::string("(none)") : e.error) + "\n";
   }
   std::vector<const Artifact*> mine;
   for (const Artifact& a : artifacts)

@@ -8,13 +8,13 @@ AgentResult FailedToStart(const Status& status) {
   AgentResult r;
   r.status = ExecutionStatus::kFailed;
   if (status.IsInvalidArgument()) {
-    r.error_type = "invalid_command";
+    r.error_type = ErrorType::kInvalidCommand;
   } else if (status.IsIOError() || status.IsUnavailable()) {
-    r.error_type = "resource_error";
+    r.error_type = ErrorType::kResourceError;
   } else {
-    r.error_type = "spawn_error";
+    r.error_type = ErrorType::kSpawnError;
   }
-  r.retryable = IsRetryableErrorType(r.error_type);
+  r.retryable = IsRetryable(r.error_type);
   r.error = SanitizeText(status.message(), kMaxErrorChars);
   return r;
 }

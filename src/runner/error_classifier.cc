@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 namespace taskexec {
 
 namespace {
 
 struct KeywordRule {
-  std::string_view type;
+  ErrorType type;
   // Phrases matched as substrings of the lower-cased text.
   std::vector<std::string_view> phrases;
   // Words matched only at word boundaries ("api" must not match "rapid").
@@ -21,28 +23,30 @@ struct KeywordRule {
 // first.
 const std::vector<KeywordRule>& Rules() {
   static const std::vector<KeywordRule> rules = {
-      {"permission_error",
+      {ErrorType::kPermissionError,
        {"permission denied", "permissionerror", "permission_error", "operation not permitted",
         "unauthorized", "unauthorised", "forbidden", "token mismatch", "invalid api key",
         "authentication failed", "eacces"},
        {}},
-      {"syntax_error", {"syntax error", "syntaxerror", "syntax_error"}, {}},
-      {"type_error", {"type error", "typeerror", "type_error"}, {}},
-      {"import_error",
+      {ErrorType::kSyntaxError, {"syntax error", "syntaxerror", "syntax_error"}, {}},
+      {ErrorType::kTypeError, {"type error", "typeerror", "type_error"}, {}},
+      {ErrorType::kImportError,
        {"import error", "importerror", "import_error", "modulenotfounderror", "no module named",
         "cannot find module"},
        {}},
-      {"rate_limit",
+      {ErrorType::kRateLimit,
        {"rate limit", "rate-limit", "rate_limit", "ratelimit", "too many requests",
         "quota exceeded"},
        {}},
-      {"timeout_error", {"timeout", "timed out", "time out", "deadline exceeded", "etimedout"}, {}},
-      {"connection_error",
+      {ErrorType::kTimeoutError,
+       {"timeout", "timed out", "time out", "deadline exceeded", "etimedout"},
+       {}},
+      {ErrorType::kConnectionError,
        {"connection", "econnrefused", "econnreset", "network is unreachable",
         "could not resolve host", "name resolution", "gateway closed", "socket hang up",
         "broken pipe"},
        {}},
-      {"api_error",
+      {ErrorType::kApiError,
        {"api error", "api_error", "internal server error", "service unavailable", "bad gateway",
         "overloaded", "upstream error"},
        {"api"}},
@@ -76,39 +80,7 @@ bool ContainsWord(const std::string& haystack, std::string_view word) {
 
 }  // namespace
 
-const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
-  static const std::vector<ErrorTypeInfo> table = {
-      {"timeout_error", true, "a timeout: ours (the per-task deadline) or reported by the agent"},
-      {"connection_error", true, "network or gateway connection failed"},
-      {"api_error", true, "the model/API provider failed (5xx, overloaded)"},
-      {"rate_limit", true, "the provider throttled us"},
-      {"crash", true, "the agent was killed by a signal taskexec did not send"},
-      {"lost", true, "the executor running the attempt died (lease expired)"},
-      {"timeout", true, "alias of timeout_error kept for other tools"},
-      {"syntax_error", false, "the agent hit a syntax error"},
-      {"type_error", false, "the agent hit a type error"},
-      {"import_error", false, "a module or dependency is missing"},
-      {"permission_error", false, "permission or credential problem"},
-      {"resource_error", true,
-       "the agent could not be started for lack of resources (processes, descriptors, disk)"},
-      {"spawn_error", false, "the agent program is missing"},
-      {"invalid_command", false,
-       "the agent command template or its expansion is invalid, or the program is not executable"},
-      {"execution_error", false, "TASK_FAILED, or a non-zero exit with no better clue"},
-      {"cancelled", false, "cancelled on request"},
-      {"unknown", false, "anything else"},
-  };
-  return table;
-}
-
-bool IsRetryableErrorType(std::string_view type) {
-  for (const auto& info : ErrorTypeTable()) {
-    if (info.type == type) return info.retryable;
-  }
-  return false;
-}
-
-ErrorClass ClassifyError(std::string_view text, std::string_view default_type) {
+ErrorClass ClassifyError(std::string_view text, ErrorType default_type) {
   const std::string lower = Lower(text);
   for (const auto& rule : Rules()) {
     bool hit = std::any_of(rule.phrases.begin(), rule.phrases.end(),
@@ -117,9 +89,9 @@ ErrorClass ClassifyError(std::string_view text, std::string_view default_type) {
       hit = std::any_of(rule.words.begin(), rule.words.end(),
                         [&](std::string_view w) { return ContainsWord(lower, w); });
     }
-    if (hit) return ErrorClass{std::string(rule.type), IsRetryableErrorType(rule.type)};
+    if (hit) return ErrorClass{rule.type, IsRetryable(rule.type)};
   }
-  return ErrorClass{std::string(default_type), IsRetryableErrorType(default_type)};
+  return ErrorClass{default_type, IsRetryable(default_type)};
 }
 
 }  // namespace taskexec

@@ -350,7 +350,7 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   r.session_id = SanitizeText(
       !info.session_id.empty() ? info.session_id : ExtractSessionId(out, known_ids), 200);
 
-  auto fail = [&](ExecutionStatus status, const std::string& type, bool retryable,
+  auto fail = [&](ExecutionStatus status, ErrorType type, bool retryable,
                   const std::string& error) {
     r.status = status;
     r.error_type = type;
@@ -358,7 +358,7 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     r.error = SanitizeText(error, kMaxErrorChars);
   };
   auto classify_and_fail = [&](const std::string& reason, const std::string& prefix) {
-    ErrorClass ec = ClassifyError(reason, "execution_error");
+    ErrorClass ec = ClassifyError(reason, ErrorType::kExecutionError);
     fail(ExecutionStatus::kFailed, ec.type, ec.retryable, prefix + reason);
   };
   // The end of the output is where errors are; the start is chatter.
@@ -368,17 +368,18 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   };
 
   if (p.cancelled) {
-    fail(ExecutionStatus::kCancelled, "cancelled", false, "cancelled on request");
+    fail(ExecutionStatus::kCancelled, ErrorType::kCancelled, false, "cancelled on request");
   } else if (p.timed_out) {
-    fail(ExecutionStatus::kTimedOut, "timeout_error", true,
+    fail(ExecutionStatus::kTimedOut, ErrorType::kTimeoutError, true,
          "timed out after " + std::to_string(p.duration_ms) + " ms; the process group was killed");
   } else if (!p.exit_code && !p.term_signal) {
     // The exit status was taken by someone else's waitpid: we cannot know
     // how the attempt ended, like an executor that died under it.
-    fail(ExecutionStatus::kFailed, "lost", true, "the agent's exit status is unavailable");
+    fail(ExecutionStatus::kFailed, ErrorType::kLost, true,
+         "the agent's exit status is unavailable");
   } else if (p.term_signal) {
     std::string clue = output_clue();
-    fail(ExecutionStatus::kFailed, "crash", true,
+    fail(ExecutionStatus::kFailed, ErrorType::kCrash, true,
          "agent killed by " + SignalName(*p.term_signal) + (clue.empty() ? "" : ": " + clue));
   } else if (markers.failed && markers.failed_last) {
     std::string prefix = p.exit_code.value_or(0) != 0

@@ -35,7 +35,7 @@ namespace taskexec {
 // Outcome of one agent attempt, as reported to the engine.
 struct AgentResult {
   ExecutionStatus status = ExecutionStatus::kFailed;  // kCompleted, kFailed, kTimedOut, kCancelled
-  std::string error_type;                             // empty on success; see error_classifier.h
+  ErrorType error_type = ErrorType::kNone;            // kNone on success
   bool retryable = false;                             // from the classification table
   std::string error;       // human-readable, at most kMaxErrorChars bytes
   std::string summary;     // TASK_COMPLETE text / JSON summary / first 1000 chars of output

@@ -32,7 +32,7 @@ void Requeue(Task* t) {
   t->status = TaskStatus::kPending;
   t->retry_count = 0;
   t->next_attempt_at = 0;
-  t->error_type.clear();
+  t->error_type = ErrorType::kNone;
   t->error_message.clear();
   t->completed_at = 0;
   t->cancel_requested = false;
@@ -143,7 +143,7 @@ Status ApplyCancelRequest(const std::string& reason, TimeMs now, Task* t, bool* 
   } else {
     t->status = TaskStatus::kCancelled;
     t->completed_at = now;
-    t->error_type = "cancelled";
+    t->error_type = ErrorType::kCancelled;
     t->error_message = reason.empty() ? "cancelled" : reason;
     t->requested_execution_id.clear();
     t->requested_agent.clear();
@@ -261,7 +261,7 @@ void SettleCancel(const Task& t, AttemptOutcome* o) {
   o->task_status = TaskStatus::kCancelled;
   o->retry_count = t.retry_count;
   o->next_attempt_at = 0;
-  o->error_type = "cancelled";
+  o->error_type = ErrorType::kCancelled;
   o->error_message = lost ? "cancelled on request (" + o->error_message + ")"
                           : std::string("cancelled on request");
 }
@@ -313,7 +313,7 @@ void ApplyOutcome(const AttemptOutcome& o, Task* t) {
   t->retry_count = o.retry_count;
   t->next_attempt_at = o.next_attempt_at;
   if (o.task_status == TaskStatus::kCompleted) {
-    t->error_type.clear();
+    t->error_type = ErrorType::kNone;
     t->error_message.clear();
   } else {
     t->error_type = o.error_type;

@@ -79,7 +79,7 @@ struct AttemptOutcome {
   bool require_expired_lease = false;
   ExecutionStatus execution_status = ExecutionStatus::kCompleted;
   TaskStatus task_status = TaskStatus::kCompleted;  // completed|retrying|failed|cancelled|pending
-  std::string error_type;
+  ErrorType error_type = ErrorType::kNone;
   std::string error_message;
   std::string summary;
   std::string session_id;

@@ -183,17 +183,17 @@ TEST_F(E2eTest, TwoHundredMixedTasksEndInTheRightState) {
     std::string mode = a.expect->mode;
     by_mode[mode]++;
     if (mode == "crash") {
-      EXPECT_EQ(execs[0].error_type, "crash");
+      EXPECT_EQ(execs[0].error_type, ErrorType::kCrash);
       EXPECT_TRUE(execs[0].term_signal.has_value());
     }
     if (mode == "hang") {
-      EXPECT_EQ(t.error_type, "timeout_error");
+      EXPECT_EQ(t.error_type, ErrorType::kTimeoutError);
     }
     if (mode == "fail") {
       EXPECT_NE(t.error_message.find("fake failure"), std::string::npos);
     }
     if (mode == "fail-retryable") {
-      EXPECT_EQ(t.error_type, "connection_error");
+      EXPECT_EQ(t.error_type, ErrorType::kConnectionError);
     }
     if (mode == "artifacts") {
       std::vector<Artifact> arts;

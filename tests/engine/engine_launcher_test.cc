@@ -52,7 +52,7 @@ class EngineLauncherTest : public ::testing::Test {
     });
     EngineCallbacks cb;
     cb.on_task_complete = [this](const std::string& id, const std::string&) { Recorded(id); };
-    cb.on_task_fail = [this](const std::string& id, const std::string&, const std::string&) {
+    cb.on_task_fail = [this](const std::string& id, ErrorType, const std::string&) {
       Recorded(id);
     };
     engine_->SetCallbacks(cb);
@@ -119,8 +119,9 @@ TEST_F(EngineLauncherTest, ARetryableFailureRunsASecondAttempt) {
   StartEngine();
   const std::string id = Add("Tidy the shelves");
   AgentJob first = launcher_->WaitStarted(1);
-  ASSERT_TRUE(launcher_->Finish(first.execution.id,
-                                FakeLauncher::Failed("connection_error", "reset by peer", true)));
+  ASSERT_TRUE(
+      launcher_->Finish(first.execution.id,
+                        FakeLauncher::Failed(ErrorType::kConnectionError, "reset by peer", true)));
   AgentJob second = launcher_->WaitStarted(2);
   ASSERT_EQ(second.task.id, id);
   EXPECT_EQ(second.execution.attempt, 2);
@@ -140,11 +141,11 @@ TEST_F(EngineLauncherTest, AFatalFailureFailsAtOnce) {
   const std::string id = Add("Tidy the shelves");
   AgentJob job = launcher_->WaitStarted(1);
   ASSERT_TRUE(launcher_->Finish(job.execution.id,
-                                FakeLauncher::Failed("syntax_error", "bad input", false)));
+                                FakeLauncher::Failed(ErrorType::kSyntaxError, "bad input", false)));
   ASSERT_TRUE(WaitRecorded(id));
   Task t = Get(id);
   EXPECT_EQ(t.status, TaskStatus::kFailed);
-  EXPECT_EQ(t.error_type, "syntax_error");
+  EXPECT_EQ(t.error_type, ErrorType::kSyntaxError);
   EXPECT_EQ(launcher_->started(), 1u);
 }
 
@@ -157,7 +158,7 @@ TEST_F(EngineLauncherTest, AStartFailureIsRecordedWithItsType) {
   ASSERT_TRUE(WaitRecorded(id));
   Task t = Get(id);
   EXPECT_EQ(t.status, TaskStatus::kFailed);
-  EXPECT_EQ(t.error_type, "spawn_error");
+  EXPECT_EQ(t.error_type, ErrorType::kSpawnError);
   EXPECT_NE(t.error_message.find("not found"), std::string::npos);
 
   launcher_->FailNextStarts({Status::IOError("posix_spawn: EAGAIN")});

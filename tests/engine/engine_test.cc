@@ -160,9 +160,7 @@ TEST_F(EngineTest, RunsAnAddedTaskToCompletion) {
 
 TEST_F(EngineTest, RetryableFailuresRetryUpToTheLimitThenFail) {
   std::atomic<int> failures{0};
-  callbacks_.on_task_fail = [&](const std::string&, const std::string&, const std::string&) {
-    failures++;
-  };
+  callbacks_.on_task_fail = [&](const std::string&, ErrorType, const std::string&) { failures++; };
   StartService();
   std::string id = Add("retryable build the thing");
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kFailed));
@@ -182,7 +180,7 @@ TEST_F(EngineTest, NonRetryableFailureFailsAtOnce) {
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kFailed));
   EXPECT_EQ(Get(id).retry_count, 0);
   EXPECT_EQ(Executions(id).size(), 1u);
-  EXPECT_EQ(Get(id).error_type, "syntax_error");
+  EXPECT_EQ(Get(id).error_type, ErrorType::kSyntaxError);
 }
 
 TEST_F(EngineTest, RetrySucceedsOnSecondAttempt) {

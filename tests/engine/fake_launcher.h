@@ -136,7 +136,7 @@ class FakeLauncher : public AgentLauncher {
     r.exit_code = 0;
     return r;
   }
-  static AgentResult Failed(const std::string& type, const std::string& error, bool retryable) {
+  static AgentResult Failed(ErrorType type, const std::string& error, bool retryable) {
     AgentResult r;
     r.status = ExecutionStatus::kFailed;
     r.error_type = type;
@@ -148,7 +148,7 @@ class FakeLauncher : public AgentLauncher {
   static AgentResult Cancelled() {
     AgentResult r;
     r.status = ExecutionStatus::kCancelled;
-    r.error_type = "cancelled";
+    r.error_type = ErrorType::kCancelled;
     r.error = "stopped";
     return r;
   }

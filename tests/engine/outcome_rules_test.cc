@@ -34,11 +34,11 @@ class OutcomeRulesTest : public ::testing::Test {
     end.now = kNow;
     return DecideOutcome(end, retry_);
   }
-  static AgentResult Result(ExecutionStatus status, const std::string& type, bool retryable) {
+  static AgentResult Result(ExecutionStatus status, ErrorType type, bool retryable) {
     AgentResult r;
     r.status = status;
     r.error_type = type;
-    r.error = type.empty() ? "" : "boom";
+    r.error = type == ErrorType::kNone ? "" : "boom";
     r.retryable = retryable;
     r.summary = "did it";
     r.exit_code = status == ExecutionStatus::kCompleted ? 0 : 1;
@@ -50,7 +50,7 @@ class OutcomeRulesTest : public ::testing::Test {
 };
 
 TEST_F(OutcomeRulesTest, CompletionCompletesAndDropsAnyErrorText) {
-  AgentResult r = Result(ExecutionStatus::kCompleted, "", false);
+  AgentResult r = Result(ExecutionStatus::kCompleted, ErrorType::kNone, false);
   r.error = "a warning the parser kept";
   AttemptOutcome o = Decide(r);
   EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
@@ -63,33 +63,34 @@ TEST_F(OutcomeRulesTest, CompletionCompletesAndDropsAnyErrorText) {
 }
 
 TEST_F(OutcomeRulesTest, RetryableFailureRetriesWithBackoffUntilTheTaskLimit) {
-  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, "connection_error", true));
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, ErrorType::kConnectionError, true));
   EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
   EXPECT_EQ(o.retry_count, 1);
   EXPECT_EQ(o.next_attempt_at, kNow + 10'000);
-  EXPECT_EQ(o.error_type, "connection_error");
+  EXPECT_EQ(o.error_type, ErrorType::kConnectionError);
   task_.retry_count = 2;  // the task's own max_retries (2) is spent
-  o = Decide(Result(ExecutionStatus::kFailed, "connection_error", true));
+  o = Decide(Result(ExecutionStatus::kFailed, ErrorType::kConnectionError, true));
   EXPECT_EQ(o.task_status, TaskStatus::kFailed);
 }
 
 TEST_F(OutcomeRulesTest, FatalFailureAndTimeoutKeepTheirExecutionStatus) {
-  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, "syntax_error", false));
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, ErrorType::kSyntaxError, false));
   EXPECT_EQ(o.task_status, TaskStatus::kFailed);
   EXPECT_EQ(o.retry_count, 0);
-  o = Decide(Result(ExecutionStatus::kTimedOut, "timeout_error", true));
+  o = Decide(Result(ExecutionStatus::kTimedOut, ErrorType::kTimeoutError, true));
   EXPECT_EQ(o.execution_status, ExecutionStatus::kTimedOut);
   EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
 }
 
 TEST_F(OutcomeRulesTest, ReleaseAtShutdownRequeuesWithoutSpendingARetry) {
-  AttemptOutcome o = Decide(Result(ExecutionStatus::kCancelled, "cancelled", false), true);
+  AttemptOutcome o =
+      Decide(Result(ExecutionStatus::kCancelled, ErrorType::kCancelled, false), true);
   EXPECT_EQ(o.task_status, TaskStatus::kPending);
   EXPECT_EQ(o.execution_status, ExecutionStatus::kCancelled);
-  EXPECT_EQ(o.error_type, "released");
+  EXPECT_EQ(o.error_type, ErrorType::kReleased);
   EXPECT_EQ(o.retry_count, 0);
   // A session that completed while being released still completes.
-  o = Decide(Result(ExecutionStatus::kCompleted, "", false), true);
+  o = Decide(Result(ExecutionStatus::kCompleted, ErrorType::kNone, false), true);
   EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
 }
 
@@ -97,7 +98,7 @@ TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {
   AttemptOutcome o = DecideLost(task_, /*expired=*/true, retry_, kNow, 0);
   EXPECT_EQ(o.execution_status, ExecutionStatus::kLost);
   EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
-  EXPECT_EQ(o.error_type, "lost");
+  EXPECT_EQ(o.error_type, ErrorType::kLost);
   EXPECT_TRUE(o.require_expired_lease);
   EXPECT_EQ(o.executor_id, "host-1-ab");
   EXPECT_TRUE(o.execution_id.empty());  // every active execution of the task

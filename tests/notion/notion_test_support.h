@@ -109,7 +109,7 @@ inline void FinishTask(TaskStore* store, const std::string& task_id, const std::
   o.task_status = ts;
   o.summary = summary;
   o.error_message = error;
-  o.error_type = error.empty() ? "" : "execution_error";
+  o.error_type = error.empty() ? ErrorType::kNone : ErrorType::kExecutionError;
   o.now = SystemClock::Default()->NowMs();
   for (auto& a : artifacts) {
     a.task_id = task_id;

@@ -175,7 +175,7 @@ TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {
   AgentRunner& runner = Runner(Config("succeed"));
   AgentResult r = RunJob(runner, Job());
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
-  EXPECT_TRUE(r.error_type.empty());
+  EXPECT_TRUE(r.error_type == ErrorType::kNone);
   EXPECT_EQ(r.summary, "fake agent finished task-1");
   EXPECT_EQ(r.session_id, "fake-exec-1");
   EXPECT_EQ(r.exit_code, 0);
@@ -191,7 +191,7 @@ TEST_F(AgentRunnerTest, ModeFromTheTaskTitle) {
   job.task.title = "please fake-mode=fail now";
   AgentResult r = RunJob(runner, job);
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "execution_error");
+  EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
   EXPECT_NE(r.error.find("fake failure requested"), std::string::npos) << r.error;
 }
 
@@ -199,13 +199,13 @@ TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
   {
     AgentResult r = RunJob(Runner(Config("fail")), Job("a"));
     EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-    EXPECT_EQ(r.error_type, "execution_error");
+    EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
     EXPECT_FALSE(r.retryable);
     EXPECT_EQ(r.exit_code, 1);
   }
   {
     AgentResult r = RunJob(Runner(Config("fail-retryable")), Job("b"));
-    EXPECT_EQ(r.error_type, "connection_error");
+    EXPECT_EQ(r.error_type, ErrorType::kConnectionError);
     EXPECT_TRUE(r.retryable);
   }
   {
@@ -214,7 +214,7 @@ TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
     AgentResult r = RunJob(Runner(c), Job("c"));
     EXPECT_EQ(r.status, ExecutionStatus::kFailed);
     EXPECT_EQ(r.exit_code, 5);
-    EXPECT_EQ(r.error_type, "execution_error");
+    EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
     EXPECT_NE(r.error.find("something broke"), std::string::npos) << r.error;
   }
 }
@@ -222,7 +222,7 @@ TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
 TEST_F(AgentRunnerTest, CrashIsRetryable) {
   AgentResult r = RunJob(Runner(Config("crash")), Job());
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "crash");
+  EXPECT_EQ(r.error_type, ErrorType::kCrash);
   EXPECT_TRUE(r.retryable);
   EXPECT_EQ(r.term_signal, SIGSEGV);
   EXPECT_FALSE(r.exit_code.has_value());
@@ -243,7 +243,7 @@ TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, ExecutionStatus::kTimedOut);
-  EXPECT_EQ(r->error_type, "timeout_error");
+  EXPECT_EQ(r->error_type, ErrorType::kTimeoutError);
   EXPECT_TRUE(r->retryable);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
@@ -284,7 +284,7 @@ TEST_F(AgentRunnerTest, CancelAndDuplicateStart) {
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, ExecutionStatus::kCancelled);
-  EXPECT_EQ(r->error_type, "cancelled");
+  EXPECT_EQ(r->error_type, ErrorType::kCancelled);
   EXPECT_FALSE(r->retryable);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
   EXPECT_TRUE(runner.Cancel("exec-1").IsNotFound());
@@ -386,14 +386,14 @@ TEST_F(AgentRunnerTest, StartErrors) {
   EXPECT_TRUE(s.IsNotFound()) << s.ToString();
   AgentResult failed = FailedToStart(s);
   EXPECT_EQ(failed.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(failed.error_type, "spawn_error");
+  EXPECT_EQ(failed.error_type, ErrorType::kSpawnError);
   EXPECT_FALSE(failed.retryable);
   EXPECT_NE(failed.error.find("no-such-agent"), std::string::npos);
   AgentResult bad_template = FailedToStart(Status::InvalidArgument("{bogus}"));
-  EXPECT_EQ(bad_template.error_type, "invalid_command");
+  EXPECT_EQ(bad_template.error_type, ErrorType::kInvalidCommand);
   EXPECT_FALSE(bad_template.retryable);
   AgentResult no_slot = FailedToStart(Status::IOError("posix_spawn: EAGAIN"));
-  EXPECT_EQ(no_slot.error_type, "resource_error");
+  EXPECT_EQ(no_slot.error_type, ErrorType::kResourceError);
   EXPECT_TRUE(no_slot.retryable);
 
   AgentJob bad = Job();

@@ -9,20 +9,29 @@
 namespace taskexec {
 namespace {
 
-TEST(ErrorClassifier, TableMatchesTheOriginalPlusOurTypes) {
+TEST(ErrorClassifier, TableMatchesTheSharedStorePlusOurTypes) {
   for (const char* t : {"timeout_error", "connection_error", "api_error", "rate_limit", "crash",
                         "lost", "timeout", "resource_error"}) {
-    EXPECT_TRUE(IsRetryableErrorType(t)) << t;
+    EXPECT_TRUE(IsRetryable(ErrorTypeOrUnknown(t))) << t;
   }
   for (const char* t :
        {"syntax_error", "type_error", "import_error", "permission_error", "spawn_error",
-        "invalid_command", "execution_error", "cancelled", "unknown", "made_up"}) {
-    EXPECT_FALSE(IsRetryableErrorType(t)) << t;
+        "invalid_command", "execution_error", "cancelled", "released", "unknown", "made_up", ""}) {
+    EXPECT_FALSE(IsRetryable(ErrorTypeOrUnknown(t))) << t;
   }
-  // Every documented type is distinct.
+  EXPECT_EQ(ErrorTypeOrUnknown("made_up"), ErrorType::kUnknown);
+  EXPECT_EQ(ErrorTypeOrUnknown(""), ErrorType::kNone);
+  EXPECT_EQ(ParseErrorType("made_up"), std::nullopt);
+  EXPECT_EQ(ToString(ErrorType::kNone), "");
+  // Every documented type is distinct, by value and by name, and its name
+  // reads back as itself.
   const auto& table = ErrorTypeTable();
   for (size_t i = 0; i < table.size(); ++i) {
-    for (size_t j = i + 1; j < table.size(); ++j) EXPECT_NE(table[i].type, table[j].type);
+    EXPECT_EQ(ParseErrorType(table[i].name), table[i].type) << table[i].name;
+    for (size_t j = i + 1; j < table.size(); ++j) {
+      EXPECT_NE(table[i].type, table[j].type);
+      EXPECT_NE(table[i].name, table[j].name);
+    }
   }
 }
 
@@ -55,27 +64,27 @@ TEST(ErrorClassifier, Keywords) {
   };
   for (const auto& c : cases) {
     ErrorClass ec = ClassifyError(c.text);
-    EXPECT_EQ(ec.type, c.type) << c.text;
+    EXPECT_EQ(ToString(ec.type), c.type) << c.text;
     EXPECT_EQ(ec.retryable, c.retryable) << c.text;
   }
 }
 
 TEST(ErrorClassifier, ApiIsMatchedAsAWordOnly) {
-  EXPECT_EQ(ClassifyError("rapid capital growth").type, "execution_error");
-  EXPECT_EQ(ClassifyError("the API is down").type, "api_error");
-  EXPECT_EQ(ClassifyError("api: bad response").type, "api_error");
+  EXPECT_EQ(ClassifyError("rapid capital growth").type, ErrorType::kExecutionError);
+  EXPECT_EQ(ClassifyError("the API is down").type, ErrorType::kApiError);
+  EXPECT_EQ(ClassifyError("api: bad response").type, ErrorType::kApiError);
 }
 
 TEST(ErrorClassifier, DefaultWhenNothingMatches) {
   ErrorClass ec = ClassifyError("could not finish the report");
-  EXPECT_EQ(ec.type, "execution_error");
+  EXPECT_EQ(ec.type, ErrorType::kExecutionError);
   EXPECT_FALSE(ec.retryable);
-  EXPECT_EQ(ClassifyError("", "unknown").type, "unknown");
+  EXPECT_EQ(ClassifyError("", ErrorType::kUnknown).type, ErrorType::kUnknown);
   // A default that is itself retryable keeps its retryability.
-  EXPECT_TRUE(ClassifyError("???", "lost").retryable);
+  EXPECT_TRUE(ClassifyError("???", ErrorType::kLost).retryable);
   // Binary junk does not crash and falls to the default.
   std::string junk("\xff\xfe\x00\x01\xc3", 5);
-  EXPECT_EQ(ClassifyError(junk).type, "execution_error");
+  EXPECT_EQ(ClassifyError(junk).type, ErrorType::kExecutionError);
 }
 
 // docs/runner.md's table of error types lists every type, with the same
@@ -85,7 +94,7 @@ TEST(ErrorClassifier, EveryTypeIsDocumented) {
   std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(docs.empty());
   for (const ErrorTypeInfo& info : ErrorTypeTable()) {
-    std::string row = "| `" + std::string(info.type) + "` | " + (info.retryable ? "yes" : "no");
+    std::string row = "| `" + std::string(info.name) + "` | " + (info.retryable ? "yes" : "no");
     EXPECT_NE(docs.find(row), std::string::npos) << "docs/runner.md has no row \"" << row << "\"";
   }
 }

@@ -20,7 +20,7 @@ TEST(Outcome, TaskCompleteLineIsTheSummary) {
   auto r = ParseOutcome(Exited(0, "working\nTASK_COMPLETE: wrote the report\nbye\n")).result;
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
   EXPECT_EQ(r.summary, "wrote the report");
-  EXPECT_TRUE(r.error_type.empty());
+  EXPECT_TRUE(r.error_type == ErrorType::kNone);
   EXPECT_FALSE(r.retryable);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.pid, 42);
@@ -46,17 +46,17 @@ TEST(Outcome, NoMarkerSummaryIsFirst1000CharsOfOutput) {
 TEST(Outcome, TaskFailedIsAFailureClassifiedByItsReason) {
   auto r = ParseOutcome(Exited(0, "TASK_FAILED: could not find the data\n")).result;
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "execution_error");
+  EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
   EXPECT_FALSE(r.retryable);
   EXPECT_NE(r.error.find("could not find the data"), std::string::npos);
 
   auto t = ParseOutcome(Exited(1, "TASK_FAILED: upstream connection refused\n")).result;
-  EXPECT_EQ(t.error_type, "connection_error");
+  EXPECT_EQ(t.error_type, ErrorType::kConnectionError);
   EXPECT_TRUE(t.retryable);
   EXPECT_NE(t.error.find("exit code 1"), std::string::npos);
 
   auto rl = ParseOutcome(Exited(0, "TASK_FAILED: rate limit reached\n")).result;
-  EXPECT_EQ(rl.error_type, "rate_limit");
+  EXPECT_EQ(rl.error_type, ErrorType::kRateLimit);
   EXPECT_TRUE(rl.retryable);
 }
 
@@ -71,15 +71,15 @@ TEST(Outcome, LastMarkerWins) {
 TEST(Outcome, NonZeroExitClassifiesStderr) {
   auto r = ParseOutcome(Exited(2, "some progress\n", "SyntaxError: invalid syntax\n")).result;
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "syntax_error");
+  EXPECT_EQ(r.error_type, ErrorType::kSyntaxError);
   EXPECT_FALSE(r.retryable);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.error.find("exit code 2"), std::string::npos);
 
   auto d = ParseOutcome(Exited(3, "", "it broke\n")).result;
-  EXPECT_EQ(d.error_type, "execution_error");
+  EXPECT_EQ(d.error_type, ErrorType::kExecutionError);
   auto t = ParseOutcome(Exited(1, "", "Error: gateway timeout\n")).result;
-  EXPECT_EQ(t.error_type, "timeout_error");
+  EXPECT_EQ(t.error_type, ErrorType::kTimeoutError);
   EXPECT_TRUE(t.retryable);
   // A TASK_COMPLETE line does not rescue a failing exit status.
   auto c = ParseOutcome(Exited(1, "TASK_COMPLETE: looks fine\n")).result;
@@ -92,7 +92,7 @@ TEST(Outcome, SignalNotOursIsARetryableCrash) {
   p.term_signal = 11;
   auto r = ParseOutcome(p).result;
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "crash");
+  EXPECT_EQ(r.error_type, ErrorType::kCrash);
   EXPECT_TRUE(r.retryable);
   EXPECT_NE(r.error.find("SIGSEGV"), std::string::npos);
   EXPECT_EQ(r.term_signal, 11);
@@ -105,14 +105,14 @@ TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
   p.timed_out = true;
   auto r = ParseOutcome(p).result;
   EXPECT_EQ(r.status, ExecutionStatus::kTimedOut);
-  EXPECT_EQ(r.error_type, "timeout_error");
+  EXPECT_EQ(r.error_type, ErrorType::kTimeoutError);
   EXPECT_TRUE(r.retryable);
 
   p.timed_out = false;
   p.cancelled = true;
   auto c = ParseOutcome(p).result;
   EXPECT_EQ(c.status, ExecutionStatus::kCancelled);
-  EXPECT_EQ(c.error_type, "cancelled");
+  EXPECT_EQ(c.error_type, ErrorType::kCancelled);
   EXPECT_FALSE(c.retryable);
 }
 
@@ -121,7 +121,7 @@ TEST(Outcome, UnknownExitStatusIsLost) {
   p.exit_code.reset();
   auto r = ParseOutcome(p).result;
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "lost");
+  EXPECT_EQ(r.error_type, ErrorType::kLost);
   EXPECT_TRUE(r.retryable);
 }
 
@@ -164,7 +164,7 @@ TEST(Outcome, OpenClawErrorStatusFails) {
 "meta":{"aborted":false,"error":{"kind":"provider","message":"upstream connection closed"}}}})";
   auto r = ParseOutcome(Exited(0, std::string("Gateway says:\n") + doc + "\n")).result;
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, "connection_error");
+  EXPECT_EQ(r.error_type, ErrorType::kConnectionError);
   EXPECT_TRUE(r.retryable);
 
   auto aborted =
@@ -209,7 +209,7 @@ TEST(Outcome, OpenClawExecAndClaudeShapes) {
               R"({"type":"result","subtype":"error_during_execution","is_error":true,"result":"API Error: 529 overloaded","session_id":"c-2"})"))
           .result;
   EXPECT_EQ(claude_err.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(claude_err.error_type, "api_error");
+  EXPECT_EQ(claude_err.error_type, ErrorType::kApiError);
   EXPECT_EQ(claude_err.session_id, "c-2");
 }
 

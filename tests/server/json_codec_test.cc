@@ -31,7 +31,7 @@ Task SampleTask() {
   t.cancel_requested = true;
   t.requested_execution_id = "exec-9";
   t.requested_agent = "temujin";
-  t.error_type = "timeout";
+  t.error_type = ErrorType::kTimeout;
   t.error_message = "took too long";
   t.output_summary = "partial";
   t.created_at = 1764067000000;
@@ -58,7 +58,7 @@ SessionExecution SampleExecution() {
   e.ended_at = 1764067500000;
   e.exit_code = std::nullopt;
   e.term_signal = 9;
-  e.error_type = "timeout";
+  e.error_type = ErrorType::kTimeout;
   e.error = "killed after 300 s";
   e.summary = "";
   e.log_path = "/var/logs/exec-1.log";

@@ -77,7 +77,7 @@ TEST_P(StoreConformanceTest, FinishAttemptSettlesAPendingCancel) {
   Claim c = MustClaim(t);
   ASSERT_TRUE(store_->RequestCancel(t.id, "stop", kT0 + 50, nullptr).ok());
   AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 100);
-  o.error_type = "connection_error";
+  o.error_type = ErrorType::kConnectionError;
   o.error_message = "retry 1/3";
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 30'000;
@@ -85,7 +85,7 @@ TEST_P(StoreConformanceTest, FinishAttemptSettlesAPendingCancel) {
   ASSERT_TRUE(store_->FinishAttempt(o, &after).ok());
   EXPECT_EQ(after.status, S::kCancelled);
   EXPECT_EQ(after.retry_count, 0);
-  EXPECT_EQ(after.error_type, "cancelled");
+  EXPECT_EQ(after.error_type, ErrorType::kCancelled);
   EXPECT_FALSE(after.cancel_requested);
   EXPECT_EQ(Get(t.id).status, S::kCancelled);
   SessionExecution e;
@@ -124,7 +124,7 @@ TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
   Task t = Add("t");
   Claim c = MustClaim(t);
   AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 100);
-  o.error_type = "exit";
+  o.error_type = ErrorType::kExecutionError;
   o.error_message = "exit 1";
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 30'000;
@@ -135,7 +135,7 @@ TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
   EXPECT_EQ(r.retry_count, 1);
   EXPECT_EQ(r.next_attempt_at, kT0 + 30'000);
   EXPECT_EQ(r.last_retry_at, kT0 + 100);
-  EXPECT_EQ(r.error_type, "exit");
+  EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
   EXPECT_EQ(r.error_message, "exit 1");
   EXPECT_EQ(r.completed_at, 0);
   EXPECT_EQ(r.lease_owner, "");
@@ -424,7 +424,7 @@ TEST_P(StoreConformanceTest, FinishCompletedPersistsExecutionAndArtifacts) {
   EXPECT_EQ(done.status, S::kCompleted);
   EXPECT_EQ(done.completed_at, kT0 + 50);
   EXPECT_EQ(done.output_summary, "all done");
-  EXPECT_EQ(done.error_type, "");
+  EXPECT_EQ(done.error_type, ErrorType::kNone);
   EXPECT_EQ(done.error_message, "");
   EXPECT_EQ(done.lease_owner, "");
   EXPECT_EQ(done.lease_expires_at, 0);
@@ -493,7 +493,7 @@ TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   o.require_expired_lease = true;
   o.execution_status = E::kLost;
   o.task_status = S::kRetrying;
-  o.error_type = "lost";
+  o.error_type = ErrorType::kLost;
   o.error_message = "executor lease expired";
   o.retry_count = 1;
   o.next_attempt_at = kT0 + 60'000;
@@ -509,7 +509,7 @@ TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   SessionExecution e;
   ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
   EXPECT_EQ(e.status, E::kLost);
-  EXPECT_EQ(e.error_type, "lost");
+  EXPECT_EQ(e.error_type, ErrorType::kLost);
   EXPECT_EQ(e.ended_at, kT0 + 30'001);
   // The dead executor waking up cannot overwrite the recovery.
   AttemptOutcome late = OutcomeFor(c, S::kCompleted, E::kCompleted, kT0 + 40'000);
@@ -542,7 +542,7 @@ TEST_P(StoreConformanceTest, ReleaseAtShutdownReturnsToPendingWithoutSpendingRet
   Claim c = MustClaim(t, "exec-A", kT0);
   ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 5, kT0 + 1).ok());
   AttemptOutcome o = OutcomeFor(c, S::kPending, E::kCancelled, kT0 + 2);
-  o.error_type = "shutdown";
+  o.error_type = ErrorType::kReleased;
   ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task r = Get(t.id);
   EXPECT_EQ(r.status, S::kPending);

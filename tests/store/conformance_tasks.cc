@@ -282,7 +282,7 @@ TEST_P(StoreConformanceTest, SetStatusPendingClearsRetryState) {
   Task t = Add("t");
   Claim c = MustClaim(t);
   AttemptOutcome o = OutcomeFor(c, S::kFailed, ExecutionStatus::kFailed, kT0 + 5);
-  o.error_type = "exit";
+  o.error_type = ErrorType::kExecutionError;
   o.error_message = "boom";
   o.retry_count = 3;
   o.next_attempt_at = kT0 + 99;
@@ -292,7 +292,7 @@ TEST_P(StoreConformanceTest, SetStatusPendingClearsRetryState) {
   EXPECT_EQ(u.status, S::kPending);
   EXPECT_EQ(u.retry_count, 0);
   EXPECT_EQ(u.next_attempt_at, 0);
-  EXPECT_EQ(u.error_type, "");
+  EXPECT_EQ(u.error_type, ErrorType::kNone);
   EXPECT_EQ(u.error_message, "");
   EXPECT_EQ(Get(t.id).retry_count, 0);
 }
@@ -433,7 +433,6 @@ TEST_P(StoreConformanceTest, NastyStringsRoundTripByteForByte) {
   // Through an attempt: the outcome's strings and an artifact's path.
   Claim c = MustClaim(Get(t.id));
   AttemptOutcome o = OutcomeFor(c, S::kFailed, ExecutionStatus::kFailed, kT0 + 1);
-  o.error_type = nasty[2];
   o.error_message = nasty[4];
   o.summary = big;
   o.session_id = nasty[1];
@@ -445,7 +444,6 @@ TEST_P(StoreConformanceTest, NastyStringsRoundTripByteForByte) {
   ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   SessionExecution e;
   ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
-  EXPECT_EQ(e.error_type, nasty[2]);
   EXPECT_EQ(e.error, nasty[4]);
   EXPECT_TRUE(e.summary == big);
   EXPECT_EQ(e.session_id, nasty[1]);

@@ -78,7 +78,7 @@ TEST(SqliteStore, ReopenPersistsEverything) {
     o.executor_id = "exec-A";
     o.task_status = TaskStatus::kRetrying;
     o.execution_status = ExecutionStatus::kTimedOut;
-    o.error_type = "timeout";
+    o.error_type = ErrorType::kTimeout;
     o.retry_count = 1;
     o.next_attempt_at = kT0 + 60'000;
     o.term_signal = 9;

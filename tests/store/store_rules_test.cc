@@ -36,7 +36,7 @@ TEST(StoreRulesTest, RequeueIsAFreshStart) {
   t.status = TaskStatus::kFailed;
   t.retry_count = 2;
   t.next_attempt_at = 99;
-  t.error_type = "x";
+  t.error_type = ErrorType::kApiError;
   t.error_message = "y";
   t.completed_at = 7;
   t.cancel_requested = true;
@@ -44,7 +44,7 @@ TEST(StoreRulesTest, RequeueIsAFreshStart) {
   EXPECT_EQ(t.status, TaskStatus::kPending);
   EXPECT_EQ(t.retry_count, 0);
   EXPECT_EQ(t.next_attempt_at, 0);
-  EXPECT_TRUE(t.error_type.empty());
+  EXPECT_TRUE(t.error_type == ErrorType::kNone);
   EXPECT_TRUE(t.error_message.empty());
   EXPECT_EQ(t.completed_at, 0);
   EXPECT_FALSE(t.cancel_requested);
@@ -161,7 +161,7 @@ TEST(StoreRulesTest, CancelDecision) {
   ASSERT_TRUE(ApplyCancelRequest("", 9, &t, &changed).ok());
   EXPECT_TRUE(changed);
   EXPECT_EQ(t.status, TaskStatus::kCancelled);
-  EXPECT_EQ(t.error_type, "cancelled");
+  EXPECT_EQ(t.error_type, ErrorType::kCancelled);
   EXPECT_EQ(t.error_message, "cancelled");
   EXPECT_EQ(t.completed_at, 9);
   EXPECT_TRUE(t.requested_execution_id.empty());
@@ -343,7 +343,7 @@ TEST(StoreRulesTest, ApplyOutcomeToExecutionAndTask) {
   AttemptOutcome o;
   o.execution_status = ExecutionStatus::kFailed;
   o.task_status = TaskStatus::kRetrying;
-  o.error_type = "exit";
+  o.error_type = ErrorType::kExecutionError;
   o.error_message = "exit 1";
   o.summary = "";
   o.exit_code = 1;
@@ -368,7 +368,7 @@ TEST(StoreRulesTest, ApplyOutcomeToExecutionAndTask) {
   EXPECT_EQ(t.status, TaskStatus::kRetrying);
   EXPECT_EQ(t.retry_count, 1);
   EXPECT_EQ(t.next_attempt_at, 9000);
-  EXPECT_EQ(t.error_type, "exit");
+  EXPECT_EQ(t.error_type, ErrorType::kExecutionError);
   EXPECT_EQ(t.output_summary, "previous");
   EXPECT_EQ(t.completed_at, 0);
   EXPECT_EQ(t.last_retry_at, 7000);
@@ -382,7 +382,7 @@ TEST(StoreRulesTest, ApplyOutcomeToExecutionAndTask) {
   ApplyOutcome(o, &e);
   EXPECT_EQ(e.session_id, "s2");
   ApplyOutcome(o, &t);
-  EXPECT_TRUE(t.error_type.empty());
+  EXPECT_TRUE(t.error_type == ErrorType::kNone);
   EXPECT_TRUE(t.error_message.empty());
   EXPECT_EQ(t.output_summary, "done");
   EXPECT_EQ(t.completed_at, 7000);

@@ -105,7 +105,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.cancel_requested = p.Bool("cancel_requested");
   t.requested_execution_id = p.Str("requested_execution_id");
   t.requested_agent = p.Str("requested_agent");
-  t.error_type = p.Str("error_type");
+  t.error_type = ErrorTypeOrUnknown(p.Str("error_type"));
   t.error_message = p.Str("error_message");
   t.output_summary = p.Str("output_summary");
   t.created_at = p.Time("created_at");
@@ -143,7 +143,7 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   e.ended_at = p.Time("ended_at");
   e.exit_code = p.OptInt("exit_code");
   e.term_signal = p.OptInt("term_signal");
-  e.error_type = p.Str("error_type");
+  e.error_type = ErrorTypeOrUnknown(p.Str("error_type"));
   e.error = p.Str("error");
   e.summary = p.Str("summary");
   e.log_path = p.Str("log_path");
@@ -192,7 +192,7 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("cancel_requested", t.cancel_requested);
   props.Set("requested_execution_id", OrNull(t.requested_execution_id));
   props.Set("requested_agent", OrNull(t.requested_agent));
-  props.Set("error_type", OrNull(t.error_type));
+  props.Set("error_type", OrNull(std::string(ToString(t.error_type))));
   props.Set("error_message", OrNull(t.error_message));
   props.Set("output_summary", OrNull(t.output_summary));
   props.Set("version", t.version);
@@ -225,7 +225,7 @@ void ExecutionParams(const SessionExecution& e, Map* params) {
   props.Set("executor_id", OrNull(e.executor_id));
   props.Set("exit_code", e.exit_code ? Value(*e.exit_code) : Value());
   props.Set("term_signal", e.term_signal ? Value(*e.term_signal) : Value());
-  props.Set("error_type", OrNull(e.error_type));
+  props.Set("error_type", OrNull(std::string(ToString(e.error_type))));
   props.Set("error", OrNull(e.error));
   props.Set("summary", OrNull(e.summary));
   props.Set("log_path", OrNull(e.log_path));

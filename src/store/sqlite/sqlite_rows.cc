@@ -69,7 +69,7 @@ Status ReadTask(const Stmt& r, Task* t) {
   t->cancel_requested = r.Int(17) != 0;
   t->requested_execution_id = r.Text(18);
   t->requested_agent = r.Text(19);
-  t->error_type = r.Text(20);
+  t->error_type = ErrorTypeOrUnknown(r.Text(20));
   t->error_message = r.Text(21);
   t->output_summary = r.Text(22);
   t->created_at = r.Int(23);
@@ -101,7 +101,7 @@ Status ReadExecution(const Stmt& r, SessionExecution* e) {
   e->ended_at = r.Int(10);
   e->exit_code = OptInt(r, 11);
   e->term_signal = OptInt(r, 12);
-  e->error_type = r.Text(13);
+  e->error_type = ErrorTypeOrUnknown(r.Text(13));
   e->error = r.Text(14);
   e->summary = r.Text(15);
   e->log_path = r.Text(16);
@@ -193,8 +193,9 @@ Status InsertTask(Connection& conn, const Task& t) {
             t.assigned_to, ToString(t.status), t.source, NotionPageOrNull(t), t.notion_url,
             t.context_json, t.retry_count, t.max_retries, t.next_attempt_at, t.claimed_by,
             t.lease_owner, t.lease_expires_at, t.cancel_requested, t.requested_execution_id,
-            t.requested_agent, t.error_type, t.error_message, t.output_summary, t.created_at,
-            t.updated_at, t.started_at, t.completed_at, t.last_retry_at, t.version, t.routed_agent);
+            t.requested_agent, ToString(t.error_type), t.error_message, t.output_summary,
+            t.created_at, t.updated_at, t.started_at, t.completed_at, t.last_retry_at, t.version,
+            t.routed_agent);
   return q.Run();
 }
 
@@ -214,9 +215,9 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
             t->assigned_to, ToString(t->status), t->source, NotionPageOrNull(*t), t->notion_url,
             t->context_json, t->retry_count, t->max_retries, t->next_attempt_at, t->claimed_by,
             t->lease_owner, t->lease_expires_at, t->cancel_requested, t->requested_execution_id,
-            t->requested_agent, t->error_type, t->error_message, t->output_summary, t->created_at,
-            t->updated_at, t->started_at, t->completed_at, t->last_retry_at, t->version,
-            t->routed_agent, t->id, previous);
+            t->requested_agent, ToString(t->error_type), t->error_message, t->output_summary,
+            t->created_at, t->updated_at, t->started_at, t->completed_at, t->last_retry_at,
+            t->version, t->routed_agent, t->id, previous);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (conn.Changes() != 1) {
@@ -233,7 +234,7 @@ Status InsertExecution(Connection& conn, const SessionExecution& e) {
          "summary, log_path, manual) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.BindAll(e.id, e.task_id, e.agent, e.attempt, ToString(e.status), e.session_label, e.session_id,
             e.pid, e.executor_id, e.started_at, e.ended_at, e.exit_code, e.term_signal,
-            e.error_type, e.error, e.summary, e.log_path, e.manual);
+            ToString(e.error_type), e.error, e.summary, e.log_path, e.manual);
   return q.Run();
 }
 
@@ -243,8 +244,8 @@ Status SaveExecution(Connection& conn, const SessionExecution& e) {
          "session_id=?, pid=?, executor_id=?, started_at=?, ended_at=?, exit_code=?, "
          "term_signal=?, error_type=?, error=?, summary=?, log_path=?, manual=? WHERE id=?");
   q.BindAll(e.task_id, e.agent, e.attempt, ToString(e.status), e.session_label, e.session_id, e.pid,
-            e.executor_id, e.started_at, e.ended_at, e.exit_code, e.term_signal, e.error_type,
-            e.error, e.summary, e.log_path, e.manual, e.id);
+            e.executor_id, e.started_at, e.ended_at, e.exit_code, e.term_signal,
+            ToString(e.error_type), e.error, e.summary, e.log_path, e.manual, e.id);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (conn.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
