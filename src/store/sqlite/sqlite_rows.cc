@@ -1,30 +1,8 @@
 #include "store/sqlite/sqlite_rows.h"
 
+#include "store/sqlite/row_mapping.h"
+
 namespace taskexec::sqlite {
-
-const char kSelectTask[] =
-    "SELECT id, title, description, type, priority, assigned_to, status, source, notion_page_id, "
-    "notion_url, context_json, retry_count, max_retries, next_attempt_at, claimed_by, "
-    "lease_owner, lease_expires_at, cancel_requested, requested_execution_id, requested_agent, "
-    "error_type, error_message, output_summary, created_at, updated_at, started_at, "
-    "completed_at, last_retry_at, version, routed_agent FROM tasks ";
-
-std::string SelectTaskColumns() {
-  std::string columns = kSelectTask;
-  columns.resize(columns.rfind("FROM tasks"));
-  return columns;
-}
-
-const char kSelectExecution[] =
-    "SELECT id, task_id, agent, attempt, status, session_label, session_id, pid, executor_id, "
-    "started_at, ended_at, exit_code, term_signal, error_type, error, summary, log_path, manual "
-    "FROM executions ";
-
-const char kSelectArtifact[] =
-    "SELECT id, task_id, execution_id, name, path, type, size, sha256, created_at "
-    "FROM artifacts ";
-
-const char kExecutionIsActive[] = "(status IN ('active', '') OR status IS NULL)";
 
 namespace {
 
@@ -37,90 +15,194 @@ int64_t IntOr(const Stmt& r, int col, int64_t fallback) {
   return r.IsNull(col) ? fallback : r.Int(col);
 }
 
-std::optional<int> OptInt(const Stmt& r, int col) {
-  if (r.IsNull(col)) return std::nullopt;
-  return static_cast<int>(r.Int(col));
+// The columns of `tasks`, in SELECT order. Reads default what other tools
+// may leave NULL or empty (see sqlite_rows.h).
+const std::vector<Column<Task>>& TaskColumns() {
+  static const std::vector<Column<Task>> columns = {
+      Field<Task, &Task::id>("id"),
+      Field<Task, &Task::title>("title"),
+      Field<Task, &Task::description>("description"),
+      Field<Task, &Task::type>("type"),
+      {"priority",
+       [](const Stmt& r, int c, Task* t) {
+         t->priority = PriorityOrNormal(r.Text(c));
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, ToString(t.priority)); }},
+      // Written beside the name so the queue indexes can order by it.
+      {"priority_weight", nullptr,
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, PriorityWeight(t.priority)); }},
+      Field<Task, &Task::assigned_to>("assigned_to"),
+      {"status",
+       [](const Stmt& r, int c, Task* t) {
+         const std::string status = TextOr(r, c, "pending");
+         auto parsed = ParseTaskStatus(status);
+         if (!parsed)
+           return Status::Corruption("task " + t->id + " has unknown status \"" + status + "\"");
+         t->status = *parsed;
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, ToString(t.status)); }},
+      {"source",
+       [](const Stmt& r, int c, Task* t) {
+         t->source = TextOr(r, c, "store");
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.source); }},
+      // NULL when there is none, so the partial unique index does not treat
+      // every task without a Notion page as a duplicate of the others.
+      {"notion_page_id",
+       [](const Stmt& r, int c, Task* t) {
+         t->notion_page_id = r.Text(c);
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) {
+         q.BindOne(i, t.notion_page_id.empty() ? std::nullopt
+                                               : std::optional<std::string>(t.notion_page_id));
+       }},
+      Field<Task, &Task::notion_url>("notion_url"),
+      {"context_json",
+       [](const Stmt& r, int c, Task* t) {
+         t->context_json = TextOr(r, c, "{}");
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.context_json); }},
+      Field<Task, &Task::retry_count>("retry_count"),
+      {"max_retries",
+       [](const Stmt& r, int c, Task* t) {
+         t->max_retries = static_cast<int>(IntOr(r, c, -1));
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.max_retries); }},
+      Field<Task, &Task::next_attempt_at>("next_attempt_at"),
+      Field<Task, &Task::claimed_by>("claimed_by"),
+      Field<Task, &Task::lease_owner>("lease_owner"),
+      Field<Task, &Task::lease_expires_at>("lease_expires_at"),
+      Field<Task, &Task::cancel_requested>("cancel_requested"),
+      Field<Task, &Task::requested_execution_id>("requested_execution_id"),
+      Field<Task, &Task::requested_agent>("requested_agent"),
+      {"error_type",
+       [](const Stmt& r, int c, Task* t) {
+         t->error_type = ErrorTypeOrUnknown(r.Text(c));
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, ToString(t.error_type)); }},
+      Field<Task, &Task::error_message>("error_message"),
+      Field<Task, &Task::output_summary>("output_summary"),
+      Field<Task, &Task::created_at>("created_at"),
+      Field<Task, &Task::updated_at>("updated_at"),
+      Field<Task, &Task::started_at>("started_at"),
+      Field<Task, &Task::completed_at>("completed_at"),
+      Field<Task, &Task::last_retry_at>("last_retry_at"),
+      {"version",
+       [](const Stmt& r, int c, Task* t) {
+         t->version = IntOr(r, c, 1);
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.version); }},
+      Field<Task, &Task::routed_agent>("routed_agent"),
+  };
+  return columns;
+}
+
+using Exec = SessionExecution;
+
+const std::vector<Column<Exec>>& ExecutionColumns() {
+  static const std::vector<Column<Exec>> columns = {
+      Field<Exec, &Exec::id>("id"),
+      Field<Exec, &Exec::task_id>("task_id"),
+      Field<Exec, &Exec::agent>("agent"),
+      {"attempt",
+       [](const Stmt& r, int c, Exec* e) {
+         e->attempt = static_cast<int>(IntOr(r, c, 1));
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Exec& e) { q.BindOne(i, e.attempt); }},
+      {"status",
+       [](const Stmt& r, int c, Exec* e) {
+         const std::string status = TextOr(r, c, "active");
+         auto parsed = ParseExecutionStatus(status);
+         if (!parsed) {
+           return Status::Corruption("execution " + e->id + " has unknown status \"" + status +
+                                     "\"");
+         }
+         e->status = *parsed;
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Exec& e) { q.BindOne(i, ToString(e.status)); }},
+      Field<Exec, &Exec::session_label>("session_label"),
+      Field<Exec, &Exec::session_id>("session_id"),
+      Field<Exec, &Exec::pid>("pid"),
+      Field<Exec, &Exec::executor_id>("executor_id"),
+      Field<Exec, &Exec::started_at>("started_at"),
+      Field<Exec, &Exec::ended_at>("ended_at"),
+      Field<Exec, &Exec::exit_code>("exit_code"),
+      Field<Exec, &Exec::term_signal>("term_signal"),
+      {"error_type",
+       [](const Stmt& r, int c, Exec* e) {
+         e->error_type = ErrorTypeOrUnknown(r.Text(c));
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Exec& e) { q.BindOne(i, ToString(e.error_type)); }},
+      Field<Exec, &Exec::error>("error"),
+      Field<Exec, &Exec::summary>("summary"),
+      Field<Exec, &Exec::log_path>("log_path"),
+      Field<Exec, &Exec::manual>("manual"),
+  };
+  return columns;
+}
+
+const std::vector<Column<Artifact>>& ArtifactColumns() {
+  static const std::vector<Column<Artifact>> columns = {
+      Field<Artifact, &Artifact::id>("id"),
+      Field<Artifact, &Artifact::task_id>("task_id"),
+      Field<Artifact, &Artifact::execution_id>("execution_id"),
+      Field<Artifact, &Artifact::name>("name"),
+      Field<Artifact, &Artifact::path>("path"),
+      {"type",
+       [](const Stmt& r, int c, Artifact* a) {
+         a->type = TextOr(r, c, "file");
+         return Status::OK();
+       },
+       [](Stmt& q, int i, const Artifact& a) { q.BindOne(i, a.type); }},
+      Field<Artifact, &Artifact::size>("size"),
+      Field<Artifact, &Artifact::sha256>("sha256"),
+      Field<Artifact, &Artifact::created_at>("created_at"),
+  };
+  return columns;
 }
 
 }  // namespace
 
-Status ReadTask(const Stmt& r, Task* t) {
-  t->id = r.Text(0);
-  t->title = r.Text(1);
-  t->description = r.Text(2);
-  t->type = r.Text(3);
-  t->priority = PriorityOrNormal(r.Text(4));
-  t->assigned_to = r.Text(5);
-  const std::string status = TextOr(r, 6, "pending");
-  auto parsed = ParseTaskStatus(status);
-  if (!parsed)
-    return Status::Corruption("task " + t->id + " has unknown status \"" + status + "\"");
-  t->status = *parsed;
-  t->source = TextOr(r, 7, "store");
-  t->notion_page_id = r.Text(8);
-  t->notion_url = r.Text(9);
-  t->context_json = TextOr(r, 10, "{}");
-  t->retry_count = static_cast<int>(r.Int(11));
-  t->max_retries = static_cast<int>(IntOr(r, 12, -1));
-  t->next_attempt_at = r.Int(13);
-  t->claimed_by = r.Text(14);
-  t->lease_owner = r.Text(15);
-  t->lease_expires_at = r.Int(16);
-  t->cancel_requested = r.Int(17) != 0;
-  t->requested_execution_id = r.Text(18);
-  t->requested_agent = r.Text(19);
-  t->error_type = ErrorTypeOrUnknown(r.Text(20));
-  t->error_message = r.Text(21);
-  t->output_summary = r.Text(22);
-  t->created_at = r.Int(23);
-  t->updated_at = r.Int(24);
-  t->started_at = r.Int(25);
-  t->completed_at = r.Int(26);
-  t->last_retry_at = r.Int(27);
-  t->version = IntOr(r, 28, 1);
-  t->routed_agent = r.Text(29);
-  return Status::OK();
+const std::string& SelectTaskColumns() {
+  static const std::string sql = "SELECT " + ColumnList(TaskColumns(), true) + " ";
+  return sql;
 }
 
+const std::string& SelectTask() {
+  static const std::string sql = SelectTaskColumns() + "FROM tasks ";
+  return sql;
+}
+
+const std::string& SelectExecution() {
+  static const std::string sql =
+      "SELECT " + ColumnList(ExecutionColumns(), true) + " FROM executions ";
+  return sql;
+}
+
+const std::string& SelectArtifact() {
+  static const std::string sql =
+      "SELECT " + ColumnList(ArtifactColumns(), true) + " FROM artifacts ";
+  return sql;
+}
+
+const char kExecutionIsActive[] = "(status IN ('active', '') OR status IS NULL)";
+
+Status ReadTask(const Stmt& r, Task* t) { return ReadRow(TaskColumns(), r, t); }
 Status ReadExecution(const Stmt& r, SessionExecution* e) {
-  e->id = r.Text(0);
-  e->task_id = r.Text(1);
-  e->agent = r.Text(2);
-  e->attempt = static_cast<int>(IntOr(r, 3, 1));
-  const std::string status = TextOr(r, 4, "active");
-  auto parsed = ParseExecutionStatus(status);
-  if (!parsed) {
-    return Status::Corruption("execution " + e->id + " has unknown status \"" + status + "\"");
-  }
-  e->status = *parsed;
-  e->session_label = r.Text(5);
-  e->session_id = r.Text(6);
-  e->pid = r.Int(7);
-  e->executor_id = r.Text(8);
-  e->started_at = r.Int(9);
-  e->ended_at = r.Int(10);
-  e->exit_code = OptInt(r, 11);
-  e->term_signal = OptInt(r, 12);
-  e->error_type = ErrorTypeOrUnknown(r.Text(13));
-  e->error = r.Text(14);
-  e->summary = r.Text(15);
-  e->log_path = r.Text(16);
-  e->manual = r.Int(17) != 0;
-  return Status::OK();
+  return ReadRow(ExecutionColumns(), r, e);
 }
-
-Status ReadArtifact(const Stmt& r, Artifact* a) {
-  a->id = r.Text(0);
-  a->task_id = r.Text(1);
-  a->execution_id = r.Text(2);
-  a->name = r.Text(3);
-  a->path = r.Text(4);
-  a->type = TextOr(r, 5, "file");
-  a->size = r.Int(6);
-  a->sha256 = r.Text(7);
-  a->created_at = r.Int(8);
-  return Status::OK();
-}
+Status ReadArtifact(const Stmt& r, Artifact* a) { return ReadRow(ArtifactColumns(), r, a); }
 
 namespace {
 
@@ -140,9 +222,9 @@ Status Collect(Stmt& q, std::vector<T>* out, ReadFn read) {
 }
 
 template <typename T, typename ReadFn>
-Status LoadOne(Connection& conn, const char* select, const char* what, const std::string& id,
+Status LoadOne(Connection& conn, const std::string& select, const char* what, const std::string& id,
                T* out, ReadFn read) {
-  Stmt q(conn, std::string(select) + "WHERE id = ?");
+  Stmt q(conn, select + "WHERE id = ?");
   q.BindAll(id);
   bool row = false;
   Status s = q.Step(&row);
@@ -162,40 +244,17 @@ Status CollectArtifacts(Stmt& q, std::vector<Artifact>* out) {
 }
 
 Status LoadTask(Connection& conn, const std::string& id, Task* out) {
-  return LoadOne(conn, kSelectTask, "task", id, out, ReadTask);
+  return LoadOne(conn, SelectTask(), "task", id, out, ReadTask);
 }
 
 Status LoadExecution(Connection& conn, const std::string& id, SessionExecution* out) {
-  return LoadOne(conn, kSelectExecution, "execution", id, out, ReadExecution);
+  return LoadOne(conn, SelectExecution(), "execution", id, out, ReadExecution);
 }
-
-namespace {
-
-// NULL keeps the partial unique index from treating every task without a
-// Notion page as a duplicate of the others.
-std::optional<std::string> NotionPageOrNull(const Task& t) {
-  if (t.notion_page_id.empty()) return std::nullopt;
-  return t.notion_page_id;
-}
-
-}  // namespace
 
 Status InsertTask(Connection& conn, const Task& t) {
-  Stmt q(conn,
-         "INSERT INTO tasks (id, title, description, type, priority, priority_weight, "
-         "assigned_to, status, source, notion_page_id, notion_url, context_json, retry_count, "
-         "max_retries, next_attempt_at, claimed_by, lease_owner, lease_expires_at, "
-         "cancel_requested, requested_execution_id, requested_agent, error_type, error_message, "
-         "output_summary, created_at, updated_at, started_at, completed_at, last_retry_at, "
-         "version, routed_agent) VALUES "
-         "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.BindAll(t.id, t.title, t.description, t.type, ToString(t.priority), PriorityWeight(t.priority),
-            t.assigned_to, ToString(t.status), t.source, NotionPageOrNull(t), t.notion_url,
-            t.context_json, t.retry_count, t.max_retries, t.next_attempt_at, t.claimed_by,
-            t.lease_owner, t.lease_expires_at, t.cancel_requested, t.requested_execution_id,
-            t.requested_agent, ToString(t.error_type), t.error_message, t.output_summary,
-            t.created_at, t.updated_at, t.started_at, t.completed_at, t.last_retry_at, t.version,
-            t.routed_agent);
+  static const std::string sql = InsertSql("tasks", TaskColumns());
+  Stmt q(conn, sql);
+  BindColumns(TaskColumns(), q, t);
   return q.Run();
 }
 
@@ -203,21 +262,12 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
   const int64_t previous = t->version;
   t->version = previous + 1;
   t->updated_at = now;
-  Stmt q(conn,
-         "UPDATE tasks SET title=?, description=?, type=?, priority=?, priority_weight=?, "
-         "assigned_to=?, status=?, source=?, notion_page_id=?, notion_url=?, context_json=?, "
-         "retry_count=?, max_retries=?, next_attempt_at=?, claimed_by=?, lease_owner=?, "
-         "lease_expires_at=?, cancel_requested=?, requested_execution_id=?, requested_agent=?, "
-         "error_type=?, error_message=?, output_summary=?, created_at=?, updated_at=?, "
-         "started_at=?, completed_at=?, last_retry_at=?, version=?, routed_agent=? "
-         "WHERE id=? AND COALESCE(version, 1)=?");
-  q.BindAll(t->title, t->description, t->type, ToString(t->priority), PriorityWeight(t->priority),
-            t->assigned_to, ToString(t->status), t->source, NotionPageOrNull(*t), t->notion_url,
-            t->context_json, t->retry_count, t->max_retries, t->next_attempt_at, t->claimed_by,
-            t->lease_owner, t->lease_expires_at, t->cancel_requested, t->requested_execution_id,
-            t->requested_agent, ToString(t->error_type), t->error_message, t->output_summary,
-            t->created_at, t->updated_at, t->started_at, t->completed_at, t->last_retry_at,
-            t->version, t->routed_agent, t->id, previous);
+  static const std::string sql =
+      UpdateSql("tasks", TaskColumns(), "id") + "WHERE id=? AND COALESCE(version, 1)=?";
+  Stmt q(conn, sql);
+  const int next = BindColumns(TaskColumns(), q, *t, "id");
+  q.BindOne(next, t->id);
+  q.BindOne(next + 1, previous);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (conn.Changes() != 1) {
@@ -228,24 +278,16 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
 }
 
 Status InsertExecution(Connection& conn, const SessionExecution& e) {
-  Stmt q(conn,
-         "INSERT INTO executions (id, task_id, agent, attempt, status, session_label, session_id, "
-         "pid, executor_id, started_at, ended_at, exit_code, term_signal, error_type, error, "
-         "summary, log_path, manual) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  q.BindAll(e.id, e.task_id, e.agent, e.attempt, ToString(e.status), e.session_label, e.session_id,
-            e.pid, e.executor_id, e.started_at, e.ended_at, e.exit_code, e.term_signal,
-            ToString(e.error_type), e.error, e.summary, e.log_path, e.manual);
+  static const std::string sql = InsertSql("executions", ExecutionColumns());
+  Stmt q(conn, sql);
+  BindColumns(ExecutionColumns(), q, e);
   return q.Run();
 }
 
 Status SaveExecution(Connection& conn, const SessionExecution& e) {
-  Stmt q(conn,
-         "UPDATE executions SET task_id=?, agent=?, attempt=?, status=?, session_label=?, "
-         "session_id=?, pid=?, executor_id=?, started_at=?, ended_at=?, exit_code=?, "
-         "term_signal=?, error_type=?, error=?, summary=?, log_path=?, manual=? WHERE id=?");
-  q.BindAll(e.task_id, e.agent, e.attempt, ToString(e.status), e.session_label, e.session_id, e.pid,
-            e.executor_id, e.started_at, e.ended_at, e.exit_code, e.term_signal,
-            ToString(e.error_type), e.error, e.summary, e.log_path, e.manual, e.id);
+  static const std::string sql = UpdateSql("executions", ExecutionColumns(), "id") + "WHERE id=?";
+  Stmt q(conn, sql);
+  q.BindOne(BindColumns(ExecutionColumns(), q, e, "id"), e.id);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (conn.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
@@ -253,11 +295,9 @@ Status SaveExecution(Connection& conn, const SessionExecution& e) {
 }
 
 Status InsertArtifact(Connection& conn, const Artifact& a) {
-  Stmt q(conn,
-         "INSERT INTO artifacts (id, task_id, execution_id, name, path, type, size, sha256, "
-         "created_at) VALUES (?,?,?,?,?,?,?,?,?)");
-  q.BindAll(a.id, a.task_id, a.execution_id, a.name, a.path, a.type, a.size, a.sha256,
-            a.created_at);
+  static const std::string sql = InsertSql("artifacts", ArtifactColumns());
+  Stmt q(conn, sql);
+  BindColumns(ArtifactColumns(), q, a);
   return q.Run();
 }
 

@@ -19,13 +19,15 @@
 namespace taskexec::sqlite {
 
 // "SELECT <every task column> FROM tasks " -- callers append WHERE/ORDER BY.
-extern const char kSelectTask[];
-extern const char kSelectExecution[];
-extern const char kSelectArtifact[];
+// The column lists come from one table per record in sqlite_rows.cc, which
+// the readers and writers below share.
+const std::string& SelectTask();
+const std::string& SelectExecution();
+const std::string& SelectArtifact();
 
 // "SELECT <every task column> " without FROM, to select from a subquery
 // that has all of the tasks columns.
-std::string SelectTaskColumns();
+const std::string& SelectTaskColumns();
 
 // SQL for "the status column, reading NULL/'' as pending" (rows from other
 // tools). Statements repeat it verbatim on purpose: SQLite matches the

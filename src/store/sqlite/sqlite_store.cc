@@ -90,7 +90,7 @@ Status SqliteStore::GetTask(const std::string& id, Task* out) {
 Status SqliteStore::FindByNotionPage(const std::string& page_id, Task* out) {
   if (page_id.empty()) return Status::NotFound("empty notion page id");
   return ReadTxn(pool_, [&](Connection& c) -> Status {
-    Stmt q(c, std::string(sqlite::kSelectTask) + "WHERE notion_page_id = ? LIMIT 1");
+    Stmt q(c, sqlite::SelectTask() + "WHERE notion_page_id = ? LIMIT 1");
     q.BindAll(page_id);
     bool row = false;
     Status s = q.Step(&row);
@@ -116,8 +116,7 @@ std::string ListTasksSql(const TaskFilter& f) {
   if (!f.after.empty()) where += " AND (created_at, rowid) > (?5, ?6)";
   if (f.status || f.agent.empty()) {
     if (f.status) where += std::string(" AND ") + kStatusExpr + " = ?1";
-    return std::string(sqlite::kSelectTask) + "WHERE 1" + where +
-           " ORDER BY created_at, rowid LIMIT ?4";
+    return sqlite::SelectTask() + "WHERE 1" + where + " ORDER BY created_at, rowid LIMIT ?4";
   }
   std::string branches;
   for (TaskStatus st : AllTaskStatuses()) {
@@ -169,7 +168,7 @@ Status SqliteStore::ListRunnable(TimeMs now, int limit, bool only_requested,
 
 Status SqliteStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, std::string(sqlite::kSelectTask) +
+    Stmt q(c, sqlite::SelectTask() +
                   "WHERE status IN ('assigned', 'claimed', 'in_progress') "
                   "AND COALESCE(lease_expires_at, 0) < ? ORDER BY lease_expires_at, rowid");
     q.BindAll(now);
@@ -200,8 +199,7 @@ Status SqliteStore::GetExecution(const std::string& id, SessionExecution* out) {
 
 Status SqliteStore::ListExecutions(const std::string& task_id, std::vector<SessionExecution>* out) {
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, std::string(sqlite::kSelectExecution) +
-                  "WHERE task_id = ? ORDER BY attempt, started_at, rowid");
+    Stmt q(c, sqlite::SelectExecution() + "WHERE task_id = ? ORDER BY attempt, started_at, rowid");
     q.BindAll(task_id);
     return sqlite::CollectExecutions(q, out);
   });
@@ -209,7 +207,7 @@ Status SqliteStore::ListExecutions(const std::string& task_id, std::vector<Sessi
 
 Status SqliteStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE " + sqlite::kExecutionIsActive +
+    Stmt q(c, sqlite::SelectExecution() + "WHERE " + sqlite::kExecutionIsActive +
                   " ORDER BY started_at, rowid");
     return sqlite::CollectExecutions(q, out);
   });
@@ -217,8 +215,7 @@ Status SqliteStore::ListActiveExecutions(std::vector<SessionExecution>* out) {
 
 Status SqliteStore::ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) {
   return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c,
-           std::string(sqlite::kSelectArtifact) + "WHERE task_id = ? ORDER BY created_at, rowid");
+    Stmt q(c, sqlite::SelectArtifact() + "WHERE task_id = ? ORDER BY created_at, rowid");
     q.BindAll(task_id);
     return sqlite::CollectArtifacts(q, out);
   });

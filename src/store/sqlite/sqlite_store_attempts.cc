@@ -26,8 +26,7 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
     if (!s.ok()) return s;
     return store_rules::CheckOutcomeExecution((*out)[0], o);
   }
-  Stmt q(c, std::string(sqlite::kSelectExecution) + "WHERE task_id = ? AND " +
-                sqlite::kExecutionIsActive);
+  Stmt q(c, sqlite::SelectExecution() + "WHERE task_id = ? AND " + sqlite::kExecutionIsActive);
   q.BindAll(o.task_id);
   return sqlite::CollectExecutions(q, out);
 }
@@ -98,7 +97,7 @@ Status SqliteStore::RenewLeases(const std::string& executor_id, TimeMs lease_exp
   if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     std::vector<Task> tasks;
-    Stmt q(c, std::string(sqlite::kSelectTask) +
+    Stmt q(c, sqlite::SelectTask() +
                   "WHERE lease_owner = ? AND status IN ('assigned', 'claimed', 'in_progress') "
                   "ORDER BY rowid");
     q.BindAll(executor_id);

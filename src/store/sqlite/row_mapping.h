@@ -1,0 +1,111 @@
+// One table per record type mapping its fields onto SQLite columns by name,
+// so the SELECT, INSERT and UPDATE statements and the row readers are all
+// generated from the same list: adding a field is one line in that table.
+//
+// A Column<R> names a column, reads it from the current result row into an
+// R and binds R's value as a statement parameter. `read` is null for columns
+// that are written but never read back (derived values such as
+// priority_weight); `bind` is null for none.
+//
+// Thread-safety: the tables are constants; the functions touch only the
+// caller's statement and record.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace taskexec::sqlite {
+
+template <typename R>
+struct Column {
+  const char* name;
+  Status (*read)(const Stmt& row, int col, R* out);
+  void (*bind)(Stmt& q, int param, const R& in);
+};
+
+// Plain reads: NULL is "" / 0 / nullopt.
+inline void ReadValue(const Stmt& r, int c, std::string* v) { *v = r.Text(c); }
+inline void ReadValue(const Stmt& r, int c, int64_t* v) { *v = r.Int(c); }
+inline void ReadValue(const Stmt& r, int c, int* v) { *v = static_cast<int>(r.Int(c)); }
+inline void ReadValue(const Stmt& r, int c, bool* v) { *v = r.Int(c) != 0; }
+inline void ReadValue(const Stmt& r, int c, std::optional<int>* v) {
+  *v = r.IsNull(c) ? std::nullopt : std::optional<int>(static_cast<int>(r.Int(c)));
+}
+
+// A column that is the member `M` of R as it is, read and written plainly.
+template <typename R, auto M>
+constexpr Column<R> Field(const char* name) {
+  return Column<R>{name,
+                   [](const Stmt& r, int c, R* out) {
+                     ReadValue(r, c, &(out->*M));
+                     return Status::OK();
+                   },
+                   [](Stmt& q, int i, const R& in) { q.BindOne(i, in.*M); }};
+}
+
+// "a, b, c": every readable column (all of them when `readable_only` is false).
+template <typename R>
+std::string ColumnList(const std::vector<Column<R>>& columns, bool readable_only) {
+  std::string out;
+  for (const Column<R>& c : columns) {
+    if (readable_only && c.read == nullptr) continue;
+    if (!out.empty()) out += ", ";
+    out += c.name;
+  }
+  return out;
+}
+
+// Reads the readable columns of the current row, in ColumnList order.
+template <typename R>
+Status ReadRow(const std::vector<Column<R>>& columns, const Stmt& row, R* out) {
+  int col = 0;
+  for (const Column<R>& c : columns) {
+    if (c.read == nullptr) continue;
+    if (Status s = c.read(row, col++, out); !s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+// "INSERT INTO table (<all columns>) VALUES (?, ...)".
+template <typename R>
+std::string InsertSql(const char* table, const std::vector<Column<R>>& columns) {
+  std::string marks;
+  for (size_t i = 0; i < columns.size(); ++i) marks += i ? ",?" : "?";
+  return std::string("INSERT INTO ") + table + " (" + ColumnList(columns, false) + ") VALUES (" +
+         marks + ")";
+}
+
+// "UPDATE table SET a=?, ... " for every column but `key` (callers append
+// the WHERE clause); BindUpdate binds in the same order.
+template <typename R>
+std::string UpdateSql(const char* table, const std::vector<Column<R>>& columns,
+                      const std::string& key) {
+  std::string out = std::string("UPDATE ") + table + " SET ";
+  bool first = true;
+  for (const Column<R>& c : columns) {
+    if (c.name == key) continue;
+    out += first ? "" : ", ";
+    out += std::string(c.name) + "=?";
+    first = false;
+  }
+  return out + " ";
+}
+
+// Binds every column from parameter 1 on, skipping `key` when given; returns
+// the next free parameter index.
+template <typename R>
+int BindColumns(const std::vector<Column<R>>& columns, Stmt& q, const R& in,
+                const std::string& skip = "") {
+  int param = 1;
+  for (const Column<R>& c : columns) {
+    if (!skip.empty() && c.name == skip) continue;
+    c.bind(q, param++, in);
+  }
+  return param;
+}
+
+}  // namespace taskexec::sqlite
