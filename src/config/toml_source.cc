@@ -65,115 +65,126 @@ std::string ElementProblem(const FieldPtr& field, const toml::node& parent, std:
          " with " + Describe(element) + " at " + std::string(where);
 }
 
-// Converts `node` into `*field`; "" or the problem.
-std::string FromToml(const toml::node& node, const FieldPtr& field) {
-  if (auto* v = std::get_if<int*>(&field)) {
-    if (!node.is_integer()) return Expected(field, node);
-    if (!ToInt(node, *v)) return "integer out of range, got " + Describe(node);
-    return "";
+// Converts `node` into the field's type; "" or the problem. `field` names
+// the type in messages.
+std::string Read(const toml::node& node, const FieldPtr& field, int* v) {
+  if (!node.is_integer()) return Expected(field, node);
+  if (!ToInt(node, v)) return "integer out of range, got " + Describe(node);
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, size_t* v) {
+  const auto* i = node.as_integer();
+  if (i == nullptr || i->get() < 0) return Expected(field, node);
+  *v = static_cast<size_t>(i->get());
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, double* v) {
+  if (const auto* f = node.as_floating_point()) {
+    *v = f->get();
+  } else if (const auto* i = node.as_integer()) {
+    *v = static_cast<double>(i->get());
+  } else {
+    return Expected(field, node);
   }
-  if (auto* v = std::get_if<size_t*>(&field)) {
-    const auto* i = node.as_integer();
-    if (i == nullptr || i->get() < 0) return Expected(field, node);
-    **v = static_cast<size_t>(i->get());
-    return "";
-  }
-  if (auto* v = std::get_if<double*>(&field)) {
-    if (const auto* f = node.as_floating_point()) {
-      **v = f->get();
-    } else if (const auto* i = node.as_integer()) {
-      **v = static_cast<double>(i->get());
-    } else {
-      return Expected(field, node);
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, bool* v) {
+  const auto* b = node.as_boolean();
+  if (b == nullptr) return Expected(field, node);
+  *v = b->get();
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, std::string* v) {
+  const auto* s = node.as_string();
+  if (s == nullptr) return Expected(field, node);
+  *v = s->get();
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, std::vector<std::string>* v) {
+  const auto* array = node.as_array();
+  if (array == nullptr) return Expected(field, node);
+  std::vector<std::string> values;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const auto* s = (*array)[i].as_string();
+    if (s == nullptr) {
+      return ElementProblem(field, node, "index " + std::to_string(i), (*array)[i]);
     }
-    return "";
+    values.push_back(s->get());
   }
-  if (auto* v = std::get_if<bool*>(&field)) {
-    const auto* b = node.as_boolean();
-    if (b == nullptr) return Expected(field, node);
-    **v = b->get();
-    return "";
+  *v = std::move(values);
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, StringMap* v) {
+  const auto* table = node.as_table();
+  if (table == nullptr) return Expected(field, node);
+  StringMap values;
+  for (const auto& [key, value] : *table) {
+    const auto* s = value.as_string();
+    if (s == nullptr) return ElementProblem(field, node, "key " + Quote(key.str()), value);
+    values[std::string(key.str())] = s->get();
   }
-  if (auto* v = std::get_if<std::string*>(&field)) {
-    const auto* s = node.as_string();
-    if (s == nullptr) return Expected(field, node);
-    **v = s->get();
-    return "";
+  *v = std::move(values);
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, IntMap* v) {
+  const auto* table = node.as_table();
+  if (table == nullptr) return Expected(field, node);
+  IntMap values;
+  for (const auto& [key, value] : *table) {
+    int n = 0;
+    if (!ToInt(value, &n)) return ElementProblem(field, node, "key " + Quote(key.str()), value);
+    values[std::string(key.str())] = n;
   }
-  if (auto* v = std::get_if<std::vector<std::string>*>(&field)) {
-    const auto* array = node.as_array();
-    if (array == nullptr) return Expected(field, node);
-    std::vector<std::string> values;
-    for (size_t i = 0; i < array->size(); ++i) {
-      const auto* s = (*array)[i].as_string();
-      if (s == nullptr) {
-        return ElementProblem(field, node, "index " + std::to_string(i), (*array)[i]);
-      }
-      values.push_back(s->get());
+  *v = std::move(values);
+  return "";
+}
+
+std::string Read(const toml::node& node, const FieldPtr& field, StringPairs* v) {
+  const auto* array = node.as_array();
+  if (array == nullptr) {
+    std::string problem = Expected(field, node);
+    if (node.is_table()) {
+      problem +=
+          " (a table does not keep its order; write mapping = [[\"security\", \"jochi\"]]"
+          " or use [[routing.mapping]] entries with keyword and agent)";
     }
-    **v = std::move(values);
-    return "";
+    return problem;
   }
-  if (auto* v = std::get_if<StringMap*>(&field)) {
-    const auto* table = node.as_table();
-    if (table == nullptr) return Expected(field, node);
-    StringMap values;
-    for (const auto& [key, value] : *table) {
-      const auto* s = value.as_string();
-      if (s == nullptr) return ElementProblem(field, node, "key " + Quote(key.str()), value);
-      values[std::string(key.str())] = s->get();
-    }
-    **v = std::move(values);
-    return "";
-  }
-  if (auto* v = std::get_if<IntMap*>(&field)) {
-    const auto* table = node.as_table();
-    if (table == nullptr) return Expected(field, node);
-    IntMap values;
-    for (const auto& [key, value] : *table) {
-      int n = 0;
-      if (!ToInt(value, &n)) return ElementProblem(field, node, "key " + Quote(key.str()), value);
-      values[std::string(key.str())] = n;
-    }
-    **v = std::move(values);
-    return "";
-  }
-  if (auto* v = std::get_if<StringPairs*>(&field)) {
-    const auto* array = node.as_array();
-    if (array == nullptr) {
-      std::string problem = Expected(field, node);
-      if (node.is_table()) {
-        problem +=
-            " (a table does not keep its order; write mapping = [[\"security\", \"jochi\"]]"
-            " or use [[routing.mapping]] entries with keyword and agent)";
-      }
-      return problem;
-    }
-    StringPairs values;
-    for (size_t i = 0; i < array->size(); ++i) {
-      const toml::node& e = (*array)[i];
-      const std::string where = "index " + std::to_string(i);
-      if (const auto* pair = e.as_array()) {
-        if (pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_string()) {
-          return ElementProblem(field, node, where, e);
-        }
-        values.emplace_back((*pair)[0].as_string()->get(), (*pair)[1].as_string()->get());
-      } else if (const auto* table = e.as_table()) {
-        const auto* keyword = table->get_as<std::string>("keyword");
-        const auto* agent = table->get_as<std::string>("agent");
-        if (keyword == nullptr || agent == nullptr || table->size() != 2) {
-          return "expected " + std::string(TypeName(field)) + "; the table at " + where +
-                 " needs exactly the string keys keyword and agent";
-        }
-        values.emplace_back(keyword->get(), agent->get());
-      } else {
+  StringPairs values;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& e = (*array)[i];
+    const std::string where = "index " + std::to_string(i);
+    if (const auto* pair = e.as_array()) {
+      if (pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_string()) {
         return ElementProblem(field, node, where, e);
       }
+      values.emplace_back((*pair)[0].as_string()->get(), (*pair)[1].as_string()->get());
+    } else if (const auto* table = e.as_table()) {
+      const auto* keyword = table->get_as<std::string>("keyword");
+      const auto* agent = table->get_as<std::string>("agent");
+      if (keyword == nullptr || agent == nullptr || table->size() != 2) {
+        return "expected " + std::string(TypeName(field)) + "; the table at " + where +
+               " needs exactly the string keys keyword and agent";
+      }
+      values.emplace_back(keyword->get(), agent->get());
+    } else {
+      return ElementProblem(field, node, where, e);
     }
-    **v = std::move(values);
-    return "";
   }
-  return "unsupported value type";
+  *v = std::move(values);
+  return "";
+}
+
+// Converts `node` into `*field`; "" or the problem.
+std::string FromToml(const toml::node& node, const FieldPtr& field) {
+  return std::visit([&](auto* target) { return Read(node, field, target); }, field);
 }
 
 // Edit distance, for "did you mean" on unknown keys.

@@ -104,14 +104,20 @@ bool Engine::PollStoreChanges() {
 }
 
 void Engine::Loop() {
-  const int64_t lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
-  const int64_t sweep_ms = std::min<int64_t>(
-      static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000, lease_ms);
-
   CheckRoutingConfig();
   RefreshQueuedAgents();
   RecoverExpired();
-  const int64_t start = MonotonicMs();
+  Duties duties = PeriodicDuties(MonotonicMs());
+  Dispatch();
+  while (RunTurn(duties)) {
+  }
+  DrainAtShutdown(duties);
+}
+
+Duties Engine::PeriodicDuties(int64_t start) {
+  const int64_t lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
+  const int64_t sweep_ms = std::min<int64_t>(
+      static_cast<int64_t>(config_.executor.poll_interval_seconds) * 1000, lease_ms);
   Duties duties;
   duties.Add(kRenewLeases, std::max<int64_t>(1000, lease_ms / 3), start, [this] {
     RenewLeases();
@@ -129,68 +135,71 @@ void Engine::Loop() {
     RefreshQueuedAgents();
     return true;
   });
-  Dispatch();
+  return duties;
+}
 
-  for (;;) {
+bool Engine::RunTurn(Duties& duties) {
+  std::deque<Finished> done;
+  bool woke = false, stopping = false;
+  {
+    MutexLock lk(&mu_);
+    int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, duties.NextDue() - MonotonicMs());
+    cv_.WaitFor(&mu_, wait_ms, [&] {
+      mu_.AssertHeld();
+      return wake_ || stop_requested_ || !finished_.empty();
+    });
+    done.swap(finished_);
+    woke = wake_;
+    wake_ = false;
+    stopping = stop_requested_;
+  }
+  for (const Finished& f : done) HandleFinished(f);
+  if (stopping) return false;
+
+  bool dispatch = woke || !done.empty() || route_backlog_;
+  // A wake may be a cancel request: carry it out now, not at its period.
+  if (duties.RunDue(MonotonicMs(), woke ? kCancelRequests : "")) dispatch = true;
+  // Every retry scheduled here is due at a known time; dispatch when the
+  // earliest of them comes.
+  for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
+    retry_times_.erase(retry_times_.begin());
+    dispatch = true;
+  }
+  if (dispatch) Dispatch();
+
+  MutexLock lk(&mu_);
+  snapshot_.running_by_agent.clear();
+  for (const auto& [id, r] : running_) {
+    snapshot_.running_by_agent[r.agent]++;
+  }
+  return true;
+}
+
+void Engine::DrainUntil(Duties& duties, int64_t until) {
+  while (!running_.empty() && MonotonicMs() < until) {
+    duties.RunIfDue(kRenewLeases, MonotonicMs());
     std::deque<Finished> done;
-    bool woke = false, stopping = false;
     {
       MutexLock lk(&mu_);
-      int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, duties.NextDue() - MonotonicMs());
-      cv_.WaitFor(&mu_, wait_ms, [&] {
+      cv_.WaitFor(&mu_, 200, [&] {
         mu_.AssertHeld();
-        return wake_ || stop_requested_ || !finished_.empty();
+        return !finished_.empty();
       });
       done.swap(finished_);
-      woke = wake_;
-      wake_ = false;
-      stopping = stop_requested_;
     }
     for (const Finished& f : done) HandleFinished(f);
-    if (stopping) break;
-
-    bool dispatch = woke || !done.empty() || route_backlog_;
-    // A wake may be a cancel request: carry it out now, not at its period.
-    if (duties.RunDue(MonotonicMs(), woke ? kCancelRequests : "")) dispatch = true;
-    // Every retry scheduled here is due at a known time; dispatch when the
-    // earliest of them comes.
-    for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
-      retry_times_.erase(retry_times_.begin());
-      dispatch = true;
-    }
-    if (dispatch) Dispatch();
-
-    MutexLock lk(&mu_);
-    snapshot_.running_by_agent.clear();
-    for (const auto& [id, r] : running_) {
-      snapshot_.running_by_agent[r.agent]++;
-    }
   }
+}
 
-  // Shutdown: no new claims. Let running sessions finish within the grace.
-  // The leases of the sessions still running stay renewed meanwhile.
-  int64_t grace_end = MonotonicMs() + config_.executor.shutdown_grace_seconds * 1000LL;
-  auto drain = [&](int64_t until) {
-    while (!running_.empty() && MonotonicMs() < until) {
-      duties.RunIfDue(kRenewLeases, MonotonicMs());
-      std::deque<Finished> done;
-      {
-        MutexLock lk(&mu_);
-        cv_.WaitFor(&mu_, 200, [&] {
-          mu_.AssertHeld();
-          return !finished_.empty();
-        });
-        done.swap(finished_);
-      }
-      for (const Finished& f : done) HandleFinished(f);
-    }
-  };
-  drain(grace_end);
+void Engine::DrainAtShutdown(Duties& duties) {
+  // No new claims. Running sessions may finish within the grace; their
+  // leases stay renewed meanwhile.
+  DrainUntil(duties, MonotonicMs() + config_.executor.shutdown_grace_seconds * 1000LL);
   if (!running_.empty()) {
     spdlog::warn("engine {}: {} sessions still running after the grace period; releasing them",
                  executor_id_, running_.size());
     ReleaseAll();
-    drain(MonotonicMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
+    DrainUntil(duties, MonotonicMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
   }
   launcher_->Shutdown(config_.agent.kill_grace_seconds * 1000LL);
   // Anything still unreported was killed by Shutdown; its exit was queued.

@@ -47,6 +47,7 @@
 #include "core/clock.h"
 #include "core/mutex.h"
 #include "core/status.h"
+#include "engine/duties.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
 #include "runner/agent_launcher.h"
@@ -112,7 +113,17 @@ class Engine {
     AgentResult result;
   };
 
+  // The engine thread: start-up checks, then turns until Stop, then the drain.
   void Loop();
+  // The periodic work, first due at `start` (monotonic ms).
+  Duties PeriodicDuties(int64_t start);
+  // One wait for a wake, an exit or the next due duty, and what follows from
+  // it. False once a stop was requested (finished attempts are recorded).
+  bool RunTurn(Duties& duties);
+  // Shutdown: waits out the grace, releases what still runs, stops the
+  // launcher and records every exit it reported.
+  void DrainAtShutdown(Duties& duties);
+  void DrainUntil(Duties& duties, int64_t until);
   // engine_dispatch.cc: execution requests first, then the runnable tasks of
   // each agent with a free slot, merged in queue order.
   void Dispatch();
