@@ -1,8 +1,8 @@
 // Config: every setting of taskexec in one validated value.
 //
 // Sources, highest precedence first: command-line flags > environment
-// variables > the TOML file > built-in defaults. The seed's variables keep
-// their names and defaults (TASK_EXECUTOR_MAX_RETRIES=3,
+// variables > the TOML file > built-in defaults. The variables existing
+// deployments set keep their names and defaults (TASK_EXECUTOR_MAX_RETRIES=3,
 // TASK_EXECUTOR_RETRY_DELAY_SECONDS=30, TASK_EXECUTOR_POLL_INTERVAL=30,
 // NOTION_*, NEO4J_*); everything else is TASKEXEC_<SECTION>_<KEY>. See
 // docs/configuration.md for the full table.
@@ -44,11 +44,11 @@ struct ExecutorConfig {
 struct AgentConfig {
   std::vector<std::string> command;        // argv template; empty = the preset's
   std::string preset = "seed";             // seed | openclaw | openclaw-exec | claude | codex
-  int timeout_seconds = 300;               // spawn_timeout_seconds of the original
+  int timeout_seconds = 300;               // per attempt
   int kill_grace_seconds = 10;             // TERM -> KILL
   std::string work_dir = "var/work";       // per-execution working dirs below this
   std::string log_dir = "var/logs";        // per-execution logs
-  std::string prompt_template;             // empty = the original's prompt
+  std::string prompt_template;             // empty = the built-in prompt (runner/prompt.h)
   std::string stdin_mode = "none";         // none | prompt: also write the prompt to stdin
   std::map<std::string, std::string> env;  // extra environment for the child
   // Variables of the service's environment an agent also inherits, beyond
@@ -60,12 +60,11 @@ struct AgentConfig {
 struct RoutingConfig {
   std::string default_agent = "main";
   // Custom keyword -> agent entries, in order. With mode "extend" they are
-  // checked before the built-in table; "replace" drops the built-in table
-  // (as the original's custom mapping did).
+  // checked before the built-in table; "replace" drops the built-in table.
   std::vector<std::pair<std::string, std::string>> mapping;
   std::string mode = "extend";
   // Agents taskexec may route to; an assignment or mapping naming another is
-  // refused. Defaults to the original's agents.
+  // refused. Defaults to main and the six OpenClaw agents.
   std::vector<std::string> agents = {"main",  "mongke", "temujin", "chagatai",
                                      "jochi", "ogedei", "kublai"};
 };
@@ -92,7 +91,7 @@ struct NotionConfig {
   int poll_interval_seconds = 60;                          // NOTION_POLL_INTERVAL_SECONDS
   double requests_per_second = 3.0;
   std::string webhook_secret;  // verification token for X-Notion-Signature
-  // Property names and status options (defaults: the original board).
+  // Property names and status options (defaults: docs/notion.md's board).
   std::string title_property;  // empty = the database's title property
   std::string status_property = "Status";
   std::string status_property_type = "select";  // select | status

@@ -154,7 +154,8 @@ KeySpec Checked(KeySpec spec, std::string (*check)(const std::string&)) {
 
 std::vector<KeySpec> BuildKeys() {
   // Order here is the order of DescribeConfig and of docs/configuration.md.
-  // Environment names: the seed's where it had one, otherwise
+  // Environment names: the ones existing deployments already set (docs/
+  // configuration.md) where there is one, otherwise
   // TASKEXEC_<SECTION>_<KEY> (upper-cased), plus TASKEXEC_DB for the path.
   return {
       Key("log_level", "TASKEXEC_LOG_LEVEL", TE_FIELD(log_level),

@@ -22,7 +22,7 @@ using config_internal::KeySpec;
 using config_internal::Origins;
 using config_internal::ParseInto;
 
-// The seed's spawn command after its program words
+// The "seed" preset's command after its program words
 // (`openclaw sessions_spawn --agent {agent} --label task-{task_id}
 // --context {context_json} --prompt {prompt}`); it must stay in step with the
 // runner's "seed" preset.
@@ -44,8 +44,8 @@ Status SetFromText(const KeySpec& spec, const std::string& text, const std::stri
   return Status::OK();
 }
 
-// OPENCLAW_SESSIONS_SPAWN_CMD, as the original read it: the words that start
-// the seed's command (default "openclaw sessions_spawn"). Split on
+// OPENCLAW_SESSIONS_SPAWN_CMD, as existing deployments set it: the words
+// that start the seed preset's command (default "openclaw sessions_spawn"). Split on
 // whitespace, no quoting. It only applies to the seed preset and only when
 // no source set agent.command, which always wins.
 Status ApplySpawnCommand(const std::map<std::string, std::string>& env, Config* config,

@@ -1,6 +1,6 @@
 // The domain records: Task, SessionExecution (one per attempt) and Artifact.
-// Field names follow the original system's Neo4j properties (see
-// docs/architecture.md) so existing queries keep working; JSON output uses the
+// Field names are the Neo4j properties the shared graph already uses (see
+// docs/neo4j.md) so existing queries keep working; JSON output uses the
 // same names.
 //
 // Thread-safety: plain values.
@@ -33,7 +33,7 @@ struct Task {
   int retry_count = 0;         // retries already scheduled (0 on the first attempt)
   int max_retries = -1;        // -1 = use the configured default
   TimeMs next_attempt_at = 0;  // not claimable before this (0 = now)
-  std::string claimed_by;      // the agent, as in the original
+  std::string claimed_by;      // the agent running it
   std::string lease_owner;     // executor instance holding the task
   TimeMs lease_expires_at = 0;
   bool cancel_requested = false;  // set by CLI/API/Notion, carried out by the lease owner

@@ -1,5 +1,6 @@
 // Task and execution statuses and the one table of allowed task transitions.
-// Names are the original system's, so its Cypher queries keep working.
+// Names are the ones the shared graph uses, so existing Cypher queries keep
+// working.
 //
 // Thread-safety: pure functions over constants.
 #pragma once

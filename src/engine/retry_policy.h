@@ -1,9 +1,8 @@
 // RetryPolicy: decides whether a failed attempt is retried and when.
 //
-// As the original: the delay doubles each retry (retry_delay * 2^retry_count)
-// and at most max_retries retries follow the first attempt. Unlike the
-// original, each delay gets +-jitter so that tasks failing together do not
-// retry in lock step, and a cap keeps the doubling bounded.
+// The delay doubles each retry (retry_delay * 2^retry_count) and at most
+// max_retries retries follow the first attempt. Each delay gets +-jitter so that tasks failing
+// together do not retry in lock step, and a cap keeps the doubling bounded.
 //
 // Thread-safety: Decide() is const and uses a caller-supplied random value,
 // so one policy may be shared by threads.

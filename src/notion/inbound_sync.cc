@@ -197,7 +197,7 @@ Status InboundSync::CreateTask(const NotionTaskFields& f) {
     }
     status = *mapped;
   }
-  // Finished cards are history, not work (the original skipped Done too).
+  // Finished cards are history, not work.
   if (status == TaskStatus::kCompleted || status == TaskStatus::kCancelled ||
       status == TaskStatus::kFailed)
     return Status::OK();

@@ -14,7 +14,7 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// The original's board. Order matters for inbound: the first store status
+// The default board (docs/notion.md). Order matters for inbound: the first store status
 // naming an option is the one a card in that column means.
 const std::vector<std::pair<TaskStatus, std::string>>& DefaultOptions() {
   static const std::vector<std::pair<TaskStatus, std::string>> kDefaults = {

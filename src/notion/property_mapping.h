@@ -2,7 +2,7 @@
 // property holds what, the status options in both directions, priorities,
 // and the write shapes for select-typed and status-typed Status properties.
 //
-// Defaults are the original board's (docs/notion.md): Status (select) with
+// Defaults are the board docs/notion.md describes: Status (select) with
 // Backlog, Pending Review, To Do, In Progress, Review, Done, Blocked;
 // Priority (select) P0..P3 -> critical/high/normal/low; Agent; Requester;
 // "Neo4j Task ID" (rich_text). NotionConfig overrides names and options.

@@ -1,16 +1,14 @@
-// AgentRouter: picks the agent for a task, as the original map_task_to_agent
-// did (reference/original-system.md), and says which rule matched:
+// AgentRouter: picks the agent for a task (docs/routing.md) and says which
+// rule matched:
 //   1. explicit assignment (assigned_to, unless empty or "any")
 //   2. custom mapping from config (keyword -> agent), then the built-in
-//      keyword table (routing/keyword_table.h), in the original's order;
+//      keyword table (routing/keyword_table.h), in its documented order;
 //      matched on whole words of "type description title" (lower-cased),
-//      fixing the original's substring defects ("code" no longer hits
-//      "decode"). With RoutingConfig::mode "replace" the built-in table is
+//      so "code" does not hit "decode". With RoutingConfig::mode "replace" the built-in table is
 //      skipped.
 //   3. patterns (routing/patterns.h): code -> temujin, research -> mongke,
 //      writing -> chagatai
 //   4. the default agent (RoutingConfig::default_agent, "main" when empty)
-// The original's `required_agents` rule is skipped: Task has no such field.
 // Route() is linear in the text length and never uses std::regex; any bytes
 // (invalid UTF-8, NULs, megabytes of text) are safe. It does not check that
 // an explicit assignment names a known agent: callers use IsKnownAgent().

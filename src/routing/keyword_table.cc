@@ -5,9 +5,9 @@
 namespace taskexec::routing {
 
 const std::vector<KeywordEntry>& BuiltinKeywordTable() {
-  // Order and agents exactly as the original; the forms are this project's
-  // choice (docs/routing.md). "devops" is listed under "ops" because the
-  // original's substring match routed it there and it plainly means ops work.
+  // Order and agents are the routing existing boards rely on (docs/
+  // routing.md); the word forms are this project's choice. "devops" is
+  // listed under "ops": it plainly means ops work.
   static const std::vector<KeywordEntry> kTable = {
       {"research", "mongke", {"research", "researches", "researched", "researching"}},
       {"investigate",

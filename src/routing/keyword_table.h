@@ -1,6 +1,5 @@
-// The built-in keyword table of the original map_task_to_agent, in its order
-// (reference/original-system.md, "Routing"), and the word forms each keyword
-// accepts.
+// The built-in keyword table, in the order existing boards rely on
+// (docs/routing.md), and the word forms each keyword accepts.
 //
 // The original matched keywords as substrings, so "decode" hit "code",
 // "stops" hit "ops", "prefix" hit "fix", and its `default -> main` entry hit
@@ -25,12 +24,12 @@
 namespace taskexec::routing {
 
 struct KeywordEntry {
-  std::string_view keyword;  // as in the original table
+  std::string_view keyword;  // as documented in docs/routing.md
   std::string_view agent;
   std::vector<std::string_view> forms;  // whole words that count as this keyword
 };
 
-// The table, in the original's order: the first entry that matches wins.
+// The table, in its documented order: the first entry that matches wins.
 const std::vector<KeywordEntry>& BuiltinKeywordTable();
 
 struct KeywordHit {
@@ -38,8 +37,8 @@ struct KeywordHit {
   std::string_view form;  // the word that matched
 };
 
-// The matching entry that comes first in the table (not first in the text),
-// as the original's loop over its table did. One pass over the words.
+// The matching entry that comes first in the table (not first in the
+// text). One pass over the words.
 std::optional<KeywordHit> FirstBuiltinKeyword(const ScannedText& text);
 
 }  // namespace taskexec::routing

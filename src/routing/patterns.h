@@ -1,5 +1,5 @@
-// The original's fall-back patterns, tried after the keyword tables and in
-// this order (reference/original-system.md, "Routing", steps 4-6):
+// The fall-back patterns, tried after the keyword tables and in this order
+// (docs/routing.md):
 //   code -> temujin:     a word ending in a source file extension
 //                        (py js ts go rs java cpp c h), e.g. "main.py";
 //                        function/class/def/import followed by a word, or

@@ -61,7 +61,7 @@ struct ParsedOutcome {
 ParsedOutcome ParseOutcome(const ProcessResult& process,
                            const std::vector<std::string>& known_ids = {});
 
-// The session id as the original parsed it from plain output: a
+// The session id in plain (non-JSON) output: a
 // "Session: <id>" / "Session created <id>" / "session_id: <id>" line, else a
 // UUID not inside `known_ids`, else the whole output when it is one short
 // token. Empty when none.

@@ -2,7 +2,7 @@
 // command_template.h) and parsing of a template given as a JSON array.
 //
 //   seed           openclaw sessions_spawn --agent {agent} --label task-{task_id}
-//                  --context {context_json} --prompt {prompt}        (the original's form)
+//                  --context {context_json} --prompt {prompt}
 //   openclaw       openclaw agent --agent {agent} --session-key task-{task_id}-{attempt}
 //                  --message-file {prompt_file} --timeout {timeout_seconds} --json
 //   openclaw-exec  openclaw agent exec --message-file {prompt_file} --cwd {work_dir}

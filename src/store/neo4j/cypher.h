@@ -2,7 +2,7 @@
 // check each with Neo4j's own parser and semantic analysis (tests/node) and
 // the stub tests can match them exactly.
 //
-// Data model (the seed's, see docs/neo4j.md):
+// Data model (shared with the other tools on the graph, see docs/neo4j.md):
 //   (:Task {id, title, status, claimed_by, retry_count, error_message, ...})
 //     plus taskexec's dispatch fields: routed_agent ('' = not routed yet) and
 //     dispatch_key (queue order as one ascending integer, see mapping.h), so
@@ -11,8 +11,8 @@
 //   (:Task)-[:HAS_EXECUTION]->(:SessionExecution {id, task_id, status, ...})
 //   (:Task)-[:PRODUCED]->(:Artifact {id, task_id, execution_id, path, ...})
 //   (:TaskexecMeta {key, value})
-// Times are Neo4j DATETIME values (as the seed's datetime()), so the
-// original monitoring queries keep working; zero times are absent
+// Times are Neo4j DATETIME values, so existing monitoring queries that
+// compare them with datetime() keep working; zero times are absent
 // properties. Empty optional strings are absent properties too.
 //
 // Thread-safety: constants.

@@ -81,7 +81,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   Task t;
   t.id = p.Str("id");
   t.title = p.Str("title");
-  // Tasks made by the original Notion sync carry the page title in
+  // Tasks made by other Notion syncs on the graph carry the page title in
   // description and may have no title.
   if (t.title.empty()) t.title = p.Str("description");
   t.description = p.Str("description");
@@ -177,7 +177,7 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("description", OrNull(t.description));
   props.Set("type", OrNull(t.type));
   props.Set("priority", std::string(ToString(t.priority)));
-  // The seed's pending poll orders by priority_weight.
+  // Other tools' pending polls order by priority_weight.
   props.Set("priority_weight", PriorityWeight(t.priority));
   props.Set("assigned_to", OrNull(t.assigned_to));
   props.Set("status", std::string(ToString(t.status)));

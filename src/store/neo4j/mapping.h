@@ -1,7 +1,7 @@
 // Conversions between the domain records and Neo4j nodes/parameters.
 //
 // Reading is lenient, because the store adopts :Task nodes made by other
-// tools (the original Notion sync): missing properties take the defaults
+// tools (another Notion sync, say): missing properties take the defaults
 // the SQLite backend uses (status pending, priority normal, source "store",
 // version 0), times may be DATETIME, LOCAL DATETIME, DATE, epoch-ms
 // integers or ISO-8601 strings, numbers may be integers or floats.
@@ -28,7 +28,7 @@ Status ArtifactFromNode(const bolt::Value& node, Artifact* out);
 
 // Parameters for cypher::kCreateTask / kSaveTask: {props: {...}, times:
 // {...}} merged into `params`. Empty optional strings become null (the
-// property is removed), as the original left them unset.
+// property is removed), as other tools on the graph leave them unset.
 void TaskParams(const Task& t, bolt::Map* params);
 void ExecutionParams(const SessionExecution& e, bolt::Map* params);
 // {props} and created_at for cypher::kCreateArtifact.

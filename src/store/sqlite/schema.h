@@ -8,7 +8,7 @@
 // version above LatestSchemaVersion()) is refused rather than guessed at.
 //
 // Column names follow the Task/SessionExecution/Artifact fields in
-// core/domain.h, which are the original system's property names.
+// core/domain.h, which are the property names the shared graph uses.
 //
 // Thread-safety: pure data plus functions over a caller-owned Connection.
 #pragma once
