@@ -105,27 +105,28 @@ size_t AgentRunner::running() const {
   return handles_.size();
 }
 
-Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
-  if (!template_status_.ok()) return template_status_;
-  if (!done) return Status::InvalidArgument("no completion callback");
-  const std::string& exec_id = job.execution.id;
-  if (Status s = CheckExecutionId(exec_id); !s.ok()) return s;
+AgentRunner::AttemptFiles AgentRunner::FilesFor(const std::string& execution_id) const {
+  AttemptFiles f;
+  f.work_dir = WorkDir(execution_id);
+  f.artifacts_dir = ArtifactsDir(execution_id);
+  f.log_path = LogPath(execution_id);
+  f.prompt_file = (fs::path(f.work_dir) / "prompt.md").string();
+  return f;
+}
 
-  const std::string cwd = WorkDir(exec_id);
-  const std::string artifacts_dir = ArtifactsDir(exec_id);
-  const std::string log_path = LogPath(exec_id);
-  const std::string prompt_file = (fs::path(cwd) / "prompt.md").string();
+Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& prompt) const {
   std::error_code ec;
-  fs::create_directories(artifacts_dir, ec);
-  if (ec) return Status::IOError("cannot create " + artifacts_dir + ": " + ec.message());
+  fs::create_directories(files.artifacts_dir, ec);
+  if (ec) return Status::IOError("cannot create " + files.artifacts_dir + ": " + ec.message());
   fs::create_directories(log_dir_, ec);
   if (ec) return Status::IOError("cannot create " + log_dir_ + ": " + ec.message());
+  return WriteFile(files.prompt_file, prompt);
+}
 
-  const std::string prompt =
-      BuildPrompt(job.task, job.execution, job.checkpoint_json, config_.prompt_template);
-  if (Status s = WriteFile(prompt_file, prompt); !s.ok()) return s;
-
-  const std::string agent = job.execution.agent.empty() ? "main" : job.execution.agent;
+Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
+                              const std::string& prompt, ProcessSpec* spec) const {
+  const std::string& exec_id = job.execution.id;
+  const std::string agent = AgentName(job);
   const std::string attempt = std::to_string(job.execution.attempt);
   const std::map<std::string, std::string> values = {
       {"agent", agent},
@@ -136,54 +137,76 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
        job.execution.session_label.empty() ? "task-" + job.task.id : job.execution.session_label},
       {"title", job.task.title},
       {"prompt", prompt},
-      {"prompt_file", prompt_file},
+      {"prompt_file", files.prompt_file},
       {"context_json", job.task.context_json.empty() ? "{}" : job.task.context_json},
       {"timeout_seconds", std::to_string(config_.timeout_seconds)},
-      {"work_dir", cwd},
-      {"artifacts_dir", artifacts_dir},
-      {"log_path", log_path},
+      {"work_dir", files.work_dir},
+      {"artifacts_dir", files.artifacts_dir},
+      {"log_path", files.log_path},
   };
-  ProcessSpec spec;
-  if (Status s = ExpandCommandTemplate(template_, values, &spec.argv); !s.ok()) return s;
-  spec.env = environment_.ForAttempt({{"TASKEXEC_TASK_ID", job.task.id},
-                                      {"TASKEXEC_EXECUTION_ID", exec_id},
-                                      {"TASKEXEC_ATTEMPT", attempt},
-                                      {"TASKEXEC_AGENT", agent},
-                                      {"TASKEXEC_ARTIFACTS_DIR", artifacts_dir},
-                                      {"TASKEXEC_PROMPT_FILE", prompt_file},
-                                      {"TASKEXEC_LOG", log_path},
-                                      {"TASKEXEC_WORK_DIR", cwd}});
-  if (Status s = CheckExecLimits(template_, spec.argv, spec.env); !s.ok()) {
-    return s;
+  if (Status s = ExpandCommandTemplate(template_, values, &spec->argv); !s.ok()) return s;
+  spec->env = environment_.ForAttempt({{"TASKEXEC_TASK_ID", job.task.id},
+                                       {"TASKEXEC_EXECUTION_ID", exec_id},
+                                       {"TASKEXEC_ATTEMPT", attempt},
+                                       {"TASKEXEC_AGENT", agent},
+                                       {"TASKEXEC_ARTIFACTS_DIR", files.artifacts_dir},
+                                       {"TASKEXEC_PROMPT_FILE", files.prompt_file},
+                                       {"TASKEXEC_LOG", files.log_path},
+                                       {"TASKEXEC_WORK_DIR", files.work_dir}});
+  if (Status s = CheckExecLimits(template_, spec->argv, spec->env); !s.ok()) return s;
+  spec->cwd = files.work_dir;
+  spec->log_path = files.log_path;
+  if (prompt_on_stdin_) spec->stdin_data = prompt;
+  spec->timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
+  spec->kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
+  return Status::OK();
+}
+
+AgentResult AgentRunner::ResultOf(const std::string& task_id, const std::string& exec_id,
+                                  const AttemptFiles& files, const ProcessResult& process) const {
+  ParsedOutcome parsed = ParseOutcome(process, {task_id, exec_id});
+  ArtifactSource source;
+  source.artifacts_dir = files.artifacts_dir;
+  source.listed_paths = parsed.artifact_paths;
+  source.cwd = files.work_dir;
+  source.task_id = task_id;
+  source.execution_id = exec_id;
+  source.now = clock_->NowMs();
+  ArtifactCollection collected = CollectArtifacts(source);
+  parsed.result.artifacts = std::move(collected.artifacts);
+  for (auto& w : collected.warnings) {
+    spdlog::warn("execution {}: {}", exec_id, w);
+    parsed.result.warnings.push_back(std::move(w));
   }
-  spec.cwd = cwd;
-  spec.log_path = log_path;
-  if (prompt_on_stdin_) spec.stdin_data = prompt;
-  spec.timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
-  spec.kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
+  return parsed.result;
+}
+
+std::string AgentRunner::AgentName(const AgentJob& job) {
+  return job.execution.agent.empty() ? "main" : job.execution.agent;
+}
+
+Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
+  if (!template_status_.ok()) return template_status_;
+  if (!done) return Status::InvalidArgument("no completion callback");
+  const std::string& exec_id = job.execution.id;
+  if (Status s = CheckExecutionId(exec_id); !s.ok()) return s;
+
+  const AttemptFiles files = FilesFor(exec_id);
+  const std::string prompt =
+      BuildPrompt(job.task, job.execution, job.checkpoint_json, config_.prompt_template);
+  if (Status s = PrepareFiles(files, prompt); !s.ok()) return s;
+  ProcessSpec spec;
+  if (Status s = BuildSpec(job, files, prompt, &spec); !s.ok()) return s;
 
   const std::string task_id = job.task.id;
-  auto on_exit = [this, task_id, exec_id, cwd, artifacts_dir,
+  auto on_exit = [this, task_id, exec_id, files,
                   done = std::move(done)](const ProcessResult& process) {
-    ParsedOutcome parsed = ParseOutcome(process, {task_id, exec_id});
-    ArtifactSource source;
-    source.artifacts_dir = artifacts_dir;
-    source.listed_paths = parsed.artifact_paths;
-    source.cwd = cwd;
-    source.task_id = task_id;
-    source.execution_id = exec_id;
-    source.now = clock_->NowMs();
-    ArtifactCollection collected = CollectArtifacts(source);
-    parsed.result.artifacts = std::move(collected.artifacts);
-    for (auto& w : collected.warnings) {
-      spdlog::warn("execution {}: {}", exec_id, w);
-      parsed.result.warnings.push_back(std::move(w));
-    }
+    AgentResult result = ResultOf(task_id, exec_id, files, process);
     {
       MutexLock lock(&mu_);
       handles_.erase(exec_id);
     }
-    done(parsed.result);
+    done(result);
   };
 
   // Held across the spawn so a child that exits at once cannot run its
@@ -200,7 +223,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   handles_[exec_id] = handle;
   if (pid != nullptr) *pid = child_pid;
   spdlog::info("execution {} of task {}: started {} (pid {}, agent {})", exec_id, task_id,
-               spec.argv[0], child_pid, agent);
+               spec.argv[0], child_pid, AgentName(job));
   return Status::OK();
 }
 

@@ -80,6 +80,24 @@ class AgentRunner {
   static Status ValidateConfig(const AgentConfig& config);
 
  private:
+  // Where one attempt's files live (under agent.work_dir and agent.log_dir).
+  struct AttemptFiles {
+    std::string work_dir;
+    std::string artifacts_dir;
+    std::string log_path;
+    std::string prompt_file;
+  };
+  AttemptFiles FilesFor(const std::string& execution_id) const;
+  // Creates the attempt's folders and writes its prompt file.
+  Status PrepareFiles(const AttemptFiles& files, const std::string& prompt) const;
+  // The command (template expanded), environment and limits of the attempt.
+  Status BuildSpec(const AgentJob& job, const AttemptFiles& files, const std::string& prompt,
+                   ProcessSpec* spec) const;
+  // The attempt's outcome from its process result, with its artifacts.
+  AgentResult ResultOf(const std::string& task_id, const std::string& exec_id,
+                       const AttemptFiles& files, const ProcessResult& process) const;
+  static std::string AgentName(const AgentJob& job);
+
   AgentConfig config_;
   AgentEnvironment environment_;
   std::vector<std::string> template_;
