@@ -15,6 +15,8 @@ done
 # Debian; install Debian's only when there is none at all.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The model stand-in the real agent CLIs talk to in tests (tests/fakes).
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo_cmd=()

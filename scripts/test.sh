@@ -9,6 +9,9 @@ bash scripts/setup.sh
 if [ -f tests/node/package.json ]; then
   (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The real agent CLIs (tests/agents), cached outside the checkout; exit 3
+# means npm is unreachable, and their tests then skip saying so.
+bash scripts/install-agent-clis.sh >/dev/null || [ $? -eq 3 ]
 san=${SANITIZE:-}
 case "$san" in
   "") export BUILD_DIR=${BUILD_DIR:-build} ;;

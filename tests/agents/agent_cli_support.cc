@@ -1,0 +1,160 @@
+#include "agents/agent_cli_support.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+extern char** environ;
+
+namespace taskexec::agents {
+namespace fs = std::filesystem;
+
+std::string InstalledCliPath(std::string* skip_reason) {
+  e2e::CommandResult r = e2e::Run({"bash", e2e::SourceDir() + "/scripts/install-agent-clis.sh"});
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (r.exit_code == 3) {
+    *skip_reason =
+        "SKIPPED LOUDLY: the npm registry cannot be reached, so the real agent CLIs "
+        "cannot be installed: " +
+        r.err;
+    return "";
+  }
+  if (r.exit_code != 0 || out.empty()) {
+    ADD_FAILURE() << "scripts/install-agent-clis.sh failed (exit " << r.exit_code << "): " << r.err;
+    return "";
+  }
+  return out;
+}
+
+ModelServer::ModelServer(const std::string& dir) : log_path_(dir + "/model.log") {
+  const std::string port_file = dir + "/model.port";
+  fs::remove(port_file);
+  std::vector<std::string> argv = {
+      "python3",      e2e::SourceDir() + "/tests/fakes/model_server.py",
+      "--port-file",  port_file,
+      "--log",        log_path_,
+      "--idle",       "900",
+      "--parent-pid", std::to_string(getpid())};
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  int rc = posix_spawnp(&pid_, "python3", nullptr, nullptr, cargv.data(), environ);
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start the model stand-in";
+    return;
+  }
+  e2e::WaitFor([&] { return fs::exists(port_file); }, 30);
+  port_ = std::atoi(e2e::ReadFile(port_file).c_str());
+  EXPECT_GT(port_, 0) << "the model stand-in wrote no port";
+}
+
+ModelServer::~ModelServer() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+}
+
+std::string ModelServer::Log() const { return e2e::ReadFile(log_path_); }
+
+std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id) {
+  const std::string marker = "TASKEXEC_EXECUTION_ID=" + execution_id;
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::string env = e2e::ReadFile(entry.path().string() + "/environ");
+    size_t pos = 0;
+    while (pos < env.size()) {
+      size_t end = env.find('\0', pos);
+      if (end == std::string::npos) end = env.size();
+      if (env.compare(pos, end - pos, marker) == 0) {
+        found.push_back(static_cast<pid_t>(std::atoi(name.c_str())));
+        break;
+      }
+      pos = end + 1;
+    }
+  }
+  return found;
+}
+
+ServiceUnderTest::ServiceUnderTest(const std::string& name, const std::string& cli_path,
+                                   const std::string& agent_toml, int max_retries)
+    : dir_(e2e::MakeTempDir(name)) {
+  fs::create_directories(dir_ + "/home");
+  config_ = dir_ + "/taskexec.toml";
+  e2e::WriteFile(config_, "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
+                              "[executor]\nmax_retries = " + std::to_string(max_retries) +
+                              "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n"
+                              "poll_interval_seconds = 1\nlease_seconds = 30\n"
+                              "shutdown_grace_seconds = 2\n\n"
+                              "[agent]\nwork_dir = \"" +
+                              dir_ + "/work\"\nlog_dir = \"" + dir_ +
+                              "/logs\"\nkill_grace_seconds = 1\n" + agent_toml +
+                              "\n\n[server]\nlisten = \"\"\n");
+  const char* path = getenv("PATH");
+  service_ = std::make_unique<e2e::Service>(
+      config_, dir_ + "/service.log",
+      std::map<std::string, std::string>{
+          {"PATH", cli_path + ":" + (path ? path : "/usr/bin:/bin")},
+          // The CLIs keep their state under HOME: a fresh one per service.
+          {"HOME", dir_ + "/home"}});
+  service_->Start();
+}
+
+ServiceUnderTest::~ServiceUnderTest() {
+  if (service_) {
+    EXPECT_EQ(service_->Terminate(), 0) << ServiceLog();
+  }
+  store_.reset();
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
+}
+
+std::string ServiceUnderTest::ServiceLog() const { return e2e::ReadFile(dir_ + "/service.log"); }
+
+SqliteStore* ServiceUnderTest::Store() {
+  if (!store_) {
+    StoreConfig sc;
+    Status s = SqliteStore::Open(dir_ + "/tasks.db", sc, &store_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  return store_.get();
+}
+
+std::string ServiceUnderTest::AddTask(const std::string& title, const std::string& description) {
+  const std::string file = dir_ + "/description.txt";
+  e2e::WriteFile(file, description);
+  e2e::CommandResult r =
+      e2e::Cli(config_, {"task", "add", "--title", title, "--description-file", file});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string id = r.out;
+  while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) id.pop_back();
+  return id;
+}
+
+Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {
+  Task t;
+  bool done =
+      e2e::WaitFor([&] { return Store()->GetTask(id, &t).ok() && IsTerminal(t.status); }, seconds);
+  EXPECT_TRUE(done) << "task " << id << " is still " << ToString(t.status) << "\n" << ServiceLog();
+  return t;
+}
+
+std::vector<SessionExecution> ServiceUnderTest::Executions(const std::string& id) {
+  std::vector<SessionExecution> e;
+  EXPECT_TRUE(Store()->ListExecutions(id, &e).ok());
+  std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.attempt < b.attempt; });
+  return e;
+}
+
+}  // namespace taskexec::agents

@@ -1,0 +1,67 @@
+// Support for the tests that run the real agent CLIs (installed from npm by
+// scripts/install-agent-clis.sh) through the whole `taskexec serve`, against
+// the local model stand-in (tests/fakes/model_server.py).
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/domain.h"
+#include "e2e/e2e_util.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace taskexec::agents {
+
+// The PATH entries holding node and the CLIs; empty with `*skip_reason` set
+// when the npm registry cannot be reached (the only reason to skip).
+std::string InstalledCliPath(std::string* skip_reason);
+
+// The model stand-in, running until destroyed (and exiting by itself if this
+// process dies first).
+class ModelServer {
+ public:
+  explicit ModelServer(const std::string& dir);
+  ~ModelServer();
+  int port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The requests so far, one JSON object per line.
+  std::string Log() const;
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Every process whose environment has TASKEXEC_EXECUTION_ID=<id>: what is
+// left of an attempt, however its processes detached or re-spawned.
+std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id);
+
+// One `taskexec serve` with its own database and folders under a temp dir.
+class ServiceUnderTest {
+ public:
+  // `agent_toml`: the [agent] section's lines after the common ones.
+  ServiceUnderTest(const std::string& name, const std::string& cli_path,
+                   const std::string& agent_toml, int max_retries = 1);
+  ~ServiceUnderTest();
+
+  std::string AddTask(const std::string& title, const std::string& description);
+  // Waits until the task is in a final state (completed, failed, cancelled).
+  Task WaitFinal(const std::string& id, int seconds);
+  std::vector<SessionExecution> Executions(const std::string& id);
+  const std::string& dir() const { return dir_; }
+  std::string ServiceLog() const;
+
+ private:
+  SqliteStore* Store();
+  std::string dir_;
+  std::string config_;
+  std::unique_ptr<e2e::Service> service_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+}  // namespace taskexec::agents

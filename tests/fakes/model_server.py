@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""A local stand-in for the model APIs the agent CLIs call, for tests.
+
+It answers the way the real services do, at the HTTP level the CLIs see:
+  POST /v1/messages            Anthropic Messages API (JSON or SSE stream)
+  POST /v1/messages/count_tokens
+  POST /v1/chat/completions    OpenAI Chat Completions (JSON or SSE stream)
+  POST /v1/responses           OpenAI Responses API (JSON or SSE stream)
+  GET  /v1/models              OpenAI model list
+Any other path gets the provider's 404 error body.
+
+What the model "says" is chosen by a scenario word in the conversation, so a
+test picks the behaviour through the task's description:
+  SCENARIO:complete   (default) replies "...TASK_COMPLETE: <summary>"
+  SCENARIO:fail       replies "TASK_FAILED: the input file is missing"
+  SCENARIO:http500    answers HTTP 500 with the provider's error body
+  SCENARIO:hang       accepts the request and never answers
+The last scenario word in the conversation wins, so a system prompt that
+mentions none changes nothing.
+
+Every request is appended, as one JSON line, to --log (method, path, size
+of the body, scenario, a few headers); tests read it to check what reached
+the model. Usage figures are fixed (see USAGE) so tests can check that they
+were recorded.
+
+It binds 127.0.0.1 only, writes its port to --port-file once listening, and
+exits by itself after --idle seconds without a request (or when the process
+named by --parent-pid is gone), so a test that dies leaves nothing behind.
+Stdlib only.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+USAGE = {"input_tokens": 1200, "output_tokens": 34, "cache_read_tokens": 800}
+MODEL = "stand-in-1"
+SCENARIO_RE = re.compile(r"SCENARIO:([a-z0-9_]+)")
+
+last_request = time.monotonic()
+log_lock = threading.Lock()
+
+
+def texts_of(value):
+    """Every string inside a JSON value (messages, content blocks, input)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from texts_of(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k in ("tools", "tool_choice"):
+                continue  # tool descriptions are not the conversation
+            yield from texts_of(v)
+
+
+def scenario_of(body):
+    found = "complete"
+    for key in ("messages", "input", "prompt"):
+        for text in texts_of(body.get(key, [])):
+            for m in SCENARIO_RE.finditer(text):
+                found = m.group(1)
+    return found
+
+
+def reply_text(scenario):
+    if scenario == "fail":
+        return "I could not do it.\nTASK_FAILED: the input file is missing"
+    return "All done: the report is written.\nTASK_COMPLETE: wrote the report"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "model-stand-in/1"
+
+    def log_message(self, fmt, *args):  # quiet: the JSON log is the record
+        pass
+
+    # ---- plumbing -------------------------------------------------------
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return raw, (json.loads(raw) if raw else {})
+        except ValueError:
+            return raw, None
+
+    def record(self, raw, scenario):
+        entry = {
+            "method": self.command,
+            "path": self.path,
+            "bytes": len(raw),
+            "scenario": scenario,
+            "user_agent": self.headers.get("User-Agent", ""),
+            "has_auth": bool(self.headers.get("Authorization") or self.headers.get("x-api-key")),
+        }
+        with log_lock:
+            with open(self.server.log_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    def send_json(self, status, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+    def event(self, name, data):
+        chunk = ""
+        if name:
+            chunk += "event: " + name + "\n"
+        chunk += "data: " + (data if isinstance(data, str) else json.dumps(data)) + "\n\n"
+        self.wfile.write(chunk.encode())
+        self.wfile.flush()
+
+    def hang(self):
+        # Hold the connection open until the client goes away or we exit.
+        while not self.server.stopping:
+            time.sleep(0.2)
+
+    # ---- routes ---------------------------------------------------------
+
+    def do_GET(self):
+        global last_request
+        last_request = time.monotonic()
+        self.record(b"", "")
+        if self.path.split("?")[0] in ("/v1/models", "/models"):
+            return self.send_json(200, {"object": "list", "data": [
+                {"id": MODEL, "object": "model", "created": 0, "owned_by": "stand-in"}]})
+        return self.not_found()
+
+    def do_POST(self):
+        global last_request
+        last_request = time.monotonic()
+        raw, body = self.read_body()
+        path = self.path.split("?")[0]
+        if body is None or not isinstance(body, dict):
+            self.record(raw, "")
+            return self.bad_request(path, "the request body is not a JSON object")
+        scenario = scenario_of(body)
+        self.record(raw, scenario)
+        if path.endswith("/messages/count_tokens"):
+            return self.send_json(200, {"input_tokens": USAGE["input_tokens"]})
+        routes = {
+            "/v1/messages": self.anthropic,
+            "/v1/chat/completions": self.chat,
+            "/chat/completions": self.chat,
+            "/v1/responses": self.openai_responses,
+            "/responses": self.openai_responses,
+        }
+        handler = routes.get(path)
+        if handler is None:
+            return self.not_found()
+        if scenario == "hang":
+            return self.hang()
+        if scenario == "http500":
+            return self.server_error(path)
+        return handler(body, reply_text(scenario))
+
+    def not_found(self):
+        self.send_json(404, {"type": "error", "error": {
+            "type": "not_found_error", "message": "no route " + self.path}})
+
+    def bad_request(self, path, message):
+        if "messages" in path and "chat" not in path:
+            return self.send_json(400, {"type": "error", "error": {
+                "type": "invalid_request_error", "message": message}})
+        return self.send_json(400, {"error": {
+            "message": message, "type": "invalid_request_error", "code": None}})
+
+    def server_error(self, path):
+        message = "provider internal error, HTTP 500 (temporary)"
+        if path == "/v1/messages":
+            return self.send_json(500, {"type": "error", "error": {
+                "type": "api_error", "message": message}})
+        return self.send_json(500, {"error": {
+            "message": message, "type": "server_error", "code": None}})
+
+    # Anthropic Messages API.
+    def anthropic(self, body, text):
+        msg_id = "msg_" + uuid.uuid4().hex[:24]
+        usage = {"input_tokens": USAGE["input_tokens"], "output_tokens": USAGE["output_tokens"],
+                 "cache_read_input_tokens": USAGE["cache_read_tokens"],
+                 "cache_creation_input_tokens": 0}
+        message = {"id": msg_id, "type": "message", "role": "assistant",
+                   "model": body.get("model", MODEL),
+                   "content": [{"type": "text", "text": text}],
+                   "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
+        if not body.get("stream"):
+            return self.send_json(200, message)
+        self.start_stream()
+        start = dict(message, content=[], stop_reason=None,
+                     usage=dict(usage, output_tokens=1))
+        self.event("message_start", {"type": "message_start", "message": start})
+        self.event("content_block_start", {"type": "content_block_start", "index": 0,
+                                           "content_block": {"type": "text", "text": ""}})
+        self.event("ping", {"type": "ping"})
+        for piece in split_text(text):
+            self.event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": {"type": "text_delta", "text": piece}})
+        self.event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self.event("message_delta", {"type": "message_delta",
+                                     "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                     "usage": {"output_tokens": USAGE["output_tokens"]}})
+        self.event("message_stop", {"type": "message_stop"})
+
+    # OpenAI Chat Completions.
+    def chat(self, body, text):
+        chat_id = "chatcmpl-" + uuid.uuid4().hex[:24]
+        created = int(time.time())
+        usage = {"prompt_tokens": USAGE["input_tokens"],
+                 "completion_tokens": USAGE["output_tokens"],
+                 "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"],
+                 "prompt_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]}}
+        model = body.get("model", MODEL)
+        if not body.get("stream"):
+            return self.send_json(200, {
+                "id": chat_id, "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop"}],
+                "usage": usage})
+        self.start_stream()
+
+        def chunk(delta, finish=None, with_usage=False):
+            c = {"id": chat_id, "object": "chat.completion.chunk", "created": created,
+                 "model": model,
+                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            if with_usage:
+                c["usage"] = usage
+            return c
+
+        self.event(None, chunk({"role": "assistant", "content": ""}))
+        for piece in split_text(text):
+            self.event(None, chunk({"content": piece}))
+        self.event(None, chunk({}, "stop"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self.event(None, {"id": chat_id, "object": "chat.completion.chunk",
+                              "created": created, "model": model, "choices": [],
+                              "usage": usage})
+        self.event(None, "[DONE]")
+
+    # OpenAI Responses API.
+    def openai_responses(self, body, text):
+        resp_id = "resp_" + uuid.uuid4().hex[:24]
+        item_id = "msg_" + uuid.uuid4().hex[:24]
+        usage = {"input_tokens": USAGE["input_tokens"],
+                 "input_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]},
+                 "output_tokens": USAGE["output_tokens"],
+                 "output_tokens_details": {"reasoning_tokens": 0},
+                 "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"]}
+        item = {"id": item_id, "type": "message", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        base = {"id": resp_id, "object": "response", "created_at": int(time.time()),
+                "model": body.get("model", MODEL), "output": [], "status": "in_progress",
+                "usage": None}
+        done = dict(base, status="completed", output=[item], usage=usage)
+        if not body.get("stream"):
+            return self.send_json(200, done)
+        self.start_stream()
+        seq = iter(range(1_000_000))
+        self.event("response.created", {"type": "response.created", "sequence_number": next(seq),
+                                        "response": base})
+        self.event("response.in_progress", {"type": "response.in_progress",
+                                            "sequence_number": next(seq), "response": base})
+        self.event("response.output_item.added", {
+            "type": "response.output_item.added", "sequence_number": next(seq),
+            "output_index": 0, "item": dict(item, status="in_progress", content=[])})
+        self.event("response.content_part.added", {
+            "type": "response.content_part.added", "sequence_number": next(seq),
+            "item_id": item_id, "output_index": 0, "content_index": 0,
+            "part": {"type": "output_text", "text": "", "annotations": []}})
+        for piece in split_text(text):
+            self.event("response.output_text.delta", {
+                "type": "response.output_text.delta", "sequence_number": next(seq),
+                "item_id": item_id, "output_index": 0, "content_index": 0, "delta": piece})
+        self.event("response.output_text.done", {
+            "type": "response.output_text.done", "sequence_number": next(seq),
+            "item_id": item_id, "output_index": 0, "content_index": 0, "text": text})
+        self.event("response.content_part.done", {
+            "type": "response.content_part.done", "sequence_number": next(seq),
+            "item_id": item_id, "output_index": 0, "content_index": 0,
+            "part": {"type": "output_text", "text": text, "annotations": []}})
+        self.event("response.output_item.done", {
+            "type": "response.output_item.done", "sequence_number": next(seq),
+            "output_index": 0, "item": item})
+        self.event("response.completed", {"type": "response.completed",
+                                          "sequence_number": next(seq), "response": done})
+
+
+def split_text(text):
+    """The reply in a few pieces, as a stream delivers it."""
+    words = text.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+
+def parent_alive(pid):
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--port", type=int, default=0, help="0 = any free port")
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--idle", type=float, default=600.0)
+    ap.add_argument("--parent-pid", type=int, default=0)
+    args = ap.parse_args()
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.log_path = args.log
+    server.stopping = False
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)
+
+    def watchdog():
+        while True:
+            time.sleep(0.5)
+            if time.monotonic() - last_request > args.idle or not parent_alive(args.parent_pid):
+                server.stopping = True
+                server.shutdown()
+                return
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    server.serve_forever(poll_interval=0.2)
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
