@@ -48,7 +48,8 @@ const std::vector<KeywordRule>& Rules() {
        {}},
       {ErrorType::kApiError,
        {"api error", "api_error", "internal server error", "service unavailable", "bad gateway",
-        "overloaded", "upstream error"},
+        "overloaded", "upstream error", "experiencing high demand", "temporarily unavailable",
+        "temporary error"},
        {"api"}},
   };
   return rules;

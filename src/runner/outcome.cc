@@ -213,6 +213,49 @@ std::optional<json> FindJsonResult(std::string_view out) {
   return std::nullopt;
 }
 
+// An event stream, one JSON object per line with a "type" (Codex's
+// `exec --json`: thread.started, item.completed, turn.completed,
+// turn.failed, error). True when `out` is one: then `info` has the thread id
+// as the session, the last agent message as the text, and the failure, if
+// the turn failed.
+bool ReadEventStream(std::string_view out, JsonInfo* info) {
+  bool stream = false;
+  bool turn_completed = false;
+  std::string last_error;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t end = out.find('\n', pos);
+    if (end == std::string_view::npos) end = out.size();
+    std::string_view line = Trim(out.substr(pos, end - pos));
+    pos = end + 1;
+    if (line.size() < 2 || line.front() != '{' || line.back() != '}') continue;
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    const std::string type = FindString(j, {"type"});
+    if (type == "thread.started") {
+      stream = true;
+      info->session_id = FindString(j, {"thread_id"});
+    } else if (type == "item.completed" && FindString(j, {"item", "type"}) == "agent_message") {
+      info->text = FindString(j, {"item", "text"});
+    } else if (type == "turn.completed") {
+      turn_completed = true;
+    } else if (type == "turn.failed") {
+      info->is_error = true;
+      const json* e = Find(j, {"error"});
+      info->error = e != nullptr ? ErrorMessage(*e) : "turn failed";
+    } else if (type == "error") {
+      last_error = FindString(j, {"message"});
+    }
+  }
+  if (!stream) return false;
+  info->found = true;
+  if (!turn_completed && !info->is_error && !last_error.empty()) {
+    info->is_error = true;
+    info->error = last_error;
+  }
+  return true;
+}
+
 bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
 // Position of the first 8-4-4-4-12 hex UUID at or after `from`, or npos.
@@ -326,7 +369,9 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
 
   const std::string& out = p.stdout_tail;
   JsonInfo info;
-  if (auto j = FindJsonResult(out)) ReadJson(*j, &info);
+  if (!ReadEventStream(out, &info)) {
+    if (auto j = FindJsonResult(out)) ReadJson(*j, &info);
+  }
   Markers markers;
   ScanMarkers(out, &markers);
   if (!info.text.empty()) ScanMarkers(info.text, &markers);

@@ -10,7 +10,7 @@ const std::vector<Preset>& Presets() {
        {"openclaw", "sessions_spawn", "--agent", "{agent}", "--label", "task-{task_id}",
         "--context", "{context_json}", "--prompt", "{prompt}"},
        false,
-       "the original's command line; needs a wrapper providing `openclaw sessions_spawn`"},
+       "the historical command line; needs a wrapper providing `openclaw sessions_spawn`"},
       {"openclaw",
        {"openclaw", "agent", "--agent", "{agent}", "--session-key", "task-{task_id}-{attempt}",
         "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}", "--json"},
@@ -23,9 +23,9 @@ const std::vector<Preset>& Presets() {
        "embedded one-shot OpenClaw run (no Gateway, default agent only)"},
       {"claude", {"claude", "-p", "--output-format", "json"}, true, "Claude Code, prompt on stdin"},
       {"codex",
-       {"codex", "exec", "--skip-git-repo-check", "-C", "{work_dir}", "-"},
+       {"codex", "exec", "--json", "--skip-git-repo-check", "-C", "{work_dir}", "-"},
        true,
-       "Codex CLI, prompt on stdin, final message on stdout"},
+       "Codex CLI, prompt on stdin, JSON events on stdout"},
   };
   return presets;
 }

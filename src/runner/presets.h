@@ -8,7 +8,7 @@
 //   openclaw-exec  openclaw agent exec --message-file {prompt_file} --cwd {work_dir}
 //                  --timeout {timeout_seconds} --json
 //   claude         claude -p --output-format json                   (prompt on stdin)
-//   codex          codex exec --skip-git-repo-check -C {work_dir} -  (prompt on stdin)
+//   codex          codex exec --json --skip-git-repo-check -C {work_dir} -  (prompt on stdin)
 //
 // Thread-safety: pure functions over constants.
 #pragma once

@@ -157,4 +157,40 @@ std::vector<SessionExecution> ServiceUnderTest::Executions(const std::string& id
   return e;
 }
 
+std::string* RealCliTest::cli_path_ = nullptr;
+std::string* RealCliTest::skip_reason_ = nullptr;
+std::string* RealCliTest::model_dir_ = nullptr;
+ModelServer* RealCliTest::model_ = nullptr;
+
+void RealCliTest::SetUpTestSuite() {
+  skip_reason_ = new std::string;
+  cli_path_ = new std::string(InstalledCliPath(skip_reason_));
+  model_dir_ = new std::string(e2e::MakeTempDir("model"));
+  model_ = new ModelServer(*model_dir_);
+}
+
+void RealCliTest::TearDownTestSuite() {
+  delete model_;
+  fs::remove_all(*model_dir_);
+  delete model_dir_;
+  delete cli_path_;
+  delete skip_reason_;
+}
+
+void RealCliTest::SetUp() {
+  if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+  ASSERT_FALSE(cli_path_->empty());
+  ASSERT_GT(model_->port(), 0);
+}
+
+ScopedTempDir::~ScopedTempDir() { fs::remove_all(path); }
+
+bool LoggedRequestOver(const std::string& log, size_t bytes) {
+  for (size_t pos = 0; (pos = log.find("\"bytes\": ", pos)) != std::string::npos;) {
+    pos += 9;
+    if (std::stoull(log.substr(pos, 12)) > bytes) return true;
+  }
+  return false;
+}
+
 }  // namespace taskexec::agents

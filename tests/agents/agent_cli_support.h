@@ -3,6 +3,7 @@
 // the local model stand-in (tests/fakes/model_server.py).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <map>
@@ -63,5 +64,33 @@ class ServiceUnderTest {
   std::unique_ptr<e2e::Service> service_;
   std::unique_ptr<SqliteStore> store_;
 };
+
+// Fixture base: installs the CLIs (or skips, loudly, without npm) and runs
+// one model stand-in per test suite.
+class RealCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+
+  static const std::string& cli_path() { return *cli_path_; }
+  static ModelServer& model() { return *model_; }
+
+ private:
+  static std::string* cli_path_;
+  static std::string* skip_reason_;
+  static std::string* model_dir_;
+  static ModelServer* model_;
+};
+
+// A fresh temp directory, removed with everything in it when destroyed.
+struct ScopedTempDir {
+  explicit ScopedTempDir(const std::string& name) : path(e2e::MakeTempDir(name)) {}
+  ~ScopedTempDir();
+  const std::string path;
+};
+
+// True when the stand-in's log has a request body bigger than `bytes`.
+bool LoggedRequestOver(const std::string& log, size_t bytes);
 
 }  // namespace taskexec::agents

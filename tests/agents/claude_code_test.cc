@@ -9,48 +9,22 @@
 namespace taskexec::agents {
 namespace {
 
-class ClaudeCodeTest : public ::testing::Test {
+class ClaudeCodeTest : public RealCliTest {
  protected:
-  static void SetUpTestSuite() {
-    cli_path_ = new std::string(InstalledCliPath(&skip_reason_));
-    model_dir_ = new std::string(e2e::MakeTempDir("model"));
-    model_ = new ModelServer(*model_dir_);
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete model_dir_;
-    delete cli_path_;
-  }
-  void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_FALSE(cli_path_->empty());
-    ASSERT_GT(model_->port(), 0);
-  }
-
   // The preset as a user would set it, pointed at the stand-in. Claude Code
   // retries a failed model call itself (up to 10 times, backing off); with
   // CLAUDE_CODE_MAX_RETRIES=0 the retry is taskexec's, which is under test.
-  std::string AgentToml(int timeout_seconds = 60) const {
+  static std::string AgentToml(int timeout_seconds = 60) {
     return "preset = \"claude\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
-           "\n[agent.env]\nANTHROPIC_BASE_URL = \"" + model_->base_url() +
+           "\n[agent.env]\nANTHROPIC_BASE_URL = \"" + model().base_url() +
            "\"\nANTHROPIC_API_KEY = \"sk-ant-stand-in\"\n"
            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\"\nDISABLE_AUTOUPDATER = \"1\"\n"
            "CLAUDE_CODE_MAX_RETRIES = \"0\"\n";
   }
-
-  static std::string* cli_path_;
-  static std::string skip_reason_;
-  static std::string* model_dir_;
-  static ModelServer* model_;
 };
 
-std::string* ClaudeCodeTest::cli_path_ = nullptr;
-std::string ClaudeCodeTest::skip_reason_;
-std::string* ClaudeCodeTest::model_dir_ = nullptr;
-ModelServer* ClaudeCodeTest::model_ = nullptr;
-
 TEST_F(ClaudeCodeTest, CompletesWithTheSummaryAndTheSessionItReports) {
-  ServiceUnderTest svc("claude_ok", *cli_path_, AgentToml());
+  ServiceUnderTest svc("claude_ok", cli_path(), AgentToml());
   const std::string id = svc.AddTask("Write the report", "Write it. SCENARIO:complete");
   Task t = svc.WaitFinal(id, 120);
   EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc.ServiceLog();
@@ -61,11 +35,11 @@ TEST_F(ClaudeCodeTest, CompletesWithTheSummaryAndTheSessionItReports) {
   // The session id is the one Claude Code printed: a UUID, not ours.
   EXPECT_EQ(execs[0].session_id.size(), 36u) << execs[0].session_id;
   EXPECT_EQ(execs[0].session_id.find(id), std::string::npos);
-  EXPECT_NE(model_->Log().find("claude-cli/"), std::string::npos) << "the model was not asked";
+  EXPECT_NE(model().Log().find("claude-cli/"), std::string::npos) << "the model was not asked";
 }
 
 TEST_F(ClaudeCodeTest, AnAgentReportedFailureIsNotRetried) {
-  ServiceUnderTest svc("claude_fail", *cli_path_, AgentToml(), /*max_retries=*/2);
+  ServiceUnderTest svc("claude_fail", cli_path(), AgentToml(), /*max_retries=*/2);
   const std::string id = svc.AddTask("Parse the file", "Parse it. SCENARIO:fail");
   Task t = svc.WaitFinal(id, 120);
   EXPECT_EQ(t.status, TaskStatus::kFailed);
@@ -76,7 +50,7 @@ TEST_F(ClaudeCodeTest, AnAgentReportedFailureIsNotRetried) {
 }
 
 TEST_F(ClaudeCodeTest, AModelServerErrorIsRetried) {
-  ServiceUnderTest svc("claude_500", *cli_path_, AgentToml(), /*max_retries=*/1);
+  ServiceUnderTest svc("claude_500", cli_path(), AgentToml(), /*max_retries=*/1);
   const std::string id = svc.AddTask("Summarise the thread", "Summarise. SCENARIO:http500");
   Task t = svc.WaitFinal(id, 120);
   EXPECT_EQ(t.status, TaskStatus::kFailed);
@@ -87,7 +61,7 @@ TEST_F(ClaudeCodeTest, AModelServerErrorIsRetried) {
 }
 
 TEST_F(ClaudeCodeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
-  ServiceUnderTest svc("claude_hang", *cli_path_, AgentToml(/*timeout_seconds=*/5),
+  ServiceUnderTest svc("claude_hang", cli_path(), AgentToml(/*timeout_seconds=*/5),
                        /*max_retries=*/0);
   const std::string id = svc.AddTask("Wait for the model", "Wait. SCENARIO:hang");
   Task t = svc.WaitFinal(id, 120);
@@ -101,7 +75,7 @@ TEST_F(ClaudeCodeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
 }
 
 TEST_F(ClaudeCodeTest, APromptOverAHundredKibReachesTheModelWhole) {
-  ServiceUnderTest svc("claude_big", *cli_path_, AgentToml());
+  ServiceUnderTest svc("claude_big", cli_path(), AgentToml());
   std::string description = "Read all of this. SCENARIO:complete\n";
   while (description.size() < 110 * 1024) description += "The quick brown fox jumps. ";
   const std::string id = svc.AddTask("Read the long brief", description);
@@ -110,14 +84,8 @@ TEST_F(ClaudeCodeTest, APromptOverAHundredKibReachesTheModelWhole) {
   auto execs = svc.Executions(id);
   ASSERT_EQ(execs.size(), 1u);
   EXPECT_EQ(execs[0].summary, "wrote the report");
-  // The stand-in logged a request at least as big as the description.
-  bool big = false;
-  const std::string log = model_->Log();
-  for (size_t pos = 0; (pos = log.find("\"bytes\": ", pos)) != std::string::npos;) {
-    pos += 9;
-    if (std::stoll(log.substr(pos, 12)) > static_cast<long long>(description.size())) big = true;
-  }
-  EXPECT_TRUE(big) << "no request to the model carried the whole prompt";
+  EXPECT_TRUE(LoggedRequestOver(model().Log(), description.size()))
+      << "no request to the model carried the whole prompt";
 }
 
 }  // namespace

@@ -26,6 +26,51 @@ TEST(Outcome, TaskCompleteLineIsTheSummary) {
   EXPECT_EQ(r.pid, 42);
 }
 
+// Codex `exec --json` events, as codex-cli 0.171 prints them.
+TEST(Outcome, CodexEventStreamGivesTheThreadTextAndFailure) {
+  const std::string ok =
+      R"({"type":"thread.started","thread_id":"01a2429e-ea28-77c2-afad-62047e7f6d22"})"
+      "\n"
+      R"({"type":"item.completed","item":{"id":"item_0","type":"error","message":"Model metadata not found"}})"
+      "\n"
+      R"({"type":"turn.started"})"
+      "\n"
+      R"({"type":"item.completed","item":{"id":"item_1","type":"agent_message","text":"Done.\nTASK_COMPLETE: wrote it"}})"
+      "\n"
+      R"({"type":"turn.completed","usage":{"input_tokens":1200,"output_tokens":34}})"
+      "\n";
+  auto r = ParseOutcome(Exited(0, ok)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "wrote it");
+  EXPECT_EQ(r.session_id, "01a2429e-ea28-77c2-afad-62047e7f6d22");
+
+  const std::string failed =
+      R"({"type":"thread.started","thread_id":"t-1"})"
+      "\n"
+      R"({"type":"error","message":"Reconnecting... 1/5, we're currently experiencing high demand"})"
+      "\n"
+      R"({"type":"turn.failed","error":{"message":"We're currently experiencing high demand, which may cause temporary errors."}})"
+      "\n";
+  r = ParseOutcome(Exited(1, failed)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.session_id, "t-1");
+  EXPECT_EQ(r.error_type, ErrorType::kApiError) << r.error;
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("high demand"), std::string::npos) << r.error;
+
+  const std::string agent_failed =
+      R"({"type":"thread.started","thread_id":"t-2"})"
+      "\n"
+      R"({"type":"item.completed","item":{"type":"agent_message","text":"TASK_FAILED: the input file is missing"}})"
+      "\n"
+      R"({"type":"turn.completed","usage":{}})"
+      "\n";
+  r = ParseOutcome(Exited(0, agent_failed)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
+  EXPECT_FALSE(r.retryable);
+}
+
 TEST(Outcome, MarkdownDecoratedMarkerCounts) {
   auto r = ParseOutcome(Exited(0, "**TASK_COMPLETE: done it**\n")).result;
   EXPECT_EQ(r.summary, "done it");
