@@ -10,6 +10,10 @@
 # then prints "TASK_COMPLETE: ..." and a final JSON line, as a real agent
 # following taskexec's prompt would. Set DEMO_AGENT_SECONDS to make it slower.
 set -eu
+if [ "${1:-}" = "--version" ]; then
+  echo "demo-agent 1.0 (taskexec)"
+  exit 0
+fi
 
 agent="main"
 prompt=""

@@ -14,6 +14,7 @@
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/presets.h"
+#include "runner/program_probe.h"
 #include "server/http_server.h"
 #include "store/store_factory.h"
 
@@ -124,6 +125,10 @@ int RunService(const Config& cfg) {
   return 0;
 }
 
+// How long `config check` waits for the agent program's --version (Node
+// CLIs take a few seconds to start on a loaded machine).
+constexpr int64_t kProgramProbeMs = 20000;
+
 Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskStore>* store_out) {
   if (Status s = ValidateConfig(cfg); !s.ok()) return s;
   out << "configuration: ok" << (cfg.source_file.empty() ? "" : " (" + cfg.source_file + ")")
@@ -148,6 +153,14 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
     for (const std::string& name : environment.withheld()) out << " " << name;
     out << "\n";
   }
+  ProgramProbe probe;
+  if (Status s = ProbeAgentProgram(command, environment.ForAttempt({}),
+                                   cfg.agent.command.empty() ? cfg.agent.preset : "",
+                                   kProgramProbeMs, &probe);
+      !s.ok()) {
+    return s;
+  }
+  out << "agent program: " << probe.path << " (" << probe.version << ")\n";
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
   StoreStats stats;

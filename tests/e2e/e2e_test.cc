@@ -357,6 +357,36 @@ TEST_F(E2eTest, TwoServicesShareTwoThousandTasksAndRunEachOnce) {
   EXPECT_EQ(b.Terminate(), 0);
 }
 
+// `config check` finds the agent program on the agent's PATH and asks it for
+// its version, so a missing CLI is found before the first task fails.
+TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
+  const std::string bin = dir_ + "/bin";
+  WriteFile(bin + "/openclaw", "#!/bin/sh\necho 'OpenClaw 2026.9.6 (eb377ac)'\n");
+  fs::permissions(bin + "/openclaw", fs::perms::owner_all);
+  const std::map<std::string, std::string> env = {{"PATH", bin + ":/usr/bin:/bin"}};
+  auto check = [&](const std::string& agent_toml) {
+    const std::string config = dir_ + "/check.toml";
+    WriteFile(config, "[store]\ndb_path = \"" + dir_ + "/check.db\"\n[agent]\n" + agent_toml);
+    return e2e::Run({TaskexecBinary(), "--config", config, "config", "check"}, env);
+  };
+
+  CommandResult r = check("command = [\"no-such-agent-program\", \"{prompt}\"]\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("'no-such-agent-program' not found in PATH"), std::string::npos) << r.err;
+
+  // The seed preset's `openclaw sessions_spawn` is not a real OpenClaw command.
+  r = check("preset = \"seed\"\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("no sessions_spawn subcommand"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("openclaw-exec"), std::string::npos) << r.err;
+
+  r = check("preset = \"openclaw-exec\"\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("agent program: " + bin + "/openclaw (OpenClaw 2026.9.6 (eb377ac))"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
   std::string config = WriteConfig(Options{});
 

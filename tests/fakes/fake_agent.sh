@@ -39,6 +39,11 @@
 #   openclaw-json    prints an OpenClaw `agent --json` document (pretty-printed); exit 0
 #   claude-json      prints a Claude Code `-p --output-format json` object; exit 0
 set -u
+# What `taskexec config check` asks every agent program.
+if [ "${1:-}" = "--version" ] && [ $# -eq 1 ]; then
+  echo "fake_agent 1.0"
+  exit 0
+fi
 
 mode="${FAKE_AGENT_MODE:-}"
 if [ -z "$mode" ]; then

@@ -1,0 +1,80 @@
+#include "runner/program_probe.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <future>
+
+#include "runner/process_supervisor.h"
+
+namespace taskexec {
+namespace {
+
+std::string FirstLine(const std::string& text) {
+  size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "";
+  size_t end = text.find_first_of("\r\n", start);
+  std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (line.size() > 200) line.resize(200);
+  return line;
+}
+
+}  // namespace
+
+Status ProbeAgentProgram(const std::vector<std::string>& command,
+                         const std::vector<std::string>& env, const std::string& preset,
+                         int64_t timeout_ms, ProgramProbe* out) {
+  if (command.empty()) return Status::InvalidArgument("agent command: the array is empty");
+  std::string exe;
+  if (Status s = ResolveProgram(command[0], env, &exe); !s.ok()) return s;
+  out->path = exe;
+
+  // A private folder as the working directory, removed afterwards, so a
+  // program that treats --version as work leaves nothing behind.
+  namespace fs = std::filesystem;
+  std::string dir_template = (fs::temp_directory_path() / "taskexec-probe-XXXXXX").string();
+  if (mkdtemp(dir_template.data()) == nullptr) {
+    return Status::IOError("cannot create a temporary folder for the agent program's --version");
+  }
+  const fs::path dir = dir_template;
+  ProcessSpec spec;
+  spec.argv = {exe, "--version"};
+  spec.env = env;
+  spec.cwd = dir.string();
+  spec.log_path = (dir / "version.log").string();
+  spec.timeout_ms = timeout_ms;
+  spec.kill_grace_ms = 1000;
+  std::promise<ProcessResult> done;
+  std::future<ProcessResult> result = done.get_future();
+  {
+    ProcessSupervisor supervisor;
+    Status s = supervisor.Start(
+        spec, [&done](const ProcessResult& r) { done.set_value(r); }, nullptr, nullptr);
+    if (!s.ok()) return s;
+    result.wait();
+    supervisor.Shutdown(1000);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  const ProcessResult r = result.get();
+  const std::string line = FirstLine(r.stdout_tail.empty() ? r.stderr_tail : r.stdout_tail);
+  if (r.timed_out) {
+    out->version = "no answer to --version within " + std::to_string(timeout_ms / 1000) + " s";
+  } else if (r.exit_code == 0) {
+    out->version = line.empty() ? "(no version printed)" : line;
+  } else {
+    out->version = "--version " +
+                   (r.exit_code ? "exited " + std::to_string(*r.exit_code) : "was killed") +
+                   (line.empty() ? "" : ": " + line);
+  }
+  if (preset == "seed" && r.exit_code == 0 && line.find("OpenClaw") != std::string::npos) {
+    return Status::InvalidArgument(
+        "agent.preset \"seed\" runs `" + exe + " sessions_spawn ...`, but " + exe + " is " + line +
+        ", which has no sessions_spawn subcommand (it is a tool agents call inside a session). "
+        "Use agent.preset = \"openclaw\" (through the Gateway) or \"openclaw-exec\" (embedded), "
+        "or put a wrapper that provides sessions_spawn first on the agent's PATH");
+  }
+  return Status::OK();
+}
+
+}  // namespace taskexec
