@@ -281,7 +281,10 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   o.timeout_seconds = 60;
   o.lease_seconds = 3;
   std::string config = WriteConfig(o);
-  std::map<std::string, std::string> env = {{"FAKE_AGENT_SLEEP", "6"}};
+  // Long enough that all twenty run at once even where each spawn is slow
+  // (a sanitizer build on a loaded machine); the restarted service's
+  // attempts are short.
+  std::map<std::string, std::string> env = {{"FAKE_AGENT_SLEEP", "30"}};
   auto service = std::make_unique<Service>(config, dir_ + "/service1.log", env);
   service->Start();
   std::vector<std::string> ids;
@@ -296,6 +299,7 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   ASSERT_EQ(first.size(), 20u);
   service->Kill9();
 
+  env["FAKE_AGENT_SLEEP"] = "1";
   auto restarted = std::make_unique<Service>(config, dir_ + "/service2.log", env);
   restarted->Start();
   ASSERT_TRUE(WaitFor([&] { return CountIn({"completed"}) == 20; }, 300))
