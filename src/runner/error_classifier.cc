@@ -49,7 +49,8 @@ const std::vector<KeywordRule>& Rules() {
       {ErrorType::kApiError,
        {"api error", "api_error", "internal server error", "service unavailable", "bad gateway",
         "overloaded", "upstream error", "experiencing high demand", "temporarily unavailable",
-        "temporary error"},
+        "temporary error", "provider internal error", "http 500", "http 502", "http 503",
+        "http 504", "http 529", "usually temporary"},
        {"api"}},
   };
   return rules;

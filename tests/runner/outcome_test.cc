@@ -71,6 +71,30 @@ TEST(Outcome, CodexEventStreamGivesTheThreadTextAndFailure) {
   EXPECT_FALSE(r.retryable);
 }
 
+// OpenClaw 2026.9.6 `agent exec --json` after its own retries of a provider
+// 500 gave up: retryable by taskexec.
+TEST(Outcome, OpenClawProviderServerErrorIsARetryableApiError) {
+  const std::string out = R"({
+  "ok": false,
+  "status": "error",
+  "final": "",
+  "payloads": [],
+  "model": null,
+  "provider": null,
+  "sessionId": "75d499b9-b8c0-414c-a221-3ba3bf728128",
+  "error": {
+    "message": "standin/stand-in-1 request failed (provider internal error, HTTP 500). This is usually temporary - try again shortly.",
+    "kind": "exception"
+  }
+}
+)";
+  auto r = ParseOutcome(Exited(1, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kApiError) << r.error;
+  EXPECT_TRUE(r.retryable);
+  EXPECT_EQ(r.session_id, "75d499b9-b8c0-414c-a221-3ba3bf728128");
+}
+
 TEST(Outcome, MarkdownDecoratedMarkerCounts) {
   auto r = ParseOutcome(Exited(0, "**TASK_COMPLETE: done it**\n")).result;
   EXPECT_EQ(r.summary, "done it");

@@ -1,0 +1,169 @@
+// The real agent CLIs (from npm, tests/agents/clis) run by their presets
+// through the whole service, against the model stand-in, in the same cases:
+// one table row per runtime, configured as a user would configure it.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "agents/agent_cli_support.h"
+
+namespace taskexec::agents {
+namespace {
+
+struct Runtime {
+  const char* name;
+  // The [agent] lines for a service whose private files go in `dir`.
+  std::string (*agent_toml)(const std::string& dir, const ModelServer& model, int timeout_seconds);
+  // A substring of the stand-in's log that shows this CLI asked the model.
+  const char* request_mark;
+  // Seconds one turn may take (OpenClaw's start-up alone is 10-20 s here).
+  int turn_seconds;
+  // agent.timeout_seconds for the hanging model: long enough for the CLI to
+  // start and reach the model first.
+  int hang_timeout_seconds;
+};
+
+// Claude Code retries a failed model call itself (up to 10 times, backing
+// off); CLAUDE_CODE_MAX_RETRIES=0 leaves the retry to taskexec, under test.
+std::string ClaudeToml(const std::string&, const ModelServer& model, int timeout_seconds) {
+  return "preset = \"claude\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nANTHROPIC_BASE_URL = \"" + model.base_url() +
+         "\"\nANTHROPIC_API_KEY = \"sk-ant-stand-in\"\n"
+         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\"\nDISABLE_AUTOUPDATER = \"1\"\n"
+         "CLAUDE_CODE_MAX_RETRIES = \"0\"\n";
+}
+
+// A custom provider in CODEX_HOME/config.toml; Codex retries a failed
+// request itself (5 times), request/stream_max_retries = 0 leave it to us.
+std::string CodexToml(const std::string& dir, const ModelServer& model, int timeout_seconds) {
+  const std::string codex_home = dir + "/codex-home";
+  e2e::WriteFile(codex_home + "/config.toml",
+                 "model = \"stand-in-1\"\nmodel_provider = \"standin\"\n\n"
+                 "[model_providers.standin]\nname = \"model stand-in\"\nbase_url = \"" +
+                     model.base_url() +
+                     "/v1\"\nenv_key = \"STANDIN_API_KEY\"\nwire_api = \"responses\"\n"
+                     "request_max_retries = 0\nstream_max_retries = 0\n");
+  return "preset = \"codex\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nCODEX_HOME = \"" + codex_home + "\"\nSTANDIN_API_KEY = \"sk-stand-in\"\n";
+}
+
+// The embedded one-shot (`agent exec`, no Gateway) with the stand-in as a
+// custom OpenAI-compatible provider in an openclaw.json.
+std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
+                             int timeout_seconds) {
+  const std::string config = dir + "/openclaw.json";
+  e2e::WriteFile(config,
+                 R"({"agents": {"defaults": {"model": {"primary": "standin/stand-in-1"}}},
+ "models": {"mode": "merge", "providers": {"standin": {
+   "baseUrl": ")" + model.base_url() +
+                     R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
+   "models": [{"id": "stand-in-1", "name": "Stand-in", "reasoning": false, "input": ["text"],
+     "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
+     "contextWindow": 200000, "maxTokens": 8192}]}}}})");
+  return "preset = \"openclaw-exec\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
+}
+
+const Runtime kRuntimes[] = {
+    {"claude", ClaudeToml, "\"/v1/messages", 60, 5},
+    {"codex", CodexToml, "\"/v1/responses", 60, 5},
+    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40},
+};
+
+class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
+ protected:
+  // A service running this runtime; its CLI's files live in dir_.
+  std::unique_ptr<ServiceUnderTest> Service(const std::string& name, int max_retries,
+                                            int timeout_seconds = 0) {
+    const Runtime& rt = GetParam();
+    return std::make_unique<ServiceUnderTest>(
+        std::string(rt.name) + "_" + name, cli_path(),
+        rt.agent_toml(dir_.path, model(), timeout_seconds ? timeout_seconds : rt.turn_seconds),
+        max_retries);
+  }
+  int Wait() const { return 3 * GetParam().turn_seconds; }
+
+  ScopedTempDir dir_{"runtime_cfg"};
+};
+
+TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
+  auto svc = Service("ok", 1);
+  const std::string id = svc->AddTask("Write the report", "Write it. SCENARIO:complete");
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(execs[0].summary, "wrote the report");
+  // The session id is the one the CLI printed (a UUID), not one of ours.
+  EXPECT_EQ(execs[0].session_id.size(), 36u) << execs[0].session_id;
+  EXPECT_EQ(execs[0].session_id.find(id), std::string::npos);
+  EXPECT_NE(model().Log().find(GetParam().request_mark), std::string::npos)
+      << "the model was not asked";
+}
+
+TEST_P(RuntimeTest, AnAgentReportedFailureIsNotRetried) {
+  auto svc = Service("fail", 2);
+  const std::string id = svc->AddTask("Parse the file", "Parse it. SCENARIO:fail");
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kExecutionError) << t.error_message;
+  EXPECT_NE(t.error_message.find("the input file is missing"), std::string::npos)
+      << t.error_message;
+  EXPECT_EQ(svc->Executions(id).size(), 1u);
+}
+
+// Runtimes whose own retry of a failed model call can be turned off. OpenClaw
+// retries a provider 5xx itself within a 90 s window that no openclaw.json key
+// changes (docs/concepts/retry.md of 2026.9.6), so two attempts would take
+// three minutes here; outcome_test checks that its final 5xx error, as it
+// prints it, is api_error and retryable.
+class ModelErrorTest : public RuntimeTest {};
+
+TEST_P(ModelErrorTest, AModelServerErrorIsRetried) {
+  auto svc = Service("500", 1);
+  const std::string id = svc->AddTask("Summarise the thread", "Summarise. SCENARIO:http500");
+  Task t = svc->WaitFinal(id, 2 * Wait());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kApiError) << t.error_message;
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 2u) << "a provider 500 is retryable: one retry was allowed";
+  for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kApiError) << e.error;
+}
+
+TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
+  auto svc = Service("hang", 0, GetParam().hang_timeout_seconds);
+  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kTimedOut) << execs[0].error;
+  // Found by the attempt's environment marker, not by pid: a CLI that
+  // re-spawns or detaches a child must not leave it running.
+  EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
+      << "a process of the timed-out attempt survived";
+}
+
+TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {
+  auto svc = Service("big", 1);
+  std::string description = "Read all of this. SCENARIO:complete\n";
+  while (description.size() < 110 * 1024) description += "The quick brown fox jumps. ";
+  const std::string id = svc->AddTask("Read the long brief", description);
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message;
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].summary, "wrote the report");
+  EXPECT_TRUE(LoggedRequestOver(model().Log(), description.size()))
+      << "no request to the model carried the whole prompt";
+}
+
+std::string RuntimeName(const ::testing::TestParamInfo<Runtime>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Cli, RuntimeTest, ::testing::ValuesIn(kRuntimes), RuntimeName);
+INSTANTIATE_TEST_SUITE_P(Cli, ModelErrorTest, ::testing::Values(kRuntimes[0], kRuntimes[1]),
+                         RuntimeName);
+
+}  // namespace
+}  // namespace taskexec::agents
