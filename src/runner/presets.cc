@@ -12,7 +12,7 @@ const std::vector<Preset>& Presets() {
        false,
        "the historical command line; needs a wrapper providing `openclaw sessions_spawn`"},
       {"openclaw",
-       {"openclaw", "agent", "--agent", "{agent}", "--session-key", "task-{task_id}-{attempt}",
+       {"openclaw", "agent", "--agent", "{agent}", "--session-key", "{task_id}-{attempt}",
         "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}", "--json"},
        false,
        "one OpenClaw agent turn through the Gateway, a fresh session per attempt"},

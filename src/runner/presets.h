@@ -3,7 +3,7 @@
 //
 //   seed           openclaw sessions_spawn --agent {agent} --label task-{task_id}
 //                  --context {context_json} --prompt {prompt}
-//   openclaw       openclaw agent --agent {agent} --session-key task-{task_id}-{attempt}
+//   openclaw       openclaw agent --agent {agent} --session-key {task_id}-{attempt}
 //                  --message-file {prompt_file} --timeout {timeout_seconds} --json
 //   openclaw-exec  openclaw agent exec --message-file {prompt_file} --cwd {work_dir}
 //                  --timeout {timeout_seconds} --json

@@ -99,7 +99,7 @@ TEST(Presets, AllPresetsAreValidTemplates) {
                                       "{prompt}"}));
   EXPECT_EQ(PresetCommand("openclaw", nullptr),
             (std::vector<std::string>{"openclaw", "agent", "--agent", "{agent}", "--session-key",
-                                      "task-{task_id}-{attempt}", "--message-file", "{prompt_file}",
+                                      "{task_id}-{attempt}", "--message-file", "{prompt_file}",
                                       "--timeout", "{timeout_seconds}", "--json"}));
   EXPECT_TRUE(FindPreset("claude")->prompt_on_stdin);
   Status s;
