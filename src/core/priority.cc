@@ -1,6 +1,7 @@
 #include "core/priority.h"
 
 #include <array>
+#include <string>
 #include <utility>
 
 namespace taskexec {
@@ -33,6 +34,13 @@ Priority PriorityOrNormal(std::string_view name) {
 
 int PriorityWeight(Priority p) { return static_cast<int>(p); }
 
-std::string_view PriorityNames() { return "critical, high, normal, low"; }
+std::string_view PriorityNames() {
+  static const std::string names = [] {
+    std::string out;
+    for (const auto& [value, name] : kNames) out += (out.empty() ? "" : ", ") + std::string(name);
+    return out;
+  }();
+  return names;
+}
 
 }  // namespace taskexec

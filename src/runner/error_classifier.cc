@@ -82,7 +82,7 @@ bool ContainsWord(const std::string& haystack, std::string_view word) {
 
 }  // namespace
 
-ErrorClass ClassifyError(std::string_view text, ErrorType default_type) {
+ErrorType ClassifyError(std::string_view text, ErrorType default_type) {
   const std::string lower = Lower(text);
   for (const auto& rule : Rules()) {
     bool hit = std::any_of(rule.phrases.begin(), rule.phrases.end(),
@@ -91,9 +91,9 @@ ErrorClass ClassifyError(std::string_view text, ErrorType default_type) {
       hit = std::any_of(rule.words.begin(), rule.words.end(),
                         [&](std::string_view w) { return ContainsWord(lower, w); });
     }
-    if (hit) return ErrorClass{rule.type, IsRetryable(rule.type)};
+    if (hit) return rule.type;
   }
-  return ErrorClass{default_type, IsRetryable(default_type)};
+  return default_type;
 }
 
 }  // namespace taskexec

@@ -11,16 +11,10 @@
 
 namespace taskexec {
 
-struct ErrorClass {
-  ErrorType type = ErrorType::kNone;
-  bool retryable = false;
-};
-
 // Classifies free text (a TASK_FAILED reason, stderr tail, ...) by keywords,
 // case-insensitively; the first matching rule wins (see docs/runner.md for
-// the order). When nothing matches returns `default_type` with its
-// retryability from the table.
-ErrorClass ClassifyError(std::string_view text,
-                         ErrorType default_type = ErrorType::kExecutionError);
+// the order). When nothing matches returns `default_type`. Whether the type
+// is retried is the table's IsRetryable(type).
+ErrorType ClassifyError(std::string_view text, ErrorType default_type = ErrorType::kExecutionError);
 
 }  // namespace taskexec

@@ -403,8 +403,8 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     r.error = SanitizeText(error, kMaxErrorChars);
   };
   auto classify_and_fail = [&](const std::string& reason, const std::string& prefix) {
-    ErrorClass ec = ClassifyError(reason, ErrorType::kExecutionError);
-    fail(ExecutionStatus::kFailed, ec.type, ec.retryable, prefix + reason);
+    const ErrorType type = ClassifyError(reason, ErrorType::kExecutionError);
+    fail(ExecutionStatus::kFailed, type, IsRetryable(type), prefix + reason);
   };
   // The end of the output is where errors are; the start is chatter.
   auto output_clue = [&]() {

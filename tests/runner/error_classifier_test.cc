@@ -63,28 +63,28 @@ TEST(ErrorClassifier, Keywords) {
       {"API request unauthorized: invalid api key", "permission_error", false},
   };
   for (const auto& c : cases) {
-    ErrorClass ec = ClassifyError(c.text);
-    EXPECT_EQ(ToString(ec.type), c.type) << c.text;
-    EXPECT_EQ(ec.retryable, c.retryable) << c.text;
+    const ErrorType type = ClassifyError(c.text);
+    EXPECT_EQ(ToString(type), c.type) << c.text;
+    EXPECT_EQ(IsRetryable(type), c.retryable) << c.text;
   }
 }
 
 TEST(ErrorClassifier, ApiIsMatchedAsAWordOnly) {
-  EXPECT_EQ(ClassifyError("rapid capital growth").type, ErrorType::kExecutionError);
-  EXPECT_EQ(ClassifyError("the API is down").type, ErrorType::kApiError);
-  EXPECT_EQ(ClassifyError("api: bad response").type, ErrorType::kApiError);
+  EXPECT_EQ(ClassifyError("rapid capital growth"), ErrorType::kExecutionError);
+  EXPECT_EQ(ClassifyError("the API is down"), ErrorType::kApiError);
+  EXPECT_EQ(ClassifyError("api: bad response"), ErrorType::kApiError);
 }
 
 TEST(ErrorClassifier, DefaultWhenNothingMatches) {
-  ErrorClass ec = ClassifyError("could not finish the report");
-  EXPECT_EQ(ec.type, ErrorType::kExecutionError);
-  EXPECT_FALSE(ec.retryable);
-  EXPECT_EQ(ClassifyError("", ErrorType::kUnknown).type, ErrorType::kUnknown);
+  const ErrorType ec = ClassifyError("could not finish the report");
+  EXPECT_EQ(ec, ErrorType::kExecutionError);
+  EXPECT_FALSE(IsRetryable(ec));
+  EXPECT_EQ(ClassifyError("", ErrorType::kUnknown), ErrorType::kUnknown);
   // A default that is itself retryable keeps its retryability.
-  EXPECT_TRUE(ClassifyError("???", ErrorType::kLost).retryable);
+  EXPECT_TRUE(IsRetryable(ClassifyError("???", ErrorType::kLost)));
   // Binary junk does not crash and falls to the default.
   std::string junk("\xff\xfe\x00\x01\xc3", 5);
-  EXPECT_EQ(ClassifyError(junk).type, ErrorType::kExecutionError);
+  EXPECT_EQ(ClassifyError(junk), ErrorType::kExecutionError);
 }
 
 // docs/runner.md's table of error types lists every type, with the same
