@@ -13,6 +13,7 @@
 #include "runner/error_classifier.h"
 #include "runner/presets.h"
 #include "runner/prompt.h"
+#include "runner/stdout_copy.h"
 
 namespace taskexec {
 
@@ -110,6 +111,7 @@ AgentRunner::AttemptFiles AgentRunner::FilesFor(const std::string& execution_id)
   f.work_dir = WorkDir(execution_id);
   f.artifacts_dir = ArtifactsDir(execution_id);
   f.log_path = LogPath(execution_id);
+  f.stdout_path = (fs::path(log_dir_) / (execution_id + ".stdout")).string();
   f.prompt_file = (fs::path(f.work_dir) / "prompt.md").string();
   return f;
 }
@@ -156,6 +158,7 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
   if (Status s = CheckExecLimits(template_, spec->argv, spec->env); !s.ok()) return s;
   spec->cwd = files.work_dir;
   spec->log_path = files.log_path;
+  spec->stdout_path = files.stdout_path;
   if (prompt_on_stdin_) spec->stdin_data = prompt;
   spec->timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
   spec->kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
@@ -164,7 +167,18 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
 
 AgentResult AgentRunner::ResultOf(const std::string& task_id, const std::string& exec_id,
                                   const AttemptFiles& files, const ProcessResult& process) const {
-  ParsedOutcome parsed = ParseOutcome(process, {task_id, exec_id});
+  // The log keeps the output for people; the stdout copy only serves this.
+  std::string stdout_warning;
+  ProcessResult whole = process;
+  whole.stdout_tail =
+      StdoutForParsing(process, files.stdout_path, kMaxParsedStdoutBytes, &stdout_warning);
+  std::error_code ec;
+  fs::remove(files.stdout_path, ec);
+  ParsedOutcome parsed = ParseOutcome(whole, {task_id, exec_id});
+  if (!stdout_warning.empty()) {
+    spdlog::warn("execution {}: {}", exec_id, stdout_warning);
+    parsed.result.warnings.push_back(stdout_warning);
+  }
   ArtifactSource source;
   source.artifacts_dir = files.artifacts_dir;
   source.listed_paths = parsed.artifact_paths;

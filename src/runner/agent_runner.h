@@ -85,6 +85,7 @@ class AgentRunner {
     std::string work_dir;
     std::string artifacts_dir;
     std::string log_path;
+    std::string stdout_path;  // stdout alone, parsed when larger than the tail, then removed
     std::string prompt_file;
   };
   AttemptFiles FilesFor(const std::string& execution_id) const;

@@ -89,6 +89,18 @@ void AppendTail(std::string* tail, const char* data, size_t n, size_t limit) {
   if (tail->size() > 2 * limit) tail->erase(0, tail->size() - limit);
 }
 
+// Writes all of `data` (retrying short writes); false with errno on failure.
+bool WriteAll(int fd, const char* data, size_t n) {
+  size_t off = 0;
+  while (off < n) {
+    ssize_t w = write(fd, data + off, n - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    off += static_cast<size_t>(w);
+  }
+  return true;
+}
+
 void TrimTail(std::string* tail, size_t limit) {
   if (tail->size() > limit) tail->erase(0, tail->size() - limit);
 }
@@ -189,6 +201,8 @@ struct ProcessSupervisor::Child {
   int in_fd = -1;
   int log_fd = -1;
   bool log_failed = false;
+  int stdout_copy_fd = -1;
+  bool stdout_copy_failed = false;
   std::string stdin_data;
   size_t stdin_off = 0;
   size_t tail_bytes = 0;
@@ -252,6 +266,7 @@ Status CheckSpec(const ProcessSpec& spec) {
 // them.
 struct ChildIo {
   UniqueFd log;
+  UniqueFd stdout_copy;  // -1 without stdout_path
   UniqueFd out_r, out_w;
   UniqueFd err_r, err_w;
   UniqueFd in_parent, in_child;  // -1 without stdin data
@@ -278,8 +293,16 @@ Status OpenPipe(UniqueFd* read_end, UniqueFd* write_end) {
   return SetNonBlocking(fds[0]);
 }
 
+Status OpenStdoutCopy(const std::string& path, UniqueFd* fd) {
+  if (path.empty()) return Status::OK();
+  *fd->out() = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd->get() < 0) return Status::IOError("cannot open " + path + ": " + ErrnoText(errno));
+  return Status::OK();
+}
+
 Status OpenChildIo(const ProcessSpec& spec, ChildIo* io) {
   if (Status s = OpenLog(spec.log_path, &io->log); !s.ok()) return s;
+  if (Status s = OpenStdoutCopy(spec.stdout_path, &io->stdout_copy); !s.ok()) return s;
   if (Status s = OpenPipe(&io->out_r, &io->out_w); !s.ok()) return s;
   if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
   if (spec.stdin_data.empty()) return Status::OK();
@@ -346,9 +369,9 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   io.out_w.Reset();
   io.err_w.Reset();
   io.in_child.Reset();
-  uint64_t h = Register(
-      spec, pid, std::move(on_exit),
-      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
+  uint64_t h = Register(spec, pid, std::move(on_exit),
+                        ChildFds{io.log.Release(), io.stdout_copy.Release(), io.out_r.Release(),
+                                 io.err_r.Release(), io.in_parent.Release()});
   if (handle != nullptr) *handle = h;
   if (pid_out != nullptr) *pid_out = pid;
   Wake();  // recompute the loop's timeout
@@ -367,6 +390,7 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   c.err_fd = fds.err;
   c.in_fd = fds.in;
   c.log_fd = fds.log;
+  c.stdout_copy_fd = fds.stdout_copy;
   c.stdin_data = spec.stdin_data;
   c.tail_bytes = spec.tail_bytes;
   c.start_ms = MonotonicMs();
@@ -482,16 +506,17 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
       AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
-      size_t off = 0;
-      while (!c.log_failed && off < static_cast<size_t>(n)) {
-        ssize_t w = write(c.log_fd, buf + off, static_cast<size_t>(n) - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
-          c.log_failed = true;  // keep reading the pipe so the child does not block
-          break;
+      if (!c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
+        spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
+        c.log_failed = true;  // keep reading the pipe so the child does not block
+      }
+      if (kind == kStdout) {
+        c.result.stdout_bytes += n;
+        if (c.stdout_copy_fd >= 0 && !c.stdout_copy_failed &&
+            !WriteAll(c.stdout_copy_fd, buf, static_cast<size_t>(n))) {
+          spdlog::error("writing stdout copy for pid {}: {}", c.pid, ErrnoText(errno));
+          c.stdout_copy_failed = true;
         }
-        off += static_cast<size_t>(w);
       }
       continue;
     }
@@ -597,6 +622,8 @@ void ProcessSupervisor::Finalize(Child& c) {
   }
   if (c.log_fd >= 0) close(c.log_fd);
   c.log_fd = -1;
+  if (c.stdout_copy_fd >= 0) close(c.stdout_copy_fd);
+  c.stdout_copy_fd = -1;
   TrimTail(&c.result.stdout_tail, c.tail_bytes);
   TrimTail(&c.result.stderr_tail, c.tail_bytes);
 }

@@ -10,7 +10,8 @@
 //  - runs in `cwd`, with exactly `env` (nothing inherited), all other
 //    descriptors closed, default signal dispositions;
 //  - has stdout and stderr appended to `log_path` and a bounded tail of each
-//    kept in memory;
+//    kept in memory; with `stdout_path`, stdout alone is also written there
+//    whole, so a result document larger than the tail can still be read;
 //  - gets `stdin_data` on stdin (then EOF), or /dev/null.
 // On timeout or Cancel the group gets SIGTERM, then SIGKILL after the grace.
 // After the child exits its pipes are drained until EOF; if a leftover
@@ -47,6 +48,7 @@ struct ProcessSpec {
   std::string cwd;                // must exist
   std::vector<std::string> env;   // the child's whole environment, "K=V"
   std::string log_path;           // stdout+stderr appended here (parent dirs created)
+  std::string stdout_path;        // optional: stdout alone written here (truncated first)
   std::string stdin_data;         // written to the child's stdin then closed (empty: /dev/null)
   int64_t timeout_ms = 0;         // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
@@ -62,6 +64,7 @@ struct ProcessResult {
   bool timed_out = false;          // our timeout fired
   bool cancelled = false;          // Cancel() or Shutdown() was called
   std::string stdout_tail;         // last tail_bytes of stdout
+  int64_t stdout_bytes = 0;        // all stdout read; more than stdout_tail.size() when cut
   std::string stderr_tail;         // last tail_bytes of stderr
   int64_t duration_ms = 0;
 };
@@ -114,6 +117,7 @@ class ProcessSupervisor {
   // that Register() creates.
   struct ChildFds {
     int log = -1;
+    int stdout_copy = -1;  // -1 without stdout_path
     int out = -1;
     int err = -1;
     int in = -1;  // -1 without stdin data

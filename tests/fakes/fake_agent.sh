@@ -37,6 +37,8 @@
 #   slow             sleeps $FAKE_AGENT_SLEEP seconds (default 2), then succeeds
 #   big-output       prints $FAKE_AGENT_LINES lines (default 20000) to stdout, then succeeds
 #   openclaw-json    prints an OpenClaw `agent --json` document (pretty-printed); exit 0
+#   openclaw-json-huge  the same document with a 200 KiB finalPromptText (as
+#                    OpenClaw echoes the prompt) whose reply is TASK_FAILED; exit 0
 #   claude-json      prints a Claude Code `-p --output-format json` object; exit 0
 set -u
 # What `taskexec config check` asks every agent program.
@@ -158,6 +160,20 @@ case "$mode" in
   }
 }
 JSON
+    exit 0 ;;
+  openclaw-json-huge)
+    echo '{'
+    echo '  "runId": "run-2",'
+    echo '  "status": "ok",'
+    echo '  "summary": "completed",'
+    echo '  "result": {'
+    echo '    "payloads": [ { "text": "Tried.\nTASK_FAILED: the repository is archived" } ],'
+    echo '    "meta": {'
+    printf '      "finalPromptText": "%s",\n' "$(head -c 204800 /dev/zero | tr '\0' 'p')"
+    echo '      "agentMeta": { "sessionId": "oc-session-huge" }'
+    echo '    }'
+    echo '  }'
+    echo '}'
     exit 0 ;;
   claude-json)
     printf '{"type":"result","subtype":"success","is_error":false,"result":"All done.\\nTASK_COMPLETE: claude did it","session_id":"claude-sess-7","num_turns":2}\n'

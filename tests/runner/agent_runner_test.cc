@@ -6,9 +6,11 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "runner/prompt.h"
+#include "runner/stdout_copy.h"
 #include "runner_test_util.h"
 
 namespace taskexec {
@@ -331,6 +333,42 @@ TEST_F(AgentRunnerTest, OpenClawAndClaudeJsonThroughAProcess) {
   EXPECT_EQ(cl.status, ExecutionStatus::kCompleted);
   EXPECT_EQ(cl.summary, "claude did it");
   EXPECT_EQ(cl.session_id, "claude-sess-7");
+}
+
+// OpenClaw's --json result echoes the prompt, so a big prompt makes a result
+// far larger than the in-memory tail: it is read whole from the stdout copy.
+TEST_F(AgentRunnerTest, ResultLargerThanTheTailIsReadWhole) {
+  AgentConfig c = Config("openclaw-json-huge");
+  AgentResult r = RunJob(Runner(c), Job("h"));
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kExecutionError);
+  EXPECT_EQ(r.error, "the repository is archived");
+  EXPECT_EQ(r.session_id, "oc-session-huge");
+  EXPECT_TRUE(r.warnings.empty());
+  // The copy served the parse and is gone; the log keeps the output.
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("logs") + "/exec-h.stdout"));
+  EXPECT_GT(ReadFile(runner_->LogPath("exec-h")).size(), 200u * 1024);
+}
+
+TEST(StdoutForParsing, TailWhenWholeElseCopyElseTailWithAWarning) {
+  TempDir dir;
+  ProcessResult p;
+  p.stdout_tail = "tail";
+  p.stdout_bytes = 4;
+  std::string warning;
+  EXPECT_EQ(StdoutForParsing(p, dir.Sub("none"), 100, &warning), "tail");
+  EXPECT_TRUE(warning.empty());
+
+  p.stdout_bytes = 10;
+  { std::ofstream(dir.Sub("copy")) << "012345tail"; }
+  EXPECT_EQ(StdoutForParsing(p, dir.Sub("copy"), 100, &warning), "012345tail");
+  EXPECT_TRUE(warning.empty());
+  EXPECT_EQ(StdoutForParsing(p, dir.Sub("copy"), 6, &warning), "45tail");
+  EXPECT_NE(warning.find("last 6"), std::string::npos) << warning;
+
+  warning.clear();
+  EXPECT_EQ(StdoutForParsing(p, dir.Sub("none"), 100, &warning), "tail");
+  EXPECT_NE(warning.find("does not hold all of it"), std::string::npos) << warning;
 }
 
 TEST_F(AgentRunnerTest, PromptOnStdin) {

@@ -111,10 +111,19 @@ TEST(ProcessSupervisor, ChildThatIgnoresStdinDoesNotHurtUs) {
 TEST(ProcessSupervisor, TailIsBounded) {
   TempDir dir;
   ProcessSupervisor sup;
-  ProcessSpec spec = Shell(dir, "i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); done");
+  ProcessSpec spec = Shell(
+      dir, "echo to-stderr >&2; i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); done");
   spec.tail_bytes = 100;
+  spec.stdout_path = dir.path() + "/copy/stdout";
+  std::filesystem::create_directories(dir.path() + "/copy");
   ProcessResult r = RunToEnd(sup, spec);
   EXPECT_EQ(r.stdout_tail.size(), 100u);
+  // The stdout copy holds all of stdout and nothing of stderr.
+  std::string copy = ReadFile(spec.stdout_path);
+  EXPECT_EQ(static_cast<int64_t>(copy.size()), r.stdout_bytes);
+  EXPECT_EQ(copy.substr(0, 6), "line0\n");
+  EXPECT_EQ(copy.find("to-stderr"), std::string::npos);
+  EXPECT_EQ(copy.substr(copy.size() - 9), "line4999\n");
   EXPECT_EQ(r.stdout_tail.substr(r.stdout_tail.size() - 9), "line4999\n");
   // The log keeps everything.
   std::string log = ReadFile(spec.log_path);
