@@ -1,6 +1,7 @@
 #include "api/json_codec.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -47,6 +48,17 @@ class FieldReader {
     if (!v->is_number_integer()) return Fail(name, "must be an integer or null");
     int i = 0;
     if (ToInt(name, *v, &i)) *out = i;
+  }
+  void OptReal(const char* name, std::optional<double>* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) {
+      if (v != nullptr) out->reset();
+      return;
+    }
+    if (!v->is_number() || !std::isfinite(v->get<double>())) {
+      return Fail(name, "must be a number or null");
+    }
+    *out = v->get<double>();
   }
   void Bool(const char* name, bool* out) {
     const json* v = Find(name);
@@ -135,6 +147,27 @@ class FieldReader {
   Status status_;
 };
 
+// The AgentUsage figures, flat, under the names the stores use.
+void AddUsage(const AgentUsage& u, json* j) {
+  (*j)["input_tokens"] = u.input_tokens;
+  (*j)["output_tokens"] = u.output_tokens;
+  (*j)["cache_read_tokens"] = u.cache_read_tokens;
+  (*j)["cache_write_tokens"] = u.cache_write_tokens;
+  (*j)["cost_usd"] = u.cost_usd ? json(*u.cost_usd) : json(nullptr);
+  (*j)["model"] = u.model;
+  (*j)["num_turns"] = u.num_turns;
+}
+
+void ReadUsage(FieldReader& r, AgentUsage* u) {
+  r.Integer("input_tokens", &u->input_tokens);
+  r.Integer("output_tokens", &u->output_tokens);
+  r.Integer("cache_read_tokens", &u->cache_read_tokens);
+  r.Integer("cache_write_tokens", &u->cache_write_tokens);
+  r.OptReal("cost_usd", &u->cost_usd);
+  r.Str("model", &u->model);
+  r.Integer("num_turns", &u->num_turns);
+}
+
 bool IsBlank(const std::string& s) {
   for (unsigned char c : s) {
     if (!std::isspace(c)) return false;
@@ -145,7 +178,7 @@ bool IsBlank(const std::string& s) {
 }  // namespace
 
 json ToJson(const Task& t) {
-  return json{
+  json j{
       {"id", t.id},
       {"title", t.title},
       {"description", t.description},
@@ -176,10 +209,12 @@ json ToJson(const Task& t) {
       {"last_retry_at", TimeJson(t.last_retry_at)},
       {"version", t.version},
   };
+  AddUsage(t.usage, &j);  // the totals over the task's attempts
+  return j;
 }
 
 json ToJson(const SessionExecution& e) {
-  return json{
+  json j{
       {"id", e.id},
       {"task_id", e.task_id},
       {"agent", e.agent},
@@ -199,6 +234,8 @@ json ToJson(const SessionExecution& e) {
       {"log_path", e.log_path},
       {"manual", e.manual},
   };
+  AddUsage(e.usage, &j);
+  return j;
 }
 
 json ToJson(const Artifact& a) {
@@ -223,6 +260,13 @@ json ToJson(const TaskDetails& d) {
 json ToJson(const ServiceStatus& s) {
   json active = json::array();
   for (const auto& e : s.active_executions) active.push_back(ToJson(e));
+  json usage = json::object();
+  for (const auto& [agent, u] : s.usage_by_agent) {
+    json one = json::object();
+    AddUsage(u, &one);
+    one.erase("model");
+    usage[agent] = std::move(one);
+  }
   return json{
       {"engine_running", s.engine_running},
       {"executor_id", s.executor_id},
@@ -233,6 +277,7 @@ json ToJson(const ServiceStatus& s) {
         {"active_executions", s.stats.active_executions}}},
       {"spawned_sessions", s.spawned_sessions},
       {"running_by_agent", s.running_by_agent},
+      {"usage_by_agent", std::move(usage)},
   };
 }
 
@@ -283,6 +328,7 @@ Status FromJson(const json& j, Task* out) {
   r.Time("completed_at", &out->completed_at);
   r.Time("last_retry_at", &out->last_retry_at);
   r.Integer("version", &out->version);
+  ReadUsage(r, &out->usage);
   return r.status();
 }
 
@@ -306,6 +352,7 @@ Status FromJson(const json& j, SessionExecution* out) {
   r.Str("summary", &out->summary);
   r.Str("log_path", &out->log_path);
   r.Bool("manual", &out->manual);
+  ReadUsage(r, &out->usage);
   return r.status();
 }
 

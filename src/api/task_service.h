@@ -36,6 +36,7 @@ struct ServiceStatus {
   StoreStats stats;
   int64_t spawned_sessions = 0;  // since this engine started
   std::map<std::string, int64_t> running_by_agent;
+  std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
 };
 
 class TaskService {

@@ -176,20 +176,22 @@ int RunShow(CliContext& ctx, const std::string& id) {
                  ? t.error_message
                  : std::string(ToString(t.error_type)) + ": " + t.error_message);
   PrintField(out, "Summary:", t.output_summary);
+  PrintField(out, "Usage:", UsageLine(t.usage));
   if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
 
   out << "\nExecutions:\n";
   if (d.executions.empty()) {
     out << "  (none)\n";
   } else {
-    Table table({"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "ERROR"});
+    Table table(
+        {"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "TOKENS", "COST", "ERROR"});
     for (const auto& e : d.executions) {
       std::string exit = e.exit_code
                              ? std::to_string(*e.exit_code)
                              : (e.term_signal ? "signal " + std::to_string(*e.term_signal) : "-");
       table.AddRow({std::to_string(e.attempt), Cell(e.id), Cell(e.agent),
                     std::string(ToString(e.status)), TimeCell(e.started_at), TimeCell(e.ended_at),
-                    exit, Cell(e.error, 60)});
+                    exit, TokensCell(e.usage), CostCell(e.usage), Cell(e.error, 60)});
     }
     table.Print(out);
   }

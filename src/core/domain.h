@@ -15,6 +15,7 @@
 #include "core/error_type.h"
 #include "core/priority.h"
 #include "core/task_status.h"
+#include "core/usage.h"
 
 namespace taskexec {
 
@@ -50,6 +51,7 @@ struct Task {
   ErrorType error_type = ErrorType::kNone;
   std::string error_message;
   std::string output_summary;
+  AgentUsage usage;  // the sum over the task's finished attempts
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   TimeMs started_at = 0;
@@ -77,6 +79,7 @@ struct SessionExecution {
   std::string summary;
   std::string log_path;
   bool manual = false;  // started by `execute` rather than the dispatcher
+  AgentUsage usage;     // as the agent reported it when the attempt ended
 };
 
 struct Artifact {

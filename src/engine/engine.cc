@@ -311,6 +311,10 @@ void Engine::HandleFinished(const Finished& f) {
   }
   spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
                ToString(f.result.status), ToString(after.status));
+  if (o.usage.Reported()) {
+    MutexLock lk(&mu_);
+    snapshot_.usage_by_agent[r.agent].Add(o.usage);
+  }
   Recorded(after);
 }
 

@@ -47,6 +47,7 @@
 #include "core/clock.h"
 #include "core/mutex.h"
 #include "core/status.h"
+#include "core/usage.h"
 #include "engine/duties.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
@@ -67,6 +68,9 @@ struct EngineSnapshot {
   std::string executor_id;
   int64_t spawned_sessions = 0;
   std::map<std::string, int64_t> running_by_agent;
+  // What the attempts this engine recorded used, by agent, since it started
+  // (the /metrics counters).
+  std::map<std::string, AgentUsage> usage_by_agent;
 };
 
 class Engine {

@@ -61,6 +61,7 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->executor_id = snap.executor_id;
   out->spawned_sessions = snap.spawned_sessions;
   out->running_by_agent = snap.running_by_agent;
+  out->usage_by_agent = snap.usage_by_agent;
   return Status::OK();
 }
 

@@ -12,6 +12,7 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
   o.now = end.now;
   o.summary = res.summary;
   o.session_id = res.session_id;
+  o.usage = res.usage;
   o.exit_code = res.exit_code;
   o.term_signal = res.term_signal;
   o.artifacts = res.artifacts;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner/error_classifier.h"
+#include "runner/usage_report.h"
 
 namespace taskexec {
 
@@ -99,6 +100,7 @@ struct JsonInfo {
   std::string summary;  // a "summary" field
   std::string session_id;
   std::vector<std::string> artifacts;
+  AgentUsage usage;
 };
 
 std::string ErrorMessage(const json& e) {
@@ -120,6 +122,7 @@ bool IsErrorStatus(const std::string& status) {
 
 void ReadJson(const json& j, JsonInfo* info) {
   info->found = true;
+  info->usage = UsageFromResult(j);
   // Final text: OpenClaw payloads (gateway: result.payloads, --local: payloads),
   // Claude's "result" string, `agent exec`'s "final".
   const json* payloads = Find(j, {"result", "payloads"});
@@ -239,6 +242,7 @@ bool ReadEventStream(std::string_view out, JsonInfo* info) {
       info->text = FindString(j, {"item", "text"});
     } else if (type == "turn.completed") {
       turn_completed = true;
+      AddCodexTurnUsage(j, &info->usage);
     } else if (type == "turn.failed") {
       info->is_error = true;
       const json* e = Find(j, {"error"});
@@ -376,6 +380,8 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   ScanMarkers(out, &markers);
   if (!info.text.empty()) ScanMarkers(info.text, &markers);
   parsed.artifact_paths = info.artifacts;
+  r.usage = info.usage;
+  r.usage.model = SanitizeText(r.usage.model, 200);
 
   // Summary and session id are kept whatever the outcome: they help people
   // see what a failed attempt did.

@@ -40,6 +40,7 @@ struct AgentResult {
   std::string error;       // human-readable, at most kMaxErrorChars bytes
   std::string summary;     // TASK_COMPLETE text / JSON summary / first 1000 chars of output
   std::string session_id;  // reported by the agent, if any
+  AgentUsage usage;        // tokens, cost, model and turns the agent reported
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   std::vector<Artifact> artifacts;    // with size + sha256, ids generated

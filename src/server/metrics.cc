@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <iomanip>
 #include <map>
 #include <sstream>
 
@@ -54,6 +55,25 @@ std::string RenderMetrics(const ServiceStatus& s) {
   o << "taskexec_spawned_sessions_total " << s.spawned_sessions << '\n';
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
+  Header(o, "taskexec_agent_tokens_total", "counter",
+         "Tokens the agents reported for the attempts this engine recorded, by agent and kind "
+         "(input excludes cache reads).");
+  for (const auto& [agent, u] : s.usage_by_agent) {
+    const std::string a = EscapeLabel(agent);
+    for (const auto& [kind, n] : {std::pair<const char*, int64_t>{"input", u.input_tokens},
+                                  {"output", u.output_tokens},
+                                  {"cache_read", u.cache_read_tokens},
+                                  {"cache_write", u.cache_write_tokens}}) {
+      o << "taskexec_agent_tokens_total{agent=\"" << a << "\",kind=\"" << kind << "\"} " << n
+        << '\n';
+    }
+  }
+  Header(o, "taskexec_agent_cost_usd_total", "counter",
+         "Cost in US dollars the agents reported for the attempts this engine recorded, by agent.");
+  for (const auto& [agent, u] : s.usage_by_agent) {
+    o << "taskexec_agent_cost_usd_total{agent=\"" << EscapeLabel(agent) << "\"} " << std::fixed
+      << std::setprecision(6) << u.cost_usd.value_or(0.0) << std::defaultfloat << '\n';
+  }
   Header(o, "taskexec_engine_running", "gauge", "1 when the engine runs in this process.");
   o << "taskexec_engine_running " << (s.engine_running ? 1 : 0) << '\n';
   return o.str();

@@ -306,6 +306,7 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   e->error = o.error_message;
   e->summary = o.summary;
   if (!o.session_id.empty()) e->session_id = o.session_id;
+  e->usage = o.usage;
 }
 
 void ApplyOutcome(const AttemptOutcome& o, Task* t) {
@@ -320,6 +321,7 @@ void ApplyOutcome(const AttemptOutcome& o, Task* t) {
     t->error_message = o.error_message;
   }
   if (!o.summary.empty()) t->output_summary = o.summary;
+  t->usage.Add(o.usage);
   t->completed_at = IsTerminal(o.task_status) ? o.now : 0;
   if (o.task_status == TaskStatus::kRetrying) t->last_retry_at = o.now;
   t->lease_owner.clear();

@@ -83,6 +83,7 @@ struct AttemptOutcome {
   std::string error_message;
   std::string summary;
   std::string session_id;
+  AgentUsage usage;  // the attempt's; added to the task's totals
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   int retry_count = 0;  // the task's new retry_count

@@ -21,6 +21,12 @@ struct Runtime {
   // agent.timeout_seconds for the hanging model: long enough for the CLI to
   // start and reach the model first.
   int hang_timeout_seconds;
+  // The usage this CLI reports for the stand-in's fixed figures (1,200 prompt
+  // tokens of which 800 cached, 34 output): Anthropic counts input without
+  // the cache reads, the OpenAI APIs with them (taken out when recorded).
+  int64_t input_tokens;
+  bool priced;       // prints a cost (Codex does not)
+  bool names_model;  // prints the model (Codex does not)
 };
 
 // Claude Code retries a failed model call itself (up to 10 times, backing
@@ -65,9 +71,9 @@ std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
 }
 
 const Runtime kRuntimes[] = {
-    {"claude", ClaudeToml, "\"/v1/messages", 60, 5},
-    {"codex", CodexToml, "\"/v1/responses", 60, 5},
-    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40},
+    {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true},
+    {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false},
+    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
@@ -100,6 +106,15 @@ TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
   EXPECT_EQ(execs[0].session_id.find(id), std::string::npos);
   EXPECT_NE(model().Log().find(GetParam().request_mark), std::string::npos)
       << "the model was not asked";
+  // The usage the CLI printed is on the execution and summed on the task.
+  const AgentUsage& u = execs[0].usage;
+  EXPECT_EQ(u.input_tokens, GetParam().input_tokens);
+  EXPECT_EQ(u.cache_read_tokens, 800);
+  EXPECT_EQ(u.output_tokens, 34);
+  EXPECT_EQ(u.num_turns, 1);
+  EXPECT_EQ(u.cost_usd.has_value(), GetParam().priced);
+  EXPECT_EQ(!u.model.empty(), GetParam().names_model) << u.model;
+  EXPECT_EQ(t.usage, u);
 }
 
 TEST_P(RuntimeTest, AnAgentReportedFailureIsNotRetried) {

@@ -136,6 +136,41 @@ TEST_F(EngineLauncherTest, ARetryableFailureRunsASecondAttempt) {
   ASSERT_EQ(execs.size(), 2u);
 }
 
+// What each attempt's agent reported is on its execution, summed on the task
+// and counted for /metrics by agent.
+TEST_F(EngineLauncherTest, UsageOfEveryAttemptIsRecordedSummedAndCounted) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult failed = FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", true);
+  failed.usage.input_tokens = 100;
+  failed.usage.num_turns = 1;
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, failed));
+  AgentJob second = launcher_->WaitStarted(2);
+  AgentResult done = FakeLauncher::Completed("ok");
+  done.usage.input_tokens = 400;
+  done.usage.output_tokens = 34;
+  done.usage.cost_usd = 0.002;
+  done.usage.model = "stand-in-1";
+  done.usage.num_turns = 2;
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, done));
+  ASSERT_TRUE(WaitRecorded(id));
+
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(id, &execs).ok());
+  ASSERT_EQ(execs.size(), 2u);
+  EXPECT_EQ(execs[0].usage, failed.usage);
+  EXPECT_EQ(execs[1].usage, done.usage);
+  Task t = Get(id);
+  EXPECT_EQ(t.usage.input_tokens, 500);
+  EXPECT_EQ(t.usage.output_tokens, 34);
+  EXPECT_EQ(t.usage.cost_usd, 0.002);
+  EXPECT_EQ(t.usage.num_turns, 3);
+  const AgentUsage counted = engine_->Snapshot().usage_by_agent[first.execution.agent];
+  EXPECT_EQ(counted.input_tokens, 500);
+  EXPECT_EQ(counted.cost_usd, 0.002);
+}
+
 TEST_F(EngineLauncherTest, AFatalFailureFailsAtOnce) {
   StartEngine();
   const std::string id = Add("Tidy the shelves");

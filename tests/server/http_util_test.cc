@@ -67,7 +67,24 @@ TEST(MetricsTest, PrometheusText) {
   s.stats.active_executions = 2;
   s.spawned_sessions = 9;
   s.running_by_agent = {{"temujin", 1}};
+  s.usage_by_agent["temujin"].input_tokens = 400;
+  s.usage_by_agent["temujin"].cache_read_tokens = 800;
+  s.usage_by_agent["temujin"].output_tokens = 34;
+  s.usage_by_agent["temujin"].cost_usd = 0.00195;
+  s.usage_by_agent["codex"].output_tokens = 5;  // never priced: counts 0
   std::string text = RenderMetrics(s);
+  EXPECT_NE(text.find("# TYPE taskexec_agent_tokens_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_agent_tokens_total{agent=\"temujin\",kind=\"input\"} 400\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("taskexec_agent_tokens_total{agent=\"temujin\",kind=\"cache_read\"} 800\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("taskexec_agent_tokens_total{agent=\"temujin\",kind=\"output\"} 34\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("taskexec_agent_cost_usd_total{agent=\"temujin\"} 0.001950\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("taskexec_agent_cost_usd_total{agent=\"codex\"} 0.000000\n"),
+            std::string::npos);
   EXPECT_NE(text.find("# TYPE taskexec_tasks gauge\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_tasks{status=\"pending\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_tasks{status=\"completed\"} 5\n"), std::string::npos);

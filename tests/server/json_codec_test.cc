@@ -40,6 +40,11 @@ Task SampleTask() {
   t.completed_at = 0;
   t.last_retry_at = 1764067300000;
   t.version = 7;
+  t.usage.input_tokens = 1600;
+  t.usage.output_tokens = 100;
+  t.usage.cost_usd = 0.25;
+  t.usage.model = "claude-opus-5-5";
+  t.usage.num_turns = 4;
   return t;
 }
 
@@ -63,6 +68,11 @@ SessionExecution SampleExecution() {
   e.summary = "";
   e.log_path = "/var/logs/exec-1.log";
   e.manual = true;
+  e.usage.input_tokens = 400;
+  e.usage.cache_read_tokens = 800;
+  e.usage.cache_write_tokens = 2;
+  e.usage.output_tokens = 34;
+  e.usage.num_turns = 1;  // no cost: Codex prints none
   return e;
 }
 
@@ -124,6 +134,26 @@ TEST(JsonCodecTest, ExecutionRoundTripKeepsOptionalInts) {
   EXPECT_FALSE(out.exit_code.has_value());
   EXPECT_EQ(out.term_signal, 9);
   EXPECT_EQ(ToJson(out), j);
+  EXPECT_EQ(out.usage, in.usage);
+  EXPECT_EQ(j["input_tokens"], 400);
+  EXPECT_EQ(j["cache_read_tokens"], 800);
+  EXPECT_TRUE(j["cost_usd"].is_null()) << "an unpriced run is unknown, not free";
+}
+
+TEST(JsonCodecTest, TaskCarriesItsUsageTotals) {
+  json j = ToJson(SampleTask());
+  EXPECT_EQ(j["input_tokens"], 1600);
+  EXPECT_EQ(j["output_tokens"], 100);
+  EXPECT_EQ(j["cost_usd"], 0.25);
+  EXPECT_EQ(j["num_turns"], 4);
+  EXPECT_EQ(j["model"], "claude-opus-5-5");
+  Task back;
+  ASSERT_TRUE(FromJson(j, &back).ok());
+  EXPECT_EQ(back.usage, SampleTask().usage);
+  j["cost_usd"] = "free";
+  Status s = FromJson(j, &back);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("cost_usd"), std::string::npos) << s.ToString();
 }
 
 TEST(JsonCodecTest, ArtifactRoundTrip) {
@@ -157,7 +187,11 @@ TEST(JsonCodecTest, StatusAndRoute) {
   s.stats.active_executions = 1;
   s.spawned_sessions = 12;
   s.running_by_agent = {{"mongke", 1}};
+  s.usage_by_agent["mongke"].output_tokens = 34;
+  s.usage_by_agent["mongke"].cost_usd = 0.5;
   json j = ToJson(s);
+  EXPECT_EQ(j["usage_by_agent"]["mongke"]["output_tokens"], 34);
+  EXPECT_EQ(j["usage_by_agent"]["mongke"]["cost_usd"], 0.5);
   EXPECT_EQ(j["engine_running"], true);
   EXPECT_EQ(j["stats"]["by_status"]["pending"], 3);
   EXPECT_EQ(j["stats"]["active_executions"], 1);

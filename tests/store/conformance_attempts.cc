@@ -152,6 +152,59 @@ TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
   EXPECT_EQ(second.task.lease_owner, "exec-B");
 }
 
+// Each attempt keeps the usage its agent reported; the task keeps the sum,
+// written in the same transaction, and a cost stays unknown (null) until an
+// attempt prices itself.
+TEST_P(StoreConformanceTest, UsageIsRecordedPerAttemptAndSummedOnTheTask) {
+  Task t = Add("t");
+  Claim first = MustClaim(t, "exec-A", kT0);
+  AttemptOutcome o = OutcomeFor(first, S::kRetrying, E::kFailed, kT0 + 100);
+  o.error_type = ErrorType::kApiError;
+  o.retry_count = 1;
+  o.next_attempt_at = kT0 + 200;
+  o.usage.input_tokens = 400;
+  o.usage.cache_read_tokens = 800;
+  o.usage.output_tokens = 34;
+  o.usage.num_turns = 1;
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  Task mid = Get(t.id);
+  EXPECT_EQ(mid.usage, o.usage);
+  EXPECT_FALSE(mid.usage.cost_usd.has_value());
+
+  Claim second = MustClaim(mid, "exec-A", kT0 + 300);
+  ASSERT_TRUE(store_->MarkStarted(t.id, second.execution.id, "exec-A", 99, kT0 + 301).ok());
+  AttemptOutcome o2 = OutcomeFor(second, S::kCompleted, E::kCompleted, kT0 + 400);
+  o2.usage.input_tokens = 1200;
+  o2.usage.cache_write_tokens = 7;
+  o2.usage.output_tokens = 66;
+  o2.usage.cost_usd = 0.00564;
+  o2.usage.model = "claude-opus-5-5";
+  o2.usage.num_turns = 3;
+  Status fs = store_->FinishAttempt(o2, nullptr);
+  ASSERT_TRUE(fs.ok()) << fs.ToString();
+
+  SessionExecution e1;
+  SessionExecution e2;
+  ASSERT_TRUE(store_->GetExecution(first.execution.id, &e1).ok());
+  ASSERT_TRUE(store_->GetExecution(second.execution.id, &e2).ok());
+  EXPECT_EQ(e1.usage, o.usage);
+  EXPECT_EQ(e2.usage, o2.usage);
+  Task done = Get(t.id);
+  EXPECT_EQ(done.usage.input_tokens, 1600);
+  EXPECT_EQ(done.usage.cache_read_tokens, 800);
+  EXPECT_EQ(done.usage.cache_write_tokens, 7);
+  EXPECT_EQ(done.usage.output_tokens, 100);
+  ASSERT_TRUE(done.usage.cost_usd.has_value());
+  EXPECT_DOUBLE_EQ(*done.usage.cost_usd, 0.00564);
+  EXPECT_EQ(done.usage.model, "claude-opus-5-5");
+  EXPECT_EQ(done.usage.num_turns, 4);
+  // Listing reads the same totals.
+  std::vector<Task> listed;
+  ASSERT_TRUE(store_->ListTasks(TaskFilter{}, &listed).ok());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].usage, done.usage);
+}
+
 TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
   Task t = Add("t");
   ClaimRequest r = ClaimFor(t, "exec-A", kT0 + 5, 30'000);

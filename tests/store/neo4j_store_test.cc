@@ -793,3 +793,51 @@ TEST_F(Neo4jStoreStubTest, OpenReportsAuthFailureAndDatabaseErrorsAreNotRetried)
 
 }  // namespace
 }  // namespace taskexec
+
+namespace taskexec::neo4j {
+namespace {
+
+// The node a SaveTask/SaveExecution would leave: the written properties as
+// they are (times are converted by the statement and not needed here).
+bolt::Value NodeFromParams(const bolt::Map& params, const char* label) {
+  bolt::Node n;
+  n.labels = {label};
+  n.properties = params.Find("props")->as_map();
+  return n.ToValue();
+}
+
+TEST(Neo4jMapping, UsageRoundTripsOnTasksAndExecutions) {
+  AgentUsage u;
+  u.input_tokens = 400;
+  u.output_tokens = 34;
+  u.cache_read_tokens = 800;
+  u.cache_write_tokens = 3;
+  u.cost_usd = 0.00195;
+  u.model = "stand-in-1";
+  u.num_turns = 2;
+
+  SessionExecution e;
+  e.id = "exec-1";
+  e.task_id = "t1";
+  e.usage = u;
+  bolt::Map params;
+  ExecutionParams(e, &params);
+  SessionExecution back;
+  ASSERT_TRUE(ExecutionFromNode(NodeFromParams(params, "SessionExecution"), &back).ok());
+  EXPECT_EQ(back.usage, u);
+
+  Task t;
+  t.id = "t1";
+  t.title = "x";
+  t.usage = u;
+  t.usage.cost_usd.reset();  // unknown stays unknown (null), not 0
+  bolt::Map task_params;
+  TaskParams(t, &task_params);
+  Task task_back;
+  ASSERT_TRUE(TaskFromNode(NodeFromParams(task_params, "Task"), &task_back).ok());
+  EXPECT_EQ(task_back.usage, t.usage);
+  EXPECT_FALSE(task_back.usage.cost_usd.has_value());
+}
+
+}  // namespace
+}  // namespace taskexec::neo4j

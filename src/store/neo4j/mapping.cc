@@ -37,6 +37,25 @@ class Props {
     if (v == nullptr || !v->is_int()) return std::nullopt;
     return static_cast<int>(v->as_int());
   }
+  std::optional<double> OptReal(const char* k) const {
+    const Value* v = m_.Find(k);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_float() && std::isfinite(v->as_float())) return v->as_float();
+    if (v->is_int()) return static_cast<double>(v->as_int());
+    return std::nullopt;
+  }
+  // The AgentUsage properties (the same names on tasks and executions).
+  AgentUsage Usage() const {
+    AgentUsage u;
+    u.input_tokens = Int("input_tokens");
+    u.output_tokens = Int("output_tokens");
+    u.cache_read_tokens = Int("cache_read_tokens");
+    u.cache_write_tokens = Int("cache_write_tokens");
+    u.cost_usd = OptReal("cost_usd");
+    u.model = Str("model");
+    u.num_turns = static_cast<int>(Int("num_turns"));
+    return u;
+  }
   bool Bool(const char* k) const {
     const Value* v = m_.Find(k);
     if (v == nullptr) return false;
@@ -65,6 +84,16 @@ Status NodeProps(const Value& v, const char* label, Map* out) {
 }
 
 Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
+
+void SetUsage(const AgentUsage& u, Map* props) {
+  props->Set("input_tokens", u.input_tokens);
+  props->Set("output_tokens", u.output_tokens);
+  props->Set("cache_read_tokens", u.cache_read_tokens);
+  props->Set("cache_write_tokens", u.cache_write_tokens);
+  props->Set("cost_usd", u.cost_usd ? Value(*u.cost_usd) : Value());
+  props->Set("model", OrNull(u.model));
+  props->Set("num_turns", u.num_turns);
+}
 
 }  // namespace
 
@@ -115,6 +144,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.last_retry_at = p.Time("last_retry_at");
   t.version = p.Int("version", 0);
   t.routed_agent = p.Str("routed_agent");
+  t.usage = p.Usage();
   *out = std::move(t);
   return Status::OK();
 }
@@ -148,6 +178,7 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   e.summary = p.Str("summary");
   e.log_path = p.Str("log_path");
   e.manual = p.Bool("manual");
+  e.usage = p.Usage();
   *out = std::move(e);
   return Status::OK();
 }
@@ -200,6 +231,7 @@ void TaskParams(const Task& t, Map* params) {
   // dispatch properties and are in the agent queue index.
   props.Set("routed_agent", t.routed_agent);
   props.Set("dispatch_key", DispatchKey(t.priority, t.created_at));
+  SetUsage(t.usage, &props);
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);
@@ -230,6 +262,7 @@ void ExecutionParams(const SessionExecution& e, Map* params) {
   props.Set("summary", OrNull(e.summary));
   props.Set("log_path", OrNull(e.log_path));
   props.Set("manual", e.manual);
+  SetUsage(e.usage, &props);
   Map times;
   times.Set("started_at", e.started_at);
   times.Set("ended_at", e.ended_at);

@@ -36,6 +36,10 @@ inline void ReadValue(const Stmt& r, int c, std::optional<int>* v) {
   *v = r.IsNull(c) ? std::nullopt : std::optional<int>(static_cast<int>(r.Int(c)));
 }
 
+inline void ReadValue(const Stmt& r, int c, std::optional<double>* v) {
+  *v = r.IsNull(c) ? std::nullopt : std::optional<double>(r.Real(c));
+}
+
 // A column that is the member `M` of R as it is, read and written plainly.
 template <typename R, auto M>
 constexpr Column<R> Field(const char* name) {
@@ -45,6 +49,18 @@ constexpr Column<R> Field(const char* name) {
                      return Status::OK();
                    },
                    [](Stmt& q, int i, const R& in) { q.BindOne(i, in.*M); }};
+}
+
+// A column that is the member `Inner` of R's member `Outer` (a record's
+// AgentUsage figures, each in a column of its own).
+template <typename R, auto Outer, auto Inner>
+constexpr Column<R> NestedField(const char* name) {
+  return Column<R>{name,
+                   [](const Stmt& r, int c, R* out) {
+                     ReadValue(r, c, &((out->*Outer).*Inner));
+                     return Status::OK();
+                   },
+                   [](Stmt& q, int i, const R& in) { q.BindOne(i, (in.*Outer).*Inner); }};
 }
 
 // "a, b, c": every readable column (all of them when `readable_only` is false).

@@ -181,6 +181,28 @@ CREATE INDEX tasks_finished ON tasks(COALESCE(NULLIF(status, ''), 'pending'), co
   WHERE completed_at > 0;
 )sql";
 
+// Version 7: what agents used (AgentUsage): each execution's figures as its
+// agent reported them, and on each task the sum over its attempts (added in
+// the same transaction that records an attempt's outcome), so a task's cost
+// is read without touching its executions. cost_usd is NULL when the agent
+// did not price its run.
+constexpr const char* kV7 = R"sql(
+ALTER TABLE executions ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN cost_usd REAL;
+ALTER TABLE executions ADD COLUMN model TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN num_turns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN cost_usd REAL;
+ALTER TABLE tasks ADD COLUMN model TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN num_turns INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -191,6 +213,7 @@ const std::vector<Migration>& Migrations() {
       {4, "routed agent and the per-agent queue index", kV4},
       {5, "task counts kept by triggers; listing indexes", kV5},
       {6, "agent listing and finished-task indexes", kV6},
+      {7, "agent usage on executions and tasks", kV7},
   };
   return all;
 }

@@ -162,6 +162,8 @@ bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQL
 
 int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
+double Stmt::Real(int col) const { return sqlite3_column_double(stmt_, col); }
+
 std::string Stmt::Text(int col) const {
   // column_text before column_bytes, as SQLite documents, so the length is
   // that of the text form.

@@ -92,6 +92,8 @@ class Stmt {
       Check(sqlite3_bind_int(stmt_, i, v ? 1 : 0));
     } else if constexpr (std::is_integral_v<T>) {
       Check(sqlite3_bind_int64(stmt_, i, static_cast<sqlite3_int64>(v)));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      Check(sqlite3_bind_double(stmt_, i, static_cast<double>(v)));
     } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
       Check(sqlite3_bind_null(stmt_, i));
     } else if constexpr (IsOptional<T>::value) {
@@ -112,6 +114,7 @@ class Stmt {
 
   bool IsNull(int col) const;
   int64_t Int(int col) const;
+  double Real(int col) const;
   std::string Text(int col) const;  // byte-exact, "" for NULL
 
  private:

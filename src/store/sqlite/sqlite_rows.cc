@@ -17,8 +17,27 @@ int64_t IntOr(const Stmt& r, int col, int64_t fallback) {
 
 // The columns of `tasks`, in SELECT order. Reads default what other tools
 // may leave NULL or empty (see sqlite_rows.h).
+// The AgentUsage columns of a record R with a `usage` member: the same names
+// on tasks (totals) and executions (the attempt's figures).
+template <typename R>
+std::vector<Column<R>> WithUsage(std::vector<Column<R>> columns) {
+  using U = AgentUsage;
+  for (const Column<R>& c : {
+           NestedField<R, &R::usage, &U::input_tokens>("input_tokens"),
+           NestedField<R, &R::usage, &U::output_tokens>("output_tokens"),
+           NestedField<R, &R::usage, &U::cache_read_tokens>("cache_read_tokens"),
+           NestedField<R, &R::usage, &U::cache_write_tokens>("cache_write_tokens"),
+           NestedField<R, &R::usage, &U::cost_usd>("cost_usd"),
+           NestedField<R, &R::usage, &U::model>("model"),
+           NestedField<R, &R::usage, &U::num_turns>("num_turns"),
+       }) {
+    columns.push_back(c);
+  }
+  return columns;
+}
+
 const std::vector<Column<Task>>& TaskColumns() {
-  static const std::vector<Column<Task>> columns = {
+  static const std::vector<Column<Task>> columns = WithUsage<Task>({
       Field<Task, &Task::id>("id"),
       Field<Task, &Task::title>("title"),
       Field<Task, &Task::description>("description"),
@@ -101,14 +120,14 @@ const std::vector<Column<Task>>& TaskColumns() {
        },
        [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.version); }},
       Field<Task, &Task::routed_agent>("routed_agent"),
-  };
+  });
   return columns;
 }
 
 using Exec = SessionExecution;
 
 const std::vector<Column<Exec>>& ExecutionColumns() {
-  static const std::vector<Column<Exec>> columns = {
+  static const std::vector<Column<Exec>> columns = WithUsage<Exec>({
       Field<Exec, &Exec::id>("id"),
       Field<Exec, &Exec::task_id>("task_id"),
       Field<Exec, &Exec::agent>("agent"),
@@ -148,7 +167,7 @@ const std::vector<Column<Exec>>& ExecutionColumns() {
       Field<Exec, &Exec::summary>("summary"),
       Field<Exec, &Exec::log_path>("log_path"),
       Field<Exec, &Exec::manual>("manual"),
-  };
+  });
   return columns;
 }
 

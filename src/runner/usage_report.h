@@ -1,0 +1,31 @@
+// Reading the usage figures (tokens, cost, model, turns) out of what each
+// agent CLI prints, into one AgentUsage with one meaning per field
+// (core/usage.h):
+//  - Claude Code `-p --output-format json`: usage.input_tokens,
+//    cache_read_input_tokens, cache_creation_input_tokens, output_tokens;
+//    total_cost_usd; num_turns; the model names of modelUsage.
+//  - OpenClaw `agent exec --json`: usage.{input, output, cacheRead,
+//    cacheWrite, cost.total}, costUsd, assistantTurns, model; `agent --json`
+//    (Gateway): the same usage object under result.meta.agentMeta.
+//  - Codex `exec --json`: each turn.completed event's usage.{input_tokens
+//    (cached ones included, so they are taken out), cached_input_tokens,
+//    cache_write_input_tokens, output_tokens}; one turn per event; Codex
+//    prints neither a price nor the model.
+// Figures that are missing, negative or not numbers read as not reported.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/usage.h"
+
+namespace taskexec {
+
+// The usage in a result document (Claude Code's or OpenClaw's).
+AgentUsage UsageFromResult(const nlohmann::json& result);
+
+// Adds one Codex turn.completed event's usage to `total`.
+void AddCodexTurnUsage(const nlohmann::json& event, AgentUsage* total);
+
+}  // namespace taskexec
