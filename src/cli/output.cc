@@ -1,7 +1,6 @@
 #include "cli/output.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace taskexec {
 
@@ -35,31 +34,6 @@ std::string Cell(const std::string& text, size_t max_chars) {
 }
 
 std::string TimeCell(TimeMs t) { return t == 0 ? "-" : FormatIso8601(t); }
-
-std::string TokensCell(const AgentUsage& u) {
-  if (u.TotalTokens() == 0) return "-";
-  std::string out = std::to_string(u.input_tokens) + " in, ";
-  if (u.cache_read_tokens != 0) out += std::to_string(u.cache_read_tokens) + " cached, ";
-  if (u.cache_write_tokens != 0) out += std::to_string(u.cache_write_tokens) + " cache writes, ";
-  return out + std::to_string(u.output_tokens) + " out";
-}
-
-std::string CostCell(const AgentUsage& u) {
-  if (!u.cost_usd) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, *u.cost_usd < 1.0 ? "$%.4f" : "$%.2f", *u.cost_usd);
-  return buf;
-}
-
-std::string UsageLine(const AgentUsage& u) {
-  if (!u.Reported()) return "";
-  std::string out = TokensCell(u) + "; cost " + CostCell(u);
-  if (u.num_turns != 0) {
-    out += "; " + std::to_string(u.num_turns) + (u.num_turns == 1 ? " turn" : " turns");
-  }
-  if (!u.model.empty()) out += "; model " + u.model;
-  return out;
-}
 
 void Table::AddRow(std::vector<std::string> row) {
   row.resize(header_.size());

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/usage.h"
 
 namespace taskexec {
 
@@ -32,13 +31,6 @@ class Table {
 std::string Cell(const std::string& text, size_t max_chars = 0);
 // ISO-8601 time, or "-" when unset.
 std::string TimeCell(TimeMs t);
-// Token counts of one attempt or task: "1200 in, 800 cached, 34 out" (cache
-// writes only when there were some), or "-" when the agent reported none.
-std::string TokensCell(const AgentUsage& usage);
-// "$0.0056", or "-" when the agent did not price its run.
-std::string CostCell(const AgentUsage& usage);
-// The whole usage on one line, for `task show`: tokens, cost, turns, model.
-std::string UsageLine(const AgentUsage& usage);
 // Number of UTF-8 code points (continuation bytes are not counted).
 size_t DisplayWidth(const std::string& text);
 

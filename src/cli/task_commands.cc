@@ -176,7 +176,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
                  ? t.error_message
                  : std::string(ToString(t.error_type)) + ": " + t.error_message);
   PrintField(out, "Summary:", t.output_summary);
-  PrintField(out, "Usage:", UsageLine(t.usage));
+  PrintField(out, "Usage:", UsageText(t.usage));
   if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
 
   out << "\nExecutions:\n";
@@ -191,7 +191,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
                              : (e.term_signal ? "signal " + std::to_string(*e.term_signal) : "-");
       table.AddRow({std::to_string(e.attempt), Cell(e.id), Cell(e.agent),
                     std::string(ToString(e.status)), TimeCell(e.started_at), TimeCell(e.ended_at),
-                    exit, TokensCell(e.usage), CostCell(e.usage), Cell(e.error, 60)});
+                    exit, UsageTokensText(e.usage), UsageCostText(e.usage), Cell(e.error, 60)});
     }
     table.Print(out);
   }

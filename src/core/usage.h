@@ -35,4 +35,13 @@ struct AgentUsage {
 
 bool operator==(const AgentUsage& a, const AgentUsage& b);
 
+// Token counts: "1200 in, 800 cached, 34 out" (cache writes only when there
+// were some), or "-" when the agent reported none.
+std::string UsageTokensText(const AgentUsage& usage);
+// "$0.0056" ("$12.34" from a dollar on), or "-" when the agent did not price its run.
+std::string UsageCostText(const AgentUsage& usage);
+// All of it on one line: "1200 in, 800 cached, 34 out; cost $0.0056; 1 turn;
+// model m", or "" when nothing was reported.
+std::string UsageText(const AgentUsage& usage);
+
 }  // namespace taskexec

@@ -22,6 +22,7 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
                                               : " (" + std::string(ToString(e.error_type)) + ")") +
             ": " + (e.error.empty() ? std::string("(none)") : e.error) + "\n";
   }
+  if (e.usage.Reported()) text += "Usage: " + UsageText(e.usage) + "\n";
   std::vector<const Artifact*> mine;
   for (const Artifact& a : artifacts)
     if (a.execution_id == e.id) mine.push_back(&a);

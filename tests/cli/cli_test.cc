@@ -335,7 +335,16 @@ TEST_F(CliTest, TaskShow) {
   e.status = ExecutionStatus::kFailed;
   e.exit_code = 2;
   e.error = "exit status 2";
+  e.usage.input_tokens = 400;
+  e.usage.cache_read_tokens = 800;
+  e.usage.output_tokens = 34;  // no cost: not priced
   svc_.executions[e.id] = e;
+  svc_.tasks[id].usage.input_tokens = 1600;
+  svc_.tasks[id].usage.cache_read_tokens = 800;
+  svc_.tasks[id].usage.output_tokens = 100;
+  svc_.tasks[id].usage.cost_usd = 0.00564;
+  svc_.tasks[id].usage.num_turns = 4;
+  svc_.tasks[id].usage.model = "claude-opus-5-5";
   Artifact a;
   a.task_id = id;
   a.name = "report.md";
@@ -349,6 +358,11 @@ TEST_F(CliTest, TaskShow) {
   EXPECT_NE(out().find("exec-7"), std::string::npos);
   EXPECT_NE(out().find("exit status 2"), std::string::npos);
   EXPECT_NE(out().find("report.md"), std::string::npos);
+  EXPECT_NE(out().find("Usage:          1600 in, 800 cached, 100 out; cost $0.0056; 4 turns; "
+                       "model claude-opus-5-5"),
+            std::string::npos)
+      << out();
+  EXPECT_NE(out().find("400 in, 800 cached, 34 out  -  "), std::string::npos) << out();
 
   ASSERT_EQ(Run({"task", "show", id, "--json"}), 0);
   json j = json::parse(out());

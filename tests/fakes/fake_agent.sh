@@ -39,7 +39,8 @@
 #   openclaw-json    prints an OpenClaw `agent --json` document (pretty-printed); exit 0
 #   openclaw-json-huge  the same document with a 200 KiB finalPromptText (as
 #                    OpenClaw echoes the prompt) whose reply is TASK_FAILED; exit 0
-#   claude-json      prints a Claude Code `-p --output-format json` object; exit 0
+#   claude-json      prints a Claude Code `-p --output-format json` object (with
+#                    usage and cost as claude 2.1 prints them); exit 0
 set -u
 # What `taskexec config check` asks every agent program.
 if [ "${1:-}" = "--version" ] && [ $# -eq 1 ]; then
@@ -176,7 +177,7 @@ JSON
     echo '}'
     exit 0 ;;
   claude-json)
-    printf '{"type":"result","subtype":"success","is_error":false,"result":"All done.\\nTASK_COMPLETE: claude did it","session_id":"claude-sess-7","num_turns":2}\n'
+    printf '{"type":"result","subtype":"success","is_error":false,"result":"All done.\\nTASK_COMPLETE: claude did it","session_id":"claude-sess-7","num_turns":2,"total_cost_usd":0.00564,"usage":{"input_tokens":1200,"cache_creation_input_tokens":0,"cache_read_input_tokens":800,"output_tokens":34},"modelUsage":{"claude-opus-5-5":{"inputTokens":1200,"outputTokens":34}}}\n'
     exit 0 ;;
   *)
     echo "fake agent: unknown mode '$mode'" >&2

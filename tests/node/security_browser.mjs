@@ -14,62 +14,15 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { call, checker, chromiumPath as findChromium, freePort, waitFor } from './browser_support.mjs';
 
 const [taskexec, sourceDir] = process.argv.slice(2);
 if (!taskexec || !sourceDir) {
   console.error('usage: security_browser.mjs <taskexec> <source dir>');
   process.exit(2);
 }
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!fs.existsSync(chromiumPath)) {
-  console.error(`FAIL: ${chromiumPath} is missing (scripts/setup.sh installs Debian's chromium)`);
-  process.exit(1);
-}
-
-let failures = 0;
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failures++;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-// A plain HTTP call without Origin, Referer or Sec-Fetch-* (like curl).
-function call(port, method, urlPath, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path: urlPath,
-        headers: body ? { 'Content-Type': 'application/json' } : {} },
-      (res) => {
-        let data = '';
-        res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode, body: data }));
-      });
-    req.on('error', reject);
-    if (body) req.write(JSON.stringify(body));
-    req.end();
-  });
-}
-
-async function waitFor(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await fn()) return;
-    } catch { /* not up yet */ }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const chromiumPath = findChromium();
+const { check, fail, failures: failureCount } = checker();
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-browser-'));
 const port = await freePort();
@@ -211,17 +164,18 @@ window.results = (async () => {
   check(misdirected >= 4, `the service refused the rebound requests (${misdirected})`);
 } catch (e) {
   console.error('FAIL:', e);
-  failures++;
+  fail();
 } finally {
   if (browser) await browser.close();
   if (evil) evil.close();
   service.kill('SIGTERM');
   await new Promise((r) => service.on('exit', r));
-  if (failures) {
+  if (failureCount()) {
     console.error(fs.readFileSync(path.join(dir, 'service.log'), 'utf8').slice(-3000));
   } else {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+const failures = failureCount();
 console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
 process.exit(failures ? 1 : 0);

@@ -790,3 +790,33 @@ TEST(NotionSync, WebhookPagesWaitWhileTheSchemaIsBroken) {
 
 }  // namespace
 }  // namespace taskexec::notion_test
+
+namespace taskexec::notion {
+namespace {
+
+// The card's result comment says what the attempt used, when the agent said.
+TEST(ResultCommentTest, CarriesTheAttemptsUsage) {
+  Task task;
+  task.id = "task-1";
+  SessionExecution e;
+  e.id = "exec-1";
+  e.attempt = 2;
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kCompleted;
+  e.summary = "wrote it";
+  EXPECT_EQ(ResultComment(task, e, {}).find("Usage:"), std::string::npos);
+  e.usage.input_tokens = 1200;
+  e.usage.cache_read_tokens = 800;
+  e.usage.output_tokens = 34;
+  e.usage.cost_usd = 0.00564;
+  e.usage.num_turns = 2;
+  e.usage.model = "claude-opus-5-5";
+  const std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find("\nUsage: 1200 in, 800 cached, 34 out; cost $0.0056; 2 turns; model "
+                      "claude-opus-5-5\n"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace taskexec::notion

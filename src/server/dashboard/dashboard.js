@@ -80,9 +80,11 @@ function renderStatus(s) {
          el("td", {}, e.agent), el("td", {}, e.attempt), el("td", {}, when(e.started_at)), el("td", {}, e.pid || "")));
   replace(document.getElementById("active"), ...(active.length ? active :
       [el("tr", {}, el("td", {colspan: 6, class: "muted"}, "none"))]));
-  const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent)]);
+  const used = s.usage_by_agent || {};
+  const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent), ...Object.keys(used)]);
   replace(document.getElementById("by-agent"), ...[...agents].sort().map(a =>
-      el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0))));
+      el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0),
+         el("td", {}, used[a] ? tokens(used[a]) : ""), el("td", {}, used[a] ? cost(used[a]) : ""))));
 }
 
 async function renderTasks(tasks) {
@@ -114,6 +116,26 @@ async function selectTask(id) {
   refresh();
 }
 
+// Usage as the agent reported it: "1200 in · 800 cached · 34 out · $0.0056 ·
+// 1 turn", or "" when it reported nothing. A missing cost is unknown, not $0.
+function tokens(u) {
+  if (!(u.input_tokens || u.output_tokens || u.cache_read_tokens || u.cache_write_tokens)) return "";
+  const parts = [u.input_tokens + " in"];
+  if (u.cache_read_tokens) parts.push(u.cache_read_tokens + " cached");
+  if (u.cache_write_tokens) parts.push(u.cache_write_tokens + " cache writes");
+  parts.push(u.output_tokens + " out");
+  return parts.join(" · ");
+}
+function cost(u) {
+  return typeof u.cost_usd === "number" ? "$" + u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2) : "";
+}
+function usage(u) {
+  const parts = [tokens(u), cost(u)].filter(Boolean);
+  if (u.num_turns) parts.push(u.num_turns + (u.num_turns === 1 ? " turn" : " turns"));
+  if (u.model) parts.push(u.model);
+  return parts.join(" · ");
+}
+
 async function renderDetail() {
   const box = document.getElementById("detail");
   if (!state.selected) return;
@@ -126,7 +148,7 @@ async function renderDetail() {
                   ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
                   ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
                   ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
-                  ["Description", d.description]];
+                  ["Usage", usage(d)], ["Description", d.description]];
   const dl = el("dl", {});
   for (const [k, v] of fields) {
     if (v === "" || v === null || v === undefined) continue;
@@ -154,13 +176,14 @@ async function renderDetail() {
         } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
         refresh();
       }}, "Cancel"));
-  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Error"].map(h => el("th", {}, h)))),
+  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Tokens", "Cost", "Error"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.executions.map(e =>
           el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log",
                     onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
              el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {}, e.attempt), el("td", {}, e.agent),
              el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)), el("td", {}, when(e.ended_at)),
              el("td", {}, e.exit_code === null ? (e.term_signal === null ? "" : "sig " + e.term_signal) : e.exit_code),
+             el("td", {title: e.model || ""}, tokens(e)), el("td", {}, cost(e)),
              el("td", {}, e.error)))));
   const arts = el("table", {}, el("thead", {}, el("tr", {}, ...["Name", "Size", "SHA-256", "Path"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.artifacts.map(a =>

@@ -1,0 +1,94 @@
+// Browser test: what an agent reported it used (tokens, cost, turns, model)
+// reaches the dashboard, the task JSON and /metrics. The agent is the fake
+// agent printing a Claude Code result with usage, run by a real service.
+//
+// Usage: node dashboard_usage_browser.mjs <taskexec binary> <source dir>
+// Env: CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { call, checker, chromiumPath as findChromium, freePort, waitFor } from './browser_support.mjs';
+
+const [taskexec, sourceDir] = process.argv.slice(2);
+if (!taskexec || !sourceDir) {
+  console.error('usage: dashboard_usage_browser.mjs <taskexec> <source dir>');
+  process.exit(2);
+}
+const chromiumPath = findChromium();
+const { check, fail, failures: failureCount } = checker();
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-usage-'));
+const port = await freePort();
+const config = path.join(dir, 'taskexec.toml');
+fs.writeFileSync(config, `[store]
+db_path = "${dir}/tasks.db"
+[agent]
+command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
+work_dir = "${dir}/work"
+log_dir = "${dir}/logs"
+[server]
+listen = "127.0.0.1:${port}"
+`);
+const serviceLog = fs.openSync(path.join(dir, 'service.log'), 'a');
+const service = spawn(taskexec, ['--config', config, 'serve'],
+  { stdio: ['ignore', serviceLog, serviceLog] });
+let browser;
+try {
+  await waitFor(async () => (await call(port, 'GET', '/healthz')).status === 200, 30000,
+    'taskexec serve');
+  const added = await call(port, 'POST', '/api/v1/tasks',
+    { title: 'Count the tokens', description: 'fake-mode=claude-json', assigned_to: 'kublai' });
+  check(added.status === 201, `the task is added (${added.status})`);
+  const id = JSON.parse(added.body).id;
+  let task;
+  await waitFor(async () => {
+    task = JSON.parse((await call(port, 'GET', `/api/v1/tasks/${id}`)).body);
+    return task.status === 'completed';
+  }, 60000, 'the task to complete');
+  check(task.input_tokens === 1200 && task.cache_read_tokens === 800 && task.output_tokens === 34,
+    `the task JSON has the token totals (${task.input_tokens}/${task.cache_read_tokens}/${task.output_tokens})`);
+  check(task.cost_usd === 0.00564 && task.num_turns === 2 && task.model === 'claude-opus-5-5',
+    `the task JSON has cost, turns and model (${task.cost_usd}, ${task.num_turns}, ${task.model})`);
+  const exec = task.executions[0];
+  check(exec.input_tokens === 1200 && exec.cost_usd === 0.00564,
+    `the execution JSON has the attempt's usage (${exec.input_tokens}, ${exec.cost_usd})`);
+  const metrics = (await call(port, 'GET', '/metrics')).body;
+  check(metrics.includes('taskexec_agent_tokens_total{agent="kublai",kind="input"} 1200\n') &&
+        metrics.includes('taskexec_agent_tokens_total{agent="kublai",kind="output"} 34\n'),
+    '/metrics counts the tokens by agent and kind');
+  check(metrics.includes('taskexec_agent_cost_usd_total{agent="kublai"} 0.005640\n'),
+    '/metrics counts the cost by agent');
+
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.getByText('Count the tokens').click();
+  const detail = page.locator('#detail');
+  await detail.getByText('Usage', { exact: true }).waitFor({ timeout: 15000 });
+  const text = await detail.innerText();
+  const line = '1200 in · 800 cached · 34 out · $0.0056 · 2 turns · claude-opus-5-5';
+  check(text.includes(line), `the task detail shows the usage ("${line}")`);
+  const row = await detail.locator('table').first().locator('tbody tr').first().innerText();
+  check(row.includes('1200 in · 800 cached · 34 out') && row.includes('$0.0056'),
+    `the attempt's row shows its tokens and cost (${row.replace(/\s+/g, ' ')})`);
+  const byAgent = await page.locator('#by-agent').innerText();
+  check(/kublai.*1200 in · 800 cached · 34 out.*\$0\.0056/s.test(byAgent),
+    `the by-agent table shows what kublai used (${byAgent.replace(/\s+/g, ' ')})`);
+} catch (e) {
+  console.error('FAIL:', e);
+  fail();
+} finally {
+  if (browser) await browser.close();
+  service.kill('SIGTERM');
+  await new Promise((r) => service.on('exit', r));
+  if (failureCount()) {
+    console.error(fs.readFileSync(path.join(dir, 'service.log'), 'utf8').slice(-3000));
+  } else {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const failures = failureCount();
+console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
+process.exit(failures ? 1 : 0);
