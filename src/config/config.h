@@ -42,8 +42,9 @@ struct ExecutorConfig {
 };
 
 struct AgentConfig {
-  std::vector<std::string> command;        // argv template; empty = the preset's
-  std::string preset = "seed";             // seed | openclaw | openclaw-exec | claude | codex
+  std::vector<std::string> command;  // argv template; empty = the preset's
+  // openclaw-local | openclaw | openclaw-exec | claude | codex | seed (runner/presets.cc)
+  std::string preset = "openclaw-local";
   int timeout_seconds = 300;               // per attempt
   int kill_grace_seconds = 10;             // TERM -> KILL
   std::string work_dir = "var/work";       // per-execution working dirs below this

@@ -46,14 +46,18 @@ Status SetFromText(const KeySpec& spec, const std::string& text, const std::stri
 
 // OPENCLAW_SESSIONS_SPAWN_CMD, as existing deployments set it: the words
 // that start the seed preset's command (default "openclaw sessions_spawn"). Split on
-// whitespace, no quoting. It only applies to the seed preset and only when
-// no source set agent.command, which always wins.
+// whitespace, no quoting. A deployment that sets it runs a sessions_spawn
+// wrapper, so it selects the seed preset unless a source chose another one;
+// agent.command from any source always wins.
 Status ApplySpawnCommand(const std::map<std::string, std::string>& env, Config* config,
                          Origins* origins) {
   auto it = env.find(kSpawnCmdEnv);
-  if (it == env.end() || origins->count("agent.command") != 0 || config->agent.preset != "seed") {
-    return Status::OK();
+  if (it == env.end() || origins->count("agent.command") != 0) return Status::OK();
+  if (origins->count("agent.preset") == 0) {
+    config->agent.preset = "seed";
+    (*origins)["agent.preset"] = kSpawnCmdEnv;
   }
+  if (config->agent.preset != "seed") return Status::OK();
   std::vector<std::string> argv;
   const std::string& text = it->second;
   size_t i = 0;

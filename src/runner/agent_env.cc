@@ -1,5 +1,7 @@
 #include "runner/agent_env.h"
 
+#include "runner/presets.h"
+
 #include <algorithm>
 
 namespace taskexec {
@@ -44,6 +46,10 @@ AgentEnvironment::AgentEnvironment(const std::map<std::string, std::string>& par
     base_[name] = value;
     sources[name] = source;
   }
+  for (const auto& [name, value] : policy.preset_env) {
+    base_[name] = value;
+    sources[name] = "agent.preset";
+  }
   for (const auto& [name, value] : policy.extra) {
     base_[name] = value;
     sources[name] = "agent.env";
@@ -57,6 +63,9 @@ AgentEnvironment AgentEnvironment::FromConfig(const Config& config,
   AgentEnvPolicy policy;
   policy.pass_env = config.agent.pass_env;
   policy.extra = config.agent.env;
+  if (config.agent.command.empty()) {
+    if (const Preset* preset = FindPreset(config.agent.preset)) policy.preset_env = preset->env;
+  }
   policy.secret_names = SecretEnvironmentNames();
   policy.secret_values = SecretValues(config);
   return AgentEnvironment(parent, policy);

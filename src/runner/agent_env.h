@@ -7,8 +7,11 @@
 //     (kDefaultAllowList: PATH, HOME, LANG, LC_*, TERM, USER, LOGNAME,
 //     SHELL, TMPDIR, TZ) and those named by agent.pass_env (names or
 //     "PREFIX_*" globs, e.g. "ANTHROPIC_API_KEY", "OPENAI_*");
-//  2. agent.env (set in the config, passed as written);
-//  3. the attempt's TASKEXEC_* variables (agent_runner.h).
+//  2. the preset's own settings when the command is the preset's (e.g.
+//     OPENCLAW_NO_RESPAWN=1, so OpenClaw stays in the attempt's process
+//     group instead of re-spawning itself detached);
+//  3. agent.env (set in the config, passed as written);
+//  4. the attempt's TASKEXEC_* variables (agent_runner.h).
 // Withheld always, even when a glob or the allow-list matches: the variables
 // taskexec reads its secrets from (NOTION_TOKEN, TASKEXEC_SERVER_TOKEN,
 // TASKEXEC_NOTION_WEBHOOK_SECRET, NEO4J_PASSWORD) and any inherited variable
@@ -37,16 +40,18 @@ extern const std::vector<std::string_view> kDefaultAllowList;
 bool EnvPatternMatches(std::string_view pattern, std::string_view name);
 
 struct AgentEnvPolicy {
-  std::vector<std::string> pass_env;         // agent.pass_env
-  std::map<std::string, std::string> extra;  // agent.env
-  std::vector<std::string> secret_names;     // variables never inherited
-  std::vector<std::string> secret_values;    // values never inherited (non-empty only)
+  std::vector<std::string> pass_env;              // agent.pass_env
+  std::map<std::string, std::string> preset_env;  // the preset's settings (runner/presets.h)
+  std::map<std::string, std::string> extra;       // agent.env
+  std::vector<std::string> secret_names;          // variables never inherited
+  std::vector<std::string> secret_values;         // values never inherited (non-empty only)
 };
 
 // One variable an agent gets, and why (for `config check`).
 struct AgentEnvEntry {
   std::string name;
-  std::string source;  // "allow-list", "agent.pass_env \"OPENAI_*\"", "agent.env"
+  std::string
+      source;  // "allow-list", "agent.pass_env \"OPENAI_*\"", "agent.preset \"x\"", "agent.env"
 };
 
 class AgentEnvironment {

@@ -5,6 +5,10 @@
 namespace taskexec {
 
 const std::vector<Preset>& Presets() {
+  // OpenClaw re-spawns itself as a detached child in a session of its own,
+  // which a signal to the attempt's process group does not reach (a SIGKILL
+  // after the grace left it running); this keeps it one process in the group.
+  const std::map<std::string, std::string> kOpenClawEnv = {{"OPENCLAW_NO_RESPAWN", "1"}};
   static const std::vector<Preset> presets = {
       {"seed",
        {"openclaw", "sessions_spawn", "--agent", "{agent}", "--label", "task-{task_id}",
@@ -15,12 +19,22 @@ const std::vector<Preset>& Presets() {
        {"openclaw", "agent", "--agent", "{agent}", "--session-key", "{task_id}-{attempt}",
         "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}", "--json"},
        false,
-       "one OpenClaw agent turn through the Gateway, a fresh session per attempt"},
+       "one OpenClaw agent turn through the Gateway, a fresh session per attempt",
+       kOpenClawEnv},
+      {"openclaw-local",
+       {"openclaw", "agent", "--local", "--agent", "{agent}", "--session-key",
+        "{task_id}-{attempt}", "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}",
+        "--json"},
+       false,
+       "one turn of the routed OpenClaw agent run embedded (no Gateway), a fresh session per "
+       "attempt; the default",
+       kOpenClawEnv},
       {"openclaw-exec",
        {"openclaw", "agent", "exec", "--message-file", "{prompt_file}", "--cwd", "{work_dir}",
         "--timeout", "{timeout_seconds}", "--json"},
        false,
-       "embedded one-shot OpenClaw run (no Gateway, default agent only)"},
+       "embedded one-shot OpenClaw run (no Gateway, default agent only)",
+       kOpenClawEnv},
       {"claude", {"claude", "-p", "--output-format", "json"}, true, "Claude Code, prompt on stdin"},
       {"codex",
        {"codex", "exec", "--json", "--skip-git-repo-check", "-C", "{work_dir}", "-"},

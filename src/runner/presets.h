@@ -13,6 +13,7 @@
 // Thread-safety: pure functions over constants.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct Preset {
   std::vector<std::string> argv;
   bool prompt_on_stdin = false;  // the CLI reads the prompt from standard input
   std::string description;
+  // Environment the CLI needs to behave as an attempt must (agent.env may
+  // override each one).
+  std::map<std::string, std::string> env = {};
 };
 
 const std::vector<Preset>& Presets();

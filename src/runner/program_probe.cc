@@ -71,7 +71,8 @@ Status ProbeAgentProgram(const std::vector<std::string>& command,
     return Status::InvalidArgument(
         "agent.preset \"seed\" runs `" + exe + " sessions_spawn ...`, but " + exe + " is " + line +
         ", which has no sessions_spawn subcommand (it is a tool agents call inside a session). "
-        "Use agent.preset = \"openclaw\" (through the Gateway) or \"openclaw-exec\" (embedded), "
+        "Use agent.preset = \"openclaw-local\" (the default: the routed agent, embedded), "
+        "\"openclaw\" (through the Gateway) or \"openclaw-exec\" (embedded, default agent), "
         "or put a wrapper that provides sessions_spawn first on the agent's PATH");
   }
   return Status::OK();

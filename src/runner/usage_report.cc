@@ -70,9 +70,11 @@ void ReadOpenClaw(const json& usage, const json* meta, AgentUsage* u) {
   u->output_tokens = Count(At(usage, {"output"}));
   u->cache_read_tokens = Count(At(usage, {"cacheRead"}));
   u->cache_write_tokens = Count(At(usage, {"cacheWrite"}));
-  u->cost_usd = Price(At(usage, {"cost", "total"}));
+  // costUsd is the documented run total (per-call prices, cache included);
+  // usage.cost.total is the older estimate.
+  if (meta != nullptr) u->cost_usd = Price(At(*meta, {"costUsd"}));
+  if (!u->cost_usd) u->cost_usd = Price(At(usage, {"cost", "total"}));
   if (meta == nullptr) return;
-  if (!u->cost_usd) u->cost_usd = Price(At(*meta, {"costUsd"}));
   u->num_turns =
       static_cast<int>(std::min<int64_t>(Count(At(*meta, {"assistantTurns"})), INT32_MAX));
   u->model = Text(At(*meta, {"model"}));

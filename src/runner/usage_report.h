@@ -5,8 +5,9 @@
 //    cache_read_input_tokens, cache_creation_input_tokens, output_tokens;
 //    total_cost_usd; num_turns; the model names of modelUsage.
 //  - OpenClaw `agent exec --json`: usage.{input, output, cacheRead,
-//    cacheWrite, cost.total}, costUsd, assistantTurns, model; `agent --json`
-//    (Gateway): the same usage object under result.meta.agentMeta.
+//    cacheWrite}, costUsd (else usage.cost.total), assistantTurns, model;
+//    `agent --json` and `agent --local --json`: the same fields in
+//    result.meta.agentMeta (Gateway) or meta.agentMeta (local).
 //  - Codex `exec --json`: each turn.completed event's usage.{input_tokens
 //    (cached ones included, so they are taken out), cached_input_tokens,
 //    cache_write_input_tokens, output_tokens}; one turn per event; Codex

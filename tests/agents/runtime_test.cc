@@ -25,8 +25,9 @@ struct Runtime {
   // tokens of which 800 cached, 34 output): Anthropic counts input without
   // the cache reads, the OpenAI APIs with them (taken out when recorded).
   int64_t input_tokens;
-  bool priced;       // prints a cost (Codex does not)
-  bool names_model;  // prints the model (Codex does not)
+  bool priced;                 // prints a cost (Codex does not)
+  bool names_model;            // prints the model (Codex does not)
+  bool runs_the_routed_agent;  // runs as the agent taskexec chose ({agent})
 };
 
 // Claude Code retries a failed model call itself (up to 10 times, backing
@@ -53,27 +54,51 @@ std::string CodexToml(const std::string& dir, const ModelServer& model, int time
          "\n[agent.env]\nCODEX_HOME = \"" + codex_home + "\"\nSTANDIN_API_KEY = \"sk-stand-in\"\n";
 }
 
-// The embedded one-shot (`agent exec`, no Gateway) with the stand-in as a
-// custom OpenAI-compatible provider in an openclaw.json.
-std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
-                             int timeout_seconds) {
+// An openclaw.json with the stand-in as a custom OpenAI-compatible provider
+// and `agents` (with the default agent) as the roster; returns its path.
+std::string OpenClawConfig(const std::string& dir, const ModelServer& model,
+                           const std::string& agents) {
   const std::string config = dir + "/openclaw.json";
-  e2e::WriteFile(config,
-                 R"({"agents": {"defaults": {"model": {"primary": "standin/stand-in-1"}}},
+  e2e::WriteFile(
+      config, R"({"agents": {"defaults": {"model": {"primary": "standin/stand-in-1"}}, "list": [)" +
+                  agents + R"(]},
  "models": {"mode": "merge", "providers": {"standin": {
-   "baseUrl": ")" + model.base_url() +
-                     R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
+   "baseUrl": ")" +
+                  model.base_url() +
+                  R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
    "models": [{"id": "stand-in-1", "name": "Stand-in", "reasoning": false, "input": ["text"],
      "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
      "contextWindow": 200000, "maxTokens": 8192}]}}}})");
+  return config;
+}
+
+// The embedded one-shot (`agent exec`, no Gateway): the default agent only.
+std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
+                             int timeout_seconds) {
+  const std::string config = OpenClawConfig(dir, model, R"({"id": "main", "default": true})");
   return "preset = \"openclaw-exec\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
 
+// The default preset (none named): `agent --local` as the agent the router
+// chose, on a roster with the team's agents ("Write the report" goes to
+// chagatai by the keyword table, the other cases to main).
+std::string OpenClawLocalToml(const std::string& dir, const ModelServer& model,
+                              int timeout_seconds) {
+  std::string roster = R"({"id": "main", "default": true})";
+  for (const char* agent : {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"}) {
+    roster += std::string(R"(, {"id": ")") + agent + R"("})";
+  }
+  const std::string config = OpenClawConfig(dir, model, roster);
+  return "timeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
+}
+
 const Runtime kRuntimes[] = {
-    {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true},
-    {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false},
-    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true},
+    {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true, false},
+    {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false, false},
+    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true, false},
+    {"openclaw_local", OpenClawLocalToml, "\"/v1/chat/completions", 120, 40, 400, true, true, true},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
@@ -115,6 +140,11 @@ TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
   EXPECT_EQ(u.cost_usd.has_value(), GetParam().priced);
   EXPECT_EQ(!u.model.empty(), GetParam().names_model) << u.model;
   EXPECT_EQ(t.usage, u);
+  if (GetParam().runs_the_routed_agent) {
+    // OpenClaw refuses an agent id its roster lacks, so completing as
+    // chagatai shows the router's choice reached it.
+    EXPECT_EQ(execs[0].agent, "chagatai");
+  }
 }
 
 TEST_P(RuntimeTest, AnAgentReportedFailureIsNotRetried) {

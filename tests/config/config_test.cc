@@ -56,7 +56,7 @@ TEST(ConfigDefaultsTest, SeedDefaults) {
   EXPECT_EQ(c.agent.timeout_seconds, 300);
   EXPECT_TRUE(c.executor.auto_assign);
   EXPECT_FALSE(c.notion.enabled);
-  EXPECT_EQ(c.agent.preset, "seed");
+  EXPECT_EQ(c.agent.preset, "openclaw-local");
   EXPECT_TRUE(c.agent.command.empty());
   EXPECT_EQ(c.store.backend, "sqlite");
   EXPECT_EQ(c.routing.default_agent, "main");
@@ -210,7 +210,8 @@ TEST(ConfigErrorsTest, EnumeratedValues) {
   };
   const Case cases[] = {
       {"[store]\nbackend = \"mysql\"\n", "\"mysql\" is not allowed; expected one of sqlite, neo4j"},
-      {"[agent]\npreset = \"gpt\"\n", "seed, openclaw, openclaw-exec, claude, codex"},
+      {"[agent]\npreset = \"gpt\"\n",
+       "openclaw-local, openclaw, openclaw-exec, claude, codex, seed"},
       {"[agent]\nstdin_mode = \"pipe\"\n", "none, prompt"},
       {"[notion]\napi_version = \"2023-01-01\"\n", "2022-06-28, 2025-09-03"},
       {"[notion]\nstatus_property_type = \"multi_select\"\n", "select, status"},
@@ -422,6 +423,7 @@ TEST(AgentCommandTest, SpawnCmdReplacesTheSeedProgramWords) {
             (std::vector<std::string>{"/opt/oc/bin/openclaw", "sessions_spawn", "--agent",
                                       "{agent}", "--label", "task-{task_id}", "--context",
                                       "{context_json}", "--prompt", "{prompt}"}));
+  EXPECT_EQ(c.agent.preset, "seed") << "a deployment with a sessions_spawn wrapper keeps it";
   // agent.command from any source wins; other presets ignore it.
   c = LoadOk("", {{"OPENCLAW_SESSIONS_SPAWN_CMD", "x"}, {"TASKEXEC_AGENT_COMMAND", "[\"y\"]"}});
   EXPECT_EQ(c.agent.command, std::vector<std::string>{"y"});

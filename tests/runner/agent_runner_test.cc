@@ -173,6 +173,29 @@ TEST_F(AgentRunnerTest, AgentEnvironmentIsBuiltAndWithholdsSecrets) {
   EXPECT_EQ(withheld, (std::vector<std::string>{"NEO4J_PASSWORD", "NOTION_COPY", "NOTION_TOKEN"}));
 }
 
+// OpenClaw presets keep OpenClaw from re-spawning itself outside the
+// attempt's process group; agent.env may still override it, and a command of
+// the user's own gets nothing of a preset.
+TEST(AgentEnvironmentTest, PresetSettingsSitUnderAgentEnv) {
+  auto value_of = [](const AgentEnvironment& env, const std::string& name) {
+    for (const std::string& kv : env.ForAttempt({})) {
+      if (kv.rfind(name + "=", 0) == 0) return kv.substr(name.size() + 1);
+    }
+    return std::string("(unset)");
+  };
+  taskexec::Config config;
+  config.agent.preset = "openclaw-local";
+  EXPECT_EQ(value_of(AgentEnvironment::FromConfig(config, {}), "OPENCLAW_NO_RESPAWN"), "1");
+  config.agent.preset = "claude";
+  EXPECT_EQ(value_of(AgentEnvironment::FromConfig(config, {}), "OPENCLAW_NO_RESPAWN"), "(unset)");
+  config.agent.preset = "openclaw";
+  config.agent.env["OPENCLAW_NO_RESPAWN"] = "0";
+  EXPECT_EQ(value_of(AgentEnvironment::FromConfig(config, {}), "OPENCLAW_NO_RESPAWN"), "0");
+  config.agent.env.clear();
+  config.agent.command = {"openclaw", "agent", "--json"};
+  EXPECT_EQ(value_of(AgentEnvironment::FromConfig(config, {}), "OPENCLAW_NO_RESPAWN"), "(unset)");
+}
+
 TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {
   AgentRunner& runner = Runner(Config("succeed"));
   AgentResult r = RunJob(runner, Job());

@@ -121,6 +121,40 @@ TEST(UsageReport, OpenClawGatewayResult) {
   EXPECT_EQ(r.usage.model, "stand-in-1");
 }
 
+// `agent --local --json` (the default preset), as 2026.9.6 prints it (cut).
+TEST(UsageReport, OpenClawLocalResult) {
+  const std::string out = R"({
+  "payloads": [{"text": "All done: the report is written.\nTASK_COMPLETE: wrote the report", "mediaUrl": null}],
+  "meta": {
+    "durationMs": 5517,
+    "agentMeta": {
+      "sessionId": "90d24254-8709-4ea0-940a-2a64a53e4390",
+      "sessionFile": "agent:main:t1-1",
+      "provider": "standin",
+      "model": "stand-in-1",
+      "usage": {"input": 400, "output": 34, "cacheRead": 800, "cacheWrite": 0, "total": 1234,
+                "cost": {"total": 0.00195}},
+      "lastCallUsage": {"input": 400, "output": 34, "cacheRead": 800, "cacheWrite": 0},
+      "promptTokens": 1200,
+      "assistantTurns": 1,
+      "costUsd": 0.00196
+    },
+    "aborted": false
+  }
+}
+)";
+  AgentResult r = ParseOutcome(Exited(0, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "wrote the report");
+  EXPECT_EQ(r.session_id, "90d24254-8709-4ea0-940a-2a64a53e4390");
+  EXPECT_EQ(r.usage.input_tokens, 400);
+  EXPECT_EQ(r.usage.cache_read_tokens, 800);
+  EXPECT_EQ(r.usage.output_tokens, 34);
+  EXPECT_EQ(r.usage.cost_usd, 0.00196) << "costUsd, the documented total, wins";
+  EXPECT_EQ(r.usage.num_turns, 1);
+  EXPECT_EQ(r.usage.model, "stand-in-1");
+}
+
 TEST(UsageReport, BadFiguresReadAsNotReportedAndNeverCrash) {
   nlohmann::json j = nlohmann::json::parse(
       R"({"usage":{"input_tokens":-5,"output_tokens":"many","cache_read_input_tokens":1e300,
