@@ -36,8 +36,17 @@ for part in node clis; do
   mkdir -p "$tmp/$part"
   cp "$src/$part/package.json" "$src/$part/package-lock.json" "$tmp/$part/"
   # The CLIs' install scripts run under the Node installed just before.
+  # `npm install` from the lock rather than `npm ci`: npm writes no lock
+  # entries for the platform packages of another OS (opencode-ai's), and
+  # `npm ci` then refuses the lock npm itself wrote. The lock must come out
+  # unchanged, so every version stays the pinned one.
   (cd "$tmp/$part" && PATH="$tmp/node/node_modules/.bin:$PATH" \
-    npm ci --no-audit --no-fund --loglevel=error >&2)
+    npm install --no-audit --no-fund --loglevel=error >&2)
+  if ! cmp -s "$src/$part/package-lock.json" "$tmp/$part/package-lock.json"; then
+    echo "install-agent-clis: $src/$part/package-lock.json does not match" \
+      "$src/$part/package.json; regenerate it with npm install" >&2
+    exit 1
+  fi
 done
 touch "$tmp/.installed"
 rm -rf "$dest"

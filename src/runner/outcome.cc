@@ -216,11 +216,12 @@ std::optional<json> FindJsonResult(std::string_view out) {
   return std::nullopt;
 }
 
-// An event stream, one JSON object per line with a "type" (Codex's
-// `exec --json`: thread.started, item.completed, turn.completed,
-// turn.failed, error). True when `out` is one: then `info` has the thread id
-// as the session, the last agent message as the text, and the failure, if
-// the turn failed.
+// An event stream, one JSON object per line with a "type": Codex's
+// `exec --json` (thread.started, item.completed, turn.completed, turn.failed,
+// error) or opencode's `run --format json` (step_start, text, step_finish,
+// error; every event carries the sessionID). True when `out` is one: then
+// `info` has the session, the last agent message as the text, the usage
+// summed over turns or steps, and the failure, if the run failed.
 bool ReadEventStream(std::string_view out, JsonInfo* info) {
   bool stream = false;
   bool turn_completed = false;
@@ -238,6 +239,23 @@ bool ReadEventStream(std::string_view out, JsonInfo* info) {
     if (type == "thread.started") {
       stream = true;
       info->session_id = FindString(j, {"thread_id"});
+    } else if (type == "step_start" && !FindString(j, {"sessionID"}).empty()) {
+      stream = true;
+      info->session_id = FindString(j, {"sessionID"});
+    } else if (type == "text" && !FindString(j, {"part", "text"}).empty()) {
+      info->text = FindString(j, {"part", "text"});
+    } else if (type == "step_finish") {
+      turn_completed = true;
+      AddOpenCodeStepUsage(j, &info->usage);
+    } else if (type == "error" && Find(j, {"error"}) != nullptr) {
+      // opencode: {"error": {"name": "APIError", "data": {"message": ...}}}
+      if (!FindString(j, {"sessionID"}).empty()) {
+        stream = true;
+        if (info->session_id.empty()) info->session_id = FindString(j, {"sessionID"});
+      }
+      last_error = FindString(j, {"error", "data", "message"});
+      if (last_error.empty()) last_error = ErrorMessage(*Find(j, {"error"}));
+      if (last_error.empty()) last_error = FindString(j, {"error", "name"});
     } else if (type == "item.completed" && FindString(j, {"item", "type"}) == "agent_message") {
       info->text = FindString(j, {"item", "text"});
     } else if (type == "turn.completed") {

@@ -118,4 +118,17 @@ void AddCodexTurnUsage(const json& event, AgentUsage* total) {
   total->Add(turn);
 }
 
+void AddOpenCodeStepUsage(const json& event, AgentUsage* total) {
+  const json* tokens = At(event, {"part", "tokens"});
+  if (tokens == nullptr || !tokens->is_object()) return;
+  AgentUsage step;
+  step.input_tokens = Count(At(*tokens, {"input"}));
+  step.output_tokens = Count(At(*tokens, {"output"}));
+  step.cache_read_tokens = Count(At(*tokens, {"cache", "read"}));
+  step.cache_write_tokens = Count(At(*tokens, {"cache", "write"}));
+  step.cost_usd = Price(At(event, {"part", "cost"}));
+  step.num_turns = 1;
+  total->Add(step);
+}
+
 }  // namespace taskexec

@@ -12,6 +12,9 @@
 //    (cached ones included, so they are taken out), cached_input_tokens,
 //    cache_write_input_tokens, output_tokens}; one turn per event; Codex
 //    prints neither a price nor the model.
+//  - opencode `run --format json`: each step_finish event's part.tokens.{input
+//    (without cache reads), output, cache.read, cache.write} and part.cost;
+//    one turn per step; no model.
 // Figures that are missing, negative or not numbers read as not reported.
 //
 // Thread-safety: pure functions.
@@ -28,5 +31,8 @@ AgentUsage UsageFromResult(const nlohmann::json& result);
 
 // Adds one Codex turn.completed event's usage to `total`.
 void AddCodexTurnUsage(const nlohmann::json& event, AgentUsage* total);
+
+// Adds one opencode step_finish event's usage to `total`.
+void AddOpenCodeStepUsage(const nlohmann::json& event, AgentUsage* total);
 
 }  // namespace taskexec

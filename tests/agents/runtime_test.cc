@@ -94,11 +94,25 @@ std::string OpenClawLocalToml(const std::string& dir, const ModelServer& model,
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
 
+// A custom OpenAI-compatible provider in the opencode.json named by
+// OPENCODE_CONFIG (the provider package is the one opencode bundles).
+std::string OpenCodeToml(const std::string& dir, const ModelServer& model, int timeout_seconds) {
+  const std::string config = dir + "/opencode.json";
+  e2e::WriteFile(config, R"({"provider": {"standin": {"npm": "@ai-sdk/openai-compatible",
+   "name": "Stand-in", "options": {"baseURL": ")" +
+                             model.base_url() + R"(/v1", "apiKey": "sk-stand-in"},
+   "models": {"stand-in-1": {"name": "Stand-in"}}}},
+ "model": "standin/stand-in-1", "autoupdate": false, "share": "disabled"})");
+  return "preset = \"opencode\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nOPENCODE_CONFIG = \"" + config + "\"\n";
+}
+
 const Runtime kRuntimes[] = {
     {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true, false},
     {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false, false},
     {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true, false},
     {"openclaw_local", OpenClawLocalToml, "\"/v1/chat/completions", 120, 40, 400, true, true, true},
+    {"opencode", OpenCodeToml, "\"/v1/chat/completions", 60, 15, 400, true, false, false},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
@@ -126,8 +140,11 @@ TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
   ASSERT_EQ(execs.size(), 1u);
   EXPECT_EQ(execs[0].status, ExecutionStatus::kCompleted);
   EXPECT_EQ(execs[0].summary, "wrote the report");
-  // The session id is the one the CLI printed (a UUID), not one of ours.
-  EXPECT_EQ(execs[0].session_id.size(), 36u) << execs[0].session_id;
+  // The session id is the one the CLI printed (a UUID; opencode's are
+  // "ses_" and 26 characters), not one of ours.
+  const std::string& session = execs[0].session_id;
+  EXPECT_TRUE(session.size() == 36u || (session.rfind("ses_", 0) == 0 && session.size() == 30u))
+      << session;
   EXPECT_EQ(execs[0].session_id.find(id), std::string::npos);
   EXPECT_NE(model().Log().find(GetParam().request_mark), std::string::npos)
       << "the model was not asked";

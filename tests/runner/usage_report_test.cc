@@ -155,6 +155,39 @@ TEST(UsageReport, OpenClawLocalResult) {
   EXPECT_EQ(r.usage.model, "stand-in-1");
 }
 
+// opencode `run --format json` events, as opencode 1.18.33 prints them (cut).
+TEST(UsageReport, OpenCodeEventsSumTheirSteps) {
+  const std::string out =
+      R"({"type":"step_start","timestamp":1796424715348,"sessionID":"ses_dbcbe3f62ffePryG1PuzIE0IQb","part":{"type":"step-start"}})"
+      "\n"
+      R"({"type":"text","sessionID":"ses_dbcbe3f62ffePryG1PuzIE0IQb","part":{"type":"text","text":"All done: the report is written.\nTASK_COMPLETE: wrote the report"}})"
+      "\n"
+      R"({"type":"step_finish","sessionID":"ses_dbcbe3f62ffePryG1PuzIE0IQb","part":{"reason":"stop","type":"step-finish","tokens":{"total":1234,"input":400,"output":34,"reasoning":0,"cache":{"write":0,"read":800}},"cost":0}})"
+      "\n";
+  AgentResult r = ParseOutcome(Exited(0, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "wrote the report");
+  EXPECT_EQ(r.session_id, "ses_dbcbe3f62ffePryG1PuzIE0IQb");
+  EXPECT_EQ(r.usage.input_tokens, 400);
+  EXPECT_EQ(r.usage.cache_read_tokens, 800);
+  EXPECT_EQ(r.usage.output_tokens, 34);
+  EXPECT_EQ(r.usage.cost_usd, 0.0);
+  EXPECT_EQ(r.usage.num_turns, 1);
+}
+
+// opencode's provider failure after its own retries: a retryable api_error.
+TEST(UsageReport, OpenCodeErrorEventFailsTheRun) {
+  const std::string out =
+      R"J({"type":"error","timestamp":1796424803021,"sessionID":"ses_dbcbe06edffewHFFc00jqZPxOW","error":{"name":"APIError","data":{"message":"provider internal error, HTTP 500 (temporary)","statusCode":500,"isRetryable":true}}})J"
+      "\n";
+  AgentResult r = ParseOutcome(Exited(1, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kApiError) << r.error;
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("provider internal error, HTTP 500"), std::string::npos) << r.error;
+  EXPECT_EQ(r.session_id, "ses_dbcbe06edffewHFFc00jqZPxOW");
+}
+
 TEST(UsageReport, BadFiguresReadAsNotReportedAndNeverCrash) {
   nlohmann::json j = nlohmann::json::parse(
       R"({"usage":{"input_tokens":-5,"output_tokens":"many","cache_read_input_tokens":1e300,
