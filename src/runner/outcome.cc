@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runner/error_classifier.h"
+#include "runner/json_path.h"
 #include "runner/usage_report.h"
 
 namespace taskexec {
@@ -75,22 +76,6 @@ void ScanMarkers(std::string_view text, Markers* m) {
   }
 }
 
-const json* Find(const json& j, std::initializer_list<const char*> path) {
-  const json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
-}
-
-std::string FindString(const json& j, std::initializer_list<const char*> path) {
-  const json* v = Find(j, path);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
 // What a JSON result document said.
 struct JsonInfo {
   bool found = false;
@@ -106,9 +91,9 @@ struct JsonInfo {
 std::string ErrorMessage(const json& e) {
   if (e.is_string()) return e.get<std::string>();
   if (e.is_object()) {
-    std::string msg = FindString(e, {"message"});
-    std::string kind = FindString(e, {"kind"});
-    if (kind.empty()) kind = FindString(e, {"type"});
+    std::string msg = JsonStringAt(e, {"message"});
+    std::string kind = JsonStringAt(e, {"kind"});
+    if (kind.empty()) kind = JsonStringAt(e, {"type"});
     if (!kind.empty() && !msg.empty()) return kind + ": " + msg;
     return msg.empty() ? kind : msg;
   }
@@ -125,8 +110,8 @@ void ReadJson(const json& j, JsonInfo* info) {
   info->usage = UsageFromResult(j);
   // Final text: OpenClaw payloads (gateway: result.payloads, --local: payloads),
   // Claude's "result" string, `agent exec`'s "final".
-  const json* payloads = Find(j, {"result", "payloads"});
-  if (payloads == nullptr) payloads = Find(j, {"payloads"});
+  const json* payloads = JsonAt(j, {"result", "payloads"});
+  if (payloads == nullptr) payloads = JsonAt(j, {"payloads"});
   if (payloads != nullptr && payloads->is_array()) {
     for (const auto& p : *payloads) {
       if (p.is_object() && p.contains("text") && p["text"].is_string()) {
@@ -135,33 +120,33 @@ void ReadJson(const json& j, JsonInfo* info) {
       }
     }
   }
-  if (info->text.empty()) info->text = FindString(j, {"result"});
-  if (info->text.empty()) info->text = FindString(j, {"final"});
-  info->summary = FindString(j, {"summary"});
+  if (info->text.empty()) info->text = JsonStringAt(j, {"result"});
+  if (info->text.empty()) info->text = JsonStringAt(j, {"final"});
+  info->summary = JsonStringAt(j, {"summary"});
 
   for (auto path : {std::initializer_list<const char*>{"session_id"},
                     {"sessionId"},
                     {"result", "meta", "agentMeta", "sessionId"},
                     {"meta", "agentMeta", "sessionId"},
                     {"thread_id"}}) {
-    info->session_id = FindString(j, path);
+    info->session_id = JsonStringAt(j, path);
     if (!info->session_id.empty()) break;
   }
 
-  std::string status = FindString(j, {"status"});
+  std::string status = JsonStringAt(j, {"status"});
   if (IsErrorStatus(status)) {
     info->is_error = true;
     info->error = "status " + status;
   }
-  const json* ok = Find(j, {"ok"});
+  const json* ok = JsonAt(j, {"ok"});
   if (ok != nullptr && ok->is_boolean() && !ok->get<bool>()) info->is_error = true;
-  const json* is_error = Find(j, {"is_error"});
+  const json* is_error = JsonAt(j, {"is_error"});
   if (is_error != nullptr && is_error->is_boolean() && is_error->get<bool>()) {
     info->is_error = true;
   }
   for (auto path :
        {std::initializer_list<const char*>{"meta", "aborted"}, {"result", "meta", "aborted"}}) {
-    const json* aborted = Find(j, path);
+    const json* aborted = JsonAt(j, path);
     if (aborted != nullptr && aborted->is_boolean() && aborted->get<bool>()) {
       info->is_error = true;
       if (info->error.empty()) info->error = "aborted";
@@ -170,7 +155,7 @@ void ReadJson(const json& j, JsonInfo* info) {
   for (auto path : {std::initializer_list<const char*>{"error"},
                     {"result", "meta", "error"},
                     {"meta", "error"}}) {
-    const json* e = Find(j, path);
+    const json* e = JsonAt(j, path);
     if (e == nullptr || e->is_null()) continue;
     std::string msg = ErrorMessage(*e);
     if (!msg.empty()) {
@@ -180,7 +165,7 @@ void ReadJson(const json& j, JsonInfo* info) {
   }
   if (info->is_error && info->error.empty()) info->error = info->text;
 
-  const json* artifacts = Find(j, {"artifacts"});
+  const json* artifacts = JsonAt(j, {"artifacts"});
   if (artifacts != nullptr && artifacts->is_array()) {
     for (const auto& a : *artifacts) {
       if (a.is_string()) {
@@ -235,38 +220,38 @@ bool ReadEventStream(std::string_view out, JsonInfo* info) {
     if (line.size() < 2 || line.front() != '{' || line.back() != '}') continue;
     json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) continue;
-    const std::string type = FindString(j, {"type"});
+    const std::string type = JsonStringAt(j, {"type"});
     if (type == "thread.started") {
       stream = true;
-      info->session_id = FindString(j, {"thread_id"});
-    } else if (type == "step_start" && !FindString(j, {"sessionID"}).empty()) {
+      info->session_id = JsonStringAt(j, {"thread_id"});
+    } else if (type == "step_start" && !JsonStringAt(j, {"sessionID"}).empty()) {
       stream = true;
-      info->session_id = FindString(j, {"sessionID"});
-    } else if (type == "text" && !FindString(j, {"part", "text"}).empty()) {
-      info->text = FindString(j, {"part", "text"});
+      info->session_id = JsonStringAt(j, {"sessionID"});
+    } else if (type == "text" && !JsonStringAt(j, {"part", "text"}).empty()) {
+      info->text = JsonStringAt(j, {"part", "text"});
     } else if (type == "step_finish") {
       turn_completed = true;
       AddOpenCodeStepUsage(j, &info->usage);
-    } else if (type == "error" && Find(j, {"error"}) != nullptr) {
+    } else if (type == "error" && JsonAt(j, {"error"}) != nullptr) {
       // opencode: {"error": {"name": "APIError", "data": {"message": ...}}}
-      if (!FindString(j, {"sessionID"}).empty()) {
+      if (!JsonStringAt(j, {"sessionID"}).empty()) {
         stream = true;
-        if (info->session_id.empty()) info->session_id = FindString(j, {"sessionID"});
+        if (info->session_id.empty()) info->session_id = JsonStringAt(j, {"sessionID"});
       }
-      last_error = FindString(j, {"error", "data", "message"});
-      if (last_error.empty()) last_error = ErrorMessage(*Find(j, {"error"}));
-      if (last_error.empty()) last_error = FindString(j, {"error", "name"});
-    } else if (type == "item.completed" && FindString(j, {"item", "type"}) == "agent_message") {
-      info->text = FindString(j, {"item", "text"});
+      last_error = JsonStringAt(j, {"error", "data", "message"});
+      if (last_error.empty()) last_error = ErrorMessage(*JsonAt(j, {"error"}));
+      if (last_error.empty()) last_error = JsonStringAt(j, {"error", "name"});
+    } else if (type == "item.completed" && JsonStringAt(j, {"item", "type"}) == "agent_message") {
+      info->text = JsonStringAt(j, {"item", "text"});
     } else if (type == "turn.completed") {
       turn_completed = true;
       AddCodexTurnUsage(j, &info->usage);
     } else if (type == "turn.failed") {
       info->is_error = true;
-      const json* e = Find(j, {"error"});
+      const json* e = JsonAt(j, {"error"});
       info->error = e != nullptr ? ErrorMessage(*e) : "turn failed";
     } else if (type == "error") {
-      last_error = FindString(j, {"message"});
+      last_error = JsonStringAt(j, {"message"});
     }
   }
   if (!stream) return false;

@@ -1,7 +1,11 @@
 // What the browser tests share: the chromium to drive, checks that count
-// failures, free loopback ports, plain HTTP calls and waiting on a condition.
+// failures, free loopback ports, plain HTTP calls, waiting on a condition and
+// a service to test.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 
 // Debian's chromium (CHROMIUM overrides); exits with a clear failure when it
 // is missing, since scripts/setup.sh installs it.
@@ -61,4 +65,46 @@ export async function waitFor(fn, ms, what) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+// Starts `taskexec serve` on a free loopback port with the fake agent, its
+// store and files in a fresh temporary folder, and waits for /healthz.
+// `executorToml` goes under [executor]. stop() ends it and keeps the folder
+// (printing the service's log) when `failed`.
+export async function startService(taskexec, sourceDir, executorToml = '') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-browser-'));
+  const port = await freePort();
+  const config = path.join(dir, 'taskexec.toml');
+  fs.writeFileSync(config, `[store]
+db_path = "${dir}/tasks.db"
+[executor]
+${executorToml}
+[agent]
+command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
+work_dir = "${dir}/work"
+log_dir = "${dir}/logs"
+[server]
+listen = "127.0.0.1:${port}"
+`);
+  const logPath = path.join(dir, 'service.log');
+  const serviceLog = fs.openSync(logPath, 'a');
+  const child = spawn(taskexec, ['--config', config, 'serve'],
+    { stdio: ['ignore', serviceLog, serviceLog] });
+  const stop = async (failed) => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+    if (failed) {
+      console.error(fs.readFileSync(logPath, 'utf8').slice(-3000));
+    } else {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    await waitFor(async () => (await call(port, 'GET', '/healthz')).status === 200, 30000,
+      'taskexec serve');
+  } catch (e) {
+    await stop(true);
+    throw e;
+  }
+  return { dir, port, logPath, stop };
 }

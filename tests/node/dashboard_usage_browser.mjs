@@ -4,12 +4,8 @@
 //
 // Usage: node dashboard_usage_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { call, checker, chromiumPath as findChromium, freePort, waitFor } from './browser_support.mjs';
+import { call, checker, chromiumPath as findChromium, startService, waitFor } from './browser_support.mjs';
 
 const [taskexec, sourceDir] = process.argv.slice(2);
 if (!taskexec || !sourceDir) {
@@ -19,25 +15,10 @@ if (!taskexec || !sourceDir) {
 const chromiumPath = findChromium();
 const { check, fail, failures: failureCount } = checker();
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-usage-'));
-const port = await freePort();
-const config = path.join(dir, 'taskexec.toml');
-fs.writeFileSync(config, `[store]
-db_path = "${dir}/tasks.db"
-[agent]
-command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
-work_dir = "${dir}/work"
-log_dir = "${dir}/logs"
-[server]
-listen = "127.0.0.1:${port}"
-`);
-const serviceLog = fs.openSync(path.join(dir, 'service.log'), 'a');
-const service = spawn(taskexec, ['--config', config, 'serve'],
-  { stdio: ['ignore', serviceLog, serviceLog] });
+const service = await startService(taskexec, sourceDir);
+const { port } = service;
 let browser;
 try {
-  await waitFor(async () => (await call(port, 'GET', '/healthz')).status === 200, 30000,
-    'taskexec serve');
   const added = await call(port, 'POST', '/api/v1/tasks',
     { title: 'Count the tokens', description: 'fake-mode=claude-json', assigned_to: 'kublai' });
   check(added.status === 201, `the task is added (${added.status})`);
@@ -81,13 +62,7 @@ try {
   fail();
 } finally {
   if (browser) await browser.close();
-  service.kill('SIGTERM');
-  await new Promise((r) => service.on('exit', r));
-  if (failureCount()) {
-    console.error(fs.readFileSync(path.join(dir, 'service.log'), 'utf8').slice(-3000));
-  } else {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await service.stop(failureCount() > 0);
 }
 const failures = failureCount();
 console.log(failures ? `${failures} check(s) failed` : 'all checks passed');

@@ -8,13 +8,10 @@
 //
 // Usage: node security_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { call, checker, chromiumPath as findChromium, freePort, waitFor } from './browser_support.mjs';
+import { call, checker, chromiumPath as findChromium, freePort, startService } from './browser_support.mjs';
 
 const [taskexec, sourceDir] = process.argv.slice(2);
 if (!taskexec || !sourceDir) {
@@ -24,31 +21,14 @@ if (!taskexec || !sourceDir) {
 const chromiumPath = findChromium();
 const { check, fail, failures: failureCount } = checker();
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-browser-'));
-const port = await freePort();
-const evilPort = await freePort();
-const config = path.join(dir, 'taskexec.toml');
 // auto_assign off: tasks stay pending, so a cancel or an added task is
 // plainly visible in the store.
-fs.writeFileSync(config, `[store]
-db_path = "${dir}/tasks.db"
-[executor]
-auto_assign = false
-[agent]
-command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
-work_dir = "${dir}/work"
-log_dir = "${dir}/logs"
-[server]
-listen = "127.0.0.1:${port}"
-`);
-const serviceLog = fs.openSync(path.join(dir, 'service.log'), 'a');
-const service = spawn(taskexec, ['--config', config, 'serve'],
-  { stdio: ['ignore', serviceLog, serviceLog] });
+const service = await startService(taskexec, sourceDir, 'auto_assign = false');
+const { port } = service;
+const evilPort = await freePort();
 let browser;
 let evil;
 try {
-  await waitFor(async () => (await call(port, 'GET', '/healthz')).status === 200, 30000,
-    'taskexec serve');
   const added = await call(port, 'POST', '/api/v1/tasks', { title: 'victim' });
   check(added.status === 201, `a plain client adds a task (${added.status})`);
   const victim = JSON.parse(added.body).id;
@@ -157,7 +137,7 @@ window.results = (async () => {
   check(own === 201, `the dashboard's own origin adds a task (${own})`);
 
   // The attacks did reach the service and were refused there.
-  const log = fs.readFileSync(path.join(dir, 'service.log'), 'utf8');
+  const log = fs.readFileSync(service.logPath, 'utf8');
   const refused = (log.match(/refused \(403\)/g) || []).length;
   const misdirected = (log.match(/refused \(421\)/g) || []).length;
   check(refused >= 5, `the service refused the 5 cross-origin writes (${refused} refused)`);
@@ -168,13 +148,7 @@ window.results = (async () => {
 } finally {
   if (browser) await browser.close();
   if (evil) evil.close();
-  service.kill('SIGTERM');
-  await new Promise((r) => service.on('exit', r));
-  if (failureCount()) {
-    console.error(fs.readFileSync(path.join(dir, 'service.log'), 'utf8').slice(-3000));
-  } else {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await service.stop(failureCount() > 0);
 }
 const failures = failureCount();
 console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
