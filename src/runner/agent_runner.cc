@@ -215,12 +215,14 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   const std::string task_id = job.task.id;
   auto on_exit = [this, task_id, exec_id, files,
                   done = std::move(done)](const ProcessResult& process) {
-    AgentResult result = ResultOf(task_id, exec_id, files, process);
-    {
-      MutexLock lock(&mu_);
-      handles_.erase(exec_id);
-    }
-    done(result);
+    completions_.Post([this, task_id, exec_id, files, done, process] {
+      AgentResult result = ResultOf(task_id, exec_id, files, process);
+      {
+        MutexLock lock(&mu_);
+        handles_.erase(exec_id);
+      }
+      done(result);
+    });
   };
 
   // Held across the spawn so a child that exits at once cannot run its
@@ -240,6 +242,8 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
                spec.argv[0], child_pid, AgentName(job));
   return Status::OK();
 }
+
+void AgentRunner::WaitForResults() { completions_.Drain(); }
 
 Status AgentRunner::Cancel(const std::string& execution_id) {
   uint64_t handle = 0;

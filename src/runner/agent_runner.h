@@ -13,11 +13,14 @@
 // stdin when agent.stdin_mode = "prompt" or the preset reads stdin; the
 // per-task timeout (TERM to the group, KILL after agent.kill_grace_seconds).
 // When the child is gone, its output is parsed (outcome.h), artifacts are
-// collected with sha256 (artifacts.h) and `done` is called once.
+// collected with sha256 (artifacts.h) and `done` is called once -- on the
+// runner's own completion thread, so a large output or artifact never holds
+// up the supervisor watching the other children.
 //
 // Thread-safety: all methods may be called from any thread. `done` runs on
-// the supervisor's thread. The runner must outlive every started attempt:
-// shut the supervisor down before destroying the runner.
+// the runner's completion thread. The runner must outlive every started
+// attempt: shut the supervisor down before destroying the runner (the
+// destructor then waits for the results still being made).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,7 @@
 #include "core/status.h"
 #include "runner/agent_env.h"
 #include "runner/agent_launcher.h"
+#include "runner/completion_queue.h"
 #include "runner/outcome.h"
 #include "runner/process_supervisor.h"
 
@@ -61,6 +65,10 @@ class AgentRunner {
   // FailedToStart() (agent_launcher.h) turns such a status into an
   // AgentResult.
   Status Start(const AgentJob& job, DoneCallback done, int64_t* pid);
+
+  // Returns once `done` has been called for every attempt whose process had
+  // exited before the call (after ProcessSupervisor::Shutdown: for all).
+  void WaitForResults();
 
   // TERM the attempt's group (KILL after the grace); `done` then reports
   // kCancelled. NotFound when the attempt is not running here.
@@ -111,6 +119,8 @@ class AgentRunner {
 
   mutable Mutex mu_;
   std::map<std::string, uint64_t> handles_ GUARDED_BY(mu_);  // execution id -> supervisor handle
+  // Last: destroyed first, finishing the results that use the members above.
+  CompletionQueue completions_;
 };
 
 }  // namespace taskexec

@@ -12,7 +12,7 @@ ProcessLauncher::ProcessLauncher(const AgentConfig& config, const Clock* clock,
       runner_(std::make_unique<AgentRunner>(config, supervisor_.get(), clock,
                                             std::move(environment))) {}
 
-ProcessLauncher::~ProcessLauncher() { supervisor_->Shutdown(0); }
+ProcessLauncher::~ProcessLauncher() { Shutdown(0); }
 
 std::string ProcessLauncher::LogPath(const std::string& execution_id) const {
   return runner_->LogPath(execution_id);
@@ -26,7 +26,10 @@ Status ProcessLauncher::Cancel(const std::string& execution_id) {
   return runner_->Cancel(execution_id);
 }
 
-void ProcessLauncher::Shutdown(int64_t grace_ms) { supervisor_->Shutdown(grace_ms); }
+void ProcessLauncher::Shutdown(int64_t grace_ms) {
+  supervisor_->Shutdown(grace_ms);
+  runner_->WaitForResults();  // each exited attempt's `done` has been called
+}
 
 bool ProcessLauncher::KillOrphan(const SessionExecution& execution) {
   return KillOrphanedExecution(execution);

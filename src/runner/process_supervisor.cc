@@ -497,6 +497,23 @@ int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
   return static_cast<int>(std::min<int64_t>(delta, 60000));
 }
 
+void ProcessSupervisor::CopyStdout(Child& c, const char* data, size_t n) {
+  const auto before = static_cast<size_t>(c.result.stdout_bytes);
+  c.result.stdout_bytes += static_cast<int64_t>(n);
+  // While stdout fits the tail, the tail is all of it and the copy stays
+  // empty: most attempts never write their output twice.
+  if (c.stdout_copy_fd < 0 || c.stdout_copy_failed || before + n <= c.tail_bytes) return;
+  // On crossing, the tail still holds every byte so far (AppendTail trims
+  // only past twice the limit).
+  bool ok = before > c.tail_bytes ||
+            WriteAll(c.stdout_copy_fd, c.result.stdout_tail.data(), c.result.stdout_tail.size());
+  ok = ok && WriteAll(c.stdout_copy_fd, data, n);
+  if (!ok) {
+    spdlog::error("writing stdout copy for pid {}: {}", c.pid, ErrnoText(errno));
+    c.stdout_copy_failed = true;
+  }
+}
+
 void ProcessSupervisor::ReadPipe(Child& c, int kind) {
   int* fd = kind == kStdout ? &c.out_fd : &c.err_fd;
   std::string* tail = kind == kStdout ? &c.result.stdout_tail : &c.result.stderr_tail;
@@ -505,18 +522,11 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
   for (int i = 0; i < 16 && *fd >= 0; ++i) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
+      if (kind == kStdout) CopyStdout(c, buf, static_cast<size_t>(n));  // before the tail moves
       AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
       if (!c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
         spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
         c.log_failed = true;  // keep reading the pipe so the child does not block
-      }
-      if (kind == kStdout) {
-        c.result.stdout_bytes += n;
-        if (c.stdout_copy_fd >= 0 && !c.stdout_copy_failed &&
-            !WriteAll(c.stdout_copy_fd, buf, static_cast<size_t>(n))) {
-          spdlog::error("writing stdout copy for pid {}: {}", c.pid, ErrnoText(errno));
-          c.stdout_copy_failed = true;
-        }
       }
       continue;
     }

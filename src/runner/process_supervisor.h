@@ -11,7 +11,9 @@
 //    descriptors closed, default signal dispositions;
 //  - has stdout and stderr appended to `log_path` and a bounded tail of each
 //    kept in memory; with `stdout_path`, stdout alone is also written there
-//    whole, so a result document larger than the tail can still be read;
+//    whole once it outgrows the tail (the file stays empty while the tail
+//    holds all of it), so a result document larger than the tail can still
+//    be read;
 //  - gets `stdin_data` on stdin (then EOF), or /dev/null.
 // On timeout or Cancel the group gets SIGTERM, then SIGKILL after the grace.
 // After the child exits its pipes are drained until EOF; if a leftover
@@ -48,9 +50,9 @@ struct ProcessSpec {
   std::string cwd;                // must exist
   std::vector<std::string> env;   // the child's whole environment, "K=V"
   std::string log_path;           // stdout+stderr appended here (parent dirs created)
-  std::string stdout_path;        // optional: stdout alone written here (truncated first)
-  std::string stdin_data;         // written to the child's stdin then closed (empty: /dev/null)
-  int64_t timeout_ms = 0;         // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
+  std::string stdout_path;  // optional: stdout alone, once larger than the tail (truncated first)
+  std::string stdin_data;   // written to the child's stdin then closed (empty: /dev/null)
+  int64_t timeout_ms = 0;   // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
   size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
 };
@@ -130,6 +132,8 @@ class ProcessSupervisor {
   int NextTimeoutMs(int64_t now) const REQUIRES(mu_);
   void HandleEvent(Child& c, int kind, uint32_t events) REQUIRES(mu_);
   void ReadPipe(Child& c, int kind) REQUIRES(mu_);
+  // Counts stdout and writes it to the stdout copy once it outgrows the tail.
+  void CopyStdout(Child& c, const char* data, size_t n) REQUIRES(mu_);
   void WriteStdin(Child& c) REQUIRES(mu_);
   void ReapIfExited(Child& c, int64_t now) REQUIRES(mu_);
   void CheckTimers(Child& c, int64_t now) REQUIRES(mu_);

@@ -89,19 +89,21 @@ std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id) {
 }
 
 ServiceUnderTest::ServiceUnderTest(const std::string& name, const std::string& cli_path,
-                                   const std::string& agent_toml, int max_retries)
+                                   const std::string& agent_toml, int max_retries,
+                                   int kill_grace_seconds)
     : dir_(e2e::MakeTempDir(name)) {
   fs::create_directories(dir_ + "/home");
   config_ = dir_ + "/taskexec.toml";
-  e2e::WriteFile(config_, "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
-                              "[executor]\nmax_retries = " + std::to_string(max_retries) +
-                              "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n"
-                              "poll_interval_seconds = 1\nlease_seconds = 30\n"
-                              "shutdown_grace_seconds = 2\n\n"
-                              "[agent]\nwork_dir = \"" +
-                              dir_ + "/work\"\nlog_dir = \"" + dir_ +
-                              "/logs\"\nkill_grace_seconds = 1\n" + agent_toml +
-                              "\n\n[server]\nlisten = \"\"\n");
+  e2e::WriteFile(config_,
+                 "[store]\ndb_path = \"" + dir_ + "/tasks.db\"\n\n" +
+                     "[executor]\nmax_retries = " + std::to_string(max_retries) +
+                     "\nretry_delay_seconds = 0\nstore_poll_ms = 100\n"
+                     "poll_interval_seconds = 1\nlease_seconds = 30\n"
+                     "shutdown_grace_seconds = 2\n\n"
+                     "[agent]\nwork_dir = \"" +
+                     dir_ + "/work\"\nlog_dir = \"" + dir_ +
+                     "/logs\"\nkill_grace_seconds = " + std::to_string(kill_grace_seconds) + "\n" +
+                     agent_toml + "\n\n[server]\nlisten = \"\"\n");
   const char* path = getenv("PATH");
   service_ = std::make_unique<e2e::Service>(
       config_, dir_ + "/service.log",
@@ -140,6 +142,11 @@ std::string ServiceUnderTest::AddTask(const std::string& title, const std::strin
   std::string id = r.out;
   while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) id.pop_back();
   return id;
+}
+
+void ServiceUnderTest::Cancel(const std::string& id) {
+  e2e::CommandResult r = e2e::Cli(config_, {"cancel", id});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {

@@ -46,11 +46,14 @@ std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id);
 class ServiceUnderTest {
  public:
   // `agent_toml`: the [agent] section's lines after the common ones.
+  // `kill_grace_seconds`: how long a stopped attempt gets between TERM and KILL.
   ServiceUnderTest(const std::string& name, const std::string& cli_path,
-                   const std::string& agent_toml, int max_retries = 1);
+                   const std::string& agent_toml, int max_retries = 1, int kill_grace_seconds = 1);
   ~ServiceUnderTest();
 
   std::string AddTask(const std::string& title, const std::string& description);
+  // `taskexec cancel <id>`, as a user would.
+  void Cancel(const std::string& id);
   // Waits until the task is in a final state (completed, failed, cancelled).
   Task WaitFinal(const std::string& id, int seconds);
   std::vector<SessionExecution> Executions(const std::string& id);

@@ -119,12 +119,12 @@ class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Run
  protected:
   // A service running this runtime; its CLI's files live in dir_.
   std::unique_ptr<ServiceUnderTest> Service(const std::string& name, int max_retries,
-                                            int timeout_seconds = 0) {
+                                            int timeout_seconds = 0, int kill_grace_seconds = 1) {
     const Runtime& rt = GetParam();
     return std::make_unique<ServiceUnderTest>(
         std::string(rt.name) + "_" + name, cli_path(),
         rt.agent_toml(dir_.path, model(), timeout_seconds ? timeout_seconds : rt.turn_seconds),
-        max_retries);
+        max_retries, kill_grace_seconds);
   }
   int Wait() const { return 3 * GetParam().turn_seconds; }
 
@@ -205,6 +205,36 @@ TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
   // re-spawns or detaches a child must not leave it running.
   EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
       << "a process of the timed-out attempt survived";
+}
+
+size_t HangingRequests(const std::string& model_log) {
+  size_t n = 0;
+  const std::string mark = "\"scenario\": \"hang\"";
+  for (size_t pos = 0; (pos = model_log.find(mark, pos)) != std::string::npos; pos += mark.size()) {
+    ++n;
+  }
+  return n;
+}
+
+// With no grace the group gets SIGKILL at once, so a process that left the
+// group (OpenClaw re-spawning itself without OPENCLAW_NO_RESPAWN) would be
+// orphaned; nothing of the attempt may survive.
+TEST_P(RuntimeTest, ACancelWithNoGraceLeavesNoProcessBehind) {
+  auto svc = Service("cancel", 0, 600, /*kill_grace_seconds=*/0);
+  const size_t asked_before = HangingRequests(model().Log());
+  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
+  // Once the model is asked, the CLI has started all it starts for a turn.
+  ASSERT_TRUE(e2e::WaitFor([&] { return HangingRequests(model().Log()) > asked_before; }, Wait()))
+      << "the CLI never asked the model\n"
+      << svc->ServiceLog();
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_FALSE(ProcessesOfAttempt(execs[0].id).empty());
+  svc->Cancel(id);
+  Task t = svc->WaitFinal(id, 30);
+  EXPECT_EQ(t.status, TaskStatus::kCancelled);
+  EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
+      << "a process of the cancelled attempt survived";
 }
 
 TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {

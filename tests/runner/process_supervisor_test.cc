@@ -124,11 +124,26 @@ TEST(ProcessSupervisor, TailIsBounded) {
   EXPECT_EQ(copy.substr(0, 6), "line0\n");
   EXPECT_EQ(copy.find("to-stderr"), std::string::npos);
   EXPECT_EQ(copy.substr(copy.size() - 9), "line4999\n");
+  std::string expected;
+  for (int i = 0; i < 5000; ++i) expected += "line" + std::to_string(i) + "\n";
+  EXPECT_EQ(copy, expected);  // nothing lost or doubled where the copy started
   EXPECT_EQ(r.stdout_tail.substr(r.stdout_tail.size() - 9), "line4999\n");
   // The log keeps everything.
   std::string log = ReadFile(spec.log_path);
   EXPECT_NE(log.find("line0\n"), std::string::npos);
   EXPECT_NE(log.find("line4999\n"), std::string::npos);
+}
+
+TEST(ProcessSupervisor, StdoutCopyStaysEmptyWhileTheTailHoldsAll) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "printf 'short output'");
+  spec.stdout_path = dir.path() + "/stdout";
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.stdout_tail, "short output");
+  EXPECT_EQ(r.stdout_bytes, 12);
+  EXPECT_TRUE(std::filesystem::exists(spec.stdout_path));
+  EXPECT_EQ(ReadFile(spec.stdout_path), "");
 }
 
 // The engine blocks SIGTERM/SIGINT in every thread and ignores SIGPIPE; a

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "config/key_registry.h"
 #include "runner/agent_runner.h"
 #include "runner/command_template.h"
 #include "runner/presets.h"
@@ -106,6 +109,18 @@ TEST(Presets, AllPresetsAreValidTemplates) {
   EXPECT_TRUE(PresetCommand("nope", &s).empty());
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("openclaw-exec"), std::string::npos);
+}
+
+// The config layer sits below the runner and cannot ask it for the preset
+// names, so agent.preset lists them again; this keeps the two lists equal.
+TEST(Presets, ConfigAcceptsExactlyThePresetNames) {
+  const auto* key = config_internal::FindKey("agent.preset");
+  ASSERT_NE(key, nullptr);
+  std::vector<std::string> allowed(key->allowed.begin(), key->allowed.end());
+  std::vector<std::string> names = PresetNames();
+  std::sort(allowed.begin(), allowed.end());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(allowed, names);
 }
 
 TEST(Presets, ParseCommandJson) {
