@@ -202,6 +202,7 @@ json ToJson(const Task& t) {
       {"error_type", std::string(ToString(t.error_type))},
       {"error_message", t.error_message},
       {"output_summary", t.output_summary},
+      {"session_id", t.session_id},
       {"created_at", TimeJson(t.created_at)},
       {"updated_at", TimeJson(t.updated_at)},
       {"started_at", TimeJson(t.started_at)},
@@ -222,6 +223,7 @@ json ToJson(const SessionExecution& e) {
       {"status", std::string(ToString(e.status))},
       {"session_label", e.session_label},
       {"session_id", e.session_id},
+      {"resumed_session_id", e.resumed_session_id},
       {"pid", e.pid},
       {"executor_id", e.executor_id},
       {"started_at", TimeJson(e.started_at)},
@@ -276,6 +278,7 @@ json ToJson(const ServiceStatus& s) {
         {"by_agent", s.stats.by_agent},
         {"active_executions", s.stats.active_executions}}},
       {"spawned_sessions", s.spawned_sessions},
+      {"resumed_sessions", s.resumed_sessions},
       {"running_by_agent", s.running_by_agent},
       {"usage_by_agent", std::move(usage)},
   };
@@ -322,6 +325,7 @@ Status FromJson(const json& j, Task* out) {
   r.ErrType("error_type", &out->error_type);
   r.Str("error_message", &out->error_message);
   r.Str("output_summary", &out->output_summary);
+  r.Str("session_id", &out->session_id);
   r.Time("created_at", &out->created_at);
   r.Time("updated_at", &out->updated_at);
   r.Time("started_at", &out->started_at);
@@ -341,6 +345,7 @@ Status FromJson(const json& j, SessionExecution* out) {
   r.ExecStat("status", &out->status);
   r.Str("session_label", &out->session_label);
   r.Str("session_id", &out->session_id);
+  r.Str("resumed_session_id", &out->resumed_session_id);
   r.Integer("pid", &out->pid);
   r.Str("executor_id", &out->executor_id);
   r.Time("started_at", &out->started_at);

@@ -24,7 +24,10 @@ int RunStatus(CliContext& ctx) {
       << (st.engine_running ? "running (" + st.executor_id + ")" : "not running in this process")
       << '\n';
   out << "Active executions:  " << st.stats.active_executions << '\n';
-  if (st.engine_running) out << "Sessions spawned:   " << st.spawned_sessions << '\n';
+  if (st.engine_running) {
+    out << "Sessions spawned:   " << st.spawned_sessions << " (" << st.resumed_sessions
+        << " resumed)\n";
+  }
 
   out << "\nTasks by status:\n";
   Table by_status({"STATUS", "TASKS"});

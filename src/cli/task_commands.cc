@@ -12,6 +12,15 @@
 namespace taskexec {
 namespace {
 
+// The session an attempt reported, and whether it continued an earlier one.
+std::string SessionCell(const SessionExecution& e) {
+  if (e.resumed_session_id.empty()) return Cell(e.session_id, 36);
+  if (e.session_id.empty() || e.session_id == e.resumed_session_id) {
+    return Cell(e.resumed_session_id, 36) + " (resumed)";
+  }
+  return Cell(e.session_id, 36) + " (resumed " + Cell(e.resumed_session_id, 36) + ")";
+}
+
 struct AddOptions {
   std::string title;
   std::string description;
@@ -177,21 +186,23 @@ int RunShow(CliContext& ctx, const std::string& id) {
                  : std::string(ToString(t.error_type)) + ": " + t.error_message);
   PrintField(out, "Summary:", t.output_summary);
   PrintField(out, "Usage:", UsageText(t.usage));
+  PrintField(out, "Session:", t.session_id);
   if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
 
   out << "\nExecutions:\n";
   if (d.executions.empty()) {
     out << "  (none)\n";
   } else {
-    Table table(
-        {"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "TOKENS", "COST", "ERROR"});
+    Table table({"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "TOKENS", "COST",
+                 "SESSION", "ERROR"});
     for (const auto& e : d.executions) {
       std::string exit = e.exit_code
                              ? std::to_string(*e.exit_code)
                              : (e.term_signal ? "signal " + std::to_string(*e.term_signal) : "-");
       table.AddRow({std::to_string(e.attempt), Cell(e.id), Cell(e.agent),
                     std::string(ToString(e.status)), TimeCell(e.started_at), TimeCell(e.ended_at),
-                    exit, UsageTokensText(e.usage), UsageCostText(e.usage), Cell(e.error, 60)});
+                    exit, UsageTokensText(e.usage), UsageCostText(e.usage), SessionCell(e),
+                    Cell(e.error, 60)});
     }
     table.Print(out);
   }

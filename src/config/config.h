@@ -43,7 +43,8 @@ struct ExecutorConfig {
 
 struct AgentConfig {
   std::vector<std::string> command;  // argv template; empty = the preset's
-  // openclaw-local | openclaw | openclaw-exec | claude | codex | seed (runner/presets.cc)
+  // openclaw-local | openclaw | openclaw-exec | claude | codex | opencode | seed
+  // (runner/presets.cc)
   std::string preset = "openclaw-local";
   int timeout_seconds = 300;               // per attempt
   int kill_grace_seconds = 10;             // TERM -> KILL
@@ -56,6 +57,13 @@ struct AgentConfig {
   // the allow-list of runner/agent_env.h: names or "PREFIX_*" globs.
   // taskexec's own secrets are withheld even when matched.
   std::vector<std::string> pass_env;
+  // Arguments appended to the command when an attempt continues the task's
+  // earlier session ({resume_session_id} = that session); empty = the
+  // preset's.
+  std::vector<std::string> resume_args;
+  // When an attempt continues the earlier session (engine/resume_policy.h):
+  // never | on_reply | on_retry | always.
+  std::string resume = "on_reply";
 };
 
 struct RoutingConfig {

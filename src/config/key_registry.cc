@@ -209,6 +209,9 @@ std::vector<KeySpec> BuildKeys() {
       Key("agent.env", "TASKEXEC_AGENT_ENV", TE_FIELD(agent.env)),
       Checked(Key("agent.pass_env", "TASKEXEC_AGENT_PASS_ENV", TE_FIELD(agent.pass_env)),
               CheckEnvPattern),
+      Key("agent.resume_args", "TASKEXEC_AGENT_RESUME_ARGS", TE_FIELD(agent.resume_args)),
+      Key("agent.resume", "TASKEXEC_AGENT_RESUME", TE_FIELD(agent.resume),
+          {"never", "on_reply", "on_retry", "always"}),
 
       NonEmpty(Key("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
                    TE_FIELD(routing.default_agent))),

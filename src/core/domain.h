@@ -52,6 +52,9 @@ struct Task {
   std::string error_message;
   std::string output_summary;
   AgentUsage usage;  // the sum over the task's finished attempts
+  // The agent session the task's latest attempt reported (empty = none):
+  // what a resumed attempt continues (agent.resume).
+  std::string session_id;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   TimeMs started_at = 0;
@@ -68,6 +71,9 @@ struct SessionExecution {
   ExecutionStatus status = ExecutionStatus::kActive;
   std::string session_label;  // e.g. task-<id>
   std::string session_id;     // reported by the agent, if any
+  // The earlier session this attempt continued (agent.resume_args); empty
+  // for a fresh session.
+  std::string resumed_session_id;
   int64_t pid = 0;
   std::string executor_id;  // the executor instance that ran it
   TimeMs started_at = 0;

@@ -27,6 +27,8 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kCancelled, "cancelled", false, "cancelled on request"},
       {E::kReleased, "released", false,
        "the executor stopped before the session ended; the task went back to the queue"},
+      {E::kSessionNotFound, "session_not_found", true,
+       "the agent does not know the session the attempt resumed; the next attempt starts fresh"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

@@ -36,6 +36,7 @@ enum class ErrorType {
   kExecutionError,
   kCancelled,
   kReleased,
+  kSessionNotFound,
   kUnknown,
 };
 

@@ -8,6 +8,7 @@
 #include "core/ids.h"
 #include "engine/duties.h"
 #include "engine/outcome_rules.h"
+#include "runner/presets.h"
 #include "runner/process_launcher.h"
 
 namespace taskexec {
@@ -31,6 +32,9 @@ Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router
                                                        : config.executor.executor_id),
       make_launcher_(std::move(make_launcher)),
       rng_(std::random_device{}()) {
+  // The config was validated: an unknown mode cannot reach here.
+  (void)ParseResumeMode(config_.agent.resume, &resume_mode_);
+  can_resume_ = !ResumeArgs(config_.agent).empty();
   if (!make_launcher_) {
     make_launcher_ = [this] {
       return std::make_unique<ProcessLauncher>(
@@ -229,6 +233,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   req.manual = !task.requested_execution_id.empty();
   req.execution_id = req.manual ? task.requested_execution_id : NewId("exec");
   req.session_label = "task-" + task.id;
+  req.resumed_session_id = SessionToResume(task, resume_mode_, can_resume_);
   req.log_path = launcher_->LogPath(req.execution_id);
   req.now = now;
   req.lease_expires_at = now + config_.executor.lease_seconds * 1000LL;
@@ -246,11 +251,13 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   r.execution_id = exec_id;
   r.agent = agent;
   r.task = claim.task;
+  r.resumed = !req.resumed_session_id.empty();
   running_[exec_id] = r;
 
   AgentJob job;
   job.task = claim.task;
   job.execution = claim.execution;
+  job.resume_session_id = req.resumed_session_id;
   int64_t pid = 0;
   s = launcher_->Start(
       job,
@@ -268,6 +275,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   {
     MutexLock lk(&mu_);
     snapshot_.spawned_sessions++;
+    if (r.resumed) snapshot_.resumed_sessions++;
   }
   s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
   if (!s.ok()) {
@@ -297,6 +305,7 @@ void Engine::HandleFinished(const Finished& f) {
   end.executor_id = executor_id_;
   end.result = &f.result;
   end.releasing = r.releasing;
+  end.resumed = r.resumed;
   end.now = clock_->NowMs();
   end.unit_random = Jitter();
   const AttemptOutcome o = DecideOutcome(end, retry_);

@@ -49,6 +49,7 @@
 #include "core/status.h"
 #include "core/usage.h"
 #include "engine/duties.h"
+#include "engine/resume_policy.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
 #include "runner/agent_launcher.h"
@@ -67,6 +68,7 @@ struct EngineSnapshot {
   bool running = false;
   std::string executor_id;
   int64_t spawned_sessions = 0;
+  int64_t resumed_sessions = 0;  // of those, the ones continuing an earlier session
   std::map<std::string, int64_t> running_by_agent;
   // What the attempts this engine recorded used, by agent, since it started
   // (the /metrics counters).
@@ -108,7 +110,8 @@ class Engine {
     std::string task_id;
     std::string execution_id;
     std::string agent;
-    Task task;  // as claimed
+    Task task;             // as claimed
+    bool resumed = false;  // continues an earlier session
     bool cancel_sent = false;
     bool releasing = false;  // stopped at shutdown: release, don't fail
   };
@@ -161,6 +164,8 @@ class Engine {
   const AgentRouter* const router_;
   const Clock* const clock_;
   const RetryPolicy retry_;
+  ResumeMode resume_mode_ = ResumeMode::kOnReply;
+  bool can_resume_ = false;  // the command has resume arguments
   std::string executor_id_;
   EngineCallbacks callbacks_;
 

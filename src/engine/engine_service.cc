@@ -60,6 +60,7 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->engine_running = snap.running;
   out->executor_id = snap.executor_id;
   out->spawned_sessions = snap.spawned_sessions;
+  out->resumed_sessions = snap.resumed_sessions;
   out->running_by_agent = snap.running_by_agent;
   out->usage_by_agent = snap.usage_by_agent;
   return Status::OK();

@@ -30,6 +30,10 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
     o.task_status = TaskStatus::kPending;
     o.error_type = ErrorType::kReleased;
     o.error_message = "released: executor " + end.executor_id + " stopped before the session ended";
+  } else if (end.resumed && res.error_type == ErrorType::kSessionNotFound) {
+    o.execution_status = res.status;
+    o.task_status = TaskStatus::kRetrying;
+    o.next_attempt_at = end.now;
   } else {
     o.execution_status = res.status;
     RetryDecision d = retry.Decide(task, res.retryable, res.error, end.now, end.unit_random);

@@ -23,12 +23,15 @@ struct AttemptEnd {
   std::string executor_id;     // this executor (the lease holder)
   const AgentResult* result = nullptr;
   bool releasing = false;  // stopped because this executor is stopping
+  bool resumed = false;    // the attempt continued an earlier session
   TimeMs now = 0;
   double unit_random = 0;  // in [0, 1): the retry jitter
 };
 
 // Completed -> task completed; released at shutdown -> task pending again
-// (not the task's fault); otherwise failed or retrying as `retry` decides,
+// (not the task's fault); a resumed attempt whose agent did not know the
+// session -> retrying at once, its retries untouched (the next attempt is
+// fresh: resume_policy.h); otherwise failed or retrying as `retry` decides,
 // with the agent's error type and message. A cancel request is settled by
 // the store in the same write (TaskStore::FinishAttempt).
 AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry);

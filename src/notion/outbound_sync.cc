@@ -23,6 +23,11 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
             ": " + (e.error.empty() ? std::string("(none)") : e.error) + "\n";
   }
   if (e.usage.Reported()) text += "Usage: " + UsageText(e.usage) + "\n";
+  if (!e.resumed_session_id.empty()) {
+    text += "Continued session " + e.resumed_session_id + "\n";
+  } else if (!e.session_id.empty()) {
+    text += "Session: " + e.session_id + "\n";
+  }
   std::vector<const Artifact*> mine;
   for (const Artifact& a : artifacts)
     if (a.execution_id == e.id) mine.push_back(&a);

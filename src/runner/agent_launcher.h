@@ -23,6 +23,9 @@ struct AgentJob {
   Task task;
   SessionExecution execution;   // id, agent, attempt, session_label are used
   std::string checkpoint_json;  // empty or "{}" = none
+  // The earlier session this attempt continues (the command gets the resume
+  // arguments); empty = a fresh session.
+  std::string resume_session_id;
 };
 
 class AgentLauncher {

@@ -61,6 +61,7 @@ AgentRunner::AgentRunner(const AgentConfig& config, ProcessSupervisor* superviso
     template_ = preset->argv;
     prompt_on_stdin_ = preset->prompt_on_stdin;
   }
+  resume_args_ = ResumeArgs(config_);
   if (config_.stdin_mode == "prompt") prompt_on_stdin_ = true;
 }
 
@@ -76,6 +77,7 @@ Status AgentRunner::ValidateConfig(const AgentConfig& config) {
   } else if (Status s = ValidateCommandTemplate(config.command); !s.ok()) {
     return s;
   }
+  if (Status s = ValidateTemplateArgs(config.resume_args, "agent.resume_args"); !s.ok()) return s;
   if (config.stdin_mode != "none" && config.stdin_mode != "prompt") {
     return Status::InvalidArgument("agent.stdin_mode: \"" + config.stdin_mode +
                                    "\" is not allowed; expected none or prompt");
@@ -145,8 +147,13 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
       {"work_dir", files.work_dir},
       {"artifacts_dir", files.artifacts_dir},
       {"log_path", files.log_path},
+      {"resume_session_id", job.resume_session_id},
   };
-  if (Status s = ExpandCommandTemplate(template_, values, &spec->argv); !s.ok()) return s;
+  std::vector<std::string> tmpl = template_;
+  if (!job.resume_session_id.empty()) {
+    tmpl.insert(tmpl.end(), resume_args_.begin(), resume_args_.end());
+  }
+  if (Status s = ExpandCommandTemplate(tmpl, values, &spec->argv); !s.ok()) return s;
   spec->env = environment_.ForAttempt({{"TASKEXEC_TASK_ID", job.task.id},
                                        {"TASKEXEC_EXECUTION_ID", exec_id},
                                        {"TASKEXEC_ATTEMPT", attempt},
@@ -155,7 +162,7 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
                                        {"TASKEXEC_PROMPT_FILE", files.prompt_file},
                                        {"TASKEXEC_LOG", files.log_path},
                                        {"TASKEXEC_WORK_DIR", files.work_dir}});
-  if (Status s = CheckExecLimits(template_, spec->argv, spec->env); !s.ok()) return s;
+  if (Status s = CheckExecLimits(tmpl, spec->argv, spec->env); !s.ok()) return s;
   spec->cwd = files.work_dir;
   spec->log_path = files.log_path;
   spec->stdout_path = files.stdout_path;
@@ -165,8 +172,10 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
   return Status::OK();
 }
 
-AgentResult AgentRunner::ResultOf(const std::string& task_id, const std::string& exec_id,
-                                  const AttemptFiles& files, const ProcessResult& process) const {
+AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files,
+                                  const ProcessResult& process) const {
+  const std::string& task_id = job.task.id;
+  const std::string& exec_id = job.execution.id;
   // The log keeps the output for people; the stdout copy only serves this.
   std::string stdout_warning;
   ProcessResult whole = process;
@@ -175,6 +184,7 @@ AgentResult AgentRunner::ResultOf(const std::string& task_id, const std::string&
   std::error_code ec;
   fs::remove(files.stdout_path, ec);
   ParsedOutcome parsed = ParseOutcome(whole, {task_id, exec_id});
+  MarkUnknownSession(job, process, &parsed.result);
   if (!stdout_warning.empty()) {
     spdlog::warn("execution {}: {}", exec_id, stdout_warning);
     parsed.result.warnings.push_back(stdout_warning);
@@ -195,6 +205,20 @@ AgentResult AgentRunner::ResultOf(const std::string& task_id, const std::string&
   return parsed.result;
 }
 
+void AgentRunner::MarkUnknownSession(const AgentJob& job, const ProcessResult& process,
+                                     AgentResult* result) {
+  if (job.resume_session_id.empty() || result->status != ExecutionStatus::kFailed) return;
+  // The whole stderr tail: Codex prints a stack trace after the message.
+  if (!MentionsUnknownSession(process.stderr_tail) && !MentionsUnknownSession(result->error)) {
+    return;
+  }
+  result->error_type = ErrorType::kSessionNotFound;
+  result->retryable = true;
+  result->error = "the agent does not know session " + job.resume_session_id +
+                  "; the next attempt starts a fresh one (" + result->error + ")";
+  if (result->error.size() > kMaxErrorChars) result->error.resize(kMaxErrorChars);
+}
+
 std::string AgentRunner::AgentName(const AgentJob& job) {
   return job.execution.agent.empty() ? "main" : job.execution.agent;
 }
@@ -213,10 +237,10 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   if (Status s = BuildSpec(job, files, prompt, &spec); !s.ok()) return s;
 
   const std::string task_id = job.task.id;
-  auto on_exit = [this, task_id, exec_id, files,
-                  done = std::move(done)](const ProcessResult& process) {
-    completions_.Post([this, task_id, exec_id, files, done, process] {
-      AgentResult result = ResultOf(task_id, exec_id, files, process);
+  auto on_exit = [this, job, files, done = std::move(done)](const ProcessResult& process) {
+    completions_.Post([this, job, files, done, process] {
+      const std::string& exec_id = job.execution.id;
+      AgentResult result = ResultOf(job, files, process);
       {
         MutexLock lock(&mu_);
         handles_.erase(exec_id);

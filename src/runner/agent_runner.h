@@ -1,7 +1,8 @@
 // AgentRunner: runs one agent CLI session per attempt.
 //
-// Start() expands the argv template (agent.command, else the preset's) with
-// the attempt's values, writes the prompt to <work_dir>/<execution_id>/
+// Start() expands the argv template (agent.command, else the preset's; plus
+// the resume arguments when the job continues a session) with the attempt's
+// values, writes the prompt to <work_dir>/<execution_id>/
 // prompt.md, creates that directory (the child's cwd) and its artifacts/
 // subdirectory, and starts the child through the ProcessSupervisor with:
 //   TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT, TASKEXEC_AGENT,
@@ -103,13 +104,17 @@ class AgentRunner {
   Status BuildSpec(const AgentJob& job, const AttemptFiles& files, const std::string& prompt,
                    ProcessSpec* spec) const;
   // The attempt's outcome from its process result, with its artifacts.
-  AgentResult ResultOf(const std::string& task_id, const std::string& exec_id,
-                       const AttemptFiles& files, const ProcessResult& process) const;
+  AgentResult ResultOf(const AgentJob& job, const AttemptFiles& files,
+                       const ProcessResult& process) const;
+  // A resumed attempt refused for an unknown session: kSessionNotFound.
+  static void MarkUnknownSession(const AgentJob& job, const ProcessResult& process,
+                                 AgentResult* result);
   static std::string AgentName(const AgentJob& job);
 
   AgentConfig config_;
   AgentEnvironment environment_;
   std::vector<std::string> template_;
+  std::vector<std::string> resume_args_;  // appended for a job with a resume_session_id
   bool prompt_on_stdin_ = false;
   Status template_status_;
   std::string work_dir_;

@@ -61,31 +61,35 @@ std::string Placeholders(const std::string& element) {
 
 const std::vector<std::string>& KnownPlaceholders() {
   static const std::vector<std::string> names = {
-      "agent",    "task_id",       "execution_id", "attempt",      "label",
-      "title",    "prompt",        "prompt_file",  "context_json", "timeout_seconds",
-      "work_dir", "artifacts_dir", "log_path"};
+      "agent",    "task_id",       "execution_id", "attempt",          "label",
+      "title",    "prompt",        "prompt_file",  "context_json",     "timeout_seconds",
+      "work_dir", "artifacts_dir", "log_path",     "resume_session_id"};
   return names;
 }
 
-Status ValidateCommandTemplate(const std::vector<std::string>& tmpl) {
-  if (tmpl.empty()) return Status::InvalidArgument("agent.command: the template is empty");
-  if (tmpl[0].empty()) return Status::InvalidArgument("agent.command[0]: the program is empty");
-  for (size_t i = 0; i < tmpl.size(); ++i) {
+Status ValidateTemplateArgs(const std::vector<std::string>& args, const std::string& key) {
+  for (size_t i = 0; i < args.size(); ++i) {
     std::string bad;
     Scan(
-        tmpl[i], [](const std::string&) {},
+        args[i], [](const std::string&) {},
         [&](const std::string& name) {
           if (IsKnown(name)) return true;
           bad = name;
           return false;
         });
     if (!bad.empty()) {
-      return Status::InvalidArgument("agent.command[" + std::to_string(i) + "] \"" + tmpl[i] +
+      return Status::InvalidArgument(key + "[" + std::to_string(i) + "] \"" + args[i] +
                                      "\": unknown placeholder {" + bad +
                                      "}; known: " + KnownList());
     }
   }
   return Status::OK();
+}
+
+Status ValidateCommandTemplate(const std::vector<std::string>& tmpl) {
+  if (tmpl.empty()) return Status::InvalidArgument("agent.command: the template is empty");
+  if (tmpl[0].empty()) return Status::InvalidArgument("agent.command[0]: the program is empty");
+  return ValidateTemplateArgs(tmpl, "agent.command");
 }
 
 Status ExpandCommandTemplate(const std::vector<std::string>& tmpl,

@@ -18,11 +18,16 @@
 namespace taskexec {
 
 // agent, task_id, execution_id, attempt, label, title, prompt, prompt_file,
-// context_json, timeout_seconds, work_dir, artifacts_dir, log_path.
+// context_json, timeout_seconds, work_dir, artifacts_dir, log_path,
+// resume_session_id (the session a resumed attempt continues; "" otherwise).
 const std::vector<std::string>& KnownPlaceholders();
 
 // Checks placeholders and emptiness without expanding.
 Status ValidateCommandTemplate(const std::vector<std::string>& tmpl);
+
+// Checks the placeholders of arguments added to a command (may be empty);
+// errors name `key`[i], e.g. "agent.resume_args[1]".
+Status ValidateTemplateArgs(const std::vector<std::string>& args, const std::string& key);
 
 // Expands every element with `values` (which must hold every placeholder
 // used). Errors name the element and the placeholder.

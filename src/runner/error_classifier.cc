@@ -96,4 +96,13 @@ ErrorType ClassifyError(std::string_view text, ErrorType default_type) {
   return default_type;
 }
 
+bool MentionsUnknownSession(std::string_view text) {
+  const std::string lower = Lower(text);
+  for (std::string_view phrase : {"no conversation found with session id",
+                                  "no rollout found for thread id", "session not found"}) {
+    if (lower.find(phrase) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace taskexec

@@ -17,4 +17,11 @@ namespace taskexec {
 // is retried is the table's IsRetryable(type).
 ErrorType ClassifyError(std::string_view text, ErrorType default_type = ErrorType::kExecutionError);
 
+// Whether `text` (a resumed attempt's output) is a CLI refusing the session
+// it was asked to continue: Claude Code's "No conversation found with session
+// ID", Codex's "no rollout found for thread id", opencode's "Session not
+// found". Only asked of resumed attempts: elsewhere the words may be the
+// task's own.
+bool MentionsUnknownSession(std::string_view text);
+
 }  // namespace taskexec

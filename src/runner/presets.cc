@@ -9,6 +9,9 @@ const std::vector<Preset>& Presets() {
   // which a signal to the attempt's process group does not reach (a SIGKILL
   // after the grace left it running); this keeps it one process in the group.
   const std::map<std::string, std::string> kOpenClawEnv = {{"OPENCLAW_NO_RESPAWN", "1"}};
+  // A durable session id wins over the attempt's session key: the turn
+  // continues that session's history.
+  const std::vector<std::string> kOpenClawResume = {"--session-id", "{resume_session_id}"};
   static const std::vector<Preset> presets = {
       {"seed",
        {"openclaw", "sessions_spawn", "--agent", "{agent}", "--label", "task-{task_id}",
@@ -20,7 +23,8 @@ const std::vector<Preset>& Presets() {
         "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}", "--json"},
        false,
        "one OpenClaw agent turn through the Gateway, a fresh session per attempt",
-       kOpenClawEnv},
+       kOpenClawEnv,
+       kOpenClawResume},
       {"openclaw-local",
        {"openclaw", "agent", "--local", "--agent", "{agent}", "--session-key",
         "{task_id}-{attempt}", "--message-file", "{prompt_file}", "--timeout", "{timeout_seconds}",
@@ -28,24 +32,44 @@ const std::vector<Preset>& Presets() {
        false,
        "one turn of the routed OpenClaw agent run embedded (no Gateway), a fresh session per "
        "attempt; the default",
-       kOpenClawEnv},
+       kOpenClawEnv,
+       kOpenClawResume},
       {"openclaw-exec",
        {"openclaw", "agent", "exec", "--message-file", "{prompt_file}", "--cwd", "{work_dir}",
         "--timeout", "{timeout_seconds}", "--json"},
        false,
        "embedded one-shot OpenClaw run (no Gateway, default agent only)",
        kOpenClawEnv},
-      {"claude", {"claude", "-p", "--output-format", "json"}, true, "Claude Code, prompt on stdin"},
+      {"claude",
+       {"claude", "-p", "--output-format", "json"},
+       true,
+       "Claude Code, prompt on stdin",
+       {},
+       {"--resume", "{resume_session_id}"}},
+      // No resume arguments: opencode 1.18.33 continues a session (--session)
+      // only from the folder it began in; from a later attempt's folder the
+      // turn reaches the model but `run` never returns.
       {"opencode",
        {"opencode", "run", "--format", "json", "--dir", "{work_dir}"},
        true,
        "opencode, prompt on stdin, JSON events on stdout"},
+      // `codex exec` reads the prompt from stdin when none is given; the
+      // resume subcommand takes the session, then "-" for stdin.
       {"codex",
-       {"codex", "exec", "--json", "--skip-git-repo-check", "-C", "{work_dir}", "-"},
+       {"codex", "exec", "--json", "--skip-git-repo-check", "-C", "{work_dir}"},
        true,
-       "Codex CLI, prompt on stdin, JSON events on stdout"},
+       "Codex CLI, prompt on stdin, JSON events on stdout",
+       {},
+       {"resume", "{resume_session_id}", "-"}},
   };
   return presets;
+}
+
+std::vector<std::string> ResumeArgs(const AgentConfig& config) {
+  if (!config.resume_args.empty()) return config.resume_args;
+  if (!config.command.empty()) return {};  // the preset's would not fit a custom command
+  const Preset* preset = FindPreset(config.preset);
+  return preset != nullptr ? preset->resume_args : std::vector<std::string>{};
 }
 
 std::vector<std::string> PresetNames() {

@@ -8,7 +8,10 @@
 //   openclaw-exec  openclaw agent exec --message-file {prompt_file} --cwd {work_dir}
 //                  --timeout {timeout_seconds} --json
 //   claude         claude -p --output-format json                   (prompt on stdin)
-//   codex          codex exec --json --skip-git-repo-check -C {work_dir} -  (prompt on stdin)
+//   codex          codex exec --json --skip-git-repo-check -C {work_dir}  (prompt on stdin)
+//   opencode       opencode run --format json --dir {work_dir}       (prompt on stdin)
+// Resuming appends: OpenClaw `--session-id {resume_session_id}`, Claude Code
+// `--resume {resume_session_id}`, Codex `resume {resume_session_id} -`.
 //
 // Thread-safety: pure functions over constants.
 #pragma once
@@ -17,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/status.h"
 
 namespace taskexec {
@@ -29,6 +33,9 @@ struct Preset {
   // Environment the CLI needs to behave as an attempt must (agent.env may
   // override each one).
   std::map<std::string, std::string> env = {};
+  // Appended when the attempt continues an earlier session (agent.resume);
+  // empty = the CLI cannot resume from a new attempt's folder.
+  std::vector<std::string> resume_args = {};
 };
 
 const std::vector<Preset>& Presets();
@@ -41,6 +48,11 @@ std::vector<std::string> PresetCommand(const std::string& name, Status* status);
 
 // Null when unknown.
 const Preset* FindPreset(const std::string& name);
+
+// The arguments that make the configured command continue a session:
+// agent.resume_args, else the preset's when no agent.command is set; empty
+// = attempts cannot resume.
+std::vector<std::string> ResumeArgs(const AgentConfig& config);
 
 // Parses `TASKEXEC_AGENT_COMMAND`-style text: a JSON array of strings, e.g.
 // ["my-agent","--prompt","{prompt}"]. Errors say what is wrong.

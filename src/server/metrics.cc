@@ -53,6 +53,9 @@ std::string RenderMetrics(const ServiceStatus& s) {
   Header(o, "taskexec_spawned_sessions_total", "counter",
          "Agent sessions spawned since this engine started.");
   o << "taskexec_spawned_sessions_total " << s.spawned_sessions << '\n';
+  Header(o, "taskexec_resumed_sessions_total", "counter",
+         "Of the sessions spawned, those that continued the task's earlier agent session.");
+  o << "taskexec_resumed_sessions_total " << s.resumed_sessions << '\n';
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
   Header(o, "taskexec_agent_tokens_total", "counter",

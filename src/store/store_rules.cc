@@ -322,6 +322,9 @@ void ApplyOutcome(const AttemptOutcome& o, Task* t) {
   }
   if (!o.summary.empty()) t->output_summary = o.summary;
   t->usage.Add(o.usage);
+  if (!o.session_id.empty()) t->session_id = o.session_id;
+  // A session the agent refused is never offered again.
+  if (o.error_type == ErrorType::kSessionNotFound) t->session_id.clear();
   t->completed_at = IsTerminal(o.task_status) ? o.now : 0;
   if (o.task_status == TaskStatus::kRetrying) t->last_retry_at = o.now;
   t->lease_owner.clear();

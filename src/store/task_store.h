@@ -55,6 +55,7 @@ struct ClaimRequest {
   std::string agent;
   std::string execution_id;  // the new attempt's id
   std::string session_label;
+  std::string resumed_session_id;  // the earlier session the attempt continues, or ""
   std::string log_path;
   TimeMs now = 0;
   TimeMs lease_expires_at = 0;

@@ -149,6 +149,11 @@ void ServiceUnderTest::Cancel(const std::string& id) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+void ServiceUnderTest::Execute(const std::string& id) {
+  e2e::CommandResult r = e2e::Cli(config_, {"execute", id});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {
   Task t;
   bool done =
@@ -160,7 +165,11 @@ Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {
 std::vector<SessionExecution> ServiceUnderTest::Executions(const std::string& id) {
   std::vector<SessionExecution> e;
   EXPECT_TRUE(Store()->ListExecutions(id, &e).ok());
-  std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return a.attempt < b.attempt; });
+  // In the order they started (`execute` of a finished task may number its
+  // attempt 1 again).
+  std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) {
+    return a.started_at != b.started_at ? a.started_at < b.started_at : a.attempt < b.attempt;
+  });
   return e;
 }
 

@@ -52,11 +52,12 @@ class ServiceUnderTest {
   ~ServiceUnderTest();
 
   std::string AddTask(const std::string& title, const std::string& description);
-  // `taskexec cancel <id>`, as a user would.
+  // `taskexec cancel <id>` and `taskexec execute <id>`, as a user would.
   void Cancel(const std::string& id);
+  void Execute(const std::string& id);
   // Waits until the task is in a final state (completed, failed, cancelled).
   Task WaitFinal(const std::string& id, int seconds);
-  std::vector<SessionExecution> Executions(const std::string& id);
+  std::vector<SessionExecution> Executions(const std::string& id);  // in start order
   const std::string& dir() const { return dir_; }
   std::string ServiceLog() const;
 

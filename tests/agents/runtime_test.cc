@@ -28,6 +28,7 @@ struct Runtime {
   bool priced;                 // prints a cost (Codex does not)
   bool names_model;            // prints the model (Codex does not)
   bool runs_the_routed_agent;  // runs as the agent taskexec chose ({agent})
+  bool resumes;                // its preset continues an earlier session
 };
 
 // Claude Code retries a failed model call itself (up to 10 times, backing
@@ -108,22 +109,27 @@ std::string OpenCodeToml(const std::string& dir, const ModelServer& model, int t
 }
 
 const Runtime kRuntimes[] = {
-    {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true, false},
-    {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false, false},
-    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true, false},
-    {"openclaw_local", OpenClawLocalToml, "\"/v1/chat/completions", 120, 40, 400, true, true, true},
-    {"opencode", OpenCodeToml, "\"/v1/chat/completions", 60, 15, 400, true, false, false},
+    {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true, false, true},
+    {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false, false, true},
+    {"openclaw_exec", OpenClawExecToml, "\"/v1/chat/completions", 120, 40, 400, true, true, false,
+     false},
+    {"openclaw_local", OpenClawLocalToml, "\"/v1/chat/completions", 120, 40, 400, true, true, true,
+     true},
+    {"opencode", OpenCodeToml, "\"/v1/chat/completions", 60, 15, 400, true, false, false, false},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
  protected:
   // A service running this runtime; its CLI's files live in dir_.
+  // `agent_lines`: more [agent] keys, e.g. "resume = \"always\"\n".
   std::unique_ptr<ServiceUnderTest> Service(const std::string& name, int max_retries,
-                                            int timeout_seconds = 0, int kill_grace_seconds = 1) {
+                                            int timeout_seconds = 0, int kill_grace_seconds = 1,
+                                            const std::string& agent_lines = "") {
     const Runtime& rt = GetParam();
     return std::make_unique<ServiceUnderTest>(
         std::string(rt.name) + "_" + name, cli_path(),
-        rt.agent_toml(dir_.path, model(), timeout_seconds ? timeout_seconds : rt.turn_seconds),
+        agent_lines +
+            rt.agent_toml(dir_.path, model(), timeout_seconds ? timeout_seconds : rt.turn_seconds),
         max_retries, kill_grace_seconds);
   }
   int Wait() const { return 3 * GetParam().turn_seconds; }
@@ -207,13 +213,19 @@ TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
       << "a process of the timed-out attempt survived";
 }
 
-size_t HangingRequests(const std::string& model_log) {
+size_t Occurrences(const std::string& text, const std::string& mark) {
   size_t n = 0;
-  const std::string mark = "\"scenario\": \"hang\"";
-  for (size_t pos = 0; (pos = model_log.find(mark, pos)) != std::string::npos; pos += mark.size()) {
-    ++n;
-  }
+  for (size_t pos = 0; (pos = text.find(mark, pos)) != std::string::npos; pos += mark.size()) ++n;
   return n;
+}
+
+size_t HangingRequests(const std::string& model_log) {
+  return Occurrences(model_log, "\"scenario\": \"hang\"");
+}
+
+// Requests that sent no earlier model turn back: each starts a conversation.
+size_t FreshConversations(const std::string& model_log) {
+  return Occurrences(model_log, "\"assistant_turns\": 0}");
 }
 
 // With no grace the group gets SIGKILL at once, so a process that left the
@@ -235,6 +247,43 @@ TEST_P(RuntimeTest, ACancelWithNoGraceLeavesNoProcessBehind) {
   EXPECT_EQ(t.status, TaskStatus::kCancelled);
   EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
       << "a process of the cancelled attempt survived";
+}
+
+// With agent.resume = "always", running a finished task again continues its
+// session with the CLI's own flag: the model gets the earlier turn back. A
+// preset without resume arguments starts a fresh session instead.
+TEST_P(RuntimeTest, TheNextAttemptResumesTheSessionWhenThePresetCan) {
+  auto svc = Service("resume", 0, 0, 1, "resume = \"always\"\n");
+  const std::string id = svc->AddTask("Write the report", "Write it. SCENARIO:complete");
+  ASSERT_EQ(svc->WaitFinal(id, Wait()).status, TaskStatus::kCompleted);
+  const std::string first_session = svc->Executions(id).at(0).session_id;
+  ASSERT_FALSE(first_session.empty());
+  const std::string log_before = model().Log();
+
+  svc->Execute(id);
+  ASSERT_TRUE(e2e::WaitFor([&] { return svc->Executions(id).size() == 2; }, 30));
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 2u);
+  const SessionExecution& second = execs[1];
+  EXPECT_EQ(second.status, ExecutionStatus::kCompleted) << second.error;
+  const std::string log_after = model().Log();
+  ASSERT_GT(log_after.size(), log_before.size());
+  const std::string second_turn = log_after.substr(log_before.size());
+  EXPECT_NE(second_turn.find(GetParam().request_mark), std::string::npos) << second_turn;
+  if (!GetParam().resumes) {
+    EXPECT_EQ(second.resumed_session_id, "");
+    EXPECT_NE(second.session_id, first_session);
+    EXPECT_GT(FreshConversations(second_turn), 0u) << second_turn;
+    return;
+  }
+  EXPECT_EQ(second.resumed_session_id, first_session);
+  // The CLI continued that session: it reports it again, and every request
+  // of the second turn carried the first turn's reply.
+  EXPECT_EQ(second.session_id, first_session);
+  EXPECT_EQ(t.session_id, first_session);
+  EXPECT_EQ(FreshConversations(second_turn), 0u) << second_turn;
 }
 
 TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {

@@ -171,6 +171,69 @@ TEST_F(EngineLauncherTest, UsageOfEveryAttemptIsRecordedSummedAndCounted) {
   EXPECT_EQ(counted.cost_usd, 0.002);
 }
 
+// agent.resume = on_reply (the default): a retry after a timeout continues
+// the session the first attempt reported; the store records both ends.
+TEST_F(EngineLauncherTest, ARetryAfterATimeoutResumesTheSession) {
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  EXPECT_EQ(first.resume_session_id, "");  // a first attempt never resumes
+  AgentResult timed_out = FakeLauncher::Failed(ErrorType::kTimeoutError, "timed out", true);
+  timed_out.status = ExecutionStatus::kTimedOut;
+  timed_out.session_id = "sess-1";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, timed_out));
+  AgentJob second = launcher_->WaitStarted(2);
+  EXPECT_EQ(second.resume_session_id, "sess-1");
+  EXPECT_EQ(second.execution.resumed_session_id, "sess-1");
+  AgentResult done = FakeLauncher::Completed("ok");
+  done.session_id = "sess-1";
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, done));
+  ASSERT_TRUE(WaitRecorded(id));
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(id, &execs).ok());
+  ASSERT_EQ(execs.size(), 2u);
+  const auto& resumed = execs[0].attempt == 2 ? execs[0] : execs[1];
+  EXPECT_EQ(resumed.resumed_session_id, "sess-1");
+  EXPECT_EQ(Get(id).session_id, "sess-1");
+  EXPECT_EQ(engine_->Snapshot().spawned_sessions, 2);
+  EXPECT_EQ(engine_->Snapshot().resumed_sessions, 1);
+}
+
+// A session the agent does not know costs no retry, and the next attempt
+// starts fresh.
+TEST_F(EngineLauncherTest, AnUnknownSessionIsRetriedFreshWithoutSpendingARetry) {
+  config_.agent.resume = "on_retry";
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult failed = FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", true);
+  failed.session_id = "sess-gone";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, failed));
+  AgentJob second = launcher_->WaitStarted(2);
+  ASSERT_EQ(second.resume_session_id, "sess-gone");
+  ASSERT_TRUE(launcher_->Finish(
+      second.execution.id, FakeLauncher::Failed(ErrorType::kSessionNotFound,
+                                                "No conversation found with session ID", true)));
+  AgentJob third = launcher_->WaitStarted(3);
+  EXPECT_EQ(third.resume_session_id, "");
+  EXPECT_EQ(third.task.retry_count, 1) << "the refused resume spent a retry";
+  EXPECT_EQ(third.task.session_id, "") << "the refused session is forgotten";
+  ASSERT_TRUE(launcher_->Finish(third.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
+}
+
+TEST_F(EngineLauncherTest, NoResumeWhenTheModeSaysNever) {
+  config_.agent.resume = "never";
+  StartEngine();
+  Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult timed_out = FakeLauncher::Failed(ErrorType::kTimeoutError, "timed out", true);
+  timed_out.session_id = "sess-1";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, timed_out));
+  EXPECT_EQ(launcher_->WaitStarted(2).resume_session_id, "");
+}
+
 TEST_F(EngineLauncherTest, AFatalFailureFailsAtOnce) {
   StartEngine();
   const std::string id = Add("Tidy the shelves");

@@ -19,9 +19,9 @@ The last scenario word in the conversation wins, so a system prompt that
 mentions none changes nothing.
 
 Every request is appended, as one JSON line, to --log (method, path, size
-of the body, scenario, a few headers); tests read it to check what reached
-the model. Usage figures are fixed (see USAGE) so tests can check that they
-were recorded.
+of the body, scenario, a few headers, the earlier assistant turns sent back);
+tests read it to check what reached the model. Usage figures are fixed
+(see USAGE) so tests can check that they were recorded.
 
 It binds 127.0.0.1 only, writes its port to --port-file once listening, and
 exits by itself after --idle seconds without a request (or when the process
@@ -70,6 +70,15 @@ def scenario_of(body):
     return found
 
 
+def assistant_turns(body):
+    if not isinstance(body, dict):
+        return 0
+    items = body.get("messages") or body.get("input") or []
+    if not isinstance(items, list):
+        return 0
+    return sum(1 for m in items if isinstance(m, dict) and m.get("role") == "assistant")
+
+
 def reply_text(scenario):
     if scenario == "fail":
         return "I could not do it.\nTASK_FAILED: the input file is missing"
@@ -93,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return raw, None
 
-    def record(self, raw, scenario):
+    def record(self, raw, scenario, body=None):
         entry = {
             "method": self.command,
             "path": self.path,
@@ -101,6 +110,9 @@ class Handler(BaseHTTPRequestHandler):
             "scenario": scenario,
             "user_agent": self.headers.get("User-Agent", ""),
             "has_auth": bool(self.headers.get("Authorization") or self.headers.get("x-api-key")),
+            # Earlier model turns the client sent back: > 0 when it continues
+            # a conversation (a resumed session).
+            "assistant_turns": assistant_turns(body),
         }
         with log_lock:
             with open(self.server.log_path, "a", encoding="utf-8") as f:
@@ -157,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
             self.record(raw, "")
             return self.bad_request(path, "the request body is not a JSON object")
         scenario = scenario_of(body)
-        self.record(raw, scenario)
+        self.record(raw, scenario, body)
         if path.endswith("/messages/count_tokens"):
             return self.send_json(200, {"input_tokens": USAGE["input_tokens"]})
         routes = {

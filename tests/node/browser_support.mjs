@@ -71,7 +71,7 @@ export async function waitFor(fn, ms, what) {
 // store and files in a fresh temporary folder, and waits for /healthz.
 // `executorToml` goes under [executor]. stop() ends it and keeps the folder
 // (printing the service's log) when `failed`.
-export async function startService(taskexec, sourceDir, executorToml = '') {
+export async function startService(taskexec, sourceDir, executorToml = '', agentToml = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskexec-browser-'));
   const port = await freePort();
   const config = path.join(dir, 'taskexec.toml');
@@ -83,6 +83,7 @@ ${executorToml}
 command = ["${sourceDir}/tests/fakes/fake_agent.sh", "--prompt", "{prompt}"]
 work_dir = "${dir}/work"
 log_dir = "${dir}/logs"
+${agentToml}
 [server]
 listen = "127.0.0.1:${port}"
 `);

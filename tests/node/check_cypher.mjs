@@ -32,7 +32,7 @@ if (!Array.isArray(statements) || statements.length === 0) {
 // epochMillis and LIMIT...). A parameter missing here fails the check: add it.
 const SAMPLE = {
   id: 'task-1', task_id: 'task-1', execution_id: 'exec-1', executor_id: 'host-1-ab',
-  agent: 'main', session_label: 'task-task-1', log_path: '/var/log/x.log', page_id: 'page-1',
+  agent: 'main', session_label: 'task-task-1', resumed_session_id: 'sess-1', log_path: '/var/log/x.log', page_id: 'page-1',
   status: 'pending', source: 'cli', key: 'k', value: 'v',
   now: 1700000000000, lease_expires_at: 1700000030000, created_at: 1700000000000,
   expected_version: 1, previous_version: 1, limit: 10,

@@ -1,6 +1,7 @@
 // Browser test: what an agent reported it used (tokens, cost, turns, model)
-// reaches the dashboard, the task JSON and /metrics. The agent is the fake
-// agent printing a Claude Code result with usage, run by a real service.
+// reaches the dashboard, the task JSON and /metrics, and an attempt that
+// continued the task's session says so. The agent is the fake agent printing
+// a Claude Code result with usage and a session, run by a real service.
 //
 // Usage: node dashboard_usage_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
@@ -15,7 +16,8 @@ if (!taskexec || !sourceDir) {
 const chromiumPath = findChromium();
 const { check, fail, failures: failureCount } = checker();
 
-const service = await startService(taskexec, sourceDir);
+const service = await startService(taskexec, sourceDir, '',
+  'resume = "always"\nresume_args = ["--resume", "{resume_session_id}"]');
 const { port } = service;
 let browser;
 try {
@@ -57,6 +59,24 @@ try {
   const byAgent = await page.locator('#by-agent').innerText();
   check(/kublai.*1200 in · 800 cached · 34 out.*\$0\.0056/s.test(byAgent),
     `the by-agent table shows what kublai used (${byAgent.replace(/\s+/g, ' ')})`);
+
+  // Run it again: with agent.resume = "always" the attempt continues the
+  // session the first one reported.
+  const again = await call(port, 'POST', `/api/v1/tasks/${id}/execute`, {});
+  check(again.status === 202 || again.status === 200, `execute is accepted (${again.status})`);
+  await waitFor(async () => {
+    task = JSON.parse((await call(port, 'GET', `/api/v1/tasks/${id}`)).body);
+    return task.executions.length === 2 && task.status === 'completed';
+  }, 60000, 'the second attempt to complete');
+  const resumed = task.executions.find((e) => e.resumed_session_id);
+  check(resumed && resumed.resumed_session_id === 'claude-sess-7' && task.session_id === 'claude-sess-7',
+    `the second attempt continued claude-sess-7 (${JSON.stringify(task.executions.map((e) => e.resumed_session_id))}, task ${task.session_id})`);
+  await page.reload();
+  await page.getByText('Count the tokens').click();
+  await detail.getByText('(resumed)').first().waitFor({ timeout: 15000 });
+  const session = await detail.innerText();
+  check(session.includes('claude-sess-7') && session.includes('(resumed)'),
+    'the dashboard shows the session and the resumed attempt');
 } catch (e) {
   console.error('FAIL:', e);
   fail();

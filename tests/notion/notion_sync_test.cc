@@ -818,5 +818,22 @@ TEST(ResultCommentTest, CarriesTheAttemptsUsage) {
       << text;
 }
 
+// The card says which agent session the attempt ran in, and when it
+// continued the task's earlier one.
+TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {
+  Task task;
+  task.id = "task-1";
+  SessionExecution e;
+  e.id = "exec-1";
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kCompleted;
+  EXPECT_EQ(ResultComment(task, e, {}).find("ession"), std::string::npos);
+  e.session_id = "sess-1";
+  EXPECT_NE(ResultComment(task, e, {}).find("\nSession: sess-1\n"), std::string::npos);
+  e.resumed_session_id = "sess-1";
+  const std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find("\nContinued session sess-1\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace taskexec::notion

@@ -1,6 +1,7 @@
 // AgentRunner end to end with the scripted fake agent (tests/fakes/fake_agent.sh)
 // in the seed's argv form.
 #include "runner/agent_runner.h"
+#include "runner/presets.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -463,6 +464,56 @@ TEST_F(AgentRunnerTest, StartErrors) {
           .Start(
               bad, [](const AgentResult&) {}, nullptr);
   EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+TEST_F(AgentRunnerTest, ResumeArgsAreAppendedOnlyWhenTheJobResumes) {
+  AgentConfig c = Config("echo-argv");
+  c.command = {FakeAgent(), "--agent", "{agent}"};
+  c.resume_args = {"--resume", "{resume_session_id}"};
+  AgentRunner& runner = Runner(c);
+  AgentJob fresh = Job("1");
+  ASSERT_EQ(RunJob(runner, fresh).status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-1") + "/argv.bin")),
+            (std::vector<std::string>{"--agent", "temujin"}));
+  AgentJob resumed = Job("2");
+  resumed.resume_session_id = "sess-9";
+  ASSERT_EQ(RunJob(runner, resumed).status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-2") + "/argv.bin")),
+            (std::vector<std::string>{"--agent", "temujin", "--resume", "sess-9"}));
+}
+
+TEST_F(AgentRunnerTest, PresetResumeArgsFollowThePresetNotACustomCommand) {
+  AgentConfig c;
+  c.preset = "claude";
+  EXPECT_EQ(ResumeArgs(c), (std::vector<std::string>{"--resume", "{resume_session_id}"}));
+  c.preset = "codex";
+  EXPECT_EQ(ResumeArgs(c), (std::vector<std::string>{"resume", "{resume_session_id}", "-"}));
+  c.preset = "opencode";
+  EXPECT_TRUE(ResumeArgs(c).empty());
+  c.command = {"my-agent"};
+  EXPECT_TRUE(ResumeArgs(c).empty());
+  c.resume_args = {"--continue", "{resume_session_id}"};
+  EXPECT_EQ(ResumeArgs(c), c.resume_args);
+  c.resume_args = {"--continue", "{session}"};
+  Status s = AgentRunner::ValidateConfig(c);
+  ASSERT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("agent.resume_args[1]"), std::string::npos) << s.message();
+}
+
+// Claude Code's words when --resume names a session it does not have.
+TEST_F(AgentRunnerTest, ARefusedResumeIsSessionNotFoundAndRetryable) {
+  AgentConfig c = Config("");
+  c.command = {"/bin/sh", "-c", "echo 'No conversation found with session ID: sess-9' >&2; exit 1"};
+  AgentRunner& runner = Runner(c);
+  AgentJob resumed = Job("1");
+  resumed.resume_session_id = "sess-9";
+  AgentResult r = RunJob(runner, resumed);
+  EXPECT_EQ(r.error_type, ErrorType::kSessionNotFound) << r.error;
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("sess-9"), std::string::npos) << r.error;
+  // The same words from an attempt that resumed nothing are the task's own.
+  AgentResult fresh = RunJob(runner, Job("2"));
+  EXPECT_NE(fresh.error_type, ErrorType::kSessionNotFound);
 }
 
 TEST_F(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {

@@ -66,6 +66,7 @@ TEST(MetricsTest, PrometheusText) {
   s.stats.by_agent = {{"mongke", 2}, {"we\"ird\\\n", 1}};
   s.stats.active_executions = 2;
   s.spawned_sessions = 9;
+  s.resumed_sessions = 4;
   s.running_by_agent = {{"temujin", 1}};
   s.usage_by_agent["temujin"].input_tokens = 400;
   s.usage_by_agent["temujin"].cache_read_tokens = 800;
@@ -97,6 +98,7 @@ TEST(MetricsTest, PrometheusText) {
   EXPECT_NE(text.find("taskexec_active_executions 2\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE taskexec_spawned_sessions_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_spawned_sessions_total 9\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_resumed_sessions_total 4\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_running_sessions{agent=\"temujin\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_engine_running 1\n"), std::string::npos);
   // Every line is a comment or "name{labels} value".

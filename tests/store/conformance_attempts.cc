@@ -152,6 +152,38 @@ TEST_P(StoreConformanceTest, RetryWaitsForNextAttemptAt) {
   EXPECT_EQ(second.task.lease_owner, "exec-B");
 }
 
+// The task keeps the latest session its agent reported; an attempt that
+// continues it says so; a session the agent refused is forgotten.
+TEST_P(StoreConformanceTest, SessionsAreKeptAndAResumedAttemptSaysWhich) {
+  Task t = Add("t");
+  Claim first = MustClaim(t, "exec-A", kT0);
+  EXPECT_EQ(first.execution.resumed_session_id, "");
+  AttemptOutcome o = OutcomeFor(first, S::kRetrying, E::kTimedOut, kT0 + 100);
+  o.error_type = ErrorType::kTimeoutError;
+  o.retry_count = 1;
+  o.session_id = "sess-1";
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  Task mid = Get(t.id);
+  EXPECT_EQ(mid.session_id, "sess-1");
+
+  ClaimRequest req = ClaimFor(mid, "exec-A", kT0 + 200);
+  req.resumed_session_id = "sess-1";
+  Claim second;
+  ASSERT_TRUE(store_->Claim(req, &second).ok());
+  EXPECT_EQ(second.execution.resumed_session_id, "sess-1");
+  SessionExecution stored;
+  ASSERT_TRUE(store_->GetExecution(second.execution.id, &stored).ok());
+  EXPECT_EQ(stored.resumed_session_id, "sess-1");
+
+  AttemptOutcome refused = OutcomeFor(second, S::kRetrying, E::kFailed, kT0 + 300);
+  refused.error_type = ErrorType::kSessionNotFound;
+  refused.retry_count = 1;
+  ASSERT_TRUE(store_->FinishAttempt(refused, nullptr).ok());
+  Task after = Get(t.id);
+  EXPECT_EQ(after.session_id, "");
+  EXPECT_EQ(after.error_type, ErrorType::kSessionNotFound);
+}
+
 // Each attempt keeps the usage its agent reported; the task keeps the sum,
 // written in the same transaction, and a cost stays unknown (null) until an
 // attempt prices itself.

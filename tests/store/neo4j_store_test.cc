@@ -839,5 +839,29 @@ TEST(Neo4jMapping, UsageRoundTripsOnTasksAndExecutions) {
   EXPECT_FALSE(task_back.usage.cost_usd.has_value());
 }
 
+TEST(Neo4jMapping, SessionsRoundTripOnTasksAndExecutions) {
+  SessionExecution e;
+  e.id = "exec-1";
+  e.task_id = "t1";
+  e.session_id = "sess-2";
+  e.resumed_session_id = "sess-1";
+  bolt::Map params;
+  ExecutionParams(e, &params);
+  SessionExecution back;
+  ASSERT_TRUE(ExecutionFromNode(NodeFromParams(params, "SessionExecution"), &back).ok());
+  EXPECT_EQ(back.session_id, "sess-2");
+  EXPECT_EQ(back.resumed_session_id, "sess-1");
+
+  Task t;
+  t.id = "t1";
+  t.title = "x";
+  t.session_id = "sess-2";
+  bolt::Map task_params;
+  TaskParams(t, &task_params);
+  Task task_back;
+  ASSERT_TRUE(TaskFromNode(NodeFromParams(task_params, "Task"), &task_back).ok());
+  EXPECT_EQ(task_back.session_id, "sess-2");
+}
+
 }  // namespace
 }  // namespace taskexec::neo4j

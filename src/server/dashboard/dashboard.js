@@ -148,7 +148,7 @@ async function renderDetail() {
                   ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
                   ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
                   ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
-                  ["Usage", usage(d)], ["Description", d.description]];
+                  ["Usage", usage(d)], ["Session", d.session_id], ["Description", d.description]];
   const dl = el("dl", {});
   for (const [k, v] of fields) {
     if (v === "" || v === null || v === undefined) continue;
@@ -176,7 +176,7 @@ async function renderDetail() {
         } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
         refresh();
       }}, "Cancel"));
-  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Tokens", "Cost", "Error"].map(h => el("th", {}, h)))),
+  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Tokens", "Cost", "Session", "Error"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.executions.map(e =>
           el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log",
                     onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
@@ -184,6 +184,8 @@ async function renderDetail() {
              el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)), el("td", {}, when(e.ended_at)),
              el("td", {}, e.exit_code === null ? (e.term_signal === null ? "" : "sig " + e.term_signal) : e.exit_code),
              el("td", {title: e.model || ""}, tokens(e)), el("td", {}, cost(e)),
+             el("td", {class: "mono session", title: e.resumed_session_id ? "continued " + e.resumed_session_id : (e.session_id || "")},
+                shortId(e.session_id || e.resumed_session_id || "") + (e.resumed_session_id ? " (resumed)" : "")),
              el("td", {}, e.error)))));
   const arts = el("table", {}, el("thead", {}, el("tr", {}, ...["Name", "Size", "SHA-256", "Path"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.artifacts.map(a =>

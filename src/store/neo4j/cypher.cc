@@ -201,7 +201,8 @@ const std::string kClaim =
        "CREATE (t)-[:HAS_EXECUTION]->(s:SessionExecution {\n"
        "    id: $execution_id, task_id: t.id, agent: $agent,\n"
        "    attempt: coalesce(t.retry_count, 0) + 1, status: 'active',\n"
-       "    session_label: $session_label, executor_id: $executor_id, pid: 0,\n"
+       "    session_label: $session_label, resumed_session_id: $resumed_session_id,\n"
+       "    executor_id: $executor_id, pid: 0,\n"
        "    started_at: datetime({epochMillis: $now}), created_at: datetime({epochMillis: $now}),\n"
        "    log_path: $log_path, manual: $manual})\n"
        "RETURN t, s"});

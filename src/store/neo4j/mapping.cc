@@ -145,6 +145,7 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.version = p.Int("version", 0);
   t.routed_agent = p.Str("routed_agent");
   t.usage = p.Usage();
+  t.session_id = p.Str("session_id");
   *out = std::move(t);
   return Status::OK();
 }
@@ -166,6 +167,7 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   e.status = *parsed;
   e.session_label = p.Str("session_label");
   e.session_id = p.Str("session_id");
+  e.resumed_session_id = p.Str("resumed_session_id");
   e.pid = p.Int("pid");
   e.executor_id = p.Str("executor_id");
   e.started_at = p.Time("started_at");
@@ -232,6 +234,7 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("routed_agent", t.routed_agent);
   props.Set("dispatch_key", DispatchKey(t.priority, t.created_at));
   SetUsage(t.usage, &props);
+  props.Set("session_id", OrNull(t.session_id));
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);
@@ -253,6 +256,7 @@ void ExecutionParams(const SessionExecution& e, Map* params) {
   props.Set("status", std::string(ToString(e.status)));
   props.Set("session_label", OrNull(e.session_label));
   props.Set("session_id", OrNull(e.session_id));
+  props.Set("resumed_session_id", OrNull(e.resumed_session_id));
   props.Set("pid", e.pid);
   props.Set("executor_id", OrNull(e.executor_id));
   props.Set("exit_code", e.exit_code ? Value(*e.exit_code) : Value());

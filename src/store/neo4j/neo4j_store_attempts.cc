@@ -30,6 +30,11 @@ Status Neo4jStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
   p.Set("executor_id", req.executor_id);
   p.Set("lease_expires_at", req.lease_expires_at);
   p.Set("session_label", req.session_label);
+  if (req.resumed_session_id.empty()) {
+    p.Set("resumed_session_id", bolt::Value());  // a fresh session: no property
+  } else {
+    p.Set("resumed_session_id", req.resumed_session_id);
+  }
   p.Set("log_path", req.log_path);
   taskexec::Claim result;
   Status s = driver_->ExecuteWrite([&](Transaction& tx) -> Status {

@@ -203,6 +203,11 @@ ALTER TABLE tasks ADD COLUMN model TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN num_turns INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+constexpr const char* kV8 = R"sql(
+ALTER TABLE tasks ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN resumed_session_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -214,6 +219,7 @@ const std::vector<Migration>& Migrations() {
       {5, "task counts kept by triggers; listing indexes", kV5},
       {6, "agent listing and finished-task indexes", kV6},
       {7, "agent usage on executions and tasks", kV7},
+      {8, "agent sessions: the task's latest, the one an attempt resumed", kV8},
   };
   return all;
 }

@@ -120,6 +120,7 @@ const std::vector<Column<Task>>& TaskColumns() {
        },
        [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.version); }},
       Field<Task, &Task::routed_agent>("routed_agent"),
+      Field<Task, &Task::session_id>("session_id"),
   });
   return columns;
 }
@@ -151,6 +152,7 @@ const std::vector<Column<Exec>>& ExecutionColumns() {
        [](Stmt& q, int i, const Exec& e) { q.BindOne(i, ToString(e.status)); }},
       Field<Exec, &Exec::session_label>("session_label"),
       Field<Exec, &Exec::session_id>("session_id"),
+      Field<Exec, &Exec::resumed_session_id>("resumed_session_id"),
       Field<Exec, &Exec::pid>("pid"),
       Field<Exec, &Exec::executor_id>("executor_id"),
       Field<Exec, &Exec::started_at>("started_at"),

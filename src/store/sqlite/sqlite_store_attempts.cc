@@ -49,6 +49,7 @@ Status SqliteStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
     e.attempt = t.retry_count + 1;
     e.status = ExecutionStatus::kActive;
     e.session_label = req.session_label;
+    e.resumed_session_id = req.resumed_session_id;
     e.executor_id = req.executor_id;
     e.started_at = req.now;
     e.log_path = req.log_path;
