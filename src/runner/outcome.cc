@@ -424,8 +424,18 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   if (p.cancelled) {
     fail(ExecutionStatus::kCancelled, ErrorType::kCancelled, false, "cancelled on request");
   } else if (p.timed_out) {
-    fail(ExecutionStatus::kTimedOut, ErrorType::kTimeoutError, true,
-         "timed out after " + std::to_string(p.duration_ms) + " ms; the process group was killed");
+    // A CLI that keeps retrying a dead model API until the deadline (Codex
+    // "Reconnecting... waiting for network") timed out for that reason:
+    // its last error, when transient, names the type.
+    std::string error =
+        "timed out after " + std::to_string(p.duration_ms) + " ms; the process group was killed";
+    ErrorType type = ErrorType::kTimeoutError;
+    if (info.is_error && !info.error.empty()) {
+      error += "; the agent's last error: " + info.error;
+      const ErrorType cause = ClassifyError(info.error, ErrorType::kTimeoutError);
+      if (IsRetryable(cause)) type = cause;
+    }
+    fail(ExecutionStatus::kTimedOut, type, true, error);
   } else if (!p.exit_code && !p.term_signal) {
     // The exit status was taken by someone else's waitpid: we cannot know
     // how the attempt ended, like an executor that died under it.

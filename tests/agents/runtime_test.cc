@@ -12,8 +12,10 @@ namespace {
 
 struct Runtime {
   const char* name;
-  // The [agent] lines for a service whose private files go in `dir`.
-  std::string (*agent_toml)(const std::string& dir, const ModelServer& model, int timeout_seconds);
+  // The [agent] lines for a service whose private files go in `dir`, with
+  // the model API at `model_url`.
+  std::string (*agent_toml)(const std::string& dir, const std::string& model_url,
+                            int timeout_seconds);
   // A substring of the stand-in's log that shows this CLI asked the model.
   const char* request_mark;
   // Seconds one turn may take (OpenClaw's start-up alone is 10-20 s here).
@@ -33,9 +35,9 @@ struct Runtime {
 
 // Claude Code retries a failed model call itself (up to 10 times, backing
 // off); CLAUDE_CODE_MAX_RETRIES=0 leaves the retry to taskexec, under test.
-std::string ClaudeToml(const std::string&, const ModelServer& model, int timeout_seconds) {
+std::string ClaudeToml(const std::string&, const std::string& model_url, int timeout_seconds) {
   return "preset = \"claude\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
-         "\n[agent.env]\nANTHROPIC_BASE_URL = \"" + model.base_url() +
+         "\n[agent.env]\nANTHROPIC_BASE_URL = \"" + model_url +
          "\"\nANTHROPIC_API_KEY = \"sk-ant-stand-in\"\n"
          "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\"\nDISABLE_AUTOUPDATER = \"1\"\n"
          "CLAUDE_CODE_MAX_RETRIES = \"0\"\n";
@@ -43,12 +45,12 @@ std::string ClaudeToml(const std::string&, const ModelServer& model, int timeout
 
 // A custom provider in CODEX_HOME/config.toml; Codex retries a failed
 // request itself (5 times), request/stream_max_retries = 0 leave it to us.
-std::string CodexToml(const std::string& dir, const ModelServer& model, int timeout_seconds) {
+std::string CodexToml(const std::string& dir, const std::string& model_url, int timeout_seconds) {
   const std::string codex_home = dir + "/codex-home";
   e2e::WriteFile(codex_home + "/config.toml",
                  "model = \"stand-in-1\"\nmodel_provider = \"standin\"\n\n"
                  "[model_providers.standin]\nname = \"model stand-in\"\nbase_url = \"" +
-                     model.base_url() +
+                     model_url +
                      "/v1\"\nenv_key = \"STANDIN_API_KEY\"\nwire_api = \"responses\"\n"
                      "request_max_retries = 0\nstream_max_retries = 0\n");
   return "preset = \"codex\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
@@ -57,7 +59,7 @@ std::string CodexToml(const std::string& dir, const ModelServer& model, int time
 
 // An openclaw.json with the stand-in as a custom OpenAI-compatible provider
 // and `agents` (with the default agent) as the roster; returns its path.
-std::string OpenClawConfig(const std::string& dir, const ModelServer& model,
+std::string OpenClawConfig(const std::string& dir, const std::string& model_url,
                            const std::string& agents) {
   const std::string config = dir + "/openclaw.json";
   e2e::WriteFile(
@@ -65,7 +67,7 @@ std::string OpenClawConfig(const std::string& dir, const ModelServer& model,
                   agents + R"(]},
  "models": {"mode": "merge", "providers": {"standin": {
    "baseUrl": ")" +
-                  model.base_url() +
+                  model_url +
                   R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
    "models": [{"id": "stand-in-1", "name": "Stand-in", "reasoning": false, "input": ["text"],
      "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
@@ -74,9 +76,9 @@ std::string OpenClawConfig(const std::string& dir, const ModelServer& model,
 }
 
 // The embedded one-shot (`agent exec`, no Gateway): the default agent only.
-std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
+std::string OpenClawExecToml(const std::string& dir, const std::string& model_url,
                              int timeout_seconds) {
-  const std::string config = OpenClawConfig(dir, model, R"({"id": "main", "default": true})");
+  const std::string config = OpenClawConfig(dir, model_url, R"({"id": "main", "default": true})");
   return "preset = \"openclaw-exec\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
@@ -84,24 +86,25 @@ std::string OpenClawExecToml(const std::string& dir, const ModelServer& model,
 // The default preset (none named): `agent --local` as the agent the router
 // chose, on a roster with the team's agents ("Write the report" goes to
 // chagatai by the keyword table, the other cases to main).
-std::string OpenClawLocalToml(const std::string& dir, const ModelServer& model,
+std::string OpenClawLocalToml(const std::string& dir, const std::string& model_url,
                               int timeout_seconds) {
   std::string roster = R"({"id": "main", "default": true})";
   for (const char* agent : {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"}) {
     roster += std::string(R"(, {"id": ")") + agent + R"("})";
   }
-  const std::string config = OpenClawConfig(dir, model, roster);
+  const std::string config = OpenClawConfig(dir, model_url, roster);
   return "timeout_seconds = " + std::to_string(timeout_seconds) +
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
 
 // A custom OpenAI-compatible provider in the opencode.json named by
 // OPENCODE_CONFIG (the provider package is the one opencode bundles).
-std::string OpenCodeToml(const std::string& dir, const ModelServer& model, int timeout_seconds) {
+std::string OpenCodeToml(const std::string& dir, const std::string& model_url,
+                         int timeout_seconds) {
   const std::string config = dir + "/opencode.json";
   e2e::WriteFile(config, R"({"provider": {"standin": {"npm": "@ai-sdk/openai-compatible",
    "name": "Stand-in", "options": {"baseURL": ")" +
-                             model.base_url() + R"(/v1", "apiKey": "sk-stand-in"},
+                             model_url + R"(/v1", "apiKey": "sk-stand-in"},
    "models": {"stand-in-1": {"name": "Stand-in"}}}},
  "model": "standin/stand-in-1", "autoupdate": false, "share": "disabled"})");
   return "preset = \"opencode\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
@@ -128,13 +131,14 @@ class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Run
     const Runtime& rt = GetParam();
     return std::make_unique<ServiceUnderTest>(
         std::string(rt.name) + "_" + name, cli_path(),
-        agent_lines +
-            rt.agent_toml(dir_.path, model(), timeout_seconds ? timeout_seconds : rt.turn_seconds),
+        agent_lines + rt.agent_toml(dir_.path, model_url_.empty() ? model().base_url() : model_url_,
+                                    timeout_seconds ? timeout_seconds : rt.turn_seconds),
         max_retries, kill_grace_seconds);
   }
   int Wait() const { return 3 * GetParam().turn_seconds; }
 
   ScopedTempDir dir_{"runtime_cfg"};
+  std::string model_url_;  // empty = the stand-in
 };
 
 TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
@@ -197,6 +201,21 @@ TEST_P(ModelErrorTest, AModelServerErrorIsRetried) {
   auto execs = svc->Executions(id);
   ASSERT_EQ(execs.size(), 2u) << "a provider 500 is retryable: one retry was allowed";
   for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kApiError) << e.error;
+}
+
+// A model API nobody listens on: the CLI cannot connect, which is retried.
+TEST_P(ModelErrorTest, ARefusedConnectionIsRetried) {
+  // A port that was bound, then closed: connecting is refused.
+  model_url_ = "http://127.0.0.1:" + std::to_string(e2e::FreePort());
+  // Codex keeps reconnecting until the deadline, then says why.
+  auto svc = Service("refused", 1, GetParam().hang_timeout_seconds);
+  const std::string id = svc->AddTask("Summarise the thread", "Summarise. SCENARIO:complete");
+  Task t = svc->WaitFinal(id, 2 * Wait());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kConnectionError) << t.error_message;
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 2u) << "a refused connection is retryable: one retry was allowed";
+  for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kConnectionError) << e.error;
 }
 
 TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {

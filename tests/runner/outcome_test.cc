@@ -167,6 +167,28 @@ TEST(Outcome, SignalNotOursIsARetryableCrash) {
   EXPECT_EQ(r.term_signal, 11);
 }
 
+// Codex 0.171 keeps reconnecting to a model API that refuses connections
+// until our deadline (lines as it printed them, then killed).
+TEST(Outcome, ATimeoutWhileTheAgentReconnectsIsAConnectionError) {
+  ProcessResult p =
+      Exited(0,
+             R"J({"type":"thread.started","thread_id":"01a243bb-6610-7d70-a275-16e880f8c124"}
+{"type":"turn.started"}
+{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending request)"}
+)J");
+  p.exit_code.reset();
+  p.term_signal = 15;
+  p.timed_out = true;
+  p.duration_ms = 5000;
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(r.error_type, ErrorType::kConnectionError);
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("timed out after 5000 ms"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("Connection failed"), std::string::npos) << r.error;
+  EXPECT_EQ(r.session_id, "01a243bb-6610-7d70-a275-16e880f8c124");
+}
+
 TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
   ProcessResult p = Exited(0, "TASK_COMPLETE: too late\n");
   p.exit_code.reset();
