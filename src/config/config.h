@@ -64,6 +64,9 @@ struct AgentConfig {
   // When an attempt continues the earlier session (engine/resume_policy.h):
   // never | on_reply | on_retry | always.
   std::string resume = "on_reply";
+  // What an agent may do that would need a person's approval, given to the
+  // preset's CLI so it never waits for one: deny | allow-listed | bypass.
+  std::string approvals = "deny";
 };
 
 struct RoutingConfig {

@@ -212,6 +212,8 @@ std::vector<KeySpec> BuildKeys() {
       Key("agent.resume_args", "TASKEXEC_AGENT_RESUME_ARGS", TE_FIELD(agent.resume_args)),
       Key("agent.resume", "TASKEXEC_AGENT_RESUME", TE_FIELD(agent.resume),
           {"never", "on_reply", "on_retry", "always"}),
+      Key("agent.approvals", "TASKEXEC_AGENT_APPROVALS", TE_FIELD(agent.approvals),
+          {"deny", "allow-listed", "bypass"}),
 
       NonEmpty(Key("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
                    TE_FIELD(routing.default_agent))),

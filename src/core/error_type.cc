@@ -29,6 +29,9 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
        "the executor stopped before the session ended; the task went back to the queue"},
       {E::kSessionNotFound, "session_not_found", true,
        "the agent does not know the session the attempt resumed; the next attempt starts fresh"},
+      {E::kApprovalRequired, "approval_required", false,
+       "the agent wanted to do something that needs a person's approval and was refused "
+       "(agent.approvals)"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

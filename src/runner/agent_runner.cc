@@ -60,6 +60,8 @@ AgentRunner::AgentRunner(const AgentConfig& config, ProcessSupervisor* superviso
   } else if (const Preset* preset = FindPreset(config_.preset)) {
     template_ = preset->argv;
     prompt_on_stdin_ = preset->prompt_on_stdin;
+    const std::vector<std::string> approvals = ApprovalArgs(config_);
+    template_.insert(template_.end(), approvals.begin(), approvals.end());
   }
   resume_args_ = ResumeArgs(config_);
   if (config_.stdin_mode == "prompt") prompt_on_stdin_ = true;

@@ -23,6 +23,10 @@ struct KeywordRule {
 // first.
 const std::vector<KeywordRule>& Rules() {
   static const std::vector<KeywordRule> rules = {
+      // OpenClaw's headless refusal of an exec approval.
+      {ErrorType::kApprovalRequired,
+       {"cannot wait for interactive exec approval", "interactive approval required"},
+       {}},
       {ErrorType::kPermissionError,
        {"permission denied", "permissionerror", "permission_error", "operation not permitted",
         "unauthorized", "unauthorised", "forbidden", "token mismatch", "invalid api key",

@@ -86,7 +86,26 @@ struct JsonInfo {
   std::string session_id;
   std::vector<std::string> artifacts;
   AgentUsage usage;
+  // What the CLI refused for want of a person's approval (Claude Code's
+  // permission_denials): "Bash (touch x)", ...
+  std::vector<std::string> refused;
 };
+
+// Claude Code's -p result lists each tool use refused without approval:
+// [{"tool_name": "Bash", "tool_input": {"command": "..."}}].
+void ReadRefusals(const json& j, std::vector<std::string>* refused) {
+  const json* denials = JsonAt(j, {"permission_denials"});
+  if (denials == nullptr || !denials->is_array()) return;
+  for (const auto& d : *denials) {
+    if (!d.is_object()) continue;
+    std::string what = JsonStringAt(d, {"tool_name"});
+    if (what.empty()) what = "a tool";
+    std::string detail = JsonStringAt(d, {"tool_input", "command"});
+    if (detail.empty()) detail = JsonStringAt(d, {"tool_input", "file_path"});
+    if (!detail.empty()) what += " (" + detail.substr(0, 200) + ")";
+    refused->push_back(what);
+  }
+}
 
 std::string ErrorMessage(const json& e) {
   if (e.is_string()) return e.get<std::string>();
@@ -108,6 +127,7 @@ bool IsErrorStatus(const std::string& status) {
 void ReadJson(const json& j, JsonInfo* info) {
   info->found = true;
   info->usage = UsageFromResult(j);
+  ReadRefusals(j, &info->refused);
   // Final text: OpenClaw payloads (gateway: result.payloads, --local: payloads),
   // Claude's "result" string, `agent exec`'s "final".
   const json* payloads = JsonAt(j, {"result", "payloads"});
@@ -445,6 +465,16 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     std::string clue = output_clue();
     fail(ExecutionStatus::kFailed, ErrorType::kCrash, true,
          "agent killed by " + SignalName(*p.term_signal) + (clue.empty() ? "" : ": " + clue));
+  } else if (!info.refused.empty()) {
+    // Refused for want of approval: a person must allow it (or change
+    // agent.approvals); retrying asks the same. This holds even when the
+    // model then claimed success without it.
+    std::string what;
+    for (const auto& r : info.refused) what += (what.empty() ? "" : ", ") + r;
+    std::string said = markers.failed ? *markers.failed : info.text;
+    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
+         "refused without a person's approval: " + what +
+             (said.empty() ? "" : "; the agent said: " + said));
   } else if (markers.failed && markers.failed_last) {
     std::string prefix = p.exit_code.value_or(0) != 0
                              ? "exit code " + std::to_string(*p.exit_code) + ": "

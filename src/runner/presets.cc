@@ -40,12 +40,18 @@ const std::vector<Preset>& Presets() {
        false,
        "embedded one-shot OpenClaw run (no Gateway, default agent only)",
        kOpenClawEnv},
+      // In -p mode Claude Code refuses what needs approval and lists it
+      // under permission_denials; --permission-prompts none makes sure no
+      // prompt ever waits for an SDK host.
       {"claude",
        {"claude", "-p", "--output-format", "json"},
        true,
        "Claude Code, prompt on stdin",
        {},
-       {"--resume", "{resume_session_id}"}},
+       {"--resume", "{resume_session_id}"},
+       {{"deny", {"--permission-prompts", "none"}},
+        {"allow-listed", {"--permission-mode", "acceptEdits", "--permission-prompts", "none"}},
+        {"bypass", {"--dangerously-skip-permissions"}}}},
       // No resume arguments: opencode 1.18.33 continues a session (--session)
       // only from the folder it began in; from a later attempt's folder the
       // turn reaches the model but `run` never returns.
@@ -70,6 +76,14 @@ std::vector<std::string> ResumeArgs(const AgentConfig& config) {
   if (!config.command.empty()) return {};  // the preset's would not fit a custom command
   const Preset* preset = FindPreset(config.preset);
   return preset != nullptr ? preset->resume_args : std::vector<std::string>{};
+}
+
+std::vector<std::string> ApprovalArgs(const AgentConfig& config) {
+  if (!config.command.empty()) return {};
+  const Preset* preset = FindPreset(config.preset);
+  if (preset == nullptr) return {};
+  auto it = preset->approval_args.find(config.approvals);
+  return it != preset->approval_args.end() ? it->second : std::vector<std::string>{};
 }
 
 std::vector<std::string> PresetNames() {

@@ -36,6 +36,10 @@ struct Preset {
   // Appended when the attempt continues an earlier session (agent.resume);
   // empty = the CLI cannot resume from a new attempt's folder.
   std::vector<std::string> resume_args = {};
+  // Appended for each agent.approvals value, so the CLI never waits for a
+  // person: "deny", "allow-listed", "bypass". Empty = the CLI has no such
+  // setting or never asks.
+  std::map<std::string, std::vector<std::string>> approval_args = {};
 };
 
 const std::vector<Preset>& Presets();
@@ -53,6 +57,10 @@ const Preset* FindPreset(const std::string& name);
 // agent.resume_args, else the preset's when no agent.command is set; empty
 // = attempts cannot resume.
 std::vector<std::string> ResumeArgs(const AgentConfig& config);
+
+// The preset's arguments for agent.approvals; empty with agent.command set
+// (a custom command states its own policy) or for a preset without them.
+std::vector<std::string> ApprovalArgs(const AgentConfig& config);
 
 // Parses `TASKEXEC_AGENT_COMMAND`-style text: a JSON array of strings, e.g.
 // ["my-agent","--prompt","{prompt}"]. Errors say what is wrong.

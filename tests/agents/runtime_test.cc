@@ -3,6 +3,7 @@
 // one table row per runtime, configured as a user would configure it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "agents/agent_cli_support.h"
@@ -317,6 +318,51 @@ TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {
   EXPECT_EQ(execs[0].summary, "wrote the report");
   EXPECT_TRUE(LoggedRequestOver(model().Log(), description.size()))
       << "no request to the model carried the whole prompt";
+}
+
+// agent.approvals with the real Claude Code: the stand-in's SCENARIO:shell
+// asks for a Bash call that creates shell-ran.txt in the attempt's folder.
+class ApprovalTest : public RealCliTest {
+ protected:
+  // `env_lines`: more [agent.env] entries.
+  std::unique_ptr<ServiceUnderTest> Claude(const std::string& name, const std::string& approvals,
+                                           const std::string& env_lines = "") {
+    return std::make_unique<ServiceUnderTest>("claude_" + name, cli_path(),
+                                              "approvals = \"" + approvals + "\"\n" +
+                                                  ClaudeToml(dir_.path, model().base_url(), 60) +
+                                                  env_lines,
+                                              2);
+  }
+  static bool ShellRan(ServiceUnderTest& svc, const SessionExecution& e) {
+    return std::filesystem::exists(svc.dir() + "/work/" + e.id + "/shell-ran.txt");
+  }
+  ScopedTempDir dir_{"approval_cfg"};
+};
+
+TEST_F(ApprovalTest, AShellCommandNeedingApprovalIsRefusedNotRetried) {
+  auto svc = Claude("deny", "deny");
+  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+  Task t = svc->WaitFinal(id, 120);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kApprovalRequired) << t.error_message;
+  EXPECT_NE(t.error_message.find("Bash (touch shell-ran.txt)"), std::string::npos)
+      << t.error_message;
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u) << "a refusal is not retried";
+  EXPECT_FALSE(ShellRan(*svc, execs[0]));
+}
+
+TEST_F(ApprovalTest, BypassLetsTheShellCommandRun) {
+  // Claude Code refuses --dangerously-skip-permissions to root unless told
+  // the machine is a sandbox (the tests run as root in CI).
+  auto svc = Claude("bypass", "bypass", "IS_SANDBOX = \"1\"\n");
+  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+  Task t = svc->WaitFinal(id, 120);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].summary, "ran the shell command");
+  EXPECT_TRUE(ShellRan(*svc, execs[0]));
 }
 
 std::string RuntimeName(const ::testing::TestParamInfo<Runtime>& info) { return info.param.name; }

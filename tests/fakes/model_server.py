@@ -15,6 +15,10 @@ test picks the behaviour through the task's description:
   SCENARIO:fail       replies "TASK_FAILED: the input file is missing"
   SCENARIO:http500    answers HTTP 500 with the provider's error body
   SCENARIO:hang       accepts the request and never answers
+  SCENARIO:shell      (Anthropic API) asks to run `touch shell-ran.txt` with the
+                      client's Bash tool; once the tool result comes back,
+                      replies TASK_COMPLETE if it ran, else TASK_FAILED with
+                      what the client said
 The last scenario word in the conversation wins, so a system prompt that
 mentions none changes nothing.
 
@@ -77,6 +81,23 @@ def assistant_turns(body):
     if not isinstance(items, list):
         return 0
     return sum(1 for m in items if isinstance(m, dict) and m.get("role") == "assistant")
+
+
+def last_tool_result(body):
+    """(text, is_error) of the last message's tool_result block, or None."""
+    messages = body.get("messages") or []
+    if not messages or not isinstance(messages[-1], dict):
+        return None
+    content = messages[-1].get("content")
+    if not isinstance(content, list):
+        return None
+    for block in reversed(content):
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            inner = block.get("content")
+            if isinstance(inner, list):
+                inner = " ".join(b.get("text", "") for b in inner if isinstance(b, dict))
+            return str(inner or ""), bool(block.get("is_error"))
+    return None
 
 
 def reply_text(scenario):
@@ -186,6 +207,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang()
         if scenario == "http500":
             return self.server_error(path)
+        if scenario == "shell" and path == "/v1/messages":
+            result = last_tool_result(body)
+            if result is None:
+                return self.anthropic_tool_use(body)
+            text, is_error = result
+            if is_error:
+                return handler(body, "The shell was refused.\nTASK_FAILED: " + text[:300])
+            return handler(body, "Ran it.\nTASK_COMPLETE: ran the shell command")
         return handler(body, reply_text(scenario))
 
     def not_found(self):
@@ -232,6 +261,35 @@ class Handler(BaseHTTPRequestHandler):
         self.event("content_block_stop", {"type": "content_block_stop", "index": 0})
         self.event("message_delta", {"type": "message_delta",
                                      "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                     "usage": {"output_tokens": USAGE["output_tokens"]}})
+        self.event("message_stop", {"type": "message_stop"})
+
+    # An Anthropic assistant turn that calls the client's Bash tool.
+    def anthropic_tool_use(self, body):
+        msg_id = "msg_" + uuid.uuid4().hex[:24]
+        tool = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:24], "name": "Bash",
+                "input": {"command": "touch shell-ran.txt",
+                          "description": "Create a marker file"}}
+        usage = {"input_tokens": USAGE["input_tokens"], "output_tokens": USAGE["output_tokens"],
+                 "cache_read_input_tokens": USAGE["cache_read_tokens"],
+                 "cache_creation_input_tokens": 0}
+        message = {"id": msg_id, "type": "message", "role": "assistant",
+                   "model": body.get("model", MODEL), "content": [tool],
+                   "stop_reason": "tool_use", "stop_sequence": None, "usage": usage}
+        if not body.get("stream"):
+            return self.send_json(200, message)
+        self.start_stream()
+        start = dict(message, content=[], stop_reason=None,
+                     usage=dict(usage, output_tokens=1))
+        self.event("message_start", {"type": "message_start", "message": start})
+        self.event("content_block_start", {"type": "content_block_start", "index": 0,
+                                           "content_block": dict(tool, input={})})
+        self.event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                           "delta": {"type": "input_json_delta",
+                                                     "partial_json": json.dumps(tool["input"])}})
+        self.event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self.event("message_delta", {"type": "message_delta",
+                                     "delta": {"stop_reason": "tool_use", "stop_sequence": None},
                                      "usage": {"output_tokens": USAGE["output_tokens"]}})
         self.event("message_stop", {"type": "message_stop"})
 

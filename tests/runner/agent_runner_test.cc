@@ -482,6 +482,22 @@ TEST_F(AgentRunnerTest, ResumeArgsAreAppendedOnlyWhenTheJobResumes) {
             (std::vector<std::string>{"--agent", "temujin", "--resume", "sess-9"}));
 }
 
+TEST_F(AgentRunnerTest, ApprovalsReachThePresetsCommandLine) {
+  AgentConfig c;
+  c.preset = "claude";
+  EXPECT_EQ(ApprovalArgs(c), (std::vector<std::string>{"--permission-prompts", "none"}));
+  c.approvals = "bypass";
+  EXPECT_EQ(ApprovalArgs(c), (std::vector<std::string>{"--dangerously-skip-permissions"}));
+  EXPECT_EQ(Runner(c).command_template(),
+            (std::vector<std::string>{"claude", "-p", "--output-format", "json",
+                                      "--dangerously-skip-permissions"}));
+  c.command = {"my-agent"};  // a custom command states its own policy
+  EXPECT_TRUE(ApprovalArgs(c).empty());
+  c.command.clear();
+  c.preset = "codex";  // never asks in exec mode
+  EXPECT_TRUE(ApprovalArgs(c).empty());
+}
+
 TEST_F(AgentRunnerTest, PresetResumeArgsFollowThePresetNotACustomCommand) {
   AgentConfig c;
   c.preset = "claude";

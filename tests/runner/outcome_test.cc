@@ -189,6 +189,34 @@ TEST(Outcome, ATimeoutWhileTheAgentReconnectsIsAConnectionError) {
   EXPECT_EQ(r.session_id, "01a243bb-6610-7d70-a275-16e880f8c124");
 }
 
+// Claude Code 2.1.332's -p result when a Bash call needed approval (abridged
+// from the real output): a refusal, whatever the text claims.
+TEST(Outcome, AToolUseRefusedForApprovalIsApprovalRequired) {
+  const std::string claude = R"J({"type":"result","subtype":"success","is_error":false,
+"result":"Done.\nTASK_COMPLETE: made the file","session_id":"00837008-914b-43c6-ad96-26d91dae0a26",
+"num_turns":2,"permission_denials":[{"tool_name":"Bash","tool_use_id":"toolu_1",
+"tool_input":{"command":"touch shell-ran.txt","description":"Create a marker file"}}]})J";
+  auto r = ParseOutcome(Exited(0, claude)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kApprovalRequired);
+  EXPECT_FALSE(r.retryable);
+  EXPECT_NE(r.error.find("Bash (touch shell-ran.txt)"), std::string::npos) << r.error;
+  EXPECT_EQ(r.session_id, "00837008-914b-43c6-ad96-26d91dae0a26");
+  // No refusal: the usual outcome.
+  auto ok = ParseOutcome(Exited(0, R"({"type":"result","is_error":false,"result":"TASK_COMPLETE: x",
+"permission_denials":[]})"))
+                .result;
+  EXPECT_EQ(ok.status, ExecutionStatus::kCompleted);
+}
+
+TEST(Outcome, OpenClawsHeadlessApprovalRefusalIsApprovalRequired) {
+  auto r =
+      ParseOutcome(Exited(1, "", "exec: cannot wait for interactive exec approval (ask=always)"))
+          .result;
+  EXPECT_EQ(r.error_type, ErrorType::kApprovalRequired);
+  EXPECT_FALSE(r.retryable);
+}
+
 TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
   ProcessResult p = Exited(0, "TASK_COMPLETE: too late\n");
   p.exit_code.reset();
