@@ -161,6 +161,7 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
     return s;
   }
   out << "agent program: " << probe.path << " (" << probe.version << ")\n";
+  if (!probe.gateway.empty()) out << "OpenClaw Gateway: " << probe.gateway << "\n";
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
   StoreStats stats;

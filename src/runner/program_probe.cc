@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <future>
 
+#include <nlohmann/json.hpp>
+
 #include "runner/process_supervisor.h"
 
 namespace taskexec {
@@ -19,6 +21,71 @@ std::string FirstLine(const std::string& text) {
   return line;
 }
 
+// Runs `argv` as an attempt would (the agent's environment, a private
+// working folder removed afterwards, its own group, a deadline).
+Status RunProbe(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                int64_t timeout_ms, ProcessResult* out) {
+  // A private folder as the working directory, removed afterwards, so a
+  // program that treats the probe as work leaves nothing behind.
+  namespace fs = std::filesystem;
+  std::string dir_template = (fs::temp_directory_path() / "taskexec-probe-XXXXXX").string();
+  if (mkdtemp(dir_template.data()) == nullptr) {
+    return Status::IOError("cannot create a temporary folder to probe the agent program");
+  }
+  const fs::path dir = dir_template;
+  ProcessSpec spec;
+  spec.argv = argv;
+  spec.env = env;
+  spec.cwd = dir.string();
+  spec.log_path = (dir / "probe.log").string();
+  spec.timeout_ms = timeout_ms;
+  spec.kill_grace_ms = 1000;
+  std::promise<ProcessResult> done;
+  std::future<ProcessResult> result = done.get_future();
+  Status started;
+  {
+    ProcessSupervisor supervisor;
+    started = supervisor.Start(
+        spec, [&done](const ProcessResult& r) { done.set_value(r); }, nullptr, nullptr);
+    if (started.ok()) result.wait();
+    supervisor.Shutdown(1000);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (!started.ok()) return started;
+  *out = result.get();
+  return Status::OK();
+}
+
+// The `openclaw` preset sends every turn through the Gateway: without one
+// each task fails at once, so `config check` asks `openclaw health --json`.
+Status ProbeGateway(const std::string& exe, const std::vector<std::string>& env, int64_t timeout_ms,
+                    ProgramProbe* out) {
+  ProcessResult r;
+  if (Status s = RunProbe({exe, "health", "--json", "--timeout", std::to_string(timeout_ms / 2)},
+                          env, timeout_ms, &r);
+      !s.ok()) {
+    return s;
+  }
+  const nlohmann::json j = nlohmann::json::parse(r.stdout_tail, nullptr, false);
+  const bool ok = r.exit_code == 0 && j.is_object() && j.value("ok", false);
+  if (ok) {
+    out->gateway = "reachable";
+    return Status::OK();
+  }
+  std::string why;
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    why = FirstLine(j["error"].value("message", ""));
+  }
+  if (why.empty()) why = FirstLine(r.stderr_tail.empty() ? r.stdout_tail : r.stderr_tail);
+  if (r.timed_out) why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
+  return Status::Unavailable(
+      "agent.preset \"openclaw\" runs every turn through the OpenClaw Gateway, and `" + exe +
+      " health` cannot reach it (" + (why.empty() ? "no reason given" : why) +
+      "). Start one (`openclaw gateway run`) and give the CLI its address and token (gateway.* "
+      "in openclaw.json), or use agent.preset = \"openclaw-local\" (the default: no Gateway)");
+}
+
 }  // namespace
 
 Status ProbeAgentProgram(const std::vector<std::string>& command,
@@ -28,35 +95,8 @@ Status ProbeAgentProgram(const std::vector<std::string>& command,
   std::string exe;
   if (Status s = ResolveProgram(command[0], env, &exe); !s.ok()) return s;
   out->path = exe;
-
-  // A private folder as the working directory, removed afterwards, so a
-  // program that treats --version as work leaves nothing behind.
-  namespace fs = std::filesystem;
-  std::string dir_template = (fs::temp_directory_path() / "taskexec-probe-XXXXXX").string();
-  if (mkdtemp(dir_template.data()) == nullptr) {
-    return Status::IOError("cannot create a temporary folder for the agent program's --version");
-  }
-  const fs::path dir = dir_template;
-  ProcessSpec spec;
-  spec.argv = {exe, "--version"};
-  spec.env = env;
-  spec.cwd = dir.string();
-  spec.log_path = (dir / "version.log").string();
-  spec.timeout_ms = timeout_ms;
-  spec.kill_grace_ms = 1000;
-  std::promise<ProcessResult> done;
-  std::future<ProcessResult> result = done.get_future();
-  {
-    ProcessSupervisor supervisor;
-    Status s = supervisor.Start(
-        spec, [&done](const ProcessResult& r) { done.set_value(r); }, nullptr, nullptr);
-    if (!s.ok()) return s;
-    result.wait();
-    supervisor.Shutdown(1000);
-  }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  const ProcessResult r = result.get();
+  ProcessResult r;
+  if (Status s = RunProbe({exe, "--version"}, env, timeout_ms, &r); !s.ok()) return s;
   const std::string line = FirstLine(r.stdout_tail.empty() ? r.stderr_tail : r.stdout_tail);
   if (r.timed_out) {
     out->version = "no answer to --version within " + std::to_string(timeout_ms / 1000) + " s";
@@ -75,6 +115,7 @@ Status ProbeAgentProgram(const std::vector<std::string>& command,
         "\"openclaw\" (through the Gateway) or \"openclaw-exec\" (embedded, default agent), "
         "or put a wrapper that provides sessions_spawn first on the agent's PATH");
   }
+  if (preset == "openclaw") return ProbeGateway(exe, env, timeout_ms, out);
   return Status::OK();
 }
 

@@ -8,6 +8,10 @@
 // but does not answer in time, or exits non-zero, is reported in `version`
 // and is not an error: wrappers need not know `--version`.
 //
+// The `openclaw` preset needs a running Gateway: its probe also runs
+// `openclaw health --json` and fails (Unavailable) when the Gateway cannot be
+// reached, saying why and what to do.
+//
 // The `seed` preset's program is special: OpenClaw itself has no
 // `sessions_spawn` subcommand, so when the program found for the seed preset
 // says it is OpenClaw, the probe fails with the presets to use instead.
@@ -25,6 +29,7 @@ namespace taskexec {
 struct ProgramProbe {
   std::string path;     // the program as resolved
   std::string version;  // its first line of output to --version, or what happened
+  std::string gateway;  // "reachable" when the preset needs the OpenClaw Gateway; else ""
 };
 
 // `command`: the agent command template (argv[0] is the program); `env`: the

@@ -365,6 +365,31 @@ TEST_F(ApprovalTest, BypassLetsTheShellCommandRun) {
   EXPECT_TRUE(ShellRan(*svc, execs[0]));
 }
 
+// `config check` with the `openclaw` preset asks the real OpenClaw for its
+// Gateway's health; with none configured it refuses, saying what to do.
+class GatewayCheckTest : public RealCliTest {
+ protected:
+  ScopedTempDir dir_{"gateway_check"};
+};
+
+TEST_F(GatewayCheckTest, ConfigCheckRefusesTheGatewayPresetWithoutAGateway) {
+  const std::string openclaw_json =
+      OpenClawConfig(dir_.path, model().base_url(), R"({"id": "main", "default": true})");
+  const std::string config = dir_.path + "/taskexec.toml";
+  e2e::WriteFile(config, "[store]\ndb_path = \"" + dir_.path +
+                             "/tasks.db\"\n[agent]\npreset = \"openclaw\"\n[agent.env]\n"
+                             "OPENCLAW_CONFIG_PATH = \"" +
+                             openclaw_json + "\"\n");
+  std::filesystem::create_directories(dir_.path + "/home");
+  const char* path = getenv("PATH");
+  e2e::CommandResult r = e2e::Run({e2e::TaskexecBinary(), "--config", config, "config", "check"},
+                                  {{"PATH", cli_path() + ":" + (path ? path : "/usr/bin:/bin")},
+                                   {"HOME", dir_.path + "/home"}});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot reach it"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gateway health requires credentials"), std::string::npos) << r.err;
+}
+
 std::string RuntimeName(const ::testing::TestParamInfo<Runtime>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Cli, RuntimeTest, ::testing::ValuesIn(kRuntimes), RuntimeName);

@@ -391,6 +391,36 @@ TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
       << r.out;
 }
 
+// The `openclaw` preset needs a Gateway: `config check` asks `openclaw health
+// --json`, answered here as OpenClaw 2026.9.6 answers without a Gateway (and,
+// second, as it answers with one).
+TEST_F(E2eTest, ConfigCheckProbesTheGatewayForTheGatewayPreset) {
+  const std::string bin = dir_ + "/bin";
+  const std::string answer = dir_ + "/health.json";
+  // `health --json` prints the answer file and exits 1 unless it says ok.
+  WriteFile(bin + "/openclaw", "#!/bin/sh\nif [ \"$1\" = health ]; then cat " + answer +
+                                   "; grep -q '\"ok\": true' " + answer +
+                                   "; exit $?; fi\necho 'OpenClaw 2026.9.6 (eb377ac)'\n");
+  fs::permissions(bin + "/openclaw", fs::perms::owner_all);
+  const std::map<std::string, std::string> env = {{"PATH", bin + ":/usr/bin:/bin"}};
+  const std::string config = dir_ + "/check.toml";
+  WriteFile(config,
+            "[store]\ndb_path = \"" + dir_ + "/check.db\"\n[agent]\npreset = \"openclaw\"\n");
+
+  WriteFile(answer, R"J({"ok": false, "error": {"type": "gateway_credentials_required",
+ "message": "gateway health requires credentials before opening a websocket\nFix: configure gateway.auth token/password"}})J");
+  CommandResult r = e2e::Run({TaskexecBinary(), "--config", config, "config", "check"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("OpenClaw Gateway"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gateway health requires credentials"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("openclaw-local"), std::string::npos) << r.err;
+
+  WriteFile(answer, R"({"ok": true, "ts": 1, "durationMs": 3})");
+  r = e2e::Run({TaskexecBinary(), "--config", config, "config", "check"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("OpenClaw Gateway: reachable"), std::string::npos) << r.out;
+}
+
 TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
   std::string config = WriteConfig(Options{});
 
