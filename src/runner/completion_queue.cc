@@ -16,10 +16,10 @@ CompletionQueue::~CompletionQueue() {
 }
 
 void CompletionQueue::Post(Job job) {
-  {
-    MutexLock lock(&mu_);
-    jobs_.push_back(std::move(job));
-  }
+  MutexLock lock(&mu_);
+  jobs_.push_back(std::move(job));
+  // Signalled under the lock: once the job has run, its `done` may let the
+  // owner destroy this queue, which must not happen inside this call.
   changed_.SignalAll();
 }
 
