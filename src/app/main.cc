@@ -4,17 +4,25 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "app/service_factory.h"
 #include "cli/cli.h"
 #include "cli/notion_commands.h"
 #include "cli/schema_command.h"
+#include "runner/attempt_watchdog.h"
 #include "store/neo4j/neo4j_store.h"
 
 int main(int argc, char** argv) {
   using namespace taskexec;
+  // The attempt watchdog's helper process (runner/attempt_watchdog.h): not a
+  // command for people, so not in the CLI.
+  if (argc == 3 && std::string(argv[1]) == "__watchdog") {
+    return RunAttemptWatchdog(std::atoll(argv[2]));
+  }
   auto logger = spdlog::stderr_color_mt("taskexec");
   spdlog::set_default_logger(logger);
 

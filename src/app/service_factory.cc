@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <chrono>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -13,7 +14,9 @@
 #include "notion/prune_rules.h"
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
+#include "runner/attempt_watchdog.h"
 #include "runner/presets.h"
+#include "runner/process_launcher.h"
 #include "runner/program_probe.h"
 #include "server/http_server.h"
 #include "store/store_factory.h"
@@ -49,6 +52,23 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   return Status::OK();
 }
 
+// Real agent processes, each watched by a helper that stops it if this
+// process dies (runner/attempt_watchdog.h). Without the helper (it could not
+// start) attempts still run; a restarted service then kills what it finds.
+static Engine::LauncherFactory WatchedProcessLaunchers(const Config& cfg) {
+  return [&cfg]() -> std::unique_ptr<AgentLauncher> {
+    std::unique_ptr<AttemptWatchdog> watchdog;
+    std::error_code ec;
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    Status s = ec ? Status::IOError("cannot find this program: " + ec.message())
+                  : AttemptWatchdog::Start(self, cfg.agent.kill_grace_seconds * 1000LL, &watchdog);
+    if (!s.ok()) spdlog::error("{}; attempts are not watched", s.ToString());
+    return std::make_unique<ProcessLauncher>(
+        cfg.agent, SystemClock::Default(), AgentEnvironment::FromConfig(cfg, ProcessEnvironment()),
+        std::move(watchdog));
+  };
+}
+
 int RunService(const Config& cfg) {
   // SIGINT/SIGTERM are taken by sigwait() below; block them before any
   // thread starts so every thread inherits the mask. (The runner resets the
@@ -67,7 +87,8 @@ int RunService(const Config& cfg) {
     spdlog::critical("cannot open the store: {}", s.ToString());
     return 1;
   }
-  EngineService engine_service(cfg, store.get());
+  EngineService engine_service(cfg, store.get(), SystemClock::Default(),
+                               WatchedProcessLaunchers(cfg));
   engine_service.SetPruneHooks(notion::PruneRules(store.get(), cfg.notion.enabled));
   // Notion next: a board whose schema does not match the mapping is refused
   // before any work is claimed.

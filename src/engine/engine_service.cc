@@ -2,9 +2,10 @@
 
 namespace taskexec {
 
-EngineService::EngineService(const Config& config, TaskStore* store, const Clock* clock)
+EngineService::EngineService(const Config& config, TaskStore* store, const Clock* clock,
+                             Engine::LauncherFactory make_launcher)
     : router_(config.routing),
-      engine_(config, store, &router_, clock),
+      engine_(config, store, &router_, clock, std::move(make_launcher)),
       service_(store, &router_, clock, [this] { engine_.Wake(); }),
       log_dir_(config.agent.log_dir),
       work_dir_(config.agent.work_dir) {

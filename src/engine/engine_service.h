@@ -24,9 +24,10 @@ namespace taskexec {
 
 class EngineService : public TaskService {
  public:
-  // The store must outlive the service.
-  EngineService(const Config& config, TaskStore* store,
-                const Clock* clock = SystemClock::Default());
+  // The store must outlive the service. `make_launcher`: how the engine runs
+  // attempts (null = real processes, Engine's default).
+  EngineService(const Config& config, TaskStore* store, const Clock* clock = SystemClock::Default(),
+                Engine::LauncherFactory make_launcher = nullptr);
   ~EngineService() override;
 
   void SetCallbacks(EngineCallbacks callbacks);  // before Start()

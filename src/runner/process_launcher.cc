@@ -7,10 +7,12 @@
 namespace taskexec {
 
 ProcessLauncher::ProcessLauncher(const AgentConfig& config, const Clock* clock,
-                                 AgentEnvironment environment)
+                                 AgentEnvironment environment,
+                                 std::unique_ptr<AttemptWatchdog> watchdog)
     : supervisor_(std::make_unique<ProcessSupervisor>()),
-      runner_(std::make_unique<AgentRunner>(config, supervisor_.get(), clock,
-                                            std::move(environment))) {}
+      runner_(
+          std::make_unique<AgentRunner>(config, supervisor_.get(), clock, std::move(environment))),
+      watchdog_(std::move(watchdog)) {}
 
 ProcessLauncher::~ProcessLauncher() { Shutdown(0); }
 
@@ -19,7 +21,19 @@ std::string ProcessLauncher::LogPath(const std::string& execution_id) const {
 }
 
 Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
-  return runner_->Start(job, std::move(done), pid);
+  if (!watchdog_) return runner_->Start(job, std::move(done), pid);
+  const std::string id = job.execution.id;
+  auto unwatched = [this, id, done = std::move(done)](const AgentResult& result) {
+    {
+      MutexLock lock(&watch_mu_);
+      watchdog_->Unwatch(id);
+    }
+    done(result);
+  };
+  MutexLock lock(&watch_mu_);
+  Status s = runner_->Start(job, std::move(unwatched), pid);
+  if (s.ok()) watchdog_->Watch(id);
+  return s;
 }
 
 Status ProcessLauncher::Cancel(const std::string& execution_id) {

@@ -1,6 +1,7 @@
 // ProcessLauncher: the production AgentLauncher -- real agent CLI sessions
 // as child processes (AgentRunner over a ProcessSupervisor it owns), and
-// orphans killed through /proc (orphans.h).
+// orphans killed through /proc (orphans.h). Given an AttemptWatchdog, every
+// running attempt is watched by it, so the attempts die with this process.
 //
 // Thread-safety: as AgentLauncher.
 #pragma once
@@ -13,13 +14,15 @@
 #include "runner/agent_env.h"
 #include "runner/agent_launcher.h"
 #include "runner/agent_runner.h"
+#include "runner/attempt_watchdog.h"
 #include "runner/process_supervisor.h"
 
 namespace taskexec {
 
 class ProcessLauncher final : public AgentLauncher {
  public:
-  ProcessLauncher(const AgentConfig& config, const Clock* clock, AgentEnvironment environment);
+  ProcessLauncher(const AgentConfig& config, const Clock* clock, AgentEnvironment environment,
+                  std::unique_ptr<AttemptWatchdog> watchdog = nullptr);
   ~ProcessLauncher() override;  // Shutdown(0) (idempotent)
 
   std::string LogPath(const std::string& execution_id) const override;
@@ -32,6 +35,10 @@ class ProcessLauncher final : public AgentLauncher {
   // Declared first: destroyed last, after the runner that uses it.
   std::unique_ptr<ProcessSupervisor> supervisor_;
   std::unique_ptr<AgentRunner> runner_;
+  std::unique_ptr<AttemptWatchdog> watchdog_;  // null = none
+  // Held across a start and its Watch, so the attempt's end (which
+  // unwatches it) cannot come first.
+  Mutex watch_mu_;
 };
 
 }  // namespace taskexec

@@ -38,9 +38,7 @@ class ModelServer {
   int port_ = 0;
 };
 
-// Every process whose environment has TASKEXEC_EXECUTION_ID=<id>: what is
-// left of an attempt, however its processes detached or re-spawned.
-std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id);
+using e2e::ProcessesOfAttempt;
 
 // One `taskexec serve` with its own database and folders under a temp dir.
 class ServiceUnderTest {

@@ -328,6 +328,34 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   EXPECT_EQ(restarted->Terminate(), 0);
 }
 
+// A service killed by SIGKILL that nobody restarts: its watchdog stops the
+// attempts it was running, so none runs on unseen and unaccounted for.
+TEST_F(E2eTest, AttemptsDieWithAServiceKilledByKillNine) {
+  Options o;
+  o.timeout_seconds = 300;
+  std::string config = WriteConfig(o);
+  auto service =
+      std::make_unique<Service>(config, dir_ + "/service.log",
+                                std::map<std::string, std::string>{{"FAKE_AGENT_SLEEP", "300"}});
+  service->Start();
+  AddTask(config, {"--title", "Long job one fake-mode=slow"});
+  AddTask(config, {"--title", "Long job two fake-mode=slow"});
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"in_progress"}) == 2; }, 60))
+      << ReadFile(dir_ + "/service.log");
+  std::vector<SessionExecution> running;
+  ASSERT_TRUE(Store()->ListActiveExecutions(&running).ok());
+  ASSERT_EQ(running.size(), 2u);
+  for (const auto& e : running) {
+    ASSERT_TRUE(WaitFor([&] { return !ProcessesOfAttempt(e.id).empty(); }, 10)) << e.id;
+  }
+  service->Kill9();
+  // SIGTERM at once, SIGKILL after agent.kill_grace_seconds (1 s).
+  for (const auto& e : running) {
+    EXPECT_TRUE(WaitFor([&] { return ProcessesOfAttempt(e.id).empty(); }, 15))
+        << "attempt " << e.id << " runs on after its service died";
+  }
+}
+
 TEST_F(E2eTest, TwoServicesShareTwoThousandTasksAndRunEachOnce) {
   Options o;
   o.command = "[\"/bin/true\"]";

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -67,6 +68,28 @@ int FreePort() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id) {
+  const std::string marker = "TASKEXEC_EXECUTION_ID=" + execution_id;
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::string env = ReadFile(entry.path().string() + "/environ");
+    size_t pos = 0;
+    while (pos < env.size()) {
+      size_t end = env.find('\0', pos);
+      if (end == std::string::npos) end = env.size();
+      if (env.compare(pos, end - pos, marker) == 0) {
+        found.push_back(static_cast<pid_t>(std::atoi(name.c_str())));
+        break;
+      }
+      pos = end + 1;
+    }
+  }
+  return found;
 }
 
 namespace {

@@ -57,6 +57,10 @@ void WriteFile(const std::string& path, const std::string& data);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 
+// Every process whose environment has TASKEXEC_EXECUTION_ID=<id>: what is
+// left of an attempt, however its processes detached or re-spawned.
+std::vector<pid_t> ProcessesOfAttempt(const std::string& execution_id);
+
 // A fresh directory under the system temp dir.
 std::string MakeTempDir(const std::string& name);
 

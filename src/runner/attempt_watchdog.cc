@@ -1,0 +1,148 @@
+#include "runner/attempt_watchdog.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace taskexec {
+
+namespace {
+
+bool HasMarker(const std::string& env, const std::string& needle) {
+  size_t pos = 0;
+  while ((pos = env.find(needle, pos)) != std::string::npos) {
+    const bool starts = pos == 0 || env[pos - 1] == '\0';
+    const size_t end = pos + needle.size();
+    if (starts && (end == env.size() || env[end] == '\0')) return true;
+    pos = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+int SignalAttemptProcesses(const std::string& execution_id, int signal) {
+  const std::string needle = "TASKEXEC_EXECUTION_ID=" + execution_id;
+  int signalled = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "environ", std::ios::binary);
+    if (!in) continue;
+    const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!HasMarker(env, needle)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == getpid()) continue;
+    if (kill(pid, signal) == 0) ++signalled;
+  }
+  return signalled;
+}
+
+int RunAttemptWatchdog(int64_t grace_ms) {
+  // Only end of file on the pipe stops it: not a terminal's signals.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  std::set<std::string> watched;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.size() < 2) continue;
+    if (line[0] == '+') watched.insert(line.substr(1));
+    if (line[0] == '-') watched.erase(line.substr(1));
+  }
+  if (watched.empty()) return 0;
+  int found = 0;
+  for (const auto& id : watched) found += SignalAttemptProcesses(id, SIGTERM);
+  if (found == 0) return 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int left = 0;
+    for (const auto& id : watched) left += SignalAttemptProcesses(id, 0);
+    if (left == 0) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& id : watched) SignalAttemptProcesses(id, SIGKILL);
+  return 0;
+}
+
+Status AttemptWatchdog::Start(const std::string& program, int64_t grace_ms,
+                              std::unique_ptr<AttemptWatchdog>* out) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return Status::IOError("watchdog pipe: " + std::string(strerror(errno)));
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  const std::string grace = std::to_string(grace_ms);
+  std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("__watchdog"),
+                             const_cast<char*>(grace.c_str()), nullptr};
+  pid_t pid = 0;
+  const int err = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(fds[0]);
+  if (err != 0) {
+    close(fds[1]);
+    return Status::IOError("cannot start the attempt watchdog " + program + ": " + strerror(err));
+  }
+  out->reset(new AttemptWatchdog(pid, fds[1]));
+  return Status::OK();
+}
+
+AttemptWatchdog::~AttemptWatchdog() {
+  {
+    MutexLock lock(&mu_);
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+void AttemptWatchdog::Watch(const std::string& execution_id) { Send("+" + execution_id + "\n"); }
+
+void AttemptWatchdog::Unwatch(const std::string& execution_id) { Send("-" + execution_id + "\n"); }
+
+void AttemptWatchdog::Send(const std::string& line) {
+  MutexLock lock(&mu_);
+  if (fd_ < 0) return;
+  size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t n = write(fd_, line.data() + off, line.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // The helper is gone: attempts run on unwatched, as before it existed.
+      spdlog::error("attempt watchdog (pid {}) is gone: {}", pid_, strerror(errno));
+      close(fd_);
+      fd_ = -1;
+      return;
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace taskexec

@@ -1,0 +1,62 @@
+// AttemptWatchdog: stops every running attempt when the taskexec process
+// that started them dies, however it dies (SIGKILL, a crash, the OOM
+// killer), so no agent session runs on unseen and unaccounted for.
+//
+// One helper process per launcher (taskexec itself, run as
+// `taskexec __watchdog <grace_ms>`, in a process group of its own so a
+// terminal's Ctrl-C does not reach it) reads the ids of the running attempts
+// from a pipe. When the pipe reaches end of file -- the launcher closed it,
+// or the kernel did because the process died -- it sends SIGTERM, then after
+// the grace SIGKILL, to every process still carrying a watched attempt's
+// TASKEXEC_EXECUTION_ID, wherever it moved to (its own session, a new
+// process group), and exits. A restarted service then finds those attempts
+// lost and retries them: an attempt is killed, never run twice at once.
+//
+// Thread-safety: Watch() and Unwatch() may be called from any thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/mutex.h"
+#include "core/status.h"
+
+namespace taskexec {
+
+class AttemptWatchdog {
+ public:
+  // Starts `program __watchdog <grace_ms>` (program: the taskexec binary).
+  static Status Start(const std::string& program, int64_t grace_ms,
+                      std::unique_ptr<AttemptWatchdog>* out);
+  // Closes the pipe (anything still watched is stopped) and reaps the helper.
+  ~AttemptWatchdog();
+  AttemptWatchdog(const AttemptWatchdog&) = delete;
+  AttemptWatchdog& operator=(const AttemptWatchdog&) = delete;
+
+  void Watch(const std::string& execution_id);
+  void Unwatch(const std::string& execution_id);
+
+  pid_t helper_pid() const { return pid_; }
+
+ private:
+  AttemptWatchdog(pid_t pid, int fd) : pid_(pid), fd_(fd) {}
+  void Send(const std::string& line);
+
+  const pid_t pid_;
+  Mutex mu_;
+  int fd_ GUARDED_BY(mu_);  // the pipe's write end; -1 once it failed
+};
+
+// The helper's main: reads "+<id>" / "-<id>" lines from standard input until
+// end of file, then stops what is still watched (SIGTERM, `grace_ms`,
+// SIGKILL). Returns the process exit code.
+int RunAttemptWatchdog(int64_t grace_ms);
+
+// Sends `signal` to every process whose environment has
+// TASKEXEC_EXECUTION_ID=<execution_id>; returns how many were signalled.
+int SignalAttemptProcesses(const std::string& execution_id, int signal);
+
+}  // namespace taskexec
