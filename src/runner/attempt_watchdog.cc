@@ -8,52 +8,18 @@
 
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "runner/orphans.h"
+
 extern char** environ;
 
 namespace taskexec {
-
-namespace {
-
-bool HasMarker(const std::string& env, const std::string& needle) {
-  size_t pos = 0;
-  while ((pos = env.find(needle, pos)) != std::string::npos) {
-    const bool starts = pos == 0 || env[pos - 1] == '\0';
-    const size_t end = pos + needle.size();
-    if (starts && (end == env.size() || env[end] == '\0')) return true;
-    pos = end;
-  }
-  return false;
-}
-
-}  // namespace
-
-int SignalAttemptProcesses(const std::string& execution_id, int signal) {
-  const std::string needle = "TASKEXEC_EXECUTION_ID=" + execution_id;
-  int signalled = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "environ", std::ios::binary);
-    if (!in) continue;
-    const std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!HasMarker(env, needle)) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid == getpid()) continue;
-    if (kill(pid, signal) == 0) ++signalled;
-  }
-  return signalled;
-}
 
 int RunAttemptWatchdog(int64_t grace_ms) {
   // Only end of file on the pipe stops it: not a terminal's signals.

@@ -55,8 +55,4 @@ class AttemptWatchdog {
 // SIGKILL). Returns the process exit code.
 int RunAttemptWatchdog(int64_t grace_ms);
 
-// Sends `signal` to every process whose environment has
-// TASKEXEC_EXECUTION_ID=<execution_id>; returns how many were signalled.
-int SignalAttemptProcesses(const std::string& execution_id, int signal);
-
 }  // namespace taskexec

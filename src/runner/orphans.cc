@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -19,8 +20,8 @@ std::string HostName() {
   return host;
 }
 
-// True if /proc/<pid>/environ names `execution_id`: the process is the very
-// attempt we recorded, not an unrelated process that reused the pid.
+}  // namespace
+
 bool ProcessRunsExecution(int64_t pid, const std::string& execution_id) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
   if (!in) return false;
@@ -37,7 +38,18 @@ bool ProcessRunsExecution(int64_t pid, const std::string& execution_id) {
   return false;
 }
 
-}  // namespace
+int SignalAttemptProcesses(const std::string& execution_id, int signal) {
+  int signalled = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int64_t pid = std::stoll(name);
+    if (pid == getpid() || !ProcessRunsExecution(pid, execution_id)) continue;
+    if (kill(static_cast<pid_t>(pid), signal) == 0) ++signalled;
+  }
+  return signalled;
+}
 
 bool KillOrphanedExecution(const SessionExecution& e) {
   if (e.pid <= 1) return false;

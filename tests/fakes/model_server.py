@@ -100,6 +100,12 @@ def last_tool_result(body):
     return None
 
 
+def anthropic_usage():
+    return {"input_tokens": USAGE["input_tokens"], "output_tokens": USAGE["output_tokens"],
+            "cache_read_input_tokens": USAGE["cache_read_tokens"],
+            "cache_creation_input_tokens": 0}
+
+
 def reply_text(scenario):
     if scenario == "fail":
         return "I could not do it.\nTASK_FAILED: the input file is missing"
@@ -239,9 +245,7 @@ class Handler(BaseHTTPRequestHandler):
     # Anthropic Messages API.
     def anthropic(self, body, text):
         msg_id = "msg_" + uuid.uuid4().hex[:24]
-        usage = {"input_tokens": USAGE["input_tokens"], "output_tokens": USAGE["output_tokens"],
-                 "cache_read_input_tokens": USAGE["cache_read_tokens"],
-                 "cache_creation_input_tokens": 0}
+        usage = anthropic_usage()
         message = {"id": msg_id, "type": "message", "role": "assistant",
                    "model": body.get("model", MODEL),
                    "content": [{"type": "text", "text": text}],
@@ -270,9 +274,7 @@ class Handler(BaseHTTPRequestHandler):
         tool = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:24], "name": "Bash",
                 "input": {"command": "touch shell-ran.txt",
                           "description": "Create a marker file"}}
-        usage = {"input_tokens": USAGE["input_tokens"], "output_tokens": USAGE["output_tokens"],
-                 "cache_read_input_tokens": USAGE["cache_read_tokens"],
-                 "cache_creation_input_tokens": 0}
+        usage = anthropic_usage()
         message = {"id": msg_id, "type": "message", "role": "assistant",
                    "model": body.get("model", MODEL), "content": [tool],
                    "stop_reason": "tool_use", "stop_sequence": None, "usage": usage}
