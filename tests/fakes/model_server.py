@@ -242,42 +242,27 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(500, {"error": {
             "message": message, "type": "server_error", "code": None}})
 
-    # Anthropic Messages API.
+    # Anthropic Messages API: a text reply.
     def anthropic(self, body, text):
-        msg_id = "msg_" + uuid.uuid4().hex[:24]
-        usage = anthropic_usage()
-        message = {"id": msg_id, "type": "message", "role": "assistant",
-                   "model": body.get("model", MODEL),
-                   "content": [{"type": "text", "text": text}],
-                   "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
-        if not body.get("stream"):
-            return self.send_json(200, message)
-        self.start_stream()
-        start = dict(message, content=[], stop_reason=None,
-                     usage=dict(usage, output_tokens=1))
-        self.event("message_start", {"type": "message_start", "message": start})
-        self.event("content_block_start", {"type": "content_block_start", "index": 0,
-                                           "content_block": {"type": "text", "text": ""}})
-        self.event("ping", {"type": "ping"})
-        for piece in split_text(text):
-            self.event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                               "delta": {"type": "text_delta", "text": piece}})
-        self.event("content_block_stop", {"type": "content_block_stop", "index": 0})
-        self.event("message_delta", {"type": "message_delta",
-                                     "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                     "usage": {"output_tokens": USAGE["output_tokens"]}})
-        self.event("message_stop", {"type": "message_stop"})
+        deltas = [{"type": "text_delta", "text": piece} for piece in split_text(text)]
+        return self.anthropic_message(body, {"type": "text", "text": text},
+                                      {"type": "text", "text": ""}, deltas, "end_turn")
 
     # An Anthropic assistant turn that calls the client's Bash tool.
     def anthropic_tool_use(self, body):
-        msg_id = "msg_" + uuid.uuid4().hex[:24]
         tool = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:24], "name": "Bash",
                 "input": {"command": "touch shell-ran.txt",
                           "description": "Create a marker file"}}
+        deltas = [{"type": "input_json_delta", "partial_json": json.dumps(tool["input"])}]
+        return self.anthropic_message(body, tool, dict(tool, input={}), deltas, "tool_use")
+
+    # One assistant message holding `block`: whole, or streamed as the API
+    # streams it (`first` opens the block, `deltas` fill it).
+    def anthropic_message(self, body, block, first, deltas, stop_reason):
         usage = anthropic_usage()
-        message = {"id": msg_id, "type": "message", "role": "assistant",
-                   "model": body.get("model", MODEL), "content": [tool],
-                   "stop_reason": "tool_use", "stop_sequence": None, "usage": usage}
+        message = {"id": "msg_" + uuid.uuid4().hex[:24], "type": "message", "role": "assistant",
+                   "model": body.get("model", MODEL), "content": [block],
+                   "stop_reason": stop_reason, "stop_sequence": None, "usage": usage}
         if not body.get("stream"):
             return self.send_json(200, message)
         self.start_stream()
@@ -285,13 +270,14 @@ class Handler(BaseHTTPRequestHandler):
                      usage=dict(usage, output_tokens=1))
         self.event("message_start", {"type": "message_start", "message": start})
         self.event("content_block_start", {"type": "content_block_start", "index": 0,
-                                           "content_block": dict(tool, input={})})
-        self.event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                           "delta": {"type": "input_json_delta",
-                                                     "partial_json": json.dumps(tool["input"])}})
+                                           "content_block": first})
+        self.event("ping", {"type": "ping"})
+        for delta in deltas:
+            self.event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": delta})
         self.event("content_block_stop", {"type": "content_block_stop", "index": 0})
         self.event("message_delta", {"type": "message_delta",
-                                     "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                                     "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                                      "usage": {"output_tokens": USAGE["output_tokens"]}})
         self.event("message_stop", {"type": "message_stop"})
 
