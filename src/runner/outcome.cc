@@ -89,6 +89,11 @@ struct JsonInfo {
   // What the CLI refused for want of a person's approval (Claude Code's
   // permission_denials): "Bash (touch x)", ...
   std::vector<std::string> refused;
+  // Commands a sandbox stopped (Codex's read-only or workspace-write
+  // sandbox): "/bin/bash -lc 'touch x': touch: ...: Read-only file system".
+  // The agent may have done without them, so they count only when the
+  // attempt failed.
+  std::vector<std::string> sandbox_refused;
 };
 
 // Claude Code's -p result lists each tool use refused without approval:
@@ -227,6 +232,22 @@ std::optional<json> FindJsonResult(std::string_view out) {
 // error; every event carries the sessionID). True when `out` is one: then
 // `info` has the session, the last agent message as the text, the usage
 // summed over turns or steps, and the failure, if the run failed.
+// Codex runs the model's commands in its sandbox and, with approvals
+// "never" (exec mode), hands a refused write back to the model as a failed
+// command whose output says the file system is read-only.
+void ReadSandboxRefusal(const json& item, std::vector<std::string>* refused) {
+  if (JsonStringAt(item, {"status"}) != "failed") return;
+  const std::string output = JsonStringAt(item, {"aggregated_output"});
+  const size_t at = output.find("Read-only file system");
+  if (at == std::string::npos) return;
+  const size_t line_start = output.rfind('\n', at);
+  const size_t line_end = output.find('\n', at);
+  const size_t from = line_start == std::string::npos ? 0 : line_start + 1;
+  refused->push_back(
+      JsonStringAt(item, {"command"}).substr(0, 200) + ": " +
+      output.substr(from, line_end == std::string::npos ? std::string::npos : line_end - from));
+}
+
 bool ReadEventStream(std::string_view out, JsonInfo* info) {
   bool stream = false;
   bool turn_completed = false;
@@ -263,6 +284,9 @@ bool ReadEventStream(std::string_view out, JsonInfo* info) {
       if (last_error.empty()) last_error = JsonStringAt(j, {"error", "name"});
     } else if (type == "item.completed" && JsonStringAt(j, {"item", "type"}) == "agent_message") {
       info->text = JsonStringAt(j, {"item", "text"});
+    } else if (type == "item.completed" &&
+               JsonStringAt(j, {"item", "type"}) == "command_execution") {
+      ReadSandboxRefusal(j["item"], &info->sandbox_refused);
     } else if (type == "turn.completed") {
       turn_completed = true;
       AddCodexTurnUsage(j, &info->usage);
@@ -474,6 +498,16 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     std::string said = markers.failed ? *markers.failed : info.text;
     fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
          "refused without a person's approval: " + what +
+             (said.empty() ? "" : "; the agent said: " + said));
+  } else if (!info.sandbox_refused.empty() && ((markers.failed && markers.failed_last) ||
+                                               info.is_error || p.exit_code.value_or(-1) != 0)) {
+    // The agent failed after its sandbox refused a command: what it needed
+    // takes a person's approval (or agent.approvals), not another try.
+    std::string what;
+    for (const auto& r : info.sandbox_refused) what += (what.empty() ? "" : "; ") + r;
+    std::string said = markers.failed ? *markers.failed : info.error;
+    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
+         "the sandbox refused without a person's approval: " + what +
              (said.empty() ? "" : "; the agent said: " + said));
   } else if (markers.failed && markers.failed_last) {
     std::string prefix = p.exit_code.value_or(0) != 0

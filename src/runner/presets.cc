@@ -60,13 +60,18 @@ const std::vector<Preset>& Presets() {
        true,
        "opencode, prompt on stdin, JSON events on stdout"},
       // `codex exec` reads the prompt from stdin when none is given; the
-      // resume subcommand takes the session, then "-" for stdin.
+      // resume subcommand takes the session, then "-" for stdin. exec never
+      // asks for approval: what its sandbox refuses comes back to the model
+      // as a failed command, so the sandbox mode is the approval setting.
       {"codex",
        {"codex", "exec", "--json", "--skip-git-repo-check", "-C", "{work_dir}"},
        true,
        "Codex CLI, prompt on stdin, JSON events on stdout",
        {},
-       {"resume", "{resume_session_id}", "-"}},
+       {"resume", "{resume_session_id}", "-"},
+       {{"deny", {"--sandbox", "read-only"}},
+        {"allow-listed", {"--sandbox", "workspace-write"}},
+        {"bypass", {"--dangerously-bypass-approvals-and-sandbox"}}}},
   };
   return presets;
 }

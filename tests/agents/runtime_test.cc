@@ -320,49 +320,73 @@ TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {
       << "no request to the model carried the whole prompt";
 }
 
-// agent.approvals with the real Claude Code: the stand-in's SCENARIO:shell
-// asks for a Bash call that creates shell-ran.txt in the attempt's folder.
-class ApprovalTest : public RealCliTest {
+// agent.approvals with the real CLIs: the stand-in's SCENARIO:shell asks
+// for a shell call (Claude Code's Bash, Codex's exec_command) that creates
+// shell-ran.txt in the attempt's folder.
+struct ApprovalRuntime {
+  const char* name;
+  std::string (*agent_toml)(const std::string& dir, const std::string& model_url,
+                            int timeout_seconds);
+  // What the error message quotes of the refusal.
+  const char* refusal;
+  // [agent.env] lines "bypass" needs: Claude Code refuses
+  // --dangerously-skip-permissions to root unless told the machine is a
+  // sandbox (the tests run as root in CI).
+  const char* bypass_env;
+};
+
+const ApprovalRuntime kApprovalRuntimes[] = {
+    {"claude", ClaudeToml, "Bash (touch shell-ran.txt)", "IS_SANDBOX = \"1\"\n"},
+    {"codex", CodexToml,
+     "touch shell-ran.txt': touch: cannot touch 'shell-ran.txt': Read-only file system", ""},
+};
+
+class ApprovalTest : public RealCliTest, public ::testing::WithParamInterface<ApprovalRuntime> {
  protected:
   // `env_lines`: more [agent.env] entries.
-  std::unique_ptr<ServiceUnderTest> Claude(const std::string& name, const std::string& approvals,
-                                           const std::string& env_lines = "") {
-    return std::make_unique<ServiceUnderTest>("claude_" + name, cli_path(),
-                                              "approvals = \"" + approvals + "\"\n" +
-                                                  ClaudeToml(dir_.path, model().base_url(), 60) +
-                                                  env_lines,
-                                              2);
+  std::unique_ptr<ServiceUnderTest> Service(const std::string& name, const std::string& approvals,
+                                            const std::string& env_lines = "") {
+    return std::make_unique<ServiceUnderTest>(
+        std::string(GetParam().name) + "_" + name, cli_path(),
+        "approvals = \"" + approvals + "\"\n" +
+            GetParam().agent_toml(dir_.path, model().base_url(), 60) + env_lines,
+        2);
   }
   static bool ShellRan(ServiceUnderTest& svc, const SessionExecution& e) {
     return std::filesystem::exists(svc.dir() + "/work/" + e.id + "/shell-ran.txt");
   }
+  // Runs the shell scenario under `approvals` and expects the command ran.
+  void ExpectTheShellRan(const std::string& approvals, const std::string& env_lines = "") {
+    auto svc = Service(approvals, approvals, env_lines);
+    const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+    Task t = svc->WaitFinal(id, 120);
+    EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+    auto execs = svc->Executions(id);
+    ASSERT_EQ(execs.size(), 1u);
+    EXPECT_EQ(execs[0].summary, "ran the shell command");
+    EXPECT_TRUE(ShellRan(*svc, execs[0]));
+  }
   ScopedTempDir dir_{"approval_cfg"};
 };
 
-TEST_F(ApprovalTest, AShellCommandNeedingApprovalIsRefusedNotRetried) {
-  auto svc = Claude("deny", "deny");
+TEST_P(ApprovalTest, AShellCommandNeedingApprovalIsRefusedNotRetried) {
+  auto svc = Service("deny", "deny");
   const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
   Task t = svc->WaitFinal(id, 120);
   EXPECT_EQ(t.status, TaskStatus::kFailed);
   EXPECT_EQ(t.error_type, ErrorType::kApprovalRequired) << t.error_message;
-  EXPECT_NE(t.error_message.find("Bash (touch shell-ran.txt)"), std::string::npos)
-      << t.error_message;
+  EXPECT_NE(t.error_message.find(GetParam().refusal), std::string::npos) << t.error_message;
   auto execs = svc->Executions(id);
   ASSERT_EQ(execs.size(), 1u) << "a refusal is not retried";
   EXPECT_FALSE(ShellRan(*svc, execs[0]));
 }
 
-TEST_F(ApprovalTest, BypassLetsTheShellCommandRun) {
-  // Claude Code refuses --dangerously-skip-permissions to root unless told
-  // the machine is a sandbox (the tests run as root in CI).
-  auto svc = Claude("bypass", "bypass", "IS_SANDBOX = \"1\"\n");
-  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
-  Task t = svc->WaitFinal(id, 120);
-  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
-  auto execs = svc->Executions(id);
-  ASSERT_EQ(execs.size(), 1u);
-  EXPECT_EQ(execs[0].summary, "ran the shell command");
-  EXPECT_TRUE(ShellRan(*svc, execs[0]));
+TEST_P(ApprovalTest, AllowListedLetsACommandInTheWorkFolderRun) {
+  ExpectTheShellRan("allow-listed");
+}
+
+TEST_P(ApprovalTest, BypassLetsTheShellCommandRun) {
+  ExpectTheShellRan("bypass", GetParam().bypass_env);
 }
 
 // `config check` with the `openclaw` preset asks the real OpenClaw for its
@@ -393,6 +417,10 @@ TEST_F(GatewayCheckTest, ConfigCheckRefusesTheGatewayPresetWithoutAGateway) {
 std::string RuntimeName(const ::testing::TestParamInfo<Runtime>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Cli, RuntimeTest, ::testing::ValuesIn(kRuntimes), RuntimeName);
+INSTANTIATE_TEST_SUITE_P(Cli, ApprovalTest, ::testing::ValuesIn(kApprovalRuntimes),
+                         [](const ::testing::TestParamInfo<ApprovalRuntime>& info) {
+                           return std::string(info.param.name);
+                         });
 INSTANTIATE_TEST_SUITE_P(Cli, ModelErrorTest, ::testing::Values(kRuntimes[0], kRuntimes[1]),
                          RuntimeName);
 

@@ -15,8 +15,10 @@ test picks the behaviour through the task's description:
   SCENARIO:fail       replies "TASK_FAILED: the input file is missing"
   SCENARIO:http500    answers HTTP 500 with the provider's error body
   SCENARIO:hang       accepts the request and never answers
-  SCENARIO:shell      (Anthropic API) asks to run `touch shell-ran.txt` with the
-                      client's Bash tool; once the tool result comes back,
+  SCENARIO:shell      asks to run `touch shell-ran.txt` with the client's
+                      tool (Anthropic: Bash; Responses API: Codex's
+                      exec_command, after `sleep 1`); once the tool result
+                      comes back,
                       replies TASK_COMPLETE if it ran, else TASK_FAILED with
                       what the client said
 The last scenario word in the conversation wins, so a system prompt that
@@ -46,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 USAGE = {"input_tokens": 1200, "output_tokens": 34, "cache_read_tokens": 800}
 MODEL = "stand-in-1"
 SCENARIO_RE = re.compile(r"SCENARIO:([a-z0-9_]+)")
+EXITED_ZERO_RE = re.compile(r"exit(?:ed with)? code:? 0\b", re.IGNORECASE)
 
 last_request = time.monotonic()
 log_lock = threading.Lock()
@@ -84,19 +87,31 @@ def assistant_turns(body):
 
 
 def last_tool_result(body):
-    """(text, is_error) of the last message's tool_result block, or None."""
-    messages = body.get("messages") or []
-    if not messages or not isinstance(messages[-1], dict):
+    """(text, is_error) of the tool result that ends the conversation, or None.
+
+    Anthropic sends a tool_result block (is_error set by the client); the
+    Responses API a function_call_output item, whose text says how the
+    command exited."""
+    messages = body.get("messages")
+    if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
+        content = messages[-1].get("content")
+        if not isinstance(content, list):
+            return None
+        for block in reversed(content):
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                inner = block.get("content")
+                if isinstance(inner, list):
+                    inner = " ".join(b.get("text", "") for b in inner if isinstance(b, dict))
+                return str(inner or ""), bool(block.get("is_error"))
         return None
-    content = messages[-1].get("content")
-    if not isinstance(content, list):
-        return None
-    for block in reversed(content):
-        if isinstance(block, dict) and block.get("type") == "tool_result":
-            inner = block.get("content")
-            if isinstance(inner, list):
-                inner = " ".join(b.get("text", "") for b in inner if isinstance(b, dict))
-            return str(inner or ""), bool(block.get("is_error"))
+    items = body.get("input")
+    if isinstance(items, list) and items and isinstance(items[-1], dict) \
+            and items[-1].get("type") == "function_call_output":
+        output = items[-1].get("output")
+        if isinstance(output, list):
+            output = " ".join(b.get("text", "") for b in output if isinstance(b, dict))
+        text = str(output or "")
+        return text, not EXITED_ZERO_RE.search(text)
     return None
 
 
@@ -213,10 +228,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang()
         if scenario == "http500":
             return self.server_error(path)
-        if scenario == "shell" and path == "/v1/messages":
+        if scenario == "shell" and handler != self.chat:
             result = last_tool_result(body)
             if result is None:
-                return self.anthropic_tool_use(body)
+                if handler == self.anthropic:
+                    return self.anthropic_tool_use(body)
+                return self.openai_function_call(body)
             text, is_error = result
             if is_error:
                 return handler(body, "The shell was refused.\nTASK_FAILED: " + text[:300])
@@ -316,52 +333,62 @@ class Handler(BaseHTTPRequestHandler):
                               "usage": usage})
         self.event(None, "[DONE]")
 
-    # OpenAI Responses API.
+    # OpenAI Responses API: a text reply.
     def openai_responses(self, body, text):
-        resp_id = "resp_" + uuid.uuid4().hex[:24]
         item_id = "msg_" + uuid.uuid4().hex[:24]
+        item = {"id": item_id, "type": "message", "status": "completed", "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        part = {"type": "output_text", "text": "", "annotations": []}
+        at = {"item_id": item_id, "output_index": 0, "content_index": 0}
+        events = [("response.content_part.added", dict(at, part=part))]
+        events += [("response.output_text.delta", dict(at, delta=piece))
+                   for piece in split_text(text)]
+        events += [("response.output_text.done", dict(at, text=text)),
+                   ("response.content_part.done", dict(at, part=dict(part, text=text)))]
+        return self.openai_response(body, item, dict(item, status="in_progress", content=[]),
+                                    events)
+
+    # A Responses API turn that calls the client's exec_command tool (Codex).
+    # The command lasts a second: Codex 0.171 leaves a command that ends
+    # within a few milliseconds out of its `exec --json` events.
+    def openai_function_call(self, body):
+        args = json.dumps({"cmd": "sleep 1; touch shell-ran.txt"})
+        item = {"id": "fc_" + uuid.uuid4().hex[:24], "type": "function_call",
+                "status": "completed", "call_id": "call_" + uuid.uuid4().hex[:24],
+                "name": "exec_command", "arguments": args}
+        at = {"item_id": item["id"], "output_index": 0}
+        events = [("response.function_call_arguments.delta", dict(at, delta=args)),
+                  ("response.function_call_arguments.done", dict(at, arguments=args))]
+        return self.openai_response(body, item, dict(item, status="in_progress", arguments=""),
+                                    events)
+
+    # One response holding `item`: whole, or streamed as the API streams it
+    # (`first` opens the item, `events` fill it).
+    def openai_response(self, body, item, first, events):
         usage = {"input_tokens": USAGE["input_tokens"],
                  "input_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]},
                  "output_tokens": USAGE["output_tokens"],
                  "output_tokens_details": {"reasoning_tokens": 0},
                  "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"]}
-        item = {"id": item_id, "type": "message", "status": "completed", "role": "assistant",
-                "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        base = {"id": resp_id, "object": "response", "created_at": int(time.time()),
-                "model": body.get("model", MODEL), "output": [], "status": "in_progress",
-                "usage": None}
+        base = {"id": "resp_" + uuid.uuid4().hex[:24], "object": "response",
+                "created_at": int(time.time()), "model": body.get("model", MODEL),
+                "output": [], "status": "in_progress", "usage": None}
         done = dict(base, status="completed", output=[item], usage=usage)
         if not body.get("stream"):
             return self.send_json(200, done)
         self.start_stream()
         seq = iter(range(1_000_000))
-        self.event("response.created", {"type": "response.created", "sequence_number": next(seq),
-                                        "response": base})
-        self.event("response.in_progress", {"type": "response.in_progress",
-                                            "sequence_number": next(seq), "response": base})
-        self.event("response.output_item.added", {
-            "type": "response.output_item.added", "sequence_number": next(seq),
-            "output_index": 0, "item": dict(item, status="in_progress", content=[])})
-        self.event("response.content_part.added", {
-            "type": "response.content_part.added", "sequence_number": next(seq),
-            "item_id": item_id, "output_index": 0, "content_index": 0,
-            "part": {"type": "output_text", "text": "", "annotations": []}})
-        for piece in split_text(text):
-            self.event("response.output_text.delta", {
-                "type": "response.output_text.delta", "sequence_number": next(seq),
-                "item_id": item_id, "output_index": 0, "content_index": 0, "delta": piece})
-        self.event("response.output_text.done", {
-            "type": "response.output_text.done", "sequence_number": next(seq),
-            "item_id": item_id, "output_index": 0, "content_index": 0, "text": text})
-        self.event("response.content_part.done", {
-            "type": "response.content_part.done", "sequence_number": next(seq),
-            "item_id": item_id, "output_index": 0, "content_index": 0,
-            "part": {"type": "output_text", "text": text, "annotations": []}})
-        self.event("response.output_item.done", {
-            "type": "response.output_item.done", "sequence_number": next(seq),
-            "output_index": 0, "item": item})
-        self.event("response.completed", {"type": "response.completed",
-                                          "sequence_number": next(seq), "response": done})
+
+        def send(name, data):
+            self.event(name, dict({"type": name, "sequence_number": next(seq)}, **data))
+
+        send("response.created", {"response": base})
+        send("response.in_progress", {"response": base})
+        send("response.output_item.added", {"output_index": 0, "item": first})
+        for name, data in events:
+            send(name, data)
+        send("response.output_item.done", {"output_index": 0, "item": item})
+        send("response.completed", {"response": done})
 
 
 def split_text(text):

@@ -494,7 +494,10 @@ TEST_F(AgentRunnerTest, ApprovalsReachThePresetsCommandLine) {
   c.command = {"my-agent"};  // a custom command states its own policy
   EXPECT_TRUE(ApprovalArgs(c).empty());
   c.command.clear();
-  c.preset = "codex";  // never asks in exec mode
+  c.preset = "codex";  // never asks in exec mode: the sandbox is the policy
+  c.approvals = "allow-listed";
+  EXPECT_EQ(ApprovalArgs(c), (std::vector<std::string>{"--sandbox", "workspace-write"}));
+  c.preset = "opencode";  // its own config decides
   EXPECT_TRUE(ApprovalArgs(c).empty());
 }
 

@@ -71,6 +71,39 @@ TEST(Outcome, CodexEventStreamGivesTheThreadTextAndFailure) {
   EXPECT_FALSE(r.retryable);
 }
 
+// Codex 0.171 under `--sandbox read-only` (agent.approvals = "deny"): the
+// sandbox refuses the model's write, the model gives up.
+TEST(Outcome, ACodexSandboxRefusalBeforeAFailureNeedsApproval) {
+  const std::string refused =
+      R"({"type":"thread.started","thread_id":"t-3"})"
+      "\n"
+      R"({"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"/bin/bash -lc 'touch shell-ran.txt'","aggregated_output":"touch: cannot touch 'shell-ran.txt': Read-only file system\n","exit_code":1,"status":"failed"}})"
+      "\n";
+  const std::string gave_up =
+      R"({"type":"item.completed","item":{"id":"item_2","type":"agent_message","text":"The shell was refused.\nTASK_FAILED: could not write"}})"
+      "\n"
+      R"({"type":"turn.completed","usage":{}})"
+      "\n";
+  auto r = ParseOutcome(Exited(0, refused + gave_up)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, ErrorType::kApprovalRequired) << r.error;
+  EXPECT_FALSE(r.retryable);
+  EXPECT_EQ(r.error,
+            "the sandbox refused without a person's approval: /bin/bash -lc 'touch "
+            "shell-ran.txt': touch: cannot touch 'shell-ran.txt': Read-only file system; the "
+            "agent said: could not write");
+
+  // The agent did without the refused command: its success stands.
+  const std::string managed =
+      R"({"type":"item.completed","item":{"id":"item_2","type":"agent_message","text":"TASK_COMPLETE: read it instead"}})"
+      "\n"
+      R"({"type":"turn.completed","usage":{}})"
+      "\n";
+  r = ParseOutcome(Exited(0, refused + managed)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+  EXPECT_EQ(r.summary, "read it instead");
+}
+
 // OpenClaw 2026.9.6 `agent exec --json` after its own retries of a provider
 // 500 gave up: retryable by taskexec.
 TEST(Outcome, OpenClawProviderServerErrorIsARetryableApiError) {
