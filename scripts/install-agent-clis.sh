@@ -5,7 +5,8 @@
 #   tests/agents/node   the Node.js the CLIs need (OpenClaw needs >= 24.16;
 #                       Debian's is older), from the npm package `node`
 #   tests/agents/clis   claude (@anthropic-ai/claude-code), codex
-#                       (@openai/codex), openclaw; pinned by package-lock.json
+#                       (@openai/codex), gemini (@google/gemini-cli), opencode
+#                       (opencode-ai), openclaw; pinned by package-lock.json
 #   TASKEXEC_CACHE_DIR  cache root (default ${XDG_CACHE_HOME:-~/.cache}/taskexec)
 # Exit status: 0 installed (or already there); 3 the npm registry cannot be
 # reached (the tests then skip, saying so); anything else is a failure.

@@ -195,7 +195,8 @@ std::vector<KeySpec> BuildKeys() {
 
       Key("agent.command", "TASKEXEC_AGENT_COMMAND", TE_FIELD(agent.command)),
       Key("agent.preset", "TASKEXEC_AGENT_PRESET", TE_FIELD(agent.preset),
-          {"openclaw-local", "openclaw", "openclaw-exec", "claude", "codex", "opencode", "seed"}),
+          {"openclaw-local", "openclaw", "openclaw-exec", "claude", "codex", "opencode", "gemini",
+           "seed"}),
       Ranged("agent.timeout_seconds", "TASKEXEC_AGENT_TIMEOUT_SECONDS",
              TE_FIELD(agent.timeout_seconds), 1, 604800),
       Ranged("agent.kill_grace_seconds", "TASKEXEC_AGENT_KILL_GRACE_SECONDS",

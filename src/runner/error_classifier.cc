@@ -32,6 +32,10 @@ const std::vector<KeywordRule>& Rules() {
         "unauthorized", "unauthorised", "forbidden", "token mismatch", "invalid api key",
         "authentication failed", "eacces"},
        {}},
+      // Node's fetch throws "TypeError: fetch failed" for any failure to
+      // reach the server (refused, reset, DNS); the cause, which names it,
+      // is often not printed. Ahead of the type-error rule it would hit.
+      {ErrorType::kConnectionError, {"fetch failed"}, {}},
       {ErrorType::kSyntaxError, {"syntax error", "syntaxerror", "syntax_error"}, {}},
       {ErrorType::kTypeError, {"type error", "typeerror", "type_error"}, {}},
       {ErrorType::kImportError,

@@ -147,6 +147,7 @@ void ReadJson(const json& j, JsonInfo* info) {
   }
   if (info->text.empty()) info->text = JsonStringAt(j, {"result"});
   if (info->text.empty()) info->text = JsonStringAt(j, {"final"});
+  if (info->text.empty()) info->text = JsonStringAt(j, {"response"});  // Gemini CLI
   info->summary = JsonStringAt(j, {"summary"});
 
   for (auto path : {std::initializer_list<const char*>{"session_id"},
@@ -188,6 +189,12 @@ void ReadJson(const json& j, JsonInfo* info) {
       break;
     }
   }
+  // Gemini CLI's failed run: {"error": {"type", "message", "code"}}.
+  const json* error_object = JsonAt(j, {"error"});
+  if (error_object != nullptr && error_object->is_object() &&
+      !JsonStringAt(*error_object, {"message"}).empty()) {
+    info->is_error = true;
+  }
   if (info->is_error && info->error.empty()) info->error = info->text;
 
   const json* artifacts = JsonAt(j, {"artifacts"});
@@ -226,12 +233,6 @@ std::optional<json> FindJsonResult(std::string_view out) {
   return std::nullopt;
 }
 
-// An event stream, one JSON object per line with a "type": Codex's
-// `exec --json` (thread.started, item.completed, turn.completed, turn.failed,
-// error) or opencode's `run --format json` (step_start, text, step_finish,
-// error; every event carries the sessionID). True when `out` is one: then
-// `info` has the session, the last agent message as the text, the usage
-// summed over turns or steps, and the failure, if the run failed.
 // Codex runs the model's commands in its sandbox and, with approvals
 // "never" (exec mode), hands a refused write back to the model as a failed
 // command whose output says the file system is read-only.
@@ -248,6 +249,12 @@ void ReadSandboxRefusal(const json& item, std::vector<std::string>* refused) {
       output.substr(from, line_end == std::string::npos ? std::string::npos : line_end - from));
 }
 
+// An event stream, one JSON object per line with a "type": Codex's
+// `exec --json` (thread.started, item.completed, turn.completed, turn.failed,
+// error) or opencode's `run --format json` (step_start, text, step_finish,
+// error; every event carries the sessionID). True when `out` is one: then
+// `info` has the session, the last agent message as the text, the usage
+// summed over turns or steps, and the failure, if the run failed.
 bool ReadEventStream(std::string_view out, JsonInfo* info) {
   bool stream = false;
   bool turn_completed = false;
@@ -422,6 +429,12 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
   JsonInfo info;
   if (!ReadEventStream(out, &info)) {
     if (auto j = FindJsonResult(out)) ReadJson(*j, &info);
+  }
+  if (!info.found) {
+    // Gemini CLI prints its JSON result to stderr when the run failed:
+    // {"session_id": ..., "error": {"type", "message", "code"}}.
+    auto j = FindJsonResult(p.stderr_tail);
+    if (j && JsonAt(*j, {"error", "message"}) != nullptr) ReadJson(*j, &info);
   }
   Markers markers;
   ScanMarkers(out, &markers);

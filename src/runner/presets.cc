@@ -59,6 +59,22 @@ const std::vector<Preset>& Presets() {
        {"opencode", "run", "--format", "json", "--dir", "{work_dir}"},
        true,
        "opencode, prompt on stdin, JSON events on stdout"},
+      // -p "" runs headless with the prompt from stdin (-p's text is
+      // appended to it). The attempt's folder is taskexec's own, so it is
+      // trusted (--skip-trust) rather than refused as an unknown workspace.
+      // No resume arguments: Gemini CLI keeps sessions per project folder,
+      // and each attempt has a folder of its own, so --resume finds none.
+      // Headless, it leaves out of the model's tools those that would need
+      // an approval the mode does not give.
+      {"gemini",
+       {"gemini", "--skip-trust", "--output-format", "json", "-p", ""},
+       true,
+       "Gemini CLI, prompt on stdin, one JSON result on stdout",
+       {},
+       {},
+       {{"deny", {"--approval-mode", "default"}},
+        {"allow-listed", {"--approval-mode", "auto_edit"}},
+        {"bypass", {"--approval-mode", "yolo"}}}},
       // `codex exec` reads the prompt from stdin when none is given; the
       // resume subcommand takes the session, then "-" for stdin. exec never
       // asks for approval: what its sandbox refuses comes back to the model

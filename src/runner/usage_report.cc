@@ -67,11 +67,42 @@ void ReadOpenClaw(const json& usage, const json* meta, AgentUsage* u) {
   u->model = JsonStringAt(*meta, {"model"});
 }
 
+// Gemini CLI: stats.models.<model>.tokens per model it called (the main
+// model and the small ones it routes with), each request one turn.
+void ReadGemini(const json& models, AgentUsage* u) {
+  for (const auto& [name, stats] : models.items()) {
+    if (!stats.is_object()) continue;
+    AgentUsage one;
+    const json* tokens = JsonAt(stats, {"tokens"});
+    if (tokens != nullptr && tokens->is_object()) {
+      one.cache_read_tokens = Count(JsonAt(*tokens, {"cached"}));
+      // "input" is the prompt without the cached part; older versions print
+      // only "prompt", cache included.
+      const json* input = JsonAt(*tokens, {"input"});
+      one.input_tokens =
+          input != nullptr
+              ? Count(input)
+              : std::max<int64_t>(Count(JsonAt(*tokens, {"prompt"})) - one.cache_read_tokens, 0);
+      one.output_tokens =
+          Count(JsonAt(*tokens, {"candidates"})) + Count(JsonAt(*tokens, {"thoughts"}));
+    }
+    one.num_turns = static_cast<int>(
+        std::min<int64_t>(Count(JsonAt(stats, {"api", "totalRequests"})), INT32_MAX));
+    u->Add(one);
+    if (!name.empty()) u->model += (u->model.empty() ? "" : ",") + name;
+  }
+}
+
 }  // namespace
 
 AgentUsage UsageFromResult(const json& j) {
   AgentUsage u;
   if (!j.is_object()) return u;
+  const json* gemini_models = JsonAt(j, {"stats", "models"});
+  if (gemini_models != nullptr && gemini_models->is_object()) {
+    ReadGemini(*gemini_models, &u);
+    return u;
+  }
   const json* usage = JsonAt(j, {"usage"});
   if (usage != nullptr && usage->is_object() && usage->contains("input_tokens")) {
     ReadClaude(j, &u);

@@ -15,6 +15,9 @@
 //  - opencode `run --format json`: each step_finish event's part.tokens.{input
 //    (without cache reads), output, cache.read, cache.write} and part.cost;
 //    one turn per step; no model.
+//  - Gemini CLI `-p --output-format json`: stats.models.<model>.tokens.{input
+//    (without the cached part), cached, candidates, thoughts} summed over the
+//    models it called; api.totalRequests as turns; the model names; no price.
 // Figures that are missing, negative or not numbers read as not reported.
 //
 // Thread-safety: pure functions.
@@ -26,7 +29,7 @@
 
 namespace taskexec {
 
-// The usage in a result document (Claude Code's or OpenClaw's).
+// The usage in a result document (Claude Code's, OpenClaw's or Gemini CLI's).
 AgentUsage UsageFromResult(const nlohmann::json& result);
 
 // Adds one Codex turn.completed event's usage to `total`.

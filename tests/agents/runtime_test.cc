@@ -112,6 +112,21 @@ std::string OpenCodeToml(const std::string& dir, const std::string& model_url,
          "\n[agent.env]\nOPENCODE_CONFIG = \"" + config + "\"\n";
 }
 
+// Gemini CLI with the stand-in as its Gemini API (GOOGLE_GEMINI_BASE_URL):
+// settings.json under GEMINI_CLI_HOME picks API-key auth (a base URL alone
+// selects a "gateway" auth that -p refuses) and the model; it retries a
+// failed model call itself (10 times), general.maxAttempts = 1 leaves the
+// retry to taskexec, under test.
+std::string GeminiToml(const std::string& dir, const std::string& model_url, int timeout_seconds) {
+  const std::string home = dir + "/gemini-home";
+  e2e::WriteFile(home + "/.gemini/settings.json",
+                 R"({"security": {"auth": {"selectedType": "gemini-api-key"}},
+ "model": {"name": "stand-in-1"}, "general": {"maxAttempts": 1}})");
+  return "preset = \"gemini\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nGEMINI_CLI_HOME = \"" + home + "\"\nGEMINI_API_KEY = \"stand-in\"\n" +
+         "GOOGLE_GEMINI_BASE_URL = \"" + model_url + "\"\n";
+}
+
 const Runtime kRuntimes[] = {
     {"claude", ClaudeToml, "\"/v1/messages", 60, 5, 1200, true, true, false, true},
     {"codex", CodexToml, "\"/v1/responses", 60, 5, 400, false, false, false, true},
@@ -120,6 +135,8 @@ const Runtime kRuntimes[] = {
     {"openclaw_local", OpenClawLocalToml, "\"/v1/chat/completions", 120, 40, 400, true, true, true,
      true},
     {"opencode", OpenCodeToml, "\"/v1/chat/completions", 60, 15, 400, true, false, false, false},
+    {"gemini", GeminiToml, "\"/v1beta/models/stand-in-1:streamGenerateContent", 60, 10, 400, false,
+     true, false, false},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
@@ -321,14 +338,18 @@ TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {
 }
 
 // agent.approvals with the real CLIs: the stand-in's SCENARIO:shell asks
-// for a shell call (Claude Code's Bash, Codex's exec_command) that creates
-// shell-ran.txt in the attempt's folder.
+// for a shell call (Claude Code's Bash, Codex's exec_command, Gemini CLI's
+// run_shell_command) that creates shell-ran.txt in the attempt's folder.
 struct ApprovalRuntime {
   const char* name;
   std::string (*agent_toml)(const std::string& dir, const std::string& model_url,
                             int timeout_seconds);
-  // What the error message quotes of the refusal.
+  // How a refusal under "deny" is recorded, and what its message quotes.
+  ErrorType refusal_type;
   const char* refusal;
+  // Whether "allow-listed" lets a shell command that creates a file in the
+  // attempt's folder run (Gemini CLI's auto_edit allows edits only).
+  bool allow_listed_runs_shell;
   // [agent.env] lines "bypass" needs: Claude Code refuses
   // --dangerously-skip-permissions to root unless told the machine is a
   // sandbox (the tests run as root in CI).
@@ -336,9 +357,15 @@ struct ApprovalRuntime {
 };
 
 const ApprovalRuntime kApprovalRuntimes[] = {
-    {"claude", ClaudeToml, "Bash (touch shell-ran.txt)", "IS_SANDBOX = \"1\"\n"},
-    {"codex", CodexToml,
-     "touch shell-ran.txt': touch: cannot touch 'shell-ran.txt': Read-only file system", ""},
+    {"claude", ClaudeToml, ErrorType::kApprovalRequired, "Bash (touch shell-ran.txt)", true,
+     "IS_SANDBOX = \"1\"\n"},
+    {"codex", CodexToml, ErrorType::kApprovalRequired,
+     "touch shell-ran.txt': touch: cannot touch 'shell-ran.txt': Read-only file system", true, ""},
+    // Headless Gemini CLI leaves the shell tool out of what the model may
+    // call: a model that calls it anyway is told it does not exist, and
+    // its failure is recorded as it reported it.
+    {"gemini", GeminiToml, ErrorType::kExecutionError, "Tool \\\"run_shell_command\\\" not found",
+     false, ""},
 };
 
 class ApprovalTest : public RealCliTest, public ::testing::WithParamInterface<ApprovalRuntime> {
@@ -366,23 +393,32 @@ class ApprovalTest : public RealCliTest, public ::testing::WithParamInterface<Ap
     EXPECT_EQ(execs[0].summary, "ran the shell command");
     EXPECT_TRUE(ShellRan(*svc, execs[0]));
   }
+  // Runs the shell scenario under `approvals` and expects a refusal, recorded
+  // once.
+  void ExpectTheShellRefused(const std::string& approvals) {
+    auto svc = Service(approvals, approvals);
+    const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+    Task t = svc->WaitFinal(id, 120);
+    EXPECT_EQ(t.status, TaskStatus::kFailed);
+    EXPECT_EQ(t.error_type, GetParam().refusal_type) << t.error_message;
+    EXPECT_NE(t.error_message.find(GetParam().refusal), std::string::npos) << t.error_message;
+    auto execs = svc->Executions(id);
+    ASSERT_EQ(execs.size(), 1u) << "a refusal is not retried";
+    EXPECT_FALSE(ShellRan(*svc, execs[0]));
+  }
   ScopedTempDir dir_{"approval_cfg"};
 };
 
 TEST_P(ApprovalTest, AShellCommandNeedingApprovalIsRefusedNotRetried) {
-  auto svc = Service("deny", "deny");
-  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
-  Task t = svc->WaitFinal(id, 120);
-  EXPECT_EQ(t.status, TaskStatus::kFailed);
-  EXPECT_EQ(t.error_type, ErrorType::kApprovalRequired) << t.error_message;
-  EXPECT_NE(t.error_message.find(GetParam().refusal), std::string::npos) << t.error_message;
-  auto execs = svc->Executions(id);
-  ASSERT_EQ(execs.size(), 1u) << "a refusal is not retried";
-  EXPECT_FALSE(ShellRan(*svc, execs[0]));
+  ExpectTheShellRefused("deny");
 }
 
 TEST_P(ApprovalTest, AllowListedLetsACommandInTheWorkFolderRun) {
-  ExpectTheShellRan("allow-listed");
+  if (GetParam().allow_listed_runs_shell) {
+    ExpectTheShellRan("allow-listed");
+  } else {
+    ExpectTheShellRefused("allow-listed");
+  }
 }
 
 TEST_P(ApprovalTest, BypassLetsTheShellCommandRun) {
@@ -421,8 +457,8 @@ INSTANTIATE_TEST_SUITE_P(Cli, ApprovalTest, ::testing::ValuesIn(kApprovalRuntime
                          [](const ::testing::TestParamInfo<ApprovalRuntime>& info) {
                            return std::string(info.param.name);
                          });
-INSTANTIATE_TEST_SUITE_P(Cli, ModelErrorTest, ::testing::Values(kRuntimes[0], kRuntimes[1]),
-                         RuntimeName);
+INSTANTIATE_TEST_SUITE_P(Cli, ModelErrorTest,
+                         ::testing::Values(kRuntimes[0], kRuntimes[1], kRuntimes[5]), RuntimeName);
 
 }  // namespace
 }  // namespace taskexec::agents

@@ -211,7 +211,7 @@ TEST(ConfigErrorsTest, EnumeratedValues) {
   const Case cases[] = {
       {"[store]\nbackend = \"mysql\"\n", "\"mysql\" is not allowed; expected one of sqlite, neo4j"},
       {"[agent]\npreset = \"gpt\"\n",
-       "openclaw-local, openclaw, openclaw-exec, claude, codex, opencode, seed"},
+       "openclaw-local, openclaw, openclaw-exec, claude, codex, opencode, gemini, seed"},
       {"[agent]\nstdin_mode = \"pipe\"\n", "none, prompt"},
       {"[notion]\napi_version = \"2023-01-01\"\n", "2022-06-28, 2025-09-03"},
       {"[notion]\nstatus_property_type = \"multi_select\"\n", "select, status"},

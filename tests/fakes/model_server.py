@@ -6,6 +6,8 @@ It answers the way the real services do, at the HTTP level the CLIs see:
   POST /v1/messages/count_tokens
   POST /v1/chat/completions    OpenAI Chat Completions (JSON or SSE stream)
   POST /v1/responses           OpenAI Responses API (JSON or SSE stream)
+  POST /v1beta/models/M:generateContent, :streamGenerateContent (SSE),
+       :countTokens            Gemini API (Google AI)
   GET  /v1/models              OpenAI model list
 Any other path gets the provider's 404 error body.
 
@@ -17,10 +19,10 @@ test picks the behaviour through the task's description:
   SCENARIO:hang       accepts the request and never answers
   SCENARIO:shell      asks to run `touch shell-ran.txt` with the client's
                       tool (Anthropic: Bash; Responses API: Codex's
-                      exec_command, after `sleep 1`); once the tool result
-                      comes back,
-                      replies TASK_COMPLETE if it ran, else TASK_FAILED with
-                      what the client said
+                      exec_command, after `sleep 1`; Gemini:
+                      run_shell_command); once the tool result comes
+                      back, replies TASK_COMPLETE if it ran, else
+                      TASK_FAILED with what the client said
 The last scenario word in the conversation wins, so a system prompt that
 mentions none changes nothing.
 
@@ -48,6 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 USAGE = {"input_tokens": 1200, "output_tokens": 34, "cache_read_tokens": 800}
 MODEL = "stand-in-1"
 SCENARIO_RE = re.compile(r"SCENARIO:([a-z0-9_]+)")
+GEMINI_EXIT_FAILED_RE = re.compile(r"Exit Code: [1-9]")
 EXITED_ZERO_RE = re.compile(r"exit(?:ed with)? code:? 0\b", re.IGNORECASE)
 
 last_request = time.monotonic()
@@ -70,7 +73,7 @@ def texts_of(value):
 
 def scenario_of(body):
     found = "complete"
-    for key in ("messages", "input", "prompt"):
+    for key in ("messages", "input", "prompt", "contents"):
         for text in texts_of(body.get(key, [])):
             for m in SCENARIO_RE.finditer(text):
                 found = m.group(1)
@@ -80,10 +83,11 @@ def scenario_of(body):
 def assistant_turns(body):
     if not isinstance(body, dict):
         return 0
-    items = body.get("messages") or body.get("input") or []
+    items = body.get("messages") or body.get("input") or body.get("contents") or []
     if not isinstance(items, list):
         return 0
-    return sum(1 for m in items if isinstance(m, dict) and m.get("role") == "assistant")
+    # Gemini names the assistant "model".
+    return sum(1 for m in items if isinstance(m, dict) and m.get("role") in ("assistant", "model"))
 
 
 def last_tool_result(body):
@@ -91,7 +95,7 @@ def last_tool_result(body):
 
     Anthropic sends a tool_result block (is_error set by the client); the
     Responses API a function_call_output item, whose text says how the
-    command exited."""
+    command exited; Gemini a functionResponse part."""
     messages = body.get("messages")
     if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
         content = messages[-1].get("content")
@@ -103,6 +107,17 @@ def last_tool_result(body):
                 if isinstance(inner, list):
                     inner = " ".join(b.get("text", "") for b in inner if isinstance(b, dict))
                 return str(inner or ""), bool(block.get("is_error"))
+        return None
+    contents = body.get("contents")
+    if isinstance(contents, list) and contents and isinstance(contents[-1], dict):
+        for part in reversed(contents[-1].get("parts") or []):
+            response = part.get("functionResponse") if isinstance(part, dict) else None
+            if isinstance(response, dict):
+                inner = response.get("response") or {}
+                text = json.dumps(inner) if not isinstance(inner.get("output"), str) \
+                    else inner["output"]
+                # Gemini CLI's shell output names the exit code only when not 0.
+                return text, "error" in inner or bool(GEMINI_EXIT_FAILED_RE.search(text))
         return None
     items = body.get("input")
     if isinstance(items, list) and items and isinstance(items[-1], dict) \
@@ -151,7 +166,8 @@ class Handler(BaseHTTPRequestHandler):
             "bytes": len(raw),
             "scenario": scenario,
             "user_agent": self.headers.get("User-Agent", ""),
-            "has_auth": bool(self.headers.get("Authorization") or self.headers.get("x-api-key")),
+            "has_auth": bool(self.headers.get("Authorization") or self.headers.get("x-api-key")
+                             or self.headers.get("x-goog-api-key")),
             # Earlier model turns the client sent back: > 0 when it continues
             # a conversation (a resumed session).
             "assistant_turns": assistant_turns(body),
@@ -222,6 +238,11 @@ class Handler(BaseHTTPRequestHandler):
             "/responses": self.openai_responses,
         }
         handler = routes.get(path)
+        gemini_action = path.rsplit(":", 1)[-1] if path.startswith("/v1beta/models/") else ""
+        if gemini_action == "countTokens":
+            return self.send_json(200, {"totalTokens": USAGE["input_tokens"]})
+        if gemini_action in ("generateContent", "streamGenerateContent"):
+            handler = self.gemini
         if handler is None:
             return self.not_found()
         if scenario == "hang":
@@ -233,6 +254,8 @@ class Handler(BaseHTTPRequestHandler):
             if result is None:
                 if handler == self.anthropic:
                     return self.anthropic_tool_use(body)
+                if handler == self.gemini:
+                    return self.gemini_function_call(body)
                 return self.openai_function_call(body)
             text, is_error = result
             if is_error:
@@ -241,6 +264,8 @@ class Handler(BaseHTTPRequestHandler):
         return handler(body, reply_text(scenario))
 
     def not_found(self):
+        if self.path.startswith("/v1beta/"):
+            return self.send_json(404, google_error(404, "no route " + self.path, "NOT_FOUND"))
         self.send_json(404, {"type": "error", "error": {
             "type": "not_found_error", "message": "no route " + self.path}})
 
@@ -256,6 +281,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v1/messages":
             return self.send_json(500, {"type": "error", "error": {
                 "type": "api_error", "message": message}})
+        if path.startswith("/v1beta/"):
+            return self.send_json(500, google_error(500, message, "INTERNAL"))
         return self.send_json(500, {"error": {
             "message": message, "type": "server_error", "code": None}})
 
@@ -389,6 +416,46 @@ class Handler(BaseHTTPRequestHandler):
             send(name, data)
         send("response.output_item.done", {"output_index": 0, "item": item})
         send("response.completed", {"response": done})
+
+
+    # Gemini API: generateContent, or streamGenerateContent?alt=sse (each
+    # event a GenerateContentResponse; the last carries the finish reason).
+    def gemini(self, body, text):
+        pieces = split_text(text)
+        return self.gemini_reply(body, [{"text": p} for p in pieces])
+
+    # A Gemini turn that calls the client's run_shell_command tool.
+    def gemini_function_call(self, body):
+        return self.gemini_reply(body, [{"functionCall": {
+            "name": "run_shell_command",
+            "args": {"command": "touch shell-ran.txt",
+                     "description": "Create a marker file"}}}])
+
+    def gemini_reply(self, body, parts):
+        model = self.path.split("/v1beta/models/", 1)[-1].split(":", 1)[0]
+        usage = {"promptTokenCount": USAGE["input_tokens"],
+                 "candidatesTokenCount": USAGE["output_tokens"],
+                 "cachedContentTokenCount": USAGE["cache_read_tokens"],
+                 "totalTokenCount": USAGE["input_tokens"] + USAGE["output_tokens"]}
+
+        def response(chunk_parts, finish):
+            candidate = {"content": {"role": "model", "parts": chunk_parts}, "index": 0}
+            if finish:
+                candidate["finishReason"] = "STOP"
+            return {"candidates": [candidate], "usageMetadata": usage,
+                    "modelVersion": model, "responseId": uuid.uuid4().hex[:22]}
+
+        if "streamGenerateContent" not in self.path:
+            merged = "".join(p.get("text", "") for p in parts)
+            whole = [{"text": merged}] if merged else parts
+            return self.send_json(200, response(whole, True))
+        self.start_stream()
+        for i, part in enumerate(parts):
+            self.event(None, response([part], i == len(parts) - 1))
+
+
+def google_error(code, message, status):
+    return {"error": {"code": code, "message": message, "status": status}}
 
 
 def split_text(text):

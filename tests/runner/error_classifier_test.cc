@@ -47,6 +47,9 @@ TEST(ErrorClassifier, Keywords) {
       {"operation TIMED OUT", "timeout_error", true},
       {"connect ECONNREFUSED 127.0.0.1:18789", "connection_error", true},
       {"Connection reset by peer", "connection_error", true},
+      // Gemini CLI 0.61 when the model API refuses the connection.
+      {"agent result: Error: exception TypeError: fetch failed sending request", "connection_error",
+       true},
       {"HTTP 429 Too Many Requests", "rate_limit", true},
       {"hit the rate limit, slow down", "rate_limit", true},
       {"Anthropic API error: overloaded", "api_error", true},

@@ -104,6 +104,31 @@ TEST(Outcome, ACodexSandboxRefusalBeforeAFailureNeedsApproval) {
   EXPECT_EQ(r.summary, "read it instead");
 }
 
+// Gemini CLI 0.61 prints a failed run's JSON on stderr, after its log.
+TEST(Outcome, GeminiCliErrorOnStderrIsTheFailure) {
+  const std::string err =
+      "Attempt 1 failed: {\"error\":{\"code\":500}}. Max attempts reached\n"
+      "    at async Turn.run (file:///x/chunk.js:333001:24) {\n  status: 500\n}\n"
+      R"({
+  "session_id": "c654ae7c-5c5c-4d3d-bc69-563c8366cbcd",
+  "error": {
+    "type": "Error",
+    "message": "{\"error\":{\"code\":500,\"message\":\"provider internal error, HTTP 500 (temporary)\",\"status\":\"INTERNAL\"}}",
+    "code": 500
+  }
+})"
+      "\n";
+  auto r = ParseOutcome(Exited(244, "", err)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.session_id, "c654ae7c-5c5c-4d3d-bc69-563c8366cbcd");
+  EXPECT_TRUE(r.retryable) << r.error;
+  EXPECT_NE(r.error.find("provider internal error, HTTP 500"), std::string::npos) << r.error;
+
+  // Not every JSON object on stderr is a result: a log line is not.
+  r = ParseOutcome(Exited(1, "", "{\"level\":\"warn\",\"msg\":\"slow\"}\n")).result;
+  EXPECT_EQ(r.session_id, "");
+}
+
 // OpenClaw 2026.9.6 `agent exec --json` after its own retries of a provider
 // 500 gave up: retryable by taskexec.
 TEST(Outcome, OpenClawProviderServerErrorIsARetryableApiError) {

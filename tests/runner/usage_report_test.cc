@@ -1,5 +1,5 @@
 // Usage figures read from what each agent CLI really prints (captured from
-// claude 2.1.332, codex 0.171.0 and openclaw 2026.9.6 against the model
+// claude 2.1.332, codex 0.171.0, openclaw 2026.9.6 and gemini 0.61.0 against the model
 // stand-in, tests/fakes/model_server.py, whose usage is fixed: 1,200 prompt
 // tokens of which 800 came from the cache, 34 output tokens).
 #include "runner/usage_report.h"
@@ -40,6 +40,42 @@ TEST(UsageReport, ClaudeCodeResult) {
   EXPECT_DOUBLE_EQ(*r.usage.cost_usd, 0.00564);
   EXPECT_EQ(r.usage.num_turns, 1);
   EXPECT_EQ(r.usage.model, "claude-opus-5-5");
+}
+
+TEST(UsageReport, GeminiCliStatsSumTheModelsItCalled) {
+  const std::string out =
+      R"({"session_id": "0871bc36-ff52-4ecb-b2d4-0f42ff125552",)"
+      R"("response": "All done: the report is written.\nTASK_COMPLETE: wrote the report",)"
+      R"("stats": {"models": {"stand-in-1": {)"
+      R"("api": {"totalRequests": 1, "totalErrors": 0, "totalLatencyMs": 65, "errorsByType": {}},)"
+      R"("tokens": {"input": 400, "prompt": 1200, "candidates": 34, "total": 1234, "cached": 800,)"
+      R"("thoughts": 0, "tool": 0}}},)"
+      R"("tools": {"totalCalls": 0, "totalSuccess": 0, "totalFail": 0, "byName": {}},)"
+      R"("files": {"totalLinesAdded": 0, "totalLinesRemoved": 0}}})"
+      "\n";
+  AgentResult r = ParseOutcome(Exited(0, out)).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(r.summary, "wrote the report");
+  EXPECT_EQ(r.session_id, "0871bc36-ff52-4ecb-b2d4-0f42ff125552");
+  EXPECT_EQ(r.usage.input_tokens, 400);  // "input" already leaves the cached part out
+  EXPECT_EQ(r.usage.cache_read_tokens, 800);
+  EXPECT_EQ(r.usage.output_tokens, 34);
+  EXPECT_FALSE(r.usage.cost_usd.has_value());  // Gemini CLI prints no price
+  EXPECT_EQ(r.usage.num_turns, 1);
+  EXPECT_EQ(r.usage.model, "stand-in-1");
+
+  // The routing model's call counts too; thoughts are output.
+  const std::string two_models =
+      R"({"session_id": "s", "response": "TASK_COMPLETE: ok", "stats": {"models": {)"
+      R"("flash-lite": {"api": {"totalRequests": 1}, "tokens": {"prompt": 100, "candidates": 5}},)"
+      R"("pro": {"api": {"totalRequests": 2}, "tokens": {"input": 10, "cached": 90,)"
+      R"("candidates": 20, "thoughts": 7}}}}})";
+  r = ParseOutcome(Exited(0, two_models)).result;
+  EXPECT_EQ(r.usage.input_tokens, 110);
+  EXPECT_EQ(r.usage.cache_read_tokens, 90);
+  EXPECT_EQ(r.usage.output_tokens, 32);
+  EXPECT_EQ(r.usage.num_turns, 3);
+  EXPECT_EQ(r.usage.model, "flash-lite,pro");
 }
 
 TEST(UsageReport, CodexEventsSumTheirTurnsAndTakeCachedTokensOutOfInput) {
