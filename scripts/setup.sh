@@ -6,7 +6,9 @@ set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsqlite3-dev sqlite3 nlohmann-json3-dev libcpp-httplib-dev
       libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev libssl-dev
       libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libbrotli-dev curl chromium clang-format clang
-      clang-tidy)
+      clang-tidy
+      # The Python package (python/): its tests build and pip-install it into a venv.
+      python3-venv python3-pip python3-setuptools python3-wheel)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,326 @@
+"""TaskExecutionPipeline: the original executor's Python API, run by taskexec.
+
+The original started threads in the caller's process; here the work runs in a
+taskexec service (durable state, leases, real agent CLIs) and this object is
+its client. With ``url`` (or $TASKEXEC_URL) it talks to a running service;
+without, ``start()`` starts one of its own (``taskexec serve`` on a free
+loopback port) and ``stop()`` ends it.
+
+Thread-safety: the operations may be called from several threads; start()
+and stop() are serialised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+import urllib.parse
+from typing import Any, Mapping
+
+from .client import Client
+from .errors import BadRequest, TaskExecError
+from .service import OwnedService
+
+FINAL_STATUSES = ("completed", "failed", "cancelled")
+TASK_STATUSES = ("pending", "assigned", "claimed", "in_progress", "retrying", "completed",
+                 "failed", "cancelled", "suspended", "pending_review", "review", "blocked")
+PRIORITIES = ("critical", "high", "normal", "low")
+_AGENT_RE = re.compile(r"^[a-z0-9_-]+$")
+_NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _check_id(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{name}: expected a non-empty id string, got {value!r}",
+                         code="invalid_argument")
+    if any(c.isspace() or c in "/?#%" for c in value):
+        raise BadRequest(f"{name}: {value!r} is not an id (no spaces, '/', '?', '#', '%')",
+                         code="invalid_argument")
+    return value
+
+
+def _check_agent(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _AGENT_RE.match(value):
+        raise BadRequest(f"agent: expected a name of a-z, 0-9, '_' or '-', got {value!r}",
+                         code="invalid_argument")
+    return value
+
+
+def _optional_text(name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{name}: expected a string, got {type(value).__name__}",
+                         code="invalid_argument")
+    return value
+
+
+def _path_id(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def neo4j_settings(memory: Any) -> dict[str, str]:
+    """The environment that points an owned service at the Neo4j server the
+    original's ``OperationalMemory`` (or a bolt/neo4j URI string) names; empty
+    when it names none, and the embedded store is used."""
+    if memory is None:
+        return {}
+    if isinstance(memory, str):
+        uri, user, password, database = memory, None, None, None
+    else:
+        def attr(*names: str) -> Any:
+            for name in names:
+                value = getattr(memory, name, None)
+                if isinstance(value, str) and value:
+                    return value
+            return None
+        uri = attr("uri", "neo4j_uri", "_uri")
+        user = attr("user", "username", "neo4j_user", "_user")
+        password = attr("password", "neo4j_password", "_password")
+        database = attr("database", "neo4j_database", "_database")
+    if not uri or urllib.parse.urlsplit(uri).scheme not in _NEO4J_SCHEMES:
+        return {}
+    env = {"TASKEXEC_STORE_BACKEND": "neo4j", "NEO4J_URI": uri}
+    if user:
+        env["NEO4J_USER"] = user
+    if password:
+        env["NEO4J_PASSWORD"] = password
+    if database:
+        env["NEO4J_DATABASE"] = database
+    return env
+
+
+def _mapping_pairs(agent_mapping: Mapping[str, str] | None) -> list[list[str]]:
+    if agent_mapping is None:
+        return []
+    if not isinstance(agent_mapping, Mapping):
+        raise BadRequest("agent_mapping: expected a dict of keyword -> agent",
+                         code="invalid_argument")
+    pairs = []
+    for keyword, agent in agent_mapping.items():
+        if not isinstance(keyword, str) or not keyword.strip():
+            raise BadRequest(f"agent_mapping: keyword {keyword!r} is not a non-empty string",
+                             code="invalid_argument")
+        _check_agent(agent)
+        pairs.append([keyword, agent])
+    return pairs
+
+
+def _attempt(execution: Mapping[str, Any]) -> dict[str, Any]:
+    """An execution as the original's executor reported an attempt."""
+    out = dict(execution)
+    out["attempt_id"] = execution.get("id")
+    out["completed_at"] = execution.get("ended_at")
+    out["error_message"] = execution.get("error")
+    return out
+
+
+class TaskExecutionPipeline:
+    """The original's pipeline: start(), stop(), get_status(), manually_execute_task(),
+    cancel_task(), get_execution_status(), and the calls a Python user expects next to them."""
+
+    def __init__(self, memory: Any = None, agent_mapping: Mapping[str, str] | None = None, *,
+                 url: str | None = None, token: str | None = None, config: str | None = None,
+                 binary: str | None = None, start_timeout: float = 30.0) -> None:
+        self.memory = memory
+        self._mapping = _mapping_pairs(agent_mapping)
+        self._url = url or os.environ.get("TASKEXEC_URL") or None
+        self._token = token if token is not None else os.environ.get("TASKEXEC_TOKEN") or None
+        self._config = config
+        self._binary = binary
+        self._start_timeout = start_timeout
+        self._service: OwnedService | None = None
+        self._client: Client | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = self._client.url if self._client else (self._url or "an owned service")
+        return f"TaskExecutionPipeline({where}, {'running' if self._client else 'stopped'})"
+
+    def __enter__(self) -> "TaskExecutionPipeline":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- lifecycle --------------------------------------------------------
+
+    def start(self) -> "TaskExecutionPipeline":
+        """Connects to the service at ``url``, or starts an owned one. Idempotent."""
+        with self._lock:
+            if self._client is not None:
+                return self
+            if self._url:
+                client = Client(self._url, self._token)
+                client.get("/api/v1/status")
+                self._check_routing(client)
+            else:
+                env = neo4j_settings(self.memory)
+                if self._mapping:
+                    env["TASKEXEC_ROUTING_MAPPING"] = json.dumps(self._mapping)
+                    # The original replaced its keyword table with the caller's.
+                    env["TASKEXEC_ROUTING_MODE"] = "replace"
+                service = OwnedService(binary=self._binary, config=self._config, env=env,
+                                       token=self._token, start_timeout=self._start_timeout)
+                client = Client(service.start(), self._token)
+                self._service = service
+            self._client = client
+            return self
+
+    def stop(self) -> None:
+        """Ends an owned service; leaves a service at ``url`` running. Idempotent."""
+        with self._lock:
+            self._client = None
+            service, self._service = self._service, None
+        if service is not None:
+            service.stop()
+
+    @property
+    def url(self) -> str | None:
+        return self._client.url if self._client else None
+
+    @property
+    def service(self) -> OwnedService | None:
+        """The owned service, when this pipeline started one."""
+        return self._service
+
+    def _check_routing(self, client: Client) -> None:
+        # A running service has its own keyword table; a mapping it does not
+        # follow would be silently ignored, so say so instead.
+        for keyword, agent in self._mapping:
+            routed = client.post("/api/v1/route", {"title": keyword}, idempotent=True).json()
+            if routed.get("agent") != agent:
+                raise TaskExecError(
+                    f"agent_mapping: the service at {client.url} routes {keyword!r} to "
+                    f"{routed.get('agent')!r}, not {agent!r}; set routing.mapping in its "
+                    "configuration, or leave url unset to start a service with this mapping",
+                    code="routing_mismatch")
+
+    def _api(self) -> Client:
+        client = self._client
+        if client is None:
+            raise TaskExecError("the pipeline is not started; call start() first",
+                                code="not_started")
+        return client
+
+    # ---- the original's operations ----------------------------------------
+
+    def get_status(self) -> dict[str, Any]:
+        """running, active_executions (attempt_id, task_id, agent, status, started_at,
+        session_id), status_breakdown (tasks by status), by_agent, spawned_sessions."""
+        s = self._api().get("/api/v1/status").json()
+        stats = s.get("stats") or {}
+        return {
+            "running": bool(s.get("engine_running")),
+            "executor_id": s.get("executor_id"),
+            "active_executions": [
+                {k: _attempt(e).get(k) for k in
+                 ("attempt_id", "task_id", "agent", "status", "started_at", "session_id")}
+                for e in s.get("active_executions") or []],
+            "status_breakdown": dict(stats.get("by_status") or {}),
+            "by_agent": dict(stats.get("by_agent") or {}),
+            "running_by_agent": dict(s.get("running_by_agent") or {}),
+            "spawned_sessions": s.get("spawned_sessions", 0),
+            "resumed_sessions": s.get("resumed_sessions", 0),
+        }
+
+    def manually_execute_task(self, task_id: str, agent: str | None = None) -> str:
+        """Runs the task now (on ``agent`` when given); returns the attempt id."""
+        _check_id("task_id", task_id)
+        body = {"agent": _check_agent(agent)} if agent else {}
+        r = self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/execute", body).json()
+        return str(r["attempt_id"])
+
+    def cancel_task(self, task_id: str) -> dict[str, Any]:
+        """Cancels a task (or the task of an attempt id); returns the task."""
+        _check_id("task_id", task_id)
+        return self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/cancel", {},
+                                idempotent=True).json()
+
+    def get_execution_status(self, attempt_id: str) -> dict[str, Any]:
+        """The attempt: status, agent, session, times, error and usage."""
+        _check_id("attempt_id", attempt_id)
+        return _attempt(self._api().get(f"/api/v1/executions/{_path_id(attempt_id)}").json())
+
+    # ---- what a Python user expects next to them ---------------------------
+
+    def add_task(self, title: str, description: str = "", *, type: str | None = None,
+                 priority: str | None = None, agent: str | None = None,
+                 context: Mapping[str, Any] | None = None, task_id: str | None = None) -> str:
+        """Adds a task; returns its id (``task_id`` when given: a second add with the same
+        id raises Conflict). It runs on its own unless auto-assign is off."""
+        if not isinstance(title, str) or not title.strip():
+            raise BadRequest("title: expected a non-blank string", code="invalid_argument")
+        body: dict[str, Any] = {"title": title}
+        if task_id is not None:
+            body["id"] = _check_id("task_id", task_id)
+        if _optional_text("description", description):
+            body["description"] = description
+        if _optional_text("type", type):
+            body["type"] = type
+        if priority is not None:
+            if priority not in PRIORITIES:
+                raise BadRequest(f"priority: expected one of {', '.join(PRIORITIES)}, "
+                                 f"got {priority!r}", code="invalid_argument")
+            body["priority"] = priority
+        if _check_agent(agent):
+            body["assigned_to"] = agent
+        if context is not None:
+            if not isinstance(context, Mapping):
+                raise BadRequest("context: expected a dict", code="invalid_argument")
+            body["context"] = dict(context)
+        return str(self._api().post("/api/v1/tasks", body).json()["id"])
+
+    def get_task(self, task_id: str) -> dict[str, Any]:
+        """The task with its executions and artifacts."""
+        _check_id("task_id", task_id)
+        return self._api().get(f"/api/v1/tasks/{_path_id(task_id)}").json()
+
+    def list_tasks(self, status: str | None = None, agent: str | None = None,
+                   limit: int = 100) -> list[dict[str, Any]]:
+        """Tasks, oldest first, at most ``limit`` (1..1000)."""
+        if status is not None and status not in TASK_STATUSES:
+            raise BadRequest(f"status: expected one of {', '.join(TASK_STATUSES)}, got "
+                             f"{status!r}", code="invalid_argument")
+        if agent is not None and agent != "any":
+            _check_agent(agent)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+            raise BadRequest(f"limit: expected an integer 1..1000, got {limit!r}",
+                             code="invalid_argument")
+        return self._api().get("/api/v1/tasks",
+                               {"status": status, "agent": agent, "limit": limit}).json()
+
+    def wait(self, task_id: str, timeout: float | None = None) -> dict[str, Any]:
+        """Returns the task (with executions) once it is completed, failed or cancelled;
+        raises TimeoutError after ``timeout`` seconds."""
+        _check_id("task_id", task_id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.02
+        while True:
+            task = self.get_task(task_id)
+            if task.get("status") in FINAL_STATUSES:
+                return task
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"task {task_id} is still {task.get('status')} after "
+                                   f"{timeout} s")
+            pause = delay if deadline is None else min(delay, max(0.0, deadline -
+                                                                  time.monotonic()))
+            time.sleep(pause)
+            delay = min(delay * 2, 0.5)
+
+    def logs(self, attempt_id: str) -> str:
+        """The attempt's whole log so far."""
+        _check_id("attempt_id", attempt_id)
+        path = f"/api/v1/executions/{_path_id(attempt_id)}/log"
+        chunks, offset = [], 0
+        while True:
+            r = self._api().get(path, {"offset": offset})
+            if not r.body:
+                break
+            chunks.append(r.body)
+            offset = int(r.headers.get("X-Next-Offset", offset + len(r.body)))
+        return b"".join(chunks).decode("utf-8", "replace")

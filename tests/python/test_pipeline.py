@@ -1,0 +1,260 @@
+"""The Python package against the real taskexec binary: the seed's examples, copied
+with only the import line changed, the original's operations, what becomes of the
+owned service, and every exception type."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+import support  # noqa: F401  (puts the package on sys.path)
+from support import ServiceTestCase, process_alive, wait_until_gone
+
+from taskexec import (BadRequest, Client, Conflict, ServiceUnavailable, TaskExecError,
+                      TaskExecutionPipeline, TaskNotFound, Unauthorized)
+from taskexec.pipeline import neo4j_settings
+
+
+class SeedExamplesTest(ServiceTestCase):
+    """`../shared/reference/seed.md`, "Usage Examples", run in a fresh interpreter."""
+
+    def test_quick_start_runs_tasks_and_leaves_no_service_at_exit(self) -> None:
+        r = self.run_python("""
+from taskexec import TaskExecutionPipeline
+from openclaw_memory import OperationalMemory
+
+memory = OperationalMemory()
+pipeline = TaskExecutionPipeline(memory)
+pipeline.start()
+# Tasks now auto-execute
+import json
+task_id = pipeline.add_task("Research the EU market", "Sizes and players")
+task = pipeline.wait(task_id, timeout=60)
+print(json.dumps({"pid": pipeline.service.pid, "task": task}))
+""")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["task"]["status"], "completed", out["task"])
+        self.assertEqual(out["task"]["claimed_by"], "mongke")  # "research" routes to mongke
+        self.assertEqual(len(out["task"]["executions"]), 1)
+        # The interpreter ended without stop(): its service went with it.
+        self.assertTrue(wait_until_gone(out["pid"]), "the owned service outlived Python")
+
+    def test_with_custom_mapping_routes_by_the_callers_table(self) -> None:
+        r = self.run_python("""
+from taskexec import TaskExecutionPipeline
+from openclaw_memory import OperationalMemory
+memory = OperationalMemory()
+
+pipeline = TaskExecutionPipeline(
+    memory=memory,
+    agent_mapping={
+        'security': 'jochi',
+        'frontend': 'temujin',
+    }
+)
+pipeline.start()
+import json
+a = pipeline.wait(pipeline.add_task("Security review of the login page"), timeout=60)
+b = pipeline.wait(pipeline.add_task("Frontend polish for the dashboard"), timeout=60)
+pipeline.stop()
+print(json.dumps([a["claimed_by"], a["status"], b["claimed_by"], b["status"]]))
+""")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout.strip().splitlines()[-1]),
+                         ["jochi", "completed", "temujin", "completed"])
+
+
+class ManualExecutionTest(ServiceTestCase):
+    auto_assign = False  # tasks wait for an execute, as with the seed's rollback switch
+
+    def test_manual_execution_runs_the_task_on_the_named_agent(self) -> None:
+        with TaskExecutionPipeline() as setup:
+            setup.add_task("Prepare the quarterly numbers", task_id="task-123")
+            self.assertEqual(setup.get_task("task-123")["status"], "pending")
+        r = self.run_python("""
+from taskexec import TaskExecutionPipeline
+pipeline = TaskExecutionPipeline()
+pipeline.start()
+
+attempt_id = pipeline.manually_execute_task("task-123", agent="mongke")
+
+import json
+task = pipeline.wait("task-123", timeout=60)
+attempt = pipeline.get_execution_status(attempt_id)
+log = pipeline.logs(attempt_id)
+pipeline.stop()
+print(json.dumps({"task": task["status"], "attempt": attempt, "log": log}))
+""")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["task"], "completed")
+        attempt = out["attempt"]
+        self.assertTrue(attempt["attempt_id"].startswith("exec-"), attempt)
+        self.assertEqual(attempt["task_id"], "task-123")
+        self.assertEqual(attempt["agent"], "mongke")
+        self.assertEqual(attempt["status"], "completed")
+        self.assertTrue(attempt["manual"])
+        self.assertIsNotNone(attempt["completed_at"])
+        self.assertIn("TASK_COMPLETE", out["log"])
+
+
+class OperationsTest(ServiceTestCase):
+    def test_status_lists_active_attempts_and_cancel_stops_them(self) -> None:
+        os.environ["FAKE_AGENT_MODE"] = "hang"
+        try:
+            with TaskExecutionPipeline() as pipeline:
+                task_id = pipeline.add_task("Build the importer", agent="temujin")
+                deadline = time.monotonic() + 30
+                active: list = []
+                while not active and time.monotonic() < deadline:
+                    active = pipeline.get_status()["active_executions"]
+                    time.sleep(0.05)
+                self.assertEqual(len(active), 1)
+                self.assertEqual(set(active[0]), {"attempt_id", "task_id", "agent", "status",
+                                                  "started_at", "session_id"})
+                self.assertEqual(active[0]["task_id"], task_id)
+                self.assertEqual(active[0]["agent"], "temujin")
+                status = pipeline.get_status()
+                self.assertTrue(status["running"])
+                self.assertEqual(status["status_breakdown"].get("in_progress"), 1, status)
+                pipeline.cancel_task(task_id)
+                task = pipeline.wait(task_id, timeout=30)
+                self.assertEqual(task["status"], "cancelled")
+                self.assertEqual(pipeline.list_tasks(status="cancelled")[0]["id"], task_id)
+                self.assertEqual(pipeline.list_tasks(status="completed"), [])
+        finally:
+            os.environ.pop("FAKE_AGENT_MODE", None)
+
+    def test_wait_times_out_and_stop_is_idempotent(self) -> None:
+        os.environ["FAKE_AGENT_MODE"] = "hang"
+        try:
+            pipeline = TaskExecutionPipeline().start()
+            pid = pipeline.service.pid
+            task_id = pipeline.add_task("Watch the queue")
+            with self.assertRaises(TimeoutError):
+                pipeline.wait(task_id, timeout=0.3)
+            pipeline.stop()
+            pipeline.stop()
+            self.assertFalse(process_alive(pid))
+            with self.assertRaises(TaskExecError) as e:
+                pipeline.get_status()
+            self.assertEqual(e.exception.code, "not_started")
+        finally:
+            os.environ.pop("FAKE_AGENT_MODE", None)
+
+    def test_a_killed_caller_takes_its_service_along(self) -> None:
+        child = subprocess.Popen(
+            [sys.executable, "-c", """
+import sys, time
+from taskexec import TaskExecutionPipeline
+p = TaskExecutionPipeline().start()
+print(p.service.pid, flush=True)
+time.sleep(600)
+"""], env=dict(os.environ, PYTHONPATH=os.pathsep.join([support.PYTHON_DIR, support.HERE])),
+            stdout=subprocess.PIPE, text=True, cwd=self.dir)
+        try:
+            pid = int(child.stdout.readline())
+            self.assertTrue(process_alive(pid))
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            self.assertTrue(wait_until_gone(pid), "the service outlived its killed caller")
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.stdout.close()
+
+    def test_a_running_service_with_another_keyword_table_is_refused(self) -> None:
+        with TaskExecutionPipeline() as owner:
+            pipeline = TaskExecutionPipeline(agent_mapping={"security": "jochi"}, url=owner.url)
+            with self.assertRaises(TaskExecError) as e:
+                pipeline.start()
+            self.assertEqual(e.exception.code, "routing_mismatch")
+            self.assertIn("'security'", str(e.exception))
+            # The same table is accepted.
+            same = TaskExecutionPipeline(agent_mapping={"research": "mongke"}, url=owner.url)
+            same.start()
+            self.assertIsNotNone(same.get_status())
+            same.stop()  # leaves the service it did not start running
+            self.assertTrue(owner.get_status()["running"])
+
+    def test_memory_naming_a_neo4j_server_selects_the_neo4j_store(self) -> None:
+        class Memory:
+            uri = "bolt://graph.internal:7687"
+            user = "neo4j"
+            password = "s3cret"
+
+        self.assertEqual(neo4j_settings(Memory()), {
+            "TASKEXEC_STORE_BACKEND": "neo4j", "NEO4J_URI": "bolt://graph.internal:7687",
+            "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "s3cret"})
+        self.assertEqual(neo4j_settings("neo4j+s://db.example.com"),
+                         {"TASKEXEC_STORE_BACKEND": "neo4j",
+                          "NEO4J_URI": "neo4j+s://db.example.com"})
+        self.assertEqual(neo4j_settings(None), {})
+        self.assertEqual(neo4j_settings(object()), {})
+        # An owned service then really tries that server: refused, it says why.
+        address = "127.0.0.1:" + str(_closed_port())
+        with self.assertRaises(ServiceUnavailable) as e:
+            TaskExecutionPipeline("bolt://" + address, start_timeout=20).start()
+        self.assertIn("cannot open the store", str(e.exception))
+        self.assertIn(address, str(e.exception))
+
+
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ErrorsTest(ServiceTestCase):
+    def test_every_exception_type(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            with self.assertRaises(TaskNotFound) as nf:
+                pipeline.get_task("task-nope")
+            self.assertEqual((nf.exception.status, nf.exception.code), (404, "not_found"))
+            pipeline.add_task("Once", task_id="task-once")
+            with self.assertRaises(Conflict) as c:
+                pipeline.add_task("Twice", task_id="task-once")
+            self.assertEqual(c.exception.status, 409)
+            # Refused before any request...
+            with self.assertRaises(BadRequest):
+                pipeline.add_task("x", priority="urgent")
+            with self.assertRaises(BadRequest):
+                pipeline.list_tasks(limit=0)
+            with self.assertRaises(BadRequest):
+                pipeline.get_task("../status")
+            # ... and by the service.
+            with self.assertRaises(BadRequest) as br:
+                Client(pipeline.url).post("/api/v1/tasks", {"title": "x", "bogus": 1})
+            self.assertEqual(br.exception.code, "invalid_argument")
+            self.assertIn("bogus", br.exception.message)
+        with self.assertRaises(ServiceUnavailable):
+            TaskExecutionPipeline(url="http://127.0.0.1:" + str(_closed_port())).start()
+        with self.assertRaises(ServiceUnavailable) as missing:
+            TaskExecutionPipeline(binary="/nonexistent/taskexec").start()
+        self.assertEqual(missing.exception.code, "binary_not_found")
+
+    def test_the_token_is_sent_and_never_shown(self) -> None:
+        token = "tok-" + "x" * 30
+        with TaskExecutionPipeline(token=token) as owner:
+            self.assertTrue(owner.get_status()["running"])
+            wrong = TaskExecutionPipeline(url=owner.url, token="not-the-token")
+            with self.assertRaises(Unauthorized) as e:
+                wrong.start()
+            self.assertNotIn("not-the-token", str(e.exception))
+            self.assertNotIn("not-the-token", repr(e.exception))
+            client = Client(owner.url, token)
+            self.assertNotIn(token, repr(client))
+            self.assertNotIn(token, repr(owner))
+            with self.assertRaises(Unauthorized):
+                Client(owner.url).get("/api/v1/status")
+
+
+if __name__ == "__main__":
+    unittest.main()
