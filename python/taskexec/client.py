@@ -4,13 +4,20 @@ Reads and idempotent calls are retried with backoff when the service cannot be
 reached, times out, or answers 502/503/504 (or 500 for reads); other calls are
 sent once, so a request the service may have carried out is never repeated.
 
+With $TASKEXEC_HTTP_TRACE naming a file, every exchange is appended to it as
+one JSON line (method, path and query, status, content types, the request and
+response bodies, the X- headers; never the Authorization header): for
+debugging, and what the contract test checks against docs/openapi.json.
+
 Thread-safety: a Client holds no connection state; one may be shared by threads.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,6 +27,30 @@ from typing import Any, Mapping
 from .errors import ServiceUnavailable, TaskExecError, error_for_status
 
 _RETRY_STATUSES = (502, 503, 504)
+_trace_lock = threading.Lock()
+
+
+def _trace(method: str, url: str, data: bytes | None, headers: Mapping[str, str],
+           status: int, response_headers: Any, body: bytes) -> None:
+    path = os.environ.get("TASKEXEC_HTTP_TRACE")
+    if not path:
+        return
+    parts = urllib.parse.urlsplit(url)
+    record = {
+        "method": method,
+        "path": parts.path,
+        "query": urllib.parse.parse_qsl(parts.query, keep_blank_values=True),
+        "request_content_type": headers.get("Content-Type"),
+        "request_body": (data or b"").decode("utf-8", "replace"),
+        "status": status,
+        "response_content_type": response_headers.get("Content-Type") if response_headers
+        else None,
+        "response_headers": {k: v for k, v in (response_headers or {}).items()
+                             if k.lower().startswith("x-") or k.lower() == "location"},
+        "response_body": body.decode("utf-8", "replace"),
+    }
+    with _trace_lock, open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 class Response:
@@ -92,9 +123,12 @@ class Client:
         req = urllib.request.Request(url, data=data, method=method, headers=dict(headers))
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return Response(resp.status, resp.headers, resp.read())
+                body = resp.read()
+                _trace(method, url, data, headers, resp.status, resp.headers, body)
+                return Response(resp.status, resp.headers, body)
         except urllib.error.HTTPError as e:
             raw = e.read()
+            _trace(method, url, data, headers, e.code, e.headers, raw)
             code, message = "http_" + str(e.code), raw.decode("utf-8", "replace")[:500]
             try:
                 err = json.loads(raw.decode("utf-8"))["error"]

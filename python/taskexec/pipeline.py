@@ -29,6 +29,7 @@ TASK_STATUSES = ("pending", "assigned", "claimed", "in_progress", "retrying", "c
                  "failed", "cancelled", "suspended", "pending_review", "review", "blocked")
 PRIORITIES = ("critical", "high", "normal", "low")
 _AGENT_RE = re.compile(r"^[a-z0-9_-]+$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 _NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
@@ -55,6 +56,14 @@ def _optional_text(name: str, value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
         raise BadRequest(f"{name}: expected a string, got {type(value).__name__}",
                          code="invalid_argument")
+    return value
+
+
+def _check_page_id(value: Any) -> str:
+    hex_digits = value.replace("-", "") if isinstance(value, str) else ""
+    if len(hex_digits) != 32 or not _HEX_RE.match(hex_digits) or value.count("-") not in (0, 4):
+        raise BadRequest("notion_page_id: expected a Notion page id (32 hex digits, with or "
+                         f"without dashes), got {value!r}", code="invalid_argument")
     return value
 
 
@@ -135,6 +144,8 @@ class TaskExecutionPipeline:
         self._service: OwnedService | None = None
         self._client: Client | None = None
         self._lock = threading.Lock()
+        # Set by integrate_with_notion: the callbacks given to the NotionIntegration.
+        self.notion_bridge: Any = None
 
     def __repr__(self) -> str:
         where = self._client.url if self._client else (self._url or "an owned service")
@@ -250,9 +261,23 @@ class TaskExecutionPipeline:
 
     def add_task(self, title: str, description: str = "", *, type: str | None = None,
                  priority: str | None = None, agent: str | None = None,
-                 context: Mapping[str, Any] | None = None, task_id: str | None = None) -> str:
+                 context: Mapping[str, Any] | None = None, task_id: str | None = None,
+                 notion_page_id: str | None = None, notion_url: str | None = None) -> str:
         """Adds a task; returns its id (``task_id`` when given: a second add with the same
-        id raises Conflict). It runs on its own unless auto-assign is off."""
+        id raises Conflict). With ``notion_page_id`` the task is the card's: adding a card
+        that already has a task returns that task's id and adds nothing. The task runs on
+        its own unless auto-assign is off."""
+        return str(self._add_task(title, description, type=type, priority=priority,
+                                  agent=agent, context=context, task_id=task_id,
+                                  notion_page_id=notion_page_id,
+                                  notion_url=notion_url)[0]["id"])
+
+    def _add_task(self, title: str, description: str = "", *, type: str | None = None,
+                  priority: str | None = None, agent: str | None = None,
+                  context: Mapping[str, Any] | None = None, task_id: str | None = None,
+                  notion_page_id: str | None = None,
+                  notion_url: str | None = None) -> tuple[dict[str, Any], bool]:
+        """add_task's request: the task and whether this call created it."""
         if not isinstance(title, str) or not title.strip():
             raise BadRequest("title: expected a non-blank string", code="invalid_argument")
         body: dict[str, Any] = {"title": title}
@@ -273,7 +298,16 @@ class TaskExecutionPipeline:
             if not isinstance(context, Mapping):
                 raise BadRequest("context: expected a dict", code="invalid_argument")
             body["context"] = dict(context)
-        return str(self._api().post("/api/v1/tasks", body).json()["id"])
+        if notion_page_id is not None:
+            body["notion_page_id"] = _check_page_id(notion_page_id)
+        url = _optional_text("notion_url", notion_url)
+        if url:
+            if not url.startswith(("https://", "http://")):
+                raise BadRequest(f"notion_url: expected an http(s) URL, got {url!r}",
+                                 code="invalid_argument")
+            body["notion_url"] = url
+        r = self._api().post("/api/v1/tasks", body)
+        return r.json(), r.status == 201
 
     def get_task(self, task_id: str) -> dict[str, Any]:
         """The task with its executions and artifacts."""

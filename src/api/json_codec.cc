@@ -1,5 +1,6 @@
 #include "api/json_codec.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -166,6 +167,24 @@ void ReadUsage(FieldReader& r, AgentUsage* u) {
   r.OptReal("cost_usd", &u->cost_usd);
   r.Str("model", &u->model);
   r.Integer("num_turns", &u->num_turns);
+}
+
+// A Notion page id in the form Notion's API returns it (8-4-4-4-12 lower-case
+// hex), from that form or the 32 digits without dashes a page URL ends in;
+// false when `in` is neither.
+bool CanonicalNotionPageId(const std::string& in, std::string* out) {
+  std::string hex;
+  for (char c : in) {
+    if (c == '-') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (hex.size() != 32) return false;
+  const size_t dashes = static_cast<size_t>(std::count(in.begin(), in.end(), '-'));
+  if (dashes != 0 && dashes != 4) return false;
+  *out = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+  return true;
 }
 
 bool IsBlank(const std::string& s) {
@@ -378,14 +397,14 @@ Status FromJson(const json& j, Artifact* out) {
 Status ParseNewTask(const json& j, NewTask* out) {
   if (!j.is_object()) return Status::InvalidArgument("task: expected a JSON object");
   static const std::set<std::string> kAllowed = {
-      "id",          "title",      "description", "type",    "priority",
-      "assigned_to", "notion_url", "max_retries", "context", "context_json"};
+      "id",         "title",          "description", "type",    "priority",    "assigned_to",
+      "notion_url", "notion_page_id", "max_retries", "context", "context_json"};
   for (const auto& item : j.items()) {
     if (kAllowed.count(item.key()) == 0) {
       return Status::InvalidArgument("unknown field \"" + item.key() +
                                      "\" (allowed: id, title, description, type, priority, "
-                                     "assigned_to, notion_url, max_retries, context, "
-                                     "context_json)");
+                                     "assigned_to, notion_url, notion_page_id, max_retries, "
+                                     "context, context_json)");
     }
   }
   auto title = j.find("title");
@@ -403,8 +422,13 @@ Status ParseNewTask(const json& j, NewTask* out) {
   r.Prio("priority", &t.priority);
   r.Str("assigned_to", &t.assigned_to);
   r.Str("notion_url", &t.notion_url);
+  r.Str("notion_page_id", &t.notion_page_id);
   r.Integer("max_retries", &t.max_retries);
   if (!r.status().ok()) return r.status();
+  if (!t.notion_page_id.empty() && !CanonicalNotionPageId(t.notion_page_id, &t.notion_page_id)) {
+    return Status::InvalidArgument(
+        "notion_page_id: expected a Notion page id (32 hex digits, with or without dashes)");
+  }
 
   if (!t.notion_url.empty() && t.notion_url.rfind("https://", 0) != 0 &&
       t.notion_url.rfind("http://", 0) != 0) {

@@ -51,6 +51,9 @@ class TaskService {
   // default calls AddTask for each.
   virtual Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results);
   virtual Status GetTask(const std::string& id, TaskDetails* out) = 0;
+  // The task linked to a Notion page (NotFound when none): what makes adding
+  // a card's task idempotent by page id.
+  virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
   // Starts an attempt now (or as soon as an executor runs), optionally on a
   // given agent, and returns its attempt (execution) id. Works with

@@ -37,6 +37,9 @@ Status EngineService::AddTask(const NewTask& task, Task* out) {
 Status EngineService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
   return service_.AddTasks(tasks, results);
 }
+Status EngineService::FindByNotionPage(const std::string& page_id, Task* out) {
+  return service_.FindByNotionPage(page_id, out);
+}
 Status EngineService::GetTask(const std::string& id, TaskDetails* out) {
   return service_.GetTask(id, out);
 }

@@ -59,6 +59,11 @@ Status StoreTaskService::AddTask(const NewTask& task, Task* out) {
   return s;
 }
 
+Status StoreTaskService::FindByNotionPage(const std::string& page_id, Task* out) {
+  if (page_id.empty()) return Status::InvalidArgument("notion_page_id: must not be empty");
+  return store_->FindByNotionPage(page_id, out);
+}
+
 Status StoreTaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
   std::vector<Status> out(tasks.size());
   std::vector<NewTask> valid;

@@ -7,6 +7,7 @@
 
 #include "api/json_codec.h"
 #include "dashboard_assets.h"  // generated from src/server/dashboard/
+#include "openapi_document.h"  // generated from docs/openapi.json
 #include "server/http_util.h"
 #include "server/metrics.h"
 
@@ -78,6 +79,13 @@ ApiResponse ErrorResponse(const taskexec::Status& s) {
 }
 
 ApiResponse ApiHandlers::Health(const ApiRequest&) { return JsonResponse(200, {{"status", "ok"}}); }
+
+ApiResponse ApiHandlers::OpenApi(const ApiRequest&) {
+  ApiResponse r;
+  r.content_type = "application/json";
+  r.body = std::string(kOpenApiJson);
+  return r;
+}
 
 ApiResponse ApiHandlers::GetStatus(const ApiRequest&) {
   ServiceStatus st;
@@ -163,9 +171,25 @@ ApiResponse ApiHandlers::AddTask(const ApiRequest& req) {
   s = ParseNewTask(body, &nt);
   if (!s.ok()) return ErrorResponse(s);
   Task task;
-  s = service_->AddTask(nt, &task);
-  if (!s.ok()) return ErrorResponse(s);
-  ApiResponse r = JsonResponse(201, ToJson(task));
+  int status = 201;
+  s = nt.notion_page_id.empty() ? taskexec::Status::NotFound("")
+                                : service_->FindByNotionPage(nt.notion_page_id, &task);
+  if (s.ok()) {
+    status = 200;  // a card already has its task: adding it again is a no-op
+  } else if (!s.IsNotFound()) {
+    return ErrorResponse(s);
+  } else {
+    s = service_->AddTask(nt, &task);
+    // Another writer (the Notion sync, a second client) linked the page
+    // first: its task is the card's task.
+    if (s.IsConflict() && !nt.notion_page_id.empty() &&
+        service_->FindByNotionPage(nt.notion_page_id, &task).ok()) {
+      s = taskexec::Status::OK();
+      status = 200;
+    }
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  ApiResponse r = JsonResponse(status, ToJson(task));
   r.headers["Location"] = "/api/v1/tasks/" + task.id;
   return r;
 }

@@ -46,11 +46,13 @@ class ApiHandlers {
   explicit ApiHandlers(TaskService* service) : service_(service) {}
 
   ApiResponse Health(const ApiRequest& req);
+  // The API's OpenAPI 3.1 document (docs/openapi.json, embedded at build time).
+  ApiResponse OpenApi(const ApiRequest& req);
   ApiResponse GetStatus(const ApiRequest& req);
   // ?status=&agent=&limit=&after=; X-Next-After when the page is full.
   ApiResponse ListTasks(const ApiRequest& req);
   ApiResponse Prune(const ApiRequest& req);         // {"finished_before", "dry_run"}
-  ApiResponse AddTask(const ApiRequest& req);       // 201
+  ApiResponse AddTask(const ApiRequest& req);       // 201; 200 if the Notion page has a task
   ApiResponse GetTask(const ApiRequest& req);       // params[0] = task id
   ApiResponse Execute(const ApiRequest& req);       // 202 {"attempt_id", "task_id"}
   ApiResponse Cancel(const ApiRequest& req);        // params[0] = task or attempt id

@@ -89,6 +89,7 @@ class HttpServer::Router {
     Add("GET", "/dashboard.js", &ApiHandlers::DashboardJs, /*auth=*/false);
     Add("GET", "/healthz", &ApiHandlers::Health, /*auth=*/false);
     Add("GET", "/metrics", &ApiHandlers::Metrics);
+    Add("GET", "/api/v1/openapi.json", &ApiHandlers::OpenApi, /*auth=*/false);
     Add("GET", "/api/v1/status", &ApiHandlers::GetStatus);
     Add("GET", "/api/v1/tasks", &ApiHandlers::ListTasks);
     Add("POST", "/api/v1/tasks", &ApiHandlers::AddTask);

@@ -43,6 +43,9 @@ class ForwardingService : public TaskService {
   Status Cancel(const std::string& id, Task* o) override { return t_->Cancel(id, o); }
   Status GetStatus(ServiceStatus* o) override { return t_->GetStatus(o); }
   Status Route(const Task& t, RouteDecision* o) override { return t_->Route(t, o); }
+  Status FindByNotionPage(const std::string& page_id, Task* o) override {
+    return t_->FindByNotionPage(page_id, o);
+  }
   Status GetExecution(const std::string& id, SessionExecution* o) override {
     return t_->GetExecution(id, o);
   }

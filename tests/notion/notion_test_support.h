@@ -52,6 +52,9 @@ class StoreBackedService final : public TaskService {
   Status Route(const Task&, RouteDecision*) override {
     return Status::Internal("not in the test double");
   }
+  Status FindByNotionPage(const std::string& page_id, Task* out) override {
+    return store_->FindByNotionPage(page_id, out);
+  }
   Status GetExecution(const std::string& id, SessionExecution* out) override {
     return store_->GetExecution(id, out);
   }

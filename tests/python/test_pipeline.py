@@ -104,6 +104,33 @@ print(json.dumps({"task": task["status"], "attempt": attempt, "log": log}))
         self.assertIn("TASK_COMPLETE", out["log"])
 
 
+class RawApiTest(ServiceTestCase):
+    """The endpoints the pipeline does not wrap, through the package's Client, so that
+    the contract check (openapi_contract) sees every operation of the API."""
+
+    def test_contract_metrics_and_prune(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            api = Client(pipeline.url)
+            doc = api.get("/api/v1/openapi.json").json()
+            self.assertEqual(doc["openapi"], "3.1.0")
+            self.assertIn("/api/v1/tasks", doc["paths"])
+            task_id = pipeline.add_task("Count the queue")
+            pipeline.wait(task_id, timeout=60)
+            metrics = api.get("/metrics").body.decode()
+            self.assertIn("taskexec_tasks", metrics)
+            report = api.post("/api/v1/prune", {"finished_before": "2000-01-01T00:00:00Z",
+                                                 "dry_run": True}).json()
+            self.assertEqual(report["tasks"], 0)
+            report = api.post("/api/v1/prune", {"finished_before": "2999-01-01T00:00:00Z",
+                                                 "dry_run": True}).json()
+            self.assertEqual(report["tasks"], 1)
+            self.assertTrue(report["dry_run"])
+            with self.assertRaises(BadRequest) as e:
+                api.post("/api/v1/prune", {"finished_before": "yesterday"})
+            self.assertIn("finished_before", str(e.exception))
+            self.assertEqual(pipeline.get_task(task_id)["status"], "completed")
+
+
 class OperationsTest(ServiceTestCase):
     def test_status_lists_active_attempts_and_cancel_stops_them(self) -> None:
         os.environ["FAKE_AGENT_MODE"] = "hang"

@@ -34,12 +34,26 @@ class FakeTaskService : public TaskService {
     t.context_json = nt.context_json;
     t.max_retries = nt.max_retries;
     t.notion_url = nt.notion_url;
+    t.notion_page_id = nt.notion_page_id;
     t.created_at = t.updated_at = 1764067321123;  // 2025-11-25T10:42:01.123Z
     t.version = 1;
     last_new_task = nt;
     tasks[t.id] = t;
     *out = t;
     return Status::OK();
+  }
+
+  Status FindByNotionPage(const std::string& page_id, Task* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    for (const auto& [id, t] : tasks) {
+      if (!page_id.empty() && t.notion_page_id == page_id) {
+        *out = t;
+        return Status::OK();
+      }
+    }
+    return Status::NotFound("no task for Notion page " + page_id);
   }
 
   Status GetTask(const std::string& id, TaskDetails* out) override {

@@ -92,6 +92,47 @@ TEST_F(HttpServerTest, Healthz) {
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
 }
 
+// The contract is served as it is in the repository, without a token, and
+// names exactly the routes the server has: each documented operation reaches
+// a handler, and an undocumented path is the router's 404.
+TEST_F(HttpServerTest, OpenApiDocumentIsServedAndMatchesTheRoutes) {
+  StartServer("s3cret");
+  std::ifstream in(TASKEXEC_OPENAPI_PATH);
+  ASSERT_TRUE(in) << TASKEXEC_OPENAPI_PATH;
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto r = Get("/api/v1/openapi.json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(r->body, file);
+  const json doc = json::parse(r->body);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+
+  int operations = 0;
+  const httplib::Headers auth = {{"Authorization", "Bearer s3cret"}};
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    // The Notion webhook is registered by the composition root (app/), not here.
+    if (path == "/webhooks/notion") continue;
+    std::string concrete = path;
+    if (auto brace = concrete.find("{id}"); brace != std::string::npos)
+      concrete.replace(brace, 4, "task-none");
+    for (const auto& [method, op] : ops.items()) {
+      ++operations;
+      httplib::Result got = method == "get"
+                                ? client_->Get(concrete.c_str(), auth)
+                                : client_->Post(concrete.c_str(), auth, "{}", "application/json");
+      ASSERT_TRUE(got) << method << " " << path;
+      EXPECT_NE(got->status, 405) << method << " " << path;
+      EXPECT_EQ(got->body.find("no endpoint"), std::string::npos) << method << " " << path;
+    }
+  }
+  EXPECT_GE(operations, 13);
+  r = Get("/api/v1/openapi", auth);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("no endpoint"), std::string::npos);
+}
+
 // The dashboard's three files come from this server only (no CDN, no other
 // host), without inline code, and insert data as text.
 TEST_F(HttpServerTest, DashboardIsSelfContained) {
@@ -138,6 +179,26 @@ TEST_F(HttpServerTest, AddTaskReturns201WithTask) {
   std::lock_guard<std::mutex> l(svc_.mu);
   EXPECT_EQ(svc_.last_new_task.source, "api");
   EXPECT_EQ(json::parse(svc_.last_new_task.context_json), json({{"a", 1}}));
+}
+
+TEST_F(HttpServerTest, AddingACardsTaskTwiceReturnsTheFirst) {
+  StartServer();
+  auto r = Post("/api/v1/tasks",
+                R"({"title":"Card","notion_page_id":"1f2e3d4c5b6a49788a9b0c1d2e3f4a5b"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const std::string id = Body(r)["id"];
+  EXPECT_EQ(Body(r)["notion_page_id"], "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b");
+
+  r = Post("/api/v1/tasks", R"({"title":"Card again","id":"task-other",
+                                "notion_page_id":"1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["id"], id);
+  EXPECT_EQ(Body(r)["title"], "Card");
+  EXPECT_EQ(r->get_header_value("Location"), "/api/v1/tasks/" + id);
+  std::lock_guard<std::mutex> l(svc_.mu);
+  EXPECT_EQ(svc_.tasks.size(), 1u);
 }
 
 TEST_F(HttpServerTest, AddTaskErrors) {

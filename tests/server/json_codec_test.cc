@@ -311,6 +311,16 @@ TEST(ParseNewTaskTest, Defaults) {
   EXPECT_EQ(nt.context_json, R"({"a":1})");
 }
 
+TEST(ParseNewTaskTest, NotionPageIdTakesEitherForm) {
+  NewTask nt;
+  ASSERT_TRUE(
+      Parse(R"({"title":"t","notion_page_id":"1F2E3D4C5B6A49788A9B0C1D2E3F4A5B"})", &nt).ok());
+  EXPECT_EQ(nt.notion_page_id, "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b");
+  ASSERT_TRUE(
+      Parse(R"({"title":"t","notion_page_id":"1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"})", &nt).ok());
+  EXPECT_EQ(nt.notion_page_id, "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b");
+}
+
 TEST(ParseNewTaskTest, ErrorsNameTheField) {
   struct Case {
     const char* body;
@@ -337,6 +347,12 @@ TEST(ParseNewTaskTest, ErrorsNameTheField) {
       {R"({"title":"t","titel":"typo"})", "titel"},
       {R"({"title":"t","status":"completed"})", "status"},
       {R"J({"title":"t","notion_url":"javascript:alert(1)"})J", "notion_url"},
+      {R"({"title":"t","notion_page_id":"not-a-page"})", "notion_page_id"},
+      {R"({"title":"t","notion_page_id":"1f2e3d4c5b6a49788a9b0c1d2e3f4a5"})", "notion_page_id"},
+      {R"({"title":"t","notion_page_id":"1f2e-3d4c5b6a49788a9b0c1d2e3f4a5b"})", "notion_page_id"},
+      {R"({"title":"t","notion_page_id":"1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5g"})",
+       "notion_page_id"},
+      {R"({"title":"t","notion_page_id":7})", "notion_page_id"},
   };
   for (const Case& c : cases) {
     NewTask nt;
