@@ -18,10 +18,11 @@ import re
 import threading
 import time
 import urllib.parse
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .client import Client
 from .errors import BadRequest, TaskExecError
+from .events import OutcomeWatcher, feed, start_cursor
 from .service import OwnedService
 
 FINAL_STATUSES = ("completed", "failed", "cancelled")
@@ -133,7 +134,10 @@ class TaskExecutionPipeline:
 
     def __init__(self, memory: Any = None, agent_mapping: Mapping[str, str] | None = None, *,
                  url: str | None = None, token: str | None = None, config: str | None = None,
-                 binary: str | None = None, start_timeout: float = 30.0) -> None:
+                 binary: str | None = None,
+                 on_task_complete: Callable[[str, str], Any] | None = None,
+                 on_task_fail: Callable[[str, str, str], Any] | None = None,
+                 start_timeout: float = 30.0) -> None:
         self.memory = memory
         self._mapping = _mapping_pairs(agent_mapping)
         self._url = url or os.environ.get("TASKEXEC_URL") or None
@@ -143,6 +147,13 @@ class TaskExecutionPipeline:
         self._start_timeout = start_timeout
         self._service: OwnedService | None = None
         self._client: Client | None = None
+        for name, fn in (("on_task_complete", on_task_complete), ("on_task_fail", on_task_fail)):
+            if fn is not None and not callable(fn):
+                raise BadRequest(f"{name}: expected a callable, got {type(fn).__name__}",
+                                 code="invalid_argument")
+        self._on_task_complete = on_task_complete
+        self._on_task_fail = on_task_fail
+        self._watcher: OutcomeWatcher | None = None
         self._lock = threading.Lock()
         # Set by integrate_with_notion: the callbacks given to the NotionIntegration.
         self.notion_bridge: Any = None
@@ -179,6 +190,16 @@ class TaskExecutionPipeline:
                                        token=self._token, start_timeout=self._start_timeout)
                 client = Client(service.start(), self._token)
                 self._service = service
+            if self._on_task_complete is not None or self._on_task_fail is not None:
+                watcher = OutcomeWatcher(client, self._on_task_complete, self._on_task_fail)
+                try:
+                    watcher.start()
+                except TaskExecError:
+                    if self._service is not None:
+                        self._service.stop()
+                        self._service = None
+                    raise
+                self._watcher = watcher
             self._client = client
             return self
 
@@ -187,6 +208,9 @@ class TaskExecutionPipeline:
         with self._lock:
             self._client = None
             service, self._service = self._service, None
+            watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
         if service is not None:
             service.stop()
 
@@ -345,6 +369,18 @@ class TaskExecutionPipeline:
                                                                   time.monotonic()))
             time.sleep(pause)
             delay = min(delay * 2, 0.5)
+
+    def events(self, after: str = "now", *, poll: float = 0.25,
+               timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """The service's live updates: ``{"cursor", "task"}`` for each change of a task
+        after ``after`` ("now"; "" for the beginning; or an event's cursor, to resume),
+        oldest first, each change once, until ``timeout`` seconds have passed (None:
+        forever). Changes of one task between two polls arrive as its latest state."""
+        if not isinstance(poll, (int, float)) or poll <= 0:
+            raise BadRequest(f"poll: expected seconds > 0, got {poll!r}", code="invalid_argument")
+        client = self._api()
+        # "now" is when events() is called, not when the iteration begins.
+        return feed(client, start_cursor(client, after), poll=poll, timeout=timeout)
 
     def logs(self, attempt_id: str) -> str:
         """The attempt's whole log so far."""

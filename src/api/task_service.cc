@@ -14,6 +14,10 @@ Status TaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Stat
   return Status::OK();
 }
 
+Status TaskService::ListChanged(const ChangeCursor&, int, std::vector<Task>*) {
+  return Status::Internal("this service has no change feed");
+}
+
 Status TaskService::Prune(const PruneRequest&, PruneReport*) {
   return Status::Internal("this service cannot prune");
 }

@@ -55,6 +55,10 @@ class TaskService {
   // a card's task idempotent by page id.
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+  // The change feed (TaskStore::ListChanged): tasks changed after `after`,
+  // oldest change first. The default refuses (Internal): a service without a
+  // store has no feed.
+  virtual Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out);
   // Starts an attempt now (or as soon as an executor runs), optionally on a
   // given agent, and returns its attempt (execution) id. Works with
   // auto_assign = false.

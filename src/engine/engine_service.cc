@@ -40,6 +40,9 @@ Status EngineService::AddTasks(const std::vector<NewTask>& tasks, std::vector<St
 Status EngineService::FindByNotionPage(const std::string& page_id, Task* out) {
   return service_.FindByNotionPage(page_id, out);
 }
+Status EngineService::ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) {
+  return service_.ListChanged(after, limit, out);
+}
 Status EngineService::GetTask(const std::string& id, TaskDetails* out) {
   return service_.GetTask(id, out);
 }

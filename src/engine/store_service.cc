@@ -64,6 +64,10 @@ Status StoreTaskService::FindByNotionPage(const std::string& page_id, Task* out)
   return store_->FindByNotionPage(page_id, out);
 }
 
+Status StoreTaskService::ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) {
+  return store_->ListChanged(after, limit, out);
+}
+
 Status StoreTaskService::AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) {
   std::vector<Status> out(tasks.size());
   std::vector<NewTask> valid;

@@ -38,6 +38,7 @@ class StoreTaskService : public TaskService {
   Status GetTask(const std::string& id, TaskDetails* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
   Status Execute(const std::string& task_id, const std::string& agent,
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;

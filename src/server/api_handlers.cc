@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/json_codec.h"
+#include "core/clock.h"
 #include "dashboard_assets.h"  // generated from src/server/dashboard/
 #include "openapi_document.h"  // generated from docs/openapi.json
 #include "server/http_util.h"
@@ -264,6 +265,65 @@ ApiResponse ApiHandlers::ExecutionLog(const ApiRequest& req) {
   }
   r.headers["X-Next-Offset"] = std::to_string(next);
   return r;
+}
+
+namespace {
+
+std::string CursorText(TimeMs updated_at, const std::string& id) {
+  return std::to_string(updated_at) + ":" + id;
+}
+
+// "<updated_at ms>:<task id>" as events' cursors carry it; "now" is this
+// server's clock with no task, so a reader starting there sees only what
+// changes from now on; "" is the beginning.
+Status ParseCursor(const std::string& text, ChangeCursor* out) {
+  if (text.empty()) return Status::OK();
+  if (text == "now") {
+    out->updated_at = SystemClock().NowMs();
+    return Status::OK();
+  }
+  const size_t colon = text.find(':');
+  int64_t ms = 0;
+  if (colon == std::string::npos || !ParseNonNegative("after", text.substr(0, colon), &ms).ok()) {
+    return Status::InvalidArgument("after: \"" + text +
+                                   "\" is not a cursor (<updated_at ms>:<task id>, from an "
+                                   "event's cursor or next, or now)");
+  }
+  out->updated_at = ms;
+  out->id = text.substr(colon + 1);
+  return Status::OK();
+}
+
+}  // namespace
+
+ApiResponse ApiHandlers::Events(const ApiRequest& req) {
+  ChangeCursor cursor;
+  int64_t limit = kDefaultTaskPage;
+  for (const auto& [key, value] : req.query) {
+    taskexec::Status s;
+    if (key == "after") {
+      s = ParseCursor(value, &cursor);
+    } else if (key == "limit") {
+      s = ParseNonNegative("limit", value, &limit);
+      if (s.ok() && (limit < 1 || limit > kMaxTaskPage)) {
+        s = taskexec::Status::InvalidArgument("limit: " + value + " is not in 1.." +
+                                              std::to_string(kMaxTaskPage));
+      }
+    } else {
+      s = taskexec::Status::InvalidArgument("unknown query parameter \"" + key + "\"");
+    }
+    if (!s.ok()) return ErrorResponse(s);
+  }
+  std::vector<Task> tasks;
+  taskexec::Status s = service_->ListChanged(cursor, static_cast<int>(limit), &tasks);
+  if (!s.ok()) return ErrorResponse(s);
+  json events = json::array();
+  for (const Task& t : tasks) {
+    events.push_back({{"cursor", CursorText(t.updated_at, t.id)}, {"task", ToJson(t)}});
+  }
+  const std::string next = tasks.empty() ? CursorText(cursor.updated_at, cursor.id)
+                                         : CursorText(tasks.back().updated_at, tasks.back().id);
+  return JsonResponse(200, {{"events", std::move(events)}, {"next", next}});
 }
 
 ApiResponse ApiHandlers::Route(const ApiRequest& req) {

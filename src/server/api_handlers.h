@@ -59,6 +59,9 @@ class ApiHandlers {
   ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
   ApiResponse Route(const ApiRequest& req);
+  // ?after=<cursor>|now&limit=N: tasks changed after the cursor, as
+  // {"events": [{"cursor", "task"}], "next"}.
+  ApiResponse Events(const ApiRequest& req);
   ApiResponse Metrics(const ApiRequest& req);
   // The dashboard (src/server/dashboard/, embedded at build time): the page,
   // its stylesheet and its script, each with a CSP that allows only this

@@ -99,6 +99,7 @@ class HttpServer::Router {
     Add("GET", "/api/v1/executions/{id}", &ApiHandlers::GetExecution);
     Add("GET", "/api/v1/executions/{id}/log", &ApiHandlers::ExecutionLog);
     Add("POST", "/api/v1/route", &ApiHandlers::Route);
+    Add("GET", "/api/v1/events", &ApiHandlers::Events);
     Add("POST", "/api/v1/prune", &ApiHandlers::Prune);
   }
 

@@ -37,6 +37,12 @@ struct TaskFilter {
   std::string after;
 };
 
+// A position in the change feed (TaskStore::ListChanged): the last task seen.
+struct ChangeCursor {
+  TimeMs updated_at = 0;
+  std::string id;
+};
+
 // Editable fields of a task that has not started. Unset fields stay.
 struct TaskPatch {
   std::optional<std::string> title;
@@ -135,6 +141,12 @@ class TaskStore {
   virtual Status GetTask(const std::string& id, Task* out) = 0;
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+  // The change feed: tasks whose (updated_at, id) comes after `after`, in
+  // that order, at most `limit` (> 0). Every write of a task moves its
+  // updated_at (the writer's clock), so a reader that keeps the last task it
+  // saw as its cursor sees each task's latest state after each change;
+  // changes between two reads of one task collapse into its latest state.
+  virtual Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) = 0;
 
   // Edits a task that no executor holds. Conflict if held or the version
   // moved (expected_version < 0 skips that check).

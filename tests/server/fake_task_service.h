@@ -6,9 +6,11 @@
 // after the calls under test returned (or lock `mu` themselves).
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "api/task_service.h"
@@ -88,6 +90,22 @@ class FakeTaskService : public TaskService {
       if (filter.limit > 0 && static_cast<int>(out->size()) >= filter.limit) break;
       out->push_back(t);
     }
+    return Status::OK();
+  }
+
+  // The store's contract: (updated_at, id) after the cursor, in that order.
+  Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    out->clear();
+    for (const auto& [id, t] : tasks) {
+      if (std::tie(t.updated_at, t.id) > std::tie(after.updated_at, after.id)) out->push_back(t);
+    }
+    std::sort(out->begin(), out->end(), [](const Task& a, const Task& b) {
+      return std::tie(a.updated_at, a.id) < std::tie(b.updated_at, b.id);
+    });
+    if (static_cast<int>(out->size()) > limit) out->resize(static_cast<size_t>(limit));
     return Status::OK();
   }
 

@@ -104,7 +104,7 @@ TEST_F(HttpServerTest, OpenApiDocumentIsServedAndMatchesTheRoutes) {
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
-  EXPECT_EQ(r->body, file);
+  EXPECT_TRUE(r->body == file) << "the served document is not docs/openapi.json";
   const json doc = json::parse(r->body);
   EXPECT_EQ(doc["openapi"], "3.1.0");
 
@@ -199,6 +199,46 @@ TEST_F(HttpServerTest, AddingACardsTaskTwiceReturnsTheFirst) {
   EXPECT_EQ(r->get_header_value("Location"), "/api/v1/tasks/" + id);
   std::lock_guard<std::mutex> l(svc_.mu);
   EXPECT_EQ(svc_.tasks.size(), 1u);
+}
+
+TEST_F(HttpServerTest, EventsPageThroughChangesByCursor) {
+  StartServer();
+  for (const char* id : {"task-b", "task-a", "task-c"}) {
+    ASSERT_EQ(Post("/api/v1/tasks", json{{"title", id}, {"id", id}}.dump())->status, 201);
+  }
+  auto r = Get("/api/v1/events?limit=2");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json page = Body(r);
+  ASSERT_EQ(page["events"].size(), 2u);
+  EXPECT_EQ(page["events"][0]["task"]["id"], "task-a");  // same time: by id
+  EXPECT_EQ(page["events"][0]["cursor"], "1764067321123:task-a");
+  EXPECT_EQ(page["events"][1]["task"]["id"], "task-b");
+  EXPECT_EQ(page["next"], "1764067321123:task-b");
+
+  r = Get("/api/v1/events?after=1764067321123:task-b");
+  page = Body(r);
+  ASSERT_EQ(page["events"].size(), 1u);
+  EXPECT_EQ(page["events"][0]["task"]["id"], "task-c");
+  r = Get("/api/v1/events?after=" + page["next"].get<std::string>());
+  page = Body(r);
+  EXPECT_TRUE(page["events"].empty());
+  EXPECT_EQ(page["next"], "1764067321123:task-c");  // an empty page keeps the cursor
+
+  r = Get("/api/v1/events?after=now");
+  page = Body(r);
+  EXPECT_TRUE(page["events"].empty());  // the fake's tasks changed in 2025
+  const std::string now = page["next"];
+  ASSERT_EQ(now.back(), ':');
+  EXPECT_GT(std::stoll(now), 1764067321123);
+
+  for (const char* bad :
+       {"after=yesterday", "after=12", "after=-1:x", "limit=0", "limit=1001", "since=now"}) {
+    r = Get(std::string("/api/v1/events?") + bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << bad;
+    EXPECT_EQ(ErrorCode(r), "invalid_argument") << bad;
+  }
 }
 
 TEST_F(HttpServerTest, AddTaskErrors) {

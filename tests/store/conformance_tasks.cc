@@ -1,5 +1,6 @@
 // Conformance: creating, reading, listing and editing tasks; people's status
 // changes and cancellation; stats; meta; byte-exact strings.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -503,6 +504,48 @@ TEST_P(StoreConformanceTest, ChangeCounterMovesOnWriteWhenSupported) {
   int64_t after = 0;
   ASSERT_TRUE(store_->ChangeCounter(&after).ok());
   EXPECT_NE(after, before);
+}
+
+// The change feed: every write moves a task behind the cursor of a reader
+// that saw it, in (updated_at, id) order, ties broken by id.
+TEST_P(StoreConformanceTest, ListChangedFollowsEveryWriteInOrder) {
+  Task a = Add("a", kT0 + 10);
+  Task b = Add("b", kT0 + 10);  // same millisecond: ordered by id
+  Task c = Add("c", kT0 + 5);
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListChanged({}, 10, &out).ok());
+  std::vector<std::string> tied = {a.id, b.id};
+  std::sort(tied.begin(), tied.end());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{c.id, tied[0], tied[1]}));
+
+  // Paging: from the last task seen, limit 1.
+  ASSERT_TRUE(store_->ListChanged({out[0].updated_at, out[0].id}, 1, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{tied[0]});
+  ChangeCursor cursor{kT0 + 10, tied[1]};
+  ASSERT_TRUE(store_->ListChanged(cursor, 10, &out).ok());
+  EXPECT_TRUE(out.empty());
+
+  // A claim, a started and a finished attempt and a cancel each bring their
+  // task back.
+  Claim claimed = MustClaim(c, "exec-A", kT0 + 20);
+  ASSERT_TRUE(store_->ListChanged(cursor, 10, &out).ok());
+  ASSERT_EQ(Ids(out), std::vector<std::string>{c.id});
+  EXPECT_EQ(out[0].status, S::kAssigned);
+  cursor = {out[0].updated_at, out[0].id};
+  ASSERT_TRUE(store_->MarkStarted(c.id, claimed.execution.id, "exec-A", 42, kT0 + 25).ok());
+  ASSERT_TRUE(
+      store_
+          ->FinishAttempt(OutcomeFor(claimed, S::kCompleted, ExecutionStatus::kCompleted, kT0 + 30),
+                          nullptr)
+          .ok());
+  ASSERT_TRUE(store_->RequestCancel(a.id, "stop", kT0 + 40, nullptr).ok());
+  ASSERT_TRUE(store_->ListChanged(cursor, 10, &out).ok());
+  ASSERT_EQ(Ids(out), (std::vector<std::string>{c.id, a.id}));
+  EXPECT_EQ(out[0].status, S::kCompleted);
+  EXPECT_EQ(out[0].updated_at, kT0 + 30);
+  EXPECT_EQ(out[1].status, S::kCancelled);
+
+  EXPECT_TRUE(store_->ListChanged({}, 0, &out).IsInvalidArgument());
 }
 
 }  // namespace

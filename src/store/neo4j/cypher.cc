@@ -327,6 +327,14 @@ const std::string kStatsActive =
 
 const std::string kGetMeta = "MATCH (m:TaskexecMeta {key: $key}) RETURN m.value AS value";
 
+const std::string kListChanged =
+    "MATCH (t:Task)\n"
+    "WHERE t.updated_at > datetime({epochMillis: $after_updated})\n"
+    "   OR (t.updated_at = datetime({epochMillis: $after_updated}) AND t.id > $after_id)\n"
+    "RETURN t\n"
+    "ORDER BY t.updated_at, t.id\n"
+    "LIMIT $limit";
+
 const std::string kSetMeta = "MERGE (m:TaskexecMeta {key: $key}) SET m.value = $value";
 
 }  // namespace cypher
@@ -357,6 +365,8 @@ const std::vector<NamedStatement>& SchemaStatements() {
       {"index_task_agent_queue",
        "CREATE INDEX taskexec_task_agent_queue IF NOT EXISTS FOR (t:Task) "
        "ON (t.routed_agent, t.status, t.dispatch_key)"},
+      {"index_task_updated_at",
+       "CREATE INDEX taskexec_task_updated_at IF NOT EXISTS FOR (t:Task) ON (t.updated_at)"},
       {"index_task_completed_at",
        "CREATE INDEX taskexec_task_completed_at IF NOT EXISTS FOR (t:Task) ON (t.completed_at)"},
       {"index_artifact_task_id",
@@ -376,6 +386,7 @@ const std::vector<NamedStatement>& AllStatements() {
         {"find_by_notion_page", kFindByNotionPage},
         {"task_exists", kTaskExists},
         {"list_tasks", kListTasks},
+        {"list_changed", kListChanged},
         {"list_runnable", kListRunnable},
         {"list_runnable_for", kListRunnableFor},
         {"list_unrouted", kListUnrouted},

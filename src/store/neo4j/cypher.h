@@ -36,6 +36,7 @@ extern const std::string kSaveTask;
 extern const std::string kFindByNotionPage;
 extern const std::string kTaskExists;
 extern const std::string kListTasks;
+extern const std::string kListChanged;  // $after_updated, $after_id, $limit
 extern const std::string kListRunnable;
 extern const std::string kListRunnableFor;
 extern const std::string kListUnrouted;

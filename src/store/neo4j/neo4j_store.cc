@@ -142,6 +142,16 @@ Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   });
 }
 
+Status Neo4jStore::ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) {
+  if (limit <= 0) return Status::InvalidArgument("change feed: limit must be positive");
+  Map p;
+  p.Set("after_updated", int64_t{after.updated_at});
+  p.Set("after_id", after.id);
+  p.Set("limit", int64_t{limit});
+  return driver_->ExecuteRead(
+      [&](Transaction& tx) -> Status { return QueryTasks(tx, cypher::kListChanged, p, out); });
+}
+
 Status Neo4jStore::ListRunnable(TimeMs now, int limit, bool only_requested,
                                 std::vector<Task>* out) {
   Map p;

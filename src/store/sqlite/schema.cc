@@ -208,6 +208,11 @@ ALTER TABLE tasks ADD COLUMN session_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN resumed_session_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 9: the change feed (ListChanged), tasks in (updated_at, id) order.
+constexpr const char* kV9 = R"sql(
+CREATE INDEX tasks_changed ON tasks(updated_at, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -220,6 +225,7 @@ const std::vector<Migration>& Migrations() {
       {6, "agent listing and finished-task indexes", kV6},
       {7, "agent usage on executions and tasks", kV7},
       {8, "agent sessions: the task's latest, the one an attempt resumed", kV8},
+      {9, "the change feed's index", kV9},
   };
   return all;
 }

@@ -155,6 +155,18 @@ Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   });
 }
 
+Status SqliteStore::ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) {
+  static const std::string kSql = sqlite::SelectTask() +
+                                  "WHERE (updated_at, id) > (?1, ?2) "
+                                  "ORDER BY updated_at, id LIMIT ?3";
+  if (limit <= 0) return Status::InvalidArgument("change feed: limit must be positive");
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, kSql);
+    q.BindAll(after.updated_at, after.id, int64_t{limit});
+    return sqlite::CollectTasks(q, out);
+  });
+}
+
 Status SqliteStore::ListRunnable(TimeMs now, int limit, bool only_requested,
                                  std::vector<Task>* out) {
   static const std::string kSql = RunnableSql();
