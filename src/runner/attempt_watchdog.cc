@@ -15,11 +15,32 @@
 
 #include <spdlog/spdlog.h>
 
+#include "runner/attempt_cgroup.h"
 #include "runner/orphans.h"
 
 extern char** environ;
 
 namespace taskexec {
+
+namespace {
+
+// SIGTERM to every process carrying a watched attempt's marker, SIGKILL to
+// those left after the grace.
+void StopMarkedProcesses(const std::set<std::string>& watched, int64_t grace_ms) {
+  int found = 0;
+  for (const auto& id : watched) found += SignalAttemptProcesses(id, SIGTERM);
+  if (found == 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int left = 0;
+    for (const auto& id : watched) left += SignalAttemptProcesses(id, 0);
+    if (left == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& id : watched) SignalAttemptProcesses(id, SIGKILL);
+}
+
+}  // namespace
 
 int RunAttemptWatchdog(int64_t grace_ms) {
   // Only end of file on the pipe stops it: not a terminal's signals.
@@ -27,6 +48,7 @@ int RunAttemptWatchdog(int64_t grace_ms) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  const pid_t launcher = getppid();  // read now: once it dies we are re-parented
   std::set<std::string> watched;
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -35,17 +57,11 @@ int RunAttemptWatchdog(int64_t grace_ms) {
     if (line[0] == '-') watched.erase(line.substr(1));
   }
   if (watched.empty()) return 0;
-  int found = 0;
-  for (const auto& id : watched) found += SignalAttemptProcesses(id, SIGTERM);
-  if (found == 0) return 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int left = 0;
-    for (const auto& id : watched) left += SignalAttemptProcesses(id, 0);
-    if (left == 0) return 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  for (const auto& id : watched) SignalAttemptProcesses(id, SIGKILL);
+  StopMarkedProcesses(watched, grace_ms);
+  // What left the attempts' groups and shed the marker is still in their
+  // cgroup scopes (runner/attempt_cgroup.h). Only once the launcher is dead
+  // (we were re-parented): a live one may run other supervisors' attempts.
+  if (getppid() != launcher) KillScopesOf(launcher);
   return 0;
 }
 

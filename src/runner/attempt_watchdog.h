@@ -9,7 +9,9 @@
 // or the kernel did because the process died -- it sends SIGTERM, then after
 // the grace SIGKILL, to every process still carrying a watched attempt's
 // TASKEXEC_EXECUTION_ID, wherever it moved to (its own session, a new
-// process group), and exits. A restarted service then finds those attempts
+// process group), then, when the launcher is dead, kills what is left in
+// its attempts' cgroup v2 scopes (processes that also shed the marker), and
+// exits. A restarted service then finds those attempts
 // lost and retries them: an attempt is killed, never run twice at once.
 //
 // Thread-safety: Watch() and Unwatch() may be called from any thread.

@@ -22,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "runner/attempt_cgroup.h"
 #include "runner/spawn_setup.h"
 
 extern char** environ;
@@ -214,11 +215,31 @@ struct ProcessSupervisor::Child {
   bool killed_hard = false;
   bool exited = false;  // exit status known; the zombie is kept until Finalize
   int64_t linger_until_ms = 0;
+  std::string cgroup;  // the attempt's cgroup v2 scope; empty without one
   ProcessResult result;
   ExitCallback on_exit;
 };
 
+namespace {
+
+// Which containment attempts get, said once per process.
+void LogContainment(const AttemptCgroups* cgroups, const std::string& why) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    if (cgroups != nullptr) {
+      spdlog::info("attempts run in cgroup v2 scopes under {}", cgroups->root());
+    } else {
+      spdlog::info("attempts are held by their process group only (no cgroup v2 scope: {})", why);
+    }
+  });
+}
+
+}  // namespace
+
 ProcessSupervisor::ProcessSupervisor() {
+  std::string why;
+  cgroups_ = AttemptCgroups::Detect(&why);
+  LogContainment(cgroups_.get(), why);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event ev{};
@@ -365,6 +386,13 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   int rc =
       posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(), envp.data());
   if (rc != 0) return SpawnFailure(rc, spec.argv[0]);
+  std::string cgroup;
+  if (cgroups_ != nullptr) {
+    // Before the child can have started much: what it starts is born inside.
+    if (Status s = cgroups_->Adopt(pid, &cgroup); !s.ok()) {
+      spdlog::warn("pid {} runs without a cgroup scope: {}", pid, s.ToString());
+    }
+  }
   // The child holds its own copies now.
   io.out_w.Reset();
   io.err_w.Reset();
@@ -372,6 +400,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   uint64_t h = Register(spec, pid, std::move(on_exit),
                         ChildFds{io.log.Release(), io.stdout_copy.Release(), io.out_r.Release(),
                                  io.err_r.Release(), io.in_parent.Release()});
+  children_.at(h)->cgroup = std::move(cgroup);
   if (handle != nullptr) *handle = h;
   if (pid_out != nullptr) *pid_out = pid;
   Wake();  // recompute the loop's timeout
@@ -610,6 +639,8 @@ void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
     if (kill(-c.pid, SIGKILL) != 0 && errno != ESRCH) {
       spdlog::warn("kill(-{}, SIGKILL): {}", c.pid, ErrnoText(errno));
     }
+    // Also what left the group (its own session, a double fork).
+    if (!c.cgroup.empty()) KillCgroup(c.cgroup);
   }
 }
 
@@ -629,6 +660,14 @@ void ProcessSupervisor::Finalize(Child& c) {
   if (c.term_sent && !c.killed_hard) kill(-c.pid, SIGKILL);
   int st = 0;
   while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  // The attempt is over: whatever it left running in its scope ends with it.
+  if (!c.cgroup.empty()) {
+    const int left = KillCgroup(c.cgroup);
+    if (left > 0) spdlog::info("pid {}: {} process(es) it left running were killed", c.pid, left);
+    if (!RemoveCgroup(c.cgroup, /*wait_ms=*/50)) {
+      spdlog::warn("cgroup {} still holds processes after a kill", c.cgroup);
+    }
   }
   if (c.log_fd >= 0) close(c.log_fd);
   c.log_fd = -1;

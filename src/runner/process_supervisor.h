@@ -82,6 +82,8 @@ std::vector<std::string> MergeEnvironment(const std::vector<std::string>& extra)
 Status ResolveProgram(const std::string& program, const std::vector<std::string>& env,
                       std::string* resolved);
 
+class AttemptCgroups;
+
 class ProcessSupervisor {
  public:
   using ExitCallback = std::function<void(const ProcessResult&)>;
@@ -147,6 +149,9 @@ class ProcessSupervisor {
   std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
   uint64_t next_handle_ GUARDED_BY(mu_) = 1;
   bool stopping_ GUARDED_BY(mu_) = false;
+  // Per-attempt cgroup v2 scopes where this process may create them (set in
+  // the constructor, then read-only); null: the process group alone.
+  std::unique_ptr<AttemptCgroups> cgroups_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;

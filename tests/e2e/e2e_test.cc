@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "e2e/e2e_util.h"
+#include "runner/attempt_cgroup.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec::e2e {
@@ -354,6 +355,45 @@ TEST_F(E2eTest, AttemptsDieWithAServiceKilledByKillNine) {
     EXPECT_TRUE(WaitFor([&] { return ProcessesOfAttempt(e.id).empty(); }, 15))
         << "attempt " << e.id << " runs on after its service died";
   }
+}
+
+// True once `pid` has exited (a zombie nobody reaps counts as gone).
+bool ProcessGone(long pid) {
+  const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  const size_t state = status.find("State:");
+  return state == std::string::npos || status.find('Z', state) == state + 7;
+}
+
+// A process that left its attempt's group and shed the marker is found by
+// the watchdog in the attempt's cgroup v2 scope (runner/attempt_cgroup.h).
+TEST_F(E2eTest, WhatLeftTheGroupDiesWithAServiceKilledByKillNine) {
+  std::string why;
+  if (AttemptCgroups::Detect(&why) == nullptr) GTEST_SKIP() << "no cgroup v2 scope: " << why;
+  Options o;
+  o.timeout_seconds = 300;
+  std::string config = WriteConfig(o);
+  auto service = std::make_unique<Service>(config, dir_ + "/service.log");
+  service->Start();
+  AddTask(config, {"--title", "Detaching job fake-mode=escape"});
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"in_progress"}) == 1; }, 60))
+      << ReadFile(dir_ + "/service.log");
+  std::vector<SessionExecution> running;
+  ASSERT_TRUE(Store()->ListActiveExecutions(&running).ok());
+  ASSERT_EQ(running.size(), 1u);
+  const std::string pid_file = dir_ + "/work/" + running[0].id + "/escapee.pid";
+  long escapee = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string text = ReadFile(pid_file);
+        if (text.empty() || text.back() != '\n') return false;
+        escapee = std::stol(text);
+        return true;
+      },
+      30));
+  ASSERT_FALSE(ProcessGone(escapee));
+  service->Kill9();
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(escapee); }, 15))
+      << "the detached child " << escapee << " outlived its service";
 }
 
 TEST_F(E2eTest, TwoServicesShareTwoThousandTasksAndRunEachOnce) {

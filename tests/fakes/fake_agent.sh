@@ -22,6 +22,8 @@
 #                    ./grandchild.pid and ours to ./agent.pid (in the working
 #                    directory), then waits forever
 #   hang-ignore-term like hang, but ignores SIGTERM (only SIGKILL stops it)
+#   escape           starts `setsid env -i sleep` (own session, no marker), writes
+#                    its pid to ./escapee.pid, then hangs
 #   crash            kills itself with SIG$FAKE_AGENT_SIGNAL (default SEGV)
 #   garbage          invalid UTF-8, control bytes and random bytes, no marker; exit 0
 #   artifacts        writes report.txt ("hello artifact\n") and sub/data.bin into
@@ -106,6 +108,12 @@ case "$mode" in
     echo "fake agent: something broke" >&2
     exit "${FAKE_AGENT_EXIT_CODE:-3}" ;;
   hang) hang ;;
+  escape)
+    # A child that leaves the process group (own session) and sheds the
+    # TASKEXEC_* marker: only the attempt's cgroup scope still holds it.
+    setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 &
+    echo "$!" > escapee.pid
+    hang ;;
   hang-ignore-term)
     trap '' TERM  # inherited by the grandchild: only SIGKILL ends the group
     hang ;;

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <set>
 
+#include "runner/attempt_cgroup.h"
 #include "runner_test_util.h"
 
 namespace taskexec {
@@ -237,6 +239,20 @@ TEST(ProcessSupervisor, RelativeProgramPathIsResolvedAgainstOurDirectoryNotTheCh
 const char* kHangScript =
     "sleep 100000 & echo $! > grandchild.pid; echo started; while true; do wait; done";
 
+// A started child: its result, once it ends, and what Cancel and checks need.
+struct Running {
+  Waiter<ProcessResult> done;
+  uint64_t handle = 0;
+  int64_t pid = 0;
+};
+
+void StartRunning(ProcessSupervisor& sup, const ProcessSpec& spec, Running* run) {
+  ASSERT_TRUE(
+      sup.Start(
+             spec, [run](const ProcessResult& r) { run->done.Set(r); }, &run->handle, &run->pid)
+          .ok());
+}
+
 long ReadPid(const std::string& path) {
   long pid = 0;
   WaitUntil([&] {
@@ -268,6 +284,66 @@ TEST(ProcessSupervisor, TimeoutKillsTheWholeGroup) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
 }
 
+// A child that leaves the process group (its own session) with a scrubbed
+// environment (no TASKEXEC_EXECUTION_ID to find it by): only the attempt's
+// cgroup v2 scope still holds it.
+const char* kEscapeScript =
+    "setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 & echo $! > escapee.pid; "
+    "echo started; sleep 100000";
+
+// The scope of the running child `pid`, or "" when it has none.
+std::string ScopeOf(int64_t pid) {
+  std::string line = ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
+  const size_t v2 = line.find("0::");
+  if (v2 == std::string::npos) return "";
+  line = line.substr(v2 + 3);
+  line = line.substr(0, line.find('\n'));
+  return line.find("/attempt-" + std::to_string(pid)) == std::string::npos ? "" : line;
+}
+
+TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
+  std::string why;
+  if (auto probe = AttemptCgroups::Detect(&why); probe == nullptr) {
+    GTEST_SKIP() << "no cgroup v2 scope here: " << why;
+  }
+  TempDir dir;
+  Running run;  // outlives the supervisor, whose destructor may still report
+  ProcessSupervisor sup;
+  ASSERT_NO_FATAL_FAILURE(StartRunning(sup, Shell(dir, kEscapeScript), &run));
+  const long escapee = ReadPid(dir.Sub("escapee.pid"));
+  ASSERT_GT(escapee, 0);
+  const std::string scope = ScopeOf(run.pid);
+  ASSERT_FALSE(scope.empty()) << ReadFile("/proc/" + std::to_string(run.pid) + "/cgroup");
+  EXPECT_NE(ReadFile("/proc/" + std::to_string(escapee) + "/cgroup").find(scope),
+            std::string::npos);
+  EXPECT_TRUE(WaitUntil([&] {
+    return getsid(static_cast<pid_t>(escapee)) != getsid(static_cast<pid_t>(run.pid));
+  }));  // left the session (and so the group)
+  ASSERT_TRUE(sup.Cancel(run.handle).ok());
+  auto r = run.done.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(escapee); })) << escapee;
+
+  // An attempt that ends by itself takes what it left running along.
+  TempDir dir2;
+  Waiter<ProcessResult> w2;
+  ASSERT_TRUE(sup.Start(
+                     Shell(dir2,
+                           // A leader this short could exit before it is moved
+                           // (then nothing holds what it left): it waits until it is in.
+                           "until grep -q /attempt- /proc/$$/cgroup; do :; done; "
+                           "setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 & "
+                           "echo $! > escapee.pid; exit 0"),
+                     [&](const ProcessResult& r) { w2.Set(r); }, nullptr, nullptr)
+                  .ok());
+  const long left = ReadPid(dir2.Sub("escapee.pid"));
+  auto r2 = w2.Wait();
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->exit_code, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(left); })) << left;
+}
+
 TEST(ProcessSupervisor, TermIgnoredEscalatesToKillAfterGrace) {
   TempDir dir;
   ProcessSupervisor sup;
@@ -288,24 +364,19 @@ TEST(ProcessSupervisor, TermIgnoredEscalatesToKillAfterGrace) {
 
 TEST(ProcessSupervisor, CancelStopsTheGroup) {
   TempDir dir;
+  Running run;  // outlives the supervisor, whose destructor may still report
   ProcessSupervisor sup;
-  Waiter<ProcessResult> w;
-  uint64_t handle = 0;
-  int64_t pid = 0;
-  ASSERT_TRUE(
-      sup.Start(
-             Shell(dir, kHangScript), [&](const ProcessResult& r) { w.Set(r); }, &handle, &pid)
-          .ok());
-  EXPECT_GT(pid, 0);
+  ASSERT_NO_FATAL_FAILURE(StartRunning(sup, Shell(dir, kHangScript), &run));
+  EXPECT_GT(run.pid, 0);
   long grandchild = ReadPid(dir.Sub("grandchild.pid"));
-  ASSERT_TRUE(sup.Cancel(handle).ok());
-  auto r = w.Wait();
+  ASSERT_TRUE(sup.Cancel(run.handle).ok());
+  auto r = run.done.Wait();
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->cancelled);
   EXPECT_FALSE(r->timed_out);
-  EXPECT_EQ(r->pid, pid);
+  EXPECT_EQ(r->pid, run.pid);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
-  EXPECT_TRUE(sup.Cancel(handle).IsNotFound());
+  EXPECT_TRUE(sup.Cancel(run.handle).IsNotFound());
   EXPECT_TRUE(sup.Cancel(987654).IsNotFound());
 }
 
