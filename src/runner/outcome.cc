@@ -472,6 +472,14 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     const ErrorType type = ClassifyError(reason, ErrorType::kExecutionError);
     fail(ExecutionStatus::kFailed, type, IsRetryable(type), prefix + reason);
   };
+  // A refusal a person must lift (or agent.approvals): retrying asks the same.
+  auto fail_for_approval = [&](const std::string& lead, const std::vector<std::string>& refused,
+                               const char* separator, const std::string& said) {
+    std::string what;
+    for (const auto& r : refused) what += (what.empty() ? "" : separator) + r;
+    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
+         lead + what + (said.empty() ? "" : "; the agent said: " + said));
+  };
   // The end of the output is where errors are; the start is chatter.
   auto output_clue = [&]() {
     std::string_view err = Trim(p.stderr_tail);
@@ -503,25 +511,15 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     fail(ExecutionStatus::kFailed, ErrorType::kCrash, true,
          "agent killed by " + SignalName(*p.term_signal) + (clue.empty() ? "" : ": " + clue));
   } else if (!info.refused.empty()) {
-    // Refused for want of approval: a person must allow it (or change
-    // agent.approvals); retrying asks the same. This holds even when the
-    // model then claimed success without it.
-    std::string what;
-    for (const auto& r : info.refused) what += (what.empty() ? "" : ", ") + r;
-    std::string said = markers.failed ? *markers.failed : info.text;
-    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
-         "refused without a person's approval: " + what +
-             (said.empty() ? "" : "; the agent said: " + said));
+    // Refused for want of approval, even when the model then claimed
+    // success without it.
+    fail_for_approval("refused without a person's approval: ", info.refused, ", ",
+                      markers.failed ? *markers.failed : info.text);
   } else if (!info.sandbox_refused.empty() && ((markers.failed && markers.failed_last) ||
                                                info.is_error || p.exit_code.value_or(-1) != 0)) {
-    // The agent failed after its sandbox refused a command: what it needed
-    // takes a person's approval (or agent.approvals), not another try.
-    std::string what;
-    for (const auto& r : info.sandbox_refused) what += (what.empty() ? "" : "; ") + r;
-    std::string said = markers.failed ? *markers.failed : info.error;
-    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
-         "the sandbox refused without a person's approval: " + what +
-             (said.empty() ? "" : "; the agent said: " + said));
+    // The agent failed after its sandbox refused a command.
+    fail_for_approval("the sandbox refused without a person's approval: ", info.sandbox_refused,
+                      "; ", markers.failed ? *markers.failed : info.error);
   } else if (markers.failed && markers.failed_last) {
     std::string prefix = p.exit_code.value_or(0) != 0
                              ? "exit code " + std::to_string(*p.exit_code) + ": "
