@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -22,11 +23,12 @@ constexpr const char* kCancelRequests = "cancel requests";
 }  // namespace
 
 Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router,
-               const Clock* clock, LauncherFactory make_launcher)
+               const Clock* clock, LauncherFactory make_launcher, LoopClock* loop_clock)
     : config_(config),
       store_(store),
       router_(router),
       clock_(clock),
+      loop_clock_(loop_clock ? loop_clock : SteadyLoopClock::Default()),
       retry_(config.executor),
       executor_id_(config.executor.executor_id.empty() ? NewExecutorId()
                                                        : config.executor.executor_id),
@@ -111,7 +113,7 @@ void Engine::Loop() {
   CheckRoutingConfig();
   RefreshQueuedAgents();
   RecoverExpired();
-  Duties duties = PeriodicDuties(MonotonicMs());
+  Duties duties = PeriodicDuties(loop_clock_->NowMs());
   Dispatch();
   while (RunTurn(duties)) {
   }
@@ -147,8 +149,9 @@ bool Engine::RunTurn(Duties& duties) {
   bool woke = false, stopping = false;
   {
     MutexLock lk(&mu_);
-    int64_t wait_ms = route_backlog_ ? 0 : std::max<int64_t>(0, duties.NextDue() - MonotonicMs());
-    cv_.WaitFor(&mu_, wait_ms, [&] {
+    const int64_t now = loop_clock_->NowMs();
+    const int64_t wake_at = route_backlog_ ? now : std::min(duties.NextDue(), NextRetryWake(now));
+    loop_clock_->WaitUntil(&cv_, &mu_, wake_at, [&] {
       mu_.AssertHeld();
       return wake_ || stop_requested_ || !finished_.empty();
     });
@@ -162,7 +165,7 @@ bool Engine::RunTurn(Duties& duties) {
 
   bool dispatch = woke || !done.empty() || route_backlog_;
   // A wake may be a cancel request: carry it out now, not at its period.
-  if (duties.RunDue(MonotonicMs(), woke ? kCancelRequests : "")) dispatch = true;
+  if (duties.RunDue(loop_clock_->NowMs(), woke ? kCancelRequests : "")) dispatch = true;
   // Every retry scheduled here is due at a known time; dispatch when the
   // earliest of them comes.
   for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
@@ -179,13 +182,20 @@ bool Engine::RunTurn(Duties& duties) {
   return true;
 }
 
+int64_t Engine::NextRetryWake(int64_t now) const {
+  if (retry_times_.empty()) return std::numeric_limits<int64_t>::max();
+  // Retry times are store (wall-clock) times; the wait is on the loop's clock.
+  return now + std::max<int64_t>(0, *retry_times_.begin() - clock_->NowMs());
+}
+
 void Engine::DrainUntil(Duties& duties, int64_t until) {
-  while (!running_.empty() && MonotonicMs() < until) {
-    duties.RunIfDue(kRenewLeases, MonotonicMs());
+  constexpr int64_t kDrainTurnMs = 200;  // how often the drain renews leases
+  while (!running_.empty() && loop_clock_->NowMs() < until) {
+    duties.RunIfDue(kRenewLeases, loop_clock_->NowMs());
     std::deque<Finished> done;
     {
       MutexLock lk(&mu_);
-      cv_.WaitFor(&mu_, 200, [&] {
+      loop_clock_->WaitUntil(&cv_, &mu_, std::min(until, loop_clock_->NowMs() + kDrainTurnMs), [&] {
         mu_.AssertHeld();
         return !finished_.empty();
       });
@@ -198,12 +208,12 @@ void Engine::DrainUntil(Duties& duties, int64_t until) {
 void Engine::DrainAtShutdown(Duties& duties) {
   // No new claims. Running sessions may finish within the grace; their
   // leases stay renewed meanwhile.
-  DrainUntil(duties, MonotonicMs() + config_.executor.shutdown_grace_seconds * 1000LL);
+  DrainUntil(duties, loop_clock_->NowMs() + config_.executor.shutdown_grace_seconds * 1000LL);
   if (!running_.empty()) {
     spdlog::warn("engine {}: {} sessions still running after the grace period; releasing them",
                  executor_id_, running_.size());
     ReleaseAll();
-    DrainUntil(duties, MonotonicMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
+    DrainUntil(duties, loop_clock_->NowMs() + config_.agent.kill_grace_seconds * 1000LL + 5000);
   }
   launcher_->Shutdown(config_.agent.kill_grace_seconds * 1000LL);
   // Anything still unreported was killed by Shutdown; its exit was queued.

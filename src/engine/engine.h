@@ -45,6 +45,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/loop_clock.h"
 #include "core/mutex.h"
 #include "core/status.h"
 #include "core/usage.h"
@@ -82,9 +83,11 @@ class Engine {
 
   // Without `make_launcher`, attempts run as real processes
   // (runner/process_launcher.h) with config.agent and an environment built
-  // from the service's (agent_env.h).
+  // from the service's (agent_env.h). `clock` is the time written to the
+  // store; the loop's timers (periodic duties, retry wake-ups, the shutdown
+  // grace) run on `loop_clock` (the steady clock when null).
   Engine(const Config& config, TaskStore* store, const AgentRouter* router, const Clock* clock,
-         LauncherFactory make_launcher = nullptr);
+         LauncherFactory make_launcher = nullptr, LoopClock* loop_clock = nullptr);
   ~Engine();  // Stop()s if running
 
   Engine(const Engine&) = delete;
@@ -131,6 +134,9 @@ class Engine {
   // launcher and records every exit it reported.
   void DrainAtShutdown(Duties& duties);
   void DrainUntil(Duties& duties, int64_t until);
+  // When the loop must next wake for a retry scheduled here (loop clock ms;
+  // INT64_MAX when none).
+  int64_t NextRetryWake(int64_t now) const;
   // engine_dispatch.cc: execution requests first, then the runnable tasks of
   // each agent with a free slot, merged in queue order.
   void Dispatch();
@@ -163,6 +169,7 @@ class Engine {
   TaskStore* const store_;
   const AgentRouter* const router_;
   const Clock* const clock_;
+  LoopClock* const loop_clock_;
   const RetryPolicy retry_;
   ResumeMode resume_mode_ = ResumeMode::kOnReply;
   bool can_resume_ = false;  // the command has resume arguments

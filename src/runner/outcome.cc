@@ -418,15 +418,19 @@ std::string ExtractSessionId(const std::string& output, const std::vector<std::s
   return std::string();
 }
 
-ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string>& known_ids) {
-  ParsedOutcome parsed;
-  AgentResult& r = parsed.result;
-  r.pid = p.pid;
-  r.exit_code = p.exit_code;
-  r.term_signal = p.term_signal;
+namespace {
 
-  const std::string& out = p.stdout_tail;
+// What the agent said about its attempt: its JSON result (or event stream)
+// and its last TASK_COMPLETE / TASK_FAILED markers.
+struct AgentReport {
   JsonInfo info;
+  Markers markers;
+};
+
+AgentReport ReadReport(const ProcessResult& p) {
+  AgentReport report;
+  JsonInfo& info = report.info;
+  const std::string& out = p.stdout_tail;
   if (!ReadEventStream(out, &info)) {
     if (auto j = FindJsonResult(out)) ReadJson(*j, &info);
   }
@@ -436,58 +440,58 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
     auto j = FindJsonResult(p.stderr_tail);
     if (j && JsonAt(*j, {"error", "message"}) != nullptr) ReadJson(*j, &info);
   }
-  Markers markers;
-  ScanMarkers(out, &markers);
-  if (!info.text.empty()) ScanMarkers(info.text, &markers);
-  parsed.artifact_paths = info.artifacts;
-  r.usage = info.usage;
-  r.usage.model = SanitizeText(r.usage.model, 200);
+  ScanMarkers(out, &report.markers);
+  if (!info.text.empty()) ScanMarkers(info.text, &report.markers);
+  return report;
+}
 
-  // Summary and session id are kept whatever the outcome: they help people
-  // see what a failed attempt did.
-  std::string summary;
-  if (markers.complete && !markers.complete->empty()) {
-    summary = *markers.complete;
-  } else if (!info.summary.empty() && !info.text.empty() && info.summary == "completed") {
-    summary = info.text;  // OpenClaw's generic "completed": the payload says more
-  } else if (!info.summary.empty()) {
-    summary = info.summary;
-  } else if (!info.text.empty()) {
-    summary = info.text;
-  } else {
-    summary = FirstChars(Trim(out), kMaxSummaryChars);
-  }
-  r.summary = SanitizeText(summary, kMaxSummaryChars);
-  r.session_id = SanitizeText(
-      !info.session_id.empty() ? info.session_id : ExtractSessionId(out, known_ids), 200);
+// The summary is kept whatever the outcome: it helps people see what a
+// failed attempt did.
+std::string SummaryOf(const AgentReport& report, const std::string& out) {
+  const JsonInfo& info = report.info;
+  const auto& complete = report.markers.complete;
+  if (complete && !complete->empty()) return *complete;
+  // OpenClaw's generic "completed": the payload says more.
+  if (!info.summary.empty() && !info.text.empty() && info.summary == "completed") return info.text;
+  if (!info.summary.empty()) return info.summary;
+  if (!info.text.empty()) return info.text;
+  return FirstChars(Trim(out), kMaxSummaryChars);
+}
 
-  auto fail = [&](ExecutionStatus status, ErrorType type, bool retryable,
-                  const std::string& error) {
-    r.status = status;
-    r.error_type = type;
-    r.retryable = retryable;
-    r.error = SanitizeText(error, kMaxErrorChars);
-  };
-  auto classify_and_fail = [&](const std::string& reason, const std::string& prefix) {
-    const ErrorType type = ClassifyError(reason, ErrorType::kExecutionError);
-    fail(ExecutionStatus::kFailed, type, IsRetryable(type), prefix + reason);
-  };
-  // A refusal a person must lift (or agent.approvals): retrying asks the same.
-  auto fail_for_approval = [&](const std::string& lead, const std::vector<std::string>& refused,
-                               const char* separator, const std::string& said) {
-    std::string what;
-    for (const auto& r : refused) what += (what.empty() ? "" : separator) + r;
-    fail(ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
-         lead + what + (said.empty() ? "" : "; the agent said: " + said));
-  };
-  // The end of the output is where errors are; the start is chatter.
-  auto output_clue = [&]() {
-    std::string_view err = Trim(p.stderr_tail);
-    return std::string(LastBytes(err.empty() ? Trim(out) : err, kClassifyWindow));
-  };
+void Fail(AgentResult* r, ExecutionStatus status, ErrorType type, bool retryable,
+          const std::string& error) {
+  r->status = status;
+  r->error_type = type;
+  r->retryable = retryable;
+  r->error = SanitizeText(error, kMaxErrorChars);
+}
 
+void FailClassified(AgentResult* r, const std::string& reason, const std::string& prefix) {
+  const ErrorType type = ClassifyError(reason, ErrorType::kExecutionError);
+  Fail(r, ExecutionStatus::kFailed, type, IsRetryable(type), prefix + reason);
+}
+
+// A refusal a person must lift (or agent.approvals): retrying asks the same.
+void FailForApproval(AgentResult* r, const std::string& lead,
+                     const std::vector<std::string>& refused, const char* separator,
+                     const std::string& said) {
+  std::string what;
+  for (const auto& item : refused) what += (what.empty() ? "" : separator) + item;
+  Fail(r, ExecutionStatus::kFailed, ErrorType::kApprovalRequired, false,
+       lead + what + (said.empty() ? "" : "; the agent said: " + said));
+}
+
+// The end of the output is where errors are; the start is chatter.
+std::string OutputClue(const ProcessResult& p) {
+  std::string_view err = Trim(p.stderr_tail);
+  return std::string(LastBytes(err.empty() ? Trim(p.stdout_tail) : err, kClassifyWindow));
+}
+
+// Attempts ended from outside the agent: cancel, our deadline, a lost exit
+// status, a signal. False when the process exited on its own.
+bool JudgeEndedFromOutside(const ProcessResult& p, const JsonInfo& info, AgentResult* r) {
   if (p.cancelled) {
-    fail(ExecutionStatus::kCancelled, ErrorType::kCancelled, false, "cancelled on request");
+    Fail(r, ExecutionStatus::kCancelled, ErrorType::kCancelled, false, "cancelled on request");
   } else if (p.timed_out) {
     // A CLI that keeps retrying a dead model API until the deadline (Codex
     // "Reconnecting... waiting for network") timed out for that reason:
@@ -500,41 +504,72 @@ ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string
       const ErrorType cause = ClassifyError(info.error, ErrorType::kTimeoutError);
       if (IsRetryable(cause)) type = cause;
     }
-    fail(ExecutionStatus::kTimedOut, type, true, error);
+    Fail(r, ExecutionStatus::kTimedOut, type, true, error);
   } else if (!p.exit_code && !p.term_signal) {
     // The exit status was taken by someone else's waitpid: we cannot know
     // how the attempt ended, like an executor that died under it.
-    fail(ExecutionStatus::kFailed, ErrorType::kLost, true,
+    Fail(r, ExecutionStatus::kFailed, ErrorType::kLost, true,
          "the agent's exit status is unavailable");
   } else if (p.term_signal) {
-    std::string clue = output_clue();
-    fail(ExecutionStatus::kFailed, ErrorType::kCrash, true,
+    std::string clue = OutputClue(p);
+    Fail(r, ExecutionStatus::kFailed, ErrorType::kCrash, true,
          "agent killed by " + SignalName(*p.term_signal) + (clue.empty() ? "" : ": " + clue));
-  } else if (!info.refused.empty()) {
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// An agent that exited on its own: what it reported, then its exit code.
+void JudgeExit(const ProcessResult& p, const AgentReport& report, AgentResult* r) {
+  const JsonInfo& info = report.info;
+  const Markers& markers = report.markers;
+  const int exit_code = p.exit_code.value_or(-1);
+  if (!info.refused.empty()) {
     // Refused for want of approval, even when the model then claimed
     // success without it.
-    fail_for_approval("refused without a person's approval: ", info.refused, ", ",
-                      markers.failed ? *markers.failed : info.text);
-  } else if (!info.sandbox_refused.empty() && ((markers.failed && markers.failed_last) ||
-                                               info.is_error || p.exit_code.value_or(-1) != 0)) {
+    FailForApproval(r, "refused without a person's approval: ", info.refused, ", ",
+                    markers.failed ? *markers.failed : info.text);
+  } else if (!info.sandbox_refused.empty() &&
+             ((markers.failed && markers.failed_last) || info.is_error || exit_code != 0)) {
     // The agent failed after its sandbox refused a command.
-    fail_for_approval("the sandbox refused without a person's approval: ", info.sandbox_refused,
-                      "; ", markers.failed ? *markers.failed : info.error);
+    FailForApproval(r, "the sandbox refused without a person's approval: ", info.sandbox_refused,
+                    "; ", markers.failed ? *markers.failed : info.error);
   } else if (markers.failed && markers.failed_last) {
-    std::string prefix = p.exit_code.value_or(0) != 0
-                             ? "exit code " + std::to_string(*p.exit_code) + ": "
-                             : std::string();
-    classify_and_fail(markers.failed->empty() ? "TASK_FAILED" : *markers.failed, prefix);
+    std::string prefix = exit_code != 0 ? "exit code " + std::to_string(exit_code) + ": " : "";
+    FailClassified(r, markers.failed->empty() ? "TASK_FAILED" : *markers.failed, prefix);
   } else if (info.is_error) {
-    classify_and_fail(info.error.empty() ? "agent reported an error" : info.error,
-                      "agent result: ");
-  } else if (p.exit_code.value_or(-1) != 0) {
-    std::string clue = output_clue();
-    classify_and_fail(clue.empty() ? "no output" : clue,
-                      "exit code " + std::to_string(p.exit_code.value_or(-1)) + ": ");
+    FailClassified(r, info.error.empty() ? "agent reported an error" : info.error,
+                   "agent result: ");
+  } else if (exit_code != 0) {
+    std::string clue = OutputClue(p);
+    FailClassified(r, clue.empty() ? "no output" : clue,
+                   "exit code " + std::to_string(exit_code) + ": ");
   } else {
-    r.status = ExecutionStatus::kCompleted;
+    r->status = ExecutionStatus::kCompleted;
   }
+}
+
+}  // namespace
+
+ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string>& known_ids) {
+  ParsedOutcome parsed;
+  AgentResult& r = parsed.result;
+  r.pid = p.pid;
+  r.exit_code = p.exit_code;
+  r.term_signal = p.term_signal;
+
+  const AgentReport report = ReadReport(p);
+  parsed.artifact_paths = report.info.artifacts;
+  r.usage = report.info.usage;
+  r.usage.model = SanitizeText(r.usage.model, 200);
+  r.summary = SanitizeText(SummaryOf(report, p.stdout_tail), kMaxSummaryChars);
+  const std::string& reported_session = report.info.session_id;
+  r.session_id = SanitizeText(
+      !reported_session.empty() ? reported_session : ExtractSessionId(p.stdout_tail, known_ids),
+      200);
+
+  if (!JudgeEndedFromOutside(p, report.info, &r)) JudgeExit(p, report, &r);
   return parsed;
 }
 

@@ -26,6 +26,7 @@
 
 #include "api/task_service.h"
 #include "config/config.h"
+#include "core/listen_address.h"
 #include "core/status.h"
 
 namespace httplib {
@@ -76,6 +77,11 @@ class HttpServer {
 
  private:
   class Router;
+
+  // The pieces of Start(), in order.
+  void ConfigureServer();
+  Status Bind(const ListenAddress& addr);
+  Status RunAcceptLoop();
 
   ServerConfig config_;
   std::unique_ptr<httplib::Server> server_;

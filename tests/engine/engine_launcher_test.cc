@@ -9,9 +9,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "engine/engine.h"
 #include "engine/fake_launcher.h"
+#include "engine/manual_loop_clock.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
@@ -45,11 +47,14 @@ class EngineLauncherTest : public ::testing::Test {
   }
 
   void StartEngine() {
-    engine_ = std::make_unique<Engine>(config_, store_.get(), router_.get(), &clock_, [this] {
-      auto fake = std::make_unique<FakeLauncher>();
-      launcher_ = fake.get();
-      return fake;
-    });
+    engine_ = std::make_unique<Engine>(
+        config_, store_.get(), router_.get(), &clock_,
+        [this] {
+          auto fake = std::make_unique<FakeLauncher>();
+          launcher_ = fake.get();
+          return fake;
+        },
+        manual_loop_ ? &loop_clock_ : nullptr);
     EngineCallbacks cb;
     cb.on_task_complete = [this](const std::string& id, const std::string&) { Recorded(id); };
     cb.on_task_fail = [this](const std::string& id, ErrorType, const std::string&) {
@@ -82,6 +87,13 @@ class EngineLauncherTest : public ::testing::Test {
     return cv_.wait_for(l, std::chrono::seconds(60), [&] { return recorded_.count(id) > 0; });
   }
 
+  // Returns once the engine loop has handled everything queued to it before
+  // the call (exits, wakes) and waits again.
+  bool Settle() {
+    loop_clock_.Advance(0);
+    return loop_clock_.AwaitIdle();
+  }
+
   void Recorded(const std::string& id) {
     std::lock_guard<std::mutex> l(mu_);
     recorded_[id]++;
@@ -91,6 +103,10 @@ class EngineLauncherTest : public ::testing::Test {
   fs::path dir_;
   Config config_;
   ManualClock clock_{1'800'000'000'000};
+  // With manual_loop_, the engine's timers run on loop_clock_, which moves
+  // the store's clock_ with it.
+  bool manual_loop_ = false;
+  ManualLoopClock loop_clock_{&clock_};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<AgentRouter> router_;
   std::unique_ptr<Engine> engine_;
@@ -305,6 +321,89 @@ TEST_F(EngineLauncherTest, StopReleasesRunningSessionsBackToTheQueue) {
   Task t = Get(id);
   EXPECT_EQ(t.status, TaskStatus::kPending);
   EXPECT_TRUE(t.lease_owner.empty());
+}
+
+}  // namespace
+}  // namespace taskexec
+
+namespace taskexec {
+namespace {
+
+// The loop's timers on a manual clock: each is shown to fire when due and not
+// a millisecond before, without waiting for it.
+
+TEST_F(EngineLauncherTest, ARetryStartsWhenItsBackoffIsDueAndNotBefore) {
+  config_.executor.retry_delay_seconds = 30;
+  // No lease renewal or sweep falls due at the retry's instant.
+  config_.executor.lease_seconds = 600;
+  config_.executor.poll_interval_seconds = 3600;
+  manual_loop_ = true;
+  StartEngine();
+  const std::string id = Add("Sort the backlog");
+  AgentJob first = launcher_->WaitStarted(1);
+  ASSERT_TRUE(launcher_->Finish(first.execution.id,
+                                FakeLauncher::Failed(ErrorType::kApiError, "HTTP 503", true)));
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(Get(id).status, TaskStatus::kRetrying);
+  EXPECT_EQ(Get(id).next_attempt_at, clock_.NowMs() + 30'000);
+
+  loop_clock_.Advance(29'999);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 1u);
+
+  // Due now: the loop wakes for it (no store poll or sweep is due at this
+  // instant to wake it otherwise).
+  loop_clock_.Advance(1);
+  AgentJob second = launcher_->WaitStarted(2);
+  ASSERT_EQ(second.task.id, id);
+  EXPECT_EQ(second.execution.attempt, 2);
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("sorted")));
+  ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
+}
+
+TEST_F(EngineLauncherTest, LeasesAreRenewedEveryThirdOfTheLease) {
+  config_.executor.lease_seconds = 30;
+  config_.executor.poll_interval_seconds = 3600;  // no sweep in the way
+  manual_loop_ = true;
+  StartEngine();
+  const std::string id = Add("Keep the lease");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(Settle());
+  const TimeMs first_lease = Get(id).lease_expires_at;
+  EXPECT_EQ(first_lease, clock_.NowMs() + 30'000);
+
+  loop_clock_.Advance(9'999);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(Get(id).lease_expires_at, first_lease);
+
+  loop_clock_.Advance(1);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(Get(id).lease_expires_at, first_lease + 10'000);
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("kept")));
+  ASSERT_TRUE(WaitRecorded(id));
+}
+
+TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {
+  config_.executor.shutdown_grace_seconds = 60;
+  manual_loop_ = true;
+  StartEngine();
+  const std::string id = Add("Long research");
+  AgentJob job = launcher_->WaitStarted(1);
+  std::thread stopper([&] { engine_->Stop(); });
+  while (engine_->running()) std::this_thread::yield();  // the stop is requested
+  ASSERT_TRUE(Settle());                                 // and the loop waits in the drain
+
+  loop_clock_.Advance(59'999);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_FALSE(launcher_->shut_down());
+  EXPECT_EQ(Get(id).status, TaskStatus::kInProgress);
+
+  loop_clock_.Advance(1);
+  ASSERT_TRUE(launcher_->WaitCancelled(job.execution.id));
+  stopper.join();
+  EXPECT_TRUE(launcher_->shut_down());
+  EXPECT_EQ(Get(id).status, TaskStatus::kPending);  // released, not failed
 }
 
 }  // namespace
