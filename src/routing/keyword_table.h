@@ -1,9 +1,9 @@
 // The built-in keyword table, in the order existing boards rely on
 // (docs/routing.md), and the word forms each keyword accepts.
 //
-// The original matched keywords as substrings, so "decode" hit "code",
-// "stops" hit "ops", "prefix" hit "fix", and its `default -> main` entry hit
-// any text containing "default". Here a keyword matches only a whole word
+// A keyword matched as a substring would send "decode" to "code", "stops"
+// to "ops" and "prefix" to "fix" (docs/routing.md lists what changed for
+// boards that relied on that). So a keyword matches only a whole word
 // (see text_scan.h) equal to one of its listed forms: the keyword itself and
 // its common inflections ("fix", "fixes", "fixed", "fixing"), plus a few
 // derived nouns that name the same work ("documentation", "deployment").

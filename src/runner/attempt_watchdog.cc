@@ -17,6 +17,7 @@
 
 #include "runner/attempt_cgroup.h"
 #include "runner/orphans.h"
+#include "runner/spawn_setup.h"
 
 extern char** environ;
 
@@ -70,22 +71,25 @@ Status AttemptWatchdog::Start(const std::string& program, int64_t grace_ms,
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return Status::IOError("watchdog pipe: " + std::string(strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
+  // Its own process group (a Ctrl-C to the service's group must not stop
+  // it), the pipe as stdin, nothing else inherited but stderr.
+  const int null_out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  SpawnSetup setup;
+  Status s = null_out < 0 ? Status::IOError("/dev/null: " + std::string(strerror(errno)))
+                          : setup.Build(fds[0], null_out, STDERR_FILENO, "/");
   const std::string grace = std::to_string(grace_ms);
   std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("__watchdog"),
                              const_cast<char*>(grace.c_str()), nullptr};
   pid_t pid = 0;
-  const int err = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int err = s.ok() ? posix_spawn(&pid, program.c_str(), setup.actions(), setup.attributes(),
+                                       argv.data(), environ)
+                         : 0;
+  if (null_out >= 0) close(null_out);
   close(fds[0]);
+  if (!s.ok()) {
+    close(fds[1]);
+    return Status::IOError("cannot start the attempt watchdog: " + s.message());
+  }
   if (err != 0) {
     close(fds[1]);
     return Status::IOError("cannot start the attempt watchdog " + program + ": " + strerror(err));

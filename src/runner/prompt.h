@@ -1,8 +1,8 @@
 // The prompt handed to the agent for one attempt.
 //
-// The default follows the original's prompt: "You have been assigned a
-// task.", task and attempt ids, title, type, priority, description, numbered
-// instructions, the Notion link, additional context (JSON), the checkpoint
+// The default keeps the wording agents on existing boards are used to
+// (docs/runner.md): "You have been assigned a task.", task and attempt ids, title, type, priority,
+// description, numbered instructions, the Notion link, additional context (JSON), the checkpoint
 // when resuming, and the closing instruction to end with
 // `TASK_COMPLETE: <summary>` or `TASK_FAILED: <reason>`.
 //

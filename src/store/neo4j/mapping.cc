@@ -171,7 +171,8 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   e.pid = p.Int("pid");
   e.executor_id = p.Str("executor_id");
   e.started_at = p.Time("started_at");
-  if (e.started_at == 0) e.started_at = p.Time("created_at");  // the seed's name
+  // Executions written by other tools on the shared graph name it created_at.
+  if (e.started_at == 0) e.started_at = p.Time("created_at");
   e.ended_at = p.Time("ended_at");
   e.exit_code = p.OptInt("exit_code");
   e.term_signal = p.OptInt("term_signal");
