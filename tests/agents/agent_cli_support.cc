@@ -1,5 +1,6 @@
 #include "agents/agent_cli_support.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -65,6 +67,55 @@ ModelServer::~ModelServer() {
 }
 
 std::string ModelServer::Log() const { return e2e::ReadFile(log_path_); }
+
+OpenClawGateway::OpenClawGateway(const std::string& dir, const std::string& cli_path,
+                                 const std::string& config_path)
+    : log_path_(dir + "/gateway.log") {
+  fs::create_directories(dir + "/gateway-home");
+  const char* path = getenv("PATH");
+  std::vector<std::string> env = {"PATH=" + cli_path + ":" + (path ? path : "/usr/bin:/bin"),
+                                  "HOME=" + dir + "/gateway-home",
+                                  "OPENCLAW_CONFIG_PATH=" + config_path, "OPENCLAW_NO_RESPAWN=1"};
+  std::vector<std::string> argv = {"openclaw", "gateway", "run", "--allow-unconfigured"};
+  std::vector<char*> cargv, cenv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  EXPECT_EQ(posix_spawn_file_actions_init(&actions), 0);
+  EXPECT_EQ(posix_spawnattr_init(&attr), 0);
+  EXPECT_EQ(posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(),
+                                             O_WRONLY | O_CREAT | O_TRUNC, 0644),
+            0);
+  EXPECT_EQ(posix_spawn_file_actions_adddup2(&actions, 1, 2), 0);
+  // Its own group, so that it and the helpers it starts die together.
+  EXPECT_EQ(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP), 0);
+  EXPECT_EQ(posix_spawnattr_setpgroup(&attr, 0), 0);
+  const std::string program = cli_path.substr(cli_path.rfind(':') + 1) + "/openclaw";
+  const int rc = posix_spawn(&pid_, program.c_str(), &actions, &attr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    pid_ = -1;
+    ADD_FAILURE() << "cannot start " << program << ": " << strerror(rc);
+    return;
+  }
+  // Start-up takes 10-25 s on 2 cores (plugins, its state database).
+  ready_ = e2e::WaitFor([&] { return Log().find("[gateway] ready") != std::string::npos; }, 120);
+  EXPECT_TRUE(ready_) << "the OpenClaw Gateway did not get ready:\n" << Log();
+}
+
+OpenClawGateway::~OpenClawGateway() {
+  if (pid_ <= 0) return;
+  // Its graceful stop drains for minutes; nothing of it is under test.
+  kill(-pid_, SIGKILL);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+}
+
+std::string OpenClawGateway::Log() const { return e2e::ReadFile(log_path_); }
 
 ServiceUnderTest::ServiceUnderTest(const std::string& name, const std::string& cli_path,
                                    const std::string& agent_toml, int max_retries,

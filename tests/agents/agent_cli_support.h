@@ -38,6 +38,25 @@ class ModelServer {
   int port_ = 0;
 };
 
+// An OpenClaw Gateway (`openclaw gateway run`) for the `openclaw` preset,
+// reading the openclaw.json at `config_path` (which names its port and
+// token), with its own HOME under `dir`; ready once it logged "ready".
+// Killed with its whole process group when destroyed: a model request it
+// still waits on (the hanging model) ends with it.
+class OpenClawGateway {
+ public:
+  OpenClawGateway(const std::string& dir, const std::string& cli_path,
+                  const std::string& config_path);
+  ~OpenClawGateway();
+  bool ready() const { return ready_; }
+  std::string Log() const;
+
+ private:
+  std::string log_path_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
 using e2e::ProcessesOfAttempt;
 
 // One `taskexec serve` with its own database and folders under a temp dir.

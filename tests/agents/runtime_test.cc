@@ -32,6 +32,7 @@ struct Runtime {
   bool names_model;            // prints the model (Codex does not)
   bool runs_the_routed_agent;  // runs as the agent taskexec chose ({agent})
   bool resumes;                // its preset continues an earlier session
+  bool gateway = false;        // runs through an OpenClaw Gateway the test starts
 };
 
 // Claude Code retries a failed model call itself (up to 10 times, backing
@@ -59,17 +60,20 @@ std::string CodexToml(const std::string& dir, const std::string& model_url, int 
 }
 
 // An openclaw.json with the stand-in as a custom OpenAI-compatible provider
-// and `agents` (with the default agent) as the roster; returns its path.
+// and `agents` (with the default agent) as the roster, and `more` top-level
+// keys ("" or `"key": value,`); returns its path.
 std::string OpenClawConfig(const std::string& dir, const std::string& model_url,
-                           const std::string& agents) {
+                           const std::string& agents, const std::string& more = "") {
   const std::string config = dir + "/openclaw.json";
   e2e::WriteFile(
-      config, R"({"agents": {"defaults": {"model": {"primary": "standin/stand-in-1"}}, "list": [)" +
-                  agents + R"(]},
+      config,
+      "{" + more +
+          R"("agents": {"defaults": {"model": {"primary": "standin/stand-in-1"}}, "list": [)" +
+          agents + R"(]},
  "models": {"mode": "merge", "providers": {"standin": {
    "baseUrl": ")" +
-                  model_url +
-                  R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
+          model_url +
+          R"(/v1", "apiKey": "sk-stand-in", "api": "openai-completions",
    "models": [{"id": "stand-in-1", "name": "Stand-in", "reasoning": false, "input": ["text"],
      "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
      "contextWindow": 200000, "maxTokens": 8192}]}}}})");
@@ -84,17 +88,35 @@ std::string OpenClawExecToml(const std::string& dir, const std::string& model_ur
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
 
+// The team's roster: the default agent and the six the router names.
+std::string TeamRoster() {
+  std::string roster = R"({"id": "main", "default": true})";
+  for (const char* agent : {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"}) {
+    roster += std::string(R"(, {"id": ")") + agent + R"("})";
+  }
+  return roster;
+}
+
 // The default preset (none named): `agent --local` as the agent the router
 // chose, on a roster with the team's agents ("Write the report" goes to
 // chagatai by the keyword table, the other cases to main).
 std::string OpenClawLocalToml(const std::string& dir, const std::string& model_url,
                               int timeout_seconds) {
-  std::string roster = R"({"id": "main", "default": true})";
-  for (const char* agent : {"mongke", "temujin", "chagatai", "jochi", "ogedei", "kublai"}) {
-    roster += std::string(R"(, {"id": ")") + agent + R"("})";
-  }
-  const std::string config = OpenClawConfig(dir, model_url, roster);
+  const std::string config = OpenClawConfig(dir, model_url, TeamRoster());
   return "timeout_seconds = " + std::to_string(timeout_seconds) +
+         "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
+}
+
+// The `openclaw` preset: `openclaw agent` as the routed agent, through a
+// Gateway on loopback with token auth (the test starts one per service
+// from this file; the CLI finds its port and token there).
+std::string OpenClawGatewayToml(const std::string& dir, const std::string& model_url,
+                                int timeout_seconds) {
+  const std::string gateway =
+      R"("gateway": {"port": )" + std::to_string(e2e::FreePort()) +
+      R"(, "mode": "local", "bind": "loopback", "auth": {"mode": "token", "token": "gw-token-for-tests-0123456789"}},)";
+  const std::string config = OpenClawConfig(dir, model_url, TeamRoster(), gateway);
+  return "preset = \"openclaw\"\ntimeout_seconds = " + std::to_string(timeout_seconds) +
          "\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n";
 }
 
@@ -137,6 +159,8 @@ const Runtime kRuntimes[] = {
     {"opencode", OpenCodeToml, "\"/v1/chat/completions", 60, 15, 400, true, false, false, false},
     {"gemini", GeminiToml, "\"/v1beta/models/stand-in-1:streamGenerateContent", 60, 10, 400, false,
      true, false, false},
+    {"openclaw_gateway", OpenClawGatewayToml, "\"/v1/chat/completions", 120, 40, 400, true, true,
+     true, true, /*gateway=*/true},
 };
 
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
@@ -147,16 +171,22 @@ class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Run
                                             int timeout_seconds = 0, int kill_grace_seconds = 1,
                                             const std::string& agent_lines = "") {
     const Runtime& rt = GetParam();
-    return std::make_unique<ServiceUnderTest>(
-        std::string(rt.name) + "_" + name, cli_path(),
-        agent_lines + rt.agent_toml(dir_.path, model_url_.empty() ? model().base_url() : model_url_,
-                                    timeout_seconds ? timeout_seconds : rt.turn_seconds),
-        max_retries, kill_grace_seconds);
+    const std::string toml =
+        rt.agent_toml(dir_.path, model_url_.empty() ? model().base_url() : model_url_,
+                      timeout_seconds ? timeout_seconds : rt.turn_seconds);
+    if (rt.gateway) {
+      gateways_.push_back(
+          std::make_unique<OpenClawGateway>(dir_.path, cli_path(), dir_.path + "/openclaw.json"));
+    }
+    return std::make_unique<ServiceUnderTest>(std::string(rt.name) + "_" + name, cli_path(),
+                                              agent_lines + toml, max_retries, kill_grace_seconds);
   }
   int Wait() const { return 3 * GetParam().turn_seconds; }
 
   ScopedTempDir dir_{"runtime_cfg"};
   std::string model_url_;  // empty = the stand-in
+  // Declared after dir_: each stops before its files go.
+  std::vector<std::unique_ptr<OpenClawGateway>> gateways_;
 };
 
 TEST_P(RuntimeTest, CompletesWithTheSummaryAndTheSessionItReports) {
