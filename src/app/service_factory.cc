@@ -182,7 +182,15 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
     return s;
   }
   out << "agent program: " << probe.path << " (" << probe.version << ")\n";
-  if (!probe.gateway.empty()) out << "OpenClaw Gateway: " << probe.gateway << "\n";
+  if (!probe.gateway.empty()) {
+    out << "OpenClaw Gateway: " << probe.gateway << "\n";
+    // The turn runs in the Gateway; only a CLI that gets TERM aborts it.
+    if (cfg.agent.kill_grace_seconds == 0) {
+      out << "warning: agent.kill_grace_seconds = 0: a stopped attempt's OpenClaw CLI is killed "
+             "before it can abort its turn, which runs on in the Gateway; give it a few "
+             "seconds\n";
+    }
+  }
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
   StoreStats stats;

@@ -266,20 +266,6 @@ TEST_P(ModelErrorTest, ARefusedConnectionIsRetried) {
   for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kConnectionError) << e.error;
 }
 
-TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
-  auto svc = Service("hang", 0, GetParam().hang_timeout_seconds);
-  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
-  Task t = svc->WaitFinal(id, Wait());
-  EXPECT_EQ(t.status, TaskStatus::kFailed);
-  auto execs = svc->Executions(id);
-  ASSERT_EQ(execs.size(), 1u);
-  EXPECT_EQ(execs[0].status, ExecutionStatus::kTimedOut) << execs[0].error;
-  // Found by the attempt's environment marker, not by pid: a CLI that
-  // re-spawns or detaches a child must not leave it running.
-  EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
-      << "a process of the timed-out attempt survived";
-}
-
 size_t Occurrences(const std::string& text, const std::string& mark) {
   size_t n = 0;
   for (size_t pos = 0; (pos = text.find(mark, pos)) != std::string::npos; pos += mark.size()) ++n;
@@ -293,6 +279,25 @@ size_t HangingRequests(const std::string& model_log) {
 // Requests that sent no earlier model turn back: each starts a conversation.
 size_t FreshConversations(const std::string& model_log) {
   return Occurrences(model_log, "\"assistant_turns\": 0}");
+}
+
+// Hanging requests whose client closed the connection (logged by the stand-in).
+size_t ClosedHangingRequests(const std::string& model_log) {
+  return Occurrences(model_log, "\"closed\": \"hang\"");
+}
+
+TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
+  auto svc = Service("hang", 0, GetParam().hang_timeout_seconds);
+  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kTimedOut) << execs[0].error;
+  // Found by the attempt's environment marker, not by pid: a CLI that
+  // re-spawns or detaches a child must not leave it running.
+  EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
+      << "a process of the timed-out attempt survived";
 }
 
 // With no grace the group gets SIGKILL at once, so a process that left the
@@ -314,6 +319,32 @@ TEST_P(RuntimeTest, ACancelWithNoGraceLeavesNoProcessBehind) {
   EXPECT_EQ(t.status, TaskStatus::kCancelled);
   EXPECT_TRUE(e2e::WaitFor([&] { return ProcessesOfAttempt(execs[0].id).empty(); }, 10))
       << "a process of the cancelled attempt survived";
+}
+
+// Through a Gateway the turn runs in the Gateway, not in the attempt's
+// processes. A cancel with a grace gives the CLI its TERM first, and OpenClaw
+// then sends chat.abort for its run: the turn ends, and so does its model
+// request, long before the Gateway's own timeout (600 s here). With no grace
+// (the case above) the request stays open until that timeout.
+class GatewayTest : public RuntimeTest {};
+
+TEST_P(GatewayTest, ACancelWithAGraceEndsTheTurnInTheGateway) {
+  auto svc = Service("abort", 0, 600, /*kill_grace_seconds=*/5);
+  const size_t asked_before = HangingRequests(model().Log());
+  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
+  ASSERT_TRUE(e2e::WaitFor([&] { return HangingRequests(model().Log()) > asked_before; }, Wait()))
+      << "the CLI never asked the model\n"
+      << svc->ServiceLog();
+  svc->Cancel(id);
+  EXPECT_EQ(svc->WaitFinal(id, 30).status, TaskStatus::kCancelled);
+  EXPECT_TRUE(e2e::WaitFor(
+      [&] {
+        const std::string log = model().Log();
+        return ClosedHangingRequests(log) == HangingRequests(log);
+      },
+      30))
+      << "the cancelled turn's model request is still open: the turn goes on in the Gateway\n"
+      << model().Log();
 }
 
 // With agent.resume = "always", running a finished task again continues its
@@ -487,6 +518,7 @@ INSTANTIATE_TEST_SUITE_P(Cli, ApprovalTest, ::testing::ValuesIn(kApprovalRuntime
                          [](const ::testing::TestParamInfo<ApprovalRuntime>& info) {
                            return std::string(info.param.name);
                          });
+INSTANTIATE_TEST_SUITE_P(Cli, GatewayTest, ::testing::Values(kRuntimes[6]), RuntimeName);
 INSTANTIATE_TEST_SUITE_P(Cli, ModelErrorTest,
                          ::testing::Values(kRuntimes[0], kRuntimes[1], kRuntimes[5]), RuntimeName);
 

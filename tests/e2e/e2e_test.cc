@@ -487,6 +487,14 @@ TEST_F(E2eTest, ConfigCheckProbesTheGatewayForTheGatewayPreset) {
   r = e2e::Run({TaskexecBinary(), "--config", config, "config", "check"}, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("OpenClaw Gateway: reachable"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("warning:"), std::string::npos) << r.out;
+
+  // Without a grace the CLI cannot abort the Gateway's turn: said, not refused.
+  WriteFile(config, "[store]\ndb_path = \"" + dir_ +
+                        "/check.db\"\n[agent]\npreset = \"openclaw\"\nkill_grace_seconds = 0\n");
+  r = e2e::Run({TaskexecBinary(), "--config", config, "config", "check"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: agent.kill_grace_seconds = 0"), std::string::npos) << r.out;
 }
 
 TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {

@@ -41,6 +41,8 @@ import argparse
 import json
 import os
 import re
+import select
+import socket
 import sys
 import threading
 import time
@@ -203,9 +205,24 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def hang(self):
-        # Hold the connection open until the client goes away or we exit.
+        # Hold the connection open until the client closes it or we exit. A
+        # close is logged ({"closed": "hang"}): the client gave up the turn,
+        # which shows whether a killed CLI's turn ended with it (a Gateway
+        # goes on with a turn nobody aborted).
         while not self.server.stopping:
-            time.sleep(0.2)
+            readable, _, _ = select.select([self.connection], [], [], 0.2)
+            if not readable:
+                continue
+            try:
+                closed = self.connection.recv(1, socket.MSG_PEEK) == b""
+            except OSError:
+                closed = True
+            if closed:
+                with log_lock:
+                    with open(self.server.log_path, "a", encoding="utf-8") as f:
+                        f.write(json.dumps({"path": self.path, "closed": "hang"}) + "\n")
+                return
+            time.sleep(0.2)  # more bytes from the client, not a close
 
     # ---- routes ---------------------------------------------------------
 
