@@ -23,9 +23,14 @@ struct KeywordRule {
 // first.
 const std::vector<KeywordRule>& Rules() {
   static const std::vector<KeywordRule> rules = {
-      // OpenClaw's headless refusal of an exec approval.
+      // OpenClaw's exec tool refusing a command for want of approval: headless
+      // ("cannot wait for interactive exec approval"), denied by its policy
+      // ("Exec denied (...)", SYSTEM_RUN_DENIED), or with no Gateway to ask
+      // ("Exec approval registration failed: ... Gateway not reachable",
+      // which is no network fault to retry).
       {ErrorType::kApprovalRequired,
-       {"cannot wait for interactive exec approval", "interactive approval required"},
+       {"cannot wait for interactive exec approval", "interactive approval required",
+        "exec approval registration failed", "exec denied", "system_run_denied"},
        {}},
       {ErrorType::kPermissionError,
        {"permission denied", "permissionerror", "permission_error", "operation not permitted",

@@ -486,6 +486,52 @@ TEST_P(ApprovalTest, BypassLetsTheShellCommandRun) {
   ExpectTheShellRan("bypass", GetParam().bypass_env);
 }
 
+// OpenClaw keeps its exec policy in its own config (tools.exec.mode in
+// openclaw.json, tightened by its approvals state), not on its command line,
+// so agent.approvals does not reach it; whatever the user chose there, a
+// refusal must end the attempt as approval_required, once. Run through the
+// default preset (agent --local, no Gateway): under "ask" the approval cannot
+// even be registered; under "full" the command runs, in the agent's
+// workspace (OpenClaw's tools start there).
+class OpenClawApprovalTest : public RealCliTest {
+ protected:
+  std::unique_ptr<ServiceUnderTest> Service(const std::string& mode) {
+    const std::string config = OpenClawConfig(dir_.path, model().base_url(), TeamRoster(),
+                                              R"("tools": {"exec": {"mode": ")" + mode + R"("}},)");
+    return std::make_unique<ServiceUnderTest>(
+        "openclaw_exec_" + mode, cli_path(),
+        "timeout_seconds = 120\n[agent.env]\nOPENCLAW_CONFIG_PATH = \"" + config + "\"\n", 2);
+  }
+  static bool ShellRan(ServiceUnderTest& svc) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(svc.dir() + "/home")) {
+      if (entry.path().filename() == "shell-ran.txt") return true;
+    }
+    return false;
+  }
+  ScopedTempDir dir_{"openclaw_approval"};
+};
+
+TEST_F(OpenClawApprovalTest, ACommandItsPolicyWouldAskAboutIsApprovalRequiredNotRetried) {
+  auto svc = Service("ask");
+  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+  Task t = svc->WaitFinal(id, 240);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kApprovalRequired) << t.error_message;
+  EXPECT_NE(t.error_message.find("Exec approval registration failed"), std::string::npos)
+      << t.error_message;
+  EXPECT_EQ(svc->Executions(id).size(), 1u) << "a refusal is not retried";
+  EXPECT_FALSE(ShellRan(*svc));
+}
+
+TEST_F(OpenClawApprovalTest, UnderFullTheCommandRuns) {
+  auto svc = Service("full");
+  const std::string id = svc->AddTask("Make the marker", "Make it. SCENARIO:shell");
+  Task t = svc->WaitFinal(id, 240);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+  EXPECT_EQ(t.output_summary, "ran the shell command");
+  EXPECT_TRUE(ShellRan(*svc));
+}
+
 // `config check` with the `openclaw` preset asks the real OpenClaw for its
 // Gateway's health; with none configured it refuses, saying what to do.
 class GatewayCheckTest : public RealCliTest {

@@ -16,11 +16,13 @@ test picks the behaviour through the task's description:
   SCENARIO:complete   (default) replies "...TASK_COMPLETE: <summary>"
   SCENARIO:fail       replies "TASK_FAILED: the input file is missing"
   SCENARIO:http500    answers HTTP 500 with the provider's error body
-  SCENARIO:hang       accepts the request and never answers
+  SCENARIO:hang       accepts the request and never answers (a client that
+                      closes it is logged: {"closed": "hang"})
   SCENARIO:shell      asks to run `touch shell-ran.txt` with the client's
                       tool (Anthropic: Bash; Responses API: Codex's
                       exec_command, after `sleep 1`; Gemini:
-                      run_shell_command); once the tool result comes
+                      run_shell_command; Chat Completions: OpenClaw's
+                      exec); once the tool result comes
                       back, replies TASK_COMPLETE if it ran, else
                       TASK_FAILED with what the client said
 The last scenario word in the conversation wins, so a system prompt that
@@ -92,6 +94,31 @@ def assistant_turns(body):
     return sum(1 for m in items if isinstance(m, dict) and m.get("role") in ("assistant", "model"))
 
 
+# What a failed or refused command looks like in OpenClaw's exec tool result.
+CHAT_TOOL_FAILED_RE = re.compile(r"exec denied|\bdenied\b|exited with code [1-9]|\"status\": \"error\"",
+                                 re.IGNORECASE)
+
+
+def last_chat_tool_message(messages):
+    """The Chat Completions tool message that ends the conversation, or None.
+
+    OpenClaw follows each tool message with a user message of its own
+    context (between <<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> markers); those
+    are not a new turn of the conversation."""
+    if not isinstance(messages, list):
+        return None
+    for message in reversed(messages):
+        if not isinstance(message, dict):
+            return None
+        if message.get("role") == "tool":
+            return message
+        if message.get("role") == "user" and "BEGIN_OPENCLAW_INTERNAL_CONTEXT" in json.dumps(
+                message.get("content")):
+            continue
+        return None
+    return None
+
+
 def last_tool_result(body):
     """(text, is_error) of the tool result that ends the conversation, or None.
 
@@ -99,6 +126,15 @@ def last_tool_result(body):
     Responses API a function_call_output item, whose text says how the
     command exited; Gemini a functionResponse part."""
     messages = body.get("messages")
+    tool_message = last_chat_tool_message(messages)
+    if tool_message is not None:
+        # Chat Completions: a tool message; OpenClaw's exec tool says how the
+        # command ended, or why it was denied.
+        content = tool_message.get("content")
+        if isinstance(content, list):
+            content = " ".join(b.get("text", "") for b in content if isinstance(b, dict))
+        text = str(content or "")
+        return text, bool(CHAT_TOOL_FAILED_RE.search(text))
     if isinstance(messages, list) and messages and isinstance(messages[-1], dict):
         content = messages[-1].get("content")
         if not isinstance(content, list):
@@ -266,17 +302,22 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang()
         if scenario == "http500":
             return self.server_error(path)
-        if scenario == "shell" and handler != self.chat:
+        if scenario == "shell":
             result = last_tool_result(body)
             if result is None:
                 if handler == self.anthropic:
                     return self.anthropic_tool_use(body)
                 if handler == self.gemini:
                     return self.gemini_function_call(body)
+                if handler == self.chat:
+                    return self.chat_tool_call(body)
                 return self.openai_function_call(body)
             text, is_error = result
             if is_error:
-                return handler(body, "The shell was refused.\nTASK_FAILED: " + text[:300])
+                # On one line, as a model would quote it: a marker's reason
+                # is the rest of its line.
+                reason = " ".join(text.split())[:300]
+                return handler(body, "The shell was refused.\nTASK_FAILED: " + reason)
             return handler(body, "Ran it.\nTASK_COMPLETE: ran the shell command")
         return handler(body, reply_text(scenario))
 
@@ -375,6 +416,40 @@ class Handler(BaseHTTPRequestHandler):
             self.event(None, {"id": chat_id, "object": "chat.completion.chunk",
                               "created": created, "model": model, "choices": [],
                               "usage": usage})
+        self.event(None, "[DONE]")
+
+    # A Chat Completions turn that calls the client's exec tool (OpenClaw's
+    # tools run in the agent's workspace, where the marker then lands).
+    def chat_tool_call(self, body):
+        names = [((t or {}).get("function") or {}).get("name") for t in body.get("tools") or []]
+        name = "exec" if "exec" in names else next((n for n in names if n), "exec")
+        args = json.dumps({"command": "touch shell-ran.txt"})
+        call = {"id": "call_" + uuid.uuid4().hex[:24], "type": "function",
+                "function": {"name": name, "arguments": args}}
+        chat_id = "chatcmpl-" + uuid.uuid4().hex[:24]
+        created = int(time.time())
+        model = body.get("model", MODEL)
+        usage = {"prompt_tokens": USAGE["input_tokens"],
+                 "completion_tokens": USAGE["output_tokens"],
+                 "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"],
+                 "prompt_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]}}
+        if not body.get("stream"):
+            return self.send_json(200, {
+                "id": chat_id, "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": None,
+                                                     "tool_calls": [call]},
+                             "finish_reason": "tool_calls"}],
+                "usage": usage})
+        self.start_stream()
+        base = {"id": chat_id, "object": "chat.completion.chunk", "created": created,
+                "model": model}
+        self.event(None, dict(base, choices=[{"index": 0, "delta": {
+            "role": "assistant", "content": None,
+            "tool_calls": [dict(call, index=0)]}, "finish_reason": None}]))
+        self.event(None, dict(base, choices=[{"index": 0, "delta": {},
+                                              "finish_reason": "tool_calls"}]))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self.event(None, dict(base, choices=[], usage=usage))
         self.event(None, "[DONE]")
 
     # OpenAI Responses API: a text reply.

@@ -275,6 +275,25 @@ TEST(Outcome, OpenClawsHeadlessApprovalRefusalIsApprovalRequired) {
   EXPECT_FALSE(r.retryable);
 }
 
+// What OpenClaw 2026.9.6's exec tool returned to the model, quoted back in
+// TASK_FAILED: under tools.exec.mode "ask" with no Gateway to register the
+// approval (agent --local), for a command its policy cannot bind, and under
+// tools.exec.mode "deny".
+TEST(Outcome, OpenClawsExecRefusalsAreApprovalRequiredNotANetworkFault) {
+  for (const char* refusal :
+       {"TASK_FAILED: {\"status\": \"error\", \"tool\": \"exec\", \"error\": \"Exec approval "
+        "registration failed: GatewayTransportError: Gateway not reachable at "
+        "ws://127.0.0.1:18789 (ECONNREFUSED).\"}\n",
+        "TASK_FAILED: Exec denied (SYSTEM_RUN_DENIED: approval cannot safely bind this command): "
+        "touch x\n",
+        "TASK_FAILED: {\"status\": \"error\", \"tool\": \"exec\", \"error\": \"exec denied: "
+        "host=gateway security=deny\"}\n"}) {
+    auto r = ParseOutcome(Exited(0, refusal)).result;
+    EXPECT_EQ(r.error_type, ErrorType::kApprovalRequired) << refusal;
+    EXPECT_FALSE(r.retryable);
+  }
+}
+
 TEST(Outcome, OurTimeoutAndCancelWinOverEverything) {
   ProcessResult p = Exited(0, "TASK_COMPLETE: too late\n");
   p.exit_code.reset();
