@@ -163,6 +163,26 @@ const Runtime kRuntimes[] = {
      true, true, /*gateway=*/true},
 };
 
+size_t Occurrences(const std::string& text, const std::string& mark) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = text.find(mark, pos)) != std::string::npos; pos += mark.size()) ++n;
+  return n;
+}
+
+size_t HangingRequests(const std::string& model_log) {
+  return Occurrences(model_log, "\"scenario\": \"hang\"");
+}
+
+// Requests that sent no earlier model turn back: each starts a conversation.
+size_t FreshConversations(const std::string& model_log) {
+  return Occurrences(model_log, "\"assistant_turns\": 0}");
+}
+
+// Hanging requests whose client closed the connection (logged by the stand-in).
+size_t ClosedHangingRequests(const std::string& model_log) {
+  return Occurrences(model_log, "\"closed\": \"hang\"");
+}
+
 class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Runtime> {
  protected:
   // A service running this runtime; its CLI's files live in dir_.
@@ -182,6 +202,16 @@ class RuntimeTest : public RealCliTest, public ::testing::WithParamInterface<Run
                                               agent_lines + toml, max_retries, kill_grace_seconds);
   }
   int Wait() const { return 3 * GetParam().turn_seconds; }
+  // Adds a task whose model never answers (*id) and waits until the CLI asked
+  // the model: by then it has started all it starts for a turn.
+  bool StartAHangingTurn(ServiceUnderTest& svc, std::string* id) {
+    const size_t asked_before = HangingRequests(model().Log());
+    *id = svc.AddTask("Wait for the model", "Wait. SCENARIO:hang");
+    const bool asked =
+        e2e::WaitFor([&] { return HangingRequests(model().Log()) > asked_before; }, Wait());
+    EXPECT_TRUE(asked) << "the CLI never asked the model\n" << svc.ServiceLog();
+    return asked;
+  }
 
   ScopedTempDir dir_{"runtime_cfg"};
   std::string model_url_;  // empty = the stand-in
@@ -266,26 +296,6 @@ TEST_P(ModelErrorTest, ARefusedConnectionIsRetried) {
   for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kConnectionError) << e.error;
 }
 
-size_t Occurrences(const std::string& text, const std::string& mark) {
-  size_t n = 0;
-  for (size_t pos = 0; (pos = text.find(mark, pos)) != std::string::npos; pos += mark.size()) ++n;
-  return n;
-}
-
-size_t HangingRequests(const std::string& model_log) {
-  return Occurrences(model_log, "\"scenario\": \"hang\"");
-}
-
-// Requests that sent no earlier model turn back: each starts a conversation.
-size_t FreshConversations(const std::string& model_log) {
-  return Occurrences(model_log, "\"assistant_turns\": 0}");
-}
-
-// Hanging requests whose client closed the connection (logged by the stand-in).
-size_t ClosedHangingRequests(const std::string& model_log) {
-  return Occurrences(model_log, "\"closed\": \"hang\"");
-}
-
 TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
   auto svc = Service("hang", 0, GetParam().hang_timeout_seconds);
   const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
@@ -305,12 +315,8 @@ TEST_P(RuntimeTest, AHangingModelTimesOutAndLeavesNoProcessBehind) {
 // orphaned; nothing of the attempt may survive.
 TEST_P(RuntimeTest, ACancelWithNoGraceLeavesNoProcessBehind) {
   auto svc = Service("cancel", 0, 600, /*kill_grace_seconds=*/0);
-  const size_t asked_before = HangingRequests(model().Log());
-  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
-  // Once the model is asked, the CLI has started all it starts for a turn.
-  ASSERT_TRUE(e2e::WaitFor([&] { return HangingRequests(model().Log()) > asked_before; }, Wait()))
-      << "the CLI never asked the model\n"
-      << svc->ServiceLog();
+  std::string id;
+  ASSERT_TRUE(StartAHangingTurn(*svc, &id));
   auto execs = svc->Executions(id);
   ASSERT_EQ(execs.size(), 1u);
   EXPECT_FALSE(ProcessesOfAttempt(execs[0].id).empty());
@@ -330,11 +336,8 @@ class GatewayTest : public RuntimeTest {};
 
 TEST_P(GatewayTest, ACancelWithAGraceEndsTheTurnInTheGateway) {
   auto svc = Service("abort", 0, 600, /*kill_grace_seconds=*/5);
-  const size_t asked_before = HangingRequests(model().Log());
-  const std::string id = svc->AddTask("Wait for the model", "Wait. SCENARIO:hang");
-  ASSERT_TRUE(e2e::WaitFor([&] { return HangingRequests(model().Log()) > asked_before; }, Wait()))
-      << "the CLI never asked the model\n"
-      << svc->ServiceLog();
+  std::string id;
+  ASSERT_TRUE(StartAHangingTurn(*svc, &id));
   svc->Cancel(id);
   EXPECT_EQ(svc->WaitFinal(id, 30).status, TaskStatus::kCancelled);
   EXPECT_TRUE(e2e::WaitFor(

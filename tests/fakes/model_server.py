@@ -99,6 +99,14 @@ CHAT_TOOL_FAILED_RE = re.compile(r"exec denied|\bdenied\b|exited with code [1-9]
                                  re.IGNORECASE)
 
 
+def chat_usage():
+    """The fixed usage figures as Chat Completions reports them."""
+    return {"prompt_tokens": USAGE["input_tokens"],
+            "completion_tokens": USAGE["output_tokens"],
+            "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"],
+            "prompt_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]}}
+
+
 def last_chat_tool_message(messages):
     """The Chat Completions tool message that ends the conversation, or None.
 
@@ -387,10 +395,7 @@ class Handler(BaseHTTPRequestHandler):
     def chat(self, body, text):
         chat_id = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
-        usage = {"prompt_tokens": USAGE["input_tokens"],
-                 "completion_tokens": USAGE["output_tokens"],
-                 "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"],
-                 "prompt_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]}}
+        usage = chat_usage()
         model = body.get("model", MODEL)
         if not body.get("stream"):
             return self.send_json(200, {
@@ -429,10 +434,7 @@ class Handler(BaseHTTPRequestHandler):
         chat_id = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         model = body.get("model", MODEL)
-        usage = {"prompt_tokens": USAGE["input_tokens"],
-                 "completion_tokens": USAGE["output_tokens"],
-                 "total_tokens": USAGE["input_tokens"] + USAGE["output_tokens"],
-                 "prompt_tokens_details": {"cached_tokens": USAGE["cache_read_tokens"]}}
+        usage = chat_usage()
         if not body.get("stream"):
             return self.send_json(200, {
                 "id": chat_id, "object": "chat.completion", "created": created, "model": model,
