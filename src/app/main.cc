@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   using namespace taskexec;
   // The attempt watchdog's helper process (runner/attempt_watchdog.h): not a
   // command for people, so not in the CLI.
-  if (argc == 3 && std::string(argv[1]) == "__watchdog") {
-    return RunAttemptWatchdog(std::atoll(argv[2]));
+  if (argc == 4 && std::string(argv[1]) == "__watchdog") {
+    return RunAttemptWatchdog(std::atoll(argv[2]), std::atoll(argv[3]));
   }
   auto logger = spdlog::stderr_color_mt("taskexec");
   spdlog::set_default_logger(logger);

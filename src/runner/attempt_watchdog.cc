@@ -43,13 +43,15 @@ void StopMarkedProcesses(const std::set<std::string>& watched, int64_t grace_ms)
 
 }  // namespace
 
-int RunAttemptWatchdog(int64_t grace_ms) {
+int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid) {
   // Only end of file on the pipe stops it: not a terminal's signals.
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
-  const pid_t launcher = getppid();  // read now: once it dies we are re-parented
+  // Named by the launcher, not read with getppid(): on a loaded machine the
+  // launcher may die before this process gets here.
+  const pid_t launcher = static_cast<pid_t>(launcher_pid);
   std::set<std::string> watched;
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -62,6 +64,12 @@ int RunAttemptWatchdog(int64_t grace_ms) {
   // What left the attempts' groups and shed the marker is still in their
   // cgroup scopes (runner/attempt_cgroup.h). Only once the launcher is dead
   // (we were re-parented): a live one may run other supervisors' attempts.
+  // The pipe closes as the dying launcher's descriptors go, a moment before
+  // the kernel re-parents us: give it that moment.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (getppid() == launcher && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (getppid() != launcher) KillScopesOf(launcher);
   return 0;
 }
@@ -78,8 +86,10 @@ Status AttemptWatchdog::Start(const std::string& program, int64_t grace_ms,
   Status s = null_out < 0 ? Status::IOError("/dev/null: " + std::string(strerror(errno)))
                           : setup.Build(fds[0], null_out, STDERR_FILENO, "/");
   const std::string grace = std::to_string(grace_ms);
+  const std::string launcher = std::to_string(getpid());
   std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("__watchdog"),
-                             const_cast<char*>(grace.c_str()), nullptr};
+                             const_cast<char*>(grace.c_str()), const_cast<char*>(launcher.c_str()),
+                             nullptr};
   pid_t pid = 0;
   const int err = s.ok() ? posix_spawn(&pid, program.c_str(), setup.actions(), setup.attributes(),
                                        argv.data(), environ)

@@ -3,7 +3,7 @@
 // killer), so no agent session runs on unseen and unaccounted for.
 //
 // One helper process per launcher (taskexec itself, run as
-// `taskexec __watchdog <grace_ms>`, in a process group of its own so a
+// `taskexec __watchdog <grace_ms> <launcher_pid>`, in a process group of its own so a
 // terminal's Ctrl-C does not reach it) reads the ids of the running attempts
 // from a pipe. When the pipe reaches end of file -- the launcher closed it,
 // or the kernel did because the process died -- it sends SIGTERM, then after
@@ -30,7 +30,7 @@ namespace taskexec {
 
 class AttemptWatchdog {
  public:
-  // Starts `program __watchdog <grace_ms>` (program: the taskexec binary).
+  // Starts `program __watchdog <grace_ms> <our pid>` (program: the taskexec binary).
   static Status Start(const std::string& program, int64_t grace_ms,
                       std::unique_ptr<AttemptWatchdog>* out);
   // Closes the pipe (anything still watched is stopped) and reaps the helper.
@@ -54,7 +54,8 @@ class AttemptWatchdog {
 
 // The helper's main: reads "+<id>" / "-<id>" lines from standard input until
 // end of file, then stops what is still watched (SIGTERM, `grace_ms`,
-// SIGKILL). Returns the process exit code.
-int RunAttemptWatchdog(int64_t grace_ms);
+// SIGKILL), and, once `launcher_pid` (the service that started it) has died,
+// what is left in its cgroup scopes. Returns the process exit code.
+int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid);
 
 }  // namespace taskexec
