@@ -247,6 +247,7 @@ json ToJson(const SessionExecution& e) {
       {"executor_id", e.executor_id},
       {"started_at", TimeJson(e.started_at)},
       {"ended_at", TimeJson(e.ended_at)},
+      {"last_output_at", TimeJson(e.last_output_at)},
       {"exit_code", OptIntJson(e.exit_code)},
       {"term_signal", OptIntJson(e.term_signal)},
       {"error_type", std::string(ToString(e.error_type))},
@@ -298,6 +299,7 @@ json ToJson(const ServiceStatus& s) {
         {"active_executions", s.stats.active_executions}}},
       {"spawned_sessions", s.spawned_sessions},
       {"resumed_sessions", s.resumed_sessions},
+      {"attempt_errors", s.attempt_errors},
       {"running_by_agent", s.running_by_agent},
       {"usage_by_agent", std::move(usage)},
   };
@@ -369,6 +371,7 @@ Status FromJson(const json& j, SessionExecution* out) {
   r.Str("executor_id", &out->executor_id);
   r.Time("started_at", &out->started_at);
   r.Time("ended_at", &out->ended_at);
+  r.Time("last_output_at", &out->last_output_at);
   r.OptInt("exit_code", &out->exit_code);
   r.OptInt("term_signal", &out->term_signal);
   r.ErrType("error_type", &out->error_type);

@@ -36,6 +36,8 @@ struct ServiceStatus {
   StoreStats stats;
   int64_t spawned_sessions = 0;  // since this engine started
   int64_t resumed_sessions = 0;  // of those, continuing the task's earlier session
+  // Attempts this engine recorded with an error, by error type.
+  std::map<std::string, int64_t> attempt_errors;
   std::map<std::string, int64_t> running_by_agent;
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
 };

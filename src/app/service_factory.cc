@@ -191,6 +191,15 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
              "seconds\n";
     }
   }
+  if (cfg.agent.stall_seconds > 0 && cfg.agent.stall_seconds < cfg.agent.timeout_seconds &&
+      SilentUntilDone(cfg.agent)) {
+    out << "warning: agent.stall_seconds = " << cfg.agent.stall_seconds
+        << " is below agent.timeout_seconds = " << cfg.agent.timeout_seconds << ", and the "
+        << cfg.agent.preset
+        << " preset's CLI writes nothing until its turn ends: a turn longer than "
+        << cfg.agent.stall_seconds
+        << " s is stopped as stalled; raise agent.stall_seconds or set it to 0\n";
+  }
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;
   StoreStats stats;

@@ -193,16 +193,16 @@ int RunShow(CliContext& ctx, const std::string& id) {
   if (d.executions.empty()) {
     out << "  (none)\n";
   } else {
-    Table table({"#", "ID", "AGENT", "STATUS", "STARTED", "ENDED", "EXIT", "TOKENS", "COST",
-                 "SESSION", "ERROR"});
+    Table table({"#", "ID", "AGENT", "STATUS", "STARTED", "LAST OUTPUT", "ENDED", "EXIT", "TOKENS",
+                 "COST", "SESSION", "ERROR"});
     for (const auto& e : d.executions) {
       std::string exit = e.exit_code
                              ? std::to_string(*e.exit_code)
                              : (e.term_signal ? "signal " + std::to_string(*e.term_signal) : "-");
-      table.AddRow({std::to_string(e.attempt), Cell(e.id), Cell(e.agent),
-                    std::string(ToString(e.status)), TimeCell(e.started_at), TimeCell(e.ended_at),
-                    exit, UsageTokensText(e.usage), UsageCostText(e.usage), SessionCell(e),
-                    Cell(e.error, 60)});
+      table.AddRow(
+          {std::to_string(e.attempt), Cell(e.id), Cell(e.agent), std::string(ToString(e.status)),
+           TimeCell(e.started_at), TimeCell(e.last_output_at), TimeCell(e.ended_at), exit,
+           UsageTokensText(e.usage), UsageCostText(e.usage), SessionCell(e), Cell(e.error, 60)});
     }
     table.Print(out);
   }

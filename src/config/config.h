@@ -46,8 +46,11 @@ struct AgentConfig {
   // openclaw-local | openclaw | openclaw-exec | claude | codex | opencode | seed
   // (runner/presets.cc)
   std::string preset = "openclaw-local";
-  int timeout_seconds = 300;               // per attempt
-  int kill_grace_seconds = 10;             // TERM -> KILL
+  int timeout_seconds = 300;    // per attempt
+  int kill_grace_seconds = 10;  // TERM -> KILL
+  // An attempt whose agent writes nothing to stdout or stderr for this long
+  // is stopped like a timeout and recorded as "stalled"; 0 = never.
+  int stall_seconds = 600;
   std::string work_dir = "var/work";       // per-execution working dirs below this
   std::string log_dir = "var/logs";        // per-execution logs
   std::string prompt_template;             // empty = the built-in prompt (runner/prompt.h)

@@ -78,6 +78,10 @@ struct SessionExecution {
   std::string executor_id;  // the executor instance that ran it
   TimeMs started_at = 0;
   TimeMs ended_at = 0;
+  // When the agent last wrote to stdout or stderr (0 = not yet): kept while
+  // the attempt runs (every lease renewal) and at its end, so a silent agent
+  // shows before agent.stall_seconds stops it.
+  TimeMs last_output_at = 0;
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   ErrorType error_type = ErrorType::kNone;

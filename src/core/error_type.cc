@@ -27,6 +27,9 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kCancelled, "cancelled", false, "cancelled on request"},
       {E::kReleased, "released", false,
        "the executor stopped before the session ended; the task went back to the queue"},
+      {E::kStalled, "stalled", true,
+       "the agent wrote nothing to stdout or stderr for agent.stall_seconds; its process group "
+       "was stopped"},
       {E::kSessionNotFound, "session_not_found", true,
        "the agent does not know the session the attempt resumed; the next attempt starts fresh"},
       {E::kApprovalRequired, "approval_required", false,

@@ -37,6 +37,7 @@ enum class ErrorType {
   kCancelled,
   kReleased,
   kSessionNotFound,
+  kStalled,
   kApprovalRequired,
   kUnknown,
 };

@@ -330,9 +330,12 @@ void Engine::HandleFinished(const Finished& f) {
   }
   spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
                ToString(f.result.status), ToString(after.status));
-  if (o.usage.Reported()) {
+  {
     MutexLock lk(&mu_);
-    snapshot_.usage_by_agent[r.agent].Add(o.usage);
+    if (o.usage.Reported()) snapshot_.usage_by_agent[r.agent].Add(o.usage);
+    if (o.error_type != ErrorType::kNone) {
+      snapshot_.attempt_errors[std::string(ToString(o.error_type))]++;
+    }
   }
   Recorded(after);
 }
@@ -365,6 +368,7 @@ void Engine::RenewLeases() {
       RecordLost(t, /*require_expired_lease=*/false);
     }
   }
+  RecordOutputTimes();
   for (auto& [id, r] : running_) {
     if (held_set.count(r.task_id) || r.cancel_sent) continue;
     // Another executor recovered the task: our attempt must not run on.
@@ -372,6 +376,24 @@ void Engine::RenewLeases() {
                   r.task_id, id);
     r.cancel_sent = true;
     launcher_->Cancel(id);
+  }
+}
+
+void Engine::RecordOutputTimes() {
+  std::vector<OutputTime> times;
+  for (const auto& [id, r] : running_) {
+    const TimeMs at = launcher_->LastOutputAt(id);
+    if (at > r.output_recorded) times.push_back(OutputTime{id, at});
+  }
+  if (times.empty()) return;
+  Status s = store_->RecordOutputTimes(executor_id_, times, nullptr);
+  if (!s.ok()) {
+    spdlog::warn("engine {}: recording output times failed: {}", executor_id_, s.ToString());
+    return;
+  }
+  for (const OutputTime& t : times) {
+    auto it = running_.find(t.execution_id);
+    if (it != running_.end()) it->second.output_recorded = t.at;
   }
 }
 

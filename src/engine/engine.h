@@ -74,6 +74,9 @@ struct EngineSnapshot {
   // What the attempts this engine recorded used, by agent, since it started
   // (the /metrics counters).
   std::map<std::string, AgentUsage> usage_by_agent;
+  // Attempts this engine recorded as failed, timed out or stalled, by error
+  // type (the /metrics counter).
+  std::map<std::string, int64_t> attempt_errors;
 };
 
 class Engine {
@@ -116,7 +119,8 @@ class Engine {
     Task task;             // as claimed
     bool resumed = false;  // continues an earlier session
     bool cancel_sent = false;
-    bool releasing = false;  // stopped at shutdown: release, don't fail
+    bool releasing = false;      // stopped at shutdown: release, don't fail
+    TimeMs output_recorded = 0;  // the last output time written to the store
   };
   struct Finished {
     std::string execution_id;
@@ -151,6 +155,9 @@ class Engine {
   bool Launch(const Task& task, const std::string& agent);
   void HandleFinished(const Finished& f);
   void RenewLeases();
+  // Writes when each running attempt's agent last had output, for those
+  // whose time moved since the last write (SessionExecution::last_output_at).
+  void RecordOutputTimes();
   // Whether another process wrote to the store since the last look (or we
   // cannot tell); notes new agents and unrouted tasks.
   bool PollStoreChanges();

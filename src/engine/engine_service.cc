@@ -68,6 +68,7 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->executor_id = snap.executor_id;
   out->spawned_sessions = snap.spawned_sessions;
   out->resumed_sessions = snap.resumed_sessions;
+  out->attempt_errors = snap.attempt_errors;
   out->running_by_agent = snap.running_by_agent;
   out->usage_by_agent = snap.usage_by_agent;
   return Status::OK();

@@ -13,6 +13,7 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
   o.summary = res.summary;
   o.session_id = res.session_id;
   o.usage = res.usage;
+  o.last_output_at = res.last_output_at;
   o.exit_code = res.exit_code;
   o.term_signal = res.term_signal;
   o.artifacts = res.artifacts;

@@ -7,7 +7,7 @@ namespace {
 // Failures that cut a session short through no fault of its content.
 bool InterruptedSession(ErrorType type) {
   return type == ErrorType::kTimeoutError || type == ErrorType::kTimeout ||
-         type == ErrorType::kCrash || type == ErrorType::kLost;
+         type == ErrorType::kStalled || type == ErrorType::kCrash || type == ErrorType::kLost;
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
             (e.error_type == ErrorType::kNone ? std::string()
                                               : " (" + std::string(ToString(e.error_type)) + ")") +
             ": " + (e.error.empty() ? std::string("(none)") : e.error) + "\n";
+    // When the agent last said anything: where a stalled or timed-out
+    // attempt went quiet.
+    if (e.last_output_at != 0) text += "Last output: " + FormatIso8601(e.last_output_at) + "\n";
   }
   if (e.usage.Reported()) text += "Usage: " + UsageText(e.usage) + "\n";
   if (!e.resumed_session_id.empty()) {

@@ -46,6 +46,10 @@ class AgentLauncher {
   // then reports kCancelled. NotFound when it is not running here.
   virtual Status Cancel(const std::string& execution_id) = 0;
 
+  // When the running attempt's agent last wrote output; 0 before its first
+  // output or when it is not running here.
+  virtual TimeMs LastOutputAt(const std::string& execution_id) const = 0;
+
   // Stops every attempt still running (TERM, KILL after `grace_ms`) and
   // returns once each one's `done` has been called. No Start after this.
   virtual void Shutdown(int64_t grace_ms) = 0;

@@ -90,6 +90,9 @@ Status AgentRunner::ValidateConfig(const AgentConfig& config) {
   if (config.kill_grace_seconds < 0) {
     return Status::InvalidArgument("agent.kill_grace_seconds must be >= 0");
   }
+  if (config.stall_seconds < 0) {
+    return Status::InvalidArgument("agent.stall_seconds must be >= 0 (0 = never)");
+  }
   return Status::OK();
 }
 
@@ -171,6 +174,7 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
   if (prompt_on_stdin_) spec->stdin_data = prompt;
   spec->timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
   spec->kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
+  spec->stall_ms = static_cast<int64_t>(config_.stall_seconds) * 1000;
   return Status::OK();
 }
 
@@ -239,10 +243,13 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   if (Status s = BuildSpec(job, files, prompt, &spec); !s.ok()) return s;
 
   const std::string task_id = job.task.id;
-  auto on_exit = [this, job, files, done = std::move(done)](const ProcessResult& process) {
-    completions_.Post([this, job, files, done, process] {
+  const TimeMs started_at = clock_->NowMs();
+  auto on_exit = [this, job, files, started_at,
+                  done = std::move(done)](const ProcessResult& process) {
+    completions_.Post([this, job, files, started_at, done, process] {
       const std::string& exec_id = job.execution.id;
       AgentResult result = ResultOf(job, files, process);
+      if (process.last_output_ms >= 0) result.last_output_at = started_at + process.last_output_ms;
       {
         MutexLock lock(&mu_);
         handles_.erase(exec_id);
@@ -262,7 +269,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   if (Status s = supervisor_->Start(spec, std::move(on_exit), &handle, &child_pid); !s.ok()) {
     return s;
   }
-  handles_[exec_id] = handle;
+  handles_[exec_id] = Attempt{handle, started_at};
   if (pid != nullptr) *pid = child_pid;
   spdlog::info("execution {} of task {}: started {} (pid {}, agent {})", exec_id, task_id,
                spec.argv[0], child_pid, AgentName(job));
@@ -278,9 +285,24 @@ Status AgentRunner::Cancel(const std::string& execution_id) {
     auto it = handles_.find(execution_id);
     if (it == handles_.end())
       return Status::NotFound("execution " + execution_id + " is not running here");
-    handle = it->second;
+    handle = it->second.handle;
   }
   return supervisor_->Cancel(handle);
+}
+
+TimeMs AgentRunner::LastOutputAt(const std::string& execution_id) const {
+  Attempt attempt;
+  {
+    MutexLock lock(&mu_);
+    auto it = handles_.find(execution_id);
+    if (it == handles_.end()) return 0;
+    attempt = it->second;
+  }
+  int64_t ms_after_start = -1;
+  if (!supervisor_->LastOutput(attempt.handle, &ms_after_start).ok() || ms_after_start < 0) {
+    return 0;
+  }
+  return attempt.started_at + ms_after_start;
 }
 
 }  // namespace taskexec

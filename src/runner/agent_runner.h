@@ -12,7 +12,8 @@
 //   taskexec's secrets);
 // stdout+stderr appended to <log_dir>/<execution_id>.log; the prompt also on
 // stdin when agent.stdin_mode = "prompt" or the preset reads stdin; the
-// per-task timeout (TERM to the group, KILL after agent.kill_grace_seconds).
+// per-task timeout and the stall limit (agent.stall_seconds without output;
+// TERM to the group, KILL after agent.kill_grace_seconds).
 // When the child is gone, its output is parsed (outcome.h), artifacts are
 // collected with sha256 (artifacts.h) and `done` is called once -- on the
 // runner's own completion thread, so a large output or artifact never holds
@@ -75,6 +76,10 @@ class AgentRunner {
   // kCancelled. NotFound when the attempt is not running here.
   Status Cancel(const std::string& execution_id);
 
+  // When the running attempt's agent last wrote to stdout or stderr (this
+  // runner's clock); 0 before its first output or when it is not running.
+  TimeMs LastOutputAt(const std::string& execution_id) const;
+
   std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
   std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>
   std::string ArtifactsDir(const std::string& execution_id) const;  // <work_dir>/<id>/artifacts
@@ -122,8 +127,13 @@ class AgentRunner {
   ProcessSupervisor* supervisor_;
   const Clock* clock_;
 
+  // A running attempt: its supervisor handle, and when it was started.
+  struct Attempt {
+    uint64_t handle = 0;
+    TimeMs started_at = 0;
+  };
   mutable Mutex mu_;
-  std::map<std::string, uint64_t> handles_ GUARDED_BY(mu_);  // execution id -> supervisor handle
+  std::map<std::string, Attempt> handles_ GUARDED_BY(mu_);  // by execution id
   // Last: destroyed first, finishing the results that use the members above.
   CompletionQueue completions_;
 };

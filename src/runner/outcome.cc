@@ -1,5 +1,6 @@
 #include "runner/outcome.h"
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstring>
@@ -505,6 +506,12 @@ bool JudgeEndedFromOutside(const ProcessResult& p, const JsonInfo& info, AgentRe
       if (IsRetryable(cause)) type = cause;
     }
     Fail(r, ExecutionStatus::kTimedOut, type, true, error);
+  } else if (p.stalled) {
+    const int64_t idle_ms = p.duration_ms - std::max<int64_t>(p.last_output_ms, 0);
+    Fail(r, ExecutionStatus::kTimedOut, ErrorType::kStalled, true,
+         "stalled: no output on stdout or stderr for " + std::to_string(idle_ms / 1000) + " s " +
+             (p.last_output_ms < 0 ? "since it started" : "before it was stopped") +
+             "; the process group was killed");
   } else if (!p.exit_code && !p.term_signal) {
     // The exit status was taken by someone else's waitpid: we cannot know
     // how the attempt ended, like an executor that died under it.

@@ -5,6 +5,7 @@
 // Rules (docs/runner.md has the long form):
 //  - cancelled by us              -> kCancelled, "cancelled"
 //  - our timeout fired            -> kTimedOut, "timeout_error", retryable
+//  - no output for stall_ms       -> kTimedOut, "stalled", retryable
 //  - killed by a signal not ours  -> kFailed, "crash", retryable
 //  - TASK_FAILED: <reason>, or a JSON result saying error -> kFailed, type from
 //    ClassifyError(reason) (default execution_error)
@@ -46,6 +47,7 @@ struct AgentResult {
   std::vector<Artifact> artifacts;    // with size + sha256, ids generated
   std::vector<std::string> warnings;  // e.g. listed artifact paths that did not exist
   int64_t pid = 0;
+  TimeMs last_output_at = 0;  // when the agent last wrote to stdout or stderr; 0 = never
 };
 
 constexpr size_t kMaxErrorChars = 2000;

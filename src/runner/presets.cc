@@ -1,5 +1,7 @@
 #include "runner/presets.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 namespace taskexec {
@@ -105,6 +107,13 @@ std::vector<std::string> ApprovalArgs(const AgentConfig& config) {
   if (preset == nullptr) return {};
   auto it = preset->approval_args.find(config.approvals);
   return it != preset->approval_args.end() ? it->second : std::vector<std::string>{};
+}
+
+bool SilentUntilDone(const AgentConfig& config) {
+  if (!config.command.empty()) return false;
+  static const std::set<std::string> silent = {"openclaw", "openclaw-local", "openclaw-exec",
+                                               "claude", "gemini"};
+  return silent.count(config.preset) != 0;
 }
 
 std::vector<std::string> PresetNames() {

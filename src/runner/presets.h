@@ -53,6 +53,12 @@ std::vector<std::string> PresetCommand(const std::string& name, Status* status);
 // Null when unknown.
 const Preset* FindPreset(const std::string& name);
 
+// True for presets whose CLI writes its result at the end of the turn and
+// nothing while it works (one JSON document), so agent.stall_seconds below
+// the turn's length stops healthy turns; false for those that stream events
+// (codex, opencode) and for custom commands.
+bool SilentUntilDone(const AgentConfig& config);
+
 // The arguments that make the configured command continue a session:
 // agent.resume_args, else the preset's when no agent.command is set; empty
 // = attempts cannot resume.

@@ -40,6 +40,10 @@ Status ProcessLauncher::Cancel(const std::string& execution_id) {
   return runner_->Cancel(execution_id);
 }
 
+TimeMs ProcessLauncher::LastOutputAt(const std::string& execution_id) const {
+  return runner_->LastOutputAt(execution_id);
+}
+
 void ProcessLauncher::Shutdown(int64_t grace_ms) {
   supervisor_->Shutdown(grace_ms);
   runner_->WaitForResults();  // each exited attempt's `done` has been called

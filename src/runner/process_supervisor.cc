@@ -208,7 +208,9 @@ struct ProcessSupervisor::Child {
   size_t stdin_off = 0;
   size_t tail_bytes = 0;
   int64_t start_ms = 0;
-  int64_t deadline_ms = 0;  // 0 = no timeout
+  int64_t deadline_ms = 0;        // 0 = no timeout
+  int64_t stall_ms = 0;           // 0 = no stall limit
+  int64_t last_output_at_ms = 0;  // the start until the first output
   int64_t kill_grace_ms = 0;
   bool term_sent = false;
   int64_t kill_at_ms = 0;
@@ -424,6 +426,8 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   c.tail_bytes = spec.tail_bytes;
   c.start_ms = MonotonicMs();
   c.deadline_ms = spec.timeout_ms > 0 ? c.start_ms + spec.timeout_ms : 0;
+  c.stall_ms = std::max<int64_t>(spec.stall_ms, 0);
+  c.last_output_at_ms = c.start_ms;
   c.kill_grace_ms = std::max<int64_t>(spec.kill_grace_ms, 0);
   c.result.pid = pid;
   c.on_exit = std::move(on_exit);
@@ -452,7 +456,7 @@ Status ProcessSupervisor::Cancel(uint64_t handle) {
     return Status::NotFound("no running process with handle " + std::to_string(handle));
   Child& c = *it->second;
   // A child that already exited on its own keeps its own outcome.
-  if (!c.exited) BeginKill(c, /*timeout=*/false, c.kill_grace_ms, MonotonicMs());
+  if (!c.exited) BeginKill(c, StopReason::kCancel, c.kill_grace_ms, MonotonicMs());
   Wake();
   return Status::OK();
 }
@@ -466,7 +470,7 @@ void ProcessSupervisor::Shutdown(int64_t grace_ms) {
       if (c->exited) {
         c->linger_until_ms = std::min(c->linger_until_ms, now);
       } else {
-        BeginKill(*c, /*timeout=*/false, grace_ms, now);
+        BeginKill(*c, StopReason::kCancel, grace_ms, now);
       }
     }
   }
@@ -476,22 +480,41 @@ void ProcessSupervisor::Shutdown(int64_t grace_ms) {
   if (thread_.joinable()) thread_.join();
 }
 
+Status ProcessSupervisor::LastOutput(uint64_t handle, int64_t* ms_after_start) const {
+  MutexLock lock(&mu_);
+  auto it = children_.find(handle);
+  if (it == children_.end())
+    return Status::NotFound("no running process with handle " + std::to_string(handle));
+  *ms_after_start = it->second->result.last_output_ms;
+  return Status::OK();
+}
+
 size_t ProcessSupervisor::running() const {
   MutexLock lock(&mu_);
   return children_.size();
 }
 
-void ProcessSupervisor::BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now) {
+int64_t ProcessSupervisor::StallAt(const Child& c) {
+  return c.stall_ms > 0 ? c.last_output_at_ms + c.stall_ms : 0;
+}
+
+void ProcessSupervisor::BeginKill(Child& c, StopReason why, int64_t grace_ms, int64_t now) {
   grace_ms = std::max<int64_t>(grace_ms, 0);
   if (c.term_sent) {
     // Already stopping (e.g. timed out, then cancelled): only hurry up.
     c.kill_at_ms = std::min(c.kill_at_ms, now + grace_ms);
     return;
   }
-  if (timeout) {
-    c.result.timed_out = true;
-  } else {
-    c.result.cancelled = true;
+  switch (why) {
+    case StopReason::kTimeout:
+      c.result.timed_out = true;
+      break;
+    case StopReason::kStall:
+      c.result.stalled = true;
+      break;
+    case StopReason::kCancel:
+      c.result.cancelled = true;
+      break;
   }
   c.term_sent = true;
   c.kill_at_ms = now + grace_ms;
@@ -518,6 +541,7 @@ int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
       continue;
     }
     if (c.deadline_ms > 0 && !c.term_sent) next = std::min(next, c.deadline_ms);
+    if (StallAt(c) > 0 && !c.term_sent) next = std::min(next, StallAt(c));
     if (c.term_sent && !c.killed_hard) next = std::min(next, c.kill_at_ms);
     if (c.pidfd < 0) next = std::min(next, now + kPollMs);
   }
@@ -551,6 +575,8 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
   for (int i = 0; i < 16 && *fd >= 0; ++i) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
+      c.last_output_at_ms = MonotonicMs();
+      c.result.last_output_ms = c.last_output_at_ms - c.start_ms;
       if (kind == kStdout) CopyStdout(c, buf, static_cast<size_t>(n));  // before the tail moves
       AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
       if (!c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
@@ -632,7 +658,10 @@ void ProcessSupervisor::HandleEvent(Child& c, int kind, uint32_t events) {
 void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
   if (!c.exited && c.pidfd < 0) ReapIfExited(c, now);
   if (!c.exited && !c.term_sent && c.deadline_ms > 0 && now >= c.deadline_ms) {
-    BeginKill(c, /*timeout=*/true, c.kill_grace_ms, now);
+    BeginKill(c, StopReason::kTimeout, c.kill_grace_ms, now);
+  }
+  if (!c.exited && !c.term_sent && StallAt(c) > 0 && now >= StallAt(c)) {
+    BeginKill(c, StopReason::kStall, c.kill_grace_ms, now);
   }
   if (c.term_sent && !c.killed_hard && now >= c.kill_at_ms) {
     c.killed_hard = true;

@@ -15,7 +15,8 @@
 //    holds all of it), so a result document larger than the tail can still
 //    be read;
 //  - gets `stdin_data` on stdin (then EOF), or /dev/null.
-// On timeout or Cancel the group gets SIGTERM, then SIGKILL after the grace.
+// On timeout, a stall (no byte on stdout or stderr for `stall_ms`) or Cancel
+// the group gets SIGTERM, then SIGKILL after the grace.
 // After the child exits its pipes are drained until EOF; if a leftover
 // process keeps them open, reading stops after a short linger so one stray
 // daemon cannot hold the result back.
@@ -54,6 +55,9 @@ struct ProcessSpec {
   std::string stdin_data;   // written to the child's stdin then closed (empty: /dev/null)
   int64_t timeout_ms = 0;   // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
+  // 0 = none; stopped like a timeout once no output came for this long
+  // (counted from the start until the first byte).
+  int64_t stall_ms = 0;
   size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
 };
 
@@ -64,11 +68,13 @@ struct ProcessResult {
   std::optional<int> exit_code;    // normal exit
   std::optional<int> term_signal;  // killed by a signal
   bool timed_out = false;          // our timeout fired
+  bool stalled = false;            // stopped for writing nothing for stall_ms
   bool cancelled = false;          // Cancel() or Shutdown() was called
   std::string stdout_tail;         // last tail_bytes of stdout
   int64_t stdout_bytes = 0;        // all stdout read; more than stdout_tail.size() when cut
   std::string stderr_tail;         // last tail_bytes of stderr
   int64_t duration_ms = 0;
+  int64_t last_output_ms = -1;  // when the last output came, in ms after the start; -1 = none
 };
 
 // The parent environment with `extra` ("K=V") added or overriding: for
@@ -111,6 +117,10 @@ class ProcessSupervisor {
   // inside a callback it only starts the stop (the thread cannot join itself).
   void Shutdown(int64_t grace_ms);
 
+  // When the running child last wrote to stdout or stderr, in ms after its
+  // start (-1: not yet). NotFound when the handle is unknown or finished.
+  Status LastOutput(uint64_t handle, int64_t* ms_after_start) const;
+
   // Children started and not yet reported.
   size_t running() const;
 
@@ -139,7 +149,11 @@ class ProcessSupervisor {
   void WriteStdin(Child& c) REQUIRES(mu_);
   void ReapIfExited(Child& c, int64_t now) REQUIRES(mu_);
   void CheckTimers(Child& c, int64_t now) REQUIRES(mu_);
-  void BeginKill(Child& c, bool timeout, int64_t grace_ms, int64_t now) REQUIRES(mu_);
+  // Why a child is being stopped; the first reason given is the one reported.
+  enum class StopReason { kCancel, kTimeout, kStall };
+  void BeginKill(Child& c, StopReason why, int64_t grace_ms, int64_t now) REQUIRES(mu_);
+  // When the child counts as stalled, or 0 when it cannot stall.
+  static int64_t StallAt(const Child& c);
   bool Finished(const Child& c, int64_t now) const REQUIRES(mu_);
   void Finalize(Child& c) REQUIRES(mu_);
   void CloseFd(int* fd) REQUIRES(mu_);

@@ -56,6 +56,10 @@ std::string RenderMetrics(const ServiceStatus& s) {
   Header(o, "taskexec_resumed_sessions_total", "counter",
          "Of the sessions spawned, those that continued the task's earlier agent session.");
   o << "taskexec_resumed_sessions_total " << s.resumed_sessions << '\n';
+  Header(o, "taskexec_attempt_errors_total", "counter",
+         "Attempts this engine recorded with an error, by error type (stalled: no output for "
+         "agent.stall_seconds).");
+  Labelled(o, "taskexec_attempt_errors_total", "error_type", s.attempt_errors);
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
   Header(o, "taskexec_agent_tokens_total", "counter",

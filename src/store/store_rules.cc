@@ -1,5 +1,6 @@
 #include "store/store_rules.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/ids.h"
@@ -307,6 +308,7 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   e->summary = o.summary;
   if (!o.session_id.empty()) e->session_id = o.session_id;
   e->usage = o.usage;
+  e->last_output_at = std::max(e->last_output_at, o.last_output_at);
 }
 
 void ApplyOutcome(const AttemptOutcome& o, Task* t) {

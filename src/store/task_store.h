@@ -90,13 +90,20 @@ struct AttemptOutcome {
   std::string error_message;
   std::string summary;
   std::string session_id;
-  AgentUsage usage;  // the attempt's; added to the task's totals
+  AgentUsage usage;           // the attempt's; added to the task's totals
+  TimeMs last_output_at = 0;  // the agent's last output; 0 = none (kept as recorded)
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   int retry_count = 0;  // the task's new retry_count
   TimeMs next_attempt_at = 0;
   TimeMs now = 0;
   std::vector<Artifact> artifacts;
+};
+
+// When a running attempt's agent last wrote output (TaskStore::RecordOutputTimes).
+struct OutputTime {
+  std::string execution_id;
+  TimeMs at = 0;
 };
 
 // A route the engine computed for a task ListUnrouted returned.
@@ -235,6 +242,13 @@ class TaskStore {
   // Extends the lease of every task `executor_id` holds; returns their ids.
   virtual Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                              std::vector<std::string>* held) = 0;
+
+  // Records when running attempts last had output: sets last_output_at of
+  // each execution that is still active, run by `executor_id`, and has an
+  // earlier time; others are left as they are. One transaction; touches no
+  // task (no version bump). `written` (may be null) = executions changed.
+  virtual Status RecordOutputTimes(const std::string& executor_id,
+                                   const std::vector<OutputTime>& times, int* written) = 0;
 
   // Held tasks whose lease expired before `now` (their executor died).
   virtual Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) = 0;

@@ -429,6 +429,36 @@ TEST_F(E2eTest, TwoServicesShareTwoThousandTasksAndRunEachOnce) {
   EXPECT_EQ(b.Terminate(), 0);
 }
 
+// agent.stall_seconds through the real service: an agent that says one
+// line and then nothing is stopped long before its timeout, recorded as
+// stalled with when it last spoke, and `task show` says so.
+TEST_F(E2eTest, ASilentAgentIsStoppedAsStalled) {
+  Options o;
+  o.timeout_seconds = 600;
+  o.max_retries = 0;
+  const std::string config = WriteConfig(o);
+  Service service(config, dir_ + "/service.log", {{"TASKEXEC_AGENT_STALL_SECONDS", "1"}});
+  service.Start();
+  const std::string id = AddTask(config, {"--title", "Tidy the shelves fake-mode=hang"});
+  ASSERT_TRUE(WaitFor([&] { return CountFinal() == 1; }, 120))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  Task t;
+  ASSERT_TRUE(Store()->GetTask(id, &t).ok());
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kStalled) << t.error_message;
+  const std::vector<SessionExecution> execs = Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kTimedOut);
+  EXPECT_GE(execs[0].last_output_at, execs[0].started_at);
+  EXPECT_LT(execs[0].last_output_at, execs[0].ended_at);
+  EXPECT_LT(execs[0].ended_at - execs[0].started_at, 300'000);  // not the 600 s timeout
+  CommandResult show = Cli(config, {"task", "show", id});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("LAST OUTPUT"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("stalled: no output on stdout or stderr"), std::string::npos) << show.out;
+  EXPECT_EQ(service.Terminate(), 0);
+}
+
 // `config check` finds the agent program on the agent's PATH and asks it for
 // its version, so a missing CLI is found before the first task fails.
 TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
@@ -457,6 +487,17 @@ TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
   EXPECT_NE(r.out.find("agent program: " + bin + "/openclaw (OpenClaw 2026.9.6 (eb377ac))"),
             std::string::npos)
       << r.out;
+  EXPECT_EQ(r.out.find("agent.stall_seconds"), std::string::npos) << r.out;  // 600 > 300
+
+  // OpenClaw prints its --json result only when the turn ends: a stall limit
+  // below the timeout would stop every longer turn.
+  r = check("preset = \"openclaw-exec\"\ntimeout_seconds = 3600\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: agent.stall_seconds = 600 is below agent.timeout_seconds = 3600"),
+            std::string::npos)
+      << r.out;
+  r = check("preset = \"openclaw-exec\"\ntimeout_seconds = 3600\nstall_seconds = 0\n");
+  EXPECT_EQ(r.out.find("agent.stall_seconds"), std::string::npos) << r.out;
 }
 
 // The `openclaw` preset needs a Gateway: `config check` asks `openclaw health

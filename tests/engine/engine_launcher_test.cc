@@ -384,6 +384,58 @@ TEST_F(EngineLauncherTest, LeasesAreRenewedEveryThirdOfTheLease) {
   ASSERT_TRUE(WaitRecorded(id));
 }
 
+// A running attempt's last output reaches the store with each lease
+// renewal, only when it moved; the attempt's end keeps the final one.
+TEST_F(EngineLauncherTest, TheLastOutputOfARunningAttemptIsRecordedWithTheLeases) {
+  config_.executor.lease_seconds = 30;
+  config_.executor.poll_interval_seconds = 3600;
+  manual_loop_ = true;
+  StartEngine();
+  const std::string id = Add("Say something now and then");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(Settle());
+  auto last_output = [&] {
+    SessionExecution e;
+    EXPECT_TRUE(store_->GetExecution(job.execution.id, &e).ok());
+    return e.last_output_at;
+  };
+  EXPECT_EQ(last_output(), 0);  // silent so far
+
+  const TimeMs said_at = clock_.NowMs() + 4'000;
+  launcher_->Output(job.execution.id, said_at);
+  loop_clock_.Advance(9'999);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(last_output(), 0);  // not before the renewal
+  loop_clock_.Advance(1);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(last_output(), said_at);
+
+  AgentResult done = FakeLauncher::Completed("said");
+  done.last_output_at = said_at + 12'000;
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, done));
+  ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(last_output(), said_at + 12'000);
+}
+
+// A stalled attempt is retried, continues its session (agent.resume =
+// on_reply) and is counted by error type.
+TEST_F(EngineLauncherTest, AStalledAttemptIsRetriedInItsSessionAndCounted) {
+  StartEngine();
+  const std::string id = Add("Think quietly");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult stalled = FakeLauncher::Failed(ErrorType::kStalled, "stalled: no output", true);
+  stalled.status = ExecutionStatus::kTimedOut;
+  stalled.session_id = "sess-quiet";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, stalled));
+  AgentJob second = launcher_->WaitStarted(2);
+  EXPECT_EQ(second.resume_session_id, "sess-quiet");
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("spoke")));
+  ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
+  EXPECT_EQ(Get(id).retry_count, 1);
+  EXPECT_EQ(engine_->Snapshot().attempt_errors["stalled"], 1);
+}
+
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {
   config_.executor.shutdown_grace_seconds = 60;
   manual_loop_ = true;

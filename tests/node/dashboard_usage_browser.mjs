@@ -56,6 +56,15 @@ try {
   const row = await detail.locator('table').first().locator('tbody tr').first().innerText();
   check(row.includes('1200 in · 800 cached · 34 out') && row.includes('$0.0056'),
     `the attempt's row shows its tokens and cost (${row.replace(/\s+/g, ' ')})`);
+  // When the agent last wrote output: on the execution and in its row.
+  const first = task.executions[0];
+  check(first.last_output_at && Date.parse(first.last_output_at) >= Date.parse(first.started_at) &&
+    Date.parse(first.last_output_at) <= Date.parse(first.ended_at),
+    `the attempt records its last output between its start and end (${first.started_at} ${first.last_output_at} ${first.ended_at})`);
+  const header = await detail.locator('table').first().locator('thead').innerText();
+  const cell = await detail.locator('table').first().locator('tbody tr td.last-output').first().innerText();
+  check(header.includes('Last output') && cell.trim() !== '',
+    `the attempt's row shows its last output ("${cell}")`);
   const byAgent = await page.locator('#by-agent').innerText();
   check(/kublai.*1200 in · 800 cached · 34 out.*\$0\.0056/s.test(byAgent),
     `the by-agent table shows what kublai used (${byAgent.replace(/\s+/g, ' ')})`);

@@ -835,5 +835,25 @@ TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {
   EXPECT_NE(text.find("\nContinued session sess-1\n"), std::string::npos) << text;
 }
 
+// A stalled attempt's comment says why and when its agent went quiet.
+TEST(ResultCommentTest, AStalledAttemptSaysWhenItsAgentLastSpoke) {
+  Task task;
+  task.id = "task-1";
+  SessionExecution e;
+  e.id = "exec-1";
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kCompleted;
+  e.last_output_at = 1'800'000'000'000;
+  EXPECT_EQ(ResultComment(task, e, {}).find("Last output"), std::string::npos);
+  e.status = ExecutionStatus::kTimedOut;
+  e.error_type = ErrorType::kStalled;
+  e.error = "stalled: no output on stdout or stderr for 600 s before it was stopped";
+  const std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find("Error (stalled): stalled: no output"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nLast output: " + FormatIso8601(e.last_output_at) + "\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace taskexec::notion

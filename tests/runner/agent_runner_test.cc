@@ -274,6 +274,34 @@ TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
 
+// agent.stall_seconds: an agent that says one line and then nothing is
+// stopped with its grandchild, long before its timeout, as "stalled"; while
+// it runs the runner tells when it last spoke (on the runner's clock).
+TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
+  AgentConfig c = Config("hang");
+  c.timeout_seconds = 600;
+  c.stall_seconds = 1;
+  c.kill_grace_seconds = 1;
+  AgentRunner& runner = Runner(c);
+  Waiter<AgentResult> w;
+  ASSERT_TRUE(runner
+                  .Start(
+                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
+                  .ok());
+  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  ASSERT_GT(grandchild, 0) << "the fake agent did not start in time";
+  EXPECT_TRUE(WaitUntil([&] { return runner.LastOutputAt("exec-1") >= clock_.NowMs(); }));
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(r->error_type, ErrorType::kStalled);
+  EXPECT_TRUE(r->retryable);
+  EXPECT_NE(r->error.find("no output on stdout or stderr"), std::string::npos) << r->error;
+  EXPECT_GE(r->last_output_at, clock_.NowMs());
+  EXPECT_EQ(runner.LastOutputAt("exec-1"), 0);  // not running any more
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+}
+
 TEST_F(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
   AgentConfig c = Config("hang-ignore-term");
   c.timeout_seconds = 0;  // no timeout: cancel only

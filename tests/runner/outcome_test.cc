@@ -453,4 +453,26 @@ TEST(Outcome, SanitizeTextKeepsValidUtf8AndCutsOnBoundaries) {
 }
 
 }  // namespace
+// Stopped for silence (agent.stall_seconds): its own type, retryable, and
+// the message says for how long it was quiet.
+TEST(Outcome, AStalledAgentIsStalledNotTimedOut) {
+  ProcessResult p = Exited(0, "working on it\n");
+  p.exit_code.reset();
+  p.term_signal = 15;
+  p.stalled = true;
+  p.last_output_ms = 2'000;
+  p.duration_ms = 602'000;
+  auto r = ParseOutcome(p).result;
+  EXPECT_EQ(r.status, ExecutionStatus::kTimedOut);
+  EXPECT_EQ(r.error_type, ErrorType::kStalled);
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find("no output on stdout or stderr for 600 s before it was stopped"),
+            std::string::npos)
+      << r.error;
+
+  p.last_output_ms = -1;  // never said anything
+  auto silent = ParseOutcome(p).result;
+  EXPECT_NE(silent.error.find("for 602 s since it started"), std::string::npos) << silent.error;
+}
+
 }  // namespace taskexec

@@ -284,6 +284,52 @@ TEST(ProcessSupervisor, TimeoutKillsTheWholeGroup) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
 }
 
+// Output keeps a child alive; silence for stall_ms stops its group, and
+// the result says when it last spoke.
+TEST(ProcessSupervisor, ASilentChildIsStoppedAsStalled) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir,
+                           "for i in 1 2 3 4 5; do echo line $i; echo err $i >&2; sleep 0.2; done; "
+                           "sleep 100000 & echo $! > grandchild.pid; wait");
+  spec.stall_ms = 2000;
+  spec.kill_grace_ms = 500;
+  Waiter<ProcessResult> w;
+  uint64_t handle = 0;
+  ASSERT_TRUE(sup.Start(
+                     spec, [&](const ProcessResult& r) { w.Set(r); }, &handle, nullptr)
+                  .ok());
+  long grandchild = ReadPid(dir.Sub("grandchild.pid"));
+  ASSERT_GT(grandchild, 0);
+  int64_t last = -2;
+  ASSERT_TRUE(sup.LastOutput(handle, &last).ok());
+  EXPECT_GE(last, 0);  // it has spoken by the time the grandchild started
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->stalled);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_FALSE(r->cancelled);
+  EXPECT_EQ(r->term_signal, SIGTERM);
+  EXPECT_GE(r->last_output_ms, 800);  // the fifth line came after four sleeps
+  EXPECT_GE(r->duration_ms, r->last_output_ms + 2000);
+  EXPECT_NE(r->stdout_tail.find("line 5"), std::string::npos);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
+  EXPECT_TRUE(sup.LastOutput(handle, &last).IsNotFound());
+}
+
+// Without a stall limit a silent child runs on (here until its deadline).
+TEST(ProcessSupervisor, NoStallLimitMeansSilenceIsAllowed) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shell(dir, "sleep 100000");
+  spec.timeout_ms = 1500;
+  spec.stall_ms = 0;
+  const ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.stalled);
+  EXPECT_EQ(r.last_output_ms, -1);
+}
+
 // A child that leaves the process group (its own session) with a scrubbed
 // environment (no TASKEXEC_EXECUTION_ID to find it by): only the attempt's
 // cgroup v2 scope still holds it.

@@ -67,6 +67,7 @@ TEST(MetricsTest, PrometheusText) {
   s.stats.active_executions = 2;
   s.spawned_sessions = 9;
   s.resumed_sessions = 4;
+  s.attempt_errors = {{"stalled", 2}, {"api_error", 1}};
   s.running_by_agent = {{"temujin", 1}};
   s.usage_by_agent["temujin"].input_tokens = 400;
   s.usage_by_agent["temujin"].cache_read_tokens = 800;
@@ -99,6 +100,11 @@ TEST(MetricsTest, PrometheusText) {
   EXPECT_NE(text.find("# TYPE taskexec_spawned_sessions_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_spawned_sessions_total 9\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_resumed_sessions_total 4\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE taskexec_attempt_errors_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_attempt_errors_total{error_type=\"stalled\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("taskexec_attempt_errors_total{error_type=\"api_error\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("taskexec_running_sessions{agent=\"temujin\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_engine_running 1\n"), std::string::npos);
   // Every line is a comment or "name{labels} value".

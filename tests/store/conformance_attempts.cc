@@ -237,6 +237,54 @@ TEST_P(StoreConformanceTest, UsageIsRecordedPerAttemptAndSummedOnTheTask) {
   EXPECT_EQ(listed[0].usage, done.usage);
 }
 
+// A running attempt's last output only moves forward, only for the
+// executor running it, and only while it runs; the task is not touched.
+TEST_P(StoreConformanceTest, OutputTimesOfRunningAttemptsOnlyMoveForward) {
+  Task t = Add("t");
+  Task other = Add("other");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  Claim theirs = MustClaim(other, "exec-B", kT0);
+  const int64_t version = Get(t.id).version;
+  auto last_output = [&](const Claim& of) {
+    SessionExecution e;
+    EXPECT_TRUE(store_->GetExecution(of.execution.id, &e).ok());
+    return e.last_output_at;
+  };
+
+  int written = -1;
+  ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {}, &written).ok());
+  EXPECT_EQ(written, 0);
+  ASSERT_TRUE(store_
+                  ->RecordOutputTimes("exec-A",
+                                      {{c.execution.id, kT0 + 500},
+                                       {theirs.execution.id, kT0 + 500},  // exec-B's
+                                       {"no-such-execution", kT0 + 500}},
+                                      &written)
+                  .ok());
+  EXPECT_EQ(written, 1);
+  EXPECT_EQ(last_output(c), kT0 + 500);
+  EXPECT_EQ(last_output(theirs), 0);
+  EXPECT_EQ(Get(t.id).version, version);  // no task write
+
+  ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 400}}, &written).ok());
+  EXPECT_EQ(written, 0);
+  EXPECT_EQ(last_output(c), kT0 + 500);  // never back
+  EXPECT_TRUE(
+      store_->RecordOutputTimes("", {{c.execution.id, kT0 + 900}}, nullptr).IsInvalidArgument());
+
+  // The end keeps the later of the two; after it nothing moves.
+  AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kTimedOut, kT0 + 1000);
+  o.error_type = ErrorType::kStalled;
+  o.retry_count = 1;
+  o.last_output_at = kT0 + 700;
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  EXPECT_EQ(last_output(c), kT0 + 700);
+  EXPECT_EQ(Get(t.id).error_type, ErrorType::kStalled);
+  ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 900}}, &written).ok());
+  EXPECT_EQ(written, 0);
+  EXPECT_EQ(last_output(c), kT0 + 700);
+}
+
 TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
   Task t = Add("t");
   ClaimRequest r = ClaimFor(t, "exec-A", kT0 + 5, 30'000);

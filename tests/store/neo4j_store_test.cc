@@ -559,6 +559,35 @@ TEST_F(Neo4jStoreStubTest, RunnableStatsMetaAndLeases) {
   EXPECT_EQ(begins[1].fields[0].as_map().Find("bookmarks")->as_list(), (List{"bm:1"}));
 }
 
+// Output times go as one UNWIND statement in one write transaction, and
+// nothing is sent when there is nothing to record.
+TEST_F(Neo4jStoreStubTest, OutputTimesAreOneStatement) {
+  BoltScript s = Opened();
+  Begin(s);
+  Query(s, {"n"}, {{Value(1)}});
+  Commit(s);
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+  int written = -1;
+  ASSERT_TRUE(store->RecordOutputTimes("exec-A", {}, &written).ok());
+  EXPECT_EQ(written, 0);
+  ASSERT_TRUE(
+      store->RecordOutputTimes("exec-A", {{"e1", kNow + 5}, {"e2", kNow + 6}}, &written).ok());
+  EXPECT_EQ(written, 1);
+  ExpectScriptsDone();
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].first, cypher::kRecordOutputTimes);
+  EXPECT_EQ(runs[0].second.Find("executor_id")->as_string(), "exec-A");
+  const List& rows = runs[0].second.Find("outputs")->as_list();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].as_map().Find("execution_id")->as_string(), "e2");
+  EXPECT_EQ(rows[1].as_map().Find("at")->as_int(), kNow + 6);
+  auto begins = stub_.received(msg::kBegin);
+  ASSERT_EQ(begins.size(), 1u);
+  EXPECT_EQ(begins[0].fields[0].as_map().Find("mode"), nullptr);  // a write
+}
+
 TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   BoltScript s = Opened();
   // UpdateTask: lock, save.

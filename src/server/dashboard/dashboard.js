@@ -30,6 +30,15 @@ function when(iso) {
   const d = new Date(iso);
   return isNaN(d) ? iso : d.toLocaleString();
 }
+// When an attempt's agent last wrote output; for a running one also how long
+// ago, so a silent agent shows before agent.stall_seconds stops it.
+function lastOutput(e) {
+  if (!e.last_output_at) return e.status === "active" ? "none yet" : "";
+  const at = when(e.last_output_at);
+  if (e.status !== "active") return at;
+  const secs = Math.max(0, Math.round((Date.now() - new Date(e.last_output_at)) / 1000));
+  return at + " (" + secs + " s ago)";
+}
 function replace(node, ...children) { node.replaceChildren(...children); }
 
 async function api(method, path, body) {
@@ -176,12 +185,13 @@ async function renderDetail() {
         } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
         refresh();
       }}, "Cancel"));
-  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Ended", "Exit", "Tokens", "Cost", "Session", "Error"].map(h => el("th", {}, h)))),
+  const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Last output", "Ended", "Exit", "Tokens", "Cost", "Session", "Error"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.executions.map(e =>
           el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log",
                     onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
              el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {}, e.attempt), el("td", {}, e.agent),
-             el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)), el("td", {}, when(e.ended_at)),
+             el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)),
+             el("td", {class: "last-output"}, lastOutput(e)), el("td", {}, when(e.ended_at)),
              el("td", {}, e.exit_code === null ? (e.term_signal === null ? "" : "sig " + e.term_signal) : e.exit_code),
              el("td", {title: e.model || ""}, tokens(e)), el("td", {}, cost(e)),
              el("td", {class: "mono session", title: e.resumed_session_id ? "continued " + e.resumed_session_id : (e.session_id || "")},

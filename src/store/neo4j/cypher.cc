@@ -10,7 +10,8 @@ const std::vector<std::string>& TaskTimeFields() {
 }
 
 const std::vector<std::string>& ExecutionTimeFields() {
-  static const std::vector<std::string> f = {"started_at", "ended_at", "created_at"};
+  static const std::vector<std::string> f = {"started_at", "ended_at", "last_output_at",
+                                             "created_at"};
   return f;
 }
 
@@ -258,6 +259,16 @@ const std::string kListActiveExecutions =
     "RETURN s\n"
     "ORDER BY s.started_at, s.id";
 
+// Only moves a running attempt's time forward: a late or repeated write
+// cannot undo a newer one.
+const std::string kRecordOutputTimes =
+    "UNWIND $outputs AS m\n"
+    "MATCH (s:SessionExecution {id: m.execution_id})\n"
+    "WHERE s.executor_id = $executor_id AND coalesce(s.status, '') IN ['active', '']\n"
+    "  AND (s.last_output_at IS NULL OR s.last_output_at < datetime({epochMillis: m.at}))\n"
+    "SET s.last_output_at = datetime({epochMillis: m.at})\n"
+    "RETURN count(s) AS n";
+
 const std::string kSaveExecution =
     S({"MATCH (s:SessionExecution {id: $id})\n"
        "SET s += $props,\n    ",
@@ -402,6 +413,7 @@ const std::vector<NamedStatement>& AllStatements() {
         {"list_active_executions_of_task", kListActiveExecutionsOfTask},
         {"list_active_executions", kListActiveExecutions},
         {"save_execution", kSaveExecution},
+        {"record_output_times", kRecordOutputTimes},
         {"create_artifact", kCreateArtifact},
         {"list_artifacts", kListArtifacts},
         {"stats_by_status", kStatsByStatus},

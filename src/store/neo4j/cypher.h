@@ -51,6 +51,7 @@ extern const std::string kGetExecution;
 extern const std::string kListExecutions;
 extern const std::string kListActiveExecutionsOfTask;
 extern const std::string kListActiveExecutions;
+extern const std::string kRecordOutputTimes;
 extern const std::string kSaveExecution;
 extern const std::string kCreateArtifact;
 extern const std::string kListArtifacts;

@@ -174,6 +174,7 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   // Executions written by other tools on the shared graph name it created_at.
   if (e.started_at == 0) e.started_at = p.Time("created_at");
   e.ended_at = p.Time("ended_at");
+  e.last_output_at = p.Time("last_output_at");
   e.exit_code = p.OptInt("exit_code");
   e.term_signal = p.OptInt("term_signal");
   e.error_type = ErrorTypeOrUnknown(p.Str("error_type"));
@@ -271,6 +272,7 @@ void ExecutionParams(const SessionExecution& e, Map* params) {
   Map times;
   times.Set("started_at", e.started_at);
   times.Set("ended_at", e.ended_at);
+  times.Set("last_output_at", e.last_output_at);
   times.Set("created_at", e.started_at);
   params->Set("props", std::move(props));
   params->Set("times", std::move(times));

@@ -82,6 +82,8 @@ class Neo4jStore final : public TaskStore {
                      const std::string& executor_id, int64_t pid, TimeMs now) override;
   Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                      std::vector<std::string>* held) override;
+  Status RecordOutputTimes(const std::string& executor_id, const std::vector<OutputTime>& times,
+                           int* written) override;
   Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
   Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,

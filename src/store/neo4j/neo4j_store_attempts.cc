@@ -84,6 +84,33 @@ Status Neo4jStore::RenewLeases(const std::string& executor_id, TimeMs lease_expi
   return s;
 }
 
+Status Neo4jStore::RecordOutputTimes(const std::string& executor_id,
+                                     const std::vector<OutputTime>& times, int* written) {
+  if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
+  if (written != nullptr) *written = 0;
+  if (times.empty()) return Status::OK();
+  bolt::List rows;
+  rows.reserve(times.size());
+  for (const OutputTime& t : times) {
+    Map row;
+    row.Set("execution_id", t.execution_id);
+    row.Set("at", t.at);
+    rows.emplace_back(std::move(row));
+  }
+  Map p;
+  p.Set("executor_id", executor_id);
+  p.Set("outputs", std::move(rows));
+  int64_t n = 0;
+  Status s = driver_->ExecuteWrite([&](Transaction& tx) -> Status {
+    bolt::QueryResult r;
+    if (Status st = RunQuery(tx, cypher::kRecordOutputTimes, p, 1, &r); !st.ok()) return st;
+    n = r.records.empty() ? 0 : r.records[0][0].IntOr(0);
+    return Status::OK();
+  });
+  if (s.ok() && written != nullptr) *written = static_cast<int>(n);
+  return s;
+}
+
 Status Neo4jStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
   return driver_->ExecuteWrite([&](Transaction& tx) -> Status {
     Task t;

@@ -213,6 +213,10 @@ constexpr const char* kV9 = R"sql(
 CREATE INDEX tasks_changed ON tasks(updated_at, id);
 )sql";
 
+constexpr const char* kV10 = R"sql(
+ALTER TABLE executions ADD COLUMN last_output_at INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -226,6 +230,7 @@ const std::vector<Migration>& Migrations() {
       {7, "agent usage on executions and tasks", kV7},
       {8, "agent sessions: the task's latest, the one an attempt resumed", kV8},
       {9, "the change feed's index", kV9},
+      {10, "when each attempt's agent last wrote output (stall detection)", kV10},
   };
   return all;
 }

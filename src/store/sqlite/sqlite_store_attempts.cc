@@ -115,6 +115,30 @@ Status SqliteStore::RenewLeases(const std::string& executor_id, TimeMs lease_exp
   });
 }
 
+Status SqliteStore::RecordOutputTimes(const std::string& executor_id,
+                                      const std::vector<OutputTime>& times, int* written) {
+  if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
+  if (written != nullptr) *written = 0;
+  if (times.empty()) return Status::OK();
+  int n = 0;
+  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+    n = 0;
+    for (const OutputTime& t : times) {
+      // Only moves a running attempt's time forward: a late or repeated
+      // write cannot undo a newer one.
+      Stmt q(c, std::string("UPDATE executions SET last_output_at = ? "
+                            "WHERE id = ? AND executor_id = ? AND last_output_at < ? AND ") +
+                    sqlite::kExecutionIsActive);
+      q.BindAll(t.at, t.execution_id, executor_id, t.at);
+      if (Status st = q.Run(); !st.ok()) return st;
+      n += static_cast<int>(c.Changes());
+    }
+    return Status::OK();
+  });
+  if (s.ok() && written != nullptr) *written = n;
+  return s;
+}
+
 Status SqliteStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     Task t;
