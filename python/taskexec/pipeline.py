@@ -26,6 +26,9 @@ from .events import OutcomeWatcher, feed, start_cursor
 from .service import OwnedService
 
 FINAL_STATUSES = ("completed", "failed", "cancelled")
+# What wait() returns at: the final statuses, and a question waiting for a
+# person (nothing moves the task on its own from there).
+SETTLED_STATUSES = FINAL_STATUSES + ("needs_input",)
 TASK_STATUSES = ("pending", "assigned", "claimed", "in_progress", "retrying", "completed",
                  "failed", "cancelled", "suspended", "pending_review", "review", "blocked")
 PRIORITIES = ("critical", "high", "normal", "low")
@@ -276,6 +279,16 @@ class TaskExecutionPipeline:
         return self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/cancel", {},
                                 idempotent=True).json()
 
+    def reply(self, task_id: str, message: str) -> dict[str, Any]:
+        """Answers the question a ``needs_input`` task waits on; returns the task, back in
+        the queue. Its next attempt gets the question and the answer. Raises Conflict when
+        the task waits for no answer."""
+        _check_id("task_id", task_id)
+        if not isinstance(message, str) or not message.strip():
+            raise BadRequest("message: expected a non-blank string", code="invalid_argument")
+        return self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/reply",
+                                {"message": message}).json()
+
     def get_execution_status(self, attempt_id: str) -> dict[str, Any]:
         """The attempt: status, agent, session, times, error and usage."""
         _check_id("attempt_id", attempt_id)
@@ -353,14 +366,15 @@ class TaskExecutionPipeline:
                                {"status": status, "agent": agent, "limit": limit}).json()
 
     def wait(self, task_id: str, timeout: float | None = None) -> dict[str, Any]:
-        """Returns the task (with executions) once it is completed, failed or cancelled;
-        raises TimeoutError after ``timeout`` seconds."""
+        """Returns the task (with executions) once it is completed, failed or cancelled,
+        or waits for a person's answer (``needs_input``: its ``question``; answer with
+        ``reply``); raises TimeoutError after ``timeout`` seconds."""
         _check_id("task_id", task_id)
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.02
         while True:
             task = self.get_task(task_id)
-            if task.get("status") in FINAL_STATUSES:
+            if task.get("status") in SETTLED_STATUSES:
                 return task
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"task {task_id} is still {task.get('status')} after "

@@ -222,6 +222,8 @@ json ToJson(const Task& t) {
       {"error_message", t.error_message},
       {"output_summary", t.output_summary},
       {"session_id", t.session_id},
+      {"question", t.question},
+      {"reply", t.reply},
       {"created_at", TimeJson(t.created_at)},
       {"updated_at", TimeJson(t.updated_at)},
       {"started_at", TimeJson(t.started_at)},
@@ -347,6 +349,8 @@ Status FromJson(const json& j, Task* out) {
   r.Str("error_message", &out->error_message);
   r.Str("output_summary", &out->output_summary);
   r.Str("session_id", &out->session_id);
+  r.Str("question", &out->question);
+  r.Str("reply", &out->reply);
   r.Time("created_at", &out->created_at);
   r.Time("updated_at", &out->updated_at);
   r.Time("started_at", &out->started_at);

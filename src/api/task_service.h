@@ -42,6 +42,9 @@ struct ServiceStatus {
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
 };
 
+// The longest reply a person may give (it goes into every later prompt).
+constexpr size_t kMaxReplyBytes = 64 * 1024;
+
 class TaskService {
  public:
   virtual ~TaskService() = default;
@@ -69,6 +72,11 @@ class TaskService {
   // Cancels a task by task id or attempt id. A running session is stopped
   // (TERM to its process group, then KILL) by the executor that holds it.
   virtual Status Cancel(const std::string& task_or_attempt_id, Task* out) = 0;
+  // A person's answer to the question a needs_input task is parked on: the
+  // task goes back to the queue and its next attempt gets the question and
+  // the answer (TaskStore::Reply). InvalidArgument on a blank message or one
+  // over kMaxReplyBytes, Conflict when the task waits for no answer.
+  virtual Status Reply(const std::string& task_id, const std::string& message, Task* out) = 0;
   virtual Status GetStatus(ServiceStatus* out) = 0;
   virtual Status Route(const Task& task, RouteDecision* out) = 0;
   virtual Status GetExecution(const std::string& attempt_id, SessionExecution* out) = 0;

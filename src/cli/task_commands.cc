@@ -1,4 +1,4 @@
-// task add, task show, tasks, execute, cancel.
+// task add, task show, task reply, tasks, execute, cancel.
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -187,6 +187,12 @@ int RunShow(CliContext& ctx, const std::string& id) {
   PrintField(out, "Summary:", t.output_summary);
   PrintField(out, "Usage:", UsageText(t.usage));
   PrintField(out, "Session:", t.session_id);
+  // The agent's question and the answer, whole: a person reads them to reply.
+  if (!t.question.empty()) out << "Question:\n" << t.question << '\n';
+  if (!t.reply.empty()) out << "Reply:\n" << t.reply << '\n';
+  if (t.status == TaskStatus::kNeedsInput) {
+    out << "(waiting for an answer: taskexec task reply " << t.id << " --message TEXT)\n";
+  }
   if (!t.description.empty()) out << "Description:\n" << t.description << '\n';
 
   out << "\nExecutions:\n";
@@ -249,6 +255,34 @@ int RunCancel(CliContext& ctx, const std::string& id) {
   return 0;
 }
 
+struct ReplyOptions {
+  std::string id;
+  std::string message;
+  std::string message_file;
+};
+
+int RunReply(CliContext& ctx, const ReplyOptions& o) {
+  std::string message = o.message;
+  if (!o.message_file.empty()) {
+    if (Status s = ReadDescriptionFile(ctx, o.message_file, &message); !s.ok()) return ctx.Fail(s);
+  }
+  if (o.message.empty() && o.message_file.empty()) {
+    return ctx.Fail(Status::InvalidArgument("give the answer with --message or --message-file"));
+  }
+  std::unique_ptr<TaskService> service;
+  Status s = ctx.OpenService(&service);
+  Task task;
+  if (s.ok()) s = service->Reply(o.id, message, &task);
+  if (!s.ok()) return ctx.Fail(s);
+  if (ctx.options.json) {
+    ctx.PrintJson(ToJson(task));
+  } else {
+    ctx.out() << task.id << ": answered; " << ToString(task.status)
+              << " (the next attempt gets the question and the answer)\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
@@ -277,6 +311,18 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   show->add_option("id", *show_id, "Task id")->required();
   show->callback(
       [&ctx, show_id] { ctx.action = [&ctx, show_id] { return RunShow(ctx, *show_id); }; });
+
+  auto reply = std::make_shared<ReplyOptions>();
+  CLI::App* reply_cmd =
+      task->add_subcommand("reply", "Answer the question a needs_input task is waiting on");
+  reply_cmd->add_option("id", reply->id, "Task id")->required();
+  auto* message = reply_cmd->add_option("--message", reply->message, "The answer");
+  reply_cmd
+      ->add_option("--message-file", reply->message_file,
+                   "Read the answer from a file ('-' = stdin)")
+      ->excludes(message);
+  reply_cmd->callback(
+      [&ctx, reply] { ctx.action = [&ctx, reply] { return RunReply(ctx, *reply); }; });
 
   auto list = std::make_shared<ListOptions>();
   CLI::App* tasks = app.add_subcommand("tasks", "List tasks");

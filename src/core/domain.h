@@ -55,6 +55,12 @@ struct Task {
   // The agent session the task's latest attempt reported (empty = none):
   // what a resumed attempt continues (agent.resume).
   std::string session_id;
+  // The latest question an attempt asked (TASK_NEEDS_INPUT) and a person's
+  // answer (empty until replied). Both go into the prompts of the attempts
+  // after the reply; a new question replaces them, a final outcome clears
+  // them.
+  std::string question;
+  std::string reply;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   TimeMs started_at = 0;

@@ -8,7 +8,7 @@ namespace {
 
 using S = TaskStatus;
 
-constexpr std::array<std::pair<S, std::string_view>, 12> kTaskNames{{
+constexpr std::array<std::pair<S, std::string_view>, 13> kTaskNames{{
     {S::kPending, "pending"},
     {S::kAssigned, "assigned"},
     {S::kClaimed, "claimed"},
@@ -21,21 +21,24 @@ constexpr std::array<std::pair<S, std::string_view>, 12> kTaskNames{{
     {S::kPendingReview, "pending_review"},
     {S::kReview, "review"},
     {S::kBlocked, "blocked"},
+    {S::kNeedsInput, "needs_input"},
 }};
 
 using E = ExecutionStatus;
-constexpr std::array<std::pair<E, std::string_view>, 6> kExecNames{{
+constexpr std::array<std::pair<E, std::string_view>, 7> kExecNames{{
     {E::kActive, "active"},
     {E::kCompleted, "completed"},
     {E::kFailed, "failed"},
     {E::kTimedOut, "timed_out"},
     {E::kCancelled, "cancelled"},
     {E::kLost, "lost"},
+    {E::kNeedsInput, "needs_input"},
 }};
 
 struct Edge {
   S from;
   S to;
+  const char* who;  // the engine, a person (CLI, API, dashboard, Notion), or either
   const char* why;
 };
 
@@ -43,63 +46,70 @@ struct Edge {
 // task; the engine drives the claim -> run -> outcome path.
 constexpr Edge kEdges[] = {
     // Claiming and running.
-    {S::kPending, S::kAssigned, "claimed by an executor"},
-    {S::kRetrying, S::kAssigned, "retry claimed"},
-    {S::kAssigned, S::kInProgress, "session spawned"},
-    {S::kClaimed, S::kInProgress, "legacy claim spawned"},
+    {S::kPending, S::kAssigned, "the engine", "claimed by an executor"},
+    {S::kRetrying, S::kAssigned, "the engine", "retry claimed"},
+    {S::kAssigned, S::kInProgress, "the engine", "session spawned"},
+    {S::kClaimed, S::kInProgress, "the engine", "legacy claim spawned"},
     // Outcomes of an attempt (spawn failures end an assigned task directly).
-    {S::kInProgress, S::kCompleted, "agent reported success"},
-    {S::kInProgress, S::kRetrying, "retryable failure, retries left"},
-    {S::kInProgress, S::kFailed, "non-retryable failure or retries exhausted"},
-    {S::kAssigned, S::kRetrying, "spawn failed or executor lost, retries left"},
-    {S::kAssigned, S::kFailed, "spawn failed, not retryable"},
-    {S::kClaimed, S::kRetrying, "executor lost, retries left"},
-    {S::kClaimed, S::kFailed, "executor lost, retries exhausted"},
+    {S::kInProgress, S::kCompleted, "the engine", "agent reported success"},
+    {S::kInProgress, S::kRetrying, "the engine", "retryable failure, retries left"},
+    {S::kInProgress, S::kFailed, "the engine", "non-retryable failure or retries exhausted"},
+    {S::kInProgress, S::kNeedsInput, "the engine", "the agent asked a person a question"},
+    {S::kAssigned, S::kRetrying, "the engine", "spawn failed or executor lost, retries left"},
+    {S::kAssigned, S::kFailed, "the engine", "spawn failed, not retryable"},
+    {S::kClaimed, S::kRetrying, "the engine", "executor lost, retries left"},
+    {S::kClaimed, S::kFailed, "the engine", "executor lost, retries exhausted"},
     // Release at shutdown: back to the queue without spending a retry.
-    {S::kAssigned, S::kPending, "released at shutdown"},
-    {S::kClaimed, S::kPending, "released at shutdown"},
-    {S::kInProgress, S::kPending, "released at shutdown, or moved back to To Do"},
+    {S::kAssigned, S::kPending, "the engine", "released at shutdown"},
+    {S::kClaimed, S::kPending, "the engine", "released at shutdown"},
+    {S::kInProgress, S::kPending, "the engine or a person",
+     "released at shutdown, or moved back to To Do"},
     // Cancellation from any non-terminal state.
-    {S::kPending, S::kCancelled, "cancelled"},
-    {S::kRetrying, S::kCancelled, "cancelled"},
-    {S::kAssigned, S::kCancelled, "cancelled"},
-    {S::kClaimed, S::kCancelled, "cancelled"},
-    {S::kInProgress, S::kCancelled, "cancelled"},
-    {S::kSuspended, S::kCancelled, "cancelled"},
-    {S::kPendingReview, S::kCancelled, "cancelled"},
-    {S::kReview, S::kCancelled, "cancelled"},
-    {S::kBlocked, S::kCancelled, "cancelled"},
+    {S::kPending, S::kCancelled, "a person", "cancelled"},
+    {S::kRetrying, S::kCancelled, "a person", "cancelled"},
+    {S::kAssigned, S::kCancelled, "a person, carried out by the engine", "cancelled"},
+    {S::kClaimed, S::kCancelled, "a person, carried out by the engine", "cancelled"},
+    {S::kInProgress, S::kCancelled, "a person, carried out by the engine", "cancelled"},
+    {S::kSuspended, S::kCancelled, "a person", "cancelled"},
+    {S::kPendingReview, S::kCancelled, "a person", "cancelled"},
+    {S::kReview, S::kCancelled, "a person", "cancelled"},
+    {S::kBlocked, S::kCancelled, "a person", "cancelled"},
+    {S::kNeedsInput, S::kCancelled, "a person", "cancelled"},
     // Re-queue by a person.
-    {S::kFailed, S::kPending, "re-queued"},
-    {S::kCancelled, S::kPending, "re-queued"},
-    {S::kCompleted, S::kPending, "re-opened"},
-    {S::kRetrying, S::kPending, "retry now"},
-    {S::kSuspended, S::kPending, "moved to To Do"},
-    {S::kPendingReview, S::kPending, "approved"},
-    {S::kReview, S::kPending, "sent back"},
-    {S::kBlocked, S::kPending, "unblocked"},
+    {S::kFailed, S::kPending, "a person", "re-queued"},
+    {S::kCancelled, S::kPending, "a person", "re-queued"},
+    {S::kCompleted, S::kPending, "a person", "re-opened"},
+    {S::kRetrying, S::kPending, "a person", "retry now"},
+    {S::kSuspended, S::kPending, "a person", "moved to To Do"},
+    {S::kPendingReview, S::kPending, "a person", "approved"},
+    {S::kReview, S::kPending, "a person", "sent back"},
+    {S::kBlocked, S::kPending, "a person", "unblocked"},
+    {S::kNeedsInput, S::kPending, "a person", "answered (task reply), or moved back to To Do"},
     // Holding a waiting task on the board.
-    {S::kPending, S::kSuspended, "moved to Backlog"},
-    {S::kPending, S::kPendingReview, "moved to Pending Review"},
-    {S::kPending, S::kBlocked, "moved to Blocked"},
-    {S::kPending, S::kReview, "moved to Review"},
-    {S::kRetrying, S::kSuspended, "moved to Backlog"},
-    {S::kRetrying, S::kBlocked, "moved to Blocked"},
-    {S::kFailed, S::kBlocked, "failure shown as Blocked"},
-    {S::kFailed, S::kSuspended, "moved to Backlog"},
-    {S::kCancelled, S::kSuspended, "moved to Backlog"},
-    {S::kSuspended, S::kBlocked, "moved to Blocked"},
-    {S::kBlocked, S::kSuspended, "moved to Backlog"},
-    {S::kCompleted, S::kReview, "moved to Review"},
-    {S::kReview, S::kCompleted, "review passed"},
-    {S::kPendingReview, S::kSuspended, "moved to Backlog"},
-    {S::kSuspended, S::kPendingReview, "moved to Pending Review"},
+    {S::kPending, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kPending, S::kPendingReview, "a person", "moved to Pending Review"},
+    {S::kPending, S::kBlocked, "a person", "moved to Blocked"},
+    {S::kPending, S::kReview, "a person", "moved to Review"},
+    {S::kRetrying, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kRetrying, S::kBlocked, "a person", "moved to Blocked"},
+    {S::kFailed, S::kBlocked, "a person", "failure shown as Blocked"},
+    {S::kFailed, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kCancelled, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kSuspended, S::kBlocked, "a person", "moved to Blocked"},
+    {S::kBlocked, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kCompleted, S::kReview, "a person", "moved to Review"},
+    {S::kReview, S::kCompleted, "a person", "review passed"},
+    {S::kPendingReview, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kSuspended, S::kPendingReview, "a person", "moved to Pending Review"},
     // Done by a person.
-    {S::kPending, S::kCompleted, "marked Done by a person"},
-    {S::kSuspended, S::kCompleted, "marked Done by a person"},
-    {S::kBlocked, S::kCompleted, "marked Done by a person"},
-    {S::kFailed, S::kCompleted, "marked Done by a person"},
-    {S::kPendingReview, S::kCompleted, "marked Done by a person"},
+    {S::kPending, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kSuspended, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kBlocked, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kFailed, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kPendingReview, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kNeedsInput, S::kCompleted, "a person", "marked Done by a person"},
+    {S::kNeedsInput, S::kSuspended, "a person", "moved to Backlog"},
+    {S::kNeedsInput, S::kBlocked, "a person", "moved to Blocked"},
 };
 
 }  // namespace
@@ -144,6 +154,15 @@ bool IsTerminal(TaskStatus s) {
 bool IsHeld(TaskStatus s) { return s == S::kAssigned || s == S::kClaimed || s == S::kInProgress; }
 
 bool IsRunnable(TaskStatus s) { return s == S::kPending || s == S::kRetrying; }
+
+const std::vector<Transition>& Transitions() {
+  static const std::vector<Transition> all = [] {
+    std::vector<Transition> v;
+    for (const Edge& e : kEdges) v.push_back(Transition{e.from, e.to, e.who, e.why});
+    return v;
+  }();
+  return all;
+}
 
 bool CanTransition(TaskStatus from, TaskStatus to) {
   for (const Edge& e : kEdges)

@@ -26,15 +26,19 @@ enum class TaskStatus {
   kPendingReview,  // Pending Review
   kReview,         // Review
   kBlocked,        // Blocked
+  // The agent asked a question (TASK_NEEDS_INPUT); waits, holding no slot
+  // and never retried on its own, until a person replies.
+  kNeedsInput,
 };
 
 enum class ExecutionStatus {
-  kActive,     // the agent process runs (or is being started)
-  kCompleted,  // agent reported success
-  kFailed,     // agent failed (exit status, TASK_FAILED, spawn error)
-  kTimedOut,   // killed by the per-task timeout
-  kCancelled,  // killed on request, or released at shutdown
-  kLost,       // the executor holding it died (lease expired)
+  kActive,      // the agent process runs (or is being started)
+  kCompleted,   // agent reported success
+  kFailed,      // agent failed (exit status, TASK_FAILED, spawn error)
+  kTimedOut,    // killed by the per-task timeout
+  kCancelled,   // killed on request, or released at shutdown
+  kLost,        // the executor holding it died (lease expired)
+  kNeedsInput,  // ended with a question for a person (TASK_NEEDS_INPUT)
 };
 
 std::string_view ToString(TaskStatus s);
@@ -53,5 +57,14 @@ bool IsRunnable(TaskStatus s);
 // The transition table. Every status change in the engine, the stores and the
 // sync goes through this check.
 bool CanTransition(TaskStatus from, TaskStatus to);
+
+// One allowed move and what makes it (docs/engine.md draws them all).
+struct Transition {
+  TaskStatus from;
+  TaskStatus to;
+  std::string_view who;  // "the engine", "a person", or both as it says
+  std::string_view why;
+};
+const std::vector<Transition>& Transitions();
 
 }  // namespace taskexec

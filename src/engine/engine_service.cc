@@ -54,6 +54,9 @@ Status EngineService::Execute(const std::string& task_id, const std::string& age
   return service_.Execute(task_id, agent, attempt_id);
 }
 Status EngineService::Cancel(const std::string& id, Task* out) { return service_.Cancel(id, out); }
+Status EngineService::Reply(const std::string& task_id, const std::string& message, Task* out) {
+  return service_.Reply(task_id, message, out);
+}
 Status EngineService::Route(const Task& task, RouteDecision* out) {
   return service_.Route(task, out);
 }

@@ -26,6 +26,13 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
     o.task_status = TaskStatus::kCompleted;
     o.error_type = ErrorType::kNone;
     o.error_message.clear();
+  } else if (res.status == ExecutionStatus::kNeedsInput) {
+    // Parked for a person's answer; the retry count is untouched.
+    o.execution_status = ExecutionStatus::kNeedsInput;
+    o.task_status = TaskStatus::kNeedsInput;
+    o.question = res.question;
+    o.error_type = ErrorType::kNone;
+    o.error_message.clear();
   } else if (end.releasing) {
     o.execution_status = ExecutionStatus::kCancelled;
     o.task_status = TaskStatus::kPending;

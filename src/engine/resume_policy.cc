@@ -33,13 +33,17 @@ std::string SessionToResume(const Task& task, ResumeMode mode, bool can_resume) 
   if (!can_resume || task.session_id.empty()) return "";
   if (task.error_type == ErrorType::kSessionNotFound) return "";
   const bool retry = task.status == TaskStatus::kRetrying;
+  // The first attempt after a person answered: re-queued with the reply and
+  // no error yet.
+  const bool answered = task.status == TaskStatus::kPending && !task.reply.empty() &&
+                        task.error_type == ErrorType::kNone;
   switch (mode) {
     case ResumeMode::kNever:
       return "";
     case ResumeMode::kOnReply:
-      return retry && InterruptedSession(task.error_type) ? task.session_id : "";
+      return answered || (retry && InterruptedSession(task.error_type)) ? task.session_id : "";
     case ResumeMode::kOnRetry:
-      return retry ? task.session_id : "";
+      return answered || retry ? task.session_id : "";
     case ResumeMode::kAlways:
       return task.session_id;
   }

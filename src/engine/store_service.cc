@@ -145,6 +145,16 @@ Status StoreTaskService::Cancel(const std::string& id, Task* out) {
   return s;
 }
 
+Status StoreTaskService::Reply(const std::string& task_id, const std::string& message, Task* out) {
+  if (message.size() > kMaxReplyBytes) {
+    return Status::InvalidArgument("the reply is " + std::to_string(message.size()) +
+                                   " bytes; at most " + std::to_string(kMaxReplyBytes));
+  }
+  Status s = store_->Reply(task_id, message, clock_->NowMs(), out);
+  if (s.ok()) Changed();
+  return s;
+}
+
 Status StoreTaskService::GetStatus(ServiceStatus* out) {
   out->engine_running = false;
   if (Status s = store_->GetStats(&out->stats); !s.ok()) return s;

@@ -42,6 +42,7 @@ class StoreTaskService : public TaskService {
   Status Execute(const std::string& task_id, const std::string& agent,
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
+  Status Reply(const std::string& task_id, const std::string& message, Task* out) override;
   Status GetStatus(ServiceStatus* out) override;
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;

@@ -40,6 +40,8 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
   co.database_id = c.database_id;
   client_ = std::make_unique<NotionClient>(co, transport_, limiter_.get(), clock_, sleeper_);
   inbound_ = std::make_unique<InboundSync>(client_.get(), &mapping_, store_, service_, clock_);
+  replies_ = std::make_unique<ReplyCollector>(client_.get(), store_, service_, clock_,
+                                              options_.reply_interval_ms);
   outbound_ = std::make_unique<OutboundSync>(
       client_.get(), &mapping_, store_, service_, [this](const Status&) -> Status {
         // A refused write that may mean a property changed: look again.
@@ -154,6 +156,11 @@ Status NotionSync::SyncOnce(bool full_scan) {
   Status st = scan ? inbound_->FullScan() : inbound_->Poll();
   if (!st.ok()) {
     spdlog::warn("notion: {} failed: {}", scan ? "full scan" : "poll", st.ToString());
+    if (first.ok()) first = st;
+  }
+  st = replies_->Collect();
+  if (!st.ok()) {
+    spdlog::warn("notion: reading answers to agents' questions failed: {}", st.ToString());
     if (first.ok()) first = st;
   }
   st = FlushPending();

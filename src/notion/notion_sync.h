@@ -45,6 +45,7 @@
 #include "notion/outbound_sync.h"
 #include "notion/property_mapping.h"
 #include "notion/rate_limiter.h"
+#include "notion/reply_collector.h"
 #include "notion/webhook.h"
 #include "store/task_store.h"
 
@@ -57,6 +58,9 @@ struct NotionSyncOptions {
   double rate_fraction = 0.9;           // of config.requests_per_second, see rate_limiter.h
   double burst = 3;
   int64_t webhook_max_age_ms = 5 * 60 * 1000;
+  // How often a waiting (needs_input) task's comments are read for a
+  // person's answer (reply_collector.h).
+  int64_t reply_interval_ms = 30000;
   NotionClientOptions client;  // base_url/token/version/database filled from config
 };
 
@@ -124,6 +128,7 @@ class NotionSync {
   PropertyMapping mapping_;
   std::unique_ptr<InboundSync> inbound_;
   std::unique_ptr<OutboundSync> outbound_;
+  std::unique_ptr<ReplyCollector> replies_;
   std::unique_ptr<WebhookHandler> webhook_;
   std::atomic<bool> schema_ok_{false};
   int polls_ = 0;

@@ -16,6 +16,11 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
                      std::string(ToString(e.status)) + "\n";
   if (e.status == ExecutionStatus::kCompleted) {
     text += "Summary: " + (e.summary.empty() ? std::string("(none)") : e.summary) + "\n";
+  } else if (e.status == ExecutionStatus::kNeedsInput) {
+    text += "Question: " + e.summary + "\n";
+    text += "Answer it with `taskexec task reply " + task.id +
+            " --message ...`, the API or the dashboard; the next attempt gets the question and "
+            "the answer.\n";
   } else {
     text += "Error" +
             (e.error_type == ErrorType::kNone ? std::string()

@@ -31,6 +31,9 @@ const std::vector<std::pair<TaskStatus, std::string>>& DefaultOptions() {
       {TaskStatus::kClaimed, "In Progress"},
       {TaskStatus::kRetrying, "In Progress"},
       {TaskStatus::kCancelled, "Backlog"},
+      // A question waiting for a person: the card stays In Progress unless
+      // the board has a column for it (status_options.needs_input).
+      {TaskStatus::kNeedsInput, "In Progress"},
   };
   return kDefaults;
 }

@@ -20,6 +20,7 @@ using nlohmann::json;
 
 constexpr std::string_view kCompleteMarker = "TASK_COMPLETE:";
 constexpr std::string_view kFailedMarker = "TASK_FAILED:";
+constexpr std::string_view kNeedsInputMarker = "TASK_NEEDS_INPUT:";
 constexpr size_t kClassifyWindow = 2000;  // classify only the end of long output
 
 std::string_view Trim(std::string_view s) {
@@ -53,7 +54,9 @@ std::string_view LastBytes(std::string_view s, size_t n) {
 struct Markers {
   std::optional<std::string> complete;
   std::optional<std::string> failed;
-  bool failed_last = false;  // the last marker seen was TASK_FAILED
+  std::optional<std::string> question;  // TASK_NEEDS_INPUT's
+  bool failed_last = false;             // the last marker seen was TASK_FAILED
+  bool question_last = false;           // the last marker seen was TASK_NEEDS_INPUT
 };
 
 void ScanMarkers(std::string_view text, Markers* m) {
@@ -70,9 +73,15 @@ void ScanMarkers(std::string_view text, Markers* m) {
     if (auto c = take(kCompleteMarker)) {
       m->complete = std::move(c);
       m->failed_last = false;
+      m->question_last = false;
     } else if (auto f = take(kFailedMarker)) {
       m->failed = std::move(f);
       m->failed_last = true;
+      m->question_last = false;
+    } else if (auto q = take(kNeedsInputMarker)) {
+      m->question = std::move(q);
+      m->failed_last = false;
+      m->question_last = true;
     }
   }
 }
@@ -542,6 +551,11 @@ void JudgeExit(const ProcessResult& p, const AgentReport& report, AgentResult* r
     // The agent failed after its sandbox refused a command.
     FailForApproval(r, "the sandbox refused without a person's approval: ", info.sandbox_refused,
                     "; ", markers.failed ? *markers.failed : info.error);
+  } else if (markers.question_last && !markers.question->empty() && !info.is_error) {
+    // The agent's last word is a question for a person: not a failure, and
+    // nothing to retry until someone answers.
+    r->status = ExecutionStatus::kNeedsInput;
+    r->question = SanitizeText(*markers.question, kMaxQuestionChars);
   } else if (markers.failed && markers.failed_last) {
     std::string prefix = exit_code != 0 ? "exit code " + std::to_string(exit_code) + ": " : "";
     FailClassified(r, markers.failed->empty() ? "TASK_FAILED" : *markers.failed, prefix);

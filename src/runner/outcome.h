@@ -10,6 +10,8 @@
 //  - TASK_FAILED: <reason>, or a JSON result saying error -> kFailed, type from
 //    ClassifyError(reason) (default execution_error)
 //  - non-zero exit                -> kFailed, type from the output tails
+//  - TASK_NEEDS_INPUT: <question> as the last marker (not in an error
+//    result)                      -> kNeedsInput with the question
 //  - exit 0 otherwise             -> kCompleted; summary from the last
 //    TASK_COMPLETE line, else JSON summary/result text, else the first 1000
 //    characters of stdout.
@@ -41,6 +43,7 @@ struct AgentResult {
   std::string error;       // human-readable, at most kMaxErrorChars bytes
   std::string summary;     // TASK_COMPLETE text / JSON summary / first 1000 chars of output
   std::string session_id;  // reported by the agent, if any
+  std::string question;    // kNeedsInput: what the agent asks a person
   AgentUsage usage;        // tokens, cost, model and turns the agent reported
   std::optional<int> exit_code;
   std::optional<int> term_signal;
@@ -52,6 +55,7 @@ struct AgentResult {
 
 constexpr size_t kMaxErrorChars = 2000;
 constexpr size_t kMaxSummaryChars = 1000;
+constexpr size_t kMaxQuestionChars = 4000;
 
 // What ParseOutcome extracted besides the AgentResult fields.
 struct ParsedOutcome {

@@ -40,6 +40,10 @@ std::string DefaultPrompt(const Task& t, const SessionExecution& e, const std::s
   if (!t.notion_url.empty()) p += "\nNOTION REFERENCE: " + t.notion_url + "\n";
   if (!IsEmptyJson(t.context_json))
     p += "\nADDITIONAL CONTEXT:\n" + PrettyJson(t.context_json) + "\n";
+  if (!t.reply.empty()) {
+    p += "\nYOUR QUESTION (an earlier attempt asked a person):\n" + OrNone(t.question) + "\n";
+    p += "\nTHE ANSWER:\n" + t.reply + "\n";
+  }
   if (!IsEmptyJson(checkpoint)) {
     p += "\nCHECKPOINT (an earlier attempt got this far; resume from here):\n" +
          PrettyJson(checkpoint) + "\n";
@@ -48,6 +52,8 @@ std::string DefaultPrompt(const Task& t, const SessionExecution& e, const std::s
   p += "TASK_COMPLETE: <one-line summary of the result>\n";
   p += "or, if the task cannot be completed:\n";
   p += "TASK_FAILED: <the reason>\n";
+  p += "or, if you cannot go on without a person's answer:\n";
+  p += "TASK_NEEDS_INPUT: <your question, on one line>\n";
   return p;
 }
 
@@ -68,6 +74,8 @@ std::string BuildPrompt(const Task& task, const SessionExecution& execution,
       {"notion_url", task.notion_url},
       {"context_json", task.context_json.empty() ? "{}" : task.context_json},
       {"checkpoint_json", checkpoint_json.empty() ? "{}" : checkpoint_json},
+      {"question", task.reply.empty() ? "" : task.question},
+      {"reply", task.reply},
   };
   // Single pass, so a value containing "{title}" is not expanded again.
   std::string out;

@@ -222,6 +222,21 @@ ApiResponse ApiHandlers::Cancel(const ApiRequest& req) {
   return JsonResponse(200, ToJson(task));
 }
 
+ApiResponse ApiHandlers::Reply(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/false, &body);
+  if (s.ok()) s = CheckFields(body, {"message"});
+  std::string message;
+  if (s.ok()) s = OptionalString(body, "message", &message);
+  if (s.ok() && !body.contains("message"))
+    s = taskexec::Status::InvalidArgument("message: required");
+  if (!s.ok()) return ErrorResponse(s);
+  Task task;
+  s = service_->Reply(req.params.at(0), message, &task);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(task));
+}
+
 ApiResponse ApiHandlers::GetExecution(const ApiRequest& req) {
   SessionExecution e;
   taskexec::Status s = service_->GetExecution(req.params.at(0), &e);

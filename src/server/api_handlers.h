@@ -56,6 +56,7 @@ class ApiHandlers {
   ApiResponse GetTask(const ApiRequest& req);       // params[0] = task id
   ApiResponse Execute(const ApiRequest& req);       // 202 {"attempt_id", "task_id"}
   ApiResponse Cancel(const ApiRequest& req);        // params[0] = task or attempt id
+  ApiResponse Reply(const ApiRequest& req);         // params[0] = task id; {"message": ...}
   ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
   ApiResponse Route(const ApiRequest& req);

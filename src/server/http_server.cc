@@ -96,6 +96,7 @@ class HttpServer::Router {
     Add("GET", "/api/v1/tasks/{id}", &ApiHandlers::GetTask);
     Add("POST", "/api/v1/tasks/{id}/execute", &ApiHandlers::Execute);
     Add("POST", "/api/v1/tasks/{id}/cancel", &ApiHandlers::Cancel);
+    Add("POST", "/api/v1/tasks/{id}/reply", &ApiHandlers::Reply);
     Add("GET", "/api/v1/executions/{id}", &ApiHandlers::GetExecution);
     Add("GET", "/api/v1/executions/{id}/log", &ApiHandlers::ExecutionLog);
     Add("POST", "/api/v1/route", &ApiHandlers::Route);

@@ -130,6 +130,17 @@ Status ApplyStatusChange(TaskStatus to, const std::string& reason, TimeMs now, T
   return Status::OK();
 }
 
+Status ApplyReply(const std::string& message, Task* t) {
+  if (IsBlank(message)) return Status::InvalidArgument("the reply is empty");
+  if (t->status != TaskStatus::kNeedsInput) {
+    return Status::Conflict("task " + t->id + " is " + StatusName(t->status) +
+                            ", not waiting for an answer (needs_input)");
+  }
+  Requeue(t);
+  t->reply = message;
+  return Status::OK();
+}
+
 Status ApplyCancelRequest(const std::string& reason, TimeMs now, Task* t, bool* changed) {
   *changed = false;
   if (t->status == TaskStatus::kCancelled || (IsHeld(t->status) && t->cancel_requested)) {
@@ -309,6 +320,11 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   if (!o.session_id.empty()) e->session_id = o.session_id;
   e->usage = o.usage;
   e->last_output_at = std::max(e->last_output_at, o.last_output_at);
+  // An attempt that asked keeps its question: the task's is replaced by the
+  // next one.
+  if (o.execution_status == ExecutionStatus::kNeedsInput && !o.question.empty()) {
+    e->summary = o.question;
+  }
 }
 
 void ApplyOutcome(const AttemptOutcome& o, Task* t) {
@@ -327,6 +343,14 @@ void ApplyOutcome(const AttemptOutcome& o, Task* t) {
   if (!o.session_id.empty()) t->session_id = o.session_id;
   // A session the agent refused is never offered again.
   if (o.error_type == ErrorType::kSessionNotFound) t->session_id.clear();
+  if (o.task_status == TaskStatus::kNeedsInput) {
+    t->question = o.question;
+    t->reply.clear();
+  } else if (IsTerminal(o.task_status)) {
+    // The exchange served the attempts that needed it; a re-run starts clean.
+    t->question.clear();
+    t->reply.clear();
+  }
   t->completed_at = IsTerminal(o.task_status) ? o.now : 0;
   if (o.task_status == TaskStatus::kRetrying) t->last_retry_at = o.now;
   t->lease_owner.clear();

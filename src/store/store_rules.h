@@ -61,6 +61,11 @@ void ApplyPatch(const TaskPatch& patch, Task* t);
 Status ApplyStatusChange(TaskStatus to, const std::string& reason, TimeMs now, Task* t,
                          bool* changed);
 
+// Reply: a person's answer to a needs_input task (TaskStore::Reply):
+// re-queued with the answer kept; Conflict for any other status,
+// InvalidArgument on a blank message.
+Status ApplyReply(const std::string& message, Task* t);
+
 // RequestCancel: an already cancelled (or cancelling) task is OK with
 // *changed = false; a completed or failed one is Conflict; a held task gets
 // cancel_requested (its lease owner stops the session); any other is

@@ -85,11 +85,13 @@ struct AttemptOutcome {
   std::string executor_id;
   bool require_expired_lease = false;
   ExecutionStatus execution_status = ExecutionStatus::kCompleted;
-  TaskStatus task_status = TaskStatus::kCompleted;  // completed|retrying|failed|cancelled|pending
+  // completed | retrying | failed | cancelled | pending | needs_input
+  TaskStatus task_status = TaskStatus::kCompleted;
   ErrorType error_type = ErrorType::kNone;
   std::string error_message;
   std::string summary;
   std::string session_id;
+  std::string question;       // task_status needs_input: what the agent asked
   AgentUsage usage;           // the attempt's; added to the task's totals
   TimeMs last_output_at = 0;  // the agent's last output; 0 = none (kept as recorded)
   std::optional<int> exit_code;
@@ -258,6 +260,14 @@ class TaskStore {
   // cancelled, in the same transaction (store_rules::SettleCancel). `out`
   // (may be null) receives the task as written.
   virtual Status FinishAttempt(const AttemptOutcome& outcome, Task* out) = 0;
+
+  // A person's answer to the question a task is parked on: needs_input ->
+  // pending with `reply` kept beside the question for the next attempt's
+  // prompt (retry count, errors and next_attempt_at cleared). Conflict when
+  // the task is not waiting for an answer; InvalidArgument on a blank
+  // message.
+  virtual Status Reply(const std::string& id, const std::string& message, TimeMs now,
+                       Task* out) = 0;
 
   // Cancels a task: a task nobody holds becomes cancelled at once; a held
   // task gets cancel_requested, carried out by its lease owner.

@@ -41,6 +41,9 @@ class ForwardingService : public TaskService {
     return t_->Execute(id, a, o);
   }
   Status Cancel(const std::string& id, Task* o) override { return t_->Cancel(id, o); }
+  Status Reply(const std::string& id, const std::string& m, Task* o) override {
+    return t_->Reply(id, m, o);
+  }
   Status GetStatus(ServiceStatus* o) override { return t_->GetStatus(o); }
   Status Route(const Task& t, RouteDecision* o) override { return t_->Route(t, o); }
   Status FindByNotionPage(const std::string& page_id, Task* o) override {

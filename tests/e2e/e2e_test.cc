@@ -459,6 +459,54 @@ TEST_F(E2eTest, ASilentAgentIsStoppedAsStalled) {
   EXPECT_EQ(service.Terminate(), 0);
 }
 
+// TASK_NEEDS_INPUT through the real service and CLI: the task waits with
+// the question, `task reply` answers it, and the next attempt is told the
+// answer in its prompt and completes.
+TEST_F(E2eTest, AnAgentsQuestionIsAnsweredWithTaskReply) {
+  const std::string config = WriteConfig(Options{});
+  Service service(config, dir_ + "/service.log");
+  service.Start();
+  const std::string id = AddTask(config, {"--title", "Paint the shelves fake-mode=ask"});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Task t;
+        return Store()->GetTask(id, &t).ok() && t.status == TaskStatus::kNeedsInput;
+      },
+      120))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  CommandResult show = Cli(config, {"task", "show", id});
+  EXPECT_NE(show.out.find("Question:\nWhich colour should the shelves be?\n"), std::string::npos)
+      << show.out;
+  EXPECT_NE(show.out.find("taskexec task reply " + id), std::string::npos) << show.out;
+
+  CommandResult bad = Cli(config, {"task", "reply", id});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--message"), std::string::npos) << bad.err;
+  CommandResult reply = Cli(config, {"task", "reply", id, "--message", "sea blue"});
+  ASSERT_EQ(reply.exit_code, 0) << reply.err;
+  EXPECT_NE(reply.out.find("answered"), std::string::npos) << reply.out;
+  ASSERT_TRUE(WaitFor([&] { return CountFinal() == 1; }, 120))
+      << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  Task t;
+  ASSERT_TRUE(Store()->GetTask(id, &t).ok());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(t.output_summary, "told sea blue");
+  EXPECT_EQ(t.retry_count, 0);
+  // Both are attempt 1 (an answer spends no retry): in the order they ran.
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(Store()->ListExecutions(id, &execs).ok());
+  std::sort(execs.begin(), execs.end(),
+            [](const auto& a, const auto& b) { return a.started_at < b.started_at; });
+  ASSERT_EQ(execs.size(), 2u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kNeedsInput);
+  EXPECT_EQ(execs[0].summary, "Which colour should the shelves be?");
+  EXPECT_EQ(execs[1].status, ExecutionStatus::kCompleted);
+  CommandResult again = Cli(config, {"task", "reply", id, "--message", "red"});
+  EXPECT_EQ(again.exit_code, 1);  // it waits for no answer now
+  EXPECT_NE(again.err.find("not waiting for an answer"), std::string::npos) << again.err;
+  EXPECT_EQ(service.Terminate(), 0);
+}
+
 // `config check` finds the agent program on the agent's PATH and asks it for
 // its version, so a missing CLI is found before the first task fails.
 TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {

@@ -436,6 +436,39 @@ TEST_F(EngineLauncherTest, AStalledAttemptIsRetriedInItsSessionAndCounted) {
   EXPECT_EQ(engine_->Snapshot().attempt_errors["stalled"], 1);
 }
 
+// A question parks the task: nothing runs until a person replies, and then
+// the next attempt continues the session with the question and the answer.
+TEST_F(EngineLauncherTest, AQuestionWaitsForAReplyThenTheSessionGoesOn) {
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  StartEngine();
+  const std::string id = Add("Paint the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult asked = FakeLauncher::Completed("");
+  asked.status = ExecutionStatus::kNeedsInput;
+  asked.question = "Which colour?";
+  asked.session_id = "sess-paint";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, asked));
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(Get(id).status, TaskStatus::kNeedsInput);
+  EXPECT_EQ(Get(id).question, "Which colour?");
+  // Time passes, sweeps run: nothing starts it again.
+  loop_clock_.Advance(120'000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 1u);
+
+  ASSERT_TRUE(store_->Reply(id, "blue", clock_.NowMs(), nullptr).ok());
+  engine_->Wake();
+  AgentJob second = launcher_->WaitStarted(2);
+  EXPECT_EQ(second.task.question, "Which colour?");
+  EXPECT_EQ(second.task.reply, "blue");
+  EXPECT_EQ(second.resume_session_id, "sess-paint");
+  EXPECT_EQ(second.execution.attempt, 1);  // an answer is not a retry
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("painted blue")));
+  ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
+}
+
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {
   config_.executor.shutdown_grace_seconds = 60;
   manual_loop_ = true;

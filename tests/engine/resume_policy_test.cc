@@ -76,4 +76,23 @@ TEST(ResumePolicy, NeverWhenRefusedUnableOrOff) {
 }
 
 }  // namespace
+// After a person answered, the next attempt continues the session that
+// asked (on_reply, on_retry, always), not under never.
+TEST(ResumePolicy, TheAttemptAfterAReplyContinuesTheSession) {
+  Task t = WithSession(TaskStatus::kPending, ErrorType::kNone);
+  t.question = "Which colour?";
+  t.reply = "blue";
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kOnReply, true), "sess-1");
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kOnRetry, true), "sess-1");
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kAlways, true), "sess-1");
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kNever, true), "");
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kOnReply, false), "");
+  t.reply.clear();
+  EXPECT_EQ(SessionToResume(t, ResumeMode::kOnReply, true), "");
+  // A stalled attempt's retry continues too (an interrupted session).
+  EXPECT_EQ(SessionToResume(WithSession(TaskStatus::kRetrying, ErrorType::kStalled),
+                            ResumeMode::kOnReply, true),
+            "sess-1");
+}
+
 }  // namespace taskexec

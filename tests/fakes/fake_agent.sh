@@ -41,6 +41,10 @@
 #   openclaw-json    prints an OpenClaw `agent --json` document (pretty-printed); exit 0
 #   openclaw-json-huge  the same document with a 200 KiB finalPromptText (as
 #                    OpenClaw echoes the prompt) whose reply is TASK_FAILED; exit 0
+#   ask              without an answer in its prompt: "Session: fake-ask-<task id>"
+#                    and "TASK_NEEDS_INPUT: Which colour should the shelves be?";
+#                    with one (a "THE ANSWER:" section): "TASK_COMPLETE: told <answer>",
+#                    the answer being the line after it; exit 0
 #   claude-json      prints a Claude Code `-p --output-format json` object (with
 #                    usage and cost as claude 2.1 prints them); exit 0
 set -u
@@ -92,6 +96,20 @@ hang() {
 
 case "$mode" in
   succeed) succeed ;;
+  ask)
+    prompt=""
+    if [ -n "${TASKEXEC_PROMPT_FILE:-}" ] && [ -r "$TASKEXEC_PROMPT_FILE" ]; then
+      prompt="$(cat "$TASKEXEC_PROMPT_FILE")"
+    fi
+    echo "Session: fake-ask-$task_id"
+    answer="$(printf '%s\n' "$prompt" | sed -n '/^THE ANSWER:$/{n;p;q}')"
+    if [ -n "$answer" ]; then
+      echo "TASK_COMPLETE: told $answer"
+    else
+      echo "fake agent: I need to know something first"
+      echo "TASK_NEEDS_INPUT: Which colour should the shelves be?"
+    fi
+    exit 0 ;;
   fail)
     echo "fake agent: giving up"
     echo "TASK_FAILED: fake failure requested"

@@ -866,6 +866,26 @@ std::string FakeNotionServer::TextOf(const std::string& page_id,
   return PropertyText(page["properties"].value(property, Json()));
 }
 
+Status FakeNotionServer::AddPersonComment(const std::string& page_id, const std::string& text,
+                                          const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Page* p = FindPage(page_id);
+  if (p == nullptr) return Status::NotFound("no page " + page_id);
+  Json c = {{"object", "comment"},
+            {"id", NewId()},
+            {"parent", {{"type", "page_id"}, {"page_id", p->id}}},
+            {"discussion_id", NewId()},
+            {"created_time", FormatIso8601(NowRounded())},
+            {"last_edited_time", FormatIso8601(NowRounded())},
+            {"created_by", {{"object", "user"}, {"id", user_id}}},
+            {"rich_text", Json::array({{{"type", "text"},
+                                        {"text", {{"content", text}, {"link", nullptr}}},
+                                        {"plain_text", text},
+                                        {"href", nullptr}}})}};
+  comments_.push_back(c);
+  return Status::OK();
+}
+
 std::vector<Json> FakeNotionServer::Comments(const std::string& page_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Json> out;

@@ -91,6 +91,9 @@ class FakeNotionServer {
   std::string StatusOf(const std::string& page_id) const;
   std::string TextOf(const std::string& page_id, const std::string& property) const;
   std::vector<Json> Comments(const std::string& page_id) const;
+  // A comment a person (user `user_id`) writes on the page in Notion's UI.
+  Status AddPersonComment(const std::string& page_id, const std::string& text,
+                          const std::string& user_id = "user-ada");
   std::vector<std::string> PageIds() const;
   Json Schema() const;
 

@@ -93,6 +93,75 @@ TEST(NotionSync, AnIdlePollCostsOneRequest) {
   EXPECT_EQ(h.fake.RequestCount(), 1);
 }
 
+// An agent's question reaches the card as a comment (the card stays In
+// Progress on a board without a Needs Input column); a person's comment
+// after it answers the task, which goes back to the queue with the answer.
+// Comments before the question, taskexec's own and blank ones are not
+// answers.
+TEST(NotionSync, APersonsCommentAnswersTheAgentsQuestion) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Paint the shelves", "To Do");
+  notion::NotionSyncOptions options = h.Options();
+  options.reply_interval_ms = 0;
+  h.sync = std::make_unique<notion::NotionSync>(options, h.store.get(), h.service.get(), nullptr,
+                                                &h.clock);
+  auto* sync = h.sync.get();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task task = h.TaskForPage(page);
+  ASSERT_TRUE(h.fake.AddPersonComment(page, "Early thoughts: keep it cheap").ok());
+  std::string exec = StartTask(h.store.get(), task.id, "kublai");
+  AttemptOutcome asked;
+  asked.task_id = task.id;
+  asked.execution_id = exec;
+  asked.executor_id = kExecutor;
+  asked.execution_status = ExecutionStatus::kNeedsInput;
+  asked.task_status = TaskStatus::kNeedsInput;
+  asked.question = "Which colour should the shelves be?";
+  asked.now = SystemClock::Default()->NowMs();
+  ASSERT_TRUE(h.store->FinishAttempt(asked, nullptr).ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(page), "In Progress");
+  auto comments = h.fake.Comments(page);
+  ASSERT_EQ(comments.size(), 2u);
+  const std::string question = notion::PlainText(comments[1]["rich_text"]);
+  EXPECT_NE(question.find("Question: Which colour should the shelves be?"), std::string::npos)
+      << question;
+  EXPECT_EQ(h.TaskForPage(page).status, TaskStatus::kNeedsInput);  // the early comment is no answer
+
+  ASSERT_TRUE(h.fake.AddPersonComment(page, "   ").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.TaskForPage(page).status, TaskStatus::kNeedsInput);
+  ASSERT_TRUE(h.fake.AddPersonComment(page, "Sea blue, please.").ok());
+  ASSERT_TRUE(h.fake.AddPersonComment(page, "Or green.").ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task answered = h.TaskForPage(page);
+  EXPECT_EQ(answered.status, TaskStatus::kPending);
+  EXPECT_EQ(answered.reply, "Sea blue, please.");
+  EXPECT_EQ(answered.question, "Which colour should the shelves be?");
+  EXPECT_EQ(h.service->replies.load(), 1);
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.service->replies.load(), 1);  // answered once
+}
+
+// With a Needs Input column on the board, a waiting task's card goes there.
+TEST(NotionSync, AWaitingTaskMovesToTheNeedsInputColumnWhenTheBoardHasOne) {
+  Harness h;
+  h.config.status_options["needs_input"] = "Needs Input";
+  std::string page = h.fake.AddTaskPage("Paint the shelves", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task task = h.TaskForPage(page);
+  std::string exec = StartTask(h.store.get(), task.id, "kublai");
+  FinishTask(h.store.get(), task.id, exec, ExecutionStatus::kNeedsInput, TaskStatus::kNeedsInput,
+             "", "");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(page), "Needs Input");
+  ASSERT_TRUE(sync->SyncOnce().ok());  // our own write read back: no move
+  EXPECT_EQ(h.TaskForPage(page).status, TaskStatus::kNeedsInput);
+}
+
 TEST(NotionSync, RunsWriteStatusAgentAndResultComments) {
   Harness h;
   std::string ok_page = h.fake.AddTaskPage("Build the parser", "To Do");
@@ -833,6 +902,21 @@ TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {
   e.resumed_session_id = "sess-1";
   const std::string text = ResultComment(task, e, {});
   EXPECT_NE(text.find("\nContinued session sess-1\n"), std::string::npos) << text;
+}
+
+// An attempt that asked shows its question and how to answer it.
+TEST(ResultCommentTest, AQuestionIsShownWithHowToAnswer) {
+  Task task;
+  task.id = "task-1";
+  SessionExecution e;
+  e.id = "exec-1";
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kNeedsInput;
+  e.summary = "Which colour?";
+  const std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find(" needs_input\nQuestion: Which colour?\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("taskexec task reply task-1 --message"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Error"), std::string::npos) << text;
 }
 
 // A stalled attempt's comment says why and when its agent went quiet.

@@ -48,6 +48,10 @@ class StoreBackedService final : public TaskService {
     ++cancels;
     return store_->RequestCancel(id, "cancelled from Notion", SystemClock::Default()->NowMs(), out);
   }
+  Status Reply(const std::string& id, const std::string& message, Task* out) override {
+    ++replies;
+    return store_->Reply(id, message, SystemClock::Default()->NowMs(), out);
+  }
   Status GetStatus(ServiceStatus*) override { return Status::Internal("not in the test double"); }
   Status Route(const Task&, RouteDecision*) override {
     return Status::Internal("not in the test double");
@@ -58,7 +62,7 @@ class StoreBackedService final : public TaskService {
   Status GetExecution(const std::string& id, SessionExecution* out) override {
     return store_->GetExecution(id, out);
   }
-  std::atomic<int> adds{0}, executes{0}, cancels{0};
+  std::atomic<int> adds{0}, executes{0}, cancels{0}, replies{0};
 
  private:
   TaskStore* store_;

@@ -84,6 +84,19 @@ TEST(PropertyMapping, StatusTypeNeedsEveryOptionWeWrite) {
   EXPECT_EQ(ms.StatusForOption("Shipped"), TaskStatus::kCompleted);
 }
 
+// A question waiting for a person keeps the card In Progress, unless the
+// board has a column for it; then a card there reads back as needs_input.
+TEST(PropertyMapping, NeedsInputIsInProgressUnlessTheBoardHasAColumn) {
+  PropertyMapping plain = PropertyMapping::FromConfig(NotionConfig{});
+  EXPECT_EQ(plain.OptionForStatus(TaskStatus::kNeedsInput), "In Progress");
+  EXPECT_EQ(plain.StatusForOption("In Progress"), TaskStatus::kInProgress);
+  NotionConfig c;
+  c.status_options["needs_input"] = "Needs Input";
+  PropertyMapping m = PropertyMapping::FromConfig(c);
+  EXPECT_EQ(m.OptionForStatus(TaskStatus::kNeedsInput), "Needs Input");
+  EXPECT_EQ(m.StatusForOption("needs input"), TaskStatus::kNeedsInput);
+}
+
 TEST(PropertyMapping, OptionalPropertiesMayBeAbsent) {
   Json schema = SchemaOf("select");
   schema.erase("Agent");

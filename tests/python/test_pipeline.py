@@ -158,6 +158,25 @@ class OperationsTest(ServiceTestCase):
         finally:
             os.environ.pop("FAKE_AGENT_MODE", None)
 
+    def test_an_agents_question_is_answered_with_reply(self) -> None:
+        os.environ["FAKE_AGENT_MODE"] = "ask"
+        try:
+            with TaskExecutionPipeline() as pipeline:
+                task_id = pipeline.add_task("Paint the shelves")
+                task = pipeline.wait(task_id, timeout=30)
+                self.assertEqual(task["status"], "needs_input")
+                self.assertEqual(task["question"], "Which colour should the shelves be?")
+                with self.assertRaises(BadRequest):
+                    pipeline.reply(task_id, "  ")
+                self.assertEqual(pipeline.reply(task_id, "sea blue")["status"], "pending")
+                with self.assertRaises(Conflict):
+                    pipeline.reply(task_id, "red")
+                task = pipeline.wait(task_id, timeout=30)
+                self.assertEqual(task["status"], "completed")
+                self.assertEqual(task["output_summary"], "told sea blue")
+        finally:
+            os.environ.pop("FAKE_AGENT_MODE", None)
+
     def test_wait_times_out_and_stop_is_idempotent(self) -> None:
         os.environ["FAKE_AGENT_MODE"] = "hang"
         try:

@@ -475,4 +475,46 @@ TEST(Outcome, AStalledAgentIsStalledNotTimedOut) {
   EXPECT_NE(silent.error.find("for 602 s since it started"), std::string::npos) << silent.error;
 }
 
+// TASK_NEEDS_INPUT as the last marker parks the task with the question;
+// a later TASK_COMPLETE wins; an empty question or an error result is not
+// a question.
+TEST(Outcome, ALastQuestionMarkerAsksAPerson) {
+  auto r =
+      ParseOutcome(Exited(0, "looked around\n**TASK_NEEDS_INPUT: Which colour, blue or red?**\n"))
+          .result;
+  EXPECT_EQ(r.status, ExecutionStatus::kNeedsInput);
+  EXPECT_EQ(r.question, "Which colour, blue or red?");
+  EXPECT_EQ(r.error_type, ErrorType::kNone);
+  EXPECT_FALSE(r.retryable);
+
+  auto later =
+      ParseOutcome(Exited(0, "TASK_NEEDS_INPUT: Which colour?\nTASK_COMPLETE: chose blue\n"))
+          .result;
+  EXPECT_EQ(later.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(later.summary, "chose blue");
+
+  auto empty = ParseOutcome(Exited(0, "TASK_NEEDS_INPUT:\n")).result;
+  EXPECT_EQ(empty.status, ExecutionStatus::kCompleted);
+
+  // Quoted mid-sentence: not a marker.
+  auto quoted = ParseOutcome(Exited(0, "I could say TASK_NEEDS_INPUT: but I will not\n")).result;
+  EXPECT_EQ(quoted.status, ExecutionStatus::kCompleted);
+
+  // In a Claude Code JSON result's text.
+  auto claude =
+      ParseOutcome(Exited(0, R"({"type":"result","subtype":"success","is_error":false,)"
+                             R"("result":"I checked.\nTASK_NEEDS_INPUT: Deploy to prod?",)"
+                             R"("session_id":"s-1"})"))
+          .result;
+  EXPECT_EQ(claude.status, ExecutionStatus::kNeedsInput);
+  EXPECT_EQ(claude.question, "Deploy to prod?");
+  EXPECT_EQ(claude.session_id, "s-1");
+
+  auto error =
+      ParseOutcome(Exited(1, R"({"type":"result","is_error":true,)"
+                             R"("result":"TASK_NEEDS_INPUT: anyone?","session_id":"s-2"})"))
+          .result;
+  EXPECT_EQ(error.status, ExecutionStatus::kFailed);
+}
+
 }  // namespace taskexec

@@ -189,6 +189,24 @@ TEST(Prompt, EmptySectionsAreLeftOut) {
   EXPECT_EQ(p.find("CHECKPOINT"), std::string::npos);
 }
 
+// After a reply the prompt carries the question and the answer; an
+// unanswered question is not offered (nothing to act on yet).
+TEST(Prompt, TheQuestionAndTheAnswerAfterAReply) {
+  Task t = SampleTask();
+  t.question = "Which colour?";
+  std::string p = BuildPrompt(t, SampleExecution(), "", "");
+  EXPECT_EQ(p.find("Which colour?"), std::string::npos);
+  EXPECT_NE(p.find("TASK_NEEDS_INPUT: <"), std::string::npos);  // how to ask
+  t.reply = "blue";
+  p = BuildPrompt(t, SampleExecution(), "", "");
+  EXPECT_NE(p.find("YOUR QUESTION (an earlier attempt asked a person):\nWhich colour?\n"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("THE ANSWER:\nblue\n"), std::string::npos) << p;
+  EXPECT_EQ(BuildPrompt(t, SampleExecution(), "", "Q={question} A={reply}"),
+            "Q=Which colour? A=blue");
+}
+
 TEST(Prompt, CustomTemplate) {
   Task t = SampleTask();
   t.title = "uses {agent} literally";

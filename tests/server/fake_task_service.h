@@ -143,6 +143,22 @@ class FakeTaskService : public TaskService {
     return Status::OK();
   }
 
+  Status Reply(const std::string& task_id, const std::string& message, Task* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    last_reply = message;
+    if (!fail.ok()) return fail;
+    auto it = tasks.find(task_id);
+    if (it == tasks.end()) return Status::NotFound("task " + task_id + " not found");
+    if (it->second.status != TaskStatus::kNeedsInput) {
+      return Status::Conflict("task " + task_id + " is not waiting for an answer");
+    }
+    it->second.status = TaskStatus::kPending;
+    it->second.reply = message;
+    *out = it->second;
+    return Status::OK();
+  }
+
   Status GetStatus(ServiceStatus* out) override {
     std::lock_guard<std::mutex> l(mu);
     ++calls;
@@ -204,6 +220,7 @@ class FakeTaskService : public TaskService {
   NewTask last_new_task;
   TaskFilter last_filter;
   std::string last_execute_agent;
+  std::string last_reply;
   Task last_route_task;
   PruneRequest last_prune;
   PruneReport prune_report;

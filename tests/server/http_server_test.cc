@@ -439,6 +439,30 @@ TEST_F(HttpServerTest, ExecuteAndCancel) {
   r = Post("/api/v1/tasks/nope/execute", "");
   EXPECT_EQ(r->status, 404);
 
+  // A reply answers a needs_input task; anything else is refused clearly.
+  r = Post("/api/v1/tasks/" + id2 + "/reply", R"({"message":"blue"})");
+  EXPECT_EQ(r->status, 409) << r->body;  // it asked nothing
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.tasks[id2].status = TaskStatus::kNeedsInput;
+    svc_.tasks[id2].question = "Which colour?";
+  }
+  r = Post("/api/v1/tasks/" + id2 + "/reply", R"({"mesage":"blue"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("mesage"), std::string::npos);
+  r = Post("/api/v1/tasks/" + id2 + "/reply", R"({})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("message: required"), std::string::npos);
+  r = Post("/api/v1/tasks/" + id2 + "/reply", R"({"message":7})");
+  EXPECT_EQ(r->status, 400);
+  r = Post("/api/v1/tasks/" + id2 + "/reply", R"({"message":"blue, like the sea"})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["status"], "pending");
+  EXPECT_EQ(Body(r)["question"], "Which colour?");
+  EXPECT_EQ(Body(r)["reply"], "blue, like the sea");
+  r = Post("/api/v1/tasks/nope/reply", R"({"message":"blue"})");
+  EXPECT_EQ(r->status, 404);
+
   r = Post("/api/v1/tasks/" + id + "/cancel", "");
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(Body(r)["status"], "cancelled");

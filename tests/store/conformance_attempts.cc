@@ -285,6 +285,51 @@ TEST_P(StoreConformanceTest, OutputTimesOfRunningAttemptsOnlyMoveForward) {
   EXPECT_EQ(last_output(c), kT0 + 700);
 }
 
+// A question parks the task (no retry spent, nothing runnable); a reply
+// re-queues it with the answer beside the question; the end clears both.
+TEST_P(StoreConformanceTest, AQuestionWaitsForAReply) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 42, kT0 + 1).ok());
+  EXPECT_TRUE(store_->Reply(t.id, "too early", kT0 + 2, nullptr).IsConflict());
+  AttemptOutcome asked = OutcomeFor(c, S::kNeedsInput, E::kNeedsInput, kT0 + 100);
+  asked.question = "Which colour?";
+  asked.session_id = "sess-q";
+  ASSERT_TRUE(store_->FinishAttempt(asked, nullptr).ok());
+  Task parked = Get(t.id);
+  EXPECT_EQ(parked.status, S::kNeedsInput);
+  EXPECT_EQ(parked.question, "Which colour?");
+  EXPECT_EQ(parked.reply, "");
+  EXPECT_EQ(parked.retry_count, 0);
+  EXPECT_EQ(parked.lease_owner, "");
+  EXPECT_EQ(parked.completed_at, 0);
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kNeedsInput);
+  EXPECT_EQ(e.summary, "Which colour?");
+  std::vector<Task> runnable;
+  ASSERT_TRUE(store_->ListRunnable(kT0 + 200, 0, false, &runnable).ok());
+  EXPECT_TRUE(runnable.empty());
+
+  EXPECT_TRUE(store_->Reply(t.id, "  \n", kT0 + 300, nullptr).IsInvalidArgument());
+  EXPECT_TRUE(store_->Reply("no-such-task", "blue", kT0 + 300, nullptr).IsNotFound());
+  Task answered;
+  ASSERT_TRUE(store_->Reply(t.id, "blue", kT0 + 300, &answered).ok());
+  EXPECT_EQ(answered.status, S::kPending);
+  EXPECT_EQ(answered.reply, "blue");
+  EXPECT_EQ(Get(t.id).reply, "blue");
+  EXPECT_EQ(Get(t.id).question, "Which colour?");
+  EXPECT_TRUE(store_->Reply(t.id, "red", kT0 + 301, nullptr).IsConflict());  // answered already
+
+  Claim next = MustClaim(Get(t.id), "exec-A", kT0 + 400);
+  EXPECT_EQ(next.task.reply, "blue");  // the claimed task carries the exchange to the prompt
+  ASSERT_TRUE(store_->MarkStarted(t.id, next.execution.id, "exec-A", 43, kT0 + 401).ok());
+  AttemptOutcome done = OutcomeFor(next, S::kCompleted, E::kCompleted, kT0 + 500);
+  ASSERT_TRUE(store_->FinishAttempt(done, nullptr).ok());
+  EXPECT_EQ(Get(t.id).question, "");
+  EXPECT_EQ(Get(t.id).reply, "");
+}
+
 TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
   Task t = Add("t");
   ClaimRequest r = ClaimFor(t, "exec-A", kT0 + 5, 30'000);

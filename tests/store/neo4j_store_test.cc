@@ -892,5 +892,37 @@ TEST(Neo4jMapping, SessionsRoundTripOnTasksAndExecutions) {
   EXPECT_EQ(task_back.session_id, "sess-2");
 }
 
+// needs_input and the question and reply are properties like the others;
+// the last output time is one of the execution's times (set by Cypher from
+// $times, like ended_at).
+TEST(Neo4jMapping, QuestionsAndOutputTimesRoundTrip) {
+  SessionExecution e;
+  e.id = "exec-1";
+  e.task_id = "t1";
+  e.status = ExecutionStatus::kNeedsInput;
+  e.started_at = 1'800'000'000'000;
+  e.last_output_at = 1'800'000'004'000;
+  bolt::Map params;
+  ExecutionParams(e, &params);
+  SessionExecution back;
+  ASSERT_TRUE(ExecutionFromNode(NodeFromParams(params, "SessionExecution"), &back).ok());
+  EXPECT_EQ(back.status, ExecutionStatus::kNeedsInput);
+  EXPECT_EQ(params.Find("times")->as_map().Find("last_output_at")->as_int(), e.last_output_at);
+
+  Task t;
+  t.id = "t1";
+  t.title = "x";
+  t.status = TaskStatus::kNeedsInput;
+  t.question = "Which colour?";
+  t.reply = "blue";
+  bolt::Map task_params;
+  TaskParams(t, &task_params);
+  Task task_back;
+  ASSERT_TRUE(TaskFromNode(NodeFromParams(task_params, "Task"), &task_back).ok());
+  EXPECT_EQ(task_back.status, TaskStatus::kNeedsInput);
+  EXPECT_EQ(task_back.question, "Which colour?");
+  EXPECT_EQ(task_back.reply, "blue");
+}
+
 }  // namespace
 }  // namespace taskexec::neo4j

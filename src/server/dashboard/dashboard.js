@@ -7,7 +7,7 @@
 // sessionStorage (gone when the tab closes).
 "use strict";
 const STATUSES = ["pending","assigned","claimed","in_progress","retrying","completed","failed",
-                  "cancelled","suspended","pending_review","review","blocked"];
+                  "cancelled","suspended","pending_review","review","blocked","needs_input"];
 const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false };
 
 function el(tag, attrs, ...children) {
@@ -39,7 +39,7 @@ function lastOutput(e) {
   const secs = Math.max(0, Math.round((Date.now() - new Date(e.last_output_at)) / 1000));
   return at + " (" + secs + " s ago)";
 }
-function replace(node, ...children) { node.replaceChildren(...children); }
+function replace(node, ...children) { node.replaceChildren(...children.filter((c) => c !== null && c !== undefined)); }
 
 async function api(method, path, body) {
   const headers = {};
@@ -157,7 +157,8 @@ async function renderDetail() {
                   ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
                   ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
                   ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
-                  ["Usage", usage(d)], ["Session", d.session_id], ["Description", d.description]];
+                  ["Usage", usage(d)], ["Session", d.session_id], ["Question", d.question],
+                  ["Reply", d.reply], ["Description", d.description]];
   const dl = el("dl", {});
   for (const [k, v] of fields) {
     if (v === "" || v === null || v === undefined) continue;
@@ -203,7 +204,21 @@ async function renderDetail() {
              el("td", {class: "mono"}, a.path)))));
   if (!state.logExec && d.executions.length) state.logExec = d.executions[d.executions.length - 1].id;
   const log = el("pre", {class: "log", id: "log"});
-  replace(box, dl, actions, msg, el("h2", {}, "Executions"),
+  // The agent's question waits for a person's answer: the reply box.
+  let answer = null;
+  if (d.status === "needs_input") {
+    const text = el("textarea", {id: "reply-text", placeholder: "your answer to the agent's question"});
+    answer = el("div", {class: "reply"}, el("h2", {}, "The agent asks"), el("p", {class: "question"}, d.question),
+      text, el("button", {id: "reply-send", onclick: async () => {
+        if (!text.value.trim()) { msg.className = "msg err"; msg.textContent = "the answer is empty"; return; }
+        try {
+          const t = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/reply", {message: text.value})).json();
+          msg.className = "msg ok"; msg.textContent = "answered; the task is " + t.status;
+        } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+        refresh();
+      }}, "Send answer"));
+  }
+  replace(box, dl, answer, actions, msg, el("h2", {}, "Executions"),
           d.executions.length ? execs : el("p", {class: "muted"}, "none yet"),
           el("h2", {}, "Artifacts"), d.artifacts.length ? arts : el("p", {class: "muted"}, "none"),
           el("h2", {}, "Log " + (state.logExec ? shortId(state.logExec) : "")), log);

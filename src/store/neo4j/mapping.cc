@@ -146,6 +146,8 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.routed_agent = p.Str("routed_agent");
   t.usage = p.Usage();
   t.session_id = p.Str("session_id");
+  t.question = p.Str("question");
+  t.reply = p.Str("reply");
   *out = std::move(t);
   return Status::OK();
 }
@@ -237,6 +239,8 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("dispatch_key", DispatchKey(t.priority, t.created_at));
   SetUsage(t.usage, &props);
   props.Set("session_id", OrNull(t.session_id));
+  props.Set("question", OrNull(t.question));
+  props.Set("reply", OrNull(t.reply));
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);

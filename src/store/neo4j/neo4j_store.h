@@ -86,6 +86,7 @@ class Neo4jStore final : public TaskStore {
                            int* written) override;
   Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
   Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
+  Status Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                        Task* out) override;
   Status ListCancelRequests(const std::string& executor_id,

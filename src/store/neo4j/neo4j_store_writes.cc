@@ -102,6 +102,14 @@ Status Neo4jStore::RequestExecution(const std::string& id, const std::string& ex
   });
 }
 
+Status Neo4jStore::Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) {
+  return ChangeTask(*driver_, id, now, out, [&](Transaction&, Task* t, bool* changed) {
+    Status s = store_rules::ApplyReply(message, t);
+    *changed = s.ok();
+    return s;
+  });
+}
+
 Status Neo4jStore::RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                                  Task* out) {
   return ChangeTask(*driver_, id, now, out, [&](Transaction&, Task* t, bool* changed) {

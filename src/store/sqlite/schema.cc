@@ -217,6 +217,11 @@ constexpr const char* kV10 = R"sql(
 ALTER TABLE executions ADD COLUMN last_output_at INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+constexpr const char* kV11 = R"sql(
+ALTER TABLE tasks ADD COLUMN question TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN reply TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -231,6 +236,7 @@ const std::vector<Migration>& Migrations() {
       {8, "agent sessions: the task's latest, the one an attempt resumed", kV8},
       {9, "the change feed's index", kV9},
       {10, "when each attempt's agent last wrote output (stall detection)", kV10},
+      {11, "an agent's question and a person's reply (needs_input)", kV11},
   };
   return all;
 }

@@ -121,6 +121,8 @@ const std::vector<Column<Task>>& TaskColumns() {
        [](Stmt& q, int i, const Task& t) { q.BindOne(i, t.version); }},
       Field<Task, &Task::routed_agent>("routed_agent"),
       Field<Task, &Task::session_id>("session_id"),
+      Field<Task, &Task::question>("question"),
+      Field<Task, &Task::reply>("reply"),
   });
   return columns;
 }

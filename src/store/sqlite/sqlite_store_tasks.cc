@@ -134,6 +134,20 @@ Status SqliteStore::RequestExecution(const std::string& id, const std::string& e
   });
 }
 
+Status SqliteStore::Reply(const std::string& id, const std::string& message, TimeMs now,
+                          Task* out) {
+  return WriteTxn(pool_, [&](Connection& c) -> Status {
+    Task t;
+    Status s = sqlite::LoadTask(c, id, &t);
+    if (!s.ok()) return s;
+    s = store_rules::ApplyReply(message, &t);
+    if (!s.ok()) return s;
+    s = sqlite::SaveTask(c, &t, now);
+    if (s.ok() && out != nullptr) *out = t;
+    return s;
+  });
+}
+
 Status SqliteStore::RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                                   Task* out) {
   return WriteTxn(pool_, [&](Connection& c) -> Status {
