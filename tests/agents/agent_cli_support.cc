@@ -183,6 +183,21 @@ void ServiceUnderTest::Execute(const std::string& id) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+void ServiceUnderTest::Reply(const std::string& id, const std::string& message) {
+  e2e::CommandResult r = e2e::Cli(config_, {"task", "reply", id, "--message", message});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+Task ServiceUnderTest::WaitStatus(const std::string& id, TaskStatus status, int seconds) {
+  Task t;
+  bool done =
+      e2e::WaitFor([&] { return Store()->GetTask(id, &t).ok() && t.status == status; }, seconds);
+  EXPECT_TRUE(done) << "task " << id << " is " << ToString(t.status) << ", not " << ToString(status)
+                    << "\n"
+                    << ServiceLog();
+  return t;
+}
+
 Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {
   Task t;
   bool done =

@@ -72,8 +72,12 @@ class ServiceUnderTest {
   // `taskexec cancel <id>` and `taskexec execute <id>`, as a user would.
   void Cancel(const std::string& id);
   void Execute(const std::string& id);
+  // `taskexec task reply <id> --message <message>`, as a user would.
+  void Reply(const std::string& id, const std::string& message);
   // Waits until the task is in a final state (completed, failed, cancelled).
   Task WaitFinal(const std::string& id, int seconds);
+  // Waits until the task is in `status`.
+  Task WaitStatus(const std::string& id, TaskStatus status, int seconds);
   std::vector<SessionExecution> Executions(const std::string& id);  // in start order
   const std::string& dir() const { return dir_; }
   std::string ServiceLog() const;

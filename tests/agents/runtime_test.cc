@@ -387,6 +387,32 @@ TEST_P(RuntimeTest, TheNextAttemptResumesTheSessionWhenThePresetCan) {
   EXPECT_EQ(FreshConversations(second_turn), 0u) << second_turn;
 }
 
+// The agent's question comes through the real CLI's output (its JSON result
+// or event stream): the task waits as needs_input, `task reply` answers it,
+// and the next turn reaches the model with the answer and completes.
+TEST_P(RuntimeTest, AQuestionWaitsForAReplyAndTheAnswerReachesTheModel) {
+  auto svc = Service("ask", 0);
+  const std::string id = svc->AddTask("Paint the shelves", "Paint them. SCENARIO:ask");
+  Task asked = svc->WaitStatus(id, TaskStatus::kNeedsInput, Wait());
+  EXPECT_EQ(asked.question, "Which colour should the shelves be?") << svc->ServiceLog();
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kNeedsInput);
+  const std::string log_before = model().Log();
+
+  svc->Reply(id, "Sea blue, two coats.");
+  Task t = svc->WaitFinal(id, Wait());
+  EXPECT_EQ(t.status, TaskStatus::kCompleted) << t.error_message << "\n" << svc->ServiceLog();
+  EXPECT_EQ(t.output_summary, "painted them as told");
+  const std::string second_turn = model().Log().substr(log_before.size());
+  EXPECT_NE(second_turn.find("\"answered\": true"), std::string::npos) << second_turn;
+  execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 2u);
+  if (GetParam().resumes) {
+    EXPECT_EQ(execs[1].resumed_session_id, execs[0].session_id);
+  }
+}
+
 TEST_P(RuntimeTest, APromptOverAHundredKibReachesTheModelWhole) {
   auto svc = Service("big", 1);
   std::string description = "Read all of this. SCENARIO:complete\n";

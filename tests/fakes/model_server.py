@@ -15,6 +15,10 @@ What the model "says" is chosen by a scenario word in the conversation, so a
 test picks the behaviour through the task's description:
   SCENARIO:complete   (default) replies "...TASK_COMPLETE: <summary>"
   SCENARIO:fail       replies "TASK_FAILED: the input file is missing"
+  SCENARIO:ask        asks "TASK_NEEDS_INPUT: Which colour should the shelves
+                      be?" until the conversation holds taskexec's "THE ANSWER:"
+                      section, then replies "TASK_COMPLETE: painted them as told"
+                      (logged with "answered": true)
   SCENARIO:http500    answers HTTP 500 with the provider's error body
   SCENARIO:hang       accepts the request and never answers (a client that
                       closes it is logged: {"closed": "hang"})
@@ -182,9 +186,24 @@ def anthropic_usage():
             "cache_creation_input_tokens": 0}
 
 
-def reply_text(scenario):
+def answered(body):
+    """Whether the conversation carries a person's answer (taskexec's prompt section)."""
+    if not isinstance(body, dict):
+        return False
+    for key in ("messages", "input", "prompt", "contents"):
+        for text in texts_of(body.get(key, [])):
+            if "THE ANSWER:" in text:
+                return True
+    return False
+
+
+def reply_text(scenario, body=None):
     if scenario == "fail":
         return "I could not do it.\nTASK_FAILED: the input file is missing"
+    if scenario == "ask":
+        if answered(body):
+            return "Done.\nTASK_COMPLETE: painted them as told"
+        return "I need to know one thing first.\nTASK_NEEDS_INPUT: Which colour should the shelves be?"
     return "All done: the report is written.\nTASK_COMPLETE: wrote the report"
 
 
@@ -214,6 +233,7 @@ class Handler(BaseHTTPRequestHandler):
             "user_agent": self.headers.get("User-Agent", ""),
             "has_auth": bool(self.headers.get("Authorization") or self.headers.get("x-api-key")
                              or self.headers.get("x-goog-api-key")),
+            "answered": answered(body),
             # Earlier model turns the client sent back: > 0 when it continues
             # a conversation (a resumed session).
             "assistant_turns": assistant_turns(body),
@@ -327,7 +347,7 @@ class Handler(BaseHTTPRequestHandler):
                 reason = " ".join(text.split())[:300]
                 return handler(body, "The shell was refused.\nTASK_FAILED: " + reason)
             return handler(body, "Ran it.\nTASK_COMPLETE: ran the shell command")
-        return handler(body, reply_text(scenario))
+        return handler(body, reply_text(scenario, body))
 
     def not_found(self):
         if self.path.startswith("/v1beta/"):
