@@ -682,16 +682,7 @@ int FakeNotionServer::CreateComment(const Json& body, Json* out) {
     *out = Error(400, "validation_error", "body failed validation: " + msg);
     return 400;
   }
-  Json c = {{"object", "comment"},
-            {"id", NewId()},
-            {"parent", {{"type", "page_id"}, {"page_id", p->id}}},
-            {"discussion_id", NewId()},
-            {"created_time", FormatIso8601(NowRounded())},
-            {"last_edited_time", FormatIso8601(NowRounded())},
-            {"created_by", {{"object", "user"}, {"id", "bot-taskexec"}}},
-            {"rich_text", items}};
-  comments_.push_back(c);
-  *out = c;
+  *out = AddComment(*p, items, "bot-taskexec");
   return 200;
 }
 
@@ -871,19 +862,22 @@ Status FakeNotionServer::AddPersonComment(const std::string& page_id, const std:
   std::lock_guard<std::mutex> lock(mu_);
   Page* p = FindPage(page_id);
   if (p == nullptr) return Status::NotFound("no page " + page_id);
+  AddComment(*p, Json::array({RichTextStored(text)}), user_id);
+  return Status::OK();
+}
+
+Json FakeNotionServer::AddComment(const Page& page, const Json& rich_text,
+                                  const std::string& author) {
   Json c = {{"object", "comment"},
             {"id", NewId()},
-            {"parent", {{"type", "page_id"}, {"page_id", p->id}}},
+            {"parent", {{"type", "page_id"}, {"page_id", page.id}}},
             {"discussion_id", NewId()},
             {"created_time", FormatIso8601(NowRounded())},
             {"last_edited_time", FormatIso8601(NowRounded())},
-            {"created_by", {{"object", "user"}, {"id", user_id}}},
-            {"rich_text", Json::array({{{"type", "text"},
-                                        {"text", {{"content", text}, {"link", nullptr}}},
-                                        {"plain_text", text},
-                                        {"href", nullptr}}})}};
+            {"created_by", {{"object", "user"}, {"id", author}}},
+            {"rich_text", rich_text}};
   comments_.push_back(c);
-  return Status::OK();
+  return c;
 }
 
 std::vector<Json> FakeNotionServer::Comments(const std::string& page_id) const {

@@ -133,6 +133,8 @@ class FakeNotionServer {
   int PatchPage(const std::string& id, const Json& body, Json* out);
   int CreatePage(const Json& body, Json* out);
   int CreateComment(const Json& body, Json* out);
+  // Stores a comment on `page` by user `author` (mu_ held); returns it.
+  Json AddComment(const Page& page, const Json& rich_text, const std::string& author);
   int ListComments(const std::string& block_id, const std::map<std::string, std::string>& query,
                    Json* out);
   Json PageJson(const Page& page) const;

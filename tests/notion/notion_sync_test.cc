@@ -864,6 +864,20 @@ namespace taskexec::notion {
 namespace {
 
 // The card's result comment says what the attempt used, when the agent said.
+// The task and attempt a result comment is about, for the cases below.
+Task CommentedTask() {
+  Task task;
+  task.id = "task-1";
+  return task;
+}
+SessionExecution CommentedAttempt(ExecutionStatus status) {
+  SessionExecution e;
+  e.id = "exec-1";
+  e.agent = "kublai";
+  e.status = status;
+  return e;
+}
+
 TEST(ResultCommentTest, CarriesTheAttemptsUsage) {
   Task task;
   task.id = "task-1";
@@ -906,12 +920,8 @@ TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {
 
 // An attempt that asked shows its question and how to answer it.
 TEST(ResultCommentTest, AQuestionIsShownWithHowToAnswer) {
-  Task task;
-  task.id = "task-1";
-  SessionExecution e;
-  e.id = "exec-1";
-  e.agent = "kublai";
-  e.status = ExecutionStatus::kNeedsInput;
+  const Task task = CommentedTask();
+  SessionExecution e = CommentedAttempt(ExecutionStatus::kNeedsInput);
   e.summary = "Which colour?";
   const std::string text = ResultComment(task, e, {});
   EXPECT_NE(text.find(" needs_input\nQuestion: Which colour?\n"), std::string::npos) << text;
@@ -921,12 +931,8 @@ TEST(ResultCommentTest, AQuestionIsShownWithHowToAnswer) {
 
 // A stalled attempt's comment says why and when its agent went quiet.
 TEST(ResultCommentTest, AStalledAttemptSaysWhenItsAgentLastSpoke) {
-  Task task;
-  task.id = "task-1";
-  SessionExecution e;
-  e.id = "exec-1";
-  e.agent = "kublai";
-  e.status = ExecutionStatus::kCompleted;
+  const Task task = CommentedTask();
+  SessionExecution e = CommentedAttempt(ExecutionStatus::kCompleted);
   e.last_output_at = 1'800'000'000'000;
   EXPECT_EQ(ResultComment(task, e, {}).find("Last output"), std::string::npos);
   e.status = ExecutionStatus::kTimedOut;
