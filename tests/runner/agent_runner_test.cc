@@ -77,6 +77,17 @@ class AgentRunnerTest : public ::testing::Test {
     return r.value_or(AgentResult{});
   }
 
+  // Starts Job() on a runner whose agent hangs ("hang" mode) and waits until
+  // its grandchild runs; *grandchild = that process.
+  void StartHanging(AgentRunner& runner, Waiter<AgentResult>* done, long* grandchild) {
+    ASSERT_TRUE(runner
+                    .Start(
+                        Job(), [done](const AgentResult& r) { done->Set(r); }, nullptr)
+                    .ok());
+    *grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+    ASSERT_GT(*grandchild, 0) << "the fake agent did not start in time";
+  }
+
   long WaitForPidFile(const std::string& path) {
     long pid = 0;
     WaitUntil([&] {
@@ -260,12 +271,8 @@ TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
   c.kill_grace_seconds = 1;
   AgentRunner& runner = Runner(c);
   Waiter<AgentResult> w;
-  ASSERT_TRUE(runner
-                  .Start(
-                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
-                  .ok());
-  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
-  ASSERT_GT(grandchild, 0) << "the fake agent did not start in time";
+  long grandchild = 0;
+  ASSERT_NO_FATAL_FAILURE(StartHanging(runner, &w, &grandchild));
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, ExecutionStatus::kTimedOut);
@@ -284,12 +291,8 @@ TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
   c.kill_grace_seconds = 1;
   AgentRunner& runner = Runner(c);
   Waiter<AgentResult> w;
-  ASSERT_TRUE(runner
-                  .Start(
-                      Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
-                  .ok());
-  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
-  ASSERT_GT(grandchild, 0) << "the fake agent did not start in time";
+  long grandchild = 0;
+  ASSERT_NO_FATAL_FAILURE(StartHanging(runner, &w, &grandchild));
   EXPECT_TRUE(WaitUntil([&] { return runner.LastOutputAt("exec-1") >= clock_.NowMs(); }));
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
