@@ -302,6 +302,7 @@ json ToJson(const ServiceStatus& s) {
       {"spawned_sessions", s.spawned_sessions},
       {"resumed_sessions", s.resumed_sessions},
       {"attempt_errors", s.attempt_errors},
+      {"budget_stops", s.budget_stops},
       {"running_by_agent", s.running_by_agent},
       {"usage_by_agent", std::move(usage)},
   };

@@ -38,6 +38,8 @@ struct ServiceStatus {
   int64_t resumed_sessions = 0;  // of those, continuing the task's earlier session
   // Attempts this engine recorded with an error, by error type.
   std::map<std::string, int64_t> attempt_errors;
+  // Tasks this engine ended budget_exhausted (before a start or instead of a retry).
+  int64_t budget_stops = 0;
   std::map<std::string, int64_t> running_by_agent;
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
 };
@@ -66,8 +68,10 @@ class TaskService {
   virtual Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out);
   // Starts an attempt now (or as soon as an executor runs), optionally on a
   // given agent, and returns its attempt (execution) id. Works with
-  // auto_assign = false.
-  virtual Status Execute(const std::string& task_id, const std::string& agent,
+  // auto_assign = false. A task whose budget is spent (core/budget.h) is
+  // refused (Conflict, naming the limit) unless `force`: then that one
+  // attempt runs, and the limits still stop its retries.
+  virtual Status Execute(const std::string& task_id, const std::string& agent, bool force,
                          std::string* attempt_id) = 0;
   // Cancels a task by task id or attempt id. A running session is stopped
   // (TERM to its process group, then KILL) by the executor that holds it.

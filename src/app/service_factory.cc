@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/webhook_route.h"
+#include "engine/budget_rules.h"
 #include "engine/engine_service.h"
 #include "engine/store_service.h"
 #include "notion/notion_sync.h"
@@ -48,6 +49,7 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   auto service = std::make_unique<OwningStoreService>(std::move(store),
                                                       std::make_unique<AgentRouter>(cfg.routing));
   service->SetPruneSetup(std::move(prune));
+  service->SetBudget(ConfiguredLimits(cfg.budget));
   *out = std::move(service);
   return Status::OK();
 }

@@ -225,11 +225,18 @@ int RunShow(CliContext& ctx, const std::string& id) {
   return 0;
 }
 
-int RunExecute(CliContext& ctx, const std::string& id, const std::string& agent) {
+struct ExecuteOptions {
+  std::string id;
+  std::string agent;
+  bool force = false;
+};
+
+int RunExecute(CliContext& ctx, const ExecuteOptions& opt) {
+  const std::string& id = opt.id;
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
   std::string attempt;
-  if (s.ok()) s = service->Execute(id, agent, &attempt);
+  if (s.ok()) s = service->Execute(id, opt.agent, opt.force, &attempt);
   if (!s.ok()) return ctx.Fail(s);
   if (ctx.options.json) {
     ctx.PrintJson({{"attempt_id", attempt}, {"task_id", id}});
@@ -335,13 +342,14 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   tasks->add_option("--after", list->after, "Only tasks listed after this task id (next page)");
   tasks->callback([&ctx, list] { ctx.action = [&ctx, list] { return RunList(ctx, *list); }; });
 
-  auto exec = std::make_shared<std::pair<std::string, std::string>>();
+  auto exec = std::make_shared<ExecuteOptions>();
   CLI::App* execute = app.add_subcommand("execute", "Start an attempt now; prints the attempt id");
-  execute->add_option("id", exec->first, "Task id")->required();
-  execute->add_option("--agent", exec->second, "Run on this agent");
-  execute->callback([&ctx, exec] {
-    ctx.action = [&ctx, exec] { return RunExecute(ctx, exec->first, exec->second); };
-  });
+  execute->add_option("id", exec->id, "Task id")->required();
+  execute->add_option("--agent", exec->agent, "Run on this agent");
+  execute->add_flag("--force", exec->force,
+                    "Run one attempt even though the task's budget is spent (its retries still "
+                    "stop at the limits)");
+  execute->callback([&ctx, exec] { ctx.action = [&ctx, exec] { return RunExecute(ctx, *exec); }; });
 
   auto cancel_id = std::make_shared<std::string>();
   CLI::App* cancel = app.add_subcommand("cancel", "Cancel a task (by task or attempt id)");

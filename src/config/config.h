@@ -72,6 +72,15 @@ struct AgentConfig {
   std::string approvals = "deny";
 };
 
+// What one task may spend before the engine stops starting it (core/budget.h);
+// 0 = no limit. A task's own limits replace these for that task.
+struct BudgetConfig {
+  double task_max_cost_usd = 0;  // summed cost the agents reported
+  int task_max_tokens = 0;       // summed tokens of every kind
+  int task_max_attempts = 0;     // attempts started, whatever reset the retry counter
+  int task_max_seconds = 0;      // summed run time
+};
+
 struct RoutingConfig {
   std::string default_agent = "main";
   // Custom keyword -> agent entries, in order. With mode "extend" they are
@@ -128,6 +137,7 @@ struct Config {
   StoreConfig store;
   ExecutorConfig executor;
   AgentConfig agent;
+  BudgetConfig budget;
   RoutingConfig routing;
   ServerConfig server;
   NotionConfig notion;

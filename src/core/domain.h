@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/budget.h"
 #include "core/clock.h"
 #include "core/error_type.h"
 #include "core/priority.h"
@@ -42,6 +43,9 @@ struct Task {
   // caller and an optional agent override. Claimed even with auto_assign off.
   std::string requested_execution_id;
   std::string requested_agent;
+  // The request is `execute --force`: its attempt starts even when the
+  // task's budget is spent (the limits still stop its retries).
+  bool requested_force = false;
   // The agent the router picks for the current type/description/title and
   // assignment, recorded when the task is added (or by the engine for tasks
   // written without one); empty = not routed yet. Edits of those fields clear
@@ -52,6 +56,12 @@ struct Task {
   std::string error_message;
   std::string output_summary;
   AgentUsage usage;  // the sum over the task's finished attempts
+  // What the task may spend (0 = the budget.* setting's limit) and what it
+  // has spent besides `usage`: attempts started (never reset, unlike
+  // retry_count) and the summed run time of its finished attempts.
+  TaskLimits limits;
+  int attempts = 0;
+  int64_t run_ms = 0;
   // The agent session the task's latest attempt reported (empty = none):
   // what a resumed attempt continues (agent.resume).
   std::string session_id;
@@ -125,6 +135,7 @@ struct NewTask {
   int max_retries = -1;
   TaskStatus status = TaskStatus::kPending;  // Notion may create held tasks
   std::string routed_agent;                  // see Task::routed_agent; empty = not routed
+  TaskLimits limits;                         // the task's own limits (0 = the setting's)
 };
 
 }  // namespace taskexec

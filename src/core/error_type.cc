@@ -35,6 +35,9 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kApprovalRequired, "approval_required", false,
        "the agent wanted to do something that needs a person's approval and was refused "
        "(agent.approvals)"},
+      {E::kBudgetExhausted, "budget_exhausted", false,
+       "the task reached one of its limits (budget.*, or its own): nothing starts it again until "
+       "the limit is raised or `execute --force` runs it"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

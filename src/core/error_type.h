@@ -39,6 +39,7 @@ enum class ErrorType {
   kSessionNotFound,
   kStalled,
   kApprovalRequired,
+  kBudgetExhausted,
   kUnknown,
 };
 

@@ -59,6 +59,9 @@ constexpr Edge kEdges[] = {
     {S::kAssigned, S::kFailed, "the engine", "spawn failed, not retryable"},
     {S::kClaimed, S::kRetrying, "the engine", "executor lost, retries left"},
     {S::kClaimed, S::kFailed, "the engine", "executor lost, retries exhausted"},
+    // A queued task whose budget is spent is ended before it starts.
+    {S::kPending, S::kFailed, "the engine", "budget spent, checked before a start"},
+    {S::kRetrying, S::kFailed, "the engine", "budget spent, checked before a start"},
     // Release at shutdown: back to the queue without spending a retry.
     {S::kAssigned, S::kPending, "the engine", "released at shutdown"},
     {S::kClaimed, S::kPending, "the engine", "released at shutdown"},

@@ -30,6 +30,7 @@ Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router
       clock_(clock),
       loop_clock_(loop_clock ? loop_clock : SteadyLoopClock::Default()),
       retry_(config.executor),
+      budget_(ConfiguredLimits(config.budget)),
       executor_id_(config.executor.executor_id.empty() ? NewExecutorId()
                                                        : config.executor.executor_id),
       make_launcher_(std::move(make_launcher)),
@@ -261,6 +262,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   r.execution_id = exec_id;
   r.agent = agent;
   r.task = claim.task;
+  r.started_at = claim.execution.started_at;
   r.resumed = !req.resumed_session_id.empty();
   running_[exec_id] = r;
 
@@ -316,6 +318,8 @@ void Engine::HandleFinished(const Finished& f) {
   end.result = &f.result;
   end.releasing = r.releasing;
   end.resumed = r.resumed;
+  end.started_at = r.started_at;
+  end.budget = budget_;
   end.now = clock_->NowMs();
   end.unit_random = Jitter();
   const AttemptOutcome o = DecideOutcome(end, retry_);
@@ -336,8 +340,37 @@ void Engine::HandleFinished(const Finished& f) {
     if (o.error_type != ErrorType::kNone) {
       snapshot_.attempt_errors[std::string(ToString(o.error_type))]++;
     }
+    if (after.error_type == ErrorType::kBudgetExhausted) snapshot_.budget_stops++;
+  }
+  if (after.error_type == ErrorType::kBudgetExhausted) {
+    spdlog::warn("task {}: {}", after.id, after.error_message);
   }
   Recorded(after);
+}
+
+bool Engine::StopIfOverBudget(const Task& task) {
+  if (task.requested_force) return false;
+  const std::string why = BudgetExhausted(task.limits, budget_, TaskSpent(task));
+  if (why.empty()) return false;
+  Task after;
+  Status s = store_->FailQueued(task.id, task.version, ErrorType::kBudgetExhausted,
+                                BudgetStopMessage(task.id, why), clock_->NowMs(), &after);
+  if (!s.ok()) {
+    // Moved since it was listed (claimed elsewhere, edited): the next look
+    // at it decides again.
+    if (!s.IsConflict()) {
+      spdlog::warn("engine {}: cannot end task {} over its budget: {}", executor_id_, task.id,
+                   s.ToString());
+    }
+    return true;
+  }
+  spdlog::warn("task {} not started: {}", task.id, after.error_message);
+  {
+    MutexLock lk(&mu_);
+    snapshot_.budget_stops++;
+  }
+  Recorded(after);
+  return true;
 }
 
 void Engine::Recorded(const Task& after) {

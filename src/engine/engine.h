@@ -77,6 +77,9 @@ struct EngineSnapshot {
   // Attempts this engine recorded as failed, timed out or stalled, by error
   // type (the /metrics counter).
   std::map<std::string, int64_t> attempt_errors;
+  // Tasks this engine ended budget_exhausted: before a start or instead of
+  // a retry (the /metrics counter).
+  int64_t budget_stops = 0;
 };
 
 class Engine {
@@ -116,8 +119,9 @@ class Engine {
     std::string task_id;
     std::string execution_id;
     std::string agent;
-    Task task;             // as claimed
-    bool resumed = false;  // continues an earlier session
+    Task task;              // as claimed
+    TimeMs started_at = 0;  // the claim's time (the attempt's run time counts from there)
+    bool resumed = false;   // continues an earlier session
     bool cancel_sent = false;
     bool releasing = false;      // stopped at shutdown: release, don't fail
     TimeMs output_recorded = 0;  // the last output time written to the store
@@ -153,6 +157,10 @@ class Engine {
   // check_unrouted_); a full batch leaves route_backlog_ set.
   void RouteUnrouted();
   bool Launch(const Task& task, const std::string& agent);
+  // True when `task` may not start because its budget is spent; then it has
+  // been ended failed (budget_exhausted), unless another writer moved it
+  // first. A forced execution request always may start.
+  bool StopIfOverBudget(const Task& task);
   void HandleFinished(const Finished& f);
   void RenewLeases();
   // Writes when each running attempt's agent last had output, for those
@@ -178,6 +186,7 @@ class Engine {
   const Clock* const clock_;
   LoopClock* const loop_clock_;
   const RetryPolicy retry_;
+  const TaskLimits budget_;  // the budget.* settings
   ResumeMode resume_mode_ = ResumeMode::kOnReply;
   bool can_resume_ = false;  // the command has resume arguments
   std::string executor_id_;

@@ -110,6 +110,7 @@ void Engine::Dispatch() {
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
       if (slots.FreeFor(agent) <= 0) continue;
+      if (StopIfOverBudget(t)) continue;
       if (Launch(t, agent)) slots.Take(agent);
     }
   }
@@ -137,6 +138,7 @@ void Engine::Dispatch() {
     for (const Task& t : candidates) {
       if (slots.FreeGlobal() <= 0) return;
       if (slots.FreeFor(t.routed_agent) <= 0) continue;
+      if (StopIfOverBudget(t)) continue;
       if (Launch(t, t.routed_agent)) {
         slots.Take(t.routed_agent);
         ++started;

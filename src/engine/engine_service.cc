@@ -1,5 +1,7 @@
 #include "engine/engine_service.h"
 
+#include "engine/budget_rules.h"
+
 namespace taskexec {
 
 EngineService::EngineService(const Config& config, TaskStore* store, const Clock* clock,
@@ -10,6 +12,7 @@ EngineService::EngineService(const Config& config, TaskStore* store, const Clock
       log_dir_(config.agent.log_dir),
       work_dir_(config.agent.work_dir) {
   SetPruneHooks({});
+  service_.SetBudget(ConfiguredLimits(config.budget));
 }
 
 void EngineService::SetPruneHooks(PruneSetup hooks) {
@@ -49,9 +52,9 @@ Status EngineService::GetTask(const std::string& id, TaskDetails* out) {
 Status EngineService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
   return service_.ListTasks(filter, out);
 }
-Status EngineService::Execute(const std::string& task_id, const std::string& agent,
+Status EngineService::Execute(const std::string& task_id, const std::string& agent, bool force,
                               std::string* attempt_id) {
-  return service_.Execute(task_id, agent, attempt_id);
+  return service_.Execute(task_id, agent, force, attempt_id);
 }
 Status EngineService::Cancel(const std::string& id, Task* out) { return service_.Cancel(id, out); }
 Status EngineService::Reply(const std::string& task_id, const std::string& message, Task* out) {
@@ -72,6 +75,7 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->spawned_sessions = snap.spawned_sessions;
   out->resumed_sessions = snap.resumed_sessions;
   out->attempt_errors = snap.attempt_errors;
+  out->budget_stops = snap.budget_stops;
   out->running_by_agent = snap.running_by_agent;
   out->usage_by_agent = snap.usage_by_agent;
   return Status::OK();

@@ -42,7 +42,7 @@ class EngineService : public TaskService {
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
-  Status Execute(const std::string& task_id, const std::string& agent,
+  Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
   Status Reply(const std::string& task_id, const std::string& message, Task* out) override;

@@ -54,6 +54,22 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
       o.task_status = TaskStatus::kFailed;
     }
   }
+
+  if (o.task_status == TaskStatus::kRetrying) {
+    // The task's figures as they will be once this attempt is recorded.
+    Task after = task;
+    after.usage.Add(res.usage);
+    if (end.started_at > 0 && end.now > end.started_at) after.run_ms += end.now - end.started_at;
+    const std::string why = BudgetExhausted(task.limits, end.budget, TaskSpent(after));
+    if (!why.empty()) {
+      o.task_status = TaskStatus::kFailed;
+      o.next_attempt_at = 0;
+      o.retry_count = task.retry_count;
+      o.error_message = res.error;  // the attempt's own, without the retry it will not get
+      o.task_error_type = ErrorType::kBudgetExhausted;
+      o.task_error_message = BudgetStopMessage(task.id, why);
+    }
+  }
   return o;
 }
 

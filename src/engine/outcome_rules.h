@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/domain.h"
+#include "engine/budget_rules.h"
 #include "engine/retry_policy.h"
 #include "runner/outcome.h"
 #include "store/task_store.h"
@@ -24,6 +25,8 @@ struct AttemptEnd {
   const AgentResult* result = nullptr;
   bool releasing = false;  // stopped because this executor is stopping
   bool resumed = false;    // the attempt continued an earlier session
+  TimeMs started_at = 0;   // when the attempt was claimed (its run time counts from there)
+  TaskLimits budget;       // the budget.* limits (the task's own replace them)
   TimeMs now = 0;
   double unit_random = 0;  // in [0, 1): the retry jitter
 };
@@ -34,6 +37,11 @@ struct AttemptEnd {
 // fresh: resume_policy.h); otherwise failed or retrying as `retry` decides,
 // with the agent's error type and message. A cancel request is settled by
 // the store in the same write (TaskStore::FinishAttempt).
+//
+// Then the budget: an attempt that would be retried but leaves the task at
+// one of its limits (core/budget.h; counting this attempt's usage and run
+// time) ends the task failed with error type budget_exhausted instead; the
+// attempt keeps its own error.
 AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry);
 
 // The attempt of a task held by an executor that stopped renewing its lease

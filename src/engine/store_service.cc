@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "engine/budget_rules.h"
 
 namespace taskexec {
 namespace {
@@ -116,13 +117,20 @@ Status StoreTaskService::ListTasks(const TaskFilter& filter, std::vector<Task>* 
   return store_->ListTasks(unassigned, out);
 }
 
-Status StoreTaskService::Execute(const std::string& task_id, const std::string& agent,
+Status StoreTaskService::Execute(const std::string& task_id, const std::string& agent, bool force,
                                  std::string* attempt_id) {
   const std::string chosen = agent == "any" ? "" : agent;  // "any": let the router pick
   if (Status s = CheckAgent(chosen); !s.ok()) return s;
+  if (!force) {
+    Task current;
+    if (Status s = store_->GetTask(task_id, &current); !s.ok()) return s;
+    const std::string why = BudgetExhausted(current.limits, budget_, TaskSpent(current));
+    if (!why.empty())
+      return Status::Conflict("task " + task_id + ": " + BudgetStopMessage(task_id, why));
+  }
   std::string id = NewId("exec");
   Task t;
-  Status s = store_->RequestExecution(task_id, id, chosen, clock_->NowMs(), &t);
+  Status s = store_->RequestExecution(task_id, id, chosen, force, clock_->NowMs(), &t);
   if (!s.ok()) return s;
   *attempt_id = id;
   Changed();

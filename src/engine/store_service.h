@@ -39,7 +39,7 @@ class StoreTaskService : public TaskService {
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
-  Status Execute(const std::string& task_id, const std::string& agent,
+  Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
   Status Reply(const std::string& task_id, const std::string& message, Task* out) override;
@@ -51,6 +51,9 @@ class StoreTaskService : public TaskService {
   // Where attempts keep their files and what integrations keep or own
   // (api/pruner.h). Call before Prune is used; not synchronized with it.
   void SetPruneSetup(PruneSetup setup) { prune_setup_ = std::move(setup); }
+  // The budget.* limits Execute checks (none until set). Call before use;
+  // not synchronized.
+  void SetBudget(const TaskLimits& budget) { budget_ = budget; }
 
  private:
   Status CheckAgent(const std::string& agent) const;
@@ -64,6 +67,7 @@ class StoreTaskService : public TaskService {
   const Clock* const clock_;
   const std::function<void()> on_change_;
   PruneSetup prune_setup_;
+  TaskLimits budget_;
 };
 
 }  // namespace taskexec

@@ -347,7 +347,7 @@ Status InboundSync::ApplyBoardMove(const Task& task, const std::string& option) 
       // gets an execution request too, so the card can stay In Progress.
       if (!IsHeld(task.status) && task.requested_execution_id.empty()) {
         std::string attempt;
-        st = service_->Execute(task.id, "", &attempt);
+        st = service_->Execute(task.id, "", /*force=*/false, &attempt);
       }
     } else if (to == TaskStatus::kCancelled) {
       if (!IsTerminal(task.status)) {

@@ -59,6 +59,15 @@ Status OptionalString(const json& j, const char* name, std::string* out) {
   return Status::OK();
 }
 
+Status OptionalBool(const json& j, const char* name, bool* out) {
+  auto it = j.find(name);
+  if (it == j.end() || it->is_null()) return Status::OK();
+  if (!it->is_boolean())
+    return Status::InvalidArgument(std::string(name) + ": must be true or false");
+  *out = it->get<bool>();
+  return Status::OK();
+}
+
 Status ParseNonNegative(const std::string& name, const std::string& text, int64_t* out) {
   int64_t v = -1;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -205,12 +214,14 @@ ApiResponse ApiHandlers::GetTask(const ApiRequest& req) {
 ApiResponse ApiHandlers::Execute(const ApiRequest& req) {
   json body;
   taskexec::Status s = ParseBody(req.body, /*allow_empty=*/true, &body);
-  if (s.ok()) s = CheckFields(body, {"agent"});
+  if (s.ok()) s = CheckFields(body, {"agent", "force"});
   std::string agent;
+  bool force = false;
   if (s.ok()) s = OptionalString(body, "agent", &agent);
+  if (s.ok()) s = OptionalBool(body, "force", &force);
   if (!s.ok()) return ErrorResponse(s);
   std::string attempt_id;
-  s = service_->Execute(req.params.at(0), agent, &attempt_id);
+  s = service_->Execute(req.params.at(0), agent, force, &attempt_id);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(202, {{"attempt_id", attempt_id}, {"task_id", req.params.at(0)}});
 }

@@ -60,6 +60,10 @@ std::string RenderMetrics(const ServiceStatus& s) {
          "Attempts this engine recorded with an error, by error type (stalled: no output for "
          "agent.stall_seconds).");
   Labelled(o, "taskexec_attempt_errors_total", "error_type", s.attempt_errors);
+  Header(o, "taskexec_budget_exhausted_total", "counter",
+         "Tasks this engine ended with error type budget_exhausted: before a start, or instead "
+         "of a retry.");
+  o << "taskexec_budget_exhausted_total " << s.budget_stops << '\n';
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
   Header(o, "taskexec_agent_tokens_total", "counter",

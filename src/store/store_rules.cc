@@ -59,6 +59,7 @@ Status BuildTask(const NewTask& in, TimeMs now, Task* out) {
   t.context_json = in.context_json.empty() ? "{}" : in.context_json;
   t.max_retries = in.max_retries;
   t.routed_agent = in.routed_agent;
+  t.limits = in.limits;
   t.created_at = now;
   t.updated_at = now;
   t.completed_at = IsTerminal(in.status) ? now : 0;
@@ -116,10 +117,7 @@ Status ApplyStatusChange(TaskStatus to, const std::string& reason, TimeMs now, T
   } else {
     t->status = to;
     // Only the runnable statuses carry an execution request.
-    if (!IsRunnable(to)) {
-      t->requested_execution_id.clear();
-      t->requested_agent.clear();
-    }
+    if (!IsRunnable(to)) DropExecutionRequest(t);
     if (IsTerminal(to)) t->completed_at = now;
     if (!reason.empty() &&
         (to == TaskStatus::kFailed || to == TaskStatus::kCancelled || to == TaskStatus::kBlocked)) {
@@ -157,8 +155,7 @@ Status ApplyCancelRequest(const std::string& reason, TimeMs now, Task* t, bool* 
     t->completed_at = now;
     t->error_type = ErrorType::kCancelled;
     t->error_message = reason.empty() ? "cancelled" : reason;
-    t->requested_execution_id.clear();
-    t->requested_agent.clear();
+    DropExecutionRequest(t);
   }
   *changed = true;
   return Status::OK();
@@ -178,11 +175,39 @@ Status CheckCanRequestExecution(const Task& t) {
   return Status::OK();
 }
 
-void ApplyExecutionRequest(const std::string& execution_id, const std::string& agent, Task* t) {
+void ApplyExecutionRequest(const std::string& execution_id, const std::string& agent, bool force,
+                           Task* t) {
   if (!IsRunnable(t->status)) Requeue(t);
   t->cancel_requested = false;
   t->requested_execution_id = execution_id;
   t->requested_agent = agent;
+  t->requested_force = force;
+}
+
+void DropExecutionRequest(Task* t) {
+  t->requested_execution_id.clear();
+  t->requested_agent.clear();
+  t->requested_force = false;
+}
+
+Status ApplyFailQueued(int64_t expected_version, ErrorType error_type, const std::string& message,
+                       TimeMs now, Task* t) {
+  if (!IsRunnable(t->status)) {
+    return Status::Conflict("task " + t->id + " is not queued (" + StatusName(t->status) + ")");
+  }
+  if (t->version != expected_version) return VersionConflict(*t, expected_version);
+  if (!CanTransition(t->status, TaskStatus::kFailed)) {
+    return Status::Conflict("cannot move task " + t->id + " from " + StatusName(t->status) +
+                            " to failed");
+  }
+  t->status = TaskStatus::kFailed;
+  t->error_type = error_type;
+  t->error_message = message;
+  t->completed_at = now;
+  t->next_attempt_at = 0;
+  t->cancel_requested = false;
+  DropExecutionRequest(t);
+  return Status::OK();
 }
 
 Status ExecutionExists(const std::string& execution_id) {
@@ -327,6 +352,21 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   }
 }
 
+void AddRunTime(const SessionExecution& closed, Task* t) {
+  if (closed.started_at > 0 && closed.ended_at > closed.started_at) {
+    t->run_ms += closed.ended_at - closed.started_at;
+  }
+}
+
+void ApplyClaim(const ClaimRequest& req, Task* t) {
+  t->status = TaskStatus::kAssigned;
+  t->claimed_by = req.agent;
+  t->lease_owner = req.executor_id;
+  t->lease_expires_at = req.lease_expires_at;
+  t->attempts++;
+  DropExecutionRequest(t);
+}
+
 void ApplyOutcome(const AttemptOutcome& o, Task* t) {
   t->status = o.task_status;
   t->retry_count = o.retry_count;
@@ -334,6 +374,9 @@ void ApplyOutcome(const AttemptOutcome& o, Task* t) {
   if (o.task_status == TaskStatus::kCompleted) {
     t->error_type = ErrorType::kNone;
     t->error_message.clear();
+  } else if (o.task_error_type != ErrorType::kNone) {
+    t->error_type = o.task_error_type;
+    t->error_message = o.task_error_message;
   } else {
     t->error_type = o.error_type;
     t->error_message = o.error_message;

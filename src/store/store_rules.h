@@ -79,7 +79,16 @@ Status CheckExecutionRequest(const std::string& execution_id);
 Status CheckCanRequestExecution(const Task& t);
 // RequestExecution: records the request (requeueing a task that is not
 // runnable and dropping any cancel request).
-void ApplyExecutionRequest(const std::string& execution_id, const std::string& agent, Task* t);
+void ApplyExecutionRequest(const std::string& execution_id, const std::string& agent, bool force,
+                           Task* t);
+// Drops a task's execution request (claimed, or the task left the queue).
+void DropExecutionRequest(Task* t);
+
+// FailQueued: Conflict unless `t` is queued (pending or retrying) at
+// `expected_version`; then failed with the error, completed_at = now, its
+// execution request dropped.
+Status ApplyFailQueued(int64_t expected_version, ErrorType error_type, const std::string& message,
+                       TimeMs now, Task* t);
 
 // The Conflict for an execution id that is already taken.
 Status ExecutionExists(const std::string& execution_id);
@@ -128,6 +137,12 @@ Status ArtifactExists(const std::string& artifact_id);
 
 // FinishAttempt: ends an execution with the outcome.
 void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e);
+// FinishAttempt: adds the run time of an execution the outcome closed
+// (after ApplyOutcome on it) to the task's run_ms.
+void AddRunTime(const SessionExecution& closed, Task* t);
+// Claim: the task's side of a claim (assigned to `req`'s agent and
+// executor, one more attempt, the execution request taken).
+void ApplyClaim(const ClaimRequest& req, Task* t);
 // FinishAttempt: moves the task to the outcome's status and releases its
 // lease. An empty summary keeps the previous output_summary.
 void ApplyOutcome(const AttemptOutcome& o, Task* t);

@@ -89,6 +89,10 @@ struct AttemptOutcome {
   TaskStatus task_status = TaskStatus::kCompleted;
   ErrorType error_type = ErrorType::kNone;
   std::string error_message;
+  // When set, the task's error instead of the attempt's: the attempt failed
+  // its own way, the task ends on a rule of its own (budget_exhausted).
+  ErrorType task_error_type = ErrorType::kNone;
+  std::string task_error_message;
   std::string summary;
   std::string session_id;
   std::string question;       // task_status needs_input: what the agent asked
@@ -226,9 +230,11 @@ class TaskStore {
   // caller will be given and an optional agent override. Allowed for tasks
   // nobody holds (pending, retrying, failed, cancelled, completed, held board
   // states); a finished task is re-queued (retry_count reset). Conflict if an
-  // executor holds the task or a request is already pending.
+  // executor holds the task or a request is already pending. With `force`
+  // the attempt starts even when the task's budget is spent
+  // (Task::requested_force).
   virtual Status RequestExecution(const std::string& id, const std::string& execution_id,
-                                  const std::string& agent, TimeMs now, Task* out) = 0;
+                                  const std::string& agent, bool force, TimeMs now, Task* out) = 0;
 
   // Atomically claims a task and records the new attempt (attempt number =
   // retry_count + 1). Conflict when the version moved, the task is held, or
@@ -268,6 +274,13 @@ class TaskStore {
   // message.
   virtual Status Reply(const std::string& id, const std::string& message, TimeMs now,
                        Task* out) = 0;
+
+  // Ends a queued task (pending or retrying, nobody holds it) that the
+  // engine will not start: failed with `error_type` and `message`,
+  // completed_at = now, any execution request dropped. Conflict when its
+  // version is no longer `expected_version` or it is not queued.
+  virtual Status FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
+                            const std::string& message, TimeMs now, Task* out) = 0;
 
   // Cancels a task: a task nobody holds becomes cancelled at once; a held
   // task gets cancel_requested, carried out by its lease owner.

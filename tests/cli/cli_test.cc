@@ -37,8 +37,8 @@ class ForwardingService : public TaskService {
   Status ListTasks(const TaskFilter& f, std::vector<Task>* o) override {
     return t_->ListTasks(f, o);
   }
-  Status Execute(const std::string& id, const std::string& a, std::string* o) override {
-    return t_->Execute(id, a, o);
+  Status Execute(const std::string& id, const std::string& a, bool f, std::string* o) override {
+    return t_->Execute(id, a, f, o);
   }
   Status Cancel(const std::string& id, Task* o) override { return t_->Cancel(id, o); }
   Status Reply(const std::string& id, const std::string& m, Task* o) override {

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/fake_launcher.h"
 #include "engine/manual_loop_clock.h"
+#include "engine/store_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
@@ -82,9 +83,9 @@ class EngineLauncherTest : public ::testing::Test {
 
   // Waits until the engine reported the task's final outcome (callbacks run
   // after the store write).
-  bool WaitRecorded(const std::string& id) {
+  bool WaitRecorded(const std::string& id, int times = 1) {
     std::unique_lock<std::mutex> l(mu_);
-    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return recorded_.count(id) > 0; });
+    return cv_.wait_for(l, std::chrono::seconds(60), [&] { return recorded_[id] >= times; });
   }
 
   // Returns once the engine loop has handled everything queued to it before
@@ -467,6 +468,94 @@ TEST_F(EngineLauncherTest, AQuestionWaitsForAReplyThenTheSessionGoesOn) {
   ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("painted blue")));
   ASSERT_TRUE(WaitRecorded(id));
   EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
+}
+
+// budget.task_max_cost_usd: the attempt that reaches it ends the task
+// instead of a retry, and no path starts the task again but `execute
+// --force`, whose attempt still gets no retry past the limit.
+TEST_F(EngineLauncherTest, ASpentBudgetEndsTheTaskAndOnlyAForcedExecutionRunsIt) {
+  config_.budget.task_max_cost_usd = 0.01;
+  StartEngine();
+  const std::string id = Add("Tidy the shelves");
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult failed = FakeLauncher::Failed(ErrorType::kConnectionError, "reset by peer", true);
+  failed.usage.cost_usd = 0.012;
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, failed));
+  ASSERT_TRUE(WaitRecorded(id));
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kBudgetExhausted);
+  EXPECT_EQ(t.error_message,
+            "budget exhausted: cost $0.0120 reached the limit of $0.0100 "
+            "(budget.task_max_cost_usd); raise the limit, or run `taskexec execute " +
+                id + " --force` for one more attempt");
+  EXPECT_EQ(t.retry_count, 0);
+  EXPECT_EQ(t.attempts, 1);
+  EXPECT_EQ(engine_->Snapshot().budget_stops, 1);
+
+  // A person moves it back to the queue: it is ended again before a start.
+  ASSERT_TRUE(store_->SetStatus(id, TaskStatus::kPending, "", clock_.NowMs(), nullptr).ok());
+  engine_->Wake();
+  ASSERT_TRUE(WaitRecorded(id, 2));
+  t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kBudgetExhausted);
+  EXPECT_EQ(t.attempts, 1);
+  EXPECT_EQ(launcher_->started(), 1u);
+  EXPECT_EQ(engine_->Snapshot().budget_stops, 2);
+
+  // `execute` is refused with the reason; `execute --force` runs one attempt.
+  StoreTaskService service(store_.get(), router_.get(), &clock_, [this] { engine_->Wake(); });
+  service.SetBudget(TaskLimits{0.01, 0, 0, 0});
+  std::string attempt;
+  Status refused = service.Execute(id, "", /*force=*/false, &attempt);
+  EXPECT_TRUE(refused.IsConflict()) << refused.ToString();
+  EXPECT_NE(refused.message().find("budget exhausted: cost $0.0120"), std::string::npos)
+      << refused.ToString();
+  ASSERT_TRUE(service.Execute(id, "", /*force=*/true, &attempt).ok());
+  AgentJob forced = launcher_->WaitStarted(2);
+  EXPECT_EQ(forced.execution.id, attempt);
+  ASSERT_TRUE(launcher_->Finish(forced.execution.id, failed));
+  ASSERT_TRUE(WaitRecorded(id, 3));
+  t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kBudgetExhausted);
+  EXPECT_EQ(t.attempts, 2);
+  EXPECT_EQ(launcher_->started(), 2u);
+}
+
+// A task's own attempt limit counts every attempt, also those after an
+// answer reset the retry counter; a completion within it completes.
+TEST_F(EngineLauncherTest, AnAttemptLimitCountsAttemptsTheRetryCounterForgot) {
+  NewTask nt;
+  nt.title = "Paint the shelves";
+  nt.limits.max_attempts = 2;
+  Task added;
+  ASSERT_TRUE(store_->AddTask(nt, clock_.NowMs(), &added).ok());
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  StartEngine();
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentResult asked = FakeLauncher::Completed("");
+  asked.status = ExecutionStatus::kNeedsInput;
+  asked.question = "Which colour?";
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, asked));
+  ASSERT_TRUE(Settle());
+  ASSERT_EQ(Get(added.id).status, TaskStatus::kNeedsInput);
+  ASSERT_TRUE(store_->Reply(added.id, "blue", clock_.NowMs(), nullptr).ok());
+  engine_->Wake();
+  AgentJob second = launcher_->WaitStarted(2);
+  EXPECT_EQ(second.task.attempts, 2);
+  ASSERT_TRUE(launcher_->Finish(second.execution.id,
+                                FakeLauncher::Failed(ErrorType::kApiError, "HTTP 529", true)));
+  ASSERT_TRUE(WaitRecorded(added.id));
+  Task t = Get(added.id);
+  EXPECT_EQ(t.status, TaskStatus::kFailed);
+  EXPECT_EQ(t.error_type, ErrorType::kBudgetExhausted);
+  EXPECT_NE(t.error_message.find("2 attempts reached the limit of 2 (the task's max_attempts)"),
+            std::string::npos)
+      << t.error_message;
+  EXPECT_EQ(launcher_->started(), 2u);
 }
 
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {

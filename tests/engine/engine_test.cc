@@ -246,7 +246,7 @@ TEST_F(EngineTest, ManualExecutionWorksWithAutoAssignOff) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(Get(id).status, TaskStatus::kPending);
   std::string attempt;
-  ASSERT_TRUE(engine_service_->Execute(id, "jochi", &attempt).ok());
+  ASSERT_TRUE(engine_service_->Execute(id, "jochi", /*force=*/false, &attempt).ok());
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   auto execs = Executions(id);
   ASSERT_EQ(execs.size(), 1u);
@@ -260,10 +260,10 @@ TEST_F(EngineTest, ExecuteRefusesUnknownAgentAndUnknownTask) {
   StartService();
   std::string id = Add("sleep1 research");
   std::string attempt;
-  Status s = engine_service_->Execute(id, "nobody", &attempt);
+  Status s = engine_service_->Execute(id, "nobody", /*force=*/false, &attempt);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("nobody"), std::string::npos);
-  EXPECT_TRUE(engine_service_->Execute("task-missing", "", &attempt).IsNotFound());
+  EXPECT_TRUE(engine_service_->Execute("task-missing", "", /*force=*/false, &attempt).IsNotFound());
 }
 
 TEST_F(EngineTest, PerAgentLimitSerialisesOneAgent) {

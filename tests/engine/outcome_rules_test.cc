@@ -26,6 +26,8 @@ class OutcomeRulesTest : public ::testing::Test {
   }
   AttemptOutcome Decide(const AgentResult& r, bool releasing = false) {
     AttemptEnd end;
+    end.budget = budget_;
+    end.started_at = kNow - run_ms_;
     end.task = &task_;
     end.execution_id = "exec-1";
     end.executor_id = "host-1-ab";
@@ -47,6 +49,8 @@ class OutcomeRulesTest : public ::testing::Test {
 
   Task task_;
   RetryPolicy retry_;
+  TaskLimits budget_;     // the budget.* settings
+  TimeMs run_ms_ = 1000;  // how long the deciding attempt ran
 };
 
 TEST_F(OutcomeRulesTest, CompletionCompletesAndDropsAnyErrorText) {
@@ -106,6 +110,61 @@ TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {
   o = DecideLost(task_, /*expired=*/false, retry_, kNow, 0);
   EXPECT_FALSE(o.require_expired_lease);
   EXPECT_NE(o.error_message.find("without a running session"), std::string::npos);
+}
+
+TEST_F(OutcomeRulesTest, AnAttemptThatSpendsTheBudgetEndsTheTaskInsteadOfARetry) {
+  budget_.max_cost_usd = 1.0;
+  task_.usage.cost_usd = 0.7;
+  task_.attempts = 2;
+  AgentResult r = Result(ExecutionStatus::kFailed, ErrorType::kConnectionError, true);
+  r.usage.cost_usd = 0.2;  // 0.9 in all: within the limit, retried
+  AttemptOutcome o = Decide(r);
+  EXPECT_EQ(o.task_status, TaskStatus::kRetrying);
+  EXPECT_EQ(o.task_error_type, ErrorType::kNone);
+
+  r.usage.cost_usd = 0.3;  // 1.0 in all: the limit
+  o = Decide(r);
+  EXPECT_EQ(o.task_status, TaskStatus::kFailed);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kFailed);
+  EXPECT_EQ(o.retry_count, 0);  // no retry was spent
+  EXPECT_EQ(o.next_attempt_at, 0);
+  // The attempt keeps its own error; the task says which limit ended it.
+  EXPECT_EQ(o.error_type, ErrorType::kConnectionError);
+  EXPECT_EQ(o.error_message, "boom");
+  EXPECT_EQ(o.task_error_type, ErrorType::kBudgetExhausted);
+  EXPECT_EQ(o.task_error_message,
+            "budget exhausted: cost $1.00 reached the limit of $1.00 (budget.task_max_cost_usd); "
+            "raise the limit, or run `taskexec execute task-1 --force` for one more attempt");
+
+  // The attempt's run time counts too, and the task's own limit wins.
+  budget_ = TaskLimits{};
+  task_.usage = AgentUsage{};
+  task_.run_ms = 50'000;
+  task_.limits.max_seconds = 60;
+  run_ms_ = 9'999;
+  EXPECT_EQ(Decide(r).task_status, TaskStatus::kRetrying);
+  run_ms_ = 10'000;
+  o = Decide(r);
+  EXPECT_EQ(o.task_status, TaskStatus::kFailed);
+  EXPECT_NE(o.task_error_message.find("60 s of run time reached the limit of 60 s (the task's "
+                                      "max_seconds)"),
+            std::string::npos)
+      << o.task_error_message;
+}
+
+TEST_F(OutcomeRulesTest, TheBudgetNeverTurnsACompletionOrAQuestionIntoAFailure) {
+  task_.attempts = 3;
+  task_.limits.max_attempts = 3;
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kCompleted, ErrorType::kNone, false));
+  EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
+  EXPECT_EQ(o.task_error_type, ErrorType::kNone);
+  AgentResult asked = Result(ExecutionStatus::kNeedsInput, ErrorType::kNone, false);
+  asked.question = "which branch?";
+  EXPECT_EQ(Decide(asked).task_status, TaskStatus::kNeedsInput);
+  // A failure that would not be retried anyway keeps its own error.
+  o = Decide(Result(ExecutionStatus::kFailed, ErrorType::kExecutionError, false));
+  EXPECT_EQ(o.task_status, TaskStatus::kFailed);
+  EXPECT_EQ(o.task_error_type, ErrorType::kNone);
 }
 
 }  // namespace

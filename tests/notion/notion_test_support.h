@@ -36,13 +36,13 @@ class StoreBackedService final : public TaskService {
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override {
     return store_->ListTasks(filter, out);
   }
-  Status Execute(const std::string& task_id, const std::string& agent,
+  Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override {
     ++executes;
     *attempt_id = NewId("exec");
     Task out;
-    return store_->RequestExecution(task_id, *attempt_id, agent, SystemClock::Default()->NowMs(),
-                                    &out);
+    return store_->RequestExecution(task_id, *attempt_id, agent, force,
+                                    SystemClock::Default()->NowMs(), &out);
   }
   Status Cancel(const std::string& id, Task* out) override {
     ++cancels;

@@ -109,11 +109,12 @@ class FakeTaskService : public TaskService {
     return Status::OK();
   }
 
-  Status Execute(const std::string& task_id, const std::string& agent,
+  Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override {
     std::lock_guard<std::mutex> l(mu);
     ++calls;
     last_execute_agent = agent;
+    last_execute_force = force;
     if (!fail.ok()) return fail;
     auto it = tasks.find(task_id);
     if (it == tasks.end()) return Status::NotFound("task " + task_id + " not found");
@@ -220,6 +221,7 @@ class FakeTaskService : public TaskService {
   NewTask last_new_task;
   TaskFilter last_filter;
   std::string last_execute_agent;
+  bool last_execute_force = false;
   std::string last_reply;
   Task last_route_task;
   PruneRequest last_prune;

@@ -68,6 +68,7 @@ TEST(MetricsTest, PrometheusText) {
   s.spawned_sessions = 9;
   s.resumed_sessions = 4;
   s.attempt_errors = {{"stalled", 2}, {"api_error", 1}};
+  s.budget_stops = 3;
   s.running_by_agent = {{"temujin", 1}};
   s.usage_by_agent["temujin"].input_tokens = 400;
   s.usage_by_agent["temujin"].cache_read_tokens = 800;
@@ -105,6 +106,8 @@ TEST(MetricsTest, PrometheusText) {
             std::string::npos);
   EXPECT_NE(text.find("taskexec_attempt_errors_total{error_type=\"api_error\"} 1\n"),
             std::string::npos);
+  EXPECT_NE(text.find("# TYPE taskexec_budget_exhausted_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_budget_exhausted_total 3\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_running_sessions{agent=\"temujin\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_engine_running 1\n"), std::string::npos);
   // Every line is a comment or "name{labels} value".

@@ -32,7 +32,8 @@ TEST_P(StoreConformanceTest, RunnableOrderRequestThenPriorityThenAge) {
   nt.title = "requested low";
   nt.priority = Priority::kLow;
   Task requested = Add(nt, kT0 + 5);
-  ASSERT_TRUE(store_->RequestExecution(requested.id, "exec-r", "", kT0 + 6, nullptr).ok());
+  ASSERT_TRUE(
+      store_->RequestExecution(requested.id, "exec-r", "", /*force=*/false, kT0 + 6, nullptr).ok());
 
   std::vector<Task> out;
   ASSERT_TRUE(store_->ListRunnable(kT0 + 10, 0, false, &out).ok());
@@ -470,14 +471,16 @@ TEST_P(StoreConformanceTest, ManualExecutionRequest) {
   nt.assigned_to = "jochi";
   Task t = Add(nt);
   Task u;
-  EXPECT_TRUE(store_->RequestExecution(t.id, "", "", kT0, &u).IsInvalidArgument());
-  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-manual", "chagatai", kT0 + 1, &u).ok());
+  EXPECT_TRUE(store_->RequestExecution(t.id, "", "", /*force=*/false, kT0, &u).IsInvalidArgument());
+  ASSERT_TRUE(
+      store_->RequestExecution(t.id, "exec-manual", "chagatai", /*force=*/false, kT0 + 1, &u).ok());
   EXPECT_EQ(u.requested_execution_id, "exec-manual");
   EXPECT_EQ(u.requested_agent, "chagatai");
   EXPECT_EQ(u.status, S::kPending);
   // A second request while one is pending.
   Task v;
-  EXPECT_TRUE(store_->RequestExecution(t.id, "exec-other", "", kT0 + 2, &v).IsConflict());
+  EXPECT_TRUE(
+      store_->RequestExecution(t.id, "exec-other", "", /*force=*/false, kT0 + 2, &v).IsConflict());
 
   Claim c;
   // The dispatcher cannot take a requested task.
@@ -497,8 +500,10 @@ TEST_P(StoreConformanceTest, ManualExecutionRequest) {
   EXPECT_TRUE(c.execution.manual);
   EXPECT_EQ(c.execution.id, "exec-manual");
   // Held: no new request.
-  EXPECT_TRUE(store_->RequestExecution(t.id, "exec-2", "", kT0 + 4, &v).IsConflict());
-  EXPECT_TRUE(store_->RequestExecution("nope", "exec-3", "", kT0, &v).IsNotFound());
+  EXPECT_TRUE(
+      store_->RequestExecution(t.id, "exec-2", "", /*force=*/false, kT0 + 4, &v).IsConflict());
+  EXPECT_TRUE(
+      store_->RequestExecution("nope", "exec-3", "", /*force=*/false, kT0, &v).IsNotFound());
 }
 
 TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
@@ -510,8 +515,9 @@ TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
   ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   Task u;
   // An attempt id that already exists cannot be requested again.
-  EXPECT_TRUE(store_->RequestExecution(t.id, c.execution.id, "", kT0 + 2, &u).IsConflict());
-  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-again", "", kT0 + 2, &u).ok());
+  EXPECT_TRUE(store_->RequestExecution(t.id, c.execution.id, "", /*force=*/false, kT0 + 2, &u)
+                  .IsConflict());
+  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-again", "", /*force=*/false, kT0 + 2, &u).ok());
   EXPECT_EQ(u.status, S::kPending);
   EXPECT_EQ(u.retry_count, 0);
   EXPECT_EQ(u.error_message, "");
@@ -523,7 +529,7 @@ TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
   wo.retry_count = 1;
   wo.next_attempt_at = kT0 + 3'600'000;
   ASSERT_TRUE(store_->FinishAttempt(wo, nullptr).ok());
-  ASSERT_TRUE(store_->RequestExecution(w.id, "exec-now", "", kT0 + 2, &u).ok());
+  ASSERT_TRUE(store_->RequestExecution(w.id, "exec-now", "", /*force=*/false, kT0 + 2, &u).ok());
   EXPECT_EQ(u.status, S::kRetrying);
   EXPECT_EQ(u.retry_count, 1);
   std::vector<Task> out;

@@ -62,7 +62,9 @@ TEST_P(StoreConformanceTest, RunnableForListsOneAgentsRunnableTasksInQueueOrder)
   blocked.status = S::kBlocked;
   blocked.routed_agent = "temujin";
   Add(blocked, kT0 + 12);
-  ASSERT_TRUE(store_->RequestExecution(requested.id, "exec-r", "", kT0 + 20, nullptr).ok());
+  ASSERT_TRUE(
+      store_->RequestExecution(requested.id, "exec-r", "", /*force=*/false, kT0 + 20, nullptr)
+          .ok());
   ASSERT_TRUE(store_->RequestCancel(cancelled.id, "no", kT0 + 20, nullptr).ok());
   MustClaim(held);
   {

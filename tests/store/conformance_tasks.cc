@@ -462,7 +462,7 @@ TEST_P(StoreConformanceTest, EveryWriteBumpsVersionAndUpdatedAt) {
   Task t = Add("t", kT0);
   std::set<int64_t> versions = {t.version};
   Task u;
-  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-m", "", kT0 + 1, &u).ok());
+  ASSERT_TRUE(store_->RequestExecution(t.id, "exec-m", "", /*force=*/false, kT0 + 1, &u).ok());
   versions.insert(u.version);
   EXPECT_EQ(u.updated_at, kT0 + 1);
   Claim c;

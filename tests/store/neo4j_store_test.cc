@@ -630,7 +630,8 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   Task t;
   ASSERT_TRUE(store->UpdateTask("t1", patch, 2, kNow + 1, &t).ok());
   EXPECT_EQ(t.title, "Renamed");
-  ASSERT_TRUE(store->RequestExecution("t1", "exec-9", "kublai", kNow + 2, &t).ok());
+  ASSERT_TRUE(
+      store->RequestExecution("t1", "exec-9", "kublai", /*force=*/false, kNow + 2, &t).ok());
   EXPECT_EQ(t.status, TaskStatus::kPending);  // a finished task is re-queued
   EXPECT_EQ(t.requested_execution_id, "exec-9");
   ASSERT_TRUE(store->MarkStarted("t1", "exec-1", "exec-A", 4242, kNow + 3).ok());

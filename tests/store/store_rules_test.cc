@@ -196,7 +196,7 @@ TEST(StoreRulesTest, ExecutionRequest) {
   t.retry_count = 3;
   t.cancel_requested = true;
   ASSERT_TRUE(CheckCanRequestExecution(t).ok());
-  ApplyExecutionRequest("e1", "claude", &t);
+  ApplyExecutionRequest("e1", "claude", /*force=*/false, &t);
   EXPECT_EQ(t.status, TaskStatus::kPending);
   EXPECT_EQ(t.retry_count, 0);
   EXPECT_FALSE(t.cancel_requested);
@@ -207,7 +207,7 @@ TEST(StoreRulesTest, ExecutionRequest) {
   Task retrying;
   retrying.status = TaskStatus::kRetrying;
   retrying.retry_count = 2;
-  ApplyExecutionRequest("e2", "", &retrying);
+  ApplyExecutionRequest("e2", "", /*force=*/false, &retrying);
   EXPECT_EQ(retrying.status, TaskStatus::kRetrying);  // runnable: keeps status and retries
   EXPECT_EQ(retrying.retry_count, 2);
 

@@ -197,6 +197,8 @@ const std::string kClaim =
        "    t.lease_expires_at = datetime({epochMillis: $lease_expires_at}),\n"
        "    t.requested_execution_id = null,\n"
        "    t.requested_agent = null,\n"
+       "    t.requested_force = null,\n"
+       "    t.attempts = coalesce(t.attempts, 0) + 1,\n"
        "    t.version = coalesce(t.version, 0) + 1,\n"
        "    t.updated_at = datetime({epochMillis: $now})\n"
        "CREATE (t)-[:HAS_EXECUTION]->(s:SessionExecution {\n"

@@ -84,6 +84,7 @@ Status NodeProps(const Value& v, const char* label, Map* out) {
 }
 
 Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
+Value IntOrNull(int64_t v) { return v == 0 ? Value() : Value(v); }
 
 void SetUsage(const AgentUsage& u, Map* props) {
   props->Set("input_tokens", u.input_tokens);
@@ -148,6 +149,13 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.session_id = p.Str("session_id");
   t.question = p.Str("question");
   t.reply = p.Str("reply");
+  t.limits.max_cost_usd = p.OptReal("max_cost_usd").value_or(0.0);
+  t.limits.max_tokens = p.Int("max_tokens");
+  t.limits.max_attempts = static_cast<int>(p.Int("max_attempts"));
+  t.limits.max_seconds = p.Int("max_seconds");
+  t.attempts = static_cast<int>(p.Int("attempts"));
+  t.run_ms = p.Int("run_ms");
+  t.requested_force = p.Bool("requested_force");
   *out = std::move(t);
   return Status::OK();
 }
@@ -241,6 +249,15 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("session_id", OrNull(t.session_id));
   props.Set("question", OrNull(t.question));
   props.Set("reply", OrNull(t.reply));
+  // Limits and spending: absent (null) while zero, like the other optional
+  // properties, so other tools' nodes and taskexec's read the same.
+  props.Set("max_cost_usd", t.limits.max_cost_usd > 0 ? Value(t.limits.max_cost_usd) : Value());
+  props.Set("max_tokens", IntOrNull(t.limits.max_tokens));
+  props.Set("max_attempts", IntOrNull(t.limits.max_attempts));
+  props.Set("max_seconds", IntOrNull(t.limits.max_seconds));
+  props.Set("attempts", t.attempts);
+  props.Set("run_ms", t.run_ms);
+  props.Set("requested_force", t.requested_force ? Value(true) : Value());
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);

@@ -61,7 +61,9 @@ class Neo4jStore final : public TaskStore {
                    Task* out) override;
   Status ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) override;
   Status RequestExecution(const std::string& id, const std::string& execution_id,
-                          const std::string& agent, TimeMs now, Task* out) override;
+                          const std::string& agent, bool force, TimeMs now, Task* out) override;
+  Status FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
+                    const std::string& message, TimeMs now, Task* out) override;
   // neo4j_store_routes.cc. ListRunnableFor is served by the index on
   // (routed_agent, status, dispatch_key), one query per queued status in one
   // read transaction; ListUnrouted and ListQueuedAgents

@@ -132,6 +132,7 @@ Status Neo4jStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
     }
     for (SessionExecution& e : execs) {
       store_rules::ApplyOutcome(o, &e);
+      store_rules::AddRunTime(e, &t);
       if (Status s = SaveExecution(tx, e); !s.ok()) return s;
     }
     for (Artifact a : o.artifacts) {

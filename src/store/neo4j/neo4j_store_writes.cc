@@ -87,8 +87,17 @@ Status Neo4jStore::SetStatus(const std::string& id, TaskStatus to, const std::st
   });
 }
 
+Status Neo4jStore::FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
+                              const std::string& message, TimeMs now, Task* out) {
+  return ChangeTask(*driver_, id, now, out, [&](Transaction&, Task* t, bool* changed) {
+    Status s = store_rules::ApplyFailQueued(expected_version, error_type, message, now, t);
+    *changed = s.ok();
+    return s;
+  });
+}
+
 Status Neo4jStore::RequestExecution(const std::string& id, const std::string& execution_id,
-                                    const std::string& agent, TimeMs now, Task* out) {
+                                    const std::string& agent, bool force, TimeMs now, Task* out) {
   if (Status s = store_rules::CheckExecutionRequest(execution_id); !s.ok()) return s;
   return ChangeTask(*driver_, id, now, out, [&](Transaction& tx, Task* t, bool* changed) -> Status {
     if (Status st = store_rules::CheckCanRequestExecution(*t); !st.ok()) return st;
@@ -96,7 +105,7 @@ Status Neo4jStore::RequestExecution(const std::string& id, const std::string& ex
     Status st = LoadExecution(tx, execution_id, &existing);
     if (st.ok()) return store_rules::ExecutionExists(execution_id);
     if (!st.IsNotFound()) return st;
-    store_rules::ApplyExecutionRequest(execution_id, agent, t);
+    store_rules::ApplyExecutionRequest(execution_id, agent, force, t);
     *changed = true;
     return Status::OK();
   });

@@ -32,6 +32,7 @@ inline void ReadValue(const Stmt& r, int c, std::string* v) { *v = r.Text(c); }
 inline void ReadValue(const Stmt& r, int c, int64_t* v) { *v = r.Int(c); }
 inline void ReadValue(const Stmt& r, int c, int* v) { *v = static_cast<int>(r.Int(c)); }
 inline void ReadValue(const Stmt& r, int c, bool* v) { *v = r.Int(c) != 0; }
+inline void ReadValue(const Stmt& r, int c, double* v) { *v = r.IsNull(c) ? 0.0 : r.Real(c); }
 inline void ReadValue(const Stmt& r, int c, std::optional<int>* v) {
   *v = r.IsNull(c) ? std::nullopt : std::optional<int>(static_cast<int>(r.Int(c)));
 }

@@ -222,6 +222,19 @@ ALTER TABLE tasks ADD COLUMN question TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN reply TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 12: budgets -- a task's own limits (0 = the setting's), what it
+// spent besides usage (attempts started, summed run time) and whether its
+// execution request is forced past a spent budget.
+constexpr const char* kV12 = R"sql(
+ALTER TABLE tasks ADD COLUMN max_cost_usd REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN max_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN max_seconds INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN run_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN requested_force INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -237,6 +250,7 @@ const std::vector<Migration>& Migrations() {
       {9, "the change feed's index", kV9},
       {10, "when each attempt's agent last wrote output (stall detection)", kV10},
       {11, "an agent's question and a person's reply (needs_input)", kV11},
+      {12, "budgets: a task's limits, attempts and run time", kV12},
   };
   return all;
 }

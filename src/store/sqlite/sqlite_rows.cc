@@ -123,6 +123,13 @@ const std::vector<Column<Task>>& TaskColumns() {
       Field<Task, &Task::session_id>("session_id"),
       Field<Task, &Task::question>("question"),
       Field<Task, &Task::reply>("reply"),
+      NestedField<Task, &Task::limits, &TaskLimits::max_cost_usd>("max_cost_usd"),
+      NestedField<Task, &Task::limits, &TaskLimits::max_tokens>("max_tokens"),
+      NestedField<Task, &Task::limits, &TaskLimits::max_attempts>("max_attempts"),
+      NestedField<Task, &Task::limits, &TaskLimits::max_seconds>("max_seconds"),
+      Field<Task, &Task::attempts>("attempts"),
+      Field<Task, &Task::run_ms>("run_ms"),
+      Field<Task, &Task::requested_force>("requested_force"),
   });
   return columns;
 }

@@ -76,7 +76,9 @@ class SqliteStore final : public TaskStore {
                    Task* out) override;
   Status ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) override;
   Status RequestExecution(const std::string& id, const std::string& execution_id,
-                          const std::string& agent, TimeMs now, Task* out) override;
+                          const std::string& agent, bool force, TimeMs now, Task* out) override;
+  Status FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
+                    const std::string& message, TimeMs now, Task* out) override;
 
   // sqlite_store_routes.cc: served by the tasks_agent_queue index.
   Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,

@@ -55,12 +55,7 @@ Status SqliteStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
     e.log_path = req.log_path;
     e.manual = req.manual;
 
-    t.status = TaskStatus::kAssigned;
-    t.claimed_by = req.agent;
-    t.lease_owner = req.executor_id;
-    t.lease_expires_at = req.lease_expires_at;
-    t.requested_execution_id.clear();
-    t.requested_agent.clear();
+    store_rules::ApplyClaim(req, &t);
     s = sqlite::SaveTask(c, &t, req.now);
     if (!s.ok()) return s;
     s = sqlite::InsertExecution(c, e);
@@ -153,6 +148,7 @@ Status SqliteStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
     if (!s.ok()) return s;
     for (SessionExecution& e : execs) {
       store_rules::ApplyOutcome(o, &e);
+      store_rules::AddRunTime(e, &t);
       s = sqlite::SaveExecution(c, e);
       if (!s.ok()) return s;
     }

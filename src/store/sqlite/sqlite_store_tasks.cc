@@ -114,8 +114,23 @@ Status SqliteStore::SetStatus(const std::string& id, TaskStatus to, const std::s
   });
 }
 
+Status SqliteStore::FailQueued(const std::string& id, int64_t expected_version,
+                               ErrorType error_type, const std::string& message, TimeMs now,
+                               Task* out) {
+  return WriteTxn(pool_, [&](Connection& c) -> Status {
+    Task t;
+    Status s = sqlite::LoadTask(c, id, &t);
+    if (!s.ok()) return s;
+    s = store_rules::ApplyFailQueued(expected_version, error_type, message, now, &t);
+    if (!s.ok()) return s;
+    s = sqlite::SaveTask(c, &t, now);
+    if (s.ok() && out != nullptr) *out = t;
+    return s;
+  });
+}
+
 Status SqliteStore::RequestExecution(const std::string& id, const std::string& execution_id,
-                                     const std::string& agent, TimeMs now, Task* out) {
+                                     const std::string& agent, bool force, TimeMs now, Task* out) {
   if (Status s = store_rules::CheckExecutionRequest(execution_id); !s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     Task t;
@@ -127,7 +142,7 @@ Status SqliteStore::RequestExecution(const std::string& id, const std::string& e
     s = sqlite::LoadExecution(c, execution_id, &existing);
     if (s.ok()) return store_rules::ExecutionExists(execution_id);
     if (!s.IsNotFound()) return s;
-    store_rules::ApplyExecutionRequest(execution_id, agent, &t);
+    store_rules::ApplyExecutionRequest(execution_id, agent, force, &t);
     s = sqlite::SaveTask(c, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
