@@ -266,10 +266,17 @@ class TaskExecutionPipeline:
             "resumed_sessions": s.get("resumed_sessions", 0),
         }
 
-    def manually_execute_task(self, task_id: str, agent: str | None = None) -> str:
-        """Runs the task now (on ``agent`` when given); returns the attempt id."""
+    def manually_execute_task(self, task_id: str, agent: str | None = None, *,
+                              force: bool = False) -> str:
+        """Runs the task now (on ``agent`` when given); returns the attempt id. A task
+        whose budget is spent raises Conflict naming the limit, unless ``force``: then
+        that one attempt runs (the limits still stop its retries)."""
         _check_id("task_id", task_id)
-        body = {"agent": _check_agent(agent)} if agent else {}
+        body: dict[str, Any] = {"agent": _check_agent(agent)} if agent else {}
+        if not isinstance(force, bool):
+            raise BadRequest("force: expected True or False", code="invalid_argument")
+        if force:
+            body["force"] = True
         r = self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/execute", body).json()
         return str(r["attempt_id"])
 
@@ -299,21 +306,29 @@ class TaskExecutionPipeline:
     def add_task(self, title: str, description: str = "", *, type: str | None = None,
                  priority: str | None = None, agent: str | None = None,
                  context: Mapping[str, Any] | None = None, task_id: str | None = None,
-                 notion_page_id: str | None = None, notion_url: str | None = None) -> str:
+                 notion_page_id: str | None = None, notion_url: str | None = None,
+                 max_cost_usd: float | None = None, max_tokens: int | None = None,
+                 max_attempts: int | None = None, max_seconds: int | None = None) -> str:
         """Adds a task; returns its id (``task_id`` when given: a second add with the same
         id raises Conflict). With ``notion_page_id`` the task is the card's: adding a card
         that already has a task returns that task's id and adds nothing. The task runs on
-        its own unless auto-assign is off."""
+        its own unless auto-assign is off. ``max_*`` are the task's own budget limits (in
+        place of the service's ``budget.*`` settings): a task that reaches one ends failed
+        with error type ``budget_exhausted``."""
+        limits = {"max_cost_usd": max_cost_usd, "max_tokens": max_tokens,
+                  "max_attempts": max_attempts, "max_seconds": max_seconds}
         return str(self._add_task(title, description, type=type, priority=priority,
                                   agent=agent, context=context, task_id=task_id,
-                                  notion_page_id=notion_page_id,
-                                  notion_url=notion_url)[0]["id"])
+                                  notion_page_id=notion_page_id, notion_url=notion_url,
+                                  limits=limits)[0]["id"])
 
     def _add_task(self, title: str, description: str = "", *, type: str | None = None,
                   priority: str | None = None, agent: str | None = None,
                   context: Mapping[str, Any] | None = None, task_id: str | None = None,
                   notion_page_id: str | None = None,
-                  notion_url: str | None = None) -> tuple[dict[str, Any], bool]:
+                  notion_url: str | None = None,
+                  limits: Mapping[str, float | int | None] | None = None,
+                  ) -> tuple[dict[str, Any], bool]:
         """add_task's request: the task and whether this call created it."""
         if not isinstance(title, str) or not title.strip():
             raise BadRequest("title: expected a non-blank string", code="invalid_argument")
@@ -343,6 +358,16 @@ class TaskExecutionPipeline:
                 raise BadRequest(f"notion_url: expected an http(s) URL, got {url!r}",
                                  code="invalid_argument")
             body["notion_url"] = url
+        for name, value in (limits or {}).items():
+            if value is None:
+                continue
+            number = float if name == "max_cost_usd" else int
+            if isinstance(value, bool) or not isinstance(value, (int, float) if number is float
+                                                         else int) or value < 0:
+                raise BadRequest(f"{name}: expected a non-negative "
+                                 f"{'number' if number is float else 'integer'}, got {value!r}",
+                                 code="invalid_argument")
+            body[name] = value
         r = self._api().post("/api/v1/tasks", body)
         return r.json(), r.status == 201
 

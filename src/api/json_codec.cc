@@ -61,6 +61,12 @@ class FieldReader {
     }
     *out = v->get<double>();
   }
+  void Real(const char* name, double* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    if (!v->is_number() || !std::isfinite(v->get<double>())) return Fail(name, "must be a number");
+    *out = v->get<double>();
+  }
   void Bool(const char* name, bool* out) {
     const json* v = Find(name);
     if (v == nullptr || v->is_null()) return;
@@ -218,6 +224,7 @@ json ToJson(const Task& t) {
       {"cancel_requested", t.cancel_requested},
       {"requested_execution_id", t.requested_execution_id},
       {"requested_agent", t.requested_agent},
+      {"requested_force", t.requested_force},
       {"error_type", std::string(ToString(t.error_type))},
       {"error_message", t.error_message},
       {"output_summary", t.output_summary},
@@ -230,6 +237,12 @@ json ToJson(const Task& t) {
       {"completed_at", TimeJson(t.completed_at)},
       {"last_retry_at", TimeJson(t.last_retry_at)},
       {"version", t.version},
+      {"max_cost_usd", t.limits.max_cost_usd},
+      {"max_tokens", t.limits.max_tokens},
+      {"max_attempts", t.limits.max_attempts},
+      {"max_seconds", t.limits.max_seconds},
+      {"attempts", t.attempts},
+      {"run_ms", t.run_ms},
   };
   AddUsage(t.usage, &j);  // the totals over the task's attempts
   return j;
@@ -358,6 +371,13 @@ Status FromJson(const json& j, Task* out) {
   r.Time("completed_at", &out->completed_at);
   r.Time("last_retry_at", &out->last_retry_at);
   r.Integer("version", &out->version);
+  r.Bool("requested_force", &out->requested_force);
+  r.Real("max_cost_usd", &out->limits.max_cost_usd);
+  r.Integer("max_tokens", &out->limits.max_tokens);
+  r.Integer("max_attempts", &out->limits.max_attempts);
+  r.Integer("max_seconds", &out->limits.max_seconds);
+  r.Integer("attempts", &out->attempts);
+  r.Integer("run_ms", &out->run_ms);
   ReadUsage(r, &out->usage);
   return r.status();
 }
@@ -402,17 +422,40 @@ Status FromJson(const json& j, Artifact* out) {
   return r.status();
 }
 
+Status CheckTaskLimits(const TaskLimits& l) {
+  // The same ranges as the budget.* settings (docs/configuration.md).
+  if (l.max_cost_usd < 0 || l.max_cost_usd > 1e9) {
+    return Status::InvalidArgument(
+        "max_cost_usd: must be a number 0..1000000000 (0 = the setting's)");
+  }
+  if (l.max_tokens < 0 || l.max_tokens > 2'000'000'000) {
+    return Status::InvalidArgument(
+        "max_tokens: must be an integer 0..2000000000 (0 = the setting's)");
+  }
+  if (l.max_attempts < 0 || l.max_attempts > 100000) {
+    return Status::InvalidArgument(
+        "max_attempts: must be an integer 0..100000 (0 = the setting's)");
+  }
+  if (l.max_seconds < 0 || l.max_seconds > 31'536'000) {
+    return Status::InvalidArgument(
+        "max_seconds: must be an integer 0..31536000 (0 = the setting's)");
+  }
+  return Status::OK();
+}
+
 Status ParseNewTask(const json& j, NewTask* out) {
   if (!j.is_object()) return Status::InvalidArgument("task: expected a JSON object");
   static const std::set<std::string> kAllowed = {
-      "id",         "title",          "description", "type",    "priority",    "assigned_to",
-      "notion_url", "notion_page_id", "max_retries", "context", "context_json"};
+      "id",           "title",        "description",    "type",         "priority",
+      "assigned_to",  "notion_url",   "notion_page_id", "max_retries",  "context",
+      "context_json", "max_cost_usd", "max_tokens",     "max_attempts", "max_seconds"};
   for (const auto& item : j.items()) {
     if (kAllowed.count(item.key()) == 0) {
       return Status::InvalidArgument("unknown field \"" + item.key() +
                                      "\" (allowed: id, title, description, type, priority, "
                                      "assigned_to, notion_url, notion_page_id, max_retries, "
-                                     "context, context_json)");
+                                     "context, context_json, max_cost_usd, max_tokens, "
+                                     "max_attempts, max_seconds)");
     }
   }
   auto title = j.find("title");
@@ -432,7 +475,12 @@ Status ParseNewTask(const json& j, NewTask* out) {
   r.Str("notion_url", &t.notion_url);
   r.Str("notion_page_id", &t.notion_page_id);
   r.Integer("max_retries", &t.max_retries);
+  r.Real("max_cost_usd", &t.limits.max_cost_usd);
+  r.Integer("max_tokens", &t.limits.max_tokens);
+  r.Integer("max_attempts", &t.limits.max_attempts);
+  r.Integer("max_seconds", &t.limits.max_seconds);
   if (!r.status().ok()) return r.status();
+  if (Status s = CheckTaskLimits(t.limits); !s.ok()) return s;
   if (!t.notion_page_id.empty() && !CanonicalNotionPageId(t.notion_page_id, &t.notion_page_id)) {
     return Status::InvalidArgument(
         "notion_page_id: expected a Notion page id (32 hex digits, with or without dashes)");

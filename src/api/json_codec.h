@@ -44,10 +44,15 @@ Status FromJson(const nlohmann::json& j, Artifact* out);
 //   title (required, non-blank string), id, description, type, assigned_to
 //   (strings), notion_url (an http(s) URL), priority (critical|high|normal|low),
 //   max_retries (integer -1..100; -1 = configured default),
-//   context (any JSON object) or context_json (a string holding a JSON object).
+//   context (any JSON object) or context_json (a string holding a JSON object),
+//   the task's own budget limits max_cost_usd, max_tokens, max_attempts,
+//   max_seconds (CheckTaskLimits; 0 = the budget.* setting's).
 // Unknown fields are refused so typos do not pass silently. Errors are
 // InvalidArgument and name the field. `out->source` is left unchanged.
 Status ParseNewTask(const nlohmann::json& j, NewTask* out);
+// A task's own limits: each within its budget.* setting's range, else
+// InvalidArgument naming the field.
+Status CheckTaskLimits(const TaskLimits& limits);
 
 // Serialises without throwing on invalid UTF-8 (bad bytes become U+FFFD).
 // indent < 0 = compact.

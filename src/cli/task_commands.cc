@@ -7,6 +7,7 @@
 #include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "engine/budget_rules.h"
 #include "routing/agent_router.h"
 
 namespace taskexec {
@@ -29,6 +30,7 @@ struct AddOptions {
   std::string priority = "normal";
   std::string agent;
   std::string context;
+  TaskLimits limits;  // the task's own budget (0 = the budget.* setting's)
 };
 
 Status ReadDescriptionFile(CliContext& ctx, const std::string& path, std::string* out) {
@@ -51,6 +53,13 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
   nt.type = o.type;
   nt.assigned_to = o.agent;
   nt.description = o.description;
+  nt.limits = o.limits;
+  if (Status s = CheckTaskLimits(nt.limits); !s.ok()) {
+    // Named as the option is spelled: "max_cost_usd: ..." -> "--max-cost-usd: ...".
+    std::string m = s.message();
+    std::replace(m.begin(), m.begin() + static_cast<std::ptrdiff_t>(m.find(':')), '_', '-');
+    return ctx.Fail(Status::InvalidArgument("--" + m));
+  }
   if (auto priority = ParsePriority(o.priority)) {
     nt.priority = *priority;
   } else {
@@ -186,6 +195,8 @@ int RunShow(CliContext& ctx, const std::string& id) {
                  : std::string(ToString(t.error_type)) + ": " + t.error_message);
   PrintField(out, "Summary:", t.output_summary);
   PrintField(out, "Usage:", UsageText(t.usage));
+  PrintField(out,
+             "Budget:", BudgetText(t.limits, ConfiguredLimits(ctx.config().budget), TaskSpent(t)));
   PrintField(out, "Session:", t.session_id);
   // The agent's question and the answer, whole: a person reads them to reply.
   if (!t.question.empty()) out << "Question:\n" << t.question << '\n';
@@ -309,6 +320,14 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   add_cmd->add_option("--agent", add->agent, "Run on this agent instead of routing");
   add_cmd->add_option("--context", add->context, "Extra context for the agent (a JSON object)");
+  add_cmd->add_option("--max-cost-usd", add->limits.max_cost_usd,
+                      "This task's cost limit in USD (0 = budget.task_max_cost_usd)");
+  add_cmd->add_option("--max-tokens", add->limits.max_tokens,
+                      "This task's token limit, every kind (0 = budget.task_max_tokens)");
+  add_cmd->add_option("--max-attempts", add->limits.max_attempts,
+                      "This task's attempt limit, every attempt (0 = budget.task_max_attempts)");
+  add_cmd->add_option("--max-seconds", add->limits.max_seconds,
+                      "This task's summed run-time limit (0 = budget.task_max_seconds)");
   add_cmd->callback([&ctx, add] { ctx.action = [&ctx, add] { return RunAdd(ctx, *add); }; });
 
   AddTaskImportCommand(*task, ctx);

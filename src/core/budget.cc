@@ -62,4 +62,28 @@ std::string BudgetExhausted(const TaskLimits& own, const TaskLimits& configured,
   return "";
 }
 
+std::string BudgetText(const TaskLimits& own, const TaskLimits& configured,
+                       const BudgetSpent& spent) {
+  const TaskLimits limit = EffectiveLimits(own, configured);
+  auto of = [](bool limited, const std::string& figure, bool is_own) {
+    if (!limited) return std::string();
+    return " of " + figure + (is_own ? " (the task's)" : "");
+  };
+  std::string out;
+  auto part = [&out](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
+  if (spent.cost_usd || limit.max_cost_usd > 0) {
+    part("cost " + (spent.cost_usd ? Dollars(*spent.cost_usd) : std::string("unpriced")) +
+         of(limit.max_cost_usd > 0, Dollars(limit.max_cost_usd), own.max_cost_usd > 0));
+  }
+  if (spent.tokens > 0 || limit.max_tokens > 0) {
+    part(std::to_string(spent.tokens) + " tokens" +
+         of(limit.max_tokens > 0, std::to_string(limit.max_tokens), own.max_tokens > 0));
+  }
+  part(std::to_string(spent.attempts) + (spent.attempts == 1 ? " attempt" : " attempts") +
+       of(limit.max_attempts > 0, std::to_string(limit.max_attempts), own.max_attempts > 0));
+  part(std::to_string(spent.run_ms / 1000) + " s run time" +
+       of(limit.max_seconds > 0, std::to_string(limit.max_seconds) + " s", own.max_seconds > 0));
+  return out;
+}
+
 }  // namespace taskexec

@@ -46,4 +46,10 @@ TaskLimits EffectiveLimits(const TaskLimits& own, const TaskLimits& configured);
 std::string BudgetExhausted(const TaskLimits& own, const TaskLimits& configured,
                             const BudgetSpent& spent);
 
+// What a task spent against its limits, on one line for people:
+// "cost $0.0120 of $0.0100; 2 attempts of 5 (the task's); 3 s run time".
+// Cost and tokens appear when spent or limited; attempts and run time always.
+std::string BudgetText(const TaskLimits& own, const TaskLimits& configured,
+                       const BudgetSpent& spent);
+
 }  // namespace taskexec

@@ -29,6 +29,12 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
     // When the agent last said anything: where a stalled or timed-out
     // attempt went quiet.
     if (e.last_output_at != 0) text += "Last output: " + FormatIso8601(e.last_output_at) + "\n";
+    // This attempt spent the task's budget: it gets no retry, and says why
+    // (the task's outcome is written with the attempt's, at the same time).
+    if (task.status == TaskStatus::kFailed && task.error_type == ErrorType::kBudgetExhausted &&
+        e.ended_at != 0 && e.ended_at == task.completed_at) {
+      text += "Task stopped: " + task.error_message + "\n";
+    }
   }
   if (e.usage.Reported()) text += "Usage: " + UsageText(e.usage) + "\n";
   if (!e.resumed_session_id.empty()) {

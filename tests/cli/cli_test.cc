@@ -191,6 +191,39 @@ TEST_F(CliTest, TaskAddPrintsOnlyTheId) {
   EXPECT_EQ(nt.assigned_to, "mongke");
   EXPECT_EQ(nt.source, "cli");
   EXPECT_EQ(json::parse(nt.context_json), json::parse(R"({"a":[1],"b":2})"));
+  EXPECT_EQ(nt.limits, TaskLimits{});
+}
+
+TEST_F(CliTest, TaskAddTakesTheTasksOwnBudget) {
+  ASSERT_EQ(Run({"task", "add", "--title", "capped", "--max-cost-usd", "0.5", "--max-tokens",
+                 "1500000000", "--max-attempts", "4", "--max-seconds", "900", "--json"}),
+            0)
+      << err();
+  const NewTask& nt = svc_.last_new_task;
+  EXPECT_EQ(nt.limits.max_cost_usd, 0.5);
+  EXPECT_EQ(nt.limits.max_tokens, 1'500'000'000);
+  EXPECT_EQ(nt.limits.max_attempts, 4);
+  EXPECT_EQ(nt.limits.max_seconds, 900);
+  json j = json::parse(out());
+  EXPECT_EQ(j["max_cost_usd"], 0.5);
+  EXPECT_EQ(j["max_attempts"], 4);
+  EXPECT_EQ(j["attempts"], 0);
+
+  // Shown against what was spent, the task's own limit marked as such.
+  Task& t = svc_.tasks[j["id"].get<std::string>()];
+  t.usage.cost_usd = 0.125;
+  t.attempts = 2;
+  t.run_ms = 61'000;
+  ASSERT_EQ(Run({"task", "show", t.id}), 0) << err();
+  EXPECT_NE(out().find("Budget:         cost $0.1250 of $0.5000 (the task's); 0 tokens of "
+                       "1500000000 (the task's); 2 attempts of 4 (the task's); 61 s run time "
+                       "of 900 s (the task's)"),
+            std::string::npos)
+      << out();
+
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--max-attempts", "-1"}), 1);
+  EXPECT_NE(err().find("--max-attempts: must be an integer 0..100000"), std::string::npos) << err();
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--max-cost-usd", "lots"}), 2);
 }
 
 TEST_F(CliTest, TaskAddJson) {
@@ -384,6 +417,7 @@ TEST_F(CliTest, ExecuteAndCancel) {
   ASSERT_EQ(Run({"execute", id}), 0) << err();
   EXPECT_EQ(out(), "exec-2\n");
   EXPECT_EQ(svc_.last_execute_agent, "");
+  EXPECT_FALSE(svc_.last_execute_force);
   EXPECT_EQ(Run({"execute", id}), 1);  // already requested
   EXPECT_NE(err().find("already has a pending execution request"), std::string::npos);
 
@@ -391,6 +425,9 @@ TEST_F(CliTest, ExecuteAndCancel) {
   ASSERT_EQ(Run({"execute", id2, "--agent", "temujin", "--json"}), 0);
   EXPECT_EQ(json::parse(out())["attempt_id"], "exec-4");
   EXPECT_EQ(svc_.last_execute_agent, "temujin");
+  svc_.tasks[id2].requested_execution_id.clear();
+  ASSERT_EQ(Run({"execute", id2, "--force"}), 0) << err();
+  EXPECT_TRUE(svc_.last_execute_force);
   EXPECT_EQ(Run({"execute", id2, "--agent", "ghost"}), 1);
   EXPECT_EQ(Run({"execute", "task-nope"}), 1);
   EXPECT_NE(err().find("not found"), std::string::npos);

@@ -86,5 +86,25 @@ TEST(Budget, AnUnpricedTaskNeverReachesACostLimit) {
             "budget exhausted: 1 attempt reached the limit of 1 (the task's max_attempts)");
 }
 
+TEST(Budget, TheTextSaysWhatWasSpentAgainstWhichLimit) {
+  BudgetSpent spent;
+  spent.attempts = 1;
+  spent.run_ms = 2500;
+  EXPECT_EQ(BudgetText(TaskLimits{}, TaskLimits{}, spent), "1 attempt; 2 s run time");
+  spent.cost_usd = 0.012;
+  spent.tokens = 1500;
+  spent.attempts = 2;
+  TaskLimits own;
+  own.max_attempts = 3;
+  EXPECT_EQ(BudgetText(own, Configured(), spent),
+            "cost $0.0120 of $2.00; 1500 tokens of 100000; 2 attempts of 3 (the task's); "
+            "2 s run time of 600 s");
+  BudgetSpent unpriced;
+  TaskLimits cost_only;
+  cost_only.max_cost_usd = 1;
+  EXPECT_EQ(BudgetText(TaskLimits{}, cost_only, unpriced),
+            "cost unpriced of $1.00; 0 attempts; 0 s run time");
+}
+
 }  // namespace
 }  // namespace taskexec

@@ -901,6 +901,32 @@ TEST(ResultCommentTest, CarriesTheAttemptsUsage) {
       << text;
 }
 
+// The attempt that spent the task's budget says so, with the limit and
+// how to go on; an earlier failed attempt of the same task does not.
+TEST(ResultCommentTest, SaysWhenTheAttemptSpentTheBudget) {
+  Task task;
+  task.id = "task-1";
+  task.status = TaskStatus::kFailed;
+  task.error_type = ErrorType::kBudgetExhausted;
+  task.error_message = "budget exhausted: 3 attempts reached the limit of 3";
+  task.completed_at = 1'800'000'000'000;
+  SessionExecution e;
+  e.id = "exec-3";
+  e.attempt = 3;
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kFailed;
+  e.error_type = ErrorType::kApiError;
+  e.error = "HTTP 529";
+  e.ended_at = task.completed_at;
+  std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find("Error (api_error): HTTP 529\nTask stopped: budget exhausted: 3 attempts "
+                      "reached the limit of 3\n"),
+            std::string::npos)
+      << text;
+  e.ended_at = task.completed_at - 60'000;  // an earlier attempt
+  EXPECT_EQ(ResultComment(task, e, {}).find("Task stopped"), std::string::npos);
+}
+
 // The card says which agent session the attempt ran in, and when it
 // continued the task's earlier one.
 TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {

@@ -177,6 +177,32 @@ class OperationsTest(ServiceTestCase):
         finally:
             os.environ.pop("FAKE_AGENT_MODE", None)
 
+    def test_a_spent_budget_stops_the_task_until_forced(self) -> None:
+        os.environ["FAKE_AGENT_MODE"] = "fail-retryable"
+        try:
+            with TaskExecutionPipeline() as pipeline:
+                with self.assertRaises(BadRequest):
+                    pipeline.add_task("x", max_attempts=-1)
+                task_id = pipeline.add_task("Call the flaky API", max_attempts=1)
+                task = pipeline.wait(task_id, timeout=30)
+                self.assertEqual(task["status"], "failed")
+                self.assertEqual(task["error_type"], "budget_exhausted")
+                self.assertIn("1 attempt reached the limit of 1 (the task's max_attempts)",
+                              task["error_message"])
+                self.assertEqual(task["attempts"], 1)
+                self.assertEqual(task["max_attempts"], 1)
+                with self.assertRaises(Conflict) as refused:
+                    pipeline.manually_execute_task(task_id)
+                self.assertIn("budget exhausted", str(refused.exception))
+                attempt = pipeline.manually_execute_task(task_id, force=True)
+                self.assertTrue(attempt.startswith("exec-"))
+                task = pipeline.wait(task_id, timeout=30)
+                self.assertEqual(task["status"], "failed")
+                self.assertEqual(task["error_type"], "budget_exhausted")
+                self.assertEqual(task["attempts"], 2)
+        finally:
+            os.environ.pop("FAKE_AGENT_MODE", None)
+
     def test_wait_times_out_and_stop_is_idempotent(self) -> None:
         os.environ["FAKE_AGENT_MODE"] = "hang"
         try:

@@ -96,6 +96,9 @@ function find(node, pred) {
   await settle();
   r.detail = registry.detail.textContent;
   r.log = registry.log ? registry.log.textContent : null;
+  const force = registry["execute-force"];
+  r.forceOffered = !!force;
+  if (force) force.checked = true;
   const button = find(registry.detail, n => n.tagName === "BUTTON" && n.textContent === "Execute");
   await button.listeners.click();
   await settle();
@@ -128,6 +131,13 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   nt.title = "<img src=x onerror=alert(1)> Research vector DBs";
   Task task;
   ASSERT_TRUE(svc.AddTask(nt, &task).ok());
+  // It ran out of budget: the detail shows what it spent against its own
+  // limits and offers to force one more attempt.
+  svc.tasks[task.id].limits.max_cost_usd = 0.5;
+  svc.tasks[task.id].limits.max_attempts = 4;
+  svc.tasks[task.id].attempts = 2;
+  svc.tasks[task.id].run_ms = 61'000;
+  svc.tasks[task.id].error_type = ErrorType::kBudgetExhausted;
   SessionExecution e;
   e.id = "exec-dash";
   e.task_id = task.id;
@@ -204,7 +214,12 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   EXPECT_NE(detail.find("report.md"), std::string::npos) << detail;
   EXPECT_NE(detail.find("completed"), std::string::npos) << detail;
   EXPECT_EQ(r["log"], "agent says hello\n");
+  EXPECT_NE(detail.find("2 attempts · 61 s run time · own limits: $0.5000, 4 attempts"),
+            std::string::npos)
+      << detail;
+  EXPECT_TRUE(r["forceOffered"].get<bool>());
   EXPECT_EQ(r["afterExecute"], "msg ok:attempt exec-2 requested") << r["afterExecute"];
+  EXPECT_TRUE(svc.last_execute_force);
   EXPECT_EQ(svc.tasks[task.id].requested_execution_id, "exec-2");
 }
 

@@ -35,6 +35,7 @@ class FakeTaskService : public TaskService {
     t.source = nt.source;
     t.context_json = nt.context_json;
     t.max_retries = nt.max_retries;
+    t.limits = nt.limits;
     t.notion_url = nt.notion_url;
     t.notion_page_id = nt.notion_page_id;
     t.created_at = t.updated_at = 1764067321123;  // 2025-11-25T10:42:01.123Z

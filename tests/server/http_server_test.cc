@@ -181,6 +181,32 @@ TEST_F(HttpServerTest, AddTaskReturns201WithTask) {
   EXPECT_EQ(json::parse(svc_.last_new_task.context_json), json({{"a", 1}}));
 }
 
+TEST_F(HttpServerTest, ATaskCarriesItsOwnBudget) {
+  StartServer();
+  auto r = Post("/api/v1/tasks",
+                R"({"title":"capped","max_cost_usd":1.5,"max_tokens":200000,
+                    "max_attempts":3,"max_seconds":600})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  json t = Body(r);
+  EXPECT_EQ(t["max_cost_usd"], 1.5);
+  EXPECT_EQ(t["max_tokens"], 200000);
+  EXPECT_EQ(t["max_attempts"], 3);
+  EXPECT_EQ(t["max_seconds"], 600);
+  EXPECT_EQ(t["attempts"], 0);
+  EXPECT_EQ(t["run_ms"], 0);
+  EXPECT_EQ(t["requested_force"], false);
+  r = Post("/api/v1/tasks", R"({"title":"x","max_cost_usd":-1})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "max_cost_usd: must be a number 0..1000000000 (0 = the setting's)");
+  r = Post("/api/v1/tasks", R"({"title":"x","max_attempts":1.5})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "max_attempts: must be an integer");
+  r = Post("/api/v1/tasks", R"({"title":"x","max_cost_usd":"1"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "max_cost_usd: must be a number");
+}
+
 TEST_F(HttpServerTest, AddingACardsTaskTwiceReturnsTheFirst) {
   StartServer();
   auto r = Post("/api/v1/tasks",
@@ -436,6 +462,16 @@ TEST_F(HttpServerTest, ExecuteAndCancel) {
   EXPECT_NE(ErrorMessage(r).find("agnet"), std::string::npos);
   r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"agent":3})");
   EXPECT_EQ(r->status, 400);
+  r = Post("/api/v1/tasks/" + id2 + "/execute", R"({"force":"yes"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "force: must be true or false");
+  std::string id3 = AddTask("run me past the budget");
+  r = Post("/api/v1/tasks/" + id3 + "/execute", R"({"force":true})");
+  EXPECT_EQ(r->status, 202) << r->body;
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_TRUE(svc_.last_execute_force);
+  }
   r = Post("/api/v1/tasks/nope/execute", "");
   EXPECT_EQ(r->status, 404);
 

@@ -145,6 +145,21 @@ function usage(u) {
   return parts.join(" · ");
 }
 
+// What the task spent that its budget counts, and its own limits (the
+// budget.* settings apply where it has none): "2 attempts · 61 s run time ·
+// own limits: $0.5000, 4 attempts".
+function budget(d) {
+  const parts = [d.attempts + (d.attempts === 1 ? " attempt" : " attempts"),
+                 Math.floor(d.run_ms / 1000) + " s run time"];
+  const own = [];
+  if (d.max_cost_usd) own.push(cost({cost_usd: d.max_cost_usd}));
+  if (d.max_tokens) own.push(d.max_tokens + " tokens");
+  if (d.max_attempts) own.push(d.max_attempts + " attempts");
+  if (d.max_seconds) own.push(d.max_seconds + " s");
+  if (own.length) parts.push("own limits: " + own.join(", "));
+  return parts.join(" · ");
+}
+
 async function renderDetail() {
   const box = document.getElementById("detail");
   if (!state.selected) return;
@@ -157,7 +172,7 @@ async function renderDetail() {
                   ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
                   ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
                   ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
-                  ["Usage", usage(d)], ["Session", d.session_id], ["Question", d.question],
+                  ["Usage", usage(d)], ["Budget", budget(d)], ["Session", d.session_id], ["Question", d.question],
                   ["Reply", d.reply], ["Description", d.description]];
   const dl = el("dl", {});
   for (const [k, v] of fields) {
@@ -169,10 +184,16 @@ async function renderDetail() {
       ? el("a", {href: d.notion_url, target: "_blank", rel: "noopener noreferrer"}, d.notion_url) : d.notion_url));
   const msg = el("div", {class: "msg"});
   const agent = el("input", {placeholder: "agent (optional)", size: 14});
-  const actions = el("div", {class: "toolbar"}, agent,
+  // A task whose budget is spent runs again only when forced: one attempt.
+  const force = el("input", {type: "checkbox", id: "execute-force"});
+  const forceBox = d.error_type === "budget_exhausted"
+      ? el("label", {title: "run one attempt although the budget is spent"}, force, " past the budget") : "";
+  const actions = el("div", {class: "toolbar"}, agent, forceBox,
       el("button", {onclick: async () => {
         try {
-          const body = agent.value ? {agent: agent.value} : undefined;
+          const body = agent.value || force.checked ? {} : undefined;
+          if (agent.value) body.agent = agent.value;
+          if (force.checked) body.force = true;
           const r = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/execute", body)).json();
           msg.className = "msg ok"; msg.textContent = "attempt " + r.attempt_id + " requested";
         } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
