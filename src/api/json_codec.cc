@@ -248,6 +248,21 @@ json ToJson(const Task& t) {
   return j;
 }
 
+json ToJson(const AgentPause& p) {
+  return json{{"until", TimeJson(p.until)},
+              {"since", TimeJson(p.since)},
+              {"reason", std::string(ToString(p.reason))},
+              {"message", p.message},
+              {"pause_seconds", p.pause_ms / 1000}};
+}
+
+json ToJson(const AgentState& a) {
+  return json{{"name", a.name},
+              {"running", a.running},
+              {"limit", a.limit},
+              {"paused", a.pause ? ToJson(*a.pause) : json(nullptr)}};
+}
+
 json ToJson(const SessionExecution& e) {
   json j{
       {"id", e.id},
@@ -304,6 +319,8 @@ json ToJson(const ServiceStatus& s) {
     one.erase("model");
     usage[agent] = std::move(one);
   }
+  json paused = json::object();
+  for (const auto& [agent, p] : s.paused_agents) paused[agent] = ToJson(p);
   return json{
       {"engine_running", s.engine_running},
       {"executor_id", s.executor_id},
@@ -316,6 +333,8 @@ json ToJson(const ServiceStatus& s) {
       {"resumed_sessions", s.resumed_sessions},
       {"attempt_errors", s.attempt_errors},
       {"budget_stops", s.budget_stops},
+      {"paused_agents", std::move(paused)},
+      {"pauses_set", s.pauses_set},
       {"running_by_agent", s.running_by_agent},
       {"usage_by_agent", std::move(usage)},
   };

@@ -38,6 +38,10 @@ nlohmann::json ToJson(const PruneRequest& request, const PruneReport& report);
 // unparsable time or status is InvalidArgument naming the field.
 Status FromJson(const nlohmann::json& j, Task* out);
 Status FromJson(const nlohmann::json& j, SessionExecution* out);
+// An agent's pause: until, since (ISO times), reason, message, pause_seconds.
+nlohmann::json ToJson(const AgentPause& pause);
+// An agent: name, running, limit, paused (an AgentPause, or null).
+nlohmann::json ToJson(const AgentState& agent);
 Status FromJson(const nlohmann::json& j, Artifact* out);
 
 // Reads a task creation request (POST /api/v1/tasks). Accepted fields:

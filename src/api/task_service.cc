@@ -18,6 +18,14 @@ Status TaskService::ListChanged(const ChangeCursor&, int, std::vector<Task>*) {
   return Status::Internal("this service has no change feed");
 }
 
+Status TaskService::ListAgents(std::vector<AgentState>*) {
+  return Status::Internal("this service has no agents to list");
+}
+
+Status TaskService::ResumeAgent(const std::string&, AgentState*) {
+  return Status::Internal("this service has no agents to resume");
+}
+
 Status TaskService::Prune(const PruneRequest&, PruneReport*) {
   return Status::Internal("this service cannot prune");
 }

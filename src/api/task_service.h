@@ -12,10 +12,12 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/pruner.h"
+#include "core/agent_pause.h"
 #include "core/domain.h"
 #include "core/status.h"
 #include "routing/agent_router.h"
@@ -40,8 +42,20 @@ struct ServiceStatus {
   std::map<std::string, int64_t> attempt_errors;
   // Tasks this engine ended budget_exhausted (before a start or instead of a retry).
   int64_t budget_stops = 0;
+  // Agents this engine holds paused now (circuit open, usage limit), and the
+  // pauses it set since it started, by reason.
+  std::map<std::string, AgentPause> paused_agents;
+  std::map<std::string, int64_t> pauses_set;
   std::map<std::string, int64_t> running_by_agent;
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
+};
+
+// An agent as `taskexec agents` shows it.
+struct AgentState {
+  std::string name;
+  int running = 0;                  // active attempts on it, every executor's
+  int limit = 0;                    // executor.per_agent_limit, or its executor.agent_limits entry
+  std::optional<AgentPause> pause;  // set while it is paused
 };
 
 // The longest reply a person may give (it goes into every later prompt).
@@ -81,6 +95,14 @@ class TaskService {
   // the answer (TaskStore::Reply). InvalidArgument on a blank message or one
   // over kMaxReplyBytes, Conflict when the task waits for no answer.
   virtual Status Reply(const std::string& task_id, const std::string& message, Task* out) = 0;
+  // Every agent of routing.agents, and any other with attempts running or a
+  // pause, by name. The default refuses (Internal): a service without a
+  // store has no agents to list.
+  virtual Status ListAgents(std::vector<AgentState>* out);
+  // Lifts an agent's pause now (circuit breaker, usage limit): its queued
+  // tasks may start at once. InvalidArgument for an unknown agent, Conflict
+  // when it is not paused. `out` (may be null) gets its state after.
+  virtual Status ResumeAgent(const std::string& agent, AgentState* out);
   virtual Status GetStatus(ServiceStatus* out) = 0;
   virtual Status Route(const Task& task, RouteDecision* out) = 0;
   virtual Status GetExecution(const std::string& attempt_id, SessionExecution* out) = 0;

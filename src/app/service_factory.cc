@@ -50,6 +50,7 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
                                                       std::make_unique<AgentRouter>(cfg.routing));
   service->SetPruneSetup(std::move(prune));
   service->SetBudget(ConfiguredLimits(cfg.budget));
+  service->SetAgentLimits(cfg.executor.per_agent_limit, cfg.executor.agent_limits);
   *out = std::move(service);
   return Status::OK();
 }

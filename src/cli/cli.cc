@@ -12,6 +12,7 @@ void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
   RegisterStatusCommands(app, ctx);
   RegisterRouteCommands(app, ctx);
   RegisterPruneCommand(app, ctx);
+  RegisterAgentCommands(app, ctx);
   RegisterServiceCommands(app, ctx);
 }
 

@@ -40,6 +40,8 @@ void RegisterRouteCommands(CLI::App& app, CliContext& ctx);
 
 // prune
 void RegisterPruneCommand(CLI::App& app, CliContext& ctx);
+// agents, agent resume
+void RegisterAgentCommands(CLI::App& app, CliContext& ctx);
 
 // All of the above, in help order.
 void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx);

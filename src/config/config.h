@@ -70,6 +70,12 @@ struct AgentConfig {
   // What an agent may do that would need a person's approval, given to the
   // preset's CLI so it never waits for one: deny | allow-listed | bypass.
   std::string approvals = "deny";
+  // This many consecutive failed attempts of one agent (across its tasks)
+  // pause it for circuit_pause_seconds, doubling on each further opening up
+  // to circuit_max_pause_seconds; 0 = never (engine/circuit_breaker.h).
+  int circuit_failures = 5;
+  int circuit_pause_seconds = 300;
+  int circuit_max_pause_seconds = 3600;
 };
 
 // What one task may spend before the engine stops starting it (core/budget.h);

@@ -218,6 +218,12 @@ std::vector<KeySpec> BuildKeys() {
       Key("agent.approvals", "TASKEXEC_AGENT_APPROVALS", TE_FIELD(agent.approvals),
           {"deny", "allow-listed", "bypass"}),
 
+      Ranged("agent.circuit_failures", "TASKEXEC_AGENT_CIRCUIT_FAILURES",
+             TE_FIELD(agent.circuit_failures), 0, 1000),
+      Ranged("agent.circuit_pause_seconds", "TASKEXEC_AGENT_CIRCUIT_PAUSE_SECONDS",
+             TE_FIELD(agent.circuit_pause_seconds), 1, 86400),
+      Ranged("agent.circuit_max_pause_seconds", "TASKEXEC_AGENT_CIRCUIT_MAX_PAUSE_SECONDS",
+             TE_FIELD(agent.circuit_max_pause_seconds), 1, 604800),
       Ranged("budget.task_max_cost_usd", "TASKEXEC_BUDGET_TASK_MAX_COST_USD",
              TE_FIELD(budget.task_max_cost_usd), 0, 1e9),
       Ranged("budget.task_max_tokens", "TASKEXEC_BUDGET_TASK_MAX_TOKENS",

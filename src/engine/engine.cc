@@ -31,6 +31,8 @@ Engine::Engine(const Config& config, TaskStore* store, const AgentRouter* router
       loop_clock_(loop_clock ? loop_clock : SteadyLoopClock::Default()),
       retry_(config.executor),
       budget_(ConfiguredLimits(config.budget)),
+      breaker_(config.agent.circuit_failures, config.agent.circuit_pause_seconds * 1000LL,
+               config.agent.circuit_max_pause_seconds * 1000LL),
       executor_id_(config.executor.executor_id.empty() ? NewExecutorId()
                                                        : config.executor.executor_id),
       make_launcher_(std::move(make_launcher)),
@@ -84,6 +86,13 @@ bool Engine::running() const {
 
 void Engine::Wake() {
   MutexLock lk(&mu_);
+  wake_ = true;
+  cv_.SignalAll();
+}
+
+void Engine::PausesChanged() {
+  MutexLock lk(&mu_);
+  reload_pauses_ = true;
   wake_ = true;
   cv_.SignalAll();
 }
@@ -147,7 +156,7 @@ Duties Engine::PeriodicDuties(int64_t start) {
 
 bool Engine::RunTurn(Duties& duties) {
   std::deque<Finished> done;
-  bool woke = false, stopping = false;
+  bool woke = false, stopping = false, reload_pauses = false;
   {
     MutexLock lk(&mu_);
     const int64_t now = loop_clock_->NowMs();
@@ -159,10 +168,13 @@ bool Engine::RunTurn(Duties& duties) {
     done.swap(finished_);
     woke = wake_;
     wake_ = false;
+    reload_pauses = reload_pauses_;
+    reload_pauses_ = false;
     stopping = stop_requested_;
   }
   for (const Finished& f : done) HandleFinished(f);
   if (stopping) return false;
+  if (reload_pauses) LoadPauses();
 
   bool dispatch = woke || !done.empty() || route_backlog_;
   // A wake may be a cancel request: carry it out now, not at its period.
@@ -342,10 +354,76 @@ void Engine::HandleFinished(const Finished& f) {
     }
     if (after.error_type == ErrorType::kBudgetExhausted) snapshot_.budget_stops++;
   }
+  RecordForCircuit(r.agent, f.result, o);
   if (after.error_type == ErrorType::kBudgetExhausted) {
     spdlog::warn("task {}: {}", after.id, after.error_message);
   }
   Recorded(after);
+}
+
+void Engine::RecordForCircuit(const std::string& agent, const AgentResult& result,
+                              const AttemptOutcome& o) {
+  if (o.task_status == TaskStatus::kPending && o.error_type == ErrorType::kReleased) return;
+  const AttemptVerdict verdict = VerdictOf(result.status, result.error_type);
+  std::string what = std::string(ToString(result.error_type));
+  if (!result.error.empty()) what += (what.empty() ? "" : ": ") + result.error.substr(0, 200);
+  std::optional<AgentPause> pause = breaker_.Record(agent, verdict, what, clock_->NowMs());
+  if (pause) Pause(*pause);
+}
+
+void Engine::Pause(const AgentPause& pause) {
+  Status s = store_->SetMeta(AgentPauseKey(pause.agent), EncodeAgentPause(pause));
+  // Kept here even when the store refused it: this executor still stops
+  // starting the failing agent; the others learn of it when the store is back.
+  if (!s.ok()) {
+    spdlog::warn("engine {}: cannot store the pause of agent {}: {}", executor_id_, pause.agent,
+                 s.ToString());
+  }
+  spdlog::warn("agent {} paused until {} ({}): {}", pause.agent, FormatIso8601(pause.until),
+               ToString(pause.reason), pause.message);
+  pauses_[pause.agent] = pause;
+  retry_times_.insert(pause.until);  // dispatch again when it ends
+  MutexLock lk(&mu_);
+  snapshot_.pauses[pause.agent] = pause;
+  snapshot_.pauses_set[std::string(ToString(pause.reason))]++;
+}
+
+void Engine::LoadPauses() {
+  std::set<std::string> agents(queued_agents_.begin(), queued_agents_.end());
+  for (const auto& [agent, p] : pauses_) agents.insert(agent);
+  const TimeMs now = clock_->NowMs();
+  for (const std::string& agent : agents) {
+    std::string text;
+    Status s = store_->GetMeta(AgentPauseKey(agent), &text);
+    if (!s.ok() && !s.IsNotFound()) {
+      spdlog::warn("engine {}: cannot read the pause of agent {}: {}", executor_id_, agent,
+                   s.ToString());
+      continue;  // keep what we knew
+    }
+    std::string error;
+    std::optional<AgentPause> p = DecodeAgentPause(agent, s.ok() ? text : "", &error);
+    if (!error.empty()) spdlog::warn("engine {}: {}; ignored", executor_id_, error);
+    auto known = pauses_.find(agent);
+    if (!p) {
+      // Lifted before its end: a person resumed the agent.
+      if (known != pauses_.end() && known->second.ActiveAt(now)) breaker_.Resumed(agent);
+      if (known != pauses_.end()) pauses_.erase(known);
+      continue;
+    }
+    if (p->ActiveAt(now) && (known == pauses_.end() || known->second.until != p->until)) {
+      retry_times_.insert(p->until);
+    }
+    pauses_[agent] = *p;
+  }
+  MutexLock lk(&mu_);
+  snapshot_.pauses.clear();
+  for (const auto& [agent, p] : pauses_)
+    if (p.ActiveAt(now)) snapshot_.pauses[agent] = p;
+}
+
+bool Engine::Paused(const std::string& agent, TimeMs now) const {
+  auto it = pauses_.find(agent);
+  return it != pauses_.end() && it->second.ActiveAt(now);
 }
 
 bool Engine::StopIfOverBudget(const Task& task) {

@@ -44,11 +44,13 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/agent_pause.h"
 #include "core/clock.h"
 #include "core/loop_clock.h"
 #include "core/mutex.h"
 #include "core/status.h"
 #include "core/usage.h"
+#include "engine/circuit_breaker.h"
 #include "engine/duties.h"
 #include "engine/resume_policy.h"
 #include "engine/retry_policy.h"
@@ -80,6 +82,10 @@ struct EngineSnapshot {
   // Tasks this engine ended budget_exhausted: before a start or instead of
   // a retry (the /metrics counter).
   int64_t budget_stops = 0;
+  // The agents paused now, as this engine last read or set them.
+  std::map<std::string, AgentPause> pauses;
+  // Pauses this engine set, by reason (the /metrics counter).
+  std::map<std::string, int64_t> pauses_set;
 };
 
 class Engine {
@@ -110,6 +116,9 @@ class Engine {
   // Look at the store now rather than at the next poll (a task was added,
   // an execution or a cancel was requested).
   void Wake();
+  // An agent's pause was lifted or set by someone else (`agent resume`):
+  // read the pauses again before the next dispatch.
+  void PausesChanged();
 
   EngineSnapshot Snapshot() const;
   const std::string& executor_id() const { return executor_id_; }
@@ -161,6 +170,16 @@ class Engine {
   // been ended failed (budget_exhausted), unless another writer moved it
   // first. A forced execution request always may start.
   bool StopIfOverBudget(const Task& task);
+  // Reads the stored pause of every agent Dispatch asks about; a pause
+  // lifted early resets that agent's circuit count.
+  void LoadPauses();
+  // True while `agent` may start nothing (AgentPause::ActiveAt).
+  bool Paused(const std::string& agent, TimeMs now) const;
+  // Stores and applies a pause; the loop wakes when it ends.
+  void Pause(const AgentPause& pause);
+  // The breaker's view of an ended attempt; pauses the agent when it opens.
+  void RecordForCircuit(const std::string& agent, const AgentResult& result,
+                        const AttemptOutcome& o);
   void HandleFinished(const Finished& f);
   void RenewLeases();
   // Writes when each running attempt's agent last had output, for those
@@ -187,6 +206,8 @@ class Engine {
   LoopClock* const loop_clock_;
   const RetryPolicy retry_;
   const TaskLimits budget_;  // the budget.* settings
+  CircuitBreaker breaker_;
+  std::map<std::string, AgentPause> pauses_;  // active or ended, as last read or set
   ResumeMode resume_mode_ = ResumeMode::kOnReply;
   bool can_resume_ = false;  // the command has resume arguments
   std::string executor_id_;
@@ -209,6 +230,7 @@ class Engine {
   mutable Mutex mu_;
   CondVar cv_;
   bool wake_ GUARDED_BY(mu_) = false;
+  bool reload_pauses_ GUARDED_BY(mu_) = false;
   bool stop_requested_ GUARDED_BY(mu_) = false;
   bool started_ GUARDED_BY(mu_) = false;
   std::deque<Finished> finished_ GUARDED_BY(mu_);

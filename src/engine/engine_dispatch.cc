@@ -4,7 +4,7 @@
 // few in practice), one ListRunnableFor per agent with a free slot reading at
 // most min(its free slots, free global slots) rows, and, while some queued
 // task has no route yet, one batch of routing. Nothing here reads the
-// backlog of an agent at its cap.
+// backlog of an agent at its cap or paused (circuit open, usage limit).
 #include <algorithm>
 #include <iterator>
 #include <map>
@@ -62,6 +62,7 @@ void Engine::RefreshQueuedAgents() {
   queued_agents_.clear();
   queued_agents_.insert(agents.begin(), agents.end());
   queued_agents_.insert(queued.begin(), queued.end());
+  LoadPauses();
 }
 
 void Engine::RouteUnrouted() {
@@ -109,7 +110,7 @@ void Engine::Dispatch() {
       if (slots.FreeGlobal() <= 0) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
-      if (slots.FreeFor(agent) <= 0) continue;
+      if (slots.FreeFor(agent) <= 0 || Paused(agent, now)) continue;
       if (StopIfOverBudget(t)) continue;
       if (Launch(t, agent)) slots.Take(agent);
     }
@@ -122,7 +123,7 @@ void Engine::Dispatch() {
     bool more = false;  // some agent may have more runnable tasks than it was asked for
     for (const std::string& agent : queued_agents_) {
       const int n = slots.FreeFor(agent);
-      if (n <= 0) continue;
+      if (n <= 0 || Paused(agent, now)) continue;
       std::vector<Task> got;
       Status s = store_->ListRunnableFor(agent, now, n, &got);
       if (!s.ok()) {

@@ -13,6 +13,7 @@ EngineService::EngineService(const Config& config, TaskStore* store, const Clock
       work_dir_(config.agent.work_dir) {
   SetPruneHooks({});
   service_.SetBudget(ConfiguredLimits(config.budget));
+  service_.SetAgentLimits(config.executor.per_agent_limit, config.executor.agent_limits);
 }
 
 void EngineService::SetPruneHooks(PruneSetup hooks) {
@@ -60,6 +61,12 @@ Status EngineService::Cancel(const std::string& id, Task* out) { return service_
 Status EngineService::Reply(const std::string& task_id, const std::string& message, Task* out) {
   return service_.Reply(task_id, message, out);
 }
+Status EngineService::ListAgents(std::vector<AgentState>* out) { return service_.ListAgents(out); }
+Status EngineService::ResumeAgent(const std::string& agent, AgentState* out) {
+  Status s = service_.ResumeAgent(agent, out);
+  if (s.ok()) engine_.PausesChanged();
+  return s;
+}
 Status EngineService::Route(const Task& task, RouteDecision* out) {
   return service_.Route(task, out);
 }
@@ -76,6 +83,8 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->resumed_sessions = snap.resumed_sessions;
   out->attempt_errors = snap.attempt_errors;
   out->budget_stops = snap.budget_stops;
+  out->paused_agents = snap.pauses;
+  out->pauses_set = snap.pauses_set;
   out->running_by_agent = snap.running_by_agent;
   out->usage_by_agent = snap.usage_by_agent;
   return Status::OK();

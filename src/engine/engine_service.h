@@ -46,6 +46,9 @@ class EngineService : public TaskService {
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
   Status Reply(const std::string& task_id, const std::string& message, Task* out) override;
+  Status ListAgents(std::vector<AgentState>* out) override;
+  // Also tells the engine, which then starts the agent's tasks at once.
+  Status ResumeAgent(const std::string& agent, AgentState* out) override;
   Status GetStatus(ServiceStatus* out) override;
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;

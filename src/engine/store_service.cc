@@ -137,6 +137,52 @@ Status StoreTaskService::Execute(const std::string& task_id, const std::string& 
   return Status::OK();
 }
 
+Status StoreTaskService::ListAgents(std::vector<AgentState>* out) {
+  std::map<std::string, AgentState> agents;
+  for (const std::string& name : router_->agents()) agents[name].name = name;
+  std::vector<SessionExecution> active;
+  if (Status s = store_->ListActiveExecutions(&active); !s.ok()) return s;
+  for (const SessionExecution& e : active) {
+    if (e.agent.empty()) continue;
+    agents[e.agent].name = e.agent;
+    agents[e.agent].running++;
+  }
+  const TimeMs now = clock_->NowMs();
+  for (auto& [name, a] : agents) {
+    auto limit = agent_limits_.find(name);
+    a.limit = limit != agent_limits_.end() ? limit->second : per_agent_limit_;
+    std::string text, error;
+    Status s = store_->GetMeta(AgentPauseKey(name), &text);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    std::optional<AgentPause> pause = DecodeAgentPause(name, s.ok() ? text : "", &error);
+    if (pause && pause->ActiveAt(now)) a.pause = pause;
+  }
+  out->clear();
+  for (auto& [name, a] : agents) out->push_back(std::move(a));
+  return Status::OK();
+}
+
+Status StoreTaskService::ResumeAgent(const std::string& agent, AgentState* out) {
+  if (agent.empty() || agent == "any") return Status::InvalidArgument("an agent name is required");
+  if (Status s = CheckAgent(agent); !s.ok()) return s;
+  std::string text, error;
+  Status s = store_->GetMeta(AgentPauseKey(agent), &text);
+  if (!s.ok() && !s.IsNotFound()) return s;
+  std::optional<AgentPause> pause = DecodeAgentPause(agent, s.ok() ? text : "", &error);
+  if (!pause || !pause->ActiveAt(clock_->NowMs())) {
+    return Status::Conflict("agent " + agent + " is not paused");
+  }
+  s = store_->SetMeta(AgentPauseKey(agent), "");
+  if (!s.ok()) return s;
+  Changed();
+  if (out == nullptr) return Status::OK();
+  std::vector<AgentState> all;
+  if (Status ls = ListAgents(&all); !ls.ok()) return ls;
+  for (AgentState& a : all)
+    if (a.name == agent) *out = std::move(a);
+  return Status::OK();
+}
+
 Status StoreTaskService::Cancel(const std::string& id, Task* out) {
   std::string task_id = id;
   Task probe;

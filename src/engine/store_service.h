@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -43,6 +44,8 @@ class StoreTaskService : public TaskService {
                  std::string* attempt_id) override;
   Status Cancel(const std::string& task_or_attempt_id, Task* out) override;
   Status Reply(const std::string& task_id, const std::string& message, Task* out) override;
+  Status ListAgents(std::vector<AgentState>* out) override;
+  Status ResumeAgent(const std::string& agent, AgentState* out) override;
   Status GetStatus(ServiceStatus* out) override;
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
@@ -54,6 +57,12 @@ class StoreTaskService : public TaskService {
   // The budget.* limits Execute checks (none until set). Call before use;
   // not synchronized.
   void SetBudget(const TaskLimits& budget) { budget_ = budget; }
+  // The per-agent limits ListAgents reports (executor.per_agent_limit and
+  // executor.agent_limits). Call before use; not synchronized.
+  void SetAgentLimits(int per_agent_limit, std::map<std::string, int> agent_limits) {
+    per_agent_limit_ = per_agent_limit;
+    agent_limits_ = std::move(agent_limits);
+  }
 
  private:
   Status CheckAgent(const std::string& agent) const;
@@ -68,6 +77,8 @@ class StoreTaskService : public TaskService {
   const std::function<void()> on_change_;
   PruneSetup prune_setup_;
   TaskLimits budget_;
+  int per_agent_limit_ = 0;
+  std::map<std::string, int> agent_limits_;
 };
 
 }  // namespace taskexec

@@ -248,6 +248,26 @@ ApiResponse ApiHandlers::Reply(const ApiRequest& req) {
   return JsonResponse(200, ToJson(task));
 }
 
+ApiResponse ApiHandlers::ListAgents(const ApiRequest&) {
+  std::vector<AgentState> agents;
+  taskexec::Status s = service_->ListAgents(&agents);
+  if (!s.ok()) return ErrorResponse(s);
+  json list = json::array();
+  for (const AgentState& a : agents) list.push_back(ToJson(a));
+  return JsonResponse(200, {{"agents", std::move(list)}});
+}
+
+ApiResponse ApiHandlers::ResumeAgent(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/true, &body);
+  if (s.ok()) s = CheckFields(body, {});
+  if (!s.ok()) return ErrorResponse(s);
+  AgentState agent;
+  s = service_->ResumeAgent(req.params.at(0), &agent);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(agent));
+}
+
 ApiResponse ApiHandlers::GetExecution(const ApiRequest& req) {
   SessionExecution e;
   taskexec::Status s = service_->GetExecution(req.params.at(0), &e);

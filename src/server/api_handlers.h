@@ -60,6 +60,8 @@ class ApiHandlers {
   ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
   ApiResponse Route(const ApiRequest& req);
+  ApiResponse ListAgents(const ApiRequest& req);   // {"agents": [...]}
+  ApiResponse ResumeAgent(const ApiRequest& req);  // params[0] = agent; 200 with the agent
   // ?after=<cursor>|now&limit=N: tasks changed after the cursor, as
   // {"events": [{"cursor", "task"}], "next"}.
   ApiResponse Events(const ApiRequest& req);

@@ -100,6 +100,8 @@ class HttpServer::Router {
     Add("GET", "/api/v1/executions/{id}", &ApiHandlers::GetExecution);
     Add("GET", "/api/v1/executions/{id}/log", &ApiHandlers::ExecutionLog);
     Add("POST", "/api/v1/route", &ApiHandlers::Route);
+    Add("GET", "/api/v1/agents", &ApiHandlers::ListAgents);
+    Add("POST", "/api/v1/agents/{name}/resume", &ApiHandlers::ResumeAgent);
     Add("GET", "/api/v1/events", &ApiHandlers::Events);
     Add("POST", "/api/v1/prune", &ApiHandlers::Prune);
   }
@@ -186,7 +188,7 @@ class HttpServer::Router {
  private:
   struct Endpoint {
     std::string method;
-    std::vector<std::string> segments;  // "{id}" = any one segment
+    std::vector<std::string> segments;  // "{id}", "{name}": any one segment, a parameter
     Fn fn;
     bool auth;
   };
@@ -199,7 +201,7 @@ class HttpServer::Router {
                     std::vector<std::string>* params) {
     if (pattern.size() != path.size()) return false;
     for (size_t i = 0; i < pattern.size(); ++i) {
-      if (pattern[i] == "{id}") {
+      if (pattern[i].size() > 2 && pattern[i].front() == '{' && pattern[i].back() == '}') {
         params->push_back(path[i]);
       } else if (pattern[i] != path[i]) {
         return false;

@@ -64,6 +64,16 @@ std::string RenderMetrics(const ServiceStatus& s) {
          "Tasks this engine ended with error type budget_exhausted: before a start, or instead "
          "of a retry.");
   o << "taskexec_budget_exhausted_total " << s.budget_stops << '\n';
+  Header(o, "taskexec_agent_paused", "gauge",
+         "1 for each agent this engine holds paused (its circuit opened, or its usage limit "
+         "was reached), by agent and reason.");
+  for (const auto& [agent, p] : s.paused_agents) {
+    o << "taskexec_agent_paused{agent=\"" << EscapeLabel(agent) << "\",reason=\""
+      << ToString(p.reason) << "\"} 1\n";
+  }
+  Header(o, "taskexec_agent_pauses_total", "counter",
+         "Pauses this engine set since it started, by reason.");
+  Labelled(o, "taskexec_agent_pauses_total", "reason", s.pauses_set);
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
   Header(o, "taskexec_agent_tokens_total", "counter",

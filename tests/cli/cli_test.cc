@@ -53,6 +53,8 @@ class ForwardingService : public TaskService {
     return t_->GetExecution(id, o);
   }
   Status Prune(const PruneRequest& r, PruneReport* o) override { return t_->Prune(r, o); }
+  Status ListAgents(std::vector<AgentState>* o) override { return t_->ListAgents(o); }
+  Status ResumeAgent(const std::string& a, AgentState* o) override { return t_->ResumeAgent(a, o); }
 
  private:
   TaskService* t_;
@@ -63,6 +65,37 @@ std::string TempPath(const std::string& name) {
           ("taskexec-cli-test-" + std::to_string(getpid()) + "-" + name))
       .string();
 }
+
+// The real StoreTaskService over a fresh SQLite file (the default
+// configuration), deleted again at the end.
+class SqliteService {
+ public:
+  explicit SqliteService(const std::string& name) : db_(TempPath(name)) {
+    Remove();
+    Status s = SqliteStore::Open(db_, cfg_.store, &store_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    router_ = std::make_unique<AgentRouter>(cfg_.routing);
+    service_ =
+        std::make_unique<StoreTaskService>(store_.get(), router_.get(), SystemClock::Default());
+  }
+  ~SqliteService() {
+    service_.reset();
+    store_.reset();
+    Remove();
+  }
+  SqliteStore* store() { return store_.get(); }
+  StoreTaskService* service() { return service_.get(); }
+
+ private:
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_ + suffix);
+  }
+  const std::string db_;
+  Config cfg_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<AgentRouter> router_;
+  std::unique_ptr<StoreTaskService> service_;
+};
 
 class CliTest : public ::testing::Test {
  protected:
@@ -514,17 +547,65 @@ TEST_F(CliTest, Route) {
   EXPECT_EQ(Run({"route"}), 2);
 }
 
+// `agents` and `agent resume` on the real StoreTaskService + SQLite: a
+// pause an engine stored shows with its end and reason; resuming lifts it
+// once.
+TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
+  SqliteService real("pauses.db");
+  SqliteStore* store = real.store();
+  StoreTaskService& service = *real.service();
+  service.SetAgentLimits(4, {{"kublai", 2}});
+  real_service_ = &service;
+  AgentPause p;
+  p.agent = "kublai";
+  p.since = SystemClock::Default()->NowMs();
+  p.until = p.since + 3'600'000;
+  p.pause_ms = 300'000;
+  p.message = "5 consecutive failed attempts (last: api_error: HTTP 500)";
+  ASSERT_TRUE(store->SetMeta(AgentPauseKey("kublai"), EncodeAgentPause(p)).ok());
+
+  ASSERT_EQ(Run({"agents"}), 0) << err();
+  EXPECT_NE(out().find("AGENT"), std::string::npos) << out();
+  EXPECT_NE(out().find("mongke    0/4"), std::string::npos) << out();
+  EXPECT_NE(out().find("kublai    0/2      " + TimeCell(p.until) +
+                       "  circuit: 5 consecutive failed attempts (last: api_error: HTTP 500)"),
+            std::string::npos)
+      << out();
+  ASSERT_EQ(Run({"agents", "--json"}), 0) << err();
+  json listed = json::parse(out())["agents"];
+  bool seen = false;
+  for (const json& a : listed) {
+    if (a["name"] != "kublai") {
+      EXPECT_TRUE(a["paused"].is_null()) << a;
+      continue;
+    }
+    seen = true;
+    EXPECT_EQ(a["limit"], 2);
+    EXPECT_EQ(a["paused"]["reason"], "circuit");
+    EXPECT_EQ(a["paused"]["pause_seconds"], 300);
+  }
+  EXPECT_TRUE(seen) << listed;
+
+  ASSERT_EQ(Run({"agent", "resume", "kublai"}), 0) << err();
+  EXPECT_EQ(out(), "kublai: resumed\n");
+  std::string stored;
+  ASSERT_TRUE(store->GetMeta(AgentPauseKey("kublai"), &stored).ok());
+  EXPECT_EQ(stored, "");
+  EXPECT_EQ(Run({"agent", "resume", "kublai"}), 1);
+  EXPECT_EQ(err(), "taskexec: error: agent kublai is not paused\n");
+  EXPECT_EQ(Run({"agent", "resume", "genghis"}), 1);
+  EXPECT_NE(err().find("unknown agent 'genghis'"), std::string::npos) << err();
+  EXPECT_EQ(Run({"agent"}), 2);  // which action
+
+  real_service_ = nullptr;
+}
+
 // Agent names are checked by the real service (StoreTaskService), the same
 // rule the HTTP API gets: unknown names are refused with the known ones
 // listed, known ones match case-insensitively.
 TEST_F(CliTest, UnknownAgentRefusedByTheService) {
-  const std::string db = TempPath("agents.db");
-  std::filesystem::remove(db);
-  Config cfg;
-  std::unique_ptr<SqliteStore> store;
-  ASSERT_TRUE(SqliteStore::Open(db, cfg.store, &store).ok());
-  AgentRouter router(cfg.routing);
-  StoreTaskService service(store.get(), &router, SystemClock::Default());
+  SqliteService real("agents.db");
+  StoreTaskService& service = *real.service();
   real_service_ = &service;
 
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--agent", "genghis"}), 1);
@@ -559,21 +640,15 @@ TEST_F(CliTest, UnknownAgentRefusedByTheService) {
   }
 
   real_service_ = nullptr;
-  store.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
 }
 
 // task import on the real StoreTaskService + SQLite: JSON lines and CSV,
 // batches, bad records reported with their line (in order) and skipped,
 // the rest routed and kept; a bad CSV header stops before anything is added.
 TEST_F(CliTest, TaskImportKeepsGoodLinesAndReportsBadOnes) {
-  const std::string db = TempPath("import.db");
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
-  Config cfg;
-  std::unique_ptr<SqliteStore> store;
-  ASSERT_TRUE(SqliteStore::Open(db, cfg.store, &store).ok());
-  AgentRouter router(cfg.routing);
-  StoreTaskService service(store.get(), &router, SystemClock::Default());
+  SqliteService real("import.db");
+  SqliteStore* store = real.store();
+  StoreTaskService& service = *real.service();
   real_service_ = &service;
 
   const std::string jsonl = TempPath("tasks.jsonl");
@@ -645,8 +720,6 @@ TEST_F(CliTest, TaskImportKeepsGoodLinesAndReportsBadOnes) {
   EXPECT_EQ(tasks.size(), 6u);
 
   real_service_ = nullptr;
-  store.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   std::filesystem::remove(jsonl);
   std::filesystem::remove(csv);
 }

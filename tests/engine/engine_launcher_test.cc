@@ -558,6 +558,86 @@ TEST_F(EngineLauncherTest, AnAttemptLimitCountsAttemptsTheRetryCounterForgot) {
   EXPECT_EQ(launcher_->started(), 2u);
 }
 
+// agent.circuit_failures in a row pause the agent in the store: its tasks
+// wait while another agent's run; after the pause one more failure reopens
+// it for twice as long; lifting the pause (what `agent resume` writes) lets
+// its tasks start at once.
+TEST_F(EngineLauncherTest, ConsecutiveFailuresPauseTheAgentOthersRunOn) {
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  config_.executor.per_agent_limit = 1;
+  config_.executor.max_retries = 0;
+  config_.agent.circuit_failures = 2;
+  config_.agent.circuit_pause_seconds = 60;
+  StartEngine();
+  const AgentResult fatal = FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", false);
+  // Added by another writer: the store poll (on the loop's clock) sees it.
+  auto add = [&](const std::string& title, const std::string& agent) {
+    const std::string id = Add(title, agent);
+    loop_clock_.Advance(config_.executor.store_poll_ms);
+    EXPECT_TRUE(loop_clock_.AwaitIdle());
+    return id;
+  };
+  add("first", "mongke");
+  AgentJob first = launcher_->WaitStarted(1);
+  add("other's", "temujin");
+  AgentJob others = launcher_->WaitStarted(2);
+  ASSERT_EQ(others.execution.agent, "temujin");
+  add("second", "mongke");
+  const std::string third = add("third", "mongke");
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, fatal));
+  AgentJob second = launcher_->WaitStarted(3);
+  ASSERT_EQ(second.execution.agent, "mongke");
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, fatal));
+  ASSERT_TRUE(Settle());
+
+  // Open: mongke's third task waits; the pause is in the store for every executor.
+  EXPECT_EQ(launcher_->started(), 3u);
+  std::string stored, error;
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause) << stored << error;
+  EXPECT_EQ(pause->reason, PauseReason::kCircuit);
+  EXPECT_EQ(pause->until, pause->since + 60'000);
+  const TimeMs opened_at = pause->since;
+  EXPECT_EQ(pause->message, "2 consecutive failed attempts (last: api_error: HTTP 500)");
+  EXPECT_EQ(engine_->Snapshot().pauses.count("mongke"), 1u);
+  // temujin is not paused: its next task starts when the first ends.
+  const std::string other_two = add("other's second", "temujin");
+  ASSERT_TRUE(launcher_->Finish(others.execution.id, FakeLauncher::Completed("ok")));
+  AgentJob others_second = launcher_->WaitStarted(4);
+  EXPECT_EQ(others_second.task.id, other_two);
+  ASSERT_TRUE(launcher_->Finish(others_second.execution.id, FakeLauncher::Completed("ok")));
+
+  // The pause ends: the third task runs; its failure reopens the circuit
+  // for twice as long.
+  loop_clock_.Advance(opened_at + 59'000 - clock_.NowMs());
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 4u);
+  loop_clock_.Advance(1'000);
+  AgentJob third_job = launcher_->WaitStarted(5);
+  EXPECT_EQ(third_job.task.id, third);
+  ASSERT_TRUE(launcher_->Finish(third_job.execution.id, fatal));
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause);
+  EXPECT_EQ(pause->pause_ms, 120'000);
+  EXPECT_EQ(pause->until, pause->since + 120'000);
+
+  // A person lifts it: the next task starts without waiting out the pause.
+  const std::string fourth = add("fourth", "mongke");
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(launcher_->started(), 5u);
+  ASSERT_TRUE(store_->SetMeta(AgentPauseKey("mongke"), "").ok());
+  engine_->PausesChanged();
+  AgentJob fourth_job = launcher_->WaitStarted(6);
+  EXPECT_EQ(fourth_job.task.id, fourth);
+  ASSERT_TRUE(launcher_->Finish(fourth_job.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(engine_->Snapshot().pauses.count("mongke"), 0u);
+}
+
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {
   config_.executor.shutdown_grace_seconds = 60;
   manual_loop_ = true;

@@ -92,6 +92,9 @@ function find(node, pred) {
   r.tasks = registry.tasks.textContent;
   r.active = registry.active.textContent;
   r.agents = registry["by-agent"].textContent;
+  const resume = find(registry["by-agent"], n => n.tagName === "BUTTON" && n.textContent === "Resume");
+  r.resumeOffered = !!resume;
+  if (resume) { await resume.listeners.click(); await settle(); }
   await selectTask("@TASK@");
   await settle();
   r.detail = registry.detail.textContent;
@@ -156,6 +159,18 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   svc.status.stats.by_status = {{"pending", 1}, {"failed", 2}};
   svc.status.stats.by_agent = {{"mongke", 1}};
   svc.status.active_executions = {e};
+  // kublai is paused: the agents table says until when and offers Resume.
+  AgentPause pause{"kublai",
+                   1'800'000'300'000,
+                   1'800'000'000'000,
+                   PauseReason::kCircuit,
+                   "5 consecutive failed attempts (last: crash)",
+                   300'000};
+  svc.status.paused_agents["kublai"] = pause;
+  AgentState kublai;
+  kublai.name = "kublai";
+  kublai.pause = pause;
+  svc.agents = {kublai};
 
   ServerConfig cfg;
   cfg.listen = "127.0.0.1:0";
@@ -209,6 +224,13 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   EXPECT_NE(r["tasks"].get<std::string>().find(nt.title), std::string::npos) << r["tasks"];
   EXPECT_NE(r["active"].get<std::string>().find("mongke"), std::string::npos);
   EXPECT_NE(r["agents"].get<std::string>().find("mongke"), std::string::npos);
+  EXPECT_NE(r["agents"].get<std::string>().find("(circuit)"), std::string::npos) << r["agents"];
+  EXPECT_TRUE(r["resumeOffered"].get<bool>());
+  {
+    std::lock_guard<std::mutex> l(svc.mu);
+    ASSERT_EQ(svc.agents.size(), 1u);
+    EXPECT_FALSE(svc.agents[0].pause.has_value());  // the button lifted it
+  }
   std::string detail = r["detail"].get<std::string>();
   EXPECT_NE(detail.find(nt.title), std::string::npos) << detail;
   EXPECT_NE(detail.find("report.md"), std::string::npos) << detail;

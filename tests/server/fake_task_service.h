@@ -145,6 +145,27 @@ class FakeTaskService : public TaskService {
     return Status::OK();
   }
 
+  Status ListAgents(std::vector<AgentState>* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    *out = agents;
+    return Status::OK();
+  }
+  Status ResumeAgent(const std::string& agent, AgentState* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    for (AgentState& a : agents) {
+      if (a.name != agent) continue;
+      if (!a.pause) return Status::Conflict("agent " + agent + " is not paused");
+      a.pause.reset();
+      if (out != nullptr) *out = a;
+      return Status::OK();
+    }
+    return Status::InvalidArgument("unknown agent '" + agent + "'");
+  }
+
   Status Reply(const std::string& task_id, const std::string& message, Task* out) override {
     std::lock_guard<std::mutex> l(mu);
     ++calls;
@@ -222,6 +243,7 @@ class FakeTaskService : public TaskService {
   NewTask last_new_task;
   TaskFilter last_filter;
   std::string last_execute_agent;
+  std::vector<AgentState> agents;  // what ListAgents reports
   bool last_execute_force = false;
   std::string last_reply;
   Task last_route_task;

@@ -436,6 +436,50 @@ TEST_F(HttpServerTest, GetTaskDetails) {
   EXPECT_NE(ErrorMessage(r).find("task-missing"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, AgentsAndResume) {
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    AgentState kublai;
+    kublai.name = "kublai";
+    kublai.running = 1;
+    kublai.limit = 4;
+    kublai.pause = AgentPause{"kublai",
+                              1'800'000'300'000,
+                              1'800'000'000'000,
+                              PauseReason::kUsageLimit,
+                              "Claude AI usage limit reached",
+                              300'000};
+    AgentState mongke;
+    mongke.name = "mongke";
+    mongke.limit = 4;
+    svc_.agents = {kublai, mongke};
+  }
+  StartServer();
+  auto r = Get("/api/v1/agents");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json agents = Body(r)["agents"];
+  ASSERT_EQ(agents.size(), 2u);
+  EXPECT_EQ(agents[0]["name"], "kublai");
+  EXPECT_EQ(agents[0]["running"], 1);
+  EXPECT_EQ(agents[0]["paused"]["reason"], "usage_limit");
+  EXPECT_EQ(agents[0]["paused"]["until"], "2027-01-15T08:05:00.000Z");
+  EXPECT_EQ(agents[0]["paused"]["message"], "Claude AI usage limit reached");
+  EXPECT_TRUE(agents[1]["paused"].is_null());
+
+  r = Post("/api/v1/agents/kublai/resume", "");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["name"], "kublai");
+  EXPECT_TRUE(Body(r)["paused"].is_null());
+  r = Post("/api/v1/agents/kublai/resume", "{}");
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(ErrorMessage(r), "agent kublai is not paused");
+  r = Post("/api/v1/agents/genghis/resume", "");
+  EXPECT_EQ(r->status, 400);
+  r = Post("/api/v1/agents/mongke/resume", R"({"now":true})");
+  EXPECT_EQ(r->status, 400);
+}
+
 TEST_F(HttpServerTest, ExecuteAndCancel) {
   StartServer();
   std::string id = AddTask("run me");

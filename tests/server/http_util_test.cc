@@ -69,6 +69,8 @@ TEST(MetricsTest, PrometheusText) {
   s.resumed_sessions = 4;
   s.attempt_errors = {{"stalled", 2}, {"api_error", 1}};
   s.budget_stops = 3;
+  s.paused_agents["kublai"].reason = PauseReason::kUsageLimit;
+  s.pauses_set = {{"circuit", 2}, {"usage_limit", 1}};
   s.running_by_agent = {{"temujin", 1}};
   s.usage_by_agent["temujin"].input_tokens = 400;
   s.usage_by_agent["temujin"].cache_read_tokens = 800;
@@ -108,6 +110,11 @@ TEST(MetricsTest, PrometheusText) {
             std::string::npos);
   EXPECT_NE(text.find("# TYPE taskexec_budget_exhausted_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_budget_exhausted_total 3\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE taskexec_agent_paused gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_agent_paused{agent=\"kublai\",reason=\"usage_limit\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("taskexec_agent_pauses_total{reason=\"circuit\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_running_sessions{agent=\"temujin\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_engine_running 1\n"), std::string::npos);
   // Every line is a comment or "name{labels} value".

@@ -90,10 +90,23 @@ function renderStatus(s) {
   replace(document.getElementById("active"), ...(active.length ? active :
       [el("tr", {}, el("td", {colspan: 6, class: "muted"}, "none"))]));
   const used = s.usage_by_agent || {};
-  const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent), ...Object.keys(used)]);
+  const paused = s.paused_agents || {};
+  const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent),
+                          ...Object.keys(used), ...Object.keys(paused)]);
   replace(document.getElementById("by-agent"), ...[...agents].sort().map(a =>
       el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0),
-         el("td", {}, used[a] ? tokens(used[a]) : ""), el("td", {}, used[a] ? cost(used[a]) : ""))));
+         el("td", {}, used[a] ? tokens(used[a]) : ""), el("td", {}, used[a] ? cost(used[a]) : ""),
+         el("td", {class: "paused"}, paused[a] ? pauseCell(a, paused[a]) : ""))));
+}
+
+// A paused agent: until when, why (on hover), and a button that lifts it.
+function pauseCell(agent, p) {
+  return el("span", {title: p.reason + ": " + p.message}, "until " + when(p.until) + " (" + p.reason + ") ",
+      el("button", {class: "resume", onclick: async () => {
+        try { await api("POST", "/api/v1/agents/" + encodeURIComponent(agent) + "/resume", {}); }
+        catch (e) { alert(e.message); }
+        refresh();
+      }}, "Resume"));
 }
 
 async function renderTasks(tasks) {
