@@ -160,7 +160,8 @@ bool Engine::RunTurn(Duties& duties) {
   {
     MutexLock lk(&mu_);
     const int64_t now = loop_clock_->NowMs();
-    const int64_t wake_at = route_backlog_ ? now : std::min(duties.NextDue(), NextRetryWake(now));
+    const int64_t wake_at =
+        route_backlog_ ? now : std::min(duties.NextDue(), NextTimedDispatch(now));
     loop_clock_->WaitUntil(&cv_, &mu_, wake_at, [&] {
       mu_.AssertHeld();
       return wake_ || stop_requested_ || !finished_.empty();
@@ -179,10 +180,10 @@ bool Engine::RunTurn(Duties& duties) {
   bool dispatch = woke || !done.empty() || route_backlog_;
   // A wake may be a cancel request: carry it out now, not at its period.
   if (duties.RunDue(loop_clock_->NowMs(), woke ? kCancelRequests : "")) dispatch = true;
-  // Every retry scheduled here is due at a known time; dispatch when the
-  // earliest of them comes.
-  for (TimeMs now = clock_->NowMs(); !retry_times_.empty() && *retry_times_.begin() <= now;) {
-    retry_times_.erase(retry_times_.begin());
+  // Every retry scheduled here and every pause's end is due at a known
+  // time; dispatch when the earliest of them comes.
+  for (TimeMs now = clock_->NowMs(); !dispatch_times_.empty() && *dispatch_times_.begin() <= now;) {
+    dispatch_times_.erase(dispatch_times_.begin());
     dispatch = true;
   }
   if (dispatch) Dispatch();
@@ -195,10 +196,10 @@ bool Engine::RunTurn(Duties& duties) {
   return true;
 }
 
-int64_t Engine::NextRetryWake(int64_t now) const {
-  if (retry_times_.empty()) return std::numeric_limits<int64_t>::max();
+int64_t Engine::NextTimedDispatch(int64_t now) const {
+  if (dispatch_times_.empty()) return std::numeric_limits<int64_t>::max();
   // Retry times are store (wall-clock) times; the wait is on the loop's clock.
-  return now + std::max<int64_t>(0, *retry_times_.begin() - clock_->NowMs());
+  return now + std::max<int64_t>(0, *dispatch_times_.begin() - clock_->NowMs());
 }
 
 void Engine::DrainUntil(Duties& duties, int64_t until) {
@@ -382,7 +383,7 @@ void Engine::Pause(const AgentPause& pause) {
   spdlog::warn("agent {} paused until {} ({}): {}", pause.agent, FormatIso8601(pause.until),
                ToString(pause.reason), pause.message);
   pauses_[pause.agent] = pause;
-  retry_times_.insert(pause.until);  // dispatch again when it ends
+  dispatch_times_.insert(pause.until);  // dispatch again when it ends
   MutexLock lk(&mu_);
   snapshot_.pauses[pause.agent] = pause;
   snapshot_.pauses_set[std::string(ToString(pause.reason))]++;
@@ -411,7 +412,7 @@ void Engine::LoadPauses() {
       continue;
     }
     if (p->ActiveAt(now) && (known == pauses_.end() || known->second.until != p->until)) {
-      retry_times_.insert(p->until);
+      dispatch_times_.insert(p->until);
     }
     pauses_[agent] = *p;
   }
@@ -452,7 +453,7 @@ bool Engine::StopIfOverBudget(const Task& task) {
 }
 
 void Engine::Recorded(const Task& after) {
-  if (after.status == TaskStatus::kRetrying) retry_times_.insert(after.next_attempt_at);
+  if (after.status == TaskStatus::kRetrying) dispatch_times_.insert(after.next_attempt_at);
   if (after.status == TaskStatus::kCompleted && callbacks_.on_task_complete)
     callbacks_.on_task_complete(after.id, after.output_summary);
   if (after.status == TaskStatus::kFailed && callbacks_.on_task_fail)

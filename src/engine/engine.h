@@ -151,9 +151,9 @@ class Engine {
   // launcher and records every exit it reported.
   void DrainAtShutdown(Duties& duties);
   void DrainUntil(Duties& duties, int64_t until);
-  // When the loop must next wake for a retry scheduled here (loop clock ms;
-  // INT64_MAX when none).
-  int64_t NextRetryWake(int64_t now) const;
+  // When the loop must next wake for a timed dispatch: a retry scheduled
+  // here or a pause's end (loop clock ms; INT64_MAX when none).
+  int64_t NextTimedDispatch(int64_t now) const;
   // engine_dispatch.cc: execution requests first, then the runnable tasks of
   // each agent with a free slot, merged in queue order.
   void Dispatch();
@@ -218,7 +218,9 @@ class Engine {
   std::unique_ptr<AgentLauncher> launcher_;
   std::map<std::string, Running> running_;  // execution id -> attempt
   int64_t last_change_counter_ = -1;
-  std::multiset<TimeMs> retry_times_;  // next_attempt_at of retries scheduled here
+  // Store times a dispatch is due at: the next_attempt_at of retries
+  // scheduled here, and the ends of agent pauses.
+  std::multiset<TimeMs> dispatch_times_;
   // The agents Dispatch lists runnable tasks for.
   std::set<std::string> queued_agents_;
   // Something may have left a queued task without a route.
