@@ -76,6 +76,9 @@ struct AgentConfig {
   int circuit_failures = 5;
   int circuit_pause_seconds = 300;
   int circuit_max_pause_seconds = 3600;
+  // How long an agent whose provider reported its usage limit is paused
+  // when the output does not say when the limit resets.
+  int usage_limit_pause_seconds = 900;
 };
 
 // What one task may spend before the engine stops starting it (core/budget.h);

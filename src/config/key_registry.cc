@@ -224,6 +224,8 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(agent.circuit_pause_seconds), 1, 86400),
       Ranged("agent.circuit_max_pause_seconds", "TASKEXEC_AGENT_CIRCUIT_MAX_PAUSE_SECONDS",
              TE_FIELD(agent.circuit_max_pause_seconds), 1, 604800),
+      Ranged("agent.usage_limit_pause_seconds", "TASKEXEC_AGENT_USAGE_LIMIT_PAUSE_SECONDS",
+             TE_FIELD(agent.usage_limit_pause_seconds), 1, 604800),
       Ranged("budget.task_max_cost_usd", "TASKEXEC_BUDGET_TASK_MAX_COST_USD",
              TE_FIELD(budget.task_max_cost_usd), 0, 1e9),
       Ranged("budget.task_max_tokens", "TASKEXEC_BUDGET_TASK_MAX_TOKENS",

@@ -38,6 +38,9 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kBudgetExhausted, "budget_exhausted", false,
        "the task reached one of its limits (budget.*, or its own): nothing starts it again until "
        "the limit is raised or `execute --force` runs it"},
+      {E::kUsageLimit, "usage_limit", true,
+       "the provider's usage or quota limit: the agent is paused until the limit resets (or "
+       "agent.usage_limit_pause_seconds) and the task waits in pending, its retries untouched"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

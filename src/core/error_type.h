@@ -40,6 +40,7 @@ enum class ErrorType {
   kStalled,
   kApprovalRequired,
   kBudgetExhausted,
+  kUsageLimit,
   kUnknown,
 };
 

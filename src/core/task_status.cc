@@ -66,7 +66,7 @@ constexpr Edge kEdges[] = {
     {S::kAssigned, S::kPending, "the engine", "released at shutdown"},
     {S::kClaimed, S::kPending, "the engine", "released at shutdown"},
     {S::kInProgress, S::kPending, "the engine or a person",
-     "released at shutdown, or moved back to To Do"},
+     "released at shutdown, the provider's usage limit, or moved back to To Do"},
     // Cancellation from any non-terminal state.
     {S::kPending, S::kCancelled, "a person", "cancelled"},
     {S::kRetrying, S::kCancelled, "a person", "cancelled"},

@@ -20,6 +20,7 @@ AttemptVerdict VerdictOf(ExecutionStatus status, ErrorType error_type) {
     case ErrorType::kReleased:
     case ErrorType::kLost:
     case ErrorType::kBudgetExhausted:
+    case ErrorType::kUsageLimit:       // the provider's quota: the agent is paused for it anyway
     case ErrorType::kSessionNotFound:  // retried fresh at once: a resume detail, not a fault
       return AttemptVerdict::kNeutral;
     default:

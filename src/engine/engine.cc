@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "engine/duties.h"
 #include "engine/outcome_rules.h"
+#include "engine/usage_limit_pause.h"
 #include "runner/presets.h"
 #include "runner/process_launcher.h"
 
@@ -356,6 +357,7 @@ void Engine::HandleFinished(const Finished& f) {
     if (after.error_type == ErrorType::kBudgetExhausted) snapshot_.budget_stops++;
   }
   RecordForCircuit(r.agent, f.result, o);
+  if (o.error_type == ErrorType::kUsageLimit) PauseForUsageLimit(r.agent, f.result);
   if (after.error_type == ErrorType::kBudgetExhausted) {
     spdlog::warn("task {}: {}", after.id, after.error_message);
   }
@@ -370,6 +372,19 @@ void Engine::RecordForCircuit(const std::string& agent, const AgentResult& resul
   if (!result.error.empty()) what += (what.empty() ? "" : ": ") + result.error.substr(0, 200);
   std::optional<AgentPause> pause = breaker_.Record(agent, verdict, what, clock_->NowMs());
   if (pause) Pause(*pause);
+}
+
+void Engine::PauseForUsageLimit(const std::string& agent, const AgentResult& result) {
+  const TimeMs now = clock_->NowMs();
+  AgentPause p =
+      UsageLimitPause(agent, result, now, config_.agent.usage_limit_pause_seconds * 1000LL);
+  // A longer pause already set (another attempt's later reset, an open
+  // circuit) stands.
+  auto known = pauses_.find(agent);
+  if (known != pauses_.end() && known->second.ActiveAt(now) && known->second.until >= p.until) {
+    return;
+  }
+  Pause(p);
 }
 
 void Engine::Pause(const AgentPause& pause) {

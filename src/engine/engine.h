@@ -177,6 +177,9 @@ class Engine {
   bool Paused(const std::string& agent, TimeMs now) const;
   // Stores and applies a pause; the loop wakes when it ends.
   void Pause(const AgentPause& pause);
+  // An attempt ended on the provider's usage limit: pause its agent until
+  // the reset (engine/usage_limit_pause.h) unless a longer pause stands.
+  void PauseForUsageLimit(const std::string& agent, const AgentResult& result);
   // The breaker's view of an ended attempt; pauses the agent when it opens.
   void RecordForCircuit(const std::string& agent, const AgentResult& result,
                         const AttemptOutcome& o);

@@ -38,6 +38,12 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
     o.task_status = TaskStatus::kPending;
     o.error_type = ErrorType::kReleased;
     o.error_message = "released: executor " + end.executor_id + " stopped before the session ended";
+  } else if (res.error_type == ErrorType::kUsageLimit) {
+    // The provider's limit, not the task's fault: back to the queue with its
+    // retries untouched; the engine pauses the agent until the limit resets,
+    // so the task runs after that.
+    o.execution_status = res.status;
+    o.task_status = TaskStatus::kPending;
   } else if (end.resumed && res.error_type == ErrorType::kSessionNotFound) {
     o.execution_status = res.status;
     o.task_status = TaskStatus::kRetrying;

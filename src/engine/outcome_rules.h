@@ -36,7 +36,9 @@ struct AttemptEnd {
 // session -> retrying at once, its retries untouched (the next attempt is
 // fresh: resume_policy.h); otherwise failed or retrying as `retry` decides,
 // with the agent's error type and message. A cancel request is settled by
-// the store in the same write (TaskStore::FinishAttempt).
+// the store in the same write (TaskStore::FinishAttempt). An attempt that
+// ended on the provider's usage limit -> pending, its retries untouched (the
+// engine pauses the agent until the limit resets).
 //
 // Then the budget: an attempt that would be retried but leaves the task at
 // one of its limits (core/budget.h; counting this attempt's usage and run

@@ -35,6 +35,12 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
         e.ended_at != 0 && e.ended_at == task.completed_at) {
       text += "Task stopped: " + task.error_message + "\n";
     }
+    if (e.error_type == ErrorType::kUsageLimit) {
+      text += "Waiting: the agent's provider limit was reached; " +
+              (e.agent.empty() ? std::string("the agent") : e.agent) +
+              " is paused until it resets (taskexec agents) and the task runs again then, its "
+              "retries untouched.\n";
+    }
   }
   if (e.usage.Reported()) text += "Usage: " + UsageText(e.usage) + "\n";
   if (!e.resumed_session_id.empty()) {

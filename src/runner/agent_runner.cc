@@ -14,6 +14,7 @@
 #include "runner/presets.h"
 #include "runner/prompt.h"
 #include "runner/stdout_copy.h"
+#include "runner/usage_limit.h"
 
 namespace taskexec {
 
@@ -191,6 +192,7 @@ AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files
   fs::remove(files.stdout_path, ec);
   ParsedOutcome parsed = ParseOutcome(whole, {task_id, exec_id});
   MarkUnknownSession(job, process, &parsed.result);
+  MarkUsageLimit(process, whole.stdout_tail, clock_->NowMs(), &parsed.result);
   if (!stdout_warning.empty()) {
     spdlog::warn("execution {}: {}", exec_id, stdout_warning);
     parsed.result.warnings.push_back(stdout_warning);
@@ -223,6 +225,31 @@ void AgentRunner::MarkUnknownSession(const AgentJob& job, const ProcessResult& p
   result->error = "the agent does not know session " + job.resume_session_id +
                   "; the next attempt starts a fresh one (" + result->error + ")";
   if (result->error.size() > kMaxErrorChars) result->error.resize(kMaxErrorChars);
+}
+
+void AgentRunner::MarkUsageLimit(const ProcessResult& process, const std::string& stdout_text,
+                                 TimeMs now, AgentResult* result) {
+  if (result->status != ExecutionStatus::kFailed ||
+      result->error_type == ErrorType::kSessionNotFound) {
+    return;
+  }
+  // Where the CLIs say it: the end of stdout (an event stream's last error),
+  // stderr, and the error the outcome parser took (a JSON result's text).
+  // Not the whole of stdout: the agent's own work may talk about limits.
+  // The last line that says it is taken, so the parsed error comes last.
+  constexpr size_t kStdoutEnd = 4096;
+  std::string text = stdout_text.size() > kStdoutEnd
+                         ? stdout_text.substr(stdout_text.size() - kStdoutEnd)
+                         : stdout_text;
+  text += "\n" + process.stderr_tail + "\n" + result->error;
+  std::optional<UsageLimitHit> hit = FindUsageLimit(text, now);
+  if (!hit) return;
+  result->error_type = ErrorType::kUsageLimit;
+  result->retryable = true;
+  result->usage_limit_reset_at = hit->reset_at > now ? hit->reset_at : 0;
+  const bool says_it = hit->line.find("usage limit") != std::string::npos ||
+                       hit->line.find("Usage limit") != std::string::npos;
+  result->error = SanitizeText(says_it ? hit->line : "usage limit: " + hit->line, kMaxErrorChars);
 }
 
 std::string AgentRunner::AgentName(const AgentJob& job) {

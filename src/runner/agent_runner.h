@@ -114,6 +114,10 @@ class AgentRunner {
   // A resumed attempt refused for an unknown session: kSessionNotFound.
   static void MarkUnknownSession(const AgentJob& job, const ProcessResult& process,
                                  AgentResult* result);
+  // A failure on the provider's usage or quota limit (runner/usage_limit.h):
+  // kUsageLimit, with the reset time when the output gives one.
+  static void MarkUsageLimit(const ProcessResult& process, const std::string& stdout_text,
+                             TimeMs now, AgentResult* result);
   static std::string AgentName(const AgentJob& job);
 
   AgentConfig config_;

@@ -51,6 +51,9 @@ struct AgentResult {
   std::vector<std::string> warnings;  // e.g. listed artifact paths that did not exist
   int64_t pid = 0;
   TimeMs last_output_at = 0;  // when the agent last wrote to stdout or stderr; 0 = never
+  // kUsageLimit: when the provider's limit resets, as the output says; 0 =
+  // it does not say.
+  TimeMs usage_limit_reset_at = 0;
 };
 
 constexpr size_t kMaxErrorChars = 2000;

@@ -63,6 +63,7 @@ TEST(CircuitBreaker, OnlyTheAgentsOwnFailuresCount) {
   EXPECT_EQ(VerdictOf(E::kCancelled, ErrorType::kCancelled), V::kNeutral);
   EXPECT_EQ(VerdictOf(E::kLost, ErrorType::kLost), V::kNeutral);
   EXPECT_EQ(VerdictOf(E::kFailed, ErrorType::kSessionNotFound), V::kNeutral);
+  EXPECT_EQ(VerdictOf(E::kFailed, ErrorType::kUsageLimit), V::kNeutral);
 }
 
 TEST(AgentPause, StoredFormRoundTripsAndBadTextIsReported) {

@@ -638,6 +638,79 @@ TEST_F(EngineLauncherTest, ConsecutiveFailuresPauseTheAgentOthersRunOn) {
   EXPECT_EQ(engine_->Snapshot().pauses.count("mongke"), 0u);
 }
 
+// An attempt that ends on the provider's usage limit sends its task back to
+// pending without spending a retry and pauses the agent until the reset the
+// output gave; its other tasks wait too, and both run once the limit resets.
+// Without a reset time the pause is agent.usage_limit_pause_seconds.
+TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  config_.executor.per_agent_limit = 1;
+  config_.executor.max_retries = 1;
+  config_.agent.circuit_failures = 1;  // a usage limit must not open it
+  config_.agent.usage_limit_pause_seconds = 300;
+  StartEngine();
+  auto add = [&](const std::string& title) {
+    const std::string id = Add(title, "mongke");
+    loop_clock_.Advance(config_.executor.store_poll_ms);
+    EXPECT_TRUE(loop_clock_.AwaitIdle());
+    return id;
+  };
+  const std::string first = add("first");
+  AgentJob job = launcher_->WaitStarted(1);
+  const std::string second = add("second");
+  AgentResult limited = FakeLauncher::Failed(
+      ErrorType::kUsageLimit, "usage limit: Claude AI usage limit reached|1796486400", true);
+  const TimeMs reset_at = clock_.NowMs() + 600'000;
+  limited.usage_limit_reset_at = reset_at;
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, limited));
+  ASSERT_TRUE(Settle());
+
+  Task t = Get(first);
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_EQ(t.retry_count, 0);
+  EXPECT_EQ(t.error_type, ErrorType::kUsageLimit);
+  std::string stored, error;
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause) << stored << error;
+  EXPECT_EQ(pause->reason, PauseReason::kUsageLimit);
+  EXPECT_EQ(pause->until, reset_at);
+  EXPECT_NE(pause->message.find("Claude AI usage limit reached"), std::string::npos);
+  EXPECT_EQ(launcher_->started(), 1u);
+
+  // A second right before the reset nothing starts; at the reset the first
+  // task runs again (the queue's order), then the second.
+  loop_clock_.Advance(reset_at - 1'000 - clock_.NowMs());
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 1u);
+  loop_clock_.Advance(1'000);
+  AgentJob again = launcher_->WaitStarted(2);
+  EXPECT_EQ(again.task.id, first);
+  EXPECT_EQ(again.task.retry_count, 0);
+
+  // No reset in the output: paused for agent.usage_limit_pause_seconds.
+  const TimeMs unsaid_at = clock_.NowMs();
+  ASSERT_TRUE(launcher_->Finish(
+      again.execution.id,
+      FakeLauncher::Failed(ErrorType::kUsageLimit, "usage limit: Quota exceeded", true)));
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause);
+  EXPECT_EQ(pause->until, unsaid_at + 300'000);
+  EXPECT_EQ(Get(first).retry_count, 0);
+  EXPECT_EQ(launcher_->started(), 2u);
+  loop_clock_.Advance(300'000);
+  AgentJob after = launcher_->WaitStarted(3);
+  ASSERT_TRUE(launcher_->Finish(after.execution.id, FakeLauncher::Completed("ok")));
+  AgentJob last = launcher_->WaitStarted(4);
+  ASSERT_TRUE(launcher_->Finish(last.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(Get(first).status, TaskStatus::kCompleted);
+  EXPECT_EQ(Get(second).status, TaskStatus::kCompleted);
+}
+
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {
   config_.executor.shutdown_grace_seconds = 60;
   manual_loop_ = true;

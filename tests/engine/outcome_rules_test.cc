@@ -1,6 +1,7 @@
 // The engine's outcome rules as pure functions: no store, no clock, no
 // children.
 #include "engine/outcome_rules.h"
+#include "engine/usage_limit_pause.h"
 
 #include <gtest/gtest.h>
 
@@ -96,6 +97,37 @@ TEST_F(OutcomeRulesTest, ReleaseAtShutdownRequeuesWithoutSpendingARetry) {
   // A session that completed while being released still completes.
   o = Decide(Result(ExecutionStatus::kCompleted, ErrorType::kNone, false), true);
   EXPECT_EQ(o.task_status, TaskStatus::kCompleted);
+}
+
+TEST_F(OutcomeRulesTest, AUsageLimitRequeuesWithoutSpendingARetry) {
+  task_.retry_count = 2;  // none left: a usage limit still does not fail it
+  AttemptOutcome o = Decide(Result(ExecutionStatus::kFailed, ErrorType::kUsageLimit, true));
+  EXPECT_EQ(o.task_status, TaskStatus::kPending);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kFailed);
+  EXPECT_EQ(o.error_type, ErrorType::kUsageLimit);
+  EXPECT_EQ(o.error_message, "boom");
+  EXPECT_EQ(o.retry_count, 2);
+  EXPECT_EQ(o.next_attempt_at, 0);
+}
+
+// The pause: until the reset the output gave (capped), else the setting.
+TEST(UsageLimitPause, UntilTheResetOrForTheConfiguredPause) {
+  AgentResult r;
+  r.error_type = ErrorType::kUsageLimit;
+  r.error = "usage limit: You've hit your usage limit. Try again in 2 hours.";
+  r.usage_limit_reset_at = kNow + 7'200'000;
+  AgentPause p = UsageLimitPause("mongke", r, kNow, 900'000);
+  EXPECT_EQ(p.agent, "mongke");
+  EXPECT_EQ(p.reason, PauseReason::kUsageLimit);
+  EXPECT_EQ(p.since, kNow);
+  EXPECT_EQ(p.until, kNow + 7'200'000);
+  EXPECT_EQ(p.message.rfind(r.error, 0), 0u) << p.message;
+  r.usage_limit_reset_at = 0;
+  EXPECT_EQ(UsageLimitPause("mongke", r, kNow, 900'000).until, kNow + 900'000);
+  r.usage_limit_reset_at = kNow - 1;  // already past: unsaid
+  EXPECT_EQ(UsageLimitPause("mongke", r, kNow, 900'000).until, kNow + 900'000);
+  r.usage_limit_reset_at = kNow + 400LL * 24 * 3'600'000;  // a misreading
+  EXPECT_EQ(UsageLimitPause("mongke", r, kNow, 900'000).until, kNow + kMaxUsageLimitPauseMs);
 }
 
 TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {

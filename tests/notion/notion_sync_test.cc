@@ -927,6 +927,26 @@ TEST(ResultCommentTest, SaysWhenTheAttemptSpentTheBudget) {
   EXPECT_EQ(ResultComment(task, e, {}).find("Task stopped"), std::string::npos);
 }
 
+// An attempt that hit the provider's usage limit says the task waits for
+// the reset instead of failing.
+TEST(ResultCommentTest, AUsageLimitSaysTheTaskWaitsForTheReset) {
+  Task task;
+  task.id = "task-1";
+  task.status = TaskStatus::kPending;
+  SessionExecution e;
+  e.id = "exec-1";
+  e.attempt = 1;
+  e.agent = "kublai";
+  e.status = ExecutionStatus::kFailed;
+  e.error_type = ErrorType::kUsageLimit;
+  e.error = "Claude AI usage limit reached|1796486400";
+  const std::string text = ResultComment(task, e, {});
+  EXPECT_NE(text.find("Error (usage_limit): Claude AI usage limit reached|1796486400\nWaiting: "
+                      "the agent's provider limit was reached; kublai is paused until it resets"),
+            std::string::npos)
+      << text;
+}
+
 // The card says which agent session the attempt ran in, and when it
 // continued the task's earlier one.
 TEST(ResultCommentTest, NamesTheSessionAndAResumedOne) {

@@ -566,6 +566,33 @@ TEST_F(AgentRunnerTest, ARefusedResumeIsSessionNotFoundAndRetryable) {
   EXPECT_NE(fresh.error_type, ErrorType::kSessionNotFound);
 }
 
+// Claude Code's -p --output-format json result when the plan's limit is
+// reached, a Codex-style line on stderr, and a completion that only talks
+// about limits.
+TEST_F(AgentRunnerTest, AUsageLimitIsRecognisedWithItsReset) {
+  AgentConfig c = Config("");
+  c.command = {"/bin/sh", "-c",
+               "printf '%s\\n' '{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,"
+               "\"result\":\"Claude AI usage limit reached|4102444800\",\"session_id\":\"s-1\"}'"};
+  AgentResult claude = RunJob(Runner(c), Job("1"));
+  EXPECT_EQ(claude.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(claude.error_type, ErrorType::kUsageLimit) << claude.error;
+  EXPECT_TRUE(claude.retryable);
+  EXPECT_EQ(claude.usage_limit_reset_at, 4'102'444'800'000);
+  EXPECT_EQ(claude.error, "agent result: Claude AI usage limit reached|4102444800");
+
+  c.command = {"/bin/sh", "-c",
+               "echo \"ERROR: You've hit your usage limit. Try again in 3 hours.\" >&2; exit 1"};
+  AgentResult codex = RunJob(Runner(c), Job("2"));
+  EXPECT_EQ(codex.error_type, ErrorType::kUsageLimit) << codex.error;
+  EXPECT_EQ(codex.usage_limit_reset_at, clock_.NowMs() + 3 * 3'600'000);
+
+  c.command = {"/bin/sh", "-c", "echo 'TASK_COMPLETE: documented the usage limit reached page'"};
+  AgentResult done = RunJob(Runner(c), Job("3"));
+  EXPECT_EQ(done.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(done.usage_limit_reset_at, 0);
+}
+
 TEST_F(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {
   AgentConfig c = Config("succeed");
   c.command.clear();
