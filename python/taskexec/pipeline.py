@@ -296,6 +296,20 @@ class TaskExecutionPipeline:
         return self._api().post(f"/api/v1/tasks/{_path_id(task_id)}/reply",
                                 {"message": message}).json()
 
+    def agents(self) -> list[dict[str, Any]]:
+        """Every agent: ``running`` attempts of its ``limit``, ``cost_today_usd`` against
+        ``daily_limit_usd``, and ``paused`` (until, since, reason -- ``circuit``,
+        ``usage_limit`` or ``daily_budget`` -- and message) while no attempt starts on it."""
+        return list(self._api().get("/api/v1/agents").json()["agents"])
+
+    def resume_agent(self, name: str) -> dict[str, Any]:
+        """Lifts the agent's pause now; returns the agent. Raises Conflict when it is not
+        paused, or paused by its daily budget (that pause ends at 00:00 UTC)."""
+        agent = _check_agent(name)
+        if not agent:
+            raise BadRequest("name: expected an agent name", code="invalid_argument")
+        return dict(self._api().post(f"/api/v1/agents/{_path_id(agent)}/resume", {}).json())
+
     def get_execution_status(self, attempt_id: str) -> dict[str, Any]:
         """The attempt: status, agent, session, times, error and usage."""
         _check_id("attempt_id", attempt_id)

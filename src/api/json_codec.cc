@@ -260,6 +260,8 @@ json ToJson(const AgentState& a) {
   return json{{"name", a.name},
               {"running", a.running},
               {"limit", a.limit},
+              {"cost_today_usd", a.cost_today_usd},
+              {"daily_limit_usd", a.daily_limit_usd},
               {"paused", a.pause ? ToJson(*a.pause) : json(nullptr)}};
 }
 

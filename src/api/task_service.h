@@ -56,6 +56,8 @@ struct AgentState {
   int running = 0;                  // active attempts on it, every executor's
   int limit = 0;                    // executor.per_agent_limit, or its executor.agent_limits entry
   std::optional<AgentPause> pause;  // set while it is paused
+  double cost_today_usd = 0;        // what its attempts that ended today (UTC) cost
+  double daily_limit_usd = 0;       // budget.agent_daily_cost_usd; 0 = none
 };
 
 // The longest reply a person may give (it goes into every later prompt).

@@ -51,6 +51,7 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   service->SetPruneSetup(std::move(prune));
   service->SetBudget(ConfiguredLimits(cfg.budget));
   service->SetAgentLimits(cfg.executor.per_agent_limit, cfg.executor.agent_limits);
+  service->SetDailyCostLimit(cfg.budget.agent_daily_cost_usd);
   *out = std::move(service);
   return Status::OK();
 }

@@ -4,11 +4,21 @@
 #include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/budget.h"
 
 namespace taskexec {
 namespace {
 
 std::string PauseCell(const AgentState& a) { return a.pause ? TimeCell(a.pause->until) : "-"; }
+
+// "$0.3800 of $5.00" against a daily limit, "$0.3800" without one, "-" when
+// nothing was priced today.
+std::string TodayCell(const AgentState& a) {
+  if (a.cost_today_usd <= 0 && a.daily_limit_usd <= 0) return "-";
+  std::string cell = FormatDollars(a.cost_today_usd);
+  if (a.daily_limit_usd > 0) cell += " of " + FormatDollars(a.daily_limit_usd);
+  return cell;
+}
 
 std::string WhyCell(const AgentState& a) {
   if (!a.pause) return "";
@@ -27,10 +37,10 @@ int RunAgents(CliContext& ctx) {
     ctx.PrintJson({{"agents", std::move(list)}});
     return 0;
   }
-  Table table({"AGENT", "RUNNING", "PAUSED UNTIL", "WHY"});
+  Table table({"AGENT", "RUNNING", "TODAY (UTC)", "PAUSED UNTIL", "WHY"});
   for (const AgentState& a : agents) {
-    table.AddRow({a.name, std::to_string(a.running) + "/" + std::to_string(a.limit), PauseCell(a),
-                  Cell(WhyCell(a), 100)});
+    table.AddRow({a.name, std::to_string(a.running) + "/" + std::to_string(a.limit), TodayCell(a),
+                  PauseCell(a), Cell(WhyCell(a), 100)});
   }
   table.Print(ctx.out());
   return 0;
@@ -54,7 +64,8 @@ int RunResume(CliContext& ctx, const std::string& name) {
 
 void RegisterAgentCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* agents = app.add_subcommand(
-      "agents", "Each agent: attempts running of its limit, paused until when and why");
+      "agents",
+      "Each agent: attempts running of its limit, today's cost, paused until when and why");
   agents->callback([&ctx] { ctx.action = [&ctx] { return RunAgents(ctx); }; });
 
   CLI::App* agent = app.add_subcommand("agent", "Act on one agent");

@@ -88,6 +88,9 @@ struct BudgetConfig {
   int task_max_tokens = 0;       // summed tokens of every kind
   int task_max_attempts = 0;     // attempts started, whatever reset the retry counter
   int task_max_seconds = 0;      // summed run time
+  // What one agent's attempts may cost per UTC day (every executor's); at
+  // it the agent is paused until the next UTC midnight.
+  double agent_daily_cost_usd = 0;
 };
 
 struct RoutingConfig {

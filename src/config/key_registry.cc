@@ -234,6 +234,8 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(budget.task_max_attempts), 0, 100000),
       Ranged("budget.task_max_seconds", "TASKEXEC_BUDGET_TASK_MAX_SECONDS",
              TE_FIELD(budget.task_max_seconds), 0, 31536000),
+      Ranged("budget.agent_daily_cost_usd", "TASKEXEC_BUDGET_AGENT_DAILY_COST_USD",
+             TE_FIELD(budget.agent_daily_cost_usd), 0, 1e9),
       NonEmpty(Key("routing.default_agent", "TASKEXEC_ROUTING_DEFAULT_AGENT",
                    TE_FIELD(routing.default_agent))),
       Key("routing.mapping", "TASKEXEC_ROUTING_MAPPING", TE_FIELD(routing.mapping)),

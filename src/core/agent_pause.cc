@@ -5,12 +5,20 @@
 namespace taskexec {
 
 std::string_view ToString(PauseReason reason) {
-  return reason == PauseReason::kUsageLimit ? "usage_limit" : "circuit";
+  switch (reason) {
+    case PauseReason::kUsageLimit:
+      return "usage_limit";
+    case PauseReason::kDailyBudget:
+      return "daily_budget";
+    case PauseReason::kCircuit:
+      break;
+  }
+  return "circuit";
 }
 
 std::optional<PauseReason> ParsePauseReason(std::string_view text) {
-  if (text == "circuit") return PauseReason::kCircuit;
-  if (text == "usage_limit") return PauseReason::kUsageLimit;
+  for (PauseReason r : {PauseReason::kCircuit, PauseReason::kUsageLimit, PauseReason::kDailyBudget})
+    if (text == ToString(r)) return r;
   return std::nullopt;
 }
 

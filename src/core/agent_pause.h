@@ -16,11 +16,12 @@
 namespace taskexec {
 
 enum class PauseReason {
-  kCircuit,     // agent.circuit_failures consecutive failed attempts
-  kUsageLimit,  // the provider's usage or quota limit
+  kCircuit,      // agent.circuit_failures consecutive failed attempts
+  kUsageLimit,   // the provider's usage or quota limit
+  kDailyBudget,  // budget.agent_daily_cost_usd spent today (UTC)
 };
 
-std::string_view ToString(PauseReason reason);  // "circuit", "usage_limit"
+std::string_view ToString(PauseReason reason);  // "circuit", "usage_limit", "daily_budget"
 std::optional<PauseReason> ParsePauseReason(std::string_view text);
 
 struct AgentPause {

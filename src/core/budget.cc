@@ -5,18 +5,19 @@
 namespace taskexec {
 namespace {
 
-std::string Dollars(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, v < 1.0 ? "$%.4f" : "$%.2f", v);
-  return buf;
-}
-
 // Where the limit came from, as the message names it.
 std::string Source(bool own, const char* field) {
   return own ? std::string("the task's ") + field : std::string("budget.task_") + field;
 }
 
 }  // namespace
+
+std::string FormatDollars(double usd) {
+  if (usd == 0) return "$0";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, usd < 1.0 ? "$%.4f" : "$%.2f", usd);
+  return buf;
+}
 
 bool TaskLimits::Any() const {
   return max_cost_usd > 0 || max_tokens > 0 || max_attempts > 0 || max_seconds > 0;
@@ -41,8 +42,9 @@ std::string BudgetExhausted(const TaskLimits& own, const TaskLimits& configured,
   const TaskLimits limit = EffectiveLimits(own, configured);
   const std::string head = "budget exhausted: ";
   if (limit.max_cost_usd > 0 && spent.cost_usd && *spent.cost_usd >= limit.max_cost_usd) {
-    return head + "cost " + Dollars(*spent.cost_usd) + " reached the limit of " +
-           Dollars(limit.max_cost_usd) + " (" + Source(own.max_cost_usd > 0, "max_cost_usd") + ")";
+    return head + "cost " + FormatDollars(*spent.cost_usd) + " reached the limit of " +
+           FormatDollars(limit.max_cost_usd) + " (" + Source(own.max_cost_usd > 0, "max_cost_usd") +
+           ")";
   }
   if (limit.max_tokens > 0 && spent.tokens >= limit.max_tokens) {
     return head + std::to_string(spent.tokens) + " tokens reached the limit of " +
@@ -72,8 +74,8 @@ std::string BudgetText(const TaskLimits& own, const TaskLimits& configured,
   std::string out;
   auto part = [&out](const std::string& text) { out += (out.empty() ? "" : "; ") + text; };
   if (spent.cost_usd || limit.max_cost_usd > 0) {
-    part("cost " + (spent.cost_usd ? Dollars(*spent.cost_usd) : std::string("unpriced")) +
-         of(limit.max_cost_usd > 0, Dollars(limit.max_cost_usd), own.max_cost_usd > 0));
+    part("cost " + (spent.cost_usd ? FormatDollars(*spent.cost_usd) : std::string("unpriced")) +
+         of(limit.max_cost_usd > 0, FormatDollars(limit.max_cost_usd), own.max_cost_usd > 0));
   }
   if (spent.tokens > 0 || limit.max_tokens > 0) {
     part(std::to_string(spent.tokens) + " tokens" +

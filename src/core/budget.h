@@ -52,4 +52,8 @@ std::string BudgetExhausted(const TaskLimits& own, const TaskLimits& configured,
 std::string BudgetText(const TaskLimits& own, const TaskLimits& configured,
                        const BudgetSpent& spent);
 
+// "$0.0120" below a dollar, "$1.23" from one on, "$0" for nothing: how
+// budgets show money.
+std::string FormatDollars(double usd);
+
 }  // namespace taskexec

@@ -123,6 +123,7 @@ bool Engine::PollStoreChanges() {
 void Engine::Loop() {
   CheckRoutingConfig();
   RefreshQueuedAgents();
+  CheckDailyBudgets("");
   RecoverExpired();
   Duties duties = PeriodicDuties(loop_clock_->NowMs());
   Dispatch();
@@ -150,6 +151,9 @@ Duties Engine::PeriodicDuties(int64_t start) {
     RecoverExpired();
     check_unrouted_ = true;  // tasks other tools wrote (a Neo4j store has no change counter)
     RefreshQueuedAgents();
+    // Other executors' attempts count too; not at every store change: the
+    // sum reads all of today's attempts.
+    CheckDailyBudgets("");
     return true;
   });
   return duties;
@@ -358,6 +362,7 @@ void Engine::HandleFinished(const Finished& f) {
   }
   RecordForCircuit(r.agent, f.result, o);
   if (o.error_type == ErrorType::kUsageLimit) PauseForUsageLimit(r.agent, f.result);
+  if (o.usage.cost_usd) CheckDailyBudgets(r.agent);
   if (after.error_type == ErrorType::kBudgetExhausted) {
     spdlog::warn("task {}: {}", after.id, after.error_message);
   }
@@ -385,6 +390,43 @@ void Engine::PauseForUsageLimit(const std::string& agent, const AgentResult& res
     return;
   }
   Pause(p);
+}
+
+void Engine::CheckDailyBudgets(const std::string& agent) {
+  const double limit = config_.budget.agent_daily_cost_usd;
+  const TimeMs now = clock_->NowMs();
+  std::map<std::string, double> spent;
+  if (limit > 0) {
+    Status s = store_->CostByAgentSince(UtcDayStart(now), &spent);
+    if (!s.ok()) {
+      spdlog::warn("engine {}: cannot read the agents' cost today: {}", executor_id_, s.ToString());
+      return;
+    }
+  }
+  // A daily-budget pause the limit no longer justifies (raised, or turned
+  // off, since) is lifted: the agent runs on today.
+  for (auto& [name, p] : pauses_) {
+    if (p.reason != PauseReason::kDailyBudget || !p.ActiveAt(now)) continue;
+    if (!agent.empty() && name != agent) continue;
+    if (limit > 0 && spent[name] >= limit) continue;
+    if (Status s = store_->SetMeta(AgentPauseKey(name), ""); !s.ok()) continue;
+    spdlog::info("agent {}: its daily budget pause is lifted (limit now {})", name,
+                 limit > 0 ? FormatDollars(limit) : std::string("none"));
+    p.until = now;
+    dispatch_times_.insert(now);
+    MutexLock lk(&mu_);
+    snapshot_.pauses.erase(name);
+  }
+  for (const auto& [name, cost] : spent) {
+    if (!agent.empty() && name != agent) continue;
+    std::optional<AgentPause> p = DailyBudgetPause(name, cost, limit, now);
+    if (!p) continue;
+    auto known = pauses_.find(name);
+    if (known != pauses_.end() && known->second.ActiveAt(now) && known->second.until >= p->until) {
+      continue;
+    }
+    Pause(*p);
+  }
 }
 
 void Engine::Pause(const AgentPause& pause) {

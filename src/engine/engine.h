@@ -180,6 +180,10 @@ class Engine {
   // An attempt ended on the provider's usage limit: pause its agent until
   // the reset (engine/usage_limit_pause.h) unless a longer pause stands.
   void PauseForUsageLimit(const std::string& agent, const AgentResult& result);
+  // budget.agent_daily_cost_usd: pauses until the next UTC midnight each
+  // agent (or just `agent`, when named) whose attempts cost that much today,
+  // and lifts the daily-budget pauses the limit no longer justifies.
+  void CheckDailyBudgets(const std::string& agent);
   // The breaker's view of an ended attempt; pauses the agent when it opens.
   void RecordForCircuit(const std::string& agent, const AgentResult& result,
                         const AttemptOutcome& o);

@@ -14,6 +14,7 @@ EngineService::EngineService(const Config& config, TaskStore* store, const Clock
   SetPruneHooks({});
   service_.SetBudget(ConfiguredLimits(config.budget));
   service_.SetAgentLimits(config.executor.per_agent_limit, config.executor.agent_limits);
+  service_.SetDailyCostLimit(config.budget.agent_daily_cost_usd);
 }
 
 void EngineService::SetPruneHooks(PruneSetup hooks) {

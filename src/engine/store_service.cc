@@ -148,7 +148,15 @@ Status StoreTaskService::ListAgents(std::vector<AgentState>* out) {
     agents[e.agent].running++;
   }
   const TimeMs now = clock_->NowMs();
+  std::map<std::string, double> cost_today;
+  if (Status s = store_->CostByAgentSince(UtcDayStart(now), &cost_today); !s.ok()) return s;
+  for (const auto& [name, cost] : cost_today) {
+    if (name.empty()) continue;
+    agents[name].name = name;
+    agents[name].cost_today_usd = cost;
+  }
   for (auto& [name, a] : agents) {
+    a.daily_limit_usd = daily_cost_limit_usd_;
     auto limit = agent_limits_.find(name);
     a.limit = limit != agent_limits_.end() ? limit->second : per_agent_limit_;
     std::string text, error;
@@ -171,6 +179,12 @@ Status StoreTaskService::ResumeAgent(const std::string& agent, AgentState* out) 
   std::optional<AgentPause> pause = DecodeAgentPause(agent, s.ok() ? text : "", &error);
   if (!pause || !pause->ActiveAt(clock_->NowMs())) {
     return Status::Conflict("agent " + agent + " is not paused");
+  }
+  // Lifted, it would be paused again at the engine's next look: today's
+  // cost is still at the limit.
+  if (pause->reason == PauseReason::kDailyBudget && daily_cost_limit_usd_ > 0) {
+    return Status::Conflict("agent " + agent + " is paused by its daily budget: " + pause->message +
+                            " (budget.agent_daily_cost_usd, read at start)");
   }
   s = store_->SetMeta(AgentPauseKey(agent), "");
   if (!s.ok()) return s;

@@ -63,6 +63,9 @@ class StoreTaskService : public TaskService {
     per_agent_limit_ = per_agent_limit;
     agent_limits_ = std::move(agent_limits);
   }
+  // budget.agent_daily_cost_usd, which ListAgents reports with each agent's
+  // cost today (0 = none). Call before use; not synchronized.
+  void SetDailyCostLimit(double usd) { daily_cost_limit_usd_ = usd; }
 
  private:
   Status CheckAgent(const std::string& agent) const;
@@ -79,6 +82,7 @@ class StoreTaskService : public TaskService {
   TaskLimits budget_;
   int per_agent_limit_ = 0;
   std::map<std::string, int> agent_limits_;
+  double daily_cost_limit_usd_ = 0;
 };
 
 }  // namespace taskexec

@@ -296,6 +296,10 @@ class TaskStore {
   virtual Status ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) = 0;
 
   virtual Status GetStats(StoreStats* out) = 0;
+  // The cost each agent's attempts reported, summed over the attempts that
+  // ended at or after `since` (every executor's; attempts that reported no
+  // cost add nothing). Agents without such an attempt are absent.
+  virtual Status CostByAgentSince(TimeMs since, std::map<std::string, double>* out) = 0;
 
   // A small persistent key/value area for integrations (sync watermarks).
   virtual Status GetMeta(const std::string& key, std::string* value) = 0;  // NotFound if unset

@@ -555,7 +555,34 @@ TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
   SqliteStore* store = real.store();
   StoreTaskService& service = *real.service();
   service.SetAgentLimits(4, {{"kublai", 2}});
+  service.SetDailyCostLimit(5);
   real_service_ = &service;
+  // kublai's attempt that ended a minute ago cost $1.25.
+  NewTask priced;
+  priced.title = "priced";
+  Task task;
+  ASSERT_TRUE(store->AddTask(priced, SystemClock::Default()->NowMs(), &task).ok());
+  ClaimRequest req;
+  req.task_id = task.id;
+  req.expected_version = task.version;
+  req.executor_id = "host-1";
+  req.agent = "kublai";
+  req.execution_id = "exec-priced";
+  const TimeMs ended = SystemClock::Default()->NowMs() - 60'000;
+  req.now = ended - 1000;
+  req.lease_expires_at = ended + 60'000;
+  Claim claim;
+  ASSERT_TRUE(store->Claim(req, &claim).ok());
+  ASSERT_TRUE(store->MarkStarted(task.id, req.execution_id, "host-1", 42, ended - 900).ok());
+  AttemptOutcome done;
+  done.task_id = task.id;
+  done.execution_id = req.execution_id;
+  done.executor_id = "host-1";
+  done.task_status = TaskStatus::kCompleted;
+  done.execution_status = ExecutionStatus::kCompleted;
+  done.usage.cost_usd = 1.25;
+  done.now = ended;
+  ASSERT_TRUE(store->FinishAttempt(done, nullptr).ok());
   AgentPause p;
   p.agent = "kublai";
   p.since = SystemClock::Default()->NowMs();
@@ -566,8 +593,9 @@ TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
 
   ASSERT_EQ(Run({"agents"}), 0) << err();
   EXPECT_NE(out().find("AGENT"), std::string::npos) << out();
-  EXPECT_NE(out().find("mongke    0/4"), std::string::npos) << out();
-  EXPECT_NE(out().find("kublai    0/2      " + TimeCell(p.until) +
+  EXPECT_NE(out().find("TODAY (UTC)"), std::string::npos) << out();
+  EXPECT_NE(out().find("mongke    0/4      $0 of $5.00"), std::string::npos) << out();
+  EXPECT_NE(out().find("kublai    0/2      $1.25 of $5.00  " + TimeCell(p.until) +
                        "  circuit: 5 consecutive failed attempts (last: api_error: HTTP 500)"),
             std::string::npos)
       << out();
@@ -581,6 +609,8 @@ TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
     }
     seen = true;
     EXPECT_EQ(a["limit"], 2);
+    EXPECT_DOUBLE_EQ(a["cost_today_usd"].get<double>(), 1.25);
+    EXPECT_DOUBLE_EQ(a["daily_limit_usd"].get<double>(), 5);
     EXPECT_EQ(a["paused"]["reason"], "circuit");
     EXPECT_EQ(a["paused"]["pause_seconds"], 300);
   }
@@ -596,6 +626,15 @@ TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
   EXPECT_EQ(Run({"agent", "resume", "genghis"}), 1);
   EXPECT_NE(err().find("unknown agent 'genghis'"), std::string::npos) << err();
   EXPECT_EQ(Run({"agent"}), 2);  // which action
+
+  // A daily-budget pause is not lifted: the engine would set it again.
+  p.reason = PauseReason::kDailyBudget;
+  p.message = "spent $5.10 today (UTC), the daily limit of $5.00";
+  ASSERT_TRUE(store->SetMeta(AgentPauseKey("kublai"), EncodeAgentPause(p)).ok());
+  EXPECT_EQ(Run({"agent", "resume", "kublai"}), 1);
+  EXPECT_NE(err().find("agent kublai is paused by its daily budget: spent $5.10 today"),
+            std::string::npos)
+      << err();
 
   real_service_ = nullptr;
 }

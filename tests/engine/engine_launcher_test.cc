@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/budget_rules.h"
 #include "engine/engine.h"
 #include "engine/fake_launcher.h"
 #include "engine/manual_loop_clock.h"
@@ -709,6 +710,83 @@ TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
   ASSERT_TRUE(Settle());
   EXPECT_EQ(Get(first).status, TaskStatus::kCompleted);
   EXPECT_EQ(Get(second).status, TaskStatus::kCompleted);
+}
+
+// budget.agent_daily_cost_usd: once an agent's attempts cost that much
+// today (UTC) it is paused until midnight, its other tasks wait while
+// another agent's run; the next day they start. A restart with a raised
+// limit lifts the pause.
+TEST_F(EngineLauncherTest, AnAgentThatSpentItsDailyBudgetWaitsForMidnight) {
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  config_.executor.per_agent_limit = 1;
+  config_.budget.agent_daily_cost_usd = 1.0;
+  StartEngine();
+  auto add = [&](const std::string& title, const std::string& agent) {
+    const std::string id = Add(title, agent);
+    loop_clock_.Advance(config_.executor.store_poll_ms);
+    EXPECT_TRUE(loop_clock_.AwaitIdle());
+    return id;
+  };
+  auto priced = [](double usd) {
+    AgentResult r = FakeLauncher::Completed("ok");
+    r.usage.cost_usd = usd;
+    r.usage.input_tokens = 100;
+    return r;
+  };
+  add("first", "mongke");
+  AgentJob first = launcher_->WaitStarted(1);
+  add("second", "mongke");
+  const std::string third = add("third", "mongke");
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, priced(0.6)));
+  AgentJob second = launcher_->WaitStarted(2);  // $0.60 of $1.00: on
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, priced(0.5)));
+  ASSERT_TRUE(Settle());
+
+  // $1.10: paused until 00:00 UTC; another agent runs on.
+  EXPECT_EQ(launcher_->started(), 2u);
+  std::string stored, error;
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause) << stored << error;
+  EXPECT_EQ(pause->reason, PauseReason::kDailyBudget);
+  EXPECT_EQ(pause->until, UtcDayStart(clock_.NowMs()) + 86'400'000);
+  EXPECT_NE(pause->message.find("spent $1.10 today (UTC), the daily limit of $1.00"),
+            std::string::npos)
+      << pause->message;
+  add("other's", "temujin");
+  AgentJob others = launcher_->WaitStarted(3);
+  EXPECT_EQ(others.execution.agent, "temujin");
+  ASSERT_TRUE(launcher_->Finish(others.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(Settle());
+
+  // A restart with a raised limit lifts the pause: the third task runs.
+  engine_->Stop();
+  engine_.reset();
+  config_.budget.agent_daily_cost_usd = 2.0;
+  StartEngine();
+  AgentJob third_job = launcher_->WaitStarted(1);
+  EXPECT_EQ(third_job.task.id, third);
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  EXPECT_EQ(stored, "");
+
+  // At $2.10 it pauses again; at midnight the day's count starts over.
+  ASSERT_TRUE(launcher_->Finish(third_job.execution.id, priced(1.0)));
+  ASSERT_TRUE(Settle());
+  const std::string fourth = add("fourth", "mongke");
+  EXPECT_EQ(launcher_->started(), 1u);
+  const TimeMs midnight = UtcDayStart(clock_.NowMs()) + 86'400'000;
+  loop_clock_.Advance(midnight - 1 - clock_.NowMs());
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 1u);
+  loop_clock_.Advance(1);
+  AgentJob next_day = launcher_->WaitStarted(2);
+  EXPECT_EQ(next_day.task.id, fourth);
+  ASSERT_TRUE(launcher_->Finish(next_day.execution.id, priced(0.1)));
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  pause = DecodeAgentPause("mongke", stored, &error);
+  EXPECT_FALSE(pause && pause->ActiveAt(clock_.NowMs()));  // $0.10 today: on
 }
 
 TEST_F(EngineLauncherTest, StopWaitsOutTheShutdownGraceThenReleasesTheTask) {

@@ -1,6 +1,7 @@
 // The engine's outcome rules as pure functions: no store, no clock, no
 // children.
 #include "engine/outcome_rules.h"
+#include "engine/budget_rules.h"
 #include "engine/usage_limit_pause.h"
 
 #include <gtest/gtest.h>
@@ -128,6 +129,25 @@ TEST(UsageLimitPause, UntilTheResetOrForTheConfiguredPause) {
   EXPECT_EQ(UsageLimitPause("mongke", r, kNow, 900'000).until, kNow + 900'000);
   r.usage_limit_reset_at = kNow + 400LL * 24 * 3'600'000;  // a misreading
   EXPECT_EQ(UsageLimitPause("mongke", r, kNow, 900'000).until, kNow + kMaxUsageLimitPauseMs);
+}
+
+// An agent's daily budget: paused until the next UTC midnight at the limit.
+TEST(DailyBudgetPause, AtTheLimitUntilTheNextUtcMidnight) {
+  const TimeMs day = 86'400'000;
+  const TimeMs midnight = (kNow / day) * day;
+  EXPECT_EQ(UtcDayStart(kNow), midnight);
+  EXPECT_EQ(UtcDayStart(midnight), midnight);
+  EXPECT_EQ(UtcDayStart(midnight - 1), midnight - day);
+  EXPECT_FALSE(DailyBudgetPause("kublai", 0.99, 1.0, kNow));
+  EXPECT_FALSE(DailyBudgetPause("kublai", 50.0, 0, kNow));  // no limit
+  std::optional<AgentPause> p = DailyBudgetPause("kublai", 1.0, 1.0, kNow);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->reason, PauseReason::kDailyBudget);
+  EXPECT_EQ(p->since, kNow);
+  EXPECT_EQ(p->until, midnight + day);
+  EXPECT_EQ(p->message,
+            "spent $1.00 today (UTC), the daily limit of $1.00 (budget.agent_daily_cost_usd); "
+            "starts again at 00:00 UTC, or raise the limit");
 }
 
 TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {

@@ -24,6 +24,9 @@
 #   hang-ignore-term like hang, but ignores SIGTERM (only SIGKILL stops it)
 #   escape           starts `setsid env -i sleep` (own session, no marker), writes
 #                    its pid to ./escapee.pid, then hangs
+#   usage-limit      Claude Code's -p --output-format json result when the plan's
+#                    limit is reached: is_error, "Claude AI usage limit
+#                    reached|<now + 3600>"; exit 1
 #   crash            kills itself with SIG$FAKE_AGENT_SIGNAL (default SEGV)
 #   garbage          invalid UTF-8, control bytes and random bytes, no marker; exit 0
 #   artifacts        writes report.txt ("hello artifact\n") and sub/data.bin into
@@ -115,6 +118,10 @@ case "$mode" in
     echo "TASK_FAILED: fake failure requested"
     exit 1 ;;
   fail-retryable) fail_retryable ;;
+  usage-limit)
+    reset=$(( $(date +%s) + 3600 ))
+    printf '{"type":"result","subtype":"success","is_error":true,"result":"Claude AI usage limit reached|%s","session_id":"fake-limited"}\n' "$reset"
+    exit 1 ;;
   env-fail)
     env
     echo "TASK_FAILED: environment was $(env | tr '\n' ' ')"

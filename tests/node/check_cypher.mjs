@@ -39,7 +39,7 @@ const SAMPLE = {
   manual: false, only_requested: false, batch: 10000,
   routes: [{ id: 'task-1', version: 1, agent: 'main', dispatch_key: 17592186044416 }],
   props: { id: 'x' }, times: { created_at: 0 },
-  after_id: 'task-0', after_created: 1700000000000, after_updated: 1700000000000, cutoff: 1700000000000,
+  after_id: 'task-0', after_created: 1700000000000, after_updated: 1700000000000, cutoff: 1700000000000, since: 1700000000000,
   after_completed: 0,
   rows: [{ id: 'task-1', version: 3, meta_keys: ['notion.synced.task-1'] }],
   outputs: [{ execution_id: 'exec-1', at: 1700000000000 }],

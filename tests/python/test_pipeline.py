@@ -203,6 +203,35 @@ class OperationsTest(ServiceTestCase):
         finally:
             os.environ.pop("FAKE_AGENT_MODE", None)
 
+    def test_a_usage_limit_pauses_the_agent_and_keeps_the_task(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            task_id = pipeline.add_task("Draft the notes fake-mode=usage-limit", agent="kublai")
+
+            def paused() -> dict | None:
+                for a in pipeline.agents():
+                    if a["name"] == "kublai" and a["paused"]:
+                        return a
+                return None
+            deadline = time.monotonic() + 30
+            while paused() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            agent = paused()
+            self.assertIsNotNone(agent)
+            self.assertEqual(agent["paused"]["reason"], "usage_limit")
+            self.assertIn("Claude AI usage limit reached", agent["paused"]["message"])
+            self.assertEqual(agent["daily_limit_usd"], 0)
+            task = pipeline.get_task(task_id)
+            self.assertEqual(task["status"], "pending")  # waits for the reset
+            self.assertEqual(task["error_type"], "usage_limit")
+            self.assertEqual(task["retry_count"], 0)
+            # Cancelled first, so that nothing runs into the limit again.
+            self.assertEqual(pipeline.cancel_task(task_id)["status"], "cancelled")
+            with self.assertRaises(BadRequest):
+                pipeline.resume_agent("")
+            self.assertIsNone(pipeline.resume_agent("kublai")["paused"])
+            with self.assertRaises(Conflict):
+                pipeline.resume_agent("kublai")
+
     def test_wait_times_out_and_stop_is_idempotent(self) -> None:
         os.environ["FAKE_AGENT_MODE"] = "hang"
         try:

@@ -170,6 +170,8 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   AgentState kublai;
   kublai.name = "kublai";
   kublai.pause = pause;
+  kublai.cost_today_usd = 1.25;
+  kublai.daily_limit_usd = 5;
   svc.agents = {kublai};
 
   ServerConfig cfg;
@@ -225,6 +227,9 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   EXPECT_NE(r["active"].get<std::string>().find("mongke"), std::string::npos);
   EXPECT_NE(r["agents"].get<std::string>().find("mongke"), std::string::npos);
   EXPECT_NE(r["agents"].get<std::string>().find("(circuit)"), std::string::npos) << r["agents"];
+  // What kublai's attempts cost today, against its daily limit.
+  EXPECT_NE(r["agents"].get<std::string>().find("$1.25 of $5.00"), std::string::npos)
+      << r["agents"];
   EXPECT_TRUE(r["resumeOffered"].get<bool>());
   {
     std::lock_guard<std::mutex> l(svc.mu);

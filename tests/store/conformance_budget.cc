@@ -1,6 +1,8 @@
 // Conformance: what budgets need from a store -- a task's own limits, the
 // attempts it started (never reset) and its summed run time, the forced
 // execution request, and ending a queued task without starting it.
+#include <map>
+#include <optional>
 #include <string>
 
 #include "store/store_conformance.h"
@@ -131,6 +133,40 @@ TEST_P(StoreConformanceTest, FailQueuedEndsAQueuedTaskWithoutAnAttempt) {
   EXPECT_TRUE(
       store_->FailQueued("no-such-task", 1, ErrorType::kBudgetExhausted, "no", kT0 + 7, nullptr)
           .IsNotFound());
+}
+
+// An agent's cost since a time (its daily budget): every ended attempt's
+// reported cost, by agent; attempts that ended earlier, priced nothing or
+// still run add nothing.
+TEST_P(StoreConformanceTest, CostByAgentSumsTheAttemptsEndedSinceATime) {
+  auto run = [&](const std::string& agent, std::optional<double> cost, TimeMs end) {
+    Task t = Add("t");
+    ClaimRequest req = ClaimFor(t, "exec-A", end - 1000);
+    req.agent = agent;
+    Claim c;
+    ASSERT_TRUE(store_->Claim(req, &c).ok());
+    ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 42, end - 900).ok());
+    AttemptOutcome o = OutcomeFor(c, S::kCompleted, E::kCompleted, end);
+    o.usage.cost_usd = cost;
+    o.usage.input_tokens = 10;
+    ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  };
+  const TimeMs midnight = kT0 + 3'600'000;
+  run("mongke", 0.5, midnight - 1);  // yesterday
+  run("mongke", 0.25, midnight);
+  run("mongke", 0.125, midnight + 60'000);
+  run("kublai", std::nullopt, midnight + 60'000);  // priced nothing
+  run("temujin", 2.0, midnight + 120'000);
+  Task running = Add("still running");
+  MustClaim(running, "exec-A", midnight + 1000);
+
+  std::map<std::string, double> cost;
+  ASSERT_TRUE(store_->CostByAgentSince(midnight, &cost).ok());
+  EXPECT_EQ(cost.size(), 2u);
+  EXPECT_DOUBLE_EQ(cost["mongke"], 0.375);
+  EXPECT_DOUBLE_EQ(cost["temujin"], 2.0);
+  ASSERT_TRUE(store_->CostByAgentSince(midnight + 200'000, &cost).ok());
+  EXPECT_TRUE(cost.empty());
 }
 
 }  // namespace

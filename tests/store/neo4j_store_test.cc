@@ -588,6 +588,26 @@ TEST_F(Neo4jStoreStubTest, OutputTimesAreOneStatement) {
   EXPECT_EQ(begins[0].fields[0].as_map().Find("mode"), nullptr);  // a write
 }
 
+// An agent's cost since a time is one read, summing floats or integers.
+TEST_F(Neo4jStoreStubTest, CostByAgentSinceIsOneRead) {
+  BoltScript s = Opened();
+  Begin(s);
+  Query(s, {"agent", "cost"}, {{Value("mongke"), Value(0.375)}, {Value("kublai"), Value(2)}});
+  Commit(s);
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+  std::map<std::string, double> cost;
+  ASSERT_TRUE(store->CostByAgentSince(kNow, &cost).ok());
+  EXPECT_DOUBLE_EQ(cost["mongke"], 0.375);
+  EXPECT_DOUBLE_EQ(cost["kublai"], 2.0);
+  ExpectScriptsDone();
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].first, cypher::kCostByAgentSince);
+  EXPECT_EQ(runs[0].second.Find("since")->as_int(), kNow);
+  EXPECT_EQ(stub_.received(msg::kBegin)[0].fields[0].as_map().Find("mode")->as_string(), "r");
+}
+
 TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   BoltScript s = Opened();
   // UpdateTask: lock, save.

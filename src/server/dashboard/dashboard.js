@@ -68,7 +68,7 @@ document.getElementById("auth").addEventListener("submit", (ev) => {
   refresh();
 });
 
-function renderStatus(s) {
+function renderStatus(s, agentList) {
   const eng = document.getElementById("engine");
   eng.textContent = (s.engine_running ? "engine running" : "engine not running") +
       (s.executor_id ? " · " + s.executor_id : "") + " · sessions spawned: " + s.spawned_sessions;
@@ -91,11 +91,14 @@ function renderStatus(s) {
       [el("tr", {}, el("td", {colspan: 6, class: "muted"}, "none"))]));
   const used = s.usage_by_agent || {};
   const paused = s.paused_agents || {};
+  const known = Object.fromEntries(agentList.map(a => [a.name, a]));
   const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent),
-                          ...Object.keys(used), ...Object.keys(paused)]);
+                          ...Object.keys(used), ...Object.keys(paused),
+                          ...agentList.filter(a => a.cost_today_usd > 0).map(a => a.name)]);
   replace(document.getElementById("by-agent"), ...[...agents].sort().map(a =>
       el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0),
          el("td", {}, used[a] ? tokens(used[a]) : ""), el("td", {}, used[a] ? cost(used[a]) : ""),
+         el("td", {}, known[a] ? today(known[a]) : ""),
          el("td", {class: "paused"}, paused[a] ? pauseCell(a, paused[a]) : ""))));
 }
 
@@ -147,6 +150,12 @@ function tokens(u) {
   if (u.cache_write_tokens) parts.push(u.cache_write_tokens + " cache writes");
   parts.push(u.output_tokens + " out");
   return parts.join(" · ");
+}
+// What an agent's attempts cost today (UTC), against its daily limit if any.
+function today(a) {
+  if (!(a.cost_today_usd > 0) && !(a.daily_limit_usd > 0)) return "";
+  const text = cost({cost_usd: a.cost_today_usd || 0});
+  return a.daily_limit_usd > 0 ? text + " of " + cost({cost_usd: a.daily_limit_usd}) : text;
 }
 function cost(u) {
   return typeof u.cost_usd === "number" ? "$" + u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2) : "";
@@ -299,7 +308,8 @@ async function refresh() {
   busy = true;
   try {
     const s = await (await api("GET", "/api/v1/status")).json();
-    renderStatus(s);
+    const agents = (await (await api("GET", "/api/v1/agents")).json()).agents || [];
+    renderStatus(s, agents);
     const q = new URLSearchParams({limit: "200"});
     if (state.filter) q.set("status", state.filter);
     const redrawn = await renderTasks(await (await api("GET", "/api/v1/tasks?" + q)).json());

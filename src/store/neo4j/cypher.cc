@@ -338,6 +338,12 @@ const std::string kStatsActive =
     "WHERE coalesce(s.status, '') IN ['active', '']\n"
     "RETURN count(s) AS n";
 
+// Served by the index on ended_at; attempts that priced nothing add nothing.
+const std::string kCostByAgentSince =
+    "MATCH (s:SessionExecution)\n"
+    "WHERE s.ended_at >= datetime({epochMillis: $since}) AND s.cost_usd IS NOT NULL\n"
+    "RETURN coalesce(s.agent, '') AS agent, sum(s.cost_usd) AS cost";
+
 const std::string kGetMeta = "MATCH (m:TaskexecMeta {key: $key}) RETURN m.value AS value";
 
 const std::string kListChanged =
@@ -382,6 +388,9 @@ const std::vector<NamedStatement>& SchemaStatements() {
        "CREATE INDEX taskexec_task_updated_at IF NOT EXISTS FOR (t:Task) ON (t.updated_at)"},
       {"index_task_completed_at",
        "CREATE INDEX taskexec_task_completed_at IF NOT EXISTS FOR (t:Task) ON (t.completed_at)"},
+      {"index_session_execution_ended_at",
+       "CREATE INDEX session_execution_ended_at IF NOT EXISTS "
+       "FOR (s:SessionExecution) ON (s.ended_at)"},
       {"index_artifact_task_id",
        "CREATE INDEX taskexec_artifact_task_id IF NOT EXISTS FOR (a:Artifact) ON (a.task_id)"},
   };
@@ -423,6 +432,7 @@ const std::vector<NamedStatement>& AllStatements() {
         {"stats_active", kStatsActive},
         {"list_finished_before", kListFinishedBefore},
         {"delete_tasks", kDeleteTasks},
+        {"cost_by_agent_since", kCostByAgentSince},
         {"get_meta", kGetMeta},
         {"set_meta", kSetMeta},
     };

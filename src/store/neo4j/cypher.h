@@ -60,6 +60,7 @@ extern const std::string kStatsByAgent;
 extern const std::string kStatsActive;
 extern const std::string kListFinishedBefore;
 extern const std::string kDeleteTasks;
+extern const std::string kCostByAgentSince;
 extern const std::string kGetMeta;
 extern const std::string kSetMeta;
 }  // namespace cypher

@@ -217,6 +217,23 @@ Status Neo4jStore::GetStats(StoreStats* out) {
   });
 }
 
+Status Neo4jStore::CostByAgentSince(TimeMs since, std::map<std::string, double>* out) {
+  Map p;
+  p.Set("since", since);
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kCostByAgentSince, p, 2, &r); !s.ok()) return s;
+    out->clear();
+    for (const auto& rec : r.records) {
+      const bolt::Value& cost = rec[1];
+      (*out)[rec[0].StringOr("")] += cost.is_float() ? cost.as_float()
+                                     : cost.is_int() ? static_cast<double>(cost.as_int())
+                                                     : 0.0;
+    }
+    return Status::OK();
+  });
+}
+
 Status Neo4jStore::GetMeta(const std::string& key, std::string* value) {
   Map p;
   p.Set("key", key);

@@ -98,6 +98,7 @@ class Neo4jStore final : public TaskStore {
   Status ListActiveExecutions(std::vector<SessionExecution>* out) override;
   Status ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) override;
   Status GetStats(StoreStats* out) override;
+  Status CostByAgentSince(TimeMs since, std::map<std::string, double>* out) override;
   Status GetMeta(const std::string& key, std::string* value) override;
   Status SetMeta(const std::string& key, const std::string& value) override;
 

@@ -235,6 +235,12 @@ ALTER TABLE tasks ADD COLUMN run_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN requested_force INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 13: the attempts that ended since a time (an agent's cost today,
+// budget.agent_daily_cost_usd).
+constexpr const char* kV13 = R"sql(
+CREATE INDEX executions_ended ON executions(ended_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -251,6 +257,7 @@ const std::vector<Migration>& Migrations() {
       {10, "when each attempt's agent last wrote output (stall detection)", kV10},
       {11, "an agent's question and a person's reply (needs_input)", kV11},
       {12, "budgets: a task's limits, attempts and run time", kV12},
+      {13, "the index of attempts by when they ended (an agent's daily cost)", kV13},
   };
   return all;
 }

@@ -267,6 +267,23 @@ Status SqliteStore::GetStats(StoreStats* out) {
   });
 }
 
+Status SqliteStore::CostByAgentSince(TimeMs since, std::map<std::string, double>* out) {
+  return ReadTxn(pool_, [&](Connection& c) -> Status {
+    // executions_ended (schema v13): the day's attempts, not every one.
+    Stmt q(c,
+           "SELECT agent, SUM(cost_usd) FROM executions "
+           "WHERE ended_at >= ? AND ended_at > 0 AND cost_usd IS NOT NULL GROUP BY agent");
+    q.BindAll(since);
+    out->clear();
+    for (;;) {
+      bool row = false;
+      Status s = q.Step(&row);
+      if (!s.ok() || !row) return s;
+      (*out)[q.Text(0)] = q.Real(1);
+    }
+  });
+}
+
 Status SqliteStore::GetMeta(const std::string& key, std::string* value) {
   return ReadTxn(pool_, [&](Connection& c) -> Status {
     Stmt q(c, "SELECT value FROM meta WHERE key = ?");
