@@ -66,6 +66,22 @@ std::string ResultComment(const Task& task, const SessionExecution& e,
   return text + Marker(e.id);
 }
 
+std::string StopMarkerId(const Task& task) {
+  return "stop-" + task.id + "-" + std::to_string(task.completed_at);
+}
+
+std::string StopComment(const Task& task, const std::vector<SessionExecution>& executions) {
+  if (task.status != TaskStatus::kFailed || task.error_type != ErrorType::kBudgetExhausted) {
+    return "";
+  }
+  // Stopped after an attempt: that attempt's comment says so already.
+  for (const SessionExecution& e : executions)
+    if (e.ended_at != 0 && e.ended_at == task.completed_at) return "";
+  return "taskexec: task " + task.id +
+         " stopped before its next attempt\nTask stopped: " + task.error_message + "\n" +
+         Marker(StopMarkerId(task));
+}
+
 OutboundSync::OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
                            TaskService* service,
                            std::function<Status(const Status&)> recheck_schema)
@@ -147,39 +163,46 @@ Status OutboundSync::PostComments(const Task& task) {
   for (const SessionExecution& e : executions) {
     if (e.status == ExecutionStatus::kActive) continue;
     const std::string key = "notion.comment." + e.id;
-    std::string mark = state_.Get(key);
-    if (mark == "posted") continue;
-    if (mark == "uncertain") {
-      // A previous POST may have landed: look before posting twice.
-      std::vector<Json> comments;
-      st = client_->ListComments(task.notion_page_id, &comments);
-      if (!st.ok()) return st.IsUnavailable() ? st : HandlePermanentError(task, st);
-      bool found = false;
-      for (const Json& c : comments)
-        if (PlainText(c.value("rich_text", Json::array())).find(Marker(e.id)) != std::string::npos)
-          found = true;
-      if (found) {
-        st = state_.Set(key, "posted");
-        if (!st.ok()) return st;
-        continue;
-      }
-    }
+    if (state_.Get(key) == "posted") continue;
     if (!have_artifacts) {
       st = store_->ListArtifacts(task.id, &artifacts);
       if (!st.ok()) return st;
       have_artifacts = true;
     }
-    st = client_->CreateComment(task.notion_page_id, ResultComment(task, e, artifacts), nullptr);
-    if (st.IsUnavailable()) {
-      state_.Set(key, "uncertain");
-      return st;
-    }
-    if (!st.ok()) return HandlePermanentError(task, st);
-    ++stats_.comments;
-    st = state_.Set(key, "posted");
+    st = PostOnce(task, key, e.id, ResultComment(task, e, artifacts));
     if (!st.ok()) return st;
   }
-  return Status::OK();
+  const std::string stop = StopComment(task, executions);
+  if (stop.empty()) return Status::OK();
+  const std::string marker_id = StopMarkerId(task);
+  return PostOnce(task, "notion.comment." + marker_id, marker_id, stop);
+}
+
+Status OutboundSync::PostOnce(const Task& task, const std::string& key,
+                              const std::string& marker_id, const std::string& text) {
+  const std::string mark = state_.Get(key);
+  if (mark == "posted") return Status::OK();
+  Status st;
+  if (mark == "uncertain") {
+    // A previous POST may have landed: look before posting twice.
+    std::vector<Json> comments;
+    st = client_->ListComments(task.notion_page_id, &comments);
+    if (!st.ok()) return st.IsUnavailable() ? st : HandlePermanentError(task, st);
+    for (const Json& c : comments) {
+      if (PlainText(c.value("rich_text", Json::array())).find(Marker(marker_id)) !=
+          std::string::npos) {
+        return state_.Set(key, "posted");
+      }
+    }
+  }
+  st = client_->CreateComment(task.notion_page_id, text, nullptr);
+  if (st.IsUnavailable()) {
+    state_.Set(key, "uncertain");
+    return st;
+  }
+  if (!st.ok()) return HandlePermanentError(task, st);
+  ++stats_.comments;
+  return state_.Set(key, "posted");
 }
 
 Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {

@@ -56,6 +56,11 @@ class OutboundSync {
  private:
   Status SyncTask(const Task& task);
   Status PostComments(const Task& task);
+  // Posts `text` (ending with Marker(marker_id)) once: `key` in the sync
+  // state remembers it, and after an ambiguous POST the page's comments are
+  // searched for the marker before posting again.
+  Status PostOnce(const Task& task, const std::string& key, const std::string& marker_id,
+                  const std::string& text);
   Status HandlePermanentError(const Task& task, const Status& st);
 
   NotionClient* client_;
@@ -71,5 +76,11 @@ class OutboundSync {
 // "[taskexec <execution id>]" used to find it again after an ambiguous POST.
 std::string ResultComment(const Task& task, const SessionExecution& execution,
                           const std::vector<Artifact>& artifacts);
+
+// A task the engine ended without an attempt (its budget was spent before a
+// start: TaskStore::FailQueued) gets this comment instead, naming the limit;
+// "" for any other task. Its marker id is StopMarkerId(task).
+std::string StopComment(const Task& task, const std::vector<SessionExecution>& executions);
+std::string StopMarkerId(const Task& task);
 
 }  // namespace taskexec::notion

@@ -207,6 +207,42 @@ TEST(NotionSync, RunsWriteStatusAgentAndResultComments) {
   EXPECT_EQ(h.fake.Comments(bad_page).size(), 1u);
 }
 
+// A card whose task the engine ended before an attempt (its budget was
+// spent: FailQueued) says why, once, across restarts.
+TEST(NotionSync, ATaskStoppedBeforeAnAttemptSaysWhyOnItsCard) {
+  Harness h;
+  std::string page = h.fake.AddTaskPage("Summarise the logs", "To Do");
+  auto* sync = h.NewSync();
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task task = h.TaskForPage(page);
+  Task after;
+  ASSERT_TRUE(h.store
+                  ->FailQueued(task.id, task.version, ErrorType::kBudgetExhausted,
+                               "budget exhausted: 3 attempts reached the limit of 3",
+                               SystemClock::Default()->NowMs(), &after)
+                  .ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(page), "Blocked");
+  auto comments = h.fake.Comments(page);
+  ASSERT_EQ(comments.size(), 1u);
+  const std::string text = notion::PlainText(comments[0]["rich_text"]);
+  EXPECT_NE(text.find("taskexec: task " + task.id +
+                      " stopped before its next attempt\nTask stopped: budget exhausted: 3 "
+                      "attempts reached the limit of 3"),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(h.NewSync()->Init().ok());
+  ASSERT_TRUE(h.sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.Comments(page).size(), 1u);
+  // An attempt's own comment already says it: no second one.
+  std::vector<SessionExecution> executions(1);
+  executions[0].ended_at = after.completed_at;
+  EXPECT_EQ(notion::StopComment(after, executions), "");
+  after.error_type = ErrorType::kExecutionError;
+  EXPECT_EQ(notion::StopComment(after, {}), "");
+}
+
 TEST(NotionSync, ManyChangesToOnePageCoalesceIntoOneUpdate) {
   Harness h;
   std::vector<std::string> pages;
