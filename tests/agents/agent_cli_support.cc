@@ -198,6 +198,18 @@ Task ServiceUnderTest::WaitStatus(const std::string& id, TaskStatus status, int 
   return t;
 }
 
+Task ServiceUnderTest::WaitTask(const std::string& id, const std::function<bool(const Task&)>& done,
+                                int seconds) {
+  Task t;
+  const bool held = e2e::WaitFor([&] { return Store()->GetTask(id, &t).ok() && done(t); }, seconds);
+  EXPECT_TRUE(held) << "task " << id << " is " << ToString(t.status) << "\n" << ServiceLog();
+  return t;
+}
+
+bool ServiceUnderTest::Meta(const std::string& key, std::string* value) {
+  return Store()->GetMeta(key, value).ok();
+}
+
 Task ServiceUnderTest::WaitFinal(const std::string& id, int seconds) {
   Task t;
   bool done =

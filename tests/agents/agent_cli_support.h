@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -78,6 +79,10 @@ class ServiceUnderTest {
   Task WaitFinal(const std::string& id, int seconds);
   // Waits until the task is in `status`.
   Task WaitStatus(const std::string& id, TaskStatus status, int seconds);
+  // Waits until `done` holds for the task.
+  Task WaitTask(const std::string& id, const std::function<bool(const Task&)>& done, int seconds);
+  // A store meta entry (e.g. an agent's pause); false when unset.
+  bool Meta(const std::string& key, std::string* value);
   std::vector<SessionExecution> Executions(const std::string& id);  // in start order
   const std::string& dir() const { return dir_; }
   std::string ServiceLog() const;

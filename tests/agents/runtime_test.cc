@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agents/agent_cli_support.h"
+#include "core/agent_pause.h"
 
 namespace taskexec::agents {
 namespace {
@@ -279,6 +280,35 @@ TEST_P(ModelErrorTest, AModelServerErrorIsRetried) {
   auto execs = svc->Executions(id);
   ASSERT_EQ(execs.size(), 2u) << "a provider 500 is retryable: one retry was allowed";
   for (const auto& e : execs) EXPECT_EQ(e.error_type, ErrorType::kApiError) << e.error;
+}
+
+// The provider's quota is spent (HTTP 429 with its quota body): the attempt
+// is usage_limit, the task waits in pending with its retries untouched and
+// the agent is paused for agent.usage_limit_pause_seconds.
+TEST_P(ModelErrorTest, ASpentQuotaPausesTheAgentAndTheTaskWaits) {
+  auto svc = Service("quota", 1);
+  const std::string id = svc->AddTask("Summarise the thread", "Summarise. SCENARIO:quota");
+  Task t = svc->WaitTask(
+      id, [](const Task& task) { return task.error_type != ErrorType::kNone; }, 2 * Wait());
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  auto execs = svc->Executions(id);
+  ASSERT_EQ(execs.size(), 1u) << svc->ServiceLog();
+  const std::string agent = execs[0].agent;
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kFailed);
+  EXPECT_EQ(execs[0].error_type, ErrorType::kUsageLimit) << execs[0].error;
+  EXPECT_EQ(t.error_type, ErrorType::kUsageLimit) << t.error_message;
+  EXPECT_EQ(t.retry_count, 0);
+  std::string stored, error;
+  ASSERT_TRUE(svc->Meta(AgentPauseKey(agent), &stored)) << svc->ServiceLog();
+  std::optional<AgentPause> pause = DecodeAgentPause(agent, stored, &error);
+  ASSERT_TRUE(pause) << stored << error;
+  EXPECT_EQ(pause->reason, PauseReason::kUsageLimit);
+  // None of the three CLIs prints the response's Retry-After (Claude Code:
+  // "API Error: Request rejected (429) · <message>"; Codex: "Quota exceeded.
+  // Check your plan and billing details."; Gemini CLI: "Error: Quota exceeded
+  // for quota metric ..."): the configured pause applies.
+  EXPECT_EQ(pause->until - pause->since, 900'000) << pause->message;
+  svc->Cancel(id);
 }
 
 // A model API nobody listens on: the CLI cannot connect, which is retried.

@@ -20,6 +20,10 @@ test picks the behaviour through the task's description:
                       section, then replies "TASK_COMPLETE: painted them as told"
                       (logged with "answered": true)
   SCENARIO:http500    answers HTTP 500 with the provider's error body
+  SCENARIO:quota      answers HTTP 429 with the provider's quota-exhausted body
+                      (OpenAI: insufficient_quota; Gemini: RESOURCE_EXHAUSTED
+                      "Quota exceeded ..."; Anthropic: rate_limit_error) and a
+                      Retry-After of 3600 s
   SCENARIO:hang       accepts the request and never answers (a client that
                       closes it is logged: {"closed": "hang"})
   SCENARIO:shell      asks to run `touch shell-ran.txt` with the client's
@@ -330,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang()
         if scenario == "http500":
             return self.server_error(path)
+        if scenario == "quota":
+            return self.quota_exhausted(path)
         if scenario == "shell":
             result = last_tool_result(body)
             if result is None:
@@ -371,6 +377,25 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(500, google_error(500, message, "INTERNAL"))
         return self.send_json(500, {"error": {
             "message": message, "type": "server_error", "code": None}})
+
+    # The documented 429 bodies of a spent quota, one per provider.
+    def quota_exhausted(self, path):
+        headers = {"Retry-After": "3600"}
+        if path == "/v1/messages":
+            return self.send_json(429, {"type": "error", "error": {
+                "type": "rate_limit_error",
+                "message": "Your account has reached its usage limit for this period."}},
+                headers)
+        if path.startswith("/v1beta/"):
+            return self.send_json(429, google_error(
+                429, "Quota exceeded for quota metric 'Generate Content API requests per day' "
+                "and limit 'GenerateContent request limit per day' of service "
+                "'generativelanguage.googleapis.com'", "RESOURCE_EXHAUSTED"), headers)
+        return self.send_json(429, {"error": {
+            "message": "You exceeded your current quota, please check your plan and billing "
+                       "details.",
+            "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}},
+            headers)
 
     # Anthropic Messages API: a text reply.
     def anthropic(self, body, text):
