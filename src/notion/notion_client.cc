@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "core/retry_after.h"
+
 namespace taskexec::notion {
 namespace {
 
@@ -147,9 +149,8 @@ int64_t NotionClient::RetryAfterMs(const HttpResponse& response) {
   auto it = response.headers.find("retry-after");
   int64_t ms = 1000;  // Notion always sends it; be polite when a proxy drops it
   if (it != response.headers.end()) {
-    char* end = nullptr;
-    double secs = std::strtod(it->second.c_str(), &end);
-    if (end != it->second.c_str() && secs >= 0) ms = static_cast<int64_t>(secs * 1000.0);
+    // Seconds, or an HTTP date (a proxy's or a later API's form).
+    ms = RetryAfterDelayMs(it->second, clock_->NowMs()).value_or(ms);
   }
   return std::clamp<int64_t>(ms, 0, options_.retry_after_cap_ms);
 }

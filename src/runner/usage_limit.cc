@@ -5,6 +5,8 @@
 #include <ctime>
 #include <regex>
 
+#include "core/retry_after.h"
+
 namespace taskexec {
 namespace {
 
@@ -40,18 +42,16 @@ TimeMs UnixForm(const std::string& lower) {
   return std::stoll(m[1].str()) * 1000;
 }
 
-// "Retry-After: 120" or "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT".
+// "Retry-After: 120" or "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT", the
+// value running to the end of its line.
 TimeMs RetryAfterForm(const std::string& text, const std::string& lower, TimeMs now) {
-  static const std::regex seconds(R"(retry-after:\s*(\d{1,7})\b)");
-  std::smatch m;
-  if (std::regex_search(lower, m, seconds)) return now + std::stoll(m[1].str()) * 1000;
   const size_t at = lower.find("retry-after:");
   if (at == std::string::npos) return 0;
-  std::tm tm{};
-  const char* start = text.c_str() + at + 12;
-  while (*start == ' ') ++start;
-  if (strptime(start, "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return 0;
-  return static_cast<TimeMs>(timegm(&tm)) * 1000;
+  const size_t start = at + 12;
+  const size_t end = text.find('\n', start);
+  std::optional<int64_t> ms = RetryAfterDelayMs(
+      std::string_view(text).substr(start, end == std::string::npos ? end : end - start), now);
+  return ms && *ms > 0 ? now + *ms : 0;
 }
 
 // "try again in 2 hours", "in 1h 30m", "retry in 45 minutes".

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 #include "fakes/fake_notion_filter.h"
 
@@ -341,7 +342,16 @@ void FakeNotionServer::Route(const httplib::Request& req, httplib::Response* res
   double retry_after = 0;
   if (rate_limited_left_ > 0) {
     --rate_limited_left_;
-    res->set_header("Retry-After", std::to_string(retry_after_seconds_));
+    if (retry_after_as_date_) {
+      const std::time_t at = std::time(nullptr) + retry_after_seconds_;
+      std::tm tm{};
+      gmtime_r(&at, &tm);
+      char date[64];
+      std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+      res->set_header("Retry-After", date);
+    } else {
+      res->set_header("Retry-After", std::to_string(retry_after_seconds_));
+    }
     reply(429, Error(429, "rate_limited", "You have been rate limited. Please try again later."));
     return;
   }
@@ -900,10 +910,11 @@ Json FakeNotionServer::Schema() const {
   return schema_;
 }
 
-void FakeNotionServer::InjectRateLimited(int count, int retry_after_seconds) {
+void FakeNotionServer::InjectRateLimited(int count, int retry_after_seconds, bool as_http_date) {
   std::lock_guard<std::mutex> lock(mu_);
   rate_limited_left_ = count;
   retry_after_seconds_ = retry_after_seconds;
+  retry_after_as_date_ = as_http_date;
 }
 
 void FakeNotionServer::InjectStatus(int count, int http_status) {

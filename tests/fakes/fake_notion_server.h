@@ -99,7 +99,9 @@ class FakeNotionServer {
 
   // --- Faults. ---
   // The next `count` API requests get 429 rate_limited with Retry-After.
-  void InjectRateLimited(int count, int retry_after_seconds);
+  // With `as_http_date` the header is the wall-clock time that many seconds
+  // ahead, as an HTTP date.
+  void InjectRateLimited(int count, int retry_after_seconds, bool as_http_date = false);
   // The next `count` API requests get `http_status` with Notion's error body
   // (502 gets an HTML body, as gateways send).
   void InjectStatus(int count, int http_status);
@@ -165,6 +167,7 @@ class FakeNotionServer {
   int64_t next_id_ = 1;
   int rate_limited_left_ = 0;
   int retry_after_seconds_ = 1;
+  bool retry_after_as_date_ = false;
   int injected_left_ = 0;
   int injected_status_ = 500;
   bool outage_ = false;

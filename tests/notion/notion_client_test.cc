@@ -184,6 +184,26 @@ TEST(NotionClient, RateLimitedHonoursRetryAfterThenSucceeds) {
   EXPECT_GE(h.sleeper.sleeps[0], 2000);
 }
 
+// Retry-After as an HTTP date (RFC 9110's other form) is waited out too, not
+// read as the 1 s default.
+TEST(NotionClient, RetryAfterAsAnHttpDateIsHonoured) {
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  h.fake.InjectRateLimited(1, 5, /*as_http_date=*/true);
+  h.fake.ResetRequests();
+  ManualClock clock(SystemClock::Default()->NowMs());
+  RateLimiter limiter(3, 3, &clock, &h.sleeper);
+  NotionClient client(h.client->options(), &h.transport, &limiter, &clock, &h.sleeper);
+  Json page;
+  ASSERT_TRUE(client.GetPage(id, &page).ok());
+  EXPECT_EQ(client.stats().rate_limited, 1);
+  std::lock_guard<std::mutex> lock(h.sleeper.mu);
+  ASSERT_GE(h.sleeper.sleeps.size(), 1u);
+  // The date has whole seconds: 4 to 5 s from the moment it was written.
+  EXPECT_GE(h.sleeper.sleeps[0], 3000);
+  EXPECT_LE(h.sleeper.sleeps[0], 5000);
+}
+
 TEST(NotionClient, ServerErrorsBackOffWithJitterThenSucceed) {
   ClientHarness h;
   std::string id = h.fake.AddTaskPage("a", "To Do");
