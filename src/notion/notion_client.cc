@@ -11,26 +11,30 @@
 namespace taskexec::notion {
 namespace {
 
-constexpr size_t kMaxRichTextChars = 2000;
+constexpr size_t kMaxRichTextChars = 2000;  // UTF-16 code units, as Notion counts
 
 bool IsRetryableServerStatus(int status) {
   return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-// Length in bytes of the UTF-8 prefix of `s` from `pos` holding at most
-// `max_chars` code points.
-size_t Utf8Prefix(const std::string& s, size_t pos, size_t max_chars) {
+// Length in bytes of the longest UTF-8 prefix of `s` from `pos` that is at
+// most `max_units` long as Notion counts text: in UTF-16 code units, where a
+// character beyond U+FFFF (a 4-byte sequence: most emoji) counts 2. Never
+// splits a character.
+size_t Utf8Prefix(const std::string& s, size_t pos, size_t max_units) {
   size_t i = pos;
-  size_t chars = 0;
-  while (i < s.size() && chars < max_chars) {
+  size_t units = 0;
+  while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t len = c < 0x80           ? 1
                  : (c >> 5) == 0x6  ? 2
                  : (c >> 4) == 0xE  ? 3
                  : (c >> 3) == 0x1E ? 4
                                     : 1;
+    const size_t width = len == 4 ? 2 : 1;
+    if (units + width > max_units) break;
     i = std::min(s.size(), i + len);
-    ++chars;
+    units += width;
   }
   return i - pos;
 }

@@ -24,10 +24,14 @@ std::string Compact(const std::string& id) {
   return out;
 }
 
-size_t Utf8Length(const std::string& s) {
+// A text's length as Notion checks it: UTF-16 code units (JavaScript's
+// String.length), so a character beyond U+FFFF, like most emoji, counts 2.
+size_t Utf16Length(const std::string& s) {
   size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // a character's first byte
+    if ((c & 0xF8) == 0xF0) ++n;  // a 4-byte sequence: a surrogate pair
+  }
   return n;
 }
 
@@ -88,9 +92,9 @@ bool NormalizeRichText(const std::string& path, const Json& v, Json* stored, std
       return false;
     }
     std::string content = item["text"]["content"].get<std::string>();
-    if (Utf8Length(content) > kMaxText) {
+    if (Utf16Length(content) > kMaxText) {
       *err = path + "[" + std::to_string(i) + "].text.content.length should be ≤ `2000`, " +
-             "instead was `" + std::to_string(Utf8Length(content)) + "`.";
+             "instead was `" + std::to_string(Utf16Length(content)) + "`.";
       return false;
     }
     stored->push_back(RichTextStored(content));

@@ -342,5 +342,25 @@ TEST(NotionClient, RichTextSplitsOnCharactersNotBytes) {
   EXPECT_EQ(capped.size(), 100u);
 }
 
+// Notion counts UTF-16 units: an emoji (a 4-byte UTF-8 sequence) is 2 of
+// them, so a result full of emoji is split earlier, never inside one, and
+// the fake (counting as Notion does) accepts every piece.
+TEST(NotionClient, RichTextCountsEmojiAsNotionDoes) {
+  std::string text;
+  for (int i = 0; i < 1500; ++i) text += "a\xf0\x9f\x9a\x80";  // "a🚀": 3 units each
+  Json items = RichText(text);
+  ASSERT_EQ(items.size(), 3u);
+  // 666 pairs (1998 units), then "a" (1999); the next rocket would be 2001.
+  EXPECT_EQ(items[0]["text"]["content"].get<std::string>().size(), 666u * 5 + 1);
+  EXPECT_EQ(PlainText(items), text);
+  ClientHarness h;
+  std::string id = h.fake.AddTaskPage("a", "To Do");
+  ASSERT_TRUE(h.client->CreateComment(id, text, nullptr).ok());
+  EXPECT_EQ(PlainText(h.fake.Comments(id)[0]["rich_text"]), text);
+  // One item of 2,000 such units is refused by the fake, as by Notion.
+  Json one = {{"Requester", {{"rich_text", {{{"text", {{"content", text.substr(0, 3335)}}}}}}}}};
+  EXPECT_TRUE(h.client->UpdatePage(id, one, nullptr).IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace taskexec::notion
