@@ -141,6 +141,14 @@ Status OutboundSync::SyncTask(const Task& task) {
     Status st = client_->UpdatePage(task.notion_page_id, props, nullptr);
     if (!st.ok()) {
       if (st.IsUnavailable()) return st;
+      if (!PageGone(st)) {
+        // The page is there and refused a property value (or the schema
+        // changed): the attempts' comments do not depend on either. Until
+        // they are out the task is not marked synced, so an outage here
+        // retries all of it.
+        Status cs = PostComments(task);
+        if (cs.IsUnavailable()) return cs;
+      }
       return HandlePermanentError(task, st);
     }
     ++stats_.patches;
@@ -205,6 +213,12 @@ Status OutboundSync::PostOnce(const Task& task, const std::string& key,
   return state_.Set(key, "posted");
 }
 
+bool OutboundSync::PageGone(const Status& st) {
+  const std::string& msg = st.message();
+  return st.IsNotFound() || msg.find("archived") != std::string::npos ||
+         msg.find("in_trash") != std::string::npos;
+}
+
 Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
   const std::string& msg = st.message();
   // Maybe a configured property was renamed or deleted while running, or an
@@ -224,8 +238,7 @@ Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
   }
   // The page is gone, trashed, or no longer shared: cancel its task and drop
   // the write (repeating it cannot succeed).
-  const bool gone = st.IsNotFound() || msg.find("archived") != std::string::npos ||
-                    msg.find("in_trash") != std::string::npos;
+  const bool gone = PageGone(st);
   if (gone) {
     spdlog::warn("notion: page {} of task {} is gone ({}); cancelling the task",
                  task.notion_page_id, task.id, msg);

@@ -62,6 +62,8 @@ class OutboundSync {
   Status PostOnce(const Task& task, const std::string& key, const std::string& marker_id,
                   const std::string& text);
   Status HandlePermanentError(const Task& task, const Status& st);
+  // A refusal that says the page is deleted, archived or trashed.
+  static bool PageGone(const Status& st);
 
   NotionClient* client_;
   const PropertyMapping* mapping_;

@@ -829,6 +829,40 @@ TEST(NotionSync, ABadValueForOneTaskDoesNotBlockTheOutbox) {
   EXPECT_EQ(h.fake.TextOf(bad, "Neo4j Task ID"), h.TaskForPage(bad).id);
 }
 
+// A refused status PATCH does not drop the attempt's result comment.
+TEST(NotionSync, ARefusedPropertyWriteStillPostsTheResultComment) {
+  Harness h;
+  HookTransport transport;
+  std::string page = h.fake.AddTaskPage("Bad agent value", "To Do");
+  bool refuse = false;
+  transport.before = [&](const notion::HttpRequest& req, notion::HttpResponse* resp) {
+    if (!refuse || !IsPageCall(req, "PATCH", page)) return false;
+    resp->status = 400;
+    resp->body = Json{{"object", "error"},
+                      {"status", 400},
+                      {"code", "validation_error"},
+                      {"message", "Invalid select option, commas not allowed."}}
+                     .dump();
+    return true;
+  };
+  auto sync = SyncWith(h, &transport);
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  Task task = h.TaskForPage(page);
+  std::string e = StartTask(h.store.get(), task.id, "temujin");
+  FinishTask(h.store.get(), task.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted,
+             "parser done", "");
+  refuse = true;
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(sync->outbound_stats().given_up, 1);
+  auto comments = h.fake.Comments(page);
+  ASSERT_EQ(comments.size(), 1u);
+  EXPECT_NE(notion::PlainText(comments[0]["rich_text"]).find("parser done"), std::string::npos);
+  refuse = false;
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.Comments(page).size(), 1u);  // not posted twice
+}
+
 TEST(NotionSync, RepeatedWebhooksForOnePageCostOneFetch) {
   Harness h;
   h.config.webhook_secret = "whsec";
