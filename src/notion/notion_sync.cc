@@ -55,7 +55,7 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
       });
   WebhookOptions wo;
   wo.secret = c.webhook_secret;
-  wo.max_age_ms = options_.webhook_max_age_ms;
+  wo.late_after_ms = options_.webhook_late_after_ms;
   webhook_ = std::make_unique<WebhookHandler>(wo, store_, clock_);
 }
 

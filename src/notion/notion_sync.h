@@ -57,7 +57,7 @@ struct NotionSyncOptions {
   int full_scan_every = 10;             // every Nth poll is a full scan (0 = never)
   double rate_fraction = 0.9;           // of config.requests_per_second, see rate_limiter.h
   double burst = 3;
-  int64_t webhook_max_age_ms = 5 * 60 * 1000;
+  int64_t webhook_late_after_ms = 5 * 60 * 1000;  // older signed events are logged as late
   // How often a waiting (needs_input) task's comments are read for a
   // person's answer (reply_collector.h).
   int64_t reply_interval_ms = 30000;

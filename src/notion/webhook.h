@@ -1,8 +1,18 @@
 // Notion integration webhooks: the verification handshake, the
 // X-Notion-Signature check (HMAC-SHA256 of the raw body keyed with the
-// verification token, compared in constant time), stale-event refusal and
-// de-duplication by event id. Events are hints: the handler only returns
-// the page ids to re-read; NotionSync fetches them at once.
+// verification token, compared in constant time) and de-duplication by
+// event id. Events are hints: the handler only returns the page ids to
+// re-read; NotionSync fetches them at once.
+//
+// Every correctly signed event is accepted however late: Notion retries a
+// failed delivery with the event's original timestamp, so refusing old ones
+// would refuse every retry after an outage; the signature is the
+// authentication, and a replay is only a hint to re-read a page. A late or
+// future-dated event is logged with how far off it was. Event ids are
+// remembered in memory (dedupe_capacity, least recent forgotten) and in the
+// store (kDedupeSlots meta slots, chosen by the id's hash: a later id in
+// the same slot evicts an earlier one), so a retry after a restart is still
+// known.
 //
 // Key: NotionConfig.webhook_secret when set; otherwise the verification token
 // Notion posted first (stored durably and logged for the owner, who pastes it
@@ -34,10 +44,13 @@ struct WebhookResult {
   bool schema_changed = false;        // re-validate the schema
 };
 
+// The store slots that remember webhook event ids across restarts.
+constexpr size_t kDedupeSlots = 4096;
+
 struct WebhookOptions {
-  std::string secret;                  // NotionConfig.webhook_secret
-  int64_t max_age_ms = 5 * 60 * 1000;  // older events are refused (replays)
-  size_t dedupe_capacity = 10000;      // event ids remembered
+  std::string secret;                     // NotionConfig.webhook_secret
+  int64_t late_after_ms = 5 * 60 * 1000;  // older events are logged as late
+  size_t dedupe_capacity = 10000;         // event ids remembered in memory
 };
 
 // "sha256=" + lower-case hex HMAC-SHA256(key, body).
@@ -60,6 +73,8 @@ class WebhookHandler {
 
  private:
   bool SeenBefore(const std::string& event_id) REQUIRES(mu_);  // records it
+  // The store's record of an event id (its slot holds it); records it.
+  bool StoredBefore(const std::string& event_id);
 
   const WebhookOptions options_;
   TaskStore* store_;

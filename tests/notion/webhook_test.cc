@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
+
+#include "store/sqlite/sqlite_store.h"
 
 namespace taskexec::notion {
 namespace {
@@ -48,20 +54,66 @@ TEST(Webhook, ValidEventNamesThePageOnce) {
   EXPECT_TRUE(again.page_ids.empty());
 }
 
-TEST(Webhook, ForgedMissingOrStaleEventsAreRefused) {
+TEST(Webhook, ForgedOrUnsignedEventsAreRefused) {
   ManualClock clock(kNow);
   WebhookHandler h({"secret_x", 300000, 100}, nullptr, &clock);
   std::string body = Event("e2", kNow);
-  EXPECT_EQ(h.Handle({{"X-Notion-Signature", NotionSignature("other", body)}}, body).http_status,
-            401);
-  EXPECT_EQ(h.Handle({}, body).http_status, 401);
-  std::string stale = Event("e3", kNow - 600000);
-  WebhookResult r = h.Handle({{"X-Notion-Signature", NotionSignature("secret_x", stale)}}, stale);
-  EXPECT_EQ(r.outcome, "stale");
+  WebhookResult r = h.Handle({{"X-Notion-Signature", NotionSignature("other", body)}}, body);
+  EXPECT_EQ(r.http_status, 401);
   EXPECT_TRUE(r.page_ids.empty());
+  EXPECT_EQ(h.Handle({}, body).http_status, 401);
   // A refused event was not remembered: the genuine delivery still counts.
   EXPECT_EQ(h.Handle({{"X-Notion-Signature", NotionSignature("secret_x", body)}}, body).outcome,
             "accepted");
+}
+
+// Notion retries a failed delivery with the event's original timestamp: a
+// signed event is accepted however late (6, 30, 180 minutes after an
+// outage) or early (a skewed clock), and a retry of one already taken is a
+// duplicate.
+TEST(Webhook, LateAndFutureDatedSignedEventsAreAccepted) {
+  ManualClock clock(kNow);
+  WebhookHandler h({"secret_x", 300000, 100}, nullptr, &clock);
+  auto send = [&](const std::string& id, TimeMs at) {
+    std::string b = Event(id, at);
+    return h.Handle({{"X-Notion-Signature", NotionSignature("secret_x", b)}}, b);
+  };
+  for (int minutes : {6, 30, 180}) {
+    const std::string id = "late-" + std::to_string(minutes);
+    WebhookResult r = send(id, kNow - minutes * 60'000LL);
+    EXPECT_EQ(r.http_status, 200) << minutes;
+    EXPECT_EQ(r.outcome, "accepted") << minutes;
+    EXPECT_EQ(r.page_ids, std::vector<std::string>{"page-1"}) << minutes;
+    EXPECT_EQ(send(id, kNow - minutes * 60'000LL).outcome, "duplicate") << minutes;
+  }
+  EXPECT_EQ(send("early", kNow + 20 * 60'000).outcome, "accepted");
+}
+
+// Event ids outlive the process: a retry that arrives after a restart is a
+// duplicate, read from the store's slots.
+TEST(Webhook, DuplicatesAreKnownAfterARestart) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("taskexec-webhook-test-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open((dir / "tasks.db").string(), StoreConfig{}, &store).ok());
+  ManualClock clock(kNow);
+  auto send = [&](WebhookHandler& h, const std::string& id) {
+    std::string b = Event(id, kNow - 3600'000);
+    return h.Handle({{"X-Notion-Signature", NotionSignature("k", b)}}, b).outcome;
+  };
+  {
+    WebhookHandler before({"k", 300000, 100}, store.get(), &clock);
+    EXPECT_EQ(send(before, "evt-1"), "accepted");
+    EXPECT_EQ(send(before, "evt-2"), "accepted");
+  }
+  WebhookHandler after({"k", 300000, 100}, store.get(), &clock);
+  EXPECT_EQ(send(after, "evt-1"), "duplicate");
+  EXPECT_EQ(send(after, "evt-2"), "duplicate");
+  EXPECT_EQ(send(after, "evt-3"), "accepted");
+  store.reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Webhook, VerificationTokenBecomesTheKeyOnce) {
