@@ -380,16 +380,8 @@ void Engine::RecordForCircuit(const std::string& agent, const AgentResult& resul
 }
 
 void Engine::PauseForUsageLimit(const std::string& agent, const AgentResult& result) {
-  const TimeMs now = clock_->NowMs();
-  AgentPause p =
-      UsageLimitPause(agent, result, now, config_.agent.usage_limit_pause_seconds * 1000LL);
-  // A longer pause already set (another attempt's later reset, an open
-  // circuit) stands.
-  auto known = pauses_.find(agent);
-  if (known != pauses_.end() && known->second.ActiveAt(now) && known->second.until >= p.until) {
-    return;
-  }
-  Pause(p);
+  Pause(UsageLimitPause(agent, result, clock_->NowMs(),
+                        config_.agent.usage_limit_pause_seconds * 1000LL));
 }
 
 void Engine::CheckDailyBudgets(const std::string& agent) {
@@ -420,16 +412,19 @@ void Engine::CheckDailyBudgets(const std::string& agent) {
   for (const auto& [name, cost] : spent) {
     if (!agent.empty() && name != agent) continue;
     std::optional<AgentPause> p = DailyBudgetPause(name, cost, limit, now);
-    if (!p) continue;
-    auto known = pauses_.find(name);
-    if (known != pauses_.end() && known->second.ActiveAt(now) && known->second.until >= p->until) {
-      continue;
-    }
-    Pause(*p);
+    if (p) Pause(*p);
   }
 }
 
 void Engine::Pause(const AgentPause& pause) {
+  // A pause that ends later already holds (a usage limit's reset, the rest
+  // of the day, a longer circuit pause): it stands, whatever asks for a
+  // shorter one. Only a person's resume lifts a pause early.
+  auto known = pauses_.find(pause.agent);
+  if (known != pauses_.end() && known->second.ActiveAt(pause.since) &&
+      known->second.until >= pause.until) {
+    return;
+  }
   Status s = store_->SetMeta(AgentPauseKey(pause.agent), EncodeAgentPause(pause));
   // Kept here even when the store refused it: this executor still stops
   // starting the failing agent; the others learn of it when the store is back.

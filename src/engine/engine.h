@@ -175,7 +175,8 @@ class Engine {
   void LoadPauses();
   // True while `agent` may start nothing (AgentPause::ActiveAt).
   bool Paused(const std::string& agent, TimeMs now) const;
-  // Stores and applies a pause; the loop wakes when it ends.
+  // Stores and applies a pause; the loop wakes when it ends. A pause of the
+  // agent that ends later stands instead.
   void Pause(const AgentPause& pause);
   // An attempt ended on the provider's usage limit: pause its agent until
   // the reset (engine/usage_limit_pause.h) unless a longer pause stands.

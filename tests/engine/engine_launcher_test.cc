@@ -712,6 +712,46 @@ TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
   EXPECT_EQ(Get(second).status, TaskStatus::kCompleted);
 }
 
+// A shorter pause never replaces a longer one: an attempt that was already
+// running fails after the usage limit paused its agent and opens the
+// circuit, yet the agent stays paused until the limit resets.
+TEST_F(EngineLauncherTest, AShorterPauseLeavesALongerOneStanding) {
+  manual_loop_ = true;
+  config_.executor.poll_interval_seconds = 1;
+  config_.executor.per_agent_limit = 2;
+  config_.executor.max_retries = 0;
+  config_.agent.circuit_failures = 1;
+  config_.agent.circuit_pause_seconds = 60;
+  StartEngine();
+  Add("first", "mongke");
+  Add("second", "mongke");
+  loop_clock_.Advance(config_.executor.store_poll_ms);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  AgentJob first = launcher_->WaitStarted(1);
+  AgentJob second = launcher_->WaitStarted(2);
+  AgentResult limited = FakeLauncher::Failed(ErrorType::kUsageLimit, "usage limit reached", true);
+  const TimeMs reset_at = clock_.NowMs() + 600'000;
+  limited.usage_limit_reset_at = reset_at;
+  ASSERT_TRUE(launcher_->Finish(first.execution.id, limited));
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(launcher_->Finish(second.execution.id,
+                                FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", false)));
+  ASSERT_TRUE(Settle());
+  std::string stored, error;
+  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
+  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
+  ASSERT_TRUE(pause) << stored << error;
+  EXPECT_EQ(pause->reason, PauseReason::kUsageLimit);
+  EXPECT_EQ(pause->until, reset_at);
+  loop_clock_.Advance(120'000);  // past the circuit's 60 s: still paused
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->started(), 2u);
+  loop_clock_.Advance(reset_at - clock_.NowMs());
+  AgentJob again = launcher_->WaitStarted(3);  // the first task, after the reset
+  ASSERT_TRUE(launcher_->Finish(again.execution.id, FakeLauncher::Completed("ok")));
+  ASSERT_TRUE(Settle());
+}
+
 // budget.agent_daily_cost_usd: once an agent's attempts cost that much
 // today (UTC) it is paused until midnight, its other tasks wait while
 // another agent's run; the next day they start. A restart with a raised
