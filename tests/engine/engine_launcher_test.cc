@@ -76,6 +76,28 @@ class EngineLauncherTest : public ::testing::Test {
     return out.id;
   }
 
+  // Adds a task as another writer would (no wake) and lets the engine's
+  // store poll, on the loop's clock, see it. Needs manual_loop_.
+  std::string AddSeen(const std::string& title, const std::string& agent) {
+    NewTask t;
+    t.title = title;
+    t.assigned_to = agent;
+    Task out;
+    EXPECT_TRUE(store_->AddTask(t, clock_.NowMs(), &out).ok());
+    loop_clock_.Advance(config_.executor.store_poll_ms);
+    EXPECT_TRUE(loop_clock_.AwaitIdle());
+    return out.id;
+  }
+
+  // The agent's pause as the store holds it; nullopt when none is stored.
+  std::optional<AgentPause> StoredPause(const std::string& agent) {
+    std::string stored, error;
+    if (!store_->GetMeta(AgentPauseKey(agent), &stored).ok()) return std::nullopt;
+    std::optional<AgentPause> p = DecodeAgentPause(agent, stored, &error);
+    EXPECT_TRUE(error.empty()) << error;
+    return p;
+  }
+
   Task Get(const std::string& id) {
     Task t;
     EXPECT_TRUE(store_->GetTask(id, &t).ok());
@@ -572,20 +594,13 @@ TEST_F(EngineLauncherTest, ConsecutiveFailuresPauseTheAgentOthersRunOn) {
   config_.agent.circuit_pause_seconds = 60;
   StartEngine();
   const AgentResult fatal = FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", false);
-  // Added by another writer: the store poll (on the loop's clock) sees it.
-  auto add = [&](const std::string& title, const std::string& agent) {
-    const std::string id = Add(title, agent);
-    loop_clock_.Advance(config_.executor.store_poll_ms);
-    EXPECT_TRUE(loop_clock_.AwaitIdle());
-    return id;
-  };
-  add("first", "mongke");
+  AddSeen("first", "mongke");
   AgentJob first = launcher_->WaitStarted(1);
-  add("other's", "temujin");
+  AddSeen("other's", "temujin");
   AgentJob others = launcher_->WaitStarted(2);
   ASSERT_EQ(others.execution.agent, "temujin");
-  add("second", "mongke");
-  const std::string third = add("third", "mongke");
+  AddSeen("second", "mongke");
+  const std::string third = AddSeen("third", "mongke");
   ASSERT_TRUE(launcher_->Finish(first.execution.id, fatal));
   AgentJob second = launcher_->WaitStarted(3);
   ASSERT_EQ(second.execution.agent, "mongke");
@@ -594,17 +609,15 @@ TEST_F(EngineLauncherTest, ConsecutiveFailuresPauseTheAgentOthersRunOn) {
 
   // Open: mongke's third task waits; the pause is in the store for every executor.
   EXPECT_EQ(launcher_->started(), 3u);
-  std::string stored, error;
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
-  ASSERT_TRUE(pause) << stored << error;
+  std::optional<AgentPause> pause = StoredPause("mongke");
+  ASSERT_TRUE(pause);
   EXPECT_EQ(pause->reason, PauseReason::kCircuit);
   EXPECT_EQ(pause->until, pause->since + 60'000);
   const TimeMs opened_at = pause->since;
   EXPECT_EQ(pause->message, "2 consecutive failed attempts (last: api_error: HTTP 500)");
   EXPECT_EQ(engine_->Snapshot().pauses.count("mongke"), 1u);
   // temujin is not paused: its next task starts when the first ends.
-  const std::string other_two = add("other's second", "temujin");
+  const std::string other_two = AddSeen("other's second", "temujin");
   ASSERT_TRUE(launcher_->Finish(others.execution.id, FakeLauncher::Completed("ok")));
   AgentJob others_second = launcher_->WaitStarted(4);
   EXPECT_EQ(others_second.task.id, other_two);
@@ -620,14 +633,13 @@ TEST_F(EngineLauncherTest, ConsecutiveFailuresPauseTheAgentOthersRunOn) {
   EXPECT_EQ(third_job.task.id, third);
   ASSERT_TRUE(launcher_->Finish(third_job.execution.id, fatal));
   ASSERT_TRUE(Settle());
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  pause = DecodeAgentPause("mongke", stored, &error);
+  pause = StoredPause("mongke");
   ASSERT_TRUE(pause);
   EXPECT_EQ(pause->pause_ms, 120'000);
   EXPECT_EQ(pause->until, pause->since + 120'000);
 
   // A person lifts it: the next task starts without waiting out the pause.
-  const std::string fourth = add("fourth", "mongke");
+  const std::string fourth = AddSeen("fourth", "mongke");
   ASSERT_TRUE(Settle());
   EXPECT_EQ(launcher_->started(), 5u);
   ASSERT_TRUE(store_->SetMeta(AgentPauseKey("mongke"), "").ok());
@@ -651,15 +663,9 @@ TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
   config_.agent.circuit_failures = 1;  // a usage limit must not open it
   config_.agent.usage_limit_pause_seconds = 300;
   StartEngine();
-  auto add = [&](const std::string& title) {
-    const std::string id = Add(title, "mongke");
-    loop_clock_.Advance(config_.executor.store_poll_ms);
-    EXPECT_TRUE(loop_clock_.AwaitIdle());
-    return id;
-  };
-  const std::string first = add("first");
+  const std::string first = AddSeen("first", "mongke");
   AgentJob job = launcher_->WaitStarted(1);
-  const std::string second = add("second");
+  const std::string second = AddSeen("second", "mongke");
   AgentResult limited = FakeLauncher::Failed(
       ErrorType::kUsageLimit, "usage limit: Claude AI usage limit reached|1796486400", true);
   const TimeMs reset_at = clock_.NowMs() + 600'000;
@@ -671,10 +677,8 @@ TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
   EXPECT_EQ(t.status, TaskStatus::kPending);
   EXPECT_EQ(t.retry_count, 0);
   EXPECT_EQ(t.error_type, ErrorType::kUsageLimit);
-  std::string stored, error;
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
-  ASSERT_TRUE(pause) << stored << error;
+  std::optional<AgentPause> pause = StoredPause("mongke");
+  ASSERT_TRUE(pause);
   EXPECT_EQ(pause->reason, PauseReason::kUsageLimit);
   EXPECT_EQ(pause->until, reset_at);
   EXPECT_NE(pause->message.find("Claude AI usage limit reached"), std::string::npos);
@@ -696,8 +700,7 @@ TEST_F(EngineLauncherTest, AUsageLimitPausesTheAgentUntilItResets) {
       again.execution.id,
       FakeLauncher::Failed(ErrorType::kUsageLimit, "usage limit: Quota exceeded", true)));
   ASSERT_TRUE(Settle());
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  pause = DecodeAgentPause("mongke", stored, &error);
+  pause = StoredPause("mongke");
   ASSERT_TRUE(pause);
   EXPECT_EQ(pause->until, unsaid_at + 300'000);
   EXPECT_EQ(Get(first).retry_count, 0);
@@ -737,10 +740,8 @@ TEST_F(EngineLauncherTest, AShorterPauseLeavesALongerOneStanding) {
   ASSERT_TRUE(launcher_->Finish(second.execution.id,
                                 FakeLauncher::Failed(ErrorType::kApiError, "HTTP 500", false)));
   ASSERT_TRUE(Settle());
-  std::string stored, error;
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
-  ASSERT_TRUE(pause) << stored << error;
+  std::optional<AgentPause> pause = StoredPause("mongke");
+  ASSERT_TRUE(pause);
   EXPECT_EQ(pause->reason, PauseReason::kUsageLimit);
   EXPECT_EQ(pause->until, reset_at);
   loop_clock_.Advance(120'000);  // past the circuit's 60 s: still paused
@@ -762,22 +763,16 @@ TEST_F(EngineLauncherTest, AnAgentThatSpentItsDailyBudgetWaitsForMidnight) {
   config_.executor.per_agent_limit = 1;
   config_.budget.agent_daily_cost_usd = 1.0;
   StartEngine();
-  auto add = [&](const std::string& title, const std::string& agent) {
-    const std::string id = Add(title, agent);
-    loop_clock_.Advance(config_.executor.store_poll_ms);
-    EXPECT_TRUE(loop_clock_.AwaitIdle());
-    return id;
-  };
   auto priced = [](double usd) {
     AgentResult r = FakeLauncher::Completed("ok");
     r.usage.cost_usd = usd;
     r.usage.input_tokens = 100;
     return r;
   };
-  add("first", "mongke");
+  AddSeen("first", "mongke");
   AgentJob first = launcher_->WaitStarted(1);
-  add("second", "mongke");
-  const std::string third = add("third", "mongke");
+  AddSeen("second", "mongke");
+  const std::string third = AddSeen("third", "mongke");
   ASSERT_TRUE(launcher_->Finish(first.execution.id, priced(0.6)));
   AgentJob second = launcher_->WaitStarted(2);  // $0.60 of $1.00: on
   ASSERT_TRUE(launcher_->Finish(second.execution.id, priced(0.5)));
@@ -785,16 +780,14 @@ TEST_F(EngineLauncherTest, AnAgentThatSpentItsDailyBudgetWaitsForMidnight) {
 
   // $1.10: paused until 00:00 UTC; another agent runs on.
   EXPECT_EQ(launcher_->started(), 2u);
-  std::string stored, error;
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  std::optional<AgentPause> pause = DecodeAgentPause("mongke", stored, &error);
-  ASSERT_TRUE(pause) << stored << error;
+  std::optional<AgentPause> pause = StoredPause("mongke");
+  ASSERT_TRUE(pause);
   EXPECT_EQ(pause->reason, PauseReason::kDailyBudget);
   EXPECT_EQ(pause->until, UtcDayStart(clock_.NowMs()) + 86'400'000);
   EXPECT_NE(pause->message.find("spent $1.10 today (UTC), the daily limit of $1.00"),
             std::string::npos)
       << pause->message;
-  add("other's", "temujin");
+  AddSeen("other's", "temujin");
   AgentJob others = launcher_->WaitStarted(3);
   EXPECT_EQ(others.execution.agent, "temujin");
   ASSERT_TRUE(launcher_->Finish(others.execution.id, FakeLauncher::Completed("ok")));
@@ -807,13 +800,12 @@ TEST_F(EngineLauncherTest, AnAgentThatSpentItsDailyBudgetWaitsForMidnight) {
   StartEngine();
   AgentJob third_job = launcher_->WaitStarted(1);
   EXPECT_EQ(third_job.task.id, third);
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  EXPECT_EQ(stored, "");
+  EXPECT_FALSE(StoredPause("mongke"));  // lifted
 
   // At $2.10 it pauses again; at midnight the day's count starts over.
   ASSERT_TRUE(launcher_->Finish(third_job.execution.id, priced(1.0)));
   ASSERT_TRUE(Settle());
-  const std::string fourth = add("fourth", "mongke");
+  const std::string fourth = AddSeen("fourth", "mongke");
   EXPECT_EQ(launcher_->started(), 1u);
   const TimeMs midnight = UtcDayStart(clock_.NowMs()) + 86'400'000;
   loop_clock_.Advance(midnight - 1 - clock_.NowMs());
@@ -824,8 +816,7 @@ TEST_F(EngineLauncherTest, AnAgentThatSpentItsDailyBudgetWaitsForMidnight) {
   EXPECT_EQ(next_day.task.id, fourth);
   ASSERT_TRUE(launcher_->Finish(next_day.execution.id, priced(0.1)));
   ASSERT_TRUE(Settle());
-  ASSERT_TRUE(store_->GetMeta(AgentPauseKey("mongke"), &stored).ok());
-  pause = DecodeAgentPause("mongke", stored, &error);
+  pause = StoredPause("mongke");
   EXPECT_FALSE(pause && pause->ActiveAt(clock_.NowMs()));  // $0.10 today: on
 }
 

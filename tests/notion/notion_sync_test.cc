@@ -788,6 +788,16 @@ TEST(NotionSync, FlushOutboxReturnsWithinItsBudgetAndLosesNothing) {
   }
 }
 
+// Notion's answer to a property value it refuses (a bad select option).
+void RefuseAsInvalidOption(notion::HttpResponse* resp) {
+  resp->status = 400;
+  resp->body = Json{{"object", "error"},
+                    {"status", 400},
+                    {"code", "validation_error"},
+                    {"message", "Invalid select option, commas not allowed."}}
+                   .dump();
+}
+
 TEST(NotionSync, ABadValueForOneTaskDoesNotBlockTheOutbox) {
   Harness h;
   HookTransport transport;
@@ -804,12 +814,7 @@ TEST(NotionSync, ABadValueForOneTaskDoesNotBlockTheOutbox) {
     patch.description = "changed meanwhile";
     Task out;
     EXPECT_TRUE(h.store->UpdateTask(t.id, patch, -1, h.clock.NowMs(), &out).ok());
-    resp->status = 400;
-    resp->body = Json{{"object", "error"},
-                      {"status", 400},
-                      {"code", "validation_error"},
-                      {"message", "Invalid select option, commas not allowed."}}
-                     .dump();
+    RefuseAsInvalidOption(resp);
     return true;
   };
   auto sync = SyncWith(h, &transport);
@@ -833,12 +838,7 @@ TEST(NotionSync, ARefusedPropertyWriteStillPostsTheResultComment) {
   bool refuse = false;
   transport.before = [&](const notion::HttpRequest& req, notion::HttpResponse* resp) {
     if (!refuse || !IsPageCall(req, "PATCH", page)) return false;
-    resp->status = 400;
-    resp->body = Json{{"object", "error"},
-                      {"status", 400},
-                      {"code", "validation_error"},
-                      {"message", "Invalid select option, commas not allowed."}}
-                     .dump();
+    RefuseAsInvalidOption(resp);
     return true;
   };
   auto sync = SyncWith(h, &transport);
