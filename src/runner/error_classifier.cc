@@ -69,13 +69,6 @@ const std::vector<KeywordRule>& Rules() {
   return rules;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool IsWordChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
   return std::isalnum(u) || c == '_';
@@ -96,7 +89,7 @@ bool ContainsWord(const std::string& haystack, std::string_view word) {
 }  // namespace
 
 ErrorType ClassifyError(std::string_view text, ErrorType default_type) {
-  const std::string lower = Lower(text);
+  const std::string lower = LowerAscii(text);
   for (const auto& rule : Rules()) {
     bool hit = std::any_of(rule.phrases.begin(), rule.phrases.end(),
                            [&](std::string_view p) { return lower.find(p) != std::string::npos; });
@@ -109,8 +102,15 @@ ErrorType ClassifyError(std::string_view text, ErrorType default_type) {
   return default_type;
 }
 
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 bool MentionsUnknownSession(std::string_view text) {
-  const std::string lower = Lower(text);
+  const std::string lower = LowerAscii(text);
   for (std::string_view phrase : {"no conversation found with session id",
                                   "no rollout found for thread id", "session not found"}) {
     if (lower.find(phrase) != std::string::npos) return true;

@@ -5,6 +5,7 @@
 // Thread-safety: pure functions over constants.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/error_type.h"
@@ -23,5 +24,9 @@ ErrorType ClassifyError(std::string_view text, ErrorType default_type = ErrorTyp
 // found". Only asked of resumed attempts: elsewhere the words may be the
 // task's own.
 bool MentionsUnknownSession(std::string_view text);
+
+// `text` with ASCII letters lower-cased (the other bytes as they are): the
+// form the keyword rules here and in usage_limit.h match against.
+std::string LowerAscii(std::string_view text);
 
 }  // namespace taskexec

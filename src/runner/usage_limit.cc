@@ -1,21 +1,14 @@
 #include "runner/usage_limit.h"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <regex>
 
 #include "core/retry_after.h"
+#include "runner/error_classifier.h"
 
 namespace taskexec {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // What says "the provider's usage or quota limit", as opposed to a rate
 // limit that clears in seconds (rate_limit, retried by the retry policy).
@@ -106,7 +99,7 @@ TimeMs TimeOfDayForm(const std::string& lower, TimeMs now) {
 
 TimeMs ParseUsageLimitReset(std::string_view text, TimeMs now) {
   const std::string original(text);
-  const std::string lower = Lower(text);
+  const std::string lower = LowerAscii(text);
   if (TimeMs t = UnixForm(lower)) return t;
   if (TimeMs t = RetryAfterForm(original, lower, now)) return t;
   if (TimeMs t = DurationForm(lower, now)) return t;
@@ -121,7 +114,7 @@ std::optional<UsageLimitHit> FindUsageLimit(std::string_view output, TimeMs now)
     size_t end = output.find('\n', start);
     if (end == std::string_view::npos) end = output.size();
     std::string_view line = output.substr(start, end - start);
-    const std::string lower = Lower(line);
+    const std::string lower = LowerAscii(line);
     if (SaysUsageLimit(lower)) {
       // The last such line: the agent's final word on it.
       UsageLimitHit h;
