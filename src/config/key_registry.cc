@@ -259,7 +259,7 @@ std::vector<KeySpec> BuildKeys() {
       Checked(Key("notion.api_base_url", "NOTION_API_BASE_URL", TE_FIELD(notion.api_base_url)),
               CheckHttpUrl),
       Key("notion.api_version", "TASKEXEC_NOTION_API_VERSION", TE_FIELD(notion.api_version),
-          {"2022-06-28", "2025-09-03"}),
+          {"2022-06-28", "2025-09-03", "2026-03-11", "2026-12-01"}),
       Ranged("notion.poll_interval_seconds", "NOTION_POLL_INTERVAL_SECONDS",
              TE_FIELD(notion.poll_interval_seconds), 1, 86400),
       Ranged("notion.requests_per_second", "TASKEXEC_NOTION_REQUESTS_PER_SECOND",

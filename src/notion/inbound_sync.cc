@@ -39,12 +39,16 @@ Status InboundSync::Poll() {
   TimeMs watermark = 0;
   std::string wm_text = state_.Get("notion.watermark");
   if (!wm_text.empty()) ParseIso8601(wm_text, &watermark);
-  Json filter;  // null: the first poll reads every page
-  if (watermark > 0) filter = mapping_->EditedSinceFilter(FormatIso8601(watermark - overlap_ms_));
+  // The first poll reads the whole board but its finished cards; later
+  // polls read every card edited since, finished ones included (a card
+  // moved to Done finishes its task).
+  const Json filter = watermark > 0
+                          ? mapping_->EditedSinceFilter(FormatIso8601(watermark - overlap_ms_))
+                          : mapping_->OpenCardsFilter(client_->version().status_groups);
   Json sorts = Json::array({{{"timestamp", "last_edited_time"}, {"direction", "ascending"}}});
   const TimeMs started = clock_->NowMs();
   std::vector<Json> pages;
-  Status st = client_->QueryAll(filter, sorts, &pages);
+  Status st = client_->QueryAll(filter, sorts, &pages, mapping_->PropertyIds());
   if (!st.ok()) return st;
 
   TimeMs newest = watermark;
@@ -77,7 +81,10 @@ Status InboundSync::Poll() {
 
 Status InboundSync::FullScan() {
   std::vector<Json> pages;
-  Status st = client_->QueryAll(Json(), Json(), &pages);
+  // Finished cards are left out; a task whose card was finished unseen is
+  // not listed, so the page itself is read below.
+  Status st = client_->QueryAll(mapping_->OpenCardsFilter(client_->version().status_groups), Json(),
+                                &pages, mapping_->PropertyIds());
   if (!st.ok()) return st;
   std::vector<std::string> listed;
   Status first_error;
@@ -104,7 +111,7 @@ Status InboundSync::FullScan() {
 
 Status InboundSync::FetchPage(const std::string& page_id) {
   Json page;
-  Status st = client_->GetPage(page_id, &page);
+  Status st = client_->GetPage(page_id, &page, mapping_->PropertyIds());
   if (st.IsNotFound()) {
     Task task;
     if (store_->FindByNotionPage(page_id, &task).ok())
@@ -151,6 +158,16 @@ Status InboundSync::ProcessPage(const Json& page) {
     return Status::OK();
   }
   ++stats_.pages_seen;
+  if (!f.missing.empty()) {
+    // An absent value is not an empty one: applying it would clear the
+    // task's fields or move the card. The page waits for a full answer.
+    ++stats_.bad_pages;
+    std::string names;
+    for (const std::string& name : f.missing)
+      names += (names.empty() ? "\"" : ", \"") + name + "\"";
+    return Status::Corruption("notion page " + f.page_id + " came without the mapped properties " +
+                              names + "; nothing applied or written back");
+  }
   std::string fp = Fingerprint(f);
   auto seen = seen_.find(f.page_id);
   if (seen != seen_.end() && seen->second == fp) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 
@@ -47,6 +48,66 @@ std::string Shorten(const std::string& s, size_t max) {
 
 std::string JsonString(const Json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+std::string PercentEncode(const std::string& s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FilterPropertiesQuery(const std::vector<std::string>& ids) {
+  std::string q;
+  for (const std::string& id : ids)
+    q += (q.empty() ? "?" : "&") + std::string("filter_properties=") +
+         PercentEncode(PercentDecode(id));
+  return q;
+}
+
+bool UsesStatusGroupFilter(const Json& filter) {
+  if (!filter.is_object()) return false;
+  for (const char* compound : {"and", "or"})
+    if (filter.contains(compound) && filter[compound].is_array())
+      for (const Json& f : filter[compound])
+        if (UsesStatusGroupFilter(f)) return true;
+  return filter.contains("status") && filter["status"].is_object() &&
+         filter["status"].contains("group");
 }
 
 std::string CompactId(const std::string& id) {
@@ -131,7 +192,10 @@ NotionClient::NotionClient(NotionClientOptions options, HttpTransport* transport
       limiter_(limiter),
       clock_(clock),
       sleeper_(sleeper),
-      uses_data_sources_(options_.api_version >= "2025-09-03"),
+      version_(FindApiVersion(options_.api_version) != nullptr
+                   ? FindApiVersion(options_.api_version)
+                   : FindApiVersion(kLatestApiVersion)),
+      uses_data_sources_(version_->data_sources),
       rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
 
 ClientStats NotionClient::stats() const {
@@ -160,7 +224,8 @@ int64_t NotionClient::RetryAfterMs(const HttpResponse& response) {
 }
 
 Status NotionClient::Call(const std::string& method, const std::string& path, const Json* body,
-                          bool idempotent, Json* out, NotionError* err_out) {
+                          bool idempotent, Json* out, NotionError* err_out,
+                          const Headers& extra_headers) {
   HttpRequest req;
   req.method = method;
   req.url = options_.base_url + path;
@@ -169,6 +234,9 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
                  {"Notion-Version", options_.api_version},
                  {"Content-Type", "application/json"},
                  {"User-Agent", "taskexec-notion/1"}};
+  for (const auto& header : extra_headers) req.headers.push_back(header);
+  // Messages name the route, not its (long) list of filter_properties.
+  const std::string shown = path.substr(0, path.find('?'));
   if (body != nullptr) req.body = body->dump();
 
   int server_attempts = 0;
@@ -178,14 +246,14 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
   while (true) {
     if (cancelled_) {
       if (err_out != nullptr) *err_out = NotionError{0, "transport_error", "client stopped", ""};
-      return Status::Unavailable("notion " + method + " " + path + ": client stopped");
+      return Status::Unavailable("notion " + method + " " + shown + ": client stopped");
     }
     limiter_->Acquire();
     if (const int64_t deadline = deadline_ms_; deadline > 0) {
       const int64_t left = deadline - MonotonicMs();
       if (left <= 0) {
         if (err_out != nullptr) *err_out = NotionError{0, "transport_error", "deadline passed", ""};
-        return Status::Unavailable("notion " + method + " " + path + ": deadline passed");
+        return Status::Unavailable("notion " + method + " " + shown + ": deadline passed");
       }
       req.timeout_ms = static_cast<int>(std::min<int64_t>(options_.timeout_ms, left));
     }
@@ -199,7 +267,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
       if (out != nullptr) {
         *out = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
         if (out->is_discarded())
-          return Status::Corruption("notion " + method + " " + path + ": response is not JSON");
+          return Status::Corruption("notion " + method + " " + shown + ": response is not JSON");
       }
       return Status::OK();
     }
@@ -242,7 +310,7 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
       }
     }
     if (!retry) break;
-    spdlog::debug("notion {} {}: {} {} - retrying", method, path, err.http_status, err.code);
+    spdlog::debug("notion {} {}: {} {} - retrying", method, shown, err.http_status, err.code);
     if (const int64_t deadline = deadline_ms_; deadline > 0)
       wait_ms = std::min(wait_ms, std::max<int64_t>(0, deadline - MonotonicMs()));
     if (wait_ms > 0) sleeper_->SleepMs(wait_ms);
@@ -300,7 +368,7 @@ Status NotionClient::RetrieveSchema(Json* properties) {
 }
 
 Status NotionClient::Query(const Json& filter, const Json& sorts, const std::string& start_cursor,
-                           QueryPage* out) {
+                           QueryPage* out, const std::vector<std::string>& properties) {
   std::string table;
   Status st = TableId(&table);
   if (!st.ok()) return st;
@@ -308,11 +376,15 @@ Status NotionClient::Query(const Json& filter, const Json& sorts, const std::str
   if (!filter.is_null()) body["filter"] = filter;
   if (!sorts.is_null()) body["sorts"] = sorts;
   if (!start_cursor.empty()) body["start_cursor"] = start_cursor;
+  Headers beta;
+  if (version_->status_groups == StatusGroupFilters::kBeta && UsesStatusGroupFilter(filter))
+    beta.emplace_back("Notion-Beta", kStatusGroupBeta);
   Json resp;
   // A query is a read even though it is a POST.
   st = Call("POST",
-            std::string(uses_data_sources_ ? "/data_sources/" : "/databases/") + table + "/query",
-            &body, true, &resp);
+            std::string(uses_data_sources_ ? "/data_sources/" : "/databases/") + table + "/query" +
+                FilterPropertiesQuery(properties),
+            &body, true, &resp, nullptr, beta);
   if (!st.ok()) return st;
   out->results.clear();
   if (resp.contains("results") && resp["results"].is_array())
@@ -324,12 +396,13 @@ Status NotionClient::Query(const Json& filter, const Json& sorts, const std::str
   return Status::OK();
 }
 
-Status NotionClient::QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages) {
+Status NotionClient::QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages,
+                              const std::vector<std::string>& properties) {
   pages->clear();
   std::string cursor;
   for (int guard = 0; guard < 10000; ++guard) {
     QueryPage page;
-    Status st = Query(filter, sorts, cursor, &page);
+    Status st = Query(filter, sorts, cursor, &page, properties);
     if (!st.ok()) return st;
     for (auto& r : page.results) pages->push_back(std::move(r));
     if (!page.has_more) return Status::OK();
@@ -340,8 +413,9 @@ Status NotionClient::QueryAll(const Json& filter, const Json& sorts, std::vector
   return Status::Corruption("notion query: too many result pages");
 }
 
-Status NotionClient::GetPage(const std::string& page_id, Json* page) {
-  return Call("GET", "/pages/" + page_id, nullptr, true, page);
+Status NotionClient::GetPage(const std::string& page_id, Json* page,
+                             const std::vector<std::string>& properties) {
+  return Call("GET", "/pages/" + page_id + FilterPropertiesQuery(properties), nullptr, true, page);
 }
 
 Status NotionClient::UpdatePage(const std::string& page_id, const Json& properties, Json* page) {

@@ -1,10 +1,15 @@
 // NotionClient: typed calls to the Notion REST API with pagination, the
 // shared rate limit, error-object parsing and the retry policy.
 //
-// Versions: "2022-06-28" queries /v1/databases/{id}/query and reads the schema
-// from the database; "2025-09-03" (and later) resolves the database's first
-// data source (GET /v1/databases/{id} -> data_sources[0].id) and uses
+// Versions (notion/api_version.h): "2022-06-28" queries
+// /v1/databases/{id}/query and reads the schema from the database;
+// "2025-09-03" and later resolve the database's first data source
+// (GET /v1/databases/{id} -> data_sources[0].id) and use
 // /v1/data_sources/{id}/query and /v1/data_sources/{id} for the schema.
+// Queries and page reads name the properties they want (filter_properties,
+// by property id), which 2026-12-01 requires: it lists only titles
+// otherwise. A filter with status `group` operators carries the Notion-Beta
+// header on 2026-03-11, where those operators are a beta.
 //
 // Retry policy (docs/notion.md):
 //   429 / 529  -> pause every caller of the limiter until Retry-After (1 s
@@ -35,6 +40,7 @@
 #include "core/clock.h"
 #include "core/mutex.h"
 #include "core/status.h"
+#include "notion/api_version.h"
 #include "notion/http_transport.h"
 #include "notion/rate_limiter.h"
 
@@ -88,6 +94,9 @@ class NotionClient {
                const Clock* clock, Sleeper* sleeper);
 
   bool uses_data_sources() const { return uses_data_sources_; }
+  // The table entry of the configured version (the latest's entry when the
+  // version is not in the table, which config validation prevents).
+  const ApiVersionTraits& version() const { return *version_; }
   // The table id once TableId() resolved it (Init() does); "" before.
   std::string ResolvedTableId() const;
 
@@ -96,12 +105,16 @@ class NotionClient {
   Status TableId(std::string* id);
   // The table's schema: {name: {id, type, ...}}.
   Status RetrieveSchema(Json* properties);
-  // One page of query results (page_size 100).
+  // One page of query results (page_size 100). `properties` are the
+  // property ids the results should carry (sent as filter_properties, one
+  // per id, as Notion's SDK sends them); empty = Notion's default.
   Status Query(const Json& filter, const Json& sorts, const std::string& start_cursor,
-               QueryPage* out);
+               QueryPage* out, const std::vector<std::string>& properties = {});
   // Every page of results, following next_cursor until has_more is false.
-  Status QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages);
-  Status GetPage(const std::string& page_id, Json* page);
+  Status QueryAll(const Json& filter, const Json& sorts, std::vector<Json>* pages,
+                  const std::vector<std::string>& properties = {});
+  Status GetPage(const std::string& page_id, Json* page,
+                 const std::vector<std::string>& properties = {});
   Status UpdatePage(const std::string& page_id, const Json& properties, Json* page);
   // Posts `text` as a page comment, split into rich-text items of <= 2000
   // characters (at most 100 items; longer text is cut with a marker).
@@ -110,8 +123,10 @@ class NotionClient {
   Status ListComments(const std::string& page_id, std::vector<Json>* comments);
 
   // The low-level call with the retry policy. `path` starts with "/".
+  // `extra_headers` are sent besides the standard ones (Notion-Beta).
+  using Headers = std::vector<std::pair<std::string, std::string>>;
   Status Call(const std::string& method, const std::string& path, const Json* body, bool idempotent,
-              Json* out, NotionError* err = nullptr);
+              Json* out, NotionError* err = nullptr, const Headers& extra_headers = {});
 
   ClientStats stats() const;
   const NotionClientOptions& options() const { return options_; }
@@ -132,6 +147,7 @@ class NotionClient {
   RateLimiter* limiter_;
   const Clock* clock_;
   Sleeper* sleeper_;
+  const ApiVersionTraits* const version_;
   const bool uses_data_sources_;
   std::atomic<bool> cancelled_{false};
   std::atomic<int64_t> deadline_ms_{0};
@@ -140,6 +156,14 @@ class NotionClient {
   std::mt19937_64 rng_ GUARDED_BY(mu_);
   ClientStats stats_ GUARDED_BY(mu_);
 };
+
+// "?filter_properties=<id>&filter_properties=<id>..." for `ids` (Notion's
+// property ids are URL-encoded already; each is decoded and encoded once,
+// as the SDK does); "" when `ids` is empty.
+std::string FilterPropertiesQuery(const std::vector<std::string>& ids);
+// True when `filter` (a query filter, compounds included) uses a status
+// `group` condition.
+bool UsesStatusGroupFilter(const Json& filter);
 
 // Splits text into Notion rich-text items of at most 2000 characters (UTF-8
 // aware) and at most `max_items` items.

@@ -33,6 +33,8 @@ Status NotionCheck(const Config& config, std::ostream& out) {
   }
   out << "ok   token accepted, database " << c.database_id << " readable (Notion-Version "
       << c.api_version << ")\n";
+  const std::string advice = ApiVersionAdvice(c.api_version);
+  if (!advice.empty()) out << "warn " << advice << "\n";
   if (client.uses_data_sources()) out << "ok   data source " << table << "\n";
   PropertyMapping mapping = PropertyMapping::FromConfig(c);
   std::vector<std::string> warnings;

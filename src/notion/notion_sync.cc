@@ -43,7 +43,8 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
   replies_ = std::make_unique<ReplyCollector>(client_.get(), store_, service_, clock_,
                                               options_.reply_interval_ms);
   outbound_ = std::make_unique<OutboundSync>(
-      client_.get(), &mapping_, store_, service_, [this](const Status&) -> Status {
+      client_.get(), &mapping_, store_, service_,
+      [this](const Status&) -> Status {
         // A refused write that may mean a property changed: look again.
         Status st = Init();
         if (st.ok()) return st;
@@ -52,7 +53,8 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
         MutexLock lock(&mu_);
         schema_dirty_ = true;
         return st;
-      });
+      },
+      clock_);
   WebhookOptions wo;
   wo.secret = c.webhook_secret;
   wo.late_after_ms = options_.webhook_late_after_ms;

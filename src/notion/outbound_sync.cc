@@ -84,13 +84,14 @@ std::string StopComment(const Task& task, const std::vector<SessionExecution>& e
 
 OutboundSync::OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
                            TaskService* service,
-                           std::function<Status(const Status&)> recheck_schema)
+                           std::function<Status(const Status&)> recheck_schema, const Clock* clock)
     : client_(client),
       mapping_(mapping),
       store_(store),
       service_(service),
       state_(store),
-      recheck_schema_(std::move(recheck_schema)) {}
+      recheck_schema_(std::move(recheck_schema)),
+      clock_(clock != nullptr ? clock : SystemClock::Default()) {}
 
 std::string OutboundSync::DesiredOption(const Task& task) const {
   if (!state_.Intent(task.id).empty()) return "";  // keep the person's column meanwhile
@@ -118,6 +119,7 @@ Status OutboundSync::Flush() {
 }
 
 Status OutboundSync::SyncTask(const Task& task) {
+  refused_now_ = false;
   Json written = state_.Written(task.id);
   Json desired = written;
   desired["task_id"] = task.id;
@@ -149,7 +151,7 @@ Status OutboundSync::SyncTask(const Task& task) {
         Status cs = PostComments(task);
         if (cs.IsUnavailable()) return cs;
       }
-      return HandlePermanentError(task, st);
+      return HandlePermanentError(task, st, "page update");
     }
     ++stats_.patches;
     st = state_.SetWritten(task.id, desired);
@@ -159,7 +161,12 @@ Status OutboundSync::SyncTask(const Task& task) {
   }
   Status st = PostComments(task);
   if (!st.ok()) return st;
-  return state_.SetSyncedVersion(task.id, task.version);
+  st = state_.SetSyncedVersion(task.id, task.version);
+  if (!st.ok()) return st;
+  // Everything of this version landed (a refused comment returns OK too,
+  // hence the flag): an older refusal is history.
+  if (!refused_now_ && !state_.Refusal(task.id).empty()) return state_.SetRefusal(task.id, Json());
+  return Status::OK();
 }
 
 Status OutboundSync::PostComments(const Task& task) {
@@ -195,7 +202,7 @@ Status OutboundSync::PostOnce(const Task& task, const std::string& key,
     // A previous POST may have landed: look before posting twice.
     std::vector<Json> comments;
     st = client_->ListComments(task.notion_page_id, &comments);
-    if (!st.ok()) return st.IsUnavailable() ? st : HandlePermanentError(task, st);
+    if (!st.ok()) return st.IsUnavailable() ? st : HandlePermanentError(task, st, "comment");
     for (const Json& c : comments) {
       if (PlainText(c.value("rich_text", Json::array())).find(Marker(marker_id)) !=
           std::string::npos) {
@@ -208,7 +215,7 @@ Status OutboundSync::PostOnce(const Task& task, const std::string& key,
     state_.Set(key, "uncertain");
     return st;
   }
-  if (!st.ok()) return HandlePermanentError(task, st);
+  if (!st.ok()) return HandlePermanentError(task, st, "comment");
   ++stats_.comments;
   return state_.Set(key, "posted");
 }
@@ -219,7 +226,7 @@ bool OutboundSync::PageGone(const Status& st) {
          msg.find("in_trash") != std::string::npos;
 }
 
-Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
+Status OutboundSync::HandlePermanentError(const Task& task, const Status& st, const char* what) {
   const std::string& msg = st.message();
   // Maybe a configured property was renamed or deleted while running, or an
   // option removed; or just this task's value is bad (an unknown agent).
@@ -248,8 +255,16 @@ Status OutboundSync::HandlePermanentError(const Task& task, const Status& st) {
       if (!cs.ok()) spdlog::warn("notion: cancel of task {}: {}", task.id, cs.ToString());
     }
   } else {
-    spdlog::error("notion: write to page {} (task {}) refused, not retried: {}",
+    spdlog::error("notion: {} of page {} (task {}) refused, not retried: {}", what,
                   task.notion_page_id, task.id, msg);
+    // Kept until a later write of the task lands: `taskexec notion outbox`
+    // lists it, `notion outbox retry` queues the task's writes again.
+    Status rs = state_.SetRefusal(task.id, Json{{"what", what},
+                                                {"reason", msg},
+                                                {"at", FormatIso8601(clock_->NowMs())},
+                                                {"version", task.version}});
+    if (!rs.ok()) return rs;
+    refused_now_ = true;
   }
   ++stats_.given_up;
   // The version attempted: a later change still gets its own write. Only a

@@ -42,7 +42,8 @@ class OutboundSync {
   // task's write is given up; otherwise the flush stops (Unavailable) and
   // writes pause until the schema is valid again.
   OutboundSync(NotionClient* client, const PropertyMapping* mapping, TaskStore* store,
-               TaskService* service, std::function<Status(const Status&)> recheck_schema);
+               TaskService* service, std::function<Status(const Status&)> recheck_schema,
+               const Clock* clock = nullptr);
 
   // Writes every pending change. Unavailable when Notion stopped answering
   // (the rest waits for the next flush).
@@ -61,7 +62,9 @@ class OutboundSync {
   // searched for the marker before posting again.
   Status PostOnce(const Task& task, const std::string& key, const std::string& marker_id,
                   const std::string& text);
-  Status HandlePermanentError(const Task& task, const Status& st);
+  // `what` names the refused write ("page update", "comment") in the
+  // refusal record.
+  Status HandlePermanentError(const Task& task, const Status& st, const char* what);
   // A refusal that says the page is deleted, archived or trashed.
   static bool PageGone(const Status& st);
 
@@ -71,6 +74,8 @@ class OutboundSync {
   TaskService* service_;
   SyncState state_;
   std::function<Status(const Status&)> recheck_schema_;
+  const Clock* clock_;
+  bool refused_now_ = false;  // a write of the task being synced was refused
   OutboundStats stats_;
 };
 

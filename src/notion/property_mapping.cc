@@ -45,12 +45,13 @@ std::string ValueText(const Json& v) {
   if (type.empty() || !v.contains(type)) return "";
   const Json& x = v[type];
   if (type == "title" || type == "rich_text") return PlainText(x);
-  if ((type == "select" || type == "status") && x.is_object()) return x.value("name", "");
-  if (type == "multi_select" && x.is_array() && !x.empty()) return x[0].value("name", "");
+  if ((type == "select" || type == "status") && x.is_object()) return JsonString(x, "name");
+  if (type == "multi_select" && x.is_array() && !x.empty()) return JsonString(x[0], "name");
   if (type == "people" && x.is_array() && !x.empty()) {
     const Json& p = x[0];
-    if (p.contains("name") && p["name"].is_string()) return p["name"].get<std::string>();
-    return p.value("id", "");
+    // A person's name may be null (2026-12-01); the id still names them.
+    const std::string name = JsonString(p, "name");
+    return name.empty() ? JsonString(p, "id") : name;
   }
   if (x.is_string()) return x.get<std::string>();  // url, email, phone_number
   return "";
@@ -126,7 +127,7 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
   const Json& cfg = props[status_property_][status_type_];
   std::vector<std::string> options;
   if (cfg.is_object() && cfg.contains("options") && cfg["options"].is_array())
-    for (const auto& o : cfg["options"]) options.push_back(Lower(o.value("name", "")));
+    for (const auto& o : cfg["options"]) options.push_back(Lower(JsonString(o, "name")));
   for (const auto& [status, option] : outbound_) {
     if (std::find(options.begin(), options.end(), Lower(option)) != options.end()) continue;
     std::string msg = "notion property \"" + status_property_ + "\": option \"" + option +
@@ -156,27 +157,98 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
                 {"rich_text", "select", "people", "email", "multi_select", "title"});
   if (!st.ok()) return st;
   if (type_of(description_property_) != "rich_text") description_property_.clear();
+  ids_.clear();
+  for (const std::string* name :
+       {&title_property_, &status_property_, &task_id_property_, &priority_property_,
+        &agent_property_, &requester_property_, &description_property_}) {
+    if (name->empty()) continue;
+    const std::string id = JsonString(props[*name], "id");
+    if (id.empty())
+      return Status::InvalidArgument("notion property \"" + *name + "\" has no id in the schema");
+    ids_[*name] = id;
+  }
+  RecordFinishedOptions(props[status_property_]);
+  validated_ = true;
   return Status::OK();
+}
+
+void PropertyMapping::RecordFinishedOptions(const Json& status_prop) {
+  finished_options_.clear();
+  finished_groups_.clear();
+  finished_outside_groups_.clear();
+  const Json& cfg = status_prop.contains(status_type_) ? status_prop[status_type_] : Json();
+  if (!cfg.is_object() || !cfg.contains("options") || !cfg["options"].is_array()) return;
+  std::vector<std::string> finished_ids;
+  for (const Json& o : cfg["options"]) {
+    const std::string name = JsonString(o, "name");
+    auto status = StatusForOption(name);
+    if (!status || !(*status == TaskStatus::kCompleted || *status == TaskStatus::kCancelled ||
+                     *status == TaskStatus::kFailed))
+      continue;
+    finished_options_.push_back(name);
+    finished_ids.push_back(JsonString(o, "id"));
+  }
+  finished_outside_groups_ = finished_options_;  // parallel to finished_ids
+  if (!cfg.contains("groups") || !cfg["groups"].is_array()) return;
+  for (const Json& g : cfg["groups"]) {
+    const Json& ids = g.contains("option_ids") ? g["option_ids"] : Json();
+    if (!ids.is_array() || ids.empty()) continue;
+    const bool all_finished = std::all_of(ids.begin(), ids.end(), [&](const Json& id) {
+      return id.is_string() && std::find(finished_ids.begin(), finished_ids.end(),
+                                         id.get<std::string>()) != finished_ids.end();
+    });
+    if (!all_finished) continue;
+    finished_groups_.push_back(JsonString(g, "name"));
+    for (const Json& id : ids) {
+      auto at = std::find(finished_ids.begin(), finished_ids.end(), id.get<std::string>());
+      if (at == finished_ids.end()) continue;  // listed twice
+      const size_t i = static_cast<size_t>(at - finished_ids.begin());
+      finished_ids.erase(at);
+      finished_outside_groups_.erase(finished_outside_groups_.begin() + static_cast<long>(i));
+    }
+  }
+}
+
+std::vector<std::string> PropertyMapping::PropertyIds() const {
+  std::vector<std::string> ids;
+  auto title = ids_.find(title_property_);
+  if (title != ids_.end()) ids.push_back(title->second);
+  for (const auto& [name, id] : ids_)
+    if (name != title_property_ && std::find(ids.begin(), ids.end(), id) == ids.end())
+      ids.push_back(id);
+  return ids;
 }
 
 NotionTaskFields PropertyMapping::ParsePage(const Json& page,
                                             std::vector<std::string>* warnings) const {
   NotionTaskFields f;
-  f.page_id = page.value("id", "");
-  f.url = page.value("url", "");
-  f.last_edited_time = page.value("last_edited_time", "");
-  f.archived = page.value("archived", false) || page.value("in_trash", false);
+  f.page_id = JsonString(page, "id");
+  f.url = JsonString(page, "url");
+  f.last_edited_time = JsonString(page, "last_edited_time");
+  // "archived" is the name before 2026-03-11; "in_trash" is in every version.
+  auto flag = [&](const char* key) {
+    return page.is_object() && page.contains(key) && page[key].is_boolean() &&
+           page[key].get<bool>();
+  };
+  f.archived = flag("archived") || flag("in_trash");
   static const Json kEmpty = Json::object();
   const Json& props =
       page.contains("properties") && page["properties"].is_object() ? page["properties"] : kEmpty;
   auto get = [&](const std::string& name, bool required) -> std::string {
     if (name.empty()) return "";
-    if (!props.contains(name)) {
-      if (required && warnings)
-        warnings->push_back("page " + f.page_id + ": property \"" + name + "\" is missing");
-      return "";
+    if (props.contains(name)) return ValueText(props[name]);
+    auto id = ids_.find(name);
+    if (id != ids_.end()) {
+      for (auto it = props.begin(); it != props.end(); ++it)
+        if (it.value().is_object() && JsonString(it.value(), "id") == id->second)
+          return ValueText(it.value());
     }
-    return ValueText(props[name]);
+    if (validated_) {
+      f.missing.push_back(name);
+    } else if (required && warnings) {
+      warnings->push_back("page " + f.page_id + ": property \"" + name + "\" is missing");
+    }
+    return "";
   };
   std::string title_name = title_property_;
   if (title_name.empty()) {
@@ -237,6 +309,24 @@ Json PropertyMapping::AgentValue(const std::string& agent) const {
   if (agent_type_ == "multi_select")
     return Json{{"multi_select", agent.empty() ? Json::array() : Json::array({{{"name", agent}}})}};
   return Json{{"select", agent.empty() ? Json() : Json{{"name", agent}}}};
+}
+
+Json PropertyMapping::OpenCardsFilter(StatusGroupFilters groups) const {
+  auto it = ids_.find(status_property_);
+  if (it == ids_.end() || finished_options_.empty()) return Json();
+  const std::string& id = it->second;
+  Json parts = Json::array();
+  std::vector<std::string> options = finished_options_;
+  if (status_type_ == "status" && groups != StatusGroupFilters::kNone) {
+    // A group stays right when someone adds an option to it later.
+    for (const std::string& group : finished_groups_)
+      parts.push_back(Json{{"property", id}, {"status", {{"group", {{"does_not_equal", group}}}}}});
+    options = finished_outside_groups_;
+  }
+  for (const std::string& option : options)
+    parts.push_back(Json{{"property", id}, {status_type_, {{"does_not_equal", option}}}});
+  if (parts.size() == 1) return parts[0];
+  return Json{{"and", parts}};
 }
 
 Json PropertyMapping::EditedSinceFilter(const std::string& iso_time) const {

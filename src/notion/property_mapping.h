@@ -23,6 +23,7 @@
 #include "core/priority.h"
 #include "core/status.h"
 #include "core/task_status.h"
+#include "notion/api_version.h"
 
 namespace taskexec::notion {
 
@@ -41,6 +42,10 @@ struct NotionTaskFields {
   std::string agent;
   std::string requester;
   std::string task_id;  // our id written back earlier, if any
+  // Mapped properties the page came without (Notion lists only what a
+  // request names, and only titles by default on 2026-12-01): the page
+  // cannot be applied, since an absent value is not an empty one.
+  std::vector<std::string> missing;
 };
 
 // Longest description taken from a page; longer text is cut (with a warning)
@@ -58,8 +63,16 @@ class PropertyMapping {
   // absent are disabled with a warning in `warnings`.
   Status ValidateSchema(const Json& properties, std::vector<std::string>* warnings);
 
-  // Reads a page. Missing or odd properties yield warnings, not errors.
+  // Reads a page. A property is found by its name, else by its id (a
+  // column renamed since the schema was read). Once ValidateSchema ran,
+  // every mapped property the page lacks is listed in `missing`; odd
+  // values yield warnings.
   NotionTaskFields ParsePage(const Json& page, std::vector<std::string>* warnings) const;
+
+  // The ids of the mapped properties (title first), as read by
+  // ValidateSchema: what queries and page reads ask Notion for. Empty
+  // before ValidateSchema.
+  std::vector<std::string> PropertyIds() const;
 
   // Notion option -> store status (case-insensitive); nullopt if unknown.
   std::optional<TaskStatus> StatusForOption(const std::string& option) const;
@@ -75,6 +88,13 @@ class PropertyMapping {
 
   // Filters for queries.
   Json EditedSinceFilter(const std::string& iso_time) const;
+  // For reads of the whole board (the first poll, the full scan): leaves
+  // out finished cards, those whose option means completed, cancelled or
+  // failed, which are history, not work. A status column is filtered by its
+  // groups (`group` operators, as `groups` allows) when a whole group is
+  // finished, else by option names. Null when no option means finished or
+  // before ValidateSchema.
+  Json OpenCardsFilter(StatusGroupFilters groups) const;
 
   const std::string& status_property() const { return status_property_; }
   const std::string& status_type() const { return status_type_; }
@@ -83,6 +103,9 @@ class PropertyMapping {
   bool has_agent() const { return !agent_property_.empty(); }
 
  private:
+  // Finds the options (and status groups) that mean a finished card.
+  void RecordFinishedOptions(const Json& status_prop);
+
   std::string title_property_;  // empty until ValidateSchema finds it (or configured)
   std::string status_property_;
   std::string status_type_;  // select | status
@@ -92,7 +115,12 @@ class PropertyMapping {
   std::string requester_property_;
   std::string task_id_property_;
   std::string description_property_ = "Description";
-  std::map<TaskStatus, std::string> outbound_;               // store -> option
+  bool validated_ = false;
+  std::vector<std::string> finished_options_;         // as named in the schema
+  std::vector<std::string> finished_groups_;          // status groups of finished options only
+  std::vector<std::string> finished_outside_groups_;  // finished options in no such group
+  std::map<std::string, std::string> ids_;            // mapped property name -> id
+  std::map<TaskStatus, std::string> outbound_;        // store -> option
   std::vector<std::pair<std::string, TaskStatus>> inbound_;  // option (lower) -> store
 };
 

@@ -41,29 +41,50 @@ std::string SyncState::Intent(const std::string& task_id) const {
 Status SyncState::SetIntent(const std::string& task_id, const std::string& status) {
   Status st = Set("notion.intent." + task_id, status);
   if (!st.ok()) return st;
-  std::vector<std::string> ids = IntentTasks();
-  auto it = std::find(ids.begin(), ids.end(), task_id);
-  if (status.empty() && it != ids.end()) {
-    ids.erase(it);
-  } else if (!status.empty() && it == ids.end()) {
-    ids.push_back(task_id);
-  } else {
-    return Status::OK();
-  }
-  return Set("notion.intents", nlohmann::json(ids).dump());
+  return UpdateIndex("notion.intents", task_id, !status.empty());
 }
 
 std::vector<std::string> SyncState::TaskKeys(const std::string& task_id) {
-  return {"notion.written." + task_id, "notion.synced." + task_id, "notion.intent." + task_id};
+  return {"notion.written." + task_id, "notion.synced." + task_id, "notion.intent." + task_id,
+          "notion.refused." + task_id};
 }
 
-std::vector<std::string> SyncState::IntentTasks() const {
-  nlohmann::json j = nlohmann::json::parse(Get("notion.intents"), nullptr, false);
+std::vector<std::string> SyncState::IntentTasks() const { return Index("notion.intents"); }
+
+nlohmann::json SyncState::Refusal(const std::string& task_id) const {
+  nlohmann::json j = nlohmann::json::parse(Get("notion.refused." + task_id), nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+Status SyncState::SetRefusal(const std::string& task_id, const nlohmann::json& refusal) {
+  const bool present = refusal.is_object() && !refusal.empty();
+  Status st = Set("notion.refused." + task_id, present ? refusal.dump() : "");
+  if (!st.ok()) return st;
+  return UpdateIndex("notion.refused", task_id, present);
+}
+
+std::vector<std::string> SyncState::RefusedTasks() const { return Index("notion.refused"); }
+
+std::vector<std::string> SyncState::Index(const std::string& key) const {
+  nlohmann::json j = nlohmann::json::parse(Get(key), nullptr, false);
   std::vector<std::string> ids;
   if (j.is_array())
     for (const auto& v : j)
       if (v.is_string()) ids.push_back(v.get<std::string>());
   return ids;
+}
+
+Status SyncState::UpdateIndex(const std::string& key, const std::string& task_id, bool present) {
+  std::vector<std::string> ids = Index(key);
+  auto it = std::find(ids.begin(), ids.end(), task_id);
+  if (!present && it != ids.end()) {
+    ids.erase(it);
+  } else if (present && it == ids.end()) {
+    ids.push_back(task_id);
+  } else {
+    return Status::OK();
+  }
+  return Set(key, nlohmann::json(ids).dump());
 }
 
 }  // namespace taskexec::notion

@@ -9,6 +9,9 @@
 //                                  task ran; applied once the cancel lands
 //   notion.comment.<execution id>  "posted" or "uncertain" (a POST whose
 //                                  outcome is unknown; checked before reposting)
+//   notion.refused.<task id>       JSON {"reason","at","version","what"}: the
+//                                  last write Notion refused for good; cleared
+//                                  when a later write of the task lands
 //   notion.webhook.verification_token
 // An empty value means "unset" (the store offers no delete).
 //
@@ -43,10 +46,21 @@ class SyncState {
   Status SetIntent(const std::string& task_id, const std::string& status);
   std::vector<std::string> IntentTasks() const;
 
+  // The refusal recorded for a task ({} when none).
+  nlohmann::json Refusal(const std::string& task_id) const;
+  // Records (or with a null/empty `refusal` clears) a refusal; maintains
+  // the index "notion.refused" (a JSON array of task ids).
+  Status SetRefusal(const std::string& task_id, const nlohmann::json& refusal);
+  std::vector<std::string> RefusedTasks() const;
+
   // The per-task keys above (written, synced, intent) of one task.
   static std::vector<std::string> TaskKeys(const std::string& task_id);
 
  private:
+  std::vector<std::string> Index(const std::string& key) const;
+  // Adds (present) or removes `task_id` in the index at `key`.
+  Status UpdateIndex(const std::string& key, const std::string& task_id, bool present);
+
   TaskStore* store_;
 };
 

@@ -98,6 +98,84 @@ const Json* FindProperty(const Json& schema, const std::string& key, std::string
   return nullptr;
 }
 
+// The name of the status group holding `option_id` ("" if none).
+std::string GroupOfOption(const Json& status_prop, const std::string& option_id) {
+  const Json& config = status_prop.contains("status") ? status_prop["status"] : Json();
+  if (!config.is_object() || !config.contains("groups") || !config["groups"].is_array()) return "";
+  for (const auto& g : config["groups"])
+    for (const auto& id : g.value("option_ids", Json::array()))
+      if (id.is_string() && id.get<std::string>() == option_id) return g.value("name", "");
+  return "";
+}
+
+bool IsOptionName(const Json& status_prop, const std::string& name) {
+  const Json& config = status_prop.contains("status") ? status_prop["status"] : Json();
+  if (!config.is_object() || !config.contains("options")) return false;
+  for (const auto& o : config["options"])
+    if (o.value("name", "") == name) return true;
+  return false;
+}
+
+bool IsGroupName(const Json& status_prop, const std::string& name) {
+  const Json& config = status_prop.contains("status") ? status_prop["status"] : Json();
+  if (!config.is_object() || !config.contains("groups")) return false;
+  for (const auto& g : config["groups"])
+    if (g.value("name", "") == name) return true;
+  return false;
+}
+
+// A status condition: group operators, and option names with the older
+// versions' fallback to group names.
+bool StatusCondition(const Json& prop, const Json& value, const std::string& op, const Json& arg,
+                     const FilterRules& rules, bool* match, std::string* error) {
+  const Json option = value.is_object() && value.contains("status") ? value["status"] : Json();
+  const std::string option_name = option.is_object() ? option.value("name", "") : "";
+  const std::string group =
+      option.is_object() ? GroupOfOption(prop, option.value("id", "")) : std::string();
+  if (op == "group") {
+    if (!rules.status_group_operators) {
+      *error =
+          "body failed validation: body.filter.status.group is not a valid condition. Status "
+          "group filters need the Notion-Beta header status-group-filters-2026-10-06 in this "
+          "version.";
+      return false;
+    }
+    if (!arg.is_object() || arg.size() != 1 || !arg.begin().value().is_string()) {
+      *error =
+          "body failed validation: body.filter.status.group should have one of equals, "
+          "does_not_equal with a group name";
+      return false;
+    }
+    const std::string group_op = arg.begin().key();
+    const std::string wanted = arg.begin().value().get<std::string>();
+    if (!IsGroupName(prop, wanted)) {
+      *error = "body failed validation: status group \"" + wanted + "\" does not exist";
+      return false;
+    }
+    if (group_op == "equals") {
+      *match = group == wanted;
+    } else if (group_op == "does_not_equal") {
+      *match = group != wanted;
+    } else {
+      *error = "body failed validation: unsupported status group condition " + group_op;
+      return false;
+    }
+    return true;
+  }
+  if ((op == "equals" || op == "does_not_equal") && arg.is_string() &&
+      rules.status_equals_matches_group && !IsOptionName(prop, arg.get<std::string>()) &&
+      IsGroupName(prop, arg.get<std::string>())) {
+    const bool in_group = group == arg.get<std::string>();
+    *match = op == "equals" ? in_group : !in_group;
+    return true;
+  }
+  if (!(op == "equals" || op == "does_not_equal" || op == "is_empty" || op == "is_not_empty")) {
+    *error = "body failed validation: unsupported status condition " + op;
+    return false;
+  }
+  return TextCondition(option_name, op, arg, match, error);
+}
+
 }  // namespace
 
 std::string PropertyText(const Json& value) {
@@ -119,7 +197,7 @@ std::string PropertyText(const Json& value) {
 }
 
 bool EvalFilter(const Json& filter, const Json& schema, const Json& page, bool* match,
-                std::string* error) {
+                std::string* error, const FilterRules& rules) {
   if (!filter.is_object()) {
     *error = "body failed validation: body.filter should be an object";
     return false;
@@ -136,7 +214,7 @@ bool EvalFilter(const Json& filter, const Json& schema, const Json& page, bool* 
     bool result = is_and;
     for (const auto& f : list) {
       bool m = false;
-      if (!EvalFilter(f, schema, page, &m, error)) return false;
+      if (!EvalFilter(f, schema, page, &m, error, rules)) return false;
       result = is_and ? (result && m) : (result || m);
     }
     *match = result;
@@ -175,6 +253,7 @@ bool EvalFilter(const Json& filter, const Json& schema, const Json& page, bool* 
   const Json& arg = cond.begin().value();
   const Json& props = page["properties"];
   const Json value = props.contains(name) ? props[name] : Json();
+  if (type == "status") return StatusCondition(*prop, value, op, arg, rules, match, error);
   if (type == "multi_select") {
     bool has = false;
     bool empty = true;

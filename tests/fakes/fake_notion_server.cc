@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 
 #include "fakes/fake_notion_filter.h"
 
@@ -164,8 +166,8 @@ FakeNotionServer::FakeNotionServer(FakeNotionOptions options)
       {"Requester",
        {{"id", "rq%3A1"},
         {"name", "Requester"},
-        {"type", "rich_text"},
-        {"rich_text", Json::object()}}},
+        {"type", options_.requester_type},
+        {options_.requester_type, Json::object()}}},
       {"Neo4j Task ID",
        {{"id", "ti%3A1"},
         {"name", "Neo4j Task ID"},
@@ -179,6 +181,11 @@ FakeNotionServer::FakeNotionServer(FakeNotionOptions options)
   };
   tokens_ = options_.burst;
   tokens_at_ms_ = MonotonicMs();
+  trace_path_ = options_.trace_path;
+  if (trace_path_.empty()) {
+    const char* env = std::getenv("TASKEXEC_NOTION_TRACE");
+    if (env != nullptr) trace_path_ = env;
+  }
 }
 
 FakeNotionServer::~FakeNotionServer() { Stop(); }
@@ -311,7 +318,12 @@ void FakeNotionServer::Route(const httplib::Request& req, httplib::Response* res
   if (latency > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency));
 
   std::unique_lock<std::mutex> lock(mu_);
-  requests_.push_back({MonotonicMs(), req.method, req.path, 0});
+  RequestRecord logged;
+  logged.at_ms = MonotonicMs();
+  logged.method = req.method;
+  logged.path = req.path;
+  logged.body = req.body;
+  requests_.push_back(std::move(logged));
   size_t record = requests_.size() - 1;
   auto reply = [&](int status, const Json& body) {
     requests_[record].status = status;
@@ -375,7 +387,8 @@ void FakeNotionServer::Route(const httplib::Request& req, httplib::Response* res
                      "defined, instead was `undefined`."));
     return;
   }
-  if (version != "2022-06-28" && version != "2025-09-03" && version != "2026-03-11") {
+  if (version != "2022-06-28" && version != "2025-09-03" && version != "2026-03-11" &&
+      version != "2026-12-01") {
     reply(400, Error(400, "validation_error",
                      "Notion-Version header failed validation: unsupported version " + version));
     return;
@@ -388,17 +401,33 @@ void FakeNotionServer::Route(const httplib::Request& req, httplib::Response* res
       return;
     }
   }
-  std::map<std::string, std::string> query;
-  for (const auto& [k, v] : req.params) query[k] = v;
+  ApiRequest api{req.method, req.path, version, req.get_header_value("Notion-Beta"), {}, body};
+  for (const auto& [k, v] : req.params) api.params.emplace_back(k, v);
+  requests_[record].params = api.params;
+  requests_[record].notion_version = api.version;
+  requests_[record].notion_beta = api.beta;
   Json out;
-  int status = HandleApi(req.method, req.path, version, body, query, &out);
+  int status = HandleApi(api, &out);
   reply(status, out);
+  if (!trace_path_.empty()) {
+    Json query = Json::array();
+    for (const auto& [k, v] : api.params) query.push_back(Json::array({k, v}));
+    std::ofstream trace(trace_path_, std::ios::app);
+    trace << Json{{"method", api.method},   {"path", api.path}, {"query", query},
+                  {"version", api.version}, {"beta", api.beta}, {"body", api.body},
+                  {"status", status}}
+                 .dump()
+          << "\n";
+  }
 }
 
-int FakeNotionServer::HandleApi(const std::string& method, const std::string& path,
-                                const std::string& version, const Json& body,
-                                const std::map<std::string, std::string>& query, Json* out) {
-  const bool data_sources = version >= "2025-09-03";
+int FakeNotionServer::HandleApi(const ApiRequest& req, Json* out) {
+  const std::string& method = req.method;
+  const std::string& path = req.path;
+  const Json& body = req.body;
+  std::map<std::string, std::string> query;
+  for (const auto& [k, v] : req.params) query[k] = v;
+  const bool data_sources = req.version >= "2025-09-03";
   auto not_found = [&](const std::string& id) {
     *out = Error(404, "object_not_found",
                  "Could not find object with ID: " + id +
@@ -441,7 +470,7 @@ int FakeNotionServer::HandleApi(const std::string& method, const std::string& pa
                      "use POST /v1/data_sources/{id}/query.");
         return 400;
       }
-      return Query(body, out);
+      return Query(req, out);
     }
     return bad_url();
   }
@@ -452,7 +481,7 @@ int FakeNotionServer::HandleApi(const std::string& method, const std::string& pa
       *out = DataSourceJson();
       return 200;
     }
-    if (parts.size() == 4 && parts[3] == "query" && method == "POST") return Query(body, out);
+    if (parts.size() == 4 && parts[3] == "query" && method == "POST") return Query(req, out);
     return bad_url();
   }
   if (parts.size() == 2 && parts[1] == "pages" && method == "POST") return CreatePage(body, out);
@@ -460,13 +489,15 @@ int FakeNotionServer::HandleApi(const std::string& method, const std::string& pa
     Page* p = FindPage(parts[2]);
     if (p == nullptr) return not_found(parts[2]);
     if (method == "GET") {
-      *out = PageJson(*p);
+      Json page = PageJson(*p);
       if (data_sources) {
-        (*out)["parent"] = {{"type", "data_source_id"},
-                            {"data_source_id", options_.data_source_id},
-                            {"database_id", options_.database_id}};
+        page["parent"] = {{"type", "data_source_id"},
+                          {"data_source_id", options_.data_source_id},
+                          {"database_id", options_.database_id}};
       }
-      return 200;
+      const int status = ShapePage(req, /*list=*/false, &page, out);
+      if (status == 200) *out = std::move(page);
+      return status;
     }
     if (method == "PATCH") return PatchPage(parts[2], body, out);
     return bad_url();
@@ -485,7 +516,61 @@ int FakeNotionServer::HandleApi(const std::string& method, const std::string& pa
   return bad_url();
 }
 
-int FakeNotionServer::Query(const Json& body, Json* out) {
+int FakeNotionServer::ShapePage(const ApiRequest& req, bool list, Json* page, Json* err) const {
+  std::vector<std::string> wanted;  // decoded property ids
+  bool named = false;
+  for (const auto& [k, v] : req.params)
+    if (k == "filter_properties") {
+      named = true;
+      wanted.push_back(v);
+    }
+  auto decoded_id = [](const Json& prop) {
+    std::string id = prop.value("id", ""), out;
+    for (size_t i = 0; i < id.size(); ++i) {
+      if (id[i] == '%' && i + 2 < id.size()) {
+        out += static_cast<char>(std::stoi(id.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += id[i];
+      }
+    }
+    return out;
+  };
+  for (const std::string& id : wanted) {
+    bool known = false;
+    for (auto it = schema_.begin(); it != schema_.end(); ++it)
+      if (decoded_id(it.value()) == id) known = true;
+    if (!known) {
+      *err = Error(400, "validation_error",
+                   "body failed validation: filter_properties names a property that does not "
+                   "exist: " +
+                       id + ".");
+      return 400;
+    }
+  }
+  const bool title_only = list && !named && req.version >= "2026-12-01";
+  Json& props = (*page)["properties"];
+  Json kept = Json::object();
+  for (auto it = props.begin(); it != props.end(); ++it) {
+    const bool keep =
+        named ? std::find(wanted.begin(), wanted.end(), decoded_id(it.value())) != wanted.end()
+              : !title_only || it.value().value("type", "") == "title";
+    if (!keep) continue;
+    Json v = it.value();
+    if (req.version >= "2026-12-01" && v.value("type", "") == "people" && v["people"].is_array())
+      for (auto& person : v["people"]) person["name"] = nullptr;  // names may be null now
+    kept[it.key()] = v;
+  }
+  props = kept;
+  return 200;
+}
+
+int FakeNotionServer::Query(const ApiRequest& req, Json* out) {
+  const Json& body = req.body;
+  FilterRules rules;
+  rules.status_group_operators =
+      req.version >= "2026-12-01" || req.beta == "status-group-filters-2026-10-06";
+  rules.status_equals_matches_group = req.version < "2026-12-01";
   const Json filter = body.is_object() && body.contains("filter") ? body["filter"] : Json();
   const Json sorts = body.is_object() && body.contains("sorts") ? body["sorts"] : Json();
   int page_size = 100;
@@ -504,7 +589,7 @@ int FakeNotionServer::Query(const Json& body, Json* out) {
     Json pj = PageJson(*page);
     bool match = true;
     std::string err;
-    if (!filter.is_null() && !EvalFilter(filter, schema_, pj, &match, &err)) {
+    if (!filter.is_null() && !EvalFilter(filter, schema_, pj, &match, &err, rules)) {
       *out = Error(400, "validation_error", err);
       return 400;
     }
@@ -538,7 +623,12 @@ int FakeNotionServer::Query(const Json& body, Json* out) {
   }
   Json results = Json::array();
   size_t end = std::min(matched.size(), start + static_cast<size_t>(page_size));
-  for (size_t i = start; i < end; ++i) results.push_back(matched[i]);
+  for (size_t i = start; i < end; ++i) {
+    Json page = matched[i];
+    const int status = ShapePage(req, /*list=*/true, &page, out);
+    if (status != 200) return status;
+    results.push_back(std::move(page));
+  }
   const bool more = end < matched.size();
   *out = Json{{"object", "list"},
               {"results", results},

@@ -45,10 +45,16 @@ struct FakeNotionOptions {
   std::string token = "secret_fake_token";
   std::string database_id = "0f3c6b4e-1a2b-4c3d-8e4f-5a6b7c8d9e01";
   std::string data_source_id = "7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6";
-  std::string status_type = "select";  // select (original board) | status (Notion template)
-  double rate_per_second = 3.0;        // Notion's average; 0 = unlimited
-  double burst = 10;                   // short bursts Notion allows
-  const Clock* clock = nullptr;        // page timestamps; null = system clock
+  std::string status_type = "select";        // select (original board) | status (Notion template)
+  std::string requester_type = "rich_text";  // rich_text | people
+  double rate_per_second = 3.0;              // Notion's average; 0 = unlimited
+  double burst = 10;                         // short bursts Notion allows
+  const Clock* clock = nullptr;              // page timestamps; null = system clock
+  // When set (else from $TASKEXEC_NOTION_TRACE), every API request is
+  // appended to this file as one JSON line {method, path, query, version,
+  // beta, body, status}: tests/node/notion_request_check.mjs validates
+  // them against Notion's OpenAPI description and SDK types.
+  std::string trace_path;
 };
 
 struct RequestRecord {
@@ -56,6 +62,11 @@ struct RequestRecord {
   std::string method;
   std::string path;
   int status = 0;
+  // The query string as decoded pairs, in order (filter_properties repeats).
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string notion_version;
+  std::string notion_beta;  // the Notion-Beta header, "" when absent
+  std::string body;
 };
 
 class FakeNotionServer {
@@ -126,12 +137,24 @@ class FakeNotionServer {
 
  private:
   struct Page;
+  // One API request as the handlers see it.
+  struct ApiRequest {
+    std::string method;
+    std::string path;
+    std::string version;
+    std::string beta;
+    std::vector<std::pair<std::string, std::string>> params;
+    Json body;
+  };
   void Route(const httplib::Request& req, httplib::Response* res);
   void Control(const httplib::Request& req, httplib::Response* res);
   // API handlers; return the HTTP status and fill `out` (requires mu_).
-  int HandleApi(const std::string& method, const std::string& path, const std::string& version,
-                const Json& body, const std::map<std::string, std::string>& query, Json* out);
-  int Query(const Json& body, Json* out);
+  int HandleApi(const ApiRequest& req, Json* out);
+  int Query(const ApiRequest& req, Json* out);
+  // The page as a response of `req` carries it: only the properties named
+  // by filter_properties (only the title for a list on 2026-12-01 without
+  // it), person names null on 2026-12-01. 400 for an unknown property id.
+  int ShapePage(const ApiRequest& req, bool list, Json* page, Json* err) const;
   int PatchPage(const std::string& id, const Json& body, Json* out);
   int CreatePage(const Json& body, Json* out);
   int CreateComment(const Json& body, Json* out);
@@ -177,6 +200,7 @@ class FakeNotionServer {
   std::string webhook_url_;
   std::string webhook_secret_;
   int64_t event_seq_ = 0;
+  std::string trace_path_;
 };
 
 }  // namespace taskexec::fakes

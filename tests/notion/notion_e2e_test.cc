@@ -12,7 +12,9 @@
 #include "e2e/e2e_util.h"
 #include "fakes/fake_notion_server.h"
 #include "notion/notion_client.h"
+#include "notion/sync_state.h"
 #include "notion/webhook.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace taskexec::e2e {
 namespace {
@@ -125,6 +127,60 @@ TEST_F(NotionE2eRealPace, A429StormAndAnOutageLoseNothingAndTheRateHolds) {
       static_cast<long long>(worst), done_during_outage, outage_seconds);
   EXPECT_EQ(rate_limited, 5) << "only the injected storm";
   EXPECT_LE(worst, 30);
+}
+
+// `taskexec notion outbox` reads the store only: a refusal recorded by the
+// sync is listed with Notion's answer, `retry` queues it again.
+TEST_F(NotionE2e, TheOutboxCommandListsARefusalAndQueuesItAgain) {
+  const std::string config = WriteConfig(0, "");
+  std::string task_id;
+  {
+    std::unique_ptr<SqliteStore> store;
+    ASSERT_TRUE(SqliteStore::Open(dir_ + "/tasks.db", StoreConfig{}, &store).ok());
+    NewTask nt;
+    nt.title = "Refused card";
+    nt.description = "Refused card";
+    nt.source = "notion";
+    nt.notion_page_id = "5eed0001-0000-4000-8000-000000000001";
+    Task t;
+    ASSERT_TRUE(store->AddTask(nt, 1000, &t).ok());
+    task_id = t.id;
+    notion::SyncState state(store.get());
+    ASSERT_TRUE(state.SetSyncedVersion(t.id, t.version).ok());
+    ASSERT_TRUE(state
+                    .SetRefusal(t.id, {{"what", "page update"},
+                                       {"reason", "notion 400 validation_error: Invalid option"},
+                                       {"at", "2026-12-05T19:00:00.000Z"},
+                                       {"version", t.version}})
+                    .ok());
+  }
+  CommandResult r = Cli(config, {"notion", "outbox"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(task_id + "  refused  page 5eed0001"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("page update refused at 2026-12-05T19:00:00.000Z: notion 400 "
+                       "validation_error: Invalid option"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("0 pending, 1 refused"), std::string::npos) << r.out;
+
+  r = Cli(config, {"notion", "outbox", "retry"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--all"), std::string::npos) << r.err;
+  r = Cli(config, {"notion", "outbox", "retry", "task-unknown"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("has no refused Notion write"), std::string::npos) << r.err;
+  r = Cli(config, {"notion", "outbox", "retry", "--all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("queued again: " + task_id), std::string::npos) << r.out;
+
+  r = Cli(config, {"--json", "notion", "outbox"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json items = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(items.is_array()) << r.out;
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["task_id"], task_id);
+  EXPECT_EQ(items[0]["state"], "pending");
+  EXPECT_EQ(items[0]["synced_version"], 0);
 }
 
 TEST_F(NotionE2e, TwoHundredFiftyCardsBecomeTasksRunAndReportBack) {

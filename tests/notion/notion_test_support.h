@@ -230,4 +230,28 @@ struct Harness {
   std::unique_ptr<notion::NotionSync> sync;
 };
 
+// The real transport with hooks: `before` may answer a request itself
+// (returns true), `after` may rewrite a response. Set before the sync runs.
+class HookTransport final : public notion::HttpTransport {
+ public:
+  std::function<bool(const notion::HttpRequest&, notion::HttpResponse*)> before;
+  std::function<void(const notion::HttpRequest&, notion::HttpResponse*)> after;
+  Status Send(const notion::HttpRequest& request, notion::HttpResponse* response) override {
+    if (before && before(request, response)) return Status::OK();
+    Status st = inner_.Send(request, response);
+    if (st.ok() && after) after(request, response);
+    return st;
+  }
+
+ private:
+  notion::CurlTransport inner_;
+};
+
+// A sync over `transport` (instead of the harness's own), with the
+// harness's options, store and clock.
+inline std::unique_ptr<notion::NotionSync> SyncWith(Harness& h, notion::HttpTransport* transport) {
+  return std::make_unique<notion::NotionSync>(h.Options(), h.store.get(), h.service.get(),
+                                              transport, &h.clock);
+}
+
 }  // namespace taskexec::notion_test

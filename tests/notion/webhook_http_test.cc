@@ -64,7 +64,19 @@ TEST(NotionCommands, CheckReportsEachStepAndNamesABadProperty) {
   std::ostringstream out;
   ASSERT_TRUE(notion::NotionCheck(cfg, out).ok()) << out.str();
   EXPECT_NE(out.str().find("token accepted"), std::string::npos);
+  EXPECT_NE(out.str().find("(Notion-Version 2022-06-28)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("warn Notion-Version 2022-06-28 is older than 2026-12-01"),
+            std::string::npos)
+      << out.str();
   EXPECT_NE(out.str().find("schema"), std::string::npos);
+  {
+    // The newest version: nothing to advise.
+    Config newest = cfg;
+    newest.notion.api_version = "2026-12-01";
+    std::ostringstream latest;
+    ASSERT_TRUE(notion::NotionCheck(newest, latest).ok()) << latest.str();
+    EXPECT_EQ(latest.str().find("warn"), std::string::npos) << latest.str();
+  }
   ASSERT_TRUE(h.fake.RenameProperty("Status", "Stage").ok());
   std::ostringstream bad;
   Status st = notion::NotionCheck(cfg, bad);
