@@ -148,7 +148,7 @@ let skipped = 0;
 let timestampSorts = 0;
 for (const tracePath of tracePaths) {
   if (!fs.existsSync(tracePath)) {
-    problems.push(`${tracePath}: no trace (did the tracing test run?)`);
+    problems.push(`${tracePath}: no trace (did notion_test run with TASKEXEC_NOTION_TRACE?)`);
     continue;
   }
   const lines = fs.readFileSync(tracePath, 'utf8').split('\n').filter((l) => l.trim() !== '');
