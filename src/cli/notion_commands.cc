@@ -14,7 +14,15 @@ int RunNotionCheck(CliContext& ctx) {
   Config cfg;
   Status s = ctx.LoadConfig(&cfg);
   if (!s.ok()) return ctx.Fail(s);
-  s = notion::NotionCheck(cfg, ctx.out());
+  // The store carries the token's request budget shared with a running
+  // service; without it the check paces itself alone.
+  std::unique_ptr<TaskStore> store;
+  if (Status so = OpenStore(cfg, &store); !so.ok()) {
+    ctx.err() << "taskexec: warning: store unavailable (" << so.message()
+              << "); the check's requests are not counted against the shared Notion budget\n";
+    store.reset();
+  }
+  s = notion::NotionCheck(cfg, ctx.out(), store.get());
   return s.ok() ? 0 : ctx.Fail(s);
 }
 

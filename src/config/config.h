@@ -123,7 +123,7 @@ struct NotionConfig {
   std::string token;                                       // NOTION_TOKEN
   std::string database_id;                                 // NOTION_TASK_DATABASE_ID
   std::string api_base_url = "https://api.notion.com/v1";  // NOTION_API_BASE_URL
-  std::string api_version = "2022-06-28";                  // or 2025-09-03, 2026-03-11, 2026-12-01
+  std::string api_version = "2026-12-01";                  // or 2022-06-28, 2025-09-03, 2026-03-11
   int poll_interval_seconds = 60;                          // NOTION_POLL_INTERVAL_SECONDS
   double requests_per_second = 3.0;
   std::string webhook_secret;  // verification token for X-Notion-Signature

@@ -51,7 +51,7 @@ using Json = nlohmann::json;
 struct NotionClientOptions {
   std::string base_url = "https://api.notion.com/v1";
   std::string token;
-  std::string api_version = "2022-06-28";
+  std::string api_version = kLatestApiVersion;
   std::string database_id;
   int timeout_ms = 30000;
   int max_attempts = 5;               // for 5xx / transport errors

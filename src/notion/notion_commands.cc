@@ -2,7 +2,7 @@
 
 namespace taskexec::notion {
 
-Status NotionCheck(const Config& config, std::ostream& out) {
+Status NotionCheck(const Config& config, std::ostream& out, TaskStore* store) {
   const NotionConfig& c = config.notion;
   if (c.token.empty()) return Status::InvalidArgument("notion: NOTION_TOKEN is not set");
   if (c.database_id.empty())
@@ -10,6 +10,7 @@ Status NotionCheck(const Config& config, std::ostream& out) {
   CurlTransport transport;
   RateLimiter limiter(c.requests_per_second * 0.9, 3, SystemClock::Default(),
                       RealSleeper::Default());
+  if (store != nullptr) limiter.ShareThrough(store, SharedBucketKey(c.token));
   NotionClientOptions o;
   o.base_url = c.api_base_url;
   while (!o.base_url.empty() && o.base_url.back() == '/') o.base_url.pop_back();

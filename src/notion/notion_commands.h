@@ -20,8 +20,9 @@ inline constexpr const char* kWebhookPath = "/webhooks/notion";
 
 // Checks the token, the database (and its data source for 2025-09-03) and
 // the schema mapping; prints one line per check to `out`. The error names
-// the property when the schema does not fit.
-Status NotionCheck(const Config& config, std::ostream& out);
+// the property when the schema does not fit. With `store`, its requests draw
+// from the token's budget shared with every other process (rate_limiter.h).
+Status NotionCheck(const Config& config, std::ostream& out, TaskStore* store = nullptr);
 
 // One full sync round (import, board moves, outbox) against `store`,
 // printing what was done. `service` is the TaskService changes go through.

@@ -32,6 +32,8 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
   const NotionConfig& c = options_.config;
   limiter_ = std::make_unique<RateLimiter>(c.requests_per_second * options_.rate_fraction,
                                            options_.burst, clock_, sleeper_);
+  // One budget for every process on this token (the store is shared).
+  if (store_ != nullptr) limiter_->ShareThrough(store_, SharedBucketKey(c.token));
   NotionClientOptions co = options_.client;
   co.base_url = c.api_base_url;
   while (!co.base_url.empty() && co.base_url.back() == '/') co.base_url.pop_back();

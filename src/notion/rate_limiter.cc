@@ -1,9 +1,14 @@
 #include "notion/rate_limiter.h"
 
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 namespace taskexec::notion {
 
@@ -32,32 +37,120 @@ void InterruptibleSleeper::Interrupt(bool on) {
   cv_.SignalAll();
 }
 
+int64_t ReserveToken(BucketState* b, TimeMs now, double rate, double capacity) {
+  // While paused nothing refills: the bucket restarts empty at the end of the
+  // pause, so a Retry-After is not followed by a burst.
+  const TimeMs refill_from = std::max(b->last_ms, b->paused_until);
+  if (now > refill_from) {
+    b->tokens =
+        std::min(capacity, b->tokens + static_cast<double>(now - refill_from) * rate / 1000.0);
+    b->last_ms = now;
+  }
+  b->tokens -= 1.0;
+  double wait = 0;
+  if (b->tokens < 0) wait = -b->tokens * 1000.0 / rate;
+  const TimeMs start = std::max(now, b->paused_until);
+  const int64_t wait_ms = static_cast<int64_t>(std::ceil(wait)) + (start - now);
+  return std::max<int64_t>(0, wait_ms);
+}
+
+void PauseBucket(BucketState* b, TimeMs until, TimeMs now) {
+  if (until <= b->paused_until) return;
+  b->paused_until = until;
+  // Drop saved tokens: after the pause requests restart at the steady rate.
+  b->tokens = std::min(b->tokens, 0.0);
+  b->last_ms = std::max(b->last_ms, now);
+}
+
+std::string SharedBucketKey(const std::string& token) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  static const char kHex[] = "0123456789abcdef";
+  std::string key = "notion.rate.";
+  for (int i = 0; i < 8; ++i) {
+    key += kHex[digest[i] >> 4];
+    key += kHex[digest[i] & 15];
+  }
+  return key;
+}
+
+namespace {
+
+BucketState ParseBucket(const std::string* text, double capacity, TimeMs now) {
+  BucketState b{capacity, now, 0};
+  if (text == nullptr) return b;
+  const nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return b;  // unreadable: start full, as a new bucket does
+  auto number = [&](const char* key, double fallback) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+  };
+  b.tokens = std::min(capacity, number("tokens", capacity));
+  b.last_ms = static_cast<TimeMs>(number("last_ms", static_cast<double>(now)));
+  b.paused_until = static_cast<TimeMs>(number("paused_until", 0));
+  // Another process's clock ahead of ours must not stop the refill until
+  // ours catches up; at worst the bucket refills to its capacity early.
+  if (b.last_ms > now) b.last_ms = now;
+  return b;
+}
+
+std::string BucketText(const BucketState& b) {
+  return nlohmann::json{
+      {"tokens", b.tokens}, {"last_ms", b.last_ms}, {"paused_until", b.paused_until}}
+      .dump();
+}
+
+}  // namespace
+
 RateLimiter::RateLimiter(double rate_per_second, double capacity, const Clock* clock,
                          Sleeper* sleeper)
     : rate_(rate_per_second > 0 ? rate_per_second : 1.0),
       capacity_(std::max(1.0, capacity)),
       clock_(clock),
       sleeper_(sleeper),
-      tokens_(std::max(1.0, capacity)),
-      last_ms_(clock->NowMs()) {}
+      bucket_{std::max(1.0, capacity), clock->NowMs(), 0} {}
+
+void RateLimiter::ShareThrough(TaskStore* store, std::string key) {
+  MutexLock lock(&mu_);
+  shared_store_ = store;
+  shared_key_ = std::move(key);
+}
+
+Status RateLimiter::ReserveShared(TaskStore* store, const std::string& key, int64_t* wait_ms) {
+  std::string written;
+  return store->UpdateMeta(
+      key,
+      [&](const std::string* old) {
+        const TimeMs now = clock_->NowMs();
+        BucketState b = ParseBucket(old, capacity_, now);
+        *wait_ms = ReserveToken(&b, now, rate_, capacity_);
+        return BucketText(b);
+      },
+      &written);
+}
 
 int64_t RateLimiter::Reserve() {
-  MutexLock lock(&mu_);
-  TimeMs now = clock_->NowMs();
-  // While paused nothing refills: the bucket restarts empty at the end of the
-  // pause, so a Retry-After is not followed by a burst.
-  TimeMs refill_from = std::max(last_ms_, paused_until_);
-  if (now > refill_from) {
-    tokens_ =
-        std::min(capacity_, tokens_ + static_cast<double>(now - refill_from) * rate_ / 1000.0);
-    last_ms_ = now;
+  TaskStore* store = nullptr;
+  std::string key;
+  {
+    MutexLock lock(&mu_);
+    store = shared_store_;
+    key = shared_key_;
   }
-  tokens_ -= 1.0;
-  double wait = 0;
-  if (tokens_ < 0) wait = -tokens_ * 1000.0 / rate_;
-  TimeMs start = std::max(now, paused_until_);
-  int64_t wait_ms = static_cast<int64_t>(std::ceil(wait)) + (start - now);
-  return std::max<int64_t>(0, wait_ms);
+  if (store != nullptr) {
+    int64_t wait_ms = 0;
+    Status st = ReserveShared(store, key, &wait_ms);
+    if (st.ok()) return wait_ms;
+    MutexLock lock(&mu_);
+    if (!warned_) {
+      warned_ = true;
+      spdlog::warn(
+          "notion: the shared request budget is unavailable ({}); this process paces "
+          "itself alone until the store answers",
+          st.ToString());
+    }
+  }
+  MutexLock lock(&mu_);
+  return ReserveToken(&bucket_, clock_->NowMs(), rate_, capacity_);
 }
 
 void RateLimiter::Acquire() {
@@ -66,13 +159,27 @@ void RateLimiter::Acquire() {
 }
 
 void RateLimiter::PauseUntil(TimeMs until) {
-  MutexLock lock(&mu_);
-  if (until > paused_until_) {
-    paused_until_ = until;
-    // Drop saved tokens: after the pause requests restart at the steady rate.
-    tokens_ = std::min(tokens_, 0.0);
-    last_ms_ = std::max(last_ms_, clock_->NowMs());
+  TaskStore* store = nullptr;
+  std::string key;
+  {
+    MutexLock lock(&mu_);
+    PauseBucket(&bucket_, until, clock_->NowMs());
+    store = shared_store_;
+    key = shared_key_;
   }
+  if (store == nullptr) return;
+  // Every process on the token waits out the Retry-After.
+  std::string written;
+  Status st = store->UpdateMeta(
+      key,
+      [&](const std::string* old) {
+        const TimeMs now = clock_->NowMs();
+        BucketState b = ParseBucket(old, capacity_, now);
+        PauseBucket(&b, until, now);
+        return BucketText(b);
+      },
+      &written);
+  if (!st.ok()) spdlog::warn("notion: could not share a Retry-After pause: {}", st.ToString());
 }
 
 }  // namespace taskexec::notion

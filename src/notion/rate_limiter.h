@@ -10,15 +10,24 @@
 // any window of W seconds. NotionSync uses r = 0.9 * requests_per_second and
 // b = 3, which keeps the average over any 10 s window at or under the limit.
 //
+// One budget per token across processes: ShareThrough(store, key) keeps the
+// bucket in the store (meta `key`, updated in one write transaction per
+// request), so every taskexec process on one Notion token (`serve`,
+// `notion sync --once`, `notion check`) draws from the same bucket. If the
+// store fails the limiter goes on with its own bucket (logged once).
+//
 // Thread-safety: all methods are safe from any thread.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 #include "core/clock.h"
 #include "core/mutex.h"
+#include "core/status.h"
+#include "store/task_store.h"
 
 namespace taskexec::notion {
 
@@ -48,6 +57,21 @@ class InterruptibleSleeper final : public Sleeper {
   bool interrupted_ GUARDED_BY(mu_) = false;
 };
 
+// A token bucket's state and its arithmetic, shared by the in-process
+// bucket and the one kept in the store.
+struct BucketState {
+  double tokens = 0;   // may be negative: reservations not yet due
+  TimeMs last_ms = 0;  // when tokens was last refilled
+  TimeMs paused_until = 0;
+};
+// Takes one token at `now`; returns the milliseconds to wait (>= 0).
+int64_t ReserveToken(BucketState* b, TimeMs now, double rate, double capacity);
+// No request before `until`; saved tokens are dropped.
+void PauseBucket(BucketState* b, TimeMs until, TimeMs now);
+// The store's meta key for the bucket of a Notion token: a SHA-256
+// fingerprint of the token, never the token itself.
+std::string SharedBucketKey(const std::string& token);
+
 class RateLimiter {
  public:
   RateLimiter(double rate_per_second, double capacity, const Clock* clock, Sleeper* sleeper);
@@ -62,15 +86,23 @@ class RateLimiter {
 
   double rate_per_second() const { return rate_; }
 
+  // From now on the bucket lives in `store` under `key` (see above). The
+  // store must outlive the limiter; nullptr returns to the own bucket.
+  void ShareThrough(TaskStore* store, std::string key);
+
  private:
+  // The shared bucket's answer, or an error when the store failed.
+  Status ReserveShared(TaskStore* store, const std::string& key, int64_t* wait_ms);
+
   const double rate_;
   const double capacity_;
   const Clock* clock_;
   Sleeper* sleeper_;
   Mutex mu_;
-  double tokens_ GUARDED_BY(mu_);   // may be negative: reservations not yet due
-  TimeMs last_ms_ GUARDED_BY(mu_);  // when tokens_ was last refilled
-  TimeMs paused_until_ GUARDED_BY(mu_) = 0;
+  BucketState bucket_ GUARDED_BY(mu_);
+  TaskStore* shared_store_ GUARDED_BY(mu_) = nullptr;
+  std::string shared_key_ GUARDED_BY(mu_);
+  bool warned_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace taskexec::notion

@@ -13,6 +13,7 @@
 // Thread-safety: implementations are safe to call from any thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -304,6 +305,14 @@ class TaskStore {
   // A small persistent key/value area for integrations (sync watermarks).
   virtual Status GetMeta(const std::string& key, std::string* value) = 0;  // NotFound if unset
   virtual Status SetMeta(const std::string& key, const std::string& value) = 0;
+  // Replaces the value at `key` with update(old) (old is nullptr while the
+  // key is unset) in one write transaction: concurrent updates of one key,
+  // from any process, apply one after the other. `update` may run more than
+  // once (a retried transaction), so it must only compute. *value gets what
+  // was written.
+  using MetaUpdate = std::function<std::string(const std::string* old)>;
+  virtual Status UpdateMeta(const std::string& key, const MetaUpdate& update,
+                            std::string* value) = 0;
 
   // A cheap change detector for cross-process pickup: *out changes whenever
   // any process commits a write to the store (the value itself means nothing;

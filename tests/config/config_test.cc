@@ -60,7 +60,7 @@ TEST(ConfigDefaultsTest, SeedDefaults) {
   EXPECT_TRUE(c.agent.command.empty());
   EXPECT_EQ(c.store.backend, "sqlite");
   EXPECT_EQ(c.routing.default_agent, "main");
-  EXPECT_EQ(c.notion.api_version, "2022-06-28");
+  EXPECT_EQ(c.notion.api_version, "2026-12-01");
   EXPECT_TRUE(c.source_file.empty());
   EXPECT_TRUE(ValidateConfig(Config{}).ok());
 }

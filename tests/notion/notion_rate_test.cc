@@ -3,6 +3,7 @@
 // requests_per_second = 3, and the fake measures the rate it received.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 
 #include "notion_test_support.h"
@@ -41,6 +42,64 @@ TEST(NotionRate, NeverAbove3PerSecondOverAny10sWindowEvenThroughA429Storm) {
               static_cast<long long>(h.fake.RequestCount()), static_cast<long long>(worst));
   EXPECT_LE(worst, 30) << "more than 3 requests/s on average over a 10 s window";
   EXPECT_GE(h.fake.RequestCount(), 45);  // schema + query + 15 imports, updates, comments
+}
+
+}  // namespace
+}  // namespace taskexec::notion_test
+
+namespace taskexec::notion_test {
+namespace {
+
+// `serve`, `notion sync --once` and `notion check` on one token are separate
+// processes: each paces itself at the configured rate, and only the bucket
+// they share through the store keeps them under Notion's limit together.
+// Two clients with limiters of their own, over two handles of one store
+// file, each at 9 requests/s against a Notion that allows 10/s: alone they
+// would send 18/s and be answered 429.
+TEST(NotionRate, TwoProcessesOnOneTokenStayUnderTheLimitTogether) {
+  fakes::FakeNotionOptions fo;
+  fo.rate_per_second = 10;
+  fo.burst = 10;
+  fakes::FakeNotionServer fake(fo);
+  ASSERT_TRUE(fake.Start().ok());
+  const std::string page = fake.AddTaskPage("Shared budget", "To Do");
+  store_test::TempDir dir;
+  std::vector<std::unique_ptr<SqliteStore>> stores(2);
+  std::vector<std::unique_ptr<notion::RateLimiter>> limiters;
+  std::vector<std::unique_ptr<notion::NotionClient>> clients;
+  notion::CurlTransport transport;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(SqliteStore::Open(dir.File("shared.db"), StoreConfig{}, &stores[i]).ok());
+    limiters.push_back(std::make_unique<notion::RateLimiter>(9, 3, SystemClock::Default(),
+                                                             notion::RealSleeper::Default()));
+    limiters.back()->ShareThrough(stores[i].get(), notion::SharedBucketKey(fo.token));
+    notion::NotionClientOptions co;
+    co.base_url = fake.base_url();
+    co.token = fo.token;
+    co.database_id = fo.database_id;
+    clients.push_back(std::make_unique<notion::NotionClient>(co, &transport, limiters.back().get(),
+                                                             SystemClock::Default(),
+                                                             notion::RealSleeper::Default()));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 30; ++n) {
+        notion::Json out;
+        if (!clients[i]->GetPage(page, &out).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  int64_t limited = 0;
+  for (const auto& r : fake.Requests())
+    if (r.status == 429) ++limited;
+  EXPECT_EQ(limited, 0) << "the two clients together went over Notion's limit";
+  EXPECT_EQ(fake.RequestCount(), 60);
+  std::printf("shared budget: 60 requests, at most %lld in any 1 s window\n",
+              static_cast<long long>(fake.MaxRequestsInWindow(1000)));
 }
 
 }  // namespace

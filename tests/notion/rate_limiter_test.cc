@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/sqlite_store.h"
+#include "store/temp_dir.h"
+
 namespace taskexec::notion {
 namespace {
 
@@ -83,6 +86,76 @@ TEST(RateLimiter, ThreadsShareOneBucket) {
   for (auto& t : threads) t.join();
   std::sort(waits.begin(), waits.end());
   for (int i = 0; i < 8; ++i) EXPECT_EQ(waits[i], i * 1000);  // one per second, none shared
+}
+
+}  // namespace
+}  // namespace taskexec::notion
+
+namespace taskexec::notion {
+namespace {
+
+// Two processes on one token: two limiters over two handles of one store
+// file draw from one bucket, and a Retry-After paces both.
+TEST(RateLimiterShared, TwoProcessesOnOneTokenShareOneBucket) {
+  store_test::TempDir dir;
+  std::unique_ptr<SqliteStore> a_store, b_store;
+  ASSERT_TRUE(SqliteStore::Open(dir.File("t.db"), StoreConfig{}, &a_store).ok());
+  ASSERT_TRUE(SqliteStore::Open(dir.File("t.db"), StoreConfig{}, &b_store).ok());
+  ManualClock clock(1'000'000);
+  ClockSleeper sleeper(&clock);
+  RateLimiter a(10, 3, &clock, &sleeper), b(10, 3, &clock, &sleeper);
+  const std::string key = SharedBucketKey("secret_token");
+  EXPECT_EQ(key.rfind("notion.rate.", 0), 0u);
+  EXPECT_EQ(key.find("secret"), std::string::npos) << "the token itself is never stored";
+  a.ShareThrough(a_store.get(), key);
+  b.ShareThrough(b_store.get(), key);
+  // The burst of 3 is spent by both together: b's first request waits.
+  EXPECT_EQ(a.Reserve(), 0);
+  EXPECT_EQ(b.Reserve(), 0);
+  EXPECT_EQ(a.Reserve(), 0);
+  EXPECT_EQ(b.Reserve(), 100);
+  EXPECT_EQ(a.Reserve(), 200);
+  // A 429 one process saw pauses the other too.
+  clock.Advance(1000);
+  EXPECT_EQ(b.Reserve(), 0);  // refilled
+  a.PauseUntil(clock.NowMs() + 5000);
+  EXPECT_EQ(b.Reserve(), 5000 + 100);
+  // Another token has a bucket of its own.
+  RateLimiter c(10, 3, &clock, &sleeper);
+  c.ShareThrough(b_store.get(), SharedBucketKey("another_token"));
+  EXPECT_EQ(c.Reserve(), 0);
+}
+
+// A bucket last refilled by a process whose clock runs ahead still refills
+// on this process's clock.
+TEST(RateLimiterShared, AClockAheadInAnotherProcessDoesNotStopTheRefill) {
+  store_test::TempDir dir;
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(dir.File("t.db"), StoreConfig{}, &store).ok());
+  const std::string key = SharedBucketKey("tok");
+  ASSERT_TRUE(store->SetMeta(key, R"({"tokens": -1, "last_ms": 9000000, "paused_until": 0})").ok());
+  ManualClock clock(1'000'000);
+  ClockSleeper sleeper(&clock);
+  RateLimiter a(10, 3, &clock, &sleeper);
+  a.ShareThrough(store.get(), key);
+  EXPECT_EQ(a.Reserve(), 200);
+  clock.Advance(1000);
+  EXPECT_EQ(a.Reserve(), 0);
+}
+
+TEST(RateLimiterShared, AnUnreadableBucketStartsFull) {
+  store_test::TempDir dir;
+  std::unique_ptr<SqliteStore> store;
+  ASSERT_TRUE(SqliteStore::Open(dir.File("t.db"), StoreConfig{}, &store).ok());
+  const std::string key = SharedBucketKey("tok");
+  ASSERT_TRUE(store->SetMeta(key, "not json").ok());
+  ManualClock clock(1'000'000);
+  ClockSleeper sleeper(&clock);
+  RateLimiter a(10, 2, &clock, &sleeper);
+  a.ShareThrough(store.get(), key);
+  EXPECT_EQ(a.Reserve(), 0);
+  EXPECT_EQ(a.Reserve(), 0);
+  EXPECT_EQ(a.Reserve(), 100);
 }
 
 }  // namespace

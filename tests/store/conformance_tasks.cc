@@ -1,8 +1,10 @@
 // Conformance: creating, reading, listing and editing tasks; people's status
 // changes and cancellation; stats; meta; byte-exact strings.
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store_conformance.h"
@@ -395,6 +397,30 @@ TEST_P(StoreConformanceTest, MetaGetSetOverwrite) {
   ASSERT_TRUE(store_->SetMeta("other", "").ok());
   ASSERT_TRUE(store_->GetMeta("other", &v).ok());
   EXPECT_EQ(v, "");
+}
+
+// Read-modify-write of one key from many threads loses no update.
+TEST_P(StoreConformanceTest, UpdateMetaAppliesConcurrentUpdatesOneAfterTheOther) {
+  std::string v;
+  auto increment = [](const std::string* old) {
+    return std::to_string(old == nullptr ? 1 : std::stoi(*old) + 1);
+  };
+  ASSERT_TRUE(store_->UpdateMeta("counter", increment, &v).ok());
+  EXPECT_EQ(v, "1");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        std::string out;
+        if (!store_->UpdateMeta("counter", increment, &out).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_TRUE(store_->GetMeta("counter", &v).ok());
+  EXPECT_EQ(v, "101");
 }
 
 TEST_P(StoreConformanceTest, NastyStringsRoundTripByteForByte) {

@@ -608,6 +608,41 @@ TEST_F(Neo4jStoreStubTest, CostByAgentSinceIsOneRead) {
   EXPECT_EQ(stub_.received(msg::kBegin)[0].fields[0].as_map().Find("mode")->as_string(), "r");
 }
 
+// UpdateMeta locks the meta node (creating it), reads, and writes the new
+// value in one write transaction.
+TEST_F(Neo4jStoreStubTest, UpdateMetaLocksReadsAndWritesInOneTransaction) {
+  BoltScript s = Opened();
+  Begin(s);
+  Query(s, {"value"}, {{Value("4")}});
+  Query(s, {}, {});
+  Commit(s);
+  Begin(s);
+  Query(s, {"value"}, {{Value()}});  // a key never set
+  Query(s, {}, {});
+  Commit(s);
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+  std::string written;
+  auto increment = [](const std::string* old) {
+    return std::to_string(old == nullptr ? 1 : std::stoi(*old) + 1);
+  };
+  ASSERT_TRUE(store->UpdateMeta("counter", increment, &written).ok());
+  EXPECT_EQ(written, "5");
+  ASSERT_TRUE(store->UpdateMeta("fresh", increment, &written).ok());
+  EXPECT_EQ(written, "1");
+  ExpectScriptsDone();
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].first, cypher::kLockMeta);
+  EXPECT_EQ(runs[0].second.Find("key")->as_string(), "counter");
+  EXPECT_EQ(runs[1].first, cypher::kWriteLockedMeta);
+  EXPECT_EQ(runs[1].second.Find("value")->as_string(), "5");
+  EXPECT_EQ(runs[3].second.Find("value")->as_string(), "1");
+  auto begins = stub_.received(msg::kBegin);
+  ASSERT_EQ(begins.size(), 2u);
+  EXPECT_EQ(begins[0].fields[0].as_map().Find("mode"), nullptr);  // a write
+}
+
 TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   BoltScript s = Opened();
   // UpdateTask: lock, save.

@@ -356,6 +356,13 @@ const std::string kListChanged =
 
 const std::string kSetMeta = "MERGE (m:TaskexecMeta {key: $key}) SET m.value = $value";
 
+// Setting a property takes the node's write lock until the transaction ends.
+const std::string kLockMeta =
+    "MERGE (m:TaskexecMeta {key: $key}) SET m.locked = true RETURN m.value AS value";
+
+const std::string kWriteLockedMeta =
+    "MATCH (m:TaskexecMeta {key: $key}) SET m.value = $value REMOVE m.locked";
+
 }  // namespace cypher
 
 const std::vector<NamedStatement>& SchemaStatements() {
@@ -435,6 +442,8 @@ const std::vector<NamedStatement>& AllStatements() {
         {"cost_by_agent_since", kCostByAgentSince},
         {"get_meta", kGetMeta},
         {"set_meta", kSetMeta},
+        {"lock_meta", kLockMeta},
+        {"write_locked_meta", kWriteLockedMeta},
     };
     for (const auto& s : SchemaStatements()) v.push_back(s);
     return v;

@@ -63,6 +63,11 @@ extern const std::string kDeleteTasks;
 extern const std::string kCostByAgentSince;
 extern const std::string kGetMeta;
 extern const std::string kSetMeta;
+// UpdateMeta: the first takes the meta node's write lock (creating it) and
+// reads the value; the second writes the new value and drops the lock
+// marker, in the same transaction.
+extern const std::string kLockMeta;
+extern const std::string kWriteLockedMeta;
 }  // namespace cypher
 
 // The schema statements (constraints and indexes), idempotent.

@@ -256,4 +256,25 @@ Status Neo4jStore::SetMeta(const std::string& key, const std::string& value) {
   });
 }
 
+Status Neo4jStore::UpdateMeta(const std::string& key, const MetaUpdate& update,
+                              std::string* value) {
+  Map p;
+  p.Set("key", key);
+  return driver_->ExecuteWrite([&](Transaction& tx) -> Status {
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kLockMeta, p, 1, &r); !s.ok()) return s;
+    std::string old;
+    const bool set = !r.records.empty() && !r.records[0].empty() && r.records[0][0].is_string();
+    if (set) old = r.records[0][0].StringOr("");
+    const std::string next = update(set ? &old : nullptr);
+    Map w;
+    w.Set("key", key);
+    w.Set("value", next);
+    QueryResult wr;
+    if (Status s = RunQuery(tx, cypher::kWriteLockedMeta, w, 0, &wr); !s.ok()) return s;
+    *value = next;
+    return Status::OK();
+  });
+}
+
 }  // namespace taskexec

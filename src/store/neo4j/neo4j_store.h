@@ -101,6 +101,7 @@ class Neo4jStore final : public TaskStore {
   Status CostByAgentSince(TimeMs since, std::map<std::string, double>* out) override;
   Status GetMeta(const std::string& key, std::string* value) override;
   Status SetMeta(const std::string& key, const std::string& value) override;
+  Status UpdateMeta(const std::string& key, const MetaUpdate& update, std::string* value) override;
 
  private:
   Neo4jStore(std::unique_ptr<bolt::Driver> driver, bolt::ServerInfo info)

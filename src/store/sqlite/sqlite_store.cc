@@ -307,4 +307,27 @@ Status SqliteStore::SetMeta(const std::string& key, const std::string& value) {
   });
 }
 
+Status SqliteStore::UpdateMeta(const std::string& key, const MetaUpdate& update,
+                               std::string* value) {
+  // BEGIN IMMEDIATE: the read and the write hold the database's write lock,
+  // so no other process or thread updates the key in between.
+  return WriteTxn(pool_, [&](Connection& c) -> Status {
+    Stmt q(c, "SELECT value FROM meta WHERE key = ?");
+    q.BindAll(key);
+    bool row = false;
+    Status s = q.Step(&row);
+    if (!s.ok()) return s;
+    std::string old;
+    if (row) old = q.Text(0);
+    const std::string next = update(row ? &old : nullptr);
+    Stmt w(c,
+           "INSERT INTO meta (key, value) VALUES (?, ?) "
+           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    w.BindAll(key, next);
+    s = w.Run();
+    if (s.ok()) *value = next;
+    return s;
+  });
+}
+
 }  // namespace taskexec

@@ -116,6 +116,7 @@ class SqliteStore final : public TaskStore {
   Status CostByAgentSince(TimeMs since, std::map<std::string, double>* out) override;
   Status GetMeta(const std::string& key, std::string* value) override;
   Status SetMeta(const std::string& key, const std::string& value) override;
+  Status UpdateMeta(const std::string& key, const MetaUpdate& update, std::string* value) override;
 
   // PRAGMA data_version of a connection that never writes: it changes
   // whenever any connection, in this process or another, commits.
