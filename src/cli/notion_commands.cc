@@ -10,6 +10,15 @@
 namespace taskexec {
 namespace {
 
+// The configured store, opened directly: the outbox is the sync's own
+// bookkeeping in the store's meta area, which the TaskService does not show.
+Status OpenConfiguredStore(CliContext& ctx, std::unique_ptr<TaskStore>* store) {
+  Config cfg;
+  Status s = ctx.LoadConfig(&cfg);
+  if (!s.ok()) return s;
+  return OpenStore(cfg, store);
+}
+
 int RunNotionCheck(CliContext& ctx) {
   Config cfg;
   Status s = ctx.LoadConfig(&cfg);
@@ -68,11 +77,8 @@ std::string CommentsText(const notion::OutboxItem& i) {
 }
 
 int RunNotionOutbox(CliContext& ctx) {
-  Config cfg;
-  Status s = ctx.LoadConfig(&cfg);
-  if (!s.ok()) return ctx.Fail(s);
   std::unique_ptr<TaskStore> store;
-  s = OpenStore(cfg, &store);
+  Status s = OpenConfiguredStore(ctx, &store);
   if (!s.ok()) return ctx.Fail(s);
   std::vector<notion::OutboxItem> items;
   s = notion::ListOutbox(store.get(), &items);
@@ -110,11 +116,8 @@ int RunNotionOutboxRetry(CliContext& ctx, const std::vector<std::string>& ids, b
   if (ids.empty() == !all)
     return ctx.Fail(Status::InvalidArgument(
         "notion outbox retry: name the tasks to retry, or --all for every refused one"));
-  Config cfg;
-  Status s = ctx.LoadConfig(&cfg);
-  if (!s.ok()) return ctx.Fail(s);
   std::unique_ptr<TaskStore> store;
-  s = OpenStore(cfg, &store);
+  Status s = OpenConfiguredStore(ctx, &store);
   if (!s.ok()) return ctx.Fail(s);
   std::vector<std::string> requeued;
   s = notion::RetryOutbox(store.get(), ids, &requeued);

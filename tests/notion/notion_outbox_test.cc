@@ -23,6 +23,18 @@ void Refuse(notion::HttpResponse* resp, const std::string& message) {
           .dump();
 }
 
+// While `*refuse` holds, Notion refuses every property write to `page_id`
+// as a bad option value.
+void RefusePatchesOf(HookTransport* transport, const std::string& page_id,
+                     const std::atomic<bool>* refuse) {
+  transport->before = [page_id, refuse](const notion::HttpRequest& req,
+                                        notion::HttpResponse* resp) {
+    if (!*refuse || !IsPatchOf(req, page_id)) return false;
+    Refuse(resp, "Invalid select option, commas not allowed.");
+    return true;
+  };
+}
+
 std::vector<notion::OutboxItem> Outbox(TaskStore* store) {
   std::vector<notion::OutboxItem> items;
   Status st = notion::ListOutbox(store, &items);
@@ -36,11 +48,7 @@ TEST(NotionOutbox, ARefusalIsListedWithItsReasonAndARetryWritesItOnceFixed) {
   const std::string bad = h.fake.AddTaskPage("Refused", "To Do");
   const std::string good = h.fake.AddTaskPage("Accepted", "To Do");
   std::atomic<bool> refuse{true};
-  transport.before = [&](const notion::HttpRequest& req, notion::HttpResponse* resp) {
-    if (!refuse || !IsPatchOf(req, bad)) return false;
-    Refuse(resp, "Invalid select option, commas not allowed.");
-    return true;
-  };
+  RefusePatchesOf(&transport, bad, &refuse);
   auto sync = SyncWith(h, &transport);
   ASSERT_TRUE(sync->Init().ok());
   ASSERT_TRUE(sync->SyncOnce().ok());
@@ -92,11 +100,7 @@ TEST(NotionOutbox, ALaterWriteThatLandsClearsTheRefusal) {
   HookTransport transport;
   const std::string page = h.fake.AddTaskPage("Refused once", "To Do");
   std::atomic<bool> refuse{true};
-  transport.before = [&](const notion::HttpRequest& req, notion::HttpResponse* resp) {
-    if (!refuse || !IsPatchOf(req, page)) return false;
-    Refuse(resp, "Invalid select option, commas not allowed.");
-    return true;
-  };
+  RefusePatchesOf(&transport, page, &refuse);
   auto sync = SyncWith(h, &transport);
   ASSERT_TRUE(sync->Init().ok());
   ASSERT_TRUE(sync->SyncOnce().ok());

@@ -18,6 +18,14 @@ using notion::Json;
 
 const char* const kVersions[] = {"2022-06-28", "2025-09-03", "2026-03-11", "2026-12-01"};
 
+// A board whose Status column is `status_type` (select or status), without
+// the stand-in's rate limit.
+fakes::FakeNotionOptions BoardWith(const std::string& status_type) {
+  fakes::FakeNotionOptions fo = Harness::Unlimited();
+  fo.status_type = status_type;
+  return fo;
+}
+
 TEST(NotionApiVersion, TheTableKnowsEachVersionAndAdvisesTheNewest) {
   for (const char* v : kVersions) ASSERT_NE(notion::FindApiVersion(v), nullptr) << v;
   EXPECT_EQ(notion::FindApiVersion("2023-01-01"), nullptr);
@@ -59,9 +67,7 @@ TEST(NotionVersions, EveryVersionImportsTheBoardAsItIsAndLeavesTheCardsWhereThey
   for (const char* status_type : {"select", "status"}) {
     for (const char* version : kVersions) {
       SCOPED_TRACE(std::string(version) + " " + status_type);
-      fakes::FakeNotionOptions fo = Harness::Unlimited();
-      fo.status_type = status_type;
-      Harness h(fo, version);
+      Harness h(BoardWith(status_type), version);
       const std::string todo = h.fake.AddTaskPage("Write the report", "To Do", "P1", "mongke");
       const std::string done = h.fake.AddTaskPage("Shipped already", "Done");
       const std::string backlog = h.fake.AddTaskPage("Some day", "Backlog");
@@ -204,9 +210,7 @@ TEST(NotionVersions, TheFirstReadLeavesFinishedCardsOutWithTheFilterEachVersionT
   for (const char* status_type : {"select", "status"}) {
     for (const char* version : kVersions) {
       SCOPED_TRACE(std::string(version) + " " + status_type);
-      fakes::FakeNotionOptions fo = Harness::Unlimited();
-      fo.status_type = status_type;
-      Harness h(fo, version);
+      Harness h(BoardWith(status_type), version);
       const std::string todo = h.fake.AddTaskPage("Open", "To Do");
       const std::string done = h.fake.AddTaskPage("Finished", "Done");
       auto* sync = h.NewSync();
@@ -242,9 +246,7 @@ TEST(NotionVersions, TheStandInMatchesStatusGroupsAsEachVersionDoes) {
   using notion::Json;
   for (const char* version : kVersions) {
     SCOPED_TRACE(version);
-    fakes::FakeNotionOptions fo = Harness::Unlimited();
-    fo.status_type = "status";
-    Harness h(fo, version);
+    Harness h(BoardWith("status"), version);
     h.fake.AddTaskPage("Open", "To Do");
     h.fake.AddTaskPage("Finished", "Done");
     auto* sync = h.NewSync();
