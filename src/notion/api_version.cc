@@ -20,8 +20,10 @@ const ApiVersionTraits* FindApiVersion(std::string_view name) {
   return nullptr;
 }
 
-std::string ApiVersionAdvice(std::string_view name) {
-  const ApiVersionTraits* v = FindApiVersion(name);
+std::string ApiVersionAdvice(std::string_view name, const std::vector<ApiVersionTraits>& versions) {
+  const ApiVersionTraits* v = nullptr;
+  for (const ApiVersionTraits& entry : versions)
+    if (name == entry.name) v = &entry;
   if (v == nullptr) return "Notion-Version " + std::string(name) + " is not supported by taskexec";
   if (v->retires[0] != '\0')
     return "Notion retires Notion-Version " + std::string(name) + " on " + v->retires +

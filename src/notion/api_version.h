@@ -44,7 +44,8 @@ const std::vector<ApiVersionTraits>& ApiVersions();
 const ApiVersionTraits* FindApiVersion(std::string_view name);
 // What `notion check` says about the version in use: "" when it is the
 // latest and nothing is announced, else one line naming the newer version
-// or the retirement date.
-std::string ApiVersionAdvice(std::string_view name);
+// or the retirement date. `versions` is the table to judge by.
+std::string ApiVersionAdvice(std::string_view name,
+                             const std::vector<ApiVersionTraits>& versions = ApiVersions());
 
 }  // namespace taskexec::notion

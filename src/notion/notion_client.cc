@@ -100,6 +100,11 @@ std::string FilterPropertiesQuery(const std::vector<std::string>& ids) {
   return q;
 }
 
+const ApiVersionTraits* KnownVersionOrLatest(const std::string& name) {
+  const ApiVersionTraits* v = FindApiVersion(name);
+  return v != nullptr ? v : FindApiVersion(kLatestApiVersion);
+}
+
 bool UsesStatusGroupFilter(const Json& filter) {
   if (!filter.is_object()) return false;
   for (const char* compound : {"and", "or"})
@@ -192,9 +197,7 @@ NotionClient::NotionClient(NotionClientOptions options, HttpTransport* transport
       limiter_(limiter),
       clock_(clock),
       sleeper_(sleeper),
-      version_(FindApiVersion(options_.api_version) != nullptr
-                   ? FindApiVersion(options_.api_version)
-                   : FindApiVersion(kLatestApiVersion)),
+      version_(KnownVersionOrLatest(options_.api_version)),
       uses_data_sources_(version_->data_sources),
       rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
 

@@ -161,6 +161,9 @@ class NotionClient {
 // property ids are URL-encoded already; each is decoded and encoded once,
 // as the SDK does); "" when `ids` is empty.
 std::string FilterPropertiesQuery(const std::vector<std::string>& ids);
+// The table entry of `name`, or of the latest version when taskexec does not
+// speak `name` (config validation refuses such names before).
+const ApiVersionTraits* KnownVersionOrLatest(const std::string& name);
 // True when `filter` (a query filter, compounds included) uses a status
 // `group` condition.
 bool UsesStatusGroupFilter(const Json& filter);

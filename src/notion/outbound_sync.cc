@@ -102,14 +102,10 @@ std::string OutboundSync::DesiredOption(const Task& task) const {
 }
 
 Status OutboundSync::Flush() {
-  TaskFilter filter;
-  filter.source = "notion";
   std::vector<Task> tasks;
-  Status st = store_->ListTasks(filter, &tasks);
+  Status st = state_.UnsyncedTasks(&tasks);
   if (!st.ok()) return st;
   for (const Task& task : tasks) {
-    if (task.notion_page_id.empty()) continue;
-    if (task.version <= state_.SyncedVersion(task.id)) continue;
     st = SyncTask(task);
     if (st.IsUnavailable() || (st.code() == Status::Code::kIOError))
       return st;  // Notion (or the store) is down: later
@@ -119,7 +115,6 @@ Status OutboundSync::Flush() {
 }
 
 Status OutboundSync::SyncTask(const Task& task) {
-  refused_now_ = false;
   Json written = state_.Written(task.id);
   Json desired = written;
   desired["task_id"] = task.id;
@@ -163,9 +158,11 @@ Status OutboundSync::SyncTask(const Task& task) {
   if (!st.ok()) return st;
   st = state_.SetSyncedVersion(task.id, task.version);
   if (!st.ok()) return st;
-  // Everything of this version landed (a refused comment returns OK too,
-  // hence the flag): an older refusal is history.
-  if (!refused_now_ && !state_.Refusal(task.id).empty()) return state_.SetRefusal(task.id, Json());
+  // A refusal of an older version is history once this one landed; one of
+  // this version was recorded just now (a refused comment returns OK too).
+  const Json refusal = state_.Refusal(task.id);
+  if (!refusal.empty() && refusal.value("version", int64_t{0}) < task.version)
+    return state_.SetRefusal(task.id, Json());
   return Status::OK();
 }
 
@@ -177,7 +174,7 @@ Status OutboundSync::PostComments(const Task& task) {
   bool have_artifacts = false;
   for (const SessionExecution& e : executions) {
     if (e.status == ExecutionStatus::kActive) continue;
-    const std::string key = "notion.comment." + e.id;
+    const std::string key = SyncState::CommentKey(e.id);
     if (state_.Get(key) == "posted") continue;
     if (!have_artifacts) {
       st = store_->ListArtifacts(task.id, &artifacts);
@@ -190,7 +187,7 @@ Status OutboundSync::PostComments(const Task& task) {
   const std::string stop = StopComment(task, executions);
   if (stop.empty()) return Status::OK();
   const std::string marker_id = StopMarkerId(task);
-  return PostOnce(task, "notion.comment." + marker_id, marker_id, stop);
+  return PostOnce(task, SyncState::CommentKey(marker_id), marker_id, stop);
 }
 
 Status OutboundSync::PostOnce(const Task& task, const std::string& key,
@@ -264,7 +261,6 @@ Status OutboundSync::HandlePermanentError(const Task& task, const Status& st, co
                                                 {"at", FormatIso8601(clock_->NowMs())},
                                                 {"version", task.version}});
     if (!rs.ok()) return rs;
-    refused_now_ = true;
   }
   ++stats_.given_up;
   // The version attempted: a later change still gets its own write. Only a

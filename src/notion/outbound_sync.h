@@ -75,7 +75,6 @@ class OutboundSync {
   SyncState state_;
   std::function<Status(const Status&)> recheck_schema_;
   const Clock* clock_;
-  bool refused_now_ = false;  // a write of the task being synced was refused
   OutboundStats stats_;
 };
 

@@ -15,7 +15,7 @@ Status CountComments(TaskStore* store, const SyncState& state, const std::string
   if (!st.ok()) return st;
   for (const SessionExecution& e : executions) {
     if (e.status == ExecutionStatus::kActive) continue;
-    const std::string mark = state.Get("notion.comment." + e.id);
+    const std::string mark = state.Get(SyncState::CommentKey(e.id));
     if (mark == "posted") continue;
     ++item->comments_waiting;
     if (mark == "uncertain") ++item->comments_uncertain;
@@ -54,22 +54,17 @@ Status ListOutbox(TaskStore* store, std::vector<OutboxItem>* items) {
     if (!st.ok()) return st;
     items->push_back(std::move(item));
   }
-  TaskFilter filter;
-  filter.source = "notion";
   std::vector<Task> tasks;
-  Status st = store->ListTasks(filter, &tasks);
+  Status st = state.UnsyncedTasks(&tasks);
   if (!st.ok()) return st;
   for (const Task& task : tasks) {
-    if (task.notion_page_id.empty()) continue;
     if (std::find(refused.begin(), refused.end(), task.id) != refused.end()) continue;
-    const int64_t synced = state.SyncedVersion(task.id);
-    if (task.version <= synced) continue;
     OutboxItem item;
     item.task_id = task.id;
     item.page_id = task.notion_page_id;
     item.state = "pending";
     item.task_version = task.version;
-    item.synced_version = synced;
+    item.synced_version = state.SyncedVersion(task.id);
     st = CountComments(store, state, task.id, &item);
     if (!st.ok()) return st;
     items->push_back(std::move(item));

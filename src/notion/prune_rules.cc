@@ -20,7 +20,7 @@ PruneSetup PruneRules(TaskStore* store, bool board_synced) {
   }
   setup.meta_keys = [](const Task& task, const std::vector<SessionExecution>& executions) {
     std::vector<std::string> keys = SyncState::TaskKeys(task.id);
-    for (const SessionExecution& e : executions) keys.push_back("notion.comment." + e.id);
+    for (const SessionExecution& e : executions) keys.push_back(SyncState::CommentKey(e.id));
     return keys;
   };
   return setup;

@@ -44,6 +44,19 @@ Status SyncState::SetIntent(const std::string& task_id, const std::string& statu
   return UpdateIndex("notion.intents", task_id, !status.empty());
 }
 
+Status SyncState::UnsyncedTasks(std::vector<Task>* tasks) const {
+  tasks->clear();
+  TaskFilter filter;
+  filter.source = "notion";
+  std::vector<Task> all;
+  Status st = store_->ListTasks(filter, &all);
+  if (!st.ok()) return st;
+  for (Task& task : all)
+    if (!task.notion_page_id.empty() && task.version > SyncedVersion(task.id))
+      tasks->push_back(std::move(task));
+  return Status::OK();
+}
+
 std::vector<std::string> SyncState::TaskKeys(const std::string& task_id) {
   return {"notion.written." + task_id, "notion.synced." + task_id, "notion.intent." + task_id,
           "notion.refused." + task_id};

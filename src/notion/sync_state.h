@@ -53,7 +53,17 @@ class SyncState {
   Status SetRefusal(const std::string& task_id, const nlohmann::json& refusal);
   std::vector<std::string> RefusedTasks() const;
 
-  // The per-task keys above (written, synced, intent) of one task.
+  // The Notion tasks (source notion, with a page) whose version is above
+  // what Notion accepted: the outbox, as OutboundSync writes it and
+  // `notion outbox` lists it.
+  Status UnsyncedTasks(std::vector<Task>* tasks) const;
+
+  // "notion.comment.<marker id>": whether a result comment is posted.
+  static std::string CommentKey(const std::string& marker_id) {
+    return "notion.comment." + marker_id;
+  }
+
+  // The per-task keys above (written, synced, intent, refused) of one task.
   static std::vector<std::string> TaskKeys(const std::string& task_id);
 
  private:

@@ -40,6 +40,14 @@ TEST(NotionApiVersion, TheTableKnowsEachVersionAndAdvisesTheNewest) {
   EXPECT_NE(notion::ApiVersionAdvice("2022-06-28").find("older than 2026-12-01"),
             std::string::npos);
   EXPECT_NE(notion::ApiVersionAdvice("2023-01-01").find("not supported"), std::string::npos);
+  // The day Notion announces a retirement, the table's date is what check says.
+  std::vector<notion::ApiVersionTraits> announced = notion::ApiVersions();
+  announced[0].retires = "2027-06-30";
+  EXPECT_EQ(notion::ApiVersionAdvice("2022-06-28", announced),
+            "Notion retires Notion-Version 2022-06-28 on 2027-06-30; move to 2026-12-01 "
+            "(docs/notion.md, \"API versions\")");
+  EXPECT_NE(notion::ApiVersionAdvice("2025-09-03", announced).find("older than"),
+            std::string::npos);
 }
 
 TEST(NotionApiVersion, FilterPropertiesAreSentOncePerIdAndEncodedOnce) {

@@ -284,27 +284,36 @@ Status SqliteStore::CostByAgentSince(TimeMs since, std::map<std::string, double>
   });
 }
 
+namespace {
+
+// The meta row of `key` inside the caller's transaction; NotFound if unset.
+Status ReadMetaRow(Connection& c, const std::string& key, std::string* value) {
+  Stmt q(c, "SELECT value FROM meta WHERE key = ?");
+  q.BindAll(key);
+  bool row = false;
+  Status s = q.Step(&row);
+  if (!s.ok()) return s;
+  if (!row) return Status::NotFound("meta key " + key + " not set");
+  *value = q.Text(0);
+  return Status::OK();
+}
+
+Status WriteMetaRow(Connection& c, const std::string& key, const std::string& value) {
+  Stmt q(c,
+         "INSERT INTO meta (key, value) VALUES (?, ?) "
+         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  q.BindAll(key, value);
+  return q.Run();
+}
+
+}  // namespace
+
 Status SqliteStore::GetMeta(const std::string& key, std::string* value) {
-  return ReadTxn(pool_, [&](Connection& c) -> Status {
-    Stmt q(c, "SELECT value FROM meta WHERE key = ?");
-    q.BindAll(key);
-    bool row = false;
-    Status s = q.Step(&row);
-    if (!s.ok()) return s;
-    if (!row) return Status::NotFound("meta key " + key + " not set");
-    *value = q.Text(0);
-    return Status::OK();
-  });
+  return ReadTxn(pool_, [&](Connection& c) { return ReadMetaRow(c, key, value); });
 }
 
 Status SqliteStore::SetMeta(const std::string& key, const std::string& value) {
-  return WriteTxn(pool_, [&](Connection& c) {
-    Stmt q(c,
-           "INSERT INTO meta (key, value) VALUES (?, ?) "
-           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    q.BindAll(key, value);
-    return q.Run();
-  });
+  return WriteTxn(pool_, [&](Connection& c) { return WriteMetaRow(c, key, value); });
 }
 
 Status SqliteStore::UpdateMeta(const std::string& key, const MetaUpdate& update,
@@ -312,19 +321,11 @@ Status SqliteStore::UpdateMeta(const std::string& key, const MetaUpdate& update,
   // BEGIN IMMEDIATE: the read and the write hold the database's write lock,
   // so no other process or thread updates the key in between.
   return WriteTxn(pool_, [&](Connection& c) -> Status {
-    Stmt q(c, "SELECT value FROM meta WHERE key = ?");
-    q.BindAll(key);
-    bool row = false;
-    Status s = q.Step(&row);
-    if (!s.ok()) return s;
     std::string old;
-    if (row) old = q.Text(0);
-    const std::string next = update(row ? &old : nullptr);
-    Stmt w(c,
-           "INSERT INTO meta (key, value) VALUES (?, ?) "
-           "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    w.BindAll(key, next);
-    s = w.Run();
+    Status s = ReadMetaRow(c, key, &old);
+    if (!s.ok() && !s.IsNotFound()) return s;
+    const std::string next = update(s.ok() ? &old : nullptr);
+    s = WriteMetaRow(c, key, next);
     if (s.ok()) *value = next;
     return s;
   });
