@@ -310,6 +310,20 @@ class TaskExecutionPipeline:
             raise BadRequest("name: expected an agent name", code="invalid_argument")
         return dict(self._api().post(f"/api/v1/agents/{_path_id(agent)}/resume", {}).json())
 
+    def workspaces(self) -> list[dict[str, Any]]:
+        """The tasks' workspaces (``workspace.mode = "task"``): ``task_id``, ``path``,
+        ``bytes``, ``git_worktree``, ``task_status``, ``finished_at`` and what a gc would do
+        (``verdict``: ``keep``, ``remove`` or ``in_use``, and ``reason``)."""
+        return list(self._api().get("/api/v1/workspaces").json()["workspaces"])
+
+    def collect_workspaces(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """Removes the finished tasks' workspaces that ``workspace.keep`` and
+        ``workspace.max_age_days`` no longer keep (with ``dry_run``, only lists them);
+        returns ``removed``, ``bytes``, ``kept`` and ``errors``."""
+        if not isinstance(dry_run, bool):
+            raise BadRequest("dry_run: expected True or False", code="invalid_argument")
+        return dict(self._api().post("/api/v1/workspaces/gc", {"dry_run": dry_run}).json())
+
     def get_execution_status(self, attempt_id: str) -> dict[str, Any]:
         """The attempt: status, agent, session, times, error and usage."""
         _check_id("attempt_id", attempt_id)

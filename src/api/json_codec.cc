@@ -358,6 +358,29 @@ json ToJson(const PruneRequest& request, const PruneReport& report) {
               {"file_errors", report.file_errors}};
 }
 
+json ToJson(const WorkspaceInfo& w) {
+  auto time = [](TimeMs t) { return t > 0 ? json(FormatIso8601(t)) : json(nullptr); };
+  return json{{"task_id", w.task_id},
+              {"path", w.path},
+              {"bytes", w.bytes},
+              {"git_worktree", w.git_worktree},
+              {"task_status", w.has_task ? json(w.status) : json(nullptr)},
+              {"finished_at", time(w.finished_at)},
+              {"modified_at", time(w.modified_at)},
+              {"verdict", w.verdict},
+              {"reason", w.reason}};
+}
+
+json ToJson(const WorkspaceGcReport& report, bool dry_run) {
+  json removed = json::array();
+  for (const WorkspaceInfo& w : report.removed) removed.push_back(ToJson(w));
+  return json{{"dry_run", dry_run},
+              {"removed", std::move(removed)},
+              {"bytes", report.bytes},
+              {"kept", report.kept},
+              {"errors", report.errors}};
+}
+
 Status FromJson(const json& j, Task* out) {
   FieldReader r(j);
   r.Str("id", &out->id);

@@ -32,6 +32,9 @@ nlohmann::json ToJson(const ServiceStatus& status);
 nlohmann::json ToJson(const RouteDecision& decision);
 // What `taskexec prune --json` prints and POST /api/v1/prune answers.
 nlohmann::json ToJson(const PruneRequest& request, const PruneReport& report);
+// A workspace (times as ISO-8601, null when unset) and a gc report.
+nlohmann::json ToJson(const WorkspaceInfo& workspace);
+nlohmann::json ToJson(const WorkspaceGcReport& report, bool dry_run);
 
 // The inverse of ToJson, for clients of the API and for round-trip tests.
 // Missing fields keep their defaults; a field of the wrong type or an

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "api/json_codec.h"
+#include "core/folder_name.h"
 
 namespace taskexec {
 
@@ -129,12 +130,18 @@ Status Pruner::Batch(const PruneRequest& request, const Dirs& dirs, const std::v
 }
 
 void Pruner::RemoveFiles(const Doomed& doomed, const Dirs& dirs, PruneReport* report) const {
+  std::vector<std::string> paths;
   for (const SessionExecution& e : doomed.executions) {
-    std::vector<std::string> paths;
     const std::string log = e.log_path.empty() ? std::string() : Canonical(e.log_path);
     if (DirectlyInside(log, dirs.log)) paths.push_back(log);
     if (PlainName(e.id) && !dirs.work.empty())
       paths.push_back((fs::path(dirs.work) / e.id).string());
+  }
+  // The task's workspace (workspace.mode = "task"), when there is one.
+  const std::string folder = WorkspaceFolderName(doomed.task.id);
+  if (PlainName(folder) && !dirs.work.empty())
+    paths.push_back((fs::path(dirs.work) / folder).string());
+  {
     for (const std::string& path : paths) {
       std::error_code ec;
       const std::uintmax_t n = fs::remove_all(path, ec);

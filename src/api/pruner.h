@@ -47,8 +47,10 @@ struct PruneReport {
 // What a deployment adds to pruning: where attempts keep their files, and
 // integrations that keep or own state for a task.
 struct PruneSetup {
-  std::string log_dir;   // absolute or relative to the current directory
-  std::string work_dir;  // <work_dir>/<execution id> is an attempt's dir
+  std::string log_dir;  // absolute or relative to the current directory
+  // <work_dir>/<execution id> is an attempt's dir, <work_dir>/<task id> a
+  // task's workspace.
+  std::string work_dir;
   // Returns true (and why) to keep a task, e.g. its final state has not
   // reached Notion yet. Unset = keep nothing.
   std::function<bool(const Task&, std::string* why)> keep;

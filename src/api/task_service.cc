@@ -30,4 +30,12 @@ Status TaskService::Prune(const PruneRequest&, PruneReport*) {
   return Status::Internal("this service cannot prune");
 }
 
+Status TaskService::ListWorkspaces(std::vector<WorkspaceInfo>*) {
+  return Status::Internal("this service has no workspaces to list");
+}
+
+Status TaskService::CollectWorkspaces(bool, WorkspaceGcReport*) {
+  return Status::Internal("this service has no workspaces to remove");
+}
+
 }  // namespace taskexec

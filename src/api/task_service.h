@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/pruner.h"
+#include "api/workspace_info.h"
 #include "core/agent_pause.h"
 #include "core/domain.h"
 #include "core/status.h"
@@ -112,6 +113,13 @@ class TaskService {
   // with their attempts, records and files (api/pruner.h). The default
   // refuses (Internal): a service without a store cannot prune.
   virtual Status Prune(const PruneRequest& request, PruneReport* report);
+  // The tasks' workspaces below agent.work_dir, each with what
+  // CollectWorkspaces would do (engine/workspace_janitor.h).
+  virtual Status ListWorkspaces(std::vector<WorkspaceInfo>* out);
+  // Removes (or with dry_run lists) the finished tasks' workspaces that
+  // workspace.keep and workspace.max_age_days no longer keep. The defaults
+  // refuse (Internal): a service without a store has no workspaces.
+  virtual Status CollectWorkspaces(bool dry_run, WorkspaceGcReport* report);
 };
 
 }  // namespace taskexec

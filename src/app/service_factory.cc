@@ -33,6 +33,8 @@ class OwningStoreService : public StoreTaskService {
         store_(std::move(store)),
         router_(std::move(router)) {}
 
+  TaskStore* store() const { return store_.get(); }
+
  private:
   std::unique_ptr<TaskStore> store_;
   std::unique_ptr<AgentRouter> router_;
@@ -49,6 +51,9 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   auto service = std::make_unique<OwningStoreService>(std::move(store),
                                                       std::make_unique<AgentRouter>(cfg.routing));
   service->SetPruneSetup(std::move(prune));
+  service->SetWorkspaceJanitor(
+      std::make_shared<WorkspaceJanitor>(cfg.agent, service->store(), SystemClock::Default(),
+                                         AgentEnvironment::FromConfig(cfg, ProcessEnvironment())));
   service->SetBudget(ConfiguredLimits(cfg.budget));
   service->SetAgentLimits(cfg.executor.per_agent_limit, cfg.executor.agent_limits);
   service->SetDailyCostLimit(cfg.budget.agent_daily_cost_usd);

@@ -13,6 +13,7 @@ void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
   RegisterRouteCommands(app, ctx);
   RegisterPruneCommand(app, ctx);
   RegisterAgentCommands(app, ctx);
+  RegisterWorkspaceCommands(app, ctx);
   RegisterServiceCommands(app, ctx);
 }
 

@@ -42,6 +42,8 @@ void RegisterRouteCommands(CLI::App& app, CliContext& ctx);
 void RegisterPruneCommand(CLI::App& app, CliContext& ctx);
 // agents, agent resume
 void RegisterAgentCommands(CLI::App& app, CliContext& ctx);
+// workspace list, workspace gc
+void RegisterWorkspaceCommands(CLI::App& app, CliContext& ctx);
 
 // All of the above, in help order.
 void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx);

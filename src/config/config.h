@@ -41,6 +41,29 @@ struct ExecutorConfig {
   std::string executor_id;                  // empty = generated per process
 };
 
+// Where an attempt's agent works (runner/workspace.h, docs/runner.md
+// "Workspaces"). Its keys are "workspace.*"; it lives in AgentConfig because
+// the runner that makes the workspaces is given only that.
+struct WorkspaceConfig {
+  // task: <agent.work_dir>/<task id>/, made once and kept across the task's
+  // attempts; attempt: <agent.work_dir>/<execution id>/, fresh each time.
+  std::string mode = "task";
+  std::string git_repo;  // a local repository or a URL: workspaces become its worktrees
+  std::string git_base;  // what a new task branch starts from; empty = the repository's HEAD
+  // Hook commands (argv, no shell), run in the workspace with the attempt's
+  // environment; empty = none.
+  std::vector<std::string> after_create;   // once, when the workspace is made
+  std::vector<std::string> before_run;     // before every attempt
+  std::vector<std::string> after_run;      // after every attempt (TASKEXEC_OUTCOME set)
+  std::vector<std::string> before_remove;  // before a workspace is removed
+  int hook_timeout_seconds = 120;
+  // Which finished tasks' workspaces are kept (engine/workspace_janitor.h):
+  // failed (those of failed and cancelled tasks), always, never; and for
+  // how many days after the task ended (0 = for good).
+  std::string keep = "failed";
+  int max_age_days = 14;
+};
+
 struct AgentConfig {
   std::vector<std::string> command;  // argv template; empty = the preset's
   // openclaw-local | openclaw | openclaw-exec | claude | codex | opencode | seed
@@ -79,6 +102,13 @@ struct AgentConfig {
   // How long an agent whose provider reported its usage limit is paused
   // when the output does not say when the limit resets.
   int usage_limit_pause_seconds = 900;
+  WorkspaceConfig workspace;
+  // Run in the workspace after an attempt reported completion (argv, no
+  // shell); a non-zero exit fails the attempt as verification_failed.
+  std::vector<std::string> verify;
+  int verify_timeout_seconds = 300;
+  // A completion that changed nothing in the workspace fails the same way.
+  bool require_changes = false;
 };
 
 // What one task may spend before the engine stops starting it (core/budget.h);

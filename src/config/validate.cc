@@ -148,6 +148,36 @@ class Checker {
                                      "agents never get those");
       }
     }
+    return CheckWorkspace();
+  }
+
+  // Commands run without a shell: the program must be named. git arguments
+  // must not read as options.
+  Status CheckWorkspace() const {
+    const WorkspaceConfig& w = c_.agent.workspace;
+    const std::pair<const char*, const std::vector<std::string>*> commands[] = {
+        {"agent.verify", &c_.agent.verify},
+        {"workspace.after_create", &w.after_create},
+        {"workspace.before_run", &w.before_run},
+        {"workspace.after_run", &w.after_run},
+        {"workspace.before_remove", &w.before_remove}};
+    for (const auto& [key, argv] : commands) {
+      if (!argv->empty() && argv->front().empty()) {
+        return Fail(key, "the program (first element) must not be empty");
+      }
+    }
+    if (!w.git_repo.empty() && w.git_repo.front() == '-') {
+      return Fail("workspace.git_repo", Quote(w.git_repo) + " must not start with '-'");
+    }
+    if (!w.git_base.empty() && w.git_base.front() == '-') {
+      return Fail("workspace.git_base", Quote(w.git_base) + " must not start with '-'");
+    }
+    if (!w.git_repo.empty() && w.mode != "task") {
+      return Fail("workspace.git_repo",
+                  "a git workspace is kept across the task's attempts; it needs workspace.mode = "
+                  "\"task\" (it is \"" +
+                      w.mode + "\")");
+    }
     return Status::OK();
   }
 

@@ -41,6 +41,12 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kUsageLimit, "usage_limit", true,
        "the provider's usage or quota limit: the agent is paused until the limit resets (or "
        "agent.usage_limit_pause_seconds) and the task waits in pending, its retries untouched"},
+      {E::kWorkspaceError, "workspace_error", true,
+       "the attempt's workspace could not be made or prepared: git, or a failing "
+       "workspace.after_create or workspace.before_run hook"},
+      {E::kVerificationFailed, "verification_failed", true,
+       "the agent reported completion but agent.verify failed, or agent.require_changes found "
+       "nothing changed in the workspace; the next attempt's prompt says why"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

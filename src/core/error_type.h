@@ -41,6 +41,8 @@ enum class ErrorType {
   kApprovalRequired,
   kBudgetExhausted,
   kUsageLimit,
+  kWorkspaceError,
+  kVerificationFailed,
   kUnknown,
 };
 

@@ -1,6 +1,11 @@
 #include "engine/engine_service.h"
 
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
 #include "engine/budget_rules.h"
+#include "runner/agent_env.h"
 
 namespace taskexec {
 
@@ -10,8 +15,11 @@ EngineService::EngineService(const Config& config, TaskStore* store, const Clock
       engine_(config, store, &router_, clock, std::move(make_launcher)),
       service_(store, &router_, clock, [this] { engine_.Wake(); }),
       log_dir_(config.agent.log_dir),
-      work_dir_(config.agent.work_dir) {
+      work_dir_(config.agent.work_dir),
+      janitor_(std::make_shared<WorkspaceJanitor>(
+          config.agent, store, clock, AgentEnvironment::FromConfig(config, ProcessEnvironment()))) {
   SetPruneHooks({});
+  service_.SetWorkspaceJanitor(janitor_);
   service_.SetBudget(ConfiguredLimits(config.budget));
   service_.SetAgentLimits(config.executor.per_agent_limit, config.executor.agent_limits);
   service_.SetDailyCostLimit(config.budget.agent_daily_cost_usd);
@@ -32,8 +40,58 @@ EngineService::~EngineService() { Stop(); }
 void EngineService::SetCallbacks(EngineCallbacks callbacks) {
   engine_.SetCallbacks(std::move(callbacks));
 }
-Status EngineService::Start() { return engine_.Start(); }
-void EngineService::Stop() { engine_.Stop(); }
+Status EngineService::Start() {
+  if (Status s = engine_.Start(); !s.ok()) return s;
+  MutexLock lock(&sweep_mu_);
+  if (!sweeper_.joinable()) {
+    sweep_stopping_ = false;
+    sweeper_ = std::thread([this] { SweepWorkspaces(); });
+  }
+  return Status::OK();
+}
+
+void EngineService::Stop() {
+  {
+    MutexLock lock(&sweep_mu_);
+    sweep_stopping_ = true;
+    sweep_cv_.SignalAll();
+  }
+  if (sweeper_.joinable()) sweeper_.join();
+  engine_.Stop();
+}
+
+void EngineService::SweepWorkspaces() {
+  constexpr auto kFirst = std::chrono::minutes(1);
+  constexpr auto kPeriod = std::chrono::hours(1);
+  auto next = std::chrono::steady_clock::now() + kFirst;
+  for (;;) {
+    {
+      MutexLock lock(&sweep_mu_);
+      while (!sweep_stopping_ && std::chrono::steady_clock::now() < next) {
+        sweep_cv_.WaitUntil(&sweep_mu_, next);
+      }
+      if (sweep_stopping_) return;
+    }
+    WorkspaceGcReport report;
+    Status s = janitor_->Collect(/*dry_run=*/false, &report);
+    if (!s.ok()) {
+      spdlog::warn("workspace sweep: {}", s.ToString());
+    } else if (!report.removed.empty() || !report.errors.empty()) {
+      spdlog::info("workspace sweep: removed {} workspaces ({} bytes), kept {}",
+                   report.removed.size(), report.bytes, report.kept);
+      for (const std::string& e : report.errors) spdlog::warn("workspace sweep: {}", e);
+    }
+    next = std::chrono::steady_clock::now() + kPeriod;
+  }
+}
+
+Status EngineService::ListWorkspaces(std::vector<WorkspaceInfo>* out) {
+  return service_.ListWorkspaces(out);
+}
+
+Status EngineService::CollectWorkspaces(bool dry_run, WorkspaceGcReport* report) {
+  return service_.CollectWorkspaces(dry_run, report);
+}
 bool EngineService::IsRunning() const { return engine_.running(); }
 
 Status EngineService::AddTask(const NewTask& task, Task* out) {

@@ -5,18 +5,25 @@
 // write wakes the engine at once, so a task added through the service is
 // dispatched without waiting for a poll.
 //
+// While it runs it also removes, hourly (the first time a minute after
+// Start), the workspaces of finished tasks that workspace.keep and
+// workspace.max_age_days no longer keep (engine/workspace_janitor.h).
+//
 // Thread-safety: all methods are safe from any thread. Callbacks run on the
 // engine thread and must not block for long.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "api/task_service.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/mutex.h"
 #include "engine/engine.h"
 #include "engine/store_service.h"
+#include "engine/workspace_janitor.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 
@@ -53,6 +60,8 @@ class EngineService : public TaskService {
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
   Status Prune(const PruneRequest& request, PruneReport* report) override;
+  Status ListWorkspaces(std::vector<WorkspaceInfo>* out) override;
+  Status CollectWorkspaces(bool dry_run, WorkspaceGcReport* report) override;
   // Adds integrations' rules to pruning (the dirs come from the config).
   // Before Start().
   void SetPruneHooks(PruneSetup hooks);
@@ -66,6 +75,15 @@ class EngineService : public TaskService {
   StoreTaskService service_;
   const std::string log_dir_;
   const std::string work_dir_;
+  std::shared_ptr<WorkspaceJanitor> janitor_;
+
+  // The hourly workspace sweep, on a thread of its own: a before_remove
+  // hook or a git command never holds up the engine.
+  void SweepWorkspaces();
+  Mutex sweep_mu_;
+  CondVar sweep_cv_;
+  bool sweep_stopping_ GUARDED_BY(sweep_mu_) = false;
+  std::thread sweeper_;
 };
 
 }  // namespace taskexec

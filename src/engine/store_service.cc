@@ -245,4 +245,14 @@ Status StoreTaskService::Prune(const PruneRequest& request, PruneReport* report)
   return s;
 }
 
+Status StoreTaskService::ListWorkspaces(std::vector<WorkspaceInfo>* out) {
+  if (!janitor_) return TaskService::ListWorkspaces(out);
+  return janitor_->List(out);
+}
+
+Status StoreTaskService::CollectWorkspaces(bool dry_run, WorkspaceGcReport* report) {
+  if (!janitor_) return TaskService::CollectWorkspaces(dry_run, report);
+  return janitor_->Collect(dry_run, report);
+}
+
 }  // namespace taskexec

@@ -12,11 +12,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "api/task_service.h"
 #include "core/clock.h"
+#include "engine/workspace_janitor.h"
 #include "routing/agent_router.h"
 #include "store/task_store.h"
 
@@ -50,6 +52,13 @@ class StoreTaskService : public TaskService {
   Status Route(const Task& task, RouteDecision* out) override;
   Status GetExecution(const std::string& attempt_id, SessionExecution* out) override;
   Status Prune(const PruneRequest& request, PruneReport* report) override;
+  Status ListWorkspaces(std::vector<WorkspaceInfo>* out) override;
+  Status CollectWorkspaces(bool dry_run, WorkspaceGcReport* report) override;
+  // Who lists and removes the workspaces (none: those calls refuse). Call
+  // before use; not synchronized.
+  void SetWorkspaceJanitor(std::shared_ptr<WorkspaceJanitor> janitor) {
+    janitor_ = std::move(janitor);
+  }
 
   // Where attempts keep their files and what integrations keep or own
   // (api/pruner.h). Call before Prune is used; not synchronized with it.
@@ -79,6 +88,7 @@ class StoreTaskService : public TaskService {
   const Clock* const clock_;
   const std::function<void()> on_change_;
   PruneSetup prune_setup_;
+  std::shared_ptr<WorkspaceJanitor> janitor_;
   TaskLimits budget_;
   int per_agent_limit_ = 0;
   std::map<std::string, int> agent_limits_;

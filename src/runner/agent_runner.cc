@@ -28,15 +28,6 @@ std::string Absolute(const std::string& dir) {
   return ec ? dir : p.lexically_normal().string();
 }
 
-// Execution ids become directory and file names.
-Status CheckExecutionId(const std::string& id) {
-  if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos ||
-      id.find('\0') != std::string::npos || id.size() > 200) {
-    return Status::InvalidArgument("execution id \"" + id + "\" cannot be used as a file name");
-  }
-  return Status::OK();
-}
-
 Status WriteFile(const std::string& path, const std::string& data) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -53,6 +44,7 @@ AgentRunner::AgentRunner(const AgentConfig& config, ProcessSupervisor* superviso
       environment_(std::move(environment)),
       work_dir_(Absolute(config.work_dir)),
       log_dir_(Absolute(config.log_dir)),
+      layout_(config.workspace, work_dir_),
       supervisor_(supervisor),
       clock_(clock) {
   template_status_ = ValidateConfig(config_);
@@ -102,7 +94,11 @@ std::string AgentRunner::LogPath(const std::string& execution_id) const {
 }
 
 std::string AgentRunner::WorkDir(const std::string& execution_id) const {
-  return (fs::path(work_dir_) / execution_id).string();
+  return layout_.AttemptDir(execution_id);
+}
+
+std::string AgentRunner::WorkspaceOf(const AgentJob& job) const {
+  return layout_.PathFor(job.task.id, job.execution.id);
 }
 
 std::string AgentRunner::ArtifactsDir(const std::string& execution_id) const {
@@ -114,9 +110,11 @@ size_t AgentRunner::running() const {
   return handles_.size();
 }
 
-AgentRunner::AttemptFiles AgentRunner::FilesFor(const std::string& execution_id) const {
+AgentRunner::AttemptFiles AgentRunner::FilesFor(const AgentJob& job) const {
+  const std::string& execution_id = job.execution.id;
   AttemptFiles f;
   f.work_dir = WorkDir(execution_id);
+  f.workspace = WorkspaceOf(job);
   f.artifacts_dir = ArtifactsDir(execution_id);
   f.log_path = LogPath(execution_id);
   f.stdout_path = (fs::path(log_dir_) / (execution_id + ".stdout")).string();
@@ -131,6 +129,13 @@ Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& p
   fs::create_directories(log_dir_, ec);
   if (ec) return Status::IOError("cannot create " + log_dir_ + ": " + ec.message());
   return WriteFile(files.prompt_file, prompt);
+}
+
+bool AgentRunner::StepsBeforeAgent(const AttemptFiles& files) const {
+  const WorkspaceConfig& w = layout_.config();
+  if (layout_.uses_git() || !w.before_run.empty()) return true;
+  std::error_code ec;
+  return !w.after_create.empty() && layout_.per_task() && !fs::exists(files.workspace, ec);
 }
 
 Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
@@ -150,7 +155,7 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
       {"prompt_file", files.prompt_file},
       {"context_json", job.task.context_json.empty() ? "{}" : job.task.context_json},
       {"timeout_seconds", std::to_string(config_.timeout_seconds)},
-      {"work_dir", files.work_dir},
+      {"work_dir", files.workspace},
       {"artifacts_dir", files.artifacts_dir},
       {"log_path", files.log_path},
       {"resume_session_id", job.resume_session_id},
@@ -167,9 +172,9 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
                                        {"TASKEXEC_ARTIFACTS_DIR", files.artifacts_dir},
                                        {"TASKEXEC_PROMPT_FILE", files.prompt_file},
                                        {"TASKEXEC_LOG", files.log_path},
-                                       {"TASKEXEC_WORK_DIR", files.work_dir}});
+                                       {"TASKEXEC_WORK_DIR", files.workspace}});
   if (Status s = CheckExecLimits(tmpl, spec->argv, spec->env); !s.ok()) return s;
-  spec->cwd = files.work_dir;
+  spec->cwd = files.workspace;
   spec->log_path = files.log_path;
   spec->stdout_path = files.stdout_path;
   if (prompt_on_stdin_) spec->stdin_data = prompt;
@@ -200,7 +205,7 @@ AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files
   ArtifactSource source;
   source.artifacts_dir = files.artifacts_dir;
   source.listed_paths = parsed.artifact_paths;
-  source.cwd = files.work_dir;
+  source.cwd = files.workspace;
   source.task_id = task_id;
   source.execution_id = exec_id;
   source.now = clock_->NowMs();
@@ -260,46 +265,40 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
   if (!template_status_.ok()) return template_status_;
   if (!done) return Status::InvalidArgument("no completion callback");
   const std::string& exec_id = job.execution.id;
-  if (Status s = CheckExecutionId(exec_id); !s.ok()) return s;
+  if (Status s = CheckPathComponent("execution id", exec_id); !s.ok()) return s;
+  if (layout_.per_task()) {
+    if (Status s = CheckPathComponent("task id", WorkspaceFolderName(job.task.id)); !s.ok()) {
+      return s;
+    }
+  }
 
-  const AttemptFiles files = FilesFor(exec_id);
+  auto c = std::make_shared<Chain>();
+  c->job = job;
+  c->files = FilesFor(job);
+  c->done = std::move(done);
   const std::string prompt =
       BuildPrompt(job.task, job.execution, job.checkpoint_json, config_.prompt_template);
-  if (Status s = PrepareFiles(files, prompt); !s.ok()) return s;
-  ProcessSpec spec;
-  if (Status s = BuildSpec(job, files, prompt, &spec); !s.ok()) return s;
+  if (Status s = PrepareFiles(c->files, prompt); !s.ok()) return s;
+  if (Status s = BuildSpec(job, c->files, prompt, &c->agent); !s.ok()) return s;
 
-  const std::string task_id = job.task.id;
-  const TimeMs started_at = clock_->NowMs();
-  auto on_exit = [this, job, files, started_at,
-                  done = std::move(done)](const ProcessResult& process) {
-    completions_.Post([this, job, files, started_at, done, process] {
-      const std::string& exec_id = job.execution.id;
-      AgentResult result = ResultOf(job, files, process);
-      if (process.last_output_ms >= 0) result.last_output_at = started_at + process.last_output_ms;
-      {
-        MutexLock lock(&mu_);
-        handles_.erase(exec_id);
-      }
-      done(result);
-    });
-  };
-
-  // Held across the spawn so a child that exits at once cannot run its
-  // callback (which erases the handle) before the handle is recorded.
-  MutexLock lock(&mu_);
-  if (handles_.count(exec_id) != 0) {
-    return Status::Conflict("execution " + exec_id + " is already running");
+  if (!StepsBeforeAgent(c->files)) {
+    // Nothing to wait for: the agent starts now, and a failure to start it
+    // is the caller's to record. (A workspace being removed right now is
+    // left to the queued path, which reports it as a workspace_error.)
+    std::error_code ec;
+    fs::create_directories(c->files.workspace, ec);
+    if (ec) return Status::IOError("cannot create " + c->files.workspace + ": " + ec.message());
+    if (LockWorkspace(c).ok()) return LaunchAgent(c, pid, false);
   }
-  uint64_t handle = 0;
-  int64_t child_pid = 0;
-  if (Status s = supervisor_->Start(spec, std::move(on_exit), &handle, &child_pid); !s.ok()) {
-    return s;
+  {
+    MutexLock lock(&mu_);
+    if (handles_.count(exec_id) != 0) {
+      return Status::Conflict("execution " + exec_id + " is already running");
+    }
+    handles_[exec_id] = Attempt{};
   }
-  handles_[exec_id] = Attempt{handle, started_at};
-  if (pid != nullptr) *pid = child_pid;
-  spdlog::info("execution {} of task {}: started {} (pid {}, agent {})", exec_id, task_id,
-               spec.argv[0], child_pid, AgentName(job));
+  if (pid != nullptr) *pid = 0;
+  completions_.Post([this, c] { PrepareWorkspace(c); });
   return Status::OK();
 }
 
@@ -312,9 +311,13 @@ Status AgentRunner::Cancel(const std::string& execution_id) {
     auto it = handles_.find(execution_id);
     if (it == handles_.end())
       return Status::NotFound("execution " + execution_id + " is not running here");
+    it->second.cancelled = true;
     handle = it->second.handle;
   }
-  return supervisor_->Cancel(handle);
+  if (handle == 0) return Status::OK();  // between steps: the next one sees the flag
+  Status s = supervisor_->Cancel(handle);
+  // The step ended meanwhile: the flag stops the attempt before its agent.
+  return s.IsNotFound() ? Status::OK() : s;
 }
 
 TimeMs AgentRunner::LastOutputAt(const std::string& execution_id) const {
@@ -322,7 +325,7 @@ TimeMs AgentRunner::LastOutputAt(const std::string& execution_id) const {
   {
     MutexLock lock(&mu_);
     auto it = handles_.find(execution_id);
-    if (it == handles_.end()) return 0;
+    if (it == handles_.end() || !it->second.agent_running) return 0;
     attempt = it->second;
   }
   int64_t ms_after_start = -1;

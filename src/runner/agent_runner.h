@@ -2,32 +2,48 @@
 //
 // Start() expands the argv template (agent.command, else the preset's; plus
 // the resume arguments when the job continues a session) with the attempt's
-// values, writes the prompt to <work_dir>/<execution_id>/
-// prompt.md, creates that directory (the child's cwd) and its artifacts/
-// subdirectory, and starts the child through the ProcessSupervisor with:
-//   TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT, TASKEXEC_AGENT,
-//   TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE, TASKEXEC_LOG,
-//   TASKEXEC_WORK_DIR (after agent.env, which they override), on top of the
-//   AgentEnvironment it was given (agent_env.h: an allow-list, never
-//   taskexec's secrets);
-// stdout+stderr appended to <log_dir>/<execution_id>.log; the prompt also on
-// stdin when agent.stdin_mode = "prompt" or the preset reads stdin; the
-// per-task timeout and the stall limit (agent.stall_seconds without output;
-// TERM to the group, KILL after agent.kill_grace_seconds).
-// When the child is gone, its output is parsed (outcome.h), artifacts are
-// collected with sha256 (artifacts.h) and `done` is called once -- on the
-// runner's own completion thread, so a large output or artifact never holds
-// up the supervisor watching the other children.
+// values, writes the prompt to <work_dir>/<execution_id>/prompt.md, creates
+// that folder and its artifacts/ subfolder, and runs the attempt:
+//   1. the workspace (workspace.h): made when missing (a folder, or a git
+//      worktree), then workspace.after_create once, then
+//      workspace.before_run -- a failure ends the attempt as
+//      workspace_error;
+//   2. the agent, through the ProcessSupervisor, in the workspace, with
+//      TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT,
+//      TASKEXEC_AGENT, TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE,
+//      TASKEXEC_LOG, TASKEXEC_WORK_DIR (after agent.env, which they
+//      override) on top of the AgentEnvironment it was given (agent_env.h:
+//      an allow-list, never taskexec's secrets); stdout+stderr appended to
+//      <log_dir>/<execution_id>.log; the prompt also on stdin when
+//      agent.stdin_mode = "prompt" or the preset reads stdin; the per-task
+//      timeout and the stall limit (agent.stall_seconds without output; TERM
+//      to the group, KILL after agent.kill_grace_seconds);
+//   3. when the agent is gone: its output parsed (outcome.h), artifacts
+//      collected with sha256 (artifacts.h); a completion checked
+//      (agent.require_changes, agent.verify: verification_failed);
+//   4. workspace.after_run with TASKEXEC_OUTCOME (a failure is a warning);
+//      then `done`, once.
+// Every helper command of steps 1, 3 and 4 runs with the attempt's
+// environment, in the workspace, bounded (workspace.hook_timeout_seconds,
+// agent.verify_timeout_seconds), its output in the attempt's log. Nothing
+// waits on a child: each step starts the next from its exit, on the
+// runner's own completion thread, so neither the caller of Start() nor the
+// supervisor watching the other children is ever held up by a hook, a
+// large output or an artifact.
 //
 // Thread-safety: all methods may be called from any thread. `done` runs on
-// the runner's completion thread. The runner must outlive every started
-// attempt: shut the supervisor down before destroying the runner (the
-// destructor then waits for the results still being made).
+// the runner's completion thread (or, for an attempt with nothing to run
+// before its agent whose agent cannot start, never: Start() says why). The
+// runner must outlive every started attempt: shut the supervisor down
+// before destroying the runner (the destructor then waits for the results
+// still being made).
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -42,6 +58,8 @@
 #include "runner/completion_queue.h"
 #include "runner/outcome.h"
 #include "runner/process_supervisor.h"
+#include "runner/workspace.h"
+#include "runner/workspace_lock.h"
 
 namespace taskexec {
 
@@ -55,7 +73,9 @@ class AgentRunner {
   AgentRunner(const AgentConfig& config, ProcessSupervisor* supervisor, const Clock* clock,
               AgentEnvironment environment);
 
-  // Returns OK exactly when `done` will be called (once). Otherwise `done` is
+  // Returns OK exactly when `done` will be called (once); *pid = the agent's
+  // process (group) id, or 0 when steps run before it (the agent then
+  // starts later; a failure to start it is its result). Otherwise `done` is
   // not called and:
   //  - InvalidArgument: the template is bad (unknown placeholder, empty), an
   //    expanded argument is over 128 KiB or argv+env over ARG_MAX (the
@@ -83,6 +103,9 @@ class AgentRunner {
   std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
   std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>
   std::string ArtifactsDir(const std::string& execution_id) const;  // <work_dir>/<id>/artifacts
+  // Where the job's agent works (workspace.h).
+  std::string WorkspaceOf(const AgentJob& job) const;
+  const WorkspaceLayout& workspaces() const { return layout_; }
 
   // The template in use (agent.command or the preset's).
   const std::vector<std::string>& command_template() const { return template_; }
@@ -96,13 +119,36 @@ class AgentRunner {
  private:
   // Where one attempt's files live (under agent.work_dir and agent.log_dir).
   struct AttemptFiles {
-    std::string work_dir;
+    std::string work_dir;   // the attempt's own folder
+    std::string workspace;  // where the agent works (may be work_dir)
     std::string artifacts_dir;
     std::string log_path;
     std::string stdout_path;  // stdout alone, parsed when larger than the tail, then removed
     std::string prompt_file;
   };
-  AttemptFiles FilesFor(const std::string& execution_id) const;
+  // One attempt on its way through its steps; shared by the closures that
+  // continue it. Only the thread running its current step touches it.
+  struct Chain {
+    AgentJob job;
+    AttemptFiles files;
+    ProcessSpec agent;  // the agent's command; its env is every step's
+    DoneCallback done;
+    bool workspace_made = false;                    // this attempt made the workspace
+    bool agent_ran = false;                         // the agent started
+    GitStatus git_before;                           // require_changes in a git workspace
+    std::filesystem::file_time_type agent_start{};  // require_changes: files newer than this
+    TimeMs started_at = 0;
+    AgentResult result;
+    // Held from the first step in the workspace to the last (per-task
+    // workspaces): the janitor does not remove it meanwhile.
+    std::unique_ptr<WorkspaceLock> lock;
+  };
+  using ChainPtr = std::shared_ptr<Chain>;
+  // How a helper command ended; `process` is null when it did not start
+  // (`status` says why).
+  using StepDone = std::function<void(const ProcessResult* process, const Status& status)>;
+
+  AttemptFiles FilesFor(const AgentJob& job) const;
   // Creates the attempt's folders and writes its prompt file.
   Status PrepareFiles(const AttemptFiles& files, const std::string& prompt) const;
   // The command (template expanded), environment and limits of the attempt.
@@ -111,6 +157,39 @@ class AgentRunner {
   // The attempt's outcome from its process result, with its artifacts.
   AgentResult ResultOf(const AgentJob& job, const AttemptFiles& files,
                        const ProcessResult& process) const;
+  // Whether a helper command must run before the agent (then Start() only
+  // queues the attempt).
+  bool StepsBeforeAgent(const AttemptFiles& files) const;
+
+  // The steps (attempt_steps.cc), in order.
+  void PrepareWorkspace(const ChainPtr& c);
+  // Takes the workspace's shared lock (per-task workspaces only).
+  Status LockWorkspace(const ChainPtr& c) const;
+  void MakeWorktree(const ChainPtr& c);
+  void AfterCreate(const ChainPtr& c);
+  void BeforeRun(const ChainPtr& c);
+  void NoteStartingState(const ChainPtr& c);
+  // `queued`: Start() returned already and recorded the attempt.
+  Status LaunchAgent(const ChainPtr& c, int64_t* pid, bool queued);
+  void AgentExited(const ChainPtr& c, const ProcessResult& process);
+  void CheckChanges(const ChainPtr& c);
+  void Verify(const ChainPtr& c);
+  void AfterRun(const ChainPtr& c);
+  void Finish(const ChainPtr& c);
+  // Ends a step before the agent: the attempt fails with `type` (the
+  // agent never runs), then after_run and `done`.
+  void FailBeforeAgent(const ChainPtr& c, ErrorType type, const std::string& error);
+  // Runs one helper command of the attempt; `then` runs on the completion
+  // thread (or at once when it cannot start). `before_agent`: a cancelled
+  // attempt starts nothing more.
+  void RunStep(const ChainPtr& c, const StepCommand& command, int64_t timeout_ms,
+               const std::vector<std::string>& extra_env, bool before_agent, StepDone then);
+  // "workspace.before_run exited with 3: <its output>", for errors.
+  static std::string StepFailure(const StepCommand& command, const ProcessResult* process,
+                                 const Status& status);
+  // Appends a line of taskexec's own to the attempt's log.
+  static void LogLine(const AttemptFiles& files, const std::string& line);
+
   // A resumed attempt refused for an unknown session: kSessionNotFound.
   static void MarkUnknownSession(const AgentJob& job, const ProcessResult& process,
                                  AgentResult* result);
@@ -128,13 +207,17 @@ class AgentRunner {
   Status template_status_;
   std::string work_dir_;
   std::string log_dir_;
+  WorkspaceLayout layout_;
   ProcessSupervisor* supervisor_;
   const Clock* clock_;
 
-  // A running attempt: its supervisor handle, and when it was started.
+  // A running attempt: the child it waits on (a helper command or the
+  // agent; 0 between steps), and when its agent started.
   struct Attempt {
     uint64_t handle = 0;
+    bool agent_running = false;
     TimeMs started_at = 0;
+    bool cancelled = false;  // Cancel() came: start nothing more before the agent
   };
   mutable Mutex mu_;
   std::map<std::string, Attempt> handles_ GUARDED_BY(mu_);  // by execution id

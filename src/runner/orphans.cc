@@ -52,10 +52,19 @@ int SignalAttemptProcesses(const std::string& execution_id, int signal) {
 }
 
 bool KillOrphanedExecution(const SessionExecution& e) {
-  if (e.pid <= 1) return false;
   const std::string host = HostName();
   // Executor ids generated here start with the host name (core/ids.h).
   if (host.empty() || e.executor_id.rfind(host + "-", 0) != 0) return false;
+  if (e.pid <= 1) {
+    // No pid recorded: the attempt was still in its workspace steps (a hook,
+    // git) when its executor died, or its agent started after the record.
+    // Its processes carry the execution id.
+    const int killed = SignalAttemptProcesses(e.id, SIGKILL);
+    if (killed > 0) {
+      spdlog::warn("killed {} orphaned processes of lost execution {}", killed, e.id);
+    }
+    return killed > 0;
+  }
   if (!ProcessRunsExecution(e.pid, e.id)) return false;
   spdlog::warn("killing the orphaned process group {} of lost execution {}", e.pid, e.id);
   kill(static_cast<pid_t>(-e.pid), SIGKILL);

@@ -24,7 +24,8 @@ bool ProcessRunsExecution(int64_t pid, const std::string& execution_id);
 int SignalAttemptProcesses(const std::string& execution_id, int signal);
 
 // True when the execution's process group was running here and was sent
-// SIGKILL.
+// SIGKILL. With no pid recorded (the attempt was still in its workspace
+// steps), every process carrying its execution id is killed instead.
 bool KillOrphanedExecution(const SessionExecution& execution);
 
 }  // namespace taskexec

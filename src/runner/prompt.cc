@@ -24,6 +24,12 @@ bool IsEmptyJson(const std::string& text) {
 
 std::string OrNone(const std::string& s) { return s.empty() ? "(none)" : s; }
 
+// Why the last attempt's claimed completion failed its check (agent.verify,
+// agent.require_changes); empty otherwise.
+std::string VerificationNote(const Task& t) {
+  return t.error_type == ErrorType::kVerificationFailed ? t.error_message : std::string();
+}
+
 std::string DefaultPrompt(const Task& t, const SessionExecution& e, const std::string& checkpoint) {
   std::string p = "You have been assigned a task.\n\n";
   p += "TASK ID: " + t.id + "\n";
@@ -43,6 +49,9 @@ std::string DefaultPrompt(const Task& t, const SessionExecution& e, const std::s
   if (!t.reply.empty()) {
     p += "\nYOUR QUESTION (an earlier attempt asked a person):\n" + OrNone(t.question) + "\n";
     p += "\nTHE ANSWER:\n" + t.reply + "\n";
+  }
+  if (const std::string v = VerificationNote(t); !v.empty()) {
+    p += "\nYOUR LAST COMPLETION WAS NOT ACCEPTED (the workspace was checked):\n" + v + "\n";
   }
   if (!IsEmptyJson(checkpoint)) {
     p += "\nCHECKPOINT (an earlier attempt got this far; resume from here):\n" +
@@ -76,6 +85,7 @@ std::string BuildPrompt(const Task& task, const SessionExecution& execution,
       {"checkpoint_json", checkpoint_json.empty() ? "{}" : checkpoint_json},
       {"question", task.reply.empty() ? "" : task.question},
       {"reply", task.reply},
+      {"verification", VerificationNote(task)},
   };
   // Single pass, so a value containing "{title}" is not expanded again.
   std::string out;

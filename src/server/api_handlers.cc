@@ -257,6 +257,32 @@ ApiResponse ApiHandlers::ListAgents(const ApiRequest&) {
   return JsonResponse(200, {{"agents", std::move(list)}});
 }
 
+ApiResponse ApiHandlers::ListWorkspaces(const ApiRequest&) {
+  std::vector<WorkspaceInfo> workspaces;
+  taskexec::Status s = service_->ListWorkspaces(&workspaces);
+  if (!s.ok()) return ErrorResponse(s);
+  json list = json::array();
+  for (const WorkspaceInfo& w : workspaces) list.push_back(ToJson(w));
+  return JsonResponse(200, {{"workspaces", std::move(list)}});
+}
+
+ApiResponse ApiHandlers::CollectWorkspaces(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/true, &body);
+  if (s.ok()) s = CheckFields(body, {"dry_run"});
+  if (!s.ok()) return ErrorResponse(s);
+  bool dry_run = false;
+  if (body.contains("dry_run")) {
+    if (!body["dry_run"].is_boolean())
+      return ErrorResponse(400, "invalid_argument", "dry_run: must be true or false");
+    dry_run = body["dry_run"].get<bool>();
+  }
+  WorkspaceGcReport report;
+  s = service_->CollectWorkspaces(dry_run, &report);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(report, dry_run));
+}
+
 ApiResponse ApiHandlers::ResumeAgent(const ApiRequest& req) {
   json body;
   taskexec::Status s = ParseBody(req.body, /*allow_empty=*/true, &body);

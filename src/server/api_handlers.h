@@ -60,8 +60,10 @@ class ApiHandlers {
   ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
   ApiResponse Route(const ApiRequest& req);
-  ApiResponse ListAgents(const ApiRequest& req);   // {"agents": [...]}
-  ApiResponse ResumeAgent(const ApiRequest& req);  // params[0] = agent; 200 with the agent
+  ApiResponse ListAgents(const ApiRequest& req);         // {"agents": [...]}
+  ApiResponse ResumeAgent(const ApiRequest& req);        // params[0] = agent; 200 with the agent
+  ApiResponse ListWorkspaces(const ApiRequest& req);     // {"workspaces": [...]}
+  ApiResponse CollectWorkspaces(const ApiRequest& req);  // {"dry_run"?}; 200 with the report
   // ?after=<cursor>|now&limit=N: tasks changed after the cursor, as
   // {"events": [{"cursor", "task"}], "next"}.
   ApiResponse Events(const ApiRequest& req);

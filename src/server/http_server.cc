@@ -104,6 +104,8 @@ class HttpServer::Router {
     Add("POST", "/api/v1/agents/{name}/resume", &ApiHandlers::ResumeAgent);
     Add("GET", "/api/v1/events", &ApiHandlers::Events);
     Add("POST", "/api/v1/prune", &ApiHandlers::Prune);
+    Add("GET", "/api/v1/workspaces", &ApiHandlers::ListWorkspaces);
+    Add("POST", "/api/v1/workspaces/gc", &ApiHandlers::CollectWorkspaces);
   }
 
   std::vector<std::string> Routes() const {

@@ -500,7 +500,8 @@ class ApprovalTest : public RealCliTest, public ::testing::WithParamInterface<Ap
         2);
   }
   static bool ShellRan(ServiceUnderTest& svc, const SessionExecution& e) {
-    return std::filesystem::exists(svc.dir() + "/work/" + e.id + "/shell-ran.txt");
+    // The agent's cwd: the task's workspace.
+    return std::filesystem::exists(svc.dir() + "/work/" + e.task_id + "/shell-ran.txt");
   }
   // Runs the shell scenario under `approvals` and expects the command ran.
   void ExpectTheShellRan(const std::string& approvals, const std::string& env_lines = "") {

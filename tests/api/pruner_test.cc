@@ -61,6 +61,7 @@ class PrunerTest : public ::testing::Test {
     EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 42, at - 4).ok());
     Touch(r.log_path);
     Touch(setup_.work_dir + "/" + r.execution_id + "/artifacts/report.md");
+    Touch(setup_.work_dir + "/" + t.id + "/src/main.c");  // the task's workspace
     AttemptOutcome o;
     o.task_id = t.id;
     o.execution_id = c.execution.id;
@@ -105,7 +106,7 @@ TEST_F(PrunerTest, DeletesOldFinishedTasksWithTheirRecordsAndFiles) {
   EXPECT_EQ(report.tasks, 2);
   EXPECT_EQ(report.executions, 2);
   EXPECT_EQ(report.artifacts, 2);
-  EXPECT_EQ(report.files, 4);  // two logs, two work dirs
+  EXPECT_EQ(report.files, 6);  // two logs, two attempt dirs, two task workspaces
   EXPECT_TRUE(report.file_errors.empty());
   EXPECT_FALSE(Exists(old_done.id));
   EXPECT_FALSE(Exists(old_failed.id));
@@ -113,8 +114,10 @@ TEST_F(PrunerTest, DeletesOldFinishedTasksWithTheirRecordsAndFiles) {
   EXPECT_TRUE(Exists(queued.id));
   EXPECT_FALSE(fs::exists(setup_.log_dir + "/exec-old.log"));
   EXPECT_FALSE(fs::exists(setup_.work_dir + "/exec-old"));
+  EXPECT_FALSE(fs::exists(setup_.work_dir + "/" + old_done.id));
   EXPECT_TRUE(fs::exists(setup_.log_dir + "/exec-recent.log"));
   EXPECT_TRUE(fs::exists(setup_.work_dir + "/exec-recent"));
+  EXPECT_TRUE(fs::exists(setup_.work_dir + "/" + recent.id + "/src/main.c"));
   StoreStats stats;
   ASSERT_TRUE(store_->GetStats(&stats).ok());
   EXPECT_EQ(stats.by_status["completed"], 1);

@@ -55,6 +55,10 @@ class ForwardingService : public TaskService {
   Status Prune(const PruneRequest& r, PruneReport* o) override { return t_->Prune(r, o); }
   Status ListAgents(std::vector<AgentState>* o) override { return t_->ListAgents(o); }
   Status ResumeAgent(const std::string& a, AgentState* o) override { return t_->ResumeAgent(a, o); }
+  Status ListWorkspaces(std::vector<WorkspaceInfo>* o) override { return t_->ListWorkspaces(o); }
+  Status CollectWorkspaces(bool dry_run, WorkspaceGcReport* o) override {
+    return t_->CollectWorkspaces(dry_run, o);
+  }
 
  private:
   TaskService* t_;
@@ -637,6 +641,60 @@ TEST_F(CliTest, AgentsShowTheirPausesAndResumeLiftsThem) {
       << err();
 
   real_service_ = nullptr;
+}
+
+// `workspace list` and `workspace gc` on the real StoreTaskService, SQLite
+// and folders: a completed task's workspace is listed for removal, a dry
+// run keeps it, gc removes it; a failed one's stays (workspace.keep).
+TEST_F(CliTest, WorkspacesAreListedAndCollected) {
+  SqliteService real("workspaces.db");
+  SqliteStore* store = real.store();
+  StoreTaskService& service = *real.service();
+  const std::string work = TempPath("cli-workspaces");
+  std::filesystem::remove_all(work);
+  AgentConfig agent;
+  agent.work_dir = work;
+  agent.log_dir = work + "-logs";
+  service.SetWorkspaceJanitor(
+      std::make_shared<WorkspaceJanitor>(agent, store, SystemClock::Default(), AgentEnvironment()));
+  real_service_ = &service;
+  for (const auto& [id, status] :
+       {std::pair<std::string, TaskStatus>{"ws-done", TaskStatus::kCompleted},
+        {"ws-failed", TaskStatus::kFailed}}) {
+    NewTask nt;
+    nt.id = id;
+    nt.title = id;
+    nt.status = status;
+    Task t;
+    ASSERT_TRUE(store->AddTask(nt, SystemClock::Default()->NowMs(), &t).ok());
+    std::filesystem::create_directories(work + "/" + id);
+    std::ofstream(work + "/" + id + "/notes.md") << "12345";
+  }
+
+  ASSERT_EQ(Run({"workspace", "list"}), 0) << err();
+  EXPECT_NE(out().find("TASK"), std::string::npos) << out();
+  EXPECT_NE(out().find("ws-done    completed  5 B"), std::string::npos) << out();
+  EXPECT_NE(out().find("remove  completed (workspace.keep = failed)"), std::string::npos) << out();
+  EXPECT_NE(out().find("ws-failed  failed     5 B"), std::string::npos) << out();
+  ASSERT_EQ(Run({"workspace", "list", "--json"}), 0) << err();
+  json listed = json::parse(out())["workspaces"];
+  ASSERT_EQ(listed.size(), 2u) << listed;
+  EXPECT_EQ(listed[0]["task_id"], "ws-done");
+  EXPECT_EQ(listed[0]["verdict"], "remove");
+  EXPECT_EQ(listed[1]["verdict"], "keep");
+
+  ASSERT_EQ(Run({"workspace", "gc", "--dry-run"}), 0) << err();
+  EXPECT_NE(out().find("would remove 1 workspaces (5 B), kept 1"), std::string::npos) << out();
+  EXPECT_TRUE(std::filesystem::exists(work + "/ws-done"));
+  ASSERT_EQ(Run({"workspace", "gc", "--json"}), 0) << err();
+  json report = json::parse(out());
+  EXPECT_EQ(report["removed"].size(), 1u);
+  EXPECT_EQ(report["dry_run"], false);
+  EXPECT_FALSE(std::filesystem::exists(work + "/ws-done"));
+  EXPECT_TRUE(std::filesystem::exists(work + "/ws-failed"));
+  EXPECT_EQ(Run({"workspace"}), 2);  // which action
+  real_service_ = nullptr;
+  std::filesystem::remove_all(work);
 }
 
 // Agent names are checked by the real service (StoreTaskService), the same

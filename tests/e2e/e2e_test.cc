@@ -387,7 +387,8 @@ TEST_F(E2eTest, WhatLeftTheGroupDiesWithAServiceKilledByKillNine) {
   std::vector<SessionExecution> running;
   ASSERT_TRUE(Store()->ListActiveExecutions(&running).ok());
   ASSERT_EQ(running.size(), 1u);
-  const std::string pid_file = dir_ + "/work/" + running[0].id + "/escapee.pid";
+  // The agent's cwd: the task's workspace.
+  const std::string pid_file = dir_ + "/work/" + running[0].task_id + "/escapee.pid";
   long escapee = 0;
   ASSERT_TRUE(WaitFor(
       [&] {

@@ -130,6 +130,27 @@ class RawApiTest(ServiceTestCase):
             self.assertIn("finished_before", str(e.exception))
             self.assertEqual(pipeline.get_task(task_id)["status"], "completed")
 
+    def test_a_finished_tasks_workspace_is_listed_and_collected(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            task_id = pipeline.add_task("Leave a workspace behind")
+            self.assertEqual(pipeline.wait(task_id, timeout=60)["status"], "completed")
+            mine = [w for w in pipeline.workspaces() if w["task_id"] == task_id]
+            self.assertEqual(len(mine), 1)
+            self.assertEqual(mine[0]["task_status"], "completed")
+            self.assertEqual(mine[0]["verdict"], "remove")  # workspace.keep = "failed"
+            self.assertTrue(os.path.isdir(mine[0]["path"]))
+            report = pipeline.collect_workspaces(dry_run=True)
+            self.assertTrue(report["dry_run"])
+            self.assertIn(task_id, [w["task_id"] for w in report["removed"]])
+            self.assertTrue(os.path.isdir(mine[0]["path"]))
+            report = pipeline.collect_workspaces()
+            self.assertIn(task_id, [w["task_id"] for w in report["removed"]])
+            self.assertEqual(report["errors"], [])
+            self.assertFalse(os.path.exists(mine[0]["path"]))
+            self.assertNotIn(task_id, [w["task_id"] for w in pipeline.workspaces()])
+            with self.assertRaises(BadRequest):
+                pipeline.collect_workspaces(dry_run="yes")  # type: ignore[arg-type]
+
 
 class OperationsTest(ServiceTestCase):
     def test_status_lists_active_attempts_and_cancel_stops_them(self) -> None:

@@ -84,7 +84,7 @@ class AgentRunnerTest : public ::testing::Test {
                     .Start(
                         Job(), [done](const AgentResult& r) { done->Set(r); }, nullptr)
                     .ok());
-    *grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+    *grandchild = WaitForPidFile(runner.WorkspaceOf(Job()) + "/grandchild.pid");
     ASSERT_GT(*grandchild, 0) << "the fake agent did not start in time";
   }
 
@@ -131,7 +131,7 @@ TEST_F(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
                                        "task-task-1", "--context", job.task.context_json,
                                        "--prompt",    prompt};
   EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-1") + "/argv.bin")), expected);
-  EXPECT_FALSE(std::filesystem::exists(runner.WorkDir("exec-1") + "/pwned"));
+  EXPECT_FALSE(std::filesystem::exists(runner.WorkspaceOf(Job()) + "/pwned"));
 
   // The child's environment and working directory.
   std::string env = ReadFile(runner.ArtifactsDir("exec-1") + "/env.txt");
@@ -315,7 +315,7 @@ TEST_F(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
                   .Start(
                       Job(), [&](const AgentResult& r) { w.Set(r); }, nullptr)
                   .ok());
-  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  long grandchild = WaitForPidFile(runner.WorkspaceOf(Job()) + "/grandchild.pid");
   ASSERT_GT(grandchild, 0);
   ASSERT_TRUE(runner.Cancel("exec-1").ok());
   auto r = w.Wait();
@@ -336,7 +336,7 @@ TEST_F(AgentRunnerTest, CancelAndDuplicateStart) {
   Status dup = runner.Start(
       Job(), [](const AgentResult&) {}, nullptr);
   EXPECT_TRUE(dup.IsConflict()) << dup.ToString();
-  long grandchild = WaitForPidFile(runner.WorkDir("exec-1") + "/grandchild.pid");
+  long grandchild = WaitForPidFile(runner.WorkspaceOf(Job()) + "/grandchild.pid");
   ASSERT_TRUE(runner.Cancel("exec-1").ok());
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
@@ -361,7 +361,7 @@ TEST_F(AgentRunnerTest, ArtifactsWithSha256) {
   EXPECT_EQ(r.artifacts[1].name, "sub/data.bin");
   EXPECT_EQ(r.artifacts[2].name, "extra.txt");
   EXPECT_EQ(r.artifacts[2].path,
-            std::filesystem::canonical(runner.WorkDir("exec-1") + "/extra.txt").string());
+            std::filesystem::canonical(runner.WorkspaceOf(Job()) + "/extra.txt").string());
   for (const auto& a : r.artifacts) {
     EXPECT_EQ(a.task_id, "task-1");
     EXPECT_EQ(a.execution_id, "exec-1");

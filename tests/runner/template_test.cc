@@ -207,6 +207,24 @@ TEST(Prompt, TheQuestionAndTheAnswerAfterAReply) {
             "Q=Which colour? A=blue");
 }
 
+// After a completion that failed its check, the next prompt says why; any
+// other earlier failure is not the agent's to fix and is left out.
+TEST(Prompt, WhyTheLastCompletionWasNotAccepted) {
+  Task t = SampleTask();
+  t.error_type = ErrorType::kExecutionError;
+  t.error_message = "exit 1";
+  EXPECT_EQ(BuildPrompt(t, SampleExecution(), "", "").find("NOT ACCEPTED"), std::string::npos);
+  t.error_type = ErrorType::kVerificationFailed;
+  t.error_message = "agent.verify exited with 1: 2 tests failed";
+  const std::string p = BuildPrompt(t, SampleExecution(), "", "");
+  EXPECT_NE(p.find("YOUR LAST COMPLETION WAS NOT ACCEPTED (the workspace was checked):\n"
+                   "agent.verify exited with 1: 2 tests failed\n"),
+            std::string::npos)
+      << p;
+  EXPECT_EQ(BuildPrompt(t, SampleExecution(), "", "fix: {verification}"),
+            "fix: agent.verify exited with 1: 2 tests failed");
+}
+
 TEST(Prompt, CustomTemplate) {
   Task t = SampleTask();
   t.title = "uses {agent} literally";
