@@ -36,9 +36,12 @@ struct ExecutorConfig {
   int max_concurrent = 8;          // global limit of running sessions
   int per_agent_limit = 4;         // default limit per agent
   std::map<std::string, int> agent_limits;  // overrides per agent
-  int lease_seconds = 30;                   // lease length; renewed every lease_seconds/3
-  int shutdown_grace_seconds = 10;          // on stop, wait this long before releasing sessions
-  std::string executor_id;                  // empty = generated per process
+  // Task type (compared case-insensitively) -> how many of its tasks may
+  // run here at once; types not listed have no cap of their own.
+  std::map<std::string, int> max_concurrent_by_type;
+  int lease_seconds = 30;           // lease length; renewed every lease_seconds/3
+  int shutdown_grace_seconds = 10;  // on stop, wait this long before releasing sessions
+  std::string executor_id;          // empty = generated per process
 };
 
 // Where an attempt's agent works (runner/workspace.h, docs/runner.md

@@ -185,6 +185,8 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(executor.per_agent_limit), 1, 10000),
       Ranged("executor.agent_limits", "TASKEXEC_EXECUTOR_AGENT_LIMITS",
              TE_FIELD(executor.agent_limits), 1, 10000),
+      Ranged("executor.max_concurrent_by_type", "TASKEXEC_EXECUTOR_MAX_CONCURRENT_BY_TYPE",
+             TE_FIELD(executor.max_concurrent_by_type), 1, 10000),
       Ranged("executor.lease_seconds", "TASKEXEC_EXECUTOR_LEASE_SECONDS",
              TE_FIELD(executor.lease_seconds), 3, 86400),
       Ranged("executor.shutdown_grace_seconds", "TASKEXEC_EXECUTOR_SHUTDOWN_GRACE_SECONDS",

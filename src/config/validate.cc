@@ -1,6 +1,8 @@
 #include "config/validate.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -115,6 +117,21 @@ class Checker {
                                                  " is not a known agent; expected one of "
                                                  "routing.agents (" +
                                                  KnownAgents() + ")");
+      }
+    }
+    std::map<std::string, std::string> types;  // lower case -> as written
+    for (const auto& [type, cap] : e.max_concurrent_by_type) {
+      (void)cap;
+      std::string lower = type;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (lower.find_first_not_of(" \t") == std::string::npos) {
+        return Fail("executor.max_concurrent_by_type", "a task type must not be blank");
+      }
+      auto [it, added] = types.emplace(lower, type);
+      if (!added) {
+        return Fail("executor.max_concurrent_by_type",
+                    Quote(it->second) + " and " + Quote(type) +
+                        " are the same type (types compare case-insensitively)");
       }
     }
     if (e.retry_max_delay_seconds < e.retry_delay_seconds) {

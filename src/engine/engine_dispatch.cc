@@ -2,7 +2,8 @@
 //
 // Cost per call: one listing of execution requests (at most kRequestBatch,
 // few in practice), one ListRunnableFor per agent with a free slot reading at
-// most min(its free slots, free global slots) rows, and, while some queued
+// most min(its free slots, free global slots) rows (plus, when a task type
+// is at its cap, the rows of that type it skips), and, while some queued
 // task has no route yet, one batch of routing. Nothing here reads the
 // backlog of an agent at its cap or paused (circuit open, usage limit).
 #include <algorithm>
@@ -94,8 +95,8 @@ void Engine::RouteUnrouted() {
 
 void Engine::Dispatch() {
   Slots slots(config_.executor.max_concurrent, config_.executor.per_agent_limit,
-              config_.executor.agent_limits);
-  for (const auto& [id, r] : running_) slots.CountRunning(r.agent);
+              config_.executor.agent_limits, config_.executor.max_concurrent_by_type);
+  for (const auto& [id, r] : running_) slots.CountRunning(r.agent, r.task.type);
   const TimeMs now = clock_->NowMs();
 
   // Execution requests first, also with auto_assign off.
@@ -110,9 +111,9 @@ void Engine::Dispatch() {
       if (slots.FreeGlobal() <= 0) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
-      if (slots.FreeFor(agent) <= 0 || Paused(agent, now)) continue;
+      if (slots.FreeFor(agent) <= 0 || !slots.TypeHasRoom(t.type) || Paused(agent, now)) continue;
       if (StopIfOverBudget(t)) continue;
-      if (Launch(t, agent)) slots.Take(agent);
+      if (Launch(t, agent)) slots.Take(agent, t.type);
     }
   }
   if (!config_.executor.auto_assign) return;
@@ -121,11 +122,14 @@ void Engine::Dispatch() {
   for (int round = 0; round < kMaxRounds && slots.FreeGlobal() > 0; ++round) {
     std::vector<Task> candidates;
     bool more = false;  // some agent may have more runnable tasks than it was asked for
+    // Types at their cap are left out of the listings, so a full type
+    // never hides another type's tasks behind it in an agent's queue.
+    const std::vector<std::string> full_types = slots.FullTypes();
     for (const std::string& agent : queued_agents_) {
       const int n = slots.FreeFor(agent);
       if (n <= 0 || Paused(agent, now)) continue;
       std::vector<Task> got;
-      Status s = store_->ListRunnableFor(agent, now, n, &got);
+      Status s = store_->ListRunnableFor(agent, now, n, full_types, &got);
       if (!s.ok()) {
         spdlog::warn("engine {}: cannot list runnable tasks of {}: {}", executor_id_, agent,
                      s.ToString());
@@ -138,10 +142,10 @@ void Engine::Dispatch() {
     size_t started = 0;
     for (const Task& t : candidates) {
       if (slots.FreeGlobal() <= 0) return;
-      if (slots.FreeFor(t.routed_agent) <= 0) continue;
+      if (slots.FreeFor(t.routed_agent) <= 0 || !slots.TypeHasRoom(t.type)) continue;
       if (StopIfOverBudget(t)) continue;
       if (Launch(t, t.routed_agent)) {
-        slots.Take(t.routed_agent);
+        slots.Take(t.routed_agent, t.type);
         ++started;
       }
     }

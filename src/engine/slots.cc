@@ -1,16 +1,47 @@
 #include "engine/slots.h"
 
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 namespace taskexec {
 
-Slots::Slots(int max_global, int per_agent_limit, const std::map<std::string, int>& agent_limits)
-    : max_global_(max_global), per_agent_limit_(per_agent_limit), agent_limits_(agent_limits) {}
+namespace {
 
-void Slots::CountRunning(const std::string& agent) {
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Slots::Slots(int max_global, int per_agent_limit, const std::map<std::string, int>& agent_limits,
+             const std::map<std::string, int>& type_limits)
+    : max_global_(max_global), per_agent_limit_(per_agent_limit), agent_limits_(agent_limits) {
+  for (const auto& [type, cap] : type_limits) type_limits_[Lower(type)] = cap;
+}
+
+void Slots::CountRunning(const std::string& agent, const std::string& type) {
   ++running_;
   ++by_agent_[agent];
+  const std::string t = Lower(type);
+  if (type_limits_.count(t) != 0) ++by_type_[t];
+}
+
+bool Slots::TypeHasRoom(const std::string& type) const {
+  const std::string t = Lower(type);
+  auto cap = type_limits_.find(t);
+  if (cap == type_limits_.end()) return true;
+  auto it = by_type_.find(t);
+  return (it == by_type_.end() ? 0 : it->second) < cap->second;
+}
+
+std::vector<std::string> Slots::FullTypes() const {
+  std::vector<std::string> out;
+  for (const auto& [type, cap] : type_limits_) {
+    if (!TypeHasRoom(type)) out.push_back(type);
+  }
+  return out;
 }
 
 int Slots::LimitFor(const std::string& agent) const {
@@ -24,9 +55,9 @@ int Slots::FreeFor(const std::string& agent) const {
   return std::max(0, std::min(LimitFor(agent) - running, FreeGlobal()));
 }
 
-bool Slots::Take(const std::string& agent) {
-  if (FreeFor(agent) <= 0) return false;
-  CountRunning(agent);
+bool Slots::Take(const std::string& agent, const std::string& type) {
+  if (FreeFor(agent) <= 0 || !TypeHasRoom(type)) return false;
+  CountRunning(agent, type);
   return true;
 }
 

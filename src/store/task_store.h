@@ -187,9 +187,13 @@ class TaskStore {
 
   // Like ListRunnable without execution requests (and empty with
   // only_requested): the runnable tasks routed to `agent`, in queue order,
-  // at most `limit` (> 0). Backends serve it from an index on (status,
-  // routed_agent, queue order), reading about `limit` entries.
+  // at most `limit` (> 0), leaving out tasks whose type is one of
+  // `skip_types` (lower case; a type compares case-insensitively: task
+  // types at their executor.max_concurrent_by_type cap). Backends serve it
+  // from an index on (status, routed_agent, queue order), reading about
+  // `limit` entries plus the skipped ones before them.
   virtual Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                 const std::vector<std::string>& skip_types,
                                  std::vector<Task>* out) = 0;
 
   // Queued tasks (pending or retrying, due or not, with or without a

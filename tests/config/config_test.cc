@@ -143,6 +143,38 @@ TEST(ConfigPrecedenceTest, SeedAndNamedEnvironmentVariables) {
   EXPECT_EQ(c.log_level, "debug");
 }
 
+// The workspace and verification settings: argv lists as JSON, and the
+// values git would read as options or that cannot work together refused.
+TEST(ConfigWorkspaceTest, SettingsAndTheirChecks) {
+  Config c = LoadOk("",
+                    {{"TASKEXEC_WORKSPACE_BEFORE_RUN", R"(["npm","ci"])"},
+                     {"TASKEXEC_AGENT_VERIFY", R"(["npm","test"])"},
+                     {"TASKEXEC_EXECUTOR_MAX_CONCURRENT_BY_TYPE", R"({"deploy":1})"}},
+                    {{"workspace.keep", "never"}, {"agent.require_changes", "true"}});
+  EXPECT_EQ(c.agent.workspace.mode, "task");
+  EXPECT_EQ(c.agent.workspace.before_run, (std::vector<std::string>{"npm", "ci"}));
+  EXPECT_EQ(c.agent.verify, (std::vector<std::string>{"npm", "test"}));
+  EXPECT_EQ(c.agent.workspace.keep, "never");
+  EXPECT_EQ(c.agent.workspace.max_age_days, 14);
+  EXPECT_TRUE(c.agent.require_changes);
+  EXPECT_EQ(c.executor.max_concurrent_by_type.at("deploy"), 1);
+
+  EXPECT_NE(
+      LoadError("", {}, {{"workspace.git_base", "--upload-pack=x"}}).find("workspace.git_base"),
+      std::string::npos);
+  EXPECT_NE(LoadError("", {}, {{"workspace.git_repo", "/srv/app"}, {"workspace.mode", "attempt"}})
+                .find("needs workspace.mode = \"task\""),
+            std::string::npos);
+  EXPECT_NE(LoadError("", {}, {{"agent.verify", R"(["", "x"])"}}).find("agent.verify"),
+            std::string::npos);
+  EXPECT_NE(LoadError("", {}, {{"workspace.keep", "sometimes"}}).find("workspace.keep"),
+            std::string::npos);
+  EXPECT_NE(
+      LoadError("", {{"TASKEXEC_EXECUTOR_MAX_CONCURRENT_BY_TYPE", R"({"Deploy":1,"deploy":2})"}})
+          .find("are the same type"),
+      std::string::npos);
+}
+
 TEST(ConfigErrorsTest, WrongTypeInFileNamesKeyValueAndLine) {
   std::string path = WriteToml("[executor]\n\n\nmax_retries = \"three\"\n");
   std::string msg = LoadError(path);

@@ -323,6 +323,48 @@ TEST_F(EngineLauncherTest, PerAgentCapHoldsAndFreedSlotsAreFilled) {
   EXPECT_EQ(launcher_->started(), 5u);
 }
 
+// executor.max_concurrent_by_type: a type at its cap waits while tasks of
+// other types behind it in the queue go ahead; a freed slot of the type
+// goes to its next task.
+TEST_F(EngineLauncherTest, ATypeCapHoldsAndOtherTypesGoAhead) {
+  config_.executor.max_concurrent = 8;
+  config_.executor.per_agent_limit = 8;
+  config_.executor.max_concurrent_by_type = {{"deploy", 1}};
+  auto add = [&](const std::string& title, const std::string& type) {
+    NewTask t;
+    t.title = title;
+    t.type = type;
+    t.assigned_to = "jochi";
+    Task out;
+    EXPECT_TRUE(store_->AddTask(t, clock_.NowMs(), &out).ok());
+    clock_.Advance(1);  // queue order by age
+    return out.id;
+  };
+  std::vector<std::string> deploys;
+  for (int i = 0; i < 3; ++i) deploys.push_back(add("Ship #" + std::to_string(i), "Deploy"));
+  add("Read up #1", "research");
+  add("Read up #2", "research");
+  StartEngine();
+  std::vector<AgentJob> first;
+  for (size_t n = 1; n <= 3; ++n) first.push_back(launcher_->WaitStarted(n));
+  int running_deploys = 0;
+  std::string deploy_exec;
+  for (const AgentJob& job : first) {
+    ASSERT_FALSE(job.execution.id.empty()) << "an attempt never started";
+    if (job.task.type == "Deploy") {
+      ++running_deploys;
+      deploy_exec = job.execution.id;
+      EXPECT_EQ(job.task.id, deploys[0]);  // the oldest of its type
+    }
+  }
+  EXPECT_EQ(running_deploys, 1);
+  EXPECT_EQ(launcher_->started(), 3u);  // the other deploys wait
+  ASSERT_TRUE(launcher_->Finish(deploy_exec, FakeLauncher::Completed("shipped")));
+  AgentJob next = launcher_->WaitStarted(4);
+  EXPECT_EQ(next.task.id, deploys[1]);
+  EXPECT_EQ(launcher_->started(), 4u);
+}
+
 TEST_F(EngineLauncherTest, ACancelRequestStopsTheSession) {
   StartEngine();
   const std::string id = Add("Tidy the shelves");

@@ -35,7 +35,7 @@ const SAMPLE = {
   agent: 'main', session_label: 'task-task-1', resumed_session_id: 'sess-1', log_path: '/var/log/x.log', page_id: 'page-1',
   status: 'pending', source: 'cli', key: 'k', value: 'v',
   now: 1700000000000, lease_expires_at: 1700000030000, created_at: 1700000000000,
-  expected_version: 1, previous_version: 1, limit: 10,
+  expected_version: 1, previous_version: 1, limit: 10, skip_types: ['research'],
   manual: false, only_requested: false, batch: 10000,
   routes: [{ id: 'task-1', version: 1, agent: 'main', dispatch_key: 17592186044416 }],
   props: { id: 'x' }, times: { created_at: 0 },

@@ -83,16 +83,39 @@ TEST_P(StoreConformanceTest, RunnableForListsOneAgentsRunnableTasksInQueueOrder)
   EXPECT_EQ(Get(retry_due.id).routed_agent, "temujin");
 
   std::vector<Task> out;
-  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 100, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 100, {}, &out).ok());
   EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_due.id, normal_old.id,
                                                 normal_new.id, low.id}));
-  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 2, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 50, 2, {}, &out).ok());
   EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_due.id}));
-  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 100'000, 3, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 100'000, 3, {}, &out).ok());
   EXPECT_EQ(Ids(out), (std::vector<std::string>{critical.id, retry_later.id, retry_due.id}));
-  ASSERT_TRUE(store_->ListRunnableFor("nobody", kT0 + 50, 5, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("nobody", kT0 + 50, 5, {}, &out).ok());
   EXPECT_TRUE(out.empty());
-  EXPECT_TRUE(store_->ListRunnableFor("temujin", kT0, 0, &out).IsInvalidArgument());
+  EXPECT_TRUE(store_->ListRunnableFor("temujin", kT0, 0, {}, &out).IsInvalidArgument());
+}
+
+// A type at its executor.max_concurrent_by_type cap is left out of the
+// listing (case-insensitively), and its tasks do not use up the limit.
+TEST_P(StoreConformanceTest, RunnableForLeavesOutTheSkippedTypes) {
+  auto add = [&](const std::string& title, const std::string& type, TimeMs now) {
+    NewTask nt;
+    nt.title = title;
+    nt.type = type;
+    nt.routed_agent = "temujin";
+    return Add(nt, now);
+  };
+  Task deploy = add("deploy", "Deploy", kT0 + 1);
+  Task deploy2 = add("deploy again", "deploy", kT0 + 2);
+  Task research = add("research", "research", kT0 + 3);
+  Task untyped = add("untyped", "", kT0 + 4);
+  std::vector<Task> out;
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 10, {}, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{deploy.id, deploy2.id, research.id, untyped.id}));
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 1, {"deploy"}, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{research.id});
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 10, {"deploy", "research"}, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{untyped.id});
 }
 
 TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
@@ -152,9 +175,9 @@ TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
   EXPECT_EQ(Ids(out), std::vector<std::string>{a.id});
   // A claim made from the version read before the route still succeeds.
   MustClaim(b);
-  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 10, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("temujin", kT0 + 10, 10, {}, &out).ok());
   EXPECT_EQ(Ids(out), std::vector<std::string>{c.id});
-  ASSERT_TRUE(store_->ListRunnableFor("mongke", kT0 + 100'000, 10, &out).ok());
+  ASSERT_TRUE(store_->ListRunnableFor("mongke", kT0 + 100'000, 10, {}, &out).ok());
   EXPECT_EQ(Ids(out), std::vector<std::string>{r.id});
   TaskRoute empty{Get(a.id), ""};
   EXPECT_TRUE(store_->SetRoutes({empty}, nullptr).IsInvalidArgument());

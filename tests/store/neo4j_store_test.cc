@@ -783,12 +783,12 @@ TEST_F(Neo4jStoreStubTest, DispatchByRoutedAgentSendsItsStatements) {
   auto store = Open();
 
   std::vector<Task> tasks;
-  ASSERT_TRUE(store->ListRunnableFor("temujin", kNow, 3, &tasks).ok());
+  ASSERT_TRUE(store->ListRunnableFor("temujin", kNow, 3, {"deploy"}, &tasks).ok());
   ASSERT_EQ(tasks.size(), 2u);  // merged in queue order: the critical retry first
   EXPECT_EQ(tasks[0].id, "t9");
   EXPECT_EQ(tasks[1].id, "t1");
   EXPECT_EQ(tasks[1].routed_agent, "temujin");
-  EXPECT_TRUE(store->ListRunnableFor("temujin", kNow, 0, &tasks).IsInvalidArgument());
+  EXPECT_TRUE(store->ListRunnableFor("temujin", kNow, 0, {}, &tasks).IsInvalidArgument());
   ASSERT_TRUE(store->ListUnrouted(50, &tasks).ok());
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].routed_agent, "");  // a node without the property
@@ -812,6 +812,9 @@ TEST_F(Neo4jStoreStubTest, DispatchByRoutedAgentSendsItsStatements) {
     EXPECT_EQ(runs[i].second.Find("status")->as_string(), i == 0 ? "pending" : "retrying");
     EXPECT_EQ(runs[i].second.Find("now")->as_int(), kNow);
     EXPECT_EQ(runs[i].second.Find("limit")->as_int(), 3);
+    const List& skip = runs[i].second.Find("skip_types")->as_list();
+    ASSERT_EQ(skip.size(), 1u);
+    EXPECT_EQ(skip[0].as_string(), "deploy");
   }
   runs.erase(runs.begin());
   EXPECT_EQ(runs[1].first, cypher::kListUnrouted);

@@ -126,6 +126,7 @@ const std::string kListRunnableFor =
     "  AND coalesce(t.requested_execution_id, '') = ''\n"
     "  AND coalesce(t.cancel_requested, false) = false\n"
     "  AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= datetime({epochMillis: $now}))\n"
+    "  AND NOT toLower(coalesce(t.type, '')) IN $skip_types\n"
     "RETURN t\n"
     "ORDER BY t.dispatch_key, t.id\n"
     "LIMIT $limit";

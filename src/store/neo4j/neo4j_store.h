@@ -70,6 +70,7 @@ class Neo4jStore final : public TaskStore {
   // scan (the engine calls them at start, at sweeps and while routing a
   // backlog); ClearRoutes works in batches of 10,000 nodes per transaction.
   Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                         const std::vector<std::string>& skip_types,
                          std::vector<Task>* out) override;
   Status ListUnrouted(int limit, std::vector<Task>* out) override;
   Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;

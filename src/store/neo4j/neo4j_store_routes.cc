@@ -32,8 +32,11 @@ Status CountOf(const QueryResult& r, int64_t* n) {
 }  // namespace
 
 Status Neo4jStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                   const std::vector<std::string>& skip_types,
                                    std::vector<Task>* out) {
   if (limit <= 0) return Status::InvalidArgument("ListRunnableFor needs a limit > 0");
+  List skip;
+  for (const std::string& type : skip_types) skip.emplace_back(type);
   return driver_->ExecuteRead([&](Transaction& tx) -> Status {
     std::vector<Task> all;
     for (const char* status : {"pending", "retrying"}) {
@@ -42,6 +45,7 @@ Status Neo4jStore::ListRunnableFor(const std::string& agent, TimeMs now, int lim
       p.Set("status", status);
       p.Set("now", now);
       p.Set("limit", int64_t{limit});
+      p.Set("skip_types", skip);
       std::vector<Task> part;
       if (Status s = QueryTasks(tx, cypher::kListRunnableFor, p, &part); !s.ok()) return s;
       std::move(part.begin(), part.end(), std::back_inserter(all));

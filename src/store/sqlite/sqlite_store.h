@@ -82,6 +82,7 @@ class SqliteStore final : public TaskStore {
 
   // sqlite_store_routes.cc: served by the tasks_agent_queue index.
   Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                         const std::vector<std::string>& skip_types,
                          std::vector<Task>* out) override;
   Status ListUnrouted(int limit, std::vector<Task>* out) override;
   Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;

@@ -6,6 +6,8 @@
 // purpose: SQLite matches expression indexes by it.
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -34,11 +36,13 @@ std::string PerStatusSql(const std::string& where, const std::string& limit_para
          branch("retrying") + ") ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
 }
 
-// ?1 agent, ?2 now, ?3 limit. Execution requests are ListRunnable's.
+// ?1 agent, ?2 now, ?3 limit, ?4 the types to leave out (a JSON array,
+// lower case). Execution requests are ListRunnable's.
 std::string RunnableForSql() {
   return PerStatusSql(
       "routed_agent = ?1 AND COALESCE(requested_execution_id, '') = '' "
-      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2",
+      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2 "
+      "AND LOWER(COALESCE(type, '')) NOT IN (SELECT value FROM json_each(?4))",
       "?3");
 }
 
@@ -63,12 +67,14 @@ std::string QueuedAgentsSql() {
 }  // namespace
 
 Status SqliteStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                    const std::vector<std::string>& skip_types,
                                     std::vector<Task>* out) {
   static const std::string kSql = RunnableForSql();
   if (limit <= 0) return Status::InvalidArgument("ListRunnableFor needs a limit > 0");
+  const std::string skip = nlohmann::json(skip_types).dump();
   return ReadTxn(pool_, [&](Connection& c) {
     Stmt q(c, kSql);
-    q.BindAll(agent, now, int64_t{limit});
+    q.BindAll(agent, now, int64_t{limit}, skip);
     return sqlite::CollectTasks(q, out);
   });
 }
