@@ -179,6 +179,8 @@ class AgentRunner {
   // Ends a step before the agent: the attempt fails with `type` (the
   // agent never runs), then after_run and `done`.
   void FailBeforeAgent(const ChainPtr& c, ErrorType type, const std::string& error);
+  // Cancel() was called for the attempt.
+  bool Cancelled(const ChainPtr& c) const;
   // Runs one helper command of the attempt; `then` runs on the completion
   // thread (or at once when it cannot start). `before_agent`: a cancelled
   // attempt starts nothing more.

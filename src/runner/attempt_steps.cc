@@ -101,15 +101,15 @@ void AgentRunner::RunStep(const ChainPtr& c, const StepCommand& command, int64_t
   if (!started.ok()) then(nullptr, started);
 }
 
+bool AgentRunner::Cancelled(const ChainPtr& c) const {
+  MutexLock lock(&mu_);
+  auto it = handles_.find(c->job.execution.id);
+  return it != handles_.end() && it->second.cancelled;
+}
+
 void AgentRunner::FailBeforeAgent(const ChainPtr& c, ErrorType type, const std::string& error) {
-  bool cancelled = false;
-  {
-    MutexLock lock(&mu_);
-    auto it = handles_.find(c->job.execution.id);
-    cancelled = it != handles_.end() && it->second.cancelled;
-  }
   AgentResult r;
-  if (cancelled) {
+  if (Cancelled(c)) {
     r.status = ExecutionStatus::kCancelled;
     r.error_type = ErrorType::kCancelled;
     r.error = "cancelled before the agent started";
@@ -233,11 +233,12 @@ void AgentRunner::BeforeRun(const ChainPtr& c) {
 
 void AgentRunner::NoteStartingState(const ChainPtr& c) {
   auto launch = [this, c] {
-    if (Status s = LaunchAgent(c, nullptr, true); !s.ok()) {
-      c->result = FailedToStart(s);
-      LogLine(c->files, c->result.error);
-      AfterRun(c);
-    }
+    Status s = LaunchAgent(c, nullptr, true);
+    if (s.ok()) return;
+    if (Cancelled(c)) return FailBeforeAgent(c, ErrorType::kCancelled, "");
+    c->result = FailedToStart(s);
+    LogLine(c->files, c->result.error);
+    AfterRun(c);
   };
   if (!config_.require_changes || !layout_.uses_git()) return launch();
   const StepCommand status = layout_.Status(c->files.workspace);
@@ -361,7 +362,10 @@ void AgentRunner::Verify(const ChainPtr& c) {
 void AgentRunner::AfterRun(const ChainPtr& c) {
   const WorkspaceConfig& w = layout_.config();
   std::error_code ec;
-  if (w.after_run.empty() || !fs::is_directory(c->files.workspace, ec)) return Finish(c);
+  // Not in a task workspace this attempt does not hold: it may be being
+  // removed.
+  const bool held = c->lock != nullptr || !layout_.per_task();
+  if (w.after_run.empty() || !held || !fs::is_directory(c->files.workspace, ec)) return Finish(c);
   const StepCommand hook{"workspace.after_run", w.after_run, c->files.workspace};
   const std::string outcome = "TASKEXEC_OUTCOME=" + std::string(ToString(c->result.status));
   RunStep(c, hook, w.hook_timeout_seconds * 1000LL, {outcome}, false,
