@@ -1,35 +1,27 @@
 #include "engine/slots.h"
 
 #include <algorithm>
-#include <cctype>
 #include <tuple>
 
+#include "runner/error_classifier.h"
+
 namespace taskexec {
-
-namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
 
 Slots::Slots(int max_global, int per_agent_limit, const std::map<std::string, int>& agent_limits,
              const std::map<std::string, int>& type_limits)
     : max_global_(max_global), per_agent_limit_(per_agent_limit), agent_limits_(agent_limits) {
-  for (const auto& [type, cap] : type_limits) type_limits_[Lower(type)] = cap;
+  for (const auto& [type, cap] : type_limits) type_limits_[LowerAscii(type)] = cap;
 }
 
 void Slots::CountRunning(const std::string& agent, const std::string& type) {
   ++running_;
   ++by_agent_[agent];
-  const std::string t = Lower(type);
+  const std::string t = LowerAscii(type);
   if (type_limits_.count(t) != 0) ++by_type_[t];
 }
 
 bool Slots::TypeHasRoom(const std::string& type) const {
-  const std::string t = Lower(type);
+  const std::string t = LowerAscii(type);
   auto cap = type_limits_.find(t);
   if (cap == type_limits_.end()) return true;
   auto it = by_type_.find(t);

@@ -99,7 +99,7 @@ void WorkspaceJanitor::Judge(const Task* task, WorkspaceInfo* info) const {
   }
 }
 
-Status WorkspaceJanitor::List(std::vector<WorkspaceInfo>* out) const {
+Status WorkspaceJanitor::List(bool sizes, std::vector<WorkspaceInfo>* out) const {
   out->clear();
   if (!layout_.per_task()) return Status::OK();
   std::error_code ec;
@@ -127,7 +127,7 @@ Status WorkspaceJanitor::List(std::vector<WorkspaceInfo>* out) const {
     WorkspaceInfo info;
     info.task_id = task_id;
     info.path = it->path().string();
-    info.bytes = SizeOf(it->path());
+    if (sizes) info.bytes = SizeOf(it->path());
     info.git_worktree = fs::is_regular_file(it->path() / ".git", sec);
     info.modified_at = ModifiedAt(it->path());
     Judge(s.ok() ? &task : nullptr, &info);
@@ -149,12 +149,13 @@ Status WorkspaceJanitor::Collect(bool dry_run, WorkspaceGcReport* report) {
   *report = WorkspaceGcReport();
   MutexLock lock(&mu_);
   std::vector<WorkspaceInfo> all;
-  if (Status s = List(&all); !s.ok()) return s;
-  for (const WorkspaceInfo& info : all) {
+  if (Status s = List(/*sizes=*/false, &all); !s.ok()) return s;
+  for (WorkspaceInfo& info : all) {
     if (info.verdict != "remove") {
       ++report->kept;
       continue;
     }
+    info.bytes = SizeOf(info.path);
     if (!dry_run && !Remove(info, report)) {
       ++report->kept;
       continue;
@@ -232,25 +233,7 @@ Status WorkspaceJanitor::RunToEnd(const StepCommand& command, const std::string&
     std::ofstream log(spec.log_path, std::ios::app);
     log << "[taskexec] " << command.what << " (task " << task_id << ")\n";
   }
-  Mutex mu;
-  CondVar cv;
-  bool done = false;
-  Status s = supervisor_->Start(
-      spec,
-      [&](const ProcessResult& r) {
-        MutexLock l(&mu);
-        *result = r;
-        done = true;
-        cv.SignalAll();
-      },
-      nullptr, nullptr);
-  if (!s.ok()) return s;
-  MutexLock l(&mu);
-  cv.Wait(&mu, [&] {
-    mu.AssertHeld();
-    return done;
-  });
-  return Status::OK();
+  return RunToExit(supervisor_.get(), spec, result);
 }
 
 }  // namespace taskexec

@@ -56,7 +56,7 @@ class WorkspaceJanitor {
   // Every folder below agent.work_dir that is a task's workspace (or
   // looks like one: no task, not an attempt's folder), sorted by task id,
   // each with what gc would do.
-  Status List(std::vector<WorkspaceInfo>* out) const;
+  Status List(std::vector<WorkspaceInfo>* out) const { return List(/*sizes=*/true, out); }
 
   // Removes what List marks "remove" (dry_run: only reports it). Fails
   // only when the store cannot be read; per-workspace trouble goes to
@@ -64,6 +64,9 @@ class WorkspaceJanitor {
   Status Collect(bool dry_run, WorkspaceGcReport* report);
 
  private:
+  // `sizes`: walk every workspace for its size (Collect sizes only what it
+  // removes: a sweep should not read every kept node_modules tree).
+  Status List(bool sizes, std::vector<WorkspaceInfo>* out) const;
   // Decides `info.verdict` from the task.
   void Judge(const Task* task, WorkspaceInfo* info) const;
   // Removes one workspace judged "remove"; false (and an error) when not.

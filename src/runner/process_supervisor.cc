@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <string_view>
 #include <unordered_map>
@@ -760,6 +761,16 @@ void ProcessSupervisor::Loop() {
       }
     }
   }
+}
+
+Status RunToExit(ProcessSupervisor* supervisor, const ProcessSpec& spec, ProcessResult* out) {
+  std::promise<ProcessResult> done;
+  std::future<ProcessResult> result = done.get_future();
+  Status started = supervisor->Start(
+      spec, [&done](const ProcessResult& r) { done.set_value(r); }, nullptr, nullptr);
+  if (!started.ok()) return started;
+  *out = result.get();
+  return Status::OK();
 }
 
 }  // namespace taskexec

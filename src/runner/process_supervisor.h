@@ -173,4 +173,9 @@ class ProcessSupervisor {
   Mutex join_mu_;                   // serialises joining thread_
 };
 
+// Starts `spec` on `supervisor` and waits for its end: for short helper
+// commands run where waiting is right (a probe, a removal). Returns Start()'s
+// error when it does not start. Never call it from a supervisor callback.
+Status RunToExit(ProcessSupervisor* supervisor, const ProcessSpec& spec, ProcessResult* out);
+
 }  // namespace taskexec

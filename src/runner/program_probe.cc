@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include <filesystem>
-#include <future>
 
 #include <nlohmann/json.hpp>
 
@@ -40,21 +39,15 @@ Status RunProbe(const std::vector<std::string>& argv, const std::vector<std::str
   spec.log_path = (dir / "probe.log").string();
   spec.timeout_ms = timeout_ms;
   spec.kill_grace_ms = 1000;
-  std::promise<ProcessResult> done;
-  std::future<ProcessResult> result = done.get_future();
   Status started;
   {
     ProcessSupervisor supervisor;
-    started = supervisor.Start(
-        spec, [&done](const ProcessResult& r) { done.set_value(r); }, nullptr, nullptr);
-    if (started.ok()) result.wait();
+    started = RunToExit(&supervisor, spec, out);
     supervisor.Shutdown(1000);
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
-  if (!started.ok()) return started;
-  *out = result.get();
-  return Status::OK();
+  return started;
 }
 
 // The `openclaw` preset sends every turn through the Gateway: without one
