@@ -48,15 +48,19 @@ class WorkspaceJanitorTest : public ::testing::Test {
     return *janitor_;
   }
 
-  // A task in `status` (ended at kT0 when final) with a workspace holding
-  // one 5-byte file.
-  std::string TaskWithWorkspace(const std::string& id, TaskStatus status) {
+  // A task in `status` (ended at kT0 when final).
+  void AddTask(const std::string& id, TaskStatus status) {
     NewTask nt;
     nt.id = id;
     nt.title = id;
     nt.status = status;
     Task t;
-    EXPECT_TRUE(store_->AddTask(nt, kT0, &t).ok());
+    ASSERT_TRUE(store_->AddTask(nt, kT0, &t).ok());
+  }
+
+  // The same, with a workspace holding one 5-byte file.
+  std::string TaskWithWorkspace(const std::string& id, TaskStatus status) {
+    AddTask(id, status);
     Touch(Workspace(id) + "/src/main.c", "hello");
     return id;
   }
@@ -186,12 +190,7 @@ TEST_F(WorkspaceJanitorTest, NeverFollowsLinksOutOfTheWorkDir) {
   TaskWithWorkspace("done", TaskStatus::kCompleted);
   fs::create_symlink(fs::path(precious).parent_path(), Workspace("done") + "/link-dir");
   fs::create_symlink(precious, Workspace("done") + "/link-file");
-  NewTask nt;
-  nt.id = "linked";
-  nt.title = "linked";
-  nt.status = TaskStatus::kCompleted;
-  Task t;
-  ASSERT_TRUE(store_->AddTask(nt, kT0, &t).ok());
+  AddTask("linked", TaskStatus::kCompleted);
   fs::create_symlink(fs::path(precious).parent_path(), Workspace("linked"));
 
   WorkspaceGcReport report;
@@ -228,12 +227,7 @@ TEST_F(WorkspaceJanitorTest, AWorktreeIsRemovedFromItsRepositoryAndItsBranchKept
                           config_.work_dir + "' && git worktree add -q -b taskexec/done '" + ws +
                           "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  NewTask nt;
-  nt.id = "done";
-  nt.title = "done";
-  nt.status = TaskStatus::kCompleted;
-  Task t;
-  ASSERT_TRUE(store_->AddTask(nt, kT0, &t).ok());
+  AddTask("done", TaskStatus::kCompleted);
   config_.workspace.git_repo = repo;
   std::vector<WorkspaceInfo> all;
   ASSERT_TRUE(Janitor().List(&all).ok());

@@ -34,6 +34,14 @@ std::string GitOut(const std::string& dir, const std::string& args) {
   return text;
 }
 
+// A failed attempt of a retryable `type` whose error says `text`.
+void ExpectRetryableFailure(const AgentResult& r, ErrorType type, const std::string& text) {
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error_type, type);
+  EXPECT_TRUE(r.retryable);
+  EXPECT_NE(r.error.find(text), std::string::npos) << r.error;
+}
+
 // A shell agent: `script` runs in the workspace and prints a completion.
 std::vector<std::string> Agent(const std::string& script) {
   return {"/bin/sh", "-c", script + "\necho 'TASK_COMPLETE: done'"};
@@ -241,11 +249,7 @@ TEST_F(WorkspaceTest, AMissingRepositoryIsAWorkspaceError) {
   c.workspace.git_repo = dir_.Sub("no-such-repo");
   c.command = Agent("touch ran");
   AgentRunner& runner = Runner(c);
-  AgentResult r = Run(runner, Job("task-1", "exec-1"));
-  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, ErrorType::kWorkspaceError);
-  EXPECT_TRUE(r.retryable);
-  EXPECT_NE(r.error.find("git "), std::string::npos) << r.error;
+  ExpectRetryableFailure(Run(runner, Job("task-1", "exec-1")), ErrorType::kWorkspaceError, "git ");
   EXPECT_FALSE(fs::exists(dir_.Sub("work/task-1/ran")));
 }
 
@@ -293,13 +297,8 @@ TEST_F(WorkspaceTest, AFailingBeforeRunFailsTheAttemptWithoutTheAgent) {
   c.workspace.before_run = {"/bin/sh", "-c", "echo 'npm ci: no lock file' >&2; exit 4"};
   c.command = Agent("touch ran");
   AgentRunner& runner = Runner(c);
-  AgentResult r = Run(runner, Job("task-1", "exec-1"));
-  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, ErrorType::kWorkspaceError);
-  EXPECT_TRUE(r.retryable);
-  EXPECT_NE(r.error.find("workspace.before_run exited with 4: npm ci: no lock file"),
-            std::string::npos)
-      << r.error;
+  ExpectRetryableFailure(Run(runner, Job("task-1", "exec-1")), ErrorType::kWorkspaceError,
+                         "workspace.before_run exited with 4: npm ci: no lock file");
   EXPECT_FALSE(fs::exists(dir_.Sub("work/task-1/ran")));
 }
 
@@ -331,9 +330,8 @@ TEST_F(WorkspaceTest, AHookIsBoundedByItsTimeout) {
   c.workspace.before_run = {"/bin/sleep", "60"};
   c.workspace.hook_timeout_seconds = 1;
   AgentRunner& runner = Runner(c);
-  AgentResult r = Run(runner, Job("task-1", "exec-1"));
-  EXPECT_EQ(r.error_type, ErrorType::kWorkspaceError);
-  EXPECT_NE(r.error.find("workspace.before_run timed out"), std::string::npos) << r.error;
+  ExpectRetryableFailure(Run(runner, Job("task-1", "exec-1")), ErrorType::kWorkspaceError,
+                         "workspace.before_run timed out");
 }
 
 TEST_F(WorkspaceTest, CancelDuringAHookStopsItAndNeverStartsTheAgent) {
@@ -365,12 +363,8 @@ TEST_F(WorkspaceTest, VerifyTurnsAFailedCheckIntoVerificationFailed) {
       "grep -q fixed result.txt || { echo 'expected fixed, got:'; cat result.txt; exit 1; }"};
   AgentRunner& runner = Runner(c);
   AgentResult r = Run(runner, Job("task-1", "exec-1"));
-  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
-  EXPECT_EQ(r.error_type, ErrorType::kVerificationFailed);
-  EXPECT_TRUE(r.retryable);
-  EXPECT_NE(r.error.find("agent.verify exited with 1: expected fixed, got:\nbroken"),
-            std::string::npos)
-      << r.error;
+  ExpectRetryableFailure(r, ErrorType::kVerificationFailed,
+                         "agent.verify exited with 1: expected fixed, got:\nbroken");
   EXPECT_EQ(r.summary, "done");  // what the agent claimed stays visible
 
   c.command = Agent("echo fixed > result.txt");
@@ -394,9 +388,8 @@ TEST_F(WorkspaceTest, RequireChangesOutsideGit) {
   c.require_changes = true;
   c.command = Agent("true");
   AgentRunner& idle = Runner(c);
-  AgentResult r = Run(idle, Job("task-1", "exec-1"));
-  EXPECT_EQ(r.error_type, ErrorType::kVerificationFailed);
-  EXPECT_NE(r.error.find("changed nothing"), std::string::npos) << r.error;
+  ExpectRetryableFailure(Run(idle, Job("task-1", "exec-1")), ErrorType::kVerificationFailed,
+                         "changed nothing");
 
   c.command = Agent("mkdir -p src && echo code > src/main.c");
   AgentRunner& busy = Runner(c);
