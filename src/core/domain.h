@@ -71,6 +71,13 @@ struct Task {
   // them.
   std::string question;
   std::string reply;
+  // The tasks this one depends on (its own list, as set by a person or the
+  // board), and those of them not completed yet. A task runs only while
+  // waiting_on is empty; a dependency that ends failed or cancelled moves a
+  // queued task to blocked (error_type dependency_failed) until it is
+  // re-run or dropped. The store keeps waiting_on (store/dependency_rules.h).
+  std::vector<std::string> blocked_by;
+  std::vector<std::string> waiting_on;
   TimeMs created_at = 0;
   TimeMs updated_at = 0;
   TimeMs started_at = 0;
@@ -136,6 +143,7 @@ struct NewTask {
   TaskStatus status = TaskStatus::kPending;  // Notion may create held tasks
   std::string routed_agent;                  // see Task::routed_agent; empty = not routed
   TaskLimits limits;                         // the task's own limits (0 = the setting's)
+  std::vector<std::string> blocked_by;       // existing tasks it waits for (Task::blocked_by)
 };
 
 }  // namespace taskexec

@@ -47,6 +47,9 @@ const std::vector<ErrorTypeInfo>& ErrorTypeTable() {
       {E::kVerificationFailed, "verification_failed", true,
        "the agent reported completion but agent.verify failed, or agent.require_changes found "
        "nothing changed in the workspace; the next attempt's prompt says why"},
+      {E::kDependencyFailed, "dependency_failed", false,
+       "a task this one depends on (blocked_by) ended failed or cancelled; the task is blocked "
+       "until that task is re-run and completes, or the dependency is dropped"},
       {E::kUnknown, "unknown", false, "anything else"},
   };
   return table;

@@ -43,6 +43,7 @@ enum class ErrorType {
   kUsageLimit,
   kWorkspaceError,
   kVerificationFailed,
+  kDependencyFailed,
   kUnknown,
 };
 

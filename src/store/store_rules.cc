@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/ids.h"
+#include "store/dependency_rules.h"
 
 namespace taskexec::store_rules {
 
@@ -172,7 +173,7 @@ Status CheckCanRequestExecution(const Task& t) {
     return Status::Conflict("task " + t.id + " already has an execution request (" +
                             t.requested_execution_id + ")");
   }
-  return Status::OK();
+  return CheckDependenciesMet(t);
 }
 
 void ApplyExecutionRequest(const std::string& execution_id, const std::string& agent, bool force,
@@ -235,6 +236,7 @@ Status CheckClaimable(const Task& t, const ClaimRequest& req) {
     return Status::Conflict("task " + t.id + " is not runnable (" + StatusName(t.status) + ")");
   }
   if (t.cancel_requested) return Status::Conflict("task " + t.id + " has a cancel request");
+  if (Status s = CheckDependenciesMet(t); !s.ok()) return s;
   if (!t.requested_execution_id.empty()) {
     if (!req.manual || req.execution_id != t.requested_execution_id) {
       return Status::Conflict("task " + t.id + " is reserved for requested execution " +

@@ -36,6 +36,9 @@ struct TaskFilter {
   // A page cursor: only tasks after this task id in list order (created_at,
   // then insertion). NotFound if no such task.
   std::string after;
+  // Only tasks held back by their dependencies: waiting on one (pending
+  // with a non-empty waiting_on) or blocked by one that failed.
+  bool dependencies = false;
 };
 
 // A position in the change feed (TaskStore::ListChanged): the last task seen.
@@ -53,6 +56,9 @@ struct TaskPatch {
   std::optional<std::string> assigned_to;
   std::optional<std::string> context_json;
   std::optional<std::string> notion_url;
+  // Replaces the task's dependencies (Task::blocked_by); an empty list drops
+  // them all, which also releases a task blocked by a failed dependency.
+  std::optional<std::vector<std::string>> blocked_by;
 };
 
 struct ClaimRequest {
@@ -142,8 +148,11 @@ class TaskStore {
  public:
   virtual ~TaskStore() = default;
 
-  // Creates a task. Fails with InvalidArgument on an empty title or a start
-  // status a new task cannot have, Conflict if the id (or the notion_page_id) exists already.
+  // Creates a task. Fails with InvalidArgument on an empty title, a start
+  // status a new task cannot have or a blocked_by naming no task (or the
+  // task itself), Conflict if the id (or the notion_page_id) exists already.
+  // Its dependencies apply at once (store/dependency_rules.h): a task added
+  // behind an unfinished one waits, behind a failed one it is blocked.
   virtual Status AddTask(const NewTask& task, TimeMs now, Task* out) = 0;
   // Adds many tasks (an import). (*results)[i] is what AddTask would return
   // for tasks[i]; a refused task does not stop the others. A non-OK return
@@ -162,8 +171,14 @@ class TaskStore {
   // changes between two reads of one task collapse into its latest state.
   virtual Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) = 0;
 
+  // The tasks whose blocked_by names `id` (its dependents), oldest first.
+  // Empty when there are none or no such task.
+  virtual Status ListDependents(const std::string& id, std::vector<Task>* out) = 0;
+
   // Edits a task that no executor holds. Conflict if held or the version
-  // moved (expected_version < 0 skips that check).
+  // moved (expected_version < 0 skips that check). A new blocked_by is
+  // checked like AddTask's, and also refused (InvalidArgument naming it)
+  // when it would close a cycle.
   virtual Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
                             TimeMs now, Task* out) = 0;
 

@@ -36,7 +36,7 @@ const SAMPLE = {
   status: 'pending', source: 'cli', key: 'k', value: 'v',
   now: 1700000000000, lease_expires_at: 1700000030000, created_at: 1700000000000,
   expected_version: 1, previous_version: 1, limit: 10, skip_types: ['research'],
-  manual: false, only_requested: false, batch: 10000,
+  manual: false, only_requested: false, batch: 10000, dependencies: false, depends_on: ['task-0'],
   routes: [{ id: 'task-1', version: 1, agent: 'main', dispatch_key: 17592186044416 }],
   props: { id: 'x' }, times: { created_at: 0 },
   after_id: 'task-0', after_created: 1700000000000, after_updated: 1700000000000, cutoff: 1700000000000, since: 1700000000000,

@@ -387,6 +387,7 @@ TEST_F(Neo4jStoreStubTest, TransientFailureIsRetriedInANewTransaction) {
   Begin(s);
   Query(s, {"t"}, {{TaskNode("t1", "pending", 3)}});  // lock + read
   Query(s, {"version"}, {{Value(4)}});                // save
+  Query(s, {"id"}, {});                               // no dependents
   Commit(s);
   stub_.AddScript(std::move(s));
   auto store = Open();
@@ -399,10 +400,11 @@ TEST_F(Neo4jStoreStubTest, TransientFailureIsRetriedInANewTransaction) {
   EXPECT_EQ(sleeps_.size(), 1u);
   ExpectScriptsDone();
   auto runs = Runs();
-  ASSERT_EQ(runs.size(), 3u);
+  ASSERT_EQ(runs.size(), 4u);
   EXPECT_EQ(runs[0].first, cypher::kLockTask);
   EXPECT_EQ(runs[1].first, cypher::kLockTask);
   EXPECT_EQ(runs[2].first, cypher::kSaveTask);
+  EXPECT_EQ(runs[3].first, cypher::kListDependentIds);
   EXPECT_EQ(runs[2].second.Find("previous_version")->as_int(), 3);
   EXPECT_EQ(runs[2].second.Find("props")->as_map().Find("status")->as_string(), "suspended");
 }
@@ -429,6 +431,7 @@ TEST_F(Neo4jStoreStubTest, FinishAttemptWritesExecutionArtifactsAndTaskInOneTran
   Query(s, {"id"}, {{Value("exec-1")}});
   Query(s, {"id"}, {{Value("art-1")}});
   Query(s, {"version"}, {{Value(4)}});
+  Query(s, {"id"}, {});  // no dependents
   Commit(s);
   // A fenced write: another executor holds the lease now.
   Begin(s);
@@ -456,7 +459,9 @@ TEST_F(Neo4jStoreStubTest, FinishAttemptWritesExecutionArtifactsAndTaskInOneTran
   EXPECT_TRUE(store->FinishAttempt(o, nullptr).IsConflict());
   ExpectScriptsDone();
   auto runs = Runs();
-  ASSERT_EQ(runs.size(), 6u);
+  ASSERT_EQ(runs.size(), 7u);
+  EXPECT_EQ(runs[5].first, cypher::kListDependentIds);
+  EXPECT_EQ(runs[5].second.Find("id")->as_string(), "t1");
   EXPECT_EQ(runs[0].first, cypher::kLockTask);
   EXPECT_EQ(runs[1].first, cypher::kGetExecution);
   EXPECT_EQ(runs[2].first, cypher::kSaveExecution);
@@ -655,6 +660,7 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   Query(s, {"t"}, {{TaskNode("t1", "failed", 3)}});
   Query(s, {"s"}, {});
   Query(s, {"version"}, {{Value(4)}});
+  Query(s, {"id"}, {});  // no dependents
   Commit(s);
   // MarkStarted: lock, execution, save execution, save task.
   Begin(s);
@@ -704,14 +710,23 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   ASSERT_TRUE(store->ListArtifacts("t1", &arts).ok());
   ExpectScriptsDone();
   auto runs = Runs();
-  std::vector<std::string> expected = {cypher::kLockTask,          cypher::kSaveTask,
-                                       cypher::kLockTask,          cypher::kGetExecution,
-                                       cypher::kSaveTask,          cypher::kLockTask,
-                                       cypher::kGetExecution,      cypher::kSaveExecution,
-                                       cypher::kSaveTask,          cypher::kLockTask,
-                                       cypher::kSaveTask,          cypher::kFindByNotionPage,
-                                       cypher::kListExpiredLeases, cypher::kListCancelRequests,
-                                       cypher::kListExecutions,    cypher::kListActiveExecutions,
+  std::vector<std::string> expected = {cypher::kLockTask,
+                                       cypher::kSaveTask,
+                                       cypher::kLockTask,
+                                       cypher::kGetExecution,
+                                       cypher::kSaveTask,
+                                       cypher::kListDependentIds,
+                                       cypher::kLockTask,
+                                       cypher::kGetExecution,
+                                       cypher::kSaveExecution,
+                                       cypher::kSaveTask,
+                                       cypher::kLockTask,
+                                       cypher::kSaveTask,
+                                       cypher::kFindByNotionPage,
+                                       cypher::kListExpiredLeases,
+                                       cypher::kListCancelRequests,
+                                       cypher::kListExecutions,
+                                       cypher::kListActiveExecutions,
                                        cypher::kListArtifacts};
   ASSERT_EQ(runs.size(), expected.size());
   for (size_t i = 0; i < runs.size(); ++i) EXPECT_EQ(runs[i].first, expected[i]) << i;
@@ -722,14 +737,14 @@ TEST_F(Neo4jStoreStubTest, RemainingOperationsSendTheirStatements) {
   EXPECT_EQ(request.Find("requested_execution_id")->as_string(), "exec-9");
   EXPECT_EQ(request.Find("requested_agent")->as_string(), "kublai");
   EXPECT_EQ(request.Find("retry_count")->as_int(), 0);
-  EXPECT_EQ(runs[7].second.Find("props")->as_map().Find("pid")->as_int(), 4242);
-  const Map& started = runs[8].second.Find("props")->as_map();
+  EXPECT_EQ(runs[8].second.Find("props")->as_map().Find("pid")->as_int(), 4242);
+  const Map& started = runs[9].second.Find("props")->as_map();
   EXPECT_EQ(started.Find("status")->as_string(), "in_progress");
-  EXPECT_EQ(runs[8].second.Find("times")->as_map().Find("started_at")->as_int(), kNow + 3);
-  EXPECT_EQ(runs[10].second.Find("props")->as_map().Find("cancel_requested")->as_bool(), true);
-  EXPECT_EQ(runs[10].second.Find("props")->as_map().Find("status")->as_string(), "in_progress");
-  EXPECT_EQ(runs[11].second.Find("page_id")->as_string(), "page-1");
-  EXPECT_EQ(runs[13].second.Find("executor_id")->as_string(), "exec-A");
+  EXPECT_EQ(runs[9].second.Find("times")->as_map().Find("started_at")->as_int(), kNow + 3);
+  EXPECT_EQ(runs[11].second.Find("props")->as_map().Find("cancel_requested")->as_bool(), true);
+  EXPECT_EQ(runs[11].second.Find("props")->as_map().Find("status")->as_string(), "in_progress");
+  EXPECT_EQ(runs[12].second.Find("page_id")->as_string(), "page-1");
+  EXPECT_EQ(runs[14].second.Find("executor_id")->as_string(), "exec-A");
 }
 
 TEST_F(Neo4jStoreStubTest, DispatchKeyIsQueueOrderAscending) {

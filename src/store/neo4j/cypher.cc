@@ -75,6 +75,28 @@ const std::string kSaveTask =
        "\n"
        "RETURN t.version AS version"});
 
+// Dependencies: (t)-[:BLOCKED_BY]->(d) for each id in t.blocked_by, the
+// reverse lookup of the tasks waiting on d.
+const std::string kListDependentIds =
+    "MATCH (:Task {id: $id})<-[:BLOCKED_BY]-(t:Task)\n"
+    "RETURN t.id AS id\n"
+    "ORDER BY id";
+
+const std::string kListDependents =
+    "MATCH (:Task {id: $id})<-[:BLOCKED_BY]-(t:Task)\n"
+    "RETURN t\n"
+    "ORDER BY t.created_at, t.id";
+
+const std::string kSetDependencyEdges =
+    "MATCH (t:Task {id: $id})\n"
+    "OPTIONAL MATCH (t)-[old:BLOCKED_BY]->()\n"
+    "DELETE old\n"
+    "WITH DISTINCT t\n"
+    "UNWIND $depends_on AS dep_id\n"
+    "MATCH (d:Task {id: dep_id})\n"
+    "MERGE (t)-[:BLOCKED_BY]->(d)\n"
+    "RETURN count(d) AS n";
+
 const std::string kFindByNotionPage =
     "MATCH (t:Task {notion_page_id: $page_id}) RETURN t ORDER BY t.created_at, t.id LIMIT 1";
 
@@ -93,6 +115,8 @@ const std::string kListTasks =
        kAgent,
        " = $agent)\n"
        "  AND ($source = '' OR t.source = $source)\n"
+       "  AND (NOT $dependencies OR size(coalesce(t.waiting_on, [])) > 0\n"
+       "       OR t.error_type = 'dependency_failed')\n"
        "  AND ($after_id = '' OR t.created_at > datetime({epochMillis: $after_created})\n"
        "       OR (t.created_at = datetime({epochMillis: $after_created}) AND t.id > $after_id))\n"
        "RETURN t\n"
@@ -106,6 +130,7 @@ const std::string kListRunnable =
        kStatus,
        " IN ['pending', 'retrying']\n"
        "  AND coalesce(t.cancel_requested, false) = false\n"
+       "  AND size(coalesce(t.waiting_on, [])) = 0\n"
        "  AND (coalesce(t.requested_execution_id, '') <> ''\n"
        "       OR (NOT $only_requested\n"
        "           AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= datetime({epochMillis: "
@@ -123,6 +148,7 @@ const std::string kListRunnable =
 const std::string kListRunnableFor =
     "MATCH (t:Task)\n"
     "WHERE t.routed_agent = $agent AND t.status = $status AND t.dispatch_key IS NOT NULL\n"
+    "  AND size(coalesce(t.waiting_on, [])) = 0\n"
     "  AND coalesce(t.requested_execution_id, '') = ''\n"
     "  AND coalesce(t.cancel_requested, false) = false\n"
     "  AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= datetime({epochMillis: $now}))\n"
@@ -140,6 +166,7 @@ const std::string kListUnrouted =
        kStatus,
        " IN ['pending', 'retrying']\n"
        "  AND coalesce(t.routed_agent, '') = ''\n"
+       "  AND size(coalesce(t.waiting_on, [])) = 0\n"
        "RETURN t\n"
        "ORDER BY coalesce(t.priority_weight, 2) DESC, t.created_at, t.id\n"
        "LIMIT $limit"});
@@ -156,7 +183,7 @@ const std::string kSetRoutes =
     "WITH t, r\n"
     "WHERE coalesce(t.version, 0) = r.version\n"
     "SET t.routed_agent = r.agent,\n"
-    "    t.dispatch_key = r.dispatch_key,\n"
+    "    t.dispatch_key = CASE WHEN size(coalesce(t.waiting_on, [])) = 0 THEN r.dispatch_key END,\n"
     "    t.status = CASE WHEN coalesce(t.status, '') = '' THEN 'pending' ELSE t.status END\n"
     "RETURN count(t) AS n";
 
@@ -188,6 +215,7 @@ const std::string kClaim =
        kStatus,
        " IN ['pending', 'retrying']\n"
        "  AND coalesce(t.cancel_requested, false) = false\n"
+       "  AND size(coalesce(t.waiting_on, [])) = 0\n"
        "  AND CASE WHEN coalesce(t.requested_execution_id, '') <> ''\n"
        "        THEN $manual AND t.requested_execution_id = $execution_id\n"
        "        ELSE NOT $manual AND (t.next_attempt_at IS NULL\n"
@@ -413,6 +441,9 @@ const std::vector<NamedStatement>& AllStatements() {
         {"get_task", kGetTask},
         {"lock_task", kLockTask},
         {"save_task", kSaveTask},
+        {"list_dependent_ids", kListDependentIds},
+        {"list_dependents", kListDependents},
+        {"set_dependency_edges", kSetDependencyEdges},
         {"find_by_notion_page", kFindByNotionPage},
         {"task_exists", kTaskExists},
         {"list_tasks", kListTasks},

@@ -8,6 +8,9 @@
 //     dispatch_key (queue order as one ascending integer, see mapping.h), so
 //     the index on (routed_agent, status, dispatch_key) can serve a
 //     per-agent listing in queue order
+//   (:Task)-[:BLOCKED_BY]->(:Task) for each id in the first's blocked_by
+//     (a list property, with waiting_on: those not completed yet); a
+//     waiting task has no dispatch_key, so it is not in the queue index
 //   (:Task)-[:HAS_EXECUTION]->(:SessionExecution {id, task_id, status, ...})
 //   (:Task)-[:PRODUCED]->(:Artifact {id, task_id, execution_id, path, ...})
 //   (:TaskexecMeta {key, value})
@@ -33,6 +36,9 @@ extern const std::string kCreateTask;
 extern const std::string kGetTask;
 extern const std::string kLockTask;
 extern const std::string kSaveTask;
+extern const std::string kListDependentIds;    // $id
+extern const std::string kListDependents;      // $id
+extern const std::string kSetDependencyEdges;  // $id, $depends_on
 extern const std::string kFindByNotionPage;
 extern const std::string kTaskExists;
 extern const std::string kListTasks;

@@ -63,6 +63,16 @@ class Props {
     if (v->is_int()) return v->as_int() != 0;
     return false;
   }
+  // A list of strings; absent, null or not a list reads as empty, and
+  // entries that are not strings are skipped.
+  std::vector<std::string> StrList(const char* k) const {
+    std::vector<std::string> out;
+    const Value* v = m_.Find(k);
+    if (v == nullptr || !v->is_list()) return out;
+    for (const Value& item : v->as_list())
+      if (item.is_string()) out.push_back(item.as_string());
+    return out;
+  }
   TimeMs Time(const char* k) const {
     const Value* v = m_.Find(k);
     int64_t ms = 0;
@@ -85,6 +95,13 @@ Status NodeProps(const Value& v, const char* label, Map* out) {
 
 Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
 Value IntOrNull(int64_t v) { return v == 0 ? Value() : Value(v); }
+// A list property, absent (null) while empty like the other optional ones.
+Value ListOrNull(const std::vector<std::string>& items) {
+  if (items.empty()) return Value();
+  bolt::List list;
+  for (const std::string& item : items) list.emplace_back(item);
+  return Value(std::move(list));
+}
 
 void SetUsage(const AgentUsage& u, Map* props) {
   props->Set("input_tokens", u.input_tokens);
@@ -156,6 +173,8 @@ Status TaskFromNode(const Value& node, Task* out) {
   t.attempts = static_cast<int>(p.Int("attempts"));
   t.run_ms = p.Int("run_ms");
   t.requested_force = p.Bool("requested_force");
+  t.blocked_by = p.StrList("blocked_by");
+  t.waiting_on = p.StrList("waiting_on");
   *out = std::move(t);
   return Status::OK();
 }
@@ -244,7 +263,9 @@ void TaskParams(const Task& t, Map* params) {
   // Always set ('' = not routed), so taskexec's own nodes have both
   // dispatch properties and are in the agent queue index.
   props.Set("routed_agent", t.routed_agent);
-  props.Set("dispatch_key", DispatchKey(t.priority, t.created_at));
+  // A waiting task has none, which keeps it out of the queue index.
+  props.Set("dispatch_key",
+            t.waiting_on.empty() ? Value(DispatchKey(t.priority, t.created_at)) : Value());
   SetUsage(t.usage, &props);
   props.Set("session_id", OrNull(t.session_id));
   props.Set("question", OrNull(t.question));
@@ -258,6 +279,8 @@ void TaskParams(const Task& t, Map* params) {
   props.Set("attempts", t.attempts);
   props.Set("run_ms", t.run_ms);
   props.Set("requested_force", t.requested_force ? Value(true) : Value());
+  props.Set("blocked_by", ListOrNull(t.blocked_by));
+  props.Set("waiting_on", ListOrNull(t.waiting_on));
   Map times;
   times.Set("next_attempt_at", t.next_attempt_at);
   times.Set("lease_expires_at", t.lease_expires_at);

@@ -127,6 +127,7 @@ Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
   p.Set("source", f.source);
   p.Set("limit", f.limit > 0 ? int64_t{f.limit} : kNoLimit);
   p.Set("after_id", f.after);
+  p.Set("dependencies", f.dependencies);
   return driver_->ExecuteRead([&](Transaction& tx) -> Status {
     TimeMs after_created = 0;
     if (!f.after.empty()) {

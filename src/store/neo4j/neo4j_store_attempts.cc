@@ -6,6 +6,7 @@
 #include <string>
 
 #include "store/neo4j/cypher.h"
+#include "store/neo4j/dependencies.h"
 #include "store/neo4j/mapping.h"
 #include "store/neo4j/neo4j_store.h"
 #include "store/neo4j/tx_helpers.h"
@@ -115,6 +116,7 @@ Status Neo4jStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
   return driver_->ExecuteWrite([&](Transaction& tx) -> Status {
     Task t;
     if (Status s = LoadTask(tx, outcome.task_id, true, &t); !s.ok()) return s;
+    const TaskStatus before = t.status;
     AttemptOutcome o = outcome;
     store_rules::SettleCancel(t, &o);
     if (Status s = store_rules::CheckFinish(t, o); !s.ok()) return s;
@@ -146,7 +148,7 @@ Status Neo4jStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
       if (!s.ok()) return s;
     }
     store_rules::ApplyOutcome(o, &t);
-    Status s = SaveTask(tx, &t, o.now);
+    Status s = SaveTaskAndDependents(tx, &t, before, o.now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/neo4j/cypher.h"
+#include "store/neo4j/dependencies.h"
 #include "store/neo4j/mapping.h"
 #include "store/neo4j/neo4j_store.h"
 #include "store/neo4j/tx_helpers.h"
@@ -30,10 +31,11 @@ Status ChangeTask(bolt::Driver& driver, const std::string& id, TimeMs now, Task*
   Status s = driver.ExecuteWrite([&](Transaction& tx) -> Status {
     Task t;
     if (Status st = LoadTask(tx, id, true, &t); !st.ok()) return st;
+    const TaskStatus before = t.status;
     bool changed = false;
     if (Status st = apply(tx, &t, &changed); !st.ok()) return st;
     if (changed) {
-      if (Status st = SaveTask(tx, &t, now); !st.ok()) return st;
+      if (Status st = SaveTaskAndDependents(tx, &t, before, now); !st.ok()) return st;
     }
     result = std::move(t);
     return Status::OK();
@@ -47,6 +49,7 @@ Status ChangeTask(bolt::Driver& driver, const std::string& id, TimeMs now, Task*
 Status Neo4jStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
   Task t;
   if (Status s = store_rules::BuildTask(in, now, &t); !s.ok()) return s;
+  Task added;
   Status s = driver_->ExecuteWrite([&](Transaction& tx) -> Status {
     Map p;
     p.Set("id", t.id);
@@ -59,22 +62,36 @@ Status Neo4jStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
         return store_rules::NotionPageTaken(t.notion_page_id, r.records[0][1].StringOr(""));
       }
     }
+    added = t;  // the transaction may be retried
+    DependencyTxn deps(tx);
+    if (!in.blocked_by.empty()) {
+      if (Status st = store_rules::SetDependencies(deps, in.blocked_by, &added); !st.ok()) {
+        return st;
+      }
+    }
     // A concurrent AddTask of the same id or page loses on the unique
     // constraints (ConstraintValidationFailed -> Conflict).
     Map create;
-    TaskParams(t, &create);
-    return RunQuery(tx, cypher::kCreateTask, create, 1, &r);
+    TaskParams(added, &create);
+    if (Status st = RunQuery(tx, cypher::kCreateTask, create, 1, &r); !st.ok()) return st;
+    if (added.blocked_by.empty()) return Status::OK();
+    return deps.SetEdges(added.id, added.blocked_by);
   });
-  if (s.ok() && out != nullptr) *out = t;
+  if (s.ok() && out != nullptr) *out = added;
   return s;
 }
 
 Status Neo4jStore::UpdateTask(const std::string& id, const TaskPatch& patch,
                               int64_t expected_version, TimeMs now, Task* out) {
   if (Status s = store_rules::CheckPatch(patch); !s.ok()) return s;
-  return ChangeTask(*driver_, id, now, out, [&](Transaction&, Task* t, bool* changed) -> Status {
+  return ChangeTask(*driver_, id, now, out, [&](Transaction& tx, Task* t, bool* changed) -> Status {
     if (Status st = store_rules::CheckEditable(*t, expected_version); !st.ok()) return st;
     store_rules::ApplyPatch(patch, t);
+    if (patch.blocked_by) {
+      DependencyTxn deps(tx);
+      if (Status st = store_rules::SetDependencies(deps, *patch.blocked_by, t); !st.ok()) return st;
+      if (Status st = deps.SetEdges(t->id, t->blocked_by); !st.ok()) return st;
+    }
     *changed = true;
     return Status::OK();
   });
@@ -82,8 +99,17 @@ Status Neo4jStore::UpdateTask(const std::string& id, const TaskPatch& patch,
 
 Status Neo4jStore::SetStatus(const std::string& id, TaskStatus to, const std::string& reason,
                              TimeMs now, Task* out) {
-  return ChangeTask(*driver_, id, now, out, [&](Transaction&, Task* t, bool* changed) {
-    return store_rules::ApplyStatusChange(to, reason, now, t, changed);
+  return ChangeTask(*driver_, id, now, out, [&](Transaction& tx, Task* t, bool* changed) {
+    Status s = store_rules::ApplyStatusChange(to, reason, now, t, changed);
+    if (!s.ok() || !*changed) return s;
+    // A person's move the dependencies would undo at once is refused.
+    DependencyTxn deps(tx);
+    Task after = *t;
+    bool moved = false;
+    s = store_rules::RefreshDependencies(deps, &after, &moved);
+    if (s.ok()) s = store_rules::CheckStatusKept(*t, after);
+    if (s.ok()) *t = std::move(after);
+    return s;
   });
 }
 

@@ -241,6 +241,32 @@ constexpr const char* kV13 = R"sql(
 CREATE INDEX executions_ended ON executions(ended_at);
 )sql";
 
+// Version 14: dependencies. blocked_by and waiting_on are JSON arrays of
+// task ids (Task::blocked_by, Task::waiting_on); open_dependencies is the
+// length of waiting_on, written beside it so that the queue indexes can
+// leave waiting tasks out with an equality and a dispatch still reads only
+// the entries it returns. task_dependencies is the reverse lookup (which
+// tasks wait on a task), kept in the transactions that write blocked_by.
+constexpr const char* kV14 = R"sql(
+ALTER TABLE tasks ADD COLUMN blocked_by TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN waiting_on TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN open_dependencies INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE task_dependencies (
+  depends_on TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  PRIMARY KEY (depends_on, task_id)
+) WITHOUT ROWID;
+CREATE INDEX task_dependencies_task ON task_dependencies(task_id);
+DROP INDEX tasks_agent_queue;
+CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
+  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at);
+DROP INDEX tasks_dispatch;
+CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'), open_dependencies,
+  COALESCE(priority_weight, 2) DESC, created_at);
+CREATE INDEX tasks_held_by_dependencies ON tasks(created_at)
+  WHERE open_dependencies > 0 OR error_type = 'dependency_failed';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -258,6 +284,7 @@ const std::vector<Migration>& Migrations() {
       {11, "an agent's question and a person's reply (needs_input)", kV11},
       {12, "budgets: a task's limits, attempts and run time", kV12},
       {13, "the index of attempts by when they ended (an agent's daily cost)", kV13},
+      {14, "dependencies: blocked_by, waiting_on and the reverse lookup", kV14},
   };
   return all;
 }

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_rows.h"
 
+#include <nlohmann/json.hpp>
+
 #include "store/sqlite/row_mapping.h"
 
 namespace taskexec::sqlite {
@@ -34,6 +36,31 @@ std::vector<Column<R>> WithUsage(std::vector<Column<R>> columns) {
     columns.push_back(c);
   }
   return columns;
+}
+
+// A list of task ids kept as a JSON array of strings. Text that is not one
+// (another tool's write) is Corruption naming the task, never a silent "no
+// dependencies".
+template <auto M>
+Column<Task> IdList(const char* name) {
+  return Column<Task>{
+      name,
+      [](const Stmt& r, int c, Task* t) {
+        const std::string text = r.Text(c);
+        (t->*M).clear();
+        if (text.empty()) return Status::OK();
+        const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+        bool valid = parsed.is_array();
+        for (const nlohmann::json& id : valid ? parsed : nlohmann::json::array()) {
+          if (!id.is_string()) valid = false;
+          if (valid) (t->*M).push_back(id.get<std::string>());
+        }
+        if (!valid)
+          return Status::Corruption("task " + t->id + " has a dependency list \"" + text +
+                                    "\" that is not a JSON array of task ids");
+        return Status::OK();
+      },
+      [](Stmt& q, int i, const Task& t) { q.BindOne(i, nlohmann::json(t.*M).dump()); }};
 }
 
 const std::vector<Column<Task>>& TaskColumns() {
@@ -130,6 +157,13 @@ const std::vector<Column<Task>>& TaskColumns() {
       Field<Task, &Task::attempts>("attempts"),
       Field<Task, &Task::run_ms>("run_ms"),
       Field<Task, &Task::requested_force>("requested_force"),
+      IdList<&Task::blocked_by>("blocked_by"),
+      IdList<&Task::waiting_on>("waiting_on"),
+      // Written beside waiting_on so the queue indexes can leave waiting
+      // tasks out with an equality.
+      {"open_dependencies", nullptr,
+       [](Stmt& q, int i,
+          const Task& t) { q.BindOne(i, static_cast<int64_t>(t.waiting_on.size())); }},
   });
   return columns;
 }

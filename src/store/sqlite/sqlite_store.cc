@@ -33,14 +33,15 @@ std::string RunnableSql() {
   auto queued = [](const std::string& status) {
     return "SELECT * FROM (SELECT rowid AS rid, 0 AS req, * FROM tasks WHERE " +
            std::string(kStatusExpr) + " = '" + status +
-           "' AND ?2 = 0 AND COALESCE(requested_execution_id, '') = '' "
+           "' AND open_dependencies = 0 AND ?2 = 0 AND COALESCE(requested_execution_id, '') = '' "
            "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1 "
            "ORDER BY COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3)";
   };
   return sqlite::SelectTaskColumns() +
          "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks INDEXED BY tasks_requested " +
          "WHERE requested_execution_id <> '' AND " + kStatusExpr +
-         " IN ('pending', 'retrying') AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
+         " IN ('pending', 'retrying') AND open_dependencies = 0 "
+         "AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
          queued("pending") + " UNION ALL " + queued("retrying") +
          ") ORDER BY req DESC, COALESCE(priority_weight, 2) DESC, created_at, rid LIMIT ?3";
 }
@@ -114,6 +115,8 @@ std::string ListTasksSql(const TaskFilter& f) {
   if (!f.agent.empty()) where += std::string(" AND ") + sqlite::kAgentExpr + " = ?2";
   if (!f.source.empty()) where += " AND source = ?3";
   if (!f.after.empty()) where += " AND (created_at, rowid) > (?5, ?6)";
+  // The exact text of the tasks_held_by_dependencies index's condition.
+  if (f.dependencies) where += " AND (open_dependencies > 0 OR error_type = 'dependency_failed')";
   if (f.status || f.agent.empty()) {
     if (f.status) where += std::string(" AND ") + kStatusExpr + " = ?1";
     return sqlite::SelectTask() + "WHERE 1" + where + " ORDER BY created_at, rowid LIMIT ?4";

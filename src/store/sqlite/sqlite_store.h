@@ -70,6 +70,7 @@ class SqliteStore final : public TaskStore {
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
+  Status ListDependents(const std::string& id, std::vector<Task>* out) override;
   Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
                     TimeMs now, Task* out) override;
   Status SetStatus(const std::string& id, TaskStatus to, const std::string& reason, TimeMs now,

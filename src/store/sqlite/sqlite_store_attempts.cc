@@ -5,6 +5,7 @@
 // themselves are store/store_rules.h.
 #include <string>
 
+#include "store/sqlite/sqlite_dependencies.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_rules.h"
@@ -139,6 +140,7 @@ Status SqliteStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
     Task t;
     Status s = sqlite::LoadTask(c, outcome.task_id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     AttemptOutcome o = outcome;
     store_rules::SettleCancel(t, &o);
     s = store_rules::CheckFinish(t, o);
@@ -159,7 +161,7 @@ Status SqliteStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
       if (!s.ok()) return s;
     }
     store_rules::ApplyOutcome(o, &t);
-    s = sqlite::SaveTask(c, &t, o.now);
+    s = sqlite::SaveTaskAndDependents(c, &t, before, o.now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });

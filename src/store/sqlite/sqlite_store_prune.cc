@@ -4,6 +4,7 @@
 // reads about `limit` index entries however much history there is.
 #include <string>
 
+#include "store/sqlite/sqlite_dependencies.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -47,6 +48,7 @@ Status DeleteOne(Connection& c, const TaskDeletion& d, bool* gone) {
     q.BindAll(d.id);
     if (Status s = q.Run(); !s.ok()) return s;
   }
+  if (Status s = sqlite::DeleteDependencyEdges(c, d.id); !s.ok()) return s;
   for (const std::string& key : d.meta_keys) {
     Stmt q(c, "DELETE FROM meta WHERE key = ?");
     q.BindAll(key);

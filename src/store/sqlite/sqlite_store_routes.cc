@@ -25,7 +25,8 @@ constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_
 
 // One index range per queued status (pending, retrying), each cut at
 // `limit_param`, merged in queue order. `where` is appended to the equality
-// on the status expression and must keep routed_agent an equality.
+// on the status expression and must keep routed_agent and
+// open_dependencies equalities.
 std::string PerStatusSql(const std::string& where, const std::string& limit_param) {
   auto branch = [&](const char* status) {
     return std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") + kStatusExpr +
@@ -40,14 +41,17 @@ std::string PerStatusSql(const std::string& where, const std::string& limit_para
 // lower case). Execution requests are ListRunnable's.
 std::string RunnableForSql() {
   return PerStatusSql(
-      "routed_agent = ?1 AND COALESCE(requested_execution_id, '') = '' "
+      "routed_agent = ?1 AND open_dependencies = 0 AND COALESCE(requested_execution_id, '') = '' "
       "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2 "
       "AND LOWER(COALESCE(type, '')) NOT IN (SELECT value FROM json_each(?4))",
       "?3");
 }
 
 // ?1 limit.
-std::string UnroutedSql() { return PerStatusSql("routed_agent = ''", "?1"); }
+// Waiting tasks are routed once their dependencies are met.
+std::string UnroutedSql() {
+  return PerStatusSql("routed_agent = '' AND open_dependencies = 0", "?1");
+}
 
 // A skip scan: per queued status, the smallest routed agent above the last
 // one found, each an index seek, so the cost grows with the number of

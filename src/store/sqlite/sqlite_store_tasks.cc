@@ -3,6 +3,7 @@
 // rules themselves are store/store_rules.h.
 #include <string>
 
+#include "store/sqlite/sqlite_dependencies.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_rules.h"
@@ -30,24 +31,36 @@ Status NotionPageTaken(Connection& c, const std::string& page_id, bool* taken, s
   return Status::OK();
 }
 
-// Inserts one new task inside the caller's transaction. `refused` tells a
+// Inserts one new task inside the caller's transaction, with its
+// dependencies (checked against the tasks already there). `refused` tells a
 // task the rules refuse (the transaction goes on) from a store failure.
-Status InsertNew(Connection& c, const Task& t, bool* refused) {
+Status InsertNew(Connection& c, Task* t, const std::vector<std::string>& blocked_by,
+                 bool* refused) {
   *refused = true;
   Task existing;
-  Status st = sqlite::LoadTask(c, t.id, &existing);
-  if (st.ok()) return store_rules::TaskExists(t.id);
+  Status st = sqlite::LoadTask(c, t->id, &existing);
+  if (st.ok()) return store_rules::TaskExists(t->id);
   *refused = false;
   if (!st.IsNotFound()) return st;
   bool taken = false;
   std::string owner;
-  st = NotionPageTaken(c, t.notion_page_id, &taken, &owner);
+  st = NotionPageTaken(c, t->notion_page_id, &taken, &owner);
   if (!st.ok()) return st;
   if (taken) {
     *refused = true;
-    return store_rules::NotionPageTaken(t.notion_page_id, owner);
+    return store_rules::NotionPageTaken(t->notion_page_id, owner);
   }
-  return sqlite::InsertTask(c, t);
+  sqlite::DependencyTxn deps(c);
+  if (!blocked_by.empty()) {
+    st = store_rules::SetDependencies(deps, blocked_by, t);
+    if (!st.ok()) {
+      *refused = st.IsInvalidArgument();
+      return st;
+    }
+  }
+  st = sqlite::InsertTask(c, *t);
+  if (!st.ok() || t->blocked_by.empty()) return st;
+  return deps.SetEdges(t->id, t->blocked_by);
 }
 
 }  // namespace
@@ -58,8 +71,9 @@ Status SqliteStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
   if (!s.ok()) return s;
   return WriteTxn(pool_, [&](Connection& c) -> Status {
     bool refused = false;
-    Status st = InsertNew(c, t, &refused);
-    if (st.ok() && out != nullptr) *out = t;
+    Task added = t;  // the transaction may be retried
+    Status st = InsertNew(c, &added, in.blocked_by, &refused);
+    if (st.ok() && out != nullptr) *out = added;
     return st;
   });
 }
@@ -74,7 +88,8 @@ Status SqliteStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
     for (size_t i = 0; i < built.size(); ++i) {
       if (!out[i].ok()) continue;
       bool refused = false;
-      out[i] = InsertNew(c, built[i], &refused);
+      Task added = built[i];
+      out[i] = InsertNew(c, &added, tasks[i].blocked_by, &refused);
       if (!out[i].ok() && !refused) return out[i];  // the store failed: roll all back
     }
     return Status::OK();
@@ -90,10 +105,17 @@ Status SqliteStore::UpdateTask(const std::string& id, const TaskPatch& patch,
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     s = store_rules::CheckEditable(t, expected_version);
     if (!s.ok()) return s;
     store_rules::ApplyPatch(patch, &t);
-    s = sqlite::SaveTask(c, &t, now);
+    if (patch.blocked_by) {
+      sqlite::DependencyTxn deps(c);
+      s = store_rules::SetDependencies(deps, *patch.blocked_by, &t);
+      if (s.ok()) s = deps.SetEdges(t.id, t.blocked_by);
+      if (!s.ok()) return s;
+    }
+    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -105,10 +127,22 @@ Status SqliteStore::SetStatus(const std::string& id, TaskStatus to, const std::s
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     bool changed = false;
     s = store_rules::ApplyStatusChange(to, reason, now, &t, &changed);
+    if (!s.ok() || !changed) {
+      if (s.ok() && out != nullptr) *out = t;
+      return s;
+    }
+    // A person's move the dependencies would undo at once is refused.
+    sqlite::DependencyTxn deps(c);
+    Task after = t;
+    bool moved = false;
+    s = store_rules::RefreshDependencies(deps, &after, &moved);
+    if (s.ok()) s = store_rules::CheckStatusKept(t, after);
     if (!s.ok()) return s;
-    if (changed) s = sqlite::SaveTask(c, &t, now);
+    t = std::move(after);
+    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -121,9 +155,10 @@ Status SqliteStore::FailQueued(const std::string& id, int64_t expected_version,
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     s = store_rules::ApplyFailQueued(expected_version, error_type, message, now, &t);
     if (!s.ok()) return s;
-    s = sqlite::SaveTask(c, &t, now);
+    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -136,6 +171,7 @@ Status SqliteStore::RequestExecution(const std::string& id, const std::string& e
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     s = store_rules::CheckCanRequestExecution(t);
     if (!s.ok()) return s;
     SessionExecution existing;
@@ -143,7 +179,7 @@ Status SqliteStore::RequestExecution(const std::string& id, const std::string& e
     if (s.ok()) return store_rules::ExecutionExists(execution_id);
     if (!s.IsNotFound()) return s;
     store_rules::ApplyExecutionRequest(execution_id, agent, force, &t);
-    s = sqlite::SaveTask(c, &t, now);
+    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -155,9 +191,10 @@ Status SqliteStore::Reply(const std::string& id, const std::string& message, Tim
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     s = store_rules::ApplyReply(message, &t);
     if (!s.ok()) return s;
-    s = sqlite::SaveTask(c, &t, now);
+    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -169,10 +206,11 @@ Status SqliteStore::RequestCancel(const std::string& id, const std::string& reas
     Task t;
     Status s = sqlite::LoadTask(c, id, &t);
     if (!s.ok()) return s;
+    const TaskStatus before = t.status;
     bool changed = false;
     s = store_rules::ApplyCancelRequest(reason, now, &t, &changed);
     if (!s.ok()) return s;
-    if (changed) s = sqlite::SaveTask(c, &t, now);
+    if (changed) s = sqlite::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
