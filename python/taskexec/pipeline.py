@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .client import Client
 from .errors import BadRequest, TaskExecError
@@ -45,6 +45,14 @@ def _check_id(name: str, value: Any) -> str:
         raise BadRequest(f"{name}: {value!r} is not an id (no spaces, '/', '?', '#', '%')",
                          code="invalid_argument")
     return value
+
+
+def _check_ids(name: str, values: Any) -> list[str]:
+    """A list of task ids (a lone string is refused: it would read as its letters)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise BadRequest(f"{name}: expected a list of task ids, got {values!r}",
+                         code="invalid_argument")
+    return [_check_id(name, v) for v in values]
 
 
 def _check_agent(value: Any) -> str | None:
@@ -336,19 +344,21 @@ class TaskExecutionPipeline:
                  context: Mapping[str, Any] | None = None, task_id: str | None = None,
                  notion_page_id: str | None = None, notion_url: str | None = None,
                  max_cost_usd: float | None = None, max_tokens: int | None = None,
-                 max_attempts: int | None = None, max_seconds: int | None = None) -> str:
+                 max_attempts: int | None = None, max_seconds: int | None = None,
+                 blocked_by: Sequence[str] | None = None) -> str:
         """Adds a task; returns its id (``task_id`` when given: a second add with the same
         id raises Conflict). With ``notion_page_id`` the task is the card's: adding a card
         that already has a task returns that task's id and adds nothing. The task runs on
         its own unless auto-assign is off. ``max_*`` are the task's own budget limits (in
         place of the service's ``budget.*`` settings): a task that reaches one ends failed
-        with error type ``budget_exhausted``."""
+        with error type ``budget_exhausted``. ``blocked_by`` lists existing tasks it waits
+        for: it runs once every one of them is completed (see ``update_task``)."""
         limits = {"max_cost_usd": max_cost_usd, "max_tokens": max_tokens,
                   "max_attempts": max_attempts, "max_seconds": max_seconds}
         return str(self._add_task(title, description, type=type, priority=priority,
                                   agent=agent, context=context, task_id=task_id,
                                   notion_page_id=notion_page_id, notion_url=notion_url,
-                                  limits=limits)[0]["id"])
+                                  limits=limits, blocked_by=blocked_by)[0]["id"])
 
     def _add_task(self, title: str, description: str = "", *, type: str | None = None,
                   priority: str | None = None, agent: str | None = None,
@@ -356,6 +366,7 @@ class TaskExecutionPipeline:
                   notion_page_id: str | None = None,
                   notion_url: str | None = None,
                   limits: Mapping[str, float | int | None] | None = None,
+                  blocked_by: Sequence[str] | None = None,
                   ) -> tuple[dict[str, Any], bool]:
         """add_task's request: the task and whether this call created it."""
         if not isinstance(title, str) or not title.strip():
@@ -396,17 +407,59 @@ class TaskExecutionPipeline:
                                  f"{'number' if number is float else 'integer'}, got {value!r}",
                                  code="invalid_argument")
             body[name] = value
+        if blocked_by is not None:
+            body["blocked_by"] = _check_ids("blocked_by", blocked_by)
         r = self._api().post("/api/v1/tasks", body)
         return r.json(), r.status == 201
 
+    def update_task(self, task_id: str, *, title: str | None = None,
+                    description: str | None = None, type: str | None = None,
+                    priority: str | None = None, agent: str | None = None,
+                    blocked_by: Sequence[str] | None = None) -> dict[str, Any]:
+        """Edits a task nobody runs; returns it. ``blocked_by`` replaces the tasks it waits
+        for (``[]`` drops them all, which also releases a task ``blocked`` by a failed or
+        cancelled dependency). A list that names an unknown task or closes a cycle raises
+        BadRequest naming it; a task an agent runs raises Conflict."""
+        _check_id("task_id", task_id)
+        body: dict[str, Any] = {}
+        if title is not None:
+            if not isinstance(title, str) or not title.strip():
+                raise BadRequest("title: expected a non-blank string", code="invalid_argument")
+            body["title"] = title
+        for name, value in (("description", description), ("type", type)):
+            if value is not None:
+                if not isinstance(value, str):
+                    raise BadRequest(f"{name}: expected a string", code="invalid_argument")
+                body[name] = value
+        if priority is not None:
+            if priority not in PRIORITIES:
+                raise BadRequest(f"priority: expected one of {', '.join(PRIORITIES)}, "
+                                 f"got {priority!r}", code="invalid_argument")
+            body["priority"] = priority
+        if agent is not None:
+            body["assigned_to"] = _check_agent(agent) or ""
+        if blocked_by is not None:
+            body["blocked_by"] = _check_ids("blocked_by", blocked_by)
+        if not body:
+            raise BadRequest("nothing to change: give title, description, type, priority, "
+                             "agent or blocked_by", code="invalid_argument")
+        return dict(self._api().request("PATCH", f"/api/v1/tasks/{_path_id(task_id)}",
+                                        body=body).json())
+
     def get_task(self, task_id: str) -> dict[str, Any]:
-        """The task with its executions and artifacts."""
+        """The task with its executions and artifacts, and the tasks around it:
+        ``dependencies`` (its ``blocked_by``) and ``dependents`` (the tasks waiting on it),
+        each with ``id``, ``title``, ``status``, ``error_message`` and ``waiting_on``."""
         _check_id("task_id", task_id)
         return self._api().get(f"/api/v1/tasks/{_path_id(task_id)}").json()
 
     def list_tasks(self, status: str | None = None, agent: str | None = None,
-                   limit: int = 100) -> list[dict[str, Any]]:
-        """Tasks, oldest first, at most ``limit`` (1..1000)."""
+                   limit: int = 100, *, blocked: bool = False) -> list[dict[str, Any]]:
+        """Tasks, oldest first, at most ``limit`` (1..1000). With ``blocked``, only the
+        tasks held back by dependencies: waiting on one (``waiting_on``), or ``blocked`` by
+        one that failed or was cancelled."""
+        if not isinstance(blocked, bool):
+            raise BadRequest("blocked: expected True or False", code="invalid_argument")
         if status is not None and status not in TASK_STATUSES:
             raise BadRequest(f"status: expected one of {', '.join(TASK_STATUSES)}, got "
                              f"{status!r}", code="invalid_argument")
@@ -416,7 +469,8 @@ class TaskExecutionPipeline:
             raise BadRequest(f"limit: expected an integer 1..1000, got {limit!r}",
                              code="invalid_argument")
         return self._api().get("/api/v1/tasks",
-                               {"status": status, "agent": agent, "limit": limit}).json()
+                               {"status": status, "agent": agent, "limit": limit,
+                                "blocked": "true" if blocked else None}).json()
 
     def wait(self, task_id: str, timeout: float | None = None) -> dict[str, Any]:
         """Returns the task (with executions) once it is completed, failed or cancelled,

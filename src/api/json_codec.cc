@@ -67,6 +67,18 @@ class FieldReader {
     if (!v->is_number() || !std::isfinite(v->get<double>())) return Fail(name, "must be a number");
     *out = v->get<double>();
   }
+  // An array of strings (task ids).
+  void StrList(const char* name, std::vector<std::string>* out) {
+    const json* v = Find(name);
+    if (v == nullptr || v->is_null()) return;
+    if (!v->is_array()) return Fail(name, "must be an array of strings");
+    std::vector<std::string> items;
+    for (const json& item : *v) {
+      if (!item.is_string()) return Fail(name, "must be an array of strings");
+      items.push_back(item.get<std::string>());
+    }
+    *out = std::move(items);
+  }
   void Bool(const char* name, bool* out) {
     const json* v = Find(name);
     if (v == nullptr || v->is_null()) return;
@@ -243,6 +255,8 @@ json ToJson(const Task& t) {
       {"max_seconds", t.limits.max_seconds},
       {"attempts", t.attempts},
       {"run_ms", t.run_ms},
+      {"blocked_by", t.blocked_by},
+      {"waiting_on", t.waiting_on},
   };
   AddUsage(t.usage, &j);  // the totals over the task's attempts
   return j;
@@ -308,6 +322,19 @@ json ToJson(const TaskDetails& d) {
   for (const auto& a : d.artifacts) arts.push_back(ToJson(a));
   j["executions"] = std::move(execs);
   j["artifacts"] = std::move(arts);
+  auto neighbours = [](const std::vector<Task>& tasks) {
+    json list = json::array();
+    for (const Task& t : tasks) {
+      list.push_back({{"id", t.id},
+                      {"title", t.title},
+                      {"status", std::string(ToString(t.status))},
+                      {"error_message", t.error_message},
+                      {"waiting_on", t.waiting_on}});
+    }
+    return list;
+  };
+  j["dependencies"] = neighbours(d.dependencies);
+  j["dependents"] = neighbours(d.dependents);
   return j;
 }
 
@@ -422,6 +449,8 @@ Status FromJson(const json& j, Task* out) {
   r.Integer("max_seconds", &out->limits.max_seconds);
   r.Integer("attempts", &out->attempts);
   r.Integer("run_ms", &out->run_ms);
+  r.StrList("blocked_by", &out->blocked_by);
+  r.StrList("waiting_on", &out->waiting_on);
   ReadUsage(r, &out->usage);
   return r.status();
 }
@@ -490,16 +519,16 @@ Status CheckTaskLimits(const TaskLimits& l) {
 Status ParseNewTask(const json& j, NewTask* out) {
   if (!j.is_object()) return Status::InvalidArgument("task: expected a JSON object");
   static const std::set<std::string> kAllowed = {
-      "id",           "title",        "description",    "type",         "priority",
-      "assigned_to",  "notion_url",   "notion_page_id", "max_retries",  "context",
-      "context_json", "max_cost_usd", "max_tokens",     "max_attempts", "max_seconds"};
+      "id",         "title",          "description", "type",      "priority",     "assigned_to",
+      "notion_url", "notion_page_id", "max_retries", "context",   "context_json", "max_cost_usd",
+      "max_tokens", "max_attempts",   "max_seconds", "blocked_by"};
   for (const auto& item : j.items()) {
     if (kAllowed.count(item.key()) == 0) {
       return Status::InvalidArgument("unknown field \"" + item.key() +
                                      "\" (allowed: id, title, description, type, priority, "
                                      "assigned_to, notion_url, notion_page_id, max_retries, "
                                      "context, context_json, max_cost_usd, max_tokens, "
-                                     "max_attempts, max_seconds)");
+                                     "max_attempts, max_seconds, blocked_by)");
     }
   }
   auto title = j.find("title");
@@ -523,6 +552,7 @@ Status ParseNewTask(const json& j, NewTask* out) {
   r.Integer("max_tokens", &t.limits.max_tokens);
   r.Integer("max_attempts", &t.limits.max_attempts);
   r.Integer("max_seconds", &t.limits.max_seconds);
+  r.StrList("blocked_by", &t.blocked_by);
   if (!r.status().ok()) return r.status();
   if (Status s = CheckTaskLimits(t.limits); !s.ok()) return s;
   if (!t.notion_page_id.empty() && !CanonicalNotionPageId(t.notion_page_id, &t.notion_page_id)) {
@@ -558,6 +588,48 @@ Status ParseNewTask(const json& j, NewTask* out) {
     t.context_json = context_json->get<std::string>();
   }
   *out = std::move(t);
+  return Status::OK();
+}
+
+Status ParseTaskPatch(const json& j, TaskPatch* out) {
+  if (!j.is_object()) return Status::InvalidArgument("task edit: expected a JSON object");
+  static const std::set<std::string> kAllowed = {"title",    "description", "type",
+                                                 "priority", "assigned_to", "blocked_by"};
+  for (const auto& item : j.items()) {
+    if (kAllowed.count(item.key()) == 0) {
+      return Status::InvalidArgument("unknown field \"" + item.key() +
+                                     "\" (allowed: title, description, type, priority, "
+                                     "assigned_to, blocked_by)");
+    }
+    if (item.value().is_null()) {
+      return Status::InvalidArgument(item.key() + ": must not be null (leave it out to keep it)");
+    }
+  }
+  TaskPatch p;
+  FieldReader r(j);
+  auto text = [&](const char* name, std::optional<std::string>* field) {
+    if (!j.contains(name)) return;
+    std::string v;
+    r.Str(name, &v);
+    *field = std::move(v);
+  };
+  text("title", &p.title);
+  text("description", &p.description);
+  text("type", &p.type);
+  text("assigned_to", &p.assigned_to);
+  if (j.contains("priority")) {
+    Priority prio = Priority::kNormal;
+    r.Prio("priority", &prio);
+    p.priority = prio;
+  }
+  if (j.contains("blocked_by")) {
+    std::vector<std::string> ids;
+    r.StrList("blocked_by", &ids);
+    p.blocked_by = std::move(ids);
+  }
+  if (!r.status().ok()) return r.status();
+  if (p.title && IsBlank(*p.title)) return Status::InvalidArgument("title: must not be blank");
+  *out = std::move(p);
   return Status::OK();
 }
 

@@ -26,7 +26,9 @@ namespace taskexec {
 nlohmann::json ToJson(const Task& task);
 nlohmann::json ToJson(const SessionExecution& execution);
 nlohmann::json ToJson(const Artifact& artifact);
-// The task's fields plus "executions" and "artifacts" arrays.
+// The task's fields plus "executions" and "artifacts" arrays, and the tasks
+// around it: "dependencies" (its blocked_by, in order) and "dependents" (the
+// tasks waiting on it), each {id, title, status, error_message, waiting_on}.
 nlohmann::json ToJson(const TaskDetails& details);
 nlohmann::json ToJson(const ServiceStatus& status);
 nlohmann::json ToJson(const RouteDecision& decision);
@@ -53,10 +55,16 @@ Status FromJson(const nlohmann::json& j, Artifact* out);
 //   max_retries (integer -1..100; -1 = configured default),
 //   context (any JSON object) or context_json (a string holding a JSON object),
 //   the task's own budget limits max_cost_usd, max_tokens, max_attempts,
-//   max_seconds (CheckTaskLimits; 0 = the budget.* setting's).
+//   max_seconds (CheckTaskLimits; 0 = the budget.* setting's), blocked_by
+//   (an array of existing task ids it waits for).
 // Unknown fields are refused so typos do not pass silently. Errors are
 // InvalidArgument and name the field. `out->source` is left unchanged.
 Status ParseNewTask(const nlohmann::json& j, NewTask* out);
+// Reads a task edit (PATCH /api/v1/tasks/{id}). Accepted fields: title
+// (non-blank), description, type, assigned_to (strings), priority, and
+// blocked_by (an array of task ids; [] drops every dependency). A field left
+// out keeps its value; null and unknown fields are refused, naming them.
+Status ParseTaskPatch(const nlohmann::json& j, TaskPatch* out);
 // A task's own limits: each within its budget.* setting's range, else
 // InvalidArgument naming the field.
 Status CheckTaskLimits(const TaskLimits& limits);

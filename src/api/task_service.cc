@@ -26,6 +26,10 @@ Status TaskService::ResumeAgent(const std::string&, AgentState*) {
   return Status::Internal("this service has no agents to resume");
 }
 
+Status TaskService::UpdateTask(const std::string&, const TaskPatch&, Task*) {
+  return Status::Internal("this service cannot edit tasks");
+}
+
 Status TaskService::Prune(const PruneRequest&, PruneReport*) {
   return Status::Internal("this service cannot prune");
 }

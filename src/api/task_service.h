@@ -30,6 +30,10 @@ struct TaskDetails {
   Task task;
   std::vector<SessionExecution> executions;
   std::vector<Artifact> artifacts;
+  // The graph around the task: the tasks of its blocked_by (in that order;
+  // one pruned since is left out) and the tasks whose blocked_by names it.
+  std::vector<Task> dependencies;
+  std::vector<Task> dependents;
 };
 
 struct ServiceStatus {
@@ -75,6 +79,11 @@ class TaskService {
   // default calls AddTask for each.
   virtual Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results);
   virtual Status GetTask(const std::string& id, TaskDetails* out) = 0;
+  // Edits a task nobody holds (TaskStore::UpdateTask, with AddTask's size
+  // and agent checks); a new blocked_by applies at once, [] drops them all.
+  // An edit of a routing input routes the task again. The default refuses
+  // (Internal): a service without a store cannot edit.
+  virtual Status UpdateTask(const std::string& id, const TaskPatch& patch, Task* out);
   // The task linked to a Notion page (NotFound when none): what makes adding
   // a card's task idempotent by page id.
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;

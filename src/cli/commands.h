@@ -29,10 +29,12 @@ namespace taskexec {
 
 // serve, config check, config show
 void RegisterServiceCommands(CLI::App& app, CliContext& ctx);
-// task add, task show, tasks, execute, cancel
+// task add, task show, task reply, tasks, execute, cancel
 void RegisterTaskCommands(CLI::App& app, CliContext& ctx);
 // `task import` (import_command.cc), under the `task` group.
 void AddTaskImportCommand(CLI::App& task, CliContext& ctx);
+// `task update` (task_update_command.cc), under the `task` group.
+void AddTaskUpdateCommand(CLI::App& task, CliContext& ctx);
 // status, logs
 void RegisterStatusCommands(CLI::App& app, CliContext& ctx);
 // route

@@ -22,6 +22,23 @@ std::string SessionCell(const SessionExecution& e) {
   return Cell(e.session_id, 36) + " (resumed " + Cell(e.resumed_session_id, 36) + ")";
 }
 
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+// "a (completed), b (failed)": the tasks around one, with their statuses.
+std::string NeighbourList(const std::vector<Task>& tasks) {
+  std::string out;
+  for (const Task& t : tasks) {
+    std::string state(ToString(t.status));
+    if (!t.waiting_on.empty() && t.status == TaskStatus::kPending) state += ", waiting";
+    out += (out.empty() ? "" : ", ") + t.id + " (" + state + ")";
+  }
+  return out;
+}
+
 struct AddOptions {
   std::string title;
   std::string description;
@@ -31,6 +48,7 @@ struct AddOptions {
   std::string agent;
   std::string context;
   TaskLimits limits;  // the task's own budget (0 = the budget.* setting's)
+  std::vector<std::string> blocked_by;
 };
 
 Status ReadDescriptionFile(CliContext& ctx, const std::string& path, std::string* out) {
@@ -54,6 +72,7 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
   nt.assigned_to = o.agent;
   nt.description = o.description;
   nt.limits = o.limits;
+  nt.blocked_by = o.blocked_by;
   if (Status s = CheckTaskLimits(nt.limits); !s.ok()) {
     // Named as the option is spelled: "max_cost_usd: ..." -> "--max-cost-usd: ...".
     std::string m = s.message();
@@ -113,6 +132,7 @@ struct ListOptions {
   std::string agent;
   int limit = 0;
   std::string after;
+  bool blocked = false;
 };
 
 int RunList(CliContext& ctx, const ListOptions& o) {
@@ -131,6 +151,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
   filter.agent = o.agent;
   filter.limit = o.limit;
   filter.after = o.after;
+  filter.dependencies = o.blocked;
   std::unique_ptr<TaskService> service;
   Status s = ctx.OpenService(&service);
   if (s.ok()) s = CheckFilterAgent(ctx.config().routing, filter.agent);
@@ -141,6 +162,15 @@ int RunList(CliContext& ctx, const ListOptions& o) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& t : tasks) arr.push_back(ToJson(t));
     ctx.PrintJson(arr);
+    return 0;
+  }
+  if (o.blocked) {
+    Table table({"ID", "STATUS", "WAITING ON", "WHY", "TITLE"});
+    for (const auto& t : tasks) {
+      table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(JoinIds(t.waiting_on), 40),
+                    Cell(t.error_message, 60), Cell(t.title, 60)});
+    }
+    table.Print(ctx.out());
     return 0;
   }
   Table table({"ID", "STATUS", "PRIORITY", "AGENT", "RETRIES", "CREATED", "TITLE"});
@@ -198,6 +228,14 @@ int RunShow(CliContext& ctx, const std::string& id) {
   PrintField(out,
              "Budget:", BudgetText(t.limits, ConfiguredLimits(ctx.config().budget), TaskSpent(t)));
   PrintField(out, "Session:", t.session_id);
+  PrintField(out, "Blocked by:", NeighbourList(d.dependencies));
+  PrintField(out, "Waiting on:", JoinIds(t.waiting_on));
+  PrintField(out, "Blocks:", NeighbourList(d.dependents));
+  if (t.error_type == ErrorType::kDependencyFailed) {
+    out << "(blocked until that task is re-run and completes; or drop the dependencies: "
+           "taskexec task update "
+        << t.id << " --unblock)\n";
+  }
   // The agent's question and the answer, whole: a person reads them to reply.
   if (!t.question.empty()) out << "Question:\n" << t.question << '\n';
   if (!t.reply.empty()) out << "Reply:\n" << t.reply << '\n';
@@ -304,7 +342,7 @@ int RunReply(CliContext& ctx, const ReplyOptions& o) {
 }  // namespace
 
 void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
-  CLI::App* task = app.add_subcommand("task", "Add or show one task");
+  CLI::App* task = app.add_subcommand("task", "Add, edit or show one task");
   task->require_subcommand(1);
 
   auto add = std::make_shared<AddOptions>();
@@ -328,9 +366,14 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
                       "This task's attempt limit, every attempt (0 = budget.task_max_attempts)");
   add_cmd->add_option("--max-seconds", add->limits.max_seconds,
                       "This task's summed run-time limit (0 = budget.task_max_seconds)");
+  add_cmd
+      ->add_option("--blocked-by", add->blocked_by,
+                   "Tasks it waits for (ID[,ID...]): it runs once every one is completed")
+      ->delimiter(',');
   add_cmd->callback([&ctx, add] { ctx.action = [&ctx, add] { return RunAdd(ctx, *add); }; });
 
   AddTaskImportCommand(*task, ctx);
+  AddTaskUpdateCommand(*task, ctx);
 
   auto show_id = std::make_shared<std::string>();
   CLI::App* show = task->add_subcommand("show", "Show a task with its executions and artifacts");
@@ -359,6 +402,9 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   tasks->add_option("--limit", list->limit, "At most this many (0 = all)")
       ->check(CLI::NonNegativeNumber);
   tasks->add_option("--after", list->after, "Only tasks listed after this task id (next page)");
+  tasks->add_flag("--blocked", list->blocked,
+                  "Only tasks held back by dependencies: waiting on one, or blocked by one that "
+                  "failed");
   tasks->callback([&ctx, list] { ctx.action = [&ctx, list] { return RunList(ctx, *list); }; });
 
   auto exec = std::make_shared<ExecuteOptions>();

@@ -109,6 +109,9 @@ Status EngineService::ListChanged(const ChangeCursor& after, int limit, std::vec
 Status EngineService::GetTask(const std::string& id, TaskDetails* out) {
   return service_.GetTask(id, out);
 }
+Status EngineService::UpdateTask(const std::string& id, const TaskPatch& patch, Task* out) {
+  return service_.UpdateTask(id, patch, out);
+}
 Status EngineService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
   return service_.ListTasks(filter, out);
 }

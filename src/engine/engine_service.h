@@ -46,6 +46,7 @@ class EngineService : public TaskService {
   Status AddTask(const NewTask& task, Task* out) override;
   Status AddTasks(const std::vector<NewTask>& tasks, std::vector<Status>* results) override;
   Status GetTask(const std::string& id, TaskDetails* out) override;
+  Status UpdateTask(const std::string& id, const TaskPatch& patch, Task* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;

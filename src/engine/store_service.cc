@@ -106,7 +106,49 @@ std::string StoreTaskService::RouteOf(const NewTask& task) const {
 Status StoreTaskService::GetTask(const std::string& id, TaskDetails* out) {
   if (Status s = store_->GetTask(id, &out->task); !s.ok()) return s;
   if (Status s = store_->ListExecutions(id, &out->executions); !s.ok()) return s;
-  return store_->ListArtifacts(id, &out->artifacts);
+  if (Status s = store_->ListArtifacts(id, &out->artifacts); !s.ok()) return s;
+  out->dependencies.clear();
+  for (const std::string& dep : out->task.blocked_by) {
+    Task t;
+    Status s = store_->GetTask(dep, &t);
+    if (s.IsNotFound()) continue;  // pruned since
+    if (!s.ok()) return s;
+    out->dependencies.push_back(std::move(t));
+  }
+  return store_->ListDependents(id, &out->dependents);
+}
+
+Status StoreTaskService::UpdateTask(const std::string& id, const TaskPatch& patch, Task* out) {
+  if (patch.title && patch.title->size() > kMaxTitleBytes)
+    return Status::InvalidArgument("title is " + std::to_string(patch.title->size()) +
+                                   " bytes; at most " + std::to_string(kMaxTitleBytes) +
+                                   " allowed");
+  if (patch.description && patch.description->size() > kMaxDescriptionBytes)
+    return Status::InvalidArgument("description is " + std::to_string(patch.description->size()) +
+                                   " bytes; at most " + std::to_string(kMaxDescriptionBytes) +
+                                   " allowed");
+  if (patch.assigned_to) {
+    if (Status s = CheckAgent(*patch.assigned_to); !s.ok()) return s;
+  }
+  Task t;
+  Status s = store_->UpdateTask(id, patch, /*expected_version=*/-1, clock_->NowMs(), &t);
+  if (!s.ok()) return s;
+  // An edit of a routing input cleared the route: route it again now, so
+  // the dispatcher finds it in its agent's queue.
+  if (t.routed_agent.empty()) {
+    NewTask inputs;
+    inputs.title = t.title;
+    inputs.description = t.description;
+    inputs.type = t.type;
+    inputs.assigned_to = t.assigned_to;
+    const std::string agent = RouteOf(inputs);
+    int written = 0;
+    if (!agent.empty() && store_->SetRoutes({TaskRoute{t, agent}}, &written).ok() && written == 1)
+      t.routed_agent = agent;
+  }
+  Changed();
+  if (out != nullptr) *out = std::move(t);
+  return Status::OK();
 }
 
 Status StoreTaskService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {

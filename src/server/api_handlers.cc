@@ -120,6 +120,10 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
       filter.after = value;
     } else if (key == "source") {
       filter.source = value;
+    } else if (key == "blocked") {
+      if (value != "true" && value != "false")
+        return ErrorResponse(400, "invalid_argument", "blocked: must be true or false");
+      filter.dependencies = value == "true";
     } else if (key == "limit") {
       int64_t limit = 0;
       taskexec::Status s = ParseNonNegative("limit", value, &limit);
@@ -209,6 +213,18 @@ ApiResponse ApiHandlers::GetTask(const ApiRequest& req) {
   taskexec::Status s = service_->GetTask(req.params.at(0), &d);
   if (!s.ok()) return ErrorResponse(s);
   return JsonResponse(200, ToJson(d));
+}
+
+ApiResponse ApiHandlers::UpdateTask(const ApiRequest& req) {
+  json body;
+  taskexec::Status s = ParseBody(req.body, /*allow_empty=*/false, &body);
+  TaskPatch patch;
+  if (s.ok()) s = ParseTaskPatch(body, &patch);
+  if (!s.ok()) return ErrorResponse(s);
+  Task task;
+  s = service_->UpdateTask(req.params.at(0), patch, &task);
+  if (!s.ok()) return ErrorResponse(s);
+  return JsonResponse(200, ToJson(task));
 }
 
 ApiResponse ApiHandlers::Execute(const ApiRequest& req) {

@@ -54,6 +54,7 @@ class ApiHandlers {
   ApiResponse Prune(const ApiRequest& req);         // {"finished_before", "dry_run"}
   ApiResponse AddTask(const ApiRequest& req);       // 201; 200 if the Notion page has a task
   ApiResponse GetTask(const ApiRequest& req);       // params[0] = task id
+  ApiResponse UpdateTask(const ApiRequest& req);    // params[0] = task id; ParseTaskPatch
   ApiResponse Execute(const ApiRequest& req);       // 202 {"attempt_id", "task_id"}
   ApiResponse Cancel(const ApiRequest& req);        // params[0] = task or attempt id
   ApiResponse Reply(const ApiRequest& req);         // params[0] = task id; {"message": ...}

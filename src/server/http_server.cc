@@ -94,6 +94,7 @@ class HttpServer::Router {
     Add("GET", "/api/v1/tasks", &ApiHandlers::ListTasks);
     Add("POST", "/api/v1/tasks", &ApiHandlers::AddTask);
     Add("GET", "/api/v1/tasks/{id}", &ApiHandlers::GetTask);
+    Add("PATCH", "/api/v1/tasks/{id}", &ApiHandlers::UpdateTask);
     Add("POST", "/api/v1/tasks/{id}/execute", &ApiHandlers::Execute);
     Add("POST", "/api/v1/tasks/{id}/cancel", &ApiHandlers::Cancel);
     Add("POST", "/api/v1/tasks/{id}/reply", &ApiHandlers::Reply);

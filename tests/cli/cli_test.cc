@@ -34,6 +34,9 @@ class ForwardingService : public TaskService {
     return t_->AddTasks(n, o);
   }
   Status GetTask(const std::string& id, TaskDetails* o) override { return t_->GetTask(id, o); }
+  Status UpdateTask(const std::string& id, const TaskPatch& p, Task* o) override {
+    return t_->UpdateTask(id, p, o);
+  }
   Status ListTasks(const TaskFilter& f, std::vector<Task>* o) override {
     return t_->ListTasks(f, o);
   }
@@ -889,6 +892,57 @@ TEST(CliOutputTest, TableAndCells) {
   EXPECT_EQ(Cell("\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xe2\x80\xa6");
   EXPECT_EQ(TimeCell(0), "-");
   EXPECT_EQ(TimeCell(1764067321123), "2025-11-25T10:42:01.123Z");
+}
+
+// Dependencies end to end on the real StoreTaskService + SQLite: --blocked-by
+// on add and update, the listing of held-back tasks, the graph in `task
+// show`, a cycle refused naming it, a failed dependency blocking, --unblock.
+TEST_F(CliTest, DependenciesAreSetShownAndReleased) {
+  SqliteService real("dependencies.db");
+  real_service_ = real.service();
+  ASSERT_EQ(Run({"task", "add", "--title", "schema"}), 0) << err();
+  const std::string a = out().substr(0, out().find('\n'));
+  ASSERT_EQ(Run({"task", "add", "--title", "api", "--blocked-by", a}), 0) << err();
+  const std::string b = out().substr(0, out().find('\n'));
+  EXPECT_EQ(Run({"task", "add", "--title", "x", "--blocked-by", "task-nope"}), 1);
+  EXPECT_NE(err().find("blocked_by: no task task-nope"), std::string::npos) << err();
+
+  ASSERT_EQ(Run({"tasks", "--blocked"}), 0) << err();
+  EXPECT_NE(out().find("WAITING ON"), std::string::npos) << out();
+  EXPECT_NE(out().find(b), std::string::npos) << out();
+  EXPECT_EQ(out().find(a + "  pending"), std::string::npos) << out();  // a waits on nothing
+  ASSERT_EQ(Run({"task", "show", a}), 0) << err();
+  EXPECT_NE(out().find("Blocks:         " + b + " (pending, waiting)"), std::string::npos) << out();
+  ASSERT_EQ(Run({"task", "show", b, "--json"}), 0) << err();
+  json shown = json::parse(out());
+  EXPECT_EQ(shown["blocked_by"], json::array({a}));
+  EXPECT_EQ(shown["waiting_on"], json::array({a}));
+  EXPECT_EQ(shown["dependencies"][0]["id"], a);
+  EXPECT_EQ(shown["dependencies"][0]["status"], "pending");
+
+  EXPECT_EQ(Run({"task", "update", a, "--blocked-by", b}), 1);
+  EXPECT_NE(err().find("dependency cycle: " + a + " -> " + b + " -> " + a), std::string::npos)
+      << err();
+  EXPECT_EQ(Run({"task", "update", a}), 1);
+  EXPECT_NE(err().find("nothing to change"), std::string::npos) << err();
+  EXPECT_EQ(Run({"task", "update", a, "--blocked-by", b, "--unblock"}), 2);  // excluded
+
+  ASSERT_EQ(Run({"cancel", a}), 0) << err();
+  ASSERT_EQ(Run({"task", "show", b}), 0) << err();
+  EXPECT_NE(out().find("Status:         blocked"), std::string::npos) << out();
+  EXPECT_NE(out().find("dependency_failed: dependency " + a + " cancelled"), std::string::npos)
+      << out();
+  EXPECT_NE(out().find("--unblock"), std::string::npos) << out();
+  EXPECT_EQ(Run({"execute", b}), 1);
+  EXPECT_NE(err().find("waits on " + a), std::string::npos) << err();
+
+  ASSERT_EQ(Run({"task", "update", b, "--unblock", "--priority", "high"}), 0) << err();
+  EXPECT_EQ(out(), b + ": pending\n");
+  ASSERT_EQ(Run({"tasks", "--blocked", "--json"}), 0) << err();
+  EXPECT_EQ(json::parse(out()).size(), 0u);
+  ASSERT_EQ(Run({"task", "show", b, "--json"}), 0) << err();
+  EXPECT_EQ(json::parse(out())["priority"], "high");
+  real_service_ = nullptr;
 }
 
 }  // namespace

@@ -198,6 +198,54 @@ class OperationsTest(ServiceTestCase):
         finally:
             os.environ.pop("FAKE_AGENT_MODE", None)
 
+    def test_dependencies_hold_a_task_back_until_released(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            first = pipeline.add_task("Design the schema")
+            second = pipeline.add_task("Build the API", blocked_by=[first])
+            done = pipeline.wait(second, timeout=60)
+            self.assertEqual(done["status"], "completed")
+            self.assertEqual(done["blocked_by"], [first])
+            self.assertEqual(done["waiting_on"], [])
+            self.assertGreaterEqual(done["started_at"],
+                                    pipeline.get_task(first)["completed_at"])
+            self.assertEqual([d["id"] for d in pipeline.get_task(first)["dependents"]],
+                             [second])
+        os.environ["FAKE_AGENT_MODE"] = "hang"
+        try:
+            with TaskExecutionPipeline() as pipeline:
+                first = pipeline.add_task("Migrate the data")
+                second = pipeline.add_task("Switch over", blocked_by=[first])
+                held = pipeline.list_tasks(blocked=True)
+                self.assertEqual([t["id"] for t in held], [second])
+                self.assertEqual(held[0]["waiting_on"], [first])
+                deadline = time.monotonic() + 30
+                while (pipeline.get_task(first)["status"] != "in_progress"
+                       and time.monotonic() < deadline):
+                    time.sleep(0.05)
+                third = pipeline.add_task("Announce it", blocked_by=[second])
+                with self.assertRaises(BadRequest) as e:
+                    pipeline.update_task(second, blocked_by=[first, third])
+                self.assertIn(f"{second} -> {third} -> {second}", str(e.exception))
+                with self.assertRaises(Conflict):
+                    pipeline.update_task(first, title="runs now")  # an agent runs it
+                with self.assertRaises(BadRequest):
+                    pipeline.update_task(second, blocked_by=first)  # type: ignore[arg-type]
+                pipeline.cancel_task(first)  # the executor stops the session
+                self.assertEqual(pipeline.wait(first, timeout=30)["status"], "cancelled")
+                blocked = pipeline.get_task(second)
+                self.assertEqual(blocked["status"], "blocked")
+                self.assertEqual(blocked["error_type"], "dependency_failed")
+                self.assertEqual(blocked["dependencies"][0]["status"], "cancelled")
+                with self.assertRaises(Conflict):
+                    pipeline.manually_execute_task(second)
+                released = pipeline.update_task(second, blocked_by=[], priority="high")
+                self.assertEqual(released["status"], "pending")
+                self.assertEqual(released["blocked_by"], [])
+                self.assertEqual([t["id"] for t in pipeline.list_tasks(blocked=True)], [third])
+                pipeline.cancel_task(second)
+        finally:
+            os.environ.pop("FAKE_AGENT_MODE", None)
+
     def test_a_spent_budget_stops_the_task_until_forced(self) -> None:
         os.environ["FAKE_AGENT_MODE"] = "fail-retryable"
         try:

@@ -36,6 +36,7 @@ class FakeTaskService : public TaskService {
     t.context_json = nt.context_json;
     t.max_retries = nt.max_retries;
     t.limits = nt.limits;
+    t.blocked_by = nt.blocked_by;
     t.notion_url = nt.notion_url;
     t.notion_page_id = nt.notion_page_id;
     t.created_at = t.updated_at = 1764067321123;  // 2025-11-25T10:42:01.123Z
@@ -57,6 +58,27 @@ class FakeTaskService : public TaskService {
       }
     }
     return Status::NotFound("no task for Notion page " + page_id);
+  }
+
+  // Applies the title, priority and blocked_by of the patch (a blocked_by
+  // naming an unknown task is refused, as the stores do).
+  Status UpdateTask(const std::string& id, const TaskPatch& patch, Task* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    if (!fail.ok()) return fail;
+    auto it = tasks.find(id);
+    if (it == tasks.end()) return Status::NotFound("task " + id + " not found");
+    if (patch.blocked_by) {
+      for (const std::string& dep : *patch.blocked_by)
+        if (tasks.count(dep) == 0) return Status::InvalidArgument("blocked_by: no task " + dep);
+      it->second.blocked_by = *patch.blocked_by;
+    }
+    if (patch.title) it->second.title = *patch.title;
+    if (patch.priority) it->second.priority = *patch.priority;
+    ++it->second.version;
+    last_patch = patch;
+    *out = it->second;
+    return Status::OK();
   }
 
   Status GetTask(const std::string& id, TaskDetails* out) override {
@@ -241,6 +263,7 @@ class FakeTaskService : public TaskService {
   int get_execution_calls = 0;
   int finish_after_polls = 0;
   NewTask last_new_task;
+  TaskPatch last_patch;
   TaskFilter last_filter;
   std::string last_execute_agent;
   std::vector<AgentState> agents;  // what ListAgents reports

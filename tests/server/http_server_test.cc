@@ -118,8 +118,9 @@ TEST_F(HttpServerTest, OpenApiDocumentIsServedAndMatchesTheRoutes) {
       concrete.replace(brace, 4, "task-none");
     for (const auto& [method, op] : ops.items()) {
       ++operations;
-      httplib::Result got = method == "get"
-                                ? client_->Get(concrete.c_str(), auth)
+      httplib::Result got = method == "get" ? client_->Get(concrete.c_str(), auth)
+                            : method == "patch"
+                                ? client_->Patch(concrete.c_str(), auth, "{}", "application/json")
                                 : client_->Post(concrete.c_str(), auth, "{}", "application/json");
       ASSERT_TRUE(got) << method << " " << path;
       EXPECT_NE(got->status, 405) << method << " " << path;
@@ -548,6 +549,64 @@ TEST_F(HttpServerTest, ExecuteAndCancel) {
   EXPECT_EQ(Body(r)["status"], "cancelled");
   r = Post("/api/v1/tasks/nope/cancel", "");
   EXPECT_EQ(r->status, 404);
+}
+
+// PATCH edits a task: the fields are checked at the edge (unknown, null and
+// mistyped ones named), blocked_by goes to the service as given.
+TEST_F(HttpServerTest, PatchEditsATaskAndItsDependencies) {
+  StartServer();
+  std::string first = AddTask("design the schema");
+  std::string second = AddTask("build the api");
+  auto patch = [&](const std::string& id, const std::string& body) {
+    return client_->Patch(("/api/v1/tasks/" + id).c_str(), body, "application/json");
+  };
+  auto r = patch(second, json{{"blocked_by", {first}}, {"priority", "high"}}.dump());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["blocked_by"], json::array({first}));
+  EXPECT_EQ(Body(r)["priority"], "high");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    ASSERT_TRUE(svc_.last_patch.blocked_by.has_value());
+    EXPECT_EQ(*svc_.last_patch.blocked_by, std::vector<std::string>{first});
+    EXPECT_FALSE(svc_.last_patch.title.has_value());
+  }
+  r = patch(second, R"({"blocked_by":[]})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["blocked_by"], json::array());
+  r = patch(second, R"({"blocked_by":["task-nope"]})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "blocked_by: no task task-nope");
+  r = patch(second, R"({"blocked_by":"task-1"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "blocked_by: must be an array of strings");
+  r = patch(second, R"({"blocked_by":null})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("must not be null"), std::string::npos);
+  r = patch(second, R"({"status":"completed"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("unknown field \"status\""), std::string::npos);
+  r = patch(second, R"({"title":"  "})");
+  EXPECT_EQ(r->status, 400);
+  r = patch("nope", R"({"title":"x"})");
+  EXPECT_EQ(r->status, 404);
+  r = Post("/api/v1/tasks", json{{"title", "deploy"}, {"blocked_by", {first, second}}}.dump());
+  ASSERT_EQ(r->status, 201) << r->body;
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_EQ(svc_.last_new_task.blocked_by, (std::vector<std::string>{first, second}));
+  }
+  r = Post("/api/v1/tasks", R"({"title":"deploy","blocked_by":[1]})");
+  EXPECT_EQ(r->status, 400);
+  r = Get("/api/v1/tasks?blocked=true");
+  EXPECT_EQ(r->status, 200);
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_TRUE(svc_.last_filter.dependencies);
+  }
+  r = Get("/api/v1/tasks?blocked=maybe");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(ErrorMessage(r), "blocked: must be true or false");
 }
 
 class LogFile {
