@@ -8,6 +8,8 @@
 "use strict";
 const STATUSES = ["pending","assigned","claimed","in_progress","retrying","completed","failed",
                   "cancelled","suspended","pending_review","review","blocked","needs_input"];
+// The filter value that lists the tasks waiting on or blocked by dependencies.
+const HELD = "held-by-dependencies";
 const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false };
 
 function el(tag, attrs, ...children) {
@@ -116,7 +118,7 @@ async function renderTasks(tasks) {
   document.getElementById("task-count").textContent = tasks.length + " shown";
   const rows = tasks.map(t =>
       el("tr", {class: "click" + (t.id === state.selected ? " sel" : ""), onclick: () => selectTask(t.id)},
-         el("td", {class: "id", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status)), el("td", {}, t.priority),
+         el("td", {class: "id", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status), waits(t)), el("td", {}, t.priority),
          el("td", {}, t.claimed_by || t.assigned_to || ""), el("td", {}, t.retry_count),
          el("td", {}, when(t.created_at)), el("td", {class: "title", title: t.title}, t.title)));
   replace(document.getElementById("tasks"), ...(rows.length ? rows :
@@ -126,6 +128,21 @@ async function renderTasks(tasks) {
   const sel = tasks.find(t => t.id === state.selected);
   if (sel && sel.version !== state.selectedVersion) { await renderDetail(); return true; }
   return false;
+}
+
+// " waits on 2" beside a task held back by unfinished dependencies.
+function waits(t) {
+  const n = (t.waiting_on || []).length;
+  return n && t.status !== "blocked"
+      ? el("span", {class: "muted waits", title: "waiting on " + t.waiting_on.join(", ")}, " waits on " + n) : null;
+}
+
+// The tasks around one in the dependency graph, each a link to it with its status.
+function neighbours(list) {
+  return el("ul", {class: "deps"}, ...list.map(n =>
+      el("li", {}, el("a", {href: "#", class: "id", title: n.id, onclick: (ev) => { ev.preventDefault(); selectTask(n.id); }},
+                     shortId(n.id)), " ", pill(n.status), " ", n.title,
+         n.error_message && n.status !== "completed" ? el("span", {class: "muted"}, " — " + n.error_message) : null)));
 }
 
 function setFilter(st) {
@@ -195,7 +212,8 @@ async function renderDetail() {
                   ["Next attempt", when(d.next_attempt_at)], ["Created", when(d.created_at)],
                   ["Completed", when(d.completed_at)], ["Error", d.error_message], ["Summary", d.output_summary],
                   ["Usage", usage(d)], ["Budget", budget(d)], ["Session", d.session_id], ["Question", d.question],
-                  ["Reply", d.reply], ["Description", d.description]];
+                  ["Reply", d.reply], ["Waiting on", (d.waiting_on || []).join(", ")],
+                  ["Description", d.description]];
   const dl = el("dl", {});
   for (const [k, v] of fields) {
     if (v === "" || v === null || v === undefined) continue;
@@ -261,7 +279,25 @@ async function renderDetail() {
         refresh();
       }}, "Send answer"));
   }
-  replace(box, dl, answer, actions, msg, el("h2", {}, "Executions"),
+  // The graph around the task, and the way out of a failed dependency.
+  let deps = null;
+  if ((d.dependencies || []).length || (d.dependents || []).length) {
+    const release = (d.blocked_by || []).length && !["assigned", "claimed", "in_progress"].includes(d.status)
+        ? el("button", {id: "unblock", title: "drop every dependency; a task blocked by a failed one goes back to pending",
+                        onclick: async () => {
+          if (!confirm("Drop the dependencies of " + d.id + "?")) return;
+          try {
+            const t = await (await api("PATCH", "/api/v1/tasks/" + encodeURIComponent(d.id), {blocked_by: []})).json();
+            msg.className = "msg ok"; msg.textContent = "dependencies dropped; the task is " + t.status;
+          } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+          refresh();
+        }}, "Unblock") : null;
+    deps = el("div", {class: "dependencies"}, el("h2", {}, "Dependencies"),
+        (d.dependencies || []).length ? el("div", {}, el("h3", {}, "Blocked by"), neighbours(d.dependencies)) : null,
+        (d.dependents || []).length ? el("div", {}, el("h3", {}, "Blocks"), neighbours(d.dependents)) : null,
+        release);
+  }
+  replace(box, dl, answer, deps, actions, msg, el("h2", {}, "Executions"),
           d.executions.length ? execs : el("p", {class: "muted"}, "none yet"),
           el("h2", {}, "Artifacts"), d.artifacts.length ? arts : el("p", {class: "muted"}, "none"),
           el("h2", {}, "Log " + (state.logExec ? shortId(state.logExec) : "")), log);
@@ -286,7 +322,8 @@ async function tailLog() {
   } catch (e) { log.textContent = e.message; }
 }
 
-document.getElementById("filter").append(...STATUSES.map(s => el("option", {value: s}, s)));
+document.getElementById("filter").append(...STATUSES.map(s => el("option", {value: s}, s)),
+    el("option", {value: HELD}, "held by dependencies"));
 document.getElementById("filter").addEventListener("change", (ev) => setFilter(ev.target.value));
 document.getElementById("add").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -294,6 +331,7 @@ document.getElementById("add").addEventListener("submit", async (ev) => {
   const msg = document.getElementById("add-msg");
   const body = {};
   for (const [k, v] of new FormData(form).entries()) if (v !== "") body[k] = v;
+  if (body.blocked_by) body.blocked_by = body.blocked_by.split(",").map(s => s.trim()).filter(Boolean);
   try {
     const t = await (await api("POST", "/api/v1/tasks", body)).json();
     msg.className = "msg wide ok"; msg.textContent = "added " + t.id;
@@ -311,7 +349,8 @@ async function refresh() {
     const agents = (await (await api("GET", "/api/v1/agents")).json()).agents || [];
     renderStatus(s, agents);
     const q = new URLSearchParams({limit: "200"});
-    if (state.filter) q.set("status", state.filter);
+    if (state.filter === HELD) q.set("blocked", "true");
+    else if (state.filter) q.set("status", state.filter);
     const redrawn = await renderTasks(await (await api("GET", "/api/v1/tasks?" + q)).json());
     if (!redrawn) await tailLog();  // a redrawn detail pane has read the log already
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
