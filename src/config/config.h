@@ -168,6 +168,9 @@ struct NotionConfig {
   std::string agent_property = "Agent";
   std::string requester_property = "Requester";
   std::string task_id_property = "Neo4j Task ID";
+  // A relation column of the board to itself naming the cards a card waits
+  // for (Notion's "Blocked by"); read into Task::blocked_by. Empty = none.
+  std::string blocked_by_property;
   std::map<std::string, std::string> status_options;  // store status -> Notion option name
 };
 

@@ -309,6 +309,8 @@ std::vector<KeySpec> BuildKeys() {
                    TE_FIELD(notion.requester_property))),
       NonEmpty(Key("notion.task_id_property", "TASKEXEC_NOTION_TASK_ID_PROPERTY",
                    TE_FIELD(notion.task_id_property))),
+      Key("notion.blocked_by_property", "TASKEXEC_NOTION_BLOCKED_BY_PROPERTY",
+          TE_FIELD(notion.blocked_by_property)),
       Key("notion.status_options", "TASKEXEC_NOTION_STATUS_OPTIONS",
           TE_FIELD(notion.status_options)),
 

@@ -31,7 +31,9 @@ InboundSync::InboundSync(NotionClient* client, const PropertyMapping* mapping, T
 std::string InboundSync::Fingerprint(const NotionTaskFields& f) const {
   std::string all = f.last_edited_time + '\x1f' + (f.archived ? "A" : "-") + '\x1f' + f.title +
                     '\x1f' + f.description + '\x1f' + f.status_option + '\x1f' + f.priority_option +
-                    '\x1f' + f.agent + '\x1f' + f.requester + '\x1f' + f.task_id;
+                    '\x1f' + f.agent + '\x1f' + f.requester + '\x1f' + f.task_id + '\x1f' +
+                    (f.blocked_by_more ? "+" : "-");
+  for (const std::string& id : f.blocked_by) all += '\x1f' + id;
   return f.last_edited_time + "#" + std::to_string(std::hash<std::string>{}(all));
 }
 
@@ -176,15 +178,25 @@ Status InboundSync::ProcessPage(const Json& page) {
   }
   for (const auto& w : warnings) spdlog::warn("notion: {}", w);
 
+  bool with_dependencies = false;
+  std::vector<std::string> blocked_by;
+  if (!f.archived) {
+    Status ds = ResolveDependencies(f, &with_dependencies, &blocked_by);
+    if (!ds.ok()) {
+      if (ds.code() == Status::Code::kCorruption) ++stats_.bad_pages;
+      return ds;
+    }
+  }
+  const std::vector<std::string>* deps = with_dependencies ? &blocked_by : nullptr;
   Task task;
   Status st = store_->FindByNotionPage(f.page_id, &task);
   if (st.IsNotFound()) {
-    st = f.archived ? Status::OK() : CreateTask(f);
+    st = f.archived ? Status::OK() : CreateTask(f, deps);
   } else if (st.ok()) {
     if (f.archived) {
       st = CancelForPage(task, "page archived or moved to trash");
     } else {
-      st = ApplyEdits(task, f);
+      st = ApplyEdits(task, f, deps);
       if (st.ok()) st = ApplyBoardMove(task, f.status_option);
     }
   }
@@ -194,7 +206,61 @@ Status InboundSync::ProcessPage(const Json& page) {
   return Status::OK();
 }
 
-Status InboundSync::CreateTask(const NotionTaskFields& f) {
+Status InboundSync::ResolveDependencies(const NotionTaskFields& f, bool* configured,
+                                        std::vector<std::string>* task_ids) {
+  *configured = !mapping_->blocked_by_property().empty();
+  task_ids->clear();
+  if (!*configured) return Status::OK();
+  std::vector<std::string> pages = f.blocked_by;
+  if (f.blocked_by_more) {
+    Status st = client_->GetRelation(f.page_id, mapping_->blocked_by_property_id(), &pages);
+    if (!st.ok()) return st;
+  }
+  constexpr size_t kMaxChain = 32;
+  resolving_.push_back(CompactId(f.page_id));
+  Status result;
+  for (const std::string& page : pages) {
+    Task task;
+    Status st = store_->FindByNotionPage(page, &task);
+    if (st.IsNotFound()) {
+      auto seen = std::find(resolving_.begin(), resolving_.end(), CompactId(page));
+      if (seen != resolving_.end()) {
+        std::string chain;
+        for (auto it = seen; it != resolving_.end(); ++it) chain += *it + " -> ";
+        result = Status::Corruption("notion cards depend on each other in a cycle (" +
+                                    mapping_->blocked_by_property() + "): " + chain +
+                                    CompactId(page) + "; not imported until it is broken");
+        break;
+      }
+      if (resolving_.size() >= kMaxChain) {
+        result = Status::Corruption("notion card " + f.page_id + ": a chain of more than " +
+                                    std::to_string(kMaxChain) + " cards not imported yet (" +
+                                    mapping_->blocked_by_property() + "); imported as it shrinks");
+        break;
+      }
+      st = FetchPage(page);  // imports an open card of the board
+      if (st.ok()) st = store_->FindByNotionPage(page, &task);
+      if (st.IsNotFound()) {
+        spdlog::info(
+            "notion: page {} depends on page {}, which has no task (finished or not on "
+            "the board); nothing to wait for",
+            f.page_id, page);
+        continue;
+      }
+    }
+    if (!st.ok()) {
+      result = st;
+      break;
+    }
+    if (std::find(task_ids->begin(), task_ids->end(), task.id) == task_ids->end())
+      task_ids->push_back(task.id);
+  }
+  resolving_.pop_back();
+  return result;
+}
+
+Status InboundSync::CreateTask(const NotionTaskFields& f,
+                               const std::vector<std::string>* blocked_by) {
   if (f.title.empty()) {
     ++stats_.bad_pages;
     spdlog::warn("notion: page {} ({}) has no title; not imported until it has one", f.page_id,
@@ -243,6 +309,7 @@ Status InboundSync::CreateTask(const NotionTaskFields& f) {
   nt.notion_url = f.url;
   nt.context_json = Json{{"requester", f.requester}, {"notion_page_id", f.page_id}}.dump();
   nt.status = status;
+  if (blocked_by != nullptr) nt.blocked_by = *blocked_by;
 
   Task task;
   Status st = service_->AddTask(nt, &task);
@@ -270,7 +337,8 @@ Status InboundSync::CreateTask(const NotionTaskFields& f) {
       task.id, Json{{"status", f.status_option}, {"task_id", f.task_id}, {"agent", f.agent}});
 }
 
-Status InboundSync::ApplyEdits(const Task& task, const NotionTaskFields& f) {
+Status InboundSync::ApplyEdits(const Task& task, const NotionTaskFields& f,
+                               const std::vector<std::string>* blocked_by) {
   // Only before the task ever started: a running agent keeps its brief.
   if (IsHeld(task.status) || IsTerminal(task.status) || task.started_at != 0) return Status::OK();
   Json written = state_.Written(task.id);
@@ -302,6 +370,10 @@ Status InboundSync::ApplyEdits(const Task& task, const NotionTaskFields& f) {
   }
   if (f.url != task.notion_url && !f.url.empty()) {
     patch.notion_url = f.url;
+    any = true;
+  }
+  if (blocked_by != nullptr && *blocked_by != task.blocked_by) {
+    patch.blocked_by = *blocked_by;
     any = true;
   }
   if (!any) return Status::OK();

@@ -68,8 +68,18 @@ class InboundSync {
   const InboundStats& stats() const { return stats_; }
 
  private:
-  Status CreateTask(const NotionTaskFields& f);
-  Status ApplyEdits(const Task& task, const NotionTaskFields& f);
+  // The task ids of a card's blocked_by relation (notion.blocked_by_property;
+  // *configured = false when none is). Related cards are read in full (the
+  // property item endpoint past the page's first 25); a card without a task
+  // yet is fetched and imported first, and one that stays without (a
+  // finished card, one off the board) holds nothing back. A chain of cards
+  // that leads back to one being imported is Corruption naming it: the page
+  // is reported and not applied until the cycle is broken.
+  Status ResolveDependencies(const NotionTaskFields& f, bool* configured,
+                             std::vector<std::string>* task_ids);
+  Status CreateTask(const NotionTaskFields& f, const std::vector<std::string>* blocked_by);
+  Status ApplyEdits(const Task& task, const NotionTaskFields& f,
+                    const std::vector<std::string>* blocked_by);
   Status ApplyBoardMove(const Task& task, const std::string& option);
   Status CancelForPage(const Task& task, const std::string& why);
   // Moves a task nobody holds to `to`, through pending when the table has no
@@ -87,6 +97,9 @@ class InboundSync {
   SyncState state_;
   const int64_t overlap_ms_;
   std::unordered_map<std::string, std::string> seen_;  // page id -> fingerprint
+  // The cards whose dependencies are being resolved, outermost first: a
+  // related card already here closes a cycle.
+  std::vector<std::string> resolving_;
   InboundStats stats_;
 };
 

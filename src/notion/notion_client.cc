@@ -433,6 +433,33 @@ Status NotionClient::CreateComment(const std::string& page_id, const std::string
   return Call("POST", "/comments", &body, /*idempotent=*/false, comment);
 }
 
+Status NotionClient::GetRelation(const std::string& page_id, const std::string& property_id,
+                                 std::vector<std::string>* related) {
+  related->clear();
+  std::string cursor;
+  for (int guard = 0; guard < 1000; ++guard) {
+    std::string path = "/pages/" + page_id + "/properties/" +
+                       PercentEncode(PercentDecode(property_id)) + "?page_size=100";
+    if (!cursor.empty()) path += "&start_cursor=" + PercentEncode(cursor);
+    Json resp;
+    Status st = Call("GET", path, nullptr, true, &resp);
+    if (!st.ok()) return st;
+    if (!resp.contains("results") || !resp["results"].is_array())
+      return Status::Corruption("notion property items of page " + page_id + ": no results list");
+    for (const Json& item : resp["results"]) {
+      const Json* rel = item.is_object() && item.contains("relation") ? &item["relation"] : nullptr;
+      const std::string id = rel != nullptr ? JsonString(*rel, "id") : "";
+      if (!id.empty()) related->push_back(id);
+    }
+    const bool more =
+        resp.contains("has_more") && resp["has_more"].is_boolean() && resp["has_more"].get<bool>();
+    if (!more || !resp.contains("next_cursor") || !resp["next_cursor"].is_string())
+      return Status::OK();
+    cursor = resp["next_cursor"].get<std::string>();
+  }
+  return Status::Corruption("notion property items of page " + page_id + ": too many pages");
+}
+
 Status NotionClient::ListComments(const std::string& page_id, std::vector<Json>* comments) {
   comments->clear();
   std::string cursor;

@@ -119,6 +119,10 @@ class NotionClient {
   // Posts `text` as a page comment, split into rich-text items of <= 2000
   // characters (at most 100 items; longer text is cut with a marker).
   Status CreateComment(const std::string& page_id, const std::string& text, Json* comment);
+  // The page ids a page's relation property holds, all of them: the
+  // property item endpoint, page by page (a page object lists 25 at most).
+  Status GetRelation(const std::string& page_id, const std::string& property_id,
+                     std::vector<std::string>* related);
   // Comments on a page (all pages of results).
   Status ListComments(const std::string& page_id, std::vector<Json>* comments);
 

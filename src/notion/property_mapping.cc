@@ -68,6 +68,7 @@ PropertyMapping PropertyMapping::FromConfig(const NotionConfig& c) {
   m.agent_property_ = c.agent_property;
   m.requester_property_ = c.requester_property;
   m.task_id_property_ = c.task_id_property;
+  m.blocked_by_property_ = c.blocked_by_property;
   for (const auto& [status, option] : DefaultOptions()) m.outbound_[status] = option;
   for (const auto& [key, option] : c.status_options) {
     auto status = ParseTaskStatus(key);
@@ -157,10 +158,15 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
                 {"rich_text", "select", "people", "email", "multi_select", "title"});
   if (!st.ok()) return st;
   if (type_of(description_property_) != "rich_text") description_property_.clear();
+  // Configured on purpose, so a board without it is an error, not a warning.
+  if (!blocked_by_property_.empty()) {
+    st = require("dependencies", blocked_by_property_, {"relation"});
+    if (!st.ok()) return st;
+  }
   ids_.clear();
   for (const std::string* name :
        {&title_property_, &status_property_, &task_id_property_, &priority_property_,
-        &agent_property_, &requester_property_, &description_property_}) {
+        &agent_property_, &requester_property_, &description_property_, &blocked_by_property_}) {
     if (name->empty()) continue;
     const std::string id = JsonString(props[*name], "id");
     if (id.empty())
@@ -219,6 +225,11 @@ std::vector<std::string> PropertyMapping::PropertyIds() const {
   return ids;
 }
 
+std::string PropertyMapping::blocked_by_property_id() const {
+  auto it = ids_.find(blocked_by_property_);
+  return it == ids_.end() ? std::string() : it->second;
+}
+
 NotionTaskFields PropertyMapping::ParsePage(const Json& page,
                                             std::vector<std::string>* warnings) const {
   NotionTaskFields f;
@@ -262,6 +273,27 @@ NotionTaskFields PropertyMapping::ParsePage(const Json& page,
   f.requester = get(requester_property_, false);
   f.task_id = get(task_id_property_, false);
   f.description = get(description_property_, false);
+  if (!blocked_by_property_.empty()) {
+    const Json* relation = nullptr;
+    if (props.contains(blocked_by_property_)) relation = &props[blocked_by_property_];
+    for (auto it = props.begin(); relation == nullptr && it != props.end(); ++it)
+      if (it.value().is_object() && JsonString(it.value(), "id") == blocked_by_property_id())
+        relation = &it.value();
+    if (relation == nullptr) {
+      if (validated_) f.missing.push_back(blocked_by_property_);
+    } else if (relation->is_object() && JsonString(*relation, "type") == "relation" &&
+               relation->contains("relation") && (*relation)["relation"].is_array()) {
+      for (const Json& item : (*relation)["relation"]) {
+        const std::string id = JsonString(item, "id");
+        if (!id.empty()) f.blocked_by.push_back(id);
+      }
+      const Json* more = relation->contains("has_more") ? &(*relation)["has_more"] : nullptr;
+      f.blocked_by_more = more != nullptr && more->is_boolean() && more->get<bool>();
+    } else if (warnings) {
+      warnings->push_back("page " + f.page_id + ": property \"" + blocked_by_property_ +
+                          "\" is not a relation value; its dependencies are not read");
+    }
+  }
   if (f.description.size() > kMaxDescriptionBytes) {
     if (warnings)
       warnings->push_back("page " + f.page_id + ": description of " +

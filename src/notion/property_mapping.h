@@ -42,6 +42,11 @@ struct NotionTaskFields {
   std::string agent;
   std::string requester;
   std::string task_id;  // our id written back earlier, if any
+  // The cards of the blocked_by relation (page ids, as Notion lists them);
+  // with blocked_by_more the page listed only the first ones and the rest
+  // are read from the property item endpoint.
+  std::vector<std::string> blocked_by;
+  bool blocked_by_more = false;
   // Mapped properties the page came without (Notion lists only what a
   // request names, and only titles by default on 2026-12-01): the page
   // cannot be applied, since an absent value is not an empty one.
@@ -100,6 +105,9 @@ class PropertyMapping {
   const std::string& status_type() const { return status_type_; }
   const std::string& task_id_property() const { return task_id_property_; }
   const std::string& agent_property() const { return agent_property_; }
+  // The relation column read as dependencies ("" = none), and its id.
+  const std::string& blocked_by_property() const { return blocked_by_property_; }
+  std::string blocked_by_property_id() const;
   bool has_agent() const { return !agent_property_.empty(); }
 
  private:
@@ -115,6 +123,7 @@ class PropertyMapping {
   std::string requester_property_;
   std::string task_id_property_;
   std::string description_property_ = "Description";
+  std::string blocked_by_property_;
   bool validated_ = false;
   std::vector<std::string> finished_options_;         // as named in the schema
   std::vector<std::string> finished_groups_;          // status groups of finished options only

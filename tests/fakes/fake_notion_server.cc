@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +36,22 @@ size_t Utf16Length(const std::string& s) {
     if ((c & 0xF8) == 0xF0) ++n;  // a 4-byte sequence: a surrogate pair
   }
   return n;
+}
+
+// A property id as Notion means it: ids are sent percent-encoded ("st%3A1")
+// or not, in paths and queries.
+std::string DecodeId(const std::string& id) {
+  std::string out;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (id[i] == '%' && i + 2 < id.size() && std::isxdigit(static_cast<unsigned char>(id[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(id[i + 2]))) {
+      out += static_cast<char>(std::stoi(id.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += id[i];
+    }
+  }
+  return out;
 }
 
 Json Error(int status, const std::string& code, const std::string& message) {
@@ -179,6 +196,16 @@ FakeNotionServer::FakeNotionServer(FakeNotionOptions options)
         {"type", "rich_text"},
         {"rich_text", Json::object()}}},
   };
+  if (!options_.relation_property.empty()) {
+    schema_[options_.relation_property] = {{"id", "bb%3A1"},
+                                           {"name", options_.relation_property},
+                                           {"type", "relation"},
+                                           {"relation",
+                                            {{"database_id", options_.database_id},
+                                             {"data_source_id", options_.data_source_id},
+                                             {"type", "single_property"},
+                                             {"single_property", Json::object()}}}};
+  }
   tokens_ = options_.burst;
   tokens_at_ms_ = MonotonicMs();
   trace_path_ = options_.trace_path;
@@ -263,6 +290,18 @@ Json FakeNotionServer::PageJson(const Page& p) const {
     }
     v["id"] = it.value().value("id", "");
     v["type"] = type;
+    // Page responses carry at most 25 related pages; the rest are read
+    // from the property item endpoint.
+    if (type == "relation") {
+      constexpr size_t kShown = 25;
+      const bool more = v["relation"].is_array() && v["relation"].size() > kShown;
+      if (more) {
+        Json first = Json::array();
+        for (size_t i = 0; i < kShown; ++i) first.push_back(v["relation"][i]);
+        v["relation"] = std::move(first);
+      }
+      v["has_more"] = more;
+    }
     props[name] = v;
   }
   return Json{{"object", "page"},
@@ -502,6 +541,11 @@ int FakeNotionServer::HandleApi(const ApiRequest& req, Json* out) {
     if (method == "PATCH") return PatchPage(parts[2], body, out);
     return bad_url();
   }
+  if (parts.size() == 5 && parts[1] == "pages" && parts[3] == "properties" && method == "GET") {
+    const Page* p = FindPage(parts[2]);
+    if (p == nullptr) return not_found(parts[2]);
+    return PropertyItems(*p, parts[4], query, out);
+  }
   if (parts.size() == 2 && parts[1] == "comments") {
     if (method == "POST") return CreateComment(body, out);
     if (method == "GET") {
@@ -514,6 +558,58 @@ int FakeNotionServer::HandleApi(const ApiRequest& req, Json* out) {
     }
   }
   return bad_url();
+}
+
+int FakeNotionServer::PropertyItems(const Page& page, const std::string& property_id,
+                                    const std::map<std::string, std::string>& query,
+                                    Json* out) const {
+  std::string name;
+  for (auto it = schema_.begin(); it != schema_.end(); ++it) {
+    const std::string id = it.value().value("id", "");
+    if (id == property_id || DecodeId(id) == DecodeId(property_id)) name = it.key();
+  }
+  if (name.empty()) {
+    *out = Error(404, "object_not_found", "Could not find property with id: " + property_id);
+    return 404;
+  }
+  if (schema_[name].value("type", "") != "relation") {
+    *out = Error(400, "validation_error", "this fake serves property items of relations only");
+    return 400;
+  }
+  size_t size = 25;
+  if (auto it = query.find("page_size"); it != query.end()) {
+    size = static_cast<size_t>(std::atoi(it->second.c_str()));
+    if (size < 1 || size > 100) {
+      *out = Error(400, "validation_error", "page_size should be between 1 and 100");
+      return 400;
+    }
+  }
+  size_t start = 0;
+  if (auto it = query.find("start_cursor"); it != query.end()) {
+    start = static_cast<size_t>(std::atoi(it->second.c_str()));
+  }
+  const Json all = page.properties.contains(name) && page.properties[name]["relation"].is_array()
+                       ? page.properties[name]["relation"]
+                       : Json::array();
+  Json results = Json::array();
+  for (size_t i = start; i < all.size() && i < start + size; ++i) {
+    results.push_back({{"object", "property_item"},
+                       {"id", schema_[name].value("id", "")},
+                       {"type", "relation"},
+                       {"relation", {{"id", all[i]["id"]}}}});
+  }
+  const bool more = start + size < all.size();
+  *out = {{"object", "list"},
+          {"results", results},
+          {"next_cursor", more ? Json(std::to_string(start + size)) : Json()},
+          {"has_more", more},
+          {"type", "property_item"},
+          {"property_item",
+           {{"id", schema_[name].value("id", "")},
+            {"next_url", nullptr},
+            {"type", "relation"},
+            {"relation", Json::object()}}}};
+  return 200;
 }
 
 int FakeNotionServer::ShapePage(const ApiRequest& req, bool list, Json* page, Json* err) const {
@@ -690,6 +786,20 @@ int FakeNotionServer::NormalizeValue(const std::string& name, const Json& value,
       }
       s[type] = found;
     }
+  } else if (type == "relation") {
+    bool valid = v.is_array() && v.size() <= 100;
+    Json list = Json::array();
+    for (const auto& item : valid ? v : Json::array()) {
+      if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) valid = false;
+      if (valid) list.push_back(Json{{"id", item["id"]}});
+    }
+    if (!valid) {
+      *err = Error(400, "validation_error",
+                   "body failed validation: " + path +
+                       " should be an array of at most 100 page references ({\"id\": ...})");
+      return 400;
+    }
+    s[type] = list;
   } else if (type == "multi_select") {
     if (!v.is_array()) {
       *err =

@@ -47,9 +47,12 @@ struct FakeNotionOptions {
   std::string data_source_id = "7a1d2e3f-4b5c-4d6e-8f70-8192a3b4c5d6";
   std::string status_type = "select";        // select (original board) | status (Notion template)
   std::string requester_type = "rich_text";  // rich_text | people
-  double rate_per_second = 3.0;              // Notion's average; 0 = unlimited
-  double burst = 10;                         // short bursts Notion allows
-  const Clock* clock = nullptr;              // page timestamps; null = system clock
+  // A relation column of the board to itself under this name (Notion's
+  // task dependencies: "Blocked by"); empty = the board has none.
+  std::string relation_property;
+  double rate_per_second = 3.0;  // Notion's average; 0 = unlimited
+  double burst = 10;             // short bursts Notion allows
+  const Clock* clock = nullptr;  // page timestamps; null = system clock
   // When set (else from $TASKEXEC_NOTION_TRACE), every API request is
   // appended to this file as one JSON line {method, path, query, version,
   // beta, body, status}: tests/node/notion_request_check.mjs validates
@@ -156,6 +159,10 @@ class FakeNotionServer {
   // it), person names null on 2026-12-01. 400 for an unknown property id.
   int ShapePage(const ApiRequest& req, bool list, Json* page, Json* err) const;
   int PatchPage(const std::string& id, const Json& body, Json* out);
+  // GET /v1/pages/{id}/properties/{property_id}: a relation's related pages
+  // as a paginated property_item list (page_size <= 100, default 25).
+  int PropertyItems(const Page& page, const std::string& property_id,
+                    const std::map<std::string, std::string>& query, Json* out) const;
   int CreatePage(const Json& body, Json* out);
   int CreateComment(const Json& body, Json* out);
   // Stores a comment on `page` by user `author` (mu_ held); returns it.

@@ -126,6 +126,11 @@ function sdkCall(method, urlPath, query, body) {
     if (props.length > 0) value.filter_properties = props;
     return ['GetPageParameters', value];
   }
+  if (method === 'GET' && (m = urlPath.match(/^\/v1\/pages\/([^/]+)\/properties\/([^/]+)$/))) {
+    const value = { page_id: decodeURIComponent(m[1]), property_id: decodeURIComponent(m[2]) };
+    for (const [k, v] of query) value[k] = k === 'page_size' ? Number(v) : v;
+    return ['GetPagePropertyParameters', value];
+  }
   if (method === 'PATCH' && (m = urlPath.match(/^\/v1\/pages\/([^/]+)$/)))
     return ['UpdatePageParameters', { page_id: decodeURIComponent(m[1]), ...(body ?? {}) }];
   if (method === 'GET' && (m = urlPath.match(/^\/v1\/databases\/([^/]+)$/)))
