@@ -7,6 +7,7 @@
 #include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/join.h"
 #include "engine/budget_rules.h"
 #include "routing/agent_router.h"
 
@@ -20,12 +21,6 @@ std::string SessionCell(const SessionExecution& e) {
     return Cell(e.resumed_session_id, 36) + " (resumed)";
   }
   return Cell(e.session_id, 36) + " (resumed " + Cell(e.resumed_session_id, 36) + ")";
-}
-
-std::string JoinIds(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
 }
 
 // "a (completed), b (failed)": the tasks around one, with their statuses.
@@ -167,7 +162,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
   if (o.blocked) {
     Table table({"ID", "STATUS", "WAITING ON", "WHY", "TITLE"});
     for (const auto& t : tasks) {
-      table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(JoinIds(t.waiting_on), 40),
+      table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(Join(t.waiting_on, ", "), 40),
                     Cell(t.error_message, 60), Cell(t.title, 60)});
     }
     table.Print(ctx.out());
@@ -229,7 +224,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
              "Budget:", BudgetText(t.limits, ConfiguredLimits(ctx.config().budget), TaskSpent(t)));
   PrintField(out, "Session:", t.session_id);
   PrintField(out, "Blocked by:", NeighbourList(d.dependencies));
-  PrintField(out, "Waiting on:", JoinIds(t.waiting_on));
+  PrintField(out, "Waiting on:", Join(t.waiting_on, ", "));
   PrintField(out, "Blocks:", NeighbourList(d.dependents));
   if (t.error_type == ErrorType::kDependencyFailed) {
     out << "(blocked until that task is re-run and completes; or drop the dependencies: "

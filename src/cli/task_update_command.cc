@@ -7,6 +7,7 @@
 
 #include "api/json_codec.h"
 #include "cli/commands.h"
+#include "core/join.h"
 
 namespace taskexec {
 namespace {
@@ -54,11 +55,7 @@ int RunUpdate(CliContext& ctx, const UpdateOptions& o) {
     return 0;
   }
   ctx.out() << task.id << ": " << ToString(task.status);
-  if (!task.waiting_on.empty()) {
-    std::string ids;
-    for (const std::string& id : task.waiting_on) ids += (ids.empty() ? "" : ", ") + id;
-    ctx.out() << ", waiting on " << ids;
-  }
+  if (!task.waiting_on.empty()) ctx.out() << ", waiting on " << Join(task.waiting_on, ", ");
   ctx.out() << '\n';
   return 0;
 }

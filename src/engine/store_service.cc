@@ -3,16 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.h"
+#include "core/join.h"
 #include "engine/budget_rules.h"
 
 namespace taskexec {
 namespace {
 
-std::string JoinAgents(const std::vector<std::string>& agents) {
-  std::string out;
-  for (const auto& a : agents) out += (out.empty() ? "" : ", ") + a;
-  return out;
-}
+std::string JoinAgents(const std::vector<std::string>& agents) { return Join(agents, ", "); }
 
 }  // namespace
 
@@ -136,12 +133,7 @@ Status StoreTaskService::UpdateTask(const std::string& id, const TaskPatch& patc
   // An edit of a routing input cleared the route: route it again now, so
   // the dispatcher finds it in its agent's queue.
   if (t.routed_agent.empty()) {
-    NewTask inputs;
-    inputs.title = t.title;
-    inputs.description = t.description;
-    inputs.type = t.type;
-    inputs.assigned_to = t.assigned_to;
-    const std::string agent = RouteOf(inputs);
+    const std::string agent = router_->Route(t).agent;
     int written = 0;
     if (!agent.empty() && store_->SetRoutes({TaskRoute{t, agent}}, &written).ok() && written == 1)
       t.routed_agent = agent;

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/join.h"
 #include "runner/agent_runner.h"
 #include "runner/error_classifier.h"
 
@@ -19,14 +20,7 @@ namespace {
 // The tail of a helper command's output that goes into an error message.
 constexpr size_t kStepOutputChars = 1500;
 
-std::string Joined(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& a : argv) {
-    if (!out.empty()) out += ' ';
-    out += a;
-  }
-  return out;
-}
+std::string Joined(const std::vector<std::string>& argv) { return Join(argv, " "); }
 
 bool Succeeded(const ProcessResult* p) { return p != nullptr && p->exit_code == 0; }
 

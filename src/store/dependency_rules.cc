@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include "core/join.h"
 #include "store/store_rules.h"
 
 namespace taskexec::store_rules {
 namespace {
 
 bool EndedBadly(TaskStatus s) { return s == TaskStatus::kFailed || s == TaskStatus::kCancelled; }
-
-std::string Join(const std::vector<std::string>& ids, const char* sep) {
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : sep) + id;
-  return out;
-}
 
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r\n");
