@@ -2,6 +2,7 @@
 // failures, free loopback ports, plain HTTP calls, waiting on a condition and
 // a service to test.
 import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -108,4 +109,33 @@ listen = "127.0.0.1:${port}"
     throw e;
   }
   return { dir, port, logPath, stop };
+}
+
+// The frame of a dashboard test run as `node <script> <taskexec> <source
+// dir>`: a service (startService's `executorToml` and `agentToml`), a
+// chromium, the checks. Runs body({ port, browser, check }); an exception
+// counts as a failure. Stops both, keeps the service's folder and log when
+// a check failed, and exits 0 or 1 (2 on bad arguments).
+export async function runDashboardTest(script, { executorToml = '', agentToml = '' }, body) {
+  const [taskexec, sourceDir] = process.argv.slice(2);
+  if (!taskexec || !sourceDir) {
+    console.error(`usage: ${script} <taskexec> <source dir>`);
+    process.exit(2);
+  }
+  const executablePath = chromiumPath();
+  const { check, fail, failures } = checker();
+  const service = await startService(taskexec, sourceDir, executorToml, agentToml);
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    await body({ port: service.port, browser, check });
+  } catch (e) {
+    console.error('FAIL:', e);
+    fail();
+  } finally {
+    if (browser) await browser.close();
+    await service.stop(failures() > 0);
+  }
+  console.log(failures() ? `${failures()} check(s) failed` : 'all checks passed');
+  process.exit(failures() ? 1 : 0);
 }

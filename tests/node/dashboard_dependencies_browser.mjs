@@ -7,22 +7,10 @@
 //
 // Usage: node dashboard_dependencies_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
-import { call, checker, chromiumPath as findChromium, startService, waitFor } from './browser_support.mjs';
+import { call, runDashboardTest, waitFor } from './browser_support.mjs';
 
-const [taskexec, sourceDir] = process.argv.slice(2);
-if (!taskexec || !sourceDir) {
-  console.error('usage: dashboard_dependencies_browser.mjs <taskexec> <source dir>');
-  process.exit(2);
-}
-const chromiumPath = findChromium();
-const { check, fail, failures: failureCount } = checker();
-
-const service = await startService(taskexec, sourceDir);
-const { port } = service;
-const getTask = async (id) => JSON.parse((await call(port, 'GET', `/api/v1/tasks/${id}`)).body);
-let browser;
-try {
+await runDashboardTest('dashboard_dependencies_browser.mjs', {}, async ({ port, browser, check }) => {
+  const getTask = async (id) => JSON.parse((await call(port, 'GET', `/api/v1/tasks/${id}`)).body);
   const first = await call(port, 'POST', '/api/v1/tasks',
     { title: 'Migrate the data', description: 'fake-mode=hang' });
   check(first.status === 201, `the first task is added (${first.status})`);
@@ -30,7 +18,6 @@ try {
   await waitFor(async () => (await getTask(firstId)).status === 'in_progress', 60000,
     'the first task to run');
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   const page = await browser.newPage();
   page.on('dialog', (dialog) => dialog.accept());
   await page.goto(`http://127.0.0.1:${port}/`);
@@ -75,13 +62,4 @@ try {
   await waitFor(async () => (second = await getTask(secondId)).status === 'completed', 60000,
     'the released task to run and complete');
   check(second.blocked_by.length === 0, `its dependencies are dropped (${JSON.stringify(second.blocked_by)})`);
-} catch (e) {
-  console.error('FAIL:', e);
-  fail();
-} finally {
-  if (browser) await browser.close();
-  await service.stop(failureCount() > 0);
-}
-const failures = failureCount();
-console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
-process.exit(failures ? 1 : 0);
+});

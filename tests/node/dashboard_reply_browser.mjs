@@ -5,21 +5,9 @@
 //
 // Usage: node dashboard_reply_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
-import { call, checker, chromiumPath as findChromium, startService, waitFor } from './browser_support.mjs';
+import { call, runDashboardTest, waitFor } from './browser_support.mjs';
 
-const [taskexec, sourceDir] = process.argv.slice(2);
-if (!taskexec || !sourceDir) {
-  console.error('usage: dashboard_reply_browser.mjs <taskexec> <source dir>');
-  process.exit(2);
-}
-const chromiumPath = findChromium();
-const { check, fail, failures: failureCount } = checker();
-
-const service = await startService(taskexec, sourceDir);
-const { port } = service;
-let browser;
-try {
+await runDashboardTest('dashboard_reply_browser.mjs', {}, async ({ port, browser, check }) => {
   const added = await call(port, 'POST', '/api/v1/tasks',
     { title: 'Paint the shelves', description: 'fake-mode=ask' });
   check(added.status === 201, `the task is added (${added.status})`);
@@ -33,7 +21,6 @@ try {
   const metrics = (await call(port, 'GET', '/metrics')).body;
   check(metrics.includes('taskexec_tasks{status="needs_input"} 1\n'), '/metrics counts the task waiting for an answer');
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.getByText('Paint the shelves').click();
@@ -56,13 +43,4 @@ try {
   check(task.output_summary === 'told sea blue', `the next attempt was told the answer (${task.output_summary})`);
   check(task.executions.length === 2 && task.executions.some((e) => e.status === 'needs_input'),
     `two attempts, the first one asked (${JSON.stringify(task.executions.map((e) => e.status))})`);
-} catch (e) {
-  console.error('FAIL:', e);
-  fail();
-} finally {
-  if (browser) await browser.close();
-  await service.stop(failureCount() > 0);
-}
-const failures = failureCount();
-console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
-process.exit(failures ? 1 : 0);
+});

@@ -5,22 +5,10 @@
 //
 // Usage: node dashboard_usage_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
-import { call, checker, chromiumPath as findChromium, startService, waitFor } from './browser_support.mjs';
+import { call, runDashboardTest, waitFor } from './browser_support.mjs';
 
-const [taskexec, sourceDir] = process.argv.slice(2);
-if (!taskexec || !sourceDir) {
-  console.error('usage: dashboard_usage_browser.mjs <taskexec> <source dir>');
-  process.exit(2);
-}
-const chromiumPath = findChromium();
-const { check, fail, failures: failureCount } = checker();
-
-const service = await startService(taskexec, sourceDir, '',
-  'resume = "always"\nresume_args = ["--resume", "{resume_session_id}"]');
-const { port } = service;
-let browser;
-try {
+const agentToml = 'resume = "always"\nresume_args = ["--resume", "{resume_session_id}"]';
+await runDashboardTest('dashboard_usage_browser.mjs', { agentToml }, async ({ port, browser, check }) => {
   const added = await call(port, 'POST', '/api/v1/tasks',
     { title: 'Count the tokens', description: 'fake-mode=claude-json', assigned_to: 'kublai' });
   check(added.status === 201, `the task is added (${added.status})`);
@@ -44,7 +32,6 @@ try {
   check(metrics.includes('taskexec_agent_cost_usd_total{agent="kublai"} 0.005640\n'),
     '/metrics counts the cost by agent');
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.getByText('Count the tokens').click();
@@ -86,13 +73,4 @@ try {
   const session = await detail.innerText();
   check(session.includes('claude-sess-7') && session.includes('(resumed)'),
     'the dashboard shows the session and the resumed attempt');
-} catch (e) {
-  console.error('FAIL:', e);
-  fail();
-} finally {
-  if (browser) await browser.close();
-  await service.stop(failureCount() > 0);
-}
-const failures = failureCount();
-console.log(failures ? `${failures} check(s) failed` : 'all checks passed');
-process.exit(failures ? 1 : 0);
+});
