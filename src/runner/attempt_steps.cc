@@ -248,7 +248,7 @@ void AgentRunner::NoteStartingState(const ChainPtr& c) {
 
 Status AgentRunner::LaunchAgent(const ChainPtr& c, int64_t* pid, bool queued) {
   const std::string& exec_id = c->job.execution.id;
-  c->agent_start = fs::file_time_type::clock::now();
+  c->agent_start = FileStampNow();
   c->started_at = clock_->NowMs();
   auto on_exit = [this, c](const ProcessResult& process) {
     completions_.Post([this, c, process] { AgentExited(c, process); });

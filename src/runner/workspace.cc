@@ -1,5 +1,8 @@
 #include "runner/workspace.h"
 
+#include <time.h>
+
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -125,6 +128,14 @@ GitStatus ParseGitStatus(const std::string& output) {
   return out;
 }
 
+fs::file_time_type FileStampNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  return std::chrono::file_clock::from_sys(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch)));
+}
+
 bool ChangedSince(const std::string& dir, fs::file_time_type since) {
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
@@ -137,7 +148,7 @@ bool ChangedSince(const std::string& dir, fs::file_time_type since) {
     }
     if (!fs::is_regular_file(st)) continue;
     const fs::file_time_type mtime = it->last_write_time(ec);
-    if (!ec && mtime > since) return true;
+    if (!ec && mtime >= since) return true;
     ec.clear();
   }
   return false;

@@ -95,8 +95,13 @@ struct GitStatus {
 };
 GitStatus ParseGitStatus(const std::string& output);
 
-// True when a regular file below `dir` was modified after `since` (symbolic
-// links are not followed; .git is skipped). Used outside git.
+// True when a regular file below `dir` was modified at or after `since`
+// (symbolic links are not followed; .git is skipped). Used outside git.
 bool ChangedSince(const std::string& dir, std::filesystem::file_time_type since);
+// Now as the kernel stamps a file written now: its coarse real-time clock,
+// up to a tick behind the precise one, so a precise "now" could make a file
+// written right after it look older. What ChangedSince's `since` is taken
+// from.
+std::filesystem::file_time_type FileStampNow();
 
 }  // namespace taskexec
