@@ -294,6 +294,7 @@ json ToJson(const SessionExecution& e) {
       {"started_at", TimeJson(e.started_at)},
       {"ended_at", TimeJson(e.ended_at)},
       {"last_output_at", TimeJson(e.last_output_at)},
+      {"last_output_line", e.last_output_line},
       {"exit_code", OptIntJson(e.exit_code)},
       {"term_signal", OptIntJson(e.term_signal)},
       {"error_type", std::string(ToString(e.error_type))},
@@ -470,6 +471,7 @@ Status FromJson(const json& j, SessionExecution* out) {
   r.Time("started_at", &out->started_at);
   r.Time("ended_at", &out->ended_at);
   r.Time("last_output_at", &out->last_output_at);
+  r.Str("last_output_line", &out->last_output_line);
   r.OptInt("exit_code", &out->exit_code);
   r.OptInt("term_signal", &out->term_signal);
   r.ErrType("error_type", &out->error_type);

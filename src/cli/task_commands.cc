@@ -7,6 +7,7 @@
 #include "api/json_codec.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/clock.h"
 #include "core/join.h"
 #include "engine/budget_rules.h"
 #include "routing/agent_router.h"
@@ -255,6 +256,17 @@ int RunShow(CliContext& ctx, const std::string& id) {
            UsageTokensText(e.usage), UsageCostText(e.usage), SessionCell(e), Cell(e.error, 60)});
     }
     table.Print(out);
+    // What the running attempt is doing, as its Notion card's progress
+    // comment and the dashboard show it.
+    for (const auto& e : d.executions) {
+      if (e.status != ExecutionStatus::kActive) continue;
+      out << "\nRunning now: attempt " << e.attempt << " on " << (e.agent.empty() ? "?" : e.agent)
+          << " for " << FormatElapsed(SystemClock::Default()->NowMs() - e.started_at)
+          << "\n  Last output: "
+          << (e.last_output_at != 0 ? FormatIso8601(e.last_output_at) : std::string("none yet"))
+          << '\n';
+      if (!e.last_output_line.empty()) out << "  Last line:   " << e.last_output_line << '\n';
+    }
   }
   out << "\nArtifacts:\n";
   if (d.artifacts.empty()) {

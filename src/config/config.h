@@ -159,6 +159,9 @@ struct NotionConfig {
   std::string api_version = "2026-12-01";                  // or 2022-06-28, 2025-09-03, 2026-03-11
   int poll_interval_seconds = 60;                          // NOTION_POLL_INTERVAL_SECONDS
   double requests_per_second = 3.0;
+  // How often a running attempt's progress comment on its card is updated
+  // (created at the start, closed at the end); 0 = no progress comments.
+  int progress_interval_seconds = 30;
   std::string webhook_secret;  // verification token for X-Notion-Signature
   // Property names and status options (defaults: docs/notion.md's board).
   std::string title_property;  // empty = the database's title property

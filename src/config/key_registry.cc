@@ -293,6 +293,8 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(notion.poll_interval_seconds), 1, 86400),
       Ranged("notion.requests_per_second", "TASKEXEC_NOTION_REQUESTS_PER_SECOND",
              TE_FIELD(notion.requests_per_second), 0.1, 100),
+      Ranged("notion.progress_interval_seconds", "TASKEXEC_NOTION_PROGRESS_INTERVAL_SECONDS",
+             TE_FIELD(notion.progress_interval_seconds), 0, 86400),
       Secret(Key("notion.webhook_secret", "TASKEXEC_NOTION_WEBHOOK_SECRET",
                  TE_FIELD(notion.webhook_secret))),
       Key("notion.title_property", "TASKEXEC_NOTION_TITLE_PROPERTY",

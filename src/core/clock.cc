@@ -1,5 +1,6 @@
 #include "core/clock.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -19,6 +20,21 @@ SystemClock* SystemClock::Default() {
 int64_t MonotonicMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatElapsed(int64_t ms) {
+  const int64_t s = std::max<int64_t>(0, ms) / 1000;
+  char buf[48];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%lld min %02lld s", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(s / 3600),
+                  static_cast<long long>((s % 3600) / 60));
+  }
+  return buf;
 }
 
 std::string FormatIso8601(TimeMs t) {

@@ -44,5 +44,7 @@ int64_t MonotonicMs();
 std::string FormatIso8601(TimeMs t);
 // Parses "YYYY-MM-DDTHH:MM[:SS[.fff]](Z|+hh:mm)". Returns false when malformed.
 bool ParseIso8601(const std::string& text, TimeMs* out);
+// A span for people: "45 s", "3 min 05 s", "2 h 03 min" (negative = 0 s).
+std::string FormatElapsed(int64_t ms);
 
 }  // namespace taskexec

@@ -105,6 +105,10 @@ struct SessionExecution {
   // the attempt runs (every lease renewal) and at its end, so a silent agent
   // shows before agent.stall_seconds stops it.
   TimeMs last_output_at = 0;
+  // The last line of that output worth showing a person (markers, terminal
+  // codes and JSON stripped, at most 500 characters; runner/progress_line.h),
+  // kept with last_output_at. Empty = none yet.
+  std::string last_output_line;
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   ErrorType error_type = ErrorType::kNone;

@@ -20,6 +20,9 @@ constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well 
 // Duties the loop also runs outside their period.
 constexpr const char* kRenewLeases = "renew leases";
 constexpr const char* kCancelRequests = "cancel requests";
+// How often running attempts' output times and lines are written: the
+// dashboard and the Notion progress comment show them live.
+constexpr int64_t kOutputRecordMs = 5000;
 
 }  // namespace
 
@@ -141,6 +144,12 @@ Duties Engine::PeriodicDuties(int64_t start) {
     RenewLeases();
     return false;
   });
+  duties.Add("record output",
+             std::min<int64_t>(kOutputRecordMs, std::max<int64_t>(1000, lease_ms / 3)), start,
+             [this] {
+               RecordOutputTimes();
+               return false;
+             });
   duties.Add(kCancelRequests, kCancelCheckMs, start, [this] {
     CheckCancelRequests();
     return false;
@@ -546,8 +555,9 @@ void Engine::RenewLeases() {
 void Engine::RecordOutputTimes() {
   std::vector<OutputTime> times;
   for (const auto& [id, r] : running_) {
-    const TimeMs at = launcher_->LastOutputAt(id);
-    if (at > r.output_recorded) times.push_back(OutputTime{id, at});
+    AttemptProgress progress = launcher_->Progress(id);
+    if (progress.last_output_at > r.output_recorded)
+      times.push_back(OutputTime{id, progress.last_output_at, std::move(progress.last_line)});
   }
   if (times.empty()) return;
   Status s = store_->RecordOutputTimes(executor_id_, times, nullptr);

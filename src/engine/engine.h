@@ -190,8 +190,9 @@ class Engine {
                         const AttemptOutcome& o);
   void HandleFinished(const Finished& f);
   void RenewLeases();
-  // Writes when each running attempt's agent last had output, for those
-  // whose time moved since the last write (SessionExecution::last_output_at).
+  // Writes when each running attempt's agent last had output and its last
+  // meaningful line, for those whose time moved since the last write
+  // (SessionExecution::last_output_at, last_output_line).
   void RecordOutputTimes();
   // Whether another process wrote to the store since the last look (or we
   // cannot tell); notes new agents and unrouted tasks.

@@ -14,6 +14,7 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
   o.session_id = res.session_id;
   o.usage = res.usage;
   o.last_output_at = res.last_output_at;
+  o.last_output_line = res.last_output_line;
   o.exit_code = res.exit_code;
   o.term_signal = res.term_signal;
   o.artifacts = res.artifacts;

@@ -433,6 +433,13 @@ Status NotionClient::CreateComment(const std::string& page_id, const std::string
   return Call("POST", "/comments", &body, /*idempotent=*/false, comment);
 }
 
+Status NotionClient::UpdateComment(const std::string& comment_id, const std::string& text,
+                                   Json* comment) {
+  Json body = {{"rich_text", RichText(text)}};
+  return Call("PATCH", "/comments/" + PercentEncode(comment_id), &body, /*idempotent=*/true,
+              comment);
+}
+
 Status NotionClient::GetRelation(const std::string& page_id, const std::string& property_id,
                                  std::vector<std::string>* related) {
   related->clear();

@@ -119,6 +119,11 @@ class NotionClient {
   // Posts `text` as a page comment, split into rich-text items of <= 2000
   // characters (at most 100 items; longer text is cut with a marker).
   Status CreateComment(const std::string& page_id, const std::string& text, Json* comment);
+  // Replaces the text of a comment this integration made (PATCH
+  // /v1/comments/{id}, split like CreateComment). Notion answers 404 for a
+  // comment it did not make or that is gone. Repeating it is harmless, so an
+  // unanswered request is retried like a read.
+  Status UpdateComment(const std::string& comment_id, const std::string& text, Json* comment);
   // The page ids a page's relation property holds, all of them: the
   // property item endpoint, page by page (a page object lists 25 at most).
   Status GetRelation(const std::string& page_id, const std::string& property_id,

@@ -57,6 +57,11 @@ NotionSync::NotionSync(NotionSyncOptions options, TaskStore* store, TaskService*
         return st;
       },
       clock_);
+  // Progress comments use spare budget only: a request leaves at least one
+  // token, so a status write right after it is not held up.
+  progress_ = std::make_unique<ProgressComments>(
+      client_.get(), store_, static_cast<int64_t>(c.progress_interval_seconds) * 1000,
+      [this] { return limiter_->Available() >= kProgressReserveTokens; }, clock_);
   WebhookOptions wo;
   wo.secret = c.webhook_secret;
   wo.late_after_ms = options_.webhook_late_after_ms;
@@ -252,6 +257,16 @@ WebhookResult NotionSync::HandleWebhook(const std::multimap<std::string, std::st
   return r;
 }
 
+void NotionSync::TickProgress() {
+  if (!schema_ok_ || !progress_->enabled()) return;
+  Status st = progress_->Tick();
+  // Tried every round: during an outage, say so once a minute, not each time.
+  if (!st.ok() && MonotonicMs() - progress_warned_ms_ >= 60000) {
+    progress_warned_ms_ = MonotonicMs();
+    spdlog::warn("notion: progress comments wait: {}", st.ToString());
+  }
+}
+
 void NotionSync::Loop() {
   const int64_t poll_ms = std::max(1, options_.config.poll_interval_seconds) * 1000LL;
   int64_t next_poll = MonotonicMs();
@@ -279,6 +294,7 @@ void NotionSync::Loop() {
     }
     if (poll) {
       SyncOnce();  // logs its own errors; its flush updates last_change_counter_
+      TickProgress();
       next_poll = MonotonicMs() + poll_ms;
       continue;
     }
@@ -290,6 +306,7 @@ void NotionSync::Loop() {
     int64_t counter = 0;
     Status cs = store_->ChangeCounter(&counter);
     if (schema_ok_ && (!cs.ok() || counter != last_change_counter_ || webhook)) FlushPending();
+    TickProgress();
   }
 }
 

@@ -4,9 +4,11 @@
 //
 // The loop: every poll interval an incremental poll (every Nth a full scan
 // that also catches deleted pages) and the intents of moved cards; every
-// outbound interval (when the store changed) an outbox flush; at once, the
-// pages named by accepted webhook events. Errors are logged and retried on
-// the next round; nothing in the loop stops the service.
+// outbound interval (when the store changed) an outbox flush, then the
+// running attempts' progress comments that are due (progress_comments.h);
+// at once, the pages named by accepted webhook events. Progress comments
+// are written by the loop only, not by SyncOnce() or FlushOutbox(). Errors are logged and retried
+// on the next round; nothing in the loop stops the service.
 //
 // Init() must succeed before SyncOnce()/Start(): it resolves the table and
 // validates the schema, failing with a message naming the property. If the
@@ -43,6 +45,7 @@
 #include "notion/inbound_sync.h"
 #include "notion/notion_client.h"
 #include "notion/outbound_sync.h"
+#include "notion/progress_comments.h"
 #include "notion/property_mapping.h"
 #include "notion/rate_limiter.h"
 #include "notion/reply_collector.h"
@@ -104,6 +107,7 @@ class NotionSync {
   NotionClient* client() { return client_.get(); }
   const InboundStats& inbound_stats() const { return inbound_->stats(); }
   const OutboundStats& outbound_stats() const { return outbound_->stats(); }
+  const ProgressStats& progress_stats() const { return progress_->stats(); }
 
  private:
   void Loop();
@@ -114,6 +118,10 @@ class NotionSync {
   // store's change counter so the loop skips idle flushes.
   Status FlushPending();
   Status RecheckSchema();
+  // The progress comments due (progress_comments.h), after the outbox.
+  void TickProgress();
+  // Tokens the rate limiter must hold for a progress request to go out.
+  static constexpr double kProgressReserveTokens = 2.0;
 
   NotionSyncOptions options_;
   TaskStore* store_;
@@ -129,6 +137,8 @@ class NotionSync {
   std::unique_ptr<InboundSync> inbound_;
   std::unique_ptr<OutboundSync> outbound_;
   std::unique_ptr<ReplyCollector> replies_;
+  std::unique_ptr<ProgressComments> progress_;
+  int64_t progress_warned_ms_ = -60000;  // when a failed progress round was last logged
   std::unique_ptr<WebhookHandler> webhook_;
   std::atomic<bool> schema_ok_{false};
   int polls_ = 0;

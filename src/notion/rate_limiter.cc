@@ -54,6 +54,13 @@ int64_t ReserveToken(BucketState* b, TimeMs now, double rate, double capacity) {
   return std::max<int64_t>(0, wait_ms);
 }
 
+double TokensAt(const BucketState& b, TimeMs now, double rate, double capacity) {
+  if (now < b.paused_until) return std::min(b.tokens, 0.0);
+  const TimeMs refill_from = std::max(b.last_ms, b.paused_until);
+  if (now <= refill_from) return b.tokens;
+  return std::min(capacity, b.tokens + static_cast<double>(now - refill_from) * rate / 1000.0);
+}
+
 void PauseBucket(BucketState* b, TimeMs until, TimeMs now) {
   if (until <= b->paused_until) return;
   b->paused_until = until;
@@ -151,6 +158,27 @@ int64_t RateLimiter::Reserve() {
   }
   MutexLock lock(&mu_);
   return ReserveToken(&bucket_, clock_->NowMs(), rate_, capacity_);
+}
+
+double RateLimiter::Available() {
+  TaskStore* store = nullptr;
+  std::string key;
+  {
+    MutexLock lock(&mu_);
+    store = shared_store_;
+    key = shared_key_;
+  }
+  if (store != nullptr) {
+    std::string text;
+    Status st = store->GetMeta(key, &text);
+    const TimeMs now = clock_->NowMs();
+    if (st.ok() || st.IsNotFound()) {
+      const BucketState b = ParseBucket(st.ok() ? &text : nullptr, capacity_, now);
+      return TokensAt(b, now, rate_, capacity_);
+    }
+  }
+  MutexLock lock(&mu_);
+  return TokensAt(bucket_, clock_->NowMs(), rate_, capacity_);
 }
 
 void RateLimiter::Acquire() {

@@ -66,6 +66,9 @@ struct BucketState {
 };
 // Takes one token at `now`; returns the milliseconds to wait (>= 0).
 int64_t ReserveToken(BucketState* b, TimeMs now, double rate, double capacity);
+// The tokens the bucket holds at `now` without taking one: refilled, 0
+// while paused, negative while reservations are not yet due.
+double TokensAt(const BucketState& b, TimeMs now, double rate, double capacity);
 // No request before `until`; saved tokens are dropped.
 void PauseBucket(BucketState* b, TimeMs until, TimeMs now);
 // The store's meta key for the bucket of a Notion token: a SHA-256
@@ -83,6 +86,11 @@ class RateLimiter {
   // No request may start before `until` (a Retry-After); later reservations
   // are spaced from that point on.
   void PauseUntil(TimeMs until);
+  // The tokens available now (TokensAt), of the shared bucket when there is
+  // one. Takes nothing: work that may use only spare budget (progress
+  // comments) asks before each request and leaves a reserve, so that a
+  // status write right after it does not wait.
+  double Available();
 
   double rate_per_second() const { return rate_; }
 

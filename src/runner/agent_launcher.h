@@ -28,6 +28,12 @@ struct AgentJob {
   std::string resume_session_id;
 };
 
+// What a running attempt's agent showed last (AgentLauncher::Progress).
+struct AttemptProgress {
+  TimeMs last_output_at = 0;  // 0 before the first output
+  std::string last_line;      // runner/progress_line.h; may be empty
+};
+
 class AgentLauncher {
  public:
   using DoneCallback = std::function<void(const AgentResult&)>;
@@ -46,9 +52,10 @@ class AgentLauncher {
   // then reports kCancelled. NotFound when it is not running here.
   virtual Status Cancel(const std::string& execution_id) = 0;
 
-  // When the running attempt's agent last wrote output; 0 before its first
-  // output or when it is not running here.
-  virtual TimeMs LastOutputAt(const std::string& execution_id) const = 0;
+  // When the running attempt's agent last wrote output and the last line of
+  // it worth showing; empty before its first output or when it is not
+  // running here.
+  virtual AttemptProgress Progress(const std::string& execution_id) const = 0;
 
   // Stops every attempt still running (TERM, KILL after `grace_ms`) and
   // returns once each one's `done` has been called. No Start after this.

@@ -12,6 +12,7 @@
 #include "runner/command_template.h"
 #include "runner/error_classifier.h"
 #include "runner/presets.h"
+#include "runner/progress_line.h"
 #include "runner/prompt.h"
 #include "runner/stdout_copy.h"
 #include "runner/usage_limit.h"
@@ -320,19 +321,24 @@ Status AgentRunner::Cancel(const std::string& execution_id) {
   return s.IsNotFound() ? Status::OK() : s;
 }
 
-TimeMs AgentRunner::LastOutputAt(const std::string& execution_id) const {
+AttemptProgress AgentRunner::Progress(const std::string& execution_id) const {
   Attempt attempt;
   {
     MutexLock lock(&mu_);
     auto it = handles_.find(execution_id);
-    if (it == handles_.end() || !it->second.agent_running) return 0;
+    if (it == handles_.end() || !it->second.agent_running) return {};
     attempt = it->second;
   }
   int64_t ms_after_start = -1;
   if (!supervisor_->LastOutput(attempt.handle, &ms_after_start).ok() || ms_after_start < 0) {
-    return 0;
+    return {};
   }
-  return attempt.started_at + ms_after_start;
+  AttemptProgress progress;
+  progress.last_output_at = attempt.started_at + ms_after_start;
+  std::string recent;
+  if (supervisor_->RecentOutput(attempt.handle, &recent).ok())
+    progress.last_line = LastMeaningfulLine(recent);
+  return progress;
 }
 
 }  // namespace taskexec

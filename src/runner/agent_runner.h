@@ -97,8 +97,9 @@ class AgentRunner {
   Status Cancel(const std::string& execution_id);
 
   // When the running attempt's agent last wrote to stdout or stderr (this
-  // runner's clock); 0 before its first output or when it is not running.
-  TimeMs LastOutputAt(const std::string& execution_id) const;
+  // runner's clock; 0 before its first output or when it is not running),
+  // and the last line of that output worth showing (progress_line.h).
+  AttemptProgress Progress(const std::string& execution_id) const;
 
   std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
   std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>

@@ -10,6 +10,7 @@
 #include "core/join.h"
 #include "runner/agent_runner.h"
 #include "runner/error_classifier.h"
+#include "runner/progress_line.h"
 
 namespace taskexec {
 
@@ -286,6 +287,7 @@ void AgentRunner::AgentExited(const ChainPtr& c, const ProcessResult& process) {
   c->result = ResultOf(c->job, c->files, process);
   if (process.last_output_ms >= 0)
     c->result.last_output_at = c->started_at + process.last_output_ms;
+  c->result.last_output_line = LastMeaningfulLine(process.recent_output);
   {
     MutexLock lock(&mu_);
     auto it = handles_.find(c->job.execution.id);

@@ -50,7 +50,8 @@ struct AgentResult {
   std::vector<Artifact> artifacts;    // with size + sha256, ids generated
   std::vector<std::string> warnings;  // e.g. listed artifact paths that did not exist
   int64_t pid = 0;
-  TimeMs last_output_at = 0;  // when the agent last wrote to stdout or stderr; 0 = never
+  TimeMs last_output_at = 0;     // when the agent last wrote to stdout or stderr; 0 = never
+  std::string last_output_line;  // the last line of it worth showing (progress_line.h)
   // kUsageLimit: when the provider's limit resets, as the output says; 0 =
   // it does not say.
   TimeMs usage_limit_reset_at = 0;

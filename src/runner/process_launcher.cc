@@ -40,8 +40,8 @@ Status ProcessLauncher::Cancel(const std::string& execution_id) {
   return runner_->Cancel(execution_id);
 }
 
-TimeMs ProcessLauncher::LastOutputAt(const std::string& execution_id) const {
-  return runner_->LastOutputAt(execution_id);
+AttemptProgress ProcessLauncher::Progress(const std::string& execution_id) const {
+  return runner_->Progress(execution_id);
 }
 
 void ProcessLauncher::Shutdown(int64_t grace_ms) {

@@ -28,7 +28,7 @@ class ProcessLauncher final : public AgentLauncher {
   std::string LogPath(const std::string& execution_id) const override;
   Status Start(const AgentJob& job, DoneCallback done, int64_t* pid) override;
   Status Cancel(const std::string& execution_id) override;
-  TimeMs LastOutputAt(const std::string& execution_id) const override;
+  AttemptProgress Progress(const std::string& execution_id) const override;
   void Shutdown(int64_t grace_ms) override;
   bool KillOrphan(const SessionExecution& execution) override;
 

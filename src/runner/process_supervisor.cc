@@ -490,6 +490,17 @@ Status ProcessSupervisor::LastOutput(uint64_t handle, int64_t* ms_after_start) c
   return Status::OK();
 }
 
+Status ProcessSupervisor::RecentOutput(uint64_t handle, std::string* out) const {
+  MutexLock lock(&mu_);
+  auto it = children_.find(handle);
+  if (it == children_.end())
+    return Status::NotFound("no running process with handle " + std::to_string(handle));
+  const std::string& recent = it->second->result.recent_output;
+  *out = recent.size() > kRecentOutputBytes ? recent.substr(recent.size() - kRecentOutputBytes)
+                                            : recent;
+  return Status::OK();
+}
+
 size_t ProcessSupervisor::running() const {
   MutexLock lock(&mu_);
   return children_.size();
@@ -580,6 +591,8 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
       c.result.last_output_ms = c.last_output_at_ms - c.start_ms;
       if (kind == kStdout) CopyStdout(c, buf, static_cast<size_t>(n));  // before the tail moves
       AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
+      // Both streams in one, as a terminal would show them.
+      AppendTail(&c.result.recent_output, buf, static_cast<size_t>(n), kRecentOutputBytes);
       if (!c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
         spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
         c.log_failed = true;  // keep reading the pipe so the child does not block
@@ -705,6 +718,7 @@ void ProcessSupervisor::Finalize(Child& c) {
   c.stdout_copy_fd = -1;
   TrimTail(&c.result.stdout_tail, c.tail_bytes);
   TrimTail(&c.result.stderr_tail, c.tail_bytes);
+  TrimTail(&c.result.recent_output, kRecentOutputBytes);
 }
 
 void ProcessSupervisor::Loop() {

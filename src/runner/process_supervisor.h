@@ -75,6 +75,9 @@ struct ProcessResult {
   std::string stderr_tail;         // last tail_bytes of stderr
   int64_t duration_ms = 0;
   int64_t last_output_ms = -1;  // when the last output came, in ms after the start; -1 = none
+  // The newest stdout and stderr interleaved as read, at most
+  // kRecentOutputBytes (RecentOutput).
+  std::string recent_output;
 };
 
 // The parent environment with `extra` ("K=V") added or overriding: for
@@ -89,6 +92,9 @@ Status ResolveProgram(const std::string& program, const std::vector<std::string>
                       std::string* resolved);
 
 class AttemptCgroups;
+
+// How much of a running child's newest output RecentOutput() keeps.
+constexpr size_t kRecentOutputBytes = 8 * 1024;
 
 class ProcessSupervisor {
  public:
@@ -120,6 +126,10 @@ class ProcessSupervisor {
   // When the running child last wrote to stdout or stderr, in ms after its
   // start (-1: not yet). NotFound when the handle is unknown or finished.
   Status LastOutput(uint64_t handle, int64_t* ms_after_start) const;
+  // The running child's newest output, stdout and stderr interleaved in the
+  // order they were read, at most kRecentOutputBytes. NotFound when the
+  // handle is unknown or finished.
+  Status RecentOutput(uint64_t handle, std::string* out) const;
 
   // Children started and not yet reported.
   size_t running() const;

@@ -436,7 +436,7 @@ ApiResponse ApiHandlers::Metrics(const ApiRequest&) {
   if (!s.ok()) return ErrorResponse(s);
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = RenderMetrics(st);
+  r.body = RenderMetrics(st, SystemClock::Default()->NowMs());
   return r;
 }
 

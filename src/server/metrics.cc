@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <map>
 #include <sstream>
@@ -38,7 +39,7 @@ void Labelled(std::ostringstream& o, const char* name, const char* label,
 
 }  // namespace
 
-std::string RenderMetrics(const ServiceStatus& s) {
+std::string RenderMetrics(const ServiceStatus& s, TimeMs now) {
   std::ostringstream o;
   std::map<std::string, int64_t> by_status;
   for (TaskStatus st : AllTaskStatuses()) by_status[std::string(ToString(st))] = 0;
@@ -76,6 +77,20 @@ std::string RenderMetrics(const ServiceStatus& s) {
   Labelled(o, "taskexec_agent_pauses_total", "reason", s.pauses_set);
   Header(o, "taskexec_running_sessions", "gauge", "Sessions this engine runs, by agent.");
   Labelled(o, "taskexec_running_sessions", "agent", s.running_by_agent);
+  // The agent whose running session went quiet longest (all executors): a
+  // session about to stall shows here before agent.stall_seconds stops it.
+  std::map<std::string, int64_t> quiet;
+  for (const SessionExecution& e : s.active_executions) {
+    const TimeMs since = e.last_output_at != 0 ? e.last_output_at : e.started_at;
+    if (since == 0) continue;
+    const int64_t secs = std::max<int64_t>(0, (now - since) / 1000);
+    int64_t& slot = quiet[e.agent.empty() ? "unknown" : e.agent];
+    slot = std::max(slot, secs);
+  }
+  Header(o, "taskexec_session_quiet_seconds", "gauge",
+         "Longest time a running session of the agent has written no output (since its start "
+         "when none yet).");
+  Labelled(o, "taskexec_session_quiet_seconds", "agent", quiet);
   Header(o, "taskexec_agent_tokens_total", "counter",
          "Tokens the agents reported for the attempts this engine recorded, by agent and kind "
          "(input excludes cache reads).");

@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of the service status, for
 // GET /metrics. Every task status is always present (0 when empty) so a
-// dashboard's queries never see a series vanish.
+// dashboard's queries never see a series vanish. `now` dates the gauges
+// that are ages (how long running agents have been quiet).
 //
 // Thread-safety: pure function.
 #pragma once
@@ -11,6 +12,6 @@
 
 namespace taskexec {
 
-std::string RenderMetrics(const ServiceStatus& status);
+std::string RenderMetrics(const ServiceStatus& status, TimeMs now);
 
 }  // namespace taskexec

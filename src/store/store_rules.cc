@@ -347,6 +347,7 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   if (!o.session_id.empty()) e->session_id = o.session_id;
   e->usage = o.usage;
   e->last_output_at = std::max(e->last_output_at, o.last_output_at);
+  if (!o.last_output_line.empty()) e->last_output_line = o.last_output_line;
   // An attempt that asked keeps its question: the task's is replaced by the
   // next one.
   if (o.execution_status == ExecutionStatus::kNeedsInput && !o.question.empty()) {

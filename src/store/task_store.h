@@ -102,9 +102,10 @@ struct AttemptOutcome {
   std::string task_error_message;
   std::string summary;
   std::string session_id;
-  std::string question;       // task_status needs_input: what the agent asked
-  AgentUsage usage;           // the attempt's; added to the task's totals
-  TimeMs last_output_at = 0;  // the agent's last output; 0 = none (kept as recorded)
+  std::string question;          // task_status needs_input: what the agent asked
+  AgentUsage usage;              // the attempt's; added to the task's totals
+  TimeMs last_output_at = 0;     // the agent's last output; 0 = none (kept as recorded)
+  std::string last_output_line;  // its last line worth showing; "" = keep the recorded one
   std::optional<int> exit_code;
   std::optional<int> term_signal;
   int retry_count = 0;  // the task's new retry_count
@@ -117,6 +118,7 @@ struct AttemptOutcome {
 struct OutputTime {
   std::string execution_id;
   TimeMs at = 0;
+  std::string line;  // the last line worth showing (SessionExecution::last_output_line)
 };
 
 // A route the engine computed for a task ListUnrouted returned.
@@ -271,9 +273,10 @@ class TaskStore {
   virtual Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                              std::vector<std::string>* held) = 0;
 
-  // Records when running attempts last had output: sets last_output_at of
-  // each execution that is still active, run by `executor_id`, and has an
-  // earlier time; others are left as they are. One transaction; touches no
+  // Records when running attempts last had output: sets last_output_at (and
+  // last_output_line, when the line is not empty) of each execution that is
+  // still active, run by `executor_id`, and has an earlier time; others are
+  // left as they are. One transaction; touches no
   // task (no version bump). `written` (may be null) = executions changed.
   virtual Status RecordOutputTimes(const std::string& executor_id,
                                    const std::vector<OutputTime>& times, int* written) = 0;

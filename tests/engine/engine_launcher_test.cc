@@ -450,9 +450,10 @@ TEST_F(EngineLauncherTest, LeasesAreRenewedEveryThirdOfTheLease) {
   ASSERT_TRUE(WaitRecorded(id));
 }
 
-// A running attempt's last output reaches the store with each lease
-// renewal, only when it moved; the attempt's end keeps the final one.
-TEST_F(EngineLauncherTest, TheLastOutputOfARunningAttemptIsRecordedWithTheLeases) {
+// A running attempt's last output and its last meaningful line reach the
+// store every 5 s, only when the output moved; the attempt's end keeps the
+// final ones.
+TEST_F(EngineLauncherTest, TheLastOutputOfARunningAttemptIsRecordedEveryFiveSeconds) {
   config_.executor.lease_seconds = 30;
   config_.executor.poll_interval_seconds = 3600;
   manual_loop_ = true;
@@ -465,22 +466,37 @@ TEST_F(EngineLauncherTest, TheLastOutputOfARunningAttemptIsRecordedWithTheLeases
     EXPECT_TRUE(store_->GetExecution(job.execution.id, &e).ok());
     return e.last_output_at;
   };
+  auto last_line = [&] {
+    SessionExecution e;
+    EXPECT_TRUE(store_->GetExecution(job.execution.id, &e).ok());
+    return e.last_output_line;
+  };
   EXPECT_EQ(last_output(), 0);  // silent so far
 
   const TimeMs said_at = clock_.NowMs() + 4'000;
-  launcher_->Output(job.execution.id, said_at);
-  loop_clock_.Advance(9'999);
+  launcher_->Output(job.execution.id, said_at, "reading the tests");
+  loop_clock_.Advance(4'999);
   ASSERT_TRUE(loop_clock_.AwaitIdle());
-  EXPECT_EQ(last_output(), 0);  // not before the renewal
+  EXPECT_EQ(last_output(), 0);  // not before the next round
   loop_clock_.Advance(1);
   ASSERT_TRUE(loop_clock_.AwaitIdle());
   EXPECT_EQ(last_output(), said_at);
+  EXPECT_EQ(last_line(), "reading the tests");
+
+  // Output with nothing worth showing moves the time, keeps the line.
+  launcher_->Output(job.execution.id, said_at + 3'000, "");
+  loop_clock_.Advance(5'000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(last_output(), said_at + 3'000);
+  EXPECT_EQ(last_line(), "reading the tests");
 
   AgentResult done = FakeLauncher::Completed("said");
   done.last_output_at = said_at + 12'000;
+  done.last_output_line = "all tests pass";
   ASSERT_TRUE(launcher_->Finish(job.execution.id, done));
   ASSERT_TRUE(WaitRecorded(id));
   EXPECT_EQ(last_output(), said_at + 12'000);
+  EXPECT_EQ(last_line(), "all tests pass");
 }
 
 // A stalled attempt is retried, continues its session (agent.resume =

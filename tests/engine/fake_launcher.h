@@ -75,19 +75,20 @@ class FakeLauncher : public AgentLauncher {
 
   bool KillOrphan(const SessionExecution&) override { return false; }  // runs nothing
 
-  TimeMs LastOutputAt(const std::string& execution_id) const override {
+  AttemptProgress Progress(const std::string& execution_id) const override {
     std::lock_guard<std::mutex> l(mu_);
-    if (running_.count(execution_id) == 0) return 0;
+    if (running_.count(execution_id) == 0) return {};
     auto it = output_at_.find(execution_id);
-    return it == output_at_.end() ? 0 : it->second;
+    return it == output_at_.end() ? AttemptProgress{} : it->second;
   }
 
   // ---- the test's side ------------------------------------------------------
 
-  // The running attempt's agent "wrote output" at `at` (LastOutputAt).
-  void Output(const std::string& execution_id, TimeMs at) {
+  // The running attempt's agent "wrote output" at `at`, its last meaningful
+  // line being `line` (Progress).
+  void Output(const std::string& execution_id, TimeMs at, std::string line = "") {
     std::lock_guard<std::mutex> l(mu_);
-    output_at_[execution_id] = at;
+    output_at_[execution_id] = AttemptProgress{at, std::move(line)};
   }
 
   // The next Start calls fail with these, in order.
@@ -170,7 +171,7 @@ class FakeLauncher : public AgentLauncher {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, DoneCallback> running_;
-  std::map<std::string, TimeMs> output_at_;
+  std::map<std::string, AttemptProgress> output_at_;
   std::vector<AgentJob> started_;
   std::vector<std::string> cancels_;
   std::vector<Status> start_errors_;

@@ -40,6 +40,9 @@
 #                    failure message (a careless agent leaking what it sees); exit 1
 #   stdin            copies standard input to $TASKEXEC_ARTIFACTS_DIR/stdin.txt; succeeds
 #   slow             sleeps $FAKE_AGENT_SLEEP seconds (default 2), then succeeds
+#   progress         prints a coloured line, "working on the parser", then a JSON
+#                    event with no text and a rule line, then hangs like hang (its
+#                    last meaningful line is "working on the parser")
 #   big-output       prints $FAKE_AGENT_LINES lines (default 20000) to stdout, then succeeds
 #   openclaw-json    prints an OpenClaw `agent --json` document (pretty-printed); exit 0
 #   openclaw-json-huge  the same document with a 200 KiB finalPromptText (as
@@ -173,6 +176,15 @@ case "$mode" in
   slow)
     sleep "${FAKE_AGENT_SLEEP:-2}"
     succeed ;;
+  progress)
+    printf '\033[1;32mcompiling\033[0m step 1\n'
+    echo "working on the parser"
+    echo '{"type":"tool_use","name":"Bash","input":{"command":"make"}}'
+    echo "----------"
+    sleep 100000 &
+    echo $! > grandchild.pid
+    echo $$ > agent.pid
+    while true; do wait; done ;;
   big-output)
     i=0
     while [ "$i" -lt "${FAKE_AGENT_LINES:-20000}" ]; do

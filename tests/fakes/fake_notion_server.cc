@@ -546,6 +546,8 @@ int FakeNotionServer::HandleApi(const ApiRequest& req, Json* out) {
     if (p == nullptr) return not_found(parts[2]);
     return PropertyItems(*p, parts[4], query, out);
   }
+  if (parts.size() == 3 && parts[1] == "comments" && method == "PATCH")
+    return UpdateComment(parts[2], body, out);
   if (parts.size() == 2 && parts[1] == "comments") {
     if (method == "POST") return CreateComment(body, out);
     if (method == "GET") {
@@ -900,6 +902,49 @@ int FakeNotionServer::CreateComment(const Json& body, Json* out) {
   return 200;
 }
 
+int FakeNotionServer::UpdateComment(const std::string& comment_id, const Json& body, Json* out) {
+  // Notion's reference, "Update a comment": exactly one of rich_text and
+  // markdown; only the integration's own comments (others are 404).
+  if (!body.is_object() || (body.contains("rich_text") == body.contains("markdown"))) {
+    *out = Error(400, "validation_error",
+                 "body failed validation: exactly one of body.rich_text or body.markdown should "
+                 "be defined");
+    return 400;
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key != "rich_text" && key != "markdown") {
+      *out = Error(400, "validation_error",
+                   "body failed validation: body." + key + " should be not present");
+      return 400;
+    }
+  }
+  Json* comment = nullptr;
+  for (Json& c : comments_)
+    if (Compact(c.value("id", "")) == Compact(comment_id)) comment = &c;
+  if (comment == nullptr || (*comment)["created_by"].value("id", "") != "bot-taskexec") {
+    *out = Error(404, "object_not_found", "Could not find comment with ID: " + comment_id);
+    return 404;
+  }
+  Json items;
+  std::string msg;
+  if (body.contains("markdown")) {
+    if (!body["markdown"].is_string()) {
+      *out = Error(400, "validation_error",
+                   "body failed validation: body.markdown should be a string");
+      return 400;
+    }
+    items = Json::array({RichTextStored(body["markdown"].get<std::string>())});
+  } else if (!NormalizeRichText("body.rich_text", body["rich_text"], &items, &msg)) {
+    *out = Error(400, "validation_error", "body failed validation: " + msg);
+    return 400;
+  }
+  (*comment)["rich_text"] = items;
+  (*comment)["last_edited_time"] = FormatIso8601(NowRounded());
+  ++comment_updates_;
+  *out = *comment;
+  return 200;
+}
+
 int FakeNotionServer::ListComments(const std::string& block_id,
                                    const std::map<std::string, std::string>& query, Json* out) {
   if (FindPage(block_id) == nullptr) {
@@ -1100,6 +1145,11 @@ std::vector<Json> FakeNotionServer::Comments(const std::string& page_id) const {
   for (const auto& c : comments_)
     if (Compact(c["parent"].value("page_id", "")) == Compact(page_id)) out.push_back(c);
   return out;
+}
+
+int FakeNotionServer::CommentUpdates() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return comment_updates_;
 }
 
 std::vector<std::string> FakeNotionServer::PageIds() const {

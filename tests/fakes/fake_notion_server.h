@@ -105,6 +105,8 @@ class FakeNotionServer {
   std::string StatusOf(const std::string& page_id) const;
   std::string TextOf(const std::string& page_id, const std::string& property) const;
   std::vector<Json> Comments(const std::string& page_id) const;
+  // How many comment edits (PATCH /v1/comments/{id}) were accepted.
+  int CommentUpdates() const;
   // A comment a person (user `user_id`) writes on the page in Notion's UI.
   Status AddPersonComment(const std::string& page_id, const std::string& text,
                           const std::string& user_id = "user-ada");
@@ -165,6 +167,8 @@ class FakeNotionServer {
                     const std::map<std::string, std::string>& query, Json* out) const;
   int CreatePage(const Json& body, Json* out);
   int CreateComment(const Json& body, Json* out);
+  // PATCH /v1/comments/{id}: the integration's own comments only.
+  int UpdateComment(const std::string& comment_id, const Json& body, Json* out);
   // Stores a comment on `page` by user `author` (mu_ held); returns it.
   Json AddComment(const Page& page, const Json& rich_text, const std::string& author);
   int ListComments(const std::string& block_id, const std::map<std::string, std::string>& query,
@@ -193,6 +197,7 @@ class FakeNotionServer {
   Json schema_;                                         // name -> {id, name, type, ...}
   std::map<std::string, std::unique_ptr<Page>> pages_;  // compact id -> page
   std::vector<Json> comments_;
+  int comment_updates_ = 0;  // PATCH /v1/comments/{id} answered 200
   std::vector<RequestRecord> requests_;
   int64_t next_id_ = 1;
   int rate_limited_left_ = 0;

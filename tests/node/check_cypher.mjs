@@ -42,7 +42,7 @@ const SAMPLE = {
   after_id: 'task-0', after_created: 1700000000000, after_updated: 1700000000000, cutoff: 1700000000000, since: 1700000000000,
   after_completed: 0,
   rows: [{ id: 'task-1', version: 3, meta_keys: ['notion.synced.task-1'] }],
-  outputs: [{ execution_id: 'exec-1', at: 1700000000000 }],
+  outputs: [{ execution_id: 'exec-1', at: 1700000000000, line: 'running the tests' }],
 };
 function parametersOf(text) {
   const params = {};

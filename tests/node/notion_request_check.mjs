@@ -23,6 +23,9 @@
 // also take {"timestamp": "created_time"|"last_edited_time", "direction"}:
 // such a sort is checked by that rule here and by the SDK's type, and left
 // out of the copy of the body the OpenAPI schema sees.
+// "Update a comment" (PATCH /v1/comments/{comment_id}, Notion's reference)
+// is newer than notion-openapi.json: the SDK's UpdateCommentParameters is
+// its only description here, so it is checked by the SDK's type alone.
 // Requests the fake refused (status >= 400, as tests that provoke refusals
 // do) are not checked. Exits 1 naming every mismatch, 2 when the traces hold
 // no checkable request, 0 otherwise; prints what was seen per version.
@@ -66,6 +69,11 @@ for (const [template, item] of Object.entries(doc.paths)) {
     operations.push({ method: method.toUpperCase(), template, pattern, names, op: item[method] });
   }
 }
+// Operations Notion documents that notion-openapi.json does not describe
+// yet: checked by the SDK's types alone (see the head of this file).
+const sdkOnly = [
+  { method: 'PATCH', pattern: /^\/v1\/comments\/([^/]+)$/, template: '/v1/comments/{comment_id}' },
+];
 function findOperation(method, urlPath) {
   // 2022-06-28's database query: the body of a data source query.
   const legacy = urlPath.match(/^\/v1\/databases\/([^/]+)\/query$/);
@@ -81,6 +89,8 @@ function findOperation(method, urlPath) {
     o.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
     return { ...o, params };
   }
+  for (const o of sdkOnly)
+    if (o.method === method && o.pattern.test(urlPath)) return { ...o, sdkOnly: true };
   return null;
 }
 function resolveParameter(p) {
@@ -138,6 +148,8 @@ function sdkCall(method, urlPath, query, body) {
   if (method === 'GET' && (m = urlPath.match(/^\/v1\/data_sources\/([^/]+)$/)))
     return ['GetDataSourceParameters', { data_source_id: decodeURIComponent(m[1]) }];
   if (method === 'POST' && urlPath === '/v1/comments') return ['CreateCommentParameters', body ?? {}];
+  if (method === 'PATCH' && (m = urlPath.match(/^\/v1\/comments\/([^/]+)$/)))
+    return ['UpdateCommentParameters', { comment_id: decodeURIComponent(m[1]), ...(body ?? {}) }];
   if (method === 'GET' && urlPath === '/v1/comments') {
     const value = {};
     for (const [k, v] of query) value[k] = k === 'page_size' ? Number(v) : v;
@@ -181,8 +193,11 @@ for (const tracePath of tracePaths) {
       return;
     }
     // Query parameters: documented, of the documented type.
+    if (found.sdkOnly) {
+      if ((r.query ?? []).length > 0) problems.push(`${label}: this operation takes no query`);
+    }
     const declared = new Map();
-    for (const p of (found.op.parameters ?? []).map(resolveParameter))
+    for (const p of (found.op?.parameters ?? []).map(resolveParameter))
       if (p.in === 'query') declared.set(p.name, p);
     for (const [key, value] of r.query ?? []) {
       const p = declared.get(key);
@@ -199,7 +214,7 @@ for (const tracePath of tracePaths) {
     }
     // The body.
     const groupFilters = [];
-    if (r.body !== null && r.body !== undefined) {
+    if (r.body !== null && r.body !== undefined && !found.sdkOnly) {
       const content = found.op.requestBody?.content?.['application/json'];
       if (!content) {
         problems.push(`${label}: sends a body, the operation takes none`);

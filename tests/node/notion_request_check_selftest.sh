@@ -21,7 +21,8 @@ for expected in \
   'jsonl:5 .*a status group condition is' \
   'jsonl:6 .*not an operation of Notion' \
   'jsonl:8 .*needs the header Notion-Beta: status-group-filters-2026-10-06' \
-  '7 requests checked.*1 refused ones skipped'; do
+  'jsonl:9 .*SDK type UpdateCommentParameters' \
+  '8 requests checked.*1 refused ones skipped'; do
   if ! printf '%s\n' "$out" | grep -q -- "$expected"; then
     echo "MISSING: $expected"
     status=1

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "comment_kinds.h"
 #include "e2e/e2e_util.h"
 #include "fakes/fake_notion_server.h"
 #include "notion/notion_client.h"
@@ -20,6 +21,8 @@ namespace taskexec::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+using notion_test::IsProgressComment;
+using notion_test::WithoutProgress;
 
 class NotionE2e : public ::testing::Test {
  protected:
@@ -106,7 +109,8 @@ TEST_F(NotionE2eRealPace, A429StormAndAnOutageLoseNothingAndTheRateHolds) {
   const bool landed = WaitFor(
       [&] {
         for (const auto& p : pages)
-          if (fake_->StatusOf(p) != "Done" || fake_->Comments(p).size() != 1) return false;
+          if (fake_->StatusOf(p) != "Done" || WithoutProgress(fake_->Comments(p)).size() != 1)
+            return false;
         return true;
       },
       300);
@@ -114,7 +118,7 @@ TEST_F(NotionE2eRealPace, A429StormAndAnOutageLoseNothingAndTheRateHolds) {
   ASSERT_TRUE(landed) << ReadFile(dir_ + "/service.log").substr(0, 4000);
   for (const auto& p : pages) {
     EXPECT_EQ(fake_->TextOf(p, "Neo4j Task ID").rfind("task-", 0), 0u);
-    EXPECT_EQ(fake_->Comments(p).size(), 1u);
+    EXPECT_EQ(WithoutProgress(fake_->Comments(p)).size(), 1u);
   }
   int64_t rate_limited = 0;
   for (const auto& r : fake_->Requests())
@@ -194,7 +198,7 @@ TEST_F(NotionE2e, TwoHundredFiftyCardsBecomeTasksRunAndReportBack) {
   auto board_done = [&] {
     for (int i = 0; i < 250; ++i) {
       if (fake_->StatusOf(pages[i]) != (i % 7 == 3 ? "Blocked" : "Done")) return false;
-      if (fake_->Comments(pages[i]).empty()) return false;
+      if (WithoutProgress(fake_->Comments(pages[i])).empty()) return false;
     }
     return true;
   };
@@ -213,7 +217,7 @@ TEST_F(NotionE2e, TwoHundredFiftyCardsBecomeTasksRunAndReportBack) {
       EXPECT_EQ(fake_->TextOf(pages[i], "Agent"), "temujin") << i;
     }
     EXPECT_FALSE(fake_->TextOf(pages[i], "Agent").empty()) << i;
-    auto comments = fake_->Comments(pages[i]);
+    auto comments = WithoutProgress(fake_->Comments(pages[i]));
     ASSERT_EQ(comments.size(), 1u) << i;
     std::string text = notion::PlainText(comments[0]["rich_text"]);
     if (i % 7 == 3) {
@@ -230,14 +234,27 @@ TEST_F(NotionE2e, AMovedCardStopsTheAgentWithinAPollInterval) {
   service.Start();
   ASSERT_TRUE(WaitFor([&] { return fake_->StatusOf(page) == "In Progress"; }, 60))
       << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  // While the agent runs, its card shows its progress in one comment.
+  auto progress = [&] {
+    for (const auto& c : fake_->Comments(page))
+      if (IsProgressComment(c)) return notion::PlainText(c["rich_text"]);
+    return std::string();
+  };
+  EXPECT_TRUE(WaitFor([&] { return progress().find(" is running\n") != std::string::npos; }, 30))
+      << progress();
   ASSERT_TRUE(fake_->MoveCard(page, "Backlog").ok());
   auto t0 = std::chrono::steady_clock::now();
   // The result comment is written once the agent was stopped.
-  EXPECT_TRUE(WaitFor([&] { return fake_->Comments(page).size() == 1; }, 30));
+  EXPECT_TRUE(WaitFor([&] { return WithoutProgress(fake_->Comments(page)).size() == 1; }, 30));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   EXPECT_EQ(fake_->StatusOf(page), "Backlog");
+  // The progress comment is closed, saying how the attempt ended.
+  EXPECT_TRUE(
+      WaitFor([&] { return progress().find(" ended cancelled after ") != std::string::npos; }, 30))
+      << progress();
   EXPECT_EQ(service.Terminate(), 0);
-  std::string text = notion::PlainText(fake_->Comments(page)[0]["rich_text"]);
+  EXPECT_EQ(fake_->Comments(page).size(), 2u);  // the progress comment and the result
+  std::string text = notion::PlainText(WithoutProgress(fake_->Comments(page))[0]["rich_text"]);
   EXPECT_NE(text.find("cancelled"), std::string::npos) << text;
 }
 
@@ -255,11 +272,11 @@ TEST_F(NotionE2e, AWebhookStopsTheAgentAtOnceAndForgeriesChangeNothing) {
   ASSERT_TRUE(fake_->MoveCard(page, "Blocked").ok());  // posts a forged event: 401
   EXPECT_EQ(fake_->SendWebhookEvent("page.properties_updated", page), 401);
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  EXPECT_TRUE(fake_->Comments(page).empty()) << "a forged event changed something";
+  EXPECT_TRUE(WithoutProgress(fake_->Comments(page)).empty()) << "a forged event changed something";
   fake_->SetWebhookTarget(url, secret);
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(fake_->SendWebhookEvent("page.properties_updated", page), 200);
-  EXPECT_TRUE(WaitFor([&] { return fake_->Comments(page).size() == 1; }, 30));
+  EXPECT_TRUE(WaitFor([&] { return WithoutProgress(fake_->Comments(page)).size() == 1; }, 30));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   EXPECT_EQ(fake_->StatusOf(page), "Blocked");
   EXPECT_EQ(service.Terminate(), 0);

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "comment_kinds.h"
 #include "notion/webhook.h"
 #include "notion_test_support.h"
 
@@ -122,7 +123,7 @@ TEST(NotionSync, APersonsCommentAnswersTheAgentsQuestion) {
   ASSERT_TRUE(h.store->FinishAttempt(asked, nullptr).ok());
   ASSERT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(h.fake.StatusOf(page), "In Progress");
-  auto comments = h.fake.Comments(page);
+  auto comments = WithoutProgress(h.fake.Comments(page));
   ASSERT_EQ(comments.size(), 2u);
   const std::string question = notion::PlainText(comments[1]["rich_text"]);
   EXPECT_NE(question.find("Question: Which colour should the shelves be?"), std::string::npos)
@@ -190,12 +191,12 @@ TEST(NotionSync, RunsWriteStatusAgentAndResultComments) {
   ASSERT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(h.fake.StatusOf(ok_page), "Done");
   EXPECT_EQ(h.fake.StatusOf(bad_page), "Blocked");
-  auto ok_comments = h.fake.Comments(ok_page);
+  auto ok_comments = WithoutProgress(h.fake.Comments(ok_page));
   ASSERT_EQ(ok_comments.size(), 1u);
   std::string text = notion::PlainText(ok_comments[0]["rich_text"]);
   EXPECT_NE(text.find("parser done"), std::string::npos) << text;
   EXPECT_NE(text.find("/work/out/parser.cc"), std::string::npos) << text;
-  auto bad_comments = h.fake.Comments(bad_page);
+  auto bad_comments = WithoutProgress(h.fake.Comments(bad_page));
   ASSERT_EQ(bad_comments.size(), 1u);
   EXPECT_NE(notion::PlainText(bad_comments[0]["rich_text"]).find("permission denied"),
             std::string::npos);
@@ -203,8 +204,8 @@ TEST(NotionSync, RunsWriteStatusAgentAndResultComments) {
   ASSERT_TRUE(sync->SyncOnce().ok());
   ASSERT_TRUE(h.NewSync()->Init().ok());
   ASSERT_TRUE(h.sync->SyncOnce().ok());
-  EXPECT_EQ(h.fake.Comments(ok_page).size(), 1u);
-  EXPECT_EQ(h.fake.Comments(bad_page).size(), 1u);
+  EXPECT_EQ(WithoutProgress(h.fake.Comments(ok_page)).size(), 1u);
+  EXPECT_EQ(WithoutProgress(h.fake.Comments(bad_page)).size(), 1u);
 }
 
 // A card whose task the engine ended before an attempt (its budget was
@@ -224,7 +225,7 @@ TEST(NotionSync, ATaskStoppedBeforeAnAttemptSaysWhyOnItsCard) {
                   .ok());
   ASSERT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(h.fake.StatusOf(page), "Blocked");
-  auto comments = h.fake.Comments(page);
+  auto comments = WithoutProgress(h.fake.Comments(page));
   ASSERT_EQ(comments.size(), 1u);
   const std::string text = notion::PlainText(comments[0]["rich_text"]);
   EXPECT_NE(text.find("taskexec: task " + task.id +
@@ -234,7 +235,7 @@ TEST(NotionSync, ATaskStoppedBeforeAnAttemptSaysWhyOnItsCard) {
       << text;
   ASSERT_TRUE(h.NewSync()->Init().ok());
   ASSERT_TRUE(h.sync->SyncOnce().ok());
-  EXPECT_EQ(h.fake.Comments(page).size(), 1u);
+  EXPECT_EQ(WithoutProgress(h.fake.Comments(page)).size(), 1u);
   // An attempt's own comment already says it: no second one.
   std::vector<SessionExecution> executions(1);
   executions[0].ended_at = after.completed_at;
@@ -422,7 +423,7 @@ TEST(NotionSync, APropertyRenamedWhileRunningPausesWritesUntilFixed) {
   ASSERT_TRUE(h.fake.RenameProperty("State", "Status").ok());
   EXPECT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(h.fake.StatusOf(page), "Done");
-  EXPECT_EQ(h.fake.Comments(page).size(), 1u);
+  EXPECT_EQ(WithoutProgress(h.fake.Comments(page)).size(), 1u);
 }
 
 TEST(NotionSync, AnOutageAndARestartLoseNoUpdate) {
@@ -450,7 +451,7 @@ TEST(NotionSync, AnOutageAndARestartLoseNoUpdate) {
   for (const auto& p : pages) {
     EXPECT_EQ(h.fake.StatusOf(p), "Done");
     EXPECT_EQ(h.fake.TextOf(p, "Agent"), "jochi");
-    EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+    EXPECT_EQ(WithoutProgress(h.fake.Comments(p)).size(), 1u);
   }
 }
 
@@ -583,11 +584,12 @@ TEST(NotionSync, TheLoopRidesOutAnOutageAndDeliversEverythingAfterwards) {
   h.fake.SetOutage(false);
   EXPECT_TRUE(WaitFor([&] {
     for (const auto& p : pages)
-      if (h.fake.StatusOf(p) != "Blocked" || h.fake.Comments(p).size() != 1) return false;
+      if (h.fake.StatusOf(p) != "Blocked" || WithoutProgress(h.fake.Comments(p)).size() != 1)
+        return false;
     return true;
   }));
   sync->Stop();
-  for (const auto& p : pages) EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+  for (const auto& p : pages) EXPECT_EQ(WithoutProgress(h.fake.Comments(p)).size(), 1u);
 }
 
 }  // namespace
@@ -762,7 +764,7 @@ TEST(NotionSync, FlushOutboxReturnsWithinItsBudgetAndLosesNothing) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   for (const auto& p : pages) {
     EXPECT_EQ(h.fake.StatusOf(p), "Done");
-    EXPECT_EQ(h.fake.Comments(p).size(), 1u);
+    EXPECT_EQ(WithoutProgress(h.fake.Comments(p)).size(), 1u);
   }
 }
 
@@ -829,12 +831,12 @@ TEST(NotionSync, ARefusedPropertyWriteStillPostsTheResultComment) {
   refuse = true;
   ASSERT_TRUE(sync->SyncOnce().ok());
   EXPECT_EQ(sync->outbound_stats().given_up, 1);
-  auto comments = h.fake.Comments(page);
+  auto comments = WithoutProgress(h.fake.Comments(page));
   ASSERT_EQ(comments.size(), 1u);
   EXPECT_NE(notion::PlainText(comments[0]["rich_text"]).find("parser done"), std::string::npos);
   refuse = false;
   ASSERT_TRUE(sync->SyncOnce().ok());
-  EXPECT_EQ(h.fake.Comments(page).size(), 1u);  // not posted twice
+  EXPECT_EQ(WithoutProgress(h.fake.Comments(page)).size(), 1u);  // not posted twice
 }
 
 TEST(NotionSync, RepeatedWebhooksForOnePageCostOneFetch) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "comment_kinds.h"
 #include "e2e/e2e_util.h"
 #include "fakes/fake_notion_server.h"
 #include "notion/notion_client.h"
@@ -19,6 +20,7 @@ namespace taskexec::e2e {
 namespace {
 
 namespace fs = std::filesystem;
+using notion_test::WithoutProgress;
 
 const std::map<std::string, std::string> kMarkers = {
     {"NOTION_TOKEN", "mk-notion-9d3e71"},
@@ -108,7 +110,7 @@ TEST_F(SecurityE2e, SecretsReachNoLogResponseOrFile) {
   service.Start();
   auto board_done = [&] {
     for (const std::string& page : pages) {
-      if (fake_->Comments(page).empty()) return false;
+      if (WithoutProgress(fake_->Comments(page)).empty()) return false;
     }
     return true;
   };
@@ -170,7 +172,8 @@ TEST_F(SecurityE2e, SecretsReachNoLogResponseOrFile) {
 
   // What the agents wrote reached Notion: their failure comments carry their
   // environment, without the secrets.
-  const std::string leak = notion::PlainText(fake_->Comments(pages[0])[0]["rich_text"]);
+  const std::string leak =
+      notion::PlainText(WithoutProgress(fake_->Comments(pages[0]))[0]["rich_text"]);
   EXPECT_NE(leak.find("TASKEXEC_TASK_ID="), std::string::npos) << leak;
   for (const std::string& page : pages) {
     for (const auto& comment : fake_->Comments(page)) {

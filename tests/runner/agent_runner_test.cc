@@ -281,6 +281,26 @@ TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
 
+// Live progress: while the agent runs, the runner gives its last meaningful
+// line (the coloured line, the JSON event and the rule after it do not
+// count); the ended attempt keeps it in its result.
+TEST_F(AgentRunnerTest, TheRunningAgentsLastMeaningfulLine) {
+  AgentRunner& runner = Runner(Config("progress"));
+  Waiter<AgentResult> w;
+  long grandchild = 0;
+  ASSERT_NO_FATAL_FAILURE(StartHanging(runner, &w, &grandchild));
+  EXPECT_TRUE(
+      WaitUntil([&] { return runner.Progress("exec-1").last_line == "working on the parser"; }));
+  EXPECT_GE(runner.Progress("exec-1").last_output_at, clock_.NowMs());
+  ASSERT_TRUE(runner.Cancel("exec-1").ok());
+  auto r = w.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(r->last_output_line, "working on the parser");
+  EXPECT_EQ(runner.Progress("exec-1").last_line, "");  // not running any more
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
+}
+
 // agent.stall_seconds: an agent that says one line and then nothing is
 // stopped with its grandchild, long before its timeout, as "stalled"; while
 // it runs the runner tells when it last spoke (on the runner's clock).
@@ -293,7 +313,8 @@ TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
   Waiter<AgentResult> w;
   long grandchild = 0;
   ASSERT_NO_FATAL_FAILURE(StartHanging(runner, &w, &grandchild));
-  EXPECT_TRUE(WaitUntil([&] { return runner.LastOutputAt("exec-1") >= clock_.NowMs(); }));
+  EXPECT_TRUE(
+      WaitUntil([&] { return runner.Progress("exec-1").last_output_at >= clock_.NowMs(); }));
   auto r = w.Wait();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, ExecutionStatus::kTimedOut);
@@ -301,7 +322,7 @@ TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
   EXPECT_TRUE(r->retryable);
   EXPECT_NE(r->error.find("no output on stdout or stderr"), std::string::npos) << r->error;
   EXPECT_GE(r->last_output_at, clock_.NowMs());
-  EXPECT_EQ(runner.LastOutputAt("exec-1"), 0);  // not running any more
+  EXPECT_EQ(runner.Progress("exec-1").last_output_at, 0);  // not running any more
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
 

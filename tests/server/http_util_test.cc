@@ -77,7 +77,21 @@ TEST(MetricsTest, PrometheusText) {
   s.usage_by_agent["temujin"].output_tokens = 34;
   s.usage_by_agent["temujin"].cost_usd = 0.00195;
   s.usage_by_agent["codex"].output_tokens = 5;  // never priced: counts 0
-  std::string text = RenderMetrics(s);
+  SessionExecution quiet;
+  quiet.agent = "temujin";
+  quiet.started_at = 1'000'000;
+  quiet.last_output_at = 1'030'000;
+  SessionExecution silent = quiet;
+  silent.last_output_at = 0;  // nothing yet: quiet since its start
+  SessionExecution chatty = quiet;
+  chatty.agent = "jochi";
+  chatty.last_output_at = 1'119'500;
+  s.active_executions = {quiet, silent, chatty};
+  std::string text = RenderMetrics(s, 1'120'000);
+  EXPECT_NE(text.find("# TYPE taskexec_session_quiet_seconds gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_session_quiet_seconds{agent=\"temujin\"} 120\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("taskexec_session_quiet_seconds{agent=\"jochi\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE taskexec_agent_tokens_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_agent_tokens_total{agent=\"temujin\",kind=\"input\"} 400\n"),
             std::string::npos);

@@ -255,35 +255,59 @@ TEST_P(StoreConformanceTest, OutputTimesOfRunningAttemptsOnlyMoveForward) {
   int written = -1;
   ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {}, &written).ok());
   EXPECT_EQ(written, 0);
+  auto last_line = [&](const Claim& of) {
+    SessionExecution e;
+    EXPECT_TRUE(store_->GetExecution(of.execution.id, &e).ok());
+    return e.last_output_line;
+  };
   ASSERT_TRUE(store_
                   ->RecordOutputTimes("exec-A",
-                                      {{c.execution.id, kT0 + 500},
-                                       {theirs.execution.id, kT0 + 500},  // exec-B's
-                                       {"no-such-execution", kT0 + 500}},
+                                      {{c.execution.id, kT0 + 500, "reading the parser"},
+                                       {theirs.execution.id, kT0 + 500, "not mine"},  // exec-B's
+                                       {"no-such-execution", kT0 + 500, ""}},
                                       &written)
                   .ok());
   EXPECT_EQ(written, 1);
   EXPECT_EQ(last_output(c), kT0 + 500);
+  EXPECT_EQ(last_line(c), "reading the parser");
   EXPECT_EQ(last_output(theirs), 0);
+  EXPECT_EQ(last_line(theirs), "");
   EXPECT_EQ(Get(t.id).version, version);  // no task write
 
-  ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 400}}, &written).ok());
+  ASSERT_TRUE(
+      store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 400, "older"}}, &written).ok());
   EXPECT_EQ(written, 0);
   EXPECT_EQ(last_output(c), kT0 + 500);  // never back
-  EXPECT_TRUE(
-      store_->RecordOutputTimes("", {{c.execution.id, kT0 + 900}}, nullptr).IsInvalidArgument());
+  EXPECT_EQ(last_line(c), "reading the parser");
+  // Output with nothing worth showing moves the time and keeps the line.
+  ASSERT_TRUE(
+      store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 600, ""}}, &written).ok());
+  EXPECT_EQ(written, 1);
+  EXPECT_EQ(last_output(c), kT0 + 600);
+  EXPECT_EQ(last_line(c), "reading the parser");
+  // A line with quotes and non-ASCII text round-trips.
+  const std::string quoted = "it's \"done\" — ünïcode";
+  ASSERT_TRUE(
+      store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 650, quoted}}, &written).ok());
+  EXPECT_EQ(last_line(c), quoted);
+  EXPECT_TRUE(store_->RecordOutputTimes("", {{c.execution.id, kT0 + 900, ""}}, nullptr)
+                  .IsInvalidArgument());
 
   // The end keeps the later of the two; after it nothing moves.
   AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kTimedOut, kT0 + 1000);
   o.error_type = ErrorType::kStalled;
   o.retry_count = 1;
   o.last_output_at = kT0 + 700;
+  o.last_output_line = "waiting for the network";
   ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   EXPECT_EQ(last_output(c), kT0 + 700);
+  EXPECT_EQ(last_line(c), "waiting for the network");
   EXPECT_EQ(Get(t.id).error_type, ErrorType::kStalled);
-  ASSERT_TRUE(store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 900}}, &written).ok());
+  ASSERT_TRUE(
+      store_->RecordOutputTimes("exec-A", {{c.execution.id, kT0 + 900, "late"}}, &written).ok());
   EXPECT_EQ(written, 0);
   EXPECT_EQ(last_output(c), kT0 + 700);
+  EXPECT_EQ(last_line(c), "waiting for the network");
 }
 
 // A question parks the task (no retry spent, nothing runnable); a reply

@@ -576,8 +576,10 @@ TEST_F(Neo4jStoreStubTest, OutputTimesAreOneStatement) {
   int written = -1;
   ASSERT_TRUE(store->RecordOutputTimes("exec-A", {}, &written).ok());
   EXPECT_EQ(written, 0);
-  ASSERT_TRUE(
-      store->RecordOutputTimes("exec-A", {{"e1", kNow + 5}, {"e2", kNow + 6}}, &written).ok());
+  ASSERT_TRUE(store
+                  ->RecordOutputTimes(
+                      "exec-A", {{"e1", kNow + 5, ""}, {"e2", kNow + 6, "tests pass"}}, &written)
+                  .ok());
   EXPECT_EQ(written, 1);
   ExpectScriptsDone();
   auto runs = Runs();
@@ -588,6 +590,7 @@ TEST_F(Neo4jStoreStubTest, OutputTimesAreOneStatement) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].as_map().Find("execution_id")->as_string(), "e2");
   EXPECT_EQ(rows[1].as_map().Find("at")->as_int(), kNow + 6);
+  EXPECT_EQ(rows[1].as_map().Find("line")->as_string(), "tests pass");
   auto begins = stub_.received(msg::kBegin);
   ASSERT_EQ(begins.size(), 1u);
   EXPECT_EQ(begins[0].fields[0].as_map().Find("mode"), nullptr);  // a write

@@ -10,7 +10,8 @@ const STATUSES = ["pending","assigned","claimed","in_progress","retrying","compl
                   "cancelled","suspended","pending_review","review","blocked","needs_input"];
 // The filter value that lists the tasks waiting on or blocked by dependencies.
 const HELD = "held-by-dependencies";
-const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false };
+const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false,
+                tasks: [] };
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -40,6 +41,36 @@ function lastOutput(e) {
   if (e.status !== "active") return at;
   const secs = Math.max(0, Math.round((Date.now() - new Date(e.last_output_at)) / 1000));
   return at + " (" + secs + " s ago)";
+}
+function elapsed(secs) {
+  if (secs < 60) return secs + " s";
+  if (secs < 3600) return Math.floor(secs / 60) + " min " + String(secs % 60).padStart(2, "0") + " s";
+  return Math.floor(secs / 3600) + " h " + String(Math.floor((secs % 3600) / 60)).padStart(2, "0") + " min";
+}
+// The selected task's running attempt, as its Notion card's progress
+// comment shows it: elapsed time, last output, the last line worth reading.
+function progressView(d) {
+  const e = (d.executions || []).find(x => x.status === "active");
+  if (!e) return el("div", {id: "progress"});
+  const secs = Math.max(0, Math.round((Date.now() - new Date(e.started_at)) / 1000));
+  return el("div", {id: "progress", class: "progress"}, el("h2", {}, "Running now"),
+      el("p", {}, "Attempt " + e.attempt + " on " + (e.agent || "?") + " for " + elapsed(secs) +
+                  "; last output: " + lastOutput(e)),
+      e.last_output_line ? el("pre", {class: "last-line"}, e.last_output_line)
+                         : el("p", {class: "muted"}, "no line worth showing yet"));
+}
+// Output moves no task version, so the detail pane is not redrawn for it:
+// the progress box is refreshed on its own while an attempt runs.
+async function refreshProgress() {
+  const box = document.getElementById("progress");
+  if (!box || !state.selected) return;
+  const running = box.classList.contains("progress");
+  const sel = state.tasks && state.tasks.find(t => t.id === state.selected);
+  if (!running && !(sel && sel.status === "in_progress")) return;
+  try {
+    const d = await (await api("GET", "/api/v1/tasks/" + encodeURIComponent(state.selected))).json();
+    if (d.id === state.selected) box.replaceWith(progressView(d));
+  } catch (e) { /* the next refresh tries again */ }
 }
 function replace(node, ...children) { node.replaceChildren(...children.filter((c) => c !== null && c !== undefined)); }
 
@@ -116,6 +147,7 @@ function pauseCell(agent, p) {
 
 async function renderTasks(tasks) {
   document.getElementById("task-count").textContent = tasks.length + " shown";
+  state.tasks = tasks;
   const rows = tasks.map(t =>
       el("tr", {class: "click" + (t.id === state.selected ? " sel" : ""), onclick: () => selectTask(t.id)},
          el("td", {class: "id", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status), waits(t)), el("td", {}, t.priority),
@@ -253,7 +285,7 @@ async function renderDetail() {
                     onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
              el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {}, e.attempt), el("td", {}, e.agent),
              el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)),
-             el("td", {class: "last-output"}, lastOutput(e)), el("td", {}, when(e.ended_at)),
+             el("td", {class: "last-output", title: e.last_output_line || ""}, lastOutput(e)), el("td", {}, when(e.ended_at)),
              el("td", {}, e.exit_code === null ? (e.term_signal === null ? "" : "sig " + e.term_signal) : e.exit_code),
              el("td", {title: e.model || ""}, tokens(e)), el("td", {}, cost(e)),
              el("td", {class: "mono session", title: e.resumed_session_id ? "continued " + e.resumed_session_id : (e.session_id || "")},
@@ -297,7 +329,7 @@ async function renderDetail() {
         (d.dependents || []).length ? el("div", {}, el("h3", {}, "Blocks"), neighbours(d.dependents)) : null,
         release);
   }
-  replace(box, dl, answer, deps, actions, msg, el("h2", {}, "Executions"),
+  replace(box, dl, progressView(d), answer, deps, actions, msg, el("h2", {}, "Executions"),
           d.executions.length ? execs : el("p", {class: "muted"}, "none yet"),
           el("h2", {}, "Artifacts"), d.artifacts.length ? arts : el("p", {class: "muted"}, "none"),
           el("h2", {}, "Log " + (state.logExec ? shortId(state.logExec) : "")), log);
@@ -352,7 +384,7 @@ async function refresh() {
     if (state.filter === HELD) q.set("blocked", "true");
     else if (state.filter) q.set("status", state.filter);
     const redrawn = await renderTasks(await (await api("GET", "/api/v1/tasks?" + q)).json());
-    if (!redrawn) await tailLog();  // a redrawn detail pane has read the log already
+    if (!redrawn) await Promise.all([tailLog(), refreshProgress()]);  // a redrawn pane has both
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     document.getElementById("updated").textContent = e.message;

@@ -297,7 +297,8 @@ const std::string kRecordOutputTimes =
     "MATCH (s:SessionExecution {id: m.execution_id})\n"
     "WHERE s.executor_id = $executor_id AND coalesce(s.status, '') IN ['active', '']\n"
     "  AND (s.last_output_at IS NULL OR s.last_output_at < datetime({epochMillis: m.at}))\n"
-    "SET s.last_output_at = datetime({epochMillis: m.at})\n"
+    "SET s.last_output_at = datetime({epochMillis: m.at}),\n"
+    "    s.last_output_line = CASE WHEN m.line = '' THEN s.last_output_line ELSE m.line END\n"
     "RETURN count(s) AS n";
 
 const std::string kSaveExecution =

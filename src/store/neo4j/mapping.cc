@@ -204,6 +204,7 @@ Status ExecutionFromNode(const Value& node, SessionExecution* out) {
   if (e.started_at == 0) e.started_at = p.Time("created_at");
   e.ended_at = p.Time("ended_at");
   e.last_output_at = p.Time("last_output_at");
+  e.last_output_line = p.Str("last_output_line");
   e.exit_code = p.OptInt("exit_code");
   e.term_signal = p.OptInt("term_signal");
   e.error_type = ErrorTypeOrUnknown(p.Str("error_type"));
@@ -310,6 +311,7 @@ void ExecutionParams(const SessionExecution& e, Map* params) {
   props.Set("error_type", OrNull(std::string(ToString(e.error_type))));
   props.Set("error", OrNull(e.error));
   props.Set("summary", OrNull(e.summary));
+  props.Set("last_output_line", OrNull(e.last_output_line));
   props.Set("log_path", OrNull(e.log_path));
   props.Set("manual", e.manual);
   SetUsage(e.usage, &props);

@@ -96,6 +96,7 @@ Status Neo4jStore::RecordOutputTimes(const std::string& executor_id,
     Map row;
     row.Set("execution_id", t.execution_id);
     row.Set("at", t.at);
+    row.Set("line", t.line);
     rows.emplace_back(std::move(row));
   }
   Map p;

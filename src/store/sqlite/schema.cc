@@ -267,6 +267,12 @@ CREATE INDEX tasks_held_by_dependencies ON tasks(created_at)
   WHERE open_dependencies > 0 OR error_type = 'dependency_failed';
 )sql";
 
+// Version 15: the last line of a running attempt's output worth showing a
+// person (SessionExecution::last_output_line), kept with last_output_at.
+constexpr const char* kV15 = R"sql(
+ALTER TABLE executions ADD COLUMN last_output_line TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -285,6 +291,7 @@ const std::vector<Migration>& Migrations() {
       {12, "budgets: a task's limits, attempts and run time", kV12},
       {13, "the index of attempts by when they ended (an agent's daily cost)", kV13},
       {14, "dependencies: blocked_by, waiting_on and the reverse lookup", kV14},
+      {15, "the last line of a running attempt's output (live progress)", kV15},
   };
   return all;
 }

@@ -201,6 +201,7 @@ const std::vector<Column<Exec>>& ExecutionColumns() {
       Field<Exec, &Exec::started_at>("started_at"),
       Field<Exec, &Exec::ended_at>("ended_at"),
       Field<Exec, &Exec::last_output_at>("last_output_at"),
+      Field<Exec, &Exec::last_output_line>("last_output_line"),
       Field<Exec, &Exec::exit_code>("exit_code"),
       Field<Exec, &Exec::term_signal>("term_signal"),
       {"error_type",

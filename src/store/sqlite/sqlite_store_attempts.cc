@@ -122,10 +122,11 @@ Status SqliteStore::RecordOutputTimes(const std::string& executor_id,
     for (const OutputTime& t : times) {
       // Only moves a running attempt's time forward: a late or repeated
       // write cannot undo a newer one.
-      Stmt q(c, std::string("UPDATE executions SET last_output_at = ? "
+      Stmt q(c, std::string("UPDATE executions SET last_output_at = ?, last_output_line = "
+                            "CASE WHEN ? = '' THEN last_output_line ELSE ? END "
                             "WHERE id = ? AND executor_id = ? AND last_output_at < ? AND ") +
                     sqlite::kExecutionIsActive);
-      q.BindAll(t.at, t.execution_id, executor_id, t.at);
+      q.BindAll(t.at, t.line, t.line, t.execution_id, executor_id, t.at);
       if (Status st = q.Run(); !st.ok()) return st;
       n += static_cast<int>(c.Changes());
     }
