@@ -37,7 +37,10 @@ int main(int argc, char** argv) {
     }
     return s;
   };
-  deps.open_service = OpenStoreService;
+  deps.open_service = [](const Config& cfg, StoreUse use, std::unique_ptr<TaskService>* out) {
+    return use == StoreUse::kReadExisting ? OpenExistingStoreService(cfg, out)
+                                          : OpenStoreService(cfg, out);
+  };
   deps.run_service = RunService;
   RegisterNeo4jStore();  // OpenStore's "neo4j" backend
   deps.check_config = [](const Config& cfg, std::ostream& out) {

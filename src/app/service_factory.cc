@@ -42,6 +42,18 @@ class OwningStoreService : public StoreTaskService {
 
 }  // namespace
 
+Status OpenExistingStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
+  if (cfg.store.backend == "sqlite" && cfg.store.db_path != ":memory:") {
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg.store.db_path, ec)) {
+      return Status::NotFound("no task store at " + cfg.store.db_path +
+                              ": nothing was added here yet (taskexec task add or serve makes "
+                              "it); --db or store.db_path names another");
+    }
+  }
+  return OpenStoreService(cfg, out);
+}
+
 Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;

@@ -15,6 +15,9 @@ namespace taskexec {
 // Store-only TaskService over the configured store (CLI commands while the
 // service may be down).
 Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out);
+// The same for commands that only read: a SQLite store that does not exist
+// is NotFound, naming the path and how one is made, and is not created.
+Status OpenExistingStoreService(const Config& cfg, std::unique_ptr<TaskService>* out);
 
 // Runs engine + HTTP server (+ Notion sync when configured) in the
 // foreground until SIGINT/SIGTERM; returns the process exit code.

@@ -27,7 +27,7 @@ std::string WhyCell(const AgentState& a) {
 
 int RunAgents(CliContext& ctx) {
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
+  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
   std::vector<AgentState> agents;
   if (s.ok()) s = service->ListAgents(&agents);
   if (!s.ok()) return ctx.Fail(s);

@@ -4,12 +4,23 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/unknown_command.h"
 
 namespace taskexec {
+
+CLI::Validator NonNegativeCount() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (!value.empty() && value[0] == '-') return "must be 0 or more, got " + value;
+        return std::string();
+      },
+      "N>=0");
+}
 
 void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
   RegisterTaskCommands(app, ctx);
   RegisterStatusCommands(app, ctx);
+  RegisterLogsCommand(app, ctx);
   RegisterRouteCommands(app, ctx);
   RegisterPruneCommand(app, ctx);
   RegisterAgentCommands(app, ctx);
@@ -38,6 +49,8 @@ int RunCli(int argc, const char* const* argv, CliContext& ctx) {
             },
             "KEY=VALUE");
     app.add_flag("--json", ctx.options.json, "Print JSON instead of tables");
+    app.set_version_flag("--version", std::string("taskexec ") + TASKEXEC_VERSION,
+                         "Print the version and exit");
 
     RegisterBuiltinCommands(app, ctx);
     for (const CommandRegistrar& group : ctx.extra_groups) group(app, ctx);
@@ -45,6 +58,15 @@ int RunCli(int argc, const char* const* argv, CliContext& ctx) {
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
+      // A mistyped command word: name it rather than "a subcommand is required".
+      if (e.get_exit_code() != 0) {
+        const std::string unknown = UnknownCommand(app, argc, argv);
+        if (!unknown.empty()) {
+          ctx.err() << "taskexec: error: " << unknown
+                    << "\nRun with --help for more information.\n";
+          return 2;
+        }
+      }
       int code = app.exit(e, ctx.out(), ctx.err());
       return code == 0 ? 0 : 2;
     }

@@ -42,12 +42,13 @@ Status CliContext::LoadConfig(Config* out) {
   return Status::OK();
 }
 
-Status CliContext::OpenService(std::unique_ptr<TaskService>* out) {
+Status CliContext::OpenService(std::unique_ptr<TaskService>* out, StoreUse use) {
   Config cfg;
   Status s = LoadConfig(&cfg);
   if (!s.ok()) return s;
+
   if (!deps_.open_service) return Status::Internal("no service factory");
-  return deps_.open_service(cfg, out);
+  return deps_.open_service(cfg, use, out);
 }
 
 int CliContext::Fail(const Status& s) {

@@ -28,6 +28,11 @@ namespace taskexec {
 
 class CliContext;
 
+// What a command does with the store: a command that only reads never
+// creates one (`taskexec tasks` in an empty folder must not leave a
+// taskexec.db behind).
+enum class StoreUse { kWrite, kReadExisting };
+
 // Adds one group of subcommands to the app (see cli/commands.h).
 using CommandRegistrar = std::function<void(CLI::App&, CliContext&)>;
 
@@ -37,7 +42,7 @@ struct CliDeps {
   std::function<Status(const std::string& path, const std::map<std::string, std::string>& env,
                        const ConfigOverrides& overrides, Config* out)>
       load_config;
-  std::function<Status(const Config&, std::unique_ptr<TaskService>*)> open_service;
+  std::function<Status(const Config&, StoreUse, std::unique_ptr<TaskService>*)> open_service;
   std::function<int(const Config&)> run_service;
   std::function<Status(const Config&, std::ostream&)> check_config;
   std::function<std::string(const Config&, bool redact_secrets)> describe_config;
@@ -67,8 +72,10 @@ class CliContext {
   // --set, --db and `overrides` (command-specific, e.g. serve --listen).
   // Loaded once; later calls return the same Config.
   Status LoadConfig(Config* out);
-  // Loads the config and opens the store-only TaskService over it.
-  Status OpenService(std::unique_ptr<TaskService>* out);
+  // Loads the config and opens the store-only TaskService over it
+  // (deps().open_service; with kReadExisting a store that does not exist
+  // yet is NotFound instead of being created).
+  Status OpenService(std::unique_ptr<TaskService>* out, StoreUse use = StoreUse::kWrite);
   // The loaded config (after LoadConfig/OpenService succeeded).
   const Config& config() const { return *config_; }
 

@@ -35,8 +35,12 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx);
 void AddTaskImportCommand(CLI::App& task, CliContext& ctx);
 // `task update` (task_update_command.cc), under the `task` group.
 void AddTaskUpdateCommand(CLI::App& task, CliContext& ctx);
-// status, logs
+// `task wait` (task_wait_command.cc), under the `task` group.
+void AddTaskWaitCommand(CLI::App& task, CliContext& ctx);
+// status
 void RegisterStatusCommands(CLI::App& app, CliContext& ctx);
+// logs (logs_command.cc)
+void RegisterLogsCommand(CLI::App& app, CliContext& ctx);
 // route
 void RegisterRouteCommands(CLI::App& app, CliContext& ctx);
 
@@ -46,6 +50,10 @@ void RegisterPruneCommand(CLI::App& app, CliContext& ctx);
 void RegisterAgentCommands(CLI::App& app, CliContext& ctx);
 // workspace list, workspace gc
 void RegisterWorkspaceCommands(CLI::App& app, CliContext& ctx);
+
+// A check for counts (--limit): "must be 0 or more, got -1" rather than
+// CLI11's range message with a 300-digit bound.
+CLI::Validator NonNegativeCount();
 
 // All of the above, in help order.
 void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx);

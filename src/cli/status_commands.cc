@@ -1,5 +1,4 @@
-// status, logs.
-#include <fstream>
+// status.
 #include <memory>
 
 #include "api/json_codec.h"
@@ -11,7 +10,7 @@ namespace {
 
 int RunStatus(CliContext& ctx) {
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
+  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
   ServiceStatus st;
   if (s.ok()) s = service->GetStatus(&st);
   if (!s.ok()) return ctx.Fail(s);
@@ -65,69 +64,11 @@ int RunStatus(CliContext& ctx) {
   return 0;
 }
 
-// Copies the log from `*offset` to the end onto `out`. A missing file reads
-// as empty (the session may not have created it yet).
-void CopyLog(const std::string& path, int64_t* offset, std::ostream& out) {
-  if (path.empty()) return;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return;
-  in.seekg(*offset);
-  char buf[64 * 1024];
-  while (in) {
-    in.read(buf, sizeof buf);
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    out.write(buf, n);
-    *offset += n;
-  }
-  out.flush();
-}
-
-int RunLogs(CliContext& ctx, const std::string& id, bool follow) {
-  std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
-  SessionExecution e;
-  if (s.ok()) s = service->GetExecution(id, &e);
-  if (!s.ok()) return ctx.Fail(s);
-  int64_t offset = 0;
-  if (!follow) {
-    std::ifstream probe(e.log_path, std::ios::binary);
-    if (e.log_path.empty() || !probe) {
-      return ctx.Fail(Status::NotFound("execution " + id + " has no log file" +
-                                       (e.log_path.empty() ? "" : " at " + e.log_path) +
-                                       (e.status == ExecutionStatus::kActive ? " yet" : "")));
-    }
-    CopyLog(e.log_path, &offset, ctx.out());
-    return 0;
-  }
-  // Read the status before the bytes: once an inactive status has been seen,
-  // the copy that follows it includes everything the session wrote.
-  for (;;) {
-    bool active = e.status == ExecutionStatus::kActive;
-    CopyLog(e.log_path, &offset, ctx.out());
-    if (!active) return 0;
-    if (ctx.deps().sleep_ms) ctx.deps().sleep_ms(ctx.follow_poll_ms);
-    s = service->GetExecution(id, &e);
-    if (!s.ok()) return ctx.Fail(s);
-  }
-}
-
 }  // namespace
 
 void RegisterStatusCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* status = app.add_subcommand("status", "Engine, active executions, task counts");
   status->callback([&ctx] { ctx.action = [&ctx] { return RunStatus(ctx); }; });
-
-  struct LogsOptions {
-    std::string id;
-    bool follow = false;
-  };
-  auto o = std::make_shared<LogsOptions>();
-  CLI::App* logs = app.add_subcommand("logs", "Print an execution's log");
-  logs->add_option("execution_id", o->id, "Attempt (execution) id")->required();
-  logs->add_flag("-f,--follow", o->follow,
-                 "Keep printing appended output until the execution ends");
-  logs->callback([&ctx, o] { ctx.action = [&ctx, o] { return RunLogs(ctx, o->id, o->follow); }; });
 }
 
 }  // namespace taskexec

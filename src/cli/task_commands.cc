@@ -149,7 +149,7 @@ int RunList(CliContext& ctx, const ListOptions& o) {
   filter.after = o.after;
   filter.dependencies = o.blocked;
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
+  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
   if (s.ok()) s = CheckFilterAgent(ctx.config().routing, filter.agent);
   std::vector<Task> tasks;
   if (s.ok()) s = service->ListTasks(filter, &tasks);
@@ -186,7 +186,7 @@ void PrintField(std::ostream& out, const char* name, const std::string& value) {
 
 int RunShow(CliContext& ctx, const std::string& id) {
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
+  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
   TaskDetails d;
   if (s.ok()) s = service->GetTask(id, &d);
   if (!s.ok()) return ctx.Fail(s);
@@ -381,6 +381,7 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
 
   AddTaskImportCommand(*task, ctx);
   AddTaskUpdateCommand(*task, ctx);
+  AddTaskWaitCommand(*task, ctx);
 
   auto show_id = std::make_shared<std::string>();
   CLI::App* show = task->add_subcommand("show", "Show a task with its executions and artifacts");
@@ -407,7 +408,7 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
                     "Only tasks of this agent (the one that claimed it, else the one assigned; "
                     "unassigned = neither)");
   tasks->add_option("--limit", list->limit, "At most this many (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegativeCount());
   tasks->add_option("--after", list->after, "Only tasks listed after this task id (next page)");
   tasks->add_flag("--blocked", list->blocked,
                   "Only tasks held back by dependencies: waiting on one, or blocked by one that "

@@ -36,7 +36,7 @@ void PrintTable(CliContext& ctx, const std::vector<WorkspaceInfo>& workspaces) {
 
 int RunList(CliContext& ctx) {
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service);
+  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
   std::vector<WorkspaceInfo> workspaces;
   if (s.ok()) s = service->ListWorkspaces(&workspaces);
   if (!s.ok()) return ctx.Fail(s);

@@ -594,6 +594,47 @@ TEST_F(E2eTest, ConfigCheckProbesTheGatewayForTheGatewayPreset) {
   EXPECT_NE(r.out.find("warning: agent.kill_grace_seconds = 0"), std::string::npos) << r.out;
 }
 
+// Commands that only read leave an empty folder empty; the first write
+// makes the store; scripts get exit codes they can act on.
+TEST_F(E2eTest, ReadingNeverCreatesAStoreAndScriptsGetExitCodes) {
+  const std::string empty = dir_ + "/empty";
+  fs::create_directories(empty);
+  const std::string db = empty + "/taskexec.db";
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"tasks"},
+                                             {"status"},
+                                             {"task", "show", "task-x"},
+                                             {"logs", "--task", "task-x"},
+                                             {"task", "wait", "task-x"},
+                                             {"agents"},
+                                             {"workspace", "list"}}) {
+    std::vector<std::string> argv = {TaskexecBinary(), "--db", db};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CommandResult r = e2e::Run(argv);
+    EXPECT_EQ(r.exit_code, 1) << args[0];
+    EXPECT_NE(r.err.find("no task store at " + db), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(db)) << args[0] << " created the store";
+  }
+  CommandResult r = e2e::Run({TaskexecBinary(), "--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("taskexec ", 0), 0u) << r.out;
+  r = e2e::Run({TaskexecBinary(), "--db", db, "tsaks"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command \"tsaks\""), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(db));
+
+  r = e2e::Run({TaskexecBinary(), "--db", db, "task", "add", "--title", "first"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(db));
+  const std::string id = r.out.substr(0, r.out.find('\n'));
+  r = e2e::Run({TaskexecBinary(), "--db", db, "tasks"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // No service runs here: the task stays pending and the wait times out.
+  r = e2e::Run({TaskexecBinary(), "--db", db, "task", "wait", id, "--timeout", "1"});
+  EXPECT_EQ(r.exit_code, 124) << r.err;
+  EXPECT_NE(r.err.find("timed out after 1 s waiting for " + id), std::string::npos) << r.err;
+}
+
 TEST_F(E2eTest, BadInputIsRefusedClearlyAndLosesNothing) {
   std::string config = WriteConfig(Options{});
 
