@@ -351,9 +351,19 @@ json ToJson(const ServiceStatus& s) {
   }
   json paused = json::object();
   for (const auto& [agent, p] : s.paused_agents) paused[agent] = ToJson(p);
+  json executors = json::array();
+  for (const ExecutorRecord& r : s.executors) {
+    executors.push_back({{"executor_id", r.executor_id},
+                         {"host", r.host},
+                         {"pid", r.pid},
+                         {"started_at", TimeJson(r.started_at)},
+                         {"heartbeat_at", TimeJson(r.heartbeat_at)},
+                         {"version", r.version}});
+  }
   return json{
       {"engine_running", s.engine_running},
       {"executor_id", s.executor_id},
+      {"executors", std::move(executors)},
       {"active_executions", std::move(active)},
       {"stats",
        {{"by_status", s.stats.by_status},

@@ -39,6 +39,8 @@ struct TaskDetails {
 struct ServiceStatus {
   bool engine_running = false;  // false for the store-only service
   std::string executor_id;
+  // The services running on the store (their heartbeats), this one included.
+  std::vector<ExecutorRecord> executors;
   std::vector<SessionExecution> active_executions;
   StoreStats stats;
   int64_t spawned_sessions = 0;  // since this engine started

@@ -56,6 +56,13 @@ int CliContext::Fail(const Status& s) {
   return 1;
 }
 
+void CliContext::WarnWithoutService(TaskService& service) {
+  ServiceStatus st;
+  if (!service.GetStatus(&st).ok() || !st.executors.empty()) return;
+  err_ << "taskexec: warning: no service runs on this store: nothing runs the task until "
+          "`taskexec serve` starts (taskexec status lists the services)\n";
+}
+
 void CliContext::PrintJson(const nlohmann::json& j) { out_ << DumpJson(j, 2) << '\n'; }
 
 }  // namespace taskexec

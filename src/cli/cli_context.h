@@ -81,6 +81,10 @@ class CliContext {
 
   // Prints "taskexec: error: <message>" to err() and returns exit code 1.
   int Fail(const Status& s);
+  // After queueing work (task add, execute): a warning on err() when no
+  // service runs on the store (no live heartbeat), since nothing would run
+  // it until one starts. Silent when that cannot be told.
+  void WarnWithoutService(TaskService& service);
   // Pretty JSON (invalid UTF-8 replaced, never throws) plus newline to out().
   void PrintJson(const nlohmann::json& j);
 

@@ -19,9 +19,19 @@ int RunStatus(CliContext& ctx) {
     return 0;
   }
   std::ostream& out = ctx.out();
-  out << "Engine:             "
-      << (st.engine_running ? "running (" + st.executor_id + ")" : "not running in this process")
-      << '\n';
+  // From the store's heartbeats, not this process: a CLI command runs no
+  // engine of its own.
+  if (st.executors.empty()) {
+    out << "Services:           none running on this store (taskexec serve starts one)\n";
+  } else {
+    out << "Services:           " << st.executors.size() << " running on this store\n";
+    Table services({"EXECUTOR", "HOST", "PID", "SINCE", "LAST HEARTBEAT", "VERSION"});
+    for (const ExecutorRecord& r : st.executors) {
+      services.AddRow({Cell(r.executor_id), Cell(r.host), std::to_string(r.pid),
+                       TimeCell(r.started_at), TimeCell(r.heartbeat_at), Cell(r.version)});
+    }
+    services.Print(out);
+  }
   out << "Active executions:  " << st.stats.active_executions << '\n';
   if (st.engine_running) {
     out << "Sessions spawned:   " << st.spawned_sessions << " (" << st.resumed_sessions

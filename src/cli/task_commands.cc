@@ -103,6 +103,7 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
   Task task;
   if (s.ok()) s = service->AddTask(nt, &task);
   if (!s.ok()) return ctx.Fail(s);
+  ctx.WarnWithoutService(*service);
   if (ctx.options.json) {
     ctx.PrintJson(ToJson(task));
   } else {
@@ -294,6 +295,7 @@ int RunExecute(CliContext& ctx, const ExecuteOptions& opt) {
   std::string attempt;
   if (s.ok()) s = service->Execute(id, opt.agent, opt.force, &attempt);
   if (!s.ok()) return ctx.Fail(s);
+  ctx.WarnWithoutService(*service);
   if (ctx.options.json) {
     ctx.PrintJson({{"attempt_id", attempt}, {"task_id", id}});
   } else {

@@ -150,4 +150,16 @@ struct NewTask {
   std::vector<std::string> blocked_by;       // existing tasks it waits for (Task::blocked_by)
 };
 
+// A service running on the store, as its heartbeat tells
+// (engine/executor_registry.h).
+struct ExecutorRecord {
+  std::string executor_id;
+  std::string host;
+  int64_t pid = 0;
+  TimeMs started_at = 0;
+  TimeMs heartbeat_at = 0;
+  int64_t lease_ms = 0;  // its executor.lease_seconds: how long a silence may last
+  std::string version;   // taskexec's
+};
+
 }  // namespace taskexec

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -8,6 +10,7 @@
 
 #include "core/ids.h"
 #include "engine/duties.h"
+#include "engine/executor_registry.h"
 #include "engine/outcome_rules.h"
 #include "engine/usage_limit_pause.h"
 #include "runner/presets.h"
@@ -124,6 +127,8 @@ bool Engine::PollStoreChanges() {
 }
 
 void Engine::Loop() {
+  host_ = HostName();
+  started_at_ = clock_->NowMs();
   CheckRoutingConfig();
   RefreshQueuedAgents();
   CheckDailyBudgets("");
@@ -142,6 +147,7 @@ Duties Engine::PeriodicDuties(int64_t start) {
   Duties duties;
   duties.Add(kRenewLeases, std::max<int64_t>(1000, lease_ms / 3), start, [this] {
     RenewLeases();
+    SendHeartbeat();
     return false;
   });
   duties.Add("record output",
@@ -258,6 +264,9 @@ void Engine::DrainAtShutdown(Duties& duties) {
         executor_id_, id, r.task_id);
   }
   running_.clear();
+  // A clean stop: `taskexec status` no longer lists this service.
+  if (Status s = Depart(store_, executor_id_); !s.ok())
+    spdlog::warn("engine {}: could not remove its heartbeat: {}", executor_id_, s.ToString());
   spdlog::info("engine {} stopped", executor_id_);
 }
 
@@ -550,6 +559,17 @@ void Engine::RenewLeases() {
     r.cancel_sent = true;
     launcher_->Cancel(id);
   }
+}
+
+void Engine::SendHeartbeat() {
+  ExecutorRecord self;
+  self.executor_id = executor_id_;
+  self.host = host_;
+  self.pid = static_cast<int64_t>(getpid());
+  self.started_at = started_at_;
+  self.lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
+  Status s = Heartbeat(store_, self, clock_->NowMs());
+  if (!s.ok()) spdlog::warn("engine {}: heartbeat failed: {}", executor_id_, s.ToString());
 }
 
 void Engine::RecordOutputTimes() {

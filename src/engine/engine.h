@@ -190,6 +190,8 @@ class Engine {
                         const AttemptOutcome& o);
   void HandleFinished(const Finished& f);
   void RenewLeases();
+  // Tells the store this service runs (executor_registry.h).
+  void SendHeartbeat();
   // Writes when each running attempt's agent last had output and its last
   // meaningful line, for those whose time moved since the last write
   // (SessionExecution::last_output_at, last_output_line).
@@ -220,6 +222,8 @@ class Engine {
   ResumeMode resume_mode_ = ResumeMode::kOnReply;
   bool can_resume_ = false;  // the command has resume arguments
   std::string executor_id_;
+  std::string host_;       // this machine, for the heartbeat (loop thread)
+  TimeMs started_at_ = 0;  // when the loop started (loop thread)
   EngineCallbacks callbacks_;
 
   // Owned by the engine thread after Start(), except where noted.

@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core/join.h"
 #include "engine/budget_rules.h"
+#include "engine/executor_registry.h"
 
 namespace taskexec {
 namespace {
@@ -260,6 +261,8 @@ Status StoreTaskService::Reply(const std::string& task_id, const std::string& me
 Status StoreTaskService::GetStatus(ServiceStatus* out) {
   out->engine_running = false;
   if (Status s = store_->GetStats(&out->stats); !s.ok()) return s;
+  if (Status s = LiveExecutors(store_, SystemClock::Default()->NowMs(), &out->executors); !s.ok())
+    return s;
   return store_->ListActiveExecutions(&out->active_executions);
 }
 

@@ -110,6 +110,9 @@ std::string RenderMetrics(const ServiceStatus& s, TimeMs now) {
     o << "taskexec_agent_cost_usd_total{agent=\"" << EscapeLabel(agent) << "\"} " << std::fixed
       << std::setprecision(6) << u.cost_usd.value_or(0.0) << std::defaultfloat << '\n';
   }
+  Header(o, "taskexec_services", "gauge",
+         "Services running on the store (live heartbeats, every process's).");
+  o << "taskexec_services " << s.executors.size() << '\n';
   Header(o, "taskexec_engine_running", "gauge", "1 when the engine runs in this process.");
   o << "taskexec_engine_running " << (s.engine_running ? 1 : 0) << '\n';
   return o.str();

@@ -137,5 +137,26 @@ TEST_F(CliTest, LogsOfATasksLatestAttemptAndFollowExitsWithItsOutcome) {
   std::filesystem::remove(second_log);
 }
 
+// Queued work with no service on the store: said, not silently dropped; the
+// services `status` lists come from the store's heartbeats.
+TEST_F(CliTest, QueueingWithoutAServiceWarnsAndStatusListsTheServices) {
+  ASSERT_EQ(Run({"status"}), 0) << err();
+  EXPECT_NE(out().find("Services:           1 running on this store"), std::string::npos) << out();
+  EXPECT_NE(out().find("exec-host-1  host  4242"), std::string::npos) << out();
+  ASSERT_EQ(Run({"task", "add", "--title", "t"}), 0) << err();
+  EXPECT_EQ(err(), "");
+
+  svc_.status.executors.clear();
+  ASSERT_EQ(Run({"status"}), 0) << err();
+  EXPECT_NE(out().find("none running on this store (taskexec serve starts one)"), std::string::npos)
+      << out();
+  ASSERT_EQ(Run({"task", "add", "--title", "t"}), 0) << err();
+  EXPECT_EQ(out(), "task-2\n");  // the id alone, still, for scripts
+  EXPECT_NE(err().find("taskexec: warning: no service runs on this store"), std::string::npos)
+      << err();
+  ASSERT_EQ(Run({"execute", "task-2"}), 0) << err();
+  EXPECT_NE(err().find("no service runs on this store"), std::string::npos) << err();
+}
+
 }  // namespace
 }  // namespace taskexec::cli_test

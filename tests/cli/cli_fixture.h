@@ -107,6 +107,15 @@ class SqliteService {
 
 class CliTest : public ::testing::Test {
  protected:
+  // A service runs on the fake store unless a test says otherwise.
+  CliTest() {
+    ExecutorRecord r;
+    r.executor_id = "exec-host-1";
+    r.host = "host";
+    r.pid = 4242;
+    svc_.status.executors.push_back(r);
+  }
+
   int Run(std::vector<std::string> args, const std::string& stdin_text = "") {
     out_.str("");
     err_.str("");

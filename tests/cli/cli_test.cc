@@ -314,7 +314,7 @@ TEST_F(CliTest, Status) {
   e.pid = 123;
   svc_.status.active_executions = {e};
   ASSERT_EQ(Run({"status"}), 0) << err();
-  EXPECT_NE(out().find("not running"), std::string::npos);
+  EXPECT_NE(out().find("Services:           1 running on this store"), std::string::npos) << out();
   EXPECT_NE(out().find("Active executions:  1"), std::string::npos) << out();
   EXPECT_NE(out().find("completed  5"), std::string::npos) << out();
   EXPECT_NE(out().find("total      7"), std::string::npos) << out();

@@ -94,7 +94,7 @@ listen = "127.0.0.1:${port}"
     { stdio: ['ignore', serviceLog, serviceLog] });
   const stop = async (failed) => {
     child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r)));
     if (failed) {
       console.error(fs.readFileSync(logPath, 'utf8').slice(-3000));
     } else {
@@ -108,12 +108,13 @@ listen = "127.0.0.1:${port}"
     await stop(true);
     throw e;
   }
-  return { dir, port, logPath, stop };
+  return { dir, port, logPath, stop, child };
 }
 
 // The frame of a dashboard test run as `node <script> <taskexec> <source
 // dir>`: a service (startService's `executorToml` and `agentToml`), a
-// chromium, the checks. Runs body({ port, browser, check }); an exception
+// chromium, the checks. Runs body({ port, browser, check, stopService });
+// stopService() ends the service early (a test of the page without it). An exception
 // counts as a failure. Stops both, keeps the service's folder and log when
 // a check failed, and exits 0 or 1 (2 on bad arguments).
 export async function runDashboardTest(script, { executorToml = '', agentToml = '' }, body) {
@@ -128,7 +129,15 @@ export async function runDashboardTest(script, { executorToml = '', agentToml = 
   let browser;
   try {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-    await body({ port: service.port, browser, check });
+    let stopped = false;
+    const stopService = async () => {
+      if (stopped) return;
+      stopped = true;
+      const child = service.child;
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on('exit', r)));
+    };
+    await body({ port: service.port, browser, check, stopService });
   } catch (e) {
     console.error('FAIL:', e);
     fail();

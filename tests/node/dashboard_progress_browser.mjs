@@ -9,7 +9,7 @@
 // Env: CHROMIUM (default /usr/bin/chromium).
 import { call, runDashboardTest, waitFor } from './browser_support.mjs';
 
-await runDashboardTest('dashboard_progress_browser.mjs', {}, async ({ port, browser, check }) => {
+await runDashboardTest('dashboard_progress_browser.mjs', {}, async ({ port, browser, check, stopService }) => {
   const added = await call(port, 'POST', '/api/v1/tasks',
     { title: 'Refactor the parser', description: 'fake-mode=progress' });
   check(added.status === 201, `the task is added (${added.status})`);
@@ -45,8 +45,18 @@ await runDashboardTest('dashboard_progress_browser.mjs', {}, async ({ port, brow
   await page.waitForFunction(() => !document.querySelector('#progress.progress'), null,
     { timeout: 30000 });
   task = JSON.parse((await call(port, 'GET', `/api/v1/tasks/${id}`)).body);
+  // The services on the store, from their heartbeats.
+  const engine = await page.locator('#engine').innerText();
+  check(engine.startsWith('1 service running'), `the header names the running service ("${engine}")`);
+
   check(task.executions[0].status === 'cancelled' &&
         task.executions[0].last_output_line === 'working on the parser',
     `the ended attempt keeps its last line (${task.executions[0].status}, ` +
     `${JSON.stringify(task.executions[0].last_output_line)})`);
+
+  // The service goes away: the page says its data may be stale.
+  await stopService();
+  await page.waitForFunction(() => document.querySelector('#engine').textContent.includes('service unreachable'),
+    null, { timeout: 15000 });
+  check(true, 'a stopped service shows as unreachable');
 });

@@ -156,6 +156,10 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   svc.artifacts.push_back(a);
   svc.status.engine_running = true;
   svc.status.executor_id = "host-1";
+  ExecutorRecord service;
+  service.executor_id = "host-1";
+  service.host = "build-01";
+  svc.status.executors = {service};
   svc.status.stats.by_status = {{"pending", 1}, {"failed", 2}};
   svc.status.stats.by_agent = {{"mongke", 1}};
   svc.status.active_executions = {e};
@@ -221,7 +225,8 @@ TEST(DashboardTest, ScriptRendersAgainstTheApi) {
   ASSERT_FALSE(r.contains("error")) << r["error"];
   EXPECT_TRUE(r["authShown"].get<bool>());
   EXPECT_TRUE(r["authHidden"].get<bool>());
-  EXPECT_NE(r["engine"].get<std::string>().find("engine running"), std::string::npos);
+  EXPECT_NE(r["engine"].get<std::string>().find("1 service running"), std::string::npos)
+      << r["engine"];
   EXPECT_NE(r["counts"].get<std::string>().find("failed"), std::string::npos);
   EXPECT_NE(r["tasks"].get<std::string>().find(nt.title), std::string::npos) << r["tasks"];
   EXPECT_NE(r["active"].get<std::string>().find("mongke"), std::string::npos);

@@ -87,8 +87,10 @@ TEST(MetricsTest, PrometheusText) {
   chatty.agent = "jochi";
   chatty.last_output_at = 1'119'500;
   s.active_executions = {quiet, silent, chatty};
+  s.executors.resize(2);
   std::string text = RenderMetrics(s, 1'120'000);
   EXPECT_NE(text.find("# TYPE taskexec_session_quiet_seconds gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("taskexec_services 2\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_session_quiet_seconds{agent=\"temujin\"} 120\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("taskexec_session_quiet_seconds{agent=\"jochi\"} 0\n"), std::string::npos);

@@ -102,9 +102,16 @@ document.getElementById("auth").addEventListener("submit", (ev) => {
 });
 
 function renderStatus(s, agentList) {
+  // The services on the store, from their heartbeats: this page's service
+  // may be one of several (or run no engine at all).
   const eng = document.getElementById("engine");
-  eng.textContent = (s.engine_running ? "engine running" : "engine not running") +
-      (s.executor_id ? " · " + s.executor_id : "") + " · sessions spawned: " + s.spawned_sessions;
+  const services = s.executors || [];
+  eng.className = "meta" + (services.length ? "" : " warn");
+  eng.title = services.map(x => x.executor_id + " on " + x.host + " (pid " + x.pid + ", since " +
+                                 when(x.started_at) + ")").join("\n");
+  eng.textContent = (services.length ? services.length + (services.length === 1 ? " service" : " services") +
+                     " running" : "no service running: queued tasks wait") +
+      (s.engine_running ? " · sessions spawned here: " + s.spawned_sessions : "");
   const counts = [];
   const all = el("div", {class: "count" + (state.filter === "" ? " sel" : ""), onclick: () => setFilter("")},
                  el("b", {}, Object.values(s.stats.by_status).reduce((a, b) => a + b, 0)), el("span", {}, "all"));
@@ -387,6 +394,10 @@ async function refresh() {
     if (!redrawn) await Promise.all([tailLog(), refreshProgress()]);  // a redrawn pane has both
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
+    // What is on the page is no longer current: say so where the state shows.
+    const eng = document.getElementById("engine");
+    eng.className = "meta err";
+    eng.textContent = "service unreachable: what is shown may be stale";
     document.getElementById("updated").textContent = e.message;
   } finally { busy = false; }
 }
