@@ -550,7 +550,6 @@ void Engine::RenewLeases() {
       RecordLost(t, /*require_expired_lease=*/false);
     }
   }
-  RecordOutputTimes();
   for (auto& [id, r] : running_) {
     if (held_set.count(r.task_id) || r.cancel_sent) continue;
     // Another executor recovered the task: our attempt must not run on.

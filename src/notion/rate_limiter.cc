@@ -135,14 +135,15 @@ Status RateLimiter::ReserveShared(TaskStore* store, const std::string& key, int6
       &written);
 }
 
+TaskStore* RateLimiter::SharedBucket(std::string* key) {
+  MutexLock lock(&mu_);
+  *key = shared_key_;
+  return shared_store_;
+}
+
 int64_t RateLimiter::Reserve() {
-  TaskStore* store = nullptr;
   std::string key;
-  {
-    MutexLock lock(&mu_);
-    store = shared_store_;
-    key = shared_key_;
-  }
+  TaskStore* store = SharedBucket(&key);
   if (store != nullptr) {
     int64_t wait_ms = 0;
     Status st = ReserveShared(store, key, &wait_ms);
@@ -161,13 +162,8 @@ int64_t RateLimiter::Reserve() {
 }
 
 double RateLimiter::Available() {
-  TaskStore* store = nullptr;
   std::string key;
-  {
-    MutexLock lock(&mu_);
-    store = shared_store_;
-    key = shared_key_;
-  }
+  TaskStore* store = SharedBucket(&key);
   if (store != nullptr) {
     std::string text;
     Status st = store->GetMeta(key, &text);

@@ -99,6 +99,8 @@ class RateLimiter {
   void ShareThrough(TaskStore* store, std::string key);
 
  private:
+  // The store holding the shared bucket (null: the own one) and its key.
+  TaskStore* SharedBucket(std::string* key);
   // The shared bucket's answer, or an error when the store failed.
   Status ReserveShared(TaskStore* store, const std::string& key, int64_t* wait_ms);
 
