@@ -114,13 +114,17 @@ Status ProgressComments::Tick() {
     if (without_page_.count(e.id)) continue;
     auto it = entries_.find(e.id);
     if (it != entries_.end() && it->second.state == kGivenUp) continue;
+    // The text is made once per attempt and round: it decides whether an
+    // edit is due and is what the edit sends.
+    const std::string text = ProgressText(e, now);
+    auto last = last_text_.find(e.id);
     const bool due =
         it == entries_.end() || it->second.state == kUncertain ||
-        (now - it->second.at >= interval_ms_ && last_text_[e.id] != ProgressText(e, now));
+        (now - it->second.at >= interval_ms_ && (last == last_text_.end() || last->second != text));
     if (!due) continue;
     if (!MaySend(sent)) return Status::OK();
     bool request = false;
-    Status st = Advance(e, now, &request);
+    Status st = Advance(e, text, now, &request);
     if (request) ++sent;
     if (!st.ok()) return st;
   }
@@ -138,7 +142,8 @@ Status ProgressComments::Tick() {
   return Status::OK();
 }
 
-Status ProgressComments::Advance(const SessionExecution& e, TimeMs now, bool* sent) {
+Status ProgressComments::Advance(const SessionExecution& e, const std::string& text, TimeMs now,
+                                 bool* sent) {
   auto it = entries_.find(e.id);
   if (it == entries_.end()) {
     Task task;
@@ -155,7 +160,6 @@ Status ProgressComments::Advance(const SessionExecution& e, TimeMs now, bool* se
     it = entries_.emplace(e.id, std::move(entry)).first;
   }
   Entry& entry = it->second;
-  const std::string text = ProgressText(e, now);
   *sent = true;
   if (entry.comment_id.empty()) return Create(e.id, &entry, text);
   Status st = client_->UpdateComment(entry.comment_id, text, nullptr);

@@ -79,9 +79,9 @@ class ProgressComments {
 
   Status Load();
   Status Save();
-  // One running attempt: create or edit its comment when due. Sets *sent
-  // when a request went out.
-  Status Advance(const SessionExecution& e, TimeMs now, bool* sent);
+  // One running attempt: create or edit its comment with `text`
+  // (ProgressText at `now`). Sets *sent when a request went out.
+  Status Advance(const SessionExecution& e, const std::string& text, TimeMs now, bool* sent);
   // An attempt that ended: its last edit, then the entry is dropped.
   Status Close(const std::string& execution_id, TimeMs now, bool* sent);
   // Posts the first text of `entry`, or after an uncertain POST finds it.
