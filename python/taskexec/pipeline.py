@@ -30,7 +30,9 @@ FINAL_STATUSES = ("completed", "failed", "cancelled")
 # person (nothing moves the task on its own from there).
 SETTLED_STATUSES = FINAL_STATUSES + ("needs_input",)
 TASK_STATUSES = ("pending", "assigned", "claimed", "in_progress", "retrying", "completed",
-                 "failed", "cancelled", "suspended", "pending_review", "review", "blocked")
+                 "failed", "cancelled", "suspended", "pending_review", "review", "blocked",
+                 "needs_input")
+TASK_SORT_KEYS = ("created", "updated", "priority", "status", "title")
 PRIORITIES = ("critical", "high", "normal", "low")
 _AGENT_RE = re.compile(r"^[a-z0-9_-]+$")
 _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
@@ -454,10 +456,45 @@ class TaskExecutionPipeline:
         return self._api().get(f"/api/v1/tasks/{_path_id(task_id)}").json()
 
     def list_tasks(self, status: str | None = None, agent: str | None = None,
-                   limit: int = 100, *, blocked: bool = False) -> list[dict[str, Any]]:
-        """Tasks, oldest first, at most ``limit`` (1..1000). With ``blocked``, only the
-        tasks held back by dependencies: waiting on one (``waiting_on``), or ``blocked`` by
-        one that failed or was cancelled."""
+                   limit: int = 100, *, blocked: bool = False, type: str | None = None,
+                   search: str | None = None, sort: str = "created", order: str = "desc",
+                   offset: int = 0) -> list[dict[str, Any]]:
+        """Tasks, newest first by default, at most ``limit`` (1..1000) after skipping
+        ``offset``. ``sort`` is one of created, updated, priority, status, title and
+        ``order`` desc or asc; ``type`` matches exactly and ``search`` keeps tasks whose
+        id, title or description contains it (ignoring ASCII case). With ``blocked``,
+        only the tasks held back by dependencies: waiting on one (``waiting_on``), or
+        ``blocked`` by one that failed or was cancelled. ``count_tasks`` gives the
+        total the same filters match."""
+        query = self._list_query(status, agent, blocked, type, search)
+        if sort not in TASK_SORT_KEYS:
+            raise BadRequest(f"sort: expected one of {', '.join(TASK_SORT_KEYS)}, got {sort!r}",
+                             code="invalid_argument")
+        if order not in ("asc", "desc"):
+            raise BadRequest(f"order: expected asc or desc, got {order!r}",
+                             code="invalid_argument")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+            raise BadRequest(f"limit: expected an integer 1..1000, got {limit!r}",
+                             code="invalid_argument")
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise BadRequest(f"offset: expected an integer 0 or more, got {offset!r}",
+                             code="invalid_argument")
+        query.update({"limit": limit, "sort": sort, "order": order,
+                      "offset": offset or None})
+        return self._api().get("/api/v1/tasks", query).json()
+
+    def count_tasks(self, status: str | None = None, agent: str | None = None, *,
+                    blocked: bool = False, type: str | None = None,
+                    search: str | None = None) -> int:
+        """How many tasks ``list_tasks`` with these filters would page through."""
+        query = self._list_query(status, agent, blocked, type, search)
+        query["limit"] = 1
+        response = self._api().get("/api/v1/tasks", query)
+        return int(response.headers["X-Total-Count"])
+
+    @staticmethod
+    def _list_query(status: str | None, agent: str | None, blocked: bool,
+                    type: str | None, search: str | None) -> dict[str, Any]:
         if not isinstance(blocked, bool):
             raise BadRequest("blocked: expected True or False", code="invalid_argument")
         if status is not None and status not in TASK_STATUSES:
@@ -465,12 +502,14 @@ class TaskExecutionPipeline:
                              f"{status!r}", code="invalid_argument")
         if agent is not None and agent != "any":
             _check_agent(agent)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-            raise BadRequest(f"limit: expected an integer 1..1000, got {limit!r}",
-                             code="invalid_argument")
-        return self._api().get("/api/v1/tasks",
-                               {"status": status, "agent": agent, "limit": limit,
-                                "blocked": "true" if blocked else None}).json()
+        for name, value in (("type", type), ("search", search)):
+            if value is not None and not isinstance(value, str):
+                raise BadRequest(f"{name}: expected text, got {value!r}",
+                                 code="invalid_argument")
+        if search is not None and len(search.encode()) > 200:
+            raise BadRequest("search: longer than 200 bytes", code="invalid_argument")
+        return {"status": status, "agent": agent, "blocked": "true" if blocked else None,
+                "type": type or None, "q": search or None}
 
     def wait(self, task_id: str, timeout: float | None = None) -> dict[str, Any]:
         """Returns the task (with executions) once it is completed, failed or cancelled,

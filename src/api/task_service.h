@@ -90,6 +90,9 @@ class TaskService {
   // a card's task idempotent by page id.
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+  // How many tasks the filter matches, ignoring limit, offset and after
+  // (TaskStore::CountTasks).
+  virtual Status CountTasks(const TaskFilter& filter, int64_t* total) = 0;
   // The change feed (TaskStore::ListChanged): tasks changed after `after`,
   // oldest change first. The default refuses (Internal): a service without a
   // store has no feed.

@@ -23,7 +23,14 @@ int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "__watchdog") {
     return RunAttemptWatchdog(std::atoll(argv[2]), std::atoll(argv[3]));
   }
-  auto logger = spdlog::stderr_color_mt("taskexec");
+  // Colours only on a terminal, and never when NO_COLOR is set to anything
+  // but the empty string (no-color.org) or the terminal is dumb.
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  const bool colour_off = (no_color != nullptr && *no_color != '\0') ||
+                          (term != nullptr && std::string(term) == "dumb");
+  auto logger = spdlog::stderr_color_mt(
+      "taskexec", colour_off ? spdlog::color_mode::never : spdlog::color_mode::automatic);
   spdlog::set_default_logger(logger);
 
   CliDeps deps;

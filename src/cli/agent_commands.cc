@@ -42,7 +42,7 @@ int RunAgents(CliContext& ctx) {
     table.AddRow({a.name, std::to_string(a.running) + "/" + std::to_string(a.limit), TodayCell(a),
                   PauseCell(a), Cell(WhyCell(a), 100)});
   }
-  table.Print(ctx.out());
+  ctx.PrintTable(table);
   return 0;
 }
 

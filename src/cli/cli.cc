@@ -28,6 +28,32 @@ void RegisterBuiltinCommands(CLI::App& app, CliContext& ctx) {
   RegisterServiceCommands(app, ctx);
 }
 
+namespace {
+
+// The app's own options as help text lines, so a subcommand's --help also
+// shows the global ones (which may follow the subcommand).
+std::string GlobalOptionsFooter(const CLI::App& app) {
+  std::string text = "GLOBAL OPTIONS (before or after the command):\n";
+  for (const CLI::Option* opt : app.get_options()) {
+    std::string name = opt->get_name(false, true);
+    if (name.find("--help") != std::string::npos) continue;
+    if (!opt->get_type_name().empty() && opt->get_type_size() != 0)
+      name += " " + opt->get_type_name();
+    text += "  " + name + std::string(name.size() < 28 ? 28 - name.size() : 1, ' ') +
+            opt->get_description() + "\n";
+  }
+  return text;
+}
+
+void SetFooterBelow(CLI::App* app, const std::string& footer) {
+  for (CLI::App* sub : app->get_subcommands({})) {
+    sub->footer(footer);
+    SetFooterBelow(sub, footer);
+  }
+}
+
+}  // namespace
+
 int RunCli(int argc, const char* const* argv, CliContext& ctx) {
   try {
     CLI::App app{"taskexec: runs tasks from the CLI, the HTTP API and Notion on AI agents"};
@@ -54,6 +80,7 @@ int RunCli(int argc, const char* const* argv, CliContext& ctx) {
 
     RegisterBuiltinCommands(app, ctx);
     for (const CommandRegistrar& group : ctx.extra_groups) group(app, ctx);
+    SetFooterBelow(&app, GlobalOptionsFooter(app));
 
     try {
       app.parse(argc, argv);

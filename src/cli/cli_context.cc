@@ -1,5 +1,9 @@
 #include "cli/cli_context.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <iostream>
 #include <utility>
 
 #include "api/json_codec.h"
@@ -64,5 +68,21 @@ void CliContext::WarnWithoutService(TaskService& service) {
 }
 
 void CliContext::PrintJson(const nlohmann::json& j) { out_ << DumpJson(j, 2) << '\n'; }
+
+size_t CliContext::TerminalColumns() const {
+  if (auto it = env_.find("COLUMNS"); it != env_.end()) {
+    const std::string& v = it->second;
+    if (!v.empty() && v.size() <= 5 && v.find_first_not_of("0123456789") == std::string::npos) {
+      const size_t n = std::stoul(v);
+      if (n > 0) return n;
+    }
+  }
+  if (&out_ != &std::cout || isatty(STDOUT_FILENO) == 0) return 0;
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0) return 0;
+  return ws.ws_col;
+}
+
+void CliContext::PrintTable(const Table& table) { table.Print(out_, TerminalColumns()); }
 
 }  // namespace taskexec

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/task_service.h"
+#include "cli/output.h"
 #include "config/config.h"
 #include "core/status.h"
 
@@ -85,6 +86,11 @@ class CliContext {
   // service runs on the store (no live heartbeat), since nothing would run
   // it until one starts. Silent when that cannot be told.
   void WarnWithoutService(TaskService& service);
+  // Prints a table to out(), fitted to the terminal: COLUMNS from the
+  // environment when set, else the width of the terminal out() is (when it
+  // is std::cout on a terminal), else unfitted (pipes get whole cells).
+  void PrintTable(const Table& table);
+  size_t TerminalColumns() const;
   // Pretty JSON (invalid UTF-8 replaced, never throws) plus newline to out().
   void PrintJson(const nlohmann::json& j);
 

@@ -40,18 +40,33 @@ void Table::AddRow(std::vector<std::string> row) {
   rows_.push_back(std::move(row));
 }
 
-void Table::Print(std::ostream& out) const {
+void Table::Print(std::ostream& out, size_t max_width) const {
   std::vector<size_t> width(header_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], DisplayWidth(row[i]));
   };
   measure(header_);
   for (const auto& r : rows_) measure(r);
+  if (max_width > 0 && !width.empty()) {
+    size_t line = 2 * (width.size() - 1);
+    for (size_t w : width) line += w;
+    auto floor = [&](size_t i) { return std::max<size_t>(DisplayWidth(header_[i]), 6); };
+    while (line > max_width) {
+      size_t widest = width.size();
+      for (size_t i = 0; i < width.size(); ++i) {
+        if (width[i] > floor(i) && (widest == width.size() || width[i] > width[widest])) widest = i;
+      }
+      if (widest == width.size()) break;  // nothing left to narrow
+      --width[widest];
+      --line;
+    }
+  }
   auto print = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - DisplayWidth(row[i]) + 2, ' ');
+      const std::string cell = DisplayWidth(row[i]) > width[i] ? Cell(row[i], width[i]) : row[i];
+      line += cell;
+      if (i + 1 < row.size()) line += std::string(width[i] - DisplayWidth(cell) + 2, ' ');
     }
     // Empty trailing cells would leave trailing blanks.
     line.erase(line.find_last_not_of(' ') + 1);

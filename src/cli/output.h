@@ -17,7 +17,10 @@ class Table {
  public:
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void AddRow(std::vector<std::string> row);
-  void Print(std::ostream& out) const;
+  // Prints the header and rows, columns two spaces apart. With max_width > 0
+  // the widest columns are narrowed (never below their header or 6
+  // characters) and their cells cut with "…" until a line fits.
+  void Print(std::ostream& out, size_t max_width = 0) const;
   size_t rows() const { return rows_.size(); }
 
  private:

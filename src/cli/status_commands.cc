@@ -30,7 +30,7 @@ int RunStatus(CliContext& ctx) {
       services.AddRow({Cell(r.executor_id), Cell(r.host), std::to_string(r.pid),
                        TimeCell(r.started_at), TimeCell(r.heartbeat_at), Cell(r.version)});
     }
-    services.Print(out);
+    ctx.PrintTable(services);
   }
   out << "Active executions:  " << st.stats.active_executions << '\n';
   if (st.engine_running) {
@@ -48,7 +48,7 @@ int RunStatus(CliContext& ctx) {
     if (n > 0) by_status.AddRow({std::string(ToString(ts)), std::to_string(n)});
   }
   by_status.AddRow({"total", std::to_string(total)});
-  by_status.Print(out);
+  ctx.PrintTable(by_status);
 
   out << "\nTasks by agent:\n";
   Table by_agent({"AGENT", "TASKS", "RUNNING"});
@@ -59,7 +59,7 @@ int RunStatus(CliContext& ctx) {
     by_agent.AddRow(
         {Cell(a.empty() ? "(unassigned)" : a), std::to_string(n.first), std::to_string(n.second)});
   }
-  by_agent.Print(out);
+  ctx.PrintTable(by_agent);
 
   if (!st.active_executions.empty()) {
     out << "\nActive executions:\n";
@@ -69,7 +69,7 @@ int RunStatus(CliContext& ctx) {
                      TimeCell(e.started_at), e.pid ? std::to_string(e.pid) : "-",
                      Cell(e.executor_id)});
     }
-    active.Print(out);
+    ctx.PrintTable(active);
   }
   return 0;
 }

@@ -127,10 +127,32 @@ Status CheckFilterAgent(const RoutingConfig& routing, const std::string& agent) 
 struct ListOptions {
   std::string status;
   std::string agent;
-  int limit = 0;
+  std::string type;
+  std::string search;
+  std::string sort = "created";
+  std::string order = "desc";
+  int limit = 50;
+  int64_t offset = 0;
   std::string after;
   bool blocked = false;
 };
+
+// "Showing 51-100 of 1234 tasks, newest first; next: --offset 100", when
+// there are more than the page shows.
+void PrintPageFooter(std::ostream& out, const ListOptions& o, size_t shown, int64_t total) {
+  if (!o.after.empty() || o.limit == 0) return;
+  const int64_t first = o.offset + 1;
+  const int64_t last = o.offset + static_cast<int64_t>(shown);
+  if (shown == 0 || last >= total) return;
+  std::string order;
+  if (o.sort == "created") {
+    order = o.order == "desc" ? "newest first" : "oldest first";
+  } else {
+    order = "by " + o.sort + (o.order == "desc" ? ", descending" : "");
+  }
+  out << "Showing " << first << "-" << last << " of " << total << " tasks, " << order
+      << "; next: --offset " << last << " (--limit 0 for all)\n";
+}
 
 int RunList(CliContext& ctx, const ListOptions& o) {
   TaskFilter filter;
@@ -145,12 +167,23 @@ int RunList(CliContext& ctx, const ListOptions& o) {
     }
     filter.status = *st;
   }
+  // CLI11 checks --sort and --order against their names.
+  filter.sort = ParseTaskSortKey(o.sort).value_or(TaskSortKey::kCreated);
+  filter.descending = o.order == "desc";
   filter.agent = o.agent;
+  filter.type = o.type;
+  filter.text = o.search;
   filter.limit = o.limit;
+  filter.offset = o.offset;
   filter.after = o.after;
   filter.dependencies = o.blocked;
+  Status s = CheckTaskFilter(filter);
+  if (!s.ok()) {
+    return ctx.Fail(Status::InvalidArgument(
+        "--after pages a listing sorted by created (the default), without --offset"));
+  }
   std::unique_ptr<TaskService> service;
-  Status s = ctx.OpenService(&service, StoreUse::kReadExisting);
+  s = ctx.OpenService(&service, StoreUse::kReadExisting);
   if (s.ok()) s = CheckFilterAgent(ctx.config().routing, filter.agent);
   std::vector<Task> tasks;
   if (s.ok()) s = service->ListTasks(filter, &tasks);
@@ -161,22 +194,25 @@ int RunList(CliContext& ctx, const ListOptions& o) {
     ctx.PrintJson(arr);
     return 0;
   }
+  int64_t total = 0;
+  const bool counted = service->CountTasks(filter, &total).ok();
   if (o.blocked) {
     Table table({"ID", "STATUS", "WAITING ON", "WHY", "TITLE"});
     for (const auto& t : tasks) {
       table.AddRow({Cell(t.id), std::string(ToString(t.status)), Cell(Join(t.waiting_on, ", "), 40),
                     Cell(t.error_message, 60), Cell(t.title, 60)});
     }
-    table.Print(ctx.out());
-    return 0;
+    ctx.PrintTable(table);
+  } else {
+    Table table({"ID", "STATUS", "PRIORITY", "AGENT", "RETRIES", "CREATED", "TITLE"});
+    for (const auto& t : tasks) {
+      table.AddRow({Cell(t.id), std::string(ToString(t.status)), std::string(ToString(t.priority)),
+                    Cell(t.claimed_by.empty() ? t.assigned_to : t.claimed_by),
+                    std::to_string(t.retry_count), TimeCell(t.created_at), Cell(t.title, 60)});
+    }
+    ctx.PrintTable(table);
   }
-  Table table({"ID", "STATUS", "PRIORITY", "AGENT", "RETRIES", "CREATED", "TITLE"});
-  for (const auto& t : tasks) {
-    table.AddRow({Cell(t.id), std::string(ToString(t.status)), std::string(ToString(t.priority)),
-                  Cell(t.claimed_by.empty() ? t.assigned_to : t.claimed_by),
-                  std::to_string(t.retry_count), TimeCell(t.created_at), Cell(t.title, 60)});
-  }
-  table.Print(ctx.out());
+  if (counted) PrintPageFooter(ctx.out(), o, tasks.size(), total);
   return 0;
 }
 
@@ -256,7 +292,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
            TimeCell(e.started_at), TimeCell(e.last_output_at), TimeCell(e.ended_at), exit,
            UsageTokensText(e.usage), UsageCostText(e.usage), SessionCell(e), Cell(e.error, 60)});
     }
-    table.Print(out);
+    ctx.PrintTable(table);
     // What the running attempt is doing, as its Notion card's progress
     // comment and the dashboard show it.
     for (const auto& e : d.executions) {
@@ -277,7 +313,7 @@ int RunShow(CliContext& ctx, const std::string& id) {
     for (const auto& a : d.artifacts) {
       table.AddRow({Cell(a.name), std::to_string(a.size), a.sha256.substr(0, 12), Cell(a.path)});
     }
-    table.Print(out);
+    ctx.PrintTable(table);
   }
   return 0;
 }
@@ -404,14 +440,27 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
       [&ctx, reply] { ctx.action = [&ctx, reply] { return RunReply(ctx, *reply); }; });
 
   auto list = std::make_shared<ListOptions>();
-  CLI::App* tasks = app.add_subcommand("tasks", "List tasks");
+  CLI::App* tasks = app.add_subcommand("tasks", "List tasks, newest first, 50 at a time");
   tasks->add_option("--status", list->status, "Only tasks in this status");
   tasks->add_option("--agent", list->agent,
                     "Only tasks of this agent (the one that claimed it, else the one assigned; "
                     "unassigned = neither)");
+  tasks->add_option("--type", list->type, "Only tasks of this type");
+  tasks->add_option("--search", list->search,
+                    "Only tasks whose id, title or description contains this text (any case)");
+  tasks->add_option("--sort", list->sort, "Order by created, updated, priority, status or title")
+      ->check(CLI::IsMember({"created", "updated", "priority", "status", "title"}))
+      ->capture_default_str();
+  tasks->add_option("--order", list->order, "desc (newest, highest, Z first) or asc")
+      ->check(CLI::IsMember({"asc", "desc"}))
+      ->capture_default_str();
   tasks->add_option("--limit", list->limit, "At most this many (0 = all)")
+      ->check(NonNegativeCount())
+      ->capture_default_str();
+  tasks->add_option("--offset", list->offset, "Skip this many before listing (next page)")
       ->check(NonNegativeCount());
-  tasks->add_option("--after", list->after, "Only tasks listed after this task id (next page)");
+  tasks->add_option("--after", list->after,
+                    "Only tasks listed after this task id (next page, sort created)");
   tasks->add_flag("--blocked", list->blocked,
                   "Only tasks held back by dependencies: waiting on one, or blocked by one that "
                   "failed");

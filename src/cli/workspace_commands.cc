@@ -31,7 +31,7 @@ void PrintTable(CliContext& ctx, const std::vector<WorkspaceInfo>& workspaces) {
                   w.finished_at > 0 ? TimeCell(w.finished_at) : "-", w.verdict, Cell(w.reason, 60),
                   w.path + (w.git_worktree ? " (git worktree)" : "")});
   }
-  table.Print(ctx.out());
+  ctx.PrintTable(table);
 }
 
 int RunList(CliContext& ctx) {

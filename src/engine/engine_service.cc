@@ -115,6 +115,9 @@ Status EngineService::UpdateTask(const std::string& id, const TaskPatch& patch, 
 Status EngineService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
   return service_.ListTasks(filter, out);
 }
+Status EngineService::CountTasks(const TaskFilter& filter, int64_t* total) {
+  return service_.CountTasks(filter, total);
+}
 Status EngineService::Execute(const std::string& task_id, const std::string& agent, bool force,
                               std::string* attempt_id) {
   return service_.Execute(task_id, agent, force, attempt_id);

@@ -144,12 +144,21 @@ Status StoreTaskService::UpdateTask(const std::string& id, const TaskPatch& patc
   return Status::OK();
 }
 
+namespace {
+// "any" (route me) is how a task is assigned to nobody in particular.
+TaskFilter StoreFilter(const TaskFilter& filter) {
+  TaskFilter f = filter;
+  if (f.agent == "any") f.agent = "unassigned";
+  return f;
+}
+}  // namespace
+
 Status StoreTaskService::ListTasks(const TaskFilter& filter, std::vector<Task>* out) {
-  if (filter.agent != "any") return store_->ListTasks(filter, out);
-  // "any" (route me) is how a task is assigned to nobody in particular.
-  TaskFilter unassigned = filter;
-  unassigned.agent = "unassigned";
-  return store_->ListTasks(unassigned, out);
+  return store_->ListTasks(StoreFilter(filter), out);
+}
+
+Status StoreTaskService::CountTasks(const TaskFilter& filter, int64_t* total) {
+  return store_->CountTasks(StoreFilter(filter), total);
 }
 
 Status StoreTaskService::Execute(const std::string& task_id, const std::string& agent, bool force,

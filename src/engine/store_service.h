@@ -42,6 +42,7 @@ class StoreTaskService : public TaskService {
   Status UpdateTask(const std::string& id, const TaskPatch& patch, Task* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status CountTasks(const TaskFilter& filter, int64_t* total) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
   Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override;

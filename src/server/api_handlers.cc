@@ -107,6 +107,8 @@ ApiResponse ApiHandlers::GetStatus(const ApiRequest&) {
 ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
   TaskFilter filter;
   filter.limit = kDefaultTaskPage;
+  // Newest first unless asked otherwise: what was just added is on page one.
+  filter.descending = true;
   for (const auto& [key, value] : req.query) {
     if (key == "status") {
       if (value.empty()) continue;
@@ -120,6 +122,27 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
       filter.after = value;
     } else if (key == "source") {
       filter.source = value;
+    } else if (key == "type") {
+      filter.type = value;
+    } else if (key == "q") {
+      if (value.size() > kMaxSearchText)
+        return ErrorResponse(400, "invalid_argument",
+                             "q: longer than " + std::to_string(kMaxSearchText) + " bytes");
+      filter.text = value;
+    } else if (key == "sort") {
+      auto sort = ParseTaskSortKey(value);
+      if (!sort)
+        return ErrorResponse(400, "invalid_argument",
+                             "sort: unknown key \"" + value +
+                                 "\" (known: created, updated, priority, status, title)");
+      filter.sort = *sort;
+    } else if (key == "order") {
+      if (value != "asc" && value != "desc")
+        return ErrorResponse(400, "invalid_argument", "order: must be asc or desc");
+      filter.descending = value == "desc";
+    } else if (key == "offset") {
+      taskexec::Status s = ParseNonNegative("offset", value, &filter.offset);
+      if (!s.ok()) return ErrorResponse(s);
     } else if (key == "blocked") {
       if (value != "true" && value != "false")
         return ErrorResponse(400, "invalid_argument", "blocked: must be true or false");
@@ -131,21 +154,28 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
       if (limit < 1 || limit > kMaxTaskPage) {
         return ErrorResponse(400, "invalid_argument",
                              "limit: " + value + " is not in 1.." + std::to_string(kMaxTaskPage) +
-                                 " (page on with after=<last task id>)");
+                                 " (page on with offset=N or after=<last task id>)");
       }
       filter.limit = static_cast<int>(limit);
     } else {
       return ErrorResponse(400, "invalid_argument", "unknown query parameter \"" + key + "\"");
     }
   }
+  if (taskexec::Status s = CheckTaskFilter(filter); !s.ok()) return ErrorResponse(s);
   std::vector<Task> tasks;
+  int64_t total = 0;
   taskexec::Status s = service_->ListTasks(filter, &tasks);
+  if (s.ok()) s = service_->CountTasks(filter, &total);
   if (!s.ok()) return ErrorResponse(s);
   json arr = json::array();
   for (const auto& t : tasks) arr.push_back(ToJson(t));
   ApiResponse r = JsonResponse(200, arr);
+  // The page stays a JSON array (what clients already read); the total the
+  // filters match rides in a header, like the cursor of the next page.
+  r.headers["X-Total-Count"] = std::to_string(total);
   // A full page may have a next one.
-  if (static_cast<int>(tasks.size()) == filter.limit) r.headers["X-Next-After"] = tasks.back().id;
+  if (static_cast<int>(tasks.size()) == filter.limit && filter.sort == TaskSortKey::kCreated)
+    r.headers["X-Next-After"] = tasks.back().id;
   return r;
 }
 

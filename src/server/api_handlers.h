@@ -20,6 +20,8 @@ constexpr size_t kMaxLogChunkBytes = 1 << 20;
 // GET /api/v1/tasks pages: the size without ?limit=, and the largest.
 constexpr int kDefaultTaskPage = 100;
 constexpr int kMaxTaskPage = 1000;
+// The longest free-text search (GET /api/v1/tasks?q=) taken, in bytes.
+constexpr size_t kMaxSearchText = 200;
 
 struct ApiRequest {
   std::string method;
@@ -49,7 +51,8 @@ class ApiHandlers {
   // The API's OpenAPI 3.1 document (docs/openapi.json, embedded at build time).
   ApiResponse OpenApi(const ApiRequest& req);
   ApiResponse GetStatus(const ApiRequest& req);
-  // ?status=&agent=&limit=&after=; X-Next-After when the page is full.
+  // Newest first by default; filters, sort/order, limit/offset/after (docs/http-api.md).
+  // X-Total-Count always; X-Next-After when a created-sorted page is full.
   ApiResponse ListTasks(const ApiRequest& req);
   ApiResponse Prune(const ApiRequest& req);         // {"finished_before", "dry_run"}
   ApiResponse AddTask(const ApiRequest& req);       // 201; 200 if the Notion page has a task

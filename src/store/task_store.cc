@@ -1,5 +1,7 @@
 #include "store/task_store.h"
 
+#include <utility>
+
 namespace taskexec {
 
 Status TaskStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
@@ -13,6 +15,38 @@ Status TaskStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
     out.push_back(std::move(s));
   }
   *results = std::move(out);
+  return Status::OK();
+}
+
+namespace {
+constexpr std::pair<TaskSortKey, std::string_view> kSortNames[] = {
+    {TaskSortKey::kCreated, "created"},   {TaskSortKey::kUpdated, "updated"},
+    {TaskSortKey::kPriority, "priority"}, {TaskSortKey::kStatus, "status"},
+    {TaskSortKey::kTitle, "title"},
+};
+}  // namespace
+
+std::string_view ToString(TaskSortKey key) {
+  for (const auto& [k, name] : kSortNames) {
+    if (k == key) return name;
+  }
+  return "created";
+}
+
+std::optional<TaskSortKey> ParseTaskSortKey(std::string_view name) {
+  for (const auto& [k, n] : kSortNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+Status CheckTaskFilter(const TaskFilter& filter) {
+  if (filter.offset < 0) return Status::InvalidArgument("offset: must be 0 or more");
+  if (filter.limit < 0) return Status::InvalidArgument("limit: must be 0 or more");
+  if (!filter.after.empty() && filter.sort != TaskSortKey::kCreated)
+    return Status::InvalidArgument("after: a page cursor only pages a listing sorted by created");
+  if (!filter.after.empty() && filter.offset > 0)
+    return Status::InvalidArgument("after: a page cursor and an offset cannot be combined");
   return Status::OK();
 }
 

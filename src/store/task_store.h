@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -26,20 +27,46 @@
 
 namespace taskexec {
 
+// What a task list is ordered by. Ties are broken by insertion order, so a
+// listing is stable between calls.
+enum class TaskSortKey {
+  kCreated,   // created_at
+  kUpdated,   // updated_at
+  kPriority,  // priority weight (ascending = lowest first), then created_at
+  kStatus,    // status name, then created_at
+  kTitle,     // title, case-insensitive (ASCII), then insertion
+};
+
 struct TaskFilter {
   std::optional<TaskStatus> status;
   // The task's agent as StoreStats::by_agent counts it: claimed_by, else
   // assigned_to unless "any", else "unassigned".
   std::string agent;
   std::string source;
-  int limit = 0;  // 0 = no limit
+  std::string type;  // the task's type, exactly
+  // Free text: tasks whose id, title or description contains it, ignoring
+  // ASCII case.
+  std::string text;
+  TaskSortKey sort = TaskSortKey::kCreated;
+  bool descending = false;
+  int limit = 0;       // 0 = no limit
+  int64_t offset = 0;  // matches skipped before the page (>= 0)
   // A page cursor: only tasks after this task id in list order (created_at,
-  // then insertion). NotFound if no such task.
+  // then insertion, reversed when descending). Only with sort kCreated and
+  // offset 0 (InvalidArgument otherwise). NotFound if no such task.
   std::string after;
   // Only tasks held back by their dependencies: waiting on one (pending
   // with a non-empty waiting_on) or blocked by one that failed.
   bool dependencies = false;
 };
+
+// The names a listing's sort is spelled with in the API and CLI
+// ("created", "updated", "priority", "status", "title").
+std::string_view ToString(TaskSortKey key);
+std::optional<TaskSortKey> ParseTaskSortKey(std::string_view name);
+// Refuses what no backend can list: a negative offset, or a cursor with
+// another sort or with an offset.
+Status CheckTaskFilter(const TaskFilter& filter);
 
 // A position in the change feed (TaskStore::ListChanged): the last task seen.
 struct ChangeCursor {
@@ -166,6 +193,9 @@ class TaskStore {
   virtual Status GetTask(const std::string& id, Task* out) = 0;
   virtual Status FindByNotionPage(const std::string& page_id, Task* out) = 0;
   virtual Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) = 0;
+  // How many tasks the filter matches, ignoring limit, offset and after: the
+  // total a paged listing shows.
+  virtual Status CountTasks(const TaskFilter& filter, int64_t* total) = 0;
   // The change feed: tasks whose (updated_at, id) comes after `after`, in
   // that order, at most `limit` (> 0). Every write of a task moves its
   // updated_at (the writer's clock), so a reader that keeps the last task it

@@ -41,6 +41,7 @@ class ForwardingService : public TaskService {
   Status ListTasks(const TaskFilter& f, std::vector<Task>* o) override {
     return t_->ListTasks(f, o);
   }
+  Status CountTasks(const TaskFilter& f, int64_t* n) override { return t_->CountTasks(f, n); }
   Status Execute(const std::string& id, const std::string& a, bool f, std::string* o) override {
     return t_->Execute(id, a, f, o);
   }

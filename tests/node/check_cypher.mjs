@@ -40,7 +40,7 @@ const SAMPLE = {
   routes: [{ id: 'task-1', version: 1, agent: 'main', dispatch_key: 17592186044416 }],
   props: { id: 'x' }, times: { created_at: 0 },
   after_id: 'task-0', after_created: 1700000000000, after_updated: 1700000000000, cutoff: 1700000000000, since: 1700000000000,
-  after_completed: 0,
+  after_completed: 0, task_type: 'research', text: 'fix', skip: 0,
   rows: [{ id: 'task-1', version: 3, meta_keys: ['notion.synced.task-1'] }],
   outputs: [{ execution_id: 'exec-1', at: 1700000000000, line: 'running the tests' }],
 };

@@ -36,6 +36,9 @@ class StoreBackedService final : public TaskService {
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override {
     return store_->ListTasks(filter, out);
   }
+  Status CountTasks(const TaskFilter& filter, int64_t* total) override {
+    return store_->CountTasks(filter, total);
+  }
   Status Execute(const std::string& task_id, const std::string& agent, bool force,
                  std::string* attempt_id) override {
     ++executes;

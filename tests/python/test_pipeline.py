@@ -382,6 +382,28 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+class ListingTest(ServiceTestCase):
+    def test_tasks_page_newest_first_with_filters_and_a_total(self) -> None:
+        with TaskExecutionPipeline() as pipeline:
+            ids = [pipeline.add_task(f"Task {i}", type="ops" if i % 2 else "code",
+                                     description="needs the LOGIN page" if i == 3 else "")
+                   for i in range(5)]
+            self.assertEqual([t["id"] for t in pipeline.list_tasks(limit=2)], [ids[4], ids[3]])
+            self.assertEqual([t["id"] for t in pipeline.list_tasks(limit=2, offset=2)],
+                             [ids[2], ids[1]])
+            self.assertEqual([t["id"] for t in pipeline.list_tasks(order="asc", type="ops")],
+                             [ids[1], ids[3]])
+            self.assertEqual([t["id"] for t in pipeline.list_tasks(search="login")], [ids[3]])
+            self.assertEqual([t["title"] for t in pipeline.list_tasks(sort="title", order="asc")],
+                             [f"Task {i}" for i in range(5)])
+            self.assertEqual(pipeline.count_tasks(), 5)
+            self.assertEqual(pipeline.count_tasks(type="code"), 3)
+            with self.assertRaises(BadRequest):
+                pipeline.list_tasks(sort="colour")
+            with self.assertRaises(BadRequest):
+                pipeline.list_tasks(offset=-1)
+
+
 class ErrorsTest(ServiceTestCase):
     def test_every_exception_type(self) -> None:
         with TaskExecutionPipeline() as pipeline:

@@ -52,14 +52,30 @@ class Element extends Node {
   get textContent() { return this.data + this.children.map(c => c.textContent).join("|"); }
   set textContent(v) { this.data = String(v); this.children = []; }
 }
+Object.defineProperty(Element.prototype, "options", {
+  get() { return this.children.filter(c => c.tagName === "OPTION"); } });
+Element.prototype.getAttribute = function (k) { return k in this.attributes ? this.attributes[k] : null; };
+Element.prototype.focus = function () {};
+Element.prototype.contains = function () { return false; };
 const STATIC_IDS = ["engine", "auth", "token", "updated", "by-status", "filter", "task-count",
-                    "tasks", "detail", "active", "by-agent", "add", "add-msg"];
+                    "tasks", "detail", "active", "by-agent", "add", "add-msg", "search",
+                    "agent-filter", "type-filter", "prev", "next", "detail-close", "detail-section",
+                    "task-table"];
 for (const id of STATIC_IDS) { const e = new Element("div"); e.setAttribute("id", id); }
 const document = {
   getElementById: (id) => registry[id] || null,
   createElement: (tag) => new Element(tag),
   createTextNode: (t) => new TextNode(t),
+  querySelectorAll: () => [],
+  querySelector: () => null,
+  addEventListener: () => {},
+  activeElement: null,
+  body: new Element("body"),
 };
+const window = { addEventListener() {}, getSelection: () => null };
+const location = { hash: "" };
+const history = { replaceState(state, title, hash) { location.hash = hash; } };
+const CSS = { escape: (s) => s };
 const store = new Map();
 const sessionStorage = { getItem: (k) => store.has(k) ? store.get(k) : null, setItem: (k, v) => store.set(k, String(v)) };
 const realFetch = globalThis.fetch;

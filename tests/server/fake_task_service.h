@@ -116,6 +116,23 @@ class FakeTaskService : public TaskService {
     return Status::OK();
   }
 
+  // Counts what ListTasks' filters match (this fake filters by status and agent only).
+  Status CountTasks(const TaskFilter& filter, int64_t* total) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++calls;
+    last_filter = filter;
+    if (!fail.ok()) return fail;
+    *total = 0;
+    for (const auto& [id, t] : tasks) {
+      if (filter.status && t.status != *filter.status) continue;
+      if (!filter.agent.empty() && t.assigned_to != filter.agent && t.claimed_by != filter.agent) {
+        continue;
+      }
+      ++*total;
+    }
+    return Status::OK();
+  }
+
   // The store's contract: (updated_at, id) after the cursor, in that order.
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override {
     std::lock_guard<std::mutex> l(mu);

@@ -373,6 +373,46 @@ TEST_F(HttpServerTest, ListTasksPages) {
   EXPECT_EQ(r->status, 200);
 }
 
+// Newest first by default; sort, order, offset, type and q reach the
+// filter; the total rides in X-Total-Count; bad values name the parameter.
+TEST_F(HttpServerTest, ListTasksSortsFiltersAndCounts) {
+  StartServer();
+  AddTask("a");
+  AddTask("b");
+  AddTask("c");
+  auto r = Get("/api/v1/tasks?limit=2");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("X-Total-Count"), "3");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_TRUE(svc_.last_filter.descending);
+    EXPECT_EQ(svc_.last_filter.sort, TaskSortKey::kCreated);
+    EXPECT_EQ(svc_.last_filter.offset, 0);
+  }
+  r = Get("/api/v1/tasks?sort=priority&order=asc&offset=4&type=ops&q=Login%20bug&limit=5");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_FALSE(r->has_header("X-Next-After"));
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    EXPECT_FALSE(svc_.last_filter.descending);
+    EXPECT_EQ(svc_.last_filter.sort, TaskSortKey::kPriority);
+    EXPECT_EQ(svc_.last_filter.offset, 4);
+    EXPECT_EQ(svc_.last_filter.type, "ops");
+    EXPECT_EQ(svc_.last_filter.text, "Login bug");
+  }
+  for (const auto& [query, named] : std::vector<std::pair<std::string, std::string>>{
+           {"sort=colour", "sort: unknown key"},
+           {"order=up", "order: must be asc or desc"},
+           {"offset=-1", "offset"},
+           {"q=" + std::string(201, 'x'), "q: longer than 200 bytes"},
+           {"sort=title&after=task-1", "after: a page cursor only pages"},
+           {"offset=2&after=task-1", "after: a page cursor and an offset"}}) {
+    r = Get("/api/v1/tasks?" + query);
+    EXPECT_EQ(r->status, 400) << query;
+    EXPECT_NE(ErrorMessage(r).find(named), std::string::npos) << query << ": " << ErrorMessage(r);
+  }
+}
+
 TEST_F(HttpServerTest, PruneChecksItsBodyAndReportsTheService) {
   StartServer();
   {

@@ -510,6 +510,48 @@ TEST_F(Neo4jStoreStubTest, ReadRetriedOnANewConnectionWhenTheServerDrops) {
   EXPECT_GT(runs[1].second.Find("limit")->as_int(), 1000000);
 }
 
+// A listing in another order sends that order's statement, with the page
+// and the filters as parameters (free text lower-cased); a count sends the
+// same filters without the page.
+TEST_F(Neo4jStoreStubTest, ListingsSendTheirOrderAndCountsTheirFilters) {
+  BoltScript s = Opened();
+  Begin(s);
+  Query(s, {"t"}, {{TaskNode("t2", "pending", 1)}});
+  Commit(s);
+  Begin(s);
+  Query(s, {"n"}, {{Value(7)}});
+  Commit(s);
+  stub_.AddScript(std::move(s));
+  auto store = Open();
+  TaskFilter f;
+  f.sort = TaskSortKey::kTitle;
+  f.descending = true;
+  f.offset = 20;
+  f.limit = 10;
+  f.type = "ops";
+  f.text = "Login BUG";
+  std::vector<Task> tasks;
+  Status st = store->ListTasks(f, &tasks);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(tasks.size(), 1u);
+  int64_t total = 0;
+  st = store->CountTasks(f, &total);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(total, 7);
+  ExpectScriptsDone();
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].first, cypher::ListTasksStatement(TaskSortKey::kTitle, true));
+  EXPECT_NE(runs[0].first.find("DESC"), std::string::npos);
+  EXPECT_EQ(runs[0].second.Find("skip")->as_int(), 20);
+  EXPECT_EQ(runs[0].second.Find("limit")->as_int(), 10);
+  EXPECT_EQ(runs[0].second.Find("task_type")->as_string(), "ops");
+  EXPECT_EQ(runs[0].second.Find("text")->as_string(), "login bug");
+  EXPECT_EQ(runs[1].first, cypher::kCountTasks);
+  EXPECT_EQ(runs[1].second.Find("text")->as_string(), "login bug");
+  EXPECT_EQ(runs[1].second.Find("skip"), nullptr);
+}
+
 TEST_F(Neo4jStoreStubTest, RunnableStatsMetaAndLeases) {
   BoltScript s = Opened();
   Begin(s);

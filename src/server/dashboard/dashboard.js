@@ -1,5 +1,8 @@
 // The dashboard's script, served at /dashboard.js for the page at /. It
-// polls /api/v1/status and /api/v1/tasks every 2 s.
+// polls /api/v1/status and one page of /api/v1/tasks (newest first by
+// default) every 2 s. What is shown lives in the URL: #/tasks/<id> opens a
+// task, ?q=&status=&agent=&type=&sort=&order=&page= keep the list's view, so
+// a link or a reload shows the same thing.
 //
 // All data is put into the page with textContent / DOM nodes, never parsed
 // as markup, so task titles and agent output cannot inject markup. When the
@@ -10,8 +13,54 @@ const STATUSES = ["pending","assigned","claimed","in_progress","retrying","compl
                   "cancelled","suspended","pending_review","review","blocked","needs_input"];
 // The filter value that lists the tasks waiting on or blocked by dependencies.
 const HELD = "held-by-dependencies";
-const state = { filter: "", selected: null, selectedVersion: null, logExec: null, logOffset: 0, authNeeded: false,
-                tasks: [] };
+const PAGE_SIZE = 50;
+// What a sort key orders first by default: newest, most urgent; A before Z.
+const SORT_DEFAULT_ORDER = {created: "desc", updated: "desc", priority: "desc", status: "asc", title: "asc"};
+const state = { filter: "", q: "", agent: "", type: "", sort: "created", order: "desc", page: 0, total: 0,
+                selected: null, selectedVersion: null, logExec: null, logPinned: false, logOffset: 0,
+                authNeeded: false, tasks: [], listKey: "", detailMsg: null };
+
+// The view <-> the URL's fragment: "#/tasks/<id>?q=...&page=2" or "#/?...".
+function viewHash() {
+  const q = new URLSearchParams();
+  if (state.q) q.set("q", state.q);
+  if (state.filter) q.set("status", state.filter);
+  if (state.agent) q.set("agent", state.agent);
+  if (state.type) q.set("type", state.type);
+  if (state.sort !== "created" || state.order !== "desc") { q.set("sort", state.sort); q.set("order", state.order); }
+  if (state.page) q.set("page", String(state.page + 1));
+  const query = q.toString();
+  return "#/" + (state.selected ? "tasks/" + encodeURIComponent(state.selected) : "") + (query ? "?" + query : "");
+}
+function readHash() {
+  const h = (typeof location !== "undefined" && location.hash) || "";
+  const m = /^#\/(?:tasks\/([^?]*))?(?:\?(.*))?$/.exec(h);
+  const q = new URLSearchParams(m && m[2] ? m[2] : "");
+  state.q = q.get("q") || "";
+  const st = q.get("status") || "";
+  state.filter = STATUSES.includes(st) || st === HELD ? st : "";
+  state.agent = q.get("agent") || "";
+  state.type = q.get("type") || "";
+  const sort = q.get("sort");
+  state.sort = SORT_DEFAULT_ORDER[sort] ? sort : "created";
+  const order = q.get("order");
+  state.order = order === "asc" || order === "desc" ? order : SORT_DEFAULT_ORDER[state.sort];
+  const page = parseInt(q.get("page") || "1", 10);
+  state.page = page > 1 ? page - 1 : 0;
+  const id = m && m[1] ? decodeURIComponent(m[1]) : null;
+  if (id !== state.selected) {
+    state.logExec = null; state.logPinned = false; state.logOffset = 0; state.selectedVersion = null;
+  }
+  state.selected = id;
+}
+// A new selection is a history entry (Back closes it); list changes replace it.
+function writeHash(push) {
+  if (typeof location === "undefined") return;
+  const h = viewHash();
+  if (location.hash === h) return;
+  if (push) location.hash = h;
+  else history.replaceState(null, "", h);
+}
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -113,13 +162,15 @@ function renderStatus(s, agentList) {
                      " running" : "no service running: queued tasks wait") +
       (s.engine_running ? " · sessions spawned here: " + s.spawned_sessions : "");
   const counts = [];
-  const all = el("div", {class: "count" + (state.filter === "" ? " sel" : ""), onclick: () => setFilter("")},
+  const all = el("button", {type: "button", class: "count" + (state.filter === "" ? " sel" : ""),
+                            "aria-pressed": String(state.filter === ""), onclick: () => setFilter("")},
                  el("b", {}, Object.values(s.stats.by_status).reduce((a, b) => a + b, 0)), el("span", {}, "all"));
   counts.push(all);
   for (const st of STATUSES) {
     const n = s.stats.by_status[st] || 0;
     if (!n && !["pending","in_progress","retrying","completed","failed"].includes(st)) continue;
-    counts.push(el("div", {class: "count" + (state.filter === st ? " sel" : ""), onclick: () => setFilter(st)},
+    counts.push(el("button", {type: "button", class: "count" + (state.filter === st ? " sel" : ""),
+                              "aria-pressed": String(state.filter === st), onclick: () => setFilter(st)},
                    el("b", {}, n), el("span", {}, st)));
   }
   replace(document.getElementById("by-status"), ...counts);
@@ -135,11 +186,23 @@ function renderStatus(s, agentList) {
   const agents = new Set([...Object.keys(s.stats.by_agent), ...Object.keys(s.running_by_agent),
                           ...Object.keys(used), ...Object.keys(paused),
                           ...agentList.filter(a => a.cost_today_usd > 0).map(a => a.name)]);
+  fillAgentFilter([...agents, ...agentList.map(a => a.name)]);
   replace(document.getElementById("by-agent"), ...[...agents].sort().map(a =>
       el("tr", {}, el("td", {}, a), el("td", {}, s.stats.by_agent[a] || 0), el("td", {}, s.running_by_agent[a] || 0),
          el("td", {}, used[a] ? tokens(used[a]) : ""), el("td", {}, used[a] ? cost(used[a]) : ""),
          el("td", {}, known[a] ? today(known[a]) : ""),
          el("td", {class: "paused"}, paused[a] ? pauseCell(a, paused[a]) : ""))));
+}
+
+// The agent filter offers every agent the service knows or counts tasks of.
+function fillAgentFilter(names) {
+  const select = document.getElementById("agent-filter");
+  const wanted = [...new Set(names.concat(["unassigned"], state.agent ? [state.agent] : []))].sort();
+  const have = [...select.options].slice(1).map(o => o.value);
+  if (have.join(",") !== wanted.join(",")) {
+    replace(select, el("option", {value: ""}, "all"), ...wanted.map(a => el("option", {value: a}, a)));
+  }
+  select.value = state.agent;
 }
 
 // A paused agent: until when, why (on hover), and a button that lifts it.
@@ -152,21 +215,51 @@ function pauseCell(agent, p) {
       }}, "Resume"));
 }
 
-async function renderTasks(tasks) {
-  document.getElementById("task-count").textContent = tasks.length + " shown";
+// One page of tasks. Rows are rebuilt only when a task on it changed, so a
+// selection (to copy an id) and the keyboard focus survive the poll.
+async function renderTasks(tasks, total) {
   state.tasks = tasks;
-  const rows = tasks.map(t =>
-      el("tr", {class: "click" + (t.id === state.selected ? " sel" : ""), onclick: () => selectTask(t.id)},
-         el("td", {class: "id", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status), waits(t)), el("td", {}, t.priority),
-         el("td", {}, t.claimed_by || t.assigned_to || ""), el("td", {}, t.retry_count),
-         el("td", {}, when(t.created_at)), el("td", {class: "title", title: t.title}, t.title)));
-  replace(document.getElementById("tasks"), ...(rows.length ? rows :
-      [el("tr", {}, el("td", {colspan: 7, class: "muted"}, "no tasks"))]));
+  state.total = total;
+  const first = tasks.length ? state.page * PAGE_SIZE + 1 : 0;
+  const last = state.page * PAGE_SIZE + tasks.length;
+  document.getElementById("task-count").textContent =
+      tasks.length ? first + "–" + last + " of " + total.toLocaleString() : (total ? "past the last page" : "no tasks");
+  document.getElementById("prev").disabled = state.page === 0;
+  document.getElementById("next").disabled = last >= total;
+  for (const th of document.querySelectorAll("#task-table th[data-sort]")) {
+    const key = th.getAttribute("data-sort");
+    th.setAttribute("aria-sort", key === state.sort ? (state.order === "asc" ? "ascending" : "descending") : "none");
+  }
+  const key = tasks.map(t => t.id + ":" + t.version).join(",") + "|" + state.selected;
+  if (key !== state.listKey) {
+    state.listKey = key;
+    const focused = document.activeElement && document.activeElement.getAttribute
+        ? document.activeElement.getAttribute("data-id") : null;
+    const rows = tasks.map(t =>
+        el("tr", {class: "click" + (t.id === state.selected ? " sel" : ""), tabindex: "0", "data-id": t.id,
+                  "aria-selected": String(t.id === state.selected),
+                  onclick: (ev) => { if (!textSelected(ev)) selectTask(t.id); },
+                  onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); selectTask(t.id); } }},
+           el("td", {class: "id opt-narrow", title: t.id}, shortId(t.id)), el("td", {}, pill(t.status), waits(t)),
+           el("td", {class: "opt"}, t.priority),
+           el("td", {class: "opt-narrow"}, t.claimed_by || t.assigned_to || ""), el("td", {class: "opt"}, t.retry_count),
+           el("td", {class: "opt"}, when(t.created_at)), el("td", {class: "title", title: t.title}, t.title)));
+    replace(document.getElementById("tasks"), ...(rows.length ? rows :
+        [el("tr", {}, el("td", {colspan: 7, class: "muted"},
+                         state.q || state.filter || state.agent || state.type ? "no task matches" : "no tasks yet"))]));
+    if (focused) { const again = document.querySelector('#tasks tr[data-id="' + CSS.escape(focused) + '"]'); if (again) again.focus(); }
+  }
   // Redraw the detail pane only when the selected task changed, so typing in
   // it is not interrupted by the poll.
   const sel = tasks.find(t => t.id === state.selected);
   if (sel && sel.version !== state.selectedVersion) { await renderDetail(); return true; }
   return false;
+}
+
+// A click that ended a text selection (copying an id) does not open the task.
+function textSelected(ev) {
+  const sel = typeof window !== "undefined" && window.getSelection ? window.getSelection() : null;
+  return !!(sel && !sel.isCollapsed && ev.currentTarget && ev.currentTarget.contains(sel.anchorNode));
 }
 
 // " waits on 2" beside a task held back by unfinished dependencies.
@@ -186,15 +279,34 @@ function neighbours(list) {
 
 function setFilter(st) {
   state.filter = st;
+  state.page = 0;
   document.getElementById("filter").value = st;
+  writeHash(false);
   refresh();
 }
 
 async function selectTask(id) {
-  if (state.selected !== id) { state.logExec = null; state.logOffset = 0; }
+  if (state.selected !== id) {
+    state.logExec = null; state.logPinned = false; state.logOffset = 0; state.selectedVersion = null;
+  }
   state.selected = id;
+  writeHash(true);
   await renderDetail();
   refresh();
+}
+
+function closeDetail() {
+  const was = state.selected;
+  state.selected = null;
+  state.selectedVersion = null;
+  writeHash(true);
+  replace(document.getElementById("detail"), el("p", {class: "muted"}, "Select a task."));
+  document.getElementById("detail-close").hidden = true;
+  document.body.classList.toggle("has-detail", false);
+  state.listKey = "";
+  refresh();
+  const row = was && document.querySelector('#tasks tr[data-id="' + CSS.escape(was) + '"]');
+  if (row) row.focus();
 }
 
 // Usage as the agent reported it: "1200 in · 800 cached · 34 out · $0.0056 ·
@@ -245,6 +357,7 @@ async function renderDetail() {
   try { d = await (await api("GET", "/api/v1/tasks/" + encodeURIComponent(state.selected))).json(); }
   catch (e) { replace(box, el("p", {class: "msg err"}, e.message)); return; }
   state.selectedVersion = d.version;
+  if (state.detailMsg && state.detailMsg.id !== d.id) state.detailMsg = null;
   const fields = [["ID", d.id], ["Title", d.title], ["Status", pill(d.status)], ["Priority", d.priority],
                   ["Type", d.type], ["Assigned to", d.assigned_to], ["Claimed by", d.claimed_by],
                   ["Source", d.source], ["Retries", d.retry_count + (d.max_retries >= 0 ? " / " + d.max_retries : "")],
@@ -261,35 +374,48 @@ async function renderDetail() {
   // Only http(s) links: a "javascript:" URL stored via the API must not run.
   if (d.notion_url) dl.append(el("dt", {}, "Notion"), el("dd", {}, /^https?:\/\//i.test(d.notion_url)
       ? el("a", {href: d.notion_url, target: "_blank", rel: "noopener noreferrer"}, d.notion_url) : d.notion_url));
-  const msg = el("div", {class: "msg"});
+  // What the last action said stays until another task is shown.
+  const said = state.detailMsg && state.detailMsg.id === d.id ? state.detailMsg : null;
+  const msg = el("div", {class: "msg" + (said ? " " + said.cls : ""), role: "status"}, said ? said.text : null);
+  const say = (cls, text) => {
+    state.detailMsg = {id: d.id, cls, text};
+    msg.className = "msg " + cls; msg.textContent = text;
+  };
   const agent = el("input", {placeholder: "agent (optional)", size: 14});
   // A task whose budget is spent runs again only when forced: one attempt.
   const force = el("input", {type: "checkbox", id: "execute-force"});
   const forceBox = d.error_type === "budget_exhausted"
       ? el("label", {title: "run one attempt although the budget is spent"}, force, " past the budget") : "";
-  const actions = el("div", {class: "toolbar"}, agent, forceBox,
-      el("button", {onclick: async () => {
+  // Only the actions that apply: a running task can be cancelled, not
+  // started again; a finished one can be run again, not cancelled.
+  const held = ["assigned", "claimed", "in_progress"].includes(d.status);
+  const finished = ["completed", "failed", "cancelled"].includes(d.status);
+  const execute = held ? null : el("button", {type: "button", onclick: async () => {
         try {
           const body = agent.value || force.checked ? {} : undefined;
           if (agent.value) body.agent = agent.value;
           if (force.checked) body.force = true;
           const r = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/execute", body)).json();
-          msg.className = "msg ok"; msg.textContent = "attempt " + r.attempt_id + " requested";
-        } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+          say("ok", "attempt " + r.attempt_id + " requested");
+        } catch (e) { say("err", e.message); }
         refresh();
-      }}, "Execute"),
-      el("button", {class: "danger", onclick: async () => {
+      }}, finished ? "Run again" : "Execute");
+  const cancel = finished || d.cancel_requested ? null : el("button", {type: "button", class: "danger", onclick: async () => {
         if (!confirm("Cancel task " + d.id + "?")) return;
         try {
           const t = await (await api("POST", "/api/v1/tasks/" + encodeURIComponent(d.id) + "/cancel")).json();
-          msg.className = "msg ok"; msg.textContent = t.cancel_requested ? "cancel requested" : "status: " + t.status;
-        } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
+          say("ok", t.cancel_requested ? "cancel requested: the agent is being stopped" : "status: " + t.status);
+        } catch (e) { say("err", e.message); }
         refresh();
-      }}, "Cancel"));
+      }}, "Cancel");
+  const actions = el("div", {class: "toolbar wrap"}, execute ? agent : null, execute ? forceBox : null, execute, cancel,
+      d.cancel_requested && !finished ? el("span", {class: "muted"}, "cancel requested") : null);
   const execs = el("table", {}, el("thead", {}, el("tr", {}, ...["Attempt", "#", "Agent", "Status", "Started", "Last output", "Ended", "Exit", "Tokens", "Cost", "Session", "Error"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.executions.map(e =>
-          el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log",
-                    onclick: () => { state.logExec = e.id; state.logOffset = 0; renderDetail(); }},
+          el("tr", {class: "click" + (e.id === state.logExec ? " sel" : ""), title: "show log", tabindex: "0",
+                    "aria-selected": String(e.id === state.logExec),
+                    onclick: () => showLog(e.id),
+                    onkeydown: (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); showLog(e.id); } }},
              el("td", {class: "id", title: e.id}, shortId(e.id)), el("td", {}, e.attempt), el("td", {}, e.agent),
              el("td", {}, pill(e.status)), el("td", {}, when(e.started_at)),
              el("td", {class: "last-output", title: e.last_output_line || ""}, lastOutput(e)), el("td", {}, when(e.ended_at)),
@@ -302,7 +428,9 @@ async function renderDetail() {
       el("tbody", {}, ...d.artifacts.map(a =>
           el("tr", {}, el("td", {}, a.name), el("td", {}, a.size), el("td", {class: "mono", title: a.sha256}, (a.sha256 || "").slice(0, 12)),
              el("td", {class: "mono"}, a.path)))));
-  if (!state.logExec && d.executions.length) state.logExec = d.executions[d.executions.length - 1].id;
+  // The log follows the newest attempt unless a person picked one.
+  const newest = d.executions.length ? d.executions[d.executions.length - 1].id : null;
+  if (newest && (!state.logExec || !state.logPinned)) state.logExec = newest;
   const log = el("pre", {class: "log", id: "log"});
   // The agent's question waits for a person's answer: the reply box.
   let answer = null;
@@ -337,11 +465,21 @@ async function renderDetail() {
         release);
   }
   replace(box, dl, progressView(d), answer, deps, actions, msg, el("h2", {}, "Executions"),
-          d.executions.length ? execs : el("p", {class: "muted"}, "none yet"),
-          el("h2", {}, "Artifacts"), d.artifacts.length ? arts : el("p", {class: "muted"}, "none"),
+          d.executions.length ? el("div", {class: "scroll"}, execs) : el("p", {class: "muted"}, "none yet"),
+          el("h2", {}, "Artifacts"), d.artifacts.length ? el("div", {class: "scroll"}, arts) : el("p", {class: "muted"}, "none"),
           el("h2", {}, "Log " + (state.logExec ? shortId(state.logExec) : "")), log);
+  document.getElementById("detail-close").hidden = false;
+  // On a narrow screen the detail covers the list (CSS), so it is in view.
+  document.body.classList.toggle("has-detail", true);
   state.logOffset = 0;
   await tailLog();
+}
+
+function showLog(execId) {
+  state.logExec = execId;
+  state.logPinned = true;
+  state.logOffset = 0;
+  renderDetail();
 }
 
 async function tailLog() {
@@ -364,6 +502,63 @@ async function tailLog() {
 document.getElementById("filter").append(...STATUSES.map(s => el("option", {value: s}, s)),
     el("option", {value: HELD}, "held by dependencies"));
 document.getElementById("filter").addEventListener("change", (ev) => setFilter(ev.target.value));
+// Typing waits a moment before asking, and every change starts at page one.
+let typingTimer = 0;
+function onListInput(apply) {
+  return (ev) => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { apply(ev.target.value.trim()); state.page = 0; writeHash(false); refresh(); }, 250);
+  };
+}
+document.getElementById("search").addEventListener("input", onListInput(v => { state.q = v; }));
+document.getElementById("type-filter").addEventListener("input", onListInput(v => { state.type = v; }));
+document.getElementById("agent-filter").addEventListener("change", (ev) => {
+  state.agent = ev.target.value; state.page = 0; writeHash(false); refresh();
+});
+document.getElementById("prev").addEventListener("click", () => {
+  if (state.page > 0) { state.page--; writeHash(false); refresh(); }
+});
+document.getElementById("next").addEventListener("click", () => {
+  if ((state.page + 1) * PAGE_SIZE < state.total) { state.page++; writeHash(false); refresh(); }
+});
+// Sortable columns: a button in each header; again on the same one flips the order.
+for (const th of document.querySelectorAll("#task-table th[data-sort]")) {
+  const key = th.getAttribute("data-sort");
+  const label = th.textContent;
+  replace(th, el("button", {type: "button", class: "sort", title: "sort by " + label.toLowerCase(), onclick: () => {
+    if (state.sort === key) state.order = state.order === "asc" ? "desc" : "asc";
+    else { state.sort = key; state.order = SORT_DEFAULT_ORDER[key]; }
+    state.page = 0; writeHash(false); refresh();
+  }}, label));
+}
+document.getElementById("detail-close").addEventListener("click", closeDetail);
+// Escape closes the task detail (but first leaves a text box it is typed in).
+document.addEventListener("keydown", (ev) => {
+  if (ev.key !== "Escape" || !state.selected) return;
+  const t = ev.target;
+  if (t && ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) { t.blur(); return; }
+  closeDetail();
+});
+// Back, forward and edited links show what their URL says.
+window.addEventListener("hashchange", () => {
+  const before = state.selected;
+  readHash();
+  syncControls();
+  state.listKey = "";
+  if (state.selected && state.selected !== before) renderDetail();
+  if (!state.selected && before) {
+    replace(document.getElementById("detail"), el("p", {class: "muted"}, "Select a task."));
+    document.getElementById("detail-close").hidden = true;
+    document.body.classList.toggle("has-detail", false);
+  }
+  refresh();
+});
+function syncControls() {
+  document.getElementById("search").value = state.q;
+  document.getElementById("filter").value = state.filter;
+  document.getElementById("agent-filter").value = state.agent;
+  document.getElementById("type-filter").value = state.type;
+}
 document.getElementById("add").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = ev.target;
@@ -387,10 +582,16 @@ async function refresh() {
     const s = await (await api("GET", "/api/v1/status")).json();
     const agents = (await (await api("GET", "/api/v1/agents")).json()).agents || [];
     renderStatus(s, agents);
-    const q = new URLSearchParams({limit: "200"});
+    const q = new URLSearchParams({limit: String(PAGE_SIZE), sort: state.sort, order: state.order});
+    if (state.page) q.set("offset", String(state.page * PAGE_SIZE));
     if (state.filter === HELD) q.set("blocked", "true");
     else if (state.filter) q.set("status", state.filter);
-    const redrawn = await renderTasks(await (await api("GET", "/api/v1/tasks?" + q)).json());
+    if (state.q) q.set("q", state.q);
+    if (state.agent) q.set("agent", state.agent);
+    if (state.type) q.set("type", state.type);
+    const res = await api("GET", "/api/v1/tasks?" + q);
+    const total = Number(res.headers.get("X-Total-Count") || 0);
+    const redrawn = await renderTasks(await res.json(), total);
     if (!redrawn) await Promise.all([tailLog(), refreshProgress()]);  // a redrawn pane has both
     document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (e) {
@@ -401,5 +602,8 @@ async function refresh() {
     document.getElementById("updated").textContent = e.message;
   } finally { busy = false; }
 }
+readHash();
+syncControls();
+if (state.selected) renderDetail();
 refresh();
 setInterval(refresh, 2000);

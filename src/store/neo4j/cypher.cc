@@ -106,22 +106,63 @@ const std::string kTaskExists =
     "RETURN byId.id AS id_taken, byPage.id AS page_owner\n"
     "LIMIT 1";
 
-const std::string kListTasks =
-    S({"MATCH (t:Task)\n"
-       "WHERE ($status = '' OR ",
-       kStatus,
-       " = $status)\n"
-       "  AND ($agent = '' OR ",
-       kAgent,
-       " = $agent)\n"
-       "  AND ($source = '' OR t.source = $source)\n"
-       "  AND (NOT $dependencies OR size(coalesce(t.waiting_on, [])) > 0\n"
-       "       OR t.error_type = 'dependency_failed')\n"
-       "  AND ($after_id = '' OR t.created_at > datetime({epochMillis: $after_created})\n"
-       "       OR (t.created_at = datetime({epochMillis: $after_created}) AND t.id > $after_id))\n"
-       "RETURN t\n"
-       "ORDER BY t.created_at, t.id\n"
-       "LIMIT $limit"});
+namespace {
+// ListTasks' and CountTasks' WHERE clause: every filter, an empty one
+// matching all. $text is lower case already (TaskFilter::text).
+std::string ListWhere() {
+  return S({"WHERE ($status = '' OR ", kStatus,
+            " = $status)\n"
+            "  AND ($agent = '' OR ",
+            kAgent,
+            " = $agent)\n"
+            "  AND ($source = '' OR t.source = $source)\n"
+            "  AND ($task_type = '' OR t.type = $task_type)\n"
+            "  AND ($text = '' OR toLower(t.id) CONTAINS $text\n"
+            "       OR toLower(coalesce(t.title, '')) CONTAINS $text\n"
+            "       OR toLower(coalesce(t.description, '')) CONTAINS $text)\n"
+            "  AND (NOT $dependencies OR size(coalesce(t.waiting_on, [])) > 0\n"
+            "       OR t.error_type = 'dependency_failed')\n"});
+}
+
+std::string OrderBy(TaskSortKey sort, bool descending) {
+  const std::string dir = descending ? " DESC" : "";
+  const std::string tail = ", t.id" + dir;
+  switch (sort) {
+    case TaskSortKey::kCreated:
+      return "t.created_at" + dir + tail;
+    case TaskSortKey::kUpdated:
+      return "t.updated_at" + dir + tail;
+    case TaskSortKey::kPriority:
+      return "CASE t.priority WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'low' THEN 1 "
+             "ELSE 2 END" +
+             dir + ", t.created_at" + dir + tail;
+    case TaskSortKey::kStatus:
+      return std::string(kStatus) + dir + ", t.created_at" + dir + tail;
+    case TaskSortKey::kTitle:
+      return "toLower(coalesce(t.title, ''))" + dir + tail;
+  }
+  return "t.created_at" + dir + tail;
+}
+}  // namespace
+
+std::string ListTasksStatement(TaskSortKey sort, bool descending) {
+  const std::string cmp = descending ? "<" : ">";
+  return S({"MATCH (t:Task)\n", ListWhere(), "  AND ($after_id = '' OR t.created_at ", cmp,
+            " datetime({epochMillis: $after_created})\n"
+            "       OR (t.created_at = datetime({epochMillis: $after_created}) AND t.id ",
+            cmp,
+            " $after_id))\n"
+            "RETURN t\n"
+            "ORDER BY ",
+            OrderBy(sort, descending),
+            "\n"
+            "SKIP $skip\n"
+            "LIMIT $limit"});
+}
+
+const std::string kListTasks = ListTasksStatement(TaskSortKey::kCreated, false);
+
+const std::string kCountTasks = S({"MATCH (t:Task)\n", ListWhere(), "RETURN count(t) AS n"});
 
 // A task with an execution request is due regardless of next_attempt_at.
 const std::string kListRunnable =
@@ -447,7 +488,7 @@ const std::vector<NamedStatement>& AllStatements() {
         {"set_dependency_edges", kSetDependencyEdges},
         {"find_by_notion_page", kFindByNotionPage},
         {"task_exists", kTaskExists},
-        {"list_tasks", kListTasks},
+        {"count_tasks", kCountTasks},
         {"list_changed", kListChanged},
         {"list_runnable", kListRunnable},
         {"list_runnable_for", kListRunnableFor},
@@ -478,6 +519,22 @@ const std::vector<NamedStatement>& AllStatements() {
         {"lock_meta", kLockMeta},
         {"write_locked_meta", kWriteLockedMeta},
     };
+    // Every order ListTasks can send (the names live as long as the program).
+    static const std::vector<std::string> list_names = [] {
+      std::vector<std::string> names;
+      for (auto key : {TaskSortKey::kCreated, TaskSortKey::kUpdated, TaskSortKey::kPriority,
+                       TaskSortKey::kStatus, TaskSortKey::kTitle}) {
+        for (bool desc : {false, true})
+          names.push_back("list_tasks_" + std::string(ToString(key)) + (desc ? "_desc" : ""));
+      }
+      return names;
+    }();
+    size_t i = 0;
+    for (auto key : {TaskSortKey::kCreated, TaskSortKey::kUpdated, TaskSortKey::kPriority,
+                     TaskSortKey::kStatus, TaskSortKey::kTitle}) {
+      for (bool desc : {false, true})
+        v.push_back({list_names[i++].c_str(), ListTasksStatement(key, desc)});
+    }
     for (const auto& s : SchemaStatements()) v.push_back(s);
     return v;
   }();

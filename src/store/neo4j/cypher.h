@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "store/task_store.h"
+
 namespace taskexec::neo4j {
 
 struct NamedStatement {
@@ -32,6 +34,8 @@ struct NamedStatement {
 };
 
 namespace cypher {
+// ListTasks' statement for one order (kListTasks is created, ascending).
+std::string ListTasksStatement(TaskSortKey sort, bool descending);
 extern const std::string kCreateTask;
 extern const std::string kGetTask;
 extern const std::string kLockTask;
@@ -41,7 +45,10 @@ extern const std::string kListDependents;      // $id
 extern const std::string kSetDependencyEdges;  // $id, $depends_on
 extern const std::string kFindByNotionPage;
 extern const std::string kTaskExists;
+// $status $agent $source $task_type $text $dependencies $after_id
+// $after_created $skip $limit, in the default order (created, ascending).
 extern const std::string kListTasks;
+extern const std::string kCountTasks;   // ListTasks' filters, without the page
 extern const std::string kListChanged;  // $after_updated, $after_id, $limit
 extern const std::string kListRunnable;
 extern const std::string kListRunnableFor;

@@ -3,6 +3,8 @@
 // neo4j_store_attempts.cc (claim -> start -> finish).
 #include "store/neo4j/neo4j_store.h"
 
+#include <cctype>
+
 #include "store/neo4j/cypher.h"
 #include "store/neo4j/mapping.h"
 #include "store/neo4j/tx_helpers.h"
@@ -120,14 +122,31 @@ Status Neo4jStore::FindByNotionPage(const std::string& page_id, Task* out) {
   });
 }
 
-Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
+namespace {
+// ListTasks' and CountTasks' filter parameters.
+Map ListParams(const TaskFilter& f) {
   Map p;
   p.Set("status", f.status ? std::string(ToString(*f.status)) : std::string());
   p.Set("agent", f.agent);
   p.Set("source", f.source);
-  p.Set("limit", f.limit > 0 ? int64_t{f.limit} : kNoLimit);
-  p.Set("after_id", f.after);
+  p.Set("task_type", f.type);
+  std::string text = f.text;
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  p.Set("text", text);
   p.Set("dependencies", f.dependencies);
+  return p;
+}
+}  // namespace
+
+Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
+  if (Status s = CheckTaskFilter(f); !s.ok()) return s;
+  Map p = ListParams(f);
+  p.Set("limit", f.limit > 0 ? int64_t{f.limit} : kNoLimit);
+  p.Set("skip", f.offset);
+  p.Set("after_id", f.after);
+  const std::string& query = f.sort == TaskSortKey::kCreated && !f.descending
+                                 ? cypher::kListTasks
+                                 : cypher::ListTasksStatement(f.sort, f.descending);
   return driver_->ExecuteRead([&](Transaction& tx) -> Status {
     TimeMs after_created = 0;
     if (!f.after.empty()) {
@@ -139,7 +158,18 @@ Status Neo4jStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
       after_created = cursor.created_at;
     }
     p.Set("after_created", after_created);
-    return QueryTasks(tx, cypher::kListTasks, p, out);
+    return QueryTasks(tx, query, p, out);
+  });
+}
+
+Status Neo4jStore::CountTasks(const TaskFilter& f, int64_t* total) {
+  if (Status s = CheckTaskFilter(f); !s.ok()) return s;
+  const Map p = ListParams(f);
+  return driver_->ExecuteRead([&](Transaction& tx) -> Status {
+    QueryResult r;
+    if (Status s = RunQuery(tx, cypher::kCountTasks, p, 1, &r); !s.ok()) return s;
+    *total = r.records.empty() ? 0 : r.records[0][0].IntOr(0);
+    return Status::OK();
   });
 }
 

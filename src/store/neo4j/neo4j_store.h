@@ -54,6 +54,7 @@ class Neo4jStore final : public TaskStore {
   Status GetTask(const std::string& id, Task* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status CountTasks(const TaskFilter& filter, int64_t* total) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
   Status ListDependents(const std::string& id, std::vector<Task>* out) override;
   Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,

@@ -101,63 +101,6 @@ Status SqliteStore::FindByNotionPage(const std::string& page_id, Task* out) {
   });
 }
 
-namespace {
-
-// The statement behind ListTasks for the filters that are set. Parameters:
-// ?1 status, ?2 agent, ?3 source, ?4 limit, ?5 ?6 the cursor's (created_at,
-// rowid). Only set filters go into it, so SQLite walks tasks_created
-// (tasks_status_created for a status, tasks_agent_status_created for an
-// agent) in page order and stops after `limit` matches instead of sorting
-// every task. An agent without a status reads one range of
-// tasks_agent_status_created per status, each cut at the limit, merged.
-std::string ListTasksSql(const TaskFilter& f) {
-  std::string where;
-  if (!f.agent.empty()) where += std::string(" AND ") + sqlite::kAgentExpr + " = ?2";
-  if (!f.source.empty()) where += " AND source = ?3";
-  if (!f.after.empty()) where += " AND (created_at, rowid) > (?5, ?6)";
-  // The exact text of the tasks_held_by_dependencies index's condition.
-  if (f.dependencies) where += " AND (open_dependencies > 0 OR error_type = 'dependency_failed')";
-  if (f.status || f.agent.empty()) {
-    if (f.status) where += std::string(" AND ") + kStatusExpr + " = ?1";
-    return sqlite::SelectTask() + "WHERE 1" + where + " ORDER BY created_at, rowid LIMIT ?4";
-  }
-  std::string branches;
-  for (TaskStatus st : AllTaskStatuses()) {
-    if (!branches.empty()) branches += " UNION ALL ";
-    branches += std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") +
-                kStatusExpr + " = '" + std::string(ToString(st)) + "'" + where +
-                " ORDER BY created_at, rowid LIMIT ?4)";
-  }
-  return sqlite::SelectTaskColumns() + "FROM (" + branches + ") ORDER BY created_at, rid LIMIT ?4";
-}
-
-}  // namespace
-
-Status SqliteStore::ListTasks(const TaskFilter& f, std::vector<Task>* out) {
-  const std::string status = f.status ? std::string(ToString(*f.status)) : std::string();
-  const int64_t limit = f.limit > 0 ? f.limit : -1;  // LIMIT -1 = none
-  const std::string sql = ListTasksSql(f);
-  return ReadTxn(pool_, [&](Connection& c) -> Status {
-    int64_t after_created = 0, after_rowid = 0;
-    if (!f.after.empty()) {
-      Stmt cursor(c, "SELECT created_at, rowid FROM tasks WHERE id = ?");
-      cursor.BindAll(f.after);
-      bool row = false;
-      if (Status s = cursor.Step(&row); !s.ok()) return s;
-      if (!row) return Status::NotFound("task " + f.after + " not found (the page cursor)");
-      after_created = cursor.Int(0);
-      after_rowid = cursor.Int(1);
-    }
-    Stmt q(c, sql);
-    q.BindAll(status, f.agent, f.source, limit);
-    if (!f.after.empty()) {
-      q.BindOne(5, after_created);
-      q.BindOne(6, after_rowid);
-    }
-    return sqlite::CollectTasks(q, out);
-  });
-}
-
 Status SqliteStore::ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) {
   static const std::string kSql = sqlite::SelectTask() +
                                   "WHERE (updated_at, id) > (?1, ?2) "

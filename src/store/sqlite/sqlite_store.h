@@ -15,7 +15,7 @@
 //  * AddTask: empty priority means "normal"; a new task may start pending,
 //    terminal, or in a held board state, never assigned/claimed/in_progress
 //    or retrying (InvalidArgument). Terminal ones get completed_at = now.
-//  * ListTasks: oldest first (created_at, then insertion order).
+//  * ListTasks: ties in the chosen order go by insertion order (rowid).
 //  * SetStatus to the current status is a no-op returning OK (no version
 //    bump); a refused transition is Conflict. A reason is kept in
 //    error_message when moving to failed, cancelled or blocked. Leaving the
@@ -69,6 +69,7 @@ class SqliteStore final : public TaskStore {
   Status GetTask(const std::string& id, Task* out) override;
   Status FindByNotionPage(const std::string& page_id, Task* out) override;
   Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
+  Status CountTasks(const TaskFilter& filter, int64_t* total) override;
   Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
   Status ListDependents(const std::string& id, std::vector<Task>* out) override;
   Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
