@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/webhook_route.h"
+#include "app/writable_dir.h"
 #include "engine/budget_rules.h"
 #include "engine/engine_service.h"
 #include "engine/store_service.h"
@@ -220,6 +221,12 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
         << " preset's CLI writes nothing until its turn ends: a turn longer than "
         << cfg.agent.stall_seconds
         << " s is stopped as stalled; raise agent.stall_seconds or set it to 0\n";
+  }
+  for (const auto& [key, dir] :
+       {std::pair<const char*, const std::string&>{"agent.work_dir", cfg.agent.work_dir},
+        {"agent.log_dir", cfg.agent.log_dir}}) {
+    if (Status s = CheckWritableDir(key, dir); !s.ok()) return s;
+    out << key << ": " << dir << " writable\n";
   }
   std::unique_ptr<TaskStore> store;
   if (Status s = OpenStore(cfg, &store); !s.ok()) return s;

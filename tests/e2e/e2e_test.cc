@@ -554,6 +554,28 @@ TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
       << r.out;
   r = check("preset = \"openclaw-exec\"\ntimeout_seconds = 3600\nstall_seconds = 0\n");
   EXPECT_EQ(r.out.find("agent.stall_seconds"), std::string::npos) << r.out;
+
+  // The folders attempts write to: made where they can be, refused where not.
+  const std::string fine = "preset = \"openclaw-exec\"\nwork_dir = \"" + dir_ +
+                           "/new/work\"\nlog_dir = \"" + dir_ + "/new/logs\"\n";
+  r = check(fine);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("agent.work_dir: " + dir_ + "/new/work writable"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(dir_ + "/new")) << "the check makes nothing";
+  WriteFile(dir_ + "/a-file", "x");
+  r = check("preset = \"openclaw-exec\"\nwork_dir = \"" + dir_ + "/a-file/work\"\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("agent.work_dir: " + dir_ + "/a-file/work cannot be a directory: " + dir_ +
+                       "/a-file is a file"),
+            std::string::npos)
+      << r.err;
+  // Not even root writes in /proc.
+  r = check("preset = \"openclaw-exec\"\nlog_dir = \"/proc/taskexec-logs\"\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.err.find("agent.log_dir: cannot write in /proc (to make /proc/taskexec-logs)"),
+            std::string::npos)
+      << r.err;
 }
 
 // The `openclaw` preset needs a Gateway: `config check` asks `openclaw health
