@@ -249,7 +249,9 @@ void AgentRunner::NoteStartingState(const ChainPtr& c) {
 
 Status AgentRunner::LaunchAgent(const ChainPtr& c, int64_t* pid, bool queued) {
   const std::string& exec_id = c->job.execution.id;
-  c->agent_start = FileStampNow();
+  // With require_changes, files the preparation wrote in this clock tick
+  // (a checkout) must look older than the start.
+  c->agent_start = config_.require_changes ? NextFileStamp() : FileStampNow();
   c->started_at = clock_->NowMs();
   auto on_exit = [this, c](const ProcessResult& process) {
     completions_.Post([this, c, process] { AgentExited(c, process); });

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 namespace taskexec {
@@ -134,6 +135,15 @@ fs::file_time_type FileStampNow() {
   const auto since_epoch = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
   return std::chrono::file_clock::from_sys(std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch)));
+}
+
+fs::file_time_type NextFileStamp() {
+  const fs::file_time_type now = FileStampNow();
+  for (;;) {
+    const fs::file_time_type t = FileStampNow();
+    if (t > now) return t;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 bool ChangedSince(const std::string& dir, fs::file_time_type since) {

@@ -103,5 +103,11 @@ bool ChangedSince(const std::string& dir, std::filesystem::file_time_type since)
 // written right after it look older. What ChangedSince's `since` is taken
 // from.
 std::filesystem::file_time_type FileStampNow();
+// The next tick of that clock: waits (a tick is at most ~10 ms) until the
+// clock moves past now, so every file written before the call looks older
+// than the result and every file written after it does not -- what an
+// attempt's start must be when a checkout just before it must not count as
+// the agent's change.
+std::filesystem::file_time_type NextFileStamp();
 
 }  // namespace taskexec

@@ -310,7 +310,10 @@ TEST(ProcessSupervisor, ASilentChildIsStoppedAsStalled) {
   EXPECT_FALSE(r->timed_out);
   EXPECT_FALSE(r->cancelled);
   EXPECT_EQ(r->term_signal, SIGTERM);
-  EXPECT_GE(r->last_output_ms, 800);  // the fifth line came after four sleeps
+  // The fifth line came after four 0.2 s sleeps; the start is taken once the
+  // child is in its cgroup scope, which on a loaded machine may be some
+  // milliseconds after the shell began.
+  EXPECT_GE(r->last_output_ms, 700);
   EXPECT_GE(r->duration_ms, r->last_output_ms + 2000);
   EXPECT_NE(r->stdout_tail.find("line 5"), std::string::npos);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); })) << grandchild;
