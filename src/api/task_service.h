@@ -19,6 +19,7 @@
 #include "api/pruner.h"
 #include "api/workspace_info.h"
 #include "core/agent_pause.h"
+#include "core/attempt_metrics.h"
 #include "core/domain.h"
 #include "core/status.h"
 #include "routing/agent_router.h"
@@ -55,6 +56,7 @@ struct ServiceStatus {
   std::map<std::string, int64_t> pauses_set;
   std::map<std::string, int64_t> running_by_agent;
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
+  AttemptMetrics attempts;  // this engine's attempts since it started (/metrics)
 };
 
 // An agent as `taskexec agents` shows it.

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/notion_probe.h"
 #include "app/webhook_route.h"
 #include "app/writable_dir.h"
 #include "engine/budget_rules.h"
@@ -128,7 +129,10 @@ int RunService(const Config& cfg) {
   std::unique_ptr<HttpServer> server;
   if (!cfg.server.listen.empty()) {
     server = std::make_unique<HttpServer>(cfg.server, &engine_service);
-    if (sync) notion::RegisterWebhook(*server, sync.get());
+    if (sync) {
+      notion::RegisterWebhook(*server, sync.get());
+      server->AddProbe(notion::NotionProbe(sync.get()));
+    }
     if (Status s = server->Start(); !s.ok()) {
       spdlog::critical("cannot start the HTTP server on {}: {}", cfg.server.listen, s.ToString());
       return 1;

@@ -148,7 +148,7 @@ struct ServerConfig {
   // they pass the Origin check and get CORS headers. Empty = same-origin only.
   std::vector<std::string> cors_origins;
   size_t max_body_bytes = 2 * 1024 * 1024;
-  int threads = 4;
+  int threads = 16;  // half may hold event streams (GET /api/v1/events)
 };
 
 struct NotionConfig {

@@ -324,6 +324,9 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     MutexLock lk(&mu_);
     snapshot_.spawned_sessions++;
     if (r.resumed) snapshot_.resumed_sessions++;
+    // Due since it was made, or since its retry time came.
+    snapshot_.attempts.Started(agent, std::max(task.created_at, task.next_attempt_at),
+                               r.started_at != 0 ? r.started_at : now);
   }
   s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
   if (!s.ok()) {
@@ -377,6 +380,8 @@ void Engine::HandleFinished(const Finished& f) {
       snapshot_.attempt_errors[std::string(ToString(o.error_type))]++;
     }
     if (after.error_type == ErrorType::kBudgetExhausted) snapshot_.budget_stops++;
+    snapshot_.attempts.Ended(r.agent, std::string(ToString(o.execution_status)), r.started_at,
+                             end.now, after.status == TaskStatus::kRetrying);
   }
   RecordForCircuit(r.agent, f.result, o);
   if (o.error_type == ErrorType::kUsageLimit) PauseForUsageLimit(r.agent, f.result);

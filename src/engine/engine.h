@@ -45,6 +45,7 @@
 
 #include "config/config.h"
 #include "core/agent_pause.h"
+#include "core/attempt_metrics.h"
 #include "core/clock.h"
 #include "core/loop_clock.h"
 #include "core/mutex.h"
@@ -86,6 +87,8 @@ struct EngineSnapshot {
   std::map<std::string, AgentPause> pauses;
   // Pauses this engine set, by reason (the /metrics counter).
   std::map<std::string, int64_t> pauses_set;
+  // Attempts by agent and outcome, run times, queue waits, retries (/metrics).
+  AttemptMetrics attempts;
 };
 
 class Engine {

@@ -152,6 +152,7 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->pauses_set = snap.pauses_set;
   out->running_by_agent = snap.running_by_agent;
   out->usage_by_agent = snap.usage_by_agent;
+  out->attempts = std::move(snap.attempts);
   return Status::OK();
 }
 

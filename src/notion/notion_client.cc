@@ -263,8 +263,13 @@ Status NotionClient::Call(const std::string& method, const std::string& path, co
     HttpResponse resp;
     Status st = transport_->Send(req, &resp);
     {
+      const int answered = st.ok() ? resp.status : 0;
       MutexLock lock(&mu_);
       ++stats_.requests;
+      ++stats_.by_status[answered];
+      // Reachable and serving (4xx is our request's fault, not Notion's).
+      (answered > 0 && answered < 500 ? stats_.last_answer_at : stats_.last_failure_at) =
+          clock_->NowMs();
     }
     if (st.ok() && resp.status >= 200 && resp.status < 300) {
       if (out != nullptr) {

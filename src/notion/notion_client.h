@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -86,6 +87,10 @@ struct ClientStats {
   int64_t requests = 0;       // HTTP requests sent, retries included
   int64_t rate_limited = 0;   // 429/529 answers
   int64_t server_errors = 0;  // 5xx answers and transport failures
+  // Requests by the HTTP status answered; 0 = no answer (transport failure).
+  std::map<int, int64_t> by_status;
+  TimeMs last_answer_at = 0;   // the clock's time of the last answer below 500
+  TimeMs last_failure_at = 0;  // of the last 5xx answer or transport failure
 };
 
 class NotionClient {

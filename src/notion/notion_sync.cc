@@ -310,4 +310,21 @@ void NotionSync::Loop() {
   }
 }
 
+Status NotionSync::Health() const {
+  if (!schema_ok_)
+    return Status::Unavailable("the board's schema does not match the mapping: writes paused");
+  const ClientStats stats = client_->stats();
+  if (stats.last_failure_at > stats.last_answer_at &&
+      clock_->NowMs() - stats.last_answer_at >= kUnreachableAfterMs) {
+    const std::string since =
+        stats.last_answer_at == 0
+            ? std::string("since the service started")
+            : "for " + std::to_string((clock_->NowMs() - stats.last_answer_at) / 1000) + " s";
+    return Status::Unavailable("no answer from Notion " + since + " (" +
+                               std::to_string(stats.server_errors) +
+                               " requests failed or got 5xx since the start)");
+  }
+  return Status::OK();
+}
+
 }  // namespace taskexec::notion

@@ -105,6 +105,12 @@ class NotionSync {
                               const std::string& body);
 
   NotionClient* client() { return client_.get(); }
+  // OK while the board's schema matches the mapping and Notion answers;
+  // Unavailable saying what is wrong otherwise: the schema broke (writes
+  // paused), or every request of the last kUnreachableAfterMs failed (no
+  // answer, or 5xx). Any thread.
+  Status Health() const;
+  static constexpr int64_t kUnreachableAfterMs = 5 * 60 * 1000;
   const InboundStats& inbound_stats() const { return inbound_->stats(); }
   const OutboundStats& outbound_stats() const { return outbound_->stats(); }
   const ProgressStats& progress_stats() const { return progress_->stats(); }

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "api/json_codec.h"
 #include "core/clock.h"
@@ -417,6 +422,16 @@ Status ParseCursor(const std::string& text, ChangeCursor* out) {
 ApiResponse ApiHandlers::Events(const ApiRequest& req) {
   ChangeCursor cursor;
   int64_t limit = kDefaultTaskPage;
+  const bool stream = req.accept.find("text/event-stream") != std::string::npos;
+  if (stream) {
+    // A reconnecting EventSource names the last event it saw.
+    if (!req.last_event_id.empty() && !req.query.count("after")) {
+      if (taskexec::Status s = ParseCursor(req.last_event_id, &cursor); !s.ok())
+        return ErrorResponse(400, "invalid_argument", "Last-Event-ID: " + s.message());
+    } else if (!req.query.count("after")) {
+      cursor.updated_at = SystemClock::Default()->NowMs();
+    }
+  }
   for (const auto& [key, value] : req.query) {
     taskexec::Status s;
     if (key == "after") {
@@ -432,6 +447,7 @@ ApiResponse ApiHandlers::Events(const ApiRequest& req) {
     }
     if (!s.ok()) return ErrorResponse(s);
   }
+  if (stream) return EventStream(cursor);
   std::vector<Task> tasks;
   taskexec::Status s = service_->ListChanged(cursor, static_cast<int>(limit), &tasks);
   if (!s.ok()) return ErrorResponse(s);
@@ -442,6 +458,86 @@ ApiResponse ApiHandlers::Events(const ApiRequest& req) {
   const std::string next = tasks.empty() ? CursorText(cursor.updated_at, cursor.id)
                                          : CursorText(tasks.back().updated_at, tasks.back().id);
   return JsonResponse(200, {{"events", std::move(events)}, {"next", next}});
+}
+
+namespace {
+// How often an event stream reads the change feed, how far back it looks
+// (writers' clocks differ a little; what it sent is skipped by version),
+// and how often an idle stream says it is alive.
+constexpr int64_t kStreamPollMs = 500;
+constexpr TimeMs kStreamLookbackMs = 2000;
+constexpr int64_t kStreamKeepaliveMs = 5000;
+constexpr int kStreamBatch = 200;
+}  // namespace
+
+ApiResponse ApiHandlers::EventStream(ChangeCursor from) {
+  if (event_streams_.fetch_add(1) >= max_event_streams_) {
+    event_streams_.fetch_sub(1);
+    return ErrorResponse(503, "unavailable",
+                         "too many event streams open (" + std::to_string(max_event_streams_) +
+                             "; server.threads / 2): poll ?after= instead");
+  }
+  ApiResponse r;
+  r.content_type = "text/event-stream";
+  r.headers["Cache-Control"] = "no-store";
+  // The slot is given back when the last copy of the stream is gone, whether
+  // or not it ever ran (a client may leave before the first byte).
+  std::shared_ptr<void> slot(nullptr, [this](void*) { event_streams_.fetch_sub(1); });
+  r.stream = [this, from, slot](const StreamWriter& write) {
+    const Clock* clock = SystemClock::Default();
+    ChangeCursor cursor = from;
+    // (updated_at, version) of what was sent within the look-back window.
+    std::map<std::string, std::pair<TimeMs, int64_t>> sent;
+    if (!write("retry: 2000\n: taskexec events from " + CursorText(cursor.updated_at, cursor.id) +
+               "\n\n"))
+      return;
+    int64_t quiet_since = clock->NowMs();
+    bool primed = false;  // what the look-back window held at the start was seen before
+    while (!stopping_) {
+      ChangeCursor page{std::max<TimeMs>(0, cursor.updated_at - kStreamLookbackMs), ""};
+      if (cursor.updated_at == 0) page = cursor;
+      bool wrote = false;
+      for (;;) {
+        std::vector<Task> tasks;
+        taskexec::Status s = service_->ListChanged(page, kStreamBatch, &tasks);
+        if (!s.ok()) {
+          write("event: error\ndata: " +
+                DumpJson(json{{"code", "unavailable"}, {"message", s.message()}}) + "\n\n");
+          return;
+        }
+        for (const Task& t : tasks) {
+          const bool ahead =
+              std::make_pair(t.updated_at, t.id) > std::make_pair(cursor.updated_at, cursor.id);
+          auto it = sent.find(t.id);
+          if (!ahead && (!primed || (it != sent.end() && it->second.second >= t.version))) {
+            if (!primed) sent[t.id] = {t.updated_at, t.version};
+            continue;
+          }
+          sent[t.id] = {t.updated_at, t.version};
+          if (ahead) cursor = {t.updated_at, t.id};
+          if (!write("id: " + CursorText(t.updated_at, t.id) +
+                     "\nevent: task\ndata: " + DumpJson(ToJson(t)) + "\n\n"))
+            return;
+          wrote = true;
+        }
+        if (static_cast<int>(tasks.size()) < kStreamBatch) break;
+        page = {tasks.back().updated_at, tasks.back().id};
+      }
+      primed = true;
+      for (auto it = sent.begin(); it != sent.end();) {
+        it = it->second.first < cursor.updated_at - kStreamLookbackMs ? sent.erase(it) : ++it;
+      }
+      const int64_t now = clock->NowMs();
+      if (wrote) {
+        quiet_since = now;
+      } else if (now - quiet_since >= kStreamKeepaliveMs) {
+        if (!write(": keepalive\n\n")) return;
+        quiet_since = now;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kStreamPollMs));
+    }
+  };
+  return r;
 }
 
 ApiResponse ApiHandlers::Route(const ApiRequest& req) {
@@ -462,12 +558,44 @@ ApiResponse ApiHandlers::Route(const ApiRequest& req) {
 
 ApiResponse ApiHandlers::Metrics(const ApiRequest&) {
   ServiceStatus st;
+  std::vector<AgentState> agents;
   taskexec::Status s = service_->GetStatus(&st);
+  if (s.ok()) s = service_->ListAgents(&agents);
   if (!s.ok()) return ErrorResponse(s);
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = RenderMetrics(st, SystemClock::Default()->NowMs());
+  r.body = RenderMetrics(st, agents, SystemClock::Default()->NowMs());
+  for (const ServiceProbe& probe : probes_) {
+    if (probe.metrics) r.body += probe.metrics();
+  }
   return r;
+}
+
+ApiResponse ApiHandlers::Ready(const ApiRequest&) {
+  json checks = json::object();
+  bool ready = true;
+  auto timed = [&](const std::string& name, const std::function<taskexec::Status()>& check) {
+    const TimeMs start = SystemClock::Default()->NowMs();
+    const taskexec::Status s = check();
+    json c = {{"ok", s.ok()}, {"ms", SystemClock::Default()->NowMs() - start}};
+    if (!s.ok()) c["error"] = s.message();
+    checks[name] = std::move(c);
+    ready = ready && s.ok();
+  };
+  ServiceStatus st;
+  // The store answers a read (for Neo4j: over Bolt, through the pool).
+  timed("store", [&] { return service_->GetStatus(&st); });
+  if (checks["store"]["ok"].get<bool>() && !st.executor_id.empty()) {
+    timed("engine", [&] {
+      return st.engine_running ? taskexec::Status::OK()
+                               : taskexec::Status::Unavailable("the engine is not running");
+    });
+  }
+  for (const ServiceProbe& probe : probes_) {
+    if (probe.ready) timed(probe.name, probe.ready);
+  }
+  return JsonResponse(ready ? 200 : 503,
+                      {{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(checks)}});
 }
 
 namespace {

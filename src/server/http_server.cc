@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include <algorithm>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <strings.h>
@@ -38,7 +40,19 @@ bool IsJsonContentType(const std::string& value) {
 void WriteResponse(const ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [name, value] : r.headers) res.set_header(name, value);
-  res.set_content(r.body, r.content_type);
+  if (!r.stream) {
+    res.set_content(r.body, r.content_type);
+    return;
+  }
+  // Chunked: the stream writes as it goes and ends the body when it returns.
+  res.set_chunked_content_provider(
+      r.content_type, [stream = r.stream](size_t, httplib::DataSink& sink) {
+        stream([&sink](const std::string& chunk) {
+          return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+        });
+        sink.done();
+        return true;
+      });
 }
 
 // Fills the JSON error body for statuses httplib produces itself (413 for an
@@ -84,10 +98,14 @@ class HttpServer::Router {
       : token_(config.token),
         guard_(ListenHost(config.listen), config.allowed_hosts, config.cors_origins),
         handlers_(service) {
+    // Each stream holds a worker thread: half of them, so the API keeps
+    // threads for everything else.
+    handlers_.SetMaxEventStreams(std::max(1, config.threads / 2));
     Add("GET", "/", &ApiHandlers::Dashboard, /*auth=*/false);
     Add("GET", "/dashboard.css", &ApiHandlers::DashboardCss, /*auth=*/false);
     Add("GET", "/dashboard.js", &ApiHandlers::DashboardJs, /*auth=*/false);
     Add("GET", "/healthz", &ApiHandlers::Health, /*auth=*/false);
+    Add("GET", "/readyz", &ApiHandlers::Ready, /*auth=*/false);
     Add("GET", "/metrics", &ApiHandlers::Metrics);
     Add("GET", "/api/v1/openapi.json", &ApiHandlers::OpenApi, /*auth=*/false);
     Add("GET", "/api/v1/status", &ApiHandlers::GetStatus);
@@ -121,6 +139,9 @@ class HttpServer::Router {
     }
     return out;
   }
+
+  void AddProbe(ServiceProbe probe) { handlers_.AddProbe(std::move(probe)); }
+  void StopStreams() { handlers_.StopStreams(); }
 
   void AddRaw(const std::string& method, const std::string& path, RawHandler handler) {
     raw_[path][method] = std::move(handler);
@@ -182,6 +203,8 @@ class HttpServer::Router {
       api.params = std::move(params);
       for (const auto& [key, value] : req.params) api.query.emplace(key, value);
       api.body = req.body;
+      api.accept = req.get_header_value("Accept");
+      api.last_event_id = req.get_header_value("Last-Event-ID");
       return WriteResponse((handlers_.*(ep.fn))(api), res);
     }
     if (!allowed.empty()) return MethodNotAllowed(allowed, res);
@@ -267,6 +290,8 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::HandleRaw(const std::string& method, const std::string& path, RawHandler handler) {
   router_->AddRaw(method, path, std::move(handler));
 }
+
+void HttpServer::AddProbe(ServiceProbe probe) { router_->AddProbe(std::move(probe)); }
 
 std::vector<std::string> HttpServer::Routes() const { return router_->Routes(); }
 
@@ -369,6 +394,8 @@ Status HttpServer::RunAcceptLoop() {
 
 void HttpServer::Stop() {
   if (!started_) return;
+  // Open event streams end within a poll, so the pool can drain.
+  router_->StopStreams();
   // Start() returned only once the accept loop ran (or ended), so stop()
   // takes effect here. It must be called once: httplib asserts on a second
   // call while its pool drains.

@@ -28,6 +28,7 @@
 #include "config/config.h"
 #include "core/listen_address.h"
 #include "core/status.h"
+#include "server/api_handlers.h"
 
 namespace httplib {
 class Server;
@@ -63,6 +64,10 @@ class HttpServer {
 
   // Adds an endpoint answered by `handler` for an exact path. Before Start().
   void HandleRaw(const std::string& method, const std::string& path, RawHandler handler);
+
+  // Adds a part outside the TaskService to /metrics and /readyz
+  // (api_handlers.h ServiceProbe). Before Start().
+  void AddProbe(ServiceProbe probe);
 
   // Binds server.listen and serves on a background thread. Fails when the
   // address is malformed or taken, or is not loopback and no token is set.

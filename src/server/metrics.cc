@@ -39,7 +39,21 @@ void Labelled(std::ostringstream& o, const char* name, const char* label,
 
 }  // namespace
 
-std::string RenderMetrics(const ServiceStatus& s, TimeMs now) {
+void RenderHistogram(std::ostream& o, const std::string& name, const std::string& labels,
+                     const Histogram& h) {
+  const std::string sep = labels.empty() ? "" : ",";
+  for (size_t i = 0; i < h.upper_bounds().size(); ++i) {
+    o << name << "_bucket{" << labels << sep << "le=\"" << h.upper_bounds()[i] << "\"} "
+      << h.CumulativeCount(i) << '\n';
+  }
+  o << name << "_bucket{" << labels << sep << "le=\"+Inf\"} " << h.count() << '\n';
+  o << name << "_sum" << (labels.empty() ? "" : "{" + labels + "}") << ' ' << std::fixed
+    << std::setprecision(3) << h.sum() << std::defaultfloat << '\n';
+  o << name << "_count" << (labels.empty() ? "" : "{" + labels + "}") << ' ' << h.count() << '\n';
+}
+
+std::string RenderMetrics(const ServiceStatus& s, const std::vector<AgentState>& agents,
+                          TimeMs now) {
   std::ostringstream o;
   std::map<std::string, int64_t> by_status;
   for (TaskStatus st : AllTaskStatuses()) by_status[std::string(ToString(st))] = 0;
@@ -110,6 +124,33 @@ std::string RenderMetrics(const ServiceStatus& s, TimeMs now) {
     o << "taskexec_agent_cost_usd_total{agent=\"" << EscapeLabel(agent) << "\"} " << std::fixed
       << std::setprecision(6) << u.cost_usd.value_or(0.0) << std::defaultfloat << '\n';
   }
+  Header(o, "taskexec_attempts_total", "counter",
+         "Attempts this engine recorded since it started, by agent and outcome (the attempt's "
+         "end status).");
+  for (const auto& [key, n] : s.attempts.ended) {
+    o << "taskexec_attempts_total{agent=\"" << EscapeLabel(key.first) << "\",outcome=\""
+      << EscapeLabel(key.second) << "\"} " << n << '\n';
+  }
+  Header(o, "taskexec_retries_total", "counter",
+         "Attempts after which this engine scheduled the task to be retried.");
+  o << "taskexec_retries_total " << s.attempts.retries << '\n';
+  Header(o, "taskexec_attempt_run_seconds", "histogram",
+         "How long this engine's attempts ran, start to end, by agent.");
+  for (const auto& [agent, h] : s.attempts.run_seconds)
+    RenderHistogram(o, "taskexec_attempt_run_seconds", "agent=\"" + EscapeLabel(agent) + "\"", h);
+  Header(o, "taskexec_queue_wait_seconds", "histogram",
+         "How long tasks waited for the attempts this engine started, from when they were due "
+         "(created, or their retry time) to the start, by agent.");
+  for (const auto& [agent, h] : s.attempts.queue_wait_seconds)
+    RenderHistogram(o, "taskexec_queue_wait_seconds", "agent=\"" + EscapeLabel(agent) + "\"", h);
+  Header(o, "taskexec_agent_running", "gauge", "Attempts running on the agent, every executor's.");
+  for (const AgentState& a : agents)
+    o << "taskexec_agent_running{agent=\"" << EscapeLabel(a.name) << "\"} " << a.running << '\n';
+  Header(o, "taskexec_agent_limit", "gauge",
+         "How many attempts may run on the agent at once (executor.per_agent_limit or its "
+         "executor.agent_limits entry).");
+  for (const AgentState& a : agents)
+    o << "taskexec_agent_limit{agent=\"" << EscapeLabel(a.name) << "\"} " << a.limit << '\n';
   Header(o, "taskexec_services", "gauge",
          "Services running on the store (live heartbeats, every process's).");
   o << "taskexec_services " << s.executors.size() << '\n';

@@ -515,7 +515,15 @@ TEST_F(EngineLauncherTest, AStalledAttemptIsRetriedInItsSessionAndCounted) {
   ASSERT_TRUE(WaitRecorded(id));
   EXPECT_EQ(Get(id).status, TaskStatus::kCompleted);
   EXPECT_EQ(Get(id).retry_count, 1);
-  EXPECT_EQ(engine_->Snapshot().attempt_errors["stalled"], 1);
+  const EngineSnapshot snap = engine_->Snapshot();
+  EXPECT_EQ(snap.attempt_errors.at("stalled"), 1);
+  // Both attempts in the /metrics counters and histograms, by agent.
+  const std::string agent = first.execution.agent;
+  EXPECT_EQ(snap.attempts.ended.at({agent, "timed_out"}), 1);
+  EXPECT_EQ(snap.attempts.ended.at({agent, "completed"}), 1);
+  EXPECT_EQ(snap.attempts.retries, 1);
+  EXPECT_EQ(snap.attempts.run_seconds.at(agent).count(), 2);
+  EXPECT_EQ(snap.attempts.queue_wait_seconds.at(agent).count(), 2);
 }
 
 // A question parks the task: nothing runs until a person replies, and then

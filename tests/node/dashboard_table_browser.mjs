@@ -101,6 +101,24 @@ await runDashboardTest('dashboard_table_browser.mjs', { executorToml }, async ({
   check(await page.evaluate(() => document.activeElement && document.activeElement.matches('#tasks tr')),
     'focus goes back to the row');
 
+  // The board: a column per status with its newest cards and the count.
+  await page.locator('#view-board').click();
+  await page.locator('#board .column').first().waitFor({ timeout: 15000 });
+  const columns = await page.locator('#board .column').count();
+  check(columns === 1, `one column for the one status there is (${columns})`);
+  const head = await page.locator('#board .column h3').first().innerText();
+  check(head.includes('pending') && head.includes('1000'), `the column says its status and count ("${head.replace(/\s+/g, ' ')}")`);
+  check((await page.locator('#board .card').first().getAttribute('data-id')) === newest, 'the newest card is first');
+  check(page.url().includes('view=board'), `the view is in the URL (${page.url()})`);
+  if (shots) await page.screenshot({ path: path.join(shots, 'dashboard-board.png') });
+  await page.locator('#board .card').first().focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#detail dl').waitFor({ timeout: 15000 });
+  check((await page.locator('#detail').innerText()).includes(newest), 'Enter on a card opens its task');
+  await page.keyboard.press('Escape');
+  await page.locator('#view-table').click();
+  await waitFor(async () => (await rows.count()) === 50, 15000, 'the table again');
+
   // A deep link opens the task directly.
   const linked = ids[123];
   const deep = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -127,6 +145,28 @@ await runDashboardTest('dashboard_table_browser.mjs', { executorToml }, async ({
   check(await phone.evaluate(() => document.documentElement.scrollWidth) <= 390, 'still no horizontal scroll');
   if (shots) await phone.screenshot({ path: path.join(shots, 'dashboard-phone.png') });
   await phone.close();
+
+  // Idle: the event stream says nothing changed, so the page asks little.
+  const idle = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(idle);
+  await idle.goto(base);
+  await idle.locator('#tasks tr').first().waitFor({ timeout: 15000 });
+  await idle.waitForTimeout(1500);  // the first reads and the stream settle
+  let bytes = 0;
+  let requests = 0;
+  idle.on('requestfinished', async (req) => {
+    const sizes = await req.sizes();
+    bytes += sizes.responseBodySize + sizes.responseHeadersSize;
+    requests++;
+  });
+  await idle.waitForTimeout(10000);
+  check(bytes < 50 * 1024, `idle traffic with ${TASKS} tasks: ${bytes} bytes in ${requests} requests over 10 s (under 50 KB)`);
+  // A change arrives over the stream: a new task shows without a reload.
+  const added = JSON.parse((await call(port, 'POST', '/api/v1/tasks', { title: 'Arrived while watching' })).body);
+  await waitFor(async () => (await idle.locator('#tasks tr').first().getAttribute('data-id')) === added.id,
+    15000, 'the new task to show on the idle page');
+  check(true, 'a task added elsewhere shows on an open page');
+  await idle.close();
 
   check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
 });

@@ -178,6 +178,11 @@ TEST(NotionClient, RateLimitedHonoursRetryAfterThenSucceeds) {
   ASSERT_TRUE(client.GetPage(id, &page).ok());
   EXPECT_EQ(h.fake.RequestCount(), 3);
   EXPECT_EQ(client.stats().rate_limited, 2);
+  // By the status answered (/metrics): two 429s, then the page; answered
+  // at the (manual) clock's time.
+  EXPECT_EQ(client.stats().by_status, (std::map<int, int64_t>{{200, 1}, {429, 2}}));
+  EXPECT_EQ(client.stats().last_answer_at, clock.NowMs());
+  EXPECT_EQ(client.stats().last_failure_at, 0);
   // Both retries waited for the 2 s Retry-After (through the shared limiter).
   std::lock_guard<std::mutex> lock(h.sleeper.mu);
   ASSERT_GE(h.sleeper.sleeps.size(), 2u);
@@ -259,6 +264,9 @@ TEST(NotionClient, ConnectionRefusedIsUnavailable) {
   EXPECT_TRUE(st.IsUnavailable());
   EXPECT_EQ(err.code, "transport_error");
   EXPECT_EQ(client.stats().requests, 2);
+  EXPECT_EQ(client.stats().by_status, (std::map<int, int64_t>{{0, 2}}));  // no answer
+  EXPECT_GT(client.stats().last_failure_at, 0);
+  EXPECT_EQ(client.stats().last_answer_at, 0);
 }
 
 // The transport says whether a failed request left this machine: libcurl's

@@ -420,8 +420,13 @@ TEST(NotionSync, APropertyRenamedWhileRunningPausesWritesUntilFixed) {
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("notion property \"Status\""), std::string::npos) << st.ToString();
   EXPECT_EQ(h.fake.StatusOf(page), "");
+  // /readyz says so while it lasts.
+  Status health = sync->Health();
+  EXPECT_TRUE(health.IsUnavailable()) << health.ToString();
+  EXPECT_NE(health.message().find("schema does not match"), std::string::npos) << health.ToString();
   ASSERT_TRUE(h.fake.RenameProperty("State", "Status").ok());
   EXPECT_TRUE(sync->SyncOnce().ok());
+  EXPECT_TRUE(sync->Health().ok());
   EXPECT_EQ(h.fake.StatusOf(page), "Done");
   EXPECT_EQ(WithoutProgress(h.fake.Comments(page)).size(), 1u);
 }
@@ -442,6 +447,14 @@ TEST(NotionSync, AnOutageAndARestartLoseNoUpdate) {
                "result of " + t.title, "");
   }
   EXPECT_TRUE(sync->SyncOnce().IsUnavailable());
+  // Not ready once Notion has not answered for five minutes.
+  EXPECT_TRUE(sync->Health().ok());
+  h.clock.Advance(notion::NotionSync::kUnreachableAfterMs);
+  EXPECT_TRUE(sync->SyncOnce().IsUnavailable());
+  Status health = sync->Health();
+  EXPECT_TRUE(health.IsUnavailable()) << health.ToString();
+  EXPECT_NE(health.message().find("no answer from Notion for 30"), std::string::npos)
+      << health.ToString();
   EXPECT_TRUE(h.NewSync()->Init().IsUnavailable());  // restarted during the outage
   EXPECT_FALSE(h.sync->SyncOnce().ok());
   h.fake.SetOutage(false);

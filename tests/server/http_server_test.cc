@@ -6,11 +6,14 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
@@ -35,6 +38,7 @@ class HttpServerTest : public ::testing::Test {
     cfg.cors_origins = cors_origins_;
     server_ = std::make_unique<HttpServer>(cfg, &svc_);
     if (raw_) server_->HandleRaw("POST", "/webhooks/test", raw_);
+    for (const ServiceProbe& p : probes_) server_->AddProbe(p);
     Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
     ASSERT_GT(server_->port(), 0);
@@ -79,6 +83,7 @@ class HttpServerTest : public ::testing::Test {
   std::vector<std::string> allowed_hosts_;
   std::vector<std::string> cors_origins_;
   RawHandler raw_;
+  std::vector<ServiceProbe> probes_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -90,6 +95,180 @@ TEST_F(HttpServerTest, Healthz) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(Body(r)["status"], "ok");
   EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+}
+
+// /readyz answers without a token: 200 while the store answers, the engine
+// runs and every probe is ready; 503 naming what is not. Probes add to
+// /metrics too.
+TEST_F(HttpServerTest, ReadyzChecksTheStoreTheEngineAndTheProbes) {
+  std::atomic<bool> notion_ok{true};
+  ServiceProbe notion;
+  notion.name = "notion";
+  notion.ready = [&] {
+    return notion_ok ? Status::OK() : Status::Unavailable("no answer from Notion for 301 s");
+  };
+  notion.metrics = [] { return std::string("taskexec_notion_ready 1\n"); };
+  probes_.push_back(notion);
+  svc_.status.executor_id = "host-1";
+  svc_.status.engine_running = true;
+  StartServer("s3cret");
+  auto r = Get("/readyz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  json body = Body(r);
+  EXPECT_EQ(body["status"], "ready");
+  EXPECT_EQ(body["checks"]["store"]["ok"], true);
+  EXPECT_EQ(body["checks"]["engine"]["ok"], true);
+  EXPECT_EQ(body["checks"]["notion"]["ok"], true);
+  EXPECT_TRUE(body["checks"]["store"]["ms"].is_number());
+
+  notion_ok = false;
+  r = Get("/readyz");
+  EXPECT_EQ(r->status, 503);
+  body = Body(r);
+  EXPECT_EQ(body["status"], "not_ready");
+  EXPECT_EQ(body["checks"]["notion"]["error"], "no answer from Notion for 301 s");
+  EXPECT_EQ(body["checks"]["store"]["ok"], true);
+
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.status.engine_running = false;
+  }
+  notion_ok = true;
+  r = Get("/readyz");
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(Body(r)["checks"]["engine"]["error"], "the engine is not running");
+
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.fail = Status::Unavailable("database is locked");
+  }
+  r = Get("/readyz");
+  EXPECT_EQ(r->status, 503);
+  body = Body(r);
+  EXPECT_EQ(body["checks"]["store"]["error"], "database is locked");
+  EXPECT_FALSE(body["checks"].contains("engine"));  // unknown without the store's answer
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.fail = Status::OK();
+  }
+  r = Get("/metrics", {{"Authorization", "Bearer s3cret"}});
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("taskexec_notion_ready 1\n"), std::string::npos) << r->body;
+}
+
+// Reads GET /api/v1/events as a server-sent event stream on its own
+// connection until stop() (which takes effect at the next chunk).
+class EventReader {
+ public:
+  EventReader(int port, httplib::Headers headers) : client_("127.0.0.1", port) {
+    headers.emplace("Accept", "text/event-stream");
+    client_.set_read_timeout(60, 0);
+    thread_ = std::thread([this, headers] {
+      auto r = client_.Get("/api/v1/events", headers, [this](const char* data, size_t n) {
+        std::lock_guard<std::mutex> l(mu_);
+        text_.append(data, n);
+        return !stop_;
+      });
+      std::lock_guard<std::mutex> l(mu_);
+      status_ = r ? r->status : -1;
+    });
+  }
+  ~EventReader() {
+    Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool WaitFor(const std::string& needle) {
+    for (int i = 0; i < 600; ++i) {
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (text_.find(needle) != std::string::npos) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> l(mu_);
+    return text_;
+  }
+  // Closes the connection now (the server sees it at its next write).
+  void Stop() {
+    stop_ = true;
+    client_.stop();
+  }
+
+ private:
+  httplib::Client client_;
+  std::mutex mu_;
+  std::string text_;
+  int status_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// With Accept: text/event-stream, GET /api/v1/events streams each change as a
+// "task" event whose id is its cursor, from now on; one stream per two
+// worker threads, more are refused.
+TEST_F(HttpServerTest, EventStreamSendsEachChangeAsItHappens) {
+  StartServer();
+  AddTask("before the stream");  // changed long ago: not sent
+  EventReader reader(server_->port(), {});
+  ASSERT_TRUE(reader.WaitFor(": taskexec events from")) << reader.text();
+  const TimeMs at = SystemClock::Default()->NowMs() + 1000;
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    Task t;
+    t.id = "task-live";
+    t.title = "changed while watched";
+    t.updated_at = at;
+    t.version = 3;
+    svc_.tasks[t.id] = t;
+  }
+  ASSERT_TRUE(reader.WaitFor("task-live\"")) << reader.text();
+  const std::string text = reader.text();
+  EXPECT_NE(text.find("id: " + std::to_string(at) + ":task-live\nevent: task\ndata: {"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("before the stream"), std::string::npos) << text;
+  EXPECT_NE(text.find("retry: 2000\n"), std::string::npos);
+
+  auto r = Get("/api/v1/events", {{"Accept", "text/event-stream"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_NE(ErrorMessage(r).find("too many event streams"), std::string::npos);
+  // The JSON feed is not a stream and always answers.
+  r = Get("/api/v1/events?after=now");
+  EXPECT_EQ(r->status, 200);
+  reader.Stop();
+}
+
+// A reconnecting client names the last event it saw (Last-Event-ID): what
+// changed after it comes first, what it had is not sent again.
+TEST_F(HttpServerTest, EventStreamResumesAfterTheLastEventId) {
+  StartServer();
+  const TimeMs at = SystemClock::Default()->NowMs();
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    for (int i = 0; i < 3; ++i) {
+      Task t;
+      t.id = "task-" + std::to_string(i);
+      t.title = "change " + std::to_string(i);
+      t.updated_at = at + i;
+      t.version = 1;
+      svc_.tasks[t.id] = t;
+    }
+  }
+  EventReader reader(server_->port(), {{"Last-Event-ID", std::to_string(at) + ":task-0"}});
+  ASSERT_TRUE(reader.WaitFor("task-2\"")) << reader.text();
+  const std::string text = reader.text();
+  EXPECT_EQ(text.find("\"id\":\"task-0\""), std::string::npos) << text;  // seen before
+  EXPECT_LT(text.find("task-1\""), text.find("task-2\"")) << text;
+  reader.Stop();
+
+  auto r = Get("/api/v1/events", {{"Accept", "text/event-stream"}, {"Last-Event-ID", "yesterday"}});
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("Last-Event-ID"), std::string::npos);
 }
 
 // The contract is served as it is in the repository, without a token, and

@@ -88,7 +88,7 @@ TEST(MetricsTest, PrometheusText) {
   chatty.last_output_at = 1'119'500;
   s.active_executions = {quiet, silent, chatty};
   s.executors.resize(2);
-  std::string text = RenderMetrics(s, 1'120'000);
+  std::string text = RenderMetrics(s, {}, 1'120'000);
   EXPECT_NE(text.find("# TYPE taskexec_session_quiet_seconds gauge\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_services 2\n"), std::string::npos);
   EXPECT_NE(text.find("taskexec_session_quiet_seconds{agent=\"temujin\"} 120\n"), std::string::npos)
@@ -146,6 +146,57 @@ TEST(MetricsTest, PrometheusText) {
     }
     start = end + 1;
   }
+}
+
+// Attempts by agent and outcome, retries, run time and queue wait as
+// Prometheus histograms (cumulative buckets, +Inf, _sum, _count), and each
+// agent's running attempts against its limit.
+TEST(MetricsTest, AttemptCountersHistogramsAndAgentLimits) {
+  ServiceStatus s;
+  s.attempts.Started("kublai", 1'000'000, 1'000'400);                    // waited 0.4 s
+  s.attempts.Ended("kublai", "completed", 1'000'400, 1'003'400, false);  // ran 3 s
+  s.attempts.Started("kublai", 1'000'000, 1'090'000);                    // 90 s
+  s.attempts.Ended("kublai", "failed", 1'090'000, 1'100'000, true);      // 10 s, retried
+  s.attempts.Ended("mongke", "timed_out", 0, 1'100'000, false);          // never started
+  AgentState kublai;
+  kublai.name = "kublai";
+  kublai.running = 1;
+  kublai.limit = 2;
+  const std::string text = RenderMetrics(s, {kublai}, 1'120'000);
+  for (const char* line : {
+           "# TYPE taskexec_attempts_total counter\n",
+           "taskexec_attempts_total{agent=\"kublai\",outcome=\"completed\"} 1\n",
+           "taskexec_attempts_total{agent=\"kublai\",outcome=\"failed\"} 1\n",
+           "taskexec_attempts_total{agent=\"mongke\",outcome=\"timed_out\"} 1\n",
+           "taskexec_retries_total 1\n",
+           "# TYPE taskexec_attempt_run_seconds histogram\n",
+           "taskexec_attempt_run_seconds_bucket{agent=\"kublai\",le=\"1\"} 0\n",
+           "taskexec_attempt_run_seconds_bucket{agent=\"kublai\",le=\"5\"} 1\n",
+           "taskexec_attempt_run_seconds_bucket{agent=\"kublai\",le=\"10\"} 2\n",
+           "taskexec_attempt_run_seconds_bucket{agent=\"kublai\",le=\"+Inf\"} 2\n",
+           "taskexec_attempt_run_seconds_sum{agent=\"kublai\"} 13.000\n",
+           "taskexec_attempt_run_seconds_count{agent=\"kublai\"} 2\n",
+           "# TYPE taskexec_queue_wait_seconds histogram\n",
+           "taskexec_queue_wait_seconds_bucket{agent=\"kublai\",le=\"0.5\"} 1\n",
+           "taskexec_queue_wait_seconds_bucket{agent=\"kublai\",le=\"60\"} 1\n",
+           "taskexec_queue_wait_seconds_bucket{agent=\"kublai\",le=\"120\"} 2\n",
+           "taskexec_queue_wait_seconds_count{agent=\"kublai\"} 2\n",
+           "taskexec_agent_running{agent=\"kublai\"} 1\n",
+           "taskexec_agent_limit{agent=\"kublai\"} 2\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  }
+  // An attempt that never started has no run time.
+  EXPECT_EQ(text.find("taskexec_attempt_run_seconds_count{agent=\"mongke\"}"), std::string::npos);
+}
+
+TEST(HistogramTest, BucketsAreInclusiveAndCumulative) {
+  Histogram h({1, 5});
+  for (double v : {0.2, 1.0, 1.5, 5.0, 7.0}) h.Observe(v);
+  EXPECT_EQ(h.CumulativeCount(0), 2);  // 0.2 and 1.0: le is inclusive
+  EXPECT_EQ(h.CumulativeCount(1), 4);
+  EXPECT_EQ(h.count(), 5);
+  EXPECT_DOUBLE_EQ(h.sum(), 14.7);
 }
 
 }  // namespace

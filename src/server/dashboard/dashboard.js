@@ -1,6 +1,7 @@
 // The dashboard's script, served at /dashboard.js for the page at /. It
-// polls /api/v1/status and one page of /api/v1/tasks (newest first by
-// default) every 2 s. What is shown lives in the URL: #/tasks/<id> opens a
+// reads /api/v1/status and one page of /api/v1/tasks (newest first by
+// default), then follows the event stream (see followEvents), polling every
+// 2 s only while the stream is down. What is shown lives in the URL: #/tasks/<id> opens a
 // task, ?q=&status=&agent=&type=&sort=&order=&page= keep the list's view, so
 // a link or a reload shows the same thing.
 //
@@ -16,7 +17,8 @@ const HELD = "held-by-dependencies";
 const PAGE_SIZE = 50;
 // What a sort key orders first by default: newest, most urgent; A before Z.
 const SORT_DEFAULT_ORDER = {created: "desc", updated: "desc", priority: "desc", status: "asc", title: "asc"};
-const state = { filter: "", q: "", agent: "", type: "", sort: "created", order: "desc", page: 0, total: 0,
+const BOARD_CARDS = 8;  // newest cards a board column shows
+const state = { view: "table", filter: "", q: "", agent: "", type: "", sort: "created", order: "desc", page: 0, total: 0,
                 selected: null, selectedVersion: null, logExec: null, logPinned: false, logOffset: 0,
                 authNeeded: false, tasks: [], listKey: "", detailMsg: null };
 
@@ -29,6 +31,7 @@ function viewHash() {
   if (state.type) q.set("type", state.type);
   if (state.sort !== "created" || state.order !== "desc") { q.set("sort", state.sort); q.set("order", state.order); }
   if (state.page) q.set("page", String(state.page + 1));
+  if (state.view === "board") q.set("view", "board");
   const query = q.toString();
   return "#/" + (state.selected ? "tasks/" + encodeURIComponent(state.selected) : "") + (query ? "?" + query : "");
 }
@@ -45,6 +48,7 @@ function readHash() {
   state.sort = SORT_DEFAULT_ORDER[sort] ? sort : "created";
   const order = q.get("order");
   state.order = order === "asc" || order === "desc" ? order : SORT_DEFAULT_ORDER[state.sort];
+  state.view = q.get("view") === "board" ? "board" : "table";
   const page = parseInt(q.get("page") || "1", 10);
   state.page = page > 1 ? page - 1 : 0;
   const id = m && m[1] ? decodeURIComponent(m[1]) : null;
@@ -532,6 +536,8 @@ for (const th of document.querySelectorAll("#task-table th[data-sort]")) {
   }}, label));
 }
 document.getElementById("detail-close").addEventListener("click", closeDetail);
+document.getElementById("view-table").addEventListener("click", () => setView("table"));
+document.getElementById("view-board").addEventListener("click", () => setView("board"));
 // Escape closes the task detail (but first leaves a text box it is typed in).
 document.addEventListener("keydown", (ev) => {
   if (ev.key !== "Escape" || !state.selected) return;
@@ -574,14 +580,84 @@ document.getElementById("add").addEventListener("submit", async (ev) => {
   } catch (e) { msg.className = "msg wide err"; msg.textContent = e.message; }
 });
 
+// Table or board: the tabs above the list, and the part shown.
+function showView() {
+  const board = state.view === "board";
+  document.getElementById("view-table").setAttribute("aria-selected", String(!board));
+  document.getElementById("view-board").setAttribute("aria-selected", String(board));
+  document.getElementById("table-view").hidden = board;
+  document.getElementById("board").hidden = !board;
+}
+function setView(view) {
+  state.view = view;
+  state.listKey = "";
+  writeHash(false);
+  showView();
+  refresh();
+}
+// "3 min" since an ISO time.
+function age(iso) {
+  const secs = Math.max(0, Math.round((Date.now() - new Date(iso)) / 1000));
+  if (secs < 60) return secs + " s";
+  if (secs < 3600) return Math.floor(secs / 60) + " min";
+  if (secs < 86400) return Math.floor(secs / 3600) + " h";
+  return Math.floor(secs / 86400) + " d";
+}
+// The board: a column per status that has tasks (the search and the agent
+// and type filters apply), each with its newest cards and how many more.
+async function renderBoard(s) {
+  const statuses = STATUSES.filter(st => (s.stats.by_status[st] || 0) > 0);
+  const columns = await Promise.all(statuses.map(async st => {
+    const q = new URLSearchParams({status: st, limit: String(BOARD_CARDS)});
+    if (state.q) q.set("q", state.q);
+    if (state.agent) q.set("agent", state.agent);
+    if (state.type) q.set("type", state.type);
+    const res = await api("GET", "/api/v1/tasks?" + q);
+    return {status: st, total: Number(res.headers.get("X-Total-Count") || 0), tasks: await res.json()};
+  }));
+  const all = columns.flatMap(c => c.tasks);
+  state.tasks = all;
+  const key = "board|" + columns.map(c => c.status + ":" + c.total + ":" + c.tasks.map(t => t.id + ":" + t.version).join(",")).join("|") +
+              "|" + state.selected;
+  if (key !== state.listKey) {
+    state.listKey = key;
+    const shown = columns.filter(c => c.total > 0);
+    replace(document.getElementById("board"), ...(shown.length ? shown.map(c =>
+        el("section", {class: "column", "aria-label": c.status + ", " + c.total + " tasks"},
+           el("h3", {}, pill(c.status), el("span", {class: "muted"}, String(c.total))),
+           ...c.tasks.map(t => el("button", {type: "button", class: "card" + (t.id === state.selected ? " sel" : ""),
+                                             "data-id": t.id, onclick: () => selectTask(t.id)},
+               el("span", {class: "t"}, t.title),
+               el("span", {class: "m"}, [t.priority, t.claimed_by || t.assigned_to || "", age(t.created_at),
+                                         cost(t)].filter(Boolean).join(" · ")))),
+           c.total > c.tasks.length
+               ? el("a", {href: "#", class: "more", onclick: (ev) => { ev.preventDefault(); state.view = "table"; setFilter(c.status); }},
+                    "+" + (c.total - c.tasks.length) + " more") : null))
+        : [el("p", {class: "muted"}, state.q || state.agent || state.type ? "no task matches" : "no tasks yet")]));
+  }
+  const sel = all.find(t => t.id === state.selected);
+  if (sel && sel.version !== state.selectedVersion) { await renderDetail(); return true; }
+  return false;
+}
+
 let busy = false;
+let again = false;  // asked while busy: the view changed during a refresh
+let lastRefresh = 0;
 async function refresh() {
-  if (busy) return;
+  if (busy) { again = true; return; }
   busy = true;
+  again = false;
+  lastRefresh = Date.now();
   try {
     const s = await (await api("GET", "/api/v1/status")).json();
     const agents = (await (await api("GET", "/api/v1/agents")).json()).agents || [];
     renderStatus(s, agents);
+    showView();
+    if (state.view === "board") {
+      if (!(await renderBoard(s))) await Promise.all([tailLog(), refreshProgress()]);
+      document.getElementById("updated").textContent = (live.on ? "live · " : "") + "updated " + new Date().toLocaleTimeString();
+      return;
+    }
     const q = new URLSearchParams({limit: String(PAGE_SIZE), sort: state.sort, order: state.order});
     if (state.page) q.set("offset", String(state.page * PAGE_SIZE));
     if (state.filter === HELD) q.set("blocked", "true");
@@ -593,17 +669,88 @@ async function refresh() {
     const total = Number(res.headers.get("X-Total-Count") || 0);
     const redrawn = await renderTasks(await res.json(), total);
     if (!redrawn) await Promise.all([tailLog(), refreshProgress()]);  // a redrawn pane has both
-    document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
+    document.getElementById("updated").textContent = (live.on ? "live · " : "") + "updated " + new Date().toLocaleTimeString();
   } catch (e) {
     // What is on the page is no longer current: say so where the state shows.
     const eng = document.getElementById("engine");
     eng.className = "meta err";
     eng.textContent = "service unreachable: what is shown may be stale";
     document.getElementById("updated").textContent = e.message;
-  } finally { busy = false; }
+  } finally {
+    busy = false;
+    if (again) refresh();
+  }
 }
+// Live updates: the service's event stream (GET /api/v1/events as
+// text/event-stream) says which task changed. A change to a task on the page
+// redraws its row at once; the counts and the page (or board) are read again
+// at most once a second after changes, and every 30 s as a safety net. Without the
+// stream (refused, or the service gone) the page polls every 2 s.
+const live = { on: false, lastId: "", timer: 0, backoff: 1000 };
+function scheduleRefresh() {
+  if (live.timer) return;
+  live.timer = setTimeout(() => { live.timer = 0; refresh(); }, 1000);
+}
+function onTaskEvent(t) {
+  const i = state.tasks.findIndex(x => x.id === t.id);
+  if (state.view === "table" && i >= 0 && state.tasks[i].version < t.version) {
+    const tasks = state.tasks.slice();
+    tasks[i] = t;
+    renderTasks(tasks, state.total);
+  }
+  scheduleRefresh();
+}
+async function followEvents() {
+  const headers = {Accept: "text/event-stream"};
+  const token = sessionStorage.getItem("taskexec-token");
+  if (token) headers["Authorization"] = "Bearer " + token;
+  if (live.lastId) headers["Last-Event-ID"] = live.lastId;
+  try {
+    const res = await fetch("/api/v1/events", {headers});
+    if (!res.ok || !res.body) throw new Error("event stream: " + res.status);
+    live.on = true;
+    live.backoff = 1000;
+    const label = document.getElementById("updated");
+    if (!label.textContent.startsWith("live")) label.textContent = "live · " + label.textContent;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const {value, done} = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, {stream: true});
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = "message", data = "", id = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) event = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+          else if (line.startsWith("id: ")) id = line.slice(4);
+        }
+        if (id) live.lastId = id;
+        if (event === "task" && data) onTaskEvent(JSON.parse(data));
+      }
+    }
+  } catch (e) { /* polled until the stream is back */ }
+  live.on = false;
+  const label = document.getElementById("updated");
+  label.textContent = label.textContent.replace(/^live · /, "");
+  setTimeout(followEvents, live.backoff);
+  live.backoff = Math.min(live.backoff * 2, 30000);
+}
+function tick() {
+  if (!live.on || Date.now() - lastRefresh >= 30000) return refresh();
+  // Between refreshes only what the stream does not carry: the open log and
+  // the running attempt's progress.
+  tailLog();
+  refreshProgress();
+}
+
 readHash();
 syncControls();
 if (state.selected) renderDetail();
 refresh();
-setInterval(refresh, 2000);
+if (typeof TextDecoder !== "undefined") followEvents();
+setInterval(tick, 2000);
