@@ -129,6 +129,7 @@ int RunService(const Config& cfg) {
   std::unique_ptr<HttpServer> server;
   if (!cfg.server.listen.empty()) {
     server = std::make_unique<HttpServer>(cfg.server, &engine_service);
+    server->SetArtifactRoots({cfg.agent.work_dir});
     if (sync) {
       notion::RegisterWebhook(*server, sync.get());
       server->AddProbe(notion::NotionProbe(sync.get()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -387,6 +388,82 @@ ApiResponse ApiHandlers::ExecutionLog(const ApiRequest& req) {
     r.headers["X-Log-Size"] = std::to_string(size);
   }
   r.headers["X-Next-Offset"] = std::to_string(next);
+  return r;
+}
+
+namespace {
+
+// Whether `path` (canonical) lies inside one of `roots`.
+bool InsideOneOf(const std::filesystem::path& path, const std::vector<std::string>& roots) {
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::weakly_canonical(root, ec);
+    if (ec) continue;
+    if (base.filename().empty()) base = base.parent_path();  // "work/" names "work"
+    auto [b, p] = std::mismatch(base.begin(), base.end(), path.begin(), path.end());
+    if (b == base.end()) return true;
+  }
+  return false;
+}
+
+// A file name safe inside a quoted Content-Disposition filename.
+std::string AttachmentName(const std::string& name) {
+  std::string base = std::filesystem::path(name).filename().string();
+  std::string out;
+  for (char c : base)
+    out += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+  return out.empty() ? "artifact" : out;
+}
+
+}  // namespace
+
+ApiResponse ApiHandlers::DownloadArtifact(const ApiRequest& req) {
+  TaskDetails d;
+  taskexec::Status s = service_->GetTask(req.params.at(0), &d);
+  if (!s.ok()) return ErrorResponse(s);
+  const Artifact* found = nullptr;
+  for (const Artifact& a : d.artifacts) {
+    if (a.id == req.params.at(1)) found = &a;
+  }
+  if (found == nullptr) {
+    return ErrorResponse(404, "not_found",
+                         "task " + d.task.id + " has no artifact " + req.params.at(1));
+  }
+  std::error_code ec;
+  const std::filesystem::path path = std::filesystem::canonical(found->path, ec);
+  if (ec) {
+    return ErrorResponse(
+        404, "not_found",
+        "artifact " + found->id + ": " + found->path + " is gone from this machine");
+  }
+  // What an agent lists may be any file it could read: only what lies in the
+  // agents' work folder is handed out.
+  if (!InsideOneOf(path, artifact_roots_)) {
+    return ErrorResponse(403, "forbidden",
+                         "artifact " + found->id +
+                             " is outside the agents' work folder "
+                             "(agent.work_dir); read it on the executor's machine at " +
+                             found->path);
+  }
+  auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
+  const int64_t size = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  if (!*in || ec) return ErrorResponse(404, "not_found", "cannot open " + found->path);
+  if (size != found->size) {
+    return ErrorResponse(409, "conflict",
+                         "artifact " + found->id + " changed since it was recorded (" +
+                             std::to_string(found->size) + " bytes then, " + std::to_string(size) +
+                             " now)");
+  }
+  ApiResponse r;
+  r.content_type = "application/octet-stream";
+  r.headers["Content-Disposition"] = "attachment; filename=\"" + AttachmentName(found->name) + "\"";
+  r.headers["X-Artifact-SHA256"] = found->sha256;
+  r.stream = [in](const StreamWriter& write) {
+    std::string chunk(64 * 1024, '\0');
+    while (in->read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in->gcount() > 0) {
+      if (!write(chunk.substr(0, static_cast<size_t>(in->gcount())))) return;
+    }
+  };
   return r;
 }
 

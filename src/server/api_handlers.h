@@ -74,6 +74,10 @@ class ApiHandlers {
   void SetMaxEventStreams(int n) { max_event_streams_ = n; }
   // Ends the event streams within one poll interval (server stopping).
   void StopStreams() { stopping_ = true; }
+  // The folders artifacts are downloaded from (agent.work_dir): a recorded
+  // artifact elsewhere is refused (403). Empty = none is served. Before the
+  // server starts.
+  void SetArtifactRoots(std::vector<std::string> roots) { artifact_roots_ = std::move(roots); }
 
   ApiResponse Health(const ApiRequest& req);
   // 200 {"status": "ready", "checks": {name: {"ok", "ms", "error"?}}} when the
@@ -94,6 +98,8 @@ class ApiHandlers {
   ApiResponse Reply(const ApiRequest& req);         // params[0] = task id; {"message": ...}
   ApiResponse GetExecution(const ApiRequest& req);  // params[0] = attempt id
   ApiResponse ExecutionLog(const ApiRequest& req);  // ?offset=N; X-Next-Offset
+  // params = task id, artifact id: the file as an attachment, streamed.
+  ApiResponse DownloadArtifact(const ApiRequest& req);
   ApiResponse Route(const ApiRequest& req);
   ApiResponse ListAgents(const ApiRequest& req);         // {"agents": [...]}
   ApiResponse ResumeAgent(const ApiRequest& req);        // params[0] = agent; 200 with the agent
@@ -117,7 +123,8 @@ class ApiHandlers {
   ApiResponse EventStream(ChangeCursor from);
 
   TaskService* service_;
-  std::vector<ServiceProbe> probes_;  // fixed before the server starts
+  std::vector<ServiceProbe> probes_;         // fixed before the server starts
+  std::vector<std::string> artifact_roots_;  // fixed before the server starts
   int max_event_streams_ = 1;
   std::atomic<int> event_streams_{0};
   std::atomic<bool> stopping_{false};

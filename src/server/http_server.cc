@@ -118,6 +118,7 @@ class HttpServer::Router {
     Add("POST", "/api/v1/tasks/{id}/reply", &ApiHandlers::Reply);
     Add("GET", "/api/v1/executions/{id}", &ApiHandlers::GetExecution);
     Add("GET", "/api/v1/executions/{id}/log", &ApiHandlers::ExecutionLog);
+    Add("GET", "/api/v1/tasks/{id}/artifacts/{artifact}", &ApiHandlers::DownloadArtifact);
     Add("POST", "/api/v1/route", &ApiHandlers::Route);
     Add("GET", "/api/v1/agents", &ApiHandlers::ListAgents);
     Add("POST", "/api/v1/agents/{name}/resume", &ApiHandlers::ResumeAgent);
@@ -142,6 +143,9 @@ class HttpServer::Router {
 
   void AddProbe(ServiceProbe probe) { handlers_.AddProbe(std::move(probe)); }
   void StopStreams() { handlers_.StopStreams(); }
+  void SetArtifactRoots(std::vector<std::string> roots) {
+    handlers_.SetArtifactRoots(std::move(roots));
+  }
 
   void AddRaw(const std::string& method, const std::string& path, RawHandler handler) {
     raw_[path][method] = std::move(handler);
@@ -292,6 +296,10 @@ void HttpServer::HandleRaw(const std::string& method, const std::string& path, R
 }
 
 void HttpServer::AddProbe(ServiceProbe probe) { router_->AddProbe(std::move(probe)); }
+
+void HttpServer::SetArtifactRoots(std::vector<std::string> roots) {
+  router_->SetArtifactRoots(std::move(roots));
+}
 
 std::vector<std::string> HttpServer::Routes() const { return router_->Routes(); }
 

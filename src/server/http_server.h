@@ -68,6 +68,9 @@ class HttpServer {
   // Adds a part outside the TaskService to /metrics and /readyz
   // (api_handlers.h ServiceProbe). Before Start().
   void AddProbe(ServiceProbe probe);
+  // Where artifacts may be downloaded from (ApiHandlers::SetArtifactRoots).
+  // Before Start().
+  void SetArtifactRoots(std::vector<std::string> roots);
 
   // Binds server.listen and serves on a background thread. Fails when the
   // address is malformed or taken, or is not loopback and no token is set.

@@ -5,6 +5,8 @@
 //
 // Usage: node dashboard_usage_browser.mjs <taskexec binary> <source dir>
 // Env: CHROMIUM (default /usr/bin/chromium).
+import fs from 'node:fs';
+
 import { call, runDashboardTest, waitFor } from './browser_support.mjs';
 
 const agentToml = 'resume = "always"\nresume_args = ["--resume", "{resume_session_id}"]';
@@ -73,4 +75,23 @@ await runDashboardTest('dashboard_usage_browser.mjs', { agentToml }, async ({ po
   const session = await detail.innerText();
   check(session.includes('claude-sess-7') && session.includes('(resumed)'),
     'the dashboard shows the session and the resumed attempt');
+
+  // An artifact the agent wrote downloads from its name in the task detail.
+  const made = JSON.parse((await call(port, 'POST', '/api/v1/tasks',
+    { title: 'Write a report', description: 'fake-mode=artifacts' })).body);
+  let withFiles;
+  await waitFor(async () => {
+    withFiles = JSON.parse((await call(port, 'GET', `/api/v1/tasks/${made.id}`)).body);
+    return withFiles.status === 'completed';
+  }, 60000, 'the artifacts task to complete');
+  check(withFiles.artifacts.some((a) => a.name.endsWith('report.txt')),
+    `the attempt recorded its artifacts (${withFiles.artifacts.map((a) => a.name).join(', ')})`);
+  await page.goto(`http://127.0.0.1:${port}/#/tasks/${made.id}`);
+  const link = detail.locator('a.download', { hasText: 'report.txt' });
+  await link.waitFor({ timeout: 15000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const saved = await download.path();
+  const content = saved ? fs.readFileSync(saved, 'utf8') : '';
+  check(download.suggestedFilename() === 'report.txt' && content === 'hello artifact\n',
+    `the artifact downloads (${download.suggestedFilename()}: ${JSON.stringify(content)})`);
 });

@@ -39,6 +39,7 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::make_unique<HttpServer>(cfg, &svc_);
     if (raw_) server_->HandleRaw("POST", "/webhooks/test", raw_);
     for (const ServiceProbe& p : probes_) server_->AddProbe(p);
+    server_->SetArtifactRoots(artifact_roots_);
     Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
     ASSERT_GT(server_->port(), 0);
@@ -84,6 +85,7 @@ class HttpServerTest : public ::testing::Test {
   std::vector<std::string> cors_origins_;
   RawHandler raw_;
   std::vector<ServiceProbe> probes_;
+  std::vector<std::string> artifact_roots_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -269,6 +271,61 @@ TEST_F(HttpServerTest, EventStreamResumesAfterTheLastEventId) {
   auto r = Get("/api/v1/events", {{"Accept", "text/event-stream"}, {"Last-Event-ID", "yesterday"}});
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(ErrorMessage(r).find("Last-Event-ID"), std::string::npos);
+}
+
+// An artifact downloads as an attachment when it lies in the agents' work
+// folder (links resolved) and has the size recorded; anything else an agent
+// listed is refused.
+TEST_F(HttpServerTest, ArtifactsDownloadFromTheWorkFolderOnly) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("taskexec-artifacts-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "work" / "task-1" / "out");
+  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  write(dir / "work" / "task-1" / "out" / "report.md", "hello report");
+  write(dir / "secret.txt", "not for the API");
+  fs::create_symlink(dir / "secret.txt", dir / "work" / "task-1" / "link.txt");
+  artifact_roots_ = {(dir / "work").string() + "/"};
+  StartServer();
+  const std::string id = AddTask("t");
+  auto artifact = [&](const std::string& art_id, const fs::path& path, int64_t size) {
+    Artifact a;
+    a.id = art_id;
+    a.task_id = id;
+    a.name = "out/" + path.filename().string();
+    a.path = path.string();
+    a.size = size;
+    a.sha256 = std::string(64, 'a');
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.artifacts.push_back(a);
+  };
+  artifact("art-report", dir / "work" / "task-1" / "out" / "report.md", 12);
+  artifact("art-secret", dir / "secret.txt", 15);
+  artifact("art-link", dir / "work" / "task-1" / "link.txt", 15);
+  artifact("art-gone", dir / "work" / "task-1" / "gone.md", 3);
+
+  const std::string base = "/api/v1/tasks/" + id + "/artifacts/";
+  auto r = Get(base + "art-report");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "hello report");
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(r->get_header_value("Content-Disposition"), "attachment; filename=\"report.md\"");
+  EXPECT_EQ(r->get_header_value("X-Artifact-SHA256"), std::string(64, 'a'));
+  for (const char* outside : {"art-secret", "art-link"}) {
+    r = Get(base + outside);
+    EXPECT_EQ(r->status, 403) << outside;
+    EXPECT_NE(ErrorMessage(r).find("agent.work_dir"), std::string::npos) << outside;
+  }
+  EXPECT_EQ(Get(base + "art-gone")->status, 404);
+  EXPECT_EQ(Get(base + "art-none")->status, 404);
+  EXPECT_EQ(Get("/api/v1/tasks/task-none/artifacts/art-report")->status, 404);
+  write(dir / "work" / "task-1" / "out" / "report.md", "rewritten since");
+  r = Get(base + "art-report");
+  EXPECT_EQ(r->status, 409);
+  EXPECT_NE(ErrorMessage(r).find("changed since it was recorded"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 // The contract is served as it is in the repository, without a token, and

@@ -430,7 +430,9 @@ async function renderDetail() {
              el("td", {}, e.error)))));
   const arts = el("table", {}, el("thead", {}, el("tr", {}, ...["Name", "Size", "SHA-256", "Path"].map(h => el("th", {}, h)))),
       el("tbody", {}, ...d.artifacts.map(a =>
-          el("tr", {}, el("td", {}, a.name), el("td", {}, a.size), el("td", {class: "mono", title: a.sha256}, (a.sha256 || "").slice(0, 12)),
+          el("tr", {}, el("td", {}, el("a", {href: "#", class: "download", title: "download " + a.name,
+                                             onclick: (ev) => { ev.preventDefault(); download(d.id, a, msg); }}, a.name)),
+             el("td", {}, a.size), el("td", {class: "mono", title: a.sha256}, (a.sha256 || "").slice(0, 12)),
              el("td", {class: "mono"}, a.path)))));
   // The log follows the newest attempt unless a person picked one.
   const newest = d.executions.length ? d.executions[d.executions.length - 1].id : null;
@@ -477,6 +479,20 @@ async function renderDetail() {
   document.body.classList.toggle("has-detail", true);
   state.logOffset = 0;
   await tailLog();
+}
+
+// An artifact's file, fetched with the token (a plain link could not send
+// it) and handed to the browser as a download.
+async function download(taskId, a, msg) {
+  try {
+    const res = await api("GET", "/api/v1/tasks/" + encodeURIComponent(taskId) + "/artifacts/" + encodeURIComponent(a.id));
+    const url = URL.createObjectURL(await res.blob());
+    const link = el("a", {href: url, download: a.name.split("/").pop() || "artifact"});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (e) { msg.className = "msg err"; msg.textContent = e.message; }
 }
 
 function showLog(execId) {
