@@ -141,6 +141,7 @@ int RunService(const Config& cfg) {
     spdlog::info("HTTP API and dashboard on http://{}/ (port {})", cfg.server.listen,
                  server->port());
   }
+  if (!server) spdlog::info("HTTP API off (server.listen is empty)");
   if (Status s = engine_service.Start(); !s.ok()) {
     spdlog::critical("cannot start the engine: {}", s.ToString());
     return 1;

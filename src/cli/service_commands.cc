@@ -39,9 +39,13 @@ void RegisterServiceCommands(CLI::App& app, CliContext& ctx) {
   auto listen = std::make_shared<std::string>();
   CLI::App* serve =
       app.add_subcommand("serve", "Run the engine, the HTTP API and the Notion sync until stopped");
-  serve->add_option("--listen", *listen, "HTTP listen address HOST:PORT (overrides server.listen)");
-  serve->callback([&ctx, listen] {
-    if (!listen->empty()) ctx.overrides["server.listen"] = *listen;
+  CLI::Option* listen_option = serve->add_option(
+      "--listen", *listen,
+      "HTTP listen address HOST:PORT (overrides server.listen); \"\" = no HTTP server");
+  serve->callback([&ctx, listen, listen_option] {
+    // Given, even empty: an empty address turns the server off, as an empty
+    // server.listen does (a second service on the same host).
+    if (listen_option->count() > 0) ctx.overrides["server.listen"] = *listen;
     ctx.action = [&ctx] { return RunServe(ctx); };
   });
 

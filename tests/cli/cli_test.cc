@@ -650,6 +650,10 @@ TEST_F(CliTest, TaskImportKeepsGoodLinesAndReportsBadOnes) {
 TEST_F(CliTest, ServeAndConfig) {
   EXPECT_EQ(Run({"serve", "--listen", "127.0.0.1:9999"}), 3);  // the runner's exit code
   EXPECT_EQ(served_listen_, "127.0.0.1:9999");
+  // An empty address is the server turned off, not the default address.
+  served_listen_ = "unset";
+  EXPECT_EQ(Run({"serve", "--listen", ""}), 3);
+  EXPECT_EQ(served_listen_, "");
   EXPECT_EQ(Run({"serve", "--config", "/x.toml"}), 3);
   EXPECT_EQ(loaded_path_, "/x.toml");
 
