@@ -124,6 +124,12 @@ Status CheckFilterAgent(const RoutingConfig& routing, const std::string& agent) 
                                  ", or unassigned)");
 }
 
+std::vector<std::string> SortKeyNames() {
+  std::vector<std::string> names;
+  for (TaskSortKey key : AllTaskSortKeys()) names.emplace_back(ToString(key));
+  return names;
+}
+
 struct ListOptions {
   std::string status;
   std::string agent;
@@ -448,8 +454,8 @@ void RegisterTaskCommands(CLI::App& app, CliContext& ctx) {
   tasks->add_option("--type", list->type, "Only tasks of this type");
   tasks->add_option("--search", list->search,
                     "Only tasks whose id, title or description contains this text (any case)");
-  tasks->add_option("--sort", list->sort, "Order by created, updated, priority, status or title")
-      ->check(CLI::IsMember({"created", "updated", "priority", "status", "title"}))
+  tasks->add_option("--sort", list->sort, "Order by one of: " + TaskSortKeyNames())
+      ->check(CLI::IsMember(SortKeyNames()))
       ->capture_default_str();
   tasks->add_option("--order", list->order, "desc (newest, highest, Z first) or asc")
       ->check(CLI::IsMember({"asc", "desc"}))

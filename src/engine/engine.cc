@@ -325,8 +325,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     snapshot_.spawned_sessions++;
     if (r.resumed) snapshot_.resumed_sessions++;
     // Due since it was made, or since its retry time came.
-    snapshot_.attempts.Started(agent, std::max(task.created_at, task.next_attempt_at),
-                               r.started_at != 0 ? r.started_at : now);
+    snapshot_.attempts.Started(agent, std::max(task.created_at, task.next_attempt_at), now);
   }
   s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
   if (!s.ok()) {

@@ -138,9 +138,9 @@ ApiResponse ApiHandlers::ListTasks(const ApiRequest& req) {
     } else if (key == "sort") {
       auto sort = ParseTaskSortKey(value);
       if (!sort)
-        return ErrorResponse(400, "invalid_argument",
-                             "sort: unknown key \"" + value +
-                                 "\" (known: created, updated, priority, status, title)");
+        return ErrorResponse(
+            400, "invalid_argument",
+            "sort: unknown key \"" + value + "\" (known: " + TaskSortKeyNames() + ")");
       filter.sort = *sort;
     } else if (key == "order") {
       if (value != "asc" && value != "desc")

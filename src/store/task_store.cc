@@ -1,5 +1,6 @@
 #include "store/task_store.h"
 
+#include <cctype>
 #include <utility>
 
 namespace taskexec {
@@ -38,6 +39,27 @@ std::optional<TaskSortKey> ParseTaskSortKey(std::string_view name) {
     if (n == name) return k;
   }
   return std::nullopt;
+}
+
+const std::vector<TaskSortKey>& AllTaskSortKeys() {
+  static const std::vector<TaskSortKey> keys = [] {
+    std::vector<TaskSortKey> out;
+    for (const auto& [k, name] : kSortNames) out.push_back(k);
+    return out;
+  }();
+  return keys;
+}
+
+std::string TaskSortKeyNames() {
+  std::string out;
+  for (const auto& [k, name] : kSortNames) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
+std::string SearchNeedle(const TaskFilter& filter) {
+  std::string out = filter.text;
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 Status CheckTaskFilter(const TaskFilter& filter) {

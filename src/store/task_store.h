@@ -64,6 +64,12 @@ struct TaskFilter {
 // ("created", "updated", "priority", "status", "title").
 std::string_view ToString(TaskSortKey key);
 std::optional<TaskSortKey> ParseTaskSortKey(std::string_view name);
+// Every key, in that order, and their names ("created, updated, ...").
+const std::vector<TaskSortKey>& AllTaskSortKeys();
+std::string TaskSortKeyNames();
+// TaskFilter::text as the backends compare it: ASCII lower case (they
+// lower-case ids, titles and descriptions the same way).
+std::string SearchNeedle(const TaskFilter& filter);
 // Refuses what no backend can list: a negative offset, or a cursor with
 // another sort or with an offset.
 Status CheckTaskFilter(const TaskFilter& filter);

@@ -234,6 +234,22 @@ TEST_F(HttpServerTest, EventStreamSendsEachChangeAsItHappens) {
       << text;
   EXPECT_EQ(text.find("before the stream"), std::string::npos) << text;
   EXPECT_NE(text.find("retry: 2000\n"), std::string::npos);
+  // A writer whose clock lags puts its change behind what was sent: the
+  // stream's look-back still finds it, once.
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    Task t;
+    t.id = "task-late";
+    t.title = "written by a lagging clock";
+    t.updated_at = at - 1500;
+    t.version = 2;
+    svc_.tasks[t.id] = t;
+  }
+  ASSERT_TRUE(reader.WaitFor("task-late\"")) << reader.text();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // two more reads of the feed
+  const std::string later = reader.text();
+  EXPECT_EQ(later.find("task-late\""), later.rfind("task-late\"")) << later;
+  EXPECT_EQ(later.find("task-live\""), later.rfind("task-live\"")) << later;
 
   auto r = Get("/api/v1/events", {{"Accept", "text/event-stream"}});
   ASSERT_TRUE(r);

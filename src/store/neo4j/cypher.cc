@@ -522,18 +522,16 @@ const std::vector<NamedStatement>& AllStatements() {
     // Every order ListTasks can send (the names live as long as the program).
     static const std::vector<std::string> list_names = [] {
       std::vector<std::string> names;
-      for (auto key : {TaskSortKey::kCreated, TaskSortKey::kUpdated, TaskSortKey::kPriority,
-                       TaskSortKey::kStatus, TaskSortKey::kTitle}) {
-        for (bool desc : {false, true})
-          names.push_back("list_tasks_" + std::string(ToString(key)) + (desc ? "_desc" : ""));
+      for (TaskSortKey key : AllTaskSortKeys()) {
+        for (const char* suffix : {"", "_desc"})
+          names.push_back("list_tasks_" + std::string(ToString(key)) + suffix);
       }
       return names;
     }();
-    size_t i = 0;
-    for (auto key : {TaskSortKey::kCreated, TaskSortKey::kUpdated, TaskSortKey::kPriority,
-                     TaskSortKey::kStatus, TaskSortKey::kTitle}) {
-      for (bool desc : {false, true})
-        v.push_back({list_names[i++].c_str(), ListTasksStatement(key, desc)});
+    // Every order ListTasks can send, named as above (the names outlive v).
+    for (size_t i = 0; i < list_names.size(); ++i) {
+      const TaskSortKey key = AllTaskSortKeys()[i / 2];
+      v.push_back({list_names[i].c_str(), ListTasksStatement(key, i % 2 == 1)});
     }
     for (const auto& s : SchemaStatements()) v.push_back(s);
     return v;

@@ -3,8 +3,6 @@
 // neo4j_store_attempts.cc (claim -> start -> finish).
 #include "store/neo4j/neo4j_store.h"
 
-#include <cctype>
-
 #include "store/neo4j/cypher.h"
 #include "store/neo4j/mapping.h"
 #include "store/neo4j/tx_helpers.h"
@@ -130,9 +128,7 @@ Map ListParams(const TaskFilter& f) {
   p.Set("agent", f.agent);
   p.Set("source", f.source);
   p.Set("task_type", f.type);
-  std::string text = f.text;
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  p.Set("text", text);
+  p.Set("text", SearchNeedle(f));
   p.Set("dependencies", f.dependencies);
   return p;
 }

@@ -1,7 +1,6 @@
 // SqliteStore's task listing (ListTasks) and its count (CountTasks): the
 // statements are put together from the filters that are set, so SQLite can
 // walk an index in list order and stop after the page.
-#include <cctype>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,11 +40,6 @@ class SqlArgs {
   std::vector<std::variant<int64_t, std::string>> values_;
 };
 
-std::string AsciiLower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // The terms every filter but status and the cursor adds (" AND ...").
 std::string FilterTerms(const TaskFilter& f, SqlArgs* args) {
   std::string where;
@@ -53,8 +47,8 @@ std::string FilterTerms(const TaskFilter& f, SqlArgs* args) {
   if (!f.source.empty()) where += " AND source = " + args->Add(f.source);
   if (!f.type.empty()) where += " AND type = " + args->Add(f.type);
   if (!f.text.empty()) {
-    // lower() folds ASCII only, like AsciiLower: "contains, ignoring ASCII case".
-    const std::string needle = args->Add(AsciiLower(f.text));
+    // lower() folds ASCII only, like SearchNeedle: "contains, ignoring ASCII case".
+    const std::string needle = args->Add(SearchNeedle(f));
     where += " AND (instr(lower(id), " + needle + ") > 0 OR instr(lower(title), " + needle +
              ") > 0 OR instr(lower(description), " + needle + ") > 0)";
   }
