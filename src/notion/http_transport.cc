@@ -43,8 +43,40 @@ CurlTransport::CurlTransport() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+CurlTransport::~CurlTransport() {
+  MutexLock lock(&mu_);
+  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+  idle_.clear();
+}
+
+void* CurlTransport::Borrow() {
+  {
+    MutexLock lock(&mu_);
+    if (!idle_.empty()) {
+      void* handle = idle_.back();
+      idle_.pop_back();
+      // Forgets the last request's options, keeps its open connections.
+      curl_easy_reset(static_cast<CURL*>(handle));
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void CurlTransport::Return(void* handle) {
+  {
+    MutexLock lock(&mu_);
+    if (idle_.size() < kMaxIdleHandles) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
 Status CurlTransport::Send(const HttpRequest& request, HttpResponse* response) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  auto give_back = [this](CURL* handle) { Return(handle); };
+  std::unique_ptr<CURL, decltype(give_back)> curl(static_cast<CURL*>(Borrow()), give_back);
   if (!curl) return Status::Internal("curl_easy_init failed");
   struct curl_slist* list = nullptr;
   for (const auto& [name, value] : request.headers)

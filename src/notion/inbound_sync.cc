@@ -464,7 +464,7 @@ Status InboundSync::ApplyBoardMove(const Task& task, const std::string& option) 
   written["status"] = option;
   Status ws = state_.SetWritten(task.id, written);
   if (!ws.ok()) return ws;
-  return state_.SetSyncedVersion(task.id, 0);
+  return state_.Requeue(task.id);
 }
 
 Status InboundSync::CancelForPage(const Task& task, const std::string& why) {
@@ -502,7 +502,7 @@ Status InboundSync::ResolveIntents() {
     }
     st = state_.SetIntent(id, "");
     if (!st.ok()) return st;
-    state_.SetSyncedVersion(id, 0);
+    state_.Requeue(id);
   }
   return Status::OK();
 }

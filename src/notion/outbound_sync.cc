@@ -101,10 +101,49 @@ std::string OutboundSync::DesiredOption(const Task& task) const {
   return mapping_->OptionForStatus(task.status);
 }
 
+int64_t OutboundSync::SyncedVersion(const std::string& task_id) {
+  auto it = synced_.find(task_id);
+  if (it != synced_.end()) return it->second;
+  ++stats_.synced_reads;
+  const int64_t version = state_.SyncedVersion(task_id);
+  synced_.emplace(task_id, version);
+  return version;
+}
+
+Status OutboundSync::SetSyncedVersion(const std::string& task_id, int64_t version) {
+  Status st = state_.SetSyncedVersion(task_id, version);
+  if (st.ok()) {
+    synced_[task_id] = version;
+  } else {
+    synced_.erase(task_id);  // unknown now: read it again
+  }
+  return st;
+}
+
 Status OutboundSync::Flush() {
-  std::vector<Task> tasks;
-  Status st = state_.UnsyncedTasks(&tasks);
+  const std::string generation = state_.OutboxGeneration();
+  if (!cache_read_ || generation != cache_generation_) {
+    synced_.clear();
+    cache_generation_ = generation;
+    cache_read_ = true;
+  }
+  TaskFilter filter;
+  filter.source = "notion";
+  std::vector<Task> listed;
+  Status st = store_->ListTasks(filter, &listed);
   if (!st.ok()) return st;
+  // Entries of tasks no longer listed (pruned) go, so the cache stays the
+  // size of the board.
+  std::unordered_map<std::string, int64_t> kept;
+  kept.reserve(listed.size());
+  std::vector<Task> tasks;
+  for (Task& task : listed) {
+    if (task.notion_page_id.empty()) continue;
+    const int64_t synced = SyncedVersion(task.id);
+    kept.emplace(task.id, synced);
+    if (task.version > synced) tasks.push_back(std::move(task));
+  }
+  synced_.swap(kept);
   for (const Task& task : tasks) {
     st = SyncTask(task);
     if (st.IsUnavailable() || (st.code() == Status::Code::kIOError))
@@ -156,7 +195,7 @@ Status OutboundSync::SyncTask(const Task& task) {
   }
   Status st = PostComments(task);
   if (!st.ok()) return st;
-  st = state_.SetSyncedVersion(task.id, task.version);
+  st = SetSyncedVersion(task.id, task.version);
   if (!st.ok()) return st;
   // A refusal of an older version is history once this one landed; one of
   // this version was recorded just now (a refused comment returns OK too).
@@ -268,7 +307,7 @@ Status OutboundSync::HandlePermanentError(const Task& task, const Status& st, co
   int64_t version = task.version;
   Task fresh;
   if (gone && store_->GetTask(task.id, &fresh).ok()) version = fresh.version;
-  return state_.SetSyncedVersion(task.id, version);
+  return SetSyncedVersion(task.id, version);
 }
 
 }  // namespace taskexec::notion

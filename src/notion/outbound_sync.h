@@ -8,7 +8,11 @@
 // artifact list), marked durably once Notion accepted it.
 //
 // Nothing lives only in memory, so a restart or a Notion outage loses
-// nothing: the next flush finds the same work in the store. A flush stops at
+// nothing: the next flush finds the same work in the store. The synced
+// versions are cached, so a flush reads the store's meta area once (the
+// outbox generation) plus once per task it has not seen: every writer only
+// raises a synced version, and the one that lowers it (a retry) moves the
+// generation, which empties the cache. A flush stops at
 // the first "Notion unavailable" answer and is simply repeated later.
 //
 // Thread-safety: not thread-safe; NotionSync calls it from its one thread.
@@ -17,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 
 #include "api/task_service.h"
 #include "core/clock.h"
@@ -32,6 +37,7 @@ struct OutboundStats {
   int64_t comments = 0;      // comments Notion accepted
   int64_t skipped_same = 0;  // versions synced without a request (nothing visible changed)
   int64_t given_up = 0;      // writes Notion refused for good (logged)
+  int64_t synced_reads = 0;  // synced versions read from the store (cache misses)
 };
 
 class OutboundSync {
@@ -55,6 +61,9 @@ class OutboundSync {
   const OutboundStats& stats() const { return stats_; }
 
  private:
+  // The version Notion last accepted for `task_id`: the cache, else the store.
+  int64_t SyncedVersion(const std::string& task_id);
+  Status SetSyncedVersion(const std::string& task_id, int64_t version);
   Status SyncTask(const Task& task);
   Status PostComments(const Task& task);
   // Posts `text` (ending with Marker(marker_id)) once: `key` in the sync
@@ -76,6 +85,9 @@ class OutboundSync {
   std::function<Status(const Status&)> recheck_schema_;
   const Clock* clock_;
   OutboundStats stats_;
+  std::string cache_generation_;  // the outbox generation synced_ was read under
+  bool cache_read_ = false;
+  std::unordered_map<std::string, int64_t> synced_;  // task id -> synced version
 };
 
 // The result comment for one finished attempt. Ends with a marker line

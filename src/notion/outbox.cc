@@ -84,7 +84,7 @@ Status RetryOutbox(TaskStore* store, const std::vector<std::string>& task_ids,
   for (const std::string& id : ids) {
     // Version 0: the next flush writes whatever differs from what the card
     // last showed, and posts every comment not marked posted.
-    Status st = state.SetSyncedVersion(id, 0);
+    Status st = state.Requeue(id);
     if (st.ok()) st = state.SetRefusal(id, nlohmann::json());
     if (!st.ok()) return st;
     requeued->push_back(id);

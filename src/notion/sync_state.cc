@@ -1,7 +1,9 @@
 #include "notion/sync_state.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <random>
 
 namespace taskexec::notion {
 
@@ -42,6 +44,24 @@ Status SyncState::SetIntent(const std::string& task_id, const std::string& statu
   Status st = Set("notion.intent." + task_id, status);
   if (!st.ok()) return st;
   return UpdateIndex("notion.intents", task_id, !status.empty());
+}
+
+namespace {
+constexpr char kOutboxGenerationKey[] = "notion.outbox.generation";
+}  // namespace
+
+std::string SyncState::OutboxGeneration() const { return Get(kOutboxGenerationKey); }
+
+Status SyncState::Requeue(const std::string& task_id) {
+  Status st = SetSyncedVersion(task_id, 0);
+  if (!st.ok()) return st;
+  // A random token rather than a counter: two processes retrying at once
+  // cannot write the same value back.
+  std::random_device rd;
+  const uint64_t token = (uint64_t{rd()} << 32) ^ rd();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(token));
+  return Set(kOutboxGenerationKey, text);
 }
 
 Status SyncState::UnsyncedTasks(std::vector<Task>* tasks) const {

@@ -13,6 +13,9 @@
 //                                  last write Notion refused for good; cleared
 //                                  when a later write of the task lands
 //   notion.webhook.verification_token
+//   notion.outbox.generation       changes whenever a synced version is
+//                                  lowered (a retry), so readers that cache
+//                                  synced versions know to read them again
 // An empty value means "unset" (the store offers no delete).
 //
 // Thread-safety: as safe as the TaskStore (all state lives there).
@@ -52,6 +55,14 @@ class SyncState {
   // the index "notion.refused" (a JSON array of task ids).
   Status SetRefusal(const std::string& task_id, const nlohmann::json& refusal);
   std::vector<std::string> RefusedTasks() const;
+
+  // Synced versions only grow, except through Requeue, which also moves the
+  // outbox generation: a cache of synced versions compares it.
+  std::string OutboxGeneration() const;
+  // Sets the task's synced version to 0, so the next flush compares what
+  // the card shows with the store and writes what differs, and moves the
+  // generation.
+  Status Requeue(const std::string& task_id);
 
   // The Notion tasks (source notion, with a page) whose version is above
   // what Notion accepted: the outbox, as OutboundSync writes it and

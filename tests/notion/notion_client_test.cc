@@ -6,6 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <httplib.h>
+
+#include <set>
+#include <thread>
+
 #include "fakes/fake_notion_server.h"
 #include "notion/http_transport.h"
 #include "notion/rate_limiter.h"
@@ -298,6 +303,70 @@ TEST(NotionClient, TransportTellsWhetherAFailedRequestWasSent) {
   EXPECT_FALSE(transport.Send(req, &resp).ok());
   EXPECT_TRUE(resp.request_sent);
   close(fd);
+}
+
+// Requests in a row go over one connection (keep-alive): a server sees them
+// all from the same client port. Threads sending at once each get their own
+// handle, and a failed request does not spoil a handle for the next one.
+TEST(NotionClient, TransportKeepsItsConnectionsOpenBetweenRequests) {
+  httplib::Server server;
+  server.set_keep_alive_max_count(1000);  // its default closes after 5 requests
+  std::mutex mu;
+  std::multiset<int> ports;
+  server.Post("/v1/pages", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ports.insert(req.remote_port);
+    }
+    res.set_content(R"({"object":"page"})", "application/json");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+
+  auto transport = std::make_unique<CurlTransport>();
+  HttpRequest req;
+  req.method = "POST";
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/pages";
+  req.body = "{}";
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse resp;
+    ASSERT_TRUE(transport->Send(req, &resp).ok());
+    EXPECT_EQ(resp.status, 200);
+    EXPECT_EQ(resp.body, R"({"object":"page"})");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ports.size(), 20u);
+    EXPECT_EQ(std::set<int>(ports.begin(), ports.end()).size(), 1u) << "one connection for 20";
+  }
+
+  HttpRequest nowhere = req;
+  nowhere.url = "http://127.0.0.1:1/v1/pages";
+  nowhere.timeout_ms = 2000;
+  HttpResponse failed;
+  EXPECT_FALSE(transport->Send(nowhere, &failed).ok());
+
+  std::vector<std::thread> senders;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 3; ++t) {
+    senders.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        HttpResponse resp;
+        if (transport->Send(req, &resp).ok() && resp.status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(ok.load(), 30);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_LE(std::set<int>(ports.begin(), ports.end()).size(), 4u)
+        << "three threads use at most three more connections";
+  }
+  transport.reset();  // closes the connections the server's workers read
+  server.stop();
+  serving.join();
 }
 
 // A transport that fails every request, saying whether it was sent.

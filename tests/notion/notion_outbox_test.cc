@@ -96,6 +96,47 @@ TEST(NotionOutbox, ARefusalIsListedWithItsReasonAndARetryWritesItOnceFixed) {
   EXPECT_TRUE(notion::SyncState(h.store.get()).RefusedTasks().empty());
 }
 
+// A flush reads a task's synced version from the store once: later flushes
+// use the cache, until a retry (here from another SyncState, as `notion
+// outbox retry` in another process) lowers one and the cache is read again.
+TEST(NotionOutbox, SyncedVersionsAreReadOnceUntilARetryLowersOne) {
+  Harness h;
+  HookTransport transport;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 40; ++i)
+    pages.push_back(h.fake.AddTaskPage("Card " + std::to_string(i), "To Do"));
+  const std::string bad = pages[7];
+  std::atomic<bool> refuse{true};
+  RefusePatchesOf(&transport, bad, &refuse);
+  auto sync = SyncWith(h, &transport);
+  ASSERT_TRUE(sync->Init().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  const int64_t reads = sync->outbound_stats().synced_reads;
+  EXPECT_LE(reads, 40) << "at most one read per task";
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(sync->outbound_stats().synced_reads, reads) << "later flushes read the cache";
+
+  // A finished attempt is written from the cache's point of view too.
+  const Task done = h.TaskForPage(pages[3]);
+  const std::string e = StartTask(h.store.get(), done.id, "mongke");
+  FinishTask(h.store.get(), done.id, e, ExecutionStatus::kCompleted, TaskStatus::kCompleted, "done",
+             "");
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.StatusOf(pages[3]), "Done");
+  EXPECT_EQ(sync->outbound_stats().synced_reads, reads);
+
+  refuse = false;
+  std::vector<std::string> requeued;
+  ASSERT_TRUE(notion::RetryOutbox(h.store.get(), {}, &requeued).ok());
+  ASSERT_EQ(requeued.size(), 1u);
+  ASSERT_TRUE(sync->SyncOnce().ok());
+  EXPECT_EQ(h.fake.TextOf(bad, "Neo4j Task ID"), h.TaskForPage(bad).id)
+      << "the retry is seen although the synced version was cached";
+  EXPECT_GT(sync->outbound_stats().synced_reads, reads);
+  EXPECT_TRUE(Outbox(h.store.get()).empty());
+}
+
 TEST(NotionOutbox, ALaterWriteThatLandsClearsTheRefusal) {
   Harness h;
   HookTransport transport;
