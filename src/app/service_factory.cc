@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -18,6 +19,7 @@
 #include "runner/agent_env.h"
 #include "runner/agent_runner.h"
 #include "runner/attempt_watchdog.h"
+#include "runner/descriptor_budget.h"
 #include "runner/presets.h"
 #include "runner/process_launcher.h"
 #include "runner/program_probe.h"
@@ -92,7 +94,25 @@ static Engine::LauncherFactory WatchedProcessLaunchers(const Config& cfg) {
   };
 }
 
-int RunService(const Config& cfg) {
+// Takes every descriptor the hard limit allows, and runs no more sessions
+// at once than those can hold (runner/descriptor_budget.h).
+static void FitSessionsToDescriptors(Config* cfg) {
+  OpenFileLimit limit;
+  if (Status s = RaiseOpenFileLimit(&limit); !s.ok()) {
+    spdlog::warn("cannot raise the open-file limit: {}", s.ToString());
+    if (!ReadOpenFileLimit(&limit).ok()) return;
+  } else if (limit.soft > limit.before) {
+    spdlog::info("open-file limit raised from {} to {}", limit.before, limit.soft);
+  }
+  const std::string problem = SessionLimitProblem(cfg->executor.max_concurrent, limit);
+  if (problem.empty()) return;
+  spdlog::error("{}", problem);
+  cfg->executor.max_concurrent = MaxSessionsFor(limit.soft);
+}
+
+int RunService(const Config& given) {
+  Config cfg = given;
+  FitSessionsToDescriptors(&cfg);
   // SIGINT/SIGTERM are taken by sigwait() below; block them before any
   // thread starts so every thread inherits the mask. (The runner resets the
   // mask in each child.)
@@ -227,6 +247,17 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
         << " preset's CLI writes nothing until its turn ends: a turn longer than "
         << cfg.agent.stall_seconds
         << " s is stopped as stalled; raise agent.stall_seconds or set it to 0\n";
+  }
+  OpenFileLimit limit;
+  if (ReadOpenFileLimit(&limit).ok()) {
+    limit.soft = std::max(limit.soft, limit.hard);  // serve raises it so
+    const std::string problem = SessionLimitProblem(cfg.executor.max_concurrent, limit);
+    if (problem.empty()) {
+      out << "open files: serve may open " << limit.soft << ", enough for "
+          << cfg.executor.max_concurrent << " sessions at once (executor.max_concurrent)\n";
+    } else {
+      out << "warning: " << problem << "\n";
+    }
   }
   for (const auto& [key, dir] :
        {std::pair<const char*, const std::string&>{"agent.work_dir", cfg.agent.work_dir},

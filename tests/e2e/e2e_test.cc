@@ -336,6 +336,49 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   EXPECT_EQ(restarted->Terminate(), 0);
 }
 
+// A service whose open-file limit cannot hold the sessions it is asked to
+// run at once says so and runs as many as fit: with a hard limit of 400 that
+// is (400 - 256) / 6 = 24 of max_concurrent = 40, never more, and the rest
+// wait their turn instead of failing to spawn.
+TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
+  Options o;
+  o.max_concurrent = 40;
+  o.timeout_seconds = 60;
+  std::string config = WriteConfig(o);
+  Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_SLEEP", "2"}});
+  service.SetPrefix({"prlimit", "--nofile=300:400"});
+  service.Start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(AddTask(config, {"--title", "Job " + std::to_string(i) + " fake-mode=slow"}));
+  size_t most = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::vector<SessionExecution> active;
+        if (Store()->ListActiveExecutions(&active).ok()) most = std::max(most, active.size());
+        return CountIn({"completed"}) == 30;
+      },
+      300))
+      << CountFinal() << " of 30 final; log: " << ReadFile(dir_ + "/service.log").substr(0, 4000);
+  EXPECT_EQ(most, 24u);
+  const std::string log = ReadFile(dir_ + "/service.log");
+  EXPECT_NE(log.find("open-file limit raised from 300 to 400"), std::string::npos) << log;
+  EXPECT_NE(log.find("executor.max_concurrent = 40 needs about 496 open files, but this process "
+                     "may open 400 (hard limit 400): at most 24 sessions run at once"),
+            std::string::npos)
+      << log;
+  for (const std::string& id : ids) EXPECT_EQ(Executions(id).size(), 1u) << id;
+  EXPECT_EQ(service.Terminate(), 0);
+
+  // config check says the same before a start.
+  CommandResult r = e2e::Run(
+      {"prlimit", "--nofile=300:400", TaskexecBinary(), "--config", config, "config", "check"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: executor.max_concurrent = 40 needs about 496 open files"),
+            std::string::npos)
+      << r.out;
+}
+
 // A service killed by SIGKILL that nobody restarts: its watchdog stops the
 // attempts it was running, so none runs on unseen and unaccounted for.
 TEST_F(E2eTest, AttemptsDieWithAServiceKilledByKillNine) {

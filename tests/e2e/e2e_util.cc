@@ -168,8 +168,9 @@ Service::~Service() {
 }
 
 void Service::Start() {
-  pid_ = Spawn({TaskexecBinary(), "--config", config_, "serve"}, EnvWith(env_), "/dev/null",
-               log_path_, log_path_);
+  std::vector<std::string> argv = prefix_;
+  argv.insert(argv.end(), {TaskexecBinary(), "--config", config_, "serve"});
+  pid_ = Spawn(argv, EnvWith(env_), "/dev/null", log_path_, log_path_);
 }
 
 void Service::Kill9() {

@@ -37,6 +37,9 @@ class Service {
  public:
   Service(std::string config, std::string log_path, std::map<std::string, std::string> env = {});
   ~Service();  // SIGKILLs a still-running service
+  // Runs the service through `prefix` (a program that execs the rest, as
+  // prlimit does), so its pid stays the service's.
+  void SetPrefix(std::vector<std::string> prefix) { prefix_ = std::move(prefix); }
   void Start();
   void Kill9();
   int Terminate();  // SIGTERM, wait, exit code
@@ -46,6 +49,7 @@ class Service {
   std::string config_;
   std::string log_path_;
   std::map<std::string, std::string> env_;
+  std::vector<std::string> prefix_;
   pid_t pid_ = -1;
 };
 

@@ -1,0 +1,73 @@
+#include "runner/descriptor_budget.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace taskexec {
+namespace {
+
+// The kernel refuses RLIM_INFINITY for RLIMIT_NOFILE; nr_open is the most
+// a process may hold.
+uint64_t KernelMaxOpen() {
+  std::ifstream in("/proc/sys/fs/nr_open");
+  uint64_t n = 0;
+  if (in >> n && n > 0) return n;
+  return 1048576;  // the kernel's default nr_open
+}
+
+Status Read(rlimit* rl) {
+  if (getrlimit(RLIMIT_NOFILE, rl) != 0)
+    return Status::IOError(std::string("getrlimit(RLIMIT_NOFILE): ") + std::strerror(errno));
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadOpenFileLimit(OpenFileLimit* limit) {
+  rlimit rl{};
+  if (Status s = Read(&rl); !s.ok()) return s;
+  limit->before = rl.rlim_cur;
+  limit->soft = rl.rlim_cur;
+  limit->hard = rl.rlim_max;
+  return Status::OK();
+}
+
+Status RaiseOpenFileLimit(OpenFileLimit* limit) {
+  if (Status s = ReadOpenFileLimit(limit); !s.ok()) return s;
+  rlimit rl{};
+  rl.rlim_max = limit->hard;
+  rl.rlim_cur = limit->hard == RLIM_INFINITY ? KernelMaxOpen() : limit->hard;
+  if (rl.rlim_cur <= limit->soft) return Status::OK();
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return Status::IOError(std::string("setrlimit(RLIMIT_NOFILE, ") + std::to_string(rl.rlim_cur) +
+                           "): " + std::strerror(errno));
+  limit->soft = rl.rlim_cur;
+  return Status::OK();
+}
+
+int MaxSessionsFor(uint64_t soft_limit) {
+  if (soft_limit <= kDescriptorsReserved + kDescriptorsPerAttempt) return 1;
+  const uint64_t n = (soft_limit - kDescriptorsReserved) / kDescriptorsPerAttempt;
+  return static_cast<int>(std::min<uint64_t>(n, 1000000));
+}
+
+std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit) {
+  const int fits = MaxSessionsFor(limit.soft);
+  if (wanted <= fits) return "";
+  const uint64_t needed =
+      kDescriptorsReserved + kDescriptorsPerAttempt * static_cast<uint64_t>(wanted);
+  return "executor.max_concurrent = " + std::to_string(wanted) + " needs about " +
+         std::to_string(needed) + " open files, but this process may open " +
+         std::to_string(limit.soft) + " (hard limit " +
+         (limit.hard == RLIM_INFINITY ? std::string("unlimited") : std::to_string(limit.hard)) +
+         "): at most " + std::to_string(fits) +
+         " sessions run at once; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) to run "
+         "more";
+}
+
+}  // namespace taskexec

@@ -1,0 +1,49 @@
+// How many agent sessions this process's open-file limit allows.
+//
+// Each running attempt holds descriptors in the service: a pidfd, the read
+// ends of its stdout and stderr pipes, its log file, the stdout copy and the
+// write end of its stdin pipe while the prompt is written
+// (ProcessSupervisor's ChildFds). A service asked to run more sessions at
+// once than its descriptors allow would fail spawns with EMFILE one after
+// another; it starts with a cap it can keep instead, and says so.
+//
+// Thread-safety: RaiseOpenFileLimit changes the process's limit; call it
+// once at start, before threads open files. The rest is pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace taskexec {
+
+// The process's RLIMIT_NOFILE, before and after RaiseOpenFileLimit.
+struct OpenFileLimit {
+  uint64_t before = 0;  // the soft limit found at start
+  uint64_t soft = 0;    // the soft limit now
+  uint64_t hard = 0;    // the hard limit (only root may raise it)
+};
+
+// Raises the soft open-file limit to the hard limit (the most an
+// unprivileged process may take). An unlimited hard limit is capped at the
+// kernel's nr_open.
+Status RaiseOpenFileLimit(OpenFileLimit* limit);
+
+// Reads the limit without changing it.
+Status ReadOpenFileLimit(OpenFileLimit* limit);
+
+// Descriptors one running attempt holds in the service, at most.
+constexpr uint64_t kDescriptorsPerAttempt = 6;
+// Descriptors kept for everything else: the store, the HTTP server's
+// sockets and streams, the Notion client, the watchdog's pipe, log files.
+constexpr uint64_t kDescriptorsReserved = 256;
+
+// The most sessions `soft_limit` descriptors allow at once (at least 1).
+int MaxSessionsFor(uint64_t soft_limit);
+
+// When `wanted` sessions at once do not fit `limit`: a message naming the
+// limit, what fits and how to raise it; "" when they fit.
+std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit);
+
+}  // namespace taskexec

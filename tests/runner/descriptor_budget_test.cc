@@ -1,0 +1,48 @@
+#include "runner/descriptor_budget.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace taskexec {
+namespace {
+
+TEST(DescriptorBudget, SessionsFitWhatIsLeftAfterTheReserve) {
+  EXPECT_EQ(MaxSessionsFor(1024), (1024 - 256) / 6);  // 128
+  EXPECT_EQ(MaxSessionsFor(400), 24);
+  EXPECT_EQ(MaxSessionsFor(100), 1) << "one session however low the limit";
+  EXPECT_EQ(MaxSessionsFor(1048576), 174720);
+  OpenFileLimit limit;
+  limit.soft = 1024;
+  limit.hard = 1024;
+  EXPECT_EQ(SessionLimitProblem(128, limit), "");
+  EXPECT_EQ(SessionLimitProblem(129, limit),
+            "executor.max_concurrent = 129 needs about 1030 open files, but this process may open "
+            "1024 (hard limit 1024): at most 128 sessions run at once; raise the hard limit "
+            "(ulimit -Hn, systemd LimitNOFILE=) to run more");
+}
+
+// In a child, so the test process keeps its own limit.
+TEST(DescriptorBudget, TheSoftLimitIsRaisedToTheHardOne) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    rlimit rl{300, 400};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(10);
+    OpenFileLimit limit;
+    if (!RaiseOpenFileLimit(&limit).ok()) _exit(11);
+    if (limit.before != 300 || limit.soft != 400 || limit.hard != 400) _exit(12);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur != 400) _exit(13);
+    // Already at the hard limit: nothing to do, nothing fails.
+    if (!RaiseOpenFileLimit(&limit).ok() || limit.before != 400 || limit.soft != 400) _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace taskexec
