@@ -218,7 +218,8 @@ struct ProcessSupervisor::Child {
   bool killed_hard = false;
   bool exited = false;  // exit status known; the zombie is kept until Finalize
   int64_t linger_until_ms = 0;
-  std::string cgroup;  // the attempt's cgroup v2 scope; empty without one
+  int64_t timer_at = -1;  // its entry in timers_; -1 = none
+  std::string cgroup;     // the attempt's cgroup v2 scope; empty without one
   ProcessResult result;
   ExitCallback on_exit;
 };
@@ -447,6 +448,7 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   add(c.pidfd, kPidfd, EPOLLIN);
   add(c.in_fd, kStdin, EPOLLOUT);
   children_.emplace(c.handle, std::move(child));
+  Schedule(c, c.start_ms);
   return c.handle;
 }
 
@@ -457,7 +459,11 @@ Status ProcessSupervisor::Cancel(uint64_t handle) {
     return Status::NotFound("no running process with handle " + std::to_string(handle));
   Child& c = *it->second;
   // A child that already exited on its own keeps its own outcome.
-  if (!c.exited) BeginKill(c, StopReason::kCancel, c.kill_grace_ms, MonotonicMs());
+  if (!c.exited) {
+    const int64_t now = MonotonicMs();
+    BeginKill(c, StopReason::kCancel, c.kill_grace_ms, now);
+    Schedule(c, now);
+  }
   Wake();
   return Status::OK();
 }
@@ -473,6 +479,7 @@ void ProcessSupervisor::Shutdown(int64_t grace_ms) {
       } else {
         BeginKill(*c, StopReason::kCancel, grace_ms, now);
       }
+      Schedule(*c, now);
     }
   }
   if (wake_fd_ >= 0) Wake();
@@ -545,21 +552,53 @@ void ProcessSupervisor::CloseFd(int* fd) {
 }
 
 int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
-  int64_t next = std::numeric_limits<int64_t>::max();
-  for (const auto& [h, cp] : children_) {
-    const Child& c = *cp;
-    if (c.exited) {
-      next = std::min(next, c.linger_until_ms);
-      continue;
-    }
-    if (c.deadline_ms > 0 && !c.term_sent) next = std::min(next, c.deadline_ms);
-    if (StallAt(c) > 0 && !c.term_sent) next = std::min(next, StallAt(c));
-    if (c.term_sent && !c.killed_hard) next = std::min(next, c.kill_at_ms);
-    if (c.pidfd < 0) next = std::min(next, now + kPollMs);
-  }
-  if (next == std::numeric_limits<int64_t>::max()) return -1;
-  int64_t delta = std::max<int64_t>(next - now, 0);
+  if (timers_.empty()) return -1;
+  int64_t delta = std::max<int64_t>(timers_.begin()->first - now, 0);
   return static_cast<int>(std::min<int64_t>(delta, 60000));
+}
+
+int64_t ProcessSupervisor::DueAt(const Child& c, int64_t now) {
+  if (c.exited) return (c.out_fd < 0 && c.err_fd < 0) ? now : c.linger_until_ms;
+  int64_t next = std::numeric_limits<int64_t>::max();
+  if (c.pidfd < 0) next = now + kPollMs;
+  if (!c.term_sent) {
+    if (c.deadline_ms > 0) next = std::min(next, c.deadline_ms);
+    if (StallAt(c) > 0) next = std::min(next, StallAt(c));
+  } else if (!c.killed_hard) {
+    next = std::min(next, c.kill_at_ms);
+  }
+  return next;
+}
+
+void ProcessSupervisor::Disarm(Child& c) {
+  if (c.timer_at < 0) return;
+  timers_.erase({c.timer_at, c.handle});
+  c.timer_at = -1;
+}
+
+void ProcessSupervisor::Schedule(Child& c, int64_t now) {
+  const int64_t due = DueAt(c, now);
+  if (c.timer_at >= 0 && c.timer_at <= due) return;  // fires early enough
+  Disarm(c);
+  if (due == std::numeric_limits<int64_t>::max()) return;
+  timers_.emplace(due, c.handle);
+  c.timer_at = due;
+}
+
+void ProcessSupervisor::Settle(uint64_t handle, int64_t now,
+                               std::vector<std::pair<ExitCallback, ProcessResult>>* finished) {
+  auto it = children_.find(handle);
+  if (it == children_.end()) return;
+  Child& c = *it->second;
+  CheckTimers(c, now);
+  if (!Finished(c, now)) {
+    Schedule(c, now);
+    return;
+  }
+  Disarm(c);
+  Finalize(c);
+  finished->emplace_back(std::move(c.on_exit), std::move(c.result));
+  children_.erase(it);
 }
 
 void ProcessSupervisor::CopyStdout(Child& c, const char* data, size_t n) {
@@ -740,6 +779,7 @@ void ProcessSupervisor::Loop() {
     std::vector<std::pair<ExitCallback, ProcessResult>> finished;
     {
       MutexLock lock(&mu_);
+      std::vector<uint64_t> touched;
       for (int i = 0; i < n; ++i) {
         uint64_t tag = events[i].data.u64;
         if (tag == kWakeTag) {
@@ -749,21 +789,21 @@ void ProcessSupervisor::Loop() {
           continue;
         }
         auto it = children_.find(tag >> 2);
-        if (it != children_.end())
-          HandleEvent(*it->second, static_cast<int>(tag & 3), events[i].events);
+        if (it == children_.end()) continue;
+        HandleEvent(*it->second, static_cast<int>(tag & 3), events[i].events);
+        touched.push_back(tag >> 2);
       }
-      int64_t now = MonotonicMs();
-      for (auto it = children_.begin(); it != children_.end();) {
-        Child& c = *it->second;
-        CheckTimers(c, now);
-        if (Finished(c, now)) {
-          Finalize(c);
-          finished.emplace_back(std::move(c.on_exit), std::move(c.result));
-          it = children_.erase(it);
-        } else {
-          ++it;
-        }
+      const int64_t now = MonotonicMs();
+      while (!timers_.empty() && timers_.begin()->first <= now) {
+        const uint64_t handle = timers_.begin()->second;
+        timers_.erase(timers_.begin());
+        auto it = children_.find(handle);
+        if (it != children_.end()) it->second->timer_at = -1;
+        touched.push_back(handle);
       }
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      for (uint64_t handle : touched) Settle(handle, now, &finished);
     }
     for (auto& [callback, result] : finished) {
       try {

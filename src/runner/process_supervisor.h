@@ -37,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -151,7 +152,20 @@ class ProcessSupervisor {
   uint64_t Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit, const ChildFds& fds)
       REQUIRES(mu_);
   void Loop();
+  // How long epoll may wait: until the earliest armed timer.
   int NextTimeoutMs(int64_t now) const REQUIRES(mu_);
+  // The earliest time CheckTimers or Finished could act on `c` (a deadline,
+  // a stall, a kill, the end of the linger, a poll), or INT64_MAX.
+  static int64_t DueAt(const Child& c, int64_t now);
+  // Arms c's timer no later than DueAt. A timer may fire early (output moved
+  // a stall later): it is then armed again at the new time, so a child costs
+  // the loop nothing between its own events and timers.
+  void Schedule(Child& c, int64_t now) REQUIRES(mu_);
+  void Disarm(Child& c) REQUIRES(mu_);
+  // Checks c's timers; a finished child is finalized and moved to
+  // `finished`, any other is scheduled again.
+  void Settle(uint64_t handle, int64_t now,
+              std::vector<std::pair<ExitCallback, ProcessResult>>* finished) REQUIRES(mu_);
   void HandleEvent(Child& c, int kind, uint32_t events) REQUIRES(mu_);
   void ReadPipe(Child& c, int kind) REQUIRES(mu_);
   // Counts stdout and writes it to the stdout copy once it outgrows the tail.
@@ -171,6 +185,9 @@ class ProcessSupervisor {
 
   mutable Mutex mu_;
   std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
+  // (due time, handle) of every armed child timer: the loop visits only the
+  // children whose time came or that had an event, never all of them.
+  std::set<std::pair<int64_t, uint64_t>> timers_ GUARDED_BY(mu_);
   uint64_t next_handle_ GUARDED_BY(mu_) = 1;
   bool stopping_ GUARDED_BY(mu_) = false;
   // Per-attempt cgroup v2 scopes where this process may create them (set in
