@@ -79,6 +79,7 @@ Usage Measure(int window_s, Wait wait) {
 Usage Bare(const std::string& agent, int n, int window_s, int interval_ms) {
   const std::string interval = std::to_string(interval_ms);
   std::vector<pid_t> pids;
+  std::vector<int> fds;
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   for (int i = 0; i < n; ++i) {
     int out[2], err[2];
@@ -97,6 +98,7 @@ Usage Bare(const std::string& agent, int n, int window_s, int interval_ms) {
     close(out[1]);
     close(err[1]);
     for (int fd : {out[0], err[0]}) {
+      fds.push_back(fd);
       fcntl(fd, F_SETFL, O_NONBLOCK);
       epoll_event ev{};
       ev.events = EPOLLIN;
@@ -117,7 +119,8 @@ Usage Bare(const std::string& agent, int n, int window_s, int interval_ms) {
   });
   for (pid_t pid : pids) kill(pid, SIGKILL);
   for (pid_t pid : pids) waitpid(pid, nullptr, 0);
-  close(ep);  // the pipes' read ends go with the process; the bench is short
+  for (int fd : fds) close(fd);
+  close(ep);
   return u;
 }
 

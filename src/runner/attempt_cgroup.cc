@@ -110,6 +110,32 @@ std::vector<std::pair<pid_t, pid_t>> ParentLinks() {
   return links;
 }
 
+// Whether this kernel lists each thread's children in
+// /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN, on in the usual
+// distribution kernels).
+bool HaveChildrenFiles() {
+  static const bool have =
+      access(("/proc/self/task/" + std::to_string(getpid()) + "/children").c_str(), R_OK) == 0;
+  return have;
+}
+
+// (pid, parent) of the children of `parents`: from their children files,
+// which costs what the family has, else from a scan of every process, which
+// costs what the machine runs (thousands of sessions, at every spawn).
+std::vector<std::pair<pid_t, pid_t>> ChildLinks(const std::vector<pid_t>& parents) {
+  if (!HaveChildrenFiles()) return ParentLinks();
+  std::vector<std::pair<pid_t, pid_t>> links;
+  for (pid_t parent : parents) {
+    std::error_code ec;
+    for (const auto& thread :
+         fs::directory_iterator("/proc/" + std::to_string(parent) + "/task", ec)) {
+      std::ifstream in(thread.path() / "children");
+      for (long long child = 0; in >> child;) links.emplace_back(static_cast<pid_t>(child), parent);
+    }
+  }
+  return links;
+}
+
 // Moves the descendants `leader` forked before it was moved into `scope`
 // (they were born outside). Rounds repeat until one finds nothing new: a
 // process moved in one round forks inside from then on, and what it forked
@@ -117,7 +143,7 @@ std::vector<std::pair<pid_t, pid_t>> ParentLinks() {
 void MoveEarlyDescendants(const std::string& scope, pid_t leader) {
   std::vector<pid_t> moved = {leader};
   for (int round = 0; round < 5; ++round) {
-    const auto links = ParentLinks();
+    const auto links = ChildLinks(moved);
     std::vector<pid_t> found;
     for (size_t i = 0; i < moved.size(); ++i) {
       for (const auto& [pid, ppid] : links) {

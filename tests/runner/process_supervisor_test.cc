@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "runner/attempt_cgroup.h"
 #include "runner_test_util.h"
@@ -391,6 +392,52 @@ TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
   ASSERT_TRUE(r2.has_value());
   EXPECT_EQ(r2->exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(left); })) << left;
+}
+
+// The children of `pid` and theirs, from the children files.
+std::vector<pid_t> Descendants(pid_t pid) {
+  std::vector<pid_t> all;
+  std::vector<pid_t> todo = {pid};
+  while (!todo.empty()) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    std::istringstream children(
+        ReadFile("/proc/" + std::to_string(p) + "/task/" + std::to_string(p) + "/children"));
+    for (long long c = 0; children >> c;) {
+      all.push_back(static_cast<pid_t>(c));
+      todo.push_back(static_cast<pid_t>(c));
+    }
+  }
+  return all;
+}
+
+// What a leader forked before its adoption (children and grandchildren) is
+// moved into its scope with it.
+TEST(AttemptCgroups, AdoptionTakesWhatTheLeaderForkedBefore) {
+  std::string why;
+  auto cgroups = AttemptCgroups::Detect(&why);
+  if (cgroups == nullptr) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
+  const pid_t leader = fork();
+  ASSERT_GE(leader, 0);
+  if (leader == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", "sh -c 'sleep 100000 & wait' & sleep 100000 & wait",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_TRUE(WaitUntil([&] { return Descendants(leader).size() == 3; }))
+      << Descendants(leader).size();  // inner sh, its sleep, outer sleep
+  std::string scope;
+  ASSERT_TRUE(cgroups->Adopt(leader, &scope).ok());
+  for (pid_t p : Descendants(leader)) {
+    EXPECT_NE(ReadFile("/proc/" + std::to_string(p) + "/cgroup").find("/attempt-"),
+              std::string::npos)
+        << p;
+  }
+  EXPECT_GE(KillCgroup(scope), 4);
+  int status = 0;
+  waitpid(leader, &status, 0);
+  EXPECT_TRUE(RemoveCgroup(scope, 2000));
 }
 
 TEST(ProcessSupervisor, TermIgnoredEscalatesToKillAfterGrace) {
