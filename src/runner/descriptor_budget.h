@@ -1,9 +1,10 @@
 // How many agent sessions this process's open-file limit allows.
 //
 // Each running attempt holds descriptors in the service: a pidfd, the read
-// ends of its stdout and stderr pipes, its log file, the stdout copy and the
-// write end of its stdin pipe while the prompt is written
-// (ProcessSupervisor's ChildFds). A service asked to run more sessions at
+// ends of its stdout and stderr pipes, its log file and its workspace lock
+// always; its stdin socket while the prompt is written; the stdout copy once
+// stdout outgrew the in-memory tail (ProcessSupervisor's ChildFds,
+// WorkspaceLock). A service asked to run more sessions at
 // once than its descriptors allow would fail spawns with EMFILE one after
 // another; it starts with a cap it can keep instead, and says so.
 //
@@ -34,7 +35,7 @@ Status RaiseOpenFileLimit(OpenFileLimit* limit);
 Status ReadOpenFileLimit(OpenFileLimit* limit);
 
 // Descriptors one running attempt holds in the service, at most.
-constexpr uint64_t kDescriptorsPerAttempt = 6;
+constexpr uint64_t kDescriptorsPerAttempt = 7;
 // Descriptors kept for everything else: the store, the HTTP server's
 // sockets and streams, the Notion client, the watchdog's pipe, log files.
 constexpr uint64_t kDescriptorsReserved = 256;

@@ -203,6 +203,7 @@ struct ProcessSupervisor::Child {
   int in_fd = -1;
   int log_fd = -1;
   bool log_failed = false;
+  std::string stdout_path;  // the copy's file, made when stdout outgrows the tail
   int stdout_copy_fd = -1;
   bool stdout_copy_failed = false;
   std::string stdin_data;
@@ -291,7 +292,6 @@ Status CheckSpec(const ProcessSpec& spec) {
 // them.
 struct ChildIo {
   UniqueFd log;
-  UniqueFd stdout_copy;  // -1 without stdout_path
   UniqueFd out_r, out_w;
   UniqueFd err_r, err_w;
   UniqueFd in_parent, in_child;  // -1 without stdin data
@@ -318,16 +318,8 @@ Status OpenPipe(UniqueFd* read_end, UniqueFd* write_end) {
   return SetNonBlocking(fds[0]);
 }
 
-Status OpenStdoutCopy(const std::string& path, UniqueFd* fd) {
-  if (path.empty()) return Status::OK();
-  *fd->out() = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd->get() < 0) return Status::IOError("cannot open " + path + ": " + ErrnoText(errno));
-  return Status::OK();
-}
-
 Status OpenChildIo(const ProcessSpec& spec, ChildIo* io) {
   if (Status s = OpenLog(spec.log_path, &io->log); !s.ok()) return s;
-  if (Status s = OpenStdoutCopy(spec.stdout_path, &io->stdout_copy); !s.ok()) return s;
   if (Status s = OpenPipe(&io->out_r, &io->out_w); !s.ok()) return s;
   if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
   if (spec.stdin_data.empty()) return Status::OK();
@@ -401,9 +393,9 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   io.out_w.Reset();
   io.err_w.Reset();
   io.in_child.Reset();
-  uint64_t h = Register(spec, pid, std::move(on_exit),
-                        ChildFds{io.log.Release(), io.stdout_copy.Release(), io.out_r.Release(),
-                                 io.err_r.Release(), io.in_parent.Release()});
+  uint64_t h = Register(
+      spec, pid, std::move(on_exit),
+      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
   children_.at(h)->cgroup = std::move(cgroup);
   if (handle != nullptr) *handle = h;
   if (pid_out != nullptr) *pid_out = pid;
@@ -423,7 +415,7 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   c.err_fd = fds.err;
   c.in_fd = fds.in;
   c.log_fd = fds.log;
-  c.stdout_copy_fd = fds.stdout_copy;
+  c.stdout_path = spec.stdout_path;
   c.stdin_data = spec.stdin_data;
   c.tail_bytes = spec.tail_bytes;
   c.start_ms = MonotonicMs();
@@ -606,7 +598,19 @@ void ProcessSupervisor::CopyStdout(Child& c, const char* data, size_t n) {
   c.result.stdout_bytes += static_cast<int64_t>(n);
   // While stdout fits the tail, the tail is all of it and the copy stays
   // empty: most attempts never write their output twice.
-  if (c.stdout_copy_fd < 0 || c.stdout_copy_failed || before + n <= c.tail_bytes) return;
+  if (c.stdout_path.empty() || c.stdout_copy_failed || before + n <= c.tail_bytes) return;
+  // Made only now: most attempts never need it, and a file (and a
+  // descriptor) per running attempt is what thousands of sessions cannot
+  // spare.
+  if (c.stdout_copy_fd < 0) {
+    c.stdout_copy_fd = open(c.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (c.stdout_copy_fd < 0) {
+      spdlog::error("cannot open stdout copy {} for pid {}: {}", c.stdout_path, c.pid,
+                    ErrnoText(errno));
+      c.stdout_copy_failed = true;
+      return;
+    }
+  }
   // On crossing, the tail still holds every byte so far (AppendTail trims
   // only past twice the limit).
   bool ok = before > c.tail_bytes ||

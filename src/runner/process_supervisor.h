@@ -11,7 +11,7 @@
 //    descriptors closed, default signal dispositions;
 //  - has stdout and stderr appended to `log_path` and a bounded tail of each
 //    kept in memory; with `stdout_path`, stdout alone is also written there
-//    whole once it outgrows the tail (the file stays empty while the tail
+//    whole once it outgrows the tail (the file is not made while the tail
 //    holds all of it), so a result document larger than the tail can still
 //    be read;
 //  - gets `stdin_data` on stdin (then EOF), or /dev/null.
@@ -52,9 +52,11 @@ struct ProcessSpec {
   std::string cwd;                // must exist
   std::vector<std::string> env;   // the child's whole environment, "K=V"
   std::string log_path;           // stdout+stderr appended here (parent dirs created)
-  std::string stdout_path;  // optional: stdout alone, once larger than the tail (truncated first)
-  std::string stdin_data;   // written to the child's stdin then closed (empty: /dev/null)
-  int64_t timeout_ms = 0;   // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
+  // Optional: stdout alone, once larger than the tail (the file is made,
+  // truncated, only then).
+  std::string stdout_path;
+  std::string stdin_data;  // written to the child's stdin then closed (empty: /dev/null)
+  int64_t timeout_ms = 0;  // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
   // 0 = none; stopped like a timeout once no output came for this long
   // (counted from the start until the first byte).
@@ -142,7 +144,6 @@ class ProcessSupervisor {
   // that Register() creates.
   struct ChildFds {
     int log = -1;
-    int stdout_copy = -1;  // -1 without stdout_path
     int out = -1;
     int err = -1;
     int in = -1;  // -1 without stdin data

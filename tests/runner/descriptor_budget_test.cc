@@ -9,17 +9,17 @@ namespace taskexec {
 namespace {
 
 TEST(DescriptorBudget, SessionsFitWhatIsLeftAfterTheReserve) {
-  EXPECT_EQ(MaxSessionsFor(1024), (1024 - 256) / 6);  // 128
-  EXPECT_EQ(MaxSessionsFor(400), 24);
+  EXPECT_EQ(MaxSessionsFor(1024), (1024 - 256) / 7);  // 109
+  EXPECT_EQ(MaxSessionsFor(400), 20);
   EXPECT_EQ(MaxSessionsFor(100), 1) << "one session however low the limit";
-  EXPECT_EQ(MaxSessionsFor(1048576), 174720);
+  EXPECT_EQ(MaxSessionsFor(1048576), 149760);
   OpenFileLimit limit;
   limit.soft = 1024;
   limit.hard = 1024;
-  EXPECT_EQ(SessionLimitProblem(128, limit), "");
-  EXPECT_EQ(SessionLimitProblem(129, limit),
-            "executor.max_concurrent = 129 needs about 1030 open files, but this process may open "
-            "1024 (hard limit 1024): at most 128 sessions run at once; raise the hard limit "
+  EXPECT_EQ(SessionLimitProblem(109, limit), "");
+  EXPECT_EQ(SessionLimitProblem(110, limit),
+            "executor.max_concurrent = 110 needs about 1026 open files, but this process may open "
+            "1024 (hard limit 1024): at most 109 sessions run at once; raise the hard limit "
             "(ulimit -Hn, systemd LimitNOFILE=) to run more");
 }
 
