@@ -4,7 +4,7 @@
 //     -DTASKEXEC_BUILD_TESTS=OFF -DTASKEXEC_BUILD_BENCH=OFF
 //   ninja -C build-fuzz packstream_fuzz
 //   mkdir -p /tmp/ps-corpus && build-fuzz/fuzz/packstream_fuzz -max_len=4096 \
-//     -rss_limit_mb=512 /tmp/ps-corpus fuzz/corpus
+//     -rss_limit_mb=512 /tmp/ps-corpus fuzz/corpus/packstream
 // The same step runs deterministically in bolt_test (DecoderFuzz) with gcc.
 #include <cstdlib>
 

@@ -85,7 +85,7 @@ int RunAdd(CliContext& ctx, const AddOptions& o) {
     nlohmann::json context;
     try {
       context = nlohmann::json::parse(o.context);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors, numbers out of range
       return ctx.Fail(
           Status::InvalidArgument("--context: malformed JSON: " + std::string(e.what())));
     }

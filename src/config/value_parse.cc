@@ -48,6 +48,9 @@ bool ParseJson(const std::string& text, json* out, std::string* why) {
   } catch (const json::parse_error& e) {
     *why = "not valid JSON (byte " + std::to_string(e.byte) + ")";
     return false;
+  } catch (const json::exception& e) {  // a number past double's range
+    *why = std::string("not valid JSON (") + e.what() + ")";
+    return false;
   }
 }
 

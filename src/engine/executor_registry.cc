@@ -19,15 +19,25 @@ json Parse(const std::string* text) {
   return j.is_object() ? j : json::object();  // unreadable: start afresh
 }
 
+// A field of another type reads as unset: json's value() would throw, and
+// any process sharing the store writes these records.
+std::string Text(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+int64_t Number(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
+}
+
 ExecutorRecord FromJson(const std::string& id, const json& j) {
   ExecutorRecord r;
   r.executor_id = id;
-  r.host = j.value("host", "");
-  r.pid = j.value("pid", int64_t{0});
-  r.started_at = j.value("started_at", int64_t{0});
-  r.heartbeat_at = j.value("heartbeat_at", int64_t{0});
-  r.lease_ms = j.value("lease_ms", int64_t{0});
-  r.version = j.value("version", "");
+  r.host = Text(j, "host");
+  r.pid = Number(j, "pid");
+  r.started_at = Number(j, "started_at");
+  r.heartbeat_at = Number(j, "heartbeat_at");
+  r.lease_ms = Number(j, "lease_ms");
+  r.version = Text(j, "version");
   return r;
 }
 

@@ -50,6 +50,15 @@ std::string JsonString(const Json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
+bool JsonBool(const Json& j, const char* key, bool otherwise) {
+  return j.is_object() && j.contains(key) && j[key].is_boolean() ? j[key].get<bool>() : otherwise;
+}
+
+int64_t JsonInt(const Json& j, const char* key, int64_t otherwise) {
+  return j.is_object() && j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>()
+                                                                        : otherwise;
+}
+
 namespace {
 
 int HexValue(char c) {
@@ -158,10 +167,10 @@ NotionError ParseNotionError(int http_status, const std::string& body) {
   NotionError err;
   err.http_status = http_status;
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && j.value("object", "") == "error" && j.contains("code")) {
-    err.code = j.value("code", "");
-    err.message = j.value("message", "");
-    err.request_id = j.value("request_id", "");
+  if (JsonString(j, "object") == "error" && j.contains("code")) {
+    err.code = JsonString(j, "code");
+    err.message = JsonString(j, "message");
+    err.request_id = JsonString(j, "request_id");
   } else {
     err.code = "unknown_http_error";
     err.message = Shorten(body, 200);
@@ -346,14 +355,15 @@ Status NotionClient::TableId(std::string* id) {
     Status st = Call("GET", "/databases/" + options_.database_id, nullptr, true, &db);
     if (!st.ok()) return st;
     const Json& sources = db.contains("data_sources") ? db["data_sources"] : Json();
-    if (!sources.is_array() || sources.empty() || !sources[0].contains("id"))
+    if (!sources.is_array() || sources.empty() || !sources[0].is_object() ||
+        !sources[0].contains("id") || !sources[0]["id"].is_string())
       return Status::InvalidArgument("notion database " + options_.database_id +
                                      " has no data source (api version " + options_.api_version +
                                      ")");
     resolved = sources[0]["id"].get<std::string>();
     if (sources.size() > 1)
       spdlog::warn("notion: database {} has {} data sources; using the first, '{}'",
-                   options_.database_id, sources.size(), sources[0].value("name", ""));
+                   options_.database_id, sources.size(), JsonString(sources[0], "name"));
   }
   MutexLock lock(&mu_);
   table_id_ = resolved;
@@ -397,7 +407,7 @@ Status NotionClient::Query(const Json& filter, const Json& sorts, const std::str
   out->results.clear();
   if (resp.contains("results") && resp["results"].is_array())
     for (auto& r : resp["results"]) out->results.push_back(std::move(r));
-  out->has_more = resp.value("has_more", false);
+  out->has_more = JsonBool(resp, "has_more");
   out->next_cursor = resp.contains("next_cursor") && resp["next_cursor"].is_string()
                          ? resp["next_cursor"].get<std::string>()
                          : "";
@@ -483,7 +493,9 @@ Status NotionClient::ListComments(const std::string& page_id, std::vector<Json>*
     if (!st.ok()) return st;
     if (resp.contains("results") && resp["results"].is_array())
       for (auto& c : resp["results"]) comments->push_back(std::move(c));
-    if (!resp.value("has_more", false) || !resp["next_cursor"].is_string()) return Status::OK();
+    if (!JsonBool(resp, "has_more") || !resp.contains("next_cursor") ||
+        !resp["next_cursor"].is_string())
+      return Status::OK();
     cursor = resp["next_cursor"].get<std::string>();
   }
   return Status::Corruption("notion comments: too many result pages");

@@ -200,7 +200,7 @@ Status OutboundSync::SyncTask(const Task& task) {
   // A refusal of an older version is history once this one landed; one of
   // this version was recorded just now (a refused comment returns OK too).
   const Json refusal = state_.Refusal(task.id);
-  if (!refusal.empty() && refusal.value("version", int64_t{0}) < task.version)
+  if (!refusal.empty() && JsonInt(refusal, "version") < task.version)
     return state_.SetRefusal(task.id, Json());
   return Status::OK();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "notion/notion_client.h"
 #include "notion/sync_state.h"
 
 namespace taskexec::notion {
@@ -47,9 +48,9 @@ Status ListOutbox(TaskStore* store, std::vector<OutboxItem>* items) {
     item.state = "refused";
     item.task_version = task.version;
     item.synced_version = state.SyncedVersion(id);
-    item.what = r.value("what", "");
-    item.reason = r.value("reason", "");
-    item.refused_at = r.value("at", "");
+    item.what = JsonString(r, "what");
+    item.reason = JsonString(r, "reason");
+    item.refused_at = JsonString(r, "at");
     st = CountComments(store, state, id, &item);
     if (!st.ok()) return st;
     items->push_back(std::move(item));

@@ -1,4 +1,5 @@
 #include "notion/progress_comments.h"
+#include "notion/notion_client.h"
 
 #include <spdlog/spdlog.h>
 
@@ -70,7 +71,7 @@ Status ProgressComments::Load() {
       e.comment_id = JsonString(v, "comment");
       e.task_id = JsonString(v, "task");
       e.page_id = JsonString(v, "page");
-      e.at = v.value("at", int64_t{0});
+      e.at = JsonInt(v, "at");
       e.state = JsonString(v, "state");
       entries_[id] = std::move(e);
     }

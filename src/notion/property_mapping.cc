@@ -41,7 +41,7 @@ const std::vector<std::pair<TaskStatus, std::string>>& DefaultOptions() {
 // Text of any property value we accept for free-form fields.
 std::string ValueText(const Json& v) {
   if (!v.is_object()) return "";
-  std::string type = v.value("type", "");
+  std::string type = JsonString(v, "type");
   if (type.empty() || !v.contains(type)) return "";
   const Json& x = v[type];
   if (type == "title" || type == "rich_text") return PlainText(x);
@@ -89,7 +89,7 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
   if (!props.is_object()) return Status::Corruption("notion schema: properties is not an object");
   auto type_of = [&](const std::string& name) -> std::string {
     if (!props.contains(name) || !props[name].is_object()) return "";
-    return props[name].value("type", "");
+    return JsonString(props[name], "type");
   };
   auto require = [&](const std::string& what, const std::string& name,
                      const std::vector<std::string>& types) -> Status {
@@ -107,8 +107,7 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
 
   if (title_property_.empty()) {
     for (auto it = props.begin(); it != props.end(); ++it)
-      if (it.value().is_object() && it.value().value("type", "") == "title")
-        title_property_ = it.key();
+      if (JsonString(it.value(), "type") == "title") title_property_ = it.key();
     if (title_property_.empty())
       return Status::InvalidArgument("notion database has no title property");
   } else {
@@ -125,10 +124,19 @@ Status PropertyMapping::ValidateSchema(const Json& props, std::vector<std::strin
 
   // Status options: a status-type property rejects unknown names on write,
   // so every option we write must exist; a select creates them on write.
-  const Json& cfg = props[status_property_][status_type_];
+  // A schema may name the type yet lack its description ({"type":
+  // "select"} alone): then there are no options to check against. (A const
+  // Json's operator[] on a missing key is undefined, hence the finds.)
   std::vector<std::string> options;
-  if (cfg.is_object() && cfg.contains("options") && cfg["options"].is_array())
-    for (const auto& o : cfg["options"]) options.push_back(Lower(JsonString(o, "name")));
+  const auto property = props.find(status_property_);
+  if (property != props.end() && property->is_object()) {
+    const auto cfg = property->find(status_type_);
+    if (cfg != property->end() && cfg->is_object()) {
+      const auto list = cfg->find("options");
+      if (list != cfg->end() && list->is_array())
+        for (const auto& o : *list) options.push_back(Lower(JsonString(o, "name")));
+    }
+  }
   for (const auto& [status, option] : outbound_) {
     if (std::find(options.begin(), options.end(), Lower(option)) != options.end()) continue;
     std::string msg = "notion property \"" + status_property_ + "\": option \"" + option +
@@ -264,7 +272,7 @@ NotionTaskFields PropertyMapping::ParsePage(const Json& page,
   std::string title_name = title_property_;
   if (title_name.empty()) {
     for (auto it = props.begin(); it != props.end(); ++it)
-      if (it.value().is_object() && it.value().value("type", "") == "title") title_name = it.key();
+      if (JsonString(it.value(), "type") == "title") title_name = it.key();
   }
   f.title = get(title_name, true);
   f.status_option = get(status_property_, true);

@@ -1,4 +1,5 @@
 #include "notion/reply_collector.h"
+#include "notion/notion_client.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +20,7 @@ std::string AuthorOf(const Json& comment) {
       !comment["created_by"].is_object()) {
     return "";
   }
-  return comment["created_by"].value("id", "");
+  return JsonString(comment["created_by"], "id");
 }
 
 std::string TextOf(const Json& comment) {

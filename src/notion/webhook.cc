@@ -1,4 +1,5 @@
 #include "notion/webhook.h"
+#include "notion/notion_client.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -136,10 +137,10 @@ WebhookResult WebhookHandler::Handle(const std::multimap<std::string, std::strin
     spdlog::warn("notion webhook: refused an event with a missing or wrong X-Notion-Signature");
     return Reply(401, "bad_signature", "invalid signature");
   }
-  std::string id = j.value("id", "");
-  std::string type = j.value("type", "");
+  std::string id = JsonString(j, "id");
+  std::string type = JsonString(j, "type");
   TimeMs ts = 0;
-  if (!ParseIso8601(j.value("timestamp", ""), &ts) || id.empty()) {
+  if (!ParseIso8601(JsonString(j, "timestamp"), &ts) || id.empty()) {
     return Reply(400, "invalid", "event without id or timestamp");
   }
   {
@@ -157,7 +158,7 @@ WebhookResult WebhookHandler::Handle(const std::multimap<std::string, std::strin
   }
   WebhookResult r = Reply(200, "accepted");
   const nlohmann::json& entity = j.contains("entity") ? j["entity"] : nlohmann::json();
-  if (type.rfind("page.", 0) == 0 && entity.is_object() && entity.value("type", "") == "page" &&
+  if (type.rfind("page.", 0) == 0 && JsonString(entity, "type") == "page" &&
       entity.contains("id") && entity["id"].is_string()) {
     r.page_ids.push_back(entity["id"].get<std::string>());
   } else if (type.find("schema_updated") != std::string::npos) {

@@ -61,14 +61,16 @@ Status ProbeGateway(const std::string& exe, const std::vector<std::string>& env,
     return s;
   }
   const nlohmann::json j = nlohmann::json::parse(r.stdout_tail, nullptr, false);
-  const bool ok = r.exit_code == 0 && j.is_object() && j.value("ok", false);
+  const bool ok = r.exit_code == 0 && j.is_object() && j.contains("ok") && j["ok"].is_boolean() &&
+                  j["ok"].get<bool>();
   if (ok) {
     out->gateway = "reachable";
     return Status::OK();
   }
   std::string why;
-  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
-    why = FirstLine(j["error"].value("message", ""));
+  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
+      j["error"].contains("message") && j["error"]["message"].is_string()) {
+    why = FirstLine(j["error"]["message"].get<std::string>());
   }
   if (why.empty()) why = FirstLine(r.stderr_tail.empty() ? r.stdout_tail : r.stderr_tail);
   if (r.timed_out) why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";

@@ -42,6 +42,8 @@ Status ParseBody(const std::string& body, bool allow_empty, json* out) {
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument("malformed JSON at byte " + std::to_string(e.byte) + ": " +
                                    e.what());
+  } catch (const json::exception& e) {  // well-formed but unreadable: a number past double's range
+    return Status::InvalidArgument(std::string("malformed JSON: ") + e.what());
   }
   if (!out->is_object()) return Status::InvalidArgument("request body must be a JSON object");
   return Status::OK();

@@ -106,6 +106,8 @@ TEST_F(CliTest, TaskAddBadInput) {
   EXPECT_EQ(err().rfind("taskexec: error: --priority", 0), 0u) << err();
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "{bad"}), 1);
   EXPECT_NE(err().find("--context: malformed JSON"), std::string::npos) << err();
+  EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "{\"n\": 1e999}"}), 1);
+  EXPECT_NE(err().find("--context: malformed JSON"), std::string::npos) << err();
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--context", "[1,2]"}), 1);
   EXPECT_NE(err().find("--context: must be a JSON object"), std::string::npos);
   EXPECT_EQ(Run({"task", "add", "--title", "t", "--description-file", TempPath("missing")}), 1);

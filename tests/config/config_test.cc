@@ -447,6 +447,9 @@ TEST(AgentCommandTest, MalformedJsonIsRefusedClearly) {
                   "not valid JSON");
   EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_AGENT_COMMAND", R"(["openclaw", 3])"}}),
                   "element 1 is not a string");
+  // Well-formed, but a number no double holds: refused, not thrown.
+  EXPECT_CONTAINS(LoadError("", {{"TASKEXEC_AGENT_COMMAND", R"(["openclaw", 1e999])"}}),
+                  "not valid JSON");
 }
 
 TEST(AgentCommandTest, SpawnCmdReplacesTheSeedProgramWords) {

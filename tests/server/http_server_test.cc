@@ -527,6 +527,11 @@ TEST_F(HttpServerTest, AddTaskErrors) {
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(ErrorCode(r), "invalid_argument");
   EXPECT_NE(ErrorMessage(r).find("malformed JSON at byte"), std::string::npos);
+  // Well-formed, but a number no double holds (found by api_fuzz).
+  r = Post("/api/v1/tasks", R"({"title": "x", "context": {"n": 1e999}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(ErrorMessage(r).find("malformed JSON"), std::string::npos) << r->body;
 
   r = Post("/api/v1/tasks", R"({"title": "x", "priority": "asap"})");
   EXPECT_EQ(r->status, 400);
