@@ -6,7 +6,7 @@
 // it checks is violated (the callers abort or fail on it).
 //
 // Thread-safety: each step may run on one thread at a time (the API step
-// keeps one in-memory store across calls).
+// keeps an in-memory store across calls, a fresh one every 500).
 #pragma once
 
 #include <cstddef>
