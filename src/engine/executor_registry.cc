@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_read.h"
+
 namespace taskexec {
 namespace {
 
@@ -19,25 +21,17 @@ json Parse(const std::string* text) {
   return j.is_object() ? j : json::object();  // unreadable: start afresh
 }
 
-// A field of another type reads as unset: json's value() would throw, and
-// any process sharing the store writes these records.
-std::string Text(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
-int64_t Number(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
-}
-
 ExecutorRecord FromJson(const std::string& id, const json& j) {
   ExecutorRecord r;
   r.executor_id = id;
-  r.host = Text(j, "host");
-  r.pid = Number(j, "pid");
-  r.started_at = Number(j, "started_at");
-  r.heartbeat_at = Number(j, "heartbeat_at");
-  r.lease_ms = Number(j, "lease_ms");
-  r.version = Text(j, "version");
+  // Any process sharing the store writes these records: a field of another
+  // type reads as unset.
+  r.host = JsonString(j, "host");
+  r.pid = JsonInt(j, "pid");
+  r.started_at = JsonInt(j, "started_at");
+  r.heartbeat_at = JsonInt(j, "heartbeat_at");
+  r.lease_ms = JsonInt(j, "lease_ms");
+  r.version = JsonString(j, "version");
   return r;
 }
 

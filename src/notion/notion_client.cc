@@ -46,19 +46,6 @@ std::string Shorten(const std::string& s, size_t max) {
 
 }  // namespace
 
-std::string JsonString(const Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
-bool JsonBool(const Json& j, const char* key, bool otherwise) {
-  return j.is_object() && j.contains(key) && j[key].is_boolean() ? j[key].get<bool>() : otherwise;
-}
-
-int64_t JsonInt(const Json& j, const char* key, int64_t otherwise) {
-  return j.is_object() && j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>()
-                                                                        : otherwise;
-}
-
 namespace {
 
 int HexValue(char c) {

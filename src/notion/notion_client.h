@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/json_read.h"
 #include "core/mutex.h"
 #include "core/status.h"
 #include "notion/api_version.h"
@@ -187,14 +188,6 @@ bool UsesStatusGroupFilter(const Json& filter);
 Json RichText(const std::string& text, size_t max_items = 100);
 // Concatenated plain text of a title/rich_text array.
 std::string PlainText(const Json& rich_text_array);
-// j[key] when it is a string, else "". These readers never throw: Json's
-// value(key, default) throws when the key holds another type, and Notion's
-// bytes (or a hostile sender's) decide the types.
-std::string JsonString(const Json& j, const char* key);
-// j[key] when it is a boolean, else `otherwise`.
-bool JsonBool(const Json& j, const char* key, bool otherwise = false);
-// j[key] when it is an integer, else `otherwise`.
-int64_t JsonInt(const Json& j, const char* key, int64_t otherwise = 0);
 // Removes dashes: Notion accepts both forms; we compare ids in this form.
 std::string CompactId(const std::string& id);
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_read.h"
 #include "runner/process_supervisor.h"
 
 namespace taskexec {
@@ -61,17 +62,13 @@ Status ProbeGateway(const std::string& exe, const std::vector<std::string>& env,
     return s;
   }
   const nlohmann::json j = nlohmann::json::parse(r.stdout_tail, nullptr, false);
-  const bool ok = r.exit_code == 0 && j.is_object() && j.contains("ok") && j["ok"].is_boolean() &&
-                  j["ok"].get<bool>();
+  const bool ok = r.exit_code == 0 && JsonBool(j, "ok");
   if (ok) {
     out->gateway = "reachable";
     return Status::OK();
   }
   std::string why;
-  if (j.is_object() && j.contains("error") && j["error"].is_object() &&
-      j["error"].contains("message") && j["error"]["message"].is_string()) {
-    why = FirstLine(j["error"]["message"].get<std::string>());
-  }
+  if (j.is_object() && j.contains("error")) why = FirstLine(JsonString(j["error"], "message"));
   if (why.empty()) why = FirstLine(r.stderr_tail.empty() ? r.stdout_tail : r.stderr_tail);
   if (r.timed_out) why = "no answer within " + std::to_string(timeout_ms / 1000) + " s";
   return Status::Unavailable(

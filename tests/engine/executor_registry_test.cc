@@ -48,6 +48,22 @@ class ExecutorRegistryTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
+// Every process on the store writes these records: one with a field of
+// another type (a newer or a broken writer) reads as unset instead of
+// throwing out of `status` or a heartbeat.
+TEST_F(ExecutorRegistryTest, ARecordWithAFieldOfAnotherTypeIsReadNotThrown) {
+  ASSERT_TRUE(store_
+                  ->SetMeta(kExecutorsKey,
+                            R"({"odd": {"host": 7, "pid": "100", "heartbeat_at": 1.8e12,
+                                        "lease_ms": "30s", "version": null}})")
+                  .ok());
+  EXPECT_TRUE(Heartbeat(store_.get(), Record("a"), kT0).ok());
+  std::vector<ExecutorRecord> live;
+  ASSERT_TRUE(LiveExecutors(store_.get(), kT0, &live).ok());
+  ASSERT_EQ(live.size(), 1u) << "the odd record has no heartbeat time: not live";
+  EXPECT_EQ(live[0].executor_id, "a");
+}
+
 TEST_F(ExecutorRegistryTest, LiveWithinALeaseGoneAfterAStopForgottenAfterTenLeases) {
   EXPECT_TRUE(Live(kT0).empty());
   ASSERT_TRUE(Heartbeat(store_.get(), Record("a"), kT0).ok());
