@@ -156,6 +156,11 @@ Duties Engine::PeriodicDuties(int64_t start) {
                RecordOutputTimes();
                return false;
              });
+  duties.Add("record kept outcomes", 1000, start, [this] {
+    if (unrecorded_.empty()) return false;
+    RecordUnrecorded();
+    return true;  // a landed outcome may free a retry's dispatch
+  });
   duties.Add(kCancelRequests, kCancelCheckMs, start, [this] {
     CheckCancelRequests();
     return false;
@@ -264,6 +269,14 @@ void Engine::DrainAtShutdown(Duties& duties) {
         executor_id_, id, r.task_id);
   }
   running_.clear();
+  if (!unrecorded_.empty()) RecordUnrecorded();
+  for (const auto& [id, u] : unrecorded_) {
+    spdlog::error(
+        "engine {}: the outcome of execution {} (task {}) could not be written before the stop; "
+        "its lease will expire and another executor will record the attempt lost",
+        executor_id_, id, u.running.task_id);
+  }
+  unrecorded_.clear();
   // A clean stop: `taskexec status` no longer lists this service.
   if (Status s = Depart(store_, executor_id_); !s.ok())
     spdlog::warn("engine {}: could not remove its heartbeat: {}", executor_id_, s.ToString());
@@ -360,18 +373,36 @@ void Engine::HandleFinished(const Finished& f) {
   end.budget = budget_;
   end.now = clock_->NowMs();
   end.unit_random = Jitter();
-  const AttemptOutcome o = DecideOutcome(end, retry_);
+  RecordOutcome(r, f.result, DecideOutcome(end, retry_), /*tries=*/1);
+}
+
+void Engine::RecordOutcome(const Running& r, const AgentResult& result, const AttemptOutcome& o,
+                           int tries) {
   Task after;
   Status s = store_->FinishAttempt(o, &after);
   if (!s.ok()) {
-    // The task stays held by this executor; RenewLeases finds it without a
-    // running attempt and records it lost, so it is retried, not stuck.
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      // The store may take it later; meanwhile the lease stays ours
+      // (RenewLeases), so nobody records the attempt lost and runs it again.
+      if (tries == 1 || tries % 60 == 0)
+        spdlog::error(
+            "engine {}: outcome of {} (task {}) not recorded, kept and written again "
+            "every second: {}",
+            executor_id_, o.execution_id, r.task_id, s.ToString());
+      unrecorded_[o.execution_id] = Unrecorded{r, result, o, tries};
+      return;
+    }
+    // Refused for good (another executor took the task over): RenewLeases
+    // records a task still held here without an attempt as lost.
     spdlog::error("engine {}: outcome of {} (task {}) not recorded: {}", executor_id_,
-                  f.execution_id, r.task_id, s.ToString());
+                  o.execution_id, r.task_id, s.ToString());
     return;
   }
-  spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, f.execution_id, r.agent,
-               ToString(f.result.status), ToString(after.status));
+  if (tries > 1)
+    spdlog::info("engine {}: outcome of {} (task {}) recorded after {} tries", executor_id_,
+                 o.execution_id, r.task_id, tries);
+  spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, o.execution_id, r.agent,
+               ToString(result.status), ToString(after.status));
   {
     MutexLock lk(&mu_);
     if (o.usage.Reported()) snapshot_.usage_by_agent[r.agent].Add(o.usage);
@@ -380,15 +411,21 @@ void Engine::HandleFinished(const Finished& f) {
     }
     if (after.error_type == ErrorType::kBudgetExhausted) snapshot_.budget_stops++;
     snapshot_.attempts.Ended(r.agent, std::string(ToString(o.execution_status)), r.started_at,
-                             end.now, after.status == TaskStatus::kRetrying);
+                             o.now, after.status == TaskStatus::kRetrying);
   }
-  RecordForCircuit(r.agent, f.result, o);
-  if (o.error_type == ErrorType::kUsageLimit) PauseForUsageLimit(r.agent, f.result);
+  RecordForCircuit(r.agent, result, o);
+  if (o.error_type == ErrorType::kUsageLimit) PauseForUsageLimit(r.agent, result);
   if (o.usage.cost_usd) CheckDailyBudgets(r.agent);
   if (after.error_type == ErrorType::kBudgetExhausted) {
     spdlog::warn("task {}: {}", after.id, after.error_message);
   }
   Recorded(after);
+}
+
+void Engine::RecordUnrecorded() {
+  std::map<std::string, Unrecorded> waiting;
+  waiting.swap(unrecorded_);
+  for (auto& [id, u] : waiting) RecordOutcome(u.running, u.result, u.outcome, u.tries + 1);
 }
 
 void Engine::RecordForCircuit(const std::string& agent, const AgentResult& result,
@@ -544,11 +581,16 @@ void Engine::RenewLeases() {
     return;
   }
   std::set<std::string> held_set(held.begin(), held.end());
-  // A task we hold with no session running here: its outcome could not be
-  // written, or a previous process used the same executor id. Nobody else
+  // The tasks this process has an attempt of: running, or ended with its
+  // outcome still to be written (the lease was renewed for it just now).
+  std::set<std::string> here;
+  for (const auto& [id, r] : running_) here.insert(r.task_id);
+  for (const auto& [id, u] : unrecorded_) here.insert(u.running.task_id);
+  // A task we hold without an attempt here: its outcome was refused for
+  // good, or a previous process used the same executor id. Nobody else
   // would ever recover it (the lease stays fresh), so record it lost now.
   for (const std::string& task_id : held) {
-    if (IsRunning(task_id)) continue;
+    if (here.count(task_id) > 0) continue;
     Task t;
     if (store_->GetTask(task_id, &t).ok() && t.lease_owner == executor_id_) {
       RecordLost(t, /*require_expired_lease=*/false);
@@ -616,14 +658,16 @@ void Engine::RecoverExpired() {
     return;
   }
   for (const Task& t : expired) {
-    if (t.lease_owner == executor_id_ && IsRunning(t.id)) continue;  // renewed on the next tick
+    if (t.lease_owner == executor_id_ && HasAttempt(t.id)) continue;  // renewed on the next tick
     RecordLost(t, /*require_expired_lease=*/true);
   }
 }
 
-bool Engine::IsRunning(const std::string& task_id) const {
+bool Engine::HasAttempt(const std::string& task_id) const {
   for (const auto& [id, r] : running_)
     if (r.task_id == task_id) return true;
+  for (const auto& [id, u] : unrecorded_)
+    if (u.running.task_id == task_id) return true;
   return false;
 }
 

@@ -142,6 +142,16 @@ class Engine {
     std::string execution_id;
     AgentResult result;
   };
+  // An ended attempt whose outcome the store did not take (a full disk, a
+  // read-only file system, a store that went away). Kept, with the task's
+  // lease renewed, and written again until it lands: the agent's work is
+  // recorded once, not run again.
+  struct Unrecorded {
+    Running running;
+    AgentResult result;
+    AttemptOutcome outcome;
+    int tries = 1;
+  };
 
   // The engine thread: start-up checks, then turns until Stop, then the drain.
   void Loop();
@@ -192,6 +202,12 @@ class Engine {
   void RecordForCircuit(const std::string& agent, const AgentResult& result,
                         const AttemptOutcome& o);
   void HandleFinished(const Finished& f);
+  // Writes the outcome; keeps it in unrecorded_ when the store could not
+  // take it for a reason that may pass (IOError, Unavailable).
+  void RecordOutcome(const Running& r, const AgentResult& result, const AttemptOutcome& o,
+                     int tries);
+  // Writes the kept outcomes again (a duty, every second while any wait).
+  void RecordUnrecorded();
   void RenewLeases();
   // Tells the store this service runs (executor_registry.h).
   void SendHeartbeat();
@@ -209,7 +225,8 @@ class Engine {
   void RecordLost(const Task& t, bool require_expired_lease);
   // Callbacks and the retry wake-up for an outcome as written.
   void Recorded(const Task& after);
-  bool IsRunning(const std::string& task_id) const;
+  // Whether this process runs an attempt of the task or keeps its outcome.
+  bool HasAttempt(const std::string& task_id) const;
   void ReleaseAll();
   double Jitter();
 
@@ -232,7 +249,8 @@ class Engine {
   // Owned by the engine thread after Start(), except where noted.
   LauncherFactory make_launcher_;
   std::unique_ptr<AgentLauncher> launcher_;
-  std::map<std::string, Running> running_;  // execution id -> attempt
+  std::map<std::string, Running> running_;        // execution id -> attempt
+  std::map<std::string, Unrecorded> unrecorded_;  // execution id -> kept outcome
   int64_t last_change_counter_ = -1;
   // Store times a dispatch is due at: the next_attempt_at of retries
   // scheduled here, and the ends of agent pauses.

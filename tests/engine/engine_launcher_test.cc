@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -16,6 +17,7 @@
 #include "engine/fake_launcher.h"
 #include "engine/manual_loop_clock.h"
 #include "engine/store_service.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
@@ -44,13 +46,14 @@ class EngineLauncherTest : public ::testing::Test {
 
   void TearDown() override {
     engine_.reset();
+    engine_store_.reset();
     store_.reset();
     fs::remove_all(dir_);
   }
 
   void StartEngine() {
     engine_ = std::make_unique<Engine>(
-        config_, store_.get(), router_.get(), &clock_,
+        config_, engine_store_ ? engine_store_.get() : store_.get(), router_.get(), &clock_,
         [this] {
           auto fake = std::make_unique<FakeLauncher>();
           launcher_ = fake.get();
@@ -132,6 +135,7 @@ class EngineLauncherTest : public ::testing::Test {
   bool manual_loop_ = false;
   ManualLoopClock loop_clock_{&clock_};
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<TaskStore> engine_store_;  // what the engine writes through; store_ when null
   std::unique_ptr<AgentRouter> router_;
   std::unique_ptr<Engine> engine_;
   FakeLauncher* launcher_ = nullptr;  // owned by engine_
@@ -448,6 +452,64 @@ TEST_F(EngineLauncherTest, LeasesAreRenewedEveryThirdOfTheLease) {
   EXPECT_EQ(Get(id).lease_expires_at, first_lease + 10'000);
   ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("kept")));
   ASSERT_TRUE(WaitRecorded(id));
+}
+
+// A store whose file system is full: FinishAttempt fails as SQLite does
+// (SQLITE_FULL is an IOError) while `full` holds; everything else is real.
+class FullDiskStore final : public store_test::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override {
+    if (full) {
+      ++refused;
+      return Status::IOError("finish attempt: database or disk is full");
+    }
+    return inner_->FinishAttempt(outcome, out);
+  }
+  std::atomic<bool> full{true};
+  std::atomic<int> refused{0};
+};
+
+// The agent finished while the store could not take its outcome: the
+// outcome is kept, the lease renewed, and written again every second until
+// the disk has room; the task then completes with its one attempt, never
+// recorded lost nor run again.
+TEST_F(EngineLauncherTest, AnOutcomeTheStoreRefusedIsWrittenOnceItCanNotRunAgain) {
+  manual_loop_ = true;
+  auto owned = std::make_unique<FullDiskStore>(store_.get());
+  FullDiskStore& full_disk = *owned;
+  engine_store_ = std::move(owned);
+  StartEngine();
+  const std::string id = Add("Write the report");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("report written")));
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(full_disk.refused.load(), 1);
+  EXPECT_EQ(Get(id).status, TaskStatus::kInProgress);
+
+  // A minute of a full disk: a write a second, the lease kept fresh, and no
+  // second attempt (the lease renewal finds the task held by this process).
+  for (int s = 0; s < 60; ++s) {
+    loop_clock_.Advance(1000);
+    ASSERT_TRUE(loop_clock_.AwaitIdle());
+  }
+  EXPECT_GE(full_disk.refused.load(), 60);
+  EXPECT_EQ(launcher_->started(), 1u);
+  EXPECT_GT(Get(id).lease_expires_at, clock_.NowMs());
+  EXPECT_EQ(Get(id).status, TaskStatus::kInProgress);
+
+  full_disk.full = false;  // room again
+  loop_clock_.Advance(1000);
+  ASSERT_TRUE(WaitRecorded(id));
+  const Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(t.output_summary, "report written");
+  std::vector<SessionExecution> executions;
+  ASSERT_TRUE(store_->ListExecutions(id, &executions).ok());
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(launcher_->started(), 1u);
 }
 
 // A running attempt's last output and its last meaningful line reach the
