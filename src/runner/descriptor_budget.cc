@@ -5,20 +5,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 namespace taskexec {
 namespace {
-
-// The kernel refuses RLIM_INFINITY for RLIMIT_NOFILE; nr_open is the most
-// a process may hold.
-uint64_t KernelMaxOpen() {
-  std::ifstream in("/proc/sys/fs/nr_open");
-  uint64_t n = 0;
-  if (in >> n && n > 0) return n;
-  return 1048576;  // the kernel's default nr_open
-}
 
 Status Read(rlimit* rl) {
   if (getrlimit(RLIMIT_NOFILE, rl) != 0)
@@ -41,7 +31,7 @@ Status RaiseOpenFileLimit(OpenFileLimit* limit) {
   if (Status s = ReadOpenFileLimit(limit); !s.ok()) return s;
   rlimit rl{};
   rl.rlim_max = limit->hard;
-  rl.rlim_cur = limit->hard == RLIM_INFINITY ? KernelMaxOpen() : limit->hard;
+  rl.rlim_cur = limit->hard;  // never RLIM_INFINITY: the kernel caps it at fs.nr_open
   if (rl.rlim_cur <= limit->soft) return Status::OK();
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return Status::IOError(std::string("setrlimit(RLIMIT_NOFILE, ") + std::to_string(rl.rlim_cur) +
@@ -63,9 +53,8 @@ std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit) {
       kDescriptorsReserved + kDescriptorsPerAttempt * static_cast<uint64_t>(wanted);
   return "executor.max_concurrent = " + std::to_string(wanted) + " needs about " +
          std::to_string(needed) + " open files, but this process may open " +
-         std::to_string(limit.soft) + " (hard limit " +
-         (limit.hard == RLIM_INFINITY ? std::string("unlimited") : std::to_string(limit.hard)) +
-         "): at most " + std::to_string(fits) +
+         std::to_string(limit.soft) + " (hard limit " + std::to_string(limit.hard) + "): at most " +
+         std::to_string(fits) +
          " sessions run at once; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=) to run "
          "more";
 }

@@ -27,8 +27,8 @@ struct OpenFileLimit {
 };
 
 // Raises the soft open-file limit to the hard limit (the most an
-// unprivileged process may take). An unlimited hard limit is capped at the
-// kernel's nr_open.
+// unprivileged process may take; the kernel keeps the hard limit within
+// fs.nr_open, so it is never unlimited).
 Status RaiseOpenFileLimit(OpenFileLimit* limit);
 
 // Reads the limit without changing it.
