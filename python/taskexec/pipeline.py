@@ -259,7 +259,9 @@ class TaskExecutionPipeline:
 
     def get_status(self) -> dict[str, Any]:
         """running, active_executions (attempt_id, task_id, agent, status, started_at,
-        session_id), status_breakdown (tasks by status), by_agent, spawned_sessions."""
+        session_id), status_breakdown (tasks by status), by_agent, spawned_sessions,
+        refusing_work (why no new work is taken: a full disk; empty while it is) and
+        kept_outcomes (ended attempts whose outcomes wait for the store)."""
         s = self._api().get("/api/v1/status").json()
         stats = s.get("stats") or {}
         return {
@@ -274,6 +276,8 @@ class TaskExecutionPipeline:
             "running_by_agent": dict(s.get("running_by_agent") or {}),
             "spawned_sessions": s.get("spawned_sessions", 0),
             "resumed_sessions": s.get("resumed_sessions", 0),
+            "refusing_work": s.get("refusing_work", ""),
+            "kept_outcomes": s.get("kept_outcomes", 0),
         }
 
     def manually_execute_task(self, task_id: str, agent: str | None = None, *,

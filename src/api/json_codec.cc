@@ -358,7 +358,9 @@ json ToJson(const ServiceStatus& s) {
                          {"pid", r.pid},
                          {"started_at", TimeJson(r.started_at)},
                          {"heartbeat_at", TimeJson(r.heartbeat_at)},
-                         {"version", r.version}});
+                         {"version", r.version},
+                         {"refusing_work", r.refusing_work},
+                         {"kept_outcomes", r.kept_outcomes}});
   }
   return json{
       {"engine_running", s.engine_running},
@@ -373,6 +375,9 @@ json ToJson(const ServiceStatus& s) {
       {"resumed_sessions", s.resumed_sessions},
       {"attempt_errors", s.attempt_errors},
       {"budget_stops", s.budget_stops},
+      {"refusing_work", s.refusing_work},
+      {"kept_outcomes", s.kept_outcomes},
+      {"store_write_errors", s.store_write_errors},
       {"paused_agents", std::move(paused)},
       {"pauses_set", s.pauses_set},
       {"running_by_agent", s.running_by_agent},

@@ -5,6 +5,7 @@
 
 #include "api/json_codec.h"
 #include "core/folder_name.h"
+#include "core/outcome_path.h"
 
 namespace taskexec {
 
@@ -133,7 +134,10 @@ void Pruner::RemoveFiles(const Doomed& doomed, const Dirs& dirs, PruneReport* re
   std::vector<std::string> paths;
   for (const SessionExecution& e : doomed.executions) {
     const std::string log = e.log_path.empty() ? std::string() : Canonical(e.log_path);
-    if (DirectlyInside(log, dirs.log)) paths.push_back(log);
+    if (DirectlyInside(log, dirs.log)) {
+      paths.push_back(log);
+      paths.push_back(OutcomeFilePath(log));  // left when its outcome never landed
+    }
     if (PlainName(e.id) && !dirs.work.empty())
       paths.push_back((fs::path(dirs.work) / e.id).string());
   }

@@ -57,6 +57,12 @@ struct ServiceStatus {
   std::map<std::string, int64_t> running_by_agent;
   std::map<std::string, AgentUsage> usage_by_agent;  // recorded by this engine since it started
   AttemptMetrics attempts;  // this engine's attempts since it started (/metrics)
+  // Why this engine takes no new work now (a full disk, an unwritable log
+  // dir), or empty; the outcomes it keeps until the store takes them; the
+  // store writes it had refused with an I/O error since it started.
+  std::string refusing_work;
+  int64_t kept_outcomes = 0;
+  int64_t store_write_errors = 0;
 };
 
 // An agent as `taskexec agents` shows it.

@@ -10,7 +10,7 @@
 
 #include "app/notion_probe.h"
 #include "app/webhook_route.h"
-#include "app/writable_dir.h"
+#include "core/writable_dir.h"
 #include "engine/budget_rules.h"
 #include "engine/engine_service.h"
 #include "engine/store_service.h"

@@ -31,6 +31,15 @@ int RunStatus(CliContext& ctx) {
                        TimeCell(r.started_at), TimeCell(r.heartbeat_at), Cell(r.version)});
     }
     ctx.PrintTable(services);
+    // What a service could not do, as its last heartbeat said: the store
+    // or its dirs refused a write (docs/engine.md "When the disk is full").
+    for (const ExecutorRecord& r : st.executors) {
+      if (!r.refusing_work.empty())
+        out << "  " << r.executor_id << " takes no new work: " << r.refusing_work << '\n';
+      if (r.kept_outcomes > 0)
+        out << "  " << r.executor_id << " keeps " << r.kept_outcomes
+            << " ended attempt(s) whose outcome the store has not taken yet\n";
+    }
   }
   out << "Active executions:  " << st.stats.active_executions << '\n';
   if (st.engine_running) {

@@ -160,6 +160,10 @@ struct ExecutorRecord {
   TimeMs heartbeat_at = 0;
   int64_t lease_ms = 0;  // its executor.lease_seconds: how long a silence may last
   std::string version;   // taskexec's
+  // Why it takes no new work (a full disk, an unwritable log dir), or empty.
+  std::string refusing_work;
+  // Ended attempts whose outcomes it keeps until the store takes them.
+  int64_t kept_outcomes = 0;
 };
 
 }  // namespace taskexec

@@ -161,6 +161,7 @@ Duties Engine::PeriodicDuties(int64_t start) {
     RecordUnrecorded();
     return true;  // a landed outcome may free a retry's dispatch
   });
+  duties.Add("intake check", IntakeHold::kProbeMs, start, [this] { return CheckIntake(); });
   duties.Add(kCancelRequests, kCancelCheckMs, start, [this] {
     CheckCancelRequests();
     return false;
@@ -218,6 +219,8 @@ bool Engine::RunTurn(Duties& duties) {
   for (const auto& [id, r] : running_) {
     snapshot_.running_by_agent[r.agent]++;
   }
+  snapshot_.refusing_work = hold_.Reason();
+  snapshot_.kept_outcomes = static_cast<int64_t>(unrecorded_.size());
   return true;
 }
 
@@ -297,16 +300,25 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   req.log_path = launcher_->LogPath(req.execution_id);
   req.now = now;
   req.lease_expires_at = now + config_.executor.lease_seconds * 1000LL;
+  const int64_t loop_began = loop_clock_->NowMs();
   Claim claim;
   Status s = store_->Claim(req, &claim);
   if (!s.ok()) {
     if (!s.IsConflict())
       spdlog::warn("engine {}: claim of {} failed: {}", executor_id_, task.id, s.ToString());
+    NoteStoreWrite(s, "claim");
     return false;
   }
 
   const std::string exec_id = req.execution_id;
+  // The claim's lease covers this attempt; it is renewed with the others.
+  if (fence_deadline_ == 0 || loop_clock_->NowMs() >= fence_deadline_) {
+    NoteLapse();
+    ArmFence(loop_began);
+  }
   Running r;
+  r.claimed_loop_ms = loop_began;
+  r.log_path = claim.execution.log_path;
   r.task_id = task.id;
   r.execution_id = exec_id;
   r.agent = agent;
@@ -329,10 +341,11 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
       },
       &pid);
   if (!s.ok()) {
-    // Nothing started: the attempt fails at once with the reason.
+    // Nothing started: the attempt ends at once with the reason.
     HandleFinished(Finished{exec_id, FailedToStart(s)});
     return false;  // nothing runs: the agent's slot is still free
   }
+  hold_.Started();
   {
     MutexLock lk(&mu_);
     snapshot_.spawned_sessions++;
@@ -341,6 +354,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     snapshot_.attempts.Started(agent, std::max(task.created_at, task.next_attempt_at), now);
   }
   s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
+  NoteStoreWrite(s, "record a start");
   if (!s.ok()) {
     spdlog::error("engine {}: cannot record start of {} ({}); stopping it", executor_id_, exec_id,
                   s.ToString());
@@ -361,25 +375,50 @@ void Engine::HandleFinished(const Finished& f) {
   }
   Running r = it->second;
   running_.erase(it);
+  AgentResult result = f.result;
+  if (Fenced(r, result)) {
+    // Stopped by the launcher's fence: its lease lapsed (this service was
+    // frozen, or the store refused the renewals). Lost, as a recovery would
+    // record it, and retried by policy; never "cancelled".
+    result.status = ExecutionStatus::kLost;
+    result.error_type = ErrorType::kLost;
+    result.retryable = true;
+    result.error =
+        "stopped by self-fencing: its lease was not renewed in time (this service was frozen, or "
+        "the store refused the renewals)";
+  }
+  if (result.service_fault && !r.releasing) {
+    // Not the task's fault (no room or no write access for the attempt's
+    // files, no process slot): the task goes back to the queue with its
+    // retries untouched, and nothing else starts until the launcher can
+    // make an attempt's files again.
+    r.releasing = true;
+    r.release_reason = "not started: " + result.error;
+    if (hold_.Hold(IntakeHold::Cause::kFiles, result.error, loop_clock_->NowMs()))
+      spdlog::error("engine {}: refusing new work: cannot start an attempt: {}", executor_id_,
+                    result.error);
+  }
 
   AttemptEnd end;
   end.task = &r.task;
   end.execution_id = f.execution_id;
   end.executor_id = executor_id_;
-  end.result = &f.result;
+  end.result = &result;
   end.releasing = r.releasing;
+  end.release_reason = r.release_reason;
   end.resumed = r.resumed;
   end.started_at = r.started_at;
   end.budget = budget_;
   end.now = clock_->NowMs();
   end.unit_random = Jitter();
-  RecordOutcome(r, f.result, DecideOutcome(end, retry_), /*tries=*/1);
+  RecordOutcome(r, result, DecideOutcome(end, retry_), /*tries=*/1);
 }
 
 void Engine::RecordOutcome(const Running& r, const AgentResult& result, const AttemptOutcome& o,
                            int tries) {
   Task after;
   Status s = store_->FinishAttempt(o, &after);
+  NoteStoreWrite(s, "record an outcome");
   if (!s.ok()) {
     if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
       // The store may take it later; meanwhile the lease stays ours
@@ -401,6 +440,12 @@ void Engine::RecordOutcome(const Running& r, const AgentResult& result, const At
   if (tries > 1)
     spdlog::info("engine {}: outcome of {} (task {}) recorded after {} tries", executor_id_,
                  o.execution_id, r.task_id, tries);
+  {
+    SessionExecution recorded;
+    recorded.id = o.execution_id;
+    recorded.log_path = r.log_path;
+    launcher_->OutcomeRecorded(recorded);
+  }
   spdlog::info("task {} attempt {} on {}: {} -> task {}", r.task_id, o.execution_id, r.agent,
                ToString(result.status), ToString(after.status));
   {
@@ -571,15 +616,21 @@ void Engine::Recorded(const Task& after) {
     callbacks_.on_task_fail(after.id, after.error_type, after.error_message);
 }
 
-void Engine::RenewLeases() {
+Status Engine::RenewLeases() {
   const TimeMs now = clock_->NowMs();
+  const int64_t began = loop_clock_->NowMs();
   std::vector<std::string> held;
   Status s =
       store_->RenewLeases(executor_id_, now + config_.executor.lease_seconds * 1000LL, now, &held);
   if (!s.ok()) {
-    spdlog::warn("engine {}: lease renewal failed: {}", executor_id_, s.ToString());
-    return;
+    // While the store is known to refuse writes, the hold has said so once.
+    if (!hold_.Holds(IntakeHold::Cause::kStore))
+      spdlog::warn("engine {}: lease renewal failed: {}", executor_id_, s.ToString());
+    NoteStoreWrite(s, "renew leases");
+    return s;
   }
+  NoteLapse();
+  ArmFence(began);
   std::set<std::string> held_set(held.begin(), held.end());
   // The tasks this process has an attempt of: running, or ended with its
   // outcome still to be written (the lease was renewed for it just now).
@@ -604,17 +655,24 @@ void Engine::RenewLeases() {
     r.cancel_sent = true;
     launcher_->Cancel(id);
   }
+  return Status::OK();
 }
 
-void Engine::SendHeartbeat() {
+Status Engine::SendHeartbeat() {
   ExecutorRecord self;
   self.executor_id = executor_id_;
   self.host = host_;
   self.pid = static_cast<int64_t>(getpid());
   self.started_at = started_at_;
   self.lease_ms = static_cast<int64_t>(config_.executor.lease_seconds) * 1000;
+  self.refusing_work = hold_.Reason();
+  self.kept_outcomes = static_cast<int64_t>(unrecorded_.size());
   Status s = Heartbeat(store_, self, clock_->NowMs());
-  if (!s.ok()) spdlog::warn("engine {}: heartbeat failed: {}", executor_id_, s.ToString());
+  // While the store is known to refuse writes, the hold has said so once.
+  if (!s.ok() && !hold_.Holds(IntakeHold::Cause::kStore))
+    spdlog::warn("engine {}: heartbeat failed: {}", executor_id_, s.ToString());
+  NoteStoreWrite(s, "heartbeat");
+  return s;
 }
 
 void Engine::RecordOutputTimes() {
@@ -626,6 +684,7 @@ void Engine::RecordOutputTimes() {
   }
   if (times.empty()) return;
   Status s = store_->RecordOutputTimes(executor_id_, times, nullptr);
+  NoteStoreWrite(s, "record output times");
   if (!s.ok()) {
     spdlog::warn("engine {}: recording output times failed: {}", executor_id_, s.ToString());
     return;
@@ -675,8 +734,18 @@ void Engine::RecordLost(const Task& t, bool require_expired_lease) {
   const TimeMs now = clock_->NowMs();
   std::vector<SessionExecution> execs;
   if (store_->ListExecutions(t.id, &execs).ok()) {
-    for (const auto& e : execs)
-      if (e.status == ExecutionStatus::kActive) launcher_->KillOrphan(e);
+    for (const auto& e : execs) {
+      if (e.status != ExecutionStatus::kActive) continue;
+      // An attempt that ended while its service was down (the service died
+      // between the agent's end and the store taking it): its kept result
+      // is recorded, and the agent's work is not done a second time.
+      AgentResult kept;
+      if (launcher_->EndedWhileAway(e, &kept) &&
+          RecordEndedWhileAway(t, e, kept, require_expired_lease)) {
+        return;
+      }
+      launcher_->KillOrphan(e);
+    }
   }
   const AttemptOutcome o = DecideLost(t, require_expired_lease, retry_, now, Jitter());
   Task after;

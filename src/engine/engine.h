@@ -27,7 +27,15 @@
 // its leases every lease_seconds/3; if this process dies, another engine
 // finds the expired lease, records the attempt `lost` and retries it by
 // policy, after killing the dead attempt's process group if it is still on
-// this host.
+// this host -- or, when that attempt had ended and its result was kept
+// beside its log (runner/outcome_file.h), records that result instead.
+//
+// Faults of its own service (engine_faults.cc): while the store or the
+// attempt dirs refuse writes, no new work is claimed (IntakeHold) and ended
+// attempts' outcomes are kept and written again; after every renewal the
+// launcher is told how long the leases hold, and stops the attempts itself
+// when no renewal follows in time (self-fencing), so a frozen service never
+// runs an attempt another service may claim.
 #pragma once
 
 #include <condition_variable>
@@ -53,6 +61,7 @@
 #include "core/usage.h"
 #include "engine/circuit_breaker.h"
 #include "engine/duties.h"
+#include "engine/intake_hold.h"
 #include "engine/resume_policy.h"
 #include "engine/retry_policy.h"
 #include "routing/agent_router.h"
@@ -89,6 +98,14 @@ struct EngineSnapshot {
   std::map<std::string, int64_t> pauses_set;
   // Attempts by agent and outcome, run times, queue waits, retries (/metrics).
   AttemptMetrics attempts;
+  // Why this engine takes no new work now (IntakeHold::Reason), or empty.
+  std::string refusing_work;
+  // Ended attempts whose outcome the store has not taken yet: kept, and
+  // written again every second.
+  int64_t kept_outcomes = 0;
+  // Store writes refused with an I/O error (a full disk, a read-only file
+  // system), since the engine started.
+  int64_t store_write_errors = 0;
 };
 
 class Engine {
@@ -135,8 +152,11 @@ class Engine {
     TimeMs started_at = 0;  // the claim's time (the attempt's run time counts from there)
     bool resumed = false;   // continues an earlier session
     bool cancel_sent = false;
-    bool releasing = false;      // stopped at shutdown: release, don't fail
-    TimeMs output_recorded = 0;  // the last output time written to the store
+    bool releasing = false;       // stopped at shutdown: release, don't fail
+    std::string release_reason;   // why, when not the shutdown
+    TimeMs output_recorded = 0;   // the last output time written to the store
+    int64_t claimed_loop_ms = 0;  // the claim's time on the loop clock (self-fencing)
+    std::string log_path;         // as claimed (where its outcome file is)
   };
   struct Finished {
     std::string execution_id;
@@ -208,9 +228,31 @@ class Engine {
                      int tries);
   // Writes the kept outcomes again (a duty, every second while any wait).
   void RecordUnrecorded();
-  void RenewLeases();
+  // Renews the leases of the tasks held here and arms the launcher's fence;
+  // the store's answer.
+  Status RenewLeases();
+  // Self-fencing: the leases renewed (or taken by a claim) at `began` (loop
+  // ms) cover the attempts here until began + lease - FenceMarginMs(); the
+  // launcher stops them then unless a later renewal says otherwise.
+  void ArmFence(int64_t began);
+  // Notes a lapse (the armed fence's time passed before this renewal or
+  // claim), which the fence's stops are then recognised by.
+  void NoteLapse();
+  // How long before its lease expires an attempt is stopped, and the grace
+  // between TERM and KILL within that.
+  int64_t FenceMarginMs() const;
+  int64_t FenceGraceMs() const;
+  // Whether `r`'s end came from the launcher's fence (its leases lapsed
+  // while it ran, and it died by a signal nobody here sent).
+  bool Fenced(const Running& r, const AgentResult& result) const;
   // Tells the store this service runs (executor_registry.h).
-  void SendHeartbeat();
+  Status SendHeartbeat();
+  // A store write failed with `s`: an I/O error (a full disk, a read-only
+  // file system) holds intake until a write passes again.
+  void NoteStoreWrite(const Status& s, const char* what);
+  // The "intake check" duty: probes what holds intake (a heartbeat for the
+  // store, the launcher's CheckFiles for its files). True when intake opened.
+  bool CheckIntake();
   // Writes when each running attempt's agent last had output and its last
   // meaningful line, for those whose time moved since the last write
   // (SessionExecution::last_output_at, last_output_line).
@@ -223,6 +265,11 @@ class Engine {
   // Ends a held task's attempt as `lost` (retried by policy) after killing a
   // leftover process group on this machine.
   void RecordLost(const Task& t, bool require_expired_lease);
+  // Records the result an attempt of `t` ended with while its service was
+  // down (AgentLauncher::EndedWhileAway). True when that settled it (written,
+  // or written by someone else first).
+  bool RecordEndedWhileAway(const Task& t, const SessionExecution& e, const AgentResult& result,
+                            bool require_expired_lease);
   // Callbacks and the retry wake-up for an outcome as written.
   void Recorded(const Task& after);
   // Whether this process runs an attempt of the task or keeps its outcome.
@@ -251,6 +298,12 @@ class Engine {
   std::unique_ptr<AgentLauncher> launcher_;
   std::map<std::string, Running> running_;        // execution id -> attempt
   std::map<std::string, Unrecorded> unrecorded_;  // execution id -> kept outcome
+  IntakeHold hold_;                               // no claims while the service cannot write
+  // Self-fencing (loop ms): when the leases of the attempts here stop
+  // covering them (0 = not armed), and the last such time that passed
+  // without a renewal (a lapse: the launcher stopped what ran then).
+  int64_t fence_deadline_ = 0;
+  int64_t lapsed_at_ = 0;
   int64_t last_change_counter_ = -1;
   // Store times a dispatch is due at: the next_attempt_at of retries
   // scheduled here, and the ends of agent pauses.

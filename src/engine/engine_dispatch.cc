@@ -94,6 +94,8 @@ void Engine::RouteUnrouted() {
 }
 
 void Engine::Dispatch() {
+  // The service cannot record or start an attempt now: claim nothing.
+  if (hold_.held()) return;
   Slots slots(config_.executor.max_concurrent, config_.executor.per_agent_limit,
               config_.executor.agent_limits, config_.executor.max_concurrent_by_type);
   for (const auto& [id, r] : running_) slots.CountRunning(r.agent, r.task.type);
@@ -108,7 +110,7 @@ void Engine::Dispatch() {
       return;
     }
     for (const Task& t : requested) {
-      if (slots.FreeGlobal() <= 0) break;
+      if (slots.FreeGlobal() <= 0 || hold_.held()) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
       if (slots.FreeFor(agent) <= 0 || !slots.TypeHasRoom(t.type) || Paused(agent, now)) continue;
@@ -141,7 +143,7 @@ void Engine::Dispatch() {
     std::sort(candidates.begin(), candidates.end(), QueueBefore);
     size_t started = 0;
     for (const Task& t : candidates) {
-      if (slots.FreeGlobal() <= 0) return;
+      if (slots.FreeGlobal() <= 0 || hold_.held()) return;
       if (slots.FreeFor(t.routed_agent) <= 0 || !slots.TypeHasRoom(t.type)) continue;
       if (StopIfOverBudget(t)) continue;
       if (Launch(t, t.routed_agent)) {

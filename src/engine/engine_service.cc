@@ -148,6 +148,9 @@ Status EngineService::GetStatus(ServiceStatus* out) {
   out->resumed_sessions = snap.resumed_sessions;
   out->attempt_errors = snap.attempt_errors;
   out->budget_stops = snap.budget_stops;
+  out->refusing_work = snap.refusing_work;
+  out->kept_outcomes = snap.kept_outcomes;
+  out->store_write_errors = snap.store_write_errors;
   out->paused_agents = snap.pauses;
   out->pauses_set = snap.pauses_set;
   out->running_by_agent = snap.running_by_agent;

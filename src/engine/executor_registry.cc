@@ -32,6 +32,8 @@ ExecutorRecord FromJson(const std::string& id, const json& j) {
   r.heartbeat_at = JsonInt(j, "heartbeat_at");
   r.lease_ms = JsonInt(j, "lease_ms");
   r.version = JsonString(j, "version");
+  r.refusing_work = JsonString(j, "refusing_work");
+  r.kept_outcomes = JsonInt(j, "kept_outcomes");
   return r;
 }
 
@@ -53,6 +55,10 @@ Status Heartbeat(TaskStore* store, const ExecutorRecord& self, TimeMs now) {
         kept[self.executor_id] = {
             {"host", self.host},   {"pid", self.pid},           {"started_at", self.started_at},
             {"heartbeat_at", now}, {"lease_ms", self.lease_ms}, {"version", TASKEXEC_VERSION}};
+        // Only while there is something to say: the record stays small.
+        if (!self.refusing_work.empty())
+          kept[self.executor_id]["refusing_work"] = self.refusing_work;
+        if (self.kept_outcomes > 0) kept[self.executor_id]["kept_outcomes"] = self.kept_outcomes;
         return kept.dump();
       },
       &written);

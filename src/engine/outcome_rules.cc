@@ -38,7 +38,9 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
     o.execution_status = ExecutionStatus::kCancelled;
     o.task_status = TaskStatus::kPending;
     o.error_type = ErrorType::kReleased;
-    o.error_message = "released: executor " + end.executor_id + " stopped before the session ended";
+    o.error_message = end.release_reason.empty() ? "released: executor " + end.executor_id +
+                                                       " stopped before the session ended"
+                                                 : "released: " + end.release_reason;
   } else if (res.error_type == ErrorType::kUsageLimit) {
     // The provider's limit, not the task's fault: back to the queue with its
     // retries untouched; the engine pauses the agent until the limit resets,

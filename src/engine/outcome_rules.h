@@ -23,15 +23,17 @@ struct AttemptEnd {
   std::string execution_id;    // the attempt that ended
   std::string executor_id;     // this executor (the lease holder)
   const AgentResult* result = nullptr;
-  bool releasing = false;  // stopped because this executor is stopping
-  bool resumed = false;    // the attempt continued an earlier session
-  TimeMs started_at = 0;   // when the attempt was claimed (its run time counts from there)
-  TaskLimits budget;       // the budget.* limits (the task's own replace them)
+  bool releasing = false;      // stopped because this executor is stopping,
+  std::string release_reason;  // or for this reason (the service's own fault)
+  bool resumed = false;        // the attempt continued an earlier session
+  TimeMs started_at = 0;       // when the attempt was claimed (its run time counts from there)
+  TaskLimits budget;           // the budget.* limits (the task's own replace them)
   TimeMs now = 0;
   double unit_random = 0;  // in [0, 1): the retry jitter
 };
 
-// Completed -> task completed; released at shutdown -> task pending again
+// Completed -> task completed; released (at shutdown, or not started for a
+// fault of the service's own) -> task pending again, its retries untouched
 // (not the task's fault); a resumed attempt whose agent did not know the
 // session -> retrying at once, its retries untouched (the next attempt is
 // fresh: resume_policy.h); otherwise failed or retrying as `retry` decides,

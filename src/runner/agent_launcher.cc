@@ -11,6 +11,7 @@ AgentResult FailedToStart(const Status& status) {
     r.error_type = ErrorType::kInvalidCommand;
   } else if (status.IsIOError() || status.IsUnavailable()) {
     r.error_type = ErrorType::kResourceError;
+    r.service_fault = true;
   } else {
     r.error_type = ErrorType::kSpawnError;
   }

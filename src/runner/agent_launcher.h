@@ -48,6 +48,36 @@ class AgentLauncher {
   // codes); FailedToStart turns it into the attempt's result.
   virtual Status Start(const AgentJob& job, DoneCallback done, int64_t* pid) = 0;
 
+  // Whether an attempt's files can be made now (its log and work dirs take
+  // a write): what the engine asks, after an attempt could not start for a
+  // fault of the service's own (IOError), before it takes work again. IOError
+  // saying which dir and why otherwise.
+  virtual Status CheckFiles() const { return Status::OK(); }
+
+  // Self-fencing: the leases of every attempt running here were renewed
+  // and hold for `fence_in_ms` more. When that passes with no later call,
+  // every attempt still running is stopped (TERM, `grace_ms`, KILL), even
+  // if this process is frozen, so none runs on once another service may
+  // claim its task. No-op by default (nothing runs outside this process).
+  virtual void LeaseRenewed(int64_t fence_in_ms, int64_t grace_ms) {
+    (void)fence_in_ms;
+    (void)grace_ms;
+  }
+
+  // The result an attempt ended with, as kept when it ended (the outcome
+  // file, outcome_file.h), for an attempt whose service died before the
+  // store took its outcome: a recovery records that result instead of
+  // `lost`, so the agent's work is not done twice. False when none is kept
+  // here (the attempt did not end, or ended on another machine).
+  virtual bool EndedWhileAway(const SessionExecution& execution, AgentResult* result) {
+    (void)execution;
+    (void)result;
+    return false;
+  }
+  // The store took the attempt's outcome: what was kept for EndedWhileAway
+  // may go.
+  virtual void OutcomeRecorded(const SessionExecution& execution) { (void)execution; }
+
   // Stops a running attempt (TERM, then KILL after the grace); its `done`
   // then reports kCancelled. NotFound when it is not running here.
   virtual Status Cancel(const std::string& execution_id) = 0;
@@ -70,7 +100,8 @@ class AgentLauncher {
 // status message as error, and the type from the status code:
 // InvalidArgument -> "invalid_command" (the template or config is wrong),
 // IOError/Unavailable -> "resource_error" (no process slot, descriptors or
-// disk for the log: retryable, it passes), else "spawn_error" (program
+// disk for the log: the service's fault, which the engine records as a
+// release, not as one of the task's attempts), else "spawn_error" (program
 // missing or not executable; not retried, it needs a fix).
 AgentResult FailedToStart(const Status& status);
 

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/writable_dir.h"
 #include "runner/artifacts.h"
 #include "runner/command_template.h"
 #include "runner/error_classifier.h"
@@ -260,6 +261,11 @@ void AgentRunner::MarkUsageLimit(const ProcessResult& process, const std::string
 
 std::string AgentRunner::AgentName(const AgentJob& job) {
   return job.execution.agent.empty() ? "main" : job.execution.agent;
+}
+
+Status AgentRunner::CheckFiles() const {
+  if (Status s = CheckWritableDir("agent.log_dir", log_dir_); !s.ok()) return s;
+  return CheckWritableDir("agent.work_dir", work_dir_);
 }
 
 Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {

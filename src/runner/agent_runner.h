@@ -101,6 +101,9 @@ class AgentRunner {
   // and the last line of that output worth showing (progress_line.h).
   AttemptProgress Progress(const std::string& execution_id) const;
 
+  // Whether the log and work dirs take a file now (core/writable_dir.h).
+  Status CheckFiles() const;
+
   std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
   std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>
   std::string ArtifactsDir(const std::string& execution_id) const;  // <work_dir>/<id>/artifacts

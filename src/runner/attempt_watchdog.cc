@@ -1,20 +1,24 @@
 #include "runner/attempt_watchdog.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "core/clock.h"
 #include "runner/attempt_cgroup.h"
 #include "runner/orphans.h"
 #include "runner/spawn_setup.h"
@@ -41,6 +45,40 @@ void StopMarkedProcesses(const std::set<std::string>& watched, int64_t grace_ms)
   for (const auto& id : watched) SignalAttemptProcesses(id, SIGKILL);
 }
 
+// The lease fence: when the launcher's last renewal stops covering its
+// attempts (steady-clock ms; 0 = none armed).
+struct Fence {
+  int64_t deadline = 0;
+  int64_t grace_ms = 0;
+};
+
+// Stops every watched attempt because the fence's deadline passed.
+void CarryOut(Fence* fence, const std::set<std::string>& watched, pid_t launcher) {
+  if (!watched.empty()) {
+    std::fprintf(stderr,
+                 "taskexec watchdog: the leases of service pid %d were not renewed in time; "
+                 "stopping its %zu attempt(s) before another service may claim them\n",
+                 static_cast<int>(launcher), watched.size());
+    StopMarkedProcesses(watched, fence->grace_ms);
+  }
+  fence->deadline = 0;
+}
+
+// Applies one line from the launcher.
+void Apply(const std::string& line, std::set<std::string>* watched, Fence* fence, pid_t launcher) {
+  if (line.size() < 2) return;
+  if (line[0] == '+') watched->insert(line.substr(1));
+  if (line[0] == '-') watched->erase(line.substr(1));
+  if (line[0] != 'F') return;
+  long long deadline = 0, grace = 0, sent_at = 0;
+  if (std::sscanf(line.c_str() + 1, "%lld %lld %lld", &deadline, &grace, &sent_at) != 3) return;
+  // A renewal made after the fence's deadline does not undo it: the leases
+  // lapsed in between.
+  if (fence->deadline != 0 && sent_at >= fence->deadline) CarryOut(fence, *watched, launcher);
+  fence->deadline = deadline;
+  fence->grace_ms = grace;
+}
+
 }  // namespace
 
 int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid) {
@@ -53,11 +91,30 @@ int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid) {
   // launcher may die before this process gets here.
   const pid_t launcher = static_cast<pid_t>(launcher_pid);
   std::set<std::string> watched;
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (line.size() < 2) continue;
-    if (line[0] == '+') watched.insert(line.substr(1));
-    if (line[0] == '-') watched.erase(line.substr(1));
+  Fence fence;
+  std::string pending;
+  char chunk[4096];
+  for (;;) {
+    int timeout = -1;
+    if (fence.deadline != 0) {
+      timeout = static_cast<int>(
+          std::clamp<int64_t>(fence.deadline - MonotonicMs(), 0, static_cast<int64_t>(INT_MAX)));
+    }
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    const int ready = poll(&in, 1, timeout);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready > 0) {
+      const ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // the launcher closed the pipe, or died
+      pending.append(chunk, static_cast<size_t>(n));
+      for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+        Apply(pending.substr(0, nl), &watched, &fence, launcher);
+        pending.erase(0, nl + 1);
+      }
+    }
+    // What was read first: a renewal sent in time but read late still counts.
+    if (fence.deadline != 0 && MonotonicMs() >= fence.deadline) CarryOut(&fence, watched, launcher);
   }
   if (watched.empty()) return 0;
   StopMarkedProcesses(watched, grace_ms);
@@ -122,6 +179,12 @@ AttemptWatchdog::~AttemptWatchdog() {
 void AttemptWatchdog::Watch(const std::string& execution_id) { Send("+" + execution_id + "\n"); }
 
 void AttemptWatchdog::Unwatch(const std::string& execution_id) { Send("-" + execution_id + "\n"); }
+
+void AttemptWatchdog::FenceIn(int64_t fence_in_ms, int64_t grace_ms) {
+  const int64_t now = MonotonicMs();
+  Send("F" + std::to_string(now + fence_in_ms) + " " + std::to_string(grace_ms) + " " +
+       std::to_string(now) + "\n");
+}
 
 void AttemptWatchdog::Send(const std::string& line) {
   MutexLock lock(&mu_);

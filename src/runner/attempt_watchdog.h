@@ -14,6 +14,15 @@
 // exits. A restarted service then finds those attempts
 // lost and retries them: an attempt is killed, never run twice at once.
 //
+// Self-fencing: a launcher that lives but stops renewing its leases (frozen
+// by SIGSTOP, stuck on a store that refuses writes) must not run attempts
+// another service may claim once the leases expire. After each renewal the
+// launcher tells the helper how long the leases hold (FenceIn); when that
+// time passes with no later renewal, the helper stops every watched attempt
+// (SIGTERM, the fence's grace, SIGKILL) before the leases run out. The
+// helper shares the launcher's steady clock (one host), and a renewal sent
+// before the deadline counts even when the helper reads it after.
+//
 // Thread-safety: Watch() and Unwatch() may be called from any thread.
 #pragma once
 
@@ -40,6 +49,10 @@ class AttemptWatchdog {
 
   void Watch(const std::string& execution_id);
   void Unwatch(const std::string& execution_id);
+  // The watched attempts' leases were renewed and hold for `fence_in_ms`
+  // more: stop them all (SIGTERM, `grace_ms`, SIGKILL) unless another
+  // FenceIn comes before then.
+  void FenceIn(int64_t fence_in_ms, int64_t grace_ms);
 
   pid_t helper_pid() const { return pid_; }
 
@@ -52,8 +65,10 @@ class AttemptWatchdog {
   int fd_ GUARDED_BY(mu_);  // the pipe's write end; -1 once it failed
 };
 
-// The helper's main: reads "+<id>" / "-<id>" lines from standard input until
-// end of file, then stops what is still watched (SIGTERM, `grace_ms`,
+// The helper's main: reads "+<id>" / "-<id>" lines (watch, unwatch) and
+// "F<deadline> <grace_ms> <sent_at>" lines (the fence; steady-clock ms) from
+// standard input until end of file, stopping what is watched when a fence's
+// deadline passes; then stops what is still watched (SIGTERM, `grace_ms`,
 // SIGKILL), and, once `launcher_pid` (the service that started it) has died,
 // what is left in its cgroup scopes. Returns the process exit code.
 int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid);

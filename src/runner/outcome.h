@@ -40,6 +40,10 @@ struct AgentResult {
   ExecutionStatus status = ExecutionStatus::kFailed;  // kCompleted, kFailed, kTimedOut, kCancelled
   ErrorType error_type = ErrorType::kNone;            // kNone on success
   bool retryable = false;                             // from the classification table
+  // The agent never started, for a fault of the service's own (no room or
+  // no write access for the attempt's files, no process slot: FailedToStart
+  // of an IOError): the engine releases the task rather than count it.
+  bool service_fault = false;
   std::string error;       // human-readable, at most kMaxErrorChars bytes
   std::string summary;     // TASK_COMPLETE text / JSON summary / first 1000 chars of output
   std::string session_id;  // reported by the agent, if any

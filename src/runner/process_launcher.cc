@@ -1,8 +1,13 @@
 #include "runner/process_launcher.h"
 
+#include <unistd.h>
+
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "runner/orphans.h"
+#include "runner/outcome_file.h"
 
 namespace taskexec {
 
@@ -20,10 +25,45 @@ std::string ProcessLauncher::LogPath(const std::string& execution_id) const {
   return runner_->LogPath(execution_id);
 }
 
+Status ProcessLauncher::CheckFiles() const { return runner_->CheckFiles(); }
+
+void ProcessLauncher::LeaseRenewed(int64_t fence_in_ms, int64_t grace_ms) {
+  // The watchdog runs apart from this process, so the fence holds while
+  // this process is frozen.
+  if (watchdog_) watchdog_->FenceIn(fence_in_ms, grace_ms);
+}
+
+std::string ProcessLauncher::OutcomePath(const SessionExecution& execution) const {
+  return OutcomeFilePath(execution.log_path.empty() ? runner_->LogPath(execution.id)
+                                                    : execution.log_path);
+}
+
+bool ProcessLauncher::EndedWhileAway(const SessionExecution& execution, AgentResult* result) {
+  const std::string path = OutcomePath(execution);
+  Status s = ReadOutcomeFile(path, result);
+  if (s.ok()) return true;
+  if (!s.IsNotFound()) spdlog::warn("execution {}: {}", execution.id, s.ToString());
+  return false;
+}
+
+void ProcessLauncher::OutcomeRecorded(const SessionExecution& execution) {
+  unlink(OutcomePath(execution).c_str());
+}
+
 Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
-  if (!watchdog_) return runner_->Start(job, std::move(done), pid);
   const std::string id = job.execution.id;
-  auto unwatched = [this, id, done = std::move(done)](const AgentResult& result) {
+  const std::string outcome_path = OutcomePath(job.execution);
+  // The result is kept on disk before anything else is done with it: a
+  // service that dies from here on leaves it for the recovery to record.
+  auto kept = [outcome_path, id, done = std::move(done)](const AgentResult& result) {
+    if (!result.service_fault) {
+      if (Status s = WriteOutcomeFile(outcome_path, result); !s.ok())
+        spdlog::warn("execution {}: {}", id, s.ToString());
+    }
+    done(result);
+  };
+  if (!watchdog_) return runner_->Start(job, std::move(kept), pid);
+  auto unwatched = [this, id, done = std::move(kept)](const AgentResult& result) {
     {
       MutexLock lock(&watch_mu_);
       watchdog_->Unwatch(id);
@@ -31,8 +71,11 @@ Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* p
     done(result);
   };
   MutexLock lock(&watch_mu_);
+  // Watched before its process exists: this service may be killed or frozen
+  // the moment after the spawn, and the helper must know what to stop.
+  watchdog_->Watch(id);
   Status s = runner_->Start(job, std::move(unwatched), pid);
-  if (s.ok()) watchdog_->Watch(id);
+  if (!s.ok()) watchdog_->Unwatch(id);
   return s;
 }
 

@@ -27,12 +27,19 @@ class ProcessLauncher final : public AgentLauncher {
 
   std::string LogPath(const std::string& execution_id) const override;
   Status Start(const AgentJob& job, DoneCallback done, int64_t* pid) override;
+  Status CheckFiles() const override;
+  void LeaseRenewed(int64_t fence_in_ms, int64_t grace_ms) override;
+  bool EndedWhileAway(const SessionExecution& execution, AgentResult* result) override;
+  void OutcomeRecorded(const SessionExecution& execution) override;
   Status Cancel(const std::string& execution_id) override;
   AttemptProgress Progress(const std::string& execution_id) const override;
   void Shutdown(int64_t grace_ms) override;
   bool KillOrphan(const SessionExecution& execution) override;
 
  private:
+  // Where the attempt's outcome is kept (outcome_file.h).
+  std::string OutcomePath(const SessionExecution& execution) const;
+
   // Declared first: destroyed last, after the runner that uses it.
   std::unique_ptr<ProcessSupervisor> supervisor_;
   std::unique_ptr<AgentRunner> runner_;

@@ -669,6 +669,13 @@ ApiResponse ApiHandlers::Ready(const ApiRequest&) {
       return st.engine_running ? taskexec::Status::OK()
                                : taskexec::Status::Unavailable("the engine is not running");
     });
+    // Running, but taking no new work: the store or the attempt dirs
+    // refuse writes (a full disk), so tasks added here would only wait.
+    timed("intake", [&] {
+      return st.refusing_work.empty()
+                 ? taskexec::Status::OK()
+                 : taskexec::Status::Unavailable("no new work is taken: " + st.refusing_work);
+    });
   }
   for (const ServiceProbe& probe : probes_) {
     if (probe.ready) timed(probe.name, probe.ready);

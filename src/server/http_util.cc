@@ -24,9 +24,11 @@ int HttpStatusFor(const Status& s) {
       return 400;
     case Status::Code::kConflict:
       return 409;
+    // An I/O error is the store refusing a write (a full disk, a read-only
+    // file system): it passes, and the request may be sent again.
     case Status::Code::kUnavailable:
-      return 503;
     case Status::Code::kIOError:
+      return 503;
     case Status::Code::kCorruption:
     case Status::Code::kInternal:
       return 500;
@@ -45,8 +47,8 @@ const char* ErrorCodeFor(const Status& s) {
     case Status::Code::kConflict:
       return "conflict";
     case Status::Code::kUnavailable:
-      return "unavailable";
     case Status::Code::kIOError:
+      return "unavailable";
     case Status::Code::kCorruption:
     case Status::Code::kInternal:
       return "internal";

@@ -79,6 +79,18 @@ std::string RenderMetrics(const ServiceStatus& s, const std::vector<AgentState>&
          "Tasks this engine ended with error type budget_exhausted: before a start, or instead "
          "of a retry.");
   o << "taskexec_budget_exhausted_total " << s.budget_stops << '\n';
+  Header(o, "taskexec_refusing_work", "gauge",
+         "1 while this engine takes no new work because the service cannot record or start an "
+         "attempt (the store refuses writes: a full disk, a read-only file system; an attempt's "
+         "files cannot be made); `taskexec status` says why.");
+  o << "taskexec_refusing_work " << (s.refusing_work.empty() ? 0 : 1) << '\n';
+  Header(o, "taskexec_kept_outcomes", "gauge",
+         "Ended attempts whose outcomes the store has not taken yet: kept by this engine and "
+         "written again every second.");
+  o << "taskexec_kept_outcomes " << s.kept_outcomes << '\n';
+  Header(o, "taskexec_store_write_errors_total", "counter",
+         "Store writes this engine had refused with an I/O error since it started.");
+  o << "taskexec_store_write_errors_total " << s.store_write_errors << '\n';
   Header(o, "taskexec_agent_paused", "gauge",
          "1 for each agent this engine holds paused (its circuit opened, or its usage limit "
          "was reached), by agent and reason.");

@@ -322,6 +322,14 @@ Status CheckOutcomeExecution(const SessionExecution& e, const AttemptOutcome& o)
     return Status::InvalidArgument("execution " + o.execution_id + " belongs to task " + e.task_id +
                                    ", not " + o.task_id);
   }
+  // The lease fences executors, this fences attempts: an executor that was
+  // frozen past its lease may hold the task again with a later attempt by
+  // the time its old attempt's end reaches the store.
+  if (e.status != ExecutionStatus::kActive) {
+    return Status::Conflict("execution " + o.execution_id + " of task " + o.task_id +
+                            " already ended (" + std::string(ToString(e.status)) +
+                            "): its outcome is not recorded again");
+  }
   return Status::OK();
 }
 

@@ -127,7 +127,8 @@ void SettleCancel(const Task& t, AttemptOutcome* o);
 // CanTransition to the outcome's task status (InvalidArgument).
 Status CheckFinish(const Task& t, const AttemptOutcome& o);
 // FinishAttempt: InvalidArgument if the named execution `e` is not the
-// outcome's task's.
+// outcome's task's; Conflict if it already ended (recorded lost by a
+// recovery, say), whoever holds the task now.
 Status CheckOutcomeExecution(const SessionExecution& e, const AttemptOutcome& o);
 // FinishAttempt: an artifact's id, task, execution and creation time default
 // to a fresh id and the outcome's.

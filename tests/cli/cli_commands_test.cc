@@ -143,8 +143,22 @@ TEST_F(CliTest, QueueingWithoutAServiceWarnsAndStatusListsTheServices) {
   ASSERT_EQ(Run({"status"}), 0) << err();
   EXPECT_NE(out().find("Services:           1 running on this store"), std::string::npos) << out();
   EXPECT_NE(out().find("exec-host-1  host  4242"), std::string::npos) << out();
+  EXPECT_EQ(out().find("takes no new work"), std::string::npos) << out();
   ASSERT_EQ(Run({"task", "add", "--title", "t"}), 0) << err();
   EXPECT_EQ(err(), "");
+
+  // A service whose heartbeat says it cannot write.
+  svc_.status.executors[0].refusing_work = "cannot start an attempt: agent.log_dir: cannot write";
+  svc_.status.executors[0].kept_outcomes = 2;
+  ASSERT_EQ(Run({"status"}), 0) << err();
+  EXPECT_NE(out().find("  exec-host-1 takes no new work: cannot start an attempt: agent.log_dir: "
+                       "cannot write\n"),
+            std::string::npos)
+      << out();
+  EXPECT_NE(out().find("  exec-host-1 keeps 2 ended attempt(s) whose outcome the store has not "
+                       "taken yet\n"),
+            std::string::npos)
+      << out();
 
   svc_.status.executors.clear();
   ASSERT_EQ(Run({"status"}), 0) << err();

@@ -407,6 +407,54 @@ TEST_F(E2eTest, AttemptsDieWithAServiceKilledByKillNine) {
   }
 }
 
+// A service frozen (SIGSTOP) while its agent works cannot renew the lease:
+// its watchdog stops the agent before that lease runs out, when another
+// service could claim the task. Thawed, the service records the attempt
+// lost (not failed, not "cancelled on request") and runs the task again.
+TEST_F(E2eTest, AFrozenServicesAttemptIsStoppedBeforeItsLeaseRunsOut) {
+  Options o;
+  o.timeout_seconds = 300;
+  std::string config = WriteConfig(o);
+  Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_GO_FILE", dir_ + "/go"}});
+  service.Start();
+  const std::string id = AddTask(config, {"--title", "Write the report fake-mode=wait-file"});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::vector<SessionExecution> e = Executions(id);
+        return e.size() == 1 && !ProcessesOfAttempt(e[0].id).empty();
+      },
+      60))
+      << ReadFile(dir_ + "/service.log");
+  const std::string first = Executions(id)[0].id;
+
+  ASSERT_EQ(kill(service.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(WaitFor([&] { return ProcessesOfAttempt(first).empty(); }, 30))
+      << "the agent of a frozen service runs on";
+  const TimeMs gone_at = SystemClock::Default()->NowMs();
+  Task t;
+  ASSERT_TRUE(Store()->GetTask(id, &t).ok());
+  // The lease as the frozen service last renewed it: nobody could claim the
+  // task before the agent was gone.
+  EXPECT_LT(gone_at, t.lease_expires_at);
+  // Held still (frozen before or after it recorded the start).
+  EXPECT_TRUE(t.status == TaskStatus::kAssigned || t.status == TaskStatus::kInProgress)
+      << ToString(t.status);
+
+  WriteFile(dir_ + "/go", "");  // the next attempt finishes at once
+  ASSERT_EQ(kill(service.pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"completed"}) == 1; }, 60))
+      << ReadFile(dir_ + "/service.log");
+  std::vector<SessionExecution> executions = Executions(id);
+  ASSERT_EQ(executions.size(), 2u);
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kLost);
+  EXPECT_NE(executions[0].error.find("stopped by self-fencing"), std::string::npos)
+      << executions[0].error;
+  EXPECT_EQ(executions[1].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(service.Terminate(), 0);
+  const std::string log = ReadFile(dir_ + "/service.log");
+  EXPECT_NE(log.find("were not renewed in time"), std::string::npos) << log;
+}
+
 // True once `pid` has exited (a zombie nobody reaps counts as gone).
 bool ProcessGone(long pid) {
   const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");

@@ -303,12 +303,64 @@ TEST_F(EngineLauncherTest, AStartFailureIsRecordedWithItsType) {
   EXPECT_EQ(t.error_type, ErrorType::kSpawnError);
   EXPECT_NE(t.error_message.find("not found"), std::string::npos);
 
+  // No process slot is the service's fault: released, not one of the
+  // task's attempts; started again once the launcher's files check passes.
   launcher_->FailNextStarts({Status::IOError("posix_spawn: EAGAIN")});
   const std::string busy = Add("Plan the offsite");
   ASSERT_TRUE(launcher_->WaitRefused(2));
-  AgentJob retried = launcher_->WaitStarted(1);  // the retry passes
+  AgentJob retried = launcher_->WaitStarted(1);
   EXPECT_EQ(retried.task.id, busy);
-  EXPECT_EQ(retried.execution.attempt, 2);
+  EXPECT_EQ(retried.execution.attempt, 1);  // a release is not one of the task's attempts
+  EXPECT_EQ(retried.task.retry_count, 0);
+  EXPECT_GE(launcher_->files_checked(), 1);
+}
+
+// The log dir went read-only: the attempt that could not start goes back to
+// the queue with its retries untouched, and nothing else is claimed until
+// the launcher can make an attempt's files again; then both tasks run.
+TEST_F(EngineLauncherTest, AnAttemptsFilesThatCannotBeMadeHoldIntakeUntilTheyCan) {
+  manual_loop_ = true;
+  StartEngine();
+  const std::string unwritable =
+      "agent.log_dir: cannot write in /var/log/taskexec: Read-only file system";
+  launcher_->SetFilesStatus(Status::IOError(unwritable));
+  launcher_->FailNextStarts(
+      {Status::IOError("cannot open log /var/log/taskexec/x.log: "
+                       "Read-only file system")});
+  const std::string first = Add("Write the report");
+  ASSERT_TRUE(launcher_->WaitRefused(1));
+  ASSERT_TRUE(Settle());
+  Task t = Get(first);
+  EXPECT_EQ(t.status, TaskStatus::kPending);
+  EXPECT_EQ(t.retry_count, 0);
+  std::vector<SessionExecution> executions;
+  ASSERT_TRUE(store_->ListExecutions(first, &executions).ok());
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].error_type, ErrorType::kReleased);
+  EXPECT_NE(executions[0].error.find("not started: cannot open log"), std::string::npos)
+      << executions[0].error;
+  EXPECT_NE(engine_->Snapshot().refusing_work.find("cannot start an attempt: cannot open log"),
+            std::string::npos)
+      << engine_->Snapshot().refusing_work;
+
+  // Ten seconds of a read-only log dir: probed every second, nothing claimed.
+  const std::string second = Add("Plan the offsite");
+  for (int s = 0; s < 10; ++s) {
+    loop_clock_.Advance(1000);
+    ASSERT_TRUE(loop_clock_.AwaitIdle());
+  }
+  EXPECT_GE(launcher_->files_checked(), 9);
+  EXPECT_EQ(launcher_->started(), 0u);
+  EXPECT_EQ(Get(second).status, TaskStatus::kPending);
+  EXPECT_EQ(engine_->Snapshot().refusing_work, "cannot start an attempt: " + unwritable);
+
+  launcher_->SetFilesStatus(Status::OK());  // writable again
+  loop_clock_.Advance(1000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  AgentJob a = launcher_->WaitStarted(1);
+  AgentJob b = launcher_->WaitStarted(2);
+  EXPECT_EQ(std::set<std::string>({a.task.id, b.task.id}), std::set<std::string>({first, second}));
+  EXPECT_EQ(engine_->Snapshot().refusing_work, "");
 }
 
 TEST_F(EngineLauncherTest, PerAgentCapHoldsAndFreedSlotsAreFilled) {
@@ -466,8 +518,30 @@ class FullDiskStore final : public store_test::ForwardingStore {
     }
     return inner_->FinishAttempt(outcome, out);
   }
+  // With every_write, the other writes the engine makes fail too, as they
+  // do on a real full disk.
+  Status Claim(const ClaimRequest& req, taskexec::Claim* out) override {
+    if (full && every_write) {
+      ++claims_refused;
+      return Status::IOError("claim: database or disk is full");
+    }
+    return inner_->Claim(req, out);
+  }
+  Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
+                     std::vector<std::string>* held) override {
+    if ((full && every_write) || refuse_renewals)
+      return Status::IOError("renew leases: database or disk is full");
+    return inner_->RenewLeases(executor_id, lease_expires_at, now, held);
+  }
+  Status UpdateMeta(const std::string& key, const MetaUpdate& update, std::string* value) override {
+    if (full && every_write) return Status::IOError("update meta: database or disk is full");
+    return inner_->UpdateMeta(key, update, value);
+  }
   std::atomic<bool> full{true};
+  std::atomic<bool> every_write{false};
+  std::atomic<bool> refuse_renewals{false};
   std::atomic<int> refused{0};
+  std::atomic<int> claims_refused{0};
 };
 
 // The agent finished while the store could not take its outcome: the
@@ -510,6 +584,111 @@ TEST_F(EngineLauncherTest, AnOutcomeTheStoreRefusedIsWrittenOnceItCanNotRunAgain
   ASSERT_EQ(executions.size(), 1u);
   EXPECT_EQ(executions[0].status, ExecutionStatus::kCompleted);
   EXPECT_EQ(launcher_->started(), 1u);
+}
+
+// A store that refuses every write: the engine claims nothing (a claim
+// would only fail), keeps the ended attempt's outcome, says why in its
+// snapshot (status, /metrics, /readyz), and takes work again once a
+// heartbeat lands; the kept outcome lands too.
+TEST_F(EngineLauncherTest, NoTaskIsClaimedWhileTheStoreRefusesWrites) {
+  manual_loop_ = true;
+  auto owned = std::make_unique<FullDiskStore>(store_.get());
+  FullDiskStore& disk = *owned;
+  disk.full = false;
+  disk.every_write = true;
+  engine_store_ = std::move(owned);
+  StartEngine();
+  const std::string first = Add("Write the report");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(Settle());
+
+  disk.full = true;
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("report written")));
+  ASSERT_TRUE(Settle());
+  const std::string second = Add("Plan the offsite");
+  for (int s = 0; s < 30; ++s) {
+    loop_clock_.Advance(1000);
+    ASSERT_TRUE(loop_clock_.AwaitIdle());
+  }
+  EngineSnapshot snap = engine_->Snapshot();
+  EXPECT_EQ(disk.claims_refused.load(), 0);  // none even tried
+  EXPECT_EQ(launcher_->started(), 1u);
+  EXPECT_EQ(snap.kept_outcomes, 1);
+  EXPECT_EQ(snap.refusing_work.rfind("the store refuses writes: ", 0), 0u) << snap.refusing_work;
+  EXPECT_NE(snap.refusing_work.find("database or disk is full"), std::string::npos);
+  EXPECT_GE(snap.store_write_errors, 30);
+  EXPECT_EQ(Get(first).status, TaskStatus::kInProgress);
+  EXPECT_EQ(Get(second).status, TaskStatus::kPending);
+
+  disk.full = false;
+  loop_clock_.Advance(1000);
+  ASSERT_TRUE(WaitRecorded(first));
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  AgentJob next = launcher_->WaitStarted(2);
+  EXPECT_EQ(next.task.id, second);
+  snap = engine_->Snapshot();
+  EXPECT_EQ(snap.kept_outcomes, 0);
+  EXPECT_EQ(snap.refusing_work, "");
+  EXPECT_EQ(Get(first).status, TaskStatus::kCompleted);
+}
+
+// Self-fencing: each renewal tells the launcher how long the leases hold
+// (lease - a sixth - the stop's grace; the grace is a sixth of the lease at
+// most). When renewals fail past that, the launcher's fence stops the
+// attempt, and its end (by a signal the engine never sent) is recorded lost
+// and retried, not failed nor "cancelled on request".
+TEST_F(EngineLauncherTest, AnAttemptStoppedByTheLeaseFenceIsRecordedLost) {
+  manual_loop_ = true;
+  auto owned = std::make_unique<FullDiskStore>(store_.get());
+  FullDiskStore& disk = *owned;
+  disk.full = false;
+  engine_store_ = std::move(owned);
+  StartEngine();
+  ASSERT_TRUE(Settle());
+  ASSERT_FALSE(launcher_->fences().empty());
+  EXPECT_EQ(launcher_->fences().back(), std::make_pair(int64_t{20'000}, int64_t{5'000}));
+  const std::string id = AddSeen("Write the report", "");
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(Settle());
+  loop_clock_.Advance(10'000);  // a renewal
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(launcher_->fences().back().first, 20'000);
+
+  disk.refuse_renewals = true;
+  for (int s = 0; s < 25; ++s) {
+    loop_clock_.Advance(1000);
+    ASSERT_TRUE(loop_clock_.AwaitIdle());
+  }
+  // The launcher stopped it when the fence's time passed.
+  AgentResult stopped = FakeLauncher::Failed(ErrorType::kExecutionError, "killed by signal 15",
+                                             /*retryable=*/true);
+  stopped.exit_code.reset();
+  stopped.term_signal = 15;
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, stopped));
+  ASSERT_TRUE(Settle());
+  std::vector<SessionExecution> executions;
+  ASSERT_TRUE(store_->ListExecutions(id, &executions).ok());
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kLost);
+  EXPECT_EQ(executions[0].error_type, ErrorType::kLost);
+  EXPECT_NE(executions[0].error.find("stopped by self-fencing"), std::string::npos)
+      << executions[0].error;
+  Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kRetrying);
+  EXPECT_EQ(t.retry_count, 1);
+
+  // A signal after renewals came back is the agent's own end again.
+  disk.refuse_renewals = false;
+  loop_clock_.Advance(1000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  AgentJob again = launcher_->WaitStarted(2);
+  ASSERT_EQ(again.task.id, id);
+  loop_clock_.Advance(10'000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  ASSERT_TRUE(launcher_->Finish(again.execution.id, stopped));
+  ASSERT_TRUE(Settle());
+  ASSERT_TRUE(store_->GetExecution(again.execution.id, &executions[0]).ok());
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kFailed);
 }
 
 // A running attempt's last output and its last meaningful line reach the

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "engine/engine_service.h"
+#include "runner/outcome_file.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec {
@@ -320,6 +321,43 @@ TEST_F(EngineTest, RecoversATaskWhoseExecutorDied) {
   ASSERT_TRUE(store_->GetExecution("exec-dead", &lost).ok());
   EXPECT_EQ(lost.status, ExecutionStatus::kLost);
   EXPECT_EQ(Get(id).retry_count, 1);
+}
+
+// The dead executor's agent had finished: its service kept the result in the
+// outcome file beside the log and died before the store took it. The
+// recovery records that result; the agent is not run a second time.
+TEST_F(EngineTest, AnAttemptThatEndedWhileItsServiceWasDownIsRecordedNotRunAgain) {
+  Open();
+  std::string id = Add("ok finished before the crash");
+  Task t = Get(id);
+  ClaimRequest req;
+  req.task_id = id;
+  req.expected_version = t.version;
+  req.executor_id = "gone-host-1-deadbeef";
+  req.agent = "main";
+  req.execution_id = "exec-finished";
+  req.log_path = (dir_ / "exec-finished.log").string();
+  req.now = 1000;
+  req.lease_expires_at = 2000;
+  Claim claim;
+  ASSERT_TRUE(store_->Claim(req, &claim).ok());
+  AgentResult finished;
+  finished.status = ExecutionStatus::kCompleted;
+  finished.summary = "report written before the crash";
+  finished.exit_code = 0;
+  finished.usage.output_tokens = 42;
+  ASSERT_TRUE(WriteOutcomeFile(OutcomeFilePath(req.log_path), finished).ok());
+
+  StartService();
+  ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
+  Task done = Get(id);
+  EXPECT_EQ(done.output_summary, "report written before the crash");
+  EXPECT_EQ(done.retry_count, 0);
+  EXPECT_EQ(done.usage.output_tokens, 42);
+  auto execs = Executions(id);
+  ASSERT_EQ(execs.size(), 1u);  // not run again
+  EXPECT_EQ(execs[0].status, ExecutionStatus::kCompleted);
+  EXPECT_FALSE(fs::exists(OutcomeFilePath(req.log_path)));  // recorded: removed
 }
 
 // A previous process with the same configured executor id died holding a

@@ -91,6 +91,53 @@ class FakeLauncher : public AgentLauncher {
     output_at_[execution_id] = AttemptProgress{at, std::move(line)};
   }
 
+  Status CheckFiles() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    ++files_checked_;
+    return files_status_;
+  }
+  // The fences the engine armed, in order: {fence_in_ms, grace_ms}.
+  void LeaseRenewed(int64_t fence_in_ms, int64_t grace_ms) override {
+    std::lock_guard<std::mutex> l(mu_);
+    fences_.emplace_back(fence_in_ms, grace_ms);
+  }
+  std::vector<std::pair<int64_t, int64_t>> fences() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return fences_;
+  }
+
+  // Results kept for attempts that ended while their service was down, as
+  // the outcome file keeps them; OutcomeRecorded forgets one.
+  bool EndedWhileAway(const SessionExecution& execution, AgentResult* result) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = kept_.find(execution.id);
+    if (it == kept_.end()) return false;
+    *result = it->second;
+    return true;
+  }
+  void OutcomeRecorded(const SessionExecution& execution) override {
+    std::lock_guard<std::mutex> l(mu_);
+    kept_.erase(execution.id);
+  }
+  void KeepResult(const std::string& execution_id, AgentResult result) {
+    std::lock_guard<std::mutex> l(mu_);
+    kept_[execution_id] = std::move(result);
+  }
+  size_t kept() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return kept_.size();
+  }
+
+  // What CheckFiles answers from now on.
+  void SetFilesStatus(Status s) {
+    std::lock_guard<std::mutex> l(mu_);
+    files_status_ = std::move(s);
+  }
+  int files_checked() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return files_checked_;
+  }
+
   // The next Start calls fail with these, in order.
   void FailNextStarts(std::vector<Status> errors) {
     std::lock_guard<std::mutex> l(mu_);
@@ -178,6 +225,10 @@ class FakeLauncher : public AgentLauncher {
   std::vector<std::thread> threads_;
   size_t max_running_ = 0;
   int refused_ = 0;
+  Status files_status_;
+  std::map<std::string, AgentResult> kept_;
+  std::vector<std::pair<int64_t, int64_t>> fences_;
+  mutable int files_checked_ = 0;
   bool shut_down_ = false;
 };
 

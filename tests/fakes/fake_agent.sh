@@ -40,6 +40,7 @@
 #                    failure message (a careless agent leaking what it sees); exit 1
 #   stdin            copies standard input to $TASKEXEC_ARTIFACTS_DIR/stdin.txt; succeeds
 #   slow             sleeps $FAKE_AGENT_SLEEP seconds (default 2), then succeeds
+#   wait-file        waits until the file $FAKE_AGENT_GO_FILE exists, then succeeds
 #   progress         prints a coloured line, "working on the parser", then a JSON
 #                    event with no text and a rule line, then hangs like hang (its
 #                    last meaningful line is "working on the parser")
@@ -175,6 +176,9 @@ case "$mode" in
     succeed ;;
   slow)
     sleep "${FAKE_AGENT_SLEEP:-2}"
+    succeed ;;
+  wait-file)
+    while [ ! -e "${FAKE_AGENT_GO_FILE:?}" ]; do sleep 0.05; done
     succeed ;;
   progress)
     printf '\033[1;32mcompiling\033[0m step 1\n'

@@ -57,7 +57,9 @@ class NewCardTest(ServiceTestCase):
     def test_a_new_card_becomes_one_task_that_runs_however_often_it_is_announced(self) -> None:
         notion = StandInNotionIntegration()
         with integrate_with_notion(notion, None) as pipeline:
-            self.assertTrue(pipeline.get_status()["running"])
+            status = pipeline.get_status()
+            self.assertTrue(status["running"])
+            self.assertEqual((status["refusing_work"], status["kept_outcomes"]), ("", 0))
             first = notion.new_card(card("neo-task-1"))
             again = notion.new_card(card("neo-task-1"))
             self.assertEqual(first, "neo-task-1")

@@ -509,6 +509,8 @@ TEST_F(AgentRunnerTest, StartErrors) {
   AgentResult no_slot = FailedToStart(Status::IOError("posix_spawn: EAGAIN"));
   EXPECT_EQ(no_slot.error_type, ErrorType::kResourceError);
   EXPECT_TRUE(no_slot.retryable);
+  EXPECT_TRUE(no_slot.service_fault);  // released by the engine, not the task's attempt
+  EXPECT_FALSE(failed.service_fault);
 
   AgentJob bad = Job();
   bad.execution.id = "../escape";

@@ -141,6 +141,23 @@ TEST_F(HttpServerTest, ReadyzChecksTheStoreTheEngineAndTheProbes) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(Body(r)["checks"]["engine"]["error"], "the engine is not running");
 
+  // Running but taking no new work (the store's disk is full).
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.status.engine_running = true;
+    svc_.status.refusing_work = "the store refuses writes: claim: database or disk is full";
+  }
+  r = Get("/readyz");
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(Body(r)["checks"]["engine"]["ok"], true);
+  EXPECT_EQ(Body(r)["checks"]["intake"]["error"],
+            "no new work is taken: the store refuses writes: claim: database or disk is full");
+  {
+    std::lock_guard<std::mutex> l(svc_.mu);
+    svc_.status.engine_running = false;
+    svc_.status.refusing_work.clear();
+  }
+
   {
     std::lock_guard<std::mutex> l(svc_.mu);
     svc_.fail = Status::Unavailable("database is locked");
@@ -1016,6 +1033,9 @@ TEST_F(HttpServerTest, StatusAndMetrics) {
     svc_.status.engine_running = true;
     svc_.status.stats.by_status = {{"pending", 4}};
     svc_.status.spawned_sessions = 3;
+    svc_.status.refusing_work = "cannot start an attempt: agent.log_dir: Read-only file system";
+    svc_.status.kept_outcomes = 2;
+    svc_.status.store_write_errors = 7;
   }
   auto r = Get("/api/v1/status");
   ASSERT_TRUE(r);
@@ -1028,6 +1048,9 @@ TEST_F(HttpServerTest, StatusAndMetrics) {
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(r->body.find("taskexec_tasks{status=\"pending\"} 4\n"), std::string::npos);
   EXPECT_NE(r->body.find("taskexec_spawned_sessions_total 3\n"), std::string::npos);
+  EXPECT_NE(r->body.find("taskexec_refusing_work 1\n"), std::string::npos);
+  EXPECT_NE(r->body.find("taskexec_kept_outcomes 2\n"), std::string::npos);
+  EXPECT_NE(r->body.find("taskexec_store_write_errors_total 7\n"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, ServiceErrorsMapToHttp) {

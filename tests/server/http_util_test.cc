@@ -49,14 +49,15 @@ TEST(HttpUtilTest, StatusMapping) {
   EXPECT_EQ(HttpStatusFor(Status::InvalidArgument("x")), 400);
   EXPECT_EQ(HttpStatusFor(Status::Conflict("x")), 409);
   EXPECT_EQ(HttpStatusFor(Status::Unavailable("x")), 503);
-  EXPECT_EQ(HttpStatusFor(Status::IOError("x")), 500);
+  EXPECT_EQ(HttpStatusFor(Status::IOError("x")), 503);  // a full disk passes
+  EXPECT_STREQ(ErrorCodeFor(Status::IOError("x")), "unavailable");
   EXPECT_EQ(HttpStatusFor(Status::Corruption("x")), 500);
   EXPECT_EQ(HttpStatusFor(Status::Internal("x")), 500);
   EXPECT_STREQ(ErrorCodeFor(Status::NotFound("x")), "not_found");
   EXPECT_STREQ(ErrorCodeFor(Status::InvalidArgument("x")), "invalid_argument");
   EXPECT_STREQ(ErrorCodeFor(Status::Conflict("x")), "conflict");
   EXPECT_STREQ(ErrorCodeFor(Status::Unavailable("x")), "unavailable");
-  EXPECT_STREQ(ErrorCodeFor(Status::IOError("x")), "internal");
+  EXPECT_STREQ(ErrorCodeFor(Status::Corruption("x")), "internal");
 }
 
 TEST(MetricsTest, PrometheusText) {

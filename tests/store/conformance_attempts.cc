@@ -729,6 +729,48 @@ TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   EXPECT_EQ(execs[0].status, E::kLost);
 }
 
+// An executor frozen past its lease (SIGSTOP, a long GC pause, a VM
+// migration) comes back after its attempt was recorded lost and after it
+// claimed the task again: the old attempt's end (the agent it stopped when
+// it saw the lease gone) must not end the new attempt's task.
+TEST_P(StoreConformanceTest, AnEndedAttemptsOutcomeCannotEndTheTasksNextAttempt) {
+  Task t = Add("t");
+  Claim first = MustClaim(t, "exec-A", kT0);
+  ASSERT_TRUE(store_->MarkStarted(t.id, first.execution.id, "exec-A", 5, kT0 + 1).ok());
+  AttemptOutcome lost;
+  lost.task_id = t.id;
+  lost.executor_id = "exec-A";
+  lost.require_expired_lease = true;
+  lost.execution_status = E::kLost;
+  lost.task_status = S::kRetrying;
+  lost.error_type = ErrorType::kLost;
+  lost.retry_count = 1;
+  lost.next_attempt_at = kT0 + 31'000;
+  lost.now = kT0 + 30'001;
+  ASSERT_TRUE(store_->FinishAttempt(lost, nullptr).ok());
+  Task retrying = Get(t.id);
+  Claim second = MustClaim(retrying, "exec-A", kT0 + 31'000);
+  ASSERT_TRUE(store_->MarkStarted(t.id, second.execution.id, "exec-A", 6, kT0 + 31'001).ok());
+
+  AttemptOutcome stale = OutcomeFor(first, S::kFailed, E::kCancelled, kT0 + 31'500);
+  stale.error_type = ErrorType::kCancelled;
+  stale.error_message = "cancelled on request";
+  EXPECT_TRUE(store_->FinishAttempt(stale, nullptr).IsConflict());
+  Task now = Get(t.id);
+  EXPECT_EQ(now.status, S::kInProgress);
+  EXPECT_EQ(now.error_type, ErrorType::kLost);  // the recovery's, untouched
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(first.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kLost);
+  ASSERT_TRUE(store_->GetExecution(second.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kActive);
+
+  ASSERT_TRUE(
+      store_->FinishAttempt(OutcomeFor(second, S::kCompleted, E::kCompleted, kT0 + 32'000), nullptr)
+          .ok());
+  EXPECT_EQ(Get(t.id).status, S::kCompleted);
+}
+
 TEST_P(StoreConformanceTest, RenewedLeaseDefeatsRecovery) {
   Task t = Add("t");
   MustClaim(t, "exec-A", kT0);

@@ -159,12 +159,25 @@ function renderStatus(s, agentList) {
   // may be one of several (or run no engine at all).
   const eng = document.getElementById("engine");
   const services = s.executors || [];
-  eng.className = "meta" + (services.length ? "" : " warn");
+  // A service that cannot write (a full disk, an unwritable log dir) runs
+  // on but takes no new work: this page's own engine says so at once, the
+  // others through their last heartbeat.
+  const refusing = [];
+  if (s.refusing_work) refusing.push(s.refusing_work);
+  let kept = s.kept_outcomes || 0;
+  for (const x of services) {
+    if (x.executor_id === s.executor_id) continue;
+    if (x.refusing_work) refusing.push(x.executor_id + ": " + x.refusing_work);
+    kept += x.kept_outcomes || 0;
+  }
+  eng.className = "meta" + (services.length && !refusing.length ? "" : " warn");
   eng.title = services.map(x => x.executor_id + " on " + x.host + " (pid " + x.pid + ", since " +
                                  when(x.started_at) + ")").join("\n");
   eng.textContent = (services.length ? services.length + (services.length === 1 ? " service" : " services") +
                      " running" : "no service running: queued tasks wait") +
-      (s.engine_running ? " · sessions spawned here: " + s.spawned_sessions : "");
+      (s.engine_running ? " · sessions spawned here: " + s.spawned_sessions : "") +
+      (refusing.length ? " · no new work taken: " + refusing.join("; ") : "") +
+      (kept ? " · " + kept + " outcome(s) waiting for the store" : "");
   const counts = [];
   const all = el("button", {type: "button", class: "count" + (state.filter === "" ? " sel" : ""),
                             "aria-pressed": String(state.filter === ""), onclick: () => setFilter("")},

@@ -1,7 +1,10 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <thread>
 #include <utility>
@@ -9,6 +12,31 @@
 #include "core/clock.h"
 
 namespace taskexec::sqlite {
+
+namespace {
+
+// Below this much room SQLite's next write (a WAL frame, a page of the
+// shared-memory index) may not fit.
+constexpr uint64_t kFullBelowBytes = 1 << 20;
+
+// " (the file system holding F is full: N bytes free)" when it is, else
+// empty. SQLite reports a full disk as SQLITE_FULL on a write but as a
+// plain "disk I/O error" when it cannot grow its -shm index: the free
+// space is what tells a person what to do.
+std::string FullDiskNote(sqlite3* db) {
+  if (db == nullptr) return "";
+  const char* file = sqlite3_db_filename(db, "main");
+  if (file == nullptr || *file == '\0') return "";  // in memory
+  const std::string dir = std::filesystem::path(file).parent_path().string();
+  struct statvfs fs {};
+  if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return "";
+  const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes >= kFullBelowBytes) return "";
+  return " (the file system holding " + std::string(file) +
+         " is full: " + std::to_string(free_bytes) + " bytes free)";
+}
+
+}  // namespace
 
 Status FromSqlite(int rc, sqlite3* db, std::string_view what) {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return Status::OK();
@@ -29,7 +57,7 @@ Status FromSqlite(int rc, sqlite3* db, std::string_view what) {
     case SQLITE_FULL:
     case SQLITE_READONLY:
     case SQLITE_PERM:
-      return Status::IOError(msg);
+      return Status::IOError(msg + FullDiskNote(db));
     default:
       return Status::Internal(msg);
   }

@@ -1,4 +1,4 @@
-#include "app/writable_dir.h"
+#include "core/writable_dir.h"
 
 #include <unistd.h>
 
@@ -37,8 +37,17 @@ Status CheckWritableDir(const std::string& key, const std::string& path) {
                            (existing.string() == path ? "" : " (to make " + path + ")") + ": " +
                            std::strerror(err));
   }
+  // A page of data, not just a name: a full file system still has inodes
+  // for empty files but no room for what an attempt writes.
+  const std::string page(4096, '\n');
+  const ssize_t wrote = write(fd, page.data(), page.size());
+  const int err = errno;
   close(fd);
   unlink(name.data());
+  if (wrote != static_cast<ssize_t>(page.size())) {
+    return Status::IOError(key + ": cannot write in " + existing.string() + ": " +
+                           (wrote < 0 ? std::strerror(err) : "short write"));
+  }
   return Status::OK();
 }
 

@@ -1,0 +1,14 @@
+// Where an ended attempt's outcome is kept beside its log until the store
+// takes it (runner/outcome_file.h writes and reads it; the pruner removes it
+// with the log).
+//
+// Thread-safety: a pure function.
+#pragma once
+
+#include <string>
+
+namespace taskexec {
+
+inline std::string OutcomeFilePath(const std::string& log_path) { return log_path + ".outcome"; }
+
+}  // namespace taskexec
