@@ -311,6 +311,18 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   }
 
   const std::string exec_id = req.execution_id;
+  // This service may have been frozen since the claim: an attempt whose
+  // claim is older than the fence allows would start without a lease, beside
+  // the attempt of whoever recovered the task. Not started: the renewal
+  // records a claim held here with no attempt as lost.
+  const int64_t claim_age = loop_clock_->NowMs() - loop_began;
+  if (claim_age >= config_.executor.lease_seconds * 1000LL - FenceMarginMs()) {
+    spdlog::error(
+        "engine {}: the claim of task {} is {} ms old (was this service frozen?); its lease may "
+        "have lapsed, so its attempt is not started",
+        executor_id_, task.id, claim_age);
+    return false;
+  }
   // The claim's lease covers this attempt; it is renewed with the others.
   if (fence_deadline_ == 0 || loop_clock_->NowMs() >= fence_deadline_) {
     NoteLapse();

@@ -46,10 +46,15 @@ void StopMarkedProcesses(const std::set<std::string>& watched, int64_t grace_ms)
 }
 
 // The lease fence: when the launcher's last renewal stops covering its
-// attempts (steady-clock ms; 0 = none armed).
+// attempts (steady-clock ms; 0 = none armed). Once it passed (`lapsed`),
+// an attempt watched before the next renewal is `late`: its launcher was
+// frozen between a claim and the start, its lease has lapsed, and it is
+// stopped as soon as its processes exist.
 struct Fence {
   int64_t deadline = 0;
   int64_t grace_ms = 0;
+  bool lapsed = false;
+  std::set<std::string> late;
 };
 
 // Stops every watched attempt because the fence's deadline passed.
@@ -62,19 +67,30 @@ void CarryOut(Fence* fence, const std::set<std::string>& watched, pid_t launcher
     StopMarkedProcesses(watched, fence->grace_ms);
   }
   fence->deadline = 0;
+  fence->lapsed = true;
 }
 
 // Applies one line from the launcher.
 void Apply(const std::string& line, std::set<std::string>* watched, Fence* fence, pid_t launcher) {
   if (line.size() < 2) return;
-  if (line[0] == '+') watched->insert(line.substr(1));
-  if (line[0] == '-') watched->erase(line.substr(1));
+  const std::string id = line.substr(1);
+  if (line[0] == '+') {
+    watched->insert(id);
+    if (fence->lapsed) fence->late.insert(id);
+  }
+  if (line[0] == '-') {
+    watched->erase(id);
+    fence->late.erase(id);
+  }
   if (line[0] != 'F') return;
   long long deadline = 0, grace = 0, sent_at = 0;
   if (std::sscanf(line.c_str() + 1, "%lld %lld %lld", &deadline, &grace, &sent_at) != 3) return;
   // A renewal made after the fence's deadline does not undo it: the leases
   // lapsed in between.
   if (fence->deadline != 0 && sent_at >= fence->deadline) CarryOut(fence, *watched, launcher);
+  // The attempts started during the lapse stay late: their claims lapsed.
+  // What is watched from now on is covered by this renewal.
+  fence->lapsed = false;
   fence->deadline = deadline;
   fence->grace_ms = grace;
 }
@@ -100,6 +116,9 @@ int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid) {
       timeout = static_cast<int>(
           std::clamp<int64_t>(fence.deadline - MonotonicMs(), 0, static_cast<int64_t>(INT_MAX)));
     }
+    // A late attempt's process may not exist yet: look again soon.
+    constexpr int kLateLookMs = 20;
+    if (!fence.late.empty() && (timeout < 0 || timeout > kLateLookMs)) timeout = kLateLookMs;
     pollfd in{STDIN_FILENO, POLLIN, 0};
     const int ready = poll(&in, 1, timeout);
     if (ready < 0 && errno != EINTR) break;
@@ -115,6 +134,7 @@ int RunAttemptWatchdog(int64_t grace_ms, int64_t launcher_pid) {
     }
     // What was read first: a renewal sent in time but read late still counts.
     if (fence.deadline != 0 && MonotonicMs() >= fence.deadline) CarryOut(&fence, watched, launcher);
+    if (!fence.late.empty()) StopMarkedProcesses(fence.late, fence.grace_ms);
   }
   if (watched.empty()) return 0;
   StopMarkedProcesses(watched, grace_ms);

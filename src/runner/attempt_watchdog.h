@@ -21,7 +21,10 @@
 // time passes with no later renewal, the helper stops every watched attempt
 // (SIGTERM, the fence's grace, SIGKILL) before the leases run out. The
 // helper shares the launcher's steady clock (one host), and a renewal sent
-// before the deadline counts even when the helper reads it after.
+// before the deadline counts even when the helper reads it after. An
+// attempt watched after the deadline passed and before the next renewal
+// (its launcher froze between a claim and the start) is stopped as soon as
+// its processes exist.
 //
 // Thread-safety: Watch() and Unwatch() may be called from any thread.
 #pragma once
