@@ -113,6 +113,8 @@ static void FitSessionsToDescriptors(Config* cfg) {
 int RunService(const Config& given) {
   Config cfg = given;
   FitSessionsToDescriptors(&cfg);
+  const int configured_sessions = given.executor.max_concurrent;
+  const int session_limit = cfg.executor.max_concurrent;
   // SIGINT/SIGTERM are taken by sigwait() below; block them before any
   // thread starts so every thread inherits the mask. (The runner resets the
   // mask in each child.)
@@ -150,6 +152,12 @@ int RunService(const Config& given) {
   if (!cfg.server.listen.empty()) {
     server = std::make_unique<HttpServer>(cfg.server, &engine_service);
     server->SetArtifactRoots({cfg.agent.work_dir});
+    ServiceProbe sessions;
+    sessions.name = "sessions";  // metrics only: no readiness check
+    sessions.metrics = [configured_sessions, session_limit] {
+      return SessionLimitMetrics(configured_sessions, session_limit);
+    };
+    server->AddProbe(sessions);
     if (sync) {
       notion::RegisterWebhook(*server, sync.get());
       server->AddProbe(notion::NotionProbe(sync.get()));

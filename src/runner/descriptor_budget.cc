@@ -46,6 +46,19 @@ int MaxSessionsFor(uint64_t soft_limit) {
   return static_cast<int>(std::min<uint64_t>(n, 1000000));
 }
 
+std::string SessionLimitMetrics(int configured, int running) {
+  return "# HELP taskexec_session_limit Sessions this engine runs at most at once: "
+         "executor.max_concurrent, or fewer when the open-file limit holds fewer (the service "
+         "log says why).\n"
+         "# TYPE taskexec_session_limit gauge\n"
+         "taskexec_session_limit " +
+         std::to_string(running) +
+         "\n# HELP taskexec_session_limit_configured executor.max_concurrent as configured.\n"
+         "# TYPE taskexec_session_limit_configured gauge\n"
+         "taskexec_session_limit_configured " +
+         std::to_string(configured) + "\n";
+}
+
 std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit) {
   const int fits = MaxSessionsFor(limit.soft);
   if (wanted <= fits) return "";

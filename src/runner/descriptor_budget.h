@@ -47,4 +47,9 @@ int MaxSessionsFor(uint64_t soft_limit);
 // limit, what fits and how to raise it; "" when they fit.
 std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit);
 
+// The /metrics lines that say how many sessions run at most at once
+// (`running`, after the open-file limit) and how many were configured
+// (`configured`, executor.max_concurrent).
+std::string SessionLimitMetrics(int configured, int running);
+
 }  // namespace taskexec

@@ -2,6 +2,7 @@
 // scripted fake agent (tests/fakes/fake_agent.sh). The test reads the final
 // state straight from the database file the services share.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@ struct Options {
   int lease_seconds = 3;
   int max_retries = 2;
   int circuit_failures = 5;  // agent.circuit_failures, the default
+  std::string listen;        // server.listen; empty = no HTTP API
 };
 
 class E2eTest : public ::testing::Test {
@@ -60,7 +62,7 @@ class E2eTest : public ::testing::Test {
             "\npass_env = [\"FAKE_AGENT_*\"]" + "\nwork_dir = \"" + dir_ + "/work\"\nlog_dir = \"" +
             dir_ + "/logs\"\ntimeout_seconds = " + std::to_string(o.timeout_seconds) +
             "\nkill_grace_seconds = 1\ncircuit_failures = " + std::to_string(o.circuit_failures) +
-            "\n\n" + "[server]\nlisten = \"\"\n");
+            "\n\n" + "[server]\nlisten = \"" + o.listen + "\"\n");
     return path;
   }
 
@@ -344,6 +346,8 @@ TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
   Options o;
   o.max_concurrent = 40;
   o.timeout_seconds = 60;
+  const int port = FreePort();
+  o.listen = "127.0.0.1:" + std::to_string(port);
   std::string config = WriteConfig(o);
   Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_SLEEP", "2"}});
   service.SetPrefix({"prlimit", "--nofile=300:400"});
@@ -368,6 +372,12 @@ TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
             std::string::npos)
       << log;
   for (const std::string& id : ids) EXPECT_EQ(Executions(id).size(), 1u) << id;
+  httplib::Client http("127.0.0.1", port);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\ntaskexec_session_limit 20\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\ntaskexec_session_limit_configured 40\n"), std::string::npos);
   EXPECT_EQ(service.Terminate(), 0);
 
   // config check says the same before a start.

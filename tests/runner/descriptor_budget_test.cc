@@ -24,6 +24,14 @@ TEST(DescriptorBudget, SessionsFitWhatIsLeftAfterTheReserve) {
 }
 
 // In a child, so the test process keeps its own limit.
+TEST(DescriptorBudget, MetricsSayTheLimitInForceAndTheConfiguredOne) {
+  const std::string text = SessionLimitMetrics(40, 20);
+  EXPECT_NE(text.find("# TYPE taskexec_session_limit gauge\ntaskexec_session_limit 20\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\ntaskexec_session_limit_configured 40\n"), std::string::npos) << text;
+}
+
 TEST(DescriptorBudget, TheSoftLimitIsRaisedToTheHardOne) {
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
