@@ -127,6 +127,30 @@ class FullDiskTest : public ::testing::Test {
     return id;
   }
 
+  // Adds a task whose agent works until dir_/go exists, and waits until it
+  // runs and its start is recorded (a start the full disk refuses to record
+  // is stopped and released, a case of its own). The task's id, or "".
+  std::string AddWaitingTask(const std::string& config) {
+    const std::string id = AddTask(config, "Write the report fake-mode=wait-file");
+    const bool running = WaitFor(
+        [&] {
+          std::vector<SessionExecution> e = Executions(id);
+          return e.size() == 1 && !ProcessesOfAttempt(e[0].id).empty() &&
+                 Get(id).status == TaskStatus::kInProgress;
+        },
+        60);
+    EXPECT_TRUE(running) << ReadFile(dir_ + "/service.log");
+    return running ? id : "";
+  }
+
+  // Starts `service` and waits until its API answers.
+  bool StartReady(Service& service) {
+    service.Start();
+    const bool ready = WaitFor([&] { return Ready(); }, 60);
+    EXPECT_TRUE(ready) << ReadFile(dir_ + "/service.log");
+    return ready;
+  }
+
   std::string Metrics() {
     httplib::Client http("127.0.0.1", port_);
     auto r = http.Get("/metrics");
@@ -155,20 +179,9 @@ TEST_F(FullDiskTest, TheServiceRidesOutAFullDiskAndLosesNoOutcome) {
   if (!disk.mounted()) GTEST_SKIP() << disk.error() << " (needs CAP_SYS_ADMIN)";
   const std::string config = WriteConfig(dir_ + "/disk/tasks.db", dir_ + "/disk");
   Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_GO_FILE", dir_ + "/go"}});
-  service.Start();
-  ASSERT_TRUE(WaitFor([&] { return Ready(); }, 60)) << ReadFile(dir_ + "/service.log");
-
-  const std::string id = AddTask(config, "Write the report fake-mode=wait-file");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        // Started and recorded so: a start the full disk refuses to record
-        // is stopped and released, a case of its own.
-        std::vector<SessionExecution> e = Executions(id);
-        return e.size() == 1 && !ProcessesOfAttempt(e[0].id).empty() &&
-               Get(id).status == TaskStatus::kInProgress;
-      },
-      60))
-      << ReadFile(dir_ + "/service.log");
+  ASSERT_TRUE(StartReady(service));
+  const std::string id = AddWaitingTask(config);
+  ASSERT_FALSE(id.empty());
   const std::string execution = Executions(id)[0].id;
 
   FillUp(dir_ + "/disk/filler");
@@ -234,17 +247,9 @@ TEST_F(FullDiskTest, AKeptOutcomeOutlivesItsServiceAndIsNotRunAgain) {
   if (!disk.mounted()) GTEST_SKIP() << disk.error() << " (needs CAP_SYS_ADMIN)";
   const std::string config = WriteConfig(dir_ + "/disk/tasks.db", dir_);
   Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_GO_FILE", dir_ + "/go"}});
-  service.Start();
-  ASSERT_TRUE(WaitFor([&] { return Ready(); }, 60)) << ReadFile(dir_ + "/service.log");
-  const std::string id = AddTask(config, "Write the report fake-mode=wait-file");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::vector<SessionExecution> e = Executions(id);
-        return e.size() == 1 && !ProcessesOfAttempt(e[0].id).empty() &&
-               Get(id).status == TaskStatus::kInProgress;
-      },
-      60))
-      << ReadFile(dir_ + "/service.log");
+  ASSERT_TRUE(StartReady(service));
+  const std::string id = AddWaitingTask(config);
+  ASSERT_FALSE(id.empty());
 
   FillUp(dir_ + "/disk/filler");
   WriteFile(dir_ + "/go", "");
@@ -282,8 +287,7 @@ TEST_F(FullDiskTest, AnUnwritableLogDirHoldsIntakeAndLosesNoTask) {
   if (!logs.mounted()) GTEST_SKIP() << logs.error() << " (needs CAP_SYS_ADMIN)";
   const std::string config = WriteConfig(dir_ + "/tasks.db", dir_ + "/data");
   Service service(config, dir_ + "/service.log");
-  service.Start();
-  ASSERT_TRUE(WaitFor([&] { return Ready(); }, 60)) << ReadFile(dir_ + "/service.log");
+  ASSERT_TRUE(StartReady(service));
   ASSERT_TRUE(logs.SetReadOnly(true)) << std::strerror(errno);
 
   const std::string first = AddTask(config, "Write the report fake-mode=succeed");

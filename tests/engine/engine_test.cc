@@ -93,6 +93,24 @@ class EngineTest : public ::testing::Test {
     return out.id;
   }
 
+  // Claims task `id` as a dead executor `executor` did, with execution
+  // `execution_id` and a lease that expired long ago (at 2000).
+  void ClaimAsDeadExecutor(const std::string& id, const std::string& executor,
+                           const std::string& execution_id, const std::string& log_path = "") {
+    Task t = Get(id);
+    ClaimRequest req;
+    req.task_id = id;
+    req.expected_version = t.version;
+    req.executor_id = executor;
+    req.agent = "main";
+    req.execution_id = execution_id;
+    req.log_path = log_path;
+    req.now = 1000;
+    req.lease_expires_at = 2000;
+    Claim claim;
+    ASSERT_TRUE(store_->Claim(req, &claim).ok());
+  }
+
   Task Get(const std::string& id) {
     Task t;
     EXPECT_TRUE(store_->GetTask(id, &t).ok());
@@ -302,17 +320,7 @@ TEST_F(EngineTest, RecoversATaskWhoseExecutorDied) {
   Open();
   std::string id = Add("ok recovered work");
   // A dead executor claimed it long ago and never renewed.
-  Task t = Get(id);
-  ClaimRequest req;
-  req.task_id = id;
-  req.expected_version = t.version;
-  req.executor_id = "gone-host-1-deadbeef";
-  req.agent = "main";
-  req.execution_id = "exec-dead";
-  req.now = 1000;
-  req.lease_expires_at = 2000;
-  Claim claim;
-  ASSERT_TRUE(store_->Claim(req, &claim).ok());
+  ClaimAsDeadExecutor(id, "gone-host-1-deadbeef", "exec-dead");
   StartService();
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
   auto execs = Executions(id);
@@ -329,24 +337,14 @@ TEST_F(EngineTest, RecoversATaskWhoseExecutorDied) {
 TEST_F(EngineTest, AnAttemptThatEndedWhileItsServiceWasDownIsRecordedNotRunAgain) {
   Open();
   std::string id = Add("ok finished before the crash");
-  Task t = Get(id);
-  ClaimRequest req;
-  req.task_id = id;
-  req.expected_version = t.version;
-  req.executor_id = "gone-host-1-deadbeef";
-  req.agent = "main";
-  req.execution_id = "exec-finished";
-  req.log_path = (dir_ / "exec-finished.log").string();
-  req.now = 1000;
-  req.lease_expires_at = 2000;
-  Claim claim;
-  ASSERT_TRUE(store_->Claim(req, &claim).ok());
+  const std::string log_path = (dir_ / "exec-finished.log").string();
+  ClaimAsDeadExecutor(id, "gone-host-1-deadbeef", "exec-finished", log_path);
   AgentResult finished;
   finished.status = ExecutionStatus::kCompleted;
   finished.summary = "report written before the crash";
   finished.exit_code = 0;
   finished.usage.output_tokens = 42;
-  ASSERT_TRUE(WriteOutcomeFile(OutcomeFilePath(req.log_path), finished).ok());
+  ASSERT_TRUE(WriteOutcomeFile(OutcomeFilePath(log_path), finished).ok());
 
   StartService();
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCompleted));
@@ -357,7 +355,7 @@ TEST_F(EngineTest, AnAttemptThatEndedWhileItsServiceWasDownIsRecordedNotRunAgain
   auto execs = Executions(id);
   ASSERT_EQ(execs.size(), 1u);  // not run again
   EXPECT_EQ(execs[0].status, ExecutionStatus::kCompleted);
-  EXPECT_FALSE(fs::exists(OutcomeFilePath(req.log_path)));  // recorded: removed
+  EXPECT_FALSE(fs::exists(OutcomeFilePath(log_path)));  // recorded: removed
 }
 
 // A previous process with the same configured executor id died holding a
