@@ -143,6 +143,22 @@ class FullDiskTest : public ::testing::Test {
     return running ? id : "";
   }
 
+  // Fills the store's disk, lets the waiting agent finish, and waits until
+  // the service keeps its outcome (the store refused it). /metrics then.
+  std::string FinishOnAFullDisk() {
+    FillUp(dir_ + "/disk/filler");
+    WriteFile(dir_ + "/go", "");  // the agent finishes its work now
+    std::string metrics;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          metrics = Metrics();
+          return metrics.find("taskexec_kept_outcomes 1\n") != std::string::npos;
+        },
+        60))
+        << metrics << ReadFile(dir_ + "/service.log");
+    return metrics;
+  }
+
   // Starts `service` and waits until its API answers.
   bool StartReady(Service& service) {
     service.Start();
@@ -184,18 +200,10 @@ TEST_F(FullDiskTest, TheServiceRidesOutAFullDiskAndLosesNoOutcome) {
   ASSERT_FALSE(id.empty());
   const std::string execution = Executions(id)[0].id;
 
-  FillUp(dir_ + "/disk/filler");
-  WriteFile(dir_ + "/go", "");  // the agent finishes its work now
-  ASSERT_TRUE(WaitFor([&] { return ProcessesOfAttempt(execution).empty(); }, 60));
-  std::string metrics;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = Metrics();
-        return metrics.find("taskexec_kept_outcomes 1\n") != std::string::npos;
-      },
-      60))
-      << metrics << ReadFile(dir_ + "/service.log");
+  std::string metrics = FinishOnAFullDisk();
+  ASSERT_NE(metrics.find("taskexec_kept_outcomes 1\n"), std::string::npos);
   EXPECT_NE(metrics.find("taskexec_refusing_work 1\n"), std::string::npos) << metrics;
+  EXPECT_TRUE(ProcessesOfAttempt(execution).empty());
 
   httplib::Client http("127.0.0.1", port_);
   auto ready = http.Get("/readyz");
@@ -251,16 +259,7 @@ TEST_F(FullDiskTest, AKeptOutcomeOutlivesItsServiceAndIsNotRunAgain) {
   const std::string id = AddWaitingTask(config);
   ASSERT_FALSE(id.empty());
 
-  FillUp(dir_ + "/disk/filler");
-  WriteFile(dir_ + "/go", "");
-  std::string metrics;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        metrics = Metrics();
-        return metrics.find("taskexec_kept_outcomes 1\n") != std::string::npos;
-      },
-      60))
-      << metrics << ReadFile(dir_ + "/service.log");
+  ASSERT_NE(FinishOnAFullDisk().find("taskexec_kept_outcomes 1\n"), std::string::npos);
   service.Kill9();
   fs::remove(dir_ + "/disk/filler");
 
