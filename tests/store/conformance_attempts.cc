@@ -15,6 +15,22 @@ namespace {
 using E = ExecutionStatus;
 using S = TaskStatus;
 
+// A recovery's outcome: `executor`'s attempt of `task_id` lost after its
+// lease expired, retried once and at once.
+AttemptOutcome LostByRecovery(const std::string& task_id, const std::string& executor, TimeMs now) {
+  AttemptOutcome o;
+  o.task_id = task_id;  // no execution id: every active execution
+  o.executor_id = executor;
+  o.require_expired_lease = true;
+  o.execution_status = E::kLost;
+  o.task_status = S::kRetrying;
+  o.error_type = ErrorType::kLost;
+  o.retry_count = 1;
+  o.next_attempt_at = now;  // due again at once
+  o.now = now;
+  return o;
+}
+
 TEST_P(StoreConformanceTest, RunnableOrderRequestThenPriorityThenAge) {
   NewTask nt;
   nt.title = "low old";
@@ -737,17 +753,7 @@ TEST_P(StoreConformanceTest, AnEndedAttemptsOutcomeCannotEndTheTasksNextAttempt)
   Task t = Add("t");
   Claim first = MustClaim(t, "exec-A", kT0);
   ASSERT_TRUE(store_->MarkStarted(t.id, first.execution.id, "exec-A", 5, kT0 + 1).ok());
-  AttemptOutcome lost;
-  lost.task_id = t.id;
-  lost.executor_id = "exec-A";
-  lost.require_expired_lease = true;
-  lost.execution_status = E::kLost;
-  lost.task_status = S::kRetrying;
-  lost.error_type = ErrorType::kLost;
-  lost.retry_count = 1;
-  lost.next_attempt_at = kT0 + 31'000;
-  lost.now = kT0 + 30'001;
-  ASSERT_TRUE(store_->FinishAttempt(lost, nullptr).ok());
+  ASSERT_TRUE(store_->FinishAttempt(LostByRecovery(t.id, "exec-A", kT0 + 30'001), nullptr).ok());
   Task retrying = Get(t.id);
   Claim second = MustClaim(retrying, "exec-A", kT0 + 31'000);
   ASSERT_TRUE(store_->MarkStarted(t.id, second.execution.id, "exec-A", 6, kT0 + 31'001).ok());
@@ -776,14 +782,8 @@ TEST_P(StoreConformanceTest, RenewedLeaseDefeatsRecovery) {
   MustClaim(t, "exec-A", kT0);
   std::vector<std::string> held;
   ASSERT_TRUE(store_->RenewLeases("exec-A", kT0 + 60'000, kT0 + 29'000, &held).ok());
-  AttemptOutcome o;
-  o.task_id = t.id;
-  o.executor_id = "exec-A";
-  o.require_expired_lease = true;
-  o.execution_status = E::kLost;
-  o.task_status = S::kRetrying;
-  o.now = kT0 + 30'001;
-  EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());
+  EXPECT_TRUE(
+      store_->FinishAttempt(LostByRecovery(t.id, "exec-A", kT0 + 30'001), nullptr).IsConflict());
   EXPECT_EQ(Get(t.id).lease_owner, "exec-A");
 }
 
