@@ -20,6 +20,7 @@
 #include "runner/agent_runner.h"
 #include "runner/attempt_watchdog.h"
 #include "runner/descriptor_budget.h"
+#include "runner/exit_record.h"
 #include "runner/presets.h"
 #include "runner/process_launcher.h"
 #include "runner/program_probe.h"
@@ -88,9 +89,16 @@ static Engine::LauncherFactory WatchedProcessLaunchers(const Config& cfg) {
     Status s = ec ? Status::IOError("cannot find this program: " + ec.message())
                   : AttemptWatchdog::Start(self, cfg.agent.kill_grace_seconds * 1000LL, &watchdog);
     if (!s.ok()) spdlog::error("{}; attempts are not watched", s.ToString());
+    std::string shim = ec ? std::string() : AttemptShimBeside(self);
+    if (shim.empty()) {
+      spdlog::warn(
+          "no taskexec-attempt beside {}: an agent that ends while this service is down "
+          "or frozen is run again",
+          self);
+    }
     return std::make_unique<ProcessLauncher>(
         cfg.agent, SystemClock::Default(), AgentEnvironment::FromConfig(cfg, ProcessEnvironment()),
-        std::move(watchdog));
+        std::move(watchdog), std::move(shim));
   };
 }
 

@@ -12,6 +12,7 @@
 #include "runner/artifacts.h"
 #include "runner/command_template.h"
 #include "runner/error_classifier.h"
+#include "runner/exit_record.h"
 #include "runner/presets.h"
 #include "runner/progress_line.h"
 #include "runner/prompt.h"
@@ -179,6 +180,10 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
   spec->cwd = files.workspace;
   spec->log_path = files.log_path;
   spec->stdout_path = files.stdout_path;
+  if (!shim_.empty()) {
+    spec->shim = shim_;
+    spec->exit_record = ExitRecordPath(files.log_path);
+  }
   if (prompt_on_stdin_) spec->stdin_data = prompt;
   spec->timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
   spec->kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
@@ -218,6 +223,44 @@ AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files
     parsed.result.warnings.push_back(std::move(w));
   }
   return parsed.result;
+}
+
+bool AgentRunner::ResultFromExitRecord(const SessionExecution& execution,
+                                       AgentResult* result) const {
+  AgentJob job;
+  job.task.id = execution.task_id;
+  job.execution = execution;
+  AttemptFiles files = FilesFor(job);
+  if (!execution.log_path.empty()) files.log_path = execution.log_path;
+  const std::string path = ExitRecordPath(files.log_path);
+  ExitRecord record;
+  if (Status s = ReadExitRecord(path, &record); !s.ok()) {
+    if (!s.IsNotFound()) spdlog::warn("execution {}: {}", execution.id, s.ToString());
+    return false;
+  }
+  if (record.stop_signal != 0) {
+    spdlog::info("execution {}: its agent was stopped (signal {}) before it ended", execution.id,
+                 record.stop_signal);
+    return false;
+  }
+  // The service that wrote the stdout copy may have died before its end:
+  // the record's tail is what there is.
+  files.stdout_path.clear();
+  AgentResult r = ResultOf(job, files, record.process);
+  if (r.status == ExecutionStatus::kCompleted &&
+      (config_.require_changes || !config_.verify.empty())) {
+    spdlog::warn(
+        "execution {}: its agent reported completion while no service watched it; "
+        "agent.require_changes / agent.verify were not run on it, so it is not taken",
+        execution.id);
+    return false;
+  }
+  r.warnings.push_back(
+      "recorded from the attempt's exit record: its agent ended while no "
+      "service watched it");
+  if (record.log_failed) r.warnings.push_back("some of the agent's output is missing from the log");
+  *result = std::move(r);
+  return true;
 }
 
 void AgentRunner::MarkUnknownSession(const AgentJob& job, const ProcessResult& process,

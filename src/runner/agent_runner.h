@@ -88,6 +88,20 @@ class AgentRunner {
   // AgentResult.
   Status Start(const AgentJob& job, DoneCallback done, int64_t* pid);
 
+  // Starts every agent through the per-attempt supervisor at `shim`
+  // (exit_record.h), so its end is recorded even when this process is not
+  // there to see it. Call before the first Start(); "" (the default):
+  // agents are this process's own children.
+  void SetAttemptShim(std::string shim) { shim_ = std::move(shim); }
+
+  // The result of an attempt whose agent ended while no service watched it,
+  // from its exit record (exit_record.h), computed as Start()'s would be
+  // from the same output: false when there is none, or it does not stand
+  // for the agent's own end (it was stopped; it completed where
+  // agent.require_changes or agent.verify would have had to judge it, which
+  // a recovery does not run).
+  bool ResultFromExitRecord(const SessionExecution& execution, AgentResult* result) const;
+
   // Returns once `done` has been called for every attempt whose process had
   // exited before the call (after ProcessSupervisor::Shutdown: for all).
   void WaitForResults();
@@ -216,6 +230,7 @@ class AgentRunner {
   WorkspaceLayout layout_;
   ProcessSupervisor* supervisor_;
   const Clock* clock_;
+  std::string shim_;  // SetAttemptShim; "" = none
 
   // A running attempt: the child it waits on (a helper command or the
   // agent; 0 between steps), and when its agent started.

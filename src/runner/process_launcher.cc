@@ -13,11 +13,13 @@ namespace taskexec {
 
 ProcessLauncher::ProcessLauncher(const AgentConfig& config, const Clock* clock,
                                  AgentEnvironment environment,
-                                 std::unique_ptr<AttemptWatchdog> watchdog)
+                                 std::unique_ptr<AttemptWatchdog> watchdog, std::string shim)
     : supervisor_(std::make_unique<ProcessSupervisor>()),
       runner_(
           std::make_unique<AgentRunner>(config, supervisor_.get(), clock, std::move(environment))),
-      watchdog_(std::move(watchdog)) {}
+      watchdog_(std::move(watchdog)) {
+  runner_->SetAttemptShim(std::move(shim));
+}
 
 ProcessLauncher::~ProcessLauncher() { Shutdown(0); }
 
@@ -39,15 +41,20 @@ std::string ProcessLauncher::OutcomePath(const SessionExecution& execution) cons
 }
 
 bool ProcessLauncher::EndedWhileAway(const SessionExecution& execution, AgentResult* result) {
+  // The service's own result first: it went through every step. Else the
+  // agent's end as its supervisor saw it, when the service never learnt it.
   const std::string path = OutcomePath(execution);
   Status s = ReadOutcomeFile(path, result);
   if (s.ok()) return true;
   if (!s.IsNotFound()) spdlog::warn("execution {}: {}", execution.id, s.ToString());
-  return false;
+  return runner_->ResultFromExitRecord(execution, result);
 }
 
 void ProcessLauncher::OutcomeRecorded(const SessionExecution& execution) {
-  unlink(OutcomePath(execution).c_str());
+  const std::string log =
+      execution.log_path.empty() ? runner_->LogPath(execution.id) : execution.log_path;
+  unlink(OutcomeFilePath(log).c_str());
+  unlink(ExitRecordPath(log).c_str());
 }
 
 Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {

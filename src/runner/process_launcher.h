@@ -2,6 +2,9 @@
 // as child processes (AgentRunner over a ProcessSupervisor it owns), and
 // orphans killed through /proc (orphans.h). Given an AttemptWatchdog, every
 // running attempt is watched by it, so the attempts die with this process.
+// Given the per-attempt supervisor (`shim`, exit_record.h), every agent is
+// started through it, so an agent that ends while this process is dead or
+// frozen has its end recorded for the recovery (EndedWhileAway).
 //
 // Thread-safety: as AgentLauncher.
 #pragma once
@@ -22,7 +25,7 @@ namespace taskexec {
 class ProcessLauncher final : public AgentLauncher {
  public:
   ProcessLauncher(const AgentConfig& config, const Clock* clock, AgentEnvironment environment,
-                  std::unique_ptr<AttemptWatchdog> watchdog = nullptr);
+                  std::unique_ptr<AttemptWatchdog> watchdog = nullptr, std::string shim = "");
   ~ProcessLauncher() override;  // Shutdown(0) (idempotent)
 
   std::string LogPath(const std::string& execution_id) const override;

@@ -368,12 +368,25 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
   ChildIo io;
   if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
+  // Through the shim: it gets the log as 3 and, as 4, the pipe that lets it
+  // start the child once this process has placed it (its cgroup scope).
+  const bool shimmed = !spec.shim.empty();
+  UniqueFd go_r, go_w;
+  std::vector<std::string> args = spec.argv;
+  if (shimmed) {
+    if (Status s = OpenPipe(&go_r, &go_w); !s.ok()) return s;
+    args.erase(args.begin());
+    args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes), exe});
+    exe = spec.shim;
+  }
   SpawnSetup setup;
-  if (Status s = setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd);
+  if (Status s =
+          setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd,
+                      shimmed ? std::vector<int>{io.log.get(), go_r.get()} : std::vector<int>{});
       !s.ok()) {
     return s;
   }
-  std::vector<char*> argv = CStrings(spec.argv);
+  std::vector<char*> argv = CStrings(args);
   std::vector<char*> envp = CStrings(spec.env);
 
   MutexLock lock(&mu_);
@@ -388,6 +401,14 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     if (Status s = cgroups_->Adopt(pid, &cgroup); !s.ok()) {
       spdlog::warn("pid {} runs without a cgroup scope: {}", pid, s.ToString());
     }
+  }
+  if (shimmed) {
+    // It starts the child now; the log is its to write.
+    if (write(go_w.get(), "g", 1) != 1) {
+      spdlog::warn("pid {}: cannot tell the attempt supervisor to start: {}", pid,
+                   ErrnoText(errno));
+    }
+    io.log.Reset();
   }
   // The child holds its own copies now.
   io.out_w.Reset();
@@ -636,7 +657,7 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
       AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
       // Both streams in one, as a terminal would show them.
       AppendTail(&c.result.recent_output, buf, static_cast<size_t>(n), kRecentOutputBytes);
-      if (!c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
+      if (c.log_fd >= 0 && !c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
         spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
         c.log_failed = true;  // keep reading the pipe so the child does not block
       }

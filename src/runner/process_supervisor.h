@@ -62,6 +62,13 @@ struct ProcessSpec {
   // (counted from the start until the first byte).
   int64_t stall_ms = 0;
   size_t tail_bytes = 64 * 1024;  // bounded in-memory tail of stdout/stderr kept for parsing
+  // Optional: the per-attempt supervisor (`taskexec-attempt`, exit_record.h)
+  // to start the child through, so that its end is recorded in
+  // `exit_record` even when this process is dead or frozen by then. It
+  // writes the log itself; this process reads what it passes on, and its
+  // exit status is the child's.
+  std::string shim;
+  std::string exit_record;
 };
 
 // How a started child ended. A child that could not be started has no

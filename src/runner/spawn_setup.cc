@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace taskexec {
@@ -28,14 +29,15 @@ SpawnSetup::~SpawnSetup() {
   if (have_attr_) posix_spawnattr_destroy(&attr_);
 }
 
-Status SpawnSetup::Build(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd) {
+Status SpawnSetup::Build(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd,
+                         const std::vector<int>& extra_fds) {
   if (have_actions_ || have_attr_) return Status::Internal("SpawnSetup::Build called twice");
-  if (Status s = BuildActions(stdin_fd, stdout_fd, stderr_fd, cwd); !s.ok()) return s;
+  if (Status s = BuildActions(stdin_fd, stdout_fd, stderr_fd, cwd, extra_fds); !s.ok()) return s;
   return BuildAttributes();
 }
 
-Status SpawnSetup::BuildActions(int stdin_fd, int stdout_fd, int stderr_fd,
-                                const std::string& cwd) {
+Status SpawnSetup::BuildActions(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd,
+                                const std::vector<int>& extra_fds) {
   if (Status s = Checked(posix_spawn_file_actions_init(&actions_), "posix_spawn_file_actions_init");
       !s.ok()) {
     return s;
@@ -56,9 +58,25 @@ Status SpawnSetup::BuildActions(int stdin_fd, int stdout_fd, int stderr_fd,
   s = Checked(posix_spawn_file_actions_addchdir_np(&actions_, cwd.c_str()),
               "posix_spawn_file_actions_addchdir_np");
   if (!s.ok()) return s;
+  // The extras go to 3, 4, ... by way of slots above every source and
+  // target, so placing one never overwrites another still to be placed.
+  int above = 2 + static_cast<int>(extra_fds.size());
+  for (int fd : extra_fds) above = std::max(above, fd);
+  for (size_t i = 0; i < extra_fds.size() && s.ok(); ++i) {
+    s = Checked(
+        posix_spawn_file_actions_adddup2(&actions_, extra_fds[i], above + 1 + static_cast<int>(i)),
+        "posix_spawn_file_actions_adddup2(extra)");
+  }
+  for (size_t i = 0; i < extra_fds.size() && s.ok(); ++i) {
+    s = Checked(posix_spawn_file_actions_adddup2(&actions_, above + 1 + static_cast<int>(i),
+                                                 3 + static_cast<int>(i)),
+                "posix_spawn_file_actions_adddup2(extra)");
+  }
+  if (!s.ok()) return s;
   // No descriptor of another module leaks into an agent.
-  return Checked(posix_spawn_file_actions_addclosefrom_np(&actions_, 3),
-                 "posix_spawn_file_actions_addclosefrom_np");
+  return Checked(
+      posix_spawn_file_actions_addclosefrom_np(&actions_, 3 + static_cast<int>(extra_fds.size())),
+      "posix_spawn_file_actions_addclosefrom_np");
 }
 
 Status SpawnSetup::BuildAttributes() {

@@ -1,7 +1,8 @@
 // SpawnSetup: the posix_spawn file actions and attributes for one agent
 // child, every call's result checked (a failure names the call and errno).
 // The child gets `stdin_fd` (or /dev/null when < 0), `stdout_fd` and
-// `stderr_fd` as 0/1/2, starts in `cwd`, has every other descriptor closed,
+// `stderr_fd` as 0/1/2 and `extra_fds` as 3, 4, ... in order, starts in
+// `cwd`, has every other descriptor closed,
 // leads its own process group, and starts with an empty signal mask and the
 // default disposition of the signals a service may catch or ignore.
 //
@@ -11,6 +12,7 @@
 #include <spawn.h>
 
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -24,13 +26,15 @@ class SpawnSetup {
   SpawnSetup& operator=(const SpawnSetup&) = delete;
 
   // Call once; the descriptors must stay open until posix_spawn returns.
-  Status Build(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd);
+  Status Build(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd,
+               const std::vector<int>& extra_fds = {});
 
   const posix_spawn_file_actions_t* actions() const { return &actions_; }
   const posix_spawnattr_t* attributes() const { return &attr_; }
 
  private:
-  Status BuildActions(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd);
+  Status BuildActions(int stdin_fd, int stdout_fd, int stderr_fd, const std::string& cwd,
+                      const std::vector<int>& extra_fds);
   Status BuildAttributes();
 
   posix_spawn_file_actions_t actions_{};

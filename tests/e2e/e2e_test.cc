@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "e2e/e2e_util.h"
 #include "runner/attempt_cgroup.h"
+#include "runner/exit_record.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace taskexec::e2e {
@@ -463,6 +464,59 @@ TEST_F(E2eTest, AFrozenServicesAttemptIsStoppedBeforeItsLeaseRunsOut) {
   EXPECT_EQ(service.Terminate(), 0);
   const std::string log = ReadFile(dir_ + "/service.log");
   EXPECT_NE(log.find("were not renewed in time"), std::string::npos) << log;
+}
+
+// The agent finishes while its service is frozen, and the service is then
+// killed without ever having seen that end. The per-attempt supervisor
+// recorded it (runner/exit_record.h): the next service records what the
+// agent did instead of running it a second time.
+TEST_F(E2eTest, AnAgentThatEndedUnseenByItsServiceIsRecordedNotRunAgain) {
+  Options o;
+  o.timeout_seconds = 300;
+  std::string config = WriteConfig(o);
+  auto service = std::make_unique<Service>(
+      config, dir_ + "/service.log",
+      std::map<std::string, std::string>{{"FAKE_AGENT_GO_FILE", dir_ + "/go"}});
+  service->Start();
+  const std::string id = AddTask(config, {"--title", "Write the report fake-mode=wait-file"});
+  // The agent itself at work, not only its supervisor.
+  auto agent_runs = [&](const std::string& execution_id) {
+    for (pid_t pid : ProcessesOfAttempt(execution_id)) {
+      const std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+      if (cmdline.find("fake_agent") != std::string::npos &&
+          cmdline.find("taskexec-attempt") == std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::vector<SessionExecution> e = Executions(id);
+        return e.size() == 1 && agent_runs(e[0].id);
+      },
+      60))
+      << ReadFile(dir_ + "/service.log");
+  const std::string first = Executions(id)[0].id;
+
+  ASSERT_EQ(kill(service->pid(), SIGSTOP), 0);
+  WriteFile(dir_ + "/go", "");  // the agent finishes; its service cannot see it
+  const std::string record = ExitRecordPath(dir_ + "/logs/" + first + ".log");
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(record); }, 30)) << "no exit record " << record;
+  service->Kill9();
+
+  Service next(config, dir_ + "/next.log");
+  next.Start();
+  ASSERT_TRUE(WaitFor([&] { return CountIn({"completed"}) == 1; }, 60))
+      << ReadFile(dir_ + "/next.log");
+  std::vector<SessionExecution> executions = Executions(id);
+  ASSERT_EQ(executions.size(), 1u);  // the agent ran once
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(executions[0].summary, "fake agent finished " + id);
+  EXPECT_EQ(next.Terminate(), 0);
+  const std::string log = ReadFile(dir_ + "/next.log");
+  EXPECT_NE(log.find("while its service was down; its kept outcome is recorded"), std::string::npos)
+      << log;
+  EXPECT_FALSE(fs::exists(record));  // gone with the outcome's landing
 }
 
 // True once `pid` has exited (a zombie nobody reaps counts as gone).

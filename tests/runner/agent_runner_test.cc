@@ -24,7 +24,10 @@ using testing::TempDir;
 using testing::Waiter;
 using testing::WaitUntil;
 
-class AgentRunnerTest : public ::testing::Test {
+// Every AgentRunnerTest runs twice: the agent as the runner's own child,
+// and started through the per-attempt supervisor (runner/exit_record.h),
+// which must not change what the runner sees.
+class AgentRunnerTest : public ::testing::TestWithParam<bool> {
  protected:
   AgentConfig Config(const std::string& mode) {
     AgentConfig c;
@@ -43,6 +46,7 @@ class AgentRunnerTest : public ::testing::Test {
     policy.extra = c.env;
     runner_ = std::make_unique<AgentRunner>(c, &sup_, &clock_,
                                             AgentEnvironment(ProcessEnvironment(), policy));
+    if (GetParam()) runner_->SetAttemptShim(testing::AttemptShim());
     return *runner_;
   }
 
@@ -105,6 +109,11 @@ class AgentRunnerTest : public ::testing::Test {
   ProcessSupervisor sup_;
 };
 
+INSTANTIATE_TEST_SUITE_P(DirectAndSupervised, AgentRunnerTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "ThroughTaskexecAttempt" : "Direct";
+                         });
+
 std::vector<std::string> SplitNul(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -117,7 +126,7 @@ std::vector<std::string> SplitNul(const std::string& s) {
   return out;
 }
 
-TEST_F(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
+TEST_P(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
   AgentRunner& runner = Runner(Config("echo-argv"));
   AgentJob job = Job();
   job.task.title = "quotes ' \" and $(touch pwned) `id` ; | & > <";
@@ -149,7 +158,7 @@ TEST_F(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
 // With taskexec's secrets in its environment and the config, a child sees
 // the allow-list, agent.env and agent.pass_env, and none of the secrets, even
 // where a pass_env glob or a differently named variable would carry one.
-TEST_F(AgentRunnerTest, AgentEnvironmentIsBuiltAndWithholdsSecrets) {
+TEST_P(AgentRunnerTest, AgentEnvironmentIsBuiltAndWithholdsSecrets) {
   const std::map<std::string, std::string> vars = {
       {"NOTION_TOKEN", "marker-notion-7c1"},
       {"TASKEXEC_SERVER_TOKEN", "marker-server-7c1"},
@@ -208,7 +217,7 @@ TEST(AgentEnvironmentTest, PresetSettingsSitUnderAgentEnv) {
   EXPECT_EQ(value_of(AgentEnvironment::FromConfig(config, {}), "OPENCLAW_NO_RESPAWN"), "(unset)");
 }
 
-TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {
+TEST_P(AgentRunnerTest, SuccessSummarySessionAndLog) {
   AgentRunner& runner = Runner(Config("succeed"));
   AgentResult r = RunJob(runner, Job());
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
@@ -222,7 +231,7 @@ TEST_F(AgentRunnerTest, SuccessSummarySessionAndLog) {
   EXPECT_EQ(runner.running(), 0u);
 }
 
-TEST_F(AgentRunnerTest, ModeFromTheTaskTitle) {
+TEST_P(AgentRunnerTest, ModeFromTheTaskTitle) {
   AgentRunner& runner = Runner(Config(""));
   AgentJob job = Job();
   job.task.title = "please fake-mode=fail now";
@@ -232,7 +241,7 @@ TEST_F(AgentRunnerTest, ModeFromTheTaskTitle) {
   EXPECT_NE(r.error.find("fake failure requested"), std::string::npos) << r.error;
 }
 
-TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
+TEST_P(AgentRunnerTest, FailuresAndExitCodes) {
   {
     AgentResult r = RunJob(Runner(Config("fail")), Job("a"));
     EXPECT_EQ(r.status, ExecutionStatus::kFailed);
@@ -256,7 +265,7 @@ TEST_F(AgentRunnerTest, FailuresAndExitCodes) {
   }
 }
 
-TEST_F(AgentRunnerTest, CrashIsRetryable) {
+TEST_P(AgentRunnerTest, CrashIsRetryable) {
   AgentResult r = RunJob(Runner(Config("crash")), Job());
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
   EXPECT_EQ(r.error_type, ErrorType::kCrash);
@@ -265,7 +274,7 @@ TEST_F(AgentRunnerTest, CrashIsRetryable) {
   EXPECT_FALSE(r.exit_code.has_value());
 }
 
-TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
+TEST_P(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
   AgentConfig c = Config("hang");
   c.timeout_seconds = 4;
   c.kill_grace_seconds = 1;
@@ -284,7 +293,7 @@ TEST_F(AgentRunnerTest, TimeoutKillsTheAgentAndItsGrandchild) {
 // Live progress: while the agent runs, the runner gives its last meaningful
 // line (the coloured line, the JSON event and the rule after it do not
 // count); the ended attempt keeps it in its result.
-TEST_F(AgentRunnerTest, TheRunningAgentsLastMeaningfulLine) {
+TEST_P(AgentRunnerTest, TheRunningAgentsLastMeaningfulLine) {
   AgentRunner& runner = Runner(Config("progress"));
   Waiter<AgentResult> w;
   long grandchild = 0;
@@ -304,7 +313,7 @@ TEST_F(AgentRunnerTest, TheRunningAgentsLastMeaningfulLine) {
 // agent.stall_seconds: an agent that says one line and then nothing is
 // stopped with its grandchild, long before its timeout, as "stalled"; while
 // it runs the runner tells when it last spoke (on the runner's clock).
-TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
+TEST_P(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
   AgentConfig c = Config("hang");
   c.timeout_seconds = 600;
   c.stall_seconds = 1;
@@ -326,7 +335,7 @@ TEST_F(AgentRunnerTest, ASilentAgentIsStoppedAsStalled) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
 
-TEST_F(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
+TEST_P(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
   AgentConfig c = Config("hang-ignore-term");
   c.timeout_seconds = 0;  // no timeout: cancel only
   c.kill_grace_seconds = 1;
@@ -346,7 +355,7 @@ TEST_F(AgentRunnerTest, TermIgnoringAgentIsKilledAfterTheGrace) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }));
 }
 
-TEST_F(AgentRunnerTest, CancelAndDuplicateStart) {
+TEST_P(AgentRunnerTest, CancelAndDuplicateStart) {
   AgentRunner& runner = Runner(Config("hang"));
   Waiter<AgentResult> w;
   ASSERT_TRUE(runner
@@ -369,7 +378,7 @@ TEST_F(AgentRunnerTest, CancelAndDuplicateStart) {
   EXPECT_EQ(runner.running(), 0u);
 }
 
-TEST_F(AgentRunnerTest, ArtifactsWithSha256) {
+TEST_P(AgentRunnerTest, ArtifactsWithSha256) {
   AgentRunner& runner = Runner(Config("artifacts"));
   AgentResult r = RunJob(runner, Job());
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
@@ -393,14 +402,14 @@ TEST_F(AgentRunnerTest, ArtifactsWithSha256) {
   EXPECT_NE(r.warnings[0].find("missing.txt"), std::string::npos);
 }
 
-TEST_F(AgentRunnerTest, GarbageOutputIsHandled) {
+TEST_P(AgentRunnerTest, GarbageOutputIsHandled) {
   AgentResult r = RunJob(Runner(Config("garbage")), Job());
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
   EXPECT_EQ(SanitizeText(r.summary, 100000), r.summary);
   EXPECT_FALSE(r.summary.empty());
 }
 
-TEST_F(AgentRunnerTest, OpenClawAndClaudeJsonThroughAProcess) {
+TEST_P(AgentRunnerTest, OpenClawAndClaudeJsonThroughAProcess) {
   AgentResult oc = RunJob(Runner(Config("openclaw-json")), Job("a"));
   EXPECT_EQ(oc.status, ExecutionStatus::kCompleted);
   EXPECT_EQ(oc.summary, "fixed the login bug");
@@ -413,7 +422,7 @@ TEST_F(AgentRunnerTest, OpenClawAndClaudeJsonThroughAProcess) {
 
 // OpenClaw's --json result echoes the prompt, so a big prompt makes a result
 // far larger than the in-memory tail: it is read whole from the stdout copy.
-TEST_F(AgentRunnerTest, ResultLargerThanTheTailIsReadWhole) {
+TEST_P(AgentRunnerTest, ResultLargerThanTheTailIsReadWhole) {
   AgentConfig c = Config("openclaw-json-huge");
   AgentResult r = RunJob(Runner(c), Job("h"));
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
@@ -447,7 +456,7 @@ TEST(StdoutForParsing, TailWhenWholeElseCopyElseTailWithAWarning) {
   EXPECT_NE(warning.find("does not hold all of it"), std::string::npos) << warning;
 }
 
-TEST_F(AgentRunnerTest, PromptOnStdin) {
+TEST_P(AgentRunnerTest, PromptOnStdin) {
   AgentConfig c = Config("stdin");
   c.command = {FakeAgent()};
   c.stdin_mode = "prompt";
@@ -459,7 +468,7 @@ TEST_F(AgentRunnerTest, PromptOnStdin) {
             BuildPrompt(job.task, job.execution, "", ""));
 }
 
-TEST_F(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
+TEST_P(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
   AgentJob job = Job();
   job.task.description = std::string(1 << 20, 'd');  // 1 MiB
   {
@@ -486,7 +495,7 @@ TEST_F(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
   EXPECT_GT(written.size(), 1u << 20);
 }
 
-TEST_F(AgentRunnerTest, StartErrors) {
+TEST_P(AgentRunnerTest, StartErrors) {
   AgentConfig c = Config("succeed");
   c.command = {"{agent}-cli", "{bogus}"};
   Status s = Runner(c).Start(
@@ -520,7 +529,7 @@ TEST_F(AgentRunnerTest, StartErrors) {
   EXPECT_TRUE(s.IsInvalidArgument());
 }
 
-TEST_F(AgentRunnerTest, ResumeArgsAreAppendedOnlyWhenTheJobResumes) {
+TEST_P(AgentRunnerTest, ResumeArgsAreAppendedOnlyWhenTheJobResumes) {
   AgentConfig c = Config("echo-argv");
   c.command = {FakeAgent(), "--agent", "{agent}"};
   c.resume_args = {"--resume", "{resume_session_id}"};
@@ -536,7 +545,7 @@ TEST_F(AgentRunnerTest, ResumeArgsAreAppendedOnlyWhenTheJobResumes) {
             (std::vector<std::string>{"--agent", "temujin", "--resume", "sess-9"}));
 }
 
-TEST_F(AgentRunnerTest, ApprovalsReachThePresetsCommandLine) {
+TEST_P(AgentRunnerTest, ApprovalsReachThePresetsCommandLine) {
   AgentConfig c;
   c.preset = "claude";
   EXPECT_EQ(ApprovalArgs(c), (std::vector<std::string>{"--permission-prompts", "none"}));
@@ -555,7 +564,7 @@ TEST_F(AgentRunnerTest, ApprovalsReachThePresetsCommandLine) {
   EXPECT_TRUE(ApprovalArgs(c).empty());
 }
 
-TEST_F(AgentRunnerTest, PresetResumeArgsFollowThePresetNotACustomCommand) {
+TEST_P(AgentRunnerTest, PresetResumeArgsFollowThePresetNotACustomCommand) {
   AgentConfig c;
   c.preset = "claude";
   EXPECT_EQ(ResumeArgs(c), (std::vector<std::string>{"--resume", "{resume_session_id}"}));
@@ -574,7 +583,7 @@ TEST_F(AgentRunnerTest, PresetResumeArgsFollowThePresetNotACustomCommand) {
 }
 
 // Claude Code's words when --resume names a session it does not have.
-TEST_F(AgentRunnerTest, ARefusedResumeIsSessionNotFoundAndRetryable) {
+TEST_P(AgentRunnerTest, ARefusedResumeIsSessionNotFoundAndRetryable) {
   AgentConfig c = Config("");
   c.command = {"/bin/sh", "-c", "echo 'No conversation found with session ID: sess-9' >&2; exit 1"};
   AgentRunner& runner = Runner(c);
@@ -592,7 +601,7 @@ TEST_F(AgentRunnerTest, ARefusedResumeIsSessionNotFoundAndRetryable) {
 // Claude Code's -p --output-format json result when the plan's limit is
 // reached, a Codex-style line on stderr, and a completion that only talks
 // about limits.
-TEST_F(AgentRunnerTest, AUsageLimitIsRecognisedWithItsReset) {
+TEST_P(AgentRunnerTest, AUsageLimitIsRecognisedWithItsReset) {
   AgentConfig c = Config("");
   c.command = {"/bin/sh", "-c",
                "printf '%s\\n' '{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":true,"
@@ -616,7 +625,7 @@ TEST_F(AgentRunnerTest, AUsageLimitIsRecognisedWithItsReset) {
   EXPECT_EQ(done.usage_limit_reset_at, 0);
 }
 
-TEST_F(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {
+TEST_P(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {
   AgentConfig c = Config("succeed");
   c.command.clear();
   c.preset = "openclaw";
@@ -626,6 +635,51 @@ TEST_F(AgentRunnerTest, PresetCommandIsUsedWhenNoCommandIsConfigured) {
   Status s = Runner(c).Start(
       Job(), [](const AgentResult&) {}, nullptr);
   EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+// An attempt whose agent ended with no service to see it: the runner
+// computes the same result from the supervisor's exit record -- unless the
+// agent was stopped, or a completion would have needed a check the
+// recovery does not run.
+TEST_P(AgentRunnerTest, AnEndNoServiceSawIsReadFromItsExitRecord) {
+  if (!GetParam()) GTEST_SKIP() << "only an agent started through taskexec-attempt has a record";
+  AgentRunner& runner = Runner(Config("succeed"));
+  const AgentJob job = Job();
+  const AgentResult seen = RunJob(runner, job);
+  ASSERT_EQ(seen.status, ExecutionStatus::kCompleted);
+  SessionExecution execution = job.execution;
+  AgentResult recovered;
+  ASSERT_TRUE(runner.ResultFromExitRecord(execution, &recovered));
+  EXPECT_EQ(recovered.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(recovered.summary, seen.summary);
+  EXPECT_EQ(recovered.session_id, seen.session_id);
+  EXPECT_EQ(recovered.exit_code, 0);
+  ASSERT_FALSE(recovered.warnings.empty());
+  EXPECT_NE(recovered.warnings.back().find("exit record"), std::string::npos);
+
+  AgentConfig verified = Config("succeed");
+  verified.verify = {"/bin/true"};
+  AgentResult unverified;
+  EXPECT_FALSE(Runner(verified).ResultFromExitRecord(execution, &unverified));
+
+  AgentRunner& failing = Runner(Config("fail"));
+  const AgentResult failed = RunJob(failing, Job("2"));
+  AgentResult recovered_failure;
+  ASSERT_TRUE(failing.ResultFromExitRecord(Job("2").execution, &recovered_failure));
+  EXPECT_EQ(recovered_failure.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(recovered_failure.error, failed.error);
+
+  AgentRunner& hanging = Runner(Config("hang"));
+  Waiter<AgentResult> done;
+  long grandchild = 0;
+  StartHanging(hanging, &done, &grandchild);
+  ASSERT_TRUE(hanging.Cancel("exec-1").ok());
+  ASSERT_TRUE(done.Wait().has_value());
+  AgentResult stopped;
+  EXPECT_FALSE(hanging.ResultFromExitRecord(job.execution, &stopped));
+
+  execution.id = "exec-never-ran";
+  EXPECT_FALSE(hanging.ResultFromExitRecord(execution, &recovered));
 }
 
 }  // namespace

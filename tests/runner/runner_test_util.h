@@ -22,6 +22,14 @@ inline std::string SourceDir() {
   return TASKEXEC_TEST_SOURCE_DIR;  // set by tests/runner/CMakeLists.txt
 }
 
+// The per-attempt supervisor the build made (runner/exit_record.h).
+inline std::string AttemptShim() {
+  if (const char* dir = std::getenv("TASKEXEC_BINARY_DIR")) {
+    return std::string(dir) + "/taskexec-attempt";
+  }
+  return TASKEXEC_TEST_ATTEMPT_SHIM;  // set by tests/runner/CMakeLists.txt
+}
+
 inline std::string FakeAgent() { return SourceDir() + "/tests/fakes/fake_agent.sh"; }
 
 // A fresh directory removed at the end of the test.

@@ -1,0 +1,380 @@
+// taskexec-attempt: the per-attempt supervisor. The service starts it in
+// place of the agent; it starts the agent as its own child and outlives the
+// service, so an agent that ends while its service is dead or frozen still
+// has its end and its output recorded (runner/exit_record.h says what a
+// recovering service does with them).
+//
+//   taskexec-attempt RECORD TAIL_BYTES PROGRAM [ARG...]
+//
+// Descriptors from the service: 0 the agent's stdin (passed on as is), 1 and
+// 2 the service's stdout and stderr pipes, 3 the attempt's log (append), 4 a
+// pipe that carries one 'g' once the service has placed this process (its
+// cgroup scope): the agent starts only then, and not at all when the pipe
+// ends without it (the service died in between).
+//
+// The agent (PROGRAM, an absolute path, with this process's environment,
+// working directory, stdin and process group) writes into two pipes of ours.
+// Every byte is appended to the log and passed on to the service's pipe of
+// the same stream; a service that does not read (frozen) has it buffered
+// here, one that is gone (EPIPE) has it dropped, and either way the log gets
+// it at once. When the agent has exited and its pipes are drained (or a
+// straggler holding them has had 2 s), RECORD is written (to RECORD.tmp,
+// then renamed): the exit status, whether this process got SIGTERM, SIGINT
+// or SIGHUP before the agent ended (someone stopped the attempt; a stop
+// after the agent's own end does not count), and the tails the service
+// parses the outcome from. Then what is buffered for the service is passed
+// on, and this process exits as the agent did (its code, or its signal), so
+// the service sees the agent's own status.
+//
+// No library beyond libc and the C++ runtime, linked statically where the
+// build allows, so starting it costs one small exec.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+extern char** environ;
+
+namespace {
+
+constexpr int kLogFd = 3;
+constexpr int kGoFd = 4;
+constexpr int64_t kLingerMs = 2000;  // as ProcessSupervisor: a straggler cannot hold the end back
+constexpr size_t kRecentBytes = 8 * 1024;          // runner: kRecentOutputBytes
+constexpr size_t kMaxBuffered = 16 * 1024 * 1024;  // per stream, for a service that does not read
+
+volatile sig_atomic_t g_stop_signal = 0;  // the first stop signal
+volatile sig_atomic_t g_stops = 0;        // how many came
+
+void OnStop(int sig) {
+  if (g_stop_signal == 0) g_stop_signal = sig;
+  g_stops = g_stops + 1;
+}
+
+int64_t NowMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Keeps the last `limit` bytes appended, trimming in batches.
+void AppendTail(std::string* tail, const char* data, size_t n, size_t limit) {
+  tail->append(data, n);
+  if (tail->size() > 2 * limit + 4096) tail->erase(0, tail->size() - limit);
+}
+
+void TrimTail(std::string* tail, size_t limit) {
+  if (tail->size() > limit) tail->erase(0, tail->size() - limit);
+}
+
+std::string Base64(const std::string& in) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) |
+                       (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < in.size()) {
+    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+bool WriteAll(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t w = write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// One of the agent's two streams on its way to the log and the service.
+struct Stream {
+  int from = -1;        // our read end of the agent's pipe; -1 at EOF
+  int to = -1;          // the service's pipe (1 or 2); -1 once it is gone
+  std::string pending;  // read, not yet taken by the service
+  std::string tail;
+  int64_t bytes = 0;
+  int64_t dropped = 0;  // not passed on: more than kMaxBuffered waited
+};
+
+// Passes on what the service's pipe takes now, without waiting.
+void Forward(Stream* s) {
+  while (s->to >= 0 && !s->pending.empty()) {
+    const ssize_t w = write(s->to, s->pending.data(), s->pending.size());
+    if (w > 0) {
+      s->pending.erase(0, static_cast<size_t>(w));
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) return;
+    s->to = -1;  // EPIPE: the service is gone; the log has it all
+    s->pending.clear();
+  }
+}
+
+struct Attempt {
+  Stream out, err;
+  std::string recent;
+  size_t tail_bytes = 64 * 1024;
+  int64_t started = 0;
+  int64_t last_output = -1;  // ms after the start
+  bool log_failed = false;
+  int stop_signal = 0;  // the first stop signal that came before the agent's end
+};
+
+void ReadFrom(Attempt* a, Stream* s) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(s->from, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) {
+      close(s->from);
+      s->from = -1;
+      return;
+    }
+    const size_t len = static_cast<size_t>(n);
+    if (!a->log_failed && !WriteAll(kLogFd, buf, len)) a->log_failed = true;
+    s->bytes += n;
+    AppendTail(&s->tail, buf, len, a->tail_bytes);
+    AppendTail(&a->recent, buf, len, kRecentBytes);
+    a->last_output = NowMs() - a->started;
+    if (s->to >= 0) {
+      if (s->pending.size() + len > kMaxBuffered) {
+        s->dropped += n;
+      } else {
+        s->pending.append(buf, len);
+      }
+    }
+    Forward(s);
+  }
+}
+
+bool WriteRecord(const std::string& path, const Attempt& a, int status, int64_t duration_ms) {
+  std::string json = "{\"version\":1";
+  if (WIFEXITED(status)) {
+    json += ",\"exit_code\":" + std::to_string(WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    json += ",\"signal\":" + std::to_string(WTERMSIG(status));
+  }
+  json += ",\"stop_signal\":" + std::to_string(a.stop_signal);
+  json += ",\"duration_ms\":" + std::to_string(duration_ms);
+  json += ",\"last_output_ms\":" + std::to_string(a.last_output);
+  json += ",\"stdout_bytes\":" + std::to_string(a.out.bytes);
+  json += ",\"log_failed\":";
+  json += a.log_failed ? "true" : "false";
+  std::string out_tail = a.out.tail, err_tail = a.err.tail, recent = a.recent;
+  TrimTail(&out_tail, a.tail_bytes);
+  TrimTail(&err_tail, a.tail_bytes);
+  TrimTail(&recent, kRecentBytes);
+  json += ",\"stdout_tail\":\"" + Base64(out_tail) + "\"";
+  json += ",\"stderr_tail\":\"" + Base64(err_tail) + "\"";
+  json += ",\"recent_output\":\"" + Base64(recent) + "\"}\n";
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool written = WriteAll(fd, json.data(), json.size());
+  close(fd);
+  if (!written || rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool MakePipe(int fds[2]) {
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  return fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0;
+}
+
+[[noreturn]] void ExitAs(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(sig, SIG_DFL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    sigprocmask(SIG_UNBLOCK, &only, nullptr);
+    raise(sig);
+    _exit(128 + sig);
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
+}
+
+// Waits until the service placed us, or says it never will.
+bool WaitForGo() {
+  // Blocking, whatever the service left set on the pipe.
+  fcntl(kGoFd, F_SETFL, fcntl(kGoFd, F_GETFL) & ~O_NONBLOCK);
+  char c = 0;
+  for (;;) {
+    const ssize_t n = read(kGoFd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    close(kGoFd);
+    return n == 1 && c == 'g';
+  }
+}
+
+int Fail(const char* what) {
+  const std::string line =
+      std::string("taskexec-attempt: ") + what + ": " + std::strerror(errno) + "\n";
+  WriteAll(2, line.data(), line.size());
+  return 125;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    const char usage[] = "usage: taskexec-attempt RECORD TAIL_BYTES PROGRAM [ARG...]\n";
+    WriteAll(2, usage, sizeof usage - 1);
+    return 125;
+  }
+  const std::string record = argv[1];
+  Attempt a;
+  a.tail_bytes = static_cast<size_t>(std::strtoull(argv[2], nullptr, 10));
+  if (a.tail_bytes == 0) a.tail_bytes = 64 * 1024;
+
+  // Ours only: the agent starts with every disposition at its default.
+  struct sigaction stop {};
+  stop.sa_handler = OnStop;
+  sigemptyset(&stop.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  fcntl(kLogFd, F_SETFD, FD_CLOEXEC);
+  if (!WaitForGo()) return 125;
+
+  int out[2], err[2];
+  if (!MakePipe(out) || !MakePipe(err)) return Fail("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  posix_spawnattr_init(&attr);
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  a.started = NowMs();
+  const int rc = posix_spawn(&pid, argv[3], &actions, &attr, argv + 3, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    errno = rc;
+    return Fail(argv[3]);
+  }
+  close(out[1]);
+  close(err[1]);
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+  fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK);
+  a.out.from = out[0];
+  a.out.to = 1;
+  a.err.from = err[0];
+  a.err.to = 2;
+
+  int status = 0;
+  bool exited = false;
+  int64_t exited_at = 0;
+  while (!exited || a.out.from >= 0 || a.err.from >= 0) {
+    if (exited && NowMs() - exited_at >= kLingerMs) break;
+    pollfd fds[5];
+    Stream* streams[5] = {};
+    nfds_t n = 0;
+    for (Stream* s : {&a.out, &a.err}) {
+      if (s->from >= 0) {
+        streams[n] = s;
+        fds[n++] = {s->from, POLLIN, 0};
+      }
+      if (s->to >= 0 && !s->pending.empty()) {
+        streams[n] = s;
+        fds[n++] = {s->to, POLLOUT, 0};
+      }
+    }
+    const nfds_t pid_slot = n;
+    if (!exited && pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
+    const int timeout = exited       ? static_cast<int>(kLingerMs - (NowMs() - exited_at))
+                        : pidfd >= 0 ? -1
+                                     : 100;  // no pidfd: look for the exit now and then
+    if (poll(fds, n, timeout) < 0 && errno != EINTR) return Fail("poll");
+    for (nfds_t i = 0; i < pid_slot; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].events == POLLIN) {
+        ReadFrom(&a, streams[i]);
+      } else {
+        Forward(streams[i]);
+      }
+    }
+    if (!exited) {
+      const pid_t w = waitpid(pid, &status, WNOHANG);
+      if (w == pid) {
+        exited = true;
+        exited_at = NowMs();
+        // A stop that comes after the agent's own end does not undo it.
+        a.stop_signal = g_stop_signal;
+      }
+    }
+  }
+  for (Stream* s : {&a.out, &a.err}) {
+    if (s->from >= 0) close(s->from);
+    s->from = -1;
+  }
+  WriteRecord(record, a, status, exited_at - a.started);
+
+  // The service gets the rest: it parses the same bytes. A frozen one is
+  // waited for (a stop then ends this wait); a dead one closed the pipes.
+  const sig_atomic_t stops_before = g_stops;
+  while (g_stops == stops_before) {
+    pollfd fds[2];
+    Stream* streams[2] = {};
+    nfds_t n = 0;
+    for (Stream* s : {&a.out, &a.err}) {
+      if (s->to >= 0 && !s->pending.empty()) {
+        streams[n] = s;
+        fds[n++] = {s->to, POLLOUT, 0};
+      }
+    }
+    if (n == 0) break;
+    if (poll(fds, n, -1) < 0 && errno != EINTR) break;
+    for (nfds_t i = 0; i < n; ++i) {
+      if (fds[i].revents != 0) Forward(streams[i]);
+    }
+  }
+  ExitAs(status);
+}

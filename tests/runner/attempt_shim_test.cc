@@ -1,0 +1,257 @@
+// taskexec-attempt, the per-attempt supervisor (attempt_shim_main.cc): what
+// the service sees through it, and what it records when the service is not
+// there to see.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runner/exit_record.h"
+#include "runner/process_supervisor.h"
+#include "runner/spawn_setup.h"
+#include "runner_test_util.h"
+
+namespace taskexec {
+namespace {
+
+using testing::AttemptShim;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::Waiter;
+using testing::WaitUntil;
+
+ProcessSpec Shimmed(const TempDir& dir, const std::string& script) {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", script};
+  spec.cwd = dir.path();
+  spec.log_path = dir.Sub("logs/out.log");
+  spec.kill_grace_ms = 5000;
+  spec.env = MergeEnvironment({});
+  spec.shim = AttemptShim();
+  spec.exit_record = ExitRecordPath(spec.log_path);
+  return spec;
+}
+
+ProcessResult RunToEnd(ProcessSupervisor& sup, const ProcessSpec& spec, uint64_t* handle = nullptr,
+                       const std::function<void()>& meanwhile = {}) {
+  Waiter<ProcessResult> w;
+  Status s = sup.Start(
+      spec, [&](const ProcessResult& r) { w.Set(r); }, handle, nullptr);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return ProcessResult{};
+  if (meanwhile) meanwhile();
+  auto r = w.Wait();
+  EXPECT_TRUE(r.has_value()) << "no result within the timeout";
+  return r.value_or(ProcessResult{});
+}
+
+ExitRecord Record(const std::string& path) {
+  ExitRecord record;
+  Status s = ReadExitRecord(path, &record);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return record;
+}
+
+TEST(AttemptShim, TheServiceSeesTheChildAsWithoutIt) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  const ProcessSpec spec =
+      Shimmed(dir, "echo out1; echo err1 >&2; printf 'x\\377y\\n'; echo \"$FOO\"; exit 7");
+  ProcessSpec with_env = spec;
+  with_env.env = MergeEnvironment({"FOO=bar"});
+  ProcessResult r = RunToEnd(sup, with_env);
+  EXPECT_EQ(r.exit_code, 7);
+  EXPECT_FALSE(r.cancelled);
+  EXPECT_EQ(r.stdout_tail, "out1\nx\xffy\nbar\n");
+  EXPECT_EQ(r.stderr_tail, "err1\n");
+  EXPECT_EQ(r.stdout_bytes, 13);
+  // Written once, by the supervisor.
+  const std::string log = ReadFile(spec.log_path);
+  EXPECT_EQ(log.size(), std::string("out1\nerr1\nx\xffy\nbar\n").size()) << log;
+  EXPECT_NE(log.find("err1\n"), std::string::npos);
+
+  const ExitRecord record = Record(spec.exit_record);
+  EXPECT_EQ(record.process.exit_code, 7);
+  EXPECT_FALSE(record.process.term_signal.has_value());
+  EXPECT_EQ(record.stop_signal, 0);
+  EXPECT_EQ(record.process.stdout_tail, r.stdout_tail);
+  EXPECT_EQ(record.process.stderr_tail, "err1\n");
+  EXPECT_EQ(record.process.stdout_bytes, 13);
+  EXPECT_GE(record.process.last_output_ms, 0);
+  EXPECT_FALSE(record.log_failed);
+}
+
+TEST(AttemptShim, AChildKilledBySignalIsReportedSo) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  const ProcessSpec spec = Shimmed(dir, "kill -KILL $$");
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_FALSE(r.exit_code.has_value());
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  const ExitRecord record = Record(spec.exit_record);
+  EXPECT_EQ(record.process.term_signal, SIGKILL);
+  EXPECT_EQ(record.stop_signal, 0);  // it ended; nobody stopped it
+}
+
+TEST(AttemptShim, AStoppedAttemptsRecordSaysSo) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  const ProcessSpec spec = Shimmed(dir, "echo started > started; exec sleep 30");
+  uint64_t handle = 0;
+  ProcessResult r = RunToEnd(sup, spec, &handle, [&] {
+    ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(dir.Sub("started")); }));
+    ASSERT_TRUE(sup.Cancel(handle).ok());
+  });
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(r.term_signal, SIGTERM);
+  const ExitRecord record = Record(spec.exit_record);
+  EXPECT_EQ(record.stop_signal, SIGTERM);
+  EXPECT_EQ(record.process.term_signal, SIGTERM);
+}
+
+// The supervisor started by hand, as the service does, with a test in the
+// service's place that reads its pipe only when it chooses to.
+struct HandStarted {
+  pid_t pid = -1;
+  int out = -1;  // our read end of its stdout
+  int go = -1;   // our write end of the go pipe
+};
+
+HandStarted StartByHand(const TempDir& dir, const std::string& script) {
+  HandStarted h;
+  int out[2], err[2], go[2];
+  EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
+  EXPECT_EQ(pipe2(go, O_CLOEXEC), 0);
+  const int log = open(dir.Sub("out.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  EXPECT_GE(log, 0);
+  SpawnSetup setup;
+  Status s = setup.Build(-1, out[1], err[1], dir.path(), {log, go[0]});
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  const std::string shim = AttemptShim();
+  const std::string record = dir.Sub("out.log.exit");
+  std::vector<std::string> args = {shim, record, "65536", "/bin/sh", "-c", script};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  EXPECT_EQ(
+      posix_spawn(&h.pid, shim.c_str(), setup.actions(), setup.attributes(), argv.data(), environ),
+      0);
+  close(out[1]);
+  close(err[0]);  // its stderr: nobody reads it
+  close(err[1]);
+  close(go[0]);
+  close(log);
+  h.out = out[0];
+  h.go = go[1];
+  return h;
+}
+
+// A service frozen while its agent finishes reads nothing: the record and
+// the log are whole all the same, and the output reaches the service when
+// it reads again.
+TEST(AttemptShim, TheEndIsRecordedWhileTheServiceDoesNotRead) {
+  TempDir dir;
+  // 300 KB: more than a pipe holds.
+  HandStarted h = StartByHand(dir, "head -c 300000 /dev/zero | tr '\\0' x; echo; exit 3");
+  ASSERT_EQ(write(h.go, "g", 1), 1);
+  close(h.go);
+  const std::string record_path = dir.Sub("out.log.exit");
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(record_path); }))
+      << "no record while the service does not read";
+  EXPECT_EQ(ReadFile(dir.Sub("out.log")).size(), 300001u);
+  const ExitRecord record = Record(record_path);
+  EXPECT_EQ(record.process.exit_code, 3);
+  EXPECT_EQ(record.process.stdout_bytes, 300001);
+  EXPECT_EQ(record.process.stdout_tail.size(), 65536u);
+
+  std::string got;
+  char buf[65536];
+  for (ssize_t n; (n = read(h.out, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<size_t>(n));
+  }
+  close(h.out);
+  EXPECT_EQ(got.size(), 300001u);
+  int status = 0;
+  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);  // the agent's own status
+}
+
+// A stop that reaches the supervisor after its agent ended on its own (the
+// watchdog stopping a dead service's attempts while a straggler still
+// holds the agent's pipes) does not make that end a stopped one.
+TEST(AttemptShim, AStopAfterTheAgentsOwnEndDoesNotCount) {
+  TempDir dir;
+  HandStarted h =
+      StartByHand(dir, "sleep 30 & echo $! > straggler.pid; echo $$ > agent.pid; exit 0");
+  ASSERT_EQ(write(h.go, "g", 1), 1);
+  close(h.go);
+  long agent = 0, straggler = 0;
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string a = ReadFile(dir.Sub("agent.pid")), s = ReadFile(dir.Sub("straggler.pid"));
+    if (a.empty() || a.back() != '\n' || s.empty() || s.back() != '\n') return false;
+    agent = std::stol(a);
+    straggler = std::stol(s);
+    return true;
+  }));
+  ASSERT_TRUE(WaitUntil([&] { return testing::ProcessGone(agent); }));
+  ASSERT_EQ(kill(h.pid, SIGTERM), 0);  // while the straggler holds the pipe
+  int status = 0;
+  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  kill(static_cast<pid_t>(straggler), SIGKILL);
+  close(h.out);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const ExitRecord record = Record(dir.Sub("out.log.exit"));
+  EXPECT_EQ(record.process.exit_code, 0);
+  EXPECT_EQ(record.stop_signal, 0);
+}
+
+// The service died between starting the supervisor and placing it: the
+// agent is never started.
+TEST(AttemptShim, WithoutTheGoTheAgentIsNotStarted) {
+  TempDir dir;
+  HandStarted h = StartByHand(dir, "touch ran");
+  close(h.go);
+  int status = 0;
+  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  close(h.out);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 125);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("out.log.exit")));
+}
+
+TEST(ExitRecord, ABadRecordIsCorruptionAndAMissingOneNotFound) {
+  TempDir dir;
+  ExitRecord record;
+  EXPECT_TRUE(ReadExitRecord(dir.Sub("none.exit"), &record).IsNotFound());
+  for (const char* text : {"", "{", "[]", "{\"version\":2,\"exit_code\":0}",
+                           "{\"version\":1,\"stdout_tail\":\"\",\"stderr_tail\":\"\","
+                           "\"recent_output\":\"\"}",
+                           "{\"version\":1,\"exit_code\":0,\"stdout_tail\":\"%%%\","
+                           "\"stderr_tail\":\"\",\"recent_output\":\"\"}"}) {
+    testing::WriteFile(dir.Sub("bad.exit"), text);
+    Status s = ReadExitRecord(dir.Sub("bad.exit"), &record);
+    EXPECT_EQ(s.code(), Status::Code::kCorruption) << text << ": " << s.ToString();
+  }
+  testing::WriteFile(dir.Sub("good.exit"),
+                     "{\"version\":1,\"exit_code\":0,\"stdout_tail\":\"aGk=\","
+                     "\"stderr_tail\":\"\",\"recent_output\":\"aGkK\"}");
+  ASSERT_TRUE(ReadExitRecord(dir.Sub("good.exit"), &record).ok());
+  EXPECT_EQ(record.process.stdout_tail, "hi");
+  EXPECT_EQ(record.process.recent_output, "hi\n");
+}
+
+}  // namespace
+}  // namespace taskexec
