@@ -207,9 +207,21 @@ int RunOnce(const Options& o, const std::string& here, int run) {
       static_cast<long long>(st.by_status["failed"]), cancelled_errors, overlap_count, twice,
       extra_runs);
   for (const auto& [type, n] : failed_by_type) std::printf("  failed %s: %d\n", type.c_str(), n);
+  // What the store says of each task whose agent finished twice: which
+  // attempts ended how, to tell which fault it came from.
+  for (const auto& [task, n] : finished) {
+    if (n < 2) continue;
+    std::vector<SessionExecution> executions;
+    store->ListExecutions(task, &executions);
+    std::printf("  finished %d times: %s\n", n, task.c_str());
+    for (const SessionExecution& e : executions) {
+      std::printf("    %s %s %s\n", e.id.c_str(), std::string(ToString(e.status)).c_str(),
+                  e.error.c_str());
+    }
+  }
   std::fflush(stdout);
   const bool clean = final_tasks == o.tasks && st.by_status["completed"] == o.tasks &&
-                     overlap_count == 0 && cancelled_errors == 0;
+                     overlap_count == 0 && cancelled_errors == 0 && twice == 0;
   if (clean)
     fs::remove_all(dir);
   else

@@ -1,10 +1,17 @@
 // Measures, in one run:
 //  1. the machine's limit: a bare posix_spawn + waitpid loop of /bin/true;
 //  2. tasks per second through the whole service (EngineService + SQLite store +
-//     runner) with /bin/true as the agent;
-//  3. the latency from AddTask to the agent process starting (p50, p99),
-//     with an agent that prints its start time.
-// Usage: throughput_bench [tasks=2000] [latency_samples=300] [concurrency=8]
+//     runner) with /bin/true as the agent, launched as `taskexec serve`
+//     launches them (the attempt watchdog, each agent through the per-attempt
+//     supervisor), with the default executor caps (max_concurrent 8,
+//     per_agent_limit 4: one agent runs 4 at once);
+//  3. the same without the per-attempt supervisor (agents as the service's
+//     own children), for its cost;
+//  4. the latency from AddTask to the agent process starting (p50, p99),
+//     with an agent that prints its start time, launched as in 2.
+// taskexec (the watchdog's program) and taskexec-attempt are found in the
+// directory above this program's.
+// Usage: throughput_bench [tasks=2000] [latency_samples=300]
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +28,9 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/engine_service.h"
+#include "runner/attempt_watchdog.h"
+#include "runner/exit_record.h"
+#include "runner/process_launcher.h"
 #include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
@@ -53,16 +63,28 @@ double BareLoop(int n) {
   return n / Seconds(t0, std::chrono::steady_clock::now());
 }
 
-Config BenchConfig(const fs::path& dir, std::vector<std::string> command, int concurrency) {
+// The defaults but for where the files go and what runs.
+Config BenchConfig(const fs::path& dir, std::vector<std::string> command) {
   Config c;
   c.store.db_path = (dir / "bench.db").string();
   c.agent.command = std::move(command);
   c.agent.work_dir = (dir / "work").string();
   c.agent.log_dir = (dir / "logs").string();
-  c.executor.max_concurrent = concurrency;
-  c.executor.per_agent_limit = concurrency;
-  c.executor.store_poll_ms = 1000;
   return c;
+}
+
+// Launchers as `taskexec serve` makes them (app/service_factory.cc): each
+// with its watchdog, each agent through `shim` ("" = none).
+Engine::LauncherFactory ServedLaunchers(const Config& c, const std::string& taskexec,
+                                        const std::string& shim) {
+  return [&c, taskexec, shim]() -> std::unique_ptr<AgentLauncher> {
+    std::unique_ptr<AttemptWatchdog> watchdog;
+    if (!AttemptWatchdog::Start(taskexec, c.agent.kill_grace_seconds * 1000LL, &watchdog).ok())
+      std::abort();
+    return std::make_unique<ProcessLauncher>(c.agent, SystemClock::Default(),
+                                             AgentEnvironment::FromConfig(c, ProcessEnvironment()),
+                                             std::move(watchdog), shim);
+  };
 }
 
 bool WaitAllDone(TaskStore* store, int n, int timeout_s) {
@@ -76,13 +98,14 @@ bool WaitAllDone(TaskStore* store, int n, int timeout_s) {
   return false;
 }
 
-double ServiceRate(const fs::path& dir, int n, int concurrency) {
+double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
+                   const std::string& shim) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Config c = BenchConfig(dir, {"/bin/true"}, concurrency);
+  Config c = BenchConfig(dir, {"/bin/true"});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get());
+  EngineService p(c, store.get(), SystemClock::Default(), ServedLaunchers(c, taskexec, shim));
   if (!p.Start().ok()) std::abort();
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
@@ -102,13 +125,14 @@ double ServiceRate(const fs::path& dir, int n, int concurrency) {
   return rate;
 }
 
-void Latency(const fs::path& dir, const std::string& agent, int samples, double* p50, double* p99) {
+void Latency(const fs::path& dir, const std::string& agent, int samples,
+             const std::string& taskexec, const std::string& shim, double* p50, double* p99) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Config c = BenchConfig(dir, {agent}, 8);
+  Config c = BenchConfig(dir, {agent});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get());
+  EngineService p(c, store.get(), SystemClock::Default(), ServedLaunchers(c, taskexec, shim));
   if (!p.Start().ok()) std::abort();
   std::vector<double> ms;
   for (int i = 0; i < samples; ++i) {
@@ -138,21 +162,32 @@ void Latency(const fs::path& dir, const std::string& agent, int samples, double*
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 2000;
   int samples = argc > 2 ? std::atoi(argv[2]) : 300;
-  int concurrency = argc > 3 ? std::atoi(argv[3]) : 8;
   spdlog::set_level(spdlog::level::warn);
   fs::path dir = fs::temp_directory_path() / ("taskexec_bench_" + std::to_string(getpid()));
-  std::string agent = (fs::path(argv[0]).parent_path() / "bench_agent").string();
+  const fs::path here = fs::absolute(fs::path(argv[0])).parent_path();
+  const std::string agent = (here / "bench_agent").string();
+  const std::string taskexec = (here.parent_path() / "taskexec").string();
+  const std::string shim = AttemptShimBeside(taskexec);
+  if (shim.empty()) {
+    std::fprintf(stderr, "no taskexec-attempt beside %s\n", taskexec.c_str());
+    return 2;
+  }
 
   double bare = BareLoop(n);
-  double service = ServiceRate(dir / "rate", n, concurrency);
+  double served = ServiceRate(dir / "rate", n, taskexec, shim);
+  double direct = ServiceRate(dir / "direct", n, taskexec, "");
   double p50 = 0, p99 = 0;
-  Latency(dir / "latency", agent, samples, &p50, &p99);
+  Latency(dir / "latency", agent, samples, taskexec, shim, &p50, &p99);
   fs::remove_all(dir);
 
-  std::printf("bare spawn+reap loop of /bin/true : %8.0f per second\n", bare);
-  std::printf("service, /bin/true agent (c=%d)   : %8.0f tasks per second (%.0f%% of bare)\n",
-              concurrency, service, 100.0 * service / bare);
-  std::printf("add -> agent start latency        : p50 %.2f ms, p99 %.2f ms (%d samples)\n", p50,
-              p99, samples);
+  std::printf("bare spawn+reap loop of /bin/true        : %8.0f per second\n", bare);
+  std::printf(
+      "service as served, /bin/true, defaults   : %8.0f tasks per second (%.0f%% of bare)\n",
+      served, 100.0 * served / bare);
+  std::printf(
+      "the same, agents the service's children  : %8.0f tasks per second (%.0f%% of bare)\n",
+      direct, 100.0 * direct / bare);
+  std::printf("add -> agent start latency (as served)   : p50 %.2f ms, p99 %.2f ms (%d samples)\n",
+              p50, p99, samples);
   return 0;
 }

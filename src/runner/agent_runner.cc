@@ -238,15 +238,28 @@ bool AgentRunner::ResultFromExitRecord(const SessionExecution& execution,
     if (!s.IsNotFound()) spdlog::warn("execution {}: {}", execution.id, s.ToString());
     return false;
   }
-  if (record.stop_signal != 0) {
-    spdlog::info("execution {}: its agent was stopped (signal {}) before it ended", execution.id,
-                 record.stop_signal);
-    return false;
-  }
   // The service that wrote the stdout copy may have died before its end:
   // the record's tail is what there is.
   files.stdout_path.clear();
   AgentResult r = ResultOf(job, files, record.process);
+  // A stop and the agent's own end can cross: the stop reaches the
+  // supervisor before it has seen the exit, or kills the agent as it exits
+  // after its report. A stopped agent that reported its work done did it;
+  // any other end of a stopped one is the stop's.
+  if (record.stop_signal != 0 && r.status != ExecutionStatus::kCompleted) {
+    if (!ReportsCompletion(record.process)) {
+      spdlog::info("execution {}: its agent was stopped (signal {}) before it ended", execution.id,
+                   record.stop_signal);
+      return false;
+    }
+    ProcessResult reported = record.process;
+    reported.term_signal.reset();
+    reported.exit_code = 0;
+    r = ResultOf(job, files, reported);
+    if (r.status != ExecutionStatus::kCompleted) return false;
+    r.warnings.push_back("stopped (signal " + std::to_string(record.stop_signal) +
+                         ") just after it reported its work done");
+  }
   if (r.status == ExecutionStatus::kCompleted &&
       (config_.require_changes || !config_.verify.empty())) {
     spdlog::warn(

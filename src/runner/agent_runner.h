@@ -39,6 +39,7 @@
 // still being made).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -93,13 +94,16 @@ class AgentRunner {
   // there to see it. Call before the first Start(); "" (the default):
   // agents are this process's own children.
   void SetAttemptShim(std::string shim) { shim_ = std::move(shim); }
+  // The lease fence's deadline (MonotonicMs; 0 = none): an agent whose start
+  // comes later, through the shim, is not started (ProcessSpec::start_by_ms).
+  void SetStartDeadline(int64_t steady_ms) { start_by_ms_.store(steady_ms); }
 
   // The result of an attempt whose agent ended while no service watched it,
   // from its exit record (exit_record.h), computed as Start()'s would be
   // from the same output: false when there is none, or it does not stand
-  // for the agent's own end (it was stopped; it completed where
-  // agent.require_changes or agent.verify would have had to judge it, which
-  // a recovery does not run).
+  // for the agent's own end (it was stopped and did not report its work
+  // done; it completed where agent.require_changes or agent.verify would
+  // have had to judge it, which a recovery does not run).
   bool ResultFromExitRecord(const SessionExecution& execution, AgentResult* result) const;
 
   // Returns once `done` has been called for every attempt whose process had
@@ -231,6 +235,7 @@ class AgentRunner {
   ProcessSupervisor* supervisor_;
   const Clock* clock_;
   std::string shim_;  // SetAttemptShim; "" = none
+  std::atomic<int64_t> start_by_ms_{0};
 
   // A running attempt: the child it waits on (a helper command or the
   // agent; 0 between steps), and when its agent started.

@@ -4,13 +4,16 @@
 // has its end and its output recorded (runner/exit_record.h says what a
 // recovering service does with them).
 //
-//   taskexec-attempt RECORD TAIL_BYTES PROGRAM [ARG...]
+//   taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]
 //
 // Descriptors from the service: 0 the agent's stdin (passed on as is), 1 and
 // 2 the service's stdout and stderr pipes, 3 the attempt's log (append), 4 a
 // pipe that carries one 'g' once the service has placed this process (its
 // cgroup scope): the agent starts only then, and not at all when the pipe
-// ends without it (the service died in between).
+// ends without it (the service died in between). START_BY (CLOCK_MONOTONIC
+// ms; 0 = none) is when the service's lease fence passes: a 'g' that comes
+// later (the service was frozen in between) starts nothing, and this
+// process ends by SIGTERM, as the fence would have stopped the agent.
 //
 // The agent (PROGRAM, an absolute path, with this process's environment,
 // working directory, stdin and process group) writes into two pipes of ours.
@@ -256,8 +259,8 @@ int Fail(const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    const char usage[] = "usage: taskexec-attempt RECORD TAIL_BYTES PROGRAM [ARG...]\n";
+  if (argc < 5) {
+    const char usage[] = "usage: taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]\n";
     WriteAll(2, usage, sizeof usage - 1);
     return 125;
   }
@@ -274,6 +277,14 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   fcntl(kLogFd, F_SETFD, FD_CLOEXEC);
   if (!WaitForGo()) return 125;
+  const int64_t start_by = std::strtoll(argv[3], nullptr, 10);
+  if (start_by != 0 && NowMs() >= start_by) {
+    const std::string line = "taskexec-attempt: not started: the lease fence passed " +
+                             std::to_string(NowMs() - start_by) +
+                             " ms ago (the service was frozen before the start)\n";
+    WriteAll(2, line.data(), line.size());
+    ExitAs(SIGTERM);  // a status as if killed by SIGTERM
+  }
 
   int out[2], err[2];
   if (!MakePipe(out) || !MakePipe(err)) return Fail("pipe");
@@ -292,12 +303,12 @@ int main(int argc, char** argv) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   a.started = NowMs();
-  const int rc = posix_spawn(&pid, argv[3], &actions, &attr, argv + 3, environ);
+  const int rc = posix_spawn(&pid, argv[4], &actions, &attr, argv + 4, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     errno = rc;
-    return Fail(argv[3]);
+    return Fail(argv[4]);
   }
   close(out[1]);
   close(err[1]);

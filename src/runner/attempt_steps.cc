@@ -271,6 +271,7 @@ Status AgentRunner::LaunchAgent(const ChainPtr& c, int64_t* pid, bool queued) {
   }
   uint64_t handle = 0;
   int64_t child_pid = 0;
+  c->agent.start_by_ms = start_by_ms_.load();
   if (Status s = supervisor_->Start(c->agent, std::move(on_exit), &handle, &child_pid); !s.ok()) {
     if (!queued) handles_.erase(exec_id);  // Start() reports it; no `done`
     return s;

@@ -9,9 +9,10 @@
 // exit status, the tails of stdout and stderr), so a recovering service on
 // the same machine computes the same outcome instead (process_launcher.h,
 // EndedWhileAway). An agent that was stopped (the supervisor got SIGTERM,
-// SIGINT or SIGHUP before it ended: a timeout, a cancel, the fence, the
-// watchdog) did not finish on its own: its record says so and is not taken
-// for a result.
+// SIGINT or SIGHUP before it saw the agent end: a timeout, a cancel, the
+// fence, the watchdog) has its record say so; such an end is taken for a
+// result only when the agent reported its work done (the stop and the
+// agent's own end crossed).
 //
 // The file is `<log path>.exit` (JSON; the tails in base64, since agent
 // output need not be UTF-8), written to a temporary name and renamed.

@@ -573,6 +573,14 @@ void JudgeExit(const ProcessResult& p, const AgentReport& report, AgentResult* r
 
 }  // namespace
 
+bool ReportsCompletion(const ProcessResult& p) {
+  const AgentReport report = ReadReport(p);
+  const Markers& m = report.markers;
+  const JsonInfo& info = report.info;
+  if (m.failed_last || m.question_last || info.is_error || !info.refused.empty()) return false;
+  return m.complete.has_value() || info.found;
+}
+
 ParsedOutcome ParseOutcome(const ProcessResult& p, const std::vector<std::string>& known_ids) {
   ParsedOutcome parsed;
   AgentResult& r = parsed.result;

@@ -76,6 +76,13 @@ struct ParsedOutcome {
 ParsedOutcome ParseOutcome(const ProcessResult& process,
                            const std::vector<std::string>& known_ids = {});
 
+// Whether the output itself says the work is done, whatever the exit
+// status: a TASK_COMPLETE marker with no later TASK_FAILED or question, or
+// a runtime's JSON result that is not an error, with nothing refused for
+// want of approval. For an agent killed just after it reported (a stop that
+// crossed its own end: exit_record.h).
+bool ReportsCompletion(const ProcessResult& process);
+
 // The session id in plain (non-JSON) output: a
 // "Session: <id>" / "Session created <id>" / "session_id: <id>" line, else a
 // UUID not inside `known_ids`, else the whole output when it is one short

@@ -31,7 +31,9 @@ Status ProcessLauncher::CheckFiles() const { return runner_->CheckFiles(); }
 
 void ProcessLauncher::LeaseRenewed(int64_t fence_in_ms, int64_t grace_ms) {
   // The watchdog runs apart from this process, so the fence holds while
-  // this process is frozen.
+  // this process is frozen; so does the per-attempt supervisor, which
+  // starts no agent after the fence.
+  runner_->SetStartDeadline(MonotonicMs() + fence_in_ms);
   if (watchdog_) watchdog_->FenceIn(fence_in_ms, grace_ms);
 }
 

@@ -376,7 +376,8 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (shimmed) {
     if (Status s = OpenPipe(&go_r, &go_w); !s.ok()) return s;
     args.erase(args.begin());
-    args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes), exe});
+    args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes),
+                               std::to_string(spec.start_by_ms), exe});
     exe = spec.shim;
   }
   SpawnSetup setup;

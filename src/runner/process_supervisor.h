@@ -69,6 +69,11 @@ struct ProcessSpec {
   // exit status is the child's.
   std::string shim;
   std::string exit_record;
+  // With the shim: the steady-clock time (MonotonicMs) after which the
+  // child must not start, because the lease fence has passed (this process
+  // was frozen between deciding to start it and the start); 0 = none. The
+  // shim then ends as the fence's stop would have ended it, by SIGTERM.
+  int64_t start_by_ms = 0;
 };
 
 // How a started child ended. A child that could not be started has no

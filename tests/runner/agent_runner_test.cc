@@ -1,6 +1,7 @@
 // AgentRunner end to end with the scripted fake agent (tests/fakes/fake_agent.sh)
 // in the seed's argv form.
 #include "runner/agent_runner.h"
+#include "runner/exit_record.h"
 #include "runner/presets.h"
 
 #include <gtest/gtest.h>
@@ -677,6 +678,33 @@ TEST_P(AgentRunnerTest, AnEndNoServiceSawIsReadFromItsExitRecord) {
   ASSERT_TRUE(done.Wait().has_value());
   AgentResult stopped;
   EXPECT_FALSE(hanging.ResultFromExitRecord(job.execution, &stopped));
+
+  // A stop that crossed the agent's own end: the completion it reported stands.
+  testing::WriteFile(ExitRecordPath(hanging.LogPath("exec-1")),
+                     "{\"version\":1,\"exit_code\":0,\"stop_signal\":15,\"stdout_bytes\":32,"
+                     "\"stdout_tail\":\"" +
+                         std::string("VEFTS19DT01QTEVURTogd3JvdGUgdGhlIHJlcG9ydAo=") +
+                         "\",\"stderr_tail\":\"\",\"recent_output\":\"\"}");
+  AgentResult crossed;
+  ASSERT_TRUE(hanging.ResultFromExitRecord(job.execution, &crossed));
+  EXPECT_EQ(crossed.status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(crossed.summary, "wrote the report");
+  // Killed by the stop as it exited, after that report: the same.
+  auto killed_after = [](const std::string& stdout_base64) {
+    return "{\"version\":1,\"signal\":15,\"stop_signal\":15,\"stdout_bytes\":32,"
+           "\"stdout_tail\":\"" +
+           stdout_base64 + "\",\"stderr_tail\":\"\",\"recent_output\":\"\"}";
+  };
+  testing::WriteFile(ExitRecordPath(hanging.LogPath("exec-1")),
+                     killed_after("VEFTS19DT01QTEVURTogd3JvdGUgdGhlIHJlcG9ydAo="));
+  ASSERT_TRUE(hanging.ResultFromExitRecord(job.execution, &crossed));
+  EXPECT_EQ(crossed.status, ExecutionStatus::kCompleted);
+  EXPECT_NE(crossed.warnings.front().find("just after it reported its work done"),
+            std::string::npos);
+  // Killed while it worked ("working on it\n"): the stop's.
+  testing::WriteFile(ExitRecordPath(hanging.LogPath("exec-1")),
+                     killed_after("d29ya2luZyBvbiBpdAo="));
+  EXPECT_FALSE(hanging.ResultFromExitRecord(job.execution, &crossed));
 
   execution.id = "exec-never-ran";
   EXPECT_FALSE(hanging.ResultFromExitRecord(execution, &recovered));

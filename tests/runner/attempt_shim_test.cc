@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "runner/exit_record.h"
 #include "runner/process_supervisor.h"
 #include "runner/spawn_setup.h"
@@ -124,7 +125,8 @@ struct HandStarted {
   int go = -1;   // our write end of the go pipe
 };
 
-HandStarted StartByHand(const TempDir& dir, const std::string& script) {
+HandStarted StartByHand(const TempDir& dir, const std::string& script,
+                        const std::string& start_by = "0") {
   HandStarted h;
   int out[2], err[2], go[2];
   EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
@@ -137,7 +139,7 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script) {
   EXPECT_TRUE(s.ok()) << s.ToString();
   const std::string shim = AttemptShim();
   const std::string record = dir.Sub("out.log.exit");
-  std::vector<std::string> args = {shim, record, "65536", "/bin/sh", "-c", script};
+  std::vector<std::string> args = {shim, record, "65536", start_by, "/bin/sh", "-c", script};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -230,6 +232,38 @@ TEST(AttemptShim, WithoutTheGoTheAgentIsNotStarted) {
   EXPECT_EQ(WEXITSTATUS(status), 125);
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("out.log.exit")));
+}
+
+// The service was frozen between deciding to start the agent and the
+// start, past its lease fence: the agent is not started, and the end looks
+// like the fence's stop.
+TEST(AttemptShim, NoAgentStartsAfterTheLeaseFence) {
+  TempDir dir;
+  HandStarted h = StartByHand(dir, "touch ran", std::to_string(MonotonicMs() - 1));
+  ASSERT_EQ(write(h.go, "g", 1), 1);
+  close(h.go);
+  int status = 0;
+  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  close(h.out);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("out.log.exit")));
+
+  // Through the process supervisor: the same, and it says why on stderr;
+  // a deadline still ahead starts the agent.
+  ProcessSupervisor sup;
+  ProcessSpec spec = Shimmed(dir, "touch ran");
+  spec.start_by_ms = MonotonicMs() - 1;
+  ProcessResult r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.term_signal, SIGTERM);
+  EXPECT_NE(r.stderr_tail.find("not started: the lease fence passed"), std::string::npos)
+      << r.stderr_tail;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
+  spec.start_by_ms = MonotonicMs() + 60'000;
+  r = RunToEnd(sup, spec);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir.Sub("ran")));
 }
 
 TEST(ExitRecord, ABadRecordIsCorruptionAndAMissingOneNotFound) {

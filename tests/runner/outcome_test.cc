@@ -26,6 +26,27 @@ TEST(Outcome, TaskCompleteLineIsTheSummary) {
   EXPECT_EQ(r.pid, 42);
 }
 
+// What the output says on its own, for an agent killed just after it
+// reported (a stop that crossed its end): only a report of work done counts.
+TEST(Outcome, OnlyAReportOfWorkDoneCountsAsCompletionWhateverTheExit) {
+  ProcessResult killed = Exited(0, "");
+  killed.exit_code.reset();
+  killed.term_signal = 15;
+  killed.stdout_tail = "working\nTASK_COMPLETE: wrote the report\n";
+  EXPECT_TRUE(ReportsCompletion(killed));
+  killed.stdout_tail = R"({"type":"result","subtype":"success","is_error":false,"result":"done"})";
+  EXPECT_TRUE(ReportsCompletion(killed));
+  killed.stdout_tail = R"({"type":"result","subtype":"error","is_error":true,"result":"no"})";
+  EXPECT_FALSE(ReportsCompletion(killed));
+  killed.stdout_tail = "TASK_COMPLETE: half\nTASK_FAILED: then it broke\n";
+  EXPECT_FALSE(ReportsCompletion(killed));
+  killed.stdout_tail = "TASK_COMPLETE: ok\nTASK_NEEDS_INPUT: which colour?\n";
+  EXPECT_FALSE(ReportsCompletion(killed));
+  killed.stdout_tail = "working on it\n";
+  EXPECT_FALSE(ReportsCompletion(killed));
+  EXPECT_FALSE(ReportsCompletion(Exited(0, "")));  // exit 0 alone says nothing
+}
+
 // Codex `exec --json` events, as codex-cli 0.171 prints them.
 TEST(Outcome, CodexEventStreamGivesTheThreadTextAndFailure) {
   const std::string ok =
