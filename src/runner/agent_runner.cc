@@ -225,6 +225,11 @@ AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files
   return parsed.result;
 }
 
+bool AgentRunner::ExitRecordSuffices() const {
+  return !shim_.empty() && !config_.require_changes && config_.verify.empty() &&
+         layout_.config().after_run.empty();
+}
+
 bool AgentRunner::ResultFromExitRecord(const SessionExecution& execution,
                                        AgentResult* result) const {
   AgentJob job;
@@ -265,6 +270,13 @@ bool AgentRunner::ResultFromExitRecord(const SessionExecution& execution,
     spdlog::warn(
         "execution {}: its agent reported completion while no service watched it; "
         "agent.require_changes / agent.verify were not run on it, so it is not taken",
+        execution.id);
+    return false;
+  }
+  if (!layout_.config().after_run.empty()) {
+    spdlog::warn(
+        "execution {}: its agent ended while no service watched it; workspace.after_run did "
+        "not run after it, so its end is not taken",
         execution.id);
     return false;
   }

@@ -98,12 +98,19 @@ class AgentRunner {
   // comes later, through the shim, is not started (ProcessSpec::start_by_ms).
   void SetStartDeadline(int64_t steady_ms) { start_by_ms_.store(steady_ms); }
 
+  // Whether an attempt's exit record alone gives its whole result: agents
+  // start through the shim, and no step follows the agent (no
+  // agent.require_changes, agent.verify, workspace.after_run) whose verdict
+  // only the service's own outcome file would keep.
+  bool ExitRecordSuffices() const;
+
   // The result of an attempt whose agent ended while no service watched it,
   // from its exit record (exit_record.h), computed as Start()'s would be
   // from the same output: false when there is none, or it does not stand
   // for the agent's own end (it was stopped and did not report its work
-  // done; it completed where agent.require_changes or agent.verify would
-  // have had to judge it, which a recovery does not run).
+  // done), or a step that follows the agent would have had to run
+  // (agent.require_changes and agent.verify judging a completion,
+  // workspace.after_run after any end), which a recovery does not do.
   bool ResultFromExitRecord(const SessionExecution& execution, AgentResult* result) const;
 
   // Returns once `done` has been called for every attempt whose process had

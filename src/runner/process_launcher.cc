@@ -61,11 +61,14 @@ void ProcessLauncher::OutcomeRecorded(const SessionExecution& execution) {
 
 Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
   const std::string id = job.execution.id;
-  const std::string outcome_path = OutcomePath(job.execution);
   // The result is kept on disk before anything else is done with it: a
   // service that dies from here on leaves it for the recovery to record.
+  // Where the supervisor's exit record gives the same result, it is not
+  // written again (a file per attempt less).
+  const std::string outcome_path =
+      runner_->ExitRecordSuffices() ? std::string() : OutcomePath(job.execution);
   auto kept = [outcome_path, id, done = std::move(done)](const AgentResult& result) {
-    if (!result.service_fault) {
+    if (!result.service_fault && !outcome_path.empty()) {
       if (Status s = WriteOutcomeFile(outcome_path, result); !s.ok())
         spdlog::warn("execution {}: {}", id, s.ToString());
     }

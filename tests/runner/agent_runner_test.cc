@@ -658,10 +658,17 @@ TEST_P(AgentRunnerTest, AnEndNoServiceSawIsReadFromItsExitRecord) {
   ASSERT_FALSE(recovered.warnings.empty());
   EXPECT_NE(recovered.warnings.back().find("exit record"), std::string::npos);
 
+  EXPECT_TRUE(runner.ExitRecordSuffices());  // so the service writes no outcome file of its own
+
   AgentConfig verified = Config("succeed");
   verified.verify = {"/bin/true"};
   AgentResult unverified;
   EXPECT_FALSE(Runner(verified).ResultFromExitRecord(execution, &unverified));
+  EXPECT_FALSE(runner_->ExitRecordSuffices());
+  AgentConfig hooked = Config("succeed");
+  hooked.workspace.after_run = {"/bin/true"};
+  EXPECT_FALSE(Runner(hooked).ResultFromExitRecord(execution, &unverified));
+  EXPECT_FALSE(runner_->ExitRecordSuffices());
 
   AgentRunner& failing = Runner(Config("fail"));
   const AgentResult failed = RunJob(failing, Job("2"));
