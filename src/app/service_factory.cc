@@ -275,6 +275,14 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
       out << "warning: " << problem << "\n";
     }
   }
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (const std::string shim = ec ? std::string() : AttemptShimBeside(self); !shim.empty()) {
+    out << "attempt supervisor: " << shim << "\n";
+  } else {
+    out << "warning: no taskexec-attempt beside " << self
+        << ": an agent that ends while the service is down or frozen is run again\n";
+  }
   for (const auto& [key, dir] :
        {std::pair<const char*, const std::string&>{"agent.work_dir", cfg.agent.work_dir},
         {"agent.log_dir", cfg.agent.log_dir}}) {

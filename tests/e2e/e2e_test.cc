@@ -699,6 +699,12 @@ TEST_F(E2eTest, ConfigCheckRunsTheAgentProgram) {
             std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("agent.stall_seconds"), std::string::npos) << r.out;  // 600 > 300
+  // The per-attempt supervisor, beside the binary (runner/exit_record.h).
+  EXPECT_NE(r.out.find("attempt supervisor: " +
+                       fs::canonical(fs::path(TaskexecBinary()).parent_path()).string() +
+                       "/taskexec-attempt\n"),
+            std::string::npos)
+      << r.out;
 
   // OpenClaw prints its --json result only when the turn ends: a stall limit
   // below the timeout would stop every longer turn.
