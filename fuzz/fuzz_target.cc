@@ -1,5 +1,5 @@
 // One libFuzzer target per step of tests/fuzz/fuzz_bodies.h, chosen at
-// build time (FUZZ_TARGET: notion, api, config, agent_output,
+// build time (FUZZ_TARGET: notion, notion_lists, api, config, agent_output,
 // command_template). Build and run (docs/security.md "Fuzzing"):
 //   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTASKEXEC_BUILD_FUZZ=ON \
 //     -DTASKEXEC_BUILD_TESTS=OFF -DTASKEXEC_BUILD_BENCH=OFF

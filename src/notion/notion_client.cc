@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
+#include <set>
 
 #include "core/retry_after.h"
 
@@ -405,13 +406,14 @@ Status NotionClient::QueryAll(const Json& filter, const Json& sorts, std::vector
                               const std::vector<std::string>& properties) {
   pages->clear();
   std::string cursor;
+  std::set<std::string> seen;  // a cursor seen before would go round the same pages
   for (int guard = 0; guard < 10000; ++guard) {
     QueryPage page;
     Status st = Query(filter, sorts, cursor, &page, properties);
     if (!st.ok()) return st;
     for (auto& r : page.results) pages->push_back(std::move(r));
     if (!page.has_more) return Status::OK();
-    if (page.next_cursor.empty() || page.next_cursor == cursor)
+    if (page.next_cursor.empty() || !seen.insert(page.next_cursor).second)
       return Status::Corruption("notion query: has_more without a new next_cursor");
     cursor = page.next_cursor;
   }
@@ -446,6 +448,7 @@ Status NotionClient::GetRelation(const std::string& page_id, const std::string& 
                                  std::vector<std::string>* related) {
   related->clear();
   std::string cursor;
+  std::set<std::string> seen;
   for (int guard = 0; guard < 1000; ++guard) {
     std::string path = "/pages/" + page_id + "/properties/" +
                        PercentEncode(PercentDecode(property_id)) + "?page_size=100";
@@ -464,6 +467,10 @@ Status NotionClient::GetRelation(const std::string& page_id, const std::string& 
         resp.contains("has_more") && resp["has_more"].is_boolean() && resp["has_more"].get<bool>();
     if (!more || !resp.contains("next_cursor") || !resp["next_cursor"].is_string())
       return Status::OK();
+    // A cursor seen before would read the same pages until the guard.
+    if (!seen.insert(resp["next_cursor"].get<std::string>()).second)
+      return Status::Corruption("notion property items of page " + page_id +
+                                ": has_more without a new next_cursor");
     cursor = resp["next_cursor"].get<std::string>();
   }
   return Status::Corruption("notion property items of page " + page_id + ": too many pages");
@@ -472,6 +479,7 @@ Status NotionClient::GetRelation(const std::string& page_id, const std::string& 
 Status NotionClient::ListComments(const std::string& page_id, std::vector<Json>* comments) {
   comments->clear();
   std::string cursor;
+  std::set<std::string> seen;
   for (int guard = 0; guard < 1000; ++guard) {
     std::string path = "/comments?block_id=" + page_id + "&page_size=100";
     if (!cursor.empty()) path += "&start_cursor=" + cursor;
@@ -483,6 +491,9 @@ Status NotionClient::ListComments(const std::string& page_id, std::vector<Json>*
     if (!JsonBool(resp, "has_more") || !resp.contains("next_cursor") ||
         !resp["next_cursor"].is_string())
       return Status::OK();
+    if (!seen.insert(resp["next_cursor"].get<std::string>()).second)
+      return Status::Corruption("notion comments of page " + page_id +
+                                ": has_more without a new next_cursor");
     cursor = resp["next_cursor"].get<std::string>();
   }
   return Status::Corruption("notion comments: too many result pages");

@@ -11,8 +11,10 @@
 #include "config/toml_source.h"
 #include "core/clock.h"
 #include "engine/store_service.h"
+#include "notion/http_transport.h"
 #include "notion/notion_client.h"
 #include "notion/property_mapping.h"
+#include "notion/rate_limiter.h"
 #include "notion/webhook.h"
 #include "routing/agent_router.h"
 #include "runner/command_template.h"
@@ -79,6 +81,73 @@ bool NotionOnce(const uint8_t* data, size_t size) {
   notion::WebhookResult result = handler.Handle({{"X-Notion-Signature", header}}, body);
   if (result.http_status < 200 || result.http_status > 599) return false;
   if (!sign && result.outcome == "accepted") return false;  // unsigned, yet taken
+  return true;
+}
+
+namespace {
+
+// Answers every request with the next body, then the last one again.
+class ScriptedNotion final : public notion::HttpTransport {
+ public:
+  explicit ScriptedNotion(std::vector<std::string> bodies) : bodies_(std::move(bodies)) {}
+  Status Send(const notion::HttpRequest&, notion::HttpResponse* response) override {
+    ++requests;
+    response->status = 200;
+    response->headers = {{"content-type", "application/json"}};
+    response->body = bodies_.empty() ? "" : bodies_[std::min(next_, bodies_.size() - 1)];
+    ++next_;
+    return Status::OK();
+  }
+  size_t requests = 0;
+
+ private:
+  std::vector<std::string> bodies_;
+  size_t next_ = 0;
+};
+
+class NoSleep final : public notion::Sleeper {
+ public:
+  void SleepMs(int64_t) override {}
+};
+
+}  // namespace
+
+bool NotionListsOnce(const uint8_t* data, size_t size) {
+  if (size == 0) return true;
+  std::vector<std::string> bodies;
+  const std::string rest = Text(data + 1, size - 1);
+  for (size_t start = 0;;) {
+    const size_t nul = rest.find('\0', start);
+    bodies.push_back(rest.substr(start, nul == std::string::npos ? nul : nul - start));
+    if (nul == std::string::npos) break;
+    start = nul + 1;
+  }
+  ScriptedNotion transport(bodies);
+  NoSleep sleeper;
+  notion::RateLimiter limiter(1e9, 1e9, FuzzClock(), &sleeper);
+  notion::NotionClientOptions options;
+  options.token = "secret_fuzz";
+  options.database_id = "0f3c6b4e1a2b4c3d8e4f5a6b7c8d9e01";
+  options.max_attempts = 1;
+  options.jitter_seed = 1;
+  if (data[0] % 2 == 0) options.api_version = "2022-06-28";
+  notion::NotionClient client(options, &transport, &limiter, FuzzClock(), &sleeper);
+  const size_t most = bodies.size() + 2;
+  auto bounded = [&](auto&& list) {
+    transport.requests = 0;
+    list();
+    return transport.requests <= most;
+  };
+  std::vector<Json> pages;
+  if (!bounded([&] { (void)client.QueryAll(Json(), Json(), &pages); })) return false;
+  for (const Json& page : pages) (void)page.dump();
+  std::vector<std::string> related;
+  if (!bounded([&] { (void)client.GetRelation("page-1", "%3Drel", &related); })) return false;
+  for (const std::string& id : related) {
+    if (id.empty()) return false;
+  }
+  std::vector<Json> comments;
+  if (!bounded([&] { (void)client.ListComments("page-1", &comments); })) return false;
   return true;
 }
 
@@ -235,6 +304,7 @@ bool CommandTemplateOnce(const uint8_t* data, size_t size) {
 const std::vector<Target>& Targets() {
   static const std::vector<Target> targets = {
       {"notion", &NotionOnce},
+      {"notion_lists", &NotionListsOnce},
       {"api", &ApiOnce},
       {"config", &ConfigOnce},
       {"agent_output", &AgentOutputOnce},

@@ -23,6 +23,16 @@ namespace taskexec::fuzz {
 // own header otherwise.
 bool NotionOnce(const uint8_t* data, size_t size);
 
+// Notion's list responses: the bytes after the first are split at NUL
+// bytes into response bodies (200 OK), answered in order to the client's
+// listings (a query followed through its cursors, a relation's property
+// items, a page's comments), the last repeated once they run out; the
+// first byte's low bit picks the API version (2022-06-28, or the latest,
+// whose data source id is read from the first body). Each listing must
+// end, with its results or an error, within as many requests as there are
+// bodies plus two (a cursor seen before ends it), and yield string ids.
+bool NotionListsOnce(const uint8_t* data, size_t size);
+
 // The HTTP API: the first byte picks a handler (list, add, edit, execute,
 // reply, prune, cancel, show); the rest is "query\nbody" ("k=v&k=v"). The
 // answer must be JSON (or an event stream) with a status in 200..599.
