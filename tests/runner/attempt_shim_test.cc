@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "process_test_util.h"
 #include "runner/exit_record.h"
 #include "runner/process_supervisor.h"
 #include "runner/spawn_setup.h"
@@ -24,33 +24,16 @@ namespace {
 
 using testing::AttemptShim;
 using testing::ReadFile;
+using testing::RunToEnd;
 using testing::TempDir;
-using testing::Waiter;
 using testing::WaitUntil;
 
+// A shell command started through the supervisor.
 ProcessSpec Shimmed(const TempDir& dir, const std::string& script) {
-  ProcessSpec spec;
-  spec.argv = {"sh", "-c", script};
-  spec.cwd = dir.path();
-  spec.log_path = dir.Sub("logs/out.log");
-  spec.kill_grace_ms = 5000;
-  spec.env = MergeEnvironment({});
+  ProcessSpec spec = testing::ShellSpec(dir, script);
   spec.shim = AttemptShim();
   spec.exit_record = ExitRecordPath(spec.log_path);
   return spec;
-}
-
-ProcessResult RunToEnd(ProcessSupervisor& sup, const ProcessSpec& spec, uint64_t* handle = nullptr,
-                       const std::function<void()>& meanwhile = {}) {
-  Waiter<ProcessResult> w;
-  Status s = sup.Start(
-      spec, [&](const ProcessResult& r) { w.Set(r); }, handle, nullptr);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return ProcessResult{};
-  if (meanwhile) meanwhile();
-  auto r = w.Wait();
-  EXPECT_TRUE(r.has_value()) << "no result within the timeout";
-  return r.value_or(ProcessResult{});
 }
 
 ExitRecord Record(const std::string& path) {

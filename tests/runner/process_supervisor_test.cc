@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "process_test_util.h"
 #include "runner/attempt_cgroup.h"
 #include "runner_test_util.h"
 
@@ -24,26 +25,10 @@ using testing::Waiter;
 using testing::WaitUntil;
 
 ProcessSpec Shell(const TempDir& dir, const std::string& script) {
-  ProcessSpec spec;
-  spec.argv = {"sh", "-c", script};
-  spec.cwd = dir.path();
-  spec.log_path = dir.Sub("logs/out.log");
-  spec.kill_grace_ms = 5000;
-  spec.env = MergeEnvironment({});
-  return spec;
+  return testing::ShellSpec(dir, script);
 }
 
-// Starts `spec` and waits for its result.
-ProcessResult RunToEnd(ProcessSupervisor& sup, const ProcessSpec& spec) {
-  Waiter<ProcessResult> w;
-  Status s = sup.Start(
-      spec, [&](const ProcessResult& r) { w.Set(r); }, nullptr, nullptr);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return ProcessResult{};
-  auto r = w.Wait();
-  EXPECT_TRUE(r.has_value()) << "no result within the timeout";
-  return r.value_or(ProcessResult{});
-}
+using testing::RunToEnd;
 
 TEST(ProcessSupervisor, ExitCodeOutputTailsAndLog) {
   TempDir dir;
