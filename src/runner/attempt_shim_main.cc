@@ -277,6 +277,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   fcntl(kLogFd, F_SETFD, FD_CLOEXEC);
   if (!WaitForGo()) return 125;
+  // Stopped before it began (a cancel, the watchdog): nothing to start.
+  if (g_stop_signal != 0) ExitAs(g_stop_signal);
   const int64_t start_by = std::strtoll(argv[3], nullptr, 10);
   if (start_by != 0 && NowMs() >= start_by) {
     const std::string line = "taskexec-attempt: not started: the lease fence passed " +

@@ -217,6 +217,29 @@ TEST(AttemptShim, WithoutTheGoTheAgentIsNotStarted) {
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("out.log.exit")));
 }
 
+// A stop that comes before the go (a cancel, the watchdog) starts nothing.
+TEST(AttemptShim, AStopBeforeTheStartStartsNothing) {
+  TempDir dir;
+  HandStarted h = StartByHand(dir, "touch ran");
+  // Once its handler shows in /proc, the supervisor takes the signal as a
+  // stop (before, it would simply die of it).
+  ASSERT_TRUE(WaitUntil([&] {
+    const std::string status = ReadFile("/proc/" + std::to_string(h.pid) + "/status");
+    const size_t at = status.find("SigCgt:");
+    return at != std::string::npos &&
+           (std::stoull(status.substr(at + 7), nullptr, 16) & (1ull << (SIGTERM - 1))) != 0;
+  }));
+  ASSERT_EQ(kill(h.pid, SIGTERM), 0);
+  ASSERT_EQ(write(h.go, "g", 1), 1);
+  close(h.go);
+  int status = 0;
+  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  close(h.out);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
+}
+
 // The service was frozen between deciding to start the agent and the
 // start, past its lease fence: the agent is not started, and the end looks
 // like the fence's stop.
