@@ -139,6 +139,20 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script,
   return h;
 }
 
+// Sends the go (the service placed the supervisor).
+void Go(HandStarted* h) {
+  ASSERT_EQ(write(h->go, "g", 1), 1);
+  close(h->go);
+}
+
+// Waits for the supervisor's end; its wait status.
+int Reap(HandStarted* h) {
+  int status = 0;
+  EXPECT_EQ(waitpid(h->pid, &status, 0), h->pid);
+  close(h->out);
+  return status;
+}
+
 // A service frozen while its agent finishes reads nothing: the record and
 // the log are whole all the same, and the output reaches the service when
 // it reads again.
@@ -146,8 +160,7 @@ TEST(AttemptShim, TheEndIsRecordedWhileTheServiceDoesNotRead) {
   TempDir dir;
   // 300 KB: more than a pipe holds.
   HandStarted h = StartByHand(dir, "head -c 300000 /dev/zero | tr '\\0' x; echo; exit 3");
-  ASSERT_EQ(write(h.go, "g", 1), 1);
-  close(h.go);
+  Go(&h);
   const std::string record_path = dir.Sub("out.log.exit");
   ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(record_path); }))
       << "no record while the service does not read";
@@ -164,10 +177,8 @@ TEST(AttemptShim, TheEndIsRecordedWhileTheServiceDoesNotRead) {
     ASSERT_GT(n, 0);
     got.append(buf, static_cast<size_t>(n));
   }
-  close(h.out);
   EXPECT_EQ(got.size(), 300001u);
-  int status = 0;
-  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  const int status = Reap(&h);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);  // the agent's own status
 }
@@ -179,8 +190,7 @@ TEST(AttemptShim, AStopAfterTheAgentsOwnEndDoesNotCount) {
   TempDir dir;
   HandStarted h =
       StartByHand(dir, "sleep 30 & echo $! > straggler.pid; echo $$ > agent.pid; exit 0");
-  ASSERT_EQ(write(h.go, "g", 1), 1);
-  close(h.go);
+  Go(&h);
   long agent = 0, straggler = 0;
   ASSERT_TRUE(WaitUntil([&] {
     const std::string a = ReadFile(dir.Sub("agent.pid")), s = ReadFile(dir.Sub("straggler.pid"));
@@ -191,10 +201,8 @@ TEST(AttemptShim, AStopAfterTheAgentsOwnEndDoesNotCount) {
   }));
   ASSERT_TRUE(WaitUntil([&] { return testing::ProcessGone(agent); }));
   ASSERT_EQ(kill(h.pid, SIGTERM), 0);  // while the straggler holds the pipe
-  int status = 0;
-  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
+  const int status = Reap(&h);
   kill(static_cast<pid_t>(straggler), SIGKILL);
-  close(h.out);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   const ExitRecord record = Record(dir.Sub("out.log.exit"));
@@ -208,9 +216,7 @@ TEST(AttemptShim, WithoutTheGoTheAgentIsNotStarted) {
   TempDir dir;
   HandStarted h = StartByHand(dir, "touch ran");
   close(h.go);
-  int status = 0;
-  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
-  close(h.out);
+  const int status = Reap(&h);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 125);
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
@@ -230,11 +236,8 @@ TEST(AttemptShim, AStopBeforeTheStartStartsNothing) {
            (std::stoull(status.substr(at + 7), nullptr, 16) & (1ull << (SIGTERM - 1))) != 0;
   }));
   ASSERT_EQ(kill(h.pid, SIGTERM), 0);
-  ASSERT_EQ(write(h.go, "g", 1), 1);
-  close(h.go);
-  int status = 0;
-  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
-  close(h.out);
+  Go(&h);
+  const int status = Reap(&h);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
@@ -246,11 +249,8 @@ TEST(AttemptShim, AStopBeforeTheStartStartsNothing) {
 TEST(AttemptShim, NoAgentStartsAfterTheLeaseFence) {
   TempDir dir;
   HandStarted h = StartByHand(dir, "touch ran", std::to_string(MonotonicMs() - 1));
-  ASSERT_EQ(write(h.go, "g", 1), 1);
-  close(h.go);
-  int status = 0;
-  ASSERT_EQ(waitpid(h.pid, &status, 0), h.pid);
-  close(h.out);
+  Go(&h);
+  const int status = Reap(&h);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("ran")));
