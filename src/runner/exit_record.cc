@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "runner/json_file.h"
 
 namespace taskexec {
 
@@ -31,19 +31,11 @@ bool DecodeBase64(const std::string& in, std::string* out) {
 }  // namespace
 
 Status ReadExitRecord(const std::string& path, ExitRecord* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return Status::NotFound("no exit record " + path);
-    return Status::IOError("cannot read " + path);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j;
+  if (Status s = ReadJsonObjectFile(path, "exit record", &j); !s.ok()) return s;
   auto bad = [&path](const std::string& why) {
     return Status::Corruption("exit record " + path + ": " + why);
   };
-  if (!j.is_object()) return bad("not a JSON object");
   if (!j.contains("version") || j["version"] != 1) return bad("unknown version");
   ExitRecord r;
   auto integer = [&j](const char* key, int64_t* v) {

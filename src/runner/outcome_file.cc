@@ -5,13 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error_type.h"
 #include "core/json_read.h"
 #include "core/task_status.h"
+#include "runner/json_file.h"
 
 namespace taskexec {
 
@@ -110,12 +109,8 @@ Status WriteOutcomeFile(const std::string& path, const AgentResult& r) {
 }
 
 Status ReadOutcomeFile(const std::string& path, AgentResult* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::NotFound("no outcome file " + path);
-  std::stringstream buffer;
-  buffer << f.rdbuf();
-  const json j = json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return Status::Corruption("outcome file " + path + " does not parse");
+  json j;
+  if (Status s = ReadJsonObjectFile(path, "outcome file", &j); !s.ok()) return s;
   const std::optional<ExecutionStatus> status = ParseExecutionStatus(JsonString(j, "status"));
   const std::optional<ErrorType> type = ParseErrorType(JsonString(j, "error_type"));
   if (!status || !type) {
