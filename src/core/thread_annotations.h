@@ -20,6 +20,7 @@
 #define GUARDED_BY(x) TASKEXEC_THREAD_ANNOTATION(guarded_by(x))
 #define PT_GUARDED_BY(x) TASKEXEC_THREAD_ANNOTATION(pt_guarded_by(x))
 #define REQUIRES(...) TASKEXEC_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
+#define ACQUIRED_BEFORE(...) TASKEXEC_THREAD_ANNOTATION(acquired_before(__VA_ARGS__))
 #define EXCLUDES(...) TASKEXEC_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define ACQUIRE(...) TASKEXEC_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) TASKEXEC_THREAD_ANNOTATION(release_capability(__VA_ARGS__))

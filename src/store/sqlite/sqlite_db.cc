@@ -247,6 +247,11 @@ Status ConnectionPool::With(const std::function<Status(Connection&)>& fn) {
   return s;
 }
 
+Status ConnectionPool::WithWriter(const std::function<Status(Connection&)>& fn) {
+  MutexLock lock(&write_mu_);
+  return With(fn);
+}
+
 // -------------------------------------------------------------- transactions
 
 namespace {
@@ -264,13 +269,13 @@ void Backoff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms(rng)));
 }
 
-Status RunTxn(ConnectionPool& pool, const char* begin,
-              const std::function<Status(Connection&)>& fn) {
+Status RunTxn(ConnectionPool& pool, bool writes, const std::function<Status(Connection&)>& fn) {
+  const char* begin = writes ? "BEGIN IMMEDIATE" : "BEGIN";
   const int64_t deadline = MonotonicMs() + RetryBudgetMs(pool.busy_timeout_ms());
   Status last;
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) Backoff(attempt);
-    last = pool.With([&](Connection& conn) -> Status {
+    auto txn = [&](Connection& conn) -> Status {
       Status s = conn.Exec(begin);
       if (!s.ok()) return s;
       s = fn(conn);
@@ -279,7 +284,8 @@ Status RunTxn(ConnectionPool& pool, const char* begin,
       // required before the connection is reused, and harmless otherwise.
       if (!s.ok() && !sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK");
       return s;
-    });
+    };
+    last = writes ? pool.WithWriter(txn) : pool.With(txn);
     if (!last.IsUnavailable()) return last;
     // At least a few attempts even when one busy wait outlasted the budget.
     if (attempt >= 3 && MonotonicMs() > deadline) return last;
@@ -289,11 +295,11 @@ Status RunTxn(ConnectionPool& pool, const char* begin,
 }  // namespace
 
 Status WriteTxn(ConnectionPool& pool, const std::function<Status(Connection&)>& fn) {
-  return RunTxn(pool, "BEGIN IMMEDIATE", fn);
+  return RunTxn(pool, /*writes=*/true, fn);
 }
 
 Status ReadTxn(ConnectionPool& pool, const std::function<Status(Connection&)>& fn) {
-  return RunTxn(pool, "BEGIN", fn);
+  return RunTxn(pool, /*writes=*/false, fn);
 }
 
 }  // namespace taskexec::sqlite
