@@ -206,18 +206,41 @@ AttemptCgroups::~AttemptCgroups() {
   rmdir(root_.c_str());
 }
 
-Status AttemptCgroups::Adopt(int64_t pid, std::string* path) const {
-  const std::string scope = root_ + "/attempt-" + std::to_string(pid);
+Status AttemptCgroups::CreateScope(std::string* path, int* dir_fd) const {
+  const std::string scope = root_ + "/attempt-" + std::to_string(next_scope_++);
   if (mkdir(scope.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::IOError("cannot create the attempt's cgroup " + scope + ": " + ErrnoText(errno));
   }
-  int err = 0;
-  if (!WriteFile(scope + "/cgroup.procs", std::to_string(pid), &err)) {
+  const int fd = open(scope.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
     rmdir(scope.c_str());
-    return Status::IOError("cannot move pid " + std::to_string(pid) + " into " + scope + ": " +
+    return Status::IOError("cannot open the attempt's cgroup " + scope + ": " + ErrnoText(err));
+  }
+  *path = scope;
+  *dir_fd = fd;
+  return Status::OK();
+}
+
+Status AttemptCgroups::MoveInto(const std::string& path, int64_t pid) {
+  int err = 0;
+  if (!WriteFile(path + "/cgroup.procs", std::to_string(pid), &err)) {
+    return Status::IOError("cannot move pid " + std::to_string(pid) + " into " + path + ": " +
                            ErrnoText(err));
   }
-  MoveEarlyDescendants(scope, static_cast<pid_t>(pid));
+  MoveEarlyDescendants(path, static_cast<pid_t>(pid));
+  return Status::OK();
+}
+
+Status AttemptCgroups::Adopt(int64_t pid, std::string* path) const {
+  std::string scope;
+  int fd = -1;
+  if (Status s = CreateScope(&scope, &fd); !s.ok()) return s;
+  close(fd);
+  if (Status s = MoveInto(scope, pid); !s.ok()) {
+    rmdir(scope.c_str());
+    return s;
+  }
   *path = scope;
   return Status::OK();
 }

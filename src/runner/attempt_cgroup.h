@@ -4,18 +4,21 @@
 // process group and carry no TASKEXEC_EXECUTION_ID, but they cannot leave the
 // cgroup they were born in, and writing "1" to its cgroup.kill ends them all.
 //
-// Layout: <cgroup2 mount><this process's cgroup>/taskexec-<pid>-<n>/attempt-<child
-// pid> (n: one root per supervisor of the process), created only where this process may write
-// (root, or a delegated cgroup); elsewhere Detect() says why and the process group alone holds the
-// attempt. The child is moved into its scope right after posix_spawn returns
-// (after its exec), then whatever it forked before the move is found by its
-// parent links in /proc and moved too; only a process that was forked and
-// orphaned (double fork) inside that window stays outside.
+// Layout: <cgroup2 mount><this process's cgroup>/taskexec-<pid>-<n>/attempt-<m>
+// (n: one root per supervisor of the process; m: one scope per attempt),
+// created only where this process may write (root, or a delegated cgroup);
+// elsewhere Detect() says why and the process group alone holds the attempt.
+// The child is born in its scope (CreateScope, then SpawnInCgroup). Where the
+// kernel cannot do that it is moved in right after posix_spawn returns
+// (MoveInto), then whatever it forked before the move is found by its parent
+// links in /proc and moved too; only a process that was forked and orphaned
+// (double fork) inside that window stays outside.
 //
 // Thread-safety: Detect() and the free functions are safe from any thread;
 // an AttemptCgroups is immutable after Detect().
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,14 +40,23 @@ class AttemptCgroups {
 
   const std::string& root() const { return root_; }
 
-  // Creates the scope of the attempt whose leader is `pid` and moves `pid`,
-  // and what it forked before the move, into it; *path is the scope's
-  // directory.
+  // Creates a new, empty attempt scope: *path is its directory and *dir_fd
+  // (close-on-exec, the caller's to close) is open on it, for a child to be
+  // born inside (SpawnInCgroup).
+  Status CreateScope(std::string* path, int* dir_fd) const;
+
+  // Moves `pid`, and what it forked before the move, into the scope at
+  // `path`: for a child that was started outside (where the kernel cannot
+  // start one inside).
+  static Status MoveInto(const std::string& path, int64_t pid);
+
+  // Creates a scope and moves `pid` into it; *path is its directory.
   Status Adopt(int64_t pid, std::string* path) const;
 
  private:
   explicit AttemptCgroups(std::string root) : root_(std::move(root)) {}
   std::string root_;
+  mutable std::atomic<uint64_t> next_scope_{0};
 };
 
 // Kills every process in the scope at `path` (cgroup.kill; SIGKILL to each

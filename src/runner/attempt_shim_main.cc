@@ -8,9 +8,11 @@
 //
 // Descriptors from the service: 0 the agent's stdin (passed on as is), 1 and
 // 2 the service's stdout and stderr pipes, 3 the attempt's log (append), 4 a
-// pipe that carries one 'g' once the service has placed this process (its
-// cgroup scope): the agent starts only then, and not at all when the pipe
-// ends without it (the service died in between). START_BY (CLOCK_MONOTONIC
+// pipe that carries one 'g' once the service has registered this process:
+// the agent starts only then, and not at all when the pipe ends without it
+// (the service died in between), and 5, when open, the attempt's cgroup v2
+// scope (a directory): the agent is born inside it (runner/cgroup_spawn.h),
+// so it and everything it starts can be killed as one. START_BY (CLOCK_MONOTONIC
 // ms; 0 = none) is when the service's lease fence passes: a 'g' that comes
 // later (the service was frozen in between) starts nothing, and this
 // process ends by SIGTERM, as the fence would have stopped the agent.
@@ -36,6 +38,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,12 +51,15 @@
 #include <cstring>
 #include <string>
 
+#include "runner/cgroup_spawn.h"
+
 extern char** environ;
 
 namespace {
 
 constexpr int kLogFd = 3;
 constexpr int kGoFd = 4;
+constexpr int kScopeFd = 5;
 constexpr int64_t kLingerMs = 2000;  // as ProcessSupervisor: a straggler cannot hold the end back
 constexpr size_t kRecentBytes = 8 * 1024;          // runner: kRecentOutputBytes
 constexpr size_t kMaxBuffered = 16 * 1024 * 1024;  // per stream, for a service that does not read
@@ -249,6 +255,57 @@ bool WaitForGo() {
   }
 }
 
+bool IsDirectory(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Starts the agent with stdout and stderr on the given pipe ends, in this
+// process's group, working directory and stdin; inside the scope at
+// kScopeFd when there is one (moved in after its start where the kernel
+// cannot start it inside). Returns 0 or the errno value that stopped it.
+int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* pid) {
+  if (in_scope) {
+    taskexec::ChildPlan plan;
+    plan.stdin_fd = 0;
+    plan.stdout_fd = out_w;
+    plan.stderr_fd = err_w;
+    plan.cwd = ".";
+    plan.own_process_group = false;
+    bool refused = false;
+    const int rc = taskexec::SpawnInCgroup(plan, argv[0], argv, environ, kScopeFd, pid, &refused);
+    if (!refused) return rc;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_w, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_w, 2);
+  posix_spawnattr_init(&attr);
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const int rc = posix_spawn(pid, argv[0], &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc == 0 && in_scope) {
+    const int procs = openat(kScopeFd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    const std::string text = std::to_string(*pid);
+    if (procs < 0 || write(procs, text.data(), text.size()) < 0) {
+      const std::string line =
+          std::string("taskexec-attempt: the agent runs outside its cgroup scope: ") +
+          std::strerror(errno) + "\n";
+      WriteAll(2, line.data(), line.size());
+    }
+    if (procs >= 0) close(procs);
+  }
+  return rc;
+}
+
 int Fail(const char* what) {
   const std::string line =
       std::string("taskexec-attempt: ") + what + ": " + std::strerror(errno) + "\n";
@@ -276,6 +333,8 @@ int main(int argc, char** argv) {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &stop, nullptr);
   signal(SIGPIPE, SIG_IGN);
   fcntl(kLogFd, F_SETFD, FD_CLOEXEC);
+  const bool in_scope = IsDirectory(kScopeFd);
+  if (in_scope) fcntl(kScopeFd, F_SETFD, FD_CLOEXEC);
   if (!WaitForGo()) return 125;
   // Stopped before it began (a cancel, the watchdog): nothing to start.
   if (g_stop_signal != 0) ExitAs(g_stop_signal);
@@ -290,24 +349,9 @@ int main(int argc, char** argv) {
 
   int out[2], err[2];
   if (!MakePipe(out) || !MakePipe(err)) return Fail("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  posix_spawnattr_init(&attr);
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   a.started = NowMs();
-  const int rc = posix_spawn(&pid, argv[4], &actions, &attr, argv + 4, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int rc = StartAgent(argv + 4, out[1], err[1], in_scope, &pid);
   if (rc != 0) {
     errno = rc;
     return Fail(argv[4]);

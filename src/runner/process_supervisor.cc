@@ -368,8 +368,9 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
   ChildIo io;
   if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
-  // Through the shim: it gets the log as 3 and, as 4, the pipe that lets it
-  // start the child once this process has placed it (its cgroup scope).
+  // Through the shim: it gets the log as 3, as 4 the pipe that lets it
+  // start the child once this process has registered it, and as 5 the
+  // attempt's cgroup scope, where it starts the child.
   const bool shimmed = !spec.shim.empty();
   UniqueFd go_r, go_w;
   std::vector<std::string> args = spec.argv;
@@ -380,27 +381,50 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
                                std::to_string(spec.start_by_ms), exe});
     exe = spec.shim;
   }
+  // The attempt's cgroup scope. The shim starts the agent inside it (the
+  // shim's own memory is small, so its clone into the scope is cheap); a
+  // child of this process is moved in after its start instead, as the
+  // service's clone would copy its whole address space.
+  std::string cgroup;
+  UniqueFd cgroup_dir;
+  if (cgroups_ != nullptr) {
+    if (Status s = cgroups_->CreateScope(&cgroup, cgroup_dir.out()); !s.ok()) {
+      spdlog::warn("an attempt runs without a cgroup scope: {}", s.ToString());
+    }
+  }
+  std::vector<int> extra_fds;
+  if (shimmed) {
+    extra_fds = {io.log.get(), go_r.get()};
+    if (cgroup_dir.get() >= 0) extra_fds.push_back(cgroup_dir.get());
+  }
   SpawnSetup setup;
   if (Status s =
-          setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd,
-                      shimmed ? std::vector<int>{io.log.get(), go_r.get()} : std::vector<int>{});
+          setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
       !s.ok()) {
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
     return s;
   }
   std::vector<char*> argv = CStrings(args);
   std::vector<char*> envp = CStrings(spec.env);
 
   MutexLock lock(&mu_);
-  if (stopping_) return Status::Unavailable("process supervisor is shutting down");
+  if (stopping_) {
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return Status::Unavailable("process supervisor is shutting down");
+  }
   pid_t pid = 0;
   int rc =
       posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(), envp.data());
-  if (rc != 0) return SpawnFailure(rc, spec.argv[0]);
-  std::string cgroup;
-  if (cgroups_ != nullptr) {
+  if (rc != 0) {
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return SpawnFailure(rc, spec.argv[0]);
+  }
+  if (!cgroup.empty() && !shimmed) {
     // Before the child can have started much: what it starts is born inside.
-    if (Status s = cgroups_->Adopt(pid, &cgroup); !s.ok()) {
+    if (Status s = AttemptCgroups::MoveInto(cgroup, pid); !s.ok()) {
       spdlog::warn("pid {} runs without a cgroup scope: {}", pid, s.ToString());
+      RemoveCgroup(cgroup, 0);
+      cgroup.clear();
     }
   }
   if (shimmed) {

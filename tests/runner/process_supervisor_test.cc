@@ -13,6 +13,7 @@
 
 #include "process_test_util.h"
 #include "runner/attempt_cgroup.h"
+#include "runner/exit_record.h"
 #include "runner_test_util.h"
 
 namespace taskexec {
@@ -323,20 +324,35 @@ TEST(ProcessSupervisor, NoStallLimitMeansSilenceIsAllowed) {
 // environment (no TASKEXEC_EXECUTION_ID to find it by): only the attempt's
 // cgroup v2 scope still holds it.
 const char* kEscapeScript =
+    "echo $$ > agent.pid; "
     "setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 & echo $! > escapee.pid; "
     "echo started; sleep 100000";
 
-// The scope of the running child `pid`, or "" when it has none.
+// The attempt scope of the running process `pid`, or "" when it is in none.
 std::string ScopeOf(int64_t pid) {
   std::string line = ReadFile("/proc/" + std::to_string(pid) + "/cgroup");
   const size_t v2 = line.find("0::");
   if (v2 == std::string::npos) return "";
   line = line.substr(v2 + 3);
   line = line.substr(0, line.find('\n'));
-  return line.find("/attempt-" + std::to_string(pid)) == std::string::npos ? "" : line;
+  return line.find("/attempt-") == std::string::npos ? "" : line;
 }
 
-TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
+// Run directly (the child moved into its scope after its start) and through
+// the per-attempt supervisor (the agent born inside its scope).
+class CgroupScopeTest : public ::testing::TestWithParam<bool> {
+ protected:
+  ProcessSpec Spec(const TempDir& dir, const std::string& script) const {
+    ProcessSpec spec = Shell(dir, script);
+    if (GetParam()) {
+      spec.shim = testing::AttemptShim();
+      spec.exit_record = ExitRecordPath(spec.log_path);
+    }
+    return spec;
+  }
+};
+
+TEST_P(CgroupScopeTest, EndsWhatLeftTheGroupOnCancelAndAtExit) {
   std::string why;
   if (auto probe = AttemptCgroups::Detect(&why); probe == nullptr) {
     GTEST_SKIP() << "no cgroup v2 scope here: " << why;
@@ -344,15 +360,17 @@ TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
   TempDir dir;
   Running run;  // outlives the supervisor, whose destructor may still report
   ProcessSupervisor sup;
-  ASSERT_NO_FATAL_FAILURE(StartRunning(sup, Shell(dir, kEscapeScript), &run));
+  ASSERT_NO_FATAL_FAILURE(StartRunning(sup, Spec(dir, kEscapeScript), &run));
   const long escapee = ReadPid(dir.Sub("escapee.pid"));
+  const long agent = ReadPid(dir.Sub("agent.pid"));
   ASSERT_GT(escapee, 0);
-  const std::string scope = ScopeOf(run.pid);
-  ASSERT_FALSE(scope.empty()) << ReadFile("/proc/" + std::to_string(run.pid) + "/cgroup");
+  ASSERT_GT(agent, 0);
+  const std::string scope = ScopeOf(agent);
+  ASSERT_FALSE(scope.empty()) << ReadFile("/proc/" + std::to_string(agent) + "/cgroup");
   EXPECT_NE(ReadFile("/proc/" + std::to_string(escapee) + "/cgroup").find(scope),
             std::string::npos);
   EXPECT_TRUE(WaitUntil([&] {
-    return getsid(static_cast<pid_t>(escapee)) != getsid(static_cast<pid_t>(run.pid));
+    return getsid(static_cast<pid_t>(escapee)) != getsid(static_cast<pid_t>(agent));
   }));  // left the session (and so the group)
   ASSERT_TRUE(sup.Cancel(run.handle).ok());
   auto r = run.done.Wait();
@@ -364,12 +382,12 @@ TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
   TempDir dir2;
   Waiter<ProcessResult> w2;
   ASSERT_TRUE(sup.Start(
-                     Shell(dir2,
-                           // A leader this short could exit before it is moved
-                           // (then nothing holds what it left): it waits until it is in.
-                           "until grep -q /attempt- /proc/$$/cgroup; do :; done; "
-                           "setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 & "
-                           "echo $! > escapee.pid; exit 0"),
+                     Spec(dir2,
+                          // A leader this short could exit before it is moved
+                          // (then nothing holds what it left): it waits until it is in.
+                          "until grep -q /attempt- /proc/$$/cgroup; do :; done; "
+                          "setsid env -i sleep 100000 </dev/null >/dev/null 2>&1 & "
+                          "echo $! > escapee.pid; exit 0"),
                      [&](const ProcessResult& r) { w2.Set(r); }, nullptr, nullptr)
                   .ok());
   const long left = ReadPid(dir2.Sub("escapee.pid"));
@@ -378,6 +396,12 @@ TEST(ProcessSupervisor, CgroupScopeEndsWhatLeftTheGroupOnCancelAndAtExit) {
   EXPECT_EQ(r2->exit_code, 0);
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(left); })) << left;
 }
+
+INSTANTIATE_TEST_SUITE_P(DirectAndSupervised, CgroupScopeTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("ThroughTaskexecAttempt")
+                                             : std::string("Direct");
+                         });
 
 // The children of `pid` and theirs, from the children files.
 std::vector<pid_t> Descendants(pid_t pid) {
