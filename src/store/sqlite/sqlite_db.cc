@@ -204,7 +204,10 @@ std::string Stmt::Text(int col) const {
 // ------------------------------------------------------------ ConnectionPool
 
 ConnectionPool::ConnectionPool(std::string path, int busy_timeout_ms, size_t max_size)
-    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), max_size_(max_size) {}
+    : path_(std::move(path)),
+      busy_timeout_ms_(busy_timeout_ms),
+      max_size_(max_size),
+      checkpointer_(path_, busy_timeout_ms) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -224,6 +227,7 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
   }
   // Opening happens outside the lock: it may wait on the busy timeout.
   Status s = Connection::Open(path_, busy_timeout_ms_, out);
+  if (s.ok()) checkpointer_.Watch((*out)->db());
   if (!s.ok()) {
     MutexLock lock(&mu_);
     --open_;

@@ -27,6 +27,7 @@
 
 #include "core/mutex.h"
 #include "core/status.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace taskexec::sqlite {
 
@@ -146,6 +147,7 @@ class ConnectionPool {
   Status WithWriter(const std::function<Status(Connection&)>& fn) EXCLUDES(write_mu_);
 
   int busy_timeout_ms() const { return busy_timeout_ms_; }
+  const WalCheckpointer& checkpointer() const { return checkpointer_; }
 
  private:
   Status Acquire(std::unique_ptr<Connection>* out);
@@ -154,6 +156,9 @@ class ConnectionPool {
   const std::string path_;
   const int busy_timeout_ms_;
   const size_t max_size_;
+  // Declared before the connections, so it outlives them: each reports its
+  // commits to it.
+  WalCheckpointer checkpointer_;
   Mutex write_mu_ ACQUIRED_BEFORE(mu_);  // held through one write transaction
   Mutex mu_;
   CondVar cv_;
