@@ -260,10 +260,25 @@ bool IsDirectory(int fd) {
   return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// Moves this process into the scope at kScopeFd, so that what it starts is
+// born there; false (and errno) when the kernel refuses.
+bool EnterScope() {
+  const int procs = openat(kScopeFd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+  if (procs < 0) return false;
+  const bool moved = write(procs, "0", 1) == 1;  // "0": the writing process
+  const int err = errno;
+  close(procs);
+  errno = err;
+  return moved;
+}
+
 // Starts the agent with stdout and stderr on the given pipe ends, in this
 // process's group, working directory and stdin; inside the scope at
-// kScopeFd when there is one (moved in after its start where the kernel
-// cannot start it inside). Returns 0 or the errno value that stopped it.
+// kScopeFd when there is one. Where the kernel cannot start a child inside
+// a cgroup (CLONE_INTO_CGROUP is Linux >= 5.7), this process moves itself
+// in first, so the agent is still born there; where that fails too, the
+// agent runs outside it and stderr says so. Returns 0 or the errno value
+// that stopped the start.
 int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* pid) {
   if (in_scope) {
     taskexec::ChildPlan plan;
@@ -275,6 +290,12 @@ int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* p
     bool refused = false;
     const int rc = taskexec::SpawnInCgroup(plan, argv[0], argv, environ, kScopeFd, pid, &refused);
     if (!refused) return rc;
+    if (!EnterScope()) {
+      const std::string line =
+          std::string("taskexec-attempt: the agent runs outside its cgroup scope: ") +
+          std::strerror(errno) + "\n";
+      WriteAll(2, line.data(), line.size());
+    }
   }
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
@@ -292,17 +313,6 @@ int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* p
   const int rc = posix_spawn(pid, argv[0], &actions, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc == 0 && in_scope) {
-    const int procs = openat(kScopeFd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-    const std::string text = std::to_string(*pid);
-    if (procs < 0 || write(procs, text.data(), text.size()) < 0) {
-      const std::string line =
-          std::string("taskexec-attempt: the agent runs outside its cgroup scope: ") +
-          std::strerror(errno) + "\n";
-      WriteAll(2, line.data(), line.size());
-    }
-    if (procs >= 0) close(procs);
-  }
   return rc;
 }
 

@@ -108,8 +108,11 @@ struct HandStarted {
   int go = -1;   // our write end of the go pipe
 };
 
+// `scope_fd` >= 0 goes to the supervisor as its descriptor 5 (the attempt's
+// cgroup scope); with `err_read`, its stderr's read end is kept there.
 HandStarted StartByHand(const TempDir& dir, const std::string& script,
-                        const std::string& start_by = "0") {
+                        const std::string& start_by = "0", int scope_fd = -1,
+                        int* err_read = nullptr) {
   HandStarted h;
   int out[2], err[2], go[2];
   EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
@@ -118,7 +121,9 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script,
   const int log = open(dir.Sub("out.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   EXPECT_GE(log, 0);
   SpawnSetup setup;
-  Status s = setup.Build(-1, out[1], err[1], dir.path(), {log, go[0]});
+  std::vector<int> extra = {log, go[0]};
+  if (scope_fd >= 0) extra.push_back(scope_fd);
+  Status s = setup.Build(-1, out[1], err[1], dir.path(), extra);
   EXPECT_TRUE(s.ok()) << s.ToString();
   const std::string shim = AttemptShim();
   const std::string record = dir.Sub("out.log.exit");
@@ -130,7 +135,11 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script,
       posix_spawn(&h.pid, shim.c_str(), setup.actions(), setup.attributes(), argv.data(), environ),
       0);
   close(out[1]);
-  close(err[0]);  // its stderr: nobody reads it
+  if (err_read != nullptr) {
+    *err_read = err[0];
+  } else {
+    close(err[0]);  // its stderr: nobody reads it
+  }
   close(err[1]);
   close(go[0]);
   close(log);
@@ -270,6 +279,30 @@ TEST(AttemptShim, NoAgentStartsAfterTheLeaseFence) {
   r = RunToEnd(sup, spec);
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("ran")));
+}
+
+// A scope the kernel will not start a child in, nor move one into (here a
+// plain directory): the agent still runs, outside it, and stderr says so.
+TEST(AttemptShim, AScopeTheKernelRefusesStillStartsTheAgent) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.Sub("not-a-cgroup"));
+  const int scope = open(dir.Sub("not-a-cgroup").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(scope, 0);
+  int err = -1;
+  HandStarted h = StartByHand(dir, "echo ran; exit 3", "0", scope, &err);
+  close(scope);
+  Go(&h);
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = read(h.out, buf, sizeof buf)) > 0;) out.append(buf, n);
+  std::string errors;
+  for (ssize_t n; (n = read(err, buf, sizeof buf)) > 0;) errors.append(buf, n);
+  close(err);
+  const int status = Reap(&h);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status;
+  EXPECT_EQ(out, "ran\n");
+  EXPECT_NE(errors.find("the agent runs outside its cgroup scope"), std::string::npos) << errors;
+  EXPECT_EQ(Record(dir.Sub("out.log.exit")).process.exit_code, 3);
 }
 
 TEST(ExitRecord, ABadRecordIsCorruptionAndAMissingOneNotFound) {
