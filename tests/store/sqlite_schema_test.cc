@@ -91,7 +91,10 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
   int v = 0;
   ASSERT_TRUE(store->SchemaVersion(&v).ok());
   EXPECT_EQ(v, sqlite::LatestSchemaVersion());
-  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_runnable'"), 1);
+  // Made by version 2, dropped by version 16.
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_runnable'"), 0);
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_status_agent'"),
+            1);
   // Schema 5 counted the rows that were there (task_counts).
   StoreStats stats;
   ASSERT_TRUE(store->GetStats(&stats).ok());

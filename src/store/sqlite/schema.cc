@@ -273,6 +273,15 @@ constexpr const char* kV15 = R"sql(
 ALTER TABLE executions ADD COLUMN last_output_line TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 16: tasks_runnable (status, next_attempt_at) serves no query since
+// the dispatch indexes of versions 3 and 4 (EXPLAIN QUERY PLAN of every
+// statement the store prepares); the expired-lease scan uses
+// tasks_status_agent. Each status change paid for it: a delete and an
+// insert, up to two more pages in every claim, start and outcome.
+constexpr const char* kV16 = R"sql(
+DROP INDEX IF EXISTS tasks_runnable;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -292,6 +301,7 @@ const std::vector<Migration>& Migrations() {
       {13, "the index of attempts by when they ended (an agent's daily cost)", kV13},
       {14, "dependencies: blocked_by, waiting_on and the reverse lookup", kV14},
       {15, "the last line of a running attempt's output (live progress)", kV15},
+      {16, "drop tasks_runnable, which no query uses", kV16},
   };
   return all;
 }
