@@ -3,8 +3,12 @@
 //  1. the baseline: this process spawns N sessions of bench/chatty_agent
 //     (a line every interval) and reads their stdout and stderr with one
 //     bare epoll loop, nothing else;
-//  2. the service: EngineService with the SQLite store runs N tasks of the
-//     same agent at once (max_concurrent = per_agent_limit = N).
+//  2. the service as served: EngineService with the SQLite store runs N
+//     tasks of the same agent at once (max_concurrent = per_agent_limit =
+//     N), each through the per-attempt supervisor, with the attempt watchdog
+//     (launched as `taskexec serve` launches them);
+//  3. the same with the agents as the service's own children (no
+//     supervisor), where the service writes the logs itself.
 // For each, once all N run: CPU time of this process over the window (as %
 // of one core), its RSS and its thread count (/proc/self/status). Children
 // are separate processes and not counted.
@@ -32,6 +36,8 @@
 
 #include "engine/engine_service.h"
 #include "runner/descriptor_budget.h"
+#include "runner/exit_record.h"
+#include "served_launchers.h"
 #include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
@@ -125,7 +131,7 @@ Usage Bare(const std::string& agent, int n, int window_s, int interval_ms) {
 }
 
 Usage Service(const fs::path& dir, const std::string& agent, int n, int window_s, int interval_ms,
-              double* ramp_s) {
+              const std::string& taskexec, const std::string& shim, double* ramp_s) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Config c;
@@ -138,7 +144,8 @@ Usage Service(const fs::path& dir, const std::string& agent, int n, int window_s
   c.executor.per_agent_limit = n;
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get());
+  EngineService p(c, store.get(), SystemClock::Default(),
+                  bench::ServedLaunchers(c, taskexec, shim));
   if (!p.Start().ok()) std::abort();
   std::vector<NewTask> tasks(n);
   for (int i = 0; i < n; ++i) tasks[i].title = "session " + std::to_string(i);
@@ -182,20 +189,34 @@ int main(int argc, char** argv) {
     return 1;
   }
   const fs::path dir = fs::temp_directory_path() / ("taskexec_live_" + std::to_string(getpid()));
-  const std::string agent = (fs::path(argv[0]).parent_path() / "chatty_agent").string();
+  const fs::path here = fs::absolute(fs::path(argv[0])).parent_path();
+  const std::string agent = (here / "chatty_agent").string();
+  const std::string taskexec = (here.parent_path() / "taskexec").string();
+  const std::string shim = AttemptShimBeside(taskexec);
+  if (shim.empty()) {
+    std::fprintf(stderr, "no taskexec-attempt beside %s\n", taskexec.c_str());
+    return 2;
+  }
 
   const Usage bare = Bare(agent, n, window_s, interval_ms);
-  double ramp = 0;
-  const Usage service = Service(dir, agent, n, window_s, interval_ms, &ramp);
+  double ramp = 0, direct_ramp = 0;
+  const Usage service =
+      Service(dir / "served", agent, n, window_s, interval_ms, taskexec, shim, &ramp);
+  const Usage direct =
+      Service(dir / "direct", agent, n, window_s, interval_ms, taskexec, "", &direct_ramp);
   fs::remove_all(dir);
 
   std::printf("%d sessions, a line each every %d ms, %d s window\n", n, interval_ms, window_s);
-  std::printf("bare epoll reader : %6.2f %% of one core, RSS %6ld MB, %ld threads\n",
+  std::printf("bare epoll reader  : %6.2f %% of one core, RSS %6ld MB, %ld threads\n",
               bare.cpu_percent, bare.rss_kb / 1024, bare.threads);
-  std::printf(
-      "service           : %6.2f %% of one core, RSS %6ld MB, %ld threads (%.1fx the bare "
-      "reader's CPU); all %d running %.1f s after the add\n",
-      service.cpu_percent, service.rss_kb / 1024, service.threads,
-      bare.cpu_percent > 0 ? service.cpu_percent / bare.cpu_percent : 0.0, n, ramp);
+  auto row = [&](const char* name, const Usage& u, double ramp_s) {
+    std::printf(
+        "%s: %6.2f %% of one core, RSS %6ld MB, %ld threads (%.1fx the bare reader's CPU); all %d "
+        "running %.1f s after the add\n",
+        name, u.cpu_percent, u.rss_kb / 1024, u.threads,
+        bare.cpu_percent > 0 ? u.cpu_percent / bare.cpu_percent : 0.0, n, ramp_s);
+  };
+  row("service as served ", service, ramp);
+  row("without supervisor", direct, direct_ramp);
   return 0;
 }

@@ -29,15 +29,15 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/engine_service.h"
-#include "runner/attempt_watchdog.h"
 #include "runner/exit_record.h"
-#include "runner/process_launcher.h"
+#include "served_launchers.h"
 #include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace taskexec;
+using taskexec::bench::ServedLaunchers;
 
 namespace {
 
@@ -72,20 +72,6 @@ Config BenchConfig(const fs::path& dir, std::vector<std::string> command) {
   c.agent.work_dir = (dir / "work").string();
   c.agent.log_dir = (dir / "logs").string();
   return c;
-}
-
-// Launchers as `taskexec serve` makes them (app/service_factory.cc): each
-// with its watchdog, each agent through `shim` ("" = none).
-Engine::LauncherFactory ServedLaunchers(const Config& c, const std::string& taskexec,
-                                        const std::string& shim) {
-  return [&c, taskexec, shim]() -> std::unique_ptr<AgentLauncher> {
-    std::unique_ptr<AttemptWatchdog> watchdog;
-    if (!AttemptWatchdog::Start(taskexec, c.agent.kill_grace_seconds * 1000LL, &watchdog).ok())
-      std::abort();
-    return std::make_unique<ProcessLauncher>(c.agent, SystemClock::Default(),
-                                             AgentEnvironment::FromConfig(c, ProcessEnvironment()),
-                                             std::move(watchdog), shim);
-  };
 }
 
 bool WaitAllDone(TaskStore* store, int n, int timeout_s) {
