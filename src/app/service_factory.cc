@@ -78,6 +78,13 @@ Status OpenStoreService(const Config& cfg, std::unique_ptr<TaskService>* out) {
   return Status::OK();
 }
 
+// taskexec-attempt beside this program, or "" when there is none.
+static std::string AttemptShimOfThisProgram() {
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  return ec ? std::string() : AttemptShimBeside(self);
+}
+
 // Real agent processes, each watched by a helper that stops it if this
 // process dies (runner/attempt_watchdog.h). Without the helper (it could not
 // start) attempts still run; a restarted service then kills what it finds.
@@ -104,7 +111,7 @@ static Engine::LauncherFactory WatchedProcessLaunchers(const Config& cfg) {
 
 // Takes every descriptor the hard limit allows, and runs no more sessions
 // at once than those can hold (runner/descriptor_budget.h).
-static void FitSessionsToDescriptors(Config* cfg) {
+static void FitSessionsToDescriptors(Config* cfg, bool supervised) {
   OpenFileLimit limit;
   if (Status s = RaiseOpenFileLimit(&limit); !s.ok()) {
     spdlog::warn("cannot raise the open-file limit: {}", s.ToString());
@@ -112,15 +119,15 @@ static void FitSessionsToDescriptors(Config* cfg) {
   } else if (limit.soft > limit.before) {
     spdlog::info("open-file limit raised from {} to {}", limit.before, limit.soft);
   }
-  const std::string problem = SessionLimitProblem(cfg->executor.max_concurrent, limit);
+  const std::string problem = SessionLimitProblem(cfg->executor.max_concurrent, limit, supervised);
   if (problem.empty()) return;
   spdlog::error("{}", problem);
-  cfg->executor.max_concurrent = MaxSessionsFor(limit.soft);
+  cfg->executor.max_concurrent = MaxSessionsFor(limit.soft, supervised);
 }
 
 int RunService(const Config& given) {
   Config cfg = given;
-  FitSessionsToDescriptors(&cfg);
+  FitSessionsToDescriptors(&cfg, !AttemptShimOfThisProgram().empty());
   const int configured_sessions = given.executor.max_concurrent;
   const int session_limit = cfg.executor.max_concurrent;
   // SIGINT/SIGTERM are taken by sigwait() below; block them before any
@@ -267,7 +274,8 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
   OpenFileLimit limit;
   if (ReadOpenFileLimit(&limit).ok()) {
     limit.soft = std::max(limit.soft, limit.hard);  // serve raises it so
-    const std::string problem = SessionLimitProblem(cfg.executor.max_concurrent, limit);
+    const std::string problem = SessionLimitProblem(cfg.executor.max_concurrent, limit,
+                                                    !AttemptShimOfThisProgram().empty());
     if (problem.empty()) {
       out << "open files: serve may open " << limit.soft << ", enough for "
           << cfg.executor.max_concurrent << " sessions at once (executor.max_concurrent)\n";

@@ -40,9 +40,14 @@ Status RaiseOpenFileLimit(OpenFileLimit* limit) {
   return Status::OK();
 }
 
-int MaxSessionsFor(uint64_t soft_limit) {
-  if (soft_limit <= kDescriptorsReserved + kDescriptorsPerAttempt) return 1;
-  const uint64_t n = (soft_limit - kDescriptorsReserved) / kDescriptorsPerAttempt;
+uint64_t DescriptorsPerAttempt(bool supervised) {
+  return supervised ? kDescriptorsPerSupervisedAttempt : kDescriptorsPerAttempt;
+}
+
+int MaxSessionsFor(uint64_t soft_limit, bool supervised) {
+  const uint64_t each = DescriptorsPerAttempt(supervised);
+  if (soft_limit <= kDescriptorsReserved + each) return 1;
+  const uint64_t n = (soft_limit - kDescriptorsReserved) / each;
   return static_cast<int>(std::min<uint64_t>(n, 1000000));
 }
 
@@ -59,11 +64,11 @@ std::string SessionLimitMetrics(int configured, int running) {
          std::to_string(configured) + "\n";
 }
 
-std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit) {
-  const int fits = MaxSessionsFor(limit.soft);
+std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit, bool supervised) {
+  const int fits = MaxSessionsFor(limit.soft, supervised);
   if (wanted <= fits) return "";
   const uint64_t needed =
-      kDescriptorsReserved + kDescriptorsPerAttempt * static_cast<uint64_t>(wanted);
+      kDescriptorsReserved + DescriptorsPerAttempt(supervised) * static_cast<uint64_t>(wanted);
   return "executor.max_concurrent = " + std::to_string(wanted) + " needs about " +
          std::to_string(needed) + " open files, but this process may open " +
          std::to_string(limit.soft) + " (hard limit " + std::to_string(limit.hard) + "): at most " +

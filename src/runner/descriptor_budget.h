@@ -1,9 +1,9 @@
 // How many agent sessions this process's open-file limit allows.
 //
 // Each running attempt holds descriptors in the service: a pidfd, the read
-// ends of its stdout and stderr pipes, its log file and its workspace lock
-// always; its stdin socket while the prompt is written; the stdout copy once
-// stdout outgrew the in-memory tail (ProcessSupervisor's ChildFds,
+// ends of its stdout and stderr pipes, its workspace lock and (unless the
+// per-attempt supervisor writes it) its log file always; its stdin socket while the prompt is
+// written; the stdout copy once stdout outgrew the in-memory tail (ProcessSupervisor's ChildFds,
 // WorkspaceLock). A service asked to run more sessions at
 // once than its descriptors allow would fail spawns with EMFILE one after
 // another; it starts with a cap it can keep instead, and says so.
@@ -34,18 +34,23 @@ Status RaiseOpenFileLimit(OpenFileLimit* limit);
 // Reads the limit without changing it.
 Status ReadOpenFileLimit(OpenFileLimit* limit);
 
-// Descriptors one running attempt holds in the service, at most.
+// Descriptors one running attempt holds in the service, at most: an agent
+// that is the service's own child, and one started through the per-attempt
+// supervisor (taskexec-attempt), which holds the attempt's log itself.
 constexpr uint64_t kDescriptorsPerAttempt = 7;
+constexpr uint64_t kDescriptorsPerSupervisedAttempt = 6;
+uint64_t DescriptorsPerAttempt(bool supervised);
 // Descriptors kept for everything else: the store, the HTTP server's
 // sockets and streams, the Notion client, the watchdog's pipe, log files.
 constexpr uint64_t kDescriptorsReserved = 256;
 
-// The most sessions `soft_limit` descriptors allow at once (at least 1).
-int MaxSessionsFor(uint64_t soft_limit);
+// The most sessions `soft_limit` descriptors allow at once (at least 1);
+// `supervised`: agents start through the per-attempt supervisor.
+int MaxSessionsFor(uint64_t soft_limit, bool supervised = false);
 
 // When `wanted` sessions at once do not fit `limit`: a message naming the
 // limit, what fits and how to raise it; "" when they fit.
-std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit);
+std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit, bool supervised = false);
 
 // The /metrics lines that say how many sessions run at most at once
 // (`running`, after the open-file limit) and how many were configured

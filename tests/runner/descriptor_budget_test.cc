@@ -8,6 +8,19 @@
 namespace taskexec {
 namespace {
 
+TEST(DescriptorBudget, SupervisedSessionsNeedOneDescriptorFewer) {
+  EXPECT_EQ(DescriptorsPerAttempt(false), 7u);
+  EXPECT_EQ(DescriptorsPerAttempt(true), 6u);               // the supervisor holds the log
+  EXPECT_EQ(MaxSessionsFor(1024, true), (1024 - 256) / 6);  // 128
+  OpenFileLimit limit;
+  limit.soft = 1024;
+  limit.hard = 1024;
+  EXPECT_EQ(SessionLimitProblem(128, limit, true), "");
+  EXPECT_NE(SessionLimitProblem(128, limit, false), "");
+  EXPECT_NE(SessionLimitProblem(129, limit, true).find("needs about 1030 open files"),
+            std::string::npos);
+}
+
 TEST(DescriptorBudget, SessionsFitWhatIsLeftAfterTheReserve) {
   EXPECT_EQ(MaxSessionsFor(1024), (1024 - 256) / 7);  // 109
   EXPECT_EQ(MaxSessionsFor(400), 20);
