@@ -189,14 +189,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const fs::path dir = fs::temp_directory_path() / ("taskexec_live_" + std::to_string(getpid()));
-  const fs::path here = fs::absolute(fs::path(argv[0])).parent_path();
-  const std::string agent = (here / "chatty_agent").string();
-  const std::string taskexec = (here.parent_path() / "taskexec").string();
-  const std::string shim = AttemptShimBeside(taskexec);
-  if (shim.empty()) {
-    std::fprintf(stderr, "no taskexec-attempt beside %s\n", taskexec.c_str());
-    return 2;
-  }
+  const std::string agent = (fs::absolute(argv[0]).parent_path() / "chatty_agent").string();
+  const auto [taskexec, shim] = bench::FindServedPrograms(argv[0]);
 
   const Usage bare = Bare(agent, n, window_s, interval_ms);
   double ramp = 0, direct_ramp = 0;

@@ -4,7 +4,9 @@
 // supervisor `shim` ("" = none: agents as the service's own children).
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -13,9 +15,29 @@
 #include "engine/engine.h"
 #include "runner/agent_env.h"
 #include "runner/attempt_watchdog.h"
+#include "runner/exit_record.h"
 #include "runner/process_launcher.h"
 
 namespace taskexec::bench {
+
+// The taskexec binary and the per-attempt supervisor beside it, found from
+// a bench's argv[0] (benches live in <build>/bench/); exits when the
+// supervisor is missing.
+struct ServedPrograms {
+  std::string taskexec;
+  std::string shim;
+};
+inline ServedPrograms FindServedPrograms(const char* argv0) {
+  const std::filesystem::path here = std::filesystem::absolute(argv0).parent_path();
+  ServedPrograms p;
+  p.taskexec = (here.parent_path() / "taskexec").string();
+  p.shim = AttemptShimBeside(p.taskexec);
+  if (p.shim.empty()) {
+    std::fprintf(stderr, "no taskexec-attempt beside %s\n", p.taskexec.c_str());
+    std::exit(2);
+  }
+  return p;
+}
 
 // `taskexec` is the binary the watchdog runs; `c` must outlive the engine.
 inline Engine::LauncherFactory ServedLaunchers(const Config& c, const std::string& taskexec,

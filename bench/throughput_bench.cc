@@ -37,7 +37,6 @@ extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace taskexec;
-using taskexec::bench::ServedLaunchers;
 
 namespace {
 
@@ -92,7 +91,8 @@ double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
   Config c = BenchConfig(dir, {"/bin/true"});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get(), SystemClock::Default(), ServedLaunchers(c, taskexec, shim));
+  EngineService p(c, store.get(), SystemClock::Default(),
+                  bench::ServedLaunchers(c, taskexec, shim));
   if (!p.Start().ok()) std::abort();
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
@@ -119,7 +119,8 @@ void Latency(const fs::path& dir, const std::string& agent, int samples,
   Config c = BenchConfig(dir, {agent});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get(), SystemClock::Default(), ServedLaunchers(c, taskexec, shim));
+  EngineService p(c, store.get(), SystemClock::Default(),
+                  bench::ServedLaunchers(c, taskexec, shim));
   if (!p.Start().ok()) std::abort();
   std::vector<double> ms;
   for (int i = 0; i < samples; ++i) {
@@ -151,14 +152,8 @@ int main(int argc, char** argv) {
   int samples = argc > 2 ? std::atoi(argv[2]) : 300;
   spdlog::set_level(spdlog::level::warn);
   fs::path dir = fs::temp_directory_path() / ("taskexec_bench_" + std::to_string(getpid()));
-  const fs::path here = fs::absolute(fs::path(argv[0])).parent_path();
-  const std::string agent = (here / "bench_agent").string();
-  const std::string taskexec = (here.parent_path() / "taskexec").string();
-  const std::string shim = AttemptShimBeside(taskexec);
-  if (shim.empty()) {
-    std::fprintf(stderr, "no taskexec-attempt beside %s\n", taskexec.c_str());
-    return 2;
-  }
+  const std::string agent = (fs::absolute(argv[0]).parent_path() / "bench_agent").string();
+  const auto [taskexec, shim] = bench::FindServedPrograms(argv[0]);
 
   double bare = BareLoop(n);
   double served = ServiceRate(dir / "rate", n, taskexec, shim);

@@ -30,6 +30,25 @@ struct Scope {
   }
 };
 
+// A fresh scope in *scope; false (the test skips, saying why) where this
+// process may not make one.
+bool MakeScope(Scope* scope, std::string* why) {
+  scope->cgroups = AttemptCgroups::Detect(why);
+  if (scope->cgroups == nullptr) return false;
+  Status s = scope->cgroups->CreateScope(&scope->path, &scope->fd);
+  *why = s.ToString();
+  return s.ok();
+}
+
+// A child writing to this process's stdout and stderr, in /.
+ChildPlan ToOurOutput() {
+  ChildPlan plan;
+  plan.stdout_fd = 1;
+  plan.stderr_fd = 2;
+  plan.cwd = "/";
+  return plan;
+}
+
 std::string ReadAll(int fd) {
   std::string text;
   char buf[512];
@@ -39,10 +58,7 @@ std::string ReadAll(int fd) {
 
 TEST(SpawnInCgroup, TheChildIsBornInItsScopeWithWhatPosixSpawnWouldGiveIt) {
   Scope scope;
-  std::string why;
-  scope.cgroups = AttemptCgroups::Detect(&why);
-  if (scope.cgroups == nullptr) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
-  ASSERT_TRUE(scope.cgroups->CreateScope(&scope.path, &scope.fd).ok());
+  if (std::string why; !MakeScope(&scope, &why)) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
 
   int out[2], extra[2];
   ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
@@ -96,14 +112,8 @@ TEST(SpawnInCgroup, TheChildIsBornInItsScopeWithWhatPosixSpawnWouldGiveIt) {
 
 TEST(SpawnInCgroup, AProgramThatCannotRunIsItsErrnoAndTheChildIsReaped) {
   Scope scope;
-  std::string why;
-  scope.cgroups = AttemptCgroups::Detect(&why);
-  if (scope.cgroups == nullptr) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
-  ASSERT_TRUE(scope.cgroups->CreateScope(&scope.path, &scope.fd).ok());
-  ChildPlan plan;
-  plan.stdout_fd = 1;
-  plan.stderr_fd = 2;
-  plan.cwd = "/";
+  if (std::string why; !MakeScope(&scope, &why)) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
+  ChildPlan plan = ToOurOutput();
   char missing[] = "/nonexistent/program";
   char* argv[] = {missing, nullptr};
   char* envp[] = {nullptr};
@@ -121,10 +131,7 @@ TEST(SpawnInCgroup, AProgramThatCannotRunIsItsErrnoAndTheChildIsReaped) {
 }
 
 TEST(SpawnInCgroup, ACgroupItCannotUseIsARefusedClone) {
-  ChildPlan plan;
-  plan.stdout_fd = 1;
-  plan.stderr_fd = 2;
-  plan.cwd = "/";
+  const ChildPlan plan = ToOurOutput();
   char sh[] = "/bin/true";
   char* argv[] = {sh, nullptr};
   char* envp[] = {nullptr};
