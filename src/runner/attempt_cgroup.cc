@@ -232,19 +232,6 @@ Status AttemptCgroups::MoveInto(const std::string& path, int64_t pid) {
   return Status::OK();
 }
 
-Status AttemptCgroups::Adopt(int64_t pid, std::string* path) const {
-  std::string scope;
-  int fd = -1;
-  if (Status s = CreateScope(&scope, &fd); !s.ok()) return s;
-  close(fd);
-  if (Status s = MoveInto(scope, pid); !s.ok()) {
-    rmdir(scope.c_str());
-    return s;
-  }
-  *path = scope;
-  return Status::OK();
-}
-
 int KillScopesOf(int64_t pid) {
   const std::string mount = Cgroup2Mount();
   const std::string own = OwnCgroup();

@@ -50,9 +50,6 @@ class AttemptCgroups {
   // start one inside).
   static Status MoveInto(const std::string& path, int64_t pid);
 
-  // Creates a scope and moves `pid` into it; *path is its directory.
-  Status Adopt(int64_t pid, std::string* path) const;
-
  private:
   explicit AttemptCgroups(std::string root) : root_(std::move(root)) {}
   std::string root_;

@@ -422,7 +422,7 @@ std::vector<pid_t> Descendants(pid_t pid) {
 
 // What a leader forked before its adoption (children and grandchildren) is
 // moved into its scope with it.
-TEST(AttemptCgroups, AdoptionTakesWhatTheLeaderForkedBefore) {
+TEST(AttemptCgroups, AMoveTakesWhatTheLeaderForkedBefore) {
   std::string why;
   auto cgroups = AttemptCgroups::Detect(&why);
   if (cgroups == nullptr) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
@@ -437,7 +437,10 @@ TEST(AttemptCgroups, AdoptionTakesWhatTheLeaderForkedBefore) {
   ASSERT_TRUE(WaitUntil([&] { return Descendants(leader).size() == 3; }))
       << Descendants(leader).size();  // inner sh, its sleep, outer sleep
   std::string scope;
-  ASSERT_TRUE(cgroups->Adopt(leader, &scope).ok());
+  int scope_fd = -1;
+  ASSERT_TRUE(cgroups->CreateScope(&scope, &scope_fd).ok());
+  close(scope_fd);
+  ASSERT_TRUE(AttemptCgroups::MoveInto(scope, leader).ok());
   for (pid_t p : Descendants(leader)) {
     EXPECT_NE(ReadFile("/proc/" + std::to_string(p) + "/cgroup").find("/attempt-"),
               std::string::npos)
