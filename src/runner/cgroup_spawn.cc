@@ -43,10 +43,6 @@ struct ChildSteps {
   char* const* envp;
 };
 
-// As SpawnSetup: the signals a service may catch or ignore.
-constexpr int kDefaultSignals[] = {SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
-                                   SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM};
-
 #define TASKEXEC_CHILD_CODE __attribute__((no_sanitize("address", "thread", "undefined")))
 
 [[noreturn]] TASKEXEC_CHILD_CODE void Fail(int report_fd) {
@@ -75,7 +71,7 @@ TASKEXEC_CHILD_CODE bool Place(int from, int to) {
   for (int sig = 1; sig <= 64; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     bool listed = false;
-    for (int d : kDefaultSignals) listed = listed || d == sig;
+    for (int d : kSignalsDefaultInChild) listed = listed || d == sig;
     KernelSigaction old;
     old.handler = SIG_DFL;
     if (syscall(SYS_rt_sigaction, sig, nullptr, &old, kKernelSigsetBytes) != 0) continue;

@@ -20,12 +20,20 @@
 // until it returns.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
 
 namespace taskexec {
+
+// The signals a child starts with at their default disposition, whatever
+// its parent caught or ignored (the service ignores SIGPIPE, handles
+// SIGTERM...): SpawnSetup's and SpawnInCgroup's children alike.
+#include <signal.h>
+inline constexpr int kSignalsDefaultInChild[] = {SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
+                                                 SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM};
 
 struct ChildPlan {
   int stdin_fd = -1;  // < 0: /dev/null

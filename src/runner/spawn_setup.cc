@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runner/cgroup_spawn.h"
+
 namespace taskexec {
 
 namespace {
@@ -91,7 +93,7 @@ Status SpawnSetup::BuildAttributes() {
   s = Checked(posix_spawnattr_setsigmask(&attr_, &empty_mask), "posix_spawnattr_setsigmask");
   if (!s.ok()) return s;
   sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM}) {
+  for (int sig : kSignalsDefaultInChild) {
     sigaddset(&defaults, sig);
   }
   s = Checked(posix_spawnattr_setsigdefault(&attr_, &defaults), "posix_spawnattr_setsigdefault");
