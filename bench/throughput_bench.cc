@@ -7,12 +7,18 @@
 //     per_agent_limit 4: one agent runs 4 at once);
 //  3. the same without the per-attempt supervisor (agents as the service's
 //     own children), for its cost;
+//  3b. the floor of the default containment: loops that start /bin/true as
+//     the service does by default, through taskexec-attempt in a fresh
+//     cgroup scope with its own log and exit record, and nothing else (no
+//     store, no work dir, no prompt file), one at a time and four at once (as
+//     many as the default caps run);
 //  4. the latency from AddTask to the agent process starting (p50, p99),
 //     with an agent that prints its start time, launched as in 2 and as
 //     in 3.
 // taskexec (the watchdog's program) and taskexec-attempt are found in the
 // directory above this program's.
 // Usage: throughput_bench [tasks=2000] [latency_samples=300]
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,12 +29,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "engine/engine_service.h"
+#include "runner/attempt_cgroup.h"
 #include "runner/exit_record.h"
 #include "served_launchers.h"
 #include "store/sqlite/sqlite_store.h"
@@ -61,6 +70,73 @@ double BareLoop(int n) {
     waitpid(pid, &st, 0);
   }
   return n / Seconds(t0, std::chrono::steady_clock::now());
+}
+
+// `n` attempts one after another as the default launcher contains them: a
+// scope made, the supervisor started with the attempt's log (fd 3), its go
+// already sent (fd 4) and the scope (fd 5), /bin/true born inside, the exit
+// record written by the supervisor; then the record, the log and the scope
+// removed.
+void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups,
+                   const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::string record = (dir / "exit.json").string();
+  const std::string log = (dir / "attempt.log").string();
+  char a_shim[4096], a_record[4096], a_tail[] = "0", a_start_by[] = "0", a_true[] = "/bin/true";
+  std::snprintf(a_shim, sizeof a_shim, "%s", shim.c_str());
+  std::snprintf(a_record, sizeof a_record, "%s", record.c_str());
+  char* args[] = {a_shim, a_record, a_tail, a_start_by, a_true, nullptr};
+  for (int i = 0; i < n; ++i) {
+    std::string scope;
+    int scope_fd = -1;
+    if (!cgroups.CreateScope(&scope, &scope_fd).ok()) std::abort();
+    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int go[2];
+    if (log_fd < 0 || pipe2(go, O_CLOEXEC) != 0 || write(go[1], "g", 1) != 1) std::abort();
+    close(go[1]);
+    // Above 5, so that no dup2 below overwrites a descriptor a later one reads.
+    const int log_high = fcntl(log_fd, F_DUPFD_CLOEXEC, 10);
+    const int go_high = fcntl(go[0], F_DUPFD_CLOEXEC, 10);
+    const int scope_high = scope_fd < 0 ? -1 : fcntl(scope_fd, F_DUPFD_CLOEXEC, 10);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, log_high, 3);
+    posix_spawn_file_actions_adddup2(&actions, go_high, 4);
+    posix_spawn_file_actions_adddup2(&actions, scope_high, 5);
+    pid_t pid;
+    if (posix_spawn(&pid, shim.c_str(), &actions, nullptr, args, environ) != 0) std::abort();
+    posix_spawn_file_actions_destroy(&actions);
+    for (int fd : {log_fd, log_high, go[0], go_high, scope_high}) close(fd);
+    close(scope_fd);
+    int st;
+    waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) std::abort();
+    unlink(record.c_str());
+    unlink(log.c_str());
+    if (!RemoveCgroup(scope, 100)) std::abort();
+  }
+}
+
+// Contained attempts per second with `at_once` loops side by side; 0 when
+// this process may not make cgroup scopes (the floor would not be the one
+// the service pays).
+double ContainedRate(int n, int at_once, const std::string& shim, const fs::path& dir) {
+  std::string why;
+  std::unique_ptr<AttemptCgroups> cgroups = AttemptCgroups::Detect(&why);
+  if (!cgroups) {
+    std::fprintf(stderr, "no cgroup scopes here (%s): contained loops skipped\n", why.c_str());
+    return 0;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> loops;
+  for (int k = 0; k < at_once; ++k)
+    loops.emplace_back([&, k] {
+      ContainedLoop(n / at_once, shim, *cgroups, dir / ("loop-" + std::to_string(k)));
+    });
+  for (std::thread& t : loops) t.join();
+  return n / at_once * at_once / Seconds(t0, std::chrono::steady_clock::now());
 }
 
 // The defaults but for where the files go and what runs.
@@ -156,6 +232,9 @@ int main(int argc, char** argv) {
   const auto [taskexec, shim] = bench::FindServedPrograms(argv[0]);
 
   double bare = BareLoop(n);
+  const int at_once = Config().executor.per_agent_limit;  // one agent: its cap is the bound
+  double contained_serial = ContainedRate(n, 1, shim, dir / "floor");
+  double floor = ContainedRate(n, at_once, shim, dir / "floor");
   double served = ServiceRate(dir / "rate", n, taskexec, shim);
   double direct = ServiceRate(dir / "direct", n, taskexec, "");
   double p50 = 0, p99 = 0, direct_p50 = 0, direct_p99 = 0;
@@ -164,9 +243,16 @@ int main(int argc, char** argv) {
   fs::remove_all(dir);
 
   std::printf("bare spawn+reap loop of /bin/true        : %8.0f per second\n", bare);
-  std::printf(
-      "service as served, /bin/true, defaults   : %8.0f tasks per second (%.0f%% of bare)\n",
-      served, 100.0 * served / bare);
+  if (floor > 0) {
+    std::printf("the same through the supervisor, scoped  : %8.0f per second (%.0f%% of bare)\n",
+                contained_serial, 100.0 * contained_serial / bare);
+    std::printf("the same, %d at once (the floor)          : %8.0f per second (%.0f%% of bare)\n",
+                at_once, floor, 100.0 * floor / bare);
+  }
+  std::printf("service as served, /bin/true, defaults   : %8.0f tasks per second (%.0f%% of bare",
+              served, 100.0 * served / bare);
+  if (floor > 0) std::printf(", %.0f%% of the floor", 100.0 * served / floor);
+  std::printf(")\n");
   std::printf(
       "the same, agents the service's children  : %8.0f tasks per second (%.0f%% of bare)\n",
       direct, 100.0 * direct / bare);
