@@ -45,12 +45,15 @@ struct Edge {
 // The whole state machine. A person (CLI, API, Notion) may re-queue or hold a
 // task; the engine drives the claim -> run -> outcome path.
 constexpr Edge kEdges[] = {
-    // Claiming and running.
-    {S::kPending, S::kAssigned, "the engine", "claimed by an executor"},
-    {S::kRetrying, S::kAssigned, "the engine", "retry claimed"},
+    // Claiming and running. The engine's claim starts the attempt; assigned
+    // and claimed are the two-step claims of earlier versions and other tools.
+    {S::kPending, S::kInProgress, "the engine", "claimed and started by an executor"},
+    {S::kRetrying, S::kInProgress, "the engine", "retry claimed and started"},
+    {S::kPending, S::kAssigned, "the engine", "claimed by an executor (earlier versions)"},
+    {S::kRetrying, S::kAssigned, "the engine", "retry claimed (earlier versions)"},
     {S::kAssigned, S::kInProgress, "the engine", "session spawned"},
     {S::kClaimed, S::kInProgress, "the engine", "legacy claim spawned"},
-    // Outcomes of an attempt (spawn failures end an assigned task directly).
+    // Outcomes of an attempt, a failed spawn's included.
     {S::kInProgress, S::kCompleted, "the engine", "agent reported success"},
     {S::kInProgress, S::kRetrying, "the engine", "retryable failure, retries left"},
     {S::kInProgress, S::kFailed, "the engine", "non-retryable failure or retries exhausted"},

@@ -14,9 +14,9 @@ namespace taskexec {
 
 enum class TaskStatus {
   kPending,     // waiting to be claimed
-  kAssigned,    // claimed by an executor for an agent; session being spawned
+  kAssigned,    // claimed, session not yet started (claims of earlier versions)
   kClaimed,     // legacy state written by other tools; treated like kAssigned
-  kInProgress,  // agent session running
+  kInProgress,  // claimed and running (from the claim on: files, spawn, agent)
   kRetrying,    // failed with a retryable error; waits for next_attempt_at
   kCompleted,   // terminal: succeeded
   kFailed,      // terminal: out of retries or not retryable

@@ -26,6 +26,9 @@ constexpr const char* kCancelRequests = "cancel requests";
 // How often running attempts' output times and lines are written: the
 // dashboard and the Notion progress comment show them live.
 constexpr int64_t kOutputRecordMs = 5000;
+// How long a running attempt's pid may be missing from the store (the claim
+// starts the attempt before its process exists).
+constexpr int64_t kPidRecordMs = 1000;
 
 }  // namespace
 
@@ -156,6 +159,10 @@ Duties Engine::PeriodicDuties(int64_t start) {
                RecordOutputTimes();
                return false;
              });
+  duties.Add("record pids", kPidRecordMs, start, [this] {
+    RecordPids();
+    return false;
+  });
   duties.Add("record kept outcomes", 1000, start, [this] {
     if (unrecorded_.empty()) return false;
     RecordUnrecorded();
@@ -365,17 +372,10 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
     // Due since it was made, or since its retry time came.
     snapshot_.attempts.Started(agent, std::max(task.created_at, task.next_attempt_at), now);
   }
-  s = store_->MarkStarted(task.id, exec_id, executor_id_, pid, clock_->NowMs());
-  NoteStoreWrite(s, "record a start");
-  if (!s.ok()) {
-    spdlog::error("engine {}: cannot record start of {} ({}); stopping it", executor_id_, exec_id,
-                  s.ToString());
-    // Not the task's fault: put it back to pending rather than failing it.
-    // If our lease is really gone, that write is fenced off anyway.
-    running_[exec_id].cancel_sent = true;
-    running_[exec_id].releasing = true;
-    launcher_->Cancel(exec_id);
-  }
+  // The claim recorded the start; the pid follows (RecordPids, or the
+  // outcome), so a start costs the store one write, not two.
+  auto it = running_.find(exec_id);
+  if (it != running_.end()) it->second.pid = pid;
   return true;
 }
 
@@ -704,6 +704,24 @@ void Engine::RecordOutputTimes() {
   for (const OutputTime& t : times) {
     auto it = running_.find(t.execution_id);
     if (it != running_.end()) it->second.output_recorded = t.at;
+  }
+}
+
+void Engine::RecordPids() {
+  for (auto& [id, r] : running_) {
+    if (r.pid == 0 || r.pid_recorded) continue;
+    Status s = store_->MarkStarted(r.task_id, id, executor_id_, r.pid, clock_->NowMs());
+    NoteStoreWrite(s, "record a pid");
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      spdlog::warn("engine {}: recording the pid of {} failed (tried again later): {}",
+                   executor_id_, id, s.ToString());
+      continue;
+    }
+    // Conflict: the lease is gone or the attempt ended, which the renewal and
+    // the outcome deal with; the pid is not tried again.
+    if (!s.ok() && !s.IsConflict())
+      spdlog::warn("engine {}: recording the pid of {}: {}", executor_id_, id, s.ToString());
+    r.pid_recorded = true;
   }
 }
 

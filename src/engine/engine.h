@@ -155,6 +155,8 @@ class Engine {
     bool releasing = false;       // stopped at shutdown: release, don't fail
     std::string release_reason;   // why, when not the shutdown
     TimeMs output_recorded = 0;   // the last output time written to the store
+    int64_t pid = 0;              // the session's process (group); 0 = not known yet
+    bool pid_recorded = false;    // written to the store (RecordPids)
     int64_t claimed_loop_ms = 0;  // the claim's time on the loop clock (self-fencing)
     std::string log_path;         // as claimed (where its outcome file is)
   };
@@ -257,6 +259,10 @@ class Engine {
   // meaningful line, for those whose time moved since the last write
   // (SessionExecution::last_output_at, last_output_line).
   void RecordOutputTimes();
+  // Writes the pid of each attempt still running whose pid the store does
+  // not have (the "record pids" duty, every kPidRecordMs): the claim started the attempt before its
+  // process existed, and an attempt that ends first has its pid written with its outcome.
+  void RecordPids();
   // Whether another process wrote to the store since the last look (or we
   // cannot tell); notes new agents and unrouted tasks.
   bool PollStoreChanges();

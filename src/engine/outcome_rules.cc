@@ -17,6 +17,7 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry) {
   o.last_output_line = res.last_output_line;
   o.exit_code = res.exit_code;
   o.term_signal = res.term_signal;
+  o.pid = res.pid;
   o.artifacts = res.artifacts;
   o.error_type = res.error_type;
   o.error_message = res.error;

@@ -356,6 +356,7 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e) {
   e->usage = o.usage;
   e->last_output_at = std::max(e->last_output_at, o.last_output_at);
   if (!o.last_output_line.empty()) e->last_output_line = o.last_output_line;
+  if (e->pid == 0) e->pid = o.pid;
   // An attempt that asked keeps its question: the task's is replaced by the
   // next one.
   if (o.execution_status == ExecutionStatus::kNeedsInput && !o.question.empty()) {
@@ -370,7 +371,8 @@ void AddRunTime(const SessionExecution& closed, Task* t) {
 }
 
 void ApplyClaim(const ClaimRequest& req, Task* t) {
-  t->status = TaskStatus::kAssigned;
+  t->status = TaskStatus::kInProgress;
+  t->started_at = req.now;
   t->claimed_by = req.agent;
   t->lease_owner = req.executor_id;
   t->lease_expires_at = req.lease_expires_at;

@@ -116,7 +116,8 @@ Status CheckLease(const Task& t, const std::string& executor_id);
 
 // MarkStarted (after CheckLease): checks that `e` is an active execution of
 // `t`, records the pid on it and moves `t` to in_progress (started_at = now)
-// unless it already is.
+// unless it already is (a task claimed by an earlier version, or by another
+// tool, is `assigned` or `claimed` until then).
 Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e);
 
 // FinishAttempt, first: a cancel request on the task wins over any outcome
@@ -141,8 +142,10 @@ void ApplyOutcome(const AttemptOutcome& o, SessionExecution* e);
 // FinishAttempt: adds the run time of an execution the outcome closed
 // (after ApplyOutcome on it) to the task's run_ms.
 void AddRunTime(const SessionExecution& closed, Task* t);
-// Claim: the task's side of a claim (assigned to `req`'s agent and
-// executor, one more attempt, the execution request taken).
+// Claim: the task's side of a claim (in_progress from `req.now` for
+// `req`'s agent and executor, one more attempt, the execution request
+// taken). The claim starts the attempt: the engine makes its files and
+// process right after, and a start that fails is the attempt's outcome.
 void ApplyClaim(const ClaimRequest& req, Task* t);
 // FinishAttempt: moves the task to the outcome's status and releases its
 // lease. An empty summary keeps the previous output_summary.

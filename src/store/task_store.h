@@ -141,6 +141,7 @@ struct AttemptOutcome {
   std::string last_output_line;  // its last line worth showing; "" = keep the recorded one
   std::optional<int> exit_code;
   std::optional<int> term_signal;
+  int64_t pid = 0;      // the session's process (group) id; recorded if the execution has none
   int retry_count = 0;  // the task's new retry_count
   TimeMs next_attempt_at = 0;
   TimeMs now = 0;
@@ -294,14 +295,18 @@ class TaskStore {
   virtual Status RequestExecution(const std::string& id, const std::string& execution_id,
                                   const std::string& agent, bool force, TimeMs now, Task* out) = 0;
 
-  // Atomically claims a task and records the new attempt (attempt number =
-  // retry_count + 1). Conflict when the version moved, the task is held, or
-  // it is not runnable. A task carrying an execution request must be claimed
-  // with req.manual and req.execution_id equal to the requested id; the claim
-  // clears the request.
+  // Atomically claims a task and starts the new attempt: the task is
+  // in_progress (started_at = req.now) and the execution active (attempt
+  // number = retry_count + 1, pid 0 until MarkStarted or FinishAttempt
+  // records one): one transaction, not two, for every attempt. Conflict when the version moved, the
+  // task is held, or it is not runnable. A task carrying an execution request must be claimed with
+  // req.manual and req.execution_id equal to the requested id; the claim clears the request.
   virtual Status Claim(const ClaimRequest& req, Claim* out) = 0;
 
-  // The session started: task in_progress (started_at), execution pid.
+  // Records the session's process (group) id on its execution, and moves a
+  // task still `assigned` or `claimed` (claimed by an earlier version or
+  // another tool) to in_progress (started_at). The task itself (version,
+  // updated_at) is written only in that second case.
   virtual Status MarkStarted(const std::string& task_id, const std::string& execution_id,
                              const std::string& executor_id, int64_t pid, TimeMs now) = 0;
 

@@ -56,10 +56,13 @@ TEST(TaskStatus, AQuestionWaitsForAPerson) {
 }
 
 TEST(TaskStatus, AttemptPathIsAllowed) {
-  EXPECT_TRUE(CanTransition(S::kPending, S::kAssigned));
-  EXPECT_TRUE(CanTransition(S::kAssigned, S::kInProgress));
+  EXPECT_TRUE(CanTransition(S::kPending, S::kInProgress));  // the claim starts the attempt
   EXPECT_TRUE(CanTransition(S::kInProgress, S::kCompleted));
   EXPECT_TRUE(CanTransition(S::kInProgress, S::kRetrying));
+  EXPECT_TRUE(CanTransition(S::kRetrying, S::kInProgress));
+  // Two-step claims of earlier versions still finish.
+  EXPECT_TRUE(CanTransition(S::kPending, S::kAssigned));
+  EXPECT_TRUE(CanTransition(S::kAssigned, S::kInProgress));
   EXPECT_TRUE(CanTransition(S::kRetrying, S::kAssigned));
   EXPECT_TRUE(CanTransition(S::kInProgress, S::kFailed));
   EXPECT_TRUE(CanTransition(S::kInProgress, S::kPending));  // released at stop
@@ -78,8 +81,8 @@ TEST(TaskStatus, TerminalStatesOnlyLeaveByPersonAction) {
 }
 
 TEST(TaskStatus, ForbiddenTransitions) {
-  EXPECT_FALSE(CanTransition(S::kPending, S::kInProgress));  // must be claimed first
-  EXPECT_FALSE(CanTransition(S::kPending, S::kRetrying));
+  EXPECT_FALSE(CanTransition(S::kPending, S::kRetrying));      // an attempt must run first
+  EXPECT_FALSE(CanTransition(S::kSuspended, S::kInProgress));  // held tasks are not claimed
   EXPECT_FALSE(CanTransition(S::kCompleted, S::kFailed));
   EXPECT_FALSE(CanTransition(S::kCancelled, S::kCompleted));
   EXPECT_FALSE(CanTransition(S::kSuspended, S::kAssigned));  // held tasks are not claimed

@@ -305,9 +305,16 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
   ASSERT_TRUE(WaitFor([&] { return CountIn({"in_progress"}) == 20; }, 120))
       << ReadFile(dir_ + "/service1.log").substr(0, 4000);
 
+  // The claim starts an attempt before its process exists; its pid follows
+  // within a second.
   std::vector<SessionExecution> first;
-  ASSERT_TRUE(Store()->ListActiveExecutions(&first).ok());
-  ASSERT_EQ(first.size(), 20u);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Store()->ListActiveExecutions(&first).ok() && first.size() == 20 &&
+               std::all_of(first.begin(), first.end(),
+                           [](const SessionExecution& e) { return e.pid > 0; });
+      },
+      30));
   service->Kill9();
 
   env["FAKE_AGENT_SLEEP"] = "1";

@@ -417,5 +417,33 @@ TEST_F(EngineTest, StatusReportsActiveExecutions) {
   ASSERT_TRUE(WaitStatus(id, TaskStatus::kCancelled, 10));
 }
 
+// The claim starts the attempt before its process exists; the pid of an
+// attempt that keeps running is written by the engine's "record output"
+// duty (within a second).
+TEST_F(EngineTest, ARunningAttemptsPidIsRecordedWhileItRuns) {
+  StartService();
+  std::string id = Add("hang with a pid");
+  ASSERT_TRUE(WaitStatus(id, TaskStatus::kInProgress));
+  ASSERT_TRUE(WaitFor([&] {
+    auto e = Executions(id);
+    return e.size() == 1 && e[0].pid > 0;
+  }));
+  // The agent wrote its own pid next to its artifacts dir.
+  std::string written;
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "work")) {
+      if (entry.path().filename() == "pid") {
+        std::ifstream f(entry.path());
+        std::getline(f, written);
+      }
+    }
+    return !written.empty();
+  }));
+  EXPECT_EQ(std::to_string(Executions(id)[0].pid), written);
+  Task out;
+  ASSERT_TRUE(engine_service_->Cancel(id, &out).ok());
+  ASSERT_TRUE(WaitStatus(id, TaskStatus::kCancelled, 10));
+}
+
 }  // namespace
 }  // namespace taskexec

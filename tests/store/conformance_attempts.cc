@@ -376,7 +376,8 @@ TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
   ClaimRequest r = ClaimFor(t, "exec-A", kT0 + 5, 30'000);
   Claim c;
   ASSERT_TRUE(store_->Claim(r, &c).ok());
-  EXPECT_EQ(c.task.status, S::kAssigned);
+  EXPECT_EQ(c.task.status, S::kInProgress);  // the claim starts the attempt
+  EXPECT_EQ(c.task.started_at, kT0 + 5);
   EXPECT_EQ(c.task.claimed_by, "temujin");
   EXPECT_EQ(c.task.lease_owner, "exec-A");
   EXPECT_EQ(c.task.lease_expires_at, kT0 + 30'005);
@@ -392,8 +393,10 @@ TEST_P(StoreConformanceTest, ClaimSetsLeaseAndRecordsTheAttempt) {
   EXPECT_EQ(c.execution.started_at, kT0 + 5);
   EXPECT_FALSE(c.execution.manual);
 
+  EXPECT_EQ(c.execution.pid, 0);  // no process yet
   Task stored = Get(t.id);
-  EXPECT_EQ(stored.status, S::kAssigned);
+  EXPECT_EQ(stored.status, S::kInProgress);
+  EXPECT_EQ(stored.started_at, kT0 + 5);
   EXPECT_EQ(stored.lease_owner, "exec-A");
   EXPECT_EQ(stored.version, c.task.version);
   SessionExecution e;
@@ -583,15 +586,41 @@ TEST_P(StoreConformanceTest, ManualRequestRequeuesFinishedAndSkipsBackoff) {
   EXPECT_EQ(mc.execution.attempt, 2);
 }
 
+// The claim starts an attempt before its process exists; an attempt that
+// ends before its pid was recorded has it written with its outcome, and a
+// pid recorded while it ran is kept.
+TEST_P(StoreConformanceTest, TheOutcomeRecordsThePidWhenNoneWasRecorded) {
+  Task t = Add("t");
+  Claim c = MustClaim(t, "exec-A", kT0);
+  AttemptOutcome o = OutcomeFor(c, S::kRetrying, E::kFailed, kT0 + 1);
+  o.pid = 4321;
+  o.retry_count = 1;
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
+  EXPECT_EQ(e.pid, 4321);
+
+  Claim next = MustClaim(Get(t.id), "exec-A", kT0 + 2);
+  EXPECT_EQ(next.task.status, S::kInProgress);
+  EXPECT_EQ(next.task.started_at, kT0 + 2);
+  ASSERT_TRUE(store_->MarkStarted(t.id, next.execution.id, "exec-A", 77, kT0 + 3).ok());
+  o = OutcomeFor(next, S::kCompleted, E::kCompleted, kT0 + 4);
+  o.pid = 78;
+  ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
+  ASSERT_TRUE(store_->GetExecution(next.execution.id, &e).ok());
+  EXPECT_EQ(e.pid, 77);
+}
+
 TEST_P(StoreConformanceTest, MarkStartedIsFencedOnTheLease) {
   Task t = Add("t");
   Claim c = MustClaim(t, "exec-A", kT0);
   EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-B", 7, kT0 + 1).IsConflict());
-  EXPECT_EQ(Get(t.id).status, S::kAssigned);
+  EXPECT_EQ(Get(t.id).status, S::kInProgress);
   ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 4242, kT0 + 2).ok());
   Task s = Get(t.id);
   EXPECT_EQ(s.status, S::kInProgress);
-  EXPECT_EQ(s.started_at, kT0 + 2);
+  EXPECT_EQ(s.started_at, kT0);  // the claim's: recording the pid does not move it
+  EXPECT_EQ(s.version, c.task.version);
   SessionExecution e;
   ASSERT_TRUE(store_->GetExecution(c.execution.id, &e).ok());
   EXPECT_EQ(e.pid, 4242);
@@ -692,14 +721,18 @@ TEST_P(StoreConformanceTest, FinishIsFencedOnTheLeaseOwner) {
   a.name = "x";
   o.artifacts = {a};
   EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());
-  EXPECT_EQ(Get(t.id).status, S::kAssigned);
+  EXPECT_EQ(Get(t.id).status, S::kInProgress);
   std::vector<Artifact> arts;
   ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
   EXPECT_TRUE(arts.empty()) << "a fenced write must not leave artifacts behind";
-  // A transition the table refuses (assigned -> completed) is rejected whole.
+  // A transition the table refuses (in_progress -> suspended) is rejected whole.
   o.executor_id = "exec-A";
+  o.task_status = S::kSuspended;
   EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsInvalidArgument());
-  ASSERT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 1, kT0 + 1).ok());
+  EXPECT_EQ(Get(t.id).status, S::kInProgress);
+  ASSERT_TRUE(store_->ListArtifacts(t.id, &arts).ok());
+  EXPECT_TRUE(arts.empty());
+  o.task_status = S::kCompleted;
   ASSERT_TRUE(store_->FinishAttempt(o, nullptr).ok());
   // Once finished, the same outcome cannot be written twice.
   EXPECT_TRUE(store_->FinishAttempt(o, nullptr).IsConflict());

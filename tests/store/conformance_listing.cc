@@ -162,7 +162,7 @@ TEST_P(StoreConformanceTest, ListingACursorPagesNewestFirst) {
   req.agent = "jochi";
   Claim claim;
   ASSERT_TRUE(store_->Claim(req, &claim).ok());
-  ASSERT_EQ(claim.task.status, TaskStatus::kAssigned);
+  ASSERT_EQ(claim.task.status, TaskStatus::kInProgress);
 
   for (const std::string agent : {"", "jochi"}) {
     Strings expected;

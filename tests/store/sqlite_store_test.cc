@@ -99,9 +99,9 @@ TEST(SqliteStore, ReopenPersistsEverything) {
   EXPECT_EQ(t.retry_count, 1);
   EXPECT_EQ(t.next_attempt_at, kT0 + 60'000);
   EXPECT_EQ(t.claimed_by, "kublai");
-  EXPECT_EQ(t.started_at, kT0 + 2);
+  EXPECT_EQ(t.started_at, kT0 + 1);  // the claim's time: the claim starts the attempt
   EXPECT_EQ(t.last_retry_at, kT0 + 3);
-  EXPECT_EQ(t.version, 4);
+  EXPECT_EQ(t.version, 3);  // add, claim, outcome: the pid is the execution's
   SessionExecution e;
   ASSERT_TRUE(store->GetExecution(exec_id, &e).ok());
   EXPECT_EQ(e.status, ExecutionStatus::kTimedOut);

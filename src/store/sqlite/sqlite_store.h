@@ -20,9 +20,9 @@
 //    bump); a refused transition is Conflict. A reason is kept in
 //    error_message when moving to failed, cancelled or blocked. Leaving the
 //    runnable statuses drops a pending execution request.
-//  * MarkStarted sets started_at on every attempt (it is the start of the
-//    latest session), and also accepts an already in_progress task (only the
-//    pid is recorded again).
+//  * Claim sets started_at on every attempt (it is the start of the latest
+//    session); MarkStarted also accepts an already in_progress task, and
+//    then records only the pid, on the execution row.
 //  * RenewLeases bumps version like every write.
 //  * FinishAttempt with a status CanTransition refuses: InvalidArgument. An
 //    empty summary keeps the previous output_summary. claimed_by keeps the
