@@ -713,8 +713,10 @@ void Engine::RecordPids() {
     Status s = store_->MarkStarted(r.task_id, id, executor_id_, r.pid, clock_->NowMs());
     NoteStoreWrite(s, "record a pid");
     if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
-      spdlog::warn("engine {}: recording the pid of {} failed (tried again later): {}",
-                   executor_id_, id, s.ToString());
+      // While the store is known to refuse writes, the hold has said so once.
+      if (!hold_.Holds(IntakeHold::Cause::kStore))
+        spdlog::warn("engine {}: recording the pid of {} failed (tried again later): {}",
+                     executor_id_, id, s.ToString());
       continue;
     }
     // Conflict: the lease is gone or the attempt ended, which the renewal and
