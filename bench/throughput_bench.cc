@@ -39,6 +39,7 @@
 #include "engine/engine_service.h"
 #include "runner/attempt_cgroup.h"
 #include "runner/exit_record.h"
+#include "runner/spawn_setup.h"
 #include "served_launchers.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -73,19 +74,21 @@ double BareLoop(int n) {
 }
 
 // `n` attempts one after another as the default launcher contains them: a
-// scope made, the supervisor started with the attempt's log (fd 3), its go
-// already sent (fd 4) and the scope (fd 5), /bin/true born inside, the exit
-// record written by the supervisor; then the record, the log and the scope
-// removed.
+// scope made, the supervisor started as the service starts it (SpawnSetup:
+// the attempt's log as fd 3, its go already sent as fd 4, the scope as fd 5),
+// /bin/true born inside, the exit record written by the supervisor; then the
+// record, the log and the scope removed.
 void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups,
                    const fs::path& dir) {
   fs::create_directories(dir);
   const std::string record = (dir / "exit.json").string();
   const std::string log = (dir / "attempt.log").string();
-  char a_shim[4096], a_record[4096], a_tail[] = "0", a_start_by[] = "0", a_true[] = "/bin/true";
-  std::snprintf(a_shim, sizeof a_shim, "%s", shim.c_str());
-  std::snprintf(a_record, sizeof a_record, "%s", record.c_str());
-  char* args[] = {a_shim, a_record, a_tail, a_start_by, a_true, nullptr};
+  std::vector<std::string> argv_text = {shim, record, "0", "0", "/bin/true"};
+  std::vector<char*> args;
+  for (std::string& a : argv_text) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) std::abort();
   for (int i = 0; i < n; ++i) {
     std::string scope;
     int scope_fd = -1;
@@ -94,22 +97,14 @@ void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups
     int go[2];
     if (log_fd < 0 || pipe2(go, O_CLOEXEC) != 0 || write(go[1], "g", 1) != 1) std::abort();
     close(go[1]);
-    // Above 5, so that no dup2 below overwrites a descriptor a later one reads.
-    const int log_high = fcntl(log_fd, F_DUPFD_CLOEXEC, 10);
-    const int go_high = fcntl(go[0], F_DUPFD_CLOEXEC, 10);
-    const int scope_high = scope_fd < 0 ? -1 : fcntl(scope_fd, F_DUPFD_CLOEXEC, 10);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, log_high, 3);
-    posix_spawn_file_actions_adddup2(&actions, go_high, 4);
-    posix_spawn_file_actions_adddup2(&actions, scope_high, 5);
+    SpawnSetup setup;
+    if (!setup.Build(-1, null_fd, null_fd, dir.string(), {log_fd, go[0], scope_fd}).ok())
+      std::abort();
     pid_t pid;
-    if (posix_spawn(&pid, shim.c_str(), &actions, nullptr, args, environ) != 0) std::abort();
-    posix_spawn_file_actions_destroy(&actions);
-    for (int fd : {log_fd, log_high, go[0], go_high, scope_high}) close(fd);
-    close(scope_fd);
+    if (posix_spawn(&pid, shim.c_str(), setup.actions(), setup.attributes(), args.data(),
+                    environ) != 0)
+      std::abort();
+    for (int fd : {log_fd, go[0], scope_fd}) close(fd);
     int st;
     waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) std::abort();
@@ -117,6 +112,7 @@ void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups
     unlink(log.c_str());
     if (!RemoveCgroup(scope, 100)) std::abort();
   }
+  close(null_fd);
 }
 
 // Contained attempts per second with `at_once` loops side by side; 0 when
