@@ -275,7 +275,8 @@ Status CheckLease(const Task& t, const std::string& executor_id) {
   return Status::OK();
 }
 
-Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e) {
+Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e, bool* task_moved) {
+  *task_moved = false;
   if (e->task_id != t->id) {
     return Status::InvalidArgument("execution " + e->id + " belongs to task " + e->task_id);
   }
@@ -286,6 +287,7 @@ Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e) {
   if (t->status != TaskStatus::kInProgress) {
     t->status = TaskStatus::kInProgress;
     t->started_at = now;
+    *task_moved = true;
   }
   return Status::OK();
 }

@@ -118,7 +118,9 @@ Status CheckLease(const Task& t, const std::string& executor_id);
 // `t`, records the pid on it and moves `t` to in_progress (started_at = now)
 // unless it already is (a task claimed by an earlier version, or by another
 // tool, is `assigned` or `claimed` until then).
-Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e);
+// *task_moved says whether `t` changed and must be written; a pid alone is
+// the execution's (the task's version and place in ListChanged stay).
+Status ApplyStarted(int64_t pid, TimeMs now, Task* t, SessionExecution* e, bool* task_moved);
 
 // FinishAttempt, first: a cancel request on the task wins over any outcome
 // but completion. Settling it inside the outcome's own transaction means a

@@ -282,21 +282,24 @@ TEST(StoreRulesTest, ApplyStarted) {
   SessionExecution e;
   e.id = "e1";
   e.task_id = "t1";
-  ASSERT_TRUE(ApplyStarted(42, 50, &t, &e).ok());
+  bool moved = false;
+  ASSERT_TRUE(ApplyStarted(42, 50, &t, &e, &moved).ok());  // a claim of an earlier version
   EXPECT_EQ(e.pid, 42);
   EXPECT_EQ(t.status, TaskStatus::kInProgress);
   EXPECT_EQ(t.started_at, 50);
-  ASSERT_TRUE(ApplyStarted(43, 60, &t, &e).ok());  // already in progress
+  EXPECT_TRUE(moved);
+  ASSERT_TRUE(ApplyStarted(43, 60, &t, &e, &moved).ok());  // already in progress
   EXPECT_EQ(e.pid, 43);
   EXPECT_EQ(t.started_at, 50);
+  EXPECT_FALSE(moved) << "a pid alone is the execution's";
 
   e.task_id = "t9";
-  Status s = ApplyStarted(1, 70, &t, &e);
+  Status s = ApplyStarted(1, 70, &t, &e, &moved);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_EQ(s.message(), "execution e1 belongs to task t9");
   e.task_id = "t1";
   e.status = ExecutionStatus::kCompleted;
-  EXPECT_EQ(ApplyStarted(1, 70, &t, &e).message(), "execution e1 already ended");
+  EXPECT_EQ(ApplyStarted(1, 70, &t, &e, &moved).message(), "execution e1 already ended");
 }
 
 TEST(StoreRulesTest, FinishChecks) {

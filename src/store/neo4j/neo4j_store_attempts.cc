@@ -65,11 +65,10 @@ Status Neo4jStore::MarkStarted(const std::string& task_id, const std::string& ex
     if (Status s = store_rules::CheckLease(t, executor_id); !s.ok()) return s;
     SessionExecution e;
     if (Status s = LoadExecution(tx, execution_id, &e); !s.ok()) return s;
-    const TaskStatus before = t.status;
-    if (Status s = store_rules::ApplyStarted(pid, now, &t, &e); !s.ok()) return s;
+    bool task_moved = false;
+    if (Status s = store_rules::ApplyStarted(pid, now, &t, &e, &task_moved); !s.ok()) return s;
     if (Status s = SaveExecution(tx, e); !s.ok()) return s;
-    // A pid alone is the execution's (as in the SQLite store).
-    return t.status == before ? Status::OK() : SaveTask(tx, &t, now);
+    return task_moved ? SaveTask(tx, &t, now) : Status::OK();
   });
 }
 

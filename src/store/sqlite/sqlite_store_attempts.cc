@@ -81,14 +81,12 @@ Status SqliteStore::MarkStarted(const std::string& task_id, const std::string& e
     SessionExecution e;
     s = sqlite::LoadExecution(c, execution_id, &e);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
-    s = store_rules::ApplyStarted(pid, now, &t, &e);
+    bool task_moved = false;
+    s = store_rules::ApplyStarted(pid, now, &t, &e, &task_moved);
     if (!s.ok()) return s;
     s = sqlite::SaveExecution(c, e);
     if (!s.ok()) return s;
-    // A pid alone is the execution's: the task (its version, its place in
-    // ListChanged) moves only when it was still assigned or claimed.
-    return t.status == before ? Status::OK() : sqlite::SaveTask(c, &t, now);
+    return task_moved ? sqlite::SaveTask(c, &t, now) : Status::OK();
   });
 }
 
