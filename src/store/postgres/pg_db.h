@@ -1,0 +1,193 @@
+// Thin RAII wrappers over libpq used by the PostgreSQL store: a Connection
+// (one PGconn, its prepared statements), a Stmt (one statement with typed
+// positional binding, read like sqlite::Stmt), a ConnectionPool and the
+// transaction helpers that retry what PostgreSQL asks to be retried.
+//
+// Statements are written with SQLite's placeholders, `?` and `?N`, and sent
+// as $N; each distinct statement is prepared once per connection (PQprepare)
+// and then only executed. Strings go through pg_text.h, so any byte string
+// round trips.
+//
+// Error mapping (by SQLSTATE): serialization failure and deadlock (40001,
+// 40P01), a lost or refused connection (class 08, 57P0x, 53300) ->
+// Unavailable, which the transaction helpers retry; integrity violations
+// (class 23) -> Conflict; data exceptions (class 22) -> InvalidArgument;
+// insufficient resources (53100 disk full, ...) -> IOError; data
+// corruption (XX001, XX002) -> Corruption; anything else -> Internal.
+// Messages carry the server's message and never the connection string, so a
+// password in it is never logged.
+//
+// Thread-safety: a Connection and its Stmts belong to one thread at a time.
+// ConnectionPool and the transaction helpers are safe from any thread.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "core/mutex.h"
+#include "core/status.h"
+
+namespace taskexec::pg {
+
+// The Status for a failed result (`res` may be null: the connection broke).
+Status FromResult(const PGresult* res, PGconn* conn, std::string_view what);
+
+// SQLite's `?` and `?N` placeholders as PostgreSQL's $N (a bare `?` is one
+// more than the largest number so far, as in SQLite); quoted text and
+// identifiers are left alone. *count gets the largest number.
+std::string TranslatePlaceholders(std::string_view sql, int* count);
+
+class Connection {
+ public:
+  // Connects with `conninfo` (a postgresql:// URI or key=value pairs; every
+  // libpq option in it is honoured). `connect_timeout_s` bounds the wait
+  // unless the conninfo sets its own.
+  static Status Open(const std::string& conninfo, int connect_timeout_s,
+                     std::unique_ptr<Connection>* out);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  PGconn* raw() const { return conn_; }
+  // Runs parameterless SQL (may hold several statements).
+  Status Exec(std::string_view sql);
+  // Like Exec; *value gets the first column of the last statement's first
+  // row ("" when it returned none).
+  Status ExecValue(std::string_view sql, std::string* value);
+  // True once the server closed the connection or it failed: the pool then
+  // drops it rather than hand it out again.
+  bool Broken() const;
+  // True while a transaction is open (or failed and not yet rolled back).
+  bool InTransaction() const;
+  // The server's version number (150004 for 15.4).
+  int ServerVersion() const;
+
+  // The name of `sql`'s prepared statement on this connection, preparing it
+  // the first time.
+  Status Prepare(const std::string& sql, std::string* name);
+
+ private:
+  explicit Connection(PGconn* conn) : conn_(conn) {}
+  PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;
+};
+
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// One statement. Binding is positional (1-based); the statement runs at the
+// first Step()/Run(), and its rows are then read one by one.
+class Stmt {
+ public:
+  Stmt(Connection& conn, std::string_view sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  template <typename... Args>
+  Stmt& BindAll(const Args&... args) {
+    int i = 1;
+    (BindOne(i++, args), ...);
+    return *this;
+  }
+  template <typename T>
+  void BindOne(int i, const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+      Set(i, std::string(v ? "1" : "0"));
+    } else if constexpr (std::is_integral_v<T>) {
+      Set(i, std::to_string(static_cast<int64_t>(v)));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      SetReal(i, static_cast<double>(v));
+    } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
+      Set(i, std::nullopt);
+    } else if constexpr (IsOptional<T>::value) {
+      if (v) {
+        BindOne(i, *v);
+      } else {
+        Set(i, std::nullopt);
+      }
+    } else {
+      SetText(i, std::string_view(v));
+    }
+  }
+
+  // Advances; *row is true while a result row is available.
+  Status Step(bool* row);
+  // Runs the statement, ignoring rows.
+  Status Run();
+  // Rows the statement changed (INSERT/UPDATE/DELETE), after Run().
+  int64_t Changes() const;
+
+  bool IsNull(int col) const;
+  int64_t Int(int col) const;
+  double Real(int col) const;
+  std::string Text(int col) const;  // byte-exact, "" for NULL
+
+ private:
+  void Set(int i, std::optional<std::string> v);
+  void SetText(int i, std::string_view s);
+  void SetReal(int i, double v);
+  Status Execute();
+
+  Connection& conn_;
+  std::string sql_;
+  int param_count_ = 0;
+  std::vector<std::optional<std::string>> params_;
+  PGresult* res_ = nullptr;
+  int row_ = -1;
+  Status status_;
+};
+
+// A bounded set of connections. Acquire() blocks while all `max_size` are in
+// use; connections open lazily and one that broke is dropped, not reused.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string conninfo, int connect_timeout_s, size_t max_size);
+  ~ConnectionPool();
+
+  // Runs fn with a connection no other thread uses for the duration.
+  Status With(const std::function<Status(Connection&)>& fn) EXCLUDES(mu_);
+
+ private:
+  Status Acquire(std::unique_ptr<Connection>* out) EXCLUDES(mu_);
+  void Release(std::unique_ptr<Connection> conn) EXCLUDES(mu_);
+
+  const std::string conninfo_;
+  const int connect_timeout_s_;
+  const size_t max_size_;
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
+  size_t open_ GUARDED_BY(mu_) = 0;  // connections in use or idle
+};
+
+// Runs fn inside a SERIALIZABLE transaction: PostgreSQL then guarantees the
+// result of running concurrent transactions one after the other, failing
+// (40001) any transaction that would break that, so a read-modify-write
+// in fn is exactly as safe as under SQLite's single writer. A serialization
+// failure, a deadlock or a lost connection retries the whole transaction,
+// with a short random back-off, for up to `retry_budget_ms`; fn must
+// therefore only have effects through the database and its out parameters
+// (which it must overwrite, not append to). A connection lost during COMMIT
+// leaves the outcome unknown: the transaction's id, read when it began, is
+// looked up on a new connection (pg_xact_status), and the transaction is
+// retried only if it did not commit.
+Status WriteTxn(ConnectionPool& pool, int64_t retry_budget_ms,
+                const std::function<Status(Connection&)>& fn);
+
+// fn sees one snapshot (REPEATABLE READ, READ ONLY) across its statements.
+Status ReadTxn(ConnectionPool& pool, int64_t retry_budget_ms,
+               const std::function<Status(Connection&)>& fn);
+
+}  // namespace taskexec::pg

@@ -1,0 +1,205 @@
+#include "store/postgres/pg_schema.h"
+
+#include <string>
+
+namespace taskexec::pg {
+namespace {
+
+// The SQLite store's schema at its version 16, in PostgreSQL's types:
+// times are milliseconds since the epoch (BIGINT), flags are 0/1 BIGINTs
+// (read like SQLite's integers), `seq` is the insertion order that SQLite's
+// rowid gives the other store.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE tasks (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT PRIMARY KEY NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal',
+  priority_weight BIGINT NOT NULL DEFAULT 2,
+  assigned_to TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending',
+  source TEXT NOT NULL DEFAULT 'cli',
+  notion_page_id TEXT,
+  notion_url TEXT NOT NULL DEFAULT '',
+  context_json TEXT NOT NULL DEFAULT '{}',
+  retry_count BIGINT NOT NULL DEFAULT 0,
+  max_retries BIGINT NOT NULL DEFAULT -1,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0,
+  cancel_requested BIGINT NOT NULL DEFAULT 0,
+  requested_execution_id TEXT NOT NULL DEFAULT '',
+  requested_agent TEXT NOT NULL DEFAULT '',
+  requested_force BIGINT NOT NULL DEFAULT 0,
+  error_type TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  output_summary TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT NOT NULL DEFAULT 0,
+  completed_at BIGINT NOT NULL DEFAULT 0,
+  last_retry_at BIGINT NOT NULL DEFAULT 0,
+  version BIGINT NOT NULL DEFAULT 1,
+  routed_agent TEXT NOT NULL DEFAULT '',
+  session_id TEXT NOT NULL DEFAULT '',
+  question TEXT NOT NULL DEFAULT '',
+  reply TEXT NOT NULL DEFAULT '',
+  input_tokens BIGINT NOT NULL DEFAULT 0,
+  output_tokens BIGINT NOT NULL DEFAULT 0,
+  cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+  cache_write_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_usd DOUBLE PRECISION,
+  model TEXT NOT NULL DEFAULT '',
+  num_turns BIGINT NOT NULL DEFAULT 0,
+  max_cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+  max_tokens BIGINT NOT NULL DEFAULT 0,
+  max_attempts BIGINT NOT NULL DEFAULT 0,
+  max_seconds BIGINT NOT NULL DEFAULT 0,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  run_ms BIGINT NOT NULL DEFAULT 0,
+  blocked_by TEXT NOT NULL DEFAULT '[]',
+  waiting_on TEXT NOT NULL DEFAULT '[]',
+  open_dependencies BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE executions (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT PRIMARY KEY NOT NULL,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  agent TEXT NOT NULL DEFAULT '',
+  attempt BIGINT NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'active',
+  session_label TEXT NOT NULL DEFAULT '',
+  session_id TEXT NOT NULL DEFAULT '',
+  resumed_session_id TEXT NOT NULL DEFAULT '',
+  pid BIGINT NOT NULL DEFAULT 0,
+  executor_id TEXT NOT NULL DEFAULT '',
+  started_at BIGINT NOT NULL DEFAULT 0,
+  ended_at BIGINT NOT NULL DEFAULT 0,
+  last_output_at BIGINT NOT NULL DEFAULT 0,
+  last_output_line TEXT NOT NULL DEFAULT '',
+  exit_code BIGINT,
+  term_signal BIGINT,
+  error_type TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  log_path TEXT NOT NULL DEFAULT '',
+  manual BIGINT NOT NULL DEFAULT 0,
+  input_tokens BIGINT NOT NULL DEFAULT 0,
+  output_tokens BIGINT NOT NULL DEFAULT 0,
+  cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+  cache_write_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_usd DOUBLE PRECISION,
+  model TEXT NOT NULL DEFAULT '',
+  num_turns BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE artifacts (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT PRIMARY KEY NOT NULL,
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  execution_id TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL DEFAULT 'file',
+  size BIGINT NOT NULL DEFAULT 0,
+  sha256 TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE task_dependencies (
+  depends_on TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  PRIMARY KEY (depends_on, task_id)
+);
+CREATE INDEX task_dependencies_task ON task_dependencies(task_id);
+CREATE UNIQUE INDEX tasks_notion_page ON tasks(notion_page_id)
+  WHERE notion_page_id IS NOT NULL AND notion_page_id <> '';
+CREATE INDEX tasks_requested ON tasks(requested_execution_id) WHERE requested_execution_id <> '';
+CREATE INDEX tasks_lease ON tasks(lease_owner, lease_expires_at);
+CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'), open_dependencies,
+  COALESCE(priority_weight, 2) DESC, created_at, seq);
+CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
+  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at, seq);
+CREATE INDEX tasks_created ON tasks(created_at, seq);
+CREATE INDEX tasks_status_created ON tasks(COALESCE(NULLIF(status, ''), 'pending'), created_at, seq);
+CREATE INDEX tasks_agent_status_created ON tasks(
+  COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+  COALESCE(NULLIF(status, ''), 'pending'), created_at, seq);
+CREATE INDEX tasks_finished ON tasks(COALESCE(NULLIF(status, ''), 'pending'), completed_at, id)
+  WHERE completed_at > 0;
+CREATE INDEX tasks_changed ON tasks(updated_at, id);
+CREATE INDEX tasks_held_by_dependencies ON tasks(created_at, seq)
+  WHERE open_dependencies > 0 OR error_type = 'dependency_failed';
+CREATE INDEX executions_task ON executions(task_id, attempt);
+CREATE INDEX executions_status ON executions(status);
+CREATE INDEX executions_ended ON executions(ended_at);
+CREATE INDEX artifacts_task ON artifacts(task_id, created_at);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> all = {
+      {1, "tasks, executions, artifacts, dependencies, meta and their indexes", kV1},
+  };
+  return all;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Status ReadSchemaVersion(Connection& conn, int* version) {
+  // to_regclass: NULL (version 0) when the table does not exist yet, rather
+  // than an error that would abort the caller's transaction.
+  std::string exists;
+  Status s = conn.ExecValue("SELECT to_regclass('taskexec_schema') IS NOT NULL", &exists);
+  if (!s.ok()) return s;
+  if (exists != "t") {
+    *version = 0;
+    return Status::OK();
+  }
+  std::string value;
+  s = conn.ExecValue("SELECT COALESCE(MAX(version), 0) FROM taskexec_schema", &value);
+  if (!s.ok()) return s;
+  *version = std::atoi(value.c_str());
+  return Status::OK();
+}
+
+Status ApplyMigrations(Connection& conn) {
+  Status s = conn.Exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLockKey) +
+                       "); CREATE TABLE IF NOT EXISTS taskexec_schema ("
+                       "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+                       "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  if (!s.ok()) return s;
+  int current = 0;
+  s = ReadSchemaVersion(conn, &current);
+  if (s.ok() && current > LatestSchemaVersion()) {
+    s = Status::InvalidArgument("database schema version " + std::to_string(current) +
+                                " is newer than this taskexec supports (" +
+                                std::to_string(LatestSchemaVersion()) +
+                                "); upgrade taskexec or use another database or schema");
+  }
+  for (const Migration& m : Migrations()) {
+    if (!s.ok()) break;
+    if (m.version <= current) continue;
+    s = conn.Exec(m.sql);
+    if (!s.ok() && !s.IsUnavailable()) {
+      s = Status::Internal("schema migration " + std::to_string(m.version) + " (" + m.description +
+                           ") failed: " + s.ToString());
+      break;
+    }
+    if (!s.ok()) break;
+    Stmt record(conn, "INSERT INTO taskexec_schema(version, description) VALUES (?, ?)");
+    record.BindAll(m.version, std::string(m.description));
+    s = record.Run();
+  }
+  if (s.ok()) return conn.Exec("COMMIT");
+  (void)conn.Exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace taskexec::pg

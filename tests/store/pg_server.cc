@@ -1,0 +1,154 @@
+#include "store/pg_server.h"
+
+#include <grp.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace taskexec::store_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FindBindir() {
+  if (const char* env = getenv("TASKEXEC_TEST_PG_BINDIR"); env != nullptr && *env != '\0')
+    return env;
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    if (fs::exists(entry.path() / "bin" / "initdb")) found.push_back(entry.path().string());
+  }
+  if (found.empty()) return "";
+  // Newest version: compare numerically ("9.6" < "15").
+  std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+    return std::stod(fs::path(a).filename().string()) < std::stod(fs::path(b).filename().string());
+  });
+  return found.back() + "/bin";
+}
+
+// Runs argv[0] (as `user` when not empty) with output appended to `log`;
+// its exit status.
+Status Run(const std::vector<std::string>& argv, const std::string& user, const std::string& log) {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  if (!user.empty()) {
+    const passwd* pw = getpwnam(user.c_str());
+    if (pw == nullptr) return Status::NotFound("no user " + user);
+    uid = pw->pw_uid;
+    gid = pw->pw_gid;
+  }
+  const pid_t pid = fork();
+  if (pid < 0) return Status::IOError("fork failed");
+  if (pid == 0) {
+    FILE* out = freopen(log.c_str(), "a", stdout);
+    if (out != nullptr) dup2(fileno(stdout), STDERR_FILENO);
+    if (!user.empty() && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0))
+      _exit(126);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::OK();
+  return Status::Internal(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed (status " +
+                          std::to_string(status) + "); see " + log);
+}
+
+}  // namespace
+
+Status PgServer::Start(std::unique_ptr<PgServer>* out) {
+  std::unique_ptr<PgServer> server(new PgServer());
+  server->bindir_ = FindBindir();
+  if (server->bindir_.empty()) {
+    return Status::NotFound(
+        "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb): run "
+        "scripts/setup.sh, or set TASKEXEC_TEST_PG_BINDIR");
+  }
+  const char* base = getenv("TMPDIR");
+  std::string pattern =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/taskexec-pg-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return Status::IOError("mkdtemp failed");
+  server->dir_ = pattern;
+  if (geteuid() == 0) {
+    server->run_as_ = getpwnam("postgres") != nullptr ? "postgres" : "nobody";
+    const passwd* pw = getpwnam(server->run_as_.c_str());
+    if (pw == nullptr || chown(server->dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+      return Status::IOError("cannot hand " + server->dir_ + " to " + server->run_as_);
+  }
+  chmod(server->dir_.c_str(), 0755);
+  Status s = Run({server->bindir_ + "/initdb", "-D", server->dir_ + "/data", "-U", "taskexec",
+                  "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"},
+                 server->run_as_, server->dir_ + "/initdb.log");
+  if (!s.ok()) return s;
+  s = server->StartAgain();
+  if (!s.ok()) return s;
+  *out = std::move(server);
+  return Status::OK();
+}
+
+PgServer::~PgServer() {
+  if (running_) (void)PgCtl("stop", "immediate");
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+Status PgServer::PgCtl(const std::string& action, const std::string& mode) {
+  std::vector<std::string> argv = {
+      bindir_ + "/pg_ctl", action, "-D", dir_ + "/data", "-w", "-t", "60", "-l",
+      dir_ + "/server.log"};
+  if (!mode.empty()) argv.insert(argv.end(), {"-m", mode});
+  if (action == "start") {
+    argv.insert(argv.end(), {"-o", "-k " + dir_ +
+                                       " -c listen_addresses= -c fsync=off "
+                                       "-c full_page_writes=off -c max_connections=200"});
+  }
+  return Run(argv, run_as_, dir_ + "/pg_ctl.log");
+}
+
+Status PgServer::Stop(bool immediate) {
+  Status s = PgCtl("stop", immediate ? "immediate" : "fast");
+  if (s.ok()) running_ = false;
+  return s;
+}
+
+Status PgServer::StartAgain() {
+  Status s = PgCtl("start", "");
+  if (s.ok()) running_ = true;
+  return s;
+}
+
+std::string PgServer::ConnInfo(const std::string& schema, const std::string& dbname) const {
+  std::string info = "host=" + dir_ + " port=5432 user=taskexec dbname=" + dbname;
+  if (!schema.empty()) info += " options='-c search_path=" + schema + "'";
+  return info;
+}
+
+Status PgServer::FreshSchema(std::string* conninfo) {
+  const std::string schema = "t" + std::to_string(++next_schema_);
+  PGconn* conn = PQconnectdb(ConnInfo().c_str());
+  Status s;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    s = Status::Unavailable(std::string("cannot connect: ") + PQerrorMessage(conn));
+  } else {
+    PGresult* res = PQexec(conn, ("CREATE SCHEMA " + schema).c_str());
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+      s = Status::Internal(std::string("CREATE SCHEMA: ") + PQresultErrorMessage(res));
+    PQclear(res);
+  }
+  PQfinish(conn);
+  if (s.ok()) *conninfo = ConnInfo(schema);
+  return s;
+}
+
+}  // namespace taskexec::store_test
