@@ -15,6 +15,7 @@
 #include "cli/schema_command.h"
 #include "runner/attempt_watchdog.h"
 #include "store/neo4j/neo4j_store.h"
+#include "store/postgres/pg_store.h"
 
 int main(int argc, char** argv) {
   using namespace taskexec;
@@ -49,10 +50,12 @@ int main(int argc, char** argv) {
                                           : OpenStoreService(cfg, out);
   };
   deps.run_service = RunService;
-  RegisterNeo4jStore();  // OpenStore's "neo4j" backend
+  RegisterNeo4jStore();     // OpenStore's "neo4j" backend
+  RegisterPostgresStore();  // and its "postgres" one
   deps.check_config = [](const Config& cfg, std::ostream& out) {
     std::unique_ptr<TaskStore> store;
     if (Status s = CheckConfig(cfg, out, &store); !s.ok()) return s;
+    if (Status s = CheckPostgresServer(cfg, store.get(), out); !s.ok()) return s;
     return CheckNeo4jServer(cfg, store.get(), out);  // server agent and Bolt version
   };
   deps.describe_config = DescribeConfig;

@@ -10,6 +10,7 @@
 
 #include "app/notion_probe.h"
 #include "app/webhook_route.h"
+#include "config/conninfo.h"
 #include "core/writable_dir.h"
 #include "engine/budget_rules.h"
 #include "engine/engine_service.h"
@@ -44,6 +45,13 @@ class OwningStoreService : public StoreTaskService {
   std::unique_ptr<TaskStore> store_;
   std::unique_ptr<AgentRouter> router_;
 };
+
+// Where the store is, for people to read: never a password.
+std::string StoreLocation(const Config& cfg) {
+  if (cfg.store.backend == "postgres") return RedactConnInfo(cfg.postgres.url);
+  if (cfg.store.backend == "neo4j") return cfg.neo4j.uri;
+  return cfg.store.db_path;
+}
 
 }  // namespace
 
@@ -198,7 +206,7 @@ int RunService(const Config& given) {
     spdlog::info("Notion sync running for database {}", cfg.notion.database_id);
   }
   spdlog::info("taskexec running (store {} at {}); Ctrl-C stops", cfg.store.backend,
-               cfg.store.db_path);
+               StoreLocation(cfg));
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

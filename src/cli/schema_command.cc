@@ -1,10 +1,14 @@
-// schema apply; the Neo4j probe of config check.
+// schema apply; the Neo4j and PostgreSQL probes of config check.
 #include "cli/schema_command.h"
 
 #include <string>
 #include <vector>
 
+#include "config/conninfo.h"
 #include "store/neo4j/neo4j_store.h"
+#include "store/postgres/pg_schema.h"
+#include "store/postgres/pg_store.h"
+#include "store/store_factory.h"
 
 namespace taskexec {
 namespace {
@@ -12,10 +16,20 @@ namespace {
 int RunSchemaApply(CliContext& ctx) {
   Config cfg;
   if (Status s = ctx.LoadConfig(&cfg); !s.ok()) return ctx.Fail(s);
+  if (cfg.store.backend == "postgres") {
+    // Opening migrates, under the advisory lock every service takes.
+    std::unique_ptr<PgStore> store;
+    if (Status s = PgStore::Open(PgStore::OptionsFrom(cfg), &store); !s.ok()) return ctx.Fail(s);
+    int version = 0;
+    if (Status s = store->SchemaVersion(&version); !s.ok()) return ctx.Fail(s);
+    ctx.out() << "schema: ok (postgres schema version " << version << ", "
+              << RedactConnInfo(cfg.postgres.url) << ")\n";
+    return 0;
+  }
   if (cfg.neo4j.uri.empty()) {
     return ctx.Fail(Status::InvalidArgument(
-        "schema apply needs a Neo4j server: set NEO4J_URI (or [neo4j] uri); the SQLite "
-        "backend applies its schema itself when it opens"));
+        "schema apply needs a Neo4j server (set NEO4J_URI or [neo4j] uri) or store.backend = "
+        "\"postgres\"; the SQLite backend applies its schema itself when it opens"));
   }
   std::vector<std::string> applied;
   Status s = ApplySchema(cfg.neo4j, &applied);
@@ -29,10 +43,12 @@ int RunSchemaApply(CliContext& ctx) {
 }  // namespace
 
 void RegisterSchemaCommands(CLI::App& app, CliContext& ctx) {
-  CLI::App* schema = app.add_subcommand("schema", "Manage the Neo4j schema");
+  CLI::App* schema = app.add_subcommand("schema", "Manage the PostgreSQL or Neo4j schema");
   schema->require_subcommand(1);
   CLI::App* apply = schema->add_subcommand(
-      "apply", "Create the Neo4j constraints and indexes (idempotent; also done at start)");
+      "apply",
+      "Apply the PostgreSQL migrations, or create the Neo4j constraints and indexes "
+      "(idempotent; also done at start)");
   apply->callback([&ctx] { ctx.action = [&ctx] { return RunSchemaApply(ctx); }; });
 }
 
@@ -46,6 +62,18 @@ Status CheckNeo4jServer(const Config& cfg, TaskStore* store, std::ostream& out) 
   }
   out << "neo4j: " << info.agent << " over Bolt " << info.version.ToString() << " at "
       << info.address << "\n";
+  return Status::OK();
+}
+
+Status CheckPostgresServer(const Config& cfg, TaskStore* store, std::ostream& out) {
+  auto* pg = dynamic_cast<PgStore*>(store);
+  if (pg == nullptr) return Status::OK();
+  std::string server;
+  int version = 0;
+  if (Status s = pg->ServerVersion(&server); !s.ok()) return s;
+  if (Status s = pg->SchemaVersion(&version); !s.ok()) return s;
+  out << "postgres: PostgreSQL " << server << " at " << RedactConnInfo(cfg.postgres.url)
+      << ", schema version " << version << " of " << pg::LatestSchemaVersion() << "\n";
   return Status::OK();
 }
 

@@ -1,6 +1,5 @@
-// `taskexec schema apply` and the Neo4j part of `taskexec config check`.
-// Lives beside the CLI but is linked only into the taskexec binary (with
-// te_neo4j), so te_cli stays free of the Bolt client (see cli/commands.h).
+// `taskexec schema apply` and the Neo4j and PostgreSQL parts of `taskexec
+// config check`.
 #pragma once
 
 #include <ostream>
@@ -13,7 +12,8 @@
 
 namespace taskexec {
 
-// schema apply: creates the Neo4j constraints and indexes (idempotent).
+// schema apply: brings the PostgreSQL schema up to date (store.backend =
+// postgres), or creates the Neo4j constraints and indexes; idempotent.
 void RegisterSchemaCommands(CLI::App& app, CliContext& ctx);
 
 // When the config names a Neo4j server (store.backend = neo4j or
@@ -22,5 +22,9 @@ void RegisterSchemaCommands(CLI::App& app, CliContext& ctx);
 // the Neo4j store, its connection already proved the server and is reported;
 // otherwise this connects. Does nothing without a Neo4j server.
 Status CheckNeo4jServer(const Config& cfg, TaskStore* store, std::ostream& out);
+
+// When `store` is the PostgreSQL store: prints the server's version, where
+// it is (the URL without its password) and the schema version.
+Status CheckPostgresServer(const Config& cfg, TaskStore* store, std::ostream& out);
 
 }  // namespace taskexec

@@ -20,7 +20,7 @@
 namespace taskexec {
 
 struct StoreConfig {
-  std::string backend = "sqlite";       // sqlite | neo4j
+  std::string backend = "sqlite";       // sqlite | postgres | neo4j
   std::string db_path = "taskexec.db";  // sqlite file
   int busy_timeout_ms = 5000;
 };
@@ -184,6 +184,15 @@ struct Neo4jConfig {
   std::string database;  // empty = server default
 };
 
+struct PostgresConfig {
+  // TASKEXEC_POSTGRES_URL: a libpq URI or key=value conninfo (sslmode and
+  // every other libpq option honoured). A password in it is a secret.
+  std::string url;
+  std::string password;             // TASKEXEC_POSTGRES_PASSWORD; overrides the url's
+  int pool_size = 8;                // connections per service, opened on demand
+  int connect_timeout_seconds = 5;  // per connection attempt (config check, start)
+};
+
 struct Config {
   StoreConfig store;
   ExecutorConfig executor;
@@ -193,6 +202,7 @@ struct Config {
   ServerConfig server;
   NotionConfig notion;
   Neo4jConfig neo4j;
+  PostgresConfig postgres;
   std::string log_level = "info";
   std::string source_file;  // the TOML file it was read from, if any
 };

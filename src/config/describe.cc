@@ -33,6 +33,9 @@ std::string DescribeConfig(const Config& config, bool redact_secrets) {
     std::string value;
     if (redact_secrets && spec.secret && !std::get<std::string*>(field)->empty()) {
       value = "\"***\"";
+    } else if (redact_secrets && spec.redact != nullptr) {
+      std::string shown = spec.redact(*std::get<std::string*>(field));
+      value = FormatValue(FieldPtr(&shown));
     } else if (redact_secrets && spec.name == "agent.env") {
       // The child's extra environment often carries API keys: keep the
       // names, hide the values.

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/conninfo.h"
+
 namespace taskexec::config_internal {
 namespace {
 
@@ -147,6 +149,15 @@ KeySpec Secret(KeySpec spec) {
   return spec;
 }
 
+// A connection string: checked, printed with its password hidden, and
+// withheld from agents.
+KeySpec ConnInfo(KeySpec spec) {
+  spec.check_string = CheckConnInfo;
+  spec.redact = RedactConnInfo;
+  spec.secret_part = ConnInfoPassword;
+  return spec;
+}
+
 KeySpec Checked(KeySpec spec, std::string (*check)(const std::string&)) {
   spec.check_string = check;
   return spec;
@@ -161,7 +172,8 @@ std::vector<KeySpec> BuildKeys() {
       Key("log_level", "TASKEXEC_LOG_LEVEL", TE_FIELD(log_level),
           {"trace", "debug", "info", "warn", "error"}),
 
-      Key("store.backend", "TASKEXEC_STORE_BACKEND", TE_FIELD(store.backend), {"sqlite", "neo4j"}),
+      Key("store.backend", "TASKEXEC_STORE_BACKEND", TE_FIELD(store.backend),
+          {"sqlite", "postgres", "neo4j"}),
       NonEmpty(Key("store.db_path", "TASKEXEC_DB", TE_FIELD(store.db_path))),
       Ranged("store.busy_timeout_ms", "TASKEXEC_STORE_BUSY_TIMEOUT_MS",
              TE_FIELD(store.busy_timeout_ms), 0, 600000),
@@ -320,6 +332,13 @@ std::vector<KeySpec> BuildKeys() {
       NonEmpty(Key("neo4j.user", "NEO4J_USER", TE_FIELD(neo4j.user))),
       Secret(Key("neo4j.password", "NEO4J_PASSWORD", TE_FIELD(neo4j.password))),
       Key("neo4j.database", "NEO4J_DATABASE", TE_FIELD(neo4j.database)),
+
+      ConnInfo(Key("postgres.url", "TASKEXEC_POSTGRES_URL", TE_FIELD(postgres.url))),
+      Secret(Key("postgres.password", "TASKEXEC_POSTGRES_PASSWORD", TE_FIELD(postgres.password))),
+      Ranged("postgres.pool_size", "TASKEXEC_POSTGRES_POOL_SIZE", TE_FIELD(postgres.pool_size), 1,
+             256),
+      Ranged("postgres.connect_timeout_seconds", "TASKEXEC_POSTGRES_CONNECT_TIMEOUT_SECONDS",
+             TE_FIELD(postgres.connect_timeout_seconds), 1, 300),
   };
 }
 

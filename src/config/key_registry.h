@@ -43,6 +43,11 @@ struct KeySpec {
   std::string (*check_string)(const std::string& value) = nullptr;
   bool non_empty = false;  // strings: must not be empty
   bool secret = false;     // redacted by DescribeConfig
+  // Strings that hold a secret inside (a connection string's password):
+  // DescribeConfig prints redact(value), and the variable and the part
+  // secret_part(value) are withheld from agents like a secret's.
+  std::string (*redact)(std::string_view value) = nullptr;
+  std::string (*secret_part)(std::string_view value) = nullptr;
 };
 
 const std::vector<KeySpec>& AllKeys();

@@ -11,7 +11,7 @@ namespace taskexec {
 std::vector<std::string> SecretEnvironmentNames() {
   std::vector<std::string> out;
   for (const config_internal::KeySpec& spec : config_internal::AllKeys()) {
-    if (spec.secret) out.emplace_back(spec.env);
+    if (spec.secret || spec.secret_part != nullptr) out.emplace_back(spec.env);
   }
   return out;
 }
@@ -19,9 +19,12 @@ std::vector<std::string> SecretEnvironmentNames() {
 std::vector<std::string> SecretValues(const Config& config) {
   std::vector<std::string> out;
   for (const config_internal::KeySpec& spec : config_internal::AllKeys()) {
-    if (!spec.secret) continue;
+    if (!spec.secret && spec.secret_part == nullptr) continue;
     const std::string& value = *std::get<std::string*>(config_internal::FieldOf(spec, config));
     if (!value.empty()) out.push_back(value);
+    if (spec.secret_part != nullptr) {
+      if (std::string part = spec.secret_part(value); !part.empty()) out.push_back(part);
+    }
   }
   return out;
 }

@@ -240,6 +240,11 @@ class Checker {
                                       OriginOf(origins_, "store.backend") +
                                       "); set NEO4J_URI or [neo4j] uri");
     }
+    if (c_.store.backend == "postgres" && c_.postgres.url.empty()) {
+      return Missing("postgres.url", "store.backend is \"postgres\" (from " +
+                                         OriginOf(origins_, "store.backend") +
+                                         "); set TASKEXEC_POSTGRES_URL or [postgres] url");
+    }
     if (c_.server.listen.empty()) return Status::OK();
     ListenAddress addr;
     if (Status s = ParseListenAddress(c_.server.listen, &addr); !s.ok()) {

@@ -12,8 +12,9 @@
 
 namespace taskexec {
 
-// Opens cfg.store.backend: "sqlite" (cfg.store.db_path) or "neo4j"
-// (cfg.neo4j). InvalidArgument for an unknown backend or one not built in.
+// Opens cfg.store.backend: "sqlite" (cfg.store.db_path), "postgres"
+// (cfg.postgres) or "neo4j" (cfg.neo4j). InvalidArgument for an unknown
+// backend or one not built in.
 Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out);
 
 // The hook the Neo4j backend installs (store/neo4j), so this library does not
@@ -21,6 +22,12 @@ Status OpenStore(const Config& cfg, std::unique_ptr<TaskStore>* out);
 // InvalidArgument("neo4j backend not built in").
 using Neo4jStoreOpener = Status (*)(const Config& cfg, std::unique_ptr<TaskStore>* out);
 void SetNeo4jStoreOpener(Neo4jStoreOpener opener);
+
+// The hook the PostgreSQL backend installs (store/postgres,
+// RegisterPostgresStore), which depends on this library; while it is unset,
+// backend "postgres" fails with InvalidArgument.
+using PostgresStoreOpener = Status (*)(const Config& cfg, std::unique_ptr<TaskStore>* out);
+void SetPostgresStoreOpener(PostgresStoreOpener opener);
 
 // OpenStore, then for Neo4j the constraints and indexes (docs/neo4j.md): for
 // the service start (`serve`). OpenStore itself leaves the Neo4j schema

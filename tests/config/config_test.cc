@@ -2,6 +2,7 @@
 // precedence of flags > environment > file > defaults, every error class and
 // its message, the JSON values of the environment, and the TOML layout.
 #include "config/config.h"
+#include "config/conninfo.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -241,7 +242,8 @@ TEST(ConfigErrorsTest, EnumeratedValues) {
     const char* expected;
   };
   const Case cases[] = {
-      {"[store]\nbackend = \"mysql\"\n", "\"mysql\" is not allowed; expected one of sqlite, neo4j"},
+      {"[store]\nbackend = \"mysql\"\n",
+       "\"mysql\" is not allowed; expected one of sqlite, postgres, neo4j"},
       {"[agent]\npreset = \"gpt\"\n",
        "openclaw-local, openclaw, openclaw-exec, claude, codex, opencode, gemini, seed"},
       {"[agent]\nstdin_mode = \"pipe\"\n", "none, prompt"},
@@ -312,14 +314,19 @@ TEST(ConfigErrorsTest, AgentEnvMayNotHoldTaskexecSecrets) {
   c.neo4j.password = "pw";
   c.server.token = "st";
   c.notion.webhook_secret = "ws";
+  c.postgres.url = "postgresql://te:pgpw@db/taskexec";
+  c.postgres.password = "pgpw2";
   std::vector<std::string> values = SecretValues(c);
   std::sort(values.begin(), values.end());
-  EXPECT_EQ(values, (std::vector<std::string>{"pw", "st", "ws"}));
+  // The whole URL, and the password inside it.
+  EXPECT_EQ(values, (std::vector<std::string>{"pgpw", "pgpw2", "postgresql://te:pgpw@db/taskexec",
+                                              "pw", "st", "ws"}));
   std::vector<std::string> names = SecretEnvironmentNames();
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names,
-            (std::vector<std::string>{"NEO4J_PASSWORD", "NOTION_TOKEN",
-                                      "TASKEXEC_NOTION_WEBHOOK_SECRET", "TASKEXEC_SERVER_TOKEN"}));
+            (std::vector<std::string>{
+                "NEO4J_PASSWORD", "NOTION_TOKEN", "TASKEXEC_NOTION_WEBHOOK_SECRET",
+                "TASKEXEC_POSTGRES_PASSWORD", "TASKEXEC_POSTGRES_URL", "TASKEXEC_SERVER_TOKEN"}));
 }
 
 TEST(ConfigErrorsTest, UnknownKeysAreRefused) {
@@ -553,6 +560,53 @@ TEST(DescribeConfigTest, RedactsSecretsAndRoundTrips) {
   EXPECT_EQ(back.agent.prompt_template, c.agent.prompt_template);
   EXPECT_EQ(back.routing.mapping, c.routing.mapping);
   EXPECT_DOUBLE_EQ(back.executor.retry_jitter, 0.25);
+}
+
+TEST(DescribeConfigTest, ShowsThePostgresUrlWithoutItsPassword) {
+  Config c = LoadOk("", {{"TASKEXEC_STORE_BACKEND", "postgres"},
+                         {"TASKEXEC_POSTGRES_URL",
+                          "postgresql://te:hunter2@db.example.com:5433/tasks?sslmode=verify-full"},
+                         {"TASKEXEC_POSTGRES_PASSWORD", "other-secret"}});
+  const std::string redacted = DescribeConfig(c, true);
+  EXPECT_CONTAINS(redacted,
+                  "url = \"postgresql://te:***@db.example.com:5433/tasks?sslmode=verify-full\"");
+  EXPECT_EQ(redacted.find("hunter2"), std::string::npos);
+  EXPECT_EQ(redacted.find("other-secret"), std::string::npos);
+  EXPECT_CONTAINS(DescribeConfig(c, false), "hunter2");
+}
+
+TEST(ConfigErrorsTest, ThePostgresBackendNeedsAUrl) {
+  std::string msg = LoadError("", {{"TASKEXEC_STORE_BACKEND", "postgres"}});
+  EXPECT_CONTAINS(msg, "postgres.url");
+  EXPECT_CONTAINS(msg, "TASKEXEC_POSTGRES_URL");
+  msg = LoadError(
+      "", {{"TASKEXEC_STORE_BACKEND", "postgres"}, {"TASKEXEC_POSTGRES_URL", "db.example.com"}});
+  EXPECT_CONTAINS(msg, "postgres.url (from TASKEXEC_POSTGRES_URL)");
+  EXPECT_CONTAINS(msg, "postgresql:// URI");
+}
+
+TEST(ConnInfoTest, FindsAndHidesThePasswordInEitherForm) {
+  struct Case {
+    std::string conninfo, password, redacted;
+  };
+  const std::vector<Case> cases = {
+      {"postgresql://te:pw@db/x", "pw", "postgresql://te:***@db/x"},
+      {"postgres://te:p%40ss@db:5432", "p@ss", "postgres://te:***@db:5432"},
+      {"postgresql://te@db/x?password=qq&sslmode=require", "qq",
+       "postgresql://te@db/x?password=***&sslmode=require"},
+      {"postgresql://db/x", "", "postgresql://db/x"},
+      {"postgresql:///x?host=/run/pg", "", "postgresql:///x?host=/run/pg"},
+      {"host=db password=pw dbname=x", "pw", "host=db password=*** dbname=x"},
+      {"host=db password = 'p w\\'q' dbname=x", "p w'q", "host=db password = '***' dbname=x"},
+      {"host=db dbname=x", "", "host=db dbname=x"},
+      {"", "", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ConnInfoPassword(c.conninfo), c.password) << c.conninfo;
+    EXPECT_EQ(RedactConnInfo(c.conninfo), c.redacted) << c.conninfo;
+    EXPECT_EQ(CheckConnInfo(c.conninfo), "") << c.conninfo;
+  }
+  EXPECT_NE(CheckConnInfo("db.example.com"), "");
 }
 
 TEST(ProcessEnvironmentTest, ReadsTheProcessEnvironment) {

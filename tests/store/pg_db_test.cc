@@ -34,6 +34,13 @@ PgServer& Server() {
   return *server;
 }
 
+pg::ConnectParams Params(const std::string& conninfo, int timeout_s = 10) {
+  pg::ConnectParams p;
+  p.conninfo = conninfo;
+  p.connect_timeout_s = timeout_s;
+  return p;
+}
+
 std::string FreshSchema() {
   std::string info;
   Status s = Server().FreshSchema(&info);
@@ -43,7 +50,7 @@ std::string FreshSchema() {
 
 std::unique_ptr<Connection> Connect(const std::string& info) {
   std::unique_ptr<Connection> c;
-  Status s = Connection::Open(info, 10, &c);
+  Status s = Connection::Open(Params(info), &c);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return c;
 }
@@ -145,19 +152,44 @@ TEST(PgDb, ErrorsMapToTheStatusThatSaysWhatToDo) {
 TEST(PgDb, AConnectionErrorNeverShowsThePassword) {
   std::unique_ptr<Connection> c;
   Status s = Connection::Open(
-      "postgresql://taskexec:s3cr3t-pw@/postgres?host=/nonexistent-socket-dir", 2, &c);
+      Params("postgresql://taskexec:s3cr3t-pw@/postgres?host=/nonexistent-socket-dir", 2), &c);
   ASSERT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_EQ(s.message().find("s3cr3t-pw"), std::string::npos) << s.ToString();
-  s = Connection::Open("host=/nonexistent-socket-dir password=s3cr3t-pw", 2, &c);
+  s = Connection::Open(Params("host=/nonexistent-socket-dir password=s3cr3t-pw", 2), &c);
   ASSERT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_EQ(s.message().find("s3cr3t-pw"), std::string::npos) << s.ToString();
+}
+
+// postgres.password reaches the server in place of the URL's, and neither
+// shows in an error.
+TEST(PgDb, TheConfiguredPasswordIsUsedAndNeverShown) {
+  auto admin = Connect(Server().ConnInfo());
+  ASSERT_NE(admin, nullptr);
+  ASSERT_TRUE(admin
+                  ->Exec(std::string("DROP ROLE IF EXISTS ") + store_test::kPasswordRole +
+                         "; CREATE ROLE " + store_test::kPasswordRole +
+                         " LOGIN PASSWORD 'right-pw-1'")
+                  .ok());
+  const std::string base = "postgresql://" + std::string(store_test::kPasswordRole);
+  const std::string query = "@/postgres?host=" + Server().dir() + "&port=5432";
+  std::unique_ptr<Connection> c;
+  pg::ConnectParams p = Params(base + ":wrong-pw-2" + query);
+  Status s = Connection::Open(p, &c);
+  ASSERT_TRUE(s.IsUnavailable()) << s.ToString();
+  EXPECT_NE(s.message().find("password authentication failed"), std::string::npos) << s.ToString();
+  EXPECT_EQ(s.message().find("wrong-pw-2"), std::string::npos) << s.ToString();
+  p.password = "right-pw-1";
+  s = Connection::Open(p, &c);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  s = Connection::Open(Params(base + ":right-pw-1" + query), &c);
+  EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
 // Read-modify-write from several threads and connections: SERIALIZABLE plus
 // the retry loses no update.
 TEST(PgDb, ConcurrentReadModifyWritesApplyOneAfterTheOther) {
   const std::string info = FreshSchema();
-  ConnectionPool pool(info, 10, 4);
+  ConnectionPool pool(Params(info), 4);
   ASSERT_TRUE(pool.With([](Connection& c) {
                     return c.Exec(
                         "CREATE TABLE counter (n BIGINT); INSERT INTO counter VALUES (0)");
@@ -196,7 +228,7 @@ TEST(PgDb, ConcurrentReadModifyWritesApplyOneAfterTheOther) {
 }
 
 TEST(PgDb, AWriteThatFailsRollsBackAndTheConnectionIsReused) {
-  ConnectionPool pool(FreshSchema(), 10, 1);
+  ConnectionPool pool(Params(FreshSchema()), 1);
   ASSERT_TRUE(pool.With([](Connection& c) { return c.Exec("CREATE TABLE w (k TEXT)"); }).ok());
   Status s = pg::WriteTxn(pool, kRetryBudgetMs, [](Connection& c) -> Status {
     Status st = Stmt(c, "INSERT INTO w VALUES (?)").BindAll("lost").Run();
@@ -221,7 +253,7 @@ TEST(PgDb, AWriteThatFailsRollsBackAndTheConnectionIsReused) {
 // and the transaction runs again on a new one.
 TEST(PgDb, ALostConnectionIsReplacedAndTheTransactionRetried) {
   const std::string info = FreshSchema();
-  ConnectionPool pool(info, 10, 1);
+  ConnectionPool pool(Params(info), 1);
   int pid = 0;
   ASSERT_TRUE(pool.With([&](Connection& c) {
                     pid = PQbackendPID(c.raw());
@@ -248,7 +280,7 @@ TEST(PgDb, ALostConnectionIsReplacedAndTheTransactionRetried) {
 // back-off within its budget) and lands once the server is back.
 TEST(PgDb, AWriteRidesOutAServerRestart) {
   const std::string info = FreshSchema();
-  ConnectionPool pool(info, 2, 2);
+  ConnectionPool pool(Params(info, 2), 2);
   ASSERT_TRUE(pool.With([](Connection& c) { return c.Exec("CREATE TABLE s (k TEXT)"); }).ok());
   ASSERT_TRUE(Server().Stop(/*immediate=*/true).ok());
   Status written;
@@ -276,7 +308,7 @@ TEST(PgSchema, ServicesStartingAtOnceApplyEachMigrationOnce) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       std::unique_ptr<Connection> c;
-      Status s = Connection::Open(info, 10, &c);
+      Status s = Connection::Open(Params(info), &c);
       if (s.ok()) s = pg::ApplyMigrations(*c);
       if (!s.ok()) {
         ++failures;

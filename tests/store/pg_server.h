@@ -3,7 +3,8 @@
 //
 // Start() initialises a cluster in a fresh temporary folder, listening only
 // on a unix socket in that folder (no TCP port, so tests never collide),
-// with trust authentication for its superuser "taskexec" and fsync off (a
+// with trust authentication for its superuser "taskexec" (and a password
+// for kPasswordRole) and fsync off (a
 // test server's durability is not under test; a crash of the host is not
 // a case the tests make). When the tests run as root, initdb and the server
 // run as the unprivileged "postgres" user (or "nobody"), as PostgreSQL
@@ -22,6 +23,10 @@
 #include "core/status.h"
 
 namespace taskexec::store_test {
+
+// The one role that authenticates with a password (created by the test
+// that uses it); every other role is trusted.
+inline constexpr const char* kPasswordRole = "secretive";
 
 class PgServer {
  public:

@@ -87,13 +87,16 @@ std::string TranslatePlaceholders(std::string_view sql, int* count) {
 
 // ---------------------------------------------------------------- Connection
 
-Status Connection::Open(const std::string& conninfo, int connect_timeout_s,
-                        std::unique_ptr<Connection>* out) {
-  // Later keywords override earlier ones, and the expanded dbname (the
-  // conninfo) comes last: its own options win over these defaults.
-  const std::string timeout = std::to_string(std::max(1, connect_timeout_s));
-  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), "taskexec", conninfo.c_str(), nullptr};
+Status Connection::Open(const ConnectParams& params, std::unique_ptr<Connection>* out) {
+  // Later keywords override earlier ones: the expanded dbname (the
+  // conninfo) comes after these defaults, so its own options win over
+  // them, and the configured password comes last.
+  const std::string timeout = std::to_string(std::max(1, params.connect_timeout_s));
+  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", "password",
+                        nullptr};
+  const char* values[] = {timeout.c_str(), "taskexec", params.conninfo.c_str(),
+                          params.password.c_str(), nullptr};
+  if (params.password.empty()) keys[3] = values[3] = nullptr;
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::Unavailable("postgres: out of memory opening a connection");
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -251,12 +254,38 @@ std::string Stmt::Text(int col) const {
                                      static_cast<size_t>(PQgetlength(res_, row_, col))));
 }
 
+namespace {
+
+// pg::Stmt behind sql::StatementImpl.
+class PgStatement final : public sql::StatementImpl {
+ public:
+  PgStatement(Connection& conn, std::string_view sql) : stmt_(conn, sql) {}
+  void BindInt(int i, int64_t v) override { stmt_.BindOne(i, v); }
+  void BindReal(int i, double v) override { stmt_.BindOne(i, v); }
+  void BindText(int i, std::string_view v) override { stmt_.BindOne(i, v); }
+  void BindNull(int i) override { stmt_.BindOne(i, nullptr); }
+  Status Step(bool* row) override { return stmt_.Step(row); }
+  Status Run() override { return stmt_.Run(); }
+  int64_t Changes() const override { return stmt_.Changes(); }
+  bool IsNull(int col) const override { return stmt_.IsNull(col); }
+  int64_t Int(int col) const override { return stmt_.Int(col); }
+  double Real(int col) const override { return stmt_.Real(col); }
+  std::string Text(int col) const override { return stmt_.Text(col); }
+
+ private:
+  Stmt stmt_;
+};
+
+}  // namespace
+
+std::unique_ptr<sql::StatementImpl> Connection::NewStatement(std::string_view sql) {
+  return std::make_unique<PgStatement>(*this, sql);
+}
+
 // ------------------------------------------------------------ ConnectionPool
 
-ConnectionPool::ConnectionPool(std::string conninfo, int connect_timeout_s, size_t max_size)
-    : conninfo_(std::move(conninfo)),
-      connect_timeout_s_(connect_timeout_s),
-      max_size_(std::max<size_t>(1, max_size)) {}
+ConnectionPool::ConnectionPool(ConnectParams params, size_t max_size)
+    : params_(std::move(params)), max_size_(std::max<size_t>(1, max_size)) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -275,7 +304,7 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
     ++open_;
   }
   // Connecting happens outside the lock: it may wait for the server.
-  Status s = Connection::Open(conninfo_, connect_timeout_s_, out);
+  Status s = Connection::Open(params_, out);
   if (!s.ok()) {
     MutexLock lock(&mu_);
     --open_;

@@ -35,6 +35,7 @@
 
 #include "core/mutex.h"
 #include "core/status.h"
+#include "store/sql/sql_db.h"
 
 namespace taskexec::pg {
 
@@ -46,20 +47,30 @@ Status FromResult(const PGresult* res, PGconn* conn, std::string_view what);
 // identifiers are left alone. *count gets the largest number.
 std::string TranslatePlaceholders(std::string_view sql, int* count);
 
-class Connection {
+// Where and how to connect.
+struct ConnectParams {
+  // A postgresql:// URI or key=value pairs; every libpq option in it is
+  // honoured.
+  std::string conninfo;
+  // When not empty, used instead of a password in conninfo (which then
+  // need not carry one).
+  std::string password;
+  // Bounds each connection attempt unless conninfo sets connect_timeout.
+  int connect_timeout_s = 5;
+};
+
+class Connection final : public sql::Connection {
  public:
-  // Connects with `conninfo` (a postgresql:// URI or key=value pairs; every
-  // libpq option in it is honoured). `connect_timeout_s` bounds the wait
-  // unless the conninfo sets its own.
-  static Status Open(const std::string& conninfo, int connect_timeout_s,
-                     std::unique_ptr<Connection>* out);
-  ~Connection();
+  static Status Open(const ConnectParams& params, std::unique_ptr<Connection>* out);
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   PGconn* raw() const { return conn_; }
   // Runs parameterless SQL (may hold several statements).
-  Status Exec(std::string_view sql);
+  Status Exec(std::string_view sql) override;
+  // A Stmt behind the engine-neutral interface (store/sql).
+  std::unique_ptr<sql::StatementImpl> NewStatement(std::string_view sql) override;
   // Like Exec; *value gets the first column of the last statement's first
   // row ("" when it returned none).
   Status ExecValue(std::string_view sql, std::string* value);
@@ -153,7 +164,7 @@ class Stmt {
 // use; connections open lazily and one that broke is dropped, not reused.
 class ConnectionPool {
  public:
-  ConnectionPool(std::string conninfo, int connect_timeout_s, size_t max_size);
+  ConnectionPool(ConnectParams params, size_t max_size);
   ~ConnectionPool();
 
   // Runs fn with a connection no other thread uses for the duration.
@@ -163,8 +174,7 @@ class ConnectionPool {
   Status Acquire(std::unique_ptr<Connection>* out) EXCLUDES(mu_);
   void Release(std::unique_ptr<Connection> conn) EXCLUDES(mu_);
 
-  const std::string conninfo_;
-  const int connect_timeout_s_;
+  const ConnectParams params_;
   const size_t max_size_;
   Mutex mu_;
   CondVar cv_;

@@ -5,54 +5,56 @@
 namespace taskexec::pg {
 namespace {
 
-// The SQLite store's schema at its version 16, in PostgreSQL's types:
-// times are milliseconds since the epoch (BIGINT), flags are 0/1 BIGINTs
-// (read like SQLite's integers), `seq` is the insertion order that SQLite's
-// rowid gives the other store.
+// The SQLite store's schema at its version 16, in PostgreSQL's types, so
+// that one set of statements (store/sql) serves both: times are
+// milliseconds since the epoch (BIGINT), flags are 0/1 BIGINTs (read like
+// SQLite's integers), `rowid` is the insertion order SQLite's implicit rowid
+// gives, and text compares byte by byte (COLLATE "C", SQLite's BINARY), so
+// lower() folds ASCII letters only and ids order the same on both engines.
 constexpr const char* kV1 = R"sql(
 CREATE TABLE tasks (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
-  id TEXT PRIMARY KEY NOT NULL,
-  title TEXT NOT NULL DEFAULT '',
-  description TEXT NOT NULL DEFAULT '',
-  type TEXT NOT NULL DEFAULT '',
-  priority TEXT NOT NULL DEFAULT 'normal',
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  title TEXT COLLATE "C" NOT NULL DEFAULT '',
+  description TEXT COLLATE "C" NOT NULL DEFAULT '',
+  type TEXT COLLATE "C" NOT NULL DEFAULT '',
+  priority TEXT COLLATE "C" NOT NULL DEFAULT 'normal',
   priority_weight BIGINT NOT NULL DEFAULT 2,
-  assigned_to TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL DEFAULT 'pending',
-  source TEXT NOT NULL DEFAULT 'cli',
-  notion_page_id TEXT,
-  notion_url TEXT NOT NULL DEFAULT '',
-  context_json TEXT NOT NULL DEFAULT '{}',
+  assigned_to TEXT COLLATE "C" NOT NULL DEFAULT '',
+  status TEXT COLLATE "C" NOT NULL DEFAULT 'pending',
+  source TEXT COLLATE "C" NOT NULL DEFAULT 'cli',
+  notion_page_id TEXT COLLATE "C",
+  notion_url TEXT COLLATE "C" NOT NULL DEFAULT '',
+  context_json TEXT COLLATE "C" NOT NULL DEFAULT '{}',
   retry_count BIGINT NOT NULL DEFAULT 0,
   max_retries BIGINT NOT NULL DEFAULT -1,
   next_attempt_at BIGINT NOT NULL DEFAULT 0,
-  claimed_by TEXT NOT NULL DEFAULT '',
-  lease_owner TEXT NOT NULL DEFAULT '',
+  claimed_by TEXT COLLATE "C" NOT NULL DEFAULT '',
+  lease_owner TEXT COLLATE "C" NOT NULL DEFAULT '',
   lease_expires_at BIGINT NOT NULL DEFAULT 0,
   cancel_requested BIGINT NOT NULL DEFAULT 0,
-  requested_execution_id TEXT NOT NULL DEFAULT '',
-  requested_agent TEXT NOT NULL DEFAULT '',
+  requested_execution_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  requested_agent TEXT COLLATE "C" NOT NULL DEFAULT '',
   requested_force BIGINT NOT NULL DEFAULT 0,
-  error_type TEXT NOT NULL DEFAULT '',
-  error_message TEXT NOT NULL DEFAULT '',
-  output_summary TEXT NOT NULL DEFAULT '',
+  error_type TEXT COLLATE "C" NOT NULL DEFAULT '',
+  error_message TEXT COLLATE "C" NOT NULL DEFAULT '',
+  output_summary TEXT COLLATE "C" NOT NULL DEFAULT '',
   created_at BIGINT NOT NULL DEFAULT 0,
   updated_at BIGINT NOT NULL DEFAULT 0,
   started_at BIGINT NOT NULL DEFAULT 0,
   completed_at BIGINT NOT NULL DEFAULT 0,
   last_retry_at BIGINT NOT NULL DEFAULT 0,
   version BIGINT NOT NULL DEFAULT 1,
-  routed_agent TEXT NOT NULL DEFAULT '',
-  session_id TEXT NOT NULL DEFAULT '',
-  question TEXT NOT NULL DEFAULT '',
-  reply TEXT NOT NULL DEFAULT '',
+  routed_agent TEXT COLLATE "C" NOT NULL DEFAULT '',
+  session_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  question TEXT COLLATE "C" NOT NULL DEFAULT '',
+  reply TEXT COLLATE "C" NOT NULL DEFAULT '',
   input_tokens BIGINT NOT NULL DEFAULT 0,
   output_tokens BIGINT NOT NULL DEFAULT 0,
   cache_read_tokens BIGINT NOT NULL DEFAULT 0,
   cache_write_tokens BIGINT NOT NULL DEFAULT 0,
   cost_usd DOUBLE PRECISION,
-  model TEXT NOT NULL DEFAULT '',
+  model TEXT COLLATE "C" NOT NULL DEFAULT '',
   num_turns BIGINT NOT NULL DEFAULT 0,
   max_cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
   max_tokens BIGINT NOT NULL DEFAULT 0,
@@ -60,60 +62,60 @@ CREATE TABLE tasks (
   max_seconds BIGINT NOT NULL DEFAULT 0,
   attempts BIGINT NOT NULL DEFAULT 0,
   run_ms BIGINT NOT NULL DEFAULT 0,
-  blocked_by TEXT NOT NULL DEFAULT '[]',
-  waiting_on TEXT NOT NULL DEFAULT '[]',
+  blocked_by TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  waiting_on TEXT COLLATE "C" NOT NULL DEFAULT '[]',
   open_dependencies BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE executions (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
-  id TEXT PRIMARY KEY NOT NULL,
-  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
-  agent TEXT NOT NULL DEFAULT '',
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  task_id TEXT COLLATE "C" NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  agent TEXT COLLATE "C" NOT NULL DEFAULT '',
   attempt BIGINT NOT NULL DEFAULT 1,
-  status TEXT NOT NULL DEFAULT 'active',
-  session_label TEXT NOT NULL DEFAULT '',
-  session_id TEXT NOT NULL DEFAULT '',
-  resumed_session_id TEXT NOT NULL DEFAULT '',
+  status TEXT COLLATE "C" NOT NULL DEFAULT 'active',
+  session_label TEXT COLLATE "C" NOT NULL DEFAULT '',
+  session_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  resumed_session_id TEXT COLLATE "C" NOT NULL DEFAULT '',
   pid BIGINT NOT NULL DEFAULT 0,
-  executor_id TEXT NOT NULL DEFAULT '',
+  executor_id TEXT COLLATE "C" NOT NULL DEFAULT '',
   started_at BIGINT NOT NULL DEFAULT 0,
   ended_at BIGINT NOT NULL DEFAULT 0,
   last_output_at BIGINT NOT NULL DEFAULT 0,
-  last_output_line TEXT NOT NULL DEFAULT '',
+  last_output_line TEXT COLLATE "C" NOT NULL DEFAULT '',
   exit_code BIGINT,
   term_signal BIGINT,
-  error_type TEXT NOT NULL DEFAULT '',
-  error TEXT NOT NULL DEFAULT '',
-  summary TEXT NOT NULL DEFAULT '',
-  log_path TEXT NOT NULL DEFAULT '',
+  error_type TEXT COLLATE "C" NOT NULL DEFAULT '',
+  error TEXT COLLATE "C" NOT NULL DEFAULT '',
+  summary TEXT COLLATE "C" NOT NULL DEFAULT '',
+  log_path TEXT COLLATE "C" NOT NULL DEFAULT '',
   manual BIGINT NOT NULL DEFAULT 0,
   input_tokens BIGINT NOT NULL DEFAULT 0,
   output_tokens BIGINT NOT NULL DEFAULT 0,
   cache_read_tokens BIGINT NOT NULL DEFAULT 0,
   cache_write_tokens BIGINT NOT NULL DEFAULT 0,
   cost_usd DOUBLE PRECISION,
-  model TEXT NOT NULL DEFAULT '',
+  model TEXT COLLATE "C" NOT NULL DEFAULT '',
   num_turns BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE artifacts (
-  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
-  id TEXT PRIMARY KEY NOT NULL,
-  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
-  execution_id TEXT NOT NULL DEFAULT '',
-  name TEXT NOT NULL DEFAULT '',
-  path TEXT NOT NULL DEFAULT '',
-  type TEXT NOT NULL DEFAULT 'file',
+  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  task_id TEXT COLLATE "C" NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  execution_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  name TEXT COLLATE "C" NOT NULL DEFAULT '',
+  path TEXT COLLATE "C" NOT NULL DEFAULT '',
+  type TEXT COLLATE "C" NOT NULL DEFAULT 'file',
   size BIGINT NOT NULL DEFAULT 0,
-  sha256 TEXT NOT NULL DEFAULT '',
+  sha256 TEXT COLLATE "C" NOT NULL DEFAULT '',
   created_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE meta (
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL DEFAULT ''
+  key TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  value TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE TABLE task_dependencies (
-  depends_on TEXT NOT NULL,
-  task_id TEXT NOT NULL,
+  depends_on TEXT COLLATE "C" NOT NULL,
+  task_id TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (depends_on, task_id)
 );
 CREATE INDEX task_dependencies_task ON task_dependencies(task_id);
@@ -122,18 +124,18 @@ CREATE UNIQUE INDEX tasks_notion_page ON tasks(notion_page_id)
 CREATE INDEX tasks_requested ON tasks(requested_execution_id) WHERE requested_execution_id <> '';
 CREATE INDEX tasks_lease ON tasks(lease_owner, lease_expires_at);
 CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'), open_dependencies,
-  COALESCE(priority_weight, 2) DESC, created_at, seq);
+  COALESCE(priority_weight, 2) DESC, created_at, rowid);
 CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
-  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at, seq);
-CREATE INDEX tasks_created ON tasks(created_at, seq);
-CREATE INDEX tasks_status_created ON tasks(COALESCE(NULLIF(status, ''), 'pending'), created_at, seq);
+  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at, rowid);
+CREATE INDEX tasks_created ON tasks(created_at, rowid);
+CREATE INDEX tasks_status_created ON tasks(COALESCE(NULLIF(status, ''), 'pending'), created_at, rowid);
 CREATE INDEX tasks_agent_status_created ON tasks(
   COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
-  COALESCE(NULLIF(status, ''), 'pending'), created_at, seq);
+  COALESCE(NULLIF(status, ''), 'pending'), created_at, rowid);
 CREATE INDEX tasks_finished ON tasks(COALESCE(NULLIF(status, ''), 'pending'), completed_at, id)
   WHERE completed_at > 0;
 CREATE INDEX tasks_changed ON tasks(updated_at, id);
-CREATE INDEX tasks_held_by_dependencies ON tasks(created_at, seq)
+CREATE INDEX tasks_held_by_dependencies ON tasks(created_at, rowid)
   WHERE open_dependencies > 0 OR error_type = 'dependency_failed';
 CREATE INDEX executions_task ON executions(task_id, attempt);
 CREATE INDEX executions_status ON executions(status);

@@ -201,6 +201,36 @@ std::string Stmt::Text(int col) const {
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
 }
 
+namespace {
+
+// sqlite::Stmt behind sql::StatementImpl.
+class SqliteStatement final : public sql::StatementImpl {
+ public:
+  SqliteStatement(const Connection& conn, std::string_view sql)
+      : db_(conn.db()), stmt_(conn, sql) {}
+  void BindInt(int i, int64_t v) override { stmt_.BindOne(i, v); }
+  void BindReal(int i, double v) override { stmt_.BindOne(i, v); }
+  void BindText(int i, std::string_view v) override { stmt_.BindOne(i, v); }
+  void BindNull(int i) override { stmt_.BindOne(i, nullptr); }
+  Status Step(bool* row) override { return stmt_.Step(row); }
+  Status Run() override { return stmt_.Run(); }
+  int64_t Changes() const override { return sqlite3_changes64(db_); }
+  bool IsNull(int col) const override { return stmt_.IsNull(col); }
+  int64_t Int(int col) const override { return stmt_.Int(col); }
+  double Real(int col) const override { return stmt_.Real(col); }
+  std::string Text(int col) const override { return stmt_.Text(col); }
+
+ private:
+  sqlite3* db_;
+  Stmt stmt_;
+};
+
+}  // namespace
+
+std::unique_ptr<sql::StatementImpl> Connection::NewStatement(std::string_view sql) {
+  return std::make_unique<SqliteStatement>(*this, sql);
+}
+
 // ------------------------------------------------------------ ConnectionPool
 
 ConnectionPool::ConnectionPool(std::string path, int busy_timeout_ms, size_t max_size)

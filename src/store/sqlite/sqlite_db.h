@@ -27,6 +27,7 @@
 
 #include "core/mutex.h"
 #include "core/status.h"
+#include "store/sql/sql_db.h"
 #include "store/sqlite/wal_checkpointer.h"
 
 namespace taskexec::sqlite {
@@ -34,19 +35,21 @@ namespace taskexec::sqlite {
 // Maps an SQLite result code (and the connection's message) to a Status.
 Status FromSqlite(int rc, sqlite3* db, std::string_view what);
 
-class Connection {
+class Connection final : public sql::Connection {
  public:
   // Opens (creating if needed) `path` and applies the per-connection pragmas:
   // WAL journal, synchronous=NORMAL, foreign_keys=ON, busy timeout.
   static Status Open(const std::string& path, int busy_timeout_ms,
                      std::unique_ptr<Connection>* out);
-  ~Connection();
+  ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   sqlite3* db() const { return db_; }
   // Runs parameterless SQL (may hold several statements).
-  Status Exec(std::string_view sql);
+  Status Exec(std::string_view sql) override;
+  // A Stmt behind the engine-neutral interface (store/sql).
+  std::unique_ptr<sql::StatementImpl> NewStatement(std::string_view sql) override;
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   int64_t Changes() const;
 

@@ -1,42 +1,15 @@
-// SqliteStore: the embedded TaskStore backend, one SQLite file in WAL mode.
+// SqliteStore: the embedded TaskStore backend, one SQLite file in WAL mode:
+// SqlStore (store/sql) over SQLite.
 //
 // Several processes (each with its own SqliteStore) and several threads may
 // share one database file. Every read-modify-write runs in a BEGIN IMMEDIATE
 // transaction: SQLite grants its single write lock before the transaction
 // reads anything, so the checks (version, status, lease owner) and the write
 // that follows see the latest committed state and no other writer, in any
-// process, can slip in between. That is what makes Claim an atomic
-// compare-and-set and the lease fencing of MarkStarted/FinishAttempt exact.
-// SQLITE_BUSY is absorbed by the busy timeout plus a bounded retry of the
-// whole transaction; it surfaces (as Unavailable) only when the database
-// stays locked for many busy-timeout periods.
-//
-// Choices the TaskStore header leaves open (the conformance suite pins them):
-//  * AddTask: empty priority means "normal"; a new task may start pending,
-//    terminal, or in a held board state, never assigned/claimed/in_progress
-//    or retrying (InvalidArgument). Terminal ones get completed_at = now.
-//  * ListTasks: ties in the chosen order go by insertion order (rowid).
-//  * SetStatus to the current status is a no-op returning OK (no version
-//    bump); a refused transition is Conflict. A reason is kept in
-//    error_message when moving to failed, cancelled or blocked. Leaving the
-//    runnable statuses drops a pending execution request.
-//  * Claim sets started_at on every attempt (it is the start of the latest
-//    session); MarkStarted also accepts an already in_progress task, and
-//    then records only the pid, on the execution row.
-//  * RenewLeases bumps version like every write.
-//  * FinishAttempt with a status CanTransition refuses: InvalidArgument. An
-//    empty summary keeps the previous output_summary. claimed_by keeps the
-//    agent of the last attempt.
-//  * RequestCancel: unheld and not terminal -> cancelled now (error_type
-//    "cancelled", error_message = reason); held -> cancel_requested; already
-//    cancelled -> OK unchanged; completed/failed -> Conflict.
-//  * RequestExecution moves any unheld, non-runnable task to pending with
-//    retry_count, errors and next_attempt_at reset; a pending or retrying
-//    task keeps its status and retry count.
-//  * GetStats counts "any" and empty assignees as "unassigned".
-//  * SetRoutes and ClearRoutes write routed_agent only (no version bump,
-//    updated_at unchanged); ListQueuedAgents is a skip scan of the index.
-//  * Unknown status names written by other tools read as Corruption.
+// process, can slip in between. SQLITE_BUSY is absorbed by the busy timeout
+// plus a bounded retry of the whole transaction; it surfaces (as
+// Unavailable) only when the database stays locked for many busy-timeout
+// periods. Counts come from task_counts, kept by triggers (schema v5).
 //
 // Thread-safety: all methods are safe from any thread. Operations borrow a
 // connection from a small mutex-protected pool (one connection per
@@ -44,17 +17,16 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "config/config.h"
+#include "core/mutex.h"
+#include "store/sql/sql_store.h"
 #include "store/sqlite/sqlite_db.h"
-#include "store/task_store.h"
 
 namespace taskexec {
 
-class SqliteStore final : public TaskStore {
+class SqliteStore final : public SqlStore {
  public:
   // Opens (creating if needed) the database at `path`, switches it to WAL and
   // applies pending schema migrations. cfg.busy_timeout_ms bounds each wait
@@ -62,64 +34,6 @@ class SqliteStore final : public TaskStore {
   static Status Open(const std::string& path, const StoreConfig& cfg,
                      std::unique_ptr<SqliteStore>* out);
   ~SqliteStore() override;
-
-  Status AddTask(const NewTask& task, TimeMs now, Task* out) override;
-  Status AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
-                  std::vector<Status>* results) override;  // one transaction
-  Status GetTask(const std::string& id, Task* out) override;
-  Status FindByNotionPage(const std::string& page_id, Task* out) override;
-  Status ListTasks(const TaskFilter& filter, std::vector<Task>* out) override;
-  Status CountTasks(const TaskFilter& filter, int64_t* total) override;
-  Status ListChanged(const ChangeCursor& after, int limit, std::vector<Task>* out) override;
-  Status ListDependents(const std::string& id, std::vector<Task>* out) override;
-  Status UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
-                    TimeMs now, Task* out) override;
-  Status SetStatus(const std::string& id, TaskStatus to, const std::string& reason, TimeMs now,
-                   Task* out) override;
-  Status ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) override;
-  Status RequestExecution(const std::string& id, const std::string& execution_id,
-                          const std::string& agent, bool force, TimeMs now, Task* out) override;
-  Status FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
-                    const std::string& message, TimeMs now, Task* out) override;
-
-  // sqlite_store_routes.cc: served by the tasks_agent_queue index.
-  Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
-                         const std::vector<std::string>& skip_types,
-                         std::vector<Task>* out) override;
-  Status ListUnrouted(int limit, std::vector<Task>* out) override;
-  Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) override;
-  Status ClearRoutes(int64_t* cleared) override;
-  Status ListQueuedAgents(std::vector<std::string>* out) override;
-  Status ListFinishedBefore(TimeMs cutoff, const FinishedCursor& after, int limit,
-                            std::vector<Task>* out) override;
-  Status DeleteTasks(const std::vector<TaskDeletion>& tasks,
-                     std::vector<std::string>* deleted) override;
-
-  Status Claim(const ClaimRequest& req, taskexec::Claim* out) override;
-  Status MarkStarted(const std::string& task_id, const std::string& execution_id,
-                     const std::string& executor_id, int64_t pid, TimeMs now) override;
-  Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
-                     std::vector<std::string>* held) override;
-  Status RecordOutputTimes(const std::string& executor_id, const std::vector<OutputTime>& times,
-                           int* written) override;
-  Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
-  Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
-  Status Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) override;
-  Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
-                       Task* out) override;
-  Status ListCancelRequests(const std::string& executor_id,
-                            std::vector<std::string>* task_ids) override;
-
-  Status GetExecution(const std::string& id, SessionExecution* out) override;
-  Status ListExecutions(const std::string& task_id, std::vector<SessionExecution>* out) override;
-  Status ListActiveExecutions(std::vector<SessionExecution>* out) override;
-  Status ListArtifacts(const std::string& task_id, std::vector<Artifact>* out) override;
-
-  Status GetStats(StoreStats* out) override;
-  Status CostByAgentSince(TimeMs since, std::map<std::string, double>* out) override;
-  Status GetMeta(const std::string& key, std::string* value) override;
-  Status SetMeta(const std::string& key, const std::string& value) override;
-  Status UpdateMeta(const std::string& key, const MetaUpdate& update, std::string* value) override;
 
   // PRAGMA data_version of a connection that never writes: it changes
   // whenever any connection, in this process or another, commits.
@@ -129,9 +43,10 @@ class SqliteStore final : public TaskStore {
   Status SchemaVersion(int* out);
 
  private:
-  SqliteStore(const std::string& path, const StoreConfig& cfg);
+  class Database;
+  SqliteStore(std::unique_ptr<Database> db, sqlite::ConnectionPool* pool);
 
-  sqlite::ConnectionPool pool_;
+  sqlite::ConnectionPool& pool_;  // owned by the Database
   Mutex watch_mu_;
   std::unique_ptr<sqlite::Connection> watch_ GUARDED_BY(watch_mu_);
 };

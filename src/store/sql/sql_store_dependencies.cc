@@ -1,14 +1,14 @@
-// SqliteStore: the dependency rules' side of the SQLite backend, and the
+// SqlStore: the dependency rules' side, and the
 // dependents listing.
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_dependencies.h"
-#include "store/sqlite/sqlite_rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_dependencies.h"
+#include "store/sql/sql_rows.h"
+#include "store/sql/sql_store.h"
 
 namespace taskexec {
-namespace sqlite {
+namespace sql {
 
 Status DependencyTxn::Load(const std::string& id, Task* out) { return LoadTask(c_, id, out); }
 
@@ -32,7 +32,9 @@ Status DependencyTxn::SetEdges(const std::string& task_id,
   drop.BindAll(task_id);
   if (Status s = drop.Run(); !s.ok()) return s;
   for (const std::string& dep : depends_on) {
-    Stmt add(c_, "INSERT OR IGNORE INTO task_dependencies(depends_on, task_id) VALUES (?, ?)");
+    Stmt add(c_,
+             "INSERT INTO task_dependencies(depends_on, task_id) VALUES (?, ?) "
+             "ON CONFLICT DO NOTHING");
     add.BindAll(dep, task_id);
     if (Status s = add.Run(); !s.ok()) return s;
   }
@@ -52,16 +54,15 @@ Status DeleteDependencyEdges(Connection& c, const std::string& id) {
   return q.Run();
 }
 
-}  // namespace sqlite
+}  // namespace sql
 
-Status SqliteStore::ListDependents(const std::string& id, std::vector<Task>* out) {
-  return sqlite::ReadTxn(pool_, [&](sqlite::Connection& c) {
-    sqlite::Stmt q(c,
-                   sqlite::SelectTask() +
+Status SqlStore::ListDependents(const std::string& id, std::vector<Task>* out) {
+  return db_->Read([&](sql::Connection& c) {
+    sql::Stmt q(c, sql::SelectTask() +
                        "WHERE id IN (SELECT task_id FROM task_dependencies WHERE depends_on = ?) "
                        "ORDER BY created_at, rowid");
     q.BindAll(id);
-    return sqlite::CollectTasks(q, out);
+    return sql::CollectTasks(q, out);
   });
 }
 

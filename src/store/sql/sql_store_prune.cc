@@ -1,19 +1,17 @@
-// SqliteStore: pruning history (TaskStore::ListFinishedBefore, DeleteTasks).
+// SqlStore: pruning history (TaskStore::ListFinishedBefore, DeleteTasks).
 // The listing walks tasks_finished (schema v6): per finished status an
 // equality on the status expression and a range on completed_at, so a batch
 // reads about `limit` index entries however much history there is.
 #include <string>
 
-#include "store/sqlite/sqlite_dependencies.h"
-#include "store/sqlite/sqlite_rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_dependencies.h"
+#include "store/sql/sql_rows.h"
+#include "store/sql/sql_store.h"
 
 namespace taskexec {
 
-using sqlite::Connection;
-using sqlite::ReadTxn;
-using sqlite::Stmt;
-using sqlite::WriteTxn;
+using sql::Connection;
+using sql::Stmt;
 
 namespace {
 
@@ -21,24 +19,25 @@ namespace {
 // status, each cut at the limit, merged in (completed_at, id) order.
 std::string FinishedBeforeSql() {
   auto branch = [](const char* status) {
-    return std::string("SELECT * FROM (SELECT * FROM tasks WHERE ") + sqlite::kStatusExpr + " = '" +
+    return std::string("SELECT * FROM (SELECT * FROM tasks WHERE ") + sql::kStatusExpr + " = '" +
            status +
            "' AND completed_at > 0 AND completed_at < ?1 AND (completed_at, id) > (?3, ?4) "
-           "ORDER BY completed_at, id LIMIT ?2)";
+           "ORDER BY completed_at, id LIMIT ?2) AS " +
+           status;
   };
-  return sqlite::SelectTaskColumns() + "FROM (" + branch("completed") + " UNION ALL " +
+  return sql::SelectTaskColumns() + "FROM (" + branch("completed") + " UNION ALL " +
          branch("failed") + " UNION ALL " + branch("cancelled") +
-         ") ORDER BY completed_at, id LIMIT ?2";
+         ") AS finished ORDER BY completed_at, id LIMIT ?2";
 }
 
 // Deletes one task and what hangs off it if it still has `version` and is
 // still finished; *gone = whether it was deleted.
 Status DeleteOne(Connection& c, const TaskDeletion& d, bool* gone) {
   Stmt task(c, std::string("DELETE FROM tasks WHERE id = ?1 AND version = ?2 AND ") +
-                   sqlite::kStatusExpr + " IN ('completed', 'failed', 'cancelled')");
+                   sql::kStatusExpr + " IN ('completed', 'failed', 'cancelled')");
   task.BindAll(d.id, d.version);
   if (Status s = task.Run(); !s.ok()) return s;
-  *gone = c.Changes() > 0;
+  *gone = task.Changes() > 0;
   if (!*gone) return Status::OK();
   // Other tools' files may have foreign keys off: delete the children here
   // rather than rely on ON DELETE CASCADE.
@@ -48,7 +47,7 @@ Status DeleteOne(Connection& c, const TaskDeletion& d, bool* gone) {
     q.BindAll(d.id);
     if (Status s = q.Run(); !s.ok()) return s;
   }
-  if (Status s = sqlite::DeleteDependencyEdges(c, d.id); !s.ok()) return s;
+  if (Status s = sql::DeleteDependencyEdges(c, d.id); !s.ok()) return s;
   for (const std::string& key : d.meta_keys) {
     Stmt q(c, "DELETE FROM meta WHERE key = ?");
     q.BindAll(key);
@@ -59,21 +58,21 @@ Status DeleteOne(Connection& c, const TaskDeletion& d, bool* gone) {
 
 }  // namespace
 
-Status SqliteStore::ListFinishedBefore(TimeMs cutoff, const FinishedCursor& after, int limit,
-                                       std::vector<Task>* out) {
+Status SqlStore::ListFinishedBefore(TimeMs cutoff, const FinishedCursor& after, int limit,
+                                    std::vector<Task>* out) {
   static const std::string kSql = FinishedBeforeSql();
   if (limit <= 0) return Status::InvalidArgument("ListFinishedBefore needs a limit > 0");
-  return ReadTxn(pool_, [&](Connection& c) {
+  return db_->Read([&](Connection& c) {
     Stmt q(c, kSql);
     q.BindAll(cutoff, int64_t{limit}, after.completed_at, after.id);
-    return sqlite::CollectTasks(q, out);
+    return sql::CollectTasks(q, out);
   });
 }
 
-Status SqliteStore::DeleteTasks(const std::vector<TaskDeletion>& tasks,
-                                std::vector<std::string>* deleted) {
+Status SqlStore::DeleteTasks(const std::vector<TaskDeletion>& tasks,
+                             std::vector<std::string>* deleted) {
   std::vector<std::string> ids;
-  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+  Status s = db_->Write([&](Connection& c) -> Status {
     ids.clear();  // the transaction may be retried
     for (const TaskDeletion& d : tasks) {
       bool gone = false;

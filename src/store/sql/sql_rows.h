@@ -1,5 +1,6 @@
-// Mapping between rows of the SQLite schema and the domain records, and the
-// row-level reads and writes SqliteStore is built from.
+// Mapping between rows of the SQL schema (both engines name the columns
+// alike) and the domain records, and the row-level reads and writes SqlStore
+// is built from.
 //
 // Readers tolerate rows written by other tools: NULL or empty columns read as
 // the domain defaults (status pending, priority normal, context "{}", ...).
@@ -14,12 +15,12 @@
 
 #include "core/domain.h"
 #include "core/status.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql/sql_db.h"
 
-namespace taskexec::sqlite {
+namespace taskexec::sql {
 
 // "SELECT <every task column> FROM tasks " -- callers append WHERE/ORDER BY.
-// The column lists come from one table per record in sqlite_rows.cc, which
+// The column lists come from one table per record in sql_rows.cc, which
 // the readers and writers below share.
 const std::string& SelectTask();
 const std::string& SelectExecution();
@@ -65,10 +66,10 @@ Status InsertArtifact(Connection& conn, const Artifact& artifact);
 
 // The one way a task is modified: bumps task->version and sets updated_at,
 // then writes every column where the row still has the previous version
-// (Conflict if it does not, which inside BEGIN IMMEDIATE means a bug or a
+// (Conflict if it does not, which inside a Write transaction means a bug or a
 // writer that ignores the lock).
 Status SaveTask(Connection& conn, Task* task, TimeMs now);
 // Writes every column of an execution row.
 Status SaveExecution(Connection& conn, const SessionExecution& exec);
 
-}  // namespace taskexec::sqlite
+}  // namespace taskexec::sql

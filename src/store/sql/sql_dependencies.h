@@ -1,4 +1,4 @@
-// The dependency rules (store/dependency_rules.h) over a SQLite write
+// The dependency rules (store/dependency_rules.h) over a SqlStore write
 // transaction: task_dependencies is the reverse lookup, the tasks row keeps
 // blocked_by and waiting_on.
 //
@@ -12,9 +12,9 @@
 #include "core/domain.h"
 #include "core/status.h"
 #include "store/dependency_rules.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql/sql_db.h"
 
-namespace taskexec::sqlite {
+namespace taskexec::sql {
 
 class DependencyTxn final : public store_rules::DependencyTxn {
  public:
@@ -36,4 +36,4 @@ Status SaveTaskAndDependents(Connection& c, Task* t, TaskStatus before, TimeMs n
 // Drops every edge from or to `id` (the task is being deleted).
 Status DeleteDependencyEdges(Connection& c, const std::string& id);
 
-}  // namespace taskexec::sqlite
+}  // namespace taskexec::sql

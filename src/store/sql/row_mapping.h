@@ -1,4 +1,4 @@
-// One table per record type mapping its fields onto SQLite columns by name,
+// One table per record type mapping its fields onto SQL columns by name,
 // so the SELECT, INSERT and UPDATE statements and the row readers are all
 // generated from the same list: adding a field is one line in that table.
 //
@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sql/sql_db.h"
 
-namespace taskexec::sqlite {
+namespace taskexec::sql {
 
 template <typename R>
 struct Column {
@@ -125,4 +125,4 @@ int BindColumns(const std::vector<Column<R>>& columns, Stmt& q, const R& in,
   return param;
 }
 
-}  // namespace taskexec::sqlite
+}  // namespace taskexec::sql

@@ -1,10 +1,10 @@
-#include "store/sqlite/sqlite_rows.h"
+#include "store/sql/sql_rows.h"
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/row_mapping.h"
+#include "store/sql/row_mapping.h"
 
-namespace taskexec::sqlite {
+namespace taskexec::sql {
 
 namespace {
 
@@ -18,7 +18,7 @@ int64_t IntOr(const Stmt& r, int col, int64_t fallback) {
 }
 
 // The columns of `tasks`, in SELECT order. Reads default what other tools
-// may leave NULL or empty (see sqlite_rows.h).
+// may leave NULL or empty (see sql_rows.h).
 // The AgentUsage columns of a record R with a `usage` member: the same names
 // on tasks (totals) and executions (the attempt's figures).
 template <typename R>
@@ -336,7 +336,7 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
   q.BindOne(next + 1, previous);
   Status s = q.Run();
   if (!s.ok()) return s;
-  if (conn.Changes() != 1) {
+  if (q.Changes() != 1) {
     return Status::Conflict("task " + t->id + " changed concurrently (version " +
                             std::to_string(previous) + ")");
   }
@@ -356,7 +356,7 @@ Status SaveExecution(Connection& conn, const SessionExecution& e) {
   q.BindOne(BindColumns(ExecutionColumns(), q, e, "id"), e.id);
   Status s = q.Run();
   if (!s.ok()) return s;
-  if (conn.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
+  if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
   return Status::OK();
 }
 
@@ -367,4 +367,4 @@ Status InsertArtifact(Connection& conn, const Artifact& a) {
   return q.Run();
 }
 
-}  // namespace taskexec::sqlite
+}  // namespace taskexec::sql

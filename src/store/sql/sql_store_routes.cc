@@ -1,4 +1,4 @@
-// SqliteStore: dispatch by routed agent (TaskStore::ListRunnableFor and the
+// SqlStore: dispatch by routed agent (TaskStore::ListRunnableFor and the
 // route bookkeeping). Every listing walks the tasks_agent_queue index
 // (schema v4): an equality on the status expression and on routed_agent,
 // then queue order, so a listing reads about `limit` index entries whatever
@@ -8,19 +8,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/sqlite_rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_rows.h"
+#include "store/sql/sql_store.h"
 
 namespace taskexec {
 
-using sqlite::Connection;
-using sqlite::ReadTxn;
-using sqlite::Stmt;
-using sqlite::WriteTxn;
+using sql::Connection;
+using sql::Stmt;
 
 namespace {
 
-using sqlite::kStatusExpr;
+using sql::kStatusExpr;
 constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_at";
 
 // One index range per queued status (pending, retrying), each cut at
@@ -31,20 +29,10 @@ std::string PerStatusSql(const std::string& where, const std::string& limit_para
   auto branch = [&](const char* status) {
     return std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") + kStatusExpr +
            " = '" + status + "' AND " + where + " ORDER BY " + kQueueOrder + ", rowid LIMIT " +
-           limit_param + ")";
+           limit_param + ") AS " + status;
   };
-  return sqlite::SelectTaskColumns() + "FROM (" + branch("pending") + " UNION ALL " +
-         branch("retrying") + ") ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
-}
-
-// ?1 agent, ?2 now, ?3 limit, ?4 the types to leave out (a JSON array,
-// lower case). Execution requests are ListRunnable's.
-std::string RunnableForSql() {
-  return PerStatusSql(
-      "routed_agent = ?1 AND open_dependencies = 0 AND COALESCE(requested_execution_id, '') = '' "
-      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2 "
-      "AND LOWER(COALESCE(type, '')) NOT IN (SELECT value FROM json_each(?4))",
-      "?3");
+  return sql::SelectTaskColumns() + "FROM (" + branch("pending") + " UNION ALL " +
+         branch("retrying") + ") AS queue ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
 }
 
 // ?1 limit.
@@ -61,48 +49,59 @@ std::string QueuedAgentsSql() {
     return std::string("(SELECT MIN(routed_agent) FROM tasks WHERE ") + kStatusExpr + " = " +
            status + " AND routed_agent > " + after + ")";
   };
-  return "WITH RECURSIVE found(st, name) AS (SELECT 'pending', " + next("'pending'", "''") +
-         " UNION ALL SELECT 'retrying', " + next("'retrying'", "''") + " UNION ALL SELECT st, " +
-         next("found.st", "found.name") +
+  // The literals are cast so PostgreSQL types the recursive columns as text.
+  return "WITH RECURSIVE found(st, name) AS (SELECT CAST('pending' AS TEXT), " +
+         next("'pending'", "''") + " UNION ALL SELECT CAST('retrying' AS TEXT), " +
+         next("'retrying'", "''") + " UNION ALL SELECT st, " + next("found.st", "found.name") +
          " FROM found WHERE name IS NOT NULL) "
          "SELECT DISTINCT name FROM found WHERE name IS NOT NULL ORDER BY name";
 }
 
 }  // namespace
 
-Status SqliteStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
-                                    const std::vector<std::string>& skip_types,
-                                    std::vector<Task>* out) {
-  static const std::string kSql = RunnableForSql();
+// ?1 agent, ?2 now, ?3 limit, ?4 the types to leave out (a JSON array,
+// lower case). Execution requests are ListRunnable's.
+std::string SqlStore::RunnableForSql(const sql::Dialect& dialect) {
+  return PerStatusSql(
+      "routed_agent = ?1 AND open_dependencies = 0 AND COALESCE(requested_execution_id, '') = '' "
+      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2 "
+      "AND LOWER(COALESCE(type, '')) NOT IN (" +
+          dialect.json_strings("?4") + ")",
+      "?3");
+}
+
+Status SqlStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
+                                 const std::vector<std::string>& skip_types,
+                                 std::vector<Task>* out) {
   if (limit <= 0) return Status::InvalidArgument("ListRunnableFor needs a limit > 0");
   const std::string skip = nlohmann::json(skip_types).dump();
-  return ReadTxn(pool_, [&](Connection& c) {
-    Stmt q(c, kSql);
+  return db_->Read([&](Connection& c) {
+    Stmt q(c, runnable_for_sql_);
     q.BindAll(agent, now, int64_t{limit}, skip);
-    return sqlite::CollectTasks(q, out);
+    return sql::CollectTasks(q, out);
   });
 }
 
-Status SqliteStore::ListUnrouted(int limit, std::vector<Task>* out) {
+Status SqlStore::ListUnrouted(int limit, std::vector<Task>* out) {
   static const std::string kSql = UnroutedSql();
   if (limit <= 0) return Status::InvalidArgument("ListUnrouted needs a limit > 0");
-  return ReadTxn(pool_, [&](Connection& c) {
+  return db_->Read([&](Connection& c) {
     Stmt q(c, kSql);
     q.BindAll(int64_t{limit});
-    return sqlite::CollectTasks(q, out);
+    return sql::CollectTasks(q, out);
   });
 }
 
-Status SqliteStore::SetRoutes(const std::vector<TaskRoute>& routes, int* written) {
+Status SqlStore::SetRoutes(const std::vector<TaskRoute>& routes, int* written) {
   int n = 0;
-  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+  Status s = db_->Write([&](Connection& c) -> Status {
     n = 0;
     for (const TaskRoute& r : routes) {
       if (r.agent.empty()) return Status::InvalidArgument("route of " + r.task.id + " is empty");
       Stmt q(c, "UPDATE tasks SET routed_agent = ? WHERE id = ? AND COALESCE(version, 1) = ?");
       q.BindAll(r.agent, r.task.id, r.task.version);
       if (Status st = q.Run(); !st.ok()) return st;
-      n += static_cast<int>(c.Changes());
+      n += static_cast<int>(q.Changes());
     }
     return Status::OK();
   });
@@ -110,21 +109,21 @@ Status SqliteStore::SetRoutes(const std::vector<TaskRoute>& routes, int* written
   return s;
 }
 
-Status SqliteStore::ClearRoutes(int64_t* cleared) {
+Status SqlStore::ClearRoutes(int64_t* cleared) {
   int64_t n = 0;
-  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+  Status s = db_->Write([&](Connection& c) -> Status {
     Stmt q(c, "UPDATE tasks SET routed_agent = '' WHERE routed_agent <> ''");
     Status st = q.Run();
-    n = st.ok() ? c.Changes() : 0;
+    n = st.ok() ? q.Changes() : 0;
     return st;
   });
   if (s.ok() && cleared != nullptr) *cleared = n;
   return s;
 }
 
-Status SqliteStore::ListQueuedAgents(std::vector<std::string>* out) {
+Status SqlStore::ListQueuedAgents(std::vector<std::string>* out) {
   static const std::string kSql = QueuedAgentsSql();
-  return ReadTxn(pool_, [&](Connection& c) -> Status {
+  return db_->Read([&](Connection& c) -> Status {
     Stmt q(c, kSql);
     out->clear();
     for (;;) {

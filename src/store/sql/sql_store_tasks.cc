@@ -1,18 +1,17 @@
-// SqliteStore: writes made on a person's behalf (create, edit, status change,
-// execution and cancel requests). Each is one BEGIN IMMEDIATE transaction; the
+// SqlStore: writes made on a person's behalf (create, edit, status change,
+// execution and cancel requests). Each is one Database::Write transaction; the
 // rules themselves are store/store_rules.h.
 #include <string>
 
-#include "store/sqlite/sqlite_dependencies.h"
-#include "store/sqlite/sqlite_rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/sql_dependencies.h"
+#include "store/sql/sql_rows.h"
+#include "store/sql/sql_store.h"
 #include "store/store_rules.h"
 
 namespace taskexec {
 
-using sqlite::Connection;
-using sqlite::Stmt;
-using sqlite::WriteTxn;
+using sql::Connection;
+using sql::Stmt;
 
 namespace {
 
@@ -38,7 +37,7 @@ Status InsertNew(Connection& c, Task* t, const std::vector<std::string>& blocked
                  bool* refused) {
   *refused = true;
   Task existing;
-  Status st = sqlite::LoadTask(c, t->id, &existing);
+  Status st = sql::LoadTask(c, t->id, &existing);
   if (st.ok()) return store_rules::TaskExists(t->id);
   *refused = false;
   if (!st.IsNotFound()) return st;
@@ -50,7 +49,7 @@ Status InsertNew(Connection& c, Task* t, const std::vector<std::string>& blocked
     *refused = true;
     return store_rules::NotionPageTaken(t->notion_page_id, owner);
   }
-  sqlite::DependencyTxn deps(c);
+  sql::DependencyTxn deps(c);
   if (!blocked_by.empty()) {
     st = store_rules::SetDependencies(deps, blocked_by, t);
     if (!st.ok()) {
@@ -58,18 +57,18 @@ Status InsertNew(Connection& c, Task* t, const std::vector<std::string>& blocked
       return st;
     }
   }
-  st = sqlite::InsertTask(c, *t);
+  st = sql::InsertTask(c, *t);
   if (!st.ok() || t->blocked_by.empty()) return st;
   return deps.SetEdges(t->id, t->blocked_by);
 }
 
 }  // namespace
 
-Status SqliteStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
+Status SqlStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
   Task t;
   Status s = store_rules::BuildTask(in, now, &t);
   if (!s.ok()) return s;
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+  return db_->Write([&](Connection& c) -> Status {
     bool refused = false;
     Task added = t;  // the transaction may be retried
     Status st = InsertNew(c, &added, in.blocked_by, &refused);
@@ -78,13 +77,13 @@ Status SqliteStore::AddTask(const NewTask& in, TimeMs now, Task* out) {
   });
 }
 
-Status SqliteStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
-                             std::vector<Status>* results) {
+Status SqlStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
+                          std::vector<Status>* results) {
   std::vector<Task> built(tasks.size());
   std::vector<Status> out(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i)
     out[i] = store_rules::BuildTask(tasks[i], now, &built[i]);
-  Status s = WriteTxn(pool_, [&](Connection& c) -> Status {
+  Status s = db_->Write([&](Connection& c) -> Status {
     for (size_t i = 0; i < built.size(); ++i) {
       if (!out[i].ok()) continue;
       bool refused = false;
@@ -98,34 +97,34 @@ Status SqliteStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
   return s;
 }
 
-Status SqliteStore::UpdateTask(const std::string& id, const TaskPatch& patch,
-                               int64_t expected_version, TimeMs now, Task* out) {
+Status SqlStore::UpdateTask(const std::string& id, const TaskPatch& patch, int64_t expected_version,
+                            TimeMs now, Task* out) {
   if (Status s = store_rules::CheckPatch(patch); !s.ok()) return s;
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     s = store_rules::CheckEditable(t, expected_version);
     if (!s.ok()) return s;
     store_rules::ApplyPatch(patch, &t);
     if (patch.blocked_by) {
-      sqlite::DependencyTxn deps(c);
+      sql::DependencyTxn deps(c);
       s = store_rules::SetDependencies(deps, *patch.blocked_by, &t);
       if (s.ok()) s = deps.SetEdges(t.id, t.blocked_by);
       if (!s.ok()) return s;
     }
-    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
 }
 
-Status SqliteStore::SetStatus(const std::string& id, TaskStatus to, const std::string& reason,
-                              TimeMs now, Task* out) {
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+Status SqlStore::SetStatus(const std::string& id, TaskStatus to, const std::string& reason,
+                           TimeMs now, Task* out) {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     bool changed = false;
@@ -135,82 +134,80 @@ Status SqliteStore::SetStatus(const std::string& id, TaskStatus to, const std::s
       return s;
     }
     // A person's move the dependencies would undo at once is refused.
-    sqlite::DependencyTxn deps(c);
+    sql::DependencyTxn deps(c);
     Task after = t;
     bool moved = false;
     s = store_rules::RefreshDependencies(deps, &after, &moved);
     if (s.ok()) s = store_rules::CheckStatusKept(t, after);
     if (!s.ok()) return s;
     t = std::move(after);
-    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
 }
 
-Status SqliteStore::FailQueued(const std::string& id, int64_t expected_version,
-                               ErrorType error_type, const std::string& message, TimeMs now,
-                               Task* out) {
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+Status SqlStore::FailQueued(const std::string& id, int64_t expected_version, ErrorType error_type,
+                            const std::string& message, TimeMs now, Task* out) {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     s = store_rules::ApplyFailQueued(expected_version, error_type, message, now, &t);
     if (!s.ok()) return s;
-    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
 }
 
-Status SqliteStore::RequestExecution(const std::string& id, const std::string& execution_id,
-                                     const std::string& agent, bool force, TimeMs now, Task* out) {
+Status SqlStore::RequestExecution(const std::string& id, const std::string& execution_id,
+                                  const std::string& agent, bool force, TimeMs now, Task* out) {
   if (Status s = store_rules::CheckExecutionRequest(execution_id); !s.ok()) return s;
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     s = store_rules::CheckCanRequestExecution(t);
     if (!s.ok()) return s;
     SessionExecution existing;
-    s = sqlite::LoadExecution(c, execution_id, &existing);
+    s = sql::LoadExecution(c, execution_id, &existing);
     if (s.ok()) return store_rules::ExecutionExists(execution_id);
     if (!s.IsNotFound()) return s;
     store_rules::ApplyExecutionRequest(execution_id, agent, force, &t);
-    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
 }
 
-Status SqliteStore::Reply(const std::string& id, const std::string& message, TimeMs now,
-                          Task* out) {
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+Status SqlStore::Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     s = store_rules::ApplyReply(message, &t);
     if (!s.ok()) return s;
-    s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
 }
 
-Status SqliteStore::RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
-                                  Task* out) {
-  return WriteTxn(pool_, [&](Connection& c) -> Status {
+Status SqlStore::RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
+                               Task* out) {
+  return db_->Write([&](Connection& c) -> Status {
     Task t;
-    Status s = sqlite::LoadTask(c, id, &t);
+    Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
     const TaskStatus before = t.status;
     bool changed = false;
     s = store_rules::ApplyCancelRequest(reason, now, &t, &changed);
     if (!s.ok()) return s;
-    if (changed) s = sqlite::SaveTaskAndDependents(c, &t, before, now);
+    if (changed) s = sql::SaveTaskAndDependents(c, &t, before, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });

@@ -1,0 +1,65 @@
+// PgStore: the PostgreSQL TaskStore backend, for boards that many services
+// on many hosts share: SqlStore (store/sql) over libpq.
+//
+// Every read-modify-write runs SERIALIZABLE (pg_db.h's WriteTxn): PostgreSQL
+// guarantees the outcome of running the concurrent transactions one after
+// the other, and fails (40001) the one that would break that, which is then
+// run again from its first read. A claim is therefore the same
+// compare-and-set on the task's version as on SQLite, whichever host makes
+// it, and the lease fences every write made for an attempt. A dropped
+// connection or a restarting server is retried (with back-off, within
+// retry_budget_ms) on a new connection; a COMMIT that got no answer is
+// looked up by its transaction id instead of being run twice.
+//
+// The schema (pg_schema.h) is migrated by Open under an advisory lock, so
+// services starting together apply each migration once. Counts (GetStats,
+// CountTasks) are counted from the indexes rather than kept by triggers: a
+// shared counter row would make every concurrent write conflict.
+//
+// Thread-safety: all methods are safe from any thread; each operation
+// borrows one of pool_size connections.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "store/postgres/pg_db.h"
+#include "store/sql/sql_store.h"
+
+namespace taskexec {
+
+struct PgStoreOptions {
+  // conninfo: every libpq option in it (sslmode, sslrootcert,
+  // options=-csearch_path=..., ...) is honoured.
+  pg::ConnectParams connect;
+  int pool_size = 8;  // connections at most, opened on demand
+  // How long a transaction keeps retrying serialization failures and lost
+  // connections before it reports Unavailable.
+  int64_t retry_budget_ms = 30'000;
+};
+
+class PgStore final : public SqlStore {
+ public:
+  // The options config (postgres.*) describes.
+  static PgStoreOptions OptionsFrom(const Config& cfg);
+  // Connects, checks the server (PostgreSQL 13 or later: pg_xact_status on
+  // xid8) and applies pending migrations.
+  static Status Open(const PgStoreOptions& options, std::unique_ptr<PgStore>* out);
+  ~PgStore() override;
+
+  // The applied schema version, and the server's version ("15.4").
+  Status SchemaVersion(int* out);
+  Status ServerVersion(std::string* out);
+
+ private:
+  class Database;
+  PgStore(std::unique_ptr<Database> db, Database* raw);
+
+  Database& db_;  // owned by SqlStore
+};
+
+// Installs OpenStore's "postgres" backend (store/store_factory.h).
+void RegisterPostgresStore();
+
+}  // namespace taskexec
