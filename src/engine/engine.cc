@@ -70,6 +70,13 @@ Status Engine::Start() {
   stop_requested_ = false;
   snapshot_.running = true;
   snapshot_.executor_id = executor_id_;
+  // A store that pushes its changes wakes the loop at once; others are
+  // polled every executor.store_poll_ms.
+  store_changes_ = store_->SubscribeToChanges([this] {
+    MutexLock lock(&mu_);
+    store_changed_ = true;
+    cv_.SignalAll();
+  });
   thread_ = std::thread([this] { Loop(); });
   spdlog::info("engine {} started (max_concurrent={}, auto_assign={})", executor_id_,
                config_.executor.max_concurrent, config_.executor.auto_assign);
@@ -77,12 +84,15 @@ Status Engine::Start() {
 }
 
 void Engine::Stop() {
+  std::unique_ptr<ChangeSubscription> changes;
   {
     MutexLock lk(&mu_);
     if (!started_) return;
     stop_requested_ = true;
+    changes = std::move(store_changes_);
     cv_.SignalAll();
   }
+  changes.reset();  // outside mu_: it waits for a push under way, which takes mu_
   if (thread_.joinable()) thread_.join();
   MutexLock lk(&mu_);
   started_ = false;
@@ -189,7 +199,7 @@ Duties Engine::PeriodicDuties(int64_t start) {
 
 bool Engine::RunTurn(Duties& duties) {
   std::deque<Finished> done;
-  bool woke = false, stopping = false, reload_pauses = false;
+  bool woke = false, stopping = false, reload_pauses = false, store_changed = false;
   {
     MutexLock lk(&mu_);
     const int64_t now = loop_clock_->NowMs();
@@ -197,11 +207,13 @@ bool Engine::RunTurn(Duties& duties) {
         route_backlog_ ? now : std::min(duties.NextDue(), NextTimedDispatch(now));
     loop_clock_->WaitUntil(&cv_, &mu_, wake_at, [&] {
       mu_.AssertHeld();
-      return wake_ || stop_requested_ || !finished_.empty();
+      return wake_ || stop_requested_ || store_changed_ || !finished_.empty();
     });
     done.swap(finished_);
     woke = wake_;
     wake_ = false;
+    store_changed = store_changed_;
+    store_changed_ = false;
     reload_pauses = reload_pauses_;
     reload_pauses_ = false;
     stopping = stop_requested_;
@@ -211,6 +223,7 @@ bool Engine::RunTurn(Duties& duties) {
   if (reload_pauses) LoadPauses();
 
   bool dispatch = woke || !done.empty() || route_backlog_;
+  if (store_changed && PollStoreChanges()) dispatch = true;
   // A wake may be a cancel request: carry it out now, not at its period.
   if (duties.RunDue(loop_clock_->NowMs(), woke ? kCancelRequests : "")) dispatch = true;
   // Every retry scheduled here and every pause's end is due at a known

@@ -325,12 +325,16 @@ class Engine {
   mutable Mutex mu_;
   CondVar cv_;
   bool wake_ GUARDED_BY(mu_) = false;
+  // The store pushed a change (TaskStore::SubscribeToChanges): poll it now.
+  bool store_changed_ GUARDED_BY(mu_) = false;
   bool reload_pauses_ GUARDED_BY(mu_) = false;
   bool stop_requested_ GUARDED_BY(mu_) = false;
   bool started_ GUARDED_BY(mu_) = false;
   std::deque<Finished> finished_ GUARDED_BY(mu_);
   EngineSnapshot snapshot_ GUARDED_BY(mu_);  // copy published by the loop for Snapshot()
   std::thread thread_;
+  // Ended in Stop(), before the loop's thread, so no push arrives after.
+  std::unique_ptr<ChangeSubscription> store_changes_ GUARDED_BY(mu_);
 };
 
 }  // namespace taskexec

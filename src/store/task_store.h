@@ -60,6 +60,13 @@ struct TaskFilter {
   bool dependencies = false;
 };
 
+// A registration made with TaskStore::SubscribeToChanges; destroying it
+// ends the calls (it waits for one under way to return).
+class ChangeSubscription {
+ public:
+  virtual ~ChangeSubscription() = default;
+};
+
 // The names a listing's sort is spelled with in the API and CLI
 // ("created", "updated", "priority", "status", "title").
 std::string_view ToString(TaskSortKey key);
@@ -379,11 +386,25 @@ class TaskStore {
 
   // A cheap change detector for cross-process pickup: *out changes whenever
   // any process commits a write to the store (the value itself means nothing;
-  // compare it with the previous one). Backends that cannot offer it return
-  // NotFound("unsupported"); the engine then relies on its periodic sweep.
+  // compare it with the previous one). A backend that hears of commits
+  // (PostgreSQL: of writes to tasks) asynchronously moves it a moment after
+  // the commit, before it calls its SubscribeToChanges subscribers. Backends that cannot offer it
+  // return NotFound("unsupported"); the engine then relies on its periodic sweep.
   virtual Status ChangeCounter(int64_t* out) {
     (void)out;
     return Status::NotFound("unsupported");
+  }
+
+  // Pushes what ChangeCounter polls: `on_change` is called, from a thread of
+  // the store's, soon after any process on any host commits a change to a
+  // task (and when the store may have missed some, e.g. after a reconnect),
+  // so an idle service can start a task another process added at once.
+  // Calls may be merged; on_change must be quick and must not call back into
+  // the subscription. nullptr for backends that cannot push: their
+  // callers poll ChangeCounter.
+  virtual std::unique_ptr<ChangeSubscription> SubscribeToChanges(std::function<void()> on_change) {
+    (void)on_change;
+    return nullptr;
   }
 };
 

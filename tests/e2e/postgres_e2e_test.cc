@@ -46,12 +46,13 @@ class PostgresE2eTest : public ::testing::Test {
 
   // A service configuration on conninfo_ whose agent is `command` (a TOML
   // array).
-  std::string WriteConfig(const std::string& command, int lease_seconds = 30) {
+  std::string WriteConfig(
+      const std::string& command, int lease_seconds = 30,
+      const std::string& polls = "poll_interval_seconds = 1\nstore_poll_ms = 100") {
     const std::string path = dir_ + "/taskexec.toml";
     WriteFile(path, "[store]\nbackend = \"postgres\"\n\n[postgres]\nurl = \"" + conninfo_ +
-                        "\"\n\n[executor]\nmax_retries = 2\nretry_delay_seconds = 0\n"
-                        "poll_interval_seconds = 1\nstore_poll_ms = 100\nlease_seconds = " +
-                        std::to_string(lease_seconds) +
+                        "\"\n\n[executor]\nmax_retries = 2\nretry_delay_seconds = 0\n" + polls +
+                        "\nlease_seconds = " + std::to_string(lease_seconds) +
                         "\nmax_concurrent = 8\nper_agent_limit = 8\nshutdown_grace_seconds = 2\n\n"
                         "[agent]\ncommand = " +
                         command + "\npass_env = [\"FAKE_AGENT_*\"]\nwork_dir = \"" + dir_ +
@@ -142,7 +143,7 @@ TEST_F(PostgresE2eTest, ConfigCheckProbesTheServerAndNeverShowsThePassword) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("store: postgres ok (0 tasks)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("postgres: PostgreSQL "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("schema version 1 of 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema version 2 of 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("postgresql://secretive:***@/postgres"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("TASKEXEC_POSTGRES_URL"), std::string::npos)
       << "the variable is withheld from agents: " << r.out;
@@ -152,7 +153,7 @@ TEST_F(PostgresE2eTest, ConfigCheckProbesTheServerAndNeverShowsThePassword) {
   EXPECT_EQ((r.out + r.err).find("pw-e2e-7"), std::string::npos) << r.out;
   r = e2e::Run({TaskexecBinary(), "--config", config, "schema", "apply"}, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("schema: ok (postgres schema version 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema: ok (postgres schema version 2"), std::string::npos) << r.out;
 
   // A wrong password: a clear error, within the connect timeout, without
   // the password.
@@ -177,6 +178,25 @@ TEST_F(PostgresE2eTest, TwoServicesShareFiveHundredTasksAndRunEachOnce) {
   EXPECT_EQ(ExpectEachRanOnce(500).size(), 2u) << "both services should have taken part";
   EXPECT_EQ(a.Terminate(), 0);
   EXPECT_EQ(b.Terminate(), 0);
+}
+
+// With its polls an hour apart, an idle service still starts a task another
+// process added at once: the store pushes the change (LISTEN/NOTIFY).
+TEST_F(PostgresE2eTest, AnIdleServiceStartsATaskAddedElsewhereWithoutWaitingForItsPoll) {
+  const std::string config =
+      WriteConfig("[\"/bin/true\"]", 3600, "poll_interval_seconds = 3600\nstore_poll_ms = 3600000");
+  Service a(config, dir_ + "/a.log");
+  a.Start();
+  ASSERT_TRUE(WaitFor(
+      [&] { return ReadFile(dir_ + "/a.log").find("taskexec running") != std::string::npos; }, 60));
+  for (int round = 0; round < 3; ++round) {
+    AddTasks(1);
+    // Far below the hour the polls would take.
+    ASSERT_TRUE(WaitFor([&] { return Count("completed") == round + 1; }, 30))
+        << "round " << round << "\n"
+        << ReadFile(dir_ + "/a.log");
+  }
+  EXPECT_EQ(a.Terminate(), 0);
 }
 
 // The server stopped the way a crash stops it, with sessions running and

@@ -2,6 +2,9 @@
 // changes and cancellation; stats; meta; byte-exact strings.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -528,7 +531,22 @@ TEST_P(StoreConformanceTest, ChangeCounterMovesOnWriteWhenSupported) {
   int64_t same = 0;
   ASSERT_TRUE(store_->ChangeCounter(&same).ok());
   EXPECT_EQ(same, before) << "no write happened";
+  // A backend that pushes changes hears of the write a moment after its
+  // commit: wait for the push, then the counter has moved.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool pushed = false;
+  std::unique_ptr<ChangeSubscription> sub = store_->SubscribeToChanges([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    pushed = true;
+    cv.notify_all();
+  });
   Add("t");
+  if (sub != nullptr) {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return pushed; }))
+        << "no push after a write";
+  }
   int64_t after = 0;
   ASSERT_TRUE(store_->ChangeCounter(&after).ok());
   EXPECT_NE(after, before);

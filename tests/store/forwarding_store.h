@@ -136,6 +136,9 @@ class ForwardingStore : public TaskStore {
     return inner_->UpdateMeta(key, update, value);
   }
   Status ChangeCounter(int64_t* out) override { return inner_->ChangeCounter(out); }
+  std::unique_ptr<ChangeSubscription> SubscribeToChanges(std::function<void()> on_change) override {
+    return inner_->SubscribeToChanges(std::move(on_change));
+  }
 
  protected:
   TaskStore* inner_;

@@ -143,11 +143,28 @@ CREATE INDEX executions_ended ON executions(ended_at);
 CREATE INDEX artifacts_task ON artifacts(task_id, created_at);
 )sql";
 
+// Every statement that changes tasks tells the services listening on the
+// schema's channel (pg_listener.h): a task added, a cancel or an execution
+// requested reaches an idle service on any host at once. Per statement,
+// not per row: an import of a thousand tasks is one notification, and
+// PostgreSQL folds equal notifications of one transaction into one.
+constexpr const char* kV2 = R"sql(
+CREATE FUNCTION taskexec_notify_task_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('taskexec_' || TG_TABLE_SCHEMA, '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER tasks_notify_change AFTER INSERT OR UPDATE OR DELETE ON tasks
+  FOR EACH STATEMENT EXECUTE FUNCTION taskexec_notify_task_change();
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> all = {
       {1, "tasks, executions, artifacts, dependencies, meta and their indexes", kV1},
+      {2, "NOTIFY on the schema's channel when tasks change", kV2},
   };
   return all;
 }

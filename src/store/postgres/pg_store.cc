@@ -56,8 +56,8 @@ class PgStore::Database final : public sql::Database {
   const int64_t retry_budget_ms_;
 };
 
-PgStore::PgStore(std::unique_ptr<Database> db, Database* raw)
-    : SqlStore(std::move(db)), db_(*raw) {}
+PgStore::PgStore(std::unique_ptr<Database> db, Database* raw, const pg::ConnectParams& connect)
+    : SqlStore(std::move(db)), db_(*raw), listener_(connect) {}
 
 PgStore::~PgStore() = default;
 
@@ -65,7 +65,7 @@ Status PgStore::Open(const PgStoreOptions& options, std::unique_ptr<PgStore>* ou
   if (options.connect.conninfo.empty()) return Status::InvalidArgument("postgres.url is empty");
   auto db = std::make_unique<Database>(options);
   Database* raw = db.get();
-  std::unique_ptr<PgStore> store(new PgStore(std::move(db), raw));
+  std::unique_ptr<PgStore> store(new PgStore(std::move(db), raw, options.connect));
   Status s = raw->pool().With([](pg::Connection& c) -> Status {
     if (c.ServerVersion() < kMinServerVersion) {
       return Status::InvalidArgument("PostgreSQL " + VersionText(c.ServerVersion()) +
@@ -76,6 +76,18 @@ Status PgStore::Open(const PgStoreOptions& options, std::unique_ptr<PgStore>* ou
   if (!s.ok()) return s;
   *out = std::move(store);
   return Status::OK();
+}
+
+Status PgStore::ChangeCounter(int64_t* out) {
+  if (Status s = listener_.Start(); !s.ok()) return s;
+  return listener_.Counter(out);
+}
+
+std::unique_ptr<ChangeSubscription> PgStore::SubscribeToChanges(std::function<void()> on_change) {
+  // Subscribed even when the first connection failed: the listener keeps
+  // trying, and calls on_change once it hears again.
+  (void)listener_.Start();
+  return listener_.Subscribe(std::move(on_change));
 }
 
 Status PgStore::SchemaVersion(int* out) {

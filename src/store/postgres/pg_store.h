@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "store/postgres/pg_db.h"
+#include "store/postgres/pg_listener.h"
 #include "store/sql/sql_store.h"
 
 namespace taskexec {
@@ -48,15 +49,22 @@ class PgStore final : public SqlStore {
   static Status Open(const PgStoreOptions& options, std::unique_ptr<PgStore>* out);
   ~PgStore() override;
 
+  // Changes pushed by the server (LISTEN/NOTIFY, pg_listener.h): the
+  // listener starts with the first call of either, on a connection of its
+  // own.
+  Status ChangeCounter(int64_t* out) override;
+  std::unique_ptr<ChangeSubscription> SubscribeToChanges(std::function<void()> on_change) override;
+
   // The applied schema version, and the server's version ("15.4").
   Status SchemaVersion(int* out);
   Status ServerVersion(std::string* out);
 
  private:
   class Database;
-  PgStore(std::unique_ptr<Database> db, Database* raw);
+  PgStore(std::unique_ptr<Database> db, Database* raw, const pg::ConnectParams& connect);
 
   Database& db_;  // owned by SqlStore
+  pg::ChangeListener listener_;
 };
 
 // Installs OpenStore's "postgres" backend (store/store_factory.h).
