@@ -41,36 +41,23 @@
 #include "runner/exit_record.h"
 #include "runner/spawn_setup.h"
 #include "served_launchers.h"
+#include "service_runs.h"
 #include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace taskexec;
+using taskexec::bench::BareLoop;
+using taskexec::bench::Seconds;
+using taskexec::bench::WaitAllDone;
 
 namespace {
-
-double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
 
 int64_t RealtimeNs() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-double BareLoop(int n) {
-  char arg0[] = "/bin/true";
-  char* argv[] = {arg0, nullptr};
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    pid_t pid;
-    if (posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) std::abort();
-    int st;
-    waitpid(pid, &st, 0);
-  }
-  return n / Seconds(t0, std::chrono::steady_clock::now());
 }
 
 // `n` attempts one after another as the default launcher contains them: a
@@ -145,17 +132,6 @@ Config BenchConfig(const fs::path& dir, std::vector<std::string> command) {
   return c;
 }
 
-bool WaitAllDone(TaskStore* store, int n, int timeout_s) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < end) {
-    StoreStats st;
-    store->GetStats(&st);
-    if (st.by_status["completed"] + st.by_status["failed"] >= n) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return false;
-}
-
 double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
                    const std::string& shim) {
   fs::remove_all(dir);
@@ -163,25 +139,7 @@ double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
   Config c = BenchConfig(dir, {"/bin/true"});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  EngineService p(c, store.get(), SystemClock::Default(),
-                  bench::ServedLaunchers(c, taskexec, shim));
-  if (!p.Start().ok()) std::abort();
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    NewTask t;
-    t.title = "bench " + std::to_string(i);
-    Task out;
-    if (!p.AddTask(t, &out).ok()) std::abort();
-  }
-  if (!WaitAllDone(store.get(), n, 600)) std::fprintf(stderr, "service run timed out\n");
-  double rate = n / Seconds(t0, std::chrono::steady_clock::now());
-  StoreStats st;
-  store->GetStats(&st);
-  if (st.by_status["completed"] != n)
-    std::fprintf(stderr, "warning: %lld of %d completed\n",
-                 static_cast<long long>(st.by_status["completed"]), n);
-  p.Stop();
-  return rate;
+  return bench::ServiceRate(c, store.get(), n, taskexec, shim);
 }
 
 void Latency(const fs::path& dir, const std::string& agent, int samples,

@@ -396,9 +396,10 @@ class TaskStore {
   }
 
   // Pushes what ChangeCounter polls: `on_change` is called, from a thread of
-  // the store's, soon after any process on any host commits a change to a
-  // task (and when the store may have missed some, e.g. after a reconnect),
-  // so an idle service can start a task another process added at once.
+  // the store's, soon after another process or host (anything but this
+  // store object's own writes) commits a change to a task, and when the
+  // store may have missed some (a reconnect), so an idle service can start
+  // a task another process added at once.
   // Calls may be merged; on_change must be quick and must not call back into
   // the subscription. nullptr for backends that cannot push: their
   // callers poll ChangeCounter.

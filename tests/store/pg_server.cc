@@ -45,6 +45,9 @@ Status Run(const std::vector<std::string>& argv, const std::string& user, const 
     uid = pw->pw_uid;
     gid = pw->pw_gid;
   }
+  // The child's freopen would write out what the parent's stdio buffers
+  // still hold, a second time.
+  fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return Status::IOError("fork failed");
   if (pid == 0) {
@@ -68,8 +71,9 @@ Status Run(const std::vector<std::string>& argv, const std::string& user, const 
 
 }  // namespace
 
-Status PgServer::Start(std::unique_ptr<PgServer>* out) {
+Status PgServer::Start(std::unique_ptr<PgServer>* out, bool durable) {
   std::unique_ptr<PgServer> server(new PgServer());
+  server->durable_ = durable;
   server->bindir_ = FindBindir();
   if (server->bindir_.empty()) {
     return Status::NotFound(
@@ -119,9 +123,9 @@ Status PgServer::PgCtl(const std::string& action, const std::string& mode) {
       dir_ + "/server.log"};
   if (!mode.empty()) argv.insert(argv.end(), {"-m", mode});
   if (action == "start") {
-    argv.insert(argv.end(), {"-o", "-k " + dir_ +
-                                       " -c listen_addresses= -c fsync=off "
-                                       "-c full_page_writes=off -c max_connections=200"});
+    const std::string speed = durable_ ? "" : " -c fsync=off -c full_page_writes=off";
+    argv.insert(argv.end(),
+                {"-o", "-k " + dir_ + " -c listen_addresses= -c max_connections=200" + speed});
   }
   return Run(argv, run_as_, dir_ + "/pg_ctl.log");
 }

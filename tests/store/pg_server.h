@@ -30,7 +30,9 @@ inline constexpr const char* kPasswordRole = "secretive";
 
 class PgServer {
  public:
-  static Status Start(std::unique_ptr<PgServer>* out);
+  // `durable`: the server's own defaults (fsync on, full page writes), for
+  // benchmarks that must not flatter it.
+  static Status Start(std::unique_ptr<PgServer>* out, bool durable = false);
   ~PgServer();
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
@@ -56,6 +58,7 @@ class PgServer {
   std::string bindir_;
   std::string dir_;  // holds data/, the socket and server.log
   std::string run_as_;
+  bool durable_ = false;
   bool running_ = false;
   int next_schema_ = 0;
 };

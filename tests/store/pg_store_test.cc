@@ -81,7 +81,8 @@ std::unique_ptr<PgStore> OpenOn(const std::string& conninfo) {
 }
 
 // A task added through one service's store reaches another's at once, by
-// NOTIFY, not at its next poll; a board in another schema does not wake it.
+// NOTIFY, not at its next poll; neither a board in another schema nor the
+// writer itself is woken.
 TEST(PgChanges, AWriteByAnotherProcessIsPushed) {
   ASSERT_NE(Server(), nullptr);
   std::string info, other_info;
@@ -89,8 +90,9 @@ TEST(PgChanges, AWriteByAnotherProcessIsPushed) {
   ASSERT_TRUE(Server()->FreshSchema(&other_info).ok());
   auto writer = OpenOn(info), watcher = OpenOn(info), other = OpenOn(other_info);
   ASSERT_TRUE(writer && watcher && other);
-  PushCounter pushed, elsewhere;
+  PushCounter pushed, elsewhere, own;
   auto sub = watcher->SubscribeToChanges(pushed.Callback());
+  auto own_sub = writer->SubscribeToChanges(own.Callback());
   auto other_sub = other->SubscribeToChanges(elsewhere.Callback());
   ASSERT_NE(sub, nullptr);
   int64_t before = 0;
@@ -108,6 +110,7 @@ TEST(PgChanges, AWriteByAnotherProcessIsPushed) {
   ASSERT_TRUE(writer->RequestCancel(t.id, "no longer needed", store_test::kT0, &t).ok());
   ASSERT_TRUE(pushed.WaitBeyond(seen));
   EXPECT_EQ(elsewhere.pushes(), 0) << "another schema's board was woken";
+  EXPECT_EQ(own.pushes(), 0) << "a store was told of its own writes";
   // After the subscription ends, no more calls.
   sub.reset();
   const int final_count = pushed.pushes();

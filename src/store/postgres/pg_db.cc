@@ -305,10 +305,12 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
   }
   // Connecting happens outside the lock: it may wait for the server.
   Status s = Connection::Open(params_, out);
+  MutexLock lock(&mu_);
   if (!s.ok()) {
-    MutexLock lock(&mu_);
     --open_;
     cv_.Signal();
+  } else {
+    backend_pids_.insert(PQbackendPID((*out)->raw()));
   }
   return s;
 }
@@ -319,12 +321,19 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   if (!conn->Broken() && conn->InTransaction()) (void)conn->Exec("ROLLBACK");
   MutexLock lock(&mu_);
   if (conn->Broken()) {
+    if (auto it = backend_pids_.find(PQbackendPID(conn->raw())); it != backend_pids_.end())
+      backend_pids_.erase(it);
     conn.reset();
     --open_;
   } else {
     idle_.push_back(std::move(conn));
   }
   cv_.Signal();
+}
+
+bool ConnectionPool::OwnsBackend(int backend_pid) const {
+  MutexLock lock(&mu_);
+  return backend_pids_.count(backend_pid) > 0;
 }
 
 Status ConnectionPool::With(const std::function<Status(Connection&)>& fn) {

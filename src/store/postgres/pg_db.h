@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -170,16 +171,21 @@ class ConnectionPool {
   // Runs fn with a connection no other thread uses for the duration.
   Status With(const std::function<Status(Connection&)>& fn) EXCLUDES(mu_);
 
+  // True when `backend_pid` is the server process of one of this pool's
+  // open connections (a notification this pool's own write sent).
+  bool OwnsBackend(int backend_pid) const EXCLUDES(mu_);
+
  private:
   Status Acquire(std::unique_ptr<Connection>* out) EXCLUDES(mu_);
   void Release(std::unique_ptr<Connection> conn) EXCLUDES(mu_);
 
   const ConnectParams params_;
   const size_t max_size_;
-  Mutex mu_;
+  mutable Mutex mu_;
   CondVar cv_;
   std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(mu_);
-  size_t open_ GUARDED_BY(mu_) = 0;  // connections in use or idle
+  std::multiset<int> backend_pids_ GUARDED_BY(mu_);  // of the open connections
+  size_t open_ GUARDED_BY(mu_) = 0;                  // connections in use or idle
 };
 
 // Runs fn inside a SERIALIZABLE transaction: PostgreSQL then guarantees the

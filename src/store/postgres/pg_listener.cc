@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -31,8 +32,10 @@ class ChangeListener::Subscription final : public ChangeSubscription {
   int64_t id_;
 };
 
-ChangeListener::ChangeListener(ConnectParams params)
-    : params_(std::move(params)), wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+ChangeListener::ChangeListener(ConnectParams params, std::function<bool(int)> is_own)
+    : params_(std::move(params)),
+      is_own_(std::move(is_own)),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 ChangeListener::~ChangeListener() {
   stopping_ = true;
@@ -125,15 +128,15 @@ bool ChangeListener::Listen(Connection& conn) {
     } else if (PQconsumeInput(conn.raw()) == 0) {
       return true;
     }
-    bool heard = false;
+    bool heard = false, others = false;
     while (PGnotify* n = PQnotifies(conn.raw())) {
       heard = true;
+      const int pid = std::atoi(n->extra != nullptr ? n->extra : "");
+      if (pid <= 0 || !is_own_ || !is_own_(pid)) others = true;
       PQfreemem(n);
     }
-    if (heard) {
-      ++counter_;
-      Notify();
-    }
+    if (heard) ++counter_;
+    if (others) Notify();
   }
   return false;
 }

@@ -1,9 +1,11 @@
 // ChangeListener: the PostgreSQL store's push of task changes. A trigger on
 // `tasks` (schema version 2) sends NOTIFY on the channel "taskexec_<schema>"
 // at the end of every statement that changed a task, in any session on any
-// host; PostgreSQL delivers it when the transaction commits. The listener
-// holds one connection of its own that LISTENs there, counts what arrives
-// (PgStore::ChangeCounter) and calls the subscribers.
+// host, with the writing backend's pid; PostgreSQL delivers it when the
+// transaction commits. The listener holds one connection of its own that
+// LISTENs there and counts everything that arrives (PgStore::ChangeCounter);
+// it calls the subscribers for the changes others made: `is_own` says which
+// backends are the store's own connections, whose writes its caller made.
 //
 // A connection that breaks is opened again with back-off (100 ms doubling
 // to 5 s); notifications sent meanwhile are lost, so a reconnect counts as a
@@ -32,7 +34,7 @@ namespace taskexec::pg {
 
 class ChangeListener {
  public:
-  explicit ChangeListener(ConnectParams params);
+  ChangeListener(ConnectParams params, std::function<bool(int backend_pid)> is_own);
   ~ChangeListener();  // stops the thread
   ChangeListener(const ChangeListener&) = delete;
   ChangeListener& operator=(const ChangeListener&) = delete;
@@ -59,6 +61,7 @@ class ChangeListener {
   void Unsubscribe(int64_t id) EXCLUDES(call_mu_, mu_);
 
   const ConnectParams params_;
+  const std::function<bool(int)> is_own_;
   int wake_fd_ = -1;  // an eventfd that ends the wait in Listen (Stop)
   std::atomic<int64_t> counter_{0};
   std::atomic<bool> connected_{false};

@@ -147,11 +147,13 @@ CREATE INDEX artifacts_task ON artifacts(task_id, created_at);
 // schema's channel (pg_listener.h): a task added, a cancel or an execution
 // requested reaches an idle service on any host at once. Per statement,
 // not per row: an import of a thousand tasks is one notification, and
-// PostgreSQL folds equal notifications of one transaction into one.
+// PostgreSQL folds equal notifications of one transaction into one. The
+// payload is the writing backend's pid, so a service can tell its own
+// writes, which it need not be told about, from everyone else's.
 constexpr const char* kV2 = R"sql(
 CREATE FUNCTION taskexec_notify_task_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('taskexec_' || TG_TABLE_SCHEMA, '');
+  PERFORM pg_notify('taskexec_' || TG_TABLE_SCHEMA, pg_backend_pid()::text);
   RETURN NULL;
 END
 $$;

@@ -57,7 +57,9 @@ class PgStore::Database final : public sql::Database {
 };
 
 PgStore::PgStore(std::unique_ptr<Database> db, Database* raw, const pg::ConnectParams& connect)
-    : SqlStore(std::move(db)), db_(*raw), listener_(connect) {}
+    : SqlStore(std::move(db)),
+      db_(*raw),
+      listener_(connect, [this](int pid) { return db_.pool().OwnsBackend(pid); }) {}
 
 PgStore::~PgStore() = default;
 

@@ -50,8 +50,10 @@ class PgStore final : public SqlStore {
   ~PgStore() override;
 
   // Changes pushed by the server (LISTEN/NOTIFY, pg_listener.h): the
-  // listener starts with the first call of either, on a connection of its
-  // own.
+  // counter moves on every task write, this store's own included; the
+  // subscribers hear of the writes of other processes and hosts (this
+  // store's own writes its caller already knows of). The listener starts
+  // with the first call of either, on a connection of its own.
   Status ChangeCounter(int64_t* out) override;
   std::unique_ptr<ChangeSubscription> SubscribeToChanges(std::function<void()> on_change) override;
 
