@@ -9,7 +9,11 @@
 // opened (so the schema and its triggers are in place), in the shares a
 // busy board has: most queued, some finished, a few failed.
 //
-// Usage: large_store_bench [big=1000000] [repeat=20]
+// With --postgres, the same on the PostgreSQL store, on a throwaway server
+// with its durable defaults (tests/store/pg_server.h; only in builds with
+// the tests).
+//
+// Usage: large_store_bench [big=1000000] [repeat=20] [--postgres]
 #include <httplib.h>
 
 #include <algorithm>
@@ -29,6 +33,10 @@
 #include "routing/agent_router.h"
 #include "server/http_server.h"
 #include "store/sqlite/sqlite_store.h"
+#ifdef TASKEXEC_BENCH_POSTGRES
+#include "store/pg_server.h"
+#include "store/postgres/pg_store.h"
+#endif
 
 namespace fs = std::filesystem;
 using namespace taskexec;
@@ -68,6 +76,51 @@ void BulkLoad(const std::string& path, int n) {
   bench::CommitAndClose(db);
 }
 
+#ifdef TASKEXEC_BENCH_POSTGRES
+// The same rows as BulkLoad, in one statement (one NOTIFY), then ANALYZE so
+// the planner knows the table's size as it would after autovacuum.
+void BulkLoadPostgres(PgStore* store, const std::string& conninfo, int n) {
+  (void)store;  // its Open created the schema
+  pg::ConnectParams params;
+  params.conninfo = conninfo;
+  std::unique_ptr<pg::Connection> c;
+  if (!pg::Connection::Open(params, &c).ok()) std::abort();
+  const std::string agent =
+      "(ARRAY['mongke','temujin','chagatai','jochi','ogedei','kublai'])[i % 6 + 1]";
+  Status s = c->Exec(
+      "INSERT INTO tasks(id, title, assigned_to, claimed_by, status, created_at, updated_at, "
+      "routed_agent, completed_at) SELECT 'task-big-' || lpad(i::text, 8, '0'), 'task ' || i, " +
+      agent + ", CASE WHEN i % 100 < 90 THEN '' ELSE " + agent +
+      " END, CASE WHEN i % 100 < 90 THEN 'pending' WHEN i % 100 < 98 THEN 'completed' ELSE "
+      "'failed' END, 1700000000000 + i, 1700000000000 + i, " +
+      agent +
+      ", CASE WHEN i % 100 < 90 THEN 0 ELSE 1700000000000 + i + 1 END "
+      "FROM generate_series(0, " +
+      std::to_string(n - 1) + ") AS i; ANALYZE tasks");
+  if (!s.ok()) {
+    std::fprintf(stderr, "bulk load: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+}
+#endif
+
+// The store a Measure reads: SQLite in `dir`, or a fresh PostgreSQL schema,
+// filled with `n` tasks.
+using StoreMaker = std::function<std::unique_ptr<TaskStore>(const fs::path& dir, int n)>;
+
+std::unique_ptr<TaskStore> MakeSqlite(const fs::path& dir, int n) {
+  const std::string db = (dir / "big.db").string();
+  StoreConfig store_config;
+  {
+    std::unique_ptr<SqliteStore> schema;
+    if (!SqliteStore::Open(db, store_config, &schema).ok()) std::abort();
+  }
+  BulkLoad(db, n);
+  std::unique_ptr<SqliteStore> store;
+  if (!SqliteStore::Open(db, store_config, &store).ok()) std::abort();
+  return store;
+}
+
 struct Probe {
   std::string name;
   std::function<bool()> run;  // false = the request failed
@@ -90,19 +143,11 @@ double MedianMs(const Probe& p, int repeat) {
   return ms[ms.size() / 2];
 }
 
-std::vector<double> Measure(const fs::path& dir, int n, int repeat,
+std::vector<double> Measure(const fs::path& dir, int n, int repeat, const StoreMaker& make,
                             std::vector<std::string>* names) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const std::string db = (dir / "big.db").string();
-  StoreConfig store_config;
-  {
-    std::unique_ptr<SqliteStore> schema;
-    if (!SqliteStore::Open(db, store_config, &schema).ok()) std::abort();
-  }
-  BulkLoad(db, n);
-  std::unique_ptr<SqliteStore> store;
-  if (!SqliteStore::Open(db, store_config, &store).ok()) std::abort();
+  std::unique_ptr<TaskStore> store = make(dir, n);
   RoutingConfig routing;
   AgentRouter router(routing);
   StoreTaskService service(store.get(), &router, SystemClock::Default());
@@ -162,15 +207,42 @@ std::vector<double> Measure(const fs::path& dir, int n, int repeat,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int big = argc > 1 ? std::atoi(argv[1]) : 1000000;
-  const int repeat = argc > 2 ? std::atoi(argv[2]) : 20;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool postgres = std::find(args.begin(), args.end(), "--postgres") != args.end();
+  args.erase(std::remove(args.begin(), args.end(), "--postgres"), args.end());
+  const int big = args.size() > 0 ? std::atoi(args[0].c_str()) : 1000000;
+  const int repeat = args.size() > 1 ? std::atoi(args[1].c_str()) : 20;
   spdlog::set_level(spdlog::level::warn);
   const fs::path dir = fs::temp_directory_path() / "taskexec_large_store_bench";
+  StoreMaker make = MakeSqlite;
+#ifdef TASKEXEC_BENCH_POSTGRES
+  std::unique_ptr<store_test::PgServer> server;
+  if (postgres) {
+    if (Status s = store_test::PgServer::Start(&server, /*durable=*/true); !s.ok()) {
+      std::fprintf(stderr, "cannot start PostgreSQL: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    make = [&](const fs::path&, int n) -> std::unique_ptr<TaskStore> {
+      PgStoreOptions o;
+      if (!server->FreshSchema(&o.connect.conninfo).ok()) std::abort();
+      std::unique_ptr<PgStore> store;
+      if (!PgStore::Open(o, &store).ok()) std::abort();
+      BulkLoadPostgres(store.get(), o.connect.conninfo, n);
+      return store;
+    };
+  }
+#else
+  if (postgres) {
+    std::fprintf(stderr, "--postgres needs a build with the tests (TASKEXEC_BUILD_TESTS)\n");
+    return 2;
+  }
+#endif
   std::vector<std::string> names;
-  std::vector<double> small = Measure(dir, 3000, repeat, &names);
-  std::vector<double> large = Measure(dir, big, repeat, &names);
+  std::vector<double> small = Measure(dir, 3000, repeat, make, &names);
+  std::vector<double> large = Measure(dir, big, repeat, make, &names);
   fs::remove_all(dir);
-  std::printf("median of %d, milliseconds: %-48s %10s %10s %7s\n", repeat, "read", "3,000",
+  std::printf("%s: median of %d, milliseconds: %-40s %10s %10s %7s\n",
+              postgres ? "PostgreSQL" : "SQLite", repeat, "read", "3,000",
               std::to_string(big).c_str(), "ratio");
   for (size_t i = 0; i < names.size(); ++i) {
     std::printf("%-70s %10.2f %10.2f %7.2f\n", names[i].c_str(), small[i], large[i],

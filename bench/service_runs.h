@@ -7,11 +7,15 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -26,6 +30,17 @@ namespace taskexec::bench {
 inline double Seconds(std::chrono::steady_clock::time_point a,
                       std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// The default configuration, with `command` as the agent and the store's
+// file, work and log folders in `dir`.
+inline Config BenchConfig(const std::filesystem::path& dir, std::vector<std::string> command) {
+  Config c;
+  c.store.db_path = (dir / "bench.db").string();
+  c.agent.command = std::move(command);
+  c.agent.work_dir = (dir / "work").string();
+  c.agent.log_dir = (dir / "logs").string();
+  return c;
 }
 
 // posix_spawn + waitpid of /bin/true, `n` times, one after another: per second.
@@ -78,6 +93,26 @@ inline double ServiceRate(const Config& c, TaskStore* store, int n, const std::s
                  static_cast<long long>(st.by_status["completed"]), n);
   p.Stop();
   return rate;
+}
+
+// The wall-clock time (ns) bench_agent printed when task `task_id`'s first
+// attempt started (its first log line); aborts when there is none.
+inline int64_t AgentStartNs(TaskStore* store, const std::string& task_id) {
+  std::vector<SessionExecution> execs;
+  store->ListExecutions(task_id, &execs);
+  if (execs.empty()) std::abort();
+  std::ifstream log(execs[0].log_path);
+  long long started = 0;
+  log >> started;
+  if (started == 0) std::abort();
+  return started;
+}
+
+// The median and the 99th percentile of `ms` (sorted here).
+inline void Percentiles(std::vector<double> ms, double* p50, double* p99) {
+  std::sort(ms.begin(), ms.end());
+  *p50 = ms[ms.size() / 2];
+  *p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
 }
 
 }  // namespace taskexec::bench

@@ -74,15 +74,6 @@ std::unique_ptr<SqliteStore> OpenSqlite(const std::string& path) {
   return store;
 }
 
-Config BenchConfig(const fs::path& dir, std::vector<std::string> command) {
-  Config c;
-  c.store.db_path = (dir / "bench.db").string();
-  c.agent.command = std::move(command);
-  c.agent.work_dir = (dir / "work").string();
-  c.agent.log_dir = (dir / "logs").string();
-  return c;
-}
-
 // `taskexec serve` on the given [store]/[postgres] sections, with `agent`
 // as the agent and everything else at its default.
 class ServeProcess {
@@ -136,19 +127,9 @@ void CrossProcessLatency(TaskStore* store, int samples, double* p50, double* p99
       std::fprintf(stderr, "the service did not run task %d\n", i);
       std::exit(1);
     }
-    if (i == 0) continue;
-    std::vector<SessionExecution> execs;
-    store->ListExecutions(out.id, &execs);
-    if (execs.empty()) std::abort();
-    std::ifstream log(execs[0].log_path);
-    long long started = 0;
-    log >> started;
-    if (started == 0) std::abort();
-    ms.push_back((started - added) / 1e6);
+    if (i > 0) ms.push_back((bench::AgentStartNs(store, out.id) - added) / 1e6);
   }
-  std::sort(ms.begin(), ms.end());
-  *p50 = ms[ms.size() / 2];
-  *p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  bench::Percentiles(ms, p50, p99);
 }
 
 }  // namespace
@@ -176,7 +157,7 @@ int main(int argc, char** argv) {
   const double bare = bench::BareLoop(n);
   fs::remove_all(dir);
   fs::create_directories(dir / "sqlite");
-  const Config c = BenchConfig(dir / "sqlite", {"/bin/true"});
+  const Config c = bench::BenchConfig(dir / "sqlite", {"/bin/true"});
   const double on_sqlite = [&] {
     auto store = OpenSqlite(c.store.db_path);
     return bench::ServiceRate(c, store.get(), n, taskexec, shim);

@@ -123,20 +123,11 @@ double ContainedRate(int n, int at_once, const std::string& shim, const fs::path
 }
 
 // The defaults but for where the files go and what runs.
-Config BenchConfig(const fs::path& dir, std::vector<std::string> command) {
-  Config c;
-  c.store.db_path = (dir / "bench.db").string();
-  c.agent.command = std::move(command);
-  c.agent.work_dir = (dir / "work").string();
-  c.agent.log_dir = (dir / "logs").string();
-  return c;
-}
-
 double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
                    const std::string& shim) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Config c = BenchConfig(dir, {"/bin/true"});
+  Config c = bench::BenchConfig(dir, {"/bin/true"});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
   return bench::ServiceRate(c, store.get(), n, taskexec, shim);
@@ -146,7 +137,7 @@ void Latency(const fs::path& dir, const std::string& agent, int samples,
              const std::string& taskexec, const std::string& shim, double* p50, double* p99) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  Config c = BenchConfig(dir, {agent});
+  Config c = bench::BenchConfig(dir, {agent});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
   EngineService p(c, store.get(), SystemClock::Default(),
@@ -160,19 +151,10 @@ void Latency(const fs::path& dir, const std::string& agent, int samples,
     int64_t added = RealtimeNs();
     if (!p.AddTask(t, &out).ok()) std::abort();
     if (!WaitAllDone(store.get(), i + 1, 60)) std::abort();
-    std::vector<SessionExecution> execs;
-    store->ListExecutions(out.id, &execs);
-    if (execs.empty()) std::abort();
-    std::ifstream log(execs[0].log_path);
-    long long started = 0;
-    log >> started;
-    if (started == 0) std::abort();
-    ms.push_back((started - added) / 1e6);
+    ms.push_back((bench::AgentStartNs(store.get(), out.id) - added) / 1e6);
   }
   p.Stop();
-  std::sort(ms.begin(), ms.end());
-  *p50 = ms[ms.size() / 2];
-  *p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  bench::Percentiles(ms, p50, p99);
 }
 
 }  // namespace

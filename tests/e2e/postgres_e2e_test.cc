@@ -13,7 +13,7 @@
 
 #include "core/clock.h"
 #include "e2e/e2e_util.h"
-#include "store/pg_server.h"
+#include "store/pg_test_server.h"
 #include "store/postgres/pg_store.h"
 
 namespace taskexec::e2e {
@@ -22,15 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using store_test::PgServer;
 
-PgServer* Server() {
-  static std::unique_ptr<PgServer> server = [] {
-    std::unique_ptr<PgServer> s;
-    Status st = PgServer::Start(&s);
-    if (!st.ok()) ADD_FAILURE() << "cannot start a PostgreSQL server: " << st.ToString();
-    return s;
-  }();
-  return server.get();
-}
+PgServer* Server() { return store_test::TestPgServer(); }
 
 class PostgresE2eTest : public ::testing::Test {
  protected:

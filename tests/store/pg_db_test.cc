@@ -18,19 +18,15 @@ namespace {
 
 using pg::Connection;
 using pg::ConnectionPool;
-using pg::Stmt;
+using sql::Stmt;
 using store_test::PgServer;
 
 constexpr int64_t kRetryBudgetMs = 20'000;
 
 PgServer& Server() {
-  static std::unique_ptr<PgServer> server = [] {
-    std::unique_ptr<PgServer> s;
-    Status st = PgServer::Start(&s);
-    if (!st.ok()) ADD_FAILURE() << "cannot start a PostgreSQL server: " << st.ToString();
-    return s;
-  }();
-  if (server == nullptr) throw std::runtime_error("no PostgreSQL server");
+  Status why;
+  PgServer* server = store_test::SharedPgServer(&why);
+  if (server == nullptr) throw std::runtime_error("no PostgreSQL server: " + why.ToString());
   return *server;
 }
 

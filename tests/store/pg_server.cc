@@ -142,6 +142,17 @@ Status PgServer::StartAgain() {
   return s;
 }
 
+PgServer* SharedPgServer(Status* why) {
+  static Status started;
+  static const std::unique_ptr<PgServer> server = [] {
+    std::unique_ptr<PgServer> s;
+    started = PgServer::Start(&s);
+    return s;
+  }();
+  if (why != nullptr) *why = started;
+  return server.get();
+}
+
 std::string PgServer::ConnInfo(const std::string& schema, const std::string& dbname) const {
   std::string info = "host=" + dir_ + " port=5432 user=taskexec dbname=" + dbname;
   if (!schema.empty()) info += " options='-c search_path=" + schema + "'";

@@ -63,4 +63,9 @@ class PgServer {
   int next_schema_ = 0;
 };
 
+// One server for the whole test binary, started on first use and stopped
+// at exit. nullptr when it cannot start; *why (may be null) says why, the
+// same on every call.
+PgServer* SharedPgServer(Status* why = nullptr);
+
 }  // namespace taskexec::store_test

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "store/pg_server.h"
+#include "store/pg_test_server.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_conformance.h"
 
@@ -18,15 +18,7 @@ namespace {
 
 using store_test::PgServer;
 
-PgServer* Server() {
-  static std::unique_ptr<PgServer> server = [] {
-    std::unique_ptr<PgServer> s;
-    Status st = PgServer::Start(&s);
-    if (!st.ok()) ADD_FAILURE() << "cannot start a PostgreSQL server: " << st.ToString();
-    return s;
-  }();
-  return server.get();
-}
+PgServer* Server() { return store_test::TestPgServer(); }
 
 std::unique_ptr<TaskStore> FreshPgStore() {
   if (Server() == nullptr) return nullptr;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -162,118 +163,113 @@ Status Connection::Prepare(const std::string& sql, std::string* name) {
   return Status::OK();
 }
 
-// ---------------------------------------------------------------------- Stmt
-
-Stmt::Stmt(Connection& conn, std::string_view sql) : conn_(conn) {
-  sql_ = TranslatePlaceholders(sql, &param_count_);
-  params_.resize(static_cast<size_t>(param_count_));
-}
-
-Stmt::~Stmt() { PQclear(res_); }
-
-void Stmt::Set(int i, std::optional<std::string> v) {
-  if (i < 1 || i > param_count_) {
-    if (status_.ok())
-      status_ = Status::Internal("parameter " + std::to_string(i) + " out of range in " + sql_);
-    return;
-  }
-  params_[static_cast<size_t>(i - 1)] = std::move(v);
-}
-
-void Stmt::SetText(int i, std::string_view s) { Set(i, EncodeText(s)); }
-
-void Stmt::SetReal(int i, double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  Set(i, ec == std::errc() ? std::string(buf, end) : std::string("0"));
-}
-
-Status Stmt::Execute() {
-  if (!status_.ok()) return status_;
-  std::string name;
-  Status s = conn_.Prepare(sql_, &name);
-  if (!s.ok()) return s;
-  std::vector<const char*> values(params_.size());
-  for (size_t i = 0; i < params_.size(); ++i)
-    values[i] = params_[i] ? params_[i]->c_str() : nullptr;
-  res_ = PQexecPrepared(conn_.raw(), name.c_str(), static_cast<int>(values.size()), values.data(),
-                        nullptr, nullptr, 0);
-  const ExecStatusType st = res_ != nullptr ? PQresultStatus(res_) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::OK();
-  return FromResult(res_, conn_.raw(), sql_.substr(0, 80));
-}
-
-Status Stmt::Step(bool* row) {
-  *row = false;
-  if (res_ == nullptr) {
-    Status s = Execute();
-    if (!s.ok()) {
-      status_ = s;
-      return s;
-    }
-  } else if (!status_.ok()) {
-    return status_;
-  }
-  ++row_;
-  *row = row_ < PQntuples(res_);
-  return Status::OK();
-}
-
-Status Stmt::Run() {
-  if (res_ != nullptr) return status_;
-  Status s = Execute();
-  if (!s.ok()) status_ = s;
-  return s;
-}
-
-int64_t Stmt::Changes() const {
-  if (res_ == nullptr) return 0;
-  const char* n = PQcmdTuples(res_);
-  return n != nullptr && *n != '\0' ? std::strtoll(n, nullptr, 10) : 0;
-}
-
-bool Stmt::IsNull(int col) const { return PQgetisnull(res_, row_, col) != 0; }
-
-int64_t Stmt::Int(int col) const {
-  if (IsNull(col)) return 0;
-  const char* v = PQgetvalue(res_, row_, col);
-  // Booleans (t/f) read as 1/0, like SQLite's integers.
-  if (*v == 't') return 1;
-  if (*v == 'f') return 0;
-  return std::strtoll(v, nullptr, 10);
-}
-
-double Stmt::Real(int col) const {
-  if (IsNull(col)) return 0.0;
-  return std::strtod(PQgetvalue(res_, row_, col), nullptr);
-}
-
-std::string Stmt::Text(int col) const {
-  if (IsNull(col)) return {};
-  return DecodeText(std::string_view(PQgetvalue(res_, row_, col),
-                                     static_cast<size_t>(PQgetlength(res_, row_, col))));
-}
+// ----------------------------------------------------------------- statements
 
 namespace {
 
-// pg::Stmt behind sql::StatementImpl.
+// One statement on a Connection. Parameters are sent as text (the server
+// infers their types from the statement); the statement runs at the first
+// Step()/Run(), and its rows are then read one by one.
 class PgStatement final : public sql::StatementImpl {
  public:
-  PgStatement(Connection& conn, std::string_view sql) : stmt_(conn, sql) {}
-  void BindInt(int i, int64_t v) override { stmt_.BindOne(i, v); }
-  void BindReal(int i, double v) override { stmt_.BindOne(i, v); }
-  void BindText(int i, std::string_view v) override { stmt_.BindOne(i, v); }
-  void BindNull(int i) override { stmt_.BindOne(i, nullptr); }
-  Status Step(bool* row) override { return stmt_.Step(row); }
-  Status Run() override { return stmt_.Run(); }
-  int64_t Changes() const override { return stmt_.Changes(); }
-  bool IsNull(int col) const override { return stmt_.IsNull(col); }
-  int64_t Int(int col) const override { return stmt_.Int(col); }
-  double Real(int col) const override { return stmt_.Real(col); }
-  std::string Text(int col) const override { return stmt_.Text(col); }
+  PgStatement(Connection& conn, std::string_view sql) : conn_(conn) {
+    sql_ = TranslatePlaceholders(sql, &param_count_);
+    params_.resize(static_cast<size_t>(param_count_));
+  }
+  ~PgStatement() override { PQclear(res_); }
+
+  void BindInt(int i, int64_t v) override { Set(i, std::to_string(v)); }
+  void BindReal(int i, double v) override {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    Set(i, ec == std::errc() ? std::string(buf, end) : std::string("0"));
+  }
+  void BindText(int i, std::string_view v) override { Set(i, EncodeText(v)); }
+  void BindNull(int i) override { Set(i, std::nullopt); }
+
+  Status Step(bool* row) override {
+    *row = false;
+    if (res_ == nullptr) {
+      if (Status s = Execute(); !s.ok()) {
+        status_ = s;
+        return s;
+      }
+    } else if (!status_.ok()) {
+      return status_;
+    }
+    ++row_;
+    *row = row_ < PQntuples(res_);
+    return Status::OK();
+  }
+
+  Status Run() override {
+    if (res_ != nullptr) return status_;
+    Status s = Execute();
+    if (!s.ok()) status_ = s;
+    return s;
+  }
+
+  int64_t Changes() const override {
+    if (res_ == nullptr) return 0;
+    const char* n = PQcmdTuples(res_);
+    return n != nullptr && *n != '\0' ? std::strtoll(n, nullptr, 10) : 0;
+  }
+
+  bool IsNull(int col) const override { return PQgetisnull(res_, row_, col) != 0; }
+
+  int64_t Int(int col) const override {
+    if (IsNull(col)) return 0;
+    const char* v = PQgetvalue(res_, row_, col);
+    // Booleans (t/f) read as 1/0, like SQLite's integers.
+    if (*v == 't') return 1;
+    if (*v == 'f') return 0;
+    return std::strtoll(v, nullptr, 10);
+  }
+
+  double Real(int col) const override {
+    if (IsNull(col)) return 0.0;
+    return std::strtod(PQgetvalue(res_, row_, col), nullptr);
+  }
+
+  std::string Text(int col) const override {
+    if (IsNull(col)) return {};
+    return DecodeText(std::string_view(PQgetvalue(res_, row_, col),
+                                       static_cast<size_t>(PQgetlength(res_, row_, col))));
+  }
 
  private:
-  Stmt stmt_;
+  // Records the first error, which the next Step()/Run() returns.
+  void Set(int i, std::optional<std::string> v) {
+    if (i < 1 || i > param_count_) {
+      if (status_.ok())
+        status_ = Status::Internal("parameter " + std::to_string(i) + " out of range in " + sql_);
+      return;
+    }
+    params_[static_cast<size_t>(i - 1)] = std::move(v);
+  }
+
+  Status Execute() {
+    if (!status_.ok()) return status_;
+    std::string name;
+    Status s = conn_.Prepare(sql_, &name);
+    if (!s.ok()) return s;
+    std::vector<const char*> values(params_.size());
+    for (size_t i = 0; i < params_.size(); ++i)
+      values[i] = params_[i] ? params_[i]->c_str() : nullptr;
+    res_ = PQexecPrepared(conn_.raw(), name.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0);
+    const ExecStatusType st = res_ != nullptr ? PQresultStatus(res_) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::OK();
+    return FromResult(res_, conn_.raw(), sql_.substr(0, 80));
+  }
+
+  Connection& conn_;
+  std::string sql_;
+  int param_count_ = 0;
+  std::vector<std::optional<std::string>> params_;
+  PGresult* res_ = nullptr;
+  int row_ = -1;
+  Status status_;
 };
 
 }  // namespace
@@ -359,7 +355,7 @@ void Backoff(int attempt) {
 // "aborted", "in progress", or NotFound when the server no longer knows.
 Status XactStatus(ConnectionPool& pool, const std::string& xid, std::string* out) {
   return pool.With([&](Connection& c) -> Status {
-    Stmt q(c, "SELECT pg_xact_status(?::xid8)");
+    sql::Stmt q(c, "SELECT pg_xact_status(?::xid8)");
     q.BindAll(xid);
     bool row = false;
     Status s = q.Step(&row);

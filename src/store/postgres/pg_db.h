@@ -1,7 +1,7 @@
 // Thin RAII wrappers over libpq used by the PostgreSQL store: a Connection
-// (one PGconn, its prepared statements), a Stmt (one statement with typed
-// positional binding, read like sqlite::Stmt), a ConnectionPool and the
-// transaction helpers that retry what PostgreSQL asks to be retried.
+// (one PGconn, its prepared statements; statements on it are sql::Stmt,
+// store/sql/sql_db.h), a ConnectionPool and the transaction helpers that
+// retry what PostgreSQL asks to be retried.
 //
 // Statements are written with SQLite's placeholders, `?` and `?N`, and sent
 // as $N; each distinct statement is prepared once per connection (PQprepare)
@@ -17,7 +17,8 @@
 // Messages carry the server's message and never the connection string, so a
 // password in it is never logged.
 //
-// Thread-safety: a Connection and its Stmts belong to one thread at a time.
+// Thread-safety: a Connection and its statements belong to one thread at a
+// time.
 // ConnectionPool and the transaction helpers are safe from any thread.
 #pragma once
 
@@ -26,11 +27,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -70,7 +69,7 @@ class Connection final : public sql::Connection {
   PGconn* raw() const { return conn_; }
   // Runs parameterless SQL (may hold several statements).
   Status Exec(std::string_view sql) override;
-  // A Stmt behind the engine-neutral interface (store/sql).
+  // A statement on this connection, for sql::Stmt (store/sql).
   std::unique_ptr<sql::StatementImpl> NewStatement(std::string_view sql) override;
   // Like Exec; *value gets the first column of the last statement's first
   // row ("" when it returned none).
@@ -91,74 +90,6 @@ class Connection final : public sql::Connection {
   explicit Connection(PGconn* conn) : conn_(conn) {}
   PGconn* conn_;
   std::unordered_map<std::string, std::string> prepared_;
-};
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-// One statement. Binding is positional (1-based); the statement runs at the
-// first Step()/Run(), and its rows are then read one by one.
-class Stmt {
- public:
-  Stmt(Connection& conn, std::string_view sql);
-  ~Stmt();
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  template <typename... Args>
-  Stmt& BindAll(const Args&... args) {
-    int i = 1;
-    (BindOne(i++, args), ...);
-    return *this;
-  }
-  template <typename T>
-  void BindOne(int i, const T& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-      Set(i, std::string(v ? "1" : "0"));
-    } else if constexpr (std::is_integral_v<T>) {
-      Set(i, std::to_string(static_cast<int64_t>(v)));
-    } else if constexpr (std::is_floating_point_v<T>) {
-      SetReal(i, static_cast<double>(v));
-    } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
-      Set(i, std::nullopt);
-    } else if constexpr (IsOptional<T>::value) {
-      if (v) {
-        BindOne(i, *v);
-      } else {
-        Set(i, std::nullopt);
-      }
-    } else {
-      SetText(i, std::string_view(v));
-    }
-  }
-
-  // Advances; *row is true while a result row is available.
-  Status Step(bool* row);
-  // Runs the statement, ignoring rows.
-  Status Run();
-  // Rows the statement changed (INSERT/UPDATE/DELETE), after Run().
-  int64_t Changes() const;
-
-  bool IsNull(int col) const;
-  int64_t Int(int col) const;
-  double Real(int col) const;
-  std::string Text(int col) const;  // byte-exact, "" for NULL
-
- private:
-  void Set(int i, std::optional<std::string> v);
-  void SetText(int i, std::string_view s);
-  void SetReal(int i, double v);
-  Status Execute();
-
-  Connection& conn_;
-  std::string sql_;
-  int param_count_ = 0;
-  std::vector<std::optional<std::string>> params_;
-  PGresult* res_ = nullptr;
-  int row_ = -1;
-  Status status_;
 };
 
 // A bounded set of connections. Acquire() blocks while all `max_size` are in

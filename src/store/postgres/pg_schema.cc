@@ -214,7 +214,7 @@ Status ApplyMigrations(Connection& conn) {
       break;
     }
     if (!s.ok()) break;
-    Stmt record(conn, "INSERT INTO taskexec_schema(version, description) VALUES (?, ?)");
+    sql::Stmt record(conn, "INSERT INTO taskexec_schema(version, description) VALUES (?, ?)");
     record.BindAll(m.version, std::string(m.description));
     s = record.Run();
   }
