@@ -222,6 +222,9 @@ bool Engine::RunTurn(Duties& duties) {
   if (stopping) return false;
   if (reload_pauses) LoadPauses();
 
+  // A wake says the store changed (a task added, a request): a task written
+  // without a route is routed before this dispatch, not at the next poll.
+  if (woke) check_unrouted_ = true;
   bool dispatch = woke || !done.empty() || route_backlog_;
   if (store_changed && PollStoreChanges()) dispatch = true;
   // A wake may be a cancel request: carry it out now, not at its period.
