@@ -128,6 +128,23 @@ TEST(PgDb, ValuesRoundTripThroughPreparedStatements) {
   EXPECT_FALSE(row);
 }
 
+// A statement run again on a connection is executed, not prepared again:
+// the session holds one prepared statement for it however often it runs.
+TEST(PgDb, EachStatementIsPreparedOncePerConnection) {
+  auto c = Connect(FreshSchema());
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->Exec("CREATE TABLE once (k BIGINT)").ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Stmt(*c, "INSERT INTO once (k) VALUES (?)").BindAll(i).Run().ok());
+  }
+  Stmt q(*c, "SELECT count(*) FROM pg_prepared_statements WHERE statement = ?");
+  q.BindAll("INSERT INTO once (k) VALUES ($1)");
+  bool row = false;
+  ASSERT_TRUE(q.Step(&row).ok());
+  ASSERT_TRUE(row);
+  EXPECT_EQ(q.Int(0), 1);
+}
+
 TEST(PgDb, ErrorsMapToTheStatusThatSaysWhatToDo) {
   auto c = Connect(FreshSchema());
   ASSERT_NE(c, nullptr);

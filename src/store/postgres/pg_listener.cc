@@ -101,8 +101,8 @@ Status ChangeListener::Connect(std::unique_ptr<Connection>* out) {
   std::string schema;
   s = conn->ExecValue("SELECT current_schema()", &schema);
   if (!s.ok()) return s;
-  char* quoted = PQescapeIdentifier(conn->raw(), ("taskexec_" + schema).c_str(),
-                                    std::string("taskexec_" + schema).size());
+  const std::string channel = "taskexec_" + schema;
+  char* quoted = PQescapeIdentifier(conn->raw(), channel.c_str(), channel.size());
   if (quoted == nullptr) return Status::Internal("cannot quote the channel name");
   s = conn->Exec(std::string("LISTEN ") + quoted);
   PQfreemem(quoted);

@@ -133,8 +133,6 @@ Status Connection::Exec(std::string_view sql) {
   return FromSqlite(rc, db_, text.substr(0, 60));
 }
 
-int64_t Connection::Changes() const { return sqlite3_changes(db_); }
-
 // ---------------------------------------------------------------------- Stmt
 
 Stmt::Stmt(const Connection& conn, std::string_view sql) : conn_(conn), db_(conn.db()), sql_(sql) {

@@ -50,8 +50,6 @@ class Connection final : public sql::Connection {
   Status Exec(std::string_view sql) override;
   // A Stmt behind the engine-neutral interface (store/sql).
   std::unique_ptr<sql::StatementImpl> NewStatement(std::string_view sql) override;
-  // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
-  int64_t Changes() const;
 
   // Prepared statements are kept per connection and reused: parsing and
   // planning the same SQL again on every call was a large share of a task's
