@@ -7,8 +7,9 @@ pkgs=(g++ cmake ninja-build pkg-config libsqlite3-dev sqlite3 nlohmann-json3-dev
       libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev libssl-dev
       libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libbrotli-dev curl chromium clang-format clang
       clang-tidy
-      # The PostgreSQL store: libpq to build, a server the tests start in a temporary folder.
-      libpq-dev postgresql
+      # The PostgreSQL store: libpq to build, a server the tests start in a temporary folder
+      # (openssl: the certificate of the one that takes TLS connections only).
+      libpq-dev postgresql openssl
       # The Python package (python/): its tests build and pip-install it into a venv.
       python3-venv python3-pip python3-setuptools python3-wheel)
 missing=()

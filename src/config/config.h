@@ -191,6 +191,10 @@ struct PostgresConfig {
   std::string password;             // TASKEXEC_POSTGRES_PASSWORD; overrides the url's
   int pool_size = 8;                // connections per service, opened on demand
   int connect_timeout_seconds = 5;  // per connection attempt (config check, start)
+  // How long one transaction retries a lost connection or a serialization
+  // failure before it reports the store unavailable (the engine then keeps
+  // outcomes in memory and holds intake until the store answers).
+  int retry_seconds = 30;
 };
 
 struct Config {

@@ -339,6 +339,8 @@ std::vector<KeySpec> BuildKeys() {
              256),
       Ranged("postgres.connect_timeout_seconds", "TASKEXEC_POSTGRES_CONNECT_TIMEOUT_SECONDS",
              TE_FIELD(postgres.connect_timeout_seconds), 1, 300),
+      Ranged("postgres.retry_seconds", "TASKEXEC_POSTGRES_RETRY_SECONDS",
+             TE_FIELD(postgres.retry_seconds), 1, 3600),
   };
 }
 

@@ -250,7 +250,8 @@ class Engine {
   // Tells the store this service runs (executor_registry.h).
   Status SendHeartbeat();
   // A store write failed with `s`: an I/O error (a full disk, a read-only
-  // file system) holds intake until a write passes again.
+  // file system) or an unavailable store (a database server down past its
+  // retries) holds intake until a write passes again.
   void NoteStoreWrite(const Status& s, const char* what);
   // The "intake check" duty: probes what holds intake (a heartbeat for the
   // store, the launcher's CheckFiles for its files). True when intake opened.

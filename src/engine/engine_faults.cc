@@ -13,7 +13,7 @@
 namespace taskexec {
 
 void Engine::NoteStoreWrite(const Status& s, const char* what) {
-  if (s.code() != Status::Code::kIOError) return;
+  if (s.code() != Status::Code::kIOError && !s.IsUnavailable()) return;
   {
     MutexLock lk(&mu_);
     snapshot_.store_write_errors++;

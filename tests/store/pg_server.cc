@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -69,11 +72,47 @@ Status Run(const std::vector<std::string>& argv, const std::string& user, const 
                           std::to_string(status) + "); see " + log);
 }
 
+// A loopback port nobody listens on now (the kernel's pick).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+// A self-signed certificate for localhost and its key, readable by `user`
+// only (the server refuses a key others can read).
+Status MakeCertificate(const std::string& dir, const std::string& user) {
+  const std::string key = dir + "/server.key", crt = dir + "/server.crt";
+  Status s =
+      Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+           "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+          "", dir + "/openssl.log");
+  if (!s.ok()) return s;
+  if (!user.empty()) {
+    const passwd* pw = getpwnam(user.c_str());
+    if (pw == nullptr || chown(key.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+      return Status::IOError("cannot hand " + key + " to " + user);
+  }
+  if (chmod(key.c_str(), 0600) != 0) return Status::IOError("cannot chmod " + key);
+  return Status::OK();
+}
+
 }  // namespace
 
-Status PgServer::Start(std::unique_ptr<PgServer>* out, bool durable) {
+Status PgServer::Start(std::unique_ptr<PgServer>* out, bool durable, bool tls) {
   std::unique_ptr<PgServer> server(new PgServer());
   server->durable_ = durable;
+  server->tls_ = tls;
   server->bindir_ = FindBindir();
   if (server->bindir_.empty()) {
     return Status::NotFound(
@@ -103,7 +142,15 @@ Status PgServer::Start(std::unique_ptr<PgServer>* out, bool durable) {
     FILE* f = fopen(hba.c_str(), "w");
     if (f == nullptr) return Status::IOError("cannot write " + hba);
     fprintf(f, "local all %s scram-sha-256\nlocal all all trust\n", kPasswordRole);
+    // TCP (with tls only): encrypted connections, and nothing else.
+    fprintf(f, "hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n");
     fclose(f);
+  }
+  if (tls) {
+    s = MakeCertificate(server->dir_, server->run_as_);
+    if (!s.ok()) return s;
+    server->port_ = FreeLoopbackPort();
+    if (server->port_ == 0) return Status::IOError("no free loopback port");
   }
   s = server->StartAgain();
   if (!s.ok()) return s;
@@ -124,8 +171,12 @@ Status PgServer::PgCtl(const std::string& action, const std::string& mode) {
   if (!mode.empty()) argv.insert(argv.end(), {"-m", mode});
   if (action == "start") {
     const std::string speed = durable_ ? "" : " -c fsync=off -c full_page_writes=off";
-    argv.insert(argv.end(),
-                {"-o", "-k " + dir_ + " -c listen_addresses= -c max_connections=200" + speed});
+    const std::string listen =
+        tls_ ? " -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=" + dir_ +
+                   "/server.crt -c ssl_key_file=" + dir_ + "/server.key"
+             : " -c listen_addresses=";
+    argv.insert(argv.end(), {"-o", "-k " + dir_ + " -p " + std::to_string(port_) + listen +
+                                       " -c max_connections=200" + speed});
   }
   return Run(argv, run_as_, dir_ + "/pg_ctl.log");
 }
@@ -154,7 +205,8 @@ PgServer* SharedPgServer(Status* why) {
 }
 
 std::string PgServer::ConnInfo(const std::string& schema, const std::string& dbname) const {
-  std::string info = "host=" + dir_ + " port=5432 user=taskexec dbname=" + dbname;
+  std::string info =
+      "host=" + dir_ + " port=" + std::to_string(port_) + " user=taskexec dbname=" + dbname;
   if (!schema.empty()) info += " options='-c search_path=" + schema + "'";
   return info;
 }

@@ -4,9 +4,11 @@
 // Start() initialises a cluster in a fresh temporary folder, listening only
 // on a unix socket in that folder (no TCP port, so tests never collide),
 // with trust authentication for its superuser "taskexec" (and a password
-// for kPasswordRole) and fsync off (a
-// test server's durability is not under test; a crash of the host is not
-// a case the tests make). When the tests run as root, initdb and the server
+// for kPasswordRole) and fsync off (a test server's durability is not under
+// test; a crash of the host is not a case the tests make). With `tls`, it
+// also listens on a free loopback port that takes TLS connections only (a
+// self-signed certificate for "localhost", made with the openssl tool), for
+// the tests of sslmode. When the tests run as root, initdb and the server
 // run as the unprivileged "postgres" user (or "nobody"), as PostgreSQL
 // requires. The destructor stops the server and removes the folder.
 //
@@ -32,7 +34,7 @@ class PgServer {
  public:
   // `durable`: the server's own defaults (fsync on, full page writes), for
   // benchmarks that must not flatter it.
-  static Status Start(std::unique_ptr<PgServer>* out, bool durable = false);
+  static Status Start(std::unique_ptr<PgServer>* out, bool durable = false, bool tls = false);
   ~PgServer();
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
@@ -50,6 +52,10 @@ class PgServer {
   Status StartAgain();
 
   const std::string& dir() const { return dir_; }
+  // With tls: the loopback port, and the certificate a client verifies the
+  // server with (sslrootcert).
+  int port() const { return port_; }
+  std::string CertPath() const { return dir_ + "/server.crt"; }
 
  private:
   PgServer() = default;
@@ -59,6 +65,8 @@ class PgServer {
   std::string dir_;  // holds data/, the socket and server.log
   std::string run_as_;
   bool durable_ = false;
+  bool tls_ = false;
+  int port_ = 5432;  // also names the unix socket
   bool running_ = false;
   int next_schema_ = 0;
 };

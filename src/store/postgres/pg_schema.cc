@@ -161,12 +161,87 @@ CREATE TRIGGER tasks_notify_change AFTER INSERT OR UPDATE OR DELETE ON tasks
   FOR EACH STATEMENT EXECUTE FUNCTION taskexec_notify_task_change();
 )sql";
 
+// Task counts by (status, agent) without a row every writer updates: each
+// change appends its delta (+n for the group a task enters, -n for the one
+// it leaves) and readers sum a group's rows (GetStats, CountTasks: the
+// same SUM(n) ... GROUP BY as SQLite's kept counts). Appending takes no
+// row lock and reads nothing, so concurrent SERIALIZABLE writers never
+// conflict over counts, where one counter row per group would serialize
+// every claim and finish on every host. CountFolder (pg_count_folder.h)
+// sums each group's rows back into one, so readers read few rows.
+// Inserts and deletes append per statement (an import of a thousand tasks is
+// one row per group); an update per row, and only when it moves a task to
+// another group. The status and agent expressions are GetStats' grouping
+// rules (store/sql/sql_rows.h). The trigger is created before the counting
+// INSERT: it locks tasks against writes until this migration commits, so no
+// write falls between the count and the first delta.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE task_counts (
+  status TEXT COLLATE "C" NOT NULL,
+  agent TEXT COLLATE "C" NOT NULL,
+  n BIGINT NOT NULL
+);
+CREATE FUNCTION taskexec_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO task_counts(status, agent, n)
+    SELECT COALESCE(NULLIF(status, ''), 'pending'),
+           COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+           COUNT(*)
+    FROM inserted_tasks GROUP BY 1, 2;
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION taskexec_count_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO task_counts(status, agent, n)
+    SELECT COALESCE(NULLIF(status, ''), 'pending'),
+           COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+           -COUNT(*)
+    FROM deleted_tasks GROUP BY 1, 2;
+  RETURN NULL;
+END
+$$;
+CREATE FUNCTION taskexec_count_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO task_counts(status, agent, n) VALUES
+    (COALESCE(NULLIF(OLD.status, ''), 'pending'),
+     COALESCE(NULLIF(OLD.claimed_by, ''), NULLIF(NULLIF(OLD.assigned_to, ''), 'any'), 'unassigned'),
+     -1),
+    (COALESCE(NULLIF(NEW.status, ''), 'pending'),
+     COALESCE(NULLIF(NEW.claimed_by, ''), NULLIF(NULLIF(NEW.assigned_to, ''), 'any'), 'unassigned'),
+     1);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
+  REFERENCING NEW TABLE AS inserted_tasks
+  FOR EACH STATEMENT EXECUTE FUNCTION taskexec_count_inserted();
+CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
+  REFERENCING OLD TABLE AS deleted_tasks
+  FOR EACH STATEMENT EXECUTE FUNCTION taskexec_count_deleted();
+CREATE TRIGGER tasks_count_update AFTER UPDATE OF status, claimed_by, assigned_to ON tasks
+  FOR EACH ROW
+  WHEN (COALESCE(NULLIF(OLD.status, ''), 'pending') IS DISTINCT FROM
+          COALESCE(NULLIF(NEW.status, ''), 'pending')
+        OR COALESCE(NULLIF(OLD.claimed_by, ''), NULLIF(NULLIF(OLD.assigned_to, ''), 'any'),
+                    'unassigned') IS DISTINCT FROM
+           COALESCE(NULLIF(NEW.claimed_by, ''), NULLIF(NULLIF(NEW.assigned_to, ''), 'any'),
+                    'unassigned'))
+  EXECUTE FUNCTION taskexec_count_moved();
+INSERT INTO task_counts(status, agent, n)
+  SELECT COALESCE(NULLIF(status, ''), 'pending'),
+         COALESCE(NULLIF(claimed_by, ''), NULLIF(NULLIF(assigned_to, ''), 'any'), 'unassigned'),
+         COUNT(*)
+  FROM tasks GROUP BY 1, 2;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> all = {
       {1, "tasks, executions, artifacts, dependencies, meta and their indexes", kV1},
       {2, "NOTIFY on the schema's channel when tasks change", kV2},
+      {3, "task counts by status and agent, appended by triggers", kV3},
   };
   return all;
 }

@@ -2,6 +2,7 @@
 // transactions, the dialect, and opening (server check, migrations).
 #include "store/postgres/pg_store.h"
 
+#include "store/postgres/pg_count_folder.h"
 #include "store/postgres/pg_schema.h"
 #include "store/store_factory.h"
 
@@ -24,7 +25,6 @@ const sql::Dialect& PgDialect() {
       [](const std::string& param) {
         return "SELECT json_array_elements_text(CAST(" + param + " AS json))";
       },
-      /*counts_table=*/false,
   };
   return dialect;
 }
@@ -39,10 +39,13 @@ class PgStore::Database final : public sql::Database {
  public:
   explicit Database(const PgStoreOptions& o)
       : pool_(o.connect, static_cast<size_t>(std::max(1, o.pool_size))),
-        retry_budget_ms_(o.retry_budget_ms) {}
+        retry_budget_ms_(o.retry_budget_ms),
+        folder_(pool_, o.fold_interval_ms) {}
 
   Status Write(const std::function<Status(sql::Connection&)>& fn) override {
-    return pg::WriteTxn(pool_, retry_budget_ms_, [&](pg::Connection& c) { return fn(c); });
+    Status s = pg::WriteTxn(pool_, retry_budget_ms_, [&](pg::Connection& c) { return fn(c); });
+    if (s.ok()) folder_.Wrote();
+    return s;
   }
   Status Read(const std::function<Status(sql::Connection&)>& fn) override {
     return pg::ReadTxn(pool_, retry_budget_ms_, [&](pg::Connection& c) { return fn(c); });
@@ -50,10 +53,12 @@ class PgStore::Database final : public sql::Database {
   const sql::Dialect& dialect() const override { return PgDialect(); }
 
   pg::ConnectionPool& pool() { return pool_; }
+  pg::CountFolder& folder() { return folder_; }
 
  private:
   pg::ConnectionPool pool_;
   const int64_t retry_budget_ms_;
+  pg::CountFolder folder_;  // after pool_: stopped before the pool closes
 };
 
 PgStore::PgStore(std::unique_ptr<Database> db, Database* raw, const pg::ConnectParams& connect)
@@ -92,6 +97,8 @@ std::unique_ptr<ChangeSubscription> PgStore::SubscribeToChanges(std::function<vo
   return listener_.Subscribe(std::move(on_change));
 }
 
+Status PgStore::FoldCounts(int64_t* rows_folded) { return db_.folder().FoldNow(rows_folded); }
+
 Status PgStore::SchemaVersion(int* out) {
   return db_.pool().With([&](pg::Connection& c) { return pg::ReadSchemaVersion(c, out); });
 }
@@ -109,6 +116,7 @@ PgStoreOptions PgStore::OptionsFrom(const Config& cfg) {
   o.connect.password = cfg.postgres.password;
   o.connect.connect_timeout_s = cfg.postgres.connect_timeout_seconds;
   o.pool_size = cfg.postgres.pool_size;
+  o.retry_budget_ms = int64_t{cfg.postgres.retry_seconds} * 1000;
   return o;
 }
 

@@ -13,8 +13,10 @@
 //
 // The schema (pg_schema.h) is migrated by Open under an advisory lock, so
 // services starting together apply each migration once. Counts (GetStats,
-// CountTasks) are counted from the indexes rather than kept by triggers: a
-// shared counter row would make every concurrent write conflict.
+// CountTasks) read task_counts, where triggers append each change's delta
+// rather than update a shared counter row (which would make every
+// concurrent write conflict); a CountFolder sums them back, so a read costs
+// the number of groups, not of tasks.
 //
 // Thread-safety: all methods are safe from any thread; each operation
 // borrows one of pool_size connections.
@@ -38,6 +40,9 @@ struct PgStoreOptions {
   // How long a transaction keeps retrying serialization failures and lost
   // connections before it reports Unavailable.
   int64_t retry_budget_ms = 30'000;
+  // How often, at most, the appended count deltas are folded
+  // (pg_count_folder.h).
+  int64_t fold_interval_ms = 1'000;
 };
 
 class PgStore final : public SqlStore {
@@ -56,6 +61,10 @@ class PgStore final : public SqlStore {
   // with the first call of either, on a connection of its own.
   Status ChangeCounter(int64_t* out) override;
   std::unique_ptr<ChangeSubscription> SubscribeToChanges(std::function<void()> on_change) override;
+
+  // Folds the count deltas now (the folder does it within a second of a
+  // write); *rows_folded (may be null) gets how many rows it summed away.
+  Status FoldCounts(int64_t* rows_folded = nullptr);
 
   // The applied schema version, and the server's version ("15.4").
   Status SchemaVersion(int* out);

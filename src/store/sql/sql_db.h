@@ -119,9 +119,6 @@ struct Dialect {
   // The strings of the JSON array parameter `param` as a one-column
   // subquery ("SELECT ...").
   std::string (*json_strings)(const std::string& param);
-  // task_counts (status, agent, n) is kept by triggers, so counts read it
-  // instead of counting tasks.
-  bool counts_table;
 };
 
 // Runs transactions. Both kinds retry the whole of fn when the engine asks

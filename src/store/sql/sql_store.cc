@@ -163,18 +163,12 @@ Status CountGroups(Connection& c, const std::string& sql, std::map<std::string, 
 Status SqlStore::GetStats(StoreStats* out) {
   // One read transaction, so the three counts describe the same moment.
   return db_->Read([&](Connection& c) -> Status {
-    // Where triggers keep task_counts (SQLite), no scan of the tasks;
-    // otherwise one pass over the agent listing index.
-    const std::string counts =
-        db_->dialect().counts_table
-            ? std::string("task_counts")
-            : std::string("(SELECT ") + sql::kStatusExpr + " AS status, " + sql::kAgentExpr +
-                  " AS agent, COUNT(*) AS n FROM tasks GROUP BY 1, 2) AS counted";
-    Status s =
-        CountGroups(c, "SELECT status, SUM(n) FROM " + counts + " GROUP BY 1 HAVING SUM(n) <> 0",
-                    &out->by_status);
+    // task_counts, kept by triggers on both engines (one row per group on
+    // SQLite, deltas to sum on PostgreSQL): no scan of the tasks.
+    Status s = CountGroups(
+        c, "SELECT status, SUM(n) FROM task_counts GROUP BY 1 HAVING SUM(n) <> 0", &out->by_status);
     if (!s.ok()) return s;
-    s = CountGroups(c, "SELECT agent, SUM(n) FROM " + counts + " GROUP BY 1 HAVING SUM(n) <> 0",
+    s = CountGroups(c, "SELECT agent, SUM(n) FROM task_counts GROUP BY 1 HAVING SUM(n) <> 0",
                     &out->by_agent);
     if (!s.ok()) return s;
     Stmt q(c, std::string("SELECT COUNT(*) FROM executions WHERE ") + sql::kExecutionIsActive);

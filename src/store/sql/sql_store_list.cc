@@ -120,10 +120,9 @@ std::string ListTasksSql(const sql::Dialect& d, const TaskFilter& f, const Curso
          OrderTerms(d, f, "rid") + page;
 }
 
-// Only status and agent filters: task_counts, where the engine keeps one,
-// holds the answer.
-bool CountsTableAnswers(const sql::Dialect& d, const TaskFilter& f) {
-  return d.counts_table && f.source.empty() && f.type.empty() && f.text.empty() && !f.dependencies;
+// Only status and agent filters: task_counts holds the answer.
+bool CountsTableAnswers(const TaskFilter& f) {
+  return f.source.empty() && f.type.empty() && f.text.empty() && !f.dependencies;
 }
 
 }  // namespace
@@ -154,7 +153,7 @@ Status SqlStore::CountTasks(const TaskFilter& f, int64_t* total) {
   if (Status s = CheckTaskFilter(f); !s.ok()) return s;
   SqlArgs args;
   std::string sql;
-  if (CountsTableAnswers(db_->dialect(), f)) {
+  if (CountsTableAnswers(f)) {
     sql = "SELECT COALESCE(SUM(n), 0) FROM task_counts WHERE 1 = 1";
     if (f.status) sql += " AND status = " + args.Add(std::string(ToString(*f.status)));
     if (!f.agent.empty()) sql += " AND agent = " + args.Add(f.agent);

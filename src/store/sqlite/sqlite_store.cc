@@ -22,7 +22,6 @@ const sql::Dialect& SqliteDialect() {
       },
       [](const std::string& column) { return column + " COLLATE NOCASE"; },
       [](const std::string& param) { return "SELECT value FROM json_each(" + param + ")"; },
-      /*counts_table=*/true,
   };
   return dialect;
 }
