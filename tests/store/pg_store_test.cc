@@ -2,6 +2,8 @@
 // (pg_server.h) for the whole binary, a fresh schema for each test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -346,6 +348,60 @@ TEST(PgTls, TheUrlsSslmodeIsHonoured) {
   s = PgStore::Open(o, &refused);
   EXPECT_TRUE(s.IsUnavailable()) << s.ToString();
   EXPECT_NE(s.message().find("does not match host name"), std::string::npos) << s.ToString();
+}
+
+// postgres.pool_size bounds the connections a store opens: six threads
+// writing and reading at once through a pool of two never hold more than
+// two sessions on the server.
+TEST(PgPool, ThePoolSizeBoundsTheConnections) {
+  ASSERT_NE(Server(), nullptr);
+  std::string info;
+  ASSERT_TRUE(Server()->FreshSchema(&info).ok());
+  PgStoreOptions o;
+  o.connect.conninfo = info + " application_name=pool_bound_test";
+  o.pool_size = 2;
+  std::unique_ptr<PgStore> store;
+  ASSERT_TRUE(PgStore::Open(o, &store).ok());
+  std::unique_ptr<pg::Connection> watch;
+  pg::ConnectParams p;
+  p.conninfo = info;
+  ASSERT_TRUE(pg::Connection::Open(p, &watch).ok());
+  auto sessions = [&] {
+    std::string n;
+    EXPECT_TRUE(watch
+                    ->ExecValue("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = "
+                                "'pool_bound_test'",
+                                &n)
+                    .ok());
+    return std::atoi(n.c_str());
+  };
+  std::atomic<bool> running{true};
+  int most = 0;
+  std::thread watcher([&] {
+    while (running) most = std::max(most, sessions());
+  });
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 6; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < 25; ++i) {
+        NewTask nt;
+        nt.title = "pooled " + std::to_string(w) + "/" + std::to_string(i);
+        Task t;
+        ASSERT_TRUE(store->AddTask(nt, store_test::kT0, &t).ok());
+        StoreStats stats;
+        ASSERT_TRUE(store->GetStats(&stats).ok());
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  running = false;
+  watcher.join();
+  EXPECT_LE(most, 2);
+  EXPECT_GE(most, 1) << "the watcher never saw the store's sessions";
+  EXPECT_LE(sessions(), 2);
+  int64_t total = 0;
+  ASSERT_TRUE(store->CountTasks(TaskFilter{}, &total).ok());
+  EXPECT_EQ(total, 150);
 }
 
 }  // namespace
