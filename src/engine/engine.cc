@@ -134,6 +134,7 @@ bool Engine::PollStoreChanges() {
     // (which clears their route). Both checks are index seeks here.
     check_unrouted_ = true;
     RefreshQueuedAgents();
+    LoadPauses();
   }
   if (s.ok()) last_change_counter_ = counter;
   return changed;
@@ -144,6 +145,7 @@ void Engine::Loop() {
   started_at_ = clock_->NowMs();
   CheckRoutingConfig();
   RefreshQueuedAgents();
+  LoadPauses();
   CheckDailyBudgets("");
   RecoverExpired();
   Duties duties = PeriodicDuties(loop_clock_->NowMs());
@@ -189,6 +191,7 @@ Duties Engine::PeriodicDuties(int64_t start) {
     RecoverExpired();
     check_unrouted_ = true;  // tasks other tools wrote (a Neo4j store has no change counter)
     RefreshQueuedAgents();
+    LoadPauses();
     // Other executors' attempts count too; not at every store change: the
     // sum reads all of today's attempts.
     CheckDailyBudgets("");
@@ -223,8 +226,13 @@ bool Engine::RunTurn(Duties& duties) {
   if (reload_pauses) LoadPauses();
 
   // A wake says the store changed (a task added, a request): a task written
-  // without a route is routed before this dispatch, not at the next poll.
-  if (woke) check_unrouted_ = true;
+  // without a route is routed before this dispatch, and one written with a
+  // route (the API routes as it adds) is found under its agent, not at the
+  // next poll.
+  if (woke) {
+    check_unrouted_ = true;
+    RefreshQueuedAgents();
+  }
   bool dispatch = woke || !done.empty() || route_backlog_;
   if (store_changed && PollStoreChanges()) dispatch = true;
   // A wake may be a cancel request: carry it out now, not at its period.
@@ -574,7 +582,11 @@ void Engine::Pause(const AgentPause& pause) {
 }
 
 void Engine::LoadPauses() {
-  std::set<std::string> agents(queued_agents_.begin(), queued_agents_.end());
+  // The router's agents too: a pause set while an agent has nothing queued
+  // must hold when its next task arrives.
+  const std::vector<std::string> routable = router_->RoutableAgents();
+  std::set<std::string> agents(routable.begin(), routable.end());
+  agents.insert(queued_agents_.begin(), queued_agents_.end());
   for (const auto& [agent, p] : pauses_) agents.insert(agent);
   const TimeMs now = clock_->NowMs();
   for (const std::string& agent : agents) {

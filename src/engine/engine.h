@@ -195,7 +195,9 @@ class Engine {
   // At start: clears stored routes made under another routing configuration
   // (AgentRouter::Fingerprint, kept in the store's meta).
   void CheckRoutingConfig();
-  // The agents Dispatch asks about: the router's plus those queued in the store.
+  // The agents Dispatch asks about: those with tasks queued in the store
+  // (one index walk), so a dispatch never lists an agent with nothing
+  // queued; RouteUnrouted adds the agents it routes to.
   void RefreshQueuedAgents();
   // Routes one batch of queued tasks that have no route yet (when
   // check_unrouted_); a full batch leaves route_backlog_ set.
@@ -205,8 +207,8 @@ class Engine {
   // been ended failed (budget_exhausted), unless another writer moved it
   // first. A forced execution request always may start.
   bool StopIfOverBudget(const Task& task);
-  // Reads the stored pause of every agent Dispatch asks about; a pause
-  // lifted early resets that agent's circuit count.
+  // Reads the stored pause of every agent the router knows or Dispatch asks
+  // about; a pause lifted early resets that agent's circuit count.
   void LoadPauses();
   // True while `agent` may start nothing (AgentPause::ActiveAt).
   bool Paused(const std::string& agent, TimeMs now) const;

@@ -1,8 +1,8 @@
 // Engine: dispatch. Runs on the engine thread only (see engine.h).
 //
 // Cost per call: one listing of execution requests (at most kRequestBatch,
-// few in practice), one ListRunnableFor per agent with a free slot reading at
-// most min(its free slots, free global slots) rows (plus, when a task type
+// few in practice), one ListRunnableFor per agent with tasks queued and a
+// free slot, reading at most min(its free slots, free global slots) rows (plus, when a task type
 // is at its cap, the rows of that type it skips), and, while some queued
 // task has no route yet, one batch of routing. Nothing here reads the
 // backlog of an agent at its cap or paused (circuit open, usage limit).
@@ -53,17 +53,13 @@ void Engine::CheckRoutingConfig() {
 }
 
 void Engine::RefreshQueuedAgents() {
-  std::vector<std::string> agents = router_->RoutableAgents();
   std::vector<std::string> queued;
   Status s = store_->ListQueuedAgents(&queued);
   if (!s.ok()) {
     spdlog::warn("engine {}: cannot list queued agents: {}", executor_id_, s.ToString());
-    queued.assign(queued_agents_.begin(), queued_agents_.end());  // keep what we knew
+    return;  // keep what we knew
   }
-  queued_agents_.clear();
-  queued_agents_.insert(agents.begin(), agents.end());
-  queued_agents_.insert(queued.begin(), queued.end());
-  LoadPauses();
+  queued_agents_ = std::set<std::string>(queued.begin(), queued.end());
 }
 
 void Engine::RouteUnrouted() {

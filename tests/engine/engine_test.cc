@@ -397,6 +397,21 @@ TEST_F(EngineTest, ABusyAgentsBacklogDoesNotStarveOtherAgents) {
   engine_service_->Stop();
 }
 
+// A dispatch asks only the agents with tasks queued; a task added through
+// the service for an agent that had none is found at the add's wake, not at
+// the next store poll or sweep (both an hour away here).
+TEST_F(EngineTest, ATaskForAnAgentWithNothingQueuedStartsAtTheAddsWake) {
+  config_.executor.store_poll_ms = 3'600'000;
+  config_.executor.poll_interval_seconds = 3600;
+  config_.executor.lease_seconds = 3600;
+  StartService();
+  std::string first = Add("ok first", "jochi");
+  ASSERT_TRUE(WaitStatus(first, TaskStatus::kCompleted, 120));
+  std::string second = Add("ok then another agent", "ogedei");
+  EXPECT_TRUE(WaitStatus(second, TaskStatus::kCompleted, 120));
+  engine_service_->Stop();
+}
+
 TEST_F(EngineTest, StatusReportsActiveExecutions) {
   StartService();
   std::string id = Add("hang for status");
