@@ -264,6 +264,48 @@ TEST(PgDb, AWriteThatFailsRollsBackAndTheConnectionIsReused) {
 
 // A connection the server closes (an administrator, a restart) is dropped
 // and the transaction runs again on a new one.
+// BEGIN rides with a transaction's first statement (one round trip): an
+// error of that statement still maps to what it is and is not retried, the
+// connection serves the next transaction, and a transaction that runs no
+// statement opens none.
+TEST(PgDb, AFirstStatementsErrorIsItsOwnAndTheConnectionServesOn) {
+  const std::string info = FreshSchema();
+  ConnectionPool pool(Params(info), 1);
+  ASSERT_TRUE(pool.With([](Connection& c) {
+                    return c.Exec(
+                        "CREATE TABLE u (k TEXT PRIMARY KEY); INSERT INTO u VALUES ('a')");
+                  })
+                  .ok());
+  int runs = 0;
+  Status s = pg::WriteTxn(pool, kRetryBudgetMs, [&](Connection& c) -> Status {
+    ++runs;
+    return Stmt(c, "INSERT INTO u VALUES (?)").BindAll("a").Run();
+  });
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();
+  EXPECT_NE(s.message().find("INSERT INTO u"), std::string::npos) << s.ToString();
+  EXPECT_EQ(runs, 1);
+  std::string xid_seen;
+  s = pg::WriteTxn(pool, kRetryBudgetMs, [&](Connection& c) -> Status {
+    Status st = Stmt(c, "INSERT INTO u VALUES (?)").BindAll("b").Run();
+    if (!st.ok()) return st;
+    return c.ExecValue("SELECT pg_current_xact_id_if_assigned()::text", &xid_seen);
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_FALSE(xid_seen.empty()) << "the statement did not run inside the transaction";
+  s = pg::ReadTxn(pool, kRetryBudgetMs, [](Connection&) { return Status::OK(); });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  s = pg::ReadTxn(pool, kRetryBudgetMs, [&](Connection& c) -> Status {
+    Stmt q(c, "SELECT count(*) FROM u");
+    bool row = false;
+    Status st = q.Step(&row);
+    if (!st.ok()) return st;
+    EXPECT_EQ(q.Int(0), 2);
+    return Stmt(c, "INSERT INTO u VALUES ('c')").Run();  // a read-only transaction
+  });
+  EXPECT_FALSE(s.ok()) << "a write inside a read transaction was accepted";
+  EXPECT_FALSE(s.IsUnavailable()) << s.ToString();
+}
+
 TEST(PgDb, ALostConnectionIsReplacedAndTheTransactionRetried) {
   const std::string info = FreshSchema();
   ConnectionPool pool(Params(info), 1);
@@ -286,7 +328,9 @@ TEST(PgDb, ALostConnectionIsReplacedAndTheTransactionRetried) {
   bool row = false;
   ASSERT_TRUE(q.Step(&row).ok());
   EXPECT_EQ(q.Int(0), 1);
-  EXPECT_EQ(runs, 1);  // the lost connection failed at BEGIN, before fn
+  // The first statement (BEGIN goes with it) failed on the lost connection;
+  // the whole transaction ran again on a new one.
+  EXPECT_EQ(runs, 2);
 }
 
 // The server going down under a writer: the write waits (retrying with

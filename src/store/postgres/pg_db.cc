@@ -125,6 +125,9 @@ Status Connection::Exec(std::string_view sql) {
 
 Status Connection::ExecValue(std::string_view sql, std::string* value) {
   value->clear();
+  if (BeginDeferred()) {
+    if (Status s = SendDeferredBegin(); !s.ok()) return s;
+  }
   PGresult* res = PQexec(conn_, std::string(sql).c_str());
   const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -133,6 +136,98 @@ Status Connection::ExecValue(std::string_view sql, std::string* value) {
   if (s.ok() && PQntuples(res) > 0 && PQnfields(res) > 0 && !PQgetisnull(res, 0, 0))
     *value = PQgetvalue(res, 0, 0);
   PQclear(res);
+  return s;
+}
+
+void Connection::DeferBegin(std::string begin, std::string* xid) {
+  deferred_begin_ = std::move(begin);
+  deferred_xid_ = xid;
+}
+
+void Connection::ForgetDeferredBegin() {
+  deferred_begin_.clear();
+  deferred_xid_ = nullptr;
+}
+
+Status Connection::SendDeferredBegin() {
+  std::string sql = std::move(deferred_begin_);
+  std::string* xid = deferred_xid_;
+  ForgetDeferredBegin();
+  if (xid == nullptr) return Exec(sql);
+  return ExecValue(sql + "; SELECT pg_current_xact_id()::text", xid);
+}
+
+namespace {
+
+// The next result of a pipeline (nullptr when the connection broke).
+PGresult* NextResult(PGconn* conn) {
+  PGresult* res = PQgetResult(conn);
+  // Each query's results end with a nullptr; the sync's does not.
+  if (res != nullptr && PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+    PGresult* end = PQgetResult(conn);
+    PQclear(end);
+  }
+  return res;
+}
+
+bool Succeeded(const PGresult* res) {
+  const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+Status Connection::ExecPrepared(const std::string& name, const std::vector<const char*>& values,
+                                std::string_view what, PGresult** res) {
+  const int n = static_cast<int>(values.size());
+  if (!BeginDeferred()) {
+    *res = PQexecPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    return Succeeded(*res) ? Status::OK() : FromResult(*res, conn_, what);
+  }
+  // BEGIN, the id, the statement and a sync in one round trip. An explicit
+  // BEGIN is not ended by the sync: the transaction stays open after it.
+  const std::string begin = std::move(deferred_begin_);
+  std::string* xid = deferred_xid_;
+  ForgetDeferredBegin();
+  if (PQenterPipelineMode(conn_) != 1) return FromResult(nullptr, conn_, "pipeline");
+  bool sent =
+      PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (sent && xid != nullptr) {
+    sent = PQsendQueryParams(conn_, "SELECT pg_current_xact_id()::text", 0, nullptr, nullptr,
+                             nullptr, nullptr, 0) == 1;
+  }
+  sent = sent &&
+         PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0) == 1 &&
+         PQpipelineSync(conn_) == 1;
+  Status s;
+  if (!sent) s = FromResult(nullptr, conn_, what);
+  const int queries = xid != nullptr ? 3 : 2;
+  for (int i = 0; s.ok() && i < queries; ++i) {
+    PGresult* r = NextResult(conn_);
+    if (!Succeeded(r)) {
+      // A query after a failed one reports PIPELINE_ABORTED; the first
+      // failure is the one to tell.
+      s = FromResult(r, conn_, i + 1 == queries ? what : std::string_view(begin));
+      PQclear(r);
+      break;
+    }
+    if (i + 1 == queries) {
+      *res = r;
+    } else {
+      if (i == 1 && xid != nullptr && PQntuples(r) > 0) *xid = PQgetvalue(r, 0, 0);
+      PQclear(r);
+    }
+  }
+  // Whatever failed, read up to the sync, so the connection leaves pipeline
+  // mode in step (a broken one is dropped by the pool).
+  for (int guard = 0; guard < 8 && PQstatus(conn_) == CONNECTION_OK; ++guard) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) continue;
+    const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    if (sync) break;
+  }
+  if (PQexitPipelineMode(conn_) != 1 && s.ok()) s = FromResult(nullptr, conn_, "pipeline end");
   return s;
 }
 
@@ -256,11 +351,7 @@ class PgStatement final : public sql::StatementImpl {
     std::vector<const char*> values(params_.size());
     for (size_t i = 0; i < params_.size(); ++i)
       values[i] = params_[i] ? params_[i]->c_str() : nullptr;
-    res_ = PQexecPrepared(conn_.raw(), name.c_str(), static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0);
-    const ExecStatusType st = res_ != nullptr ? PQresultStatus(res_) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::OK();
-    return FromResult(res_, conn_.raw(), sql_.substr(0, 80));
+    return conn_.ExecPrepared(name, values, std::string_view(sql_).substr(0, 80), &res_);
   }
 
   Connection& conn_;
@@ -377,18 +468,18 @@ Status RunTxn(ConnectionPool& pool, TxnKind kind, int64_t retry_budget_ms,
     std::string xid;  // the write transaction's id
     bool commit_sent = false;
     last = pool.With([&](Connection& c) -> Status {
-      Status s;
+      // BEGIN (and, for a write, the transaction's id) goes with the first
+      // statement, in its round trip.
       if (kind == TxnKind::kWrite) {
-        // One round trip: the transaction and its id.
-        s = c.ExecValue("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()::text",
-                        &xid);
-        if (!s.ok()) return s;
+        c.DeferBegin("BEGIN ISOLATION LEVEL SERIALIZABLE", &xid);
       } else {
-        s = c.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        if (!s.ok()) return s;
+        c.DeferBegin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", nullptr);
       }
-      s = fn(c);
+      Status s = fn(c);
+      const bool opened = !c.BeginDeferred();
+      c.ForgetDeferredBegin();
       if (!s.ok()) return s;  // Release rolls back
+      if (!opened) return s;  // no statement ran: nothing to commit
       commit_sent = true;
       return c.Exec("COMMIT");
     });

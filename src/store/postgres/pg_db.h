@@ -86,10 +86,28 @@ class Connection final : public sql::Connection {
   // the first time.
   Status Prepare(const std::string& sql, std::string* name);
 
+  // Opens a transaction with `begin` (a parameterless BEGIN ...) when the
+  // first statement runs, in the same round trip (pipeline mode); with
+  // `xid`, that round trip also reads the transaction's id into *xid. A
+  // transaction that runs no statement never opens. Exec and ExecValue send
+  // a deferred BEGIN on its own first.
+  void DeferBegin(std::string begin, std::string* xid);
+  // True while a deferred BEGIN has not been sent; Forget drops it.
+  bool BeginDeferred() const { return !deferred_begin_.empty(); }
+  void ForgetDeferredBegin();
+  // Runs prepared statement `name` with `values`, preceded by the deferred
+  // BEGIN (and id read) when there is one; *res gets the statement's result
+  // when there is one (the caller PQclears it). Errors name `what`.
+  Status ExecPrepared(const std::string& name, const std::vector<const char*>& values,
+                      std::string_view what, PGresult** res);
+
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
+  Status SendDeferredBegin();
   PGconn* conn_;
   std::unordered_map<std::string, std::string> prepared_;
+  std::string deferred_begin_;
+  std::string* deferred_xid_ = nullptr;
 };
 
 // A bounded set of connections. Acquire() blocks while all `max_size` are in
