@@ -147,17 +147,23 @@ TEST(PgChanges, TheListenerReconnectsAfterAServerRestart) {
   EXPECT_NE(after, before);
 }
 
+// A plain connection to `conninfo` (nullptr after a test failure).
+std::unique_ptr<pg::Connection> Connect(const std::string& conninfo) {
+  pg::ConnectParams p;
+  p.conninfo = conninfo;
+  std::unique_ptr<pg::Connection> c;
+  Status s = pg::Connection::Open(p, &c);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return c;
+}
+
 // The tasks by status, counted by scanning them, as "status=n,..." (the
 // truth the kept counts must match).
 std::string ScannedCounts(const std::string& conninfo) {
-  std::unique_ptr<pg::Connection> c;
-  pg::ConnectParams p;
-  p.conninfo = conninfo;
-  Status s = pg::Connection::Open(p, &c);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return "";
+  auto c = Connect(conninfo);
+  if (c == nullptr) return "";
   std::string out;
-  s = c->ExecValue(
+  Status s = c->ExecValue(
       "SELECT string_agg(status || '=' || n, ',' ORDER BY status) FROM (SELECT "
       "COALESCE(NULLIF(status, ''), 'pending') AS status, COUNT(*) AS n FROM tasks GROUP BY 1) t",
       &out);
@@ -176,10 +182,8 @@ std::string KeptCounts(TaskStore& store) {
 }
 
 int64_t CountRows(const std::string& conninfo) {
-  std::unique_ptr<pg::Connection> c;
-  pg::ConnectParams p;
-  p.conninfo = conninfo;
-  if (!pg::Connection::Open(p, &c).ok()) return -1;
+  auto c = Connect(conninfo);
+  if (c == nullptr) return -1;
   std::string n;
   if (!c->ExecValue("SELECT COUNT(*) FROM task_counts", &n).ok()) return -1;
   return std::atoll(n.c_str());
@@ -259,10 +263,8 @@ TEST(PgCounts, DeletesAndReassignmentsAreCounted) {
   TaskPatch patch;
   patch.assigned_to = "kublai";
   ASSERT_TRUE(store->UpdateTask("b0", patch, -1, store_test::kT0 + 1, nullptr).ok());
-  std::unique_ptr<pg::Connection> c;
-  pg::ConnectParams p;
-  p.conninfo = info;
-  ASSERT_TRUE(pg::Connection::Open(p, &c).ok());
+  auto c = Connect(info);
+  ASSERT_NE(c, nullptr);
   ASSERT_TRUE(c->Exec("DELETE FROM tasks WHERE assigned_to = ''").ok());
   StoreStats stats;
   ASSERT_TRUE(store->GetStats(&stats).ok());
@@ -279,10 +281,8 @@ TEST(PgCounts, TheMigrationCountsTheTasksAlreadyThere) {
   std::string info;
   ASSERT_TRUE(Server()->FreshSchema(&info).ok());
   {
-    std::unique_ptr<pg::Connection> c;
-    pg::ConnectParams p;
-    p.conninfo = info;
-    ASSERT_TRUE(pg::Connection::Open(p, &c).ok());
+    auto c = Connect(info);
+    ASSERT_NE(c, nullptr);
     ASSERT_GE(pg::Migrations().size(), 3u);
     ASSERT_EQ(pg::Migrations()[2].version, 3);
     ASSERT_TRUE(c->Exec(std::string(pg::Migrations()[0].sql) + pg::Migrations()[1].sql).ok());
@@ -328,10 +328,8 @@ TEST(PgTls, TheUrlsSslmodeIsHonoured) {
   ASSERT_TRUE(store->CountTasks(TaskFilter{}, &total).ok());
   EXPECT_EQ(total, 1);
   {
-    std::unique_ptr<pg::Connection> c;
-    pg::ConnectParams p;
-    p.conninfo = verified;
-    ASSERT_TRUE(pg::Connection::Open(p, &c).ok());
+    auto c = Connect(verified);
+    ASSERT_NE(c, nullptr);
     std::string ssl;
     ASSERT_TRUE(
         c->ExecValue("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &ssl).ok());
@@ -362,10 +360,8 @@ TEST(PgPool, ThePoolSizeBoundsTheConnections) {
   o.pool_size = 2;
   std::unique_ptr<PgStore> store;
   ASSERT_TRUE(PgStore::Open(o, &store).ok());
-  std::unique_ptr<pg::Connection> watch;
-  pg::ConnectParams p;
-  p.conninfo = info;
-  ASSERT_TRUE(pg::Connection::Open(p, &watch).ok());
+  auto watch = Connect(info);
+  ASSERT_NE(watch, nullptr);
   auto sessions = [&] {
     std::string n;
     EXPECT_TRUE(watch
