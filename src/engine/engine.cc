@@ -337,6 +337,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   if (!s.ok()) {
     if (!s.IsConflict())
       spdlog::warn("engine {}: claim of {} failed: {}", executor_id_, task.id, s.ToString());
+    if (s.IsUnavailable()) uncertain_claims_[task.id] = req.execution_id;
     NoteStoreWrite(s, "claim");
     return false;
   }
@@ -680,13 +681,22 @@ Status Engine::RenewLeases() {
   // A task we hold without an attempt here: its outcome was refused for
   // good, or a previous process used the same executor id. Nobody else
   // would ever recover it (the lease stays fresh), so record it lost now.
+  // A claim whose answer was lost but which committed is one of them; its
+  // attempt never started, so it is released, not counted as a lost try.
   for (const std::string& task_id : held) {
     if (here.count(task_id) > 0) continue;
     Task t;
     if (store_->GetTask(task_id, &t).ok() && t.lease_owner == executor_id_) {
-      RecordLost(t, /*require_expired_lease=*/false);
+      auto uncertain = uncertain_claims_.find(task_id);
+      if (uncertain != uncertain_claims_.end()) {
+        ReleaseUnstarted(t, uncertain->second);
+      } else {
+        RecordLost(t, /*require_expired_lease=*/false);
+      }
     }
   }
+  // The others never committed (a claim that did is held here now).
+  uncertain_claims_.clear();
   for (auto& [id, r] : running_) {
     if (held_set.count(r.task_id) || r.cancel_sent) continue;
     // Another executor recovered the task: our attempt must not run on.
@@ -815,6 +825,30 @@ void Engine::RecordLost(const Task& t, bool require_expired_lease) {
     Recorded(after);
   } else if (!s.IsConflict()) {
     spdlog::warn("engine {}: recovery of {} failed: {}", executor_id_, t.id, s.ToString());
+  }
+}
+
+void Engine::ReleaseUnstarted(const Task& t, const std::string& execution_id) {
+  AttemptOutcome o;
+  o.task_id = t.id;
+  o.execution_id = execution_id;
+  o.executor_id = executor_id_;
+  o.execution_status = ExecutionStatus::kCancelled;
+  o.task_status = TaskStatus::kPending;
+  o.error_type = ErrorType::kReleased;
+  o.error_message =
+      "released: the store did not answer the claim (it committed all the same); the attempt "
+      "never started";
+  o.retry_count = t.retry_count;
+  o.now = clock_->NowMs();
+  Task after;
+  Status s = store_->FinishAttempt(o, &after);
+  if (s.ok()) {
+    spdlog::warn("task {}: {} -> {}", t.id, o.error_message, ToString(after.status));
+    Recorded(after);
+  } else if (!s.IsConflict()) {
+    spdlog::warn("engine {}: releasing the unstarted claim of {} failed: {}", executor_id_, t.id,
+                 s.ToString());
   }
 }
 

@@ -274,6 +274,10 @@ class Engine {
   // Ends a held task's attempt as `lost` (retried by policy) after killing a
   // leftover process group on this machine.
   void RecordLost(const Task& t, bool require_expired_lease);
+  // Ends execution `execution_id` of `t`, whose claim committed though the
+  // store's answer never came (so it never started), as `released`: the task
+  // goes back to the queue with its retries untouched.
+  void ReleaseUnstarted(const Task& t, const std::string& execution_id);
   // Records the result an attempt of `t` ended with while its service was
   // down (AgentLauncher::EndedWhileAway). True when that settled it (written,
   // or written by someone else first).
@@ -307,7 +311,11 @@ class Engine {
   std::unique_ptr<AgentLauncher> launcher_;
   std::map<std::string, Running> running_;        // execution id -> attempt
   std::map<std::string, Unrecorded> unrecorded_;  // execution id -> kept outcome
-  IntakeHold hold_;                               // no claims while the service cannot write
+  // Claims the store answered Unavailable (task id -> execution id): they may
+  // have committed all the same (a COMMIT whose answer was lost). The next
+  // successful lease renewal settles them.
+  std::map<std::string, std::string> uncertain_claims_;
+  IntakeHold hold_;  // no claims while the service cannot write
   // Self-fencing (loop ms): when the leases of the attempts here stop
   // covering them (0 = not armed), and the last such time that passed
   // without a renewal (a lapse: the launcher stopped what ran then).

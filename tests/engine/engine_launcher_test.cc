@@ -586,6 +586,50 @@ TEST_F(EngineLauncherTest, AnOutcomeTheStoreRefusedIsWrittenOnceItCanNotRunAgain
   EXPECT_EQ(launcher_->started(), 1u);
 }
 
+// A store that takes a claim but loses its answer once, as a COMMIT whose
+// reply never came: the claim committed and the engine does not know it.
+class LostClaimAnswerStore final : public store_test::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status Claim(const ClaimRequest& req, taskexec::Claim* out) override {
+    Status s = inner_->Claim(req, out);
+    if (s.ok() && lose_next.exchange(false))
+      return Status::Unavailable("the commit of transaction 1234 got no answer");
+    return s;
+  }
+  std::atomic<bool> lose_next{true};
+};
+
+// That claim holds the task with no attempt anywhere. The next lease
+// renewal finds it and releases it (its attempt never started: no retry
+// spent, not "lost"); the task then runs once and completes.
+TEST_F(EngineLauncherTest, AClaimWhoseAnswerWasLostIsReleasedAndTheTaskRunsOnce) {
+  manual_loop_ = true;
+  engine_store_ = std::make_unique<LostClaimAnswerStore>(store_.get());
+  StartEngine();
+  const std::string id = Add("Write the report");
+  ASSERT_TRUE(Settle());
+  for (int s = 0; s < 15 && launcher_->started() == 0; ++s) {
+    loop_clock_.Advance(1000);
+    ASSERT_TRUE(loop_clock_.AwaitIdle());
+  }
+  AgentJob job = launcher_->WaitStarted(1);
+  ASSERT_TRUE(launcher_->Finish(job.execution.id, FakeLauncher::Completed("report written")));
+  ASSERT_TRUE(WaitRecorded(id));
+  const Task t = Get(id);
+  EXPECT_EQ(t.status, TaskStatus::kCompleted);
+  EXPECT_EQ(t.retry_count, 0);
+  std::vector<SessionExecution> executions;
+  ASSERT_TRUE(store_->ListExecutions(id, &executions).ok());
+  ASSERT_EQ(executions.size(), 2u);
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(executions[0].error_type, ErrorType::kReleased);
+  EXPECT_NE(executions[0].error.find("never started"), std::string::npos) << executions[0].error;
+  EXPECT_EQ(executions[1].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(executions[1].id, job.execution.id);
+  EXPECT_EQ(launcher_->started(), 1u);
+}
+
 // A store that refuses every write: the engine claims nothing (a claim
 // would only fail), keeps the ended attempt's outcome, says why in its
 // snapshot (status, /metrics, /readyz), and takes work again once a
