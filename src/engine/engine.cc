@@ -829,18 +829,7 @@ void Engine::RecordLost(const Task& t, bool require_expired_lease) {
 }
 
 void Engine::ReleaseUnstarted(const Task& t, const std::string& execution_id) {
-  AttemptOutcome o;
-  o.task_id = t.id;
-  o.execution_id = execution_id;
-  o.executor_id = executor_id_;
-  o.execution_status = ExecutionStatus::kCancelled;
-  o.task_status = TaskStatus::kPending;
-  o.error_type = ErrorType::kReleased;
-  o.error_message =
-      "released: the store did not answer the claim (it committed all the same); the attempt "
-      "never started";
-  o.retry_count = t.retry_count;
-  o.now = clock_->NowMs();
+  const AttemptOutcome o = DecideUnstartedRelease(t, execution_id, executor_id_, clock_->NowMs());
   Task after;
   Status s = store_->FinishAttempt(o, &after);
   if (s.ok()) {

@@ -104,4 +104,21 @@ AttemptOutcome DecideLost(const Task& task, bool expired, const RetryPolicy& ret
   return o;
 }
 
+AttemptOutcome DecideUnstartedRelease(const Task& task, const std::string& execution_id,
+                                      const std::string& executor_id, TimeMs now) {
+  AttemptOutcome o;
+  o.task_id = task.id;
+  o.execution_id = execution_id;
+  o.executor_id = executor_id;
+  o.execution_status = ExecutionStatus::kCancelled;
+  o.task_status = TaskStatus::kPending;
+  o.error_type = ErrorType::kReleased;
+  o.error_message =
+      "released: the store did not answer the claim (it committed all the same); the attempt "
+      "never started";
+  o.retry_count = task.retry_count;
+  o.now = now;
+  return o;
+}
+
 }  // namespace taskexec

@@ -54,4 +54,10 @@ AttemptOutcome DecideOutcome(const AttemptEnd& end, const RetryPolicy& retry);
 AttemptOutcome DecideLost(const Task& task, bool expired, const RetryPolicy& retry, TimeMs now,
                           double unit_random);
 
+// Execution `execution_id` of `task`, claimed by `executor_id` though the
+// store's answer to the claim never came, so it never started: `released`,
+// the task back to the queue with its retries untouched.
+AttemptOutcome DecideUnstartedRelease(const Task& task, const std::string& execution_id,
+                                      const std::string& executor_id, TimeMs now);
+
 }  // namespace taskexec

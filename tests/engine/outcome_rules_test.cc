@@ -164,6 +164,20 @@ TEST_F(OutcomeRulesTest, LostAttemptsAreRetryableAndFencedOnTheDeadHolder) {
   EXPECT_NE(o.error_message.find("without a running session"), std::string::npos);
 }
 
+TEST_F(OutcomeRulesTest, AClaimThatNeverStartedIsReleasedWithItsRetriesUntouched) {
+  task_.retry_count = 1;
+  const AttemptOutcome o = DecideUnstartedRelease(task_, "exec-9", "host-2-cd", kNow);
+  EXPECT_EQ(o.execution_id, "exec-9");  // that claim's execution only
+  EXPECT_EQ(o.executor_id, "host-2-cd");
+  EXPECT_FALSE(o.require_expired_lease);
+  EXPECT_EQ(o.execution_status, ExecutionStatus::kCancelled);
+  EXPECT_EQ(o.task_status, TaskStatus::kPending);
+  EXPECT_EQ(o.error_type, ErrorType::kReleased);
+  EXPECT_EQ(o.retry_count, 1);
+  EXPECT_EQ(o.now, kNow);
+  EXPECT_NE(o.error_message.find("never started"), std::string::npos);
+}
+
 TEST_F(OutcomeRulesTest, AnAttemptThatSpendsTheBudgetEndsTheTaskInsteadOfARetry) {
   budget_.max_cost_usd = 1.0;
   task_.usage.cost_usd = 0.7;
