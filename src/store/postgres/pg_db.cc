@@ -484,8 +484,17 @@ Status RunTxn(ConnectionPool& pool, TxnKind kind, int64_t retry_budget_ms,
       return c.Exec("COMMIT");
     });
     if (last.IsUnavailable() && commit_sent && !xid.empty()) {
+      // Asked until the server answers (it may be restarting) or the budget
+      // runs out: an answer of "unknown" would leave the caller guessing.
       std::string outcome;
-      Status st = XactStatus(pool, xid, &outcome);
+      Status st;
+      for (int ask = 1;; ++ask) {
+        st = XactStatus(pool, xid, &outcome);
+        const bool settled = st.ok() && outcome != "in progress";
+        const bool can_wait = st.IsUnavailable() || (st.ok() && !settled);
+        if (settled || !can_wait || MonotonicMs() > deadline) break;
+        Backoff(ask);
+      }
       if (st.ok() && outcome == "committed") return Status::OK();
       if (!st.ok() || outcome == "in progress") {
         return Status::Unavailable("the commit of transaction " + xid +
