@@ -2,10 +2,11 @@
 //
 // Cost per call: one listing of execution requests (at most kRequestBatch,
 // few in practice), one ListRunnableFor per agent with tasks queued and a
-// free slot, reading at most min(its free slots, free global slots) rows (plus, when a task type
-// is at its cap, the rows of that type it skips), and, while some queued
-// task has no route yet, one batch of routing. Nothing here reads the
-// backlog of an agent at its cap or paused (circuit open, usage limit).
+// free slot, reading at most min(its free slots, free global slots) rows
+// (plus, when a task type is at its cap, the rows of that type it skips),
+// and, while some queued task has no route yet, one batch of routing.
+// Nothing here reads the backlog of an agent at its cap or paused (circuit
+// open, usage limit).
 #include <algorithm>
 #include <iterator>
 #include <map>

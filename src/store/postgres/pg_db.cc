@@ -139,6 +139,14 @@ Status Connection::ExecValue(std::string_view sql, std::string* value) {
   return s;
 }
 
+namespace {
+
+// Read at the start of every write transaction: a COMMIT whose answer is
+// lost is looked up by it (RunTxn).
+constexpr const char* kXactIdSql = "SELECT pg_current_xact_id()::text";
+
+}  // namespace
+
 void Connection::DeferBegin(std::string begin, std::string* xid) {
   deferred_begin_ = std::move(begin);
   deferred_xid_ = xid;
@@ -154,7 +162,7 @@ Status Connection::SendDeferredBegin() {
   std::string* xid = deferred_xid_;
   ForgetDeferredBegin();
   if (xid == nullptr) return Exec(sql);
-  return ExecValue(sql + "; SELECT pg_current_xact_id()::text", xid);
+  return ExecValue(sql + "; " + kXactIdSql, xid);
 }
 
 namespace {
@@ -193,8 +201,7 @@ Status Connection::ExecPrepared(const std::string& name, const std::vector<const
   bool sent =
       PQsendQueryParams(conn_, begin.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   if (sent && xid != nullptr) {
-    sent = PQsendQueryParams(conn_, "SELECT pg_current_xact_id()::text", 0, nullptr, nullptr,
-                             nullptr, nullptr, 0) == 1;
+    sent = PQsendQueryParams(conn_, kXactIdSql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   }
   sent = sent &&
          PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0) == 1 &&
@@ -219,8 +226,9 @@ Status Connection::ExecPrepared(const std::string& name, const std::vector<const
     }
   }
   // Whatever failed, read up to the sync, so the connection leaves pipeline
-  // mode in step (a broken one is dropped by the pool).
-  for (int guard = 0; guard < 8 && PQstatus(conn_) == CONNECTION_OK; ++guard) {
+  // mode in step (a broken one is dropped by the pool): at most a result and
+  // its end for each query, then the sync.
+  for (int left = 2 * queries + 1; left > 0 && PQstatus(conn_) == CONNECTION_OK; --left) {
     PGresult* r = PQgetResult(conn_);
     if (r == nullptr) continue;
     const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
