@@ -23,7 +23,7 @@ await runDashboardTest('dashboard_progress_browser.mjs', {}, async ({ port, brow
   // The page opens before the line is recorded: the box must fill in live.
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByText('Refactor the parser').click();
+  await page.getByRole('cell', { name: 'Refactor the parser', exact: true }).click();
   const progress = page.locator('#detail #progress');
   await progress.getByText('Running now').waitFor({ timeout: 15000 });
   await page.waitForFunction(

@@ -23,7 +23,7 @@ await runDashboardTest('dashboard_reply_browser.mjs', {}, async ({ port, browser
 
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByText('Paint the shelves').click();
+  await page.getByRole('cell', { name: 'Paint the shelves', exact: true }).click();
   const detail = page.locator('#detail');
   await detail.getByText('The agent asks').waitFor({ timeout: 15000 });
   const question = await detail.locator('.reply .question').innerText();

@@ -36,7 +36,7 @@ await runDashboardTest('dashboard_usage_browser.mjs', { agentToml }, async ({ po
 
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByText('Count the tokens').click();
+  await page.getByRole('cell', { name: 'Count the tokens', exact: true }).click();
   const detail = page.locator('#detail');
   await detail.getByText('Usage', { exact: true }).waitFor({ timeout: 15000 });
   const text = await detail.innerText();
@@ -70,7 +70,7 @@ await runDashboardTest('dashboard_usage_browser.mjs', { agentToml }, async ({ po
   check(resumed && resumed.resumed_session_id === 'claude-sess-7' && task.session_id === 'claude-sess-7',
     `the second attempt continued claude-sess-7 (${JSON.stringify(task.executions.map((e) => e.resumed_session_id))}, task ${task.session_id})`);
   await page.reload();
-  await page.getByText('Count the tokens').click();
+  await page.getByRole('cell', { name: 'Count the tokens', exact: true }).click();
   await detail.getByText('(resumed)').first().waitFor({ timeout: 15000 });
   const session = await detail.innerText();
   check(session.includes('claude-sess-7') && session.includes('(resumed)'),
