@@ -221,7 +221,7 @@ bool Engine::RunTurn(Duties& duties) {
     reload_pauses_ = false;
     stopping = stop_requested_;
   }
-  for (const Finished& f : done) HandleFinished(f);
+  HandleFinished(done);
   if (stopping) return false;
   if (reload_pauses) LoadPauses();
 
@@ -274,7 +274,7 @@ void Engine::DrainUntil(Duties& duties, int64_t until) {
       });
       done.swap(finished_);
     }
-    for (const Finished& f : done) HandleFinished(f);
+    HandleFinished(done);
   }
 }
 
@@ -295,7 +295,7 @@ void Engine::DrainAtShutdown(Duties& duties) {
     MutexLock lk(&mu_);
     rest.swap(finished_);
   }
-  for (const Finished& f : rest) HandleFinished(f);
+  HandleFinished(rest);
   for (auto& [id, r] : running_) {
     spdlog::error(
         "engine {}: execution {} of task {} did not report an exit; its lease will "
@@ -404,15 +404,27 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   return true;
 }
 
-void Engine::HandleFinished(const Finished& f) {
+void Engine::HandleFinished(const std::deque<Finished>& done) {
+  std::vector<Unrecorded> endings;
+  endings.reserve(done.size());
+  for (const Finished& f : done) {
+    if (std::optional<Unrecorded> e = DecideEnding(f)) endings.push_back(std::move(*e));
+  }
+  if (!endings.empty()) RecordOutcomes(std::move(endings));
+}
+
+std::optional<Engine::Unrecorded> Engine::DecideEnding(const Finished& f) {
   auto it = running_.find(f.execution_id);
   if (it == running_.end()) {
     spdlog::warn("engine {}: exit of unknown execution {}", executor_id_, f.execution_id);
-    return;
+    return std::nullopt;
   }
-  Running r = it->second;
+  Unrecorded ending;
+  ending.running = std::move(it->second);
   running_.erase(it);
-  AgentResult result = f.result;
+  Running& r = ending.running;
+  AgentResult& result = ending.result;
+  result = f.result;
   if (Fenced(r, result)) {
     // Stopped by the launcher's fence: its lease lapsed (this service was
     // frozen, or the store refused the renewals). Lost, as a recovery would
@@ -448,13 +460,26 @@ void Engine::HandleFinished(const Finished& f) {
   end.budget = budget_;
   end.now = clock_->NowMs();
   end.unit_random = Jitter();
-  RecordOutcome(r, result, DecideOutcome(end, retry_), /*tries=*/1);
+  ending.outcome = DecideOutcome(end, retry_);
+  return ending;
 }
 
-void Engine::RecordOutcome(const Running& r, const AgentResult& result, const AttemptOutcome& o,
-                           int tries) {
-  Task after;
-  Status s = store_->FinishAttempt(o, &after);
+void Engine::RecordOutcomes(std::vector<Unrecorded> endings) {
+  std::vector<AttemptOutcome> outcomes;
+  outcomes.reserve(endings.size());
+  for (const Unrecorded& e : endings) outcomes.push_back(e.outcome);
+  std::vector<FinishResult> written;
+  store_->FinishAttempts(outcomes, &written);
+  for (size_t i = 0; i < endings.size(); ++i) AfterOutcome(std::move(endings[i]), written[i]);
+}
+
+void Engine::AfterOutcome(Unrecorded ending, const FinishResult& written) {
+  const Running& r = ending.running;
+  const AgentResult& result = ending.result;
+  const AttemptOutcome& o = ending.outcome;
+  const int tries = ending.tries;
+  const Status& s = written.status;
+  const Task& after = written.task;
   NoteStoreWrite(s, "record an outcome");
   if (!s.ok()) {
     if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
@@ -465,7 +490,8 @@ void Engine::RecordOutcome(const Running& r, const AgentResult& result, const At
             "engine {}: outcome of {} (task {}) not recorded, kept and written again "
             "every second: {}",
             executor_id_, o.execution_id, r.task_id, s.ToString());
-      unrecorded_[o.execution_id] = Unrecorded{r, result, o, tries};
+      const std::string id = o.execution_id;
+      unrecorded_[id] = std::move(ending);
       return;
     }
     // Refused for good (another executor took the task over): RenewLeases
@@ -505,9 +531,14 @@ void Engine::RecordOutcome(const Running& r, const AgentResult& result, const At
 }
 
 void Engine::RecordUnrecorded() {
-  std::map<std::string, Unrecorded> waiting;
-  waiting.swap(unrecorded_);
-  for (auto& [id, u] : waiting) RecordOutcome(u.running, u.result, u.outcome, u.tries + 1);
+  std::vector<Unrecorded> waiting;
+  waiting.reserve(unrecorded_.size());
+  for (auto& [id, u] : unrecorded_) {
+    u.tries++;
+    waiting.push_back(std::move(u));
+  }
+  unrecorded_.clear();
+  RecordOutcomes(std::move(waiting));
 }
 
 void Engine::RecordForCircuit(const std::string& agent, const AgentResult& result,

@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -164,8 +165,9 @@ class Engine {
     std::string execution_id;
     AgentResult result;
   };
-  // An ended attempt whose outcome the store did not take (a full disk, a
-  // read-only file system, a store that went away). Kept, with the task's
+  // An ended attempt and the outcome decided for it, on its way to the
+  // store. One the store did not take (a full disk, a read-only file
+  // system, a store that went away) is kept in unrecorded_, with the task's
   // lease renewed, and written again until it lands: the agent's work is
   // recorded once, not run again.
   struct Unrecorded {
@@ -225,11 +227,19 @@ class Engine {
   // The breaker's view of an ended attempt; pauses the agent when it opens.
   void RecordForCircuit(const std::string& agent, const AgentResult& result,
                         const AttemptOutcome& o);
-  void HandleFinished(const Finished& f);
-  // Writes the outcome; keeps it in unrecorded_ when the store could not
-  // take it for a reason that may pass (IOError, Unavailable).
-  void RecordOutcome(const Running& r, const AgentResult& result, const AttemptOutcome& o,
-                     int tries);
+  // Decides what each exit means and records them all in one store write
+  // (TaskStore::FinishAttempts): attempts that end together cost the store
+  // one commit.
+  void HandleFinished(const std::deque<Finished>& done);
+  void HandleFinished(const Finished& f) { HandleFinished(std::deque<Finished>{f}); }
+  // The outcome of one exit, or nothing for an execution not running here.
+  std::optional<Unrecorded> DecideEnding(const Finished& f);
+  // Writes the outcomes; keeps each in unrecorded_ that the store could not
+  // take for a reason that may pass (IOError, Unavailable).
+  void RecordOutcomes(std::vector<Unrecorded> endings);
+  // What follows a write of one outcome: the log, metrics, the circuit,
+  // pauses, budgets and callbacks (or keeping it, when it did not land).
+  void AfterOutcome(Unrecorded ending, const FinishResult& written);
   // Writes the kept outcomes again (a duty, every second while any wait).
   void RecordUnrecorded();
   // Renews the leases of the tasks held here and arms the launcher's fence;

@@ -19,6 +19,15 @@ Status TaskStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
   return Status::OK();
 }
 
+void TaskStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                               std::vector<FinishResult>* results) {
+  results->assign(outcomes.size(), FinishResult{});
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    FinishResult& r = (*results)[i];
+    r.status = FinishAttempt(outcomes[i], &r.task);
+  }
+}
+
 namespace {
 constexpr std::pair<TaskSortKey, std::string_view> kSortNames[] = {
     {TaskSortKey::kCreated, "created"},   {TaskSortKey::kUpdated, "updated"},

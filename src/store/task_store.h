@@ -155,6 +155,12 @@ struct AttemptOutcome {
   std::vector<Artifact> artifacts;
 };
 
+// What writing one AttemptOutcome answered (TaskStore::FinishAttempts).
+struct FinishResult {
+  Status status;
+  Task task;  // as written, when status is OK
+};
+
 // When a running attempt's agent last wrote output (TaskStore::RecordOutputTimes).
 struct OutputTime {
   std::string execution_id;
@@ -337,6 +343,16 @@ class TaskStore {
   // cancelled, in the same transaction (store_rules::SettleCancel). `out`
   // (may be null) receives the task as written.
   virtual Status FinishAttempt(const AttemptOutcome& outcome, Task* out) = 0;
+
+  // Records several attempts' ends: (*results)[i] is what FinishAttempt of
+  // outcomes[i] would have answered (its status, and the task as written
+  // when OK), so one outcome's refusal is never another's. A backend may
+  // write them all in one transaction (the SQL stores do: an executor whose
+  // attempts end together pays for one commit); this default writes each
+  // through FinishAttempt, and a store that wraps another must keep it
+  // unless it forwards FinishAttempt unchanged too.
+  virtual void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                              std::vector<FinishResult>* results);
 
   // A person's answer to the question a task is parked on: needs_input ->
   // pending with `reply` kept beside the question for the next attempt's

@@ -586,6 +586,67 @@ TEST_F(EngineLauncherTest, AnOutcomeTheStoreRefusedIsWrittenOnceItCanNotRunAgain
   EXPECT_EQ(launcher_->started(), 1u);
 }
 
+// A store that counts the outcome batches the engine writes, and holds the
+// first one until told, so that other attempts end while it is written.
+class BatchCountingStore final : public store_test::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                      std::vector<FinishResult>* results) override {
+    {
+      std::unique_lock<std::mutex> l(mu);
+      sizes.push_back(outcomes.size());
+      cv.notify_all();
+      cv.wait(l, [&] { return released; });
+    }
+    inner_->FinishAttempts(outcomes, results);
+  }
+  bool WaitBatches(size_t n) {
+    std::unique_lock<std::mutex> l(mu);
+    return cv.wait_for(l, std::chrono::seconds(60), [&] { return sizes.size() >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu);
+    released = true;
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<size_t> sizes;
+  bool released = false;
+};
+
+// Attempts that end while the engine is writing another's outcome are
+// recorded together, in one store write, and each lands as its own.
+TEST_F(EngineLauncherTest, AttemptsThatEndTogetherAreRecordedInOneWrite) {
+  auto owned = std::make_unique<BatchCountingStore>(store_.get());
+  BatchCountingStore& batches = *owned;
+  engine_store_ = std::move(owned);
+  StartEngine();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Add("Sort the mail #" + std::to_string(i), "jochi"));
+  std::vector<AgentJob> jobs;
+  for (size_t n = 1; n <= 3; ++n) {
+    jobs.push_back(launcher_->WaitStarted(n));
+    ASSERT_FALSE(jobs.back().execution.id.empty()) << "attempt " << n << " never started";
+  }
+  ASSERT_TRUE(launcher_->Finish(jobs[0].execution.id, FakeLauncher::Completed("first")));
+  ASSERT_TRUE(batches.WaitBatches(1));  // the engine is writing the first outcome
+  ASSERT_TRUE(launcher_->Finish(jobs[1].execution.id, FakeLauncher::Completed("second")));
+  ASSERT_TRUE(launcher_->Finish(
+      jobs[2].execution.id,
+      FakeLauncher::Failed(ErrorType::kConnectionError, "third", /*retryable=*/false)));
+  batches.Release();
+  for (const std::string& id : ids) ASSERT_TRUE(WaitRecorded(id));
+  {
+    std::lock_guard<std::mutex> l(batches.mu);
+    EXPECT_EQ(batches.sizes, (std::vector<size_t>{1, 2}));
+  }
+  EXPECT_EQ(Get(jobs[0].task.id).output_summary, "first");
+  EXPECT_EQ(Get(jobs[1].task.id).output_summary, "second");
+  EXPECT_EQ(Get(jobs[2].task.id).status, TaskStatus::kFailed);
+}
+
 // A store that takes a claim but loses its answer once, as a COMMIT whose
 // reply never came: the claim committed and the engine does not know it.
 class LostClaimAnswerStore final : public store_test::ForwardingStore {

@@ -740,6 +740,67 @@ TEST_P(StoreConformanceTest, FinishIsFencedOnTheLeaseOwner) {
   EXPECT_EQ(arts.size(), 1u);
 }
 
+// Several outcomes written together: each lands or is refused as it would
+// on its own, and one refusal (a fenced write among them) neither loses the
+// others nor leaves its own artifacts behind.
+TEST_P(StoreConformanceTest, OutcomesWrittenTogetherLandOrFailEachOnItsOwn) {
+  Task first = Add("first");
+  Task second = Add("second");
+  Task third = Add("third");
+  Claim c1 = MustClaim(first);
+  Claim c2 = MustClaim(second);
+  Claim c3 = MustClaim(third);
+  AttemptOutcome done = OutcomeFor(c1, S::kCompleted, E::kCompleted, kT0 + 1);
+  Artifact a;
+  a.name = "report.txt";
+  done.artifacts = {a};
+  AttemptOutcome fenced = OutcomeFor(c2, S::kCompleted, E::kCompleted, kT0 + 1);
+  fenced.executor_id = "exec-B";
+  fenced.artifacts = {a};
+  AttemptOutcome retry = OutcomeFor(c3, S::kRetrying, E::kFailed, kT0 + 1);
+  retry.retry_count = 1;
+  retry.next_attempt_at = kT0 + 1000;
+
+  std::vector<FinishResult> results;
+  store_->FinishAttempts({done, fenced, retry}, &results);
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].status.ok()) << results[0].status.ToString();
+  EXPECT_EQ(results[0].task.status, S::kCompleted);
+  EXPECT_TRUE(results[1].status.IsConflict()) << results[1].status.ToString();
+  ASSERT_TRUE(results[2].status.ok()) << results[2].status.ToString();
+  EXPECT_EQ(results[2].task.status, S::kRetrying);
+  EXPECT_EQ(results[2].task.retry_count, 1);
+  EXPECT_EQ(Get(first.id).status, S::kCompleted);
+  EXPECT_EQ(Get(second.id).status, S::kInProgress);
+  EXPECT_EQ(Get(third.id).status, S::kRetrying);
+  std::vector<Artifact> arts;
+  ASSERT_TRUE(store_->ListArtifacts(first.id, &arts).ok());
+  EXPECT_EQ(arts.size(), 1u);
+  ASSERT_TRUE(store_->ListArtifacts(second.id, &arts).ok());
+  EXPECT_TRUE(arts.empty()) << "a fenced write must not leave artifacts behind";
+
+  // All landing: one write, every task as written.
+  Task fourth = Add("fourth");
+  Task fifth = Add("fifth");
+  Claim c4 = MustClaim(fourth);
+  Claim c5 = MustClaim(fifth);
+  store_->FinishAttempts({OutcomeFor(c4, S::kCompleted, E::kCompleted, kT0 + 2),
+                          OutcomeFor(c5, S::kCompleted, E::kCompleted, kT0 + 2)},
+                         &results);
+  ASSERT_EQ(results.size(), 2u);
+  for (const FinishResult& r : results) {
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.task.status, S::kCompleted);
+  }
+  EXPECT_EQ(results[0].task.id, fourth.id);
+  EXPECT_EQ(results[1].task.id, fifth.id);
+  SessionExecution e;
+  ASSERT_TRUE(store_->GetExecution(c5.execution.id, &e).ok());
+  EXPECT_EQ(e.status, E::kCompleted);
+  store_->FinishAttempts({}, &results);
+  EXPECT_TRUE(results.empty());
+}
+
 TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   Task t = Add("t");
   Claim c = MustClaim(t, "exec-dead", kT0);  // lease until kT0 + 30 s

@@ -95,6 +95,8 @@ class ForwardingStore : public TaskStore {
   Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override {
     return inner_->FinishAttempt(outcome, out);
   }
+  // FinishAttempts is TaskStore's: each outcome through FinishAttempt, so a
+  // test that makes FinishAttempt fail fails the batched writes too.
   Status Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) override {
     return inner_->Reply(id, message, now, out);
   }

@@ -97,6 +97,9 @@ class SqlStore : public TaskStore {
                            int* written) override;
   Status ListExpiredLeases(TimeMs now, std::vector<Task>* out) override;
   Status FinishAttempt(const AttemptOutcome& outcome, Task* out) override;
+  // In one transaction; when one outcome is refused, each on its own.
+  void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                      std::vector<FinishResult>* results) override;
   Status Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                        Task* out) override;
@@ -122,6 +125,8 @@ class SqlStore : public TaskStore {
   // The queue statements, in this engine's dialect (sql_store.cc,
   // sql_store_routes.cc).
   static std::string RunnableForSql(const sql::Dialect& dialect);
+  // FinishAttempt's writes, inside the caller's transaction.
+  static Status FinishIn(sql::Connection& c, const AttemptOutcome& outcome, Task* out);
 
   std::unique_ptr<sql::Database> db_;
   const std::string runnable_sql_;

@@ -137,35 +137,63 @@ Status SqlStore::RecordOutputTimes(const std::string& executor_id,
 }
 
 Status SqlStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
-  return db_->Write([&](Connection& c) -> Status {
-    Task t;
-    Status s = sql::LoadTask(c, outcome.task_id, &t);
-    if (!s.ok()) return s;
-    const TaskStatus before = t.status;
-    AttemptOutcome o = outcome;
-    store_rules::SettleCancel(t, &o);
-    s = store_rules::CheckFinish(t, o);
-    if (!s.ok()) return s;
-    std::vector<SessionExecution> execs;
-    s = ExecutionsToClose(c, o, &execs);
-    if (!s.ok()) return s;
-    for (SessionExecution& e : execs) {
-      store_rules::ApplyOutcome(o, &e);
-      store_rules::AddRunTime(e, &t);
-      s = sql::SaveExecution(c, e);
-      if (!s.ok()) return s;
+  return db_->Write([&](Connection& c) -> Status { return FinishIn(c, outcome, out); });
+}
+
+void SqlStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                              std::vector<FinishResult>* results) {
+  results->assign(outcomes.size(), FinishResult{});
+  if (outcomes.size() > 1) {
+    Status s = db_->Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        if (Status st = FinishIn(c, outcomes[i], &(*results)[i].task); !st.ok()) return st;
+      }
+      return Status::OK();
+    });
+    if (s.ok()) return;  // every result's status is already OK
+    // The store failing fails them all alike: nothing was written (or, when
+    // the answer was lost, the caller's retry learns what was).
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      for (FinishResult& r : *results) r.status = s;
+      return;
     }
-    for (Artifact a : o.artifacts) {
-      store_rules::FillArtifactDefaults(o, &a);
-      s = sql::InsertArtifact(c, a);
-      if (s.IsConflict()) return store_rules::ArtifactExists(a.id);
-      if (!s.ok()) return s;
-    }
-    store_rules::ApplyOutcome(o, &t);
-    s = sql::SaveTaskAndDependents(c, &t, before, o.now);
-    if (s.ok() && out != nullptr) *out = t;
-    return s;
-  });
+    // One outcome was refused (fenced, not active): the transaction rolled
+    // back; each is written on its own so the others still land.
+  }
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    FinishResult& r = (*results)[i];
+    r.status = FinishAttempt(outcomes[i], &r.task);
+  }
+}
+
+Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* out) {
+  Task t;
+  Status s = sql::LoadTask(c, outcome.task_id, &t);
+  if (!s.ok()) return s;
+  const TaskStatus before = t.status;
+  AttemptOutcome o = outcome;
+  store_rules::SettleCancel(t, &o);
+  s = store_rules::CheckFinish(t, o);
+  if (!s.ok()) return s;
+  std::vector<SessionExecution> execs;
+  s = ExecutionsToClose(c, o, &execs);
+  if (!s.ok()) return s;
+  for (SessionExecution& e : execs) {
+    store_rules::ApplyOutcome(o, &e);
+    store_rules::AddRunTime(e, &t);
+    s = sql::SaveExecution(c, e);
+    if (!s.ok()) return s;
+  }
+  for (Artifact a : o.artifacts) {
+    store_rules::FillArtifactDefaults(o, &a);
+    s = sql::InsertArtifact(c, a);
+    if (s.IsConflict()) return store_rules::ArtifactExists(a.id);
+    if (!s.ok()) return s;
+  }
+  store_rules::ApplyOutcome(o, &t);
+  s = sql::SaveTaskAndDependents(c, &t, before, o.now);
+  if (s.ok() && out != nullptr) *out = t;
+  return s;
 }
 
 }  // namespace taskexec
