@@ -178,7 +178,9 @@ TEST_F(PostgresE2eTest, TwoServicesShareFiveHundredTasksAndRunEachOnce) {
   ASSERT_TRUE(WaitFor([&] { return Count("completed") == 500; }, 600))
       << Count("completed") << "\n"
       << ReadFile(dir_ + "/a.log").substr(0, 3000);
-  EXPECT_EQ(ExpectEachRanOnce(500).size(), 2u) << "both services should have taken part";
+  EXPECT_EQ(ExpectEachRanOnce(500).size(), 2u) << "both services should have taken part\n"
+                                               << ReadFile(dir_ + "/a.log").substr(0, 3000) << "\n"
+                                               << ReadFile(dir_ + "/b.log").substr(0, 3000);
   EXPECT_EQ(a.Terminate(), 0);
   EXPECT_EQ(b.Terminate(), 0);
 }

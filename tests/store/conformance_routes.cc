@@ -183,6 +183,15 @@ TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
   EXPECT_TRUE(store_->SetRoutes({empty}, nullptr).IsInvalidArgument());
   ASSERT_TRUE(store_->SetRoutes({}, &written).ok());
   EXPECT_EQ(written, 0);
+
+  // Two executors routed the same read: the first route recorded stands,
+  // and the second write leaves the task alone.
+  Task d = Add("d");
+  ASSERT_TRUE(store_->SetRoutes({TaskRoute{d, "temujin"}}, &written).ok());
+  EXPECT_EQ(written, 1);
+  ASSERT_TRUE(store_->SetRoutes({TaskRoute{d, "mongke"}}, &written).ok());
+  EXPECT_EQ(written, 0);
+  EXPECT_EQ(Get(d.id).routed_agent, "temujin");
 }
 
 TEST_P(StoreConformanceTest, QueuedAgentsAndClearRoutes) {

@@ -212,8 +212,9 @@ const std::string kListUnrouted =
        "ORDER BY coalesce(t.priority_weight, 2) DESC, t.created_at, t.id\n"
        "LIMIT $limit"});
 
-// Routes, each applied only at the version it was computed from (locked
-// first, like every write). No version bump: a route is derived data. A node
+// Routes, each applied only at the version it was computed from and only to
+// a task still without one (locked first, like every write). No version
+// bump: a route is derived data. A node
 // another tool wrote without a status gets the 'pending' every reader takes
 // it for, so it enters the index.
 const std::string kSetRoutes =
@@ -222,7 +223,7 @@ const std::string kSetRoutes =
     "SET t._taskexec_lock = true\n"
     "REMOVE t._taskexec_lock\n"
     "WITH t, r\n"
-    "WHERE coalesce(t.version, 0) = r.version\n"
+    "WHERE coalesce(t.version, 0) = r.version AND coalesce(t.routed_agent, '') = ''\n"
     "SET t.routed_agent = r.agent,\n"
     "    t.dispatch_key = CASE WHEN size(coalesce(t.waiting_on, [])) = 0 THEN r.dispatch_key END,\n"
     "    t.status = CASE WHEN coalesce(t.status, '') = '' THEN 'pending' ELSE t.status END\n"

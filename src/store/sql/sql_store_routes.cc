@@ -98,7 +98,12 @@ Status SqlStore::SetRoutes(const std::vector<TaskRoute>& routes, int* written) {
     n = 0;
     for (const TaskRoute& r : routes) {
       if (r.agent.empty()) return Status::InvalidArgument("route of " + r.task.id + " is empty");
-      Stmt q(c, "UPDATE tasks SET routed_agent = ? WHERE id = ? AND COALESCE(version, 1) = ?");
+      // Only a task still without one: a route another engine recorded
+      // meanwhile stands (the same rule made it), and leaving its row alone
+      // keeps this write from conflicting with that engine's claims of it.
+      Stmt q(c,
+             "UPDATE tasks SET routed_agent = ? WHERE id = ? AND COALESCE(version, 1) = ? AND "
+             "COALESCE(routed_agent, '') = ''");
       q.BindAll(r.agent, r.task.id, r.task.version);
       if (Status st = q.Run(); !st.ok()) return st;
       n += static_cast<int>(q.Changes());
