@@ -318,7 +318,10 @@ void Engine::DrainAtShutdown(Duties& duties) {
 }
 
 bool Engine::Launch(const Task& task, const std::string& agent) {
-  const TimeMs now = clock_->NowMs();
+  return LaunchAll({Pick{&task, agent}})[0];
+}
+
+ClaimRequest Engine::ClaimRequestFor(const Task& task, const std::string& agent, TimeMs now) {
   ClaimRequest req;
   req.task_id = task.id;
   req.expected_version = task.version;
@@ -331,17 +334,36 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   req.log_path = launcher_->LogPath(req.execution_id);
   req.now = now;
   req.lease_expires_at = now + config_.executor.lease_seconds * 1000LL;
-  const int64_t loop_began = loop_clock_->NowMs();
-  Claim claim;
-  Status s = store_->Claim(req, &claim);
-  if (!s.ok()) {
-    if (!s.IsConflict())
-      spdlog::warn("engine {}: claim of {} failed: {}", executor_id_, task.id, s.ToString());
-    if (s.IsUnavailable()) uncertain_claims_[task.id] = req.execution_id;
-    NoteStoreWrite(s, "claim");
-    return false;
-  }
+  return req;
+}
 
+std::vector<bool> Engine::LaunchAll(const std::vector<Pick>& picks) {
+  const TimeMs now = clock_->NowMs();
+  std::vector<ClaimRequest> requests;
+  requests.reserve(picks.size());
+  for (const Pick& p : picks) requests.push_back(ClaimRequestFor(*p.task, p.agent, now));
+  const int64_t loop_began = loop_clock_->NowMs();
+  std::vector<ClaimResult> claims;
+  store_->ClaimTasks(requests, &claims);
+  std::vector<bool> started(picks.size(), false);
+  for (size_t i = 0; i < picks.size(); ++i) {
+    const Status& s = claims[i].status;
+    if (!s.ok()) {
+      if (!s.IsConflict())
+        spdlog::warn("engine {}: claim of {} failed: {}", executor_id_, picks[i].task->id,
+                     s.ToString());
+      if (s.IsUnavailable()) uncertain_claims_[picks[i].task->id] = requests[i].execution_id;
+      NoteStoreWrite(s, "claim");
+      continue;
+    }
+    started[i] =
+        StartClaimed(*picks[i].task, picks[i].agent, requests[i], claims[i].claim, loop_began, now);
+  }
+  return started;
+}
+
+bool Engine::StartClaimed(const Task& task, const std::string& agent, const ClaimRequest& req,
+                          const Claim& claim, int64_t loop_began, TimeMs now) {
   const std::string exec_id = req.execution_id;
   // This service may have been frozen since the claim: an attempt whose
   // claim is older than the fence allows would start without a lease, beside
@@ -376,7 +398,7 @@ bool Engine::Launch(const Task& task, const std::string& agent) {
   job.execution = claim.execution;
   job.resume_session_id = req.resumed_session_id;
   int64_t pid = 0;
-  s = launcher_->Start(
+  Status s = launcher_->Start(
       job,
       [this, exec_id](const AgentResult& result) {
         MutexLock lk(&mu_);

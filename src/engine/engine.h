@@ -204,7 +204,20 @@ class Engine {
   // Routes one batch of queued tasks that have no route yet (when
   // check_unrouted_); a full batch leaves route_backlog_ set.
   void RouteUnrouted();
+  // A task picked to start on an agent (a slot already taken for it).
+  struct Pick {
+    const Task* task;
+    std::string agent;
+  };
+  // Claims the picked tasks in one store write (TaskStore::ClaimTasks) and
+  // starts an attempt for every claim granted; whether each started.
+  std::vector<bool> LaunchAll(const std::vector<Pick>& picks);
   bool Launch(const Task& task, const std::string& agent);
+  ClaimRequest ClaimRequestFor(const Task& task, const std::string& agent, TimeMs now);
+  // Starts the attempt of a claim the store granted at `loop_began` (loop
+  // ms; `now` on the store's clock); false when it did not start.
+  bool StartClaimed(const Task& task, const std::string& agent, const ClaimRequest& req,
+                    const Claim& claim, int64_t loop_began, TimeMs now);
   // True when `task` may not start because its budget is spent; then it has
   // been ended failed (budget_exhausted), unless another writer moved it
   // first. A forced execution request always may start.

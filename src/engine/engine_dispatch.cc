@@ -4,7 +4,8 @@
 // few in practice), one ListRunnableFor per agent with tasks queued and a
 // free slot, reading at most min(its free slots, free global slots) rows
 // (plus, when a task type is at its cap, the rows of that type it skips),
-// and, while some queued task has no route yet, one batch of routing.
+// and, while some queued task has no route yet, one batch of routing. The
+// tasks picked are claimed in one store write per round (LaunchAll).
 // Nothing here reads the backlog of an agent at its cap or paused (circuit
 // open, usage limit).
 #include <algorithm>
@@ -138,16 +139,25 @@ void Engine::Dispatch() {
       std::move(got.begin(), got.end(), std::back_inserter(candidates));
     }
     std::sort(candidates.begin(), candidates.end(), QueueBefore);
-    size_t started = 0;
+    // Every task that fits is claimed in one store write, then started.
+    std::vector<Pick> picks;
     for (const Task& t : candidates) {
-      if (slots.FreeGlobal() <= 0 || hold_.held()) return;
+      if (slots.FreeGlobal() <= 0 || hold_.held()) break;
       if (slots.FreeFor(t.routed_agent) <= 0 || !slots.TypeHasRoom(t.type)) continue;
       if (StopIfOverBudget(t)) continue;
-      if (Launch(t, t.routed_agent)) {
-        slots.Take(t.routed_agent, t.type);
+      slots.Take(t.routed_agent, t.type);
+      picks.push_back(Pick{&t, t.routed_agent});
+    }
+    const std::vector<bool> launched = LaunchAll(picks);
+    size_t started = 0;
+    for (size_t i = 0; i < picks.size(); ++i) {
+      if (launched[i]) {
         ++started;
+      } else {
+        slots.Give(picks[i].agent, picks[i].task->type);
       }
     }
+    if (hold_.held()) return;
     // All started: each agent asked got what it had room for, or had no
     // more. Otherwise a claim was lost or a start failed: look again.
     if (!more || started == candidates.size()) return;

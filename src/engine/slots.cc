@@ -53,6 +53,16 @@ bool Slots::Take(const std::string& agent, const std::string& type) {
   return true;
 }
 
+void Slots::Give(const std::string& agent, const std::string& type) {
+  auto it = by_agent_.find(agent);
+  if (it == by_agent_.end() || it->second <= 0) return;  // nothing taken
+  --it->second;
+  --running_;
+  const std::string t = LowerAscii(type);
+  auto typed = by_type_.find(t);
+  if (typed != by_type_.end() && typed->second > 0) --typed->second;
+}
+
 bool QueueBefore(const Task& a, const Task& b) {
   return std::make_tuple(-PriorityWeight(a.priority), a.created_at, a.id) <
          std::make_tuple(-PriorityWeight(b.priority), b.created_at, b.id);

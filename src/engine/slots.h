@@ -4,7 +4,8 @@
 // (executor.max_concurrent_by_type) against the attempts running here --
 // and the queue order across agents. Pure bookkeeping, no I/O: Dispatch
 // asks each agent for FreeFor(agent) tasks of the types not FullTypes(),
-// and Takes a slot per launch. Types compare case-insensitively.
+// and Takes a slot per launch (Give returns it when the launch fails). Types compare
+// case-insensitively.
 //
 // Thread-safety: a value; not shared between threads.
 #pragma once
@@ -38,6 +39,8 @@ class Slots {
   // Takes a slot for a launch of a `type` task on `agent`; false (nothing
   // taken) when full.
   bool Take(const std::string& agent, const std::string& type = "");
+  // Gives back a slot Take took for a launch that did not start.
+  void Give(const std::string& agent, const std::string& type = "");
 
  private:
   int max_global_;

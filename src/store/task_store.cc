@@ -19,6 +19,15 @@ Status TaskStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
   return Status::OK();
 }
 
+void TaskStore::ClaimTasks(const std::vector<ClaimRequest>& requests,
+                           std::vector<ClaimResult>* results) {
+  results->assign(requests.size(), ClaimResult{});
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ClaimResult& r = (*results)[i];
+    r.status = Claim(requests[i], &r.claim);
+  }
+}
+
 void TaskStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
                                std::vector<FinishResult>* results) {
   results->assign(outcomes.size(), FinishResult{});

@@ -120,6 +120,12 @@ struct Claim {
   SessionExecution execution;  // the new active attempt
 };
 
+// What one ClaimRequest answered (TaskStore::ClaimTasks).
+struct ClaimResult {
+  Status status;
+  Claim claim;  // when status is OK
+};
+
 // The end of an attempt, written atomically with its artifacts.
 struct AttemptOutcome {
   std::string task_id;
@@ -270,7 +276,8 @@ class TaskStore {
 
   // Records the routes in one transaction. A route applies only while its
   // task still has the version it was read at (a task edited since is left
-  // unrouted and comes back from ListUnrouted). A route is derived data: it
+  // unrouted and comes back from ListUnrouted) and no route (one another
+  // executor recorded meanwhile stands). A route is derived data: it
   // bumps neither version nor updated_at, so it never makes a concurrent
   // claim or edit fail. `written` (may be null) = routes recorded.
   virtual Status SetRoutes(const std::vector<TaskRoute>& routes, int* written) = 0;
@@ -315,6 +322,15 @@ class TaskStore {
   // task is held, or it is not runnable. A task carrying an execution request must be claimed with
   // req.manual and req.execution_id equal to the requested id; the claim clears the request.
   virtual Status Claim(const ClaimRequest& req, Claim* out) = 0;
+
+  // Claims several tasks: (*results)[i] is what Claim of requests[i] would
+  // have answered, so one claim lost to another executor never costs the
+  // others theirs. A backend may make them all in one transaction (the SQL
+  // stores do, and claim each on its own when one is refused); this default
+  // claims each through Claim, and a store that wraps another must keep it
+  // unless it forwards Claim unchanged too.
+  virtual void ClaimTasks(const std::vector<ClaimRequest>& requests,
+                          std::vector<ClaimResult>* results);
 
   // Records the session's process (group) id on its execution, and moves a
   // task still `assigned` or `claimed` (claimed by an earlier version or

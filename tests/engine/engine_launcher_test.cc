@@ -601,6 +601,14 @@ class BatchCountingStore final : public store_test::ForwardingStore {
     }
     inner_->FinishAttempts(outcomes, results);
   }
+  void ClaimTasks(const std::vector<ClaimRequest>& requests,
+                  std::vector<ClaimResult>* results) override {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      claim_sizes.push_back(requests.size());
+    }
+    inner_->ClaimTasks(requests, results);
+  }
   bool WaitBatches(size_t n) {
     std::unique_lock<std::mutex> l(mu);
     return cv.wait_for(l, std::chrono::seconds(60), [&] { return sizes.size() >= n; });
@@ -612,7 +620,8 @@ class BatchCountingStore final : public store_test::ForwardingStore {
   }
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<size_t> sizes;
+  std::vector<size_t> sizes;        // outcomes per FinishAttempts
+  std::vector<size_t> claim_sizes;  // requests per ClaimTasks
   bool released = false;
 };
 
@@ -645,6 +654,30 @@ TEST_F(EngineLauncherTest, AttemptsThatEndTogetherAreRecordedInOneWrite) {
   EXPECT_EQ(Get(jobs[0].task.id).output_summary, "first");
   EXPECT_EQ(Get(jobs[1].task.id).output_summary, "second");
   EXPECT_EQ(Get(jobs[2].task.id).status, TaskStatus::kFailed);
+}
+
+// Tasks queued before the engine starts are claimed together: one store
+// write for as many as the agent has room for, each then started.
+TEST_F(EngineLauncherTest, TasksThatFitTogetherAreClaimedInOneWrite) {
+  config_.executor.per_agent_limit = 3;
+  auto owned = std::make_unique<BatchCountingStore>(store_.get());
+  BatchCountingStore& batches = *owned;
+  batches.released = true;
+  engine_store_ = std::move(owned);
+  for (int i = 0; i < 5; ++i) Add("File the receipts #" + std::to_string(i), "jochi");
+  StartEngine();
+  std::vector<AgentJob> jobs;
+  for (size_t n = 1; n <= 3; ++n) jobs.push_back(launcher_->WaitStarted(n));
+  for (const AgentJob& job : jobs) {
+    ASSERT_FALSE(job.execution.id.empty());
+    EXPECT_EQ(Get(job.task.id).status, TaskStatus::kInProgress);
+  }
+  {
+    std::lock_guard<std::mutex> l(batches.mu);
+    ASSERT_FALSE(batches.claim_sizes.empty());
+    EXPECT_EQ(batches.claim_sizes[0], 3u);
+  }
+  EXPECT_EQ(launcher_->started(), 3u);  // the other two wait for a slot
 }
 
 // A store that takes a claim but loses its answer once, as a COMMIT whose

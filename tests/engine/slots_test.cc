@@ -26,6 +26,23 @@ TEST(Slots, AgentCapsAndTheGlobalCapBothBound) {
   EXPECT_FALSE(slots.Take("chagatai"));
 }
 
+// A launch that did not start gives its slot back: the agent's, the
+// global one and its type's; giving what was never taken changes nothing.
+TEST(Slots, AGivenBackSlotIsFreeAgain) {
+  Slots slots(/*max_global=*/2, /*per_agent_limit=*/1, {}, {{"Deploy", 1}});
+  EXPECT_TRUE(slots.Take("mongke", "deploy"));
+  EXPECT_EQ(slots.FreeFor("mongke"), 0);
+  EXPECT_FALSE(slots.TypeHasRoom("DEPLOY"));
+  slots.Give("mongke", "deploy");
+  EXPECT_EQ(slots.FreeFor("mongke"), 1);
+  EXPECT_EQ(slots.FreeGlobal(), 2);
+  EXPECT_TRUE(slots.TypeHasRoom("deploy"));
+  slots.Give("jochi", "deploy");  // never taken
+  EXPECT_EQ(slots.FreeGlobal(), 2);
+  EXPECT_TRUE(slots.Take("jochi", "deploy"));
+  EXPECT_FALSE(slots.Take("mongke", "deploy"));  // the type's cap
+}
+
 TEST(Slots, NeverNegativeWhenMoreRunThanTheCapsAllow) {
   // A lowered cap after a restart: more run than allowed; nothing is free.
   Slots slots(1, 1, {});

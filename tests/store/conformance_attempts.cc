@@ -432,6 +432,47 @@ TEST_P(StoreConformanceTest, ClaimIsCompareAndSet) {
   EXPECT_EQ(execs.size(), 1u);
 }
 
+// Several claims made together: each is granted or refused as it would be
+// on its own; one lost to a stale read costs the others nothing.
+TEST_P(StoreConformanceTest, ClaimsMadeTogetherAreGrantedOrRefusedEachOnItsOwn) {
+  Task a = Add("a");
+  Task b = Add("b");
+  Task c = Add("c");
+  Task b_now;
+  ASSERT_TRUE(store_->UpdateTask(b.id, TaskPatch{}, -1, kT0 + 1, &b_now).ok());
+  std::vector<ClaimRequest> requests = {ClaimFor(a, "exec-A"), ClaimFor(b, "exec-A"),
+                                        ClaimFor(c, "exec-A")};  // b's version is stale
+  std::vector<ClaimResult> results;
+  store_->ClaimTasks(requests, &results);
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].status.ok()) << results[0].status.ToString();
+  EXPECT_TRUE(results[1].status.IsConflict()) << results[1].status.ToString();
+  ASSERT_TRUE(results[2].status.ok()) << results[2].status.ToString();
+  EXPECT_EQ(results[0].claim.task.id, a.id);
+  EXPECT_EQ(results[0].claim.task.status, S::kInProgress);
+  EXPECT_EQ(results[0].claim.execution.id, requests[0].execution_id);
+  EXPECT_EQ(results[2].claim.task.lease_owner, "exec-A");
+  EXPECT_EQ(Get(a.id).status, S::kInProgress);
+  EXPECT_EQ(Get(b.id).status, S::kPending);
+  EXPECT_EQ(Get(c.id).status, S::kInProgress);
+  SessionExecution e;
+  EXPECT_TRUE(store_->GetExecution(requests[1].execution_id, &e).IsNotFound());
+
+  // All granted together; a task claimed twice in one batch is claimed once.
+  Task d = Add("d");
+  std::vector<ClaimRequest> again = {ClaimFor(b_now, "exec-B"), ClaimFor(d, "exec-B"),
+                                     ClaimFor(d, "exec-C")};
+  store_->ClaimTasks(again, &results);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].status.ok()) << results[0].status.ToString();
+  EXPECT_TRUE(results[1].status.ok()) << results[1].status.ToString();
+  EXPECT_TRUE(results[2].status.IsConflict()) << results[2].status.ToString();
+  EXPECT_EQ(Get(d.id).lease_owner, "exec-B");
+  std::vector<SessionExecution> execs;
+  ASSERT_TRUE(store_->ListExecutions(d.id, &execs).ok());
+  EXPECT_EQ(execs.size(), 1u);
+}
+
 TEST_P(StoreConformanceTest, ClaimRefusesWhatIsNotRunnable) {
   Claim c;
   NewTask nt;

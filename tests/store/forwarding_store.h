@@ -77,6 +77,8 @@ class ForwardingStore : public TaskStore {
   Status Claim(const ClaimRequest& req, taskexec::Claim* out) override {
     return inner_->Claim(req, out);
   }
+  // ClaimTasks is TaskStore's: each request through Claim, so a test that
+  // makes Claim fail fails the batched claims too.
   Status MarkStarted(const std::string& task_id, const std::string& execution_id,
                      const std::string& executor_id, int64_t pid, TimeMs now) override {
     return inner_->MarkStarted(task_id, execution_id, executor_id, pid, now);

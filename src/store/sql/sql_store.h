@@ -89,6 +89,9 @@ class SqlStore : public TaskStore {
                      std::vector<std::string>* deleted) override;
 
   Status Claim(const ClaimRequest& req, taskexec::Claim* out) override;
+  // In one transaction; when one claim is refused, each on its own.
+  void ClaimTasks(const std::vector<ClaimRequest>& requests,
+                  std::vector<ClaimResult>* results) override;
   Status MarkStarted(const std::string& task_id, const std::string& execution_id,
                      const std::string& executor_id, int64_t pid, TimeMs now) override;
   Status RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
@@ -125,7 +128,8 @@ class SqlStore : public TaskStore {
   // The queue statements, in this engine's dialect (sql_store.cc,
   // sql_store_routes.cc).
   static std::string RunnableForSql(const sql::Dialect& dialect);
-  // FinishAttempt's writes, inside the caller's transaction.
+  // Claim's and FinishAttempt's writes, inside the caller's transaction.
+  static Status ClaimIn(sql::Connection& c, const ClaimRequest& req, taskexec::Claim* out);
   static Status FinishIn(sql::Connection& c, const AttemptOutcome& outcome, Task* out);
 
   std::unique_ptr<sql::Database> db_;

@@ -35,38 +35,69 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
 
 Status SqlStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
   if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
-  return db_->Write([&](Connection& c) -> Status {
-    Task t;
-    Status s = sql::LoadTask(c, req.task_id, &t);
-    if (!s.ok()) return s;
-    s = store_rules::CheckClaimable(t, req);
-    if (!s.ok()) return s;
+  return db_->Write([&](Connection& c) -> Status { return ClaimIn(c, req, out); });
+}
 
-    SessionExecution e;
-    e.id = req.execution_id;
-    e.task_id = t.id;
-    e.agent = req.agent;
-    e.attempt = t.retry_count + 1;
-    e.status = ExecutionStatus::kActive;
-    e.session_label = req.session_label;
-    e.resumed_session_id = req.resumed_session_id;
-    e.executor_id = req.executor_id;
-    e.started_at = req.now;
-    e.log_path = req.log_path;
-    e.manual = req.manual;
-
-    store_rules::ApplyClaim(req, &t);
-    s = sql::SaveTask(c, &t, req.now);
-    if (!s.ok()) return s;
-    s = sql::InsertExecution(c, e);
-    if (s.IsConflict()) return store_rules::ExecutionExists(e.id);
-    if (!s.ok()) return s;
-    if (out != nullptr) {
-      out->task = t;
-      out->execution = e;
+void SqlStore::ClaimTasks(const std::vector<ClaimRequest>& requests,
+                          std::vector<ClaimResult>* results) {
+  results->assign(requests.size(), ClaimResult{});
+  bool all_valid = true;
+  for (const ClaimRequest& req : requests)
+    all_valid = all_valid && store_rules::CheckClaimRequest(req).ok();
+  if (requests.size() > 1 && all_valid) {
+    Status s = db_->Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < requests.size(); ++i) {
+        if (Status st = ClaimIn(c, requests[i], &(*results)[i].claim); !st.ok()) return st;
+      }
+      return Status::OK();
+    });
+    if (s.ok()) return;  // every result's status is already OK
+    // The store failing fails them all alike (a claim whose answer was lost
+    // is the caller's to settle, as with Claim).
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      for (ClaimResult& r : *results) r.status = s;
+      return;
     }
-    return Status::OK();
-  });
+    // One claim was refused (another executor got there first): the
+    // transaction rolled back; each is claimed on its own.
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ClaimResult& r = (*results)[i];
+    r.status = Claim(requests[i], &r.claim);
+  }
+}
+
+Status SqlStore::ClaimIn(Connection& c, const ClaimRequest& req, taskexec::Claim* out) {
+  Task t;
+  Status s = sql::LoadTask(c, req.task_id, &t);
+  if (!s.ok()) return s;
+  s = store_rules::CheckClaimable(t, req);
+  if (!s.ok()) return s;
+
+  SessionExecution e;
+  e.id = req.execution_id;
+  e.task_id = t.id;
+  e.agent = req.agent;
+  e.attempt = t.retry_count + 1;
+  e.status = ExecutionStatus::kActive;
+  e.session_label = req.session_label;
+  e.resumed_session_id = req.resumed_session_id;
+  e.executor_id = req.executor_id;
+  e.started_at = req.now;
+  e.log_path = req.log_path;
+  e.manual = req.manual;
+
+  store_rules::ApplyClaim(req, &t);
+  s = sql::SaveTask(c, &t, req.now);
+  if (!s.ok()) return s;
+  s = sql::InsertExecution(c, e);
+  if (s.IsConflict()) return store_rules::ExecutionExists(e.id);
+  if (!s.ok()) return s;
+  if (out != nullptr) {
+    out->task = t;
+    out->execution = e;
+  }
+  return Status::OK();
 }
 
 Status SqlStore::MarkStarted(const std::string& task_id, const std::string& execution_id,
