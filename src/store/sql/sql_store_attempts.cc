@@ -1,9 +1,11 @@
 // SqlStore: the executor's path through an attempt -- claim, start, lease
-// renewal, finish. Every write here is one Database::Write transaction whose
-// checks (version, status, lease owner) read the latest committed row, which
-// is what makes the claim a compare-and-set and the lease a fence. The rules
-// themselves are store/store_rules.h.
+// renewal, finish. Every write here is one Database::Write transaction (the
+// batched claims and outcomes: one for the batch) whose checks (version,
+// status, lease owner) read the latest committed row, which is what makes
+// the claim a compare-and-set and the lease a fence. The rules themselves
+// are store/store_rules.h.
 #include <string>
+#include <vector>
 
 #include "store/sql/sql_dependencies.h"
 #include "store/sql/sql_rows.h"
@@ -31,6 +33,32 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
   return sql::CollectExecutions(q, out);
 }
 
+// Writes every item in one transaction of `db` (`in_txn` writes one and
+// fills its result; the results' statuses stay OK when it commits). When
+// the store fails, every result carries its error: nothing was written, or
+// the answer was lost, which the caller settles as for a single write. When
+// one item is refused, the transaction rolled back and `alone` writes each
+// in a transaction of its own, so the others still land.
+template <typename Item, typename Result, typename InTxn, typename Alone>
+void WriteTogether(sql::Database& db, const std::vector<Item>& items, std::vector<Result>* results,
+                   InTxn in_txn, Alone alone) {
+  results->assign(items.size(), Result{});
+  if (items.size() > 1) {
+    Status s = db.Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (Status st = in_txn(c, items[i], &(*results)[i]); !st.ok()) return st;
+      }
+      return Status::OK();
+    });
+    if (s.ok()) return;
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      for (Result& r : *results) r.status = s;
+      return;
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) (*results)[i].status = alone(items[i], &(*results)[i]);
+}
+
 }  // namespace
 
 Status SqlStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
@@ -40,31 +68,13 @@ Status SqlStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
 
 void SqlStore::ClaimTasks(const std::vector<ClaimRequest>& requests,
                           std::vector<ClaimResult>* results) {
-  results->assign(requests.size(), ClaimResult{});
-  bool all_valid = true;
-  for (const ClaimRequest& req : requests)
-    all_valid = all_valid && store_rules::CheckClaimRequest(req).ok();
-  if (requests.size() > 1 && all_valid) {
-    Status s = db_->Write([&](Connection& c) -> Status {
-      for (size_t i = 0; i < requests.size(); ++i) {
-        if (Status st = ClaimIn(c, requests[i], &(*results)[i].claim); !st.ok()) return st;
-      }
-      return Status::OK();
-    });
-    if (s.ok()) return;  // every result's status is already OK
-    // The store failing fails them all alike (a claim whose answer was lost
-    // is the caller's to settle, as with Claim).
-    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
-      for (ClaimResult& r : *results) r.status = s;
-      return;
-    }
-    // One claim was refused (another executor got there first): the
-    // transaction rolled back; each is claimed on its own.
-  }
-  for (size_t i = 0; i < requests.size(); ++i) {
-    ClaimResult& r = (*results)[i];
-    r.status = Claim(requests[i], &r.claim);
-  }
+  WriteTogether(
+      *db_, requests, results,
+      [](Connection& c, const ClaimRequest& req, ClaimResult* r) {
+        if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
+        return ClaimIn(c, req, &r->claim);
+      },
+      [this](const ClaimRequest& req, ClaimResult* r) { return Claim(req, &r->claim); });
 }
 
 Status SqlStore::ClaimIn(Connection& c, const ClaimRequest& req, taskexec::Claim* out) {
@@ -173,28 +183,12 @@ Status SqlStore::FinishAttempt(const AttemptOutcome& outcome, Task* out) {
 
 void SqlStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
                               std::vector<FinishResult>* results) {
-  results->assign(outcomes.size(), FinishResult{});
-  if (outcomes.size() > 1) {
-    Status s = db_->Write([&](Connection& c) -> Status {
-      for (size_t i = 0; i < outcomes.size(); ++i) {
-        if (Status st = FinishIn(c, outcomes[i], &(*results)[i].task); !st.ok()) return st;
-      }
-      return Status::OK();
-    });
-    if (s.ok()) return;  // every result's status is already OK
-    // The store failing fails them all alike: nothing was written (or, when
-    // the answer was lost, the caller's retry learns what was).
-    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
-      for (FinishResult& r : *results) r.status = s;
-      return;
-    }
-    // One outcome was refused (fenced, not active): the transaction rolled
-    // back; each is written on its own so the others still land.
-  }
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    FinishResult& r = (*results)[i];
-    r.status = FinishAttempt(outcomes[i], &r.task);
-  }
+  WriteTogether(
+      *db_, outcomes, results,
+      [](Connection& c, const AttemptOutcome& o, FinishResult* r) {
+        return FinishIn(c, o, &r->task);
+      },
+      [this](const AttemptOutcome& o, FinishResult* r) { return FinishAttempt(o, &r->task); });
 }
 
 Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* out) {
