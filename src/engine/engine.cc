@@ -317,10 +317,6 @@ void Engine::DrainAtShutdown(Duties& duties) {
   spdlog::info("engine {} stopped", executor_id_);
 }
 
-bool Engine::Launch(const Task& task, const std::string& agent) {
-  return LaunchAll({Pick{&task, agent}})[0];
-}
-
 ClaimRequest Engine::ClaimRequestFor(const Task& task, const std::string& agent, TimeMs now) {
   ClaimRequest req;
   req.task_id = task.id;
@@ -337,7 +333,8 @@ ClaimRequest Engine::ClaimRequestFor(const Task& task, const std::string& agent,
   return req;
 }
 
-std::vector<bool> Engine::LaunchAll(const std::vector<Pick>& picks) {
+size_t Engine::LaunchAll(const std::vector<Pick>& picks, Slots* slots) {
+  if (picks.empty()) return 0;
   const TimeMs now = clock_->NowMs();
   std::vector<ClaimRequest> requests;
   requests.reserve(picks.size());
@@ -345,7 +342,7 @@ std::vector<bool> Engine::LaunchAll(const std::vector<Pick>& picks) {
   const int64_t loop_began = loop_clock_->NowMs();
   std::vector<ClaimResult> claims;
   store_->ClaimTasks(requests, &claims);
-  std::vector<bool> started(picks.size(), false);
+  size_t started = 0;
   for (size_t i = 0; i < picks.size(); ++i) {
     const Status& s = claims[i].status;
     if (!s.ok()) {
@@ -354,10 +351,12 @@ std::vector<bool> Engine::LaunchAll(const std::vector<Pick>& picks) {
                      s.ToString());
       if (s.IsUnavailable()) uncertain_claims_[picks[i].task->id] = requests[i].execution_id;
       NoteStoreWrite(s, "claim");
+    } else if (StartClaimed(*picks[i].task, picks[i].agent, requests[i], claims[i].claim,
+                            loop_began, now)) {
+      ++started;
       continue;
     }
-    started[i] =
-        StartClaimed(*picks[i].task, picks[i].agent, requests[i], claims[i].claim, loop_began, now);
+    slots->Give(picks[i].agent, picks[i].task->type);  // nothing runs: the slot is free
   }
   return started;
 }
@@ -427,21 +426,21 @@ bool Engine::StartClaimed(const Task& task, const std::string& agent, const Clai
 }
 
 void Engine::HandleFinished(const std::deque<Finished>& done) {
-  std::vector<Unrecorded> endings;
+  std::vector<Ending> endings;
   endings.reserve(done.size());
   for (const Finished& f : done) {
-    if (std::optional<Unrecorded> e = DecideEnding(f)) endings.push_back(std::move(*e));
+    if (std::optional<Ending> e = DecideEnding(f)) endings.push_back(std::move(*e));
   }
   if (!endings.empty()) RecordOutcomes(std::move(endings));
 }
 
-std::optional<Engine::Unrecorded> Engine::DecideEnding(const Finished& f) {
+std::optional<Engine::Ending> Engine::DecideEnding(const Finished& f) {
   auto it = running_.find(f.execution_id);
   if (it == running_.end()) {
     spdlog::warn("engine {}: exit of unknown execution {}", executor_id_, f.execution_id);
     return std::nullopt;
   }
-  Unrecorded ending;
+  Ending ending;
   ending.running = std::move(it->second);
   running_.erase(it);
   Running& r = ending.running;
@@ -486,16 +485,16 @@ std::optional<Engine::Unrecorded> Engine::DecideEnding(const Finished& f) {
   return ending;
 }
 
-void Engine::RecordOutcomes(std::vector<Unrecorded> endings) {
+void Engine::RecordOutcomes(std::vector<Ending> endings) {
   std::vector<AttemptOutcome> outcomes;
   outcomes.reserve(endings.size());
-  for (const Unrecorded& e : endings) outcomes.push_back(e.outcome);
+  for (const Ending& e : endings) outcomes.push_back(e.outcome);
   std::vector<FinishResult> written;
   store_->FinishAttempts(outcomes, &written);
   for (size_t i = 0; i < endings.size(); ++i) AfterOutcome(std::move(endings[i]), written[i]);
 }
 
-void Engine::AfterOutcome(Unrecorded ending, const FinishResult& written) {
+void Engine::AfterOutcome(Ending ending, const FinishResult& written) {
   const Running& r = ending.running;
   const AgentResult& result = ending.result;
   const AttemptOutcome& o = ending.outcome;
@@ -553,7 +552,7 @@ void Engine::AfterOutcome(Unrecorded ending, const FinishResult& written) {
 }
 
 void Engine::RecordUnrecorded() {
-  std::vector<Unrecorded> waiting;
+  std::vector<Ending> waiting;
   waiting.reserve(unrecorded_.size());
   for (auto& [id, u] : unrecorded_) {
     u.tries++;

@@ -65,6 +65,7 @@
 #include "engine/intake_hold.h"
 #include "engine/resume_policy.h"
 #include "engine/retry_policy.h"
+#include "engine/slots.h"
 #include "routing/agent_router.h"
 #include "runner/agent_launcher.h"
 #include "store/task_store.h"
@@ -170,7 +171,7 @@ class Engine {
   // system, a store that went away) is kept in unrecorded_, with the task's
   // lease renewed, and written again until it lands: the agent's work is
   // recorded once, not run again.
-  struct Unrecorded {
+  struct Ending {
     Running running;
     AgentResult result;
     AttemptOutcome outcome;
@@ -210,9 +211,9 @@ class Engine {
     std::string agent;
   };
   // Claims the picked tasks in one store write (TaskStore::ClaimTasks) and
-  // starts an attempt for every claim granted; whether each started.
-  std::vector<bool> LaunchAll(const std::vector<Pick>& picks);
-  bool Launch(const Task& task, const std::string& agent);
+  // starts an attempt for every claim granted; a pick that did not start
+  // gives its slot back to `slots`. Returns how many started.
+  size_t LaunchAll(const std::vector<Pick>& picks, Slots* slots);
   ClaimRequest ClaimRequestFor(const Task& task, const std::string& agent, TimeMs now);
   // Starts the attempt of a claim the store granted at `loop_began` (loop
   // ms; `now` on the store's clock); false when it did not start.
@@ -246,13 +247,13 @@ class Engine {
   void HandleFinished(const std::deque<Finished>& done);
   void HandleFinished(const Finished& f) { HandleFinished(std::deque<Finished>{f}); }
   // The outcome of one exit, or nothing for an execution not running here.
-  std::optional<Unrecorded> DecideEnding(const Finished& f);
+  std::optional<Ending> DecideEnding(const Finished& f);
   // Writes the outcomes; keeps each in unrecorded_ that the store could not
   // take for a reason that may pass (IOError, Unavailable).
-  void RecordOutcomes(std::vector<Unrecorded> endings);
+  void RecordOutcomes(std::vector<Ending> endings);
   // What follows a write of one outcome: the log, metrics, the circuit,
   // pauses, budgets and callbacks (or keeping it, when it did not land).
-  void AfterOutcome(Unrecorded ending, const FinishResult& written);
+  void AfterOutcome(Ending ending, const FinishResult& written);
   // Writes the kept outcomes again (a duty, every second while any wait).
   void RecordUnrecorded();
   // Renews the leases of the tasks held here and arms the launcher's fence;
@@ -332,8 +333,8 @@ class Engine {
   // Owned by the engine thread after Start(), except where noted.
   LauncherFactory make_launcher_;
   std::unique_ptr<AgentLauncher> launcher_;
-  std::map<std::string, Running> running_;        // execution id -> attempt
-  std::map<std::string, Unrecorded> unrecorded_;  // execution id -> kept outcome
+  std::map<std::string, Running> running_;    // execution id -> attempt
+  std::map<std::string, Ending> unrecorded_;  // execution id -> kept outcome
   // Claims the store answered Unavailable (task id -> execution id): they may
   // have committed all the same (a COMMIT whose answer was lost). The next
   // successful lease renewal settles them.

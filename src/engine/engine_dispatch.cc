@@ -107,14 +107,18 @@ void Engine::Dispatch() {
       spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
       return;
     }
+    std::vector<Pick> picks;
     for (const Task& t : requested) {
       if (slots.FreeGlobal() <= 0 || hold_.held()) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
       if (slots.FreeFor(agent) <= 0 || !slots.TypeHasRoom(t.type) || Paused(agent, now)) continue;
       if (StopIfOverBudget(t)) continue;
-      if (Launch(t, agent)) slots.Take(agent, t.type);
+      slots.Take(agent, t.type);
+      picks.push_back(Pick{&t, std::move(agent)});
     }
+    LaunchAll(picks, &slots);
+    if (hold_.held()) return;
   }
   if (!config_.executor.auto_assign) return;
 
@@ -148,15 +152,7 @@ void Engine::Dispatch() {
       slots.Take(t.routed_agent, t.type);
       picks.push_back(Pick{&t, t.routed_agent});
     }
-    const std::vector<bool> launched = LaunchAll(picks);
-    size_t started = 0;
-    for (size_t i = 0; i < picks.size(); ++i) {
-      if (launched[i]) {
-        ++started;
-      } else {
-        slots.Give(picks[i].agent, picks[i].task->type);
-      }
-    }
+    const size_t started = LaunchAll(picks, &slots);
     if (hold_.held()) return;
     // All started: each agent asked got what it had room for, or had no
     // more. Otherwise a claim was lost or a start failed: look again.
