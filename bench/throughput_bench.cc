@@ -11,13 +11,16 @@
 //     the service does by default, through taskexec-attempt in a fresh
 //     cgroup scope with its own log and exit record, and nothing else (no
 //     store, no work dir, no prompt file), one at a time and four at once (as
-//     many as the default caps run);
+//     many as the default caps run), the supervisors spawned, then made by
+//     the zygote (as the service makes them);
 //  4. the latency from AddTask to the agent process starting (p50, p99),
 //     with an agent that prints its start time, launched as in 2 and as
 //     in 3.
 // taskexec (the watchdog's program) and taskexec-attempt are found in the
 // directory above this program's.
-// Usage: throughput_bench [tasks=2000] [latency_samples=300]
+// Usage: throughput_bench [tasks=2000] [latency_samples=300] [served]
+// With `served` only the service as served runs (for a profiler: perf record
+// -a sees nothing of the other loops).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -38,6 +41,7 @@
 
 #include "engine/engine_service.h"
 #include "runner/attempt_cgroup.h"
+#include "runner/attempt_zygote.h"
 #include "runner/exit_record.h"
 #include "runner/spawn_setup.h"
 #include "served_launchers.h"
@@ -61,12 +65,13 @@ int64_t RealtimeNs() {
 }
 
 // `n` attempts one after another as the default launcher contains them: a
-// scope made, the supervisor started as the service starts it (SpawnSetup:
-// the attempt's log as fd 3, its go already sent as fd 4, the scope as fd 5),
-// /bin/true born inside, the exit record written by the supervisor; then the
-// record, the log and the scope removed.
+// scope made, the supervisor started as the service starts it (made by the
+// `zygote` when given, else spawned with SpawnSetup: the attempt's log as fd
+// 3, its go already sent as fd 4, the scope as fd 5), /bin/true born inside,
+// the exit record written by the supervisor; then the record, the log and
+// the scope removed.
 void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups,
-                   const fs::path& dir) {
+                   const fs::path& dir, AttemptZygote* zygote) {
   fs::create_directories(dir);
   const std::string record = (dir / "exit.json").string();
   const std::string log = (dir / "attempt.log").string();
@@ -84,13 +89,25 @@ void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups
     int go[2];
     if (log_fd < 0 || pipe2(go, O_CLOEXEC) != 0 || write(go[1], "g", 1) != 1) std::abort();
     close(go[1]);
-    SpawnSetup setup;
-    if (!setup.Build(-1, null_fd, null_fd, dir.string(), {log_fd, go[0], scope_fd}).ok())
-      std::abort();
     pid_t pid;
-    if (posix_spawn(&pid, shim.c_str(), setup.actions(), setup.attributes(), args.data(),
-                    environ) != 0)
-      std::abort();
+    if (zygote != nullptr) {
+      AttemptZygote::Request r;
+      r.argv = argv_text;
+      r.cwd = dir.string();
+      r.stdout_fd = r.stderr_fd = null_fd;
+      r.log_fd = log_fd;
+      r.go_fd = go[0];
+      r.scope_fd = scope_fd;
+      int error = 0;
+      if (zygote->Spawn(r, &pid, &error) != AttemptZygote::Outcome::kStarted) std::abort();
+    } else {
+      SpawnSetup setup;
+      if (!setup.Build(-1, null_fd, null_fd, dir.string(), {log_fd, go[0], scope_fd}).ok())
+        std::abort();
+      if (posix_spawn(&pid, shim.c_str(), setup.actions(), setup.attributes(), args.data(),
+                      environ) != 0)
+        std::abort();
+    }
     for (int fd : {log_fd, go[0], scope_fd}) close(fd);
     int st;
     waitpid(pid, &st, 0);
@@ -102,21 +119,28 @@ void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups
   close(null_fd);
 }
 
-// Contained attempts per second with `at_once` loops side by side; 0 when
-// this process may not make cgroup scopes (the floor would not be the one
-// the service pays).
-double ContainedRate(int n, int at_once, const std::string& shim, const fs::path& dir) {
+// Contained attempts per second with `at_once` loops side by side, their
+// supervisors made by one zygote when `through_zygote` (as the service
+// makes them), else each spawned; 0 when this process may not make cgroup
+// scopes (the floor would not be the one the service pays).
+double ContainedRate(int n, int at_once, const std::string& shim, const fs::path& dir,
+                     bool through_zygote) {
   std::string why;
   std::unique_ptr<AttemptCgroups> cgroups = AttemptCgroups::Detect(&why);
   if (!cgroups) {
     std::fprintf(stderr, "no cgroup scopes here (%s): contained loops skipped\n", why.c_str());
     return 0;
   }
+  std::unique_ptr<AttemptZygote> zygote;
+  if (through_zygote && (zygote = AttemptZygote::Start(shim, &why)) == nullptr) {
+    std::fprintf(stderr, "no zygote (%s)\n", why.c_str());
+    std::abort();
+  }
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> loops;
   for (int k = 0; k < at_once; ++k)
     loops.emplace_back([&, k] {
-      ContainedLoop(n / at_once, shim, *cgroups, dir / ("loop-" + std::to_string(k)));
+      ContainedLoop(n / at_once, shim, *cgroups, dir / ("loop-" + std::to_string(k)), zygote.get());
     });
   for (std::thread& t : loops) t.join();
   return n / at_once * at_once / Seconds(t0, std::chrono::steady_clock::now());
@@ -166,11 +190,18 @@ int main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / ("taskexec_bench_" + std::to_string(getpid()));
   const std::string agent = (fs::absolute(argv[0]).parent_path() / "bench_agent").string();
   const auto [taskexec, shim] = bench::FindServedPrograms(argv[0]);
+  if (argc > 3 && std::string(argv[3]) == "served") {
+    double served = ServiceRate(dir / "rate", n, taskexec, shim);
+    fs::remove_all(dir);
+    std::printf("service as served, /bin/true, defaults   : %8.0f tasks per second\n", served);
+    return 0;
+  }
 
   double bare = BareLoop(n);
   const int at_once = Config().executor.per_agent_limit;  // one agent: its cap is the bound
-  double contained_serial = ContainedRate(n, 1, shim, dir / "floor");
-  double floor = ContainedRate(n, at_once, shim, dir / "floor");
+  double contained_serial = ContainedRate(n, 1, shim, dir / "floor", false);
+  double floor_exec = ContainedRate(n, at_once, shim, dir / "floor", false);
+  double floor = ContainedRate(n, at_once, shim, dir / "floor", true);
   double served = ServiceRate(dir / "rate", n, taskexec, shim);
   double direct = ServiceRate(dir / "direct", n, taskexec, "");
   double p50 = 0, p99 = 0, direct_p50 = 0, direct_p99 = 0;
@@ -182,8 +213,10 @@ int main(int argc, char** argv) {
   if (floor > 0) {
     std::printf("the same through the supervisor, scoped  : %8.0f per second (%.0f%% of bare)\n",
                 contained_serial, 100.0 * contained_serial / bare);
-    std::printf("the same, %d at once (the floor)          : %8.0f per second (%.0f%% of bare)\n",
-                at_once, floor, 100.0 * floor / bare);
+    std::printf("the same, %d at once                      : %8.0f per second (%.0f%% of bare)\n",
+                at_once, floor_exec, 100.0 * floor_exec / bare);
+    std::printf("the same, made by the zygote (the floor) : %8.0f per second (%.0f%% of bare)\n",
+                floor, 100.0 * floor / bare);
   }
   std::printf("service as served, /bin/true, defaults   : %8.0f tasks per second (%.0f%% of bare",
               served, 100.0 * served / bare);

@@ -5,6 +5,8 @@
 // recovering service does with them).
 //
 //   taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]
+//   taskexec-attempt --zygote   (runner/zygote_server.h: makes each
+//                                supervisor as a copy of itself)
 //
 // Descriptors from the service: 0 the agent's stdin (passed on as is), 1 and
 // 2 the service's stdout and stderr pipes, 3 the attempt's log (append), 4 a
@@ -52,6 +54,7 @@
 #include <string>
 
 #include "runner/cgroup_spawn.h"
+#include "runner/zygote_server.h"
 
 extern char** environ;
 
@@ -323,9 +326,8 @@ int Fail(const char* what) {
   return 125;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The supervisor of one attempt, as described at the top.
+int RunAttempt(int argc, char** argv) {
   if (argc < 5) {
     const char usage[] = "usage: taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]\n";
     WriteAll(2, usage, sizeof usage - 1);
@@ -444,4 +446,12 @@ int main(int argc, char** argv) {
     }
   }
   ExitAs(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The zygote's socket is its descriptor 3.
+  if (argc == 2 && std::strcmp(argv[1], "--zygote") == 0) return taskexec::RunZygote(3, RunAttempt);
+  return RunAttempt(argc, argv);
 }

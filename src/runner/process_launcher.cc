@@ -55,8 +55,13 @@ bool ProcessLauncher::EndedWhileAway(const SessionExecution& execution, AgentRes
 void ProcessLauncher::OutcomeRecorded(const SessionExecution& execution) {
   const std::string log =
       execution.log_path.empty() ? runner_->LogPath(execution.id) : execution.log_path;
-  unlink(OutcomeFilePath(log).c_str());
-  unlink(ExitRecordPath(log).c_str());
+  // Left behind by a service that dies first, they are only litter: the
+  // store has the outcome, so no recovery reads them (taskexec prune
+  // removes them with the log).
+  removals_.Post([outcome = OutcomeFilePath(log), record = ExitRecordPath(log)] {
+    unlink(outcome.c_str());
+    unlink(record.c_str());
+  });
 }
 
 Status ProcessLauncher::Start(const AgentJob& job, DoneCallback done, int64_t* pid) {
@@ -102,6 +107,7 @@ AttemptProgress ProcessLauncher::Progress(const std::string& execution_id) const
 void ProcessLauncher::Shutdown(int64_t grace_ms) {
   supervisor_->Shutdown(grace_ms);
   runner_->WaitForResults();  // each exited attempt's `done` has been called
+  removals_.Drain();
 }
 
 bool ProcessLauncher::KillOrphan(const SessionExecution& execution) {

@@ -18,6 +18,7 @@
 #include "runner/agent_launcher.h"
 #include "runner/agent_runner.h"
 #include "runner/attempt_watchdog.h"
+#include "runner/completion_queue.h"
 #include "runner/process_supervisor.h"
 
 namespace taskexec {
@@ -50,6 +51,11 @@ class ProcessLauncher final : public AgentLauncher {
   // Held across a start and its Watch, so the attempt's end (which
   // unwatches it) cannot come first.
   Mutex watch_mu_;
+  // Removes what OutcomeRecorded lets go, off the caller's thread (the
+  // engine's): unlinking a written file frees its inode in the file
+  // system's journal, a cost every attempt would pay on that thread.
+  // Declared last: drained first.
+  CompletionQueue removals_;
 };
 
 }  // namespace taskexec

@@ -24,6 +24,7 @@
 
 #include "core/clock.h"
 #include "runner/attempt_cgroup.h"
+#include "runner/attempt_zygote.h"
 #include "runner/spawn_setup.h"
 
 extern char** environ;
@@ -264,6 +265,10 @@ ProcessSupervisor::ProcessSupervisor() {
 
 ProcessSupervisor::~ProcessSupervisor() {
   Shutdown(2000);
+  {
+    MutexLock lock(&mu_);
+    zygote_.reset();
+  }
   if (epoll_fd_ >= 0) close(epoll_fd_);
   if (wake_fd_ >= 0) close(wake_fd_);
 }
@@ -397,24 +402,39 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     extra_fds = {io.log.get(), go_r.get()};
     if (cgroup_dir.get() >= 0) extra_fds.push_back(cgroup_dir.get());
   }
-  SpawnSetup setup;
-  if (Status s =
-          setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
-      !s.ok()) {
-    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
-    return s;
-  }
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> envp = CStrings(spec.env);
-
   MutexLock lock(&mu_);
   if (stopping_) {
     if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
     return Status::Unavailable("process supervisor is shutting down");
   }
   pid_t pid = 0;
-  int rc =
-      posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(), envp.data());
+  bool zygote_lost = false;
+  const bool copied =
+      shimmed && StartThroughZygote(spec, args,
+                                    {io.in_child.get(), io.out_w.get(), io.err_w.get(),
+                                     io.log.get(), go_r.get(), cgroup_dir.get()},
+                                    &pid, &zygote_lost);
+  if (zygote_lost) {
+    // A copy may exist with this go pipe: it ends unstarted when the pipe
+    // closes, and the start fails like any spawn that could not be made.
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return Status::IOError("cannot start '" + spec.argv[0] +
+                           "': the attempt zygote was lost while starting it");
+  }
+  int rc = 0;
+  if (!copied) {
+    SpawnSetup setup;
+    if (Status s =
+            setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
+        !s.ok()) {
+      if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+      return s;
+    }
+    std::vector<char*> argv = CStrings(args);
+    std::vector<char*> envp = CStrings(spec.env);
+    rc = posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(),
+                     envp.data());
+  }
   if (rc != 0) {
     if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
     return SpawnFailure(rc, spec.argv[0]);
@@ -447,6 +467,87 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (pid_out != nullptr) *pid_out = pid;
   Wake();  // recompute the loop's timeout
   return Status::OK();
+}
+
+namespace {
+
+// Sanitizer runtimes keep state a copy made by a bare clone3 would share
+// unsafely with the zygote (TSan's): there the supervisors are exec'd.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kZygoteAllowed = false;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kZygoteAllowed = false;
+#else
+constexpr bool kZygoteAllowed = true;
+#endif
+#else
+constexpr bool kZygoteAllowed = true;
+#endif
+
+// After the zygote could not start or was lost, the supervisors are exec'd
+// for this long before another is tried.
+constexpr int64_t kZygoteRetryMs = 5000;
+
+// `sig` to the group `leader` leads. A supervisor made by the zygote leads
+// its group only once it has run its first instructions: until then it is
+// signalled by its pid.
+void SignalGroup(pid_t leader, int sig) {
+  if (kill(-leader, sig) == 0) return;
+  if (errno == ESRCH && kill(leader, sig) == 0) return;
+  if (errno != ESRCH) spdlog::warn("kill(-{}, {}): {}", leader, sig, ErrnoText(errno));
+}
+
+// The entry of `env` that marks the attempt's processes (runner/orphans.h).
+std::string ExecutionMarker(const std::vector<std::string>& env) {
+  static constexpr std::string_view kPrefix = "TASKEXEC_EXECUTION_ID=";
+  for (const std::string& e : env) {
+    if (e.compare(0, kPrefix.size(), kPrefix) == 0) return e;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool ProcessSupervisor::StartThroughZygote(const ProcessSpec& spec,
+                                           const std::vector<std::string>& args,
+                                           const std::vector<int>& fds, pid_t* pid, bool* lost) {
+  if (!kZygoteAllowed) return false;
+  const int64_t now = MonotonicMs();
+  if (zygote_ != nullptr && zygote_shim_ != spec.shim) zygote_.reset();
+  if (zygote_ == nullptr) {
+    if (now < zygote_retry_at_ms_) return false;
+    std::string why;
+    zygote_ = AttemptZygote::Start(spec.shim, &why);
+    if (zygote_ == nullptr) {
+      spdlog::warn("attempt supervisors are exec'd one by one: no zygote ({})", why);
+      zygote_retry_at_ms_ = now + kZygoteRetryMs;
+      return false;
+    }
+    zygote_shim_ = spec.shim;
+  }
+  AttemptZygote::Request r;
+  r.argv = args;
+  r.env = spec.env;
+  r.cwd = spec.cwd;
+  r.marker = ExecutionMarker(spec.env);
+  r.stdin_fd = fds[0];
+  r.stdout_fd = fds[1];
+  r.stderr_fd = fds[2];
+  r.log_fd = fds[3];
+  r.go_fd = fds[4];
+  r.scope_fd = fds[5];
+  if (!AttemptZygote::Fits(r)) return false;  // a huge prompt in argv: exec'd
+  int error = 0;
+  const AttemptZygote::Outcome outcome = zygote_->Spawn(r, pid, &error);
+  if (outcome == AttemptZygote::Outcome::kStarted) return true;
+  if (outcome == AttemptZygote::Outcome::kRefused) return false;  // nothing made; exec'd instead
+  spdlog::warn("the attempt zygote (pid {}) is gone ({}); attempt supervisors are exec'd for {} s",
+               zygote_->pid(), ErrnoText(error), kZygoteRetryMs / 1000);
+  zygote_.reset();
+  zygote_retry_at_ms_ = now + kZygoteRetryMs;
+  *lost = outcome == AttemptZygote::Outcome::kLostInFlight;
+  return false;
 }
 
 uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitCallback on_exit,
@@ -577,9 +678,7 @@ void ProcessSupervisor::BeginKill(Child& c, StopReason why, int64_t grace_ms, in
   c.kill_at_ms = now + grace_ms;
   // The leader is not reaped before Finalize, so its pid (= the group id)
   // cannot have been reused.
-  if (kill(-c.pid, SIGTERM) != 0 && errno != ESRCH) {
-    spdlog::warn("kill(-{}, SIGTERM): {}", c.pid, ErrnoText(errno));
-  }
+  SignalGroup(c.pid, SIGTERM);
 }
 
 void ProcessSupervisor::CloseFd(int* fd) {
@@ -768,9 +867,7 @@ void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
   }
   if (c.term_sent && !c.killed_hard && now >= c.kill_at_ms) {
     c.killed_hard = true;
-    if (kill(-c.pid, SIGKILL) != 0 && errno != ESRCH) {
-      spdlog::warn("kill(-{}, SIGKILL): {}", c.pid, ErrnoText(errno));
-    }
+    SignalGroup(c.pid, SIGKILL);
     // Also what left the group (its own session, a double fork).
     if (!c.cgroup.empty()) KillCgroup(c.cgroup);
   }
@@ -789,7 +886,7 @@ void ProcessSupervisor::Finalize(Child& c) {
   CloseFd(&c.in_fd);
   CloseFd(&c.pidfd);
   // A group we were stopping may have members that outlived the leader.
-  if (c.term_sent && !c.killed_hard) kill(-c.pid, SIGKILL);
+  if (c.term_sent && !c.killed_hard) SignalGroup(c.pid, SIGKILL);
   int st = 0;
   while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
   }

@@ -30,6 +30,8 @@
 // a time, without internal locks held; they must not block for long.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -107,6 +109,7 @@ Status ResolveProgram(const std::string& program, const std::vector<std::string>
                       std::string* resolved);
 
 class AttemptCgroups;
+class AttemptZygote;
 
 // How much of a running child's newest output RecentOutput() keeps.
 constexpr size_t kRecentOutputBytes = 8 * 1024;
@@ -195,6 +198,13 @@ class ProcessSupervisor {
   void Finalize(Child& c) REQUIRES(mu_);
   void CloseFd(int* fd) REQUIRES(mu_);
   void Wake();
+  // Starts `args` (taskexec-attempt's argv) as a copy made by the zygote:
+  // true with *pid, false when it is not to be had (none, or it refused
+  // without making anything: the caller spawns instead). A zygote lost
+  // after it may have made a copy returns false with *lost set: that start
+  // must not be tried again with the same descriptors.
+  bool StartThroughZygote(const ProcessSpec& spec, const std::vector<std::string>& args,
+                          const std::vector<int>& fds, pid_t* pid, bool* lost) REQUIRES(mu_);
 
   mutable Mutex mu_;
   std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
@@ -206,6 +216,12 @@ class ProcessSupervisor {
   // Per-attempt cgroup v2 scopes where this process may create them (set in
   // the constructor, then read-only); null: the process group alone.
   std::unique_ptr<AttemptCgroups> cgroups_;
+  // Makes the per-attempt supervisors (runner/attempt_zygote.h); started at
+  // the first attempt through `zygote_shim_`, again after a loss once
+  // `zygote_retry_at_ms_` has passed.
+  std::unique_ptr<AttemptZygote> zygote_ GUARDED_BY(mu_);
+  std::string zygote_shim_ GUARDED_BY(mu_);
+  int64_t zygote_retry_at_ms_ GUARDED_BY(mu_) = 0;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;

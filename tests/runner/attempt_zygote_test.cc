@@ -1,0 +1,214 @@
+// The attempt zygote (runner/attempt_zygote.h, runner/zygote_server.h):
+// the supervisors it makes are this process's children, look like the
+// attempt to the watchdog and the orphan sweep, and the process supervisor
+// goes on by exec when the zygote is gone or a request does not fit.
+#include "runner/attempt_zygote.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "process_test_util.h"
+#include "runner/exit_record.h"
+#include "runner/orphans.h"
+#include "runner/process_supervisor.h"
+#include "runner/zygote_protocol.h"
+#include "runner_test_util.h"
+
+namespace taskexec {
+namespace {
+
+using testing::AttemptShim;
+using testing::ReadFile;
+using testing::RunToEnd;
+using testing::TempDir;
+using testing::WaitUntil;
+
+// Descriptors a test owns and closes.
+struct Fds {
+  std::vector<int> open;
+  ~Fds() {
+    for (int fd : open) close(fd);
+  }
+  int Keep(int fd) {
+    open.push_back(fd);
+    return fd;
+  }
+};
+
+#if defined(__SANITIZE_THREAD__)
+#define SKIP_UNDER_TSAN() GTEST_SKIP() << "the zygote is not used under TSan"
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SKIP_UNDER_TSAN() GTEST_SKIP() << "the zygote is not used under TSan"
+#endif
+#endif
+#ifndef SKIP_UNDER_TSAN
+#define SKIP_UNDER_TSAN() (void)0
+#endif
+
+TEST(ZygoteProtocol, ARequestSurvivesItsEncodingAndABadOneIsRefused) {
+  zygote::Request in;
+  in.flags = zygote::kHasScope;
+  in.cwd = "/work dir";
+  in.marker = "TASKEXEC_EXECUTION_ID=exec-1";
+  in.argv = {"taskexec-attempt", "rec", "0", "0", "/bin/sh", "-c", ""};
+  in.env = {"A=1", "EMPTY="};
+  const std::string wire = zygote::Encode(in);
+  zygote::Request out;
+  std::string why;
+  ASSERT_TRUE(zygote::Decode(wire.data(), wire.size(), &out, &why)) << why;
+  EXPECT_EQ(out.flags, in.flags);
+  EXPECT_EQ(out.cwd, in.cwd);
+  EXPECT_EQ(out.marker, in.marker);
+  EXPECT_EQ(out.argv, in.argv);
+  EXPECT_EQ(out.env, in.env);
+  EXPECT_EQ(zygote::FdCount(out.flags), 5u);
+
+  EXPECT_FALSE(zygote::Decode(wire.data(), wire.size() - 1, &out, &why));  // truncated
+  EXPECT_FALSE(why.empty());
+  std::string extra = wire + "x";
+  EXPECT_FALSE(zygote::Decode(extra.data(), extra.size(), &out, &why));
+  std::string bad_magic = wire;
+  bad_magic[0] ^= 1;
+  EXPECT_FALSE(zygote::Decode(bad_magic.data(), bad_magic.size(), &out, &why));
+  EXPECT_FALSE(zygote::Decode(wire.data(), 3, &out, &why));
+}
+
+TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
+  SKIP_UNDER_TSAN();
+  TempDir dir;
+  std::string why;
+  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
+  ASSERT_NE(zygote, nullptr) << why;
+
+  Fds fds;
+  int out[2], err[2], go[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(err, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+  for (int fd : {out[0], out[1], err[0], err[1], go[0], go[1]}) fds.Keep(fd);
+  const std::string log = dir.Sub("attempt.log");
+  const int log_fd = fds.Keep(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  ASSERT_GE(log_fd, 0);
+  std::filesystem::create_directories(dir.Sub("work"));
+
+  AttemptZygote::Request r;
+  const std::string record = dir.Sub("exit.json");
+  r.argv = {AttemptShim(), record, "0", "0", "/bin/sh", "-c", "echo \"$FOO in $(pwd)\"; exit 3"};
+  r.env = {"FOO=bar", "PATH=/usr/bin:/bin", "TASKEXEC_EXECUTION_ID=exec-z1"};
+  r.cwd = dir.Sub("work");
+  r.marker = "TASKEXEC_EXECUTION_ID=exec-z1";
+  r.stdout_fd = out[1];
+  r.stderr_fd = err[1];
+  r.log_fd = log_fd;
+  r.go_fd = go[0];
+  ASSERT_TRUE(AttemptZygote::Fits(r));
+  pid_t pid = 0;
+  int error = 0;
+  ASSERT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
+  ASSERT_GT(pid, 0);
+  // Waiting for its go: already found by the attempt's marker, its own
+  // group's leader, and ours to wait for.
+  EXPECT_TRUE(WaitUntil([&] { return ProcessRunsExecution(pid, "exec-z1"); }))
+      << ReadFile("/proc/" + std::to_string(pid) + "/environ");
+  EXPECT_FALSE(ProcessRunsExecution(pid, "exec-z"));
+  EXPECT_TRUE(WaitUntil([&] { return getpgid(pid) == pid; }));
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  EXPECT_NE(stat.find(") S " + std::to_string(getpid()) + " "), std::string::npos) << stat;
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_EQ(ReadFile(log), "bar in " + dir.Sub("work") + "\n");
+  ExitRecord rec;
+  ASSERT_TRUE(ReadExitRecord(record, &rec).ok());
+  EXPECT_EQ(rec.process.exit_code, 3);
+}
+
+TEST(AttemptZygote, OneThatDiedIsNotSentTo) {
+  SKIP_UNDER_TSAN();
+  std::string why;
+  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
+  ASSERT_NE(zygote, nullptr) << why;
+  ASSERT_EQ(kill(zygote->pid(), SIGKILL), 0);
+  // Its end of the socket closes when it is gone.
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFile("/proc/" + std::to_string(zygote->pid()) + "/stat").find(" Z ") !=
+           std::string::npos;
+  }));
+  AttemptZygote::Request r;
+  r.argv = {AttemptShim()};
+  r.stdout_fd = r.stderr_fd = r.log_fd = r.go_fd = STDERR_FILENO;
+  pid_t pid = 0;
+  int error = 0;
+  EXPECT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kNotSent);
+  EXPECT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kNotSent);
+}
+
+TEST(AttemptZygote, ARequestLargerThanAMessageDoesNotFit) {
+  AttemptZygote::Request r;
+  r.argv = {AttemptShim(), std::string(zygote::kMaxRequestBytes, 'p')};
+  EXPECT_FALSE(AttemptZygote::Fits(r));
+  r.argv = {AttemptShim()};
+  r.marker = "TASKEXEC_EXECUTION_ID=" + std::string(zygote::kMarkerRoom, 'i');
+  EXPECT_FALSE(AttemptZygote::Fits(r));
+}
+
+// The zygotes among this process's children.
+std::vector<pid_t> Zygotes() {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = ReadFile(entry.path().string() + "/stat");
+    const size_t close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) != 2) continue;
+    if (ppid != getpid() || state == 'Z') continue;
+    const std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    if (cmdline.find("--zygote") != std::string::npos) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+ProcessSpec Shimmed(const TempDir& dir, const std::string& script) {
+  ProcessSpec spec = testing::ShellSpec(dir, script);
+  spec.shim = AttemptShim();
+  spec.exit_record = ExitRecordPath(spec.log_path);
+  return spec;
+}
+
+TEST(AttemptZygote, TheSupervisorGoesOnByExecWhenItsZygoteIsGone) {
+  SKIP_UNDER_TSAN();
+  TempDir dir;
+  ProcessSupervisor sup;
+  ProcessResult r = RunToEnd(sup, Shimmed(dir, "echo one"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail, "one\n");
+  const std::vector<pid_t> zygotes = Zygotes();
+  ASSERT_EQ(zygotes.size(), 1u);
+  ASSERT_EQ(kill(zygotes[0], SIGKILL), 0);
+  // Started by exec now (the zygote's loss is found by this start).
+  r = RunToEnd(sup, Shimmed(dir, "echo two; exit 4"));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.stdout_tail, "two\n");
+  // A prompt too large for one message goes by exec too.
+  ProcessSpec large = Shimmed(dir, "echo three");
+  for (int i = 0; i < 2; ++i) large.argv.push_back(std::string(zygote::kMaxRequestBytes / 2, 'p'));
+  r = RunToEnd(sup, large);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_tail, "three\n");
+}
+
+}  // namespace
+}  // namespace taskexec
