@@ -266,7 +266,7 @@ ProcessSupervisor::ProcessSupervisor() {
 ProcessSupervisor::~ProcessSupervisor() {
   Shutdown(2000);
   {
-    MutexLock lock(&mu_);
+    MutexLock lock(&zygote_mu_);
     zygote_.reset();
   }
   if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -364,111 +364,6 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle,
-                                int64_t* pid_out) {
-  if (!on_exit) return Status::InvalidArgument("no exit callback");
-  if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Internal("process supervisor has no epoll");
-  if (Status s = CheckSpec(spec); !s.ok()) return s;
-  std::string exe;
-  if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
-  ChildIo io;
-  if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
-  // Through the shim: it gets the log as 3, as 4 the pipe that lets it
-  // start the child once this process has registered it, and as 5 the
-  // attempt's cgroup scope, where it starts the child.
-  const bool shimmed = !spec.shim.empty();
-  UniqueFd go_r, go_w;
-  std::vector<std::string> args = spec.argv;
-  if (shimmed) {
-    if (Status s = OpenPipe(&go_r, &go_w); !s.ok()) return s;
-    args.erase(args.begin());
-    args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes),
-                               std::to_string(spec.start_by_ms), exe});
-    exe = spec.shim;
-  }
-  // The attempt's cgroup scope. The shim starts the agent inside it (the
-  // shim's own memory is small, so its clone into the scope is cheap); a
-  // child of this process is moved in after its start instead, as the
-  // service's clone would copy its whole address space.
-  std::string cgroup;
-  UniqueFd cgroup_dir;
-  if (cgroups_ != nullptr) {
-    if (Status s = cgroups_->CreateScope(&cgroup, cgroup_dir.out()); !s.ok()) {
-      spdlog::warn("an attempt runs without a cgroup scope: {}", s.ToString());
-    }
-  }
-  std::vector<int> extra_fds;
-  if (shimmed) {
-    extra_fds = {io.log.get(), go_r.get()};
-    if (cgroup_dir.get() >= 0) extra_fds.push_back(cgroup_dir.get());
-  }
-  MutexLock lock(&mu_);
-  if (stopping_) {
-    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
-    return Status::Unavailable("process supervisor is shutting down");
-  }
-  pid_t pid = 0;
-  bool zygote_lost = false;
-  const bool copied =
-      shimmed && StartThroughZygote(spec, args,
-                                    {io.in_child.get(), io.out_w.get(), io.err_w.get(),
-                                     io.log.get(), go_r.get(), cgroup_dir.get()},
-                                    &pid, &zygote_lost);
-  if (zygote_lost) {
-    // A copy may exist with this go pipe: it ends unstarted when the pipe
-    // closes, and the start fails like any spawn that could not be made.
-    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
-    return Status::IOError("cannot start '" + spec.argv[0] +
-                           "': the attempt zygote was lost while starting it");
-  }
-  int rc = 0;
-  if (!copied) {
-    SpawnSetup setup;
-    if (Status s =
-            setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
-        !s.ok()) {
-      if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
-      return s;
-    }
-    std::vector<char*> argv = CStrings(args);
-    std::vector<char*> envp = CStrings(spec.env);
-    rc = posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(),
-                     envp.data());
-  }
-  if (rc != 0) {
-    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
-    return SpawnFailure(rc, spec.argv[0]);
-  }
-  if (!cgroup.empty() && !shimmed) {
-    // Before the child can have started much: what it starts is born inside.
-    if (Status s = AttemptCgroups::MoveInto(cgroup, pid); !s.ok()) {
-      spdlog::warn("pid {} runs without a cgroup scope: {}", pid, s.ToString());
-      RemoveCgroup(cgroup, 0);
-      cgroup.clear();
-    }
-  }
-  if (shimmed) {
-    // It starts the child now; the log is its to write.
-    if (write(go_w.get(), "g", 1) != 1) {
-      spdlog::warn("pid {}: cannot tell the attempt supervisor to start: {}", pid,
-                   ErrnoText(errno));
-    }
-    io.log.Reset();
-  }
-  // The child holds its own copies now.
-  io.out_w.Reset();
-  io.err_w.Reset();
-  io.in_child.Reset();
-  uint64_t h = Register(
-      spec, pid, std::move(on_exit),
-      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
-  children_.at(h)->cgroup = std::move(cgroup);
-  if (handle != nullptr) *handle = h;
-  if (pid_out != nullptr) *pid_out = pid;
-  Wake();  // recompute the loop's timeout
-  return Status::OK();
-}
-
 namespace {
 
 // Sanitizer runtimes keep state a copy made by a bare clone3 would share
@@ -509,10 +404,130 @@ std::string ExecutionMarker(const std::vector<std::string>& env) {
 
 }  // namespace
 
+Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, uint64_t* handle,
+                                int64_t* pid_out) {
+  if (!on_exit) return Status::InvalidArgument("no exit callback");
+  if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Internal("process supervisor has no epoll");
+  if (Status s = CheckSpec(spec); !s.ok()) return s;
+  std::string exe;
+  if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
+  ChildIo io;
+  if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
+  // Through the shim: it gets the log as 3, as 4 the pipe that lets it
+  // start the child once this process has registered it, and as 5 the
+  // attempt's cgroup scope, where it starts the child.
+  const bool shimmed = !spec.shim.empty();
+  UniqueFd go_r, go_w;
+  std::vector<std::string> args = spec.argv;
+  if (shimmed) {
+    if (Status s = OpenPipe(&go_r, &go_w); !s.ok()) return s;
+    args.erase(args.begin());
+    args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes),
+                               std::to_string(spec.start_by_ms), exe});
+    exe = spec.shim;
+  }
+  // The attempt's cgroup scope. The shim starts the agent inside it (the
+  // shim's own memory is small, so its clone into the scope is cheap); a
+  // child of this process is moved in after its start instead, as the
+  // service's clone would copy its whole address space.
+  std::string cgroup;
+  UniqueFd cgroup_dir;
+  if (cgroups_ != nullptr) {
+    if (Status s = cgroups_->CreateScope(&cgroup, cgroup_dir.out()); !s.ok()) {
+      spdlog::warn("an attempt runs without a cgroup scope: {}", s.ToString());
+    }
+  }
+  std::vector<int> extra_fds;
+  if (shimmed) {
+    extra_fds = {io.log.get(), go_r.get()};
+    if (cgroup_dir.get() >= 0) extra_fds.push_back(cgroup_dir.get());
+  }
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) {
+      if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+      return Status::Unavailable("process supervisor is shutting down");
+    }
+  }
+  // The spawn holds no lock of the loop's: the loop goes on reaping and
+  // reading while a supervisor is made or an exec is under way. The child
+  // is not the loop's to watch until Register; until then it stays a
+  // zombie if it ends.
+  pid_t pid = 0;
+  bool zygote_lost = false;
+  const bool copied =
+      shimmed && StartThroughZygote(spec, args,
+                                    {io.in_child.get(), io.out_w.get(), io.err_w.get(),
+                                     io.log.get(), go_r.get(), cgroup_dir.get()},
+                                    &pid, &zygote_lost);
+  if (zygote_lost) {
+    // A copy may exist with this go pipe: it ends unstarted when the pipe
+    // closes, and the start fails like any spawn that could not be made.
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return Status::IOError("cannot start '" + spec.argv[0] +
+                           "': the attempt zygote was lost while starting it");
+  }
+  int rc = 0;
+  if (!copied) {
+    SpawnSetup setup;
+    if (Status s =
+            setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
+        !s.ok()) {
+      if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+      return s;
+    }
+    std::vector<char*> argv = CStrings(args);
+    std::vector<char*> envp = CStrings(spec.env);
+    rc = posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attributes(), argv.data(),
+                     envp.data());
+  }
+  if (rc != 0) {
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return SpawnFailure(rc, spec.argv[0]);
+  }
+  MutexLock lock(&mu_);
+  if (stopping_) {
+    // The loop may be gone: nobody would reap it. (A supervisor never got
+    // its go, so it started nothing.)
+    SignalGroup(pid, SIGKILL);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
+    return Status::Unavailable("process supervisor is shutting down");
+  }
+  if (!cgroup.empty() && !shimmed) {
+    // Before the child can have started much: what it starts is born inside.
+    if (Status s = AttemptCgroups::MoveInto(cgroup, pid); !s.ok()) {
+      spdlog::warn("pid {} runs without a cgroup scope: {}", pid, s.ToString());
+      RemoveCgroup(cgroup, 0);
+      cgroup.clear();
+    }
+  }
+  // The log is the supervisor's to write.
+  if (shimmed) io.log.Reset();
+  // The child holds its own copies now.
+  io.out_w.Reset();
+  io.err_w.Reset();
+  io.in_child.Reset();
+  uint64_t h = Register(
+      spec, pid, std::move(on_exit),
+      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
+  children_.at(h)->cgroup = std::move(cgroup);
+  // Registered: the supervisor starts the child now.
+  if (shimmed && write(go_w.get(), "g", 1) != 1) {
+    spdlog::warn("pid {}: cannot tell the attempt supervisor to start: {}", pid, ErrnoText(errno));
+  }
+  if (handle != nullptr) *handle = h;
+  if (pid_out != nullptr) *pid_out = pid;
+  Wake();  // recompute the loop's timeout
+  return Status::OK();
+}
+
 bool ProcessSupervisor::StartThroughZygote(const ProcessSpec& spec,
                                            const std::vector<std::string>& args,
                                            const std::vector<int>& fds, pid_t* pid, bool* lost) {
   if (!kZygoteAllowed) return false;
+  MutexLock lock(&zygote_mu_);
   const int64_t now = MonotonicMs();
   if (zygote_ != nullptr && zygote_shim_ != spec.shim) zygote_.reset();
   if (zygote_ == nullptr) {

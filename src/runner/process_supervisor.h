@@ -204,7 +204,7 @@ class ProcessSupervisor {
   // after it may have made a copy returns false with *lost set: that start
   // must not be tried again with the same descriptors.
   bool StartThroughZygote(const ProcessSpec& spec, const std::vector<std::string>& args,
-                          const std::vector<int>& fds, pid_t* pid, bool* lost) REQUIRES(mu_);
+                          const std::vector<int>& fds, pid_t* pid, bool* lost) EXCLUDES(zygote_mu_);
 
   mutable Mutex mu_;
   std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
@@ -219,9 +219,12 @@ class ProcessSupervisor {
   // Makes the per-attempt supervisors (runner/attempt_zygote.h); started at
   // the first attempt through `zygote_shim_`, again after a loss once
   // `zygote_retry_at_ms_` has passed.
-  std::unique_ptr<AttemptZygote> zygote_ GUARDED_BY(mu_);
-  std::string zygote_shim_ GUARDED_BY(mu_);
-  int64_t zygote_retry_at_ms_ GUARDED_BY(mu_) = 0;
+  // Not the loop's lock: a start waits for the zygote without holding up
+  // the loop.
+  Mutex zygote_mu_;
+  std::unique_ptr<AttemptZygote> zygote_ GUARDED_BY(zygote_mu_);
+  std::string zygote_shim_ GUARDED_BY(zygote_mu_);
+  int64_t zygote_retry_at_ms_ GUARDED_BY(zygote_mu_) = 0;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;

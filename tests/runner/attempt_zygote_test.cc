@@ -198,6 +198,12 @@ TEST(AttemptZygote, TheSupervisorGoesOnByExecWhenItsZygoteIsGone) {
   const std::vector<pid_t> zygotes = Zygotes();
   ASSERT_EQ(zygotes.size(), 1u);
   ASSERT_EQ(kill(zygotes[0], SIGKILL), 0);
+  // Gone, its socket closed (a zygote that dies while it holds a request
+  // fails that start instead: a copy may exist).
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFile("/proc/" + std::to_string(zygotes[0]) + "/stat").find(" Z ") !=
+           std::string::npos;
+  }));
   // Started by exec now (the zygote's loss is found by this start).
   r = RunToEnd(sup, Shimmed(dir, "echo two; exit 4"));
   EXPECT_EQ(r.exit_code, 4);
