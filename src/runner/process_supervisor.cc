@@ -556,7 +556,17 @@ bool ProcessSupervisor::StartThroughZygote(const ProcessSpec& spec,
   int error = 0;
   const AttemptZygote::Outcome outcome = zygote_->Spawn(r, pid, &error);
   if (outcome == AttemptZygote::Outcome::kStarted) return true;
-  if (outcome == AttemptZygote::Outcome::kRefused) return false;  // nothing made; exec'd instead
+  if (outcome == AttemptZygote::Outcome::kRefused) {
+    // Nothing made; exec'd instead. A copy the kernel will not make (a
+    // seccomp profile, a sandbox) will not be made next time either.
+    if (error == EPERM || error == ENOSYS || error == EINVAL) {
+      spdlog::warn("the attempt zygote cannot copy itself ({}); attempt supervisors are exec'd",
+                   ErrnoText(error));
+      zygote_.reset();
+      zygote_retry_at_ms_ = std::numeric_limits<int64_t>::max();
+    }
+    return false;
+  }
   spdlog::warn("the attempt zygote (pid {}) is gone ({}); attempt supervisors are exec'd for {} s",
                zygote_->pid(), ErrnoText(error), kZygoteRetryMs / 1000);
   zygote_.reset();

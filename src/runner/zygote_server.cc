@@ -138,7 +138,11 @@ bool Serve(int socket_fd, const char* data, size_t size, const std::vector<int>&
   // does before the supervisor's main cannot fail but for a lack of
   // descriptors or a working directory removed since the service checked it.
   args.flags = CLONE_PARENT;
-  const long pid = syscall(SYS_clone3, &args, sizeof args);
+  long pid = syscall(SYS_clone3, &args, sizeof args);
+  // Kernels before 5.3, and seccomp profiles that refuse clone3 so that
+  // callers fall back (Docker's): the same copy through clone.
+  if (pid < 0 && errno == ENOSYS)
+    pid = syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, 0);
   if (pid == 0) BecomeSupervisor(socket_fd, request, fds, room, argv, envp, attempt_main);
   const int err = errno;
   CloseAll(fds);

@@ -6,7 +6,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,6 +156,58 @@ TEST(AttemptZygote, OneThatDiedIsNotSentTo) {
   int error = 0;
   EXPECT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kNotSent);
   EXPECT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kNotSent);
+}
+
+// In a forked child: clone3 refused with ENOSYS (as Docker's seccomp profile
+// refuses it), then a supervisor made and run to its end. The exit code
+// says how far it got.
+[[noreturn]] void RunWithoutClone3(const std::string& dir) {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+    _exit(10);
+  }
+  if (syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) _exit(11);
+  std::string why;
+  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
+  if (zygote == nullptr) _exit(12);
+  int out[2], go[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) _exit(13);
+  const int log_fd =
+      open((dir + "/z.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  AttemptZygote::Request r;
+  r.argv = {AttemptShim(), dir + "/z.exit", "0", "0", "/bin/sh", "-c", "exit 6"};
+  r.env = {"PATH=/usr/bin:/bin"};
+  r.cwd = dir;
+  r.stdout_fd = r.stderr_fd = out[1];
+  r.log_fd = log_fd;
+  r.go_fd = go[0];
+  pid_t pid = 0;
+  int error = 0;
+  if (zygote->Spawn(r, &pid, &error) != AttemptZygote::Outcome::kStarted) _exit(14);
+  if (write(go[1], "g", 1) != 1) _exit(15);
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) _exit(16);
+  _exit(WIFEXITED(status) && WEXITSTATUS(status) == 6 ? 0 : 17);
+}
+
+TEST(AttemptZygote, WhereClone3IsRefusedItCopiesItselfWithClone) {
+  SKIP_UNDER_TSAN();
+  TempDir dir;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) RunWithoutClone3(dir.path());
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no seccomp here, 11: clone3 not refused, 12: no "
+                                       "zygote, 14: no copy, 16/17: the copy did not run";
 }
 
 TEST(AttemptZygote, ARequestLargerThanAMessageDoesNotFit) {
