@@ -362,10 +362,6 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // Sanitizer runtimes keep state a copy made by a bare clone3 would share
 // unsafely with the zygote (TSan's): there the supervisors are exec'd.
 #if defined(__SANITIZE_THREAD__)
@@ -455,11 +451,21 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   // zombie if it ends.
   pid_t pid = 0;
   bool zygote_lost = false;
-  const bool copied =
-      shimmed && StartThroughZygote(spec, args,
-                                    {io.in_child.get(), io.out_w.get(), io.err_w.get(),
-                                     io.log.get(), go_r.get(), cgroup_dir.get()},
-                                    &pid, &zygote_lost);
+  bool copied = false;
+  if (shimmed) {
+    AttemptZygote::Request r;
+    r.argv = args;
+    r.env = spec.env;
+    r.cwd = spec.cwd;
+    r.marker = ExecutionMarker(spec.env);
+    r.stdin_fd = io.in_child.get();
+    r.stdout_fd = io.out_w.get();
+    r.stderr_fd = io.err_w.get();
+    r.log_fd = io.log.get();
+    r.go_fd = go_r.get();
+    r.scope_fd = cgroup_dir.get();
+    copied = StartThroughZygote(spec.shim, r, &pid, &zygote_lost);
+  }
   if (zygote_lost) {
     // A copy may exist with this go pipe: it ends unstarted when the pipe
     // closes, and the start fails like any spawn that could not be made.
@@ -523,38 +529,27 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   return Status::OK();
 }
 
-bool ProcessSupervisor::StartThroughZygote(const ProcessSpec& spec,
-                                           const std::vector<std::string>& args,
-                                           const std::vector<int>& fds, pid_t* pid, bool* lost) {
+bool ProcessSupervisor::StartThroughZygote(const std::string& shim,
+                                           const AttemptZygote::Request& request, pid_t* pid,
+                                           bool* lost) {
   if (!kZygoteAllowed) return false;
+  if (!AttemptZygote::Fits(request)) return false;  // a huge prompt in argv: exec'd
   MutexLock lock(&zygote_mu_);
   const int64_t now = MonotonicMs();
-  if (zygote_ != nullptr && zygote_shim_ != spec.shim) zygote_.reset();
+  if (zygote_ != nullptr && zygote_shim_ != shim) zygote_.reset();
   if (zygote_ == nullptr) {
     if (now < zygote_retry_at_ms_) return false;
     std::string why;
-    zygote_ = AttemptZygote::Start(spec.shim, &why);
+    zygote_ = AttemptZygote::Start(shim, &why);
     if (zygote_ == nullptr) {
       spdlog::warn("attempt supervisors are exec'd one by one: no zygote ({})", why);
       zygote_retry_at_ms_ = now + kZygoteRetryMs;
       return false;
     }
-    zygote_shim_ = spec.shim;
+    zygote_shim_ = shim;
   }
-  AttemptZygote::Request r;
-  r.argv = args;
-  r.env = spec.env;
-  r.cwd = spec.cwd;
-  r.marker = ExecutionMarker(spec.env);
-  r.stdin_fd = fds[0];
-  r.stdout_fd = fds[1];
-  r.stderr_fd = fds[2];
-  r.log_fd = fds[3];
-  r.go_fd = fds[4];
-  r.scope_fd = fds[5];
-  if (!AttemptZygote::Fits(r)) return false;  // a huge prompt in argv: exec'd
   int error = 0;
-  const AttemptZygote::Outcome outcome = zygote_->Spawn(r, pid, &error);
+  const AttemptZygote::Outcome outcome = zygote_->Spawn(request, pid, &error);
   if (outcome == AttemptZygote::Outcome::kStarted) return true;
   if (outcome == AttemptZygote::Outcome::kRefused) {
     // Nothing made; exec'd instead. A copy the kernel will not make (a

@@ -46,6 +46,7 @@
 
 #include "core/mutex.h"
 #include "core/status.h"
+#include "runner/attempt_zygote.h"
 
 namespace taskexec {
 
@@ -109,7 +110,6 @@ Status ResolveProgram(const std::string& program, const std::vector<std::string>
                       std::string* resolved);
 
 class AttemptCgroups;
-class AttemptZygote;
 
 // How much of a running child's newest output RecentOutput() keeps.
 constexpr size_t kRecentOutputBytes = 8 * 1024;
@@ -198,13 +198,13 @@ class ProcessSupervisor {
   void Finalize(Child& c) REQUIRES(mu_);
   void CloseFd(int* fd) REQUIRES(mu_);
   void Wake();
-  // Starts `args` (taskexec-attempt's argv) as a copy made by the zygote:
-  // true with *pid, false when it is not to be had (none, or it refused
-  // without making anything: the caller spawns instead). A zygote lost
-  // after it may have made a copy returns false with *lost set: that start
-  // must not be tried again with the same descriptors.
-  bool StartThroughZygote(const ProcessSpec& spec, const std::vector<std::string>& args,
-                          const std::vector<int>& fds, pid_t* pid, bool* lost) EXCLUDES(zygote_mu_);
+  // Starts `request` (the supervisor `shim`'s) as a copy made by the
+  // zygote: true with *pid, false when it is not to be had (none, or it
+  // refused without making anything: the caller execs instead). A zygote
+  // lost after it may have made a copy returns false with *lost set: that
+  // start must not be tried again with the same descriptors.
+  bool StartThroughZygote(const std::string& shim, const AttemptZygote::Request& request,
+                          pid_t* pid, bool* lost) EXCLUDES(zygote_mu_);
 
   mutable Mutex mu_;
   std::map<uint64_t, std::unique_ptr<Child>> children_ GUARDED_BY(mu_);
