@@ -22,13 +22,6 @@ namespace {
 // millisecond; one that takes this long is stopped or wedged.
 constexpr int kAnswerTimeoutMs = 10000;
 
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 zygote::Request Message(const AttemptZygote::Request& r) {
   zygote::Request m;
   m.flags = (r.stdin_fd >= 0 ? zygote::kHasStdin : 0) | (r.scope_fd >= 0 ? zygote::kHasScope : 0);
@@ -59,8 +52,8 @@ std::unique_ptr<AttemptZygote> AttemptZygote::Start(const std::string& shim, std
   Status s = setup.Build(-1, null_fd, STDERR_FILENO, "/", {sv[1]});
   std::vector<std::string> argv_text = {shim, "--zygote"};
   std::vector<std::string> env_text = {zygote::RoomEntry()};
-  std::vector<char*> argv = Pointers(argv_text);
-  std::vector<char*> envp = Pointers(env_text);
+  std::vector<char*> argv = zygote::Pointers(argv_text);
+  std::vector<char*> envp = zygote::Pointers(env_text);
   pid_t pid = 0;
   int rc = s.ok() ? posix_spawn(&pid, shim.c_str(), setup.actions(), setup.attributes(),
                                 argv.data(), envp.data())
@@ -89,7 +82,8 @@ AttemptZygote::~AttemptZygote() {
 
 bool AttemptZygote::Fits(const Request& request) {
   return request.marker.size() < zygote::kMarkerRoom &&
-         zygote::Encode(Message(request)).size() <= zygote::kMaxRequestBytes;
+         zygote::EncodedSize(request.cwd, request.marker, request.argv, request.env) <=
+             zygote::kMaxRequestBytes;
 }
 
 AttemptZygote::Outcome AttemptZygote::Spawn(const Request& request, pid_t* pid, int* error) {
@@ -148,14 +142,9 @@ AttemptZygote::Outcome AttemptZygote::Spawn(const Request& request, pid_t* pid, 
     socket_fd_ = -1;
     return Outcome::kLostInFlight;
   }
-  if (reply.pid > 0 && reply.error == 0) {
+  if (reply.pid > 0) {
     *pid = reply.pid;
     return Outcome::kStarted;
-  }
-  if (reply.pid > 0) {
-    // The copy failed before it was ready and exits; it is our child.
-    while (waitpid(reply.pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
   }
   *error = reply.error != 0 ? reply.error : EIO;
   return Outcome::kRefused;

@@ -35,6 +35,22 @@ std::string Encode(const Request& request) {
   return out;
 }
 
+size_t EncodedSize(const std::string& cwd, const std::string& marker,
+                   const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  size_t size = sizeof(RequestHeader) + cwd.size() + 1 + marker.size() + 1;
+  for (const std::string& a : argv) size += a.size() + 1;
+  for (const std::string& e : env) size += e.size() + 1;
+  return size;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 bool Decode(const char* data, size_t size, Request* request, std::string* why) {
   RequestHeader h;
   if (size < sizeof h) {

@@ -44,9 +44,7 @@ struct RequestHeader {
   uint32_t envc;
 };
 
-// pid > 0, error 0: started. pid > 0, error set: the copy failed before it
-// was ready and is exiting; it is the service's child, which reaps it.
-// pid 0: nothing was made, error says why.
+// pid > 0: started (error 0). pid 0: nothing was made, error says why.
 struct Reply {
   int32_t pid;
   int32_t error;
@@ -62,6 +60,14 @@ struct Request {
 
 // The payload of `request` (the header and its strings).
 std::string Encode(const Request& request);
+
+// The size Encode makes of a request with these strings, without making it.
+size_t EncodedSize(const std::string& cwd, const std::string& marker,
+                   const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
+// NUL-terminated pointers into `strings`, as argv and envp take them; valid
+// while `strings` is unchanged.
+std::vector<char*> Pointers(std::vector<std::string>& strings);
 
 // Parses a payload; false (and *why) when it is not one Encode made.
 bool Decode(const char* data, size_t size, Request* request, std::string* why);

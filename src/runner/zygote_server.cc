@@ -109,14 +109,6 @@ void CloseAll(const std::vector<int>& fds) {
   _exit(attempt_main(static_cast<int>(argv.size() - 1), argv.data()));
 }
 
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (std::string& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 // One request: its copy made, or the reason it was not. False when the
 // service is gone.
 bool Serve(int socket_fd, const char* data, size_t size, const std::vector<int>& fds,
@@ -129,8 +121,8 @@ bool Serve(int socket_fd, const char* data, size_t size, const std::vector<int>&
     CloseAll(fds);
     return SendReply(socket_fd, 0, EINVAL);
   }
-  std::vector<char*> argv = Pointers(request.argv);
-  std::vector<char*> envp = Pointers(request.env);
+  std::vector<char*> argv = zygote::Pointers(request.argv);
+  std::vector<char*> envp = zygote::Pointers(request.env);
   clone_args args;
   std::memset(&args, 0, sizeof args);
   // The copy's parent is the service; it is signalled as the zygote's own

@@ -25,16 +25,9 @@ namespace {
 using testing::AttemptShim;
 using testing::ReadFile;
 using testing::RunToEnd;
+using testing::ShimmedSpec;
 using testing::TempDir;
 using testing::WaitUntil;
-
-// A shell command started through the supervisor.
-ProcessSpec Shimmed(const TempDir& dir, const std::string& script) {
-  ProcessSpec spec = testing::ShellSpec(dir, script);
-  spec.shim = AttemptShim();
-  spec.exit_record = ExitRecordPath(spec.log_path);
-  return spec;
-}
 
 ExitRecord Record(const std::string& path) {
   ExitRecord record;
@@ -47,7 +40,7 @@ TEST(AttemptShim, TheServiceSeesTheChildAsWithoutIt) {
   TempDir dir;
   ProcessSupervisor sup;
   const ProcessSpec spec =
-      Shimmed(dir, "echo out1; echo err1 >&2; printf 'x\\377y\\n'; echo \"$FOO\"; exit 7");
+      ShimmedSpec(dir, "echo out1; echo err1 >&2; printf 'x\\377y\\n'; echo \"$FOO\"; exit 7");
   ProcessSpec with_env = spec;
   with_env.env = MergeEnvironment({"FOO=bar"});
   ProcessResult r = RunToEnd(sup, with_env);
@@ -75,7 +68,7 @@ TEST(AttemptShim, TheServiceSeesTheChildAsWithoutIt) {
 TEST(AttemptShim, AChildKilledBySignalIsReportedSo) {
   TempDir dir;
   ProcessSupervisor sup;
-  const ProcessSpec spec = Shimmed(dir, "kill -KILL $$");
+  const ProcessSpec spec = ShimmedSpec(dir, "kill -KILL $$");
   ProcessResult r = RunToEnd(sup, spec);
   EXPECT_FALSE(r.exit_code.has_value());
   EXPECT_EQ(r.term_signal, SIGKILL);
@@ -87,7 +80,7 @@ TEST(AttemptShim, AChildKilledBySignalIsReportedSo) {
 TEST(AttemptShim, AStoppedAttemptsRecordSaysSo) {
   TempDir dir;
   ProcessSupervisor sup;
-  const ProcessSpec spec = Shimmed(dir, "echo started > started; exec sleep 30");
+  const ProcessSpec spec = ShimmedSpec(dir, "echo started > started; exec sleep 30");
   uint64_t handle = 0;
   ProcessResult r = RunToEnd(sup, spec, &handle, [&] {
     ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(dir.Sub("started")); }));
@@ -268,7 +261,7 @@ TEST(AttemptShim, NoAgentStartsAfterTheLeaseFence) {
   // Through the process supervisor: the same, and it says why on stderr;
   // a deadline still ahead starts the agent.
   ProcessSupervisor sup;
-  ProcessSpec spec = Shimmed(dir, "touch ran");
+  ProcessSpec spec = ShimmedSpec(dir, "touch ran");
   spec.start_by_ms = MonotonicMs() - 1;
   ProcessResult r = RunToEnd(sup, spec);
   EXPECT_EQ(r.term_signal, SIGTERM);

@@ -32,6 +32,7 @@ namespace {
 using testing::AttemptShim;
 using testing::ReadFile;
 using testing::RunToEnd;
+using testing::ShimmedSpec;
 using testing::TempDir;
 using testing::WaitUntil;
 
@@ -66,6 +67,7 @@ TEST(ZygoteProtocol, ARequestSurvivesItsEncodingAndABadOneIsRefused) {
   in.argv = {"taskexec-attempt", "rec", "0", "0", "/bin/sh", "-c", ""};
   in.env = {"A=1", "EMPTY="};
   const std::string wire = zygote::Encode(in);
+  EXPECT_EQ(zygote::EncodedSize(in.cwd, in.marker, in.argv, in.env), wire.size());
   zygote::Request out;
   std::string why;
   ASSERT_TRUE(zygote::Decode(wire.data(), wire.size(), &out, &why)) << why;
@@ -238,18 +240,11 @@ std::vector<pid_t> Zygotes() {
   return found;
 }
 
-ProcessSpec Shimmed(const TempDir& dir, const std::string& script) {
-  ProcessSpec spec = testing::ShellSpec(dir, script);
-  spec.shim = AttemptShim();
-  spec.exit_record = ExitRecordPath(spec.log_path);
-  return spec;
-}
-
 TEST(AttemptZygote, TheSupervisorGoesOnByExecWhenItsZygoteIsGone) {
   SKIP_UNDER_TSAN();
   TempDir dir;
   ProcessSupervisor sup;
-  ProcessResult r = RunToEnd(sup, Shimmed(dir, "echo one"));
+  ProcessResult r = RunToEnd(sup, ShimmedSpec(dir, "echo one"));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.stdout_tail, "one\n");
   const std::vector<pid_t> zygotes = Zygotes();
@@ -262,11 +257,11 @@ TEST(AttemptZygote, TheSupervisorGoesOnByExecWhenItsZygoteIsGone) {
            std::string::npos;
   }));
   // Started by exec now (the zygote's loss is found by this start).
-  r = RunToEnd(sup, Shimmed(dir, "echo two; exit 4"));
+  r = RunToEnd(sup, ShimmedSpec(dir, "echo two; exit 4"));
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_EQ(r.stdout_tail, "two\n");
   // A prompt too large for one message goes by exec too.
-  ProcessSpec large = Shimmed(dir, "echo three");
+  ProcessSpec large = ShimmedSpec(dir, "echo three");
   for (int i = 0; i < 2; ++i) large.argv.push_back(std::string(zygote::kMaxRequestBytes / 2, 'p'));
   r = RunToEnd(sup, large);
   EXPECT_EQ(r.exit_code, 0);

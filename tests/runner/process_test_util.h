@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "runner/exit_record.h"
 #include "runner/process_supervisor.h"
 #include "runner_test_util.h"
 
@@ -20,6 +21,14 @@ inline ProcessSpec ShellSpec(const TempDir& dir, const std::string& script) {
   spec.log_path = dir.Sub("logs/out.log");
   spec.kill_grace_ms = 5000;
   spec.env = MergeEnvironment({});
+  return spec;
+}
+
+// ShellSpec through the per-attempt supervisor the build made.
+inline ProcessSpec ShimmedSpec(const TempDir& dir, const std::string& script) {
+  ProcessSpec spec = ShellSpec(dir, script);
+  spec.shim = AttemptShim();
+  spec.exit_record = ExitRecordPath(spec.log_path);
   return spec;
 }
 
