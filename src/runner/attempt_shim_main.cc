@@ -8,8 +8,10 @@
 //   taskexec-attempt --zygote   (runner/zygote_server.h: makes each
 //                                supervisor as a copy of itself)
 //
-// Descriptors from the service: 0 the agent's stdin (passed on as is), 1 and
-// 2 the service's stdout and stderr pipes, 3 the attempt's log (append), 4 a
+// Descriptors from the service: 0 the agent's stdin (passed on as is), 1 the
+// service's channel (a socket or pipe that carries the agent's stdout and
+// stderr as frames, runner/output_frames.h; 2 is the same channel, and
+// nothing here writes to it unframed), 3 the attempt's log (append), 4 a
 // pipe that carries one 'g' once the service has registered this process:
 // the agent starts only then, and not at all when the pipe ends without it
 // (the service died in between), and 5, when open, the attempt's cgroup v2
@@ -21,10 +23,11 @@
 //
 // The agent (PROGRAM, an absolute path, with this process's environment,
 // working directory, stdin and process group) writes into two pipes of ours.
-// Every byte is appended to the log and passed on to the service's pipe of
-// the same stream; a service that does not read (frozen) has it buffered
-// here, one that is gone (EPIPE) has it dropped, and either way the log gets
-// it at once. When the agent has exited and its pipes are drained (or a
+// Every byte is appended to the log and passed on to the service, framed
+// with the stream it came from; a service that does not read (frozen) has
+// it buffered here, one that is gone (EPIPE) has it dropped, and either way
+// the log gets it at once. What this process has to say itself goes to the
+// service as stderr frames. When the agent has exited and its pipes are drained (or a
 // straggler holding them has had 2 s), RECORD is written (to RECORD.tmp,
 // then renamed): the exit status, whether this process got SIGTERM, SIGINT
 // or SIGHUP before the agent ended (someone stopped the attempt; a stop
@@ -54,18 +57,24 @@
 #include <string>
 
 #include "runner/cgroup_spawn.h"
+#include "runner/output_frames.h"
 #include "runner/zygote_server.h"
 
 extern char** environ;
 
 namespace {
 
+using taskexec::AppendFrame;
+using taskexec::kStderrFrame;
+using taskexec::kStdoutFrame;
+
+constexpr int kChannelFd = 1;
 constexpr int kLogFd = 3;
 constexpr int kGoFd = 4;
 constexpr int kScopeFd = 5;
 constexpr int64_t kLingerMs = 2000;  // as ProcessSupervisor: a straggler cannot hold the end back
 constexpr size_t kRecentBytes = 8 * 1024;          // runner: kRecentOutputBytes
-constexpr size_t kMaxBuffered = 16 * 1024 * 1024;  // per stream, for a service that does not read
+constexpr size_t kMaxBuffered = 32 * 1024 * 1024;  // both streams, for a service that does not read
 
 volatile sig_atomic_t g_stop_signal = 0;  // the first stop signal
 volatile sig_atomic_t g_stops = 0;        // how many came
@@ -131,31 +140,44 @@ bool WriteAll(int fd, const char* data, size_t n) {
 
 // One of the agent's two streams on its way to the log and the service.
 struct Stream {
-  int from = -1;        // our read end of the agent's pipe; -1 at EOF
-  int to = -1;          // the service's pipe (1 or 2); -1 once it is gone
-  std::string pending;  // read, not yet taken by the service
+  int from = -1;  // our read end of the agent's pipe; -1 at EOF
+  uint8_t frame = kStdoutFrame;
   std::string tail;
   int64_t bytes = 0;
   int64_t dropped = 0;  // not passed on: more than kMaxBuffered waited
 };
 
-// Passes on what the service's pipe takes now, without waiting.
-void Forward(Stream* s) {
-  while (s->to >= 0 && !s->pending.empty()) {
-    const ssize_t w = write(s->to, s->pending.data(), s->pending.size());
+// The service's end of both streams.
+struct Channel {
+  int fd = kChannelFd;  // -1 once the service is gone
+  std::string pending;  // frames not yet taken by the service
+};
+
+// Passes on what the channel takes now, without waiting (once it is
+// non-blocking; before, it waits).
+void Forward(Channel* c) {
+  while (c->fd >= 0 && !c->pending.empty()) {
+    const ssize_t w = write(c->fd, c->pending.data(), c->pending.size());
     if (w > 0) {
-      s->pending.erase(0, static_cast<size_t>(w));
+      c->pending.erase(0, static_cast<size_t>(w));
       continue;
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno == EAGAIN) return;
-    s->to = -1;  // EPIPE: the service is gone; the log has it all
-    s->pending.clear();
+    c->fd = -1;  // EPIPE: the service is gone; the log has it all
+    c->pending.clear();
   }
+}
+
+// What this process itself tells the service, on stderr.
+void Say(Channel* c, const std::string& line) {
+  AppendFrame(&c->pending, kStderrFrame, line.data(), line.size());
+  Forward(c);
 }
 
 struct Attempt {
   Stream out, err;
+  Channel channel;
   std::string recent;
   size_t tail_bytes = 64 * 1024;
   int64_t started = 0;
@@ -181,14 +203,14 @@ void ReadFrom(Attempt* a, Stream* s) {
     AppendTail(&s->tail, buf, len, a->tail_bytes);
     AppendTail(&a->recent, buf, len, kRecentBytes);
     a->last_output = NowMs() - a->started;
-    if (s->to >= 0) {
-      if (s->pending.size() + len > kMaxBuffered) {
+    if (a->channel.fd >= 0) {
+      if (a->channel.pending.size() + len > kMaxBuffered) {
         s->dropped += n;
       } else {
-        s->pending.append(buf, len);
+        AppendFrame(&a->channel.pending, s->frame, buf, len);
       }
     }
-    Forward(s);
+    Forward(&a->channel);
   }
 }
 
@@ -282,7 +304,8 @@ bool EnterScope() {
 // in first, so the agent is still born there; where that fails too, the
 // agent runs outside it and stderr says so. Returns 0 or the errno value
 // that stopped the start.
-int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* pid) {
+int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, Channel* channel,
+               pid_t* pid) {
   if (in_scope) {
     taskexec::ChildPlan plan;
     plan.stdin_fd = 0;
@@ -294,10 +317,8 @@ int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* p
     const int rc = taskexec::SpawnInCgroup(plan, argv[0], argv, environ, kScopeFd, pid, &refused);
     if (!refused) return rc;
     if (!EnterScope()) {
-      const std::string line =
-          std::string("taskexec-attempt: the agent runs outside its cgroup scope: ") +
-          std::strerror(errno) + "\n";
-      WriteAll(2, line.data(), line.size());
+      Say(channel, std::string("taskexec-attempt: the agent runs outside its cgroup scope: ") +
+                       std::strerror(errno) + "\n");
     }
   }
   posix_spawn_file_actions_t actions;
@@ -319,18 +340,16 @@ int StartAgent(char* const argv[], int out_w, int err_w, bool in_scope, pid_t* p
   return rc;
 }
 
-int Fail(const char* what) {
-  const std::string line =
-      std::string("taskexec-attempt: ") + what + ": " + std::strerror(errno) + "\n";
-  WriteAll(2, line.data(), line.size());
+int Fail(Channel* channel, const char* what) {
+  Say(channel, std::string("taskexec-attempt: ") + what + ": " + std::strerror(errno) + "\n");
   return 125;
 }
 
 // The supervisor of one attempt, as described at the top.
 int RunAttempt(int argc, char** argv) {
   if (argc < 5) {
-    const char usage[] = "usage: taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]\n";
-    WriteAll(2, usage, sizeof usage - 1);
+    Channel channel;
+    Say(&channel, "usage: taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]\n");
     return 125;
   }
   const std::string record = argv[1];
@@ -352,62 +371,56 @@ int RunAttempt(int argc, char** argv) {
   if (g_stop_signal != 0) ExitAs(g_stop_signal);
   const int64_t start_by = std::strtoll(argv[3], nullptr, 10);
   if (start_by != 0 && NowMs() >= start_by) {
-    const std::string line = "taskexec-attempt: not started: the lease fence passed " +
-                             std::to_string(NowMs() - start_by) +
-                             " ms ago (the service was frozen before the start)\n";
-    WriteAll(2, line.data(), line.size());
+    Say(&a.channel, "taskexec-attempt: not started: the lease fence passed " +
+                        std::to_string(NowMs() - start_by) +
+                        " ms ago (the service was frozen before the start)\n");
     ExitAs(SIGTERM);  // a status as if killed by SIGTERM
   }
 
   int out[2], err[2];
-  if (!MakePipe(out) || !MakePipe(err)) return Fail("pipe");
+  if (!MakePipe(out) || !MakePipe(err)) return Fail(&a.channel, "pipe");
   pid_t pid = 0;
   a.started = NowMs();
-  const int rc = StartAgent(argv + 4, out[1], err[1], in_scope, &pid);
+  const int rc = StartAgent(argv + 4, out[1], err[1], in_scope, &a.channel, &pid);
   if (rc != 0) {
     errno = rc;
-    return Fail(argv[4]);
+    return Fail(&a.channel, argv[4]);
   }
   close(out[1]);
   close(err[1]);
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
-  fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK);
+  fcntl(kChannelFd, F_SETFL, fcntl(kChannelFd, F_GETFL) | O_NONBLOCK);
   a.out.from = out[0];
-  a.out.to = 1;
   a.err.from = err[0];
-  a.err.to = 2;
+  a.err.frame = kStderrFrame;
 
   int status = 0;
   bool exited = false;
   int64_t exited_at = 0;
   while (!exited || a.out.from >= 0 || a.err.from >= 0) {
     if (exited && NowMs() - exited_at >= kLingerMs) break;
-    pollfd fds[5];
-    Stream* streams[5] = {};
+    pollfd fds[4];
+    Stream* streams[4] = {};  // null: the channel
     nfds_t n = 0;
     for (Stream* s : {&a.out, &a.err}) {
       if (s->from >= 0) {
         streams[n] = s;
         fds[n++] = {s->from, POLLIN, 0};
       }
-      if (s->to >= 0 && !s->pending.empty()) {
-        streams[n] = s;
-        fds[n++] = {s->to, POLLOUT, 0};
-      }
     }
+    if (a.channel.fd >= 0 && !a.channel.pending.empty()) fds[n++] = {a.channel.fd, POLLOUT, 0};
     const nfds_t pid_slot = n;
     if (!exited && pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
     const int timeout = exited       ? static_cast<int>(kLingerMs - (NowMs() - exited_at))
                         : pidfd >= 0 ? -1
                                      : 100;  // no pidfd: look for the exit now and then
-    if (poll(fds, n, timeout) < 0 && errno != EINTR) return Fail("poll");
+    if (poll(fds, n, timeout) < 0 && errno != EINTR) return Fail(&a.channel, "poll");
     for (nfds_t i = 0; i < pid_slot; ++i) {
       if (fds[i].revents == 0) continue;
-      if (fds[i].events == POLLIN) {
+      if (streams[i] != nullptr) {
         ReadFrom(&a, streams[i]);
       } else {
-        Forward(streams[i]);
+        Forward(&a.channel);
       }
     }
     if (!exited) {
@@ -429,21 +442,10 @@ int RunAttempt(int argc, char** argv) {
   // The service gets the rest: it parses the same bytes. A frozen one is
   // waited for (a stop then ends this wait); a dead one closed the pipes.
   const sig_atomic_t stops_before = g_stops;
-  while (g_stops == stops_before) {
-    pollfd fds[2];
-    Stream* streams[2] = {};
-    nfds_t n = 0;
-    for (Stream* s : {&a.out, &a.err}) {
-      if (s->to >= 0 && !s->pending.empty()) {
-        streams[n] = s;
-        fds[n++] = {s->to, POLLOUT, 0};
-      }
-    }
-    if (n == 0) break;
-    if (poll(fds, n, -1) < 0 && errno != EINTR) break;
-    for (nfds_t i = 0; i < n; ++i) {
-      if (fds[i].revents != 0) Forward(streams[i]);
-    }
+  while (g_stops == stops_before && a.channel.fd >= 0 && !a.channel.pending.empty()) {
+    pollfd channel = {a.channel.fd, POLLOUT, 0};
+    if (poll(&channel, 1, -1) < 0 && errno != EINTR) break;
+    if (channel.revents != 0) Forward(&a.channel);
   }
   ExitAs(status);
 }

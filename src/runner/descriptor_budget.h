@@ -1,9 +1,12 @@
 // How many agent sessions this process's open-file limit allows.
 //
-// Each running attempt holds descriptors in the service: a pidfd, the read
-// ends of its stdout and stderr pipes, its workspace lock and (unless the
-// per-attempt supervisor writes it) its log file always; its stdin socket while the prompt is
-// written; the stdout copy once stdout outgrew the in-memory tail (ProcessSupervisor's ChildFds,
+// Each running attempt holds descriptors in the service: its workspace lock
+// always; an agent that is the service's own child also a pidfd, the read
+// ends of its stdout and stderr pipes and its log file, while one started
+// through the per-attempt supervisor holds only the supervisor's channel
+// (both streams as frames; the supervisor writes the log, and its end is the
+// channel's end); its stdin socket while the prompt is written; the stdout
+// copy once stdout outgrew the in-memory tail (ProcessSupervisor's ChildFds,
 // WorkspaceLock). A service asked to run more sessions at
 // once than its descriptors allow would fail spawns with EMFILE one after
 // another; it starts with a cap it can keep instead, and says so.
@@ -36,9 +39,9 @@ Status ReadOpenFileLimit(OpenFileLimit* limit);
 
 // Descriptors one running attempt holds in the service, at most: an agent
 // that is the service's own child, and one started through the per-attempt
-// supervisor (taskexec-attempt), which holds the attempt's log itself.
+// supervisor (taskexec-attempt): its channel, the lock, stdin, the copy.
 constexpr uint64_t kDescriptorsPerAttempt = 7;
-constexpr uint64_t kDescriptorsPerSupervisedAttempt = 6;
+constexpr uint64_t kDescriptorsPerSupervisedAttempt = 4;
 uint64_t DescriptorsPerAttempt(bool supervised);
 // Descriptors kept for everything else: the store, the HTTP server's
 // sockets and streams, the Notion client, the watchdog's pipe, log files.

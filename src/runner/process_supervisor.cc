@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "runner/attempt_cgroup.h"
 #include "runner/attempt_zygote.h"
+#include "runner/output_frames.h"
 #include "runner/spawn_setup.h"
 
 extern char** environ;
@@ -45,6 +46,10 @@ constexpr int kStdin = 3;
 constexpr int64_t kLingerMs = 1000;
 // Poll interval for the (unexpected) case pidfd_open is unavailable.
 constexpr int64_t kPollMs = 50;
+// A child on a framed channel (the per-attempt supervisor) has no pidfd: its
+// channel's end says it is exiting, and its exit is looked for this often
+// from then on (it closes the channel only by exiting: microseconds).
+constexpr int64_t kExitingPollMs = 1;
 
 uint64_t Tag(uint64_t handle, int kind) { return (handle << 2) | static_cast<uint64_t>(kind); }
 
@@ -199,6 +204,10 @@ struct ProcessSupervisor::Child {
   uint64_t handle = 0;
   pid_t pid = 0;
   int pidfd = -1;
+  // Through the per-attempt supervisor, out_fd is its channel: stdout and
+  // stderr as frames (output_frames.h), and err_fd and pidfd stay -1.
+  std::unique_ptr<FrameReader> frames;
+  int64_t channel_closed_ms = 0;  // when the channel ended (framed only)
   int out_fd = -1;
   int err_fd = -1;
   int in_fd = -1;
@@ -323,10 +332,14 @@ Status OpenPipe(UniqueFd* read_end, UniqueFd* write_end) {
   return SetNonBlocking(fds[0]);
 }
 
-Status OpenChildIo(const ProcessSpec& spec, ChildIo* io) {
+// `framed`: the child is the per-attempt supervisor, whose stdout and stderr
+// are one channel (out_w for both, output_frames.h).
+Status OpenChildIo(const ProcessSpec& spec, bool framed, ChildIo* io) {
   if (Status s = OpenLog(spec.log_path, &io->log); !s.ok()) return s;
   if (Status s = OpenPipe(&io->out_r, &io->out_w); !s.ok()) return s;
-  if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
+  if (!framed) {
+    if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
+  }
   if (spec.stdin_data.empty()) return Status::OK();
   // stdin is a socket so writes can use MSG_NOSIGNAL: a child that exits
   // without reading must not SIGPIPE this process.
@@ -407,12 +420,14 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (Status s = CheckSpec(spec); !s.ok()) return s;
   std::string exe;
   if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
-  ChildIo io;
-  if (Status s = OpenChildIo(spec, &io); !s.ok()) return s;
-  // Through the shim: it gets the log as 3, as 4 the pipe that lets it
-  // start the child once this process has registered it, and as 5 the
-  // attempt's cgroup scope, where it starts the child.
+  // Through the shim: its stdout and stderr are one channel that carries
+  // the child's two streams as frames; it gets the log as 3, as 4 the pipe
+  // that lets it start the child once this process has registered it, and
+  // as 5 the attempt's cgroup scope, where it starts the child.
   const bool shimmed = !spec.shim.empty();
+  ChildIo io;
+  if (Status s = OpenChildIo(spec, shimmed, &io); !s.ok()) return s;
+  const int child_err = shimmed ? io.out_w.get() : io.err_w.get();
   UniqueFd go_r, go_w;
   std::vector<std::string> args = spec.argv;
   if (shimmed) {
@@ -460,7 +475,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     r.marker = ExecutionMarker(spec.env);
     r.stdin_fd = io.in_child.get();
     r.stdout_fd = io.out_w.get();
-    r.stderr_fd = io.err_w.get();
+    r.stderr_fd = child_err;
     r.log_fd = io.log.get();
     r.go_fd = go_r.get();
     r.scope_fd = cgroup_dir.get();
@@ -476,8 +491,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   int rc = 0;
   if (!copied) {
     SpawnSetup setup;
-    if (Status s =
-            setup.Build(io.in_child.get(), io.out_w.get(), io.err_w.get(), spec.cwd, extra_fds);
+    if (Status s = setup.Build(io.in_child.get(), io.out_w.get(), child_err, spec.cwd, extra_fds);
         !s.ok()) {
       if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
       return s;
@@ -576,8 +590,12 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   Child& c = *child;
   c.handle = next_handle_++;
   c.pid = static_cast<pid_t>(pid);
-  c.pidfd = PidfdOpen(c.pid);
-  if (c.pidfd < 0) spdlog::warn("pidfd_open({}) failed ({}); polling", pid, ErrnoText(errno));
+  if (!spec.shim.empty()) {
+    c.frames = std::make_unique<FrameReader>();
+  } else {
+    c.pidfd = PidfdOpen(c.pid);
+    if (c.pidfd < 0) spdlog::warn("pidfd_open({}) failed ({}); polling", pid, ErrnoText(errno));
+  }
   c.out_fd = fds.out;
   c.err_fd = fds.err;
   c.in_fd = fds.in;
@@ -717,7 +735,11 @@ int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
 int64_t ProcessSupervisor::DueAt(const Child& c, int64_t now) {
   if (c.exited) return (c.out_fd < 0 && c.err_fd < 0) ? now : c.linger_until_ms;
   int64_t next = std::numeric_limits<int64_t>::max();
-  if (c.pidfd < 0) next = now + kPollMs;
+  if (c.frames != nullptr) {
+    if (c.out_fd < 0) next = now + (now - c.channel_closed_ms < 100 ? kExitingPollMs : kPollMs);
+  } else if (c.pidfd < 0) {
+    next = now + kPollMs;
+  }
   if (!c.term_sent) {
     if (c.deadline_ms > 0) next = std::min(next, c.deadline_ms);
     if (StallAt(c) > 0) next = std::min(next, StallAt(c));
@@ -787,29 +809,50 @@ void ProcessSupervisor::CopyStdout(Child& c, const char* data, size_t n) {
   }
 }
 
+void ProcessSupervisor::TakeOutput(Child& c, int kind, const char* data, size_t n, int64_t now) {
+  c.last_output_at_ms = now;
+  c.result.last_output_ms = now - c.start_ms;
+  if (kind == kStdout) CopyStdout(c, data, n);  // before the tail moves
+  AppendTail(kind == kStdout ? &c.result.stdout_tail : &c.result.stderr_tail, data, n,
+             c.tail_bytes);
+  // Both streams in one, as a terminal would show them.
+  AppendTail(&c.result.recent_output, data, n, kRecentOutputBytes);
+  if (c.log_fd >= 0 && !c.log_failed && !WriteAll(c.log_fd, data, n)) {
+    spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
+    c.log_failed = true;  // keep reading the pipe so the child does not block
+  }
+}
+
 void ProcessSupervisor::ReadPipe(Child& c, int kind) {
   int* fd = kind == kStdout ? &c.out_fd : &c.err_fd;
-  std::string* tail = kind == kStdout ? &c.result.stdout_tail : &c.result.stderr_tail;
+  int64_t now = 0;
+  const auto take = [&](uint8_t frame, const char* data, size_t n) {
+    mu_.AssertHeld();  // called only from Feed and Finish below
+    TakeOutput(c, frame == kStderrFrame ? kStderr : kStdout, data, n, now);
+  };
   char buf[65536];
   // Bounded per call so one chatty child cannot starve the others.
   for (int i = 0; i < 16 && *fd >= 0; ++i) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
-      c.last_output_at_ms = MonotonicMs();
-      c.result.last_output_ms = c.last_output_at_ms - c.start_ms;
-      if (kind == kStdout) CopyStdout(c, buf, static_cast<size_t>(n));  // before the tail moves
-      AppendTail(tail, buf, static_cast<size_t>(n), c.tail_bytes);
-      // Both streams in one, as a terminal would show them.
-      AppendTail(&c.result.recent_output, buf, static_cast<size_t>(n), kRecentOutputBytes);
-      if (c.log_fd >= 0 && !c.log_failed && !WriteAll(c.log_fd, buf, static_cast<size_t>(n))) {
-        spdlog::error("writing log for pid {}: {}", c.pid, ErrnoText(errno));
-        c.log_failed = true;  // keep reading the pipe so the child does not block
+      now = MonotonicMs();
+      if (c.frames != nullptr) {
+        c.frames->Feed(buf, static_cast<size_t>(n), take);
+      } else {
+        TakeOutput(c, kind, buf, static_cast<size_t>(n), now);
       }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     CloseFd(fd);  // EOF or a read error
+    if (c.frames != nullptr) {
+      // The supervisor closes its channel only by exiting.
+      now = MonotonicMs();
+      c.frames->Finish(take);
+      c.channel_closed_ms = now;
+      ReapIfExited(c, c.channel_closed_ms);
+    }
   }
 }
 
@@ -878,7 +921,7 @@ void ProcessSupervisor::HandleEvent(Child& c, int kind, uint32_t events) {
 }
 
 void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
-  if (!c.exited && c.pidfd < 0) ReapIfExited(c, now);
+  if (!c.exited && c.pidfd < 0 && (c.frames == nullptr || c.out_fd < 0)) ReapIfExited(c, now);
   if (!c.exited && !c.term_sent && c.deadline_ms > 0 && now >= c.deadline_ms) {
     BeginKill(c, StopReason::kTimeout, c.kill_grace_ms, now);
   }

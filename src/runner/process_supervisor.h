@@ -68,8 +68,9 @@ struct ProcessSpec {
   // Optional: the per-attempt supervisor (`taskexec-attempt`, exit_record.h)
   // to start the child through, so that its end is recorded in
   // `exit_record` even when this process is dead or frozen by then. It
-  // writes the log itself; this process reads what it passes on, and its
-  // exit status is the child's.
+  // writes the log itself and passes both streams on over one channel
+  // (runner/output_frames.h), which this process reads; the channel's end
+  // says it is exiting (no pidfd), and its exit status is the child's.
   std::string shim;
   std::string exit_record;
   // With the shim: the steady-clock time (MonotonicMs) after which the
@@ -184,6 +185,9 @@ class ProcessSupervisor {
               std::vector<std::pair<ExitCallback, ProcessResult>>* finished) REQUIRES(mu_);
   void HandleEvent(Child& c, int kind, uint32_t events) REQUIRES(mu_);
   void ReadPipe(Child& c, int kind) REQUIRES(mu_);
+  // One read's bytes of stream `kind` (kStdout, kStderr), read at `now`:
+  // the tails, the stdout copy, the log, the time of the last output.
+  void TakeOutput(Child& c, int kind, const char* data, size_t n, int64_t now) REQUIRES(mu_);
   // Counts stdout and writes it to the stdout copy once it outgrows the tail.
   void CopyStdout(Child& c, const char* data, size_t n) REQUIRES(mu_);
   void WriteStdin(Child& c) REQUIRES(mu_);

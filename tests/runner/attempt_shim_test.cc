@@ -102,21 +102,20 @@ struct HandStarted {
 };
 
 // `scope_fd` >= 0 goes to the supervisor as its descriptor 5 (the attempt's
-// cgroup scope); with `err_read`, its stderr's read end is kept there.
+// cgroup scope). Its stdout and stderr are one channel, as the service
+// gives it.
 HandStarted StartByHand(const TempDir& dir, const std::string& script,
-                        const std::string& start_by = "0", int scope_fd = -1,
-                        int* err_read = nullptr) {
+                        const std::string& start_by = "0", int scope_fd = -1) {
   HandStarted h;
-  int out[2], err[2], go[2];
+  int out[2], go[2];
   EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
-  EXPECT_EQ(pipe2(err, O_CLOEXEC), 0);
   EXPECT_EQ(pipe2(go, O_CLOEXEC), 0);
   const int log = open(dir.Sub("out.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   EXPECT_GE(log, 0);
   SpawnSetup setup;
   std::vector<int> extra = {log, go[0]};
   if (scope_fd >= 0) extra.push_back(scope_fd);
-  Status s = setup.Build(-1, out[1], err[1], dir.path(), extra);
+  Status s = setup.Build(-1, out[1], out[1], dir.path(), extra);
   EXPECT_TRUE(s.ok()) << s.ToString();
   const std::string shim = AttemptShim();
   const std::string record = dir.Sub("out.log.exit");
@@ -128,12 +127,6 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script,
       posix_spawn(&h.pid, shim.c_str(), setup.actions(), setup.attributes(), argv.data(), environ),
       0);
   close(out[1]);
-  if (err_read != nullptr) {
-    *err_read = err[0];
-  } else {
-    close(err[0]);  // its stderr: nobody reads it
-  }
-  close(err[1]);
   close(go[0]);
   close(log);
   h.out = out[0];
@@ -179,7 +172,11 @@ TEST(AttemptShim, TheEndIsRecordedWhileTheServiceDoesNotRead) {
     ASSERT_GT(n, 0);
     got.append(buf, static_cast<size_t>(n));
   }
-  EXPECT_EQ(got.size(), 300001u);
+  const testing::Unframed unframed = testing::Unframe(got);
+  EXPECT_FALSE(unframed.broken);
+  EXPECT_EQ(unframed.out.size(), 300001u);
+  EXPECT_EQ(unframed.out.find_first_not_of('x'), 300000u);
+  EXPECT_EQ(unframed.err, "");
   const int status = Reap(&h);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);  // the agent's own status
@@ -281,20 +278,17 @@ TEST(AttemptShim, AScopeTheKernelRefusesStillStartsTheAgent) {
   std::filesystem::create_directories(dir.Sub("not-a-cgroup"));
   const int scope = open(dir.Sub("not-a-cgroup").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(scope, 0);
-  int err = -1;
-  HandStarted h = StartByHand(dir, "echo ran; exit 3", "0", scope, &err);
+  HandStarted h = StartByHand(dir, "echo ran; exit 3", "0", scope);
   close(scope);
   Go(&h);
-  std::string out;
+  std::string channel;
   char buf[256];
-  for (ssize_t n; (n = read(h.out, buf, sizeof buf)) > 0;) out.append(buf, n);
-  std::string errors;
-  for (ssize_t n; (n = read(err, buf, sizeof buf)) > 0;) errors.append(buf, n);
-  close(err);
+  for (ssize_t n; (n = read(h.out, buf, sizeof buf)) > 0;) channel.append(buf, n);
+  const testing::Unframed got = testing::Unframe(channel);
   const int status = Reap(&h);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status;
-  EXPECT_EQ(out, "ran\n");
-  EXPECT_NE(errors.find("the agent runs outside its cgroup scope"), std::string::npos) << errors;
+  EXPECT_EQ(got.out, "ran\n");
+  EXPECT_NE(got.err.find("the agent runs outside its cgroup scope"), std::string::npos) << got.err;
   EXPECT_EQ(Record(dir.Sub("out.log.exit")).process.exit_code, 3);
 }
 

@@ -8,16 +8,17 @@
 namespace taskexec {
 namespace {
 
-TEST(DescriptorBudget, SupervisedSessionsNeedOneDescriptorFewer) {
+TEST(DescriptorBudget, SupervisedSessionsNeedFewerDescriptors) {
   EXPECT_EQ(DescriptorsPerAttempt(false), 7u);
-  EXPECT_EQ(DescriptorsPerAttempt(true), 6u);               // the supervisor holds the log
-  EXPECT_EQ(MaxSessionsFor(1024, true), (1024 - 256) / 6);  // 128
+  // The supervisor holds the log, and its channel carries both streams.
+  EXPECT_EQ(DescriptorsPerAttempt(true), 4u);
+  EXPECT_EQ(MaxSessionsFor(1024, true), (1024 - 256) / 4);  // 192
   OpenFileLimit limit;
   limit.soft = 1024;
   limit.hard = 1024;
-  EXPECT_EQ(SessionLimitProblem(128, limit, true), "");
-  EXPECT_NE(SessionLimitProblem(128, limit, false), "");
-  EXPECT_NE(SessionLimitProblem(129, limit, true).find("needs about 1030 open files"),
+  EXPECT_EQ(SessionLimitProblem(192, limit, true), "");
+  EXPECT_NE(SessionLimitProblem(192, limit, false), "");
+  EXPECT_NE(SessionLimitProblem(193, limit, true).find("needs about 1028 open files"),
             std::string::npos);
 }
 

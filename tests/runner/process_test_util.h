@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runner/exit_record.h"
+#include "runner/output_frames.h"
 #include "runner/process_supervisor.h"
 #include "runner_test_util.h"
 
@@ -30,6 +31,24 @@ inline ProcessSpec ShimmedSpec(const TempDir& dir, const std::string& script) {
   spec.shim = AttemptShim();
   spec.exit_record = ExitRecordPath(spec.log_path);
   return spec;
+}
+
+// What a per-attempt supervisor sent on its channel (`bytes`, every frame),
+// split back into stdout and stderr.
+struct Unframed {
+  std::string out, err;
+  bool broken = false;  // bytes that were not frames came
+};
+inline Unframed Unframe(const std::string& bytes) {
+  Unframed u;
+  FrameReader reader;
+  const auto take = [&](uint8_t stream, const char* data, size_t n) {
+    (stream == kStdoutFrame ? u.out : u.err).append(data, n);
+  };
+  reader.Feed(bytes.data(), bytes.size(), take);
+  reader.Finish(take);
+  u.broken = reader.broken();
+  return u;
 }
 
 // Starts `spec`, runs `meanwhile` (if any), and waits for the result;
