@@ -120,6 +120,7 @@ static Engine::LauncherFactory WatchedProcessLaunchers(const Config& cfg) {
 // Takes every descriptor the hard limit allows, and runs no more sessions
 // at once than those can hold (runner/descriptor_budget.h).
 static void FitSessionsToDescriptors(Config* cfg, bool supervised) {
+  const uint64_t per_attempt = DescriptorsPerAttempt(cfg->agent, supervised);
   OpenFileLimit limit;
   if (Status s = RaiseOpenFileLimit(&limit); !s.ok()) {
     spdlog::warn("cannot raise the open-file limit: {}", s.ToString());
@@ -127,10 +128,10 @@ static void FitSessionsToDescriptors(Config* cfg, bool supervised) {
   } else if (limit.soft > limit.before) {
     spdlog::info("open-file limit raised from {} to {}", limit.before, limit.soft);
   }
-  const std::string problem = SessionLimitProblem(cfg->executor.max_concurrent, limit, supervised);
+  const std::string problem = SessionLimitProblem(cfg->executor.max_concurrent, limit, per_attempt);
   if (problem.empty()) return;
   spdlog::error("{}", problem);
-  cfg->executor.max_concurrent = MaxSessionsFor(limit.soft, supervised);
+  cfg->executor.max_concurrent = MaxSessionsFor(limit.soft, per_attempt);
 }
 
 int RunService(const Config& given) {
@@ -282,8 +283,9 @@ Status CheckConfig(const Config& cfg, std::ostream& out, std::unique_ptr<TaskSto
   OpenFileLimit limit;
   if (ReadOpenFileLimit(&limit).ok()) {
     limit.soft = std::max(limit.soft, limit.hard);  // serve raises it so
-    const std::string problem = SessionLimitProblem(cfg.executor.max_concurrent, limit,
-                                                    !AttemptShimOfThisProgram().empty());
+    const std::string problem =
+        SessionLimitProblem(cfg.executor.max_concurrent, limit,
+                            DescriptorsPerAttempt(cfg.agent, !AttemptShimOfThisProgram().empty()));
     if (problem.empty()) {
       out << "open files: serve may open " << limit.soft << ", enough for "
           << cfg.executor.max_concurrent << " sessions at once (executor.max_concurrent)\n";

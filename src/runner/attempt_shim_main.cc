@@ -16,7 +16,10 @@
 // the agent starts only then, and not at all when the pipe ends without it
 // (the service died in between), and 5, when open, the attempt's cgroup v2
 // scope (a directory): the agent is born inside it (runner/cgroup_spawn.h),
-// so it and everything it starts can be killed as one. START_BY (CLOCK_MONOTONIC
+// so it and everything it starts can be killed as one, and 6, when open, a
+// descriptor this process holds until it exits and the agent does not get
+// (the workspace lock: held as long as the agent may work there, even
+// when the service is gone). START_BY (CLOCK_MONOTONIC
 // ms; 0 = none) is when the service's lease fence passes: a 'g' that comes
 // later (the service was frozen in between) starts nothing, and this
 // process ends by SIGTERM, as the fence would have stopped the agent.
@@ -72,6 +75,7 @@ constexpr int kChannelFd = 1;
 constexpr int kLogFd = 3;
 constexpr int kGoFd = 4;
 constexpr int kScopeFd = 5;
+constexpr int kHeldFd = 6;
 constexpr int64_t kLingerMs = 2000;  // as ProcessSupervisor: a straggler cannot hold the end back
 constexpr size_t kRecentBytes = 8 * 1024;          // runner: kRecentOutputBytes
 constexpr size_t kMaxBuffered = 32 * 1024 * 1024;  // both streams, for a service that does not read
@@ -366,6 +370,7 @@ int RunAttempt(int argc, char** argv) {
   fcntl(kLogFd, F_SETFD, FD_CLOEXEC);
   const bool in_scope = IsDirectory(kScopeFd);
   if (in_scope) fcntl(kScopeFd, F_SETFD, FD_CLOEXEC);
+  fcntl(kHeldFd, F_SETFD, FD_CLOEXEC);  // kept, not passed on (EBADF when not given)
   if (!WaitForGo()) return 125;
   // Stopped before it began (a cancel, the watchdog): nothing to start.
   if (g_stop_signal != 0) ExitAs(g_stop_signal);

@@ -9,6 +9,7 @@
 
 #include "core/join.h"
 #include "runner/agent_runner.h"
+#include "runner/descriptor_budget.h"
 #include "runner/error_classifier.h"
 #include "runner/progress_line.h"
 
@@ -272,10 +273,18 @@ Status AgentRunner::LaunchAgent(const ChainPtr& c, int64_t* pid, bool queued) {
   uint64_t handle = 0;
   int64_t child_pid = 0;
   c->agent.start_by_ms = start_by_ms_.load();
+  // The supervisor holds the workspace's lock for the agent's run when
+  // nothing after it needs ours: one descriptor fewer here per session,
+  // and the workspace stays locked while an agent that outlived its
+  // service still works there.
+  const bool hand_over =
+      !c->agent.shim.empty() && c->lock != nullptr && SupervisorHoldsWorkspaceLock(config_);
+  c->agent.held_fd = hand_over ? c->lock->fd() : -1;
   if (Status s = supervisor_->Start(c->agent, std::move(on_exit), &handle, &child_pid); !s.ok()) {
     if (!queued) handles_.erase(exec_id);  // Start() reports it; no `done`
     return s;
   }
+  if (hand_over) c->lock.reset();
   c->agent_ran = true;
   it->second.handle = handle;
   it->second.agent_running = true;

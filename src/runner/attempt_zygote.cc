@@ -24,7 +24,8 @@ constexpr int kAnswerTimeoutMs = 10000;
 
 zygote::Request Message(const AttemptZygote::Request& r) {
   zygote::Request m;
-  m.flags = (r.stdin_fd >= 0 ? zygote::kHasStdin : 0) | (r.scope_fd >= 0 ? zygote::kHasScope : 0);
+  m.flags = (r.stdin_fd >= 0 ? zygote::kHasStdin : 0) | (r.scope_fd >= 0 ? zygote::kHasScope : 0) |
+            (r.held_fd >= 0 ? zygote::kHasHeld : 0);
   m.cwd = r.cwd;
   m.marker = r.marker;
   m.argv = r.argv;
@@ -94,6 +95,7 @@ AttemptZygote::Outcome AttemptZygote::Spawn(const Request& request, pid_t* pid, 
     fds.push_back(fd);
   }
   if (request.scope_fd >= 0) fds.push_back(request.scope_fd);
+  if (request.held_fd >= 0) fds.push_back(request.held_fd);
 
   MutexLock lock(&mu_);
   if (socket_fd_ < 0) return Outcome::kNotSent;

@@ -41,6 +41,7 @@ class AttemptZygote {
     int log_fd = -1;
     int go_fd = -1;
     int scope_fd = -1;
+    int held_fd = -1;  // the supervisor's 6, kept open while it lives
   };
 
   // Starts `shim --zygote`; null (and *why) when it cannot.

@@ -40,12 +40,24 @@ Status RaiseOpenFileLimit(OpenFileLimit* limit) {
   return Status::OK();
 }
 
-uint64_t DescriptorsPerAttempt(bool supervised) {
-  return supervised ? kDescriptorsPerSupervisedAttempt : kDescriptorsPerAttempt;
+bool SupervisorHoldsWorkspaceLock(const AgentConfig& agent) {
+  return agent.workspace.after_run.empty() && agent.verify.empty() && !agent.require_changes;
 }
 
-int MaxSessionsFor(uint64_t soft_limit, bool supervised) {
-  const uint64_t each = DescriptorsPerAttempt(supervised);
+uint64_t DescriptorsPerAttempt(const AgentConfig& agent, bool supervised) {
+  const WorkspaceConfig& w = agent.workspace;
+  const uint64_t lock = w.mode == "task" ? 1 : 0;
+  // A pidfd, stdout, stderr and the log of a child of the service's own.
+  constexpr uint64_t kOwnChild = 4;
+  uint64_t n = supervised ? 1 + (SupervisorHoldsWorkspaceLock(agent) ? 0 : lock) : kOwnChild + lock;
+  const bool helpers = !w.after_create.empty() || !w.before_run.empty() || !w.after_run.empty() ||
+                       !w.git_repo.empty() || !agent.verify.empty();
+  if (helpers) n = std::max(n, kOwnChild + lock);
+  return n;
+}
+
+int MaxSessionsFor(uint64_t soft_limit, uint64_t per_attempt) {
+  const uint64_t each = std::max<uint64_t>(per_attempt, 1);
   if (soft_limit <= kDescriptorsReserved + each) return 1;
   const uint64_t n = (soft_limit - kDescriptorsReserved) / each;
   return static_cast<int>(std::min<uint64_t>(n, 1000000));
@@ -64,11 +76,10 @@ std::string SessionLimitMetrics(int configured, int running) {
          std::to_string(configured) + "\n";
 }
 
-std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit, bool supervised) {
-  const int fits = MaxSessionsFor(limit.soft, supervised);
+std::string SessionLimitProblem(int wanted, const OpenFileLimit& limit, uint64_t per_attempt) {
+  const int fits = MaxSessionsFor(limit.soft, per_attempt);
   if (wanted <= fits) return "";
-  const uint64_t needed =
-      kDescriptorsReserved + DescriptorsPerAttempt(supervised) * static_cast<uint64_t>(wanted);
+  const uint64_t needed = kDescriptorsReserved + per_attempt * static_cast<uint64_t>(wanted);
   return "executor.max_concurrent = " + std::to_string(wanted) + " needs about " +
          std::to_string(needed) + " open files, but this process may open " +
          std::to_string(limit.soft) + " (hard limit " + std::to_string(limit.hard) + "): at most " +

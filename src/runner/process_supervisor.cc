@@ -5,6 +5,7 @@
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,7 +40,6 @@ constexpr uint64_t kWakeTag = 0;
 constexpr int kStdout = 0;
 constexpr int kStderr = 1;
 constexpr int kPidfd = 2;
-constexpr int kStdin = 3;
 
 // How long to keep reading after the child exited while some other process
 // (a backgrounded grandchild) still holds its output pipes open.
@@ -210,14 +210,11 @@ struct ProcessSupervisor::Child {
   int64_t channel_closed_ms = 0;  // when the channel ended (framed only)
   int out_fd = -1;
   int err_fd = -1;
-  int in_fd = -1;
   int log_fd = -1;
   bool log_failed = false;
   std::string stdout_path;  // the copy's file, made when stdout outgrows the tail
-  int stdout_copy_fd = -1;
+  bool stdout_copy_made = false;
   bool stdout_copy_failed = false;
-  std::string stdin_data;
-  size_t stdin_off = 0;
   size_t tail_bytes = 0;
   int64_t start_ms = 0;
   int64_t deadline_ms = 0;        // 0 = no timeout
@@ -301,15 +298,44 @@ Status CheckSpec(const ProcessSpec& spec) {
 }
 
 // The descriptors of one child: the log, its output pipes and, with stdin
-// data, a socket pair. All close-on-exec; posix_spawn's dup2 clears the flag
+// data, its stdin. All close-on-exec; posix_spawn's dup2 clears the flag
 // on the child's 0/1/2 only, so concurrent spawns elsewhere never inherit
 // them.
 struct ChildIo {
   UniqueFd log;
   UniqueFd out_r, out_w;
   UniqueFd err_r, err_w;
-  UniqueFd in_parent, in_child;  // -1 without stdin data
+  UniqueFd in_child;  // -1 without stdin data
 };
+
+// What a pipe takes without F_SETPIPE_SZ (Linux's default capacity).
+constexpr size_t kPipeBytes = 64 * 1024;
+
+// The child's stdin holding all of `data`, so that nothing of it stays
+// open here while the child runs: a pipe already written and closed (what
+// a shell gives `echo ... | agent`), or, when `data` is larger than a pipe
+// takes (or the kernel gave this one less: pipe-user-pages-soft), an
+// unnamed in-memory file (memfd) read from its start. Either way the child
+// reads `data`, then EOF, and one that never reads cannot block nor
+// SIGPIPE this process.
+Status OpenStdin(const std::string& data, UniqueFd* child_end) {
+  int fds[2];
+  if (data.size() <= kPipeBytes && pipe2(fds, O_CLOEXEC) == 0) {
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    if (fcntl(write_end.get(), F_SETFL, O_NONBLOCK) == 0 &&
+        write(write_end.get(), data.data(), data.size()) == static_cast<ssize_t>(data.size())) {
+      *child_end->out() = read_end.Release();
+      return Status::OK();
+    }
+  }
+  UniqueFd file(memfd_create("taskexec-stdin", MFD_CLOEXEC));
+  if (file.get() < 0) return Status::IOError("memfd_create: " + ErrnoText(errno));
+  if (!WriteAll(file.get(), data.data(), data.size()) || lseek(file.get(), 0, SEEK_SET) != 0) {
+    return Status::IOError("writing the child's stdin: " + ErrnoText(errno));
+  }
+  *child_end->out() = file.Release();
+  return Status::OK();
+}
 
 Status OpenLog(const std::string& log_path, UniqueFd* log) {
   std::error_code ec;
@@ -341,16 +367,7 @@ Status OpenChildIo(const ProcessSpec& spec, bool framed, ChildIo* io) {
     if (Status s = OpenPipe(&io->err_r, &io->err_w); !s.ok()) return s;
   }
   if (spec.stdin_data.empty()) return Status::OK();
-  // stdin is a socket so writes can use MSG_NOSIGNAL: a child that exits
-  // without reading must not SIGPIPE this process.
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return Status::IOError("socketpair: " + ErrnoText(errno));
-  }
-  *io->in_parent.out() = sv[0];
-  *io->in_child.out() = sv[1];
-  if (shutdown(sv[1], SHUT_WR) != 0) return Status::IOError("shutdown: " + ErrnoText(errno));
-  return SetNonBlocking(sv[0]);
+  return OpenStdin(spec.stdin_data, &io->in_child);
 }
 
 // posix_spawn's error as the Status the runner classifies: a program that
@@ -422,8 +439,9 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   if (Status s = ResolveProgram(spec.argv[0], spec.env, &exe); !s.ok()) return s;
   // Through the shim: its stdout and stderr are one channel that carries
   // the child's two streams as frames; it gets the log as 3, as 4 the pipe
-  // that lets it start the child once this process has registered it, and
-  // as 5 the attempt's cgroup scope, where it starts the child.
+  // that lets it start the child once this process has registered it, as
+  // 5 the attempt's cgroup scope, where it starts the child, and as 6 what
+  // it holds for the child's run (spec.held_fd).
   const bool shimmed = !spec.shim.empty();
   ChildIo io;
   if (Status s = OpenChildIo(spec, shimmed, &io); !s.ok()) return s;
@@ -450,8 +468,12 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   }
   std::vector<int> extra_fds;
   if (shimmed) {
-    extra_fds = {io.log.get(), go_r.get()};
-    if (cgroup_dir.get() >= 0) extra_fds.push_back(cgroup_dir.get());
+    extra_fds = {io.log.get(), go_r.get(), cgroup_dir.get()};
+    if (spec.held_fd >= 0) {
+      extra_fds.push_back(spec.held_fd);
+    } else if (cgroup_dir.get() < 0) {
+      extra_fds.pop_back();
+    }
   }
   {
     MutexLock lock(&mu_);
@@ -479,6 +501,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     r.log_fd = io.log.get();
     r.go_fd = go_r.get();
     r.scope_fd = cgroup_dir.get();
+    r.held_fd = spec.held_fd;
     copied = StartThroughZygote(spec.shim, r, &pid, &zygote_lost);
   }
   if (zygote_lost) {
@@ -529,9 +552,8 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
   io.out_w.Reset();
   io.err_w.Reset();
   io.in_child.Reset();
-  uint64_t h = Register(
-      spec, pid, std::move(on_exit),
-      ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release(), io.in_parent.Release()});
+  uint64_t h = Register(spec, pid, std::move(on_exit),
+                        ChildFds{io.log.Release(), io.out_r.Release(), io.err_r.Release()});
   children_.at(h)->cgroup = std::move(cgroup);
   // Registered: the supervisor starts the child now.
   if (shimmed && write(go_w.get(), "g", 1) != 1) {
@@ -598,10 +620,8 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   }
   c.out_fd = fds.out;
   c.err_fd = fds.err;
-  c.in_fd = fds.in;
   c.log_fd = fds.log;
   c.stdout_path = spec.stdout_path;
-  c.stdin_data = spec.stdin_data;
   c.tail_bytes = spec.tail_bytes;
   c.start_ms = MonotonicMs();
   c.deadline_ms = spec.timeout_ms > 0 ? c.start_ms + spec.timeout_ms : 0;
@@ -623,7 +643,6 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   add(c.out_fd, kStdout, EPOLLIN);
   add(c.err_fd, kStderr, EPOLLIN);
   add(c.pidfd, kPidfd, EPOLLIN);
-  add(c.in_fd, kStdin, EPOLLOUT);
   children_.emplace(c.handle, std::move(child));
   Schedule(c, c.start_ms);
   return c.handle;
@@ -786,23 +805,23 @@ void ProcessSupervisor::CopyStdout(Child& c, const char* data, size_t n) {
   // While stdout fits the tail, the tail is all of it and the copy stays
   // empty: most attempts never write their output twice.
   if (c.stdout_path.empty() || c.stdout_copy_failed || before + n <= c.tail_bytes) return;
-  // Made only now: most attempts never need it, and a file (and a
-  // descriptor) per running attempt is what thousands of sessions cannot
-  // spare.
-  if (c.stdout_copy_fd < 0) {
-    c.stdout_copy_fd = open(c.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (c.stdout_copy_fd < 0) {
-      spdlog::error("cannot open stdout copy {} for pid {}: {}", c.stdout_path, c.pid,
-                    ErrnoText(errno));
-      c.stdout_copy_failed = true;
-      return;
-    }
+  // Made only now, and opened for each write: most attempts never need it,
+  // and a descriptor per running attempt is what thousands of sessions
+  // cannot spare.
+  const int flags = O_WRONLY | O_CLOEXEC | (c.stdout_copy_made ? O_APPEND : O_CREAT | O_TRUNC);
+  UniqueFd copy(open(c.stdout_path.c_str(), flags, 0600));
+  if (copy.get() < 0) {
+    spdlog::error("cannot open stdout copy {} for pid {}: {}", c.stdout_path, c.pid,
+                  ErrnoText(errno));
+    c.stdout_copy_failed = true;
+    return;
   }
   // On crossing, the tail still holds every byte so far (AppendTail trims
   // only past twice the limit).
-  bool ok = before > c.tail_bytes ||
-            WriteAll(c.stdout_copy_fd, c.result.stdout_tail.data(), c.result.stdout_tail.size());
-  ok = ok && WriteAll(c.stdout_copy_fd, data, n);
+  bool ok = c.stdout_copy_made ||
+            WriteAll(copy.get(), c.result.stdout_tail.data(), c.result.stdout_tail.size());
+  c.stdout_copy_made = true;
+  ok = ok && WriteAll(copy.get(), data, n);
   if (!ok) {
     spdlog::error("writing stdout copy for pid {}: {}", c.pid, ErrnoText(errno));
     c.stdout_copy_failed = true;
@@ -856,24 +875,6 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
   }
 }
 
-void ProcessSupervisor::WriteStdin(Child& c) {
-  while (c.in_fd >= 0 && c.stdin_off < c.stdin_data.size()) {
-    ssize_t n = send(c.in_fd, c.stdin_data.data() + c.stdin_off, c.stdin_data.size() - c.stdin_off,
-                     MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      c.stdin_off += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;
-    } else {
-      break;  // EPIPE: the child stopped reading
-    }
-  }
-  CloseFd(&c.in_fd);  // all written (or the child is gone): EOF for the reader
-  c.stdin_data.clear();
-}
-
 void ProcessSupervisor::ReapIfExited(Child& c, int64_t now) {
   if (c.exited) return;
   siginfo_t info{};
@@ -896,10 +897,9 @@ void ProcessSupervisor::ReapIfExited(Child& c, int64_t now) {
   c.result.duration_ms = now - c.start_ms;
   c.linger_until_ms = now + kLingerMs;
   CloseFd(&c.pidfd);  // a zombie's pidfd stays readable; stop watching it
-  CloseFd(&c.in_fd);
 }
 
-void ProcessSupervisor::HandleEvent(Child& c, int kind, uint32_t events) {
+void ProcessSupervisor::HandleEvent(Child& c, int kind) {
   switch (kind) {
     case kStdout:
     case kStderr:
@@ -907,13 +907,6 @@ void ProcessSupervisor::HandleEvent(Child& c, int kind, uint32_t events) {
       break;
     case kPidfd:
       ReapIfExited(c, MonotonicMs());
-      break;
-    case kStdin:
-      if (events & (EPOLLERR | EPOLLHUP)) {
-        CloseFd(&c.in_fd);
-      } else {
-        WriteStdin(c);
-      }
       break;
     default:
       break;
@@ -946,7 +939,6 @@ void ProcessSupervisor::Finalize(Child& c) {
   if (c.err_fd >= 0) ReadPipe(c, kStderr);
   CloseFd(&c.out_fd);
   CloseFd(&c.err_fd);
-  CloseFd(&c.in_fd);
   CloseFd(&c.pidfd);
   // A group we were stopping may have members that outlived the leader.
   if (c.term_sent && !c.killed_hard) SignalGroup(c.pid, SIGKILL);
@@ -963,8 +955,6 @@ void ProcessSupervisor::Finalize(Child& c) {
   }
   if (c.log_fd >= 0) close(c.log_fd);
   c.log_fd = -1;
-  if (c.stdout_copy_fd >= 0) close(c.stdout_copy_fd);
-  c.stdout_copy_fd = -1;
   TrimTail(&c.result.stdout_tail, c.tail_bytes);
   TrimTail(&c.result.stderr_tail, c.tail_bytes);
   TrimTail(&c.result.recent_output, kRecentOutputBytes);
@@ -1000,7 +990,7 @@ void ProcessSupervisor::Loop() {
         }
         auto it = children_.find(tag >> 2);
         if (it == children_.end()) continue;
-        HandleEvent(*it->second, static_cast<int>(tag & 3), events[i].events);
+        HandleEvent(*it->second, static_cast<int>(tag & 3));
         touched.push_back(tag >> 2);
       }
       const int64_t now = MonotonicMs();

@@ -14,7 +14,10 @@
 //    whole once it outgrows the tail (the file is not made while the tail
 //    holds all of it), so a result document larger than the tail can still
 //    be read;
-//  - gets `stdin_data` on stdin (then EOF), or /dev/null.
+//  - gets `stdin_data` on stdin (then EOF), or /dev/null; the data is
+//    handed over whole at the start (a pipe written and closed, or an
+//    in-memory file when it is larger than a pipe), so nothing of it stays
+//    open here.
 // On timeout, a stall (no byte on stdout or stderr for `stall_ms`) or Cancel
 // the group gets SIGTERM, then SIGKILL after the grace.
 // After the child exits its pipes are drained until EOF; if a leftover
@@ -58,7 +61,7 @@ struct ProcessSpec {
   // Optional: stdout alone, once larger than the tail (the file is made,
   // truncated, only then).
   std::string stdout_path;
-  std::string stdin_data;  // written to the child's stdin then closed (empty: /dev/null)
+  std::string stdin_data;  // the child's whole stdin, then EOF (empty: /dev/null)
   int64_t timeout_ms = 0;  // 0 = none; on expiry TERM the group, KILL after kill_grace_ms
   int64_t kill_grace_ms = 10000;
   // 0 = none; stopped like a timeout once no output came for this long
@@ -78,6 +81,10 @@ struct ProcessSpec {
   // was frozen between deciding to start it and the start); 0 = none. The
   // shim then ends as the fence's stop would have ended it, by SIGTERM.
   int64_t start_by_ms = 0;
+  // With the shim: a descriptor of the caller's that the shim keeps open
+  // until it exits and the child does not get (its 6): the workspace lock,
+  // so that the caller may close its own while the child runs. -1 = none.
+  int held_fd = -1;
 };
 
 // How a started child ended. A child that could not be started has no
@@ -162,7 +169,6 @@ class ProcessSupervisor {
     int log = -1;
     int out = -1;
     int err = -1;
-    int in = -1;  // -1 without stdin data
   };
 
   // Records a spawned child and watches its descriptors; returns its handle.
@@ -183,14 +189,13 @@ class ProcessSupervisor {
   // `finished`, any other is scheduled again.
   void Settle(uint64_t handle, int64_t now,
               std::vector<std::pair<ExitCallback, ProcessResult>>* finished) REQUIRES(mu_);
-  void HandleEvent(Child& c, int kind, uint32_t events) REQUIRES(mu_);
+  void HandleEvent(Child& c, int kind) REQUIRES(mu_);
   void ReadPipe(Child& c, int kind) REQUIRES(mu_);
   // One read's bytes of stream `kind` (kStdout, kStderr), read at `now`:
   // the tails, the stdout copy, the log, the time of the last output.
   void TakeOutput(Child& c, int kind, const char* data, size_t n, int64_t now) REQUIRES(mu_);
   // Counts stdout and writes it to the stdout copy once it outgrows the tail.
   void CopyStdout(Child& c, const char* data, size_t n) REQUIRES(mu_);
-  void WriteStdin(Child& c) REQUIRES(mu_);
   void ReapIfExited(Child& c, int64_t now) REQUIRES(mu_);
   void CheckTimers(Child& c, int64_t now) REQUIRES(mu_);
   // Why a child is being stopped; the first reason given is the one reported.

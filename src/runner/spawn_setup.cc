@@ -62,17 +62,23 @@ Status SpawnSetup::BuildActions(int stdin_fd, int stdout_fd, int stderr_fd, cons
   if (!s.ok()) return s;
   // The extras go to 3, 4, ... by way of slots above every source and
   // target, so placing one never overwrites another still to be placed.
+  // A -1 among them holds its number with /dev/null.
   int above = 2 + static_cast<int>(extra_fds.size());
   for (int fd : extra_fds) above = std::max(above, fd);
   for (size_t i = 0; i < extra_fds.size() && s.ok(); ++i) {
+    if (extra_fds[i] < 0) continue;
     s = Checked(
         posix_spawn_file_actions_adddup2(&actions_, extra_fds[i], above + 1 + static_cast<int>(i)),
         "posix_spawn_file_actions_adddup2(extra)");
   }
   for (size_t i = 0; i < extra_fds.size() && s.ok(); ++i) {
-    s = Checked(posix_spawn_file_actions_adddup2(&actions_, above + 1 + static_cast<int>(i),
-                                                 3 + static_cast<int>(i)),
-                "posix_spawn_file_actions_adddup2(extra)");
+    const int target = 3 + static_cast<int>(i);
+    s = extra_fds[i] < 0
+            ? Checked(posix_spawn_file_actions_addopen(&actions_, target, "/dev/null", O_RDONLY, 0),
+                      "posix_spawn_file_actions_addopen(/dev/null)")
+            : Checked(posix_spawn_file_actions_adddup2(&actions_, above + 1 + static_cast<int>(i),
+                                                       target),
+                      "posix_spawn_file_actions_adddup2(extra)");
   }
   if (!s.ok()) return s;
   // No descriptor of another module leaks into an agent.

@@ -1,7 +1,8 @@
 // SpawnSetup: the posix_spawn file actions and attributes for one agent
 // child, every call's result checked (a failure names the call and errno).
 // The child gets `stdin_fd` (or /dev/null when < 0), `stdout_fd` and
-// `stderr_fd` as 0/1/2 and `extra_fds` as 3, 4, ... in order, starts in
+// `stderr_fd` as 0/1/2 and `extra_fds` as 3, 4, ... in order (a -1 there:
+// /dev/null, so the numbers after it keep their places), starts in
 // `cwd`, has every other descriptor closed,
 // leads its own process group, and starts with an empty signal mask and the
 // default disposition of the signals a service may catch or ignore.

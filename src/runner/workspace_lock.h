@@ -28,7 +28,13 @@ class WorkspaceLock {
   // followed), Unavailable when the other mode holds it.
   static Status Take(const std::string& path, Mode mode, std::unique_ptr<WorkspaceLock>* out);
 
-  ~WorkspaceLock();  // releases it
+  ~WorkspaceLock();  // releases it, unless a copy of fd() is still open
+
+  // The locked folder's descriptor. The lock belongs to the open folder,
+  // not to this descriptor: a copy of it (dup, or passed to a child
+  // process) keeps the lock after this object is gone, until every copy is
+  // closed.
+  int fd() const { return fd_; }
   WorkspaceLock(const WorkspaceLock&) = delete;
   WorkspaceLock& operator=(const WorkspaceLock&) = delete;
 

@@ -95,7 +95,8 @@ bool Decode(const char* data, size_t size, Request* request, std::string* why) {
 }
 
 size_t FdCount(uint32_t flags) {
-  return 4 + ((flags & kHasStdin) != 0 ? 1 : 0) + ((flags & kHasScope) != 0 ? 1 : 0);
+  return 4 + ((flags & kHasStdin) != 0 ? 1 : 0) + ((flags & kHasScope) != 0 ? 1 : 0) +
+         ((flags & kHasHeld) != 0 ? 1 : 0);
 }
 
 std::string RoomEntry() {

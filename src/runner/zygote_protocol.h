@@ -7,7 +7,8 @@
 // program's name first) and `envc` environment entries; with it, by SCM_RIGHTS, the
 // supervisor's descriptors in this order: stdin (only with kHasStdin),
 // stdout, stderr, the log, the go pipe, the cgroup scope (only with
-// kHasScope). Reply: a Reply.
+// kHasScope), a descriptor the supervisor holds while it lives (only with
+// kHasHeld: the workspace lock). Reply: a Reply.
 //
 // The marker is what /proc/<pid>/environ of the new supervisor shows (it is
 // a copy of the zygote, whose own environment is what that file reads): the
@@ -29,10 +30,11 @@ namespace taskexec::zygote {
 inline constexpr uint32_t kMagic = 0x74657a31;  // "tez1"
 inline constexpr uint32_t kHasStdin = 1;
 inline constexpr uint32_t kHasScope = 2;
+inline constexpr uint32_t kHasHeld = 4;
 // A request larger than this goes by posix_spawn instead: a SEQPACKET
 // message must fit the socket's send buffer (212,992 bytes by default).
 inline constexpr size_t kMaxRequestBytes = 128 * 1024;
-inline constexpr size_t kMaxFds = 6;
+inline constexpr size_t kMaxFds = 7;
 // The environment the zygote starts with, and so the room for the marker.
 inline constexpr size_t kMarkerRoom = 512;
 inline constexpr char kRoomVariable[] = "TASKEXEC_ZYGOTE_ROOM=";

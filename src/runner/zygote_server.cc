@@ -81,8 +81,8 @@ void CloseAll(const std::vector<int>& fds) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
 
-  // Received in order: [stdin], stdout, stderr, log, go, [scope]. Parked
-  // above every target first, so placing one never closes another.
+  // Received in order: [stdin], stdout, stderr, log, go, [scope], [held].
+  // Parked above every target first, so placing one never closes another.
   std::vector<int> targets = {0, 1, 2, 3, 4};
   std::vector<int> parked;
   if ((request.flags & zygote::kHasStdin) == 0) {
@@ -91,14 +91,15 @@ void CloseAll(const std::vector<int>& fds) {
     parked.push_back(fcntl(null_fd, F_DUPFD_CLOEXEC, kParking));
   }
   if ((request.flags & zygote::kHasScope) != 0) targets.push_back(5);
+  if ((request.flags & zygote::kHasHeld) != 0) targets.push_back(6);
   for (int fd : fds) parked.push_back(fcntl(fd, F_DUPFD_CLOEXEC, kParking));
   for (size_t i = 0; i < parked.size(); ++i) {
     if (parked[i] < 0 || dup2(parked[i], targets[i]) != targets[i]) {
       GiveUp("cannot place the attempt's descriptors");
     }
   }
-  // Nothing but 0..5 (0..4 without a scope).
-  const unsigned first_unused = (request.flags & zygote::kHasScope) != 0 ? 6 : 5;
+  // Nothing but 0..4, the scope's 5 and the held 6 when given.
+  const unsigned first_unused = static_cast<unsigned>(targets.back()) + 1;
   syscall(SYS_close_range, first_unused, ~0U, 0);
   if (chdir(request.cwd.c_str()) != 0) GiveUp("cannot enter " + request.cwd);
   if (room.at != nullptr) {

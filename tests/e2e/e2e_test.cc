@@ -347,10 +347,11 @@ TEST_F(E2eTest, KillNineWhileTwentySessionsRunThenRestart) {
 }
 
 // A service whose open-file limit cannot hold the sessions it is asked to
-// run at once says so and runs as many as fit: with a hard limit of 352 and
-// agents through the per-attempt supervisor (4 descriptors each at most)
-// that is (352 - 256) / 4 = 24 of max_concurrent = 40, never more, and the
-// rest wait their turn instead of failing to spawn.
+// run at once says so and runs as many as fit: with a hard limit of 280 and
+// agents through the per-attempt supervisor (its channel, 1 descriptor each:
+// the supervisor holds the workspace lock) that is (280 - 256) / 1 = 24 of
+// max_concurrent = 40, never more, and the rest wait their turn instead of
+// failing to spawn.
 TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
   Options o;
   o.max_concurrent = 40;
@@ -359,7 +360,7 @@ TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
   o.listen = "127.0.0.1:" + std::to_string(port);
   std::string config = WriteConfig(o);
   Service service(config, dir_ + "/service.log", {{"FAKE_AGENT_SLEEP", "2"}});
-  service.SetPrefix({"prlimit", "--nofile=300:352"});
+  service.SetPrefix({"prlimit", "--nofile=270:280"});
   service.Start();
   std::vector<std::string> ids;
   for (int i = 0; i < 30; ++i)
@@ -375,9 +376,9 @@ TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
       << CountFinal() << " of 30 final; log: " << ReadFile(dir_ + "/service.log").substr(0, 4000);
   EXPECT_EQ(most, 24u);
   const std::string log = ReadFile(dir_ + "/service.log");
-  EXPECT_NE(log.find("open-file limit raised from 300 to 352"), std::string::npos) << log;
-  EXPECT_NE(log.find("executor.max_concurrent = 40 needs about 416 open files, but this process "
-                     "may open 352 (hard limit 352): at most 24 sessions run at once"),
+  EXPECT_NE(log.find("open-file limit raised from 270 to 280"), std::string::npos) << log;
+  EXPECT_NE(log.find("executor.max_concurrent = 40 needs about 296 open files, but this process "
+                     "may open 280 (hard limit 280): at most 24 sessions run at once"),
             std::string::npos)
       << log;
   for (const std::string& id : ids) EXPECT_EQ(Executions(id).size(), 1u) << id;
@@ -391,9 +392,9 @@ TEST_F(E2eTest, AServiceRunsNoMoreSessionsThanItsDescriptorsHold) {
 
   // config check says the same before a start.
   CommandResult r = e2e::Run(
-      {"prlimit", "--nofile=300:352", TaskexecBinary(), "--config", config, "config", "check"});
+      {"prlimit", "--nofile=270:280", TaskexecBinary(), "--config", config, "config", "check"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("warning: executor.max_concurrent = 40 needs about 416 open files"),
+  EXPECT_NE(r.out.find("warning: executor.max_concurrent = 40 needs about 296 open files"),
             std::string::npos)
       << r.out;
 }

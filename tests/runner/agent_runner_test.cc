@@ -469,6 +469,20 @@ TEST_P(AgentRunnerTest, PromptOnStdin) {
             BuildPrompt(job.task, job.execution, "", ""));
 }
 
+// Larger than a pipe holds: the prompt reaches stdin whole all the same.
+TEST_P(AgentRunnerTest, AHugePromptOnStdinArrivesWhole) {
+  AgentConfig c = Config("stdin");
+  c.command = {FakeAgent()};
+  c.stdin_mode = "prompt";
+  AgentRunner& runner = Runner(c);
+  AgentJob job = Job();
+  job.task.description = std::string(3 << 20, 'd');  // 3 MiB
+  AgentResult r = RunJob(runner, job);
+  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+  EXPECT_EQ(ReadFile(runner.ArtifactsDir("exec-1") + "/stdin.txt"),
+            BuildPrompt(job.task, job.execution, "", ""));
+}
+
 TEST_P(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
   AgentJob job = Job();
   job.task.description = std::string(1 << 20, 'd');  // 1 MiB

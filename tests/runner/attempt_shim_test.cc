@@ -27,6 +27,7 @@ using testing::ReadFile;
 using testing::RunToEnd;
 using testing::ShimmedSpec;
 using testing::TempDir;
+using testing::Waiter;
 using testing::WaitUntil;
 
 ExitRecord Record(const std::string& path) {
@@ -91,6 +92,46 @@ TEST(AttemptShim, AStoppedAttemptsRecordSaysSo) {
   const ExitRecord record = Record(spec.exit_record);
   EXPECT_EQ(record.stop_signal, SIGTERM);
   EXPECT_EQ(record.process.term_signal, SIGTERM);
+}
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// A running attempt through the supervisor holds one descriptor of ours:
+// its channel (no pidfd, no stderr pipe, no log, no stdin once handed over).
+TEST(AttemptShim, ARunningAttemptHoldsOneDescriptorOfTheService) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  RunToEnd(sup, ShimmedSpec(dir, "true"));  // the zygote, started once, stays
+  const size_t before = OpenDescriptors();
+  constexpr int kAttempts = 8;
+  std::vector<Waiter<ProcessResult>> ends(kAttempts);
+  for (int i = 0; i < kAttempts; ++i) {
+    ProcessSpec spec = ShimmedSpec(
+        dir, "echo $$ > started-" + std::to_string(i) + "; while [ ! -e go ]; do sleep 0.05; done");
+    spec.stdin_data = "the prompt\n";
+    ASSERT_TRUE(
+        sup.Start(
+               spec, [&ends, i](const ProcessResult& r) { ends[i].Set(r); }, nullptr, nullptr)
+            .ok());
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    for (int i = 0; i < kAttempts; ++i) {
+      if (ReadFile(dir.Sub("started-" + std::to_string(i))).empty()) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(OpenDescriptors(), before + kAttempts);
+  testing::WriteFile(dir.Sub("go"), "");
+  for (auto& end : ends) {
+    auto r = end.Wait();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->exit_code, 0);
+  }
+  EXPECT_EQ(OpenDescriptors(), before);
 }
 
 // The supervisor started by hand, as the service does, with a test in the

@@ -8,33 +8,49 @@
 namespace taskexec {
 namespace {
 
-TEST(DescriptorBudget, SupervisedSessionsNeedFewerDescriptors) {
-  EXPECT_EQ(DescriptorsPerAttempt(false), 7u);
-  // The supervisor holds the log, and its channel carries both streams.
-  EXPECT_EQ(DescriptorsPerAttempt(true), 4u);
-  EXPECT_EQ(MaxSessionsFor(1024, true), (1024 - 256) / 4);  // 192
-  OpenFileLimit limit;
-  limit.soft = 1024;
-  limit.hard = 1024;
-  EXPECT_EQ(SessionLimitProblem(192, limit, true), "");
-  EXPECT_NE(SessionLimitProblem(192, limit, false), "");
-  EXPECT_NE(SessionLimitProblem(193, limit, true).find("needs about 1028 open files"),
-            std::string::npos);
+TEST(DescriptorBudget, ASupervisedSessionHoldsOneDescriptorWhenItsSupervisorHoldsTheLock) {
+  AgentConfig agent;  // the defaults: per-task workspaces, nothing after the agent
+  EXPECT_TRUE(SupervisorHoldsWorkspaceLock(agent));
+  EXPECT_EQ(DescriptorsPerAttempt(agent, true), 1u);   // the supervisor's channel
+  EXPECT_EQ(DescriptorsPerAttempt(agent, false), 5u);  // pidfd, stdout, stderr, log, lock
+  // Something after the agent needs the lock held here.
+  AgentConfig verify = agent;
+  verify.verify = {"make", "test"};
+  EXPECT_FALSE(SupervisorHoldsWorkspaceLock(verify));
+  EXPECT_EQ(DescriptorsPerAttempt(verify, true), 5u);  // the verify command is our child
+  AgentConfig changes = agent;
+  changes.require_changes = true;
+  EXPECT_EQ(DescriptorsPerAttempt(changes, true), 2u);  // channel and lock
+  AgentConfig after = agent;
+  after.workspace.after_run = {"true"};
+  EXPECT_EQ(DescriptorsPerAttempt(after, true), 5u);  // the hook: our own child
+  // No lock at all where each attempt has its own folder.
+  AgentConfig own = changes;
+  own.workspace.mode = "attempt";
+  EXPECT_EQ(DescriptorsPerAttempt(own, true), 1u);
+  EXPECT_EQ(DescriptorsPerAttempt(own, false), 4u);
+  // A hook before the agent is a child of ours too.
+  AgentConfig before = agent;
+  before.workspace.before_run = {"true"};
+  EXPECT_EQ(DescriptorsPerAttempt(before, true), 5u);
 }
 
 TEST(DescriptorBudget, SessionsFitWhatIsLeftAfterTheReserve) {
-  EXPECT_EQ(MaxSessionsFor(1024), (1024 - 256) / 7);  // 109
-  EXPECT_EQ(MaxSessionsFor(400), 20);
-  EXPECT_EQ(MaxSessionsFor(100), 1) << "one session however low the limit";
-  EXPECT_EQ(MaxSessionsFor(1048576), 149760);
+  EXPECT_EQ(MaxSessionsFor(1024, 5), (1024 - 256) / 5);  // 153
+  EXPECT_EQ(MaxSessionsFor(400, 5), 28);
+  EXPECT_EQ(MaxSessionsFor(100, 5), 1) << "one session however low the limit";
+  EXPECT_EQ(MaxSessionsFor(20000, 1), 19744) << "ten thousand supervised sessions fit 20,000";
+  EXPECT_EQ(MaxSessionsFor(20000, 2), 9872);
   OpenFileLimit limit;
   limit.soft = 1024;
   limit.hard = 1024;
-  EXPECT_EQ(SessionLimitProblem(109, limit), "");
-  EXPECT_EQ(SessionLimitProblem(110, limit),
-            "executor.max_concurrent = 110 needs about 1026 open files, but this process may open "
-            "1024 (hard limit 1024): at most 109 sessions run at once; raise the hard limit "
+  EXPECT_EQ(SessionLimitProblem(153, limit, 5), "");
+  EXPECT_EQ(SessionLimitProblem(154, limit, 5),
+            "executor.max_concurrent = 154 needs about 1026 open files, but this process may open "
+            "1024 (hard limit 1024): at most 153 sessions run at once; raise the hard limit "
             "(ulimit -Hn, systemd LimitNOFILE=) to run more");
+  EXPECT_EQ(SessionLimitProblem(768, limit, 1), "");
+  EXPECT_NE(SessionLimitProblem(769, limit, 1), "");
 }
 
 // In a child, so the test process keeps its own limit.

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "runner/agent_runner.h"
+#include "runner/workspace_lock.h"
 #include "runner_test_util.h"
 
 namespace taskexec {
@@ -413,6 +414,54 @@ TEST_F(WorkspaceTest, RequireChangesInGitCountsCommits) {
   AgentRunner& committing = Runner(c);
   r = Run(committing, Job("task-1", "exec-2"));
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+}
+
+// Through the per-attempt supervisor, with nothing after the agent that
+// needs the workspace, the supervisor holds the workspace's lock for the
+// agent's run (the runner keeps no descriptor of it): the workspace cannot
+// be removed meanwhile, the agent is not given the lock, and the lock is
+// free once the attempt is over.
+TEST_F(WorkspaceTest, TheSupervisorHoldsTheWorkspaceLockWhileTheAgentRuns) {
+  AgentConfig c = Config();
+  // Its descriptors, then it waits for the test's go.
+  c.command = Agent(
+      "echo $PPID > supervisor.pid; ls /proc/$$/fd > fds.txt; while [ ! -e go ]; do sleep 0.05; "
+      "done");
+  AgentRunner& runner = Runner(c);
+  runner.SetAttemptShim(testing::AttemptShim());
+  const AgentJob job = Job("task-1", "exec-1");
+  Waiter<AgentResult> done;
+  ASSERT_TRUE(runner
+                  .Start(
+                      job, [&](const AgentResult& r) { done.Set(r); }, nullptr)
+                  .ok());
+  const std::string workspace = runner.WorkspaceOf(job);
+  ASSERT_TRUE(WaitUntil([&] {
+    return ReadFile(workspace + "/fds.txt").find('\n') != std::string::npos &&
+           !ReadFile(workspace + "/supervisor.pid").empty();
+  }));
+  // Held by the supervisor (the agent's parent) as its descriptor 6, and
+  // by no descriptor of ours.
+  const std::string supervisor = ReadFile(workspace + "/supervisor.pid");
+  std::error_code ec;
+  EXPECT_EQ(fs::read_symlink("/proc/" + supervisor.substr(0, supervisor.size() - 1) + "/fd/6", ec),
+            fs::path(workspace));
+  for (const auto& fd : fs::directory_iterator("/proc/self/fd", ec)) {
+    EXPECT_NE(fs::read_symlink(fd.path(), ec), fs::path(workspace)) << fd.path();
+  }
+  std::unique_ptr<WorkspaceLock> janitor;
+  EXPECT_TRUE(
+      WorkspaceLock::Take(workspace, WorkspaceLock::Mode::kExclusive, &janitor).IsUnavailable())
+      << "the running attempt's workspace is not locked";
+  // The agent has its stdin, stdout, stderr and the shell's own, nothing of ours.
+  EXPECT_EQ(ReadFile(workspace + "/fds.txt").find("\n6\n"), std::string::npos)
+      << ReadFile(workspace + "/fds.txt");
+  WriteFile(workspace + "/go", "");
+  auto r = done.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, ExecutionStatus::kCompleted) << r->error;
+  EXPECT_TRUE(WorkspaceLock::Take(workspace, WorkspaceLock::Mode::kExclusive, &janitor).ok())
+      << "the lock outlived the attempt";
 }
 
 }  // namespace
