@@ -206,8 +206,9 @@ bool Engine::RunTurn(Duties& duties) {
   {
     MutexLock lk(&mu_);
     const int64_t now = loop_clock_->NowMs();
-    const int64_t wake_at =
-        route_backlog_ ? now : std::min(duties.NextDue(), NextTimedDispatch(now));
+    const int64_t wake_at = route_backlog_ || dispatch_backlog_
+                                ? now
+                                : std::min(duties.NextDue(), NextTimedDispatch(now));
     loop_clock_->WaitUntil(&cv_, &mu_, wake_at, [&] {
       mu_.AssertHeld();
       return wake_ || stop_requested_ || store_changed_ || !finished_.empty();
@@ -233,7 +234,7 @@ bool Engine::RunTurn(Duties& duties) {
     check_unrouted_ = true;
     RefreshQueuedAgents();
   }
-  bool dispatch = woke || !done.empty() || route_backlog_;
+  bool dispatch = woke || !done.empty() || route_backlog_ || dispatch_backlog_;
   if (store_changed && PollStoreChanges()) dispatch = true;
   // A wake may be a cancel request: carry it out now, not at its period.
   if (duties.RunDue(loop_clock_->NowMs(), woke ? kCancelRequests : "")) dispatch = true;

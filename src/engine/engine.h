@@ -355,6 +355,9 @@ class Engine {
   bool check_unrouted_ = true;
   // The last ListUnrouted was a full batch: route on without waiting.
   bool route_backlog_ = false;
+  // The last Dispatch started its turn's most (kMaxStartsPerTurn) with
+  // slots still free: dispatch again without waiting.
+  bool dispatch_backlog_ = false;
   std::mt19937_64 rng_;
 
   mutable Mutex mu_;

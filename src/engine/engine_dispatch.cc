@@ -5,7 +5,11 @@
 // free slot, reading at most min(its free slots, free global slots) rows
 // (plus, when a task type is at its cap, the rows of that type it skips),
 // and, while some queued task has no route yet, one batch of routing. The
-// tasks picked are claimed in one store write per round (LaunchAll).
+// tasks picked are claimed in one store write per round (LaunchAll), at most
+// kMaxStartsPerTurn per call: a burst of thousands of free slots is filled
+// over several loop turns, so the duties between them (renewing the leases
+// above all) are never held up by a run of starts, and no claim waits long
+// for its start.
 // Nothing here reads the backlog of an agent at its cap or paused (circuit
 // open, usage limit).
 #include <algorithm>
@@ -26,6 +30,8 @@ constexpr int kRouteBatch = 1024;  // unrouted tasks routed per loop turn
 // Listing rounds per dispatch: another round only when a claim was lost to
 // another executor or a start failed, leaving a slot free.
 constexpr int kMaxRounds = 8;
+// Starts per dispatch (a start is ~1-2 ms: a quarter to half a second).
+constexpr int kMaxStartsPerTurn = 256;
 constexpr const char* kFingerprintKey = "engine.routing_fingerprint";
 
 }  // namespace
@@ -93,10 +99,25 @@ void Engine::RouteUnrouted() {
 
 void Engine::Dispatch() {
   // The service cannot record or start an attempt now: claim nothing.
+  dispatch_backlog_ = false;
   if (hold_.held()) return;
-  Slots slots(config_.executor.max_concurrent, config_.executor.per_agent_limit,
-              config_.executor.agent_limits, config_.executor.max_concurrent_by_type);
+  // This turn's share of the free slots; the rest go at the next turn.
+  const int max_concurrent = config_.executor.max_concurrent;
+  const int turn_cap = static_cast<int>(
+      std::min<int64_t>(max_concurrent, static_cast<int64_t>(running_.size()) + kMaxStartsPerTurn));
+  Slots slots(turn_cap, config_.executor.per_agent_limit, config_.executor.agent_limits,
+              config_.executor.max_concurrent_by_type);
   for (const auto& [id, r] : running_) slots.CountRunning(r.agent, r.task.type);
+  // Whatever ends this call: with the turn's share used up and slots still
+  // free, the loop comes back at once (after its due duties).
+  struct BacklogNote {
+    Engine* engine;
+    const Slots& slots;
+    int turn_cap, max_concurrent;
+    ~BacklogNote() {
+      engine->dispatch_backlog_ = turn_cap < max_concurrent && slots.FreeGlobal() <= 0;
+    }
+  } note{this, slots, turn_cap, max_concurrent};
   const TimeMs now = clock_->NowMs();
 
   // Execution requests first, also with auto_assign off.

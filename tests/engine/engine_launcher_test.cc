@@ -680,6 +680,24 @@ TEST_F(EngineLauncherTest, TasksThatFitTogetherAreClaimedInOneWrite) {
   EXPECT_EQ(launcher_->started(), 3u);  // the other two wait for a slot
 }
 
+// Thousands of free slots at once are filled over several loop turns, a
+// bounded batch of claims and starts each, so that the lease renewal and
+// the other duties between turns are never held up by a run of starts (a
+// start costs a millisecond or two: 10,000 in one go would outlast a lease).
+TEST_F(EngineLauncherTest, ABurstOfFreeSlotsIsFilledInBoundedTurns) {
+  config_.executor.max_concurrent = 600;
+  config_.executor.per_agent_limit = 600;
+  auto owned = std::make_unique<BatchCountingStore>(store_.get());
+  BatchCountingStore& batches = *owned;
+  batches.released = true;
+  engine_store_ = std::move(owned);
+  for (int i = 0; i < 600; ++i) Add("Label the photo #" + std::to_string(i), "jochi");
+  StartEngine();
+  ASSERT_FALSE(launcher_->WaitStarted(600).execution.id.empty());
+  std::lock_guard<std::mutex> l(batches.mu);
+  EXPECT_EQ(batches.claim_sizes, (std::vector<size_t>{256, 256, 88}));
+}
+
 // A store that takes a claim but loses its answer once, as a COMMIT whose
 // reply never came: the claim committed and the engine does not know it.
 class LostClaimAnswerStore final : public store_test::ForwardingStore {
