@@ -248,9 +248,7 @@ bool Engine::RunTurn(Duties& duties) {
 
   MutexLock lk(&mu_);
   snapshot_.running_by_agent.clear();
-  for (const auto& [id, r] : running_) {
-    snapshot_.running_by_agent[r.agent]++;
-  }
+  for (const auto& [kind, n] : running_kinds_) snapshot_.running_by_agent[kind.first] += n;
   snapshot_.refusing_work = hold_.Reason();
   snapshot_.kept_outcomes = static_cast<int64_t>(unrecorded_.size());
   return true;
@@ -304,6 +302,8 @@ void Engine::DrainAtShutdown(Duties& duties) {
         executor_id_, id, r.task_id);
   }
   running_.clear();
+  running_kinds_.clear();
+  pids_to_record_.clear();
   if (!unrecorded_.empty()) RecordUnrecorded();
   for (const auto& [id, u] : unrecorded_) {
     spdlog::error(
@@ -392,6 +392,7 @@ bool Engine::StartClaimed(const Task& task, const std::string& agent, const Clai
   r.started_at = claim.execution.started_at;
   r.resumed = !req.resumed_session_id.empty();
   running_[exec_id] = r;
+  ++running_kinds_[{agent, task.type}];
 
   AgentJob job;
   job.task = claim.task;
@@ -422,7 +423,10 @@ bool Engine::StartClaimed(const Task& task, const std::string& agent, const Clai
   // The claim recorded the start; the pid follows (RecordPids, or the
   // outcome), so a start costs the store one write, not two.
   auto it = running_.find(exec_id);
-  if (it != running_.end()) it->second.pid = pid;
+  if (it != running_.end() && pid != 0) {
+    it->second.pid = pid;
+    pids_to_record_.push_back(exec_id);
+  }
   return true;
 }
 
@@ -444,6 +448,8 @@ std::optional<Engine::Ending> Engine::DecideEnding(const Finished& f) {
   Ending ending;
   ending.running = std::move(it->second);
   running_.erase(it);
+  auto kind = running_kinds_.find({ending.running.agent, ending.running.task.type});
+  if (kind != running_kinds_.end() && --kind->second <= 0) running_kinds_.erase(kind);
   Running& r = ending.running;
   AgentResult& result = ending.result;
   result = f.result;
@@ -799,7 +805,12 @@ void Engine::RecordOutputTimes() {
 }
 
 void Engine::RecordPids() {
-  for (auto& [id, r] : running_) {
+  std::vector<std::string> pending;
+  pending.swap(pids_to_record_);
+  for (const std::string& id : pending) {
+    auto it = running_.find(id);
+    if (it == running_.end()) continue;  // ended: the outcome has its pid
+    Running& r = it->second;
     if (r.pid == 0 || r.pid_recorded) continue;
     Status s = store_->MarkStarted(r.task_id, id, executor_id_, r.pid, clock_->NowMs());
     NoteStoreWrite(s, "record a pid");
@@ -808,6 +819,7 @@ void Engine::RecordPids() {
       if (!hold_.Holds(IntakeHold::Cause::kStore))
         spdlog::warn("engine {}: recording the pid of {} failed (tried again later): {}",
                      executor_id_, id, s.ToString());
+      pids_to_record_.push_back(id);
       continue;
     }
     // Conflict: the lease is gone or the attempt ended, which the renewal and
@@ -821,7 +833,7 @@ void Engine::RecordPids() {
 void Engine::CheckCancelRequests() {
   if (running_.empty()) return;
   std::vector<std::string> ids;
-  if (!store_->ListCancelRequests(executor_id_, &ids).ok()) return;
+  if (!store_->ListCancelRequests(executor_id_, &ids).ok() || ids.empty()) return;
   std::set<std::string> wanted(ids.begin(), ids.end());
   for (auto& [id, r] : running_) {
     if (r.cancel_sent || !wanted.count(r.task_id)) continue;

@@ -333,7 +333,13 @@ class Engine {
   // Owned by the engine thread after Start(), except where noted.
   LauncherFactory make_launcher_;
   std::unique_ptr<AgentLauncher> launcher_;
-  std::map<std::string, Running> running_;    // execution id -> attempt
+  std::map<std::string, Running> running_;  // execution id -> attempt
+  // What runs, counted as running_ changes (AddRunning, TakeRunning), so
+  // that a loop turn or a dispatch costs nothing per running attempt:
+  // (agent, task type) -> attempts.
+  std::map<std::pair<std::string, std::string>, int> running_kinds_;
+  // Attempts whose pid is known and not yet written (RecordPids).
+  std::vector<std::string> pids_to_record_;
   std::map<std::string, Ending> unrecorded_;  // execution id -> kept outcome
   // Claims the store answered Unavailable (task id -> execution id): they may
   // have committed all the same (a COMMIT whose answer was lost). The next

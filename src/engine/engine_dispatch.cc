@@ -107,7 +107,7 @@ void Engine::Dispatch() {
       std::min<int64_t>(max_concurrent, static_cast<int64_t>(running_.size()) + kMaxStartsPerTurn));
   Slots slots(turn_cap, config_.executor.per_agent_limit, config_.executor.agent_limits,
               config_.executor.max_concurrent_by_type);
-  for (const auto& [id, r] : running_) slots.CountRunning(r.agent, r.task.type);
+  for (const auto& [kind, n] : running_kinds_) slots.CountRunning(kind.first, kind.second, n);
   // Whatever ends this call: with the turn's share used up and slots still
   // free, the loop comes back at once (after its due duties).
   struct BacklogNote {

@@ -13,11 +13,11 @@ Slots::Slots(int max_global, int per_agent_limit, const std::map<std::string, in
   for (const auto& [type, cap] : type_limits) type_limits_[LowerAscii(type)] = cap;
 }
 
-void Slots::CountRunning(const std::string& agent, const std::string& type) {
-  ++running_;
-  ++by_agent_[agent];
+void Slots::CountRunning(const std::string& agent, const std::string& type, int n) {
+  running_ += n;
+  by_agent_[agent] += n;
   const std::string t = LowerAscii(type);
-  if (type_limits_.count(t) != 0) ++by_type_[t];
+  if (type_limits_.count(t) != 0) by_type_[t] += n;
 }
 
 bool Slots::TypeHasRoom(const std::string& type) const {

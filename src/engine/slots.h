@@ -23,8 +23,8 @@ class Slots {
   Slots(int max_global, int per_agent_limit, const std::map<std::string, int>& agent_limits,
         const std::map<std::string, int>& type_limits = {});
 
-  // Counts an attempt of a task of `type` already running on `agent`.
-  void CountRunning(const std::string& agent, const std::string& type = "");
+  // Counts `n` attempts of tasks of `type` already running on `agent`.
+  void CountRunning(const std::string& agent, const std::string& type = "", int n = 1);
 
   int LimitFor(const std::string& agent) const;
   int FreeGlobal() const { return max_global_ - running_; }
