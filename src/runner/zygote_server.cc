@@ -98,9 +98,12 @@ void CloseAll(const std::vector<int>& fds) {
       GiveUp("cannot place the attempt's descriptors");
     }
   }
-  // Nothing but 0..4, the scope's 5 and the held 6 when given.
+  // Nothing but 0..4, the scope's 5 and the held 6 when given: a 5 left
+  // open without a scope (a descriptor the zygote happened to have there)
+  // would be taken for one.
   const unsigned first_unused = static_cast<unsigned>(targets.back()) + 1;
   syscall(SYS_close_range, first_unused, ~0U, 0);
+  if ((request.flags & zygote::kHasScope) == 0) close(5);
   if (chdir(request.cwd.c_str()) != 0) GiveUp("cannot enter " + request.cwd);
   if (room.at != nullptr) {
     std::memset(room.at, 0, room.size);

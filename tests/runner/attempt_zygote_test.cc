@@ -140,6 +140,61 @@ TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
   EXPECT_EQ(rec.process.exit_code, 3);
 }
 
+// A descriptor the supervisor is to hold (the workspace lock) is its 6,
+// also without a cgroup scope: its 5 is then closed, never something the
+// zygote had there that could pass for a scope, and the agent gets neither.
+TEST(AttemptZygote, AHeldDescriptorIsTheSupervisorsSixWithoutAScope) {
+  SKIP_UNDER_TSAN();
+  TempDir dir;
+  std::string why;
+  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
+  ASSERT_NE(zygote, nullptr) << why;
+  Fds fds;
+  int out[2], go[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+  for (int fd : {out[0], out[1], go[0], go[1]}) fds.Keep(fd);
+  const int log_fd = fds.Keep(
+      open(dir.Sub("attempt.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  std::filesystem::create_directories(dir.Sub("work"));
+  const int held = fds.Keep(open(dir.Sub("work").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_GE(held, 0);
+
+  AttemptZygote::Request r;
+  r.argv = {AttemptShim(), dir.Sub("exit.json"), "0", "0", "/bin/sh", "-c", "ls /proc/$$/fd"};
+  r.env = {"PATH=/usr/bin:/bin"};
+  r.cwd = dir.Sub("work");
+  r.marker = "TASKEXEC_EXECUTION_ID=exec-z2";
+  r.stdout_fd = r.stderr_fd = out[1];
+  r.log_fd = log_fd;
+  r.go_fd = go[0];
+  r.held_fd = held;
+  pid_t pid = 0;
+  int error = 0;
+  ASSERT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
+  const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd/";
+  std::error_code ec;
+  EXPECT_TRUE(WaitUntil([&] {
+    return std::filesystem::read_symlink(fd_dir + "6", ec) ==
+           std::filesystem::path(dir.Sub("work"));
+  }));
+  EXPECT_FALSE(std::filesystem::exists(fd_dir + "5", ec));
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  close(out[1]);
+  std::string channel;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) channel.append(buf, n);
+  const testing::Unframed got = testing::Unframe(channel);
+  EXPECT_EQ(got.err, "");  // not taken for a scope the agent runs outside of
+  // The agent (the shell) has its 0, 1 and 2, not the scope's place nor the held one.
+  EXPECT_EQ(got.out.substr(0, 6), "0\n1\n2\n") << got.out;
+  EXPECT_EQ(("\n" + got.out).find("\n5\n"), std::string::npos) << got.out;
+  EXPECT_EQ(("\n" + got.out).find("\n6\n"), std::string::npos) << got.out;
+}
+
 TEST(AttemptZygote, OneThatDiedIsNotSentTo) {
   SKIP_UNDER_TSAN();
   std::string why;

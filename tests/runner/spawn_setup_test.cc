@@ -2,6 +2,7 @@
 // call by call, and what a child started with them sees.
 #include "runner/spawn_setup.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,33 @@ TEST(SpawnSetup, ChildGetsItsDescriptorsDirectoryAndOwnGroup) {
   EXPECT_EQ(text.substr(0, 2), "/\n") << text;
   EXPECT_NE(text.find("devnull\n"), std::string::npos) << text;
   EXPECT_NE(text.find("leader\n"), std::string::npos) << text;
+}
+
+// The extras keep their places: a -1 among them is /dev/null at its number,
+// and the one after it is where it belongs.
+TEST(SpawnSetup, AnExtraOfMinusOneKeepsItsPlaceWithDevNull) {
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  const int dir = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dir, 0);
+  SpawnSetup setup;
+  ASSERT_TRUE(setup.Build(-1, out[1], out[1], "/", {-1, dir}).ok());
+  char sh[] = "/bin/sh", c[] = "-c";
+  char script[] = "readlink /proc/self/fd/3; readlink /proc/self/fd/4";
+  char* argv[] = {sh, c, script, nullptr};
+  char path[] = "PATH=/usr/bin:/bin";
+  char* envp[] = {path, nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, envp), 0);
+  close(out[1]);
+  close(dir);
+  std::string text;
+  char buf[256];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
+  close(out[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(text, "/dev/null\n/tmp\n");
 }
 
 TEST(SpawnSetup, SecondBuildIsRefused) {
