@@ -860,6 +860,9 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
       } else {
         TakeOutput(c, kind, buf, static_cast<size_t>(n), now);
       }
+      // A pipe read short is empty for now: the next epoll event says when
+      // there is more (or its end), without a read that finds nothing.
+      if (static_cast<size_t>(n) < sizeof buf) return;
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
