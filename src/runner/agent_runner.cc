@@ -409,9 +409,17 @@ AttemptProgress AgentRunner::Progress(const std::string& execution_id) const {
   }
   AttemptProgress progress;
   progress.last_output_at = attempt.started_at + ms_after_start;
+  // Its end first: the last line is nearly always there, and thousands of
+  // sessions are asked every few seconds.
+  constexpr size_t kEndBytes = 1024;
   std::string recent;
-  if (supervisor_->RecentOutput(attempt.handle, &recent).ok())
+  if (!supervisor_->RecentOutput(attempt.handle, &recent, kEndBytes).ok()) return progress;
+  if (recent.size() < kEndBytes) {
+    progress.last_line = LastMeaningfulLine(recent);  // all there is
+  } else if (!LastMeaningfulLineOfTail(recent, &progress.last_line) &&
+             supervisor_->RecentOutput(attempt.handle, &recent).ok()) {
     progress.last_line = LastMeaningfulLine(recent);
+  }
   return progress;
 }
 

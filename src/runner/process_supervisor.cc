@@ -693,14 +693,15 @@ Status ProcessSupervisor::LastOutput(uint64_t handle, int64_t* ms_after_start) c
   return Status::OK();
 }
 
-Status ProcessSupervisor::RecentOutput(uint64_t handle, std::string* out) const {
+Status ProcessSupervisor::RecentOutput(uint64_t handle, std::string* out, size_t max_bytes) const {
   MutexLock lock(&mu_);
   auto it = children_.find(handle);
   if (it == children_.end())
     return Status::NotFound("no running process with handle " + std::to_string(handle));
   const std::string& recent = it->second->result.recent_output;
-  *out = recent.size() > kRecentOutputBytes ? recent.substr(recent.size() - kRecentOutputBytes)
-                                            : recent;
+  const size_t keep = std::min(max_bytes, kRecentOutputBytes);
+  out->assign(recent.size() > keep ? std::string_view(recent).substr(recent.size() - keep)
+                                   : std::string_view(recent));
   return Status::OK();
 }
 

@@ -153,9 +153,10 @@ class ProcessSupervisor {
   // start (-1: not yet). NotFound when the handle is unknown or finished.
   Status LastOutput(uint64_t handle, int64_t* ms_after_start) const;
   // The running child's newest output, stdout and stderr interleaved in the
-  // order they were read, at most kRecentOutputBytes. NotFound when the
-  // handle is unknown or finished.
-  Status RecentOutput(uint64_t handle, std::string* out) const;
+  // order they were read, at most `max_bytes` (<= kRecentOutputBytes).
+  // NotFound when the handle is unknown or finished.
+  Status RecentOutput(uint64_t handle, std::string* out,
+                      size_t max_bytes = kRecentOutputBytes) const;
 
   // Children started and not yet reported.
   size_t running() const;

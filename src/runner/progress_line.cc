@@ -160,4 +160,15 @@ std::string LastMeaningfulLine(std::string_view recent_output, size_t max_chars)
   return CutToChars(SanitizeText(line, line.size()), max_chars);
 }
 
+bool LastMeaningfulLineOfTail(std::string_view tail, std::string* line, size_t max_chars) {
+  // Its first line may be cut: only the whole lines after it count, and
+  // the walk from the end meets them as it would in the whole output.
+  const size_t nl = tail.find('\n');
+  if (nl == std::string_view::npos) return false;
+  const std::string found = LastOf(tail.substr(nl + 1), 0);
+  if (found.empty()) return false;
+  *line = max_chars == 0 ? "" : CutToChars(SanitizeText(found, found.size()), max_chars);
+  return true;
+}
+
 }  // namespace taskexec

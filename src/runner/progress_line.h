@@ -30,4 +30,11 @@ constexpr size_t kProgressLineMaxChars = 500;
 std::string LastMeaningfulLine(std::string_view recent_output,
                                size_t max_chars = kProgressLineMaxChars);
 
+// The same for output of which `tail` is only the end, without the rest:
+// true with *line (what LastMeaningfulLine of the whole would give) when the
+// tail decides it, that is when a meaningful line begins inside it after
+// its first newline; false when the line may begin before the tail.
+bool LastMeaningfulLineOfTail(std::string_view tail, std::string* line,
+                              size_t max_chars = kProgressLineMaxChars);
+
 }  // namespace taskexec

@@ -71,5 +71,36 @@ TEST(ProgressLineTest, IsValidUtf8OfAtMostTheLimit) {
   EXPECT_EQ(LastMeaningfulLine("anything", 0), "");
 }
 
+// Whatever the cut, a tail that decides gives what the whole output gives,
+// and one that cannot (its meaningful line began before it) says so.
+TEST(ProgressLineTest, TheEndOfTheOutputDecidesWhenItHoldsTheLineWhole) {
+  const std::string whole =
+      "Cloning the repository\n"
+      "{\"type\":\"message\",\"text\":\"Reading the failing test\"}\n"
+      "step 3 of 7: patching src/main.c\n"
+      "-----\n"
+      "\x1b[32m[=====     ] 50%\r[==========] 100%\x1b[0m\n"
+      "{\"type\":\"ping\"}\n"
+      "   \n";
+  const std::string expected = LastMeaningfulLine(whole);
+  ASSERT_EQ(expected, "[==========] 100%");
+  int decided = 0;
+  for (size_t cut = 0; cut <= whole.size(); ++cut) {
+    std::string line = "unset";
+    if (LastMeaningfulLineOfTail(std::string_view(whole).substr(cut), &line)) {
+      EXPECT_EQ(line, expected) << "cut at " << cut;
+      ++decided;
+    } else {
+      EXPECT_EQ(line, "unset");
+    }
+  }
+  EXPECT_GT(decided, 0);
+  // The tail ends in lines that say nothing: it cannot decide.
+  std::string line;
+  EXPECT_FALSE(LastMeaningfulLineOfTail("...the line before\n-----\n\n", &line));
+  // No newline at all: the one line may be cut.
+  EXPECT_FALSE(LastMeaningfulLineOfTail("half of a line", &line));
+}
+
 }  // namespace
 }  // namespace taskexec
