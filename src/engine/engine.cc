@@ -24,8 +24,12 @@ constexpr int64_t kCancelCheckMs = 250;  // a stored cancel is carried out well 
 constexpr const char* kRenewLeases = "renew leases";
 constexpr const char* kCancelRequests = "cancel requests";
 // How often running attempts' output times and lines are written: the
-// dashboard and the Notion progress comment show them live.
+// dashboard and the Notion progress comment show them live. At most
+// kOutputRecordBatch attempts are looked at per round, in turn: with more
+// running, each is brought up to date every (running / batch) rounds, and
+// the store's writes stay bounded however many sessions run.
 constexpr int64_t kOutputRecordMs = 5000;
+constexpr size_t kOutputRecordBatch = 1000;
 // How long a running attempt's pid may be missing from the store (the claim
 // starts the attempt before its process exists).
 constexpr int64_t kPidRecordMs = 1000;
@@ -786,7 +790,12 @@ Status Engine::SendHeartbeat() {
 
 void Engine::RecordOutputTimes() {
   std::vector<OutputTime> times;
-  for (const auto& [id, r] : running_) {
+  // This round's share, from where the last one stopped (wrapping around).
+  auto it = running_.upper_bound(output_cursor_);
+  for (size_t looked = 0; looked < std::min(kOutputRecordBatch, running_.size()); ++looked, ++it) {
+    if (it == running_.end()) it = running_.begin();
+    const auto& [id, r] = *it;
+    output_cursor_ = id;
     AttemptProgress progress = launcher_->Progress(id);
     if (progress.last_output_at > r.output_recorded)
       times.push_back(OutputTime{id, progress.last_output_at, std::move(progress.last_line)});

@@ -340,6 +340,9 @@ class Engine {
   std::map<std::pair<std::string, std::string>, int> running_kinds_;
   // Attempts whose pid is known and not yet written (RecordPids).
   std::vector<std::string> pids_to_record_;
+  // The execution id RecordOutputTimes looked at last: the next round goes
+  // on after it.
+  std::string output_cursor_;
   std::map<std::string, Ending> unrecorded_;  // execution id -> kept outcome
   // Claims the store answered Unavailable (task id -> execution id): they may
   // have committed all the same (a COMMIT whose answer was lost). The next

@@ -2,7 +2,9 @@
 // processes, and every wait is on an event (an attempt started, a cancel
 // sent, an outcome recorded through the engine's callbacks), not on time.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <algorithm>
 
 #include <atomic>
 #include <condition_variable>
@@ -845,6 +847,40 @@ TEST_F(EngineLauncherTest, AnAttemptStoppedByTheLeaseFenceIsRecordedLost) {
   ASSERT_TRUE(Settle());
   ASSERT_TRUE(store_->GetExecution(again.execution.id, &executions[0]).ok());
   EXPECT_EQ(executions[0].status, ExecutionStatus::kFailed);
+}
+
+// With more attempts running than a round looks at (1,000), the rounds take
+// them in turn: every attempt's output is recorded within two rounds here,
+// and no round writes more than 1,000.
+TEST_F(EngineLauncherTest, OutputTimesOfManyAttemptsAreRecordedInTurn) {
+  config_.executor.lease_seconds = 30;
+  config_.executor.poll_interval_seconds = 3600;
+  config_.executor.max_concurrent = 1200;
+  config_.executor.per_agent_limit = 1200;
+  manual_loop_ = true;
+  for (int i = 0; i < 1200; ++i) Add("Keep talking #" + std::to_string(i), "jochi");
+  StartEngine();
+  for (int turn = 0; turn < 10 && launcher_->started() < 1200; ++turn) {
+    ASSERT_TRUE(Settle());
+  }
+  ASSERT_EQ(launcher_->started(), 1200u);
+  std::vector<SessionExecution> active;
+  ASSERT_TRUE(store_->ListActiveExecutions(&active).ok());
+  ASSERT_EQ(active.size(), 1200u);
+  const TimeMs said_at = clock_.NowMs() + 1'000;
+  for (const SessionExecution& e : active) launcher_->Output(e.id, said_at, "still at it");
+  auto recorded = [&] {
+    std::vector<SessionExecution> now;
+    EXPECT_TRUE(store_->ListActiveExecutions(&now).ok());
+    return std::count_if(now.begin(), now.end(),
+                         [&](const SessionExecution& e) { return e.last_output_at == said_at; });
+  };
+  loop_clock_.Advance(5'000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(recorded(), 1000);
+  loop_clock_.Advance(5'000);
+  ASSERT_TRUE(loop_clock_.AwaitIdle());
+  EXPECT_EQ(recorded(), 1200);
 }
 
 // A running attempt's last output and its last meaningful line reach the
