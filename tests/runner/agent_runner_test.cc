@@ -457,30 +457,22 @@ TEST(StdoutForParsing, TailWhenWholeElseCopyElseTailWithAWarning) {
   EXPECT_NE(warning.find("does not hold all of it"), std::string::npos) << warning;
 }
 
+// With stdin_mode = prompt the agent reads the prompt on stdin, a small one
+// and one larger than a pipe holds (3 MiB) alike.
 TEST_P(AgentRunnerTest, PromptOnStdin) {
   AgentConfig c = Config("stdin");
   c.command = {FakeAgent()};
   c.stdin_mode = "prompt";
   AgentRunner& runner = Runner(c);
-  AgentJob job = Job();
-  AgentResult r = RunJob(runner, job);
-  EXPECT_EQ(r.status, ExecutionStatus::kCompleted);
-  EXPECT_EQ(ReadFile(runner.ArtifactsDir("exec-1") + "/stdin.txt"),
-            BuildPrompt(job.task, job.execution, "", ""));
-}
-
-// Larger than a pipe holds: the prompt reaches stdin whole all the same.
-TEST_P(AgentRunnerTest, AHugePromptOnStdinArrivesWhole) {
-  AgentConfig c = Config("stdin");
-  c.command = {FakeAgent()};
-  c.stdin_mode = "prompt";
-  AgentRunner& runner = Runner(c);
-  AgentJob job = Job();
-  job.task.description = std::string(3 << 20, 'd');  // 3 MiB
-  AgentResult r = RunJob(runner, job);
-  EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
-  EXPECT_EQ(ReadFile(runner.ArtifactsDir("exec-1") + "/stdin.txt"),
-            BuildPrompt(job.task, job.execution, "", ""));
+  for (const size_t description : {size_t{13}, size_t{3} << 20}) {
+    AgentJob job = Job(std::to_string(description));
+    job.task.description = std::string(description, 'd');
+    AgentResult r = RunJob(runner, job);
+    EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+    EXPECT_EQ(ReadFile(runner.ArtifactsDir(job.execution.id) + "/stdin.txt"),
+              BuildPrompt(job.task, job.execution, "", ""))
+        << description << " bytes of description";
+  }
 }
 
 TEST_P(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {

@@ -15,28 +15,36 @@
 namespace taskexec {
 namespace {
 
-TEST(SpawnSetup, ChildGetsItsDescriptorsDirectoryAndOwnGroup) {
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  SpawnSetup setup;
-  ASSERT_TRUE(setup.Build(-1, out[1], out[1], "/").ok());
-  // Prints its cwd, whether stdin is /dev/null, and whether it leads its group.
+// Runs `script` with /bin/sh as `setup` places it (`out` its stdout's write
+// end, closed here) and returns what it printed.
+std::string RunScript(const SpawnSetup& setup, int out[2], const char* script) {
   char sh[] = "/bin/sh", c[] = "-c";
-  char script[] =
-      "pwd; [ \"$(readlink /proc/self/fd/0)\" = /dev/null ] && echo devnull; "
-      "set -- $(cat /proc/$$/stat); [ \"$5\" = \"$$\" ] && echo leader";
-  char* argv[] = {sh, c, script, nullptr};
+  std::string text_arg = script;
+  char* argv[] = {sh, c, text_arg.data(), nullptr};
   char path[] = "PATH=/usr/bin:/bin";
   char* envp[] = {path, nullptr};
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, envp), 0);
+  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, envp), 0);
   close(out[1]);
   std::string text;
   char buf[256];
   for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
   close(out[0]);
   int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  return text;
+}
+
+TEST(SpawnSetup, ChildGetsItsDescriptorsDirectoryAndOwnGroup) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  SpawnSetup setup;
+  ASSERT_TRUE(setup.Build(-1, out[1], out[1], "/").ok());
+  // Prints its cwd, whether stdin is /dev/null, and whether it leads its group.
+  const std::string text =
+      RunScript(setup, out,
+                "pwd; [ \"$(readlink /proc/self/fd/0)\" = /dev/null ] && echo devnull; "
+                "set -- $(cat /proc/$$/stat); [ \"$5\" = \"$$\" ] && echo leader");
   EXPECT_EQ(text.substr(0, 2), "/\n") << text;
   EXPECT_NE(text.find("devnull\n"), std::string::npos) << text;
   EXPECT_NE(text.find("leader\n"), std::string::npos) << text;
@@ -51,21 +59,9 @@ TEST(SpawnSetup, AnExtraOfMinusOneKeepsItsPlaceWithDevNull) {
   ASSERT_GE(dir, 0);
   SpawnSetup setup;
   ASSERT_TRUE(setup.Build(-1, out[1], out[1], "/", {-1, dir}).ok());
-  char sh[] = "/bin/sh", c[] = "-c";
-  char script[] = "readlink /proc/self/fd/3; readlink /proc/self/fd/4";
-  char* argv[] = {sh, c, script, nullptr};
-  char path[] = "PATH=/usr/bin:/bin";
-  char* envp[] = {path, nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", setup.actions(), setup.attributes(), argv, envp), 0);
-  close(out[1]);
+  const std::string text =
+      RunScript(setup, out, "readlink /proc/self/fd/3; readlink /proc/self/fd/4");
   close(dir);
-  std::string text;
-  char buf[256];
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, n);
-  close(out[0]);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_EQ(text, "/dev/null\n/tmp\n");
 }
 
