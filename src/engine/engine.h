@@ -193,8 +193,11 @@ class Engine {
   // here or a pause's end (loop clock ms; INT64_MAX when none).
   int64_t NextTimedDispatch(int64_t now) const;
   // engine_dispatch.cc: execution requests first, then the runnable tasks of
-  // each agent with a free slot, merged in queue order.
+  // each agent with a free slot, merged in queue order; at most
+  // kMaxStartsPerTurn a call (dispatch_backlog_ says when more are due).
   void Dispatch();
+  // Starts what `slots` has room for (Dispatch's work).
+  void FillSlots(Slots& slots);
   // At start: clears stored routes made under another routing configuration
   // (AgentRouter::Fingerprint, kept in the store's meta).
   void CheckRoutingConfig();

@@ -98,8 +98,8 @@ void Engine::RouteUnrouted() {
 }
 
 void Engine::Dispatch() {
-  // The service cannot record or start an attempt now: claim nothing.
   dispatch_backlog_ = false;
+  // The service cannot record or start an attempt now: claim nothing.
   if (hold_.held()) return;
   // This turn's share of the free slots; the rest go at the next turn.
   const int max_concurrent = config_.executor.max_concurrent;
@@ -108,16 +108,13 @@ void Engine::Dispatch() {
   Slots slots(turn_cap, config_.executor.per_agent_limit, config_.executor.agent_limits,
               config_.executor.max_concurrent_by_type);
   for (const auto& [kind, n] : running_kinds_) slots.CountRunning(kind.first, kind.second, n);
-  // Whatever ends this call: with the turn's share used up and slots still
-  // free, the loop comes back at once (after its due duties).
-  struct BacklogNote {
-    Engine* engine;
-    const Slots& slots;
-    int turn_cap, max_concurrent;
-    ~BacklogNote() {
-      engine->dispatch_backlog_ = turn_cap < max_concurrent && slots.FreeGlobal() <= 0;
-    }
-  } note{this, slots, turn_cap, max_concurrent};
+  FillSlots(slots);
+  // The turn's share used up with slots still free: the loop comes back at
+  // once (after its due duties).
+  dispatch_backlog_ = turn_cap < max_concurrent && slots.FreeGlobal() <= 0;
+}
+
+void Engine::FillSlots(Slots& slots) {
   const TimeMs now = clock_->NowMs();
 
   // Execution requests first, also with auto_assign off.

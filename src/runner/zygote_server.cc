@@ -98,12 +98,13 @@ void CloseAll(const std::vector<int>& fds) {
       GiveUp("cannot place the attempt's descriptors");
     }
   }
-  // Nothing but 0..4, the scope's 5 and the held 6 when given: a 5 left
-  // open without a scope (a descriptor the zygote happened to have there)
-  // would be taken for one.
-  const unsigned first_unused = static_cast<unsigned>(targets.back()) + 1;
-  syscall(SYS_close_range, first_unused, ~0U, 0);
-  if ((request.flags & zygote::kHasScope) == 0) close(5);
+  // Nothing but the targets: a 5 left open without a scope (a descriptor
+  // the zygote happened to have there) would be taken for one.
+  const int first_unused = targets.back() + 1;
+  syscall(SYS_close_range, static_cast<unsigned>(first_unused), ~0U, 0);
+  for (int fd = 0; fd < first_unused; ++fd) {
+    if (std::find(targets.begin(), targets.end(), fd) == targets.end()) close(fd);
+  }
   if (chdir(request.cwd.c_str()) != 0) GiveUp("cannot enter " + request.cwd);
   if (room.at != nullptr) {
     std::memset(room.at, 0, room.size);
