@@ -9,8 +9,8 @@
 //                                supervisor as a copy of itself)
 //
 // Descriptors from the service: 0 the agent's stdin (passed on as is), 1 the
-// service's channel (a socket or pipe that carries the agent's stdout and
-// stderr as frames, runner/output_frames.h; 2 is the same channel, and
+// service's channel (a pipe that carries the agent's stdout and stderr as
+// frames, runner/output_frames.h; 2 is the same channel, and
 // nothing here writes to it unframed), 3 the attempt's log (append), 4 a
 // pipe that carries one 'g' once the service has registered this process:
 // the agent starts only then, and not at all when the pipe ends without it
@@ -148,7 +148,6 @@ struct Stream {
   uint8_t frame = kStdoutFrame;
   std::string tail;
   int64_t bytes = 0;
-  int64_t dropped = 0;  // not passed on: more than kMaxBuffered waited
 };
 
 // The service's end of both streams.
@@ -207,12 +206,10 @@ void ReadFrom(Attempt* a, Stream* s) {
     AppendTail(&s->tail, buf, len, a->tail_bytes);
     AppendTail(&a->recent, buf, len, kRecentBytes);
     a->last_output = NowMs() - a->started;
-    if (a->channel.fd >= 0) {
-      if (a->channel.pending.size() + len > kMaxBuffered) {
-        s->dropped += n;
-      } else {
-        AppendFrame(&a->channel.pending, s->frame, buf, len);
-      }
+    // Past kMaxBuffered waiting for a service that does not read, output
+    // is not passed on; the log and the tails have it.
+    if (a->channel.fd >= 0 && a->channel.pending.size() + len <= kMaxBuffered) {
+      AppendFrame(&a->channel.pending, s->frame, buf, len);
     }
     Forward(&a->channel);
   }

@@ -6,7 +6,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -206,7 +205,7 @@ struct ProcessSupervisor::Child {
   int pidfd = -1;
   // Through the per-attempt supervisor, out_fd is its channel: stdout and
   // stderr as frames (output_frames.h), and err_fd and pidfd stay -1.
-  std::unique_ptr<FrameReader> frames;
+  std::optional<FrameReader> frames;
   int64_t channel_closed_ms = 0;  // when the channel ended (framed only)
   int out_fd = -1;
   int err_fd = -1;
@@ -613,7 +612,7 @@ uint64_t ProcessSupervisor::Register(const ProcessSpec& spec, int64_t pid, ExitC
   c.handle = next_handle_++;
   c.pid = static_cast<pid_t>(pid);
   if (!spec.shim.empty()) {
-    c.frames = std::make_unique<FrameReader>();
+    c.frames.emplace();
   } else {
     c.pidfd = PidfdOpen(c.pid);
     if (c.pidfd < 0) spdlog::warn("pidfd_open({}) failed ({}); polling", pid, ErrnoText(errno));
@@ -755,7 +754,7 @@ int ProcessSupervisor::NextTimeoutMs(int64_t now) const {
 int64_t ProcessSupervisor::DueAt(const Child& c, int64_t now) {
   if (c.exited) return (c.out_fd < 0 && c.err_fd < 0) ? now : c.linger_until_ms;
   int64_t next = std::numeric_limits<int64_t>::max();
-  if (c.frames != nullptr) {
+  if (c.frames.has_value()) {
     if (c.out_fd < 0) next = now + (now - c.channel_closed_ms < 100 ? kExitingPollMs : kPollMs);
   } else if (c.pidfd < 0) {
     next = now + kPollMs;
@@ -856,7 +855,7 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
       now = MonotonicMs();
-      if (c.frames != nullptr) {
+      if (c.frames.has_value()) {
         c.frames->Feed(buf, static_cast<size_t>(n), take);
       } else {
         TakeOutput(c, kind, buf, static_cast<size_t>(n), now);
@@ -869,7 +868,7 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     CloseFd(fd);  // EOF or a read error
-    if (c.frames != nullptr) {
+    if (c.frames.has_value()) {
       // The supervisor closes its channel only by exiting.
       now = MonotonicMs();
       c.frames->Finish(take);
@@ -918,7 +917,7 @@ void ProcessSupervisor::HandleEvent(Child& c, int kind) {
 }
 
 void ProcessSupervisor::CheckTimers(Child& c, int64_t now) {
-  if (!c.exited && c.pidfd < 0 && (c.frames == nullptr || c.out_fd < 0)) ReapIfExited(c, now);
+  if (!c.exited && c.pidfd < 0 && (!c.frames.has_value() || c.out_fd < 0)) ReapIfExited(c, now);
   if (!c.exited && !c.term_sent && c.deadline_ms > 0 && now >= c.deadline_ms) {
     BeginKill(c, StopReason::kTimeout, c.kill_grace_ms, now);
   }
