@@ -45,9 +45,11 @@ constexpr int kPidfd = 2;
 constexpr int64_t kLingerMs = 1000;
 // Poll interval for the (unexpected) case pidfd_open is unavailable.
 constexpr int64_t kPollMs = 50;
-// A child on a framed channel (the per-attempt supervisor) has no pidfd: its
-// channel's end says it is exiting, and its exit is looked for this often
-// from then on (it closes the channel only by exiting: microseconds).
+// A child on a framed channel (the per-attempt supervisor) has no pidfd while
+// it runs: its channel's end says it is exiting. When it is not a zombie yet
+// at that moment (a quarter of the time under load: the kernel closes a
+// process's files before it notifies its parent), a pidfd opened then says
+// when it is; without one its exit is looked for this often.
 constexpr int64_t kExitingPollMs = 1;
 
 uint64_t Tag(uint64_t handle, int kind) { return (handle << 2) | static_cast<uint64_t>(kind); }
@@ -755,7 +757,9 @@ int64_t ProcessSupervisor::DueAt(const Child& c, int64_t now) {
   if (c.exited) return (c.out_fd < 0 && c.err_fd < 0) ? now : c.linger_until_ms;
   int64_t next = std::numeric_limits<int64_t>::max();
   if (c.frames.has_value()) {
-    if (c.out_fd < 0) next = now + (now - c.channel_closed_ms < 100 ? kExitingPollMs : kPollMs);
+    if (c.out_fd < 0 && c.pidfd < 0) {
+      next = now + (now - c.channel_closed_ms < 100 ? kExitingPollMs : kPollMs);
+    }
   } else if (c.pidfd < 0) {
     next = now + kPollMs;
   }
@@ -874,6 +878,7 @@ void ProcessSupervisor::ReadPipe(Child& c, int kind) {
       c.frames->Finish(take);
       c.channel_closed_ms = now;
       ReapIfExited(c, c.channel_closed_ms);
+      if (!c.exited) WatchExit(c);
     }
   }
 }
@@ -900,6 +905,23 @@ void ProcessSupervisor::ReapIfExited(Child& c, int64_t now) {
   c.result.duration_ms = now - c.start_ms;
   c.linger_until_ms = now + kLingerMs;
   CloseFd(&c.pidfd);  // a zombie's pidfd stays readable; stop watching it
+}
+
+void ProcessSupervisor::WatchExit(Child& c) {
+  if (c.pidfd >= 0) return;
+  c.pidfd = PidfdOpen(c.pid);
+  if (c.pidfd < 0) return;  // polled every kExitingPollMs instead
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = Tag(c.handle, kPidfd);
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.pidfd, &ev) != 0) {
+    spdlog::error("epoll_ctl add for pid {}: {}", c.pid, ErrnoText(errno));
+    close(c.pidfd);
+    c.pidfd = -1;
+    return;
+  }
+  // It may have become a zombie between the look above and the pidfd.
+  ReapIfExited(c, MonotonicMs());
 }
 
 void ProcessSupervisor::HandleEvent(Child& c, int kind) {

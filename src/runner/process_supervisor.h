@@ -198,6 +198,9 @@ class ProcessSupervisor {
   // Counts stdout and writes it to the stdout copy once it outgrows the tail.
   void CopyStdout(Child& c, const char* data, size_t n) REQUIRES(mu_);
   void ReapIfExited(Child& c, int64_t now) REQUIRES(mu_);
+  // A framed child whose channel ended before it became a zombie: a pidfd
+  // says when it does (or, without one, the timers poll).
+  void WatchExit(Child& c) REQUIRES(mu_);
   void CheckTimers(Child& c, int64_t now) REQUIRES(mu_);
   // Why a child is being stopped; the first reason given is the one reported.
   enum class StopReason { kCancel, kTimeout, kStall };

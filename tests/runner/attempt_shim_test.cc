@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "runner/exit_record.h"
 #include "runner/process_supervisor.h"
 #include "runner/spawn_setup.h"
+#include "runner/zygote_protocol.h"
 #include "runner_test_util.h"
 
 namespace taskexec {
@@ -131,6 +133,46 @@ TEST(AttemptShim, ARunningAttemptHoldsOneDescriptorOfTheService) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->exit_code, 0);
   }
+  EXPECT_EQ(OpenDescriptors(), before);
+}
+
+// A supervisor ends its channel by exiting, but the kernel closes a process's
+// files before its parent can see it exit: the end is reported at the exit,
+// with its status, and what watched for it is let go.
+TEST(AttemptShim, AChannelThatEndsBeforeItsSupervisorIsReportedAtTheExit) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  const size_t before = OpenDescriptors();
+  // A stand-in supervisor that closes its channel, then lives on until the
+  // test lets it go. It cannot be a zygote: an argument larger than a
+  // zygote takes has it exec'd.
+  const std::string shim = dir.Sub("lingering-shim.sh");
+  testing::WriteFile(shim,
+                     "#!/bin/sh\n"
+                     "exec >&- 2>&-\n"
+                     ": > " +
+                         dir.Sub("closed") +
+                         "\n"
+                         "while [ ! -e " +
+                         dir.Sub("go") +
+                         " ]; do sleep 0.01; done\n"
+                         "exit 7\n");
+  ASSERT_EQ(chmod(shim.c_str(), 0755), 0);
+  ProcessSpec spec = ShimmedSpec(dir, "true");
+  spec.shim = shim;
+  spec.argv.push_back(std::string(zygote::kMaxRequestBytes / 2, 'x'));
+  spec.argv.push_back(std::string(zygote::kMaxRequestBytes / 2, 'y'));
+  Waiter<ProcessResult> end;
+  ASSERT_TRUE(sup.Start(
+                     spec, [&end](const ProcessResult& r) { end.Set(r); }, nullptr, nullptr)
+                  .ok());
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(dir.Sub("closed")); }));
+  // Its channel ended; it did not.
+  EXPECT_FALSE(end.Wait(std::chrono::milliseconds(50)).has_value());
+  testing::WriteFile(dir.Sub("go"), "");
+  const auto r = end.Wait();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->exit_code, 7);
   EXPECT_EQ(OpenDescriptors(), before);
 }
 
