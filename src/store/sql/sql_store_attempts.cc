@@ -133,22 +133,24 @@ Status SqlStore::MarkStarted(const std::string& task_id, const std::string& exec
 Status SqlStore::RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                              std::vector<std::string>* held) {
   if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
+  // One statement, not a read and a whole-row write per task: with
+  // thousands of attempts running, a renewal every few seconds must not cost
+  // a write of every column and index of each. The version moves as any
+  // write of the task moves it, so a claim or recovery that read the task
+  // before the renewal fails its compare-and-set.
   return db_->Write([&](Connection& c) -> Status {
-    std::vector<Task> tasks;
-    Stmt q(c, sql::SelectTask() +
-                  "WHERE lease_owner = ? AND status IN ('assigned', 'claimed', 'in_progress') "
-                  "ORDER BY rowid");
-    q.BindAll(executor_id);
-    Status s = sql::CollectTasks(q, &tasks);
-    if (!s.ok()) return s;
+    Stmt q(c,
+           "UPDATE tasks SET lease_expires_at = ?, version = COALESCE(version, 1) + 1, "
+           "updated_at = ? WHERE lease_owner = ? AND status IN ('assigned', 'claimed', "
+           "'in_progress') RETURNING id");
+    q.BindAll(lease_expires_at, now, executor_id);
     if (held != nullptr) held->clear();
-    for (Task& t : tasks) {
-      t.lease_expires_at = lease_expires_at;
-      s = sql::SaveTask(c, &t, now);
-      if (!s.ok()) return s;
-      if (held != nullptr) held->push_back(t.id);
+    for (;;) {
+      bool row = false;
+      Status s = q.Step(&row);
+      if (!s.ok() || !row) return s;
+      if (held != nullptr) held->push_back(q.Text(0));
     }
-    return Status::OK();
   });
 }
 
