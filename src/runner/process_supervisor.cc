@@ -971,7 +971,9 @@ void ProcessSupervisor::Finalize(Child& c) {
   while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
   }
   // The attempt is over: whatever it left running in its scope ends with it.
-  if (!c.cgroup.empty()) {
+  // The kernel removes only an empty scope, so an attempt that left nothing
+  // costs one rmdir, not a read of its members and a kill.
+  if (!c.cgroup.empty() && !RemoveCgroup(c.cgroup, 0)) {
     const int left = KillCgroup(c.cgroup);
     if (left > 0) spdlog::info("pid {}: {} process(es) it left running were killed", c.pid, left);
     if (!RemoveCgroup(c.cgroup, /*wait_ms=*/50)) {
