@@ -27,16 +27,25 @@ void RawExec(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-int64_t RawCount(const std::string& path, const std::string& sql) {
+// Column `column` of every row `sql` gives, read with a plain connection.
+std::vector<std::string> RawColumn(const std::string& path, const std::string& sql, int column) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  int64_t n = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  std::vector<std::string> values;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(st, column);
+    values.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+  }
   sqlite3_finalize(st);
   sqlite3_close(db);
-  return n;
+  return values;
+}
+
+int64_t RawCount(const std::string& path, const std::string& sql) {
+  const std::vector<std::string> rows = RawColumn(path, sql, 0);
+  return rows.empty() ? -1 : std::stoll(rows[0]);
 }
 
 TEST(SqliteSchema, FreshDatabaseIsAtTheLatestVersionInWalMode) {
@@ -168,18 +177,10 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
 // SQL here) are counted like the store's own, and match a full count.
 // The plan SQLite picks for `sql`: its EXPLAIN QUERY PLAN details, joined.
 std::string RawPlan(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
   std::string plan;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
-    plan += "\n";
+  for (const std::string& step : RawColumn(path, "EXPLAIN QUERY PLAN " + sql, 3)) {
+    plan += step + "\n";
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
   return plan;
 }
 
