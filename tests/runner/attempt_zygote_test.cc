@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -45,6 +47,11 @@ struct Fds {
   int Keep(int fd) {
     open.push_back(fd);
     return fd;
+  }
+  // Closes it now, not again at the end.
+  void Close(int fd) {
+    open.erase(std::remove(open.begin(), open.end(), fd), open.end());
+    close(fd);
   }
 };
 
@@ -88,29 +95,43 @@ TEST(ZygoteProtocol, ARequestSurvivesItsEncodingAndABadOneIsRefused) {
   EXPECT_FALSE(zygote::Decode(wire.data(), 3, &out, &why));
 }
 
-TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
-  SKIP_UNDER_TSAN();
-  TempDir dir;
-  std::string why;
-  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
-  ASSERT_NE(zygote, nullptr) << why;
+// A zygote started for the test, a folder and the descriptors it owns.
+class ZygoteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_UNDER_TSAN();
+    std::string why;
+    zygote_ = AttemptZygote::Start(AttemptShim(), &why);
+    ASSERT_NE(zygote_, nullptr) << why;
+    std::filesystem::create_directories(dir_.Sub("work"));
+  }
+  // A pipe the test owns both ends of: [0] to read, [1] to write.
+  std::array<int, 2> Pipe() {
+    int ends[2] = {-1, -1};
+    EXPECT_EQ(pipe2(ends, O_CLOEXEC), 0);
+    return {fds_.Keep(ends[0]), fds_.Keep(ends[1])};
+  }
+  // The attempt's log, opened for appending as the service opens it.
+  int Log(const std::string& path) {
+    return fds_.Keep(open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  }
 
-  Fds fds;
-  int out[2], err[2], go[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  ASSERT_EQ(pipe2(err, O_CLOEXEC), 0);
-  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
-  for (int fd : {out[0], out[1], err[0], err[1], go[0], go[1]}) fds.Keep(fd);
-  const std::string log = dir.Sub("attempt.log");
-  const int log_fd = fds.Keep(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  TempDir dir_;
+  Fds fds_;
+  std::unique_ptr<AttemptZygote> zygote_;
+};
+
+TEST_F(ZygoteTest, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
+  const std::array<int, 2> out = Pipe(), err = Pipe(), go = Pipe();
+  const std::string log = dir_.Sub("attempt.log");
+  const int log_fd = Log(log);
   ASSERT_GE(log_fd, 0);
-  std::filesystem::create_directories(dir.Sub("work"));
 
   AttemptZygote::Request r;
-  const std::string record = dir.Sub("exit.json");
+  const std::string record = dir_.Sub("exit.json");
   r.argv = {AttemptShim(), record, "0", "0", "/bin/sh", "-c", "echo \"$FOO in $(pwd)\"; exit 3"};
   r.env = {"FOO=bar", "PATH=/usr/bin:/bin", "TASKEXEC_EXECUTION_ID=exec-z1"};
-  r.cwd = dir.Sub("work");
+  r.cwd = dir_.Sub("work");
   r.marker = "TASKEXEC_EXECUTION_ID=exec-z1";
   r.stdout_fd = out[1];
   r.stderr_fd = err[1];
@@ -119,7 +140,7 @@ TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
   ASSERT_TRUE(AttemptZygote::Fits(r));
   pid_t pid = 0;
   int error = 0;
-  ASSERT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
+  ASSERT_EQ(zygote_->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
   ASSERT_GT(pid, 0);
   // Waiting for its go: already found by the attempt's marker, its own
   // group's leader, and ours to wait for.
@@ -134,7 +155,7 @@ TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
-  EXPECT_EQ(ReadFile(log), "bar in " + dir.Sub("work") + "\n");
+  EXPECT_EQ(ReadFile(log), "bar in " + dir_.Sub("work") + "\n");
   ExitRecord rec;
   ASSERT_TRUE(ReadExitRecord(record, &rec).ok());
   EXPECT_EQ(rec.process.exit_code, 3);
@@ -143,27 +164,16 @@ TEST(AttemptZygote, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
 // A descriptor the supervisor is to hold (the workspace lock) is its 6,
 // also without a cgroup scope: its 5 is then closed, never something the
 // zygote had there that could pass for a scope, and the agent gets neither.
-TEST(AttemptZygote, AHeldDescriptorIsTheSupervisorsSixWithoutAScope) {
-  SKIP_UNDER_TSAN();
-  TempDir dir;
-  std::string why;
-  std::unique_ptr<AttemptZygote> zygote = AttemptZygote::Start(AttemptShim(), &why);
-  ASSERT_NE(zygote, nullptr) << why;
-  Fds fds;
-  int out[2], go[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
-  for (int fd : {out[0], out[1], go[0], go[1]}) fds.Keep(fd);
-  const int log_fd = fds.Keep(
-      open(dir.Sub("attempt.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  std::filesystem::create_directories(dir.Sub("work"));
-  const int held = fds.Keep(open(dir.Sub("work").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+TEST_F(ZygoteTest, AHeldDescriptorIsTheSupervisorsSixWithoutAScope) {
+  const std::array<int, 2> out = Pipe(), go = Pipe();
+  const int log_fd = Log(dir_.Sub("attempt.log"));
+  const int held = fds_.Keep(open(dir_.Sub("work").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_GE(held, 0);
 
   AttemptZygote::Request r;
-  r.argv = {AttemptShim(), dir.Sub("exit.json"), "0", "0", "/bin/sh", "-c", "ls /proc/$$/fd"};
+  r.argv = {AttemptShim(), dir_.Sub("exit.json"), "0", "0", "/bin/sh", "-c", "ls /proc/$$/fd"};
   r.env = {"PATH=/usr/bin:/bin"};
-  r.cwd = dir.Sub("work");
+  r.cwd = dir_.Sub("work");
   r.marker = "TASKEXEC_EXECUTION_ID=exec-z2";
   r.stdout_fd = r.stderr_fd = out[1];
   r.log_fd = log_fd;
@@ -171,19 +181,19 @@ TEST(AttemptZygote, AHeldDescriptorIsTheSupervisorsSixWithoutAScope) {
   r.held_fd = held;
   pid_t pid = 0;
   int error = 0;
-  ASSERT_EQ(zygote->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
+  ASSERT_EQ(zygote_->Spawn(r, &pid, &error), AttemptZygote::Outcome::kStarted) << error;
   const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd/";
   std::error_code ec;
   EXPECT_TRUE(WaitUntil([&] {
     return std::filesystem::read_symlink(fd_dir + "6", ec) ==
-           std::filesystem::path(dir.Sub("work"));
+           std::filesystem::path(dir_.Sub("work"));
   }));
   EXPECT_FALSE(std::filesystem::exists(fd_dir + "5", ec));
   ASSERT_EQ(write(go[1], "g", 1), 1);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  close(out[1]);
+  fds_.Close(out[1]);
   std::string channel;
   char buf[4096];
   for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) channel.append(buf, n);
