@@ -395,8 +395,7 @@ bool Engine::StartClaimed(const Task& task, const std::string& agent, const Clai
   r.task = claim.task;
   r.started_at = claim.execution.started_at;
   r.resumed = !req.resumed_session_id.empty();
-  running_[exec_id] = r;
-  ++running_kinds_[{agent, task.type}];
+  AddRunning(exec_id, r);
 
   AgentJob job;
   job.task = claim.task;
@@ -443,6 +442,19 @@ void Engine::HandleFinished(const std::deque<Finished>& done) {
   if (!endings.empty()) RecordOutcomes(std::move(endings));
 }
 
+void Engine::AddRunning(const std::string& execution_id, const Running& r) {
+  running_[execution_id] = r;
+  ++running_kinds_[{r.agent, r.task.type}];
+}
+
+Engine::Running Engine::TakeRunning(std::map<std::string, Running>::iterator it) {
+  Running r = std::move(it->second);
+  running_.erase(it);
+  auto kind = running_kinds_.find({r.agent, r.task.type});
+  if (kind != running_kinds_.end() && --kind->second <= 0) running_kinds_.erase(kind);
+  return r;
+}
+
 std::optional<Engine::Ending> Engine::DecideEnding(const Finished& f) {
   auto it = running_.find(f.execution_id);
   if (it == running_.end()) {
@@ -450,10 +462,7 @@ std::optional<Engine::Ending> Engine::DecideEnding(const Finished& f) {
     return std::nullopt;
   }
   Ending ending;
-  ending.running = std::move(it->second);
-  running_.erase(it);
-  auto kind = running_kinds_.find({ending.running.agent, ending.running.task.type});
-  if (kind != running_kinds_.end() && --kind->second <= 0) running_kinds_.erase(kind);
+  ending.running = TakeRunning(it);
   Running& r = ending.running;
   AgentResult& result = ending.result;
   result = f.result;

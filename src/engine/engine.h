@@ -251,6 +251,9 @@ class Engine {
   void HandleFinished(const Finished& f) { HandleFinished(std::deque<Finished>{f}); }
   // The outcome of one exit, or nothing for an execution not running here.
   std::optional<Ending> DecideEnding(const Finished& f);
+  // running_ and running_kinds_ change together, only through these.
+  void AddRunning(const std::string& execution_id, const Running& r);
+  Running TakeRunning(std::map<std::string, Running>::iterator it);
   // Writes the outcomes; keeps each in unrecorded_ that the store could not
   // take for a reason that may pass (IOError, Unavailable).
   void RecordOutcomes(std::vector<Ending> endings);
