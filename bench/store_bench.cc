@@ -46,11 +46,6 @@ using namespace taskexec;
 
 namespace {
 
-// GetStats counts PostgreSQL's tasks by scanning an index: watching a run
-// every 2 ms (as on SQLite, whose counts are kept) would take a share of
-// the two cores the run needs. 20 ms is within 1 % of a run's length.
-constexpr int kPgWatchMs = 20;
-
 int64_t RealtimeNs() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -164,7 +159,7 @@ int main(int argc, char** argv) {
   }();
   const double on_pg = [&] {
     auto store = OpenPg(fresh_schema());
-    return bench::ServiceRate(c, store.get(), n, taskexec, shim, kPgWatchMs);
+    return bench::ServiceRate(c, store.get(), n, taskexec, shim);
   }();
   const double on_pg_unsynced = [&] {
     std::unique_ptr<store_test::PgServer> fast;
@@ -173,7 +168,7 @@ int main(int argc, char** argv) {
         !fast->FreshSchema(&info).ok())
       std::abort();
     auto store = OpenPg(info);
-    return bench::ServiceRate(c, store.get(), n, taskexec, shim, kPgWatchMs);
+    return bench::ServiceRate(c, store.get(), n, taskexec, shim);
   }();
 
   double sqlite_p50 = 0, sqlite_p99 = 0, pg_p50 = 0, pg_p99 = 0;

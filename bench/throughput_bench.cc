@@ -19,8 +19,8 @@
 // taskexec (the watchdog's program) and taskexec-attempt are found in the
 // directory above this program's.
 // Usage: throughput_bench [tasks=2000] [latency_samples=300] [served]
-// With `served` only the service as served runs (for a profiler: perf record
-// -a sees nothing of the other loops).
+// With `served` only the bare loop and the service as served run (for A/B
+// comparisons of builds, and for a profiler).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -147,14 +147,14 @@ double ContainedRate(int n, int at_once, const std::string& shim, const fs::path
 }
 
 // The defaults but for where the files go and what runs.
-double ServiceRate(const fs::path& dir, int n, const std::string& taskexec,
-                   const std::string& shim) {
+double ServiceRate(const fs::path& dir, int n, const std::string& taskexec, const std::string& shim,
+                   double* cpu_ms_per_task = nullptr) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   Config c = bench::BenchConfig(dir, {"/bin/true"});
   std::unique_ptr<SqliteStore> store;
   if (!SqliteStore::Open(c.store.db_path, c.store, &store).ok()) std::abort();
-  return bench::ServiceRate(c, store.get(), n, taskexec, shim);
+  return bench::ServiceRate(c, store.get(), n, taskexec, shim, cpu_ms_per_task);
 }
 
 void Latency(const fs::path& dir, const std::string& agent, int samples,
@@ -191,25 +191,36 @@ int main(int argc, char** argv) {
   const std::string agent = (fs::absolute(argv[0]).parent_path() / "bench_agent").string();
   const auto [taskexec, shim] = bench::FindServedPrograms(argv[0]);
   if (argc > 3 && std::string(argv[3]) == "served") {
-    double served = ServiceRate(dir / "rate", n, taskexec, shim);
+    const double cpu0 = bench::CpuMs();
+    const double bare = BareLoop(n);
+    const double bare_cpu = (bench::CpuMs() - cpu0) / n;
+    double cpu = 0;
+    double served = ServiceRate(dir / "rate", n, taskexec, shim, &cpu);
     fs::remove_all(dir);
-    std::printf("service as served, /bin/true, defaults   : %8.0f tasks per second\n", served);
+    std::printf(
+        "served %.0f/s, %.3f ms CPU each; bare loop %.0f/s, %.3f ms CPU each: %.1f%% of bare, "
+        "%.2fx its CPU\n",
+        served, cpu, bare, bare_cpu, 100.0 * served / bare, cpu / bare_cpu);
     return 0;
   }
 
+  const double cpu0 = bench::CpuMs();
   double bare = BareLoop(n);
+  const double bare_cpu = (bench::CpuMs() - cpu0) / n;
   const int at_once = Config().executor.per_agent_limit;  // one agent: its cap is the bound
   double contained_serial = ContainedRate(n, 1, shim, dir / "floor", false);
   double floor_exec = ContainedRate(n, at_once, shim, dir / "floor", false);
   double floor = ContainedRate(n, at_once, shim, dir / "floor", true);
-  double served = ServiceRate(dir / "rate", n, taskexec, shim);
+  double served_cpu = 0;
+  double served = ServiceRate(dir / "rate", n, taskexec, shim, &served_cpu);
   double direct = ServiceRate(dir / "direct", n, taskexec, "");
   double p50 = 0, p99 = 0, direct_p50 = 0, direct_p99 = 0;
   Latency(dir / "latency", agent, samples, taskexec, shim, &p50, &p99);
   Latency(dir / "latency-direct", agent, samples, taskexec, "", &direct_p50, &direct_p99);
   fs::remove_all(dir);
 
-  std::printf("bare spawn+reap loop of /bin/true        : %8.0f per second\n", bare);
+  std::printf("bare spawn+reap loop of /bin/true        : %8.0f per second, %.3f ms CPU each\n",
+              bare, bare_cpu);
   if (floor > 0) {
     std::printf("the same through the supervisor, scoped  : %8.0f per second (%.0f%% of bare)\n",
                 contained_serial, 100.0 * contained_serial / bare);
@@ -222,6 +233,8 @@ int main(int argc, char** argv) {
               served, 100.0 * served / bare);
   if (floor > 0) std::printf(", %.0f%% of the floor", 100.0 * served / floor);
   std::printf(")\n");
+  std::printf("  CPU per task (service, supervisor, agent): %.3f ms, %.1fx the bare loop's\n",
+              served_cpu, served_cpu / bare_cpu);
   std::printf(
       "the same, agents the service's children  : %8.0f tasks per second (%.0f%% of bare)\n",
       direct, 100.0 * direct / bare);
