@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/sql/bound_values.h"
 #include "store/sql/sql_db.h"
 
 namespace taskexec::sql {
@@ -122,6 +123,48 @@ int BindColumns(const std::vector<Column<R>>& columns, Stmt& q, const R& in,
     if (!skip.empty() && c.name == skip) continue;
     c.bind(q, param++, in);
   }
+  return param;
+}
+
+// The columns but `key` whose bound value differs between `stored` and
+// `in`, in table order: an UPDATE that sets only those leaves every index
+// on the other columns alone (a SET of an unchanged value still rewrites
+// the index entries that hold it).
+template <typename R>
+std::vector<const Column<R>*> ChangedColumns(const std::vector<Column<R>>& columns, const R& stored,
+                                             const R& in, const std::string& key) {
+  BoundValues before, after;
+  {
+    Stmt a(before, "");
+    BindColumns(columns, a, stored);
+    Stmt b(after, "");
+    BindColumns(columns, b, in);
+  }
+  std::vector<const Column<R>*> changed;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == key) continue;
+    if (before.values()[i] != after.values()[i]) changed.push_back(&columns[i]);
+  }
+  return changed;
+}
+
+// "UPDATE table SET a=?, ... " for `columns` (callers append the WHERE
+// clause); BindSome binds in the same order.
+template <typename R>
+std::string UpdateSql(const char* table, const std::vector<const Column<R>*>& columns) {
+  std::string out = std::string("UPDATE ") + table + " SET ";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += i ? ", " : "";
+    out += std::string(columns[i]->name) + "=?";
+  }
+  return out + " ";
+}
+
+// Binds `columns` from parameter 1 on; returns the next free index.
+template <typename R>
+int BindSome(const std::vector<const Column<R>*>& columns, Stmt& q, const R& in) {
+  int param = 1;
+  for (const Column<R>* c : columns) c->bind(q, param++, in);
   return param;
 }
 

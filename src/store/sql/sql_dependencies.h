@@ -28,10 +28,10 @@ class DependencyTxn final : public store_rules::DependencyTxn {
   Connection& c_;
 };
 
-// The way a store method writes a task it read with status `before`:
-// SaveTask, then, when the status moved, its dependents are settled in the
-// same transaction.
-Status SaveTaskAndDependents(Connection& c, Task* t, TaskStatus before, TimeMs now);
+// The way a store method writes a task it read as `stored` in this
+// transaction: SaveTask (the changed columns), then, when the status moved,
+// its dependents are settled in the same transaction.
+Status SaveTaskAndDependents(Connection& c, const Task& stored, Task* t, TimeMs now);
 
 // Drops every edge from or to `id` (the task is being deleted).
 Status DeleteDependencyEdges(Connection& c, const std::string& id);

@@ -343,6 +343,25 @@ Status SaveTask(Connection& conn, Task* t, TimeMs now) {
   return Status::OK();
 }
 
+Status SaveTask(Connection& conn, const Task& stored, Task* t, TimeMs now) {
+  const int64_t previous = t->version;
+  t->version = previous + 1;
+  t->updated_at = now;
+  const std::vector<const Column<Task>*> changed =
+      ChangedColumns(TaskColumns(), stored, *t, "id");  // never empty: the version moved
+  Stmt q(conn, UpdateSql("tasks", changed) + "WHERE id=? AND COALESCE(version, 1)=?");
+  const int next = BindSome(changed, q, *t);
+  q.BindOne(next, t->id);
+  q.BindOne(next + 1, previous);
+  Status s = q.Run();
+  if (!s.ok()) return s;
+  if (q.Changes() != 1) {
+    return Status::Conflict("task " + t->id + " changed concurrently (version " +
+                            std::to_string(previous) + ")");
+  }
+  return Status::OK();
+}
+
 Status InsertExecution(Connection& conn, const SessionExecution& e) {
   static const std::string sql = InsertSql("executions", ExecutionColumns());
   Stmt q(conn, sql);
@@ -354,6 +373,18 @@ Status SaveExecution(Connection& conn, const SessionExecution& e) {
   static const std::string sql = UpdateSql("executions", ExecutionColumns(), "id") + "WHERE id=?";
   Stmt q(conn, sql);
   q.BindOne(BindColumns(ExecutionColumns(), q, e, "id"), e.id);
+  Status s = q.Run();
+  if (!s.ok()) return s;
+  if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
+  return Status::OK();
+}
+
+Status SaveExecution(Connection& conn, const SessionExecution& stored, const SessionExecution& e) {
+  const std::vector<const Column<Exec>*> changed =
+      ChangedColumns(ExecutionColumns(), stored, e, "id");
+  if (changed.empty()) return Status::OK();
+  Stmt q(conn, UpdateSql("executions", changed) + "WHERE id=?");
+  q.BindOne(BindSome(changed, q, e), e.id);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");

@@ -69,7 +69,14 @@ Status InsertArtifact(Connection& conn, const Artifact& artifact);
 // (Conflict if it does not, which inside a Write transaction means a bug or a
 // writer that ignores the lock).
 Status SaveTask(Connection& conn, Task* task, TimeMs now);
+// The same, writing only the columns that differ from `stored`: the row as
+// this transaction read it (LoadTask), before the caller changed it.
+Status SaveTask(Connection& conn, const Task& stored, Task* task, TimeMs now);
 // Writes every column of an execution row.
 Status SaveExecution(Connection& conn, const SessionExecution& exec);
+// Writes the columns that differ from `stored`, the row as this
+// transaction read it; nothing when none does.
+Status SaveExecution(Connection& conn, const SessionExecution& stored,
+                     const SessionExecution& exec);
 
 }  // namespace taskexec::sql

@@ -97,8 +97,9 @@ Status SqlStore::ClaimIn(Connection& c, const ClaimRequest& req, taskexec::Claim
   e.log_path = req.log_path;
   e.manual = req.manual;
 
+  const Task stored = t;
   store_rules::ApplyClaim(req, &t);
-  s = sql::SaveTask(c, &t, req.now);
+  s = sql::SaveTask(c, stored, &t, req.now);
   if (!s.ok()) return s;
   s = sql::InsertExecution(c, e);
   if (s.IsConflict()) return store_rules::ExecutionExists(e.id);
@@ -121,12 +122,14 @@ Status SqlStore::MarkStarted(const std::string& task_id, const std::string& exec
     SessionExecution e;
     s = sql::LoadExecution(c, execution_id, &e);
     if (!s.ok()) return s;
+    const Task stored_task = t;
+    const SessionExecution stored = e;
     bool task_moved = false;
     s = store_rules::ApplyStarted(pid, now, &t, &e, &task_moved);
     if (!s.ok()) return s;
-    s = sql::SaveExecution(c, e);
+    s = sql::SaveExecution(c, stored, e);
     if (!s.ok()) return s;
-    return task_moved ? sql::SaveTask(c, &t, now) : Status::OK();
+    return task_moved ? sql::SaveTask(c, stored_task, &t, now) : Status::OK();
   });
 }
 
@@ -197,7 +200,7 @@ Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* ou
   Task t;
   Status s = sql::LoadTask(c, outcome.task_id, &t);
   if (!s.ok()) return s;
-  const TaskStatus before = t.status;
+  const Task stored = t;
   AttemptOutcome o = outcome;
   store_rules::SettleCancel(t, &o);
   s = store_rules::CheckFinish(t, o);
@@ -206,9 +209,10 @@ Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* ou
   s = ExecutionsToClose(c, o, &execs);
   if (!s.ok()) return s;
   for (SessionExecution& e : execs) {
+    const SessionExecution stored_execution = e;
     store_rules::ApplyOutcome(o, &e);
     store_rules::AddRunTime(e, &t);
-    s = sql::SaveExecution(c, e);
+    s = sql::SaveExecution(c, stored_execution, e);
     if (!s.ok()) return s;
   }
   for (Artifact a : o.artifacts) {
@@ -218,7 +222,7 @@ Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* ou
     if (!s.ok()) return s;
   }
   store_rules::ApplyOutcome(o, &t);
-  s = sql::SaveTaskAndDependents(c, &t, before, o.now);
+  s = sql::SaveTaskAndDependents(c, stored, &t, o.now);
   if (s.ok() && out != nullptr) *out = t;
   return s;
 }

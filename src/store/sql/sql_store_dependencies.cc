@@ -41,9 +41,9 @@ Status DependencyTxn::SetEdges(const std::string& task_id,
   return Status::OK();
 }
 
-Status SaveTaskAndDependents(Connection& c, Task* t, TaskStatus before, TimeMs now) {
-  if (Status s = SaveTask(c, t, now); !s.ok()) return s;
-  if (t->status == before) return Status::OK();
+Status SaveTaskAndDependents(Connection& c, const Task& stored, Task* t, TimeMs now) {
+  if (Status s = SaveTask(c, stored, t, now); !s.ok()) return s;
+  if (t->status == stored.status) return Status::OK();
   DependencyTxn txn(c);
   return store_rules::SettleDependents(txn, *t, now);
 }

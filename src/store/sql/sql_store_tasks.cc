@@ -104,7 +104,7 @@ Status SqlStore::UpdateTask(const std::string& id, const TaskPatch& patch, int64
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     s = store_rules::CheckEditable(t, expected_version);
     if (!s.ok()) return s;
     store_rules::ApplyPatch(patch, &t);
@@ -114,7 +114,7 @@ Status SqlStore::UpdateTask(const std::string& id, const TaskPatch& patch, int64
       if (s.ok()) s = deps.SetEdges(t.id, t.blocked_by);
       if (!s.ok()) return s;
     }
-    s = sql::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -126,7 +126,7 @@ Status SqlStore::SetStatus(const std::string& id, TaskStatus to, const std::stri
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     bool changed = false;
     s = store_rules::ApplyStatusChange(to, reason, now, &t, &changed);
     if (!s.ok() || !changed) {
@@ -141,7 +141,7 @@ Status SqlStore::SetStatus(const std::string& id, TaskStatus to, const std::stri
     if (s.ok()) s = store_rules::CheckStatusKept(t, after);
     if (!s.ok()) return s;
     t = std::move(after);
-    s = sql::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -153,10 +153,10 @@ Status SqlStore::FailQueued(const std::string& id, int64_t expected_version, Err
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     s = store_rules::ApplyFailQueued(expected_version, error_type, message, now, &t);
     if (!s.ok()) return s;
-    s = sql::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -169,7 +169,7 @@ Status SqlStore::RequestExecution(const std::string& id, const std::string& exec
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     s = store_rules::CheckCanRequestExecution(t);
     if (!s.ok()) return s;
     SessionExecution existing;
@@ -177,7 +177,7 @@ Status SqlStore::RequestExecution(const std::string& id, const std::string& exec
     if (s.ok()) return store_rules::ExecutionExists(execution_id);
     if (!s.IsNotFound()) return s;
     store_rules::ApplyExecutionRequest(execution_id, agent, force, &t);
-    s = sql::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -188,10 +188,10 @@ Status SqlStore::Reply(const std::string& id, const std::string& message, TimeMs
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     s = store_rules::ApplyReply(message, &t);
     if (!s.ok()) return s;
-    s = sql::SaveTaskAndDependents(c, &t, before, now);
+    s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
@@ -203,11 +203,11 @@ Status SqlStore::RequestCancel(const std::string& id, const std::string& reason,
     Task t;
     Status s = sql::LoadTask(c, id, &t);
     if (!s.ok()) return s;
-    const TaskStatus before = t.status;
+    const Task stored = t;
     bool changed = false;
     s = store_rules::ApplyCancelRequest(reason, now, &t, &changed);
     if (!s.ok()) return s;
-    if (changed) s = sql::SaveTaskAndDependents(c, &t, before, now);
+    if (changed) s = sql::SaveTaskAndDependents(c, stored, &t, now);
     if (s.ok() && out != nullptr) *out = t;
     return s;
   });
