@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -226,7 +227,12 @@ bool Engine::RunTurn(Duties& duties) {
     reload_pauses_ = false;
     stopping = stop_requested_;
   }
-  HandleFinished(done);
+  std::vector<Ending> endings = DecideEndings(done);
+  if (stopping || !std::all_of(endings.begin(), endings.end(), MayWaitForClaims)) {
+    if (!endings.empty()) RecordOutcomes(std::move(endings));
+  } else {
+    endings_with_claims_ = std::move(endings);
+  }
   if (stopping) return false;
   if (reload_pauses) LoadPauses();
 
@@ -249,6 +255,8 @@ bool Engine::RunTurn(Duties& duties) {
     dispatch = true;
   }
   if (dispatch) Dispatch();
+  // Nothing was claimed: the completed attempts' outcomes go alone.
+  if (!endings_with_claims_.empty()) RecordOutcomes(std::exchange(endings_with_claims_, {}));
 
   MutexLock lk(&mu_);
   snapshot_.running_by_agent.clear();
@@ -346,7 +354,18 @@ size_t Engine::LaunchAll(const std::vector<Pick>& picks, Slots* slots) {
   for (const Pick& p : picks) requests.push_back(ClaimRequestFor(*p.task, p.agent, now));
   const int64_t loop_began = loop_clock_->NowMs();
   std::vector<ClaimResult> claims;
-  store_->ClaimTasks(requests, &claims);
+  if (endings_with_claims_.empty()) {
+    store_->ClaimTasks(requests, &claims);
+  } else {
+    // The attempts whose slots these picks take end in the same write.
+    std::vector<Ending> endings = std::exchange(endings_with_claims_, {});
+    std::vector<AttemptOutcome> outcomes;
+    outcomes.reserve(endings.size());
+    for (const Ending& e : endings) outcomes.push_back(e.outcome);
+    std::vector<FinishResult> written;
+    store_->FinishAttemptsAndClaim(outcomes, requests, &written, &claims);
+    for (size_t i = 0; i < endings.size(); ++i) AfterOutcome(std::move(endings[i]), written[i]);
+  }
   size_t started = 0;
   for (size_t i = 0; i < picks.size(); ++i) {
     const Status& s = claims[i].status;
@@ -434,12 +453,26 @@ bool Engine::StartClaimed(const Task& task, const std::string& agent, const Clai
 }
 
 void Engine::HandleFinished(const std::deque<Finished>& done) {
+  std::vector<Ending> endings = DecideEndings(done);
+  if (!endings.empty()) RecordOutcomes(std::move(endings));
+}
+
+std::vector<Engine::Ending> Engine::DecideEndings(const std::deque<Finished>& done) {
   std::vector<Ending> endings;
   endings.reserve(done.size());
   for (const Finished& f : done) {
     if (std::optional<Ending> e = DecideEnding(f)) endings.push_back(std::move(*e));
   }
-  if (!endings.empty()) RecordOutcomes(std::move(endings));
+  return endings;
+}
+
+bool Engine::MayWaitForClaims(const Ending& e) {
+  // A failure may open the agent's circuit or pause it for its usage
+  // limit, a cost may spend its daily budget, a release holds intake: each
+  // is known only once the outcome is written, and each can forbid a start.
+  return e.result.status == ExecutionStatus::kCompleted &&
+         e.outcome.error_type == ErrorType::kNone && !e.running.releasing &&
+         !e.outcome.usage.cost_usd;
 }
 
 void Engine::AddRunning(const std::string& execution_id, const Running& r) {
@@ -750,6 +783,7 @@ Status Engine::RenewLeases() {
   std::set<std::string> here;
   for (const auto& [id, r] : running_) here.insert(r.task_id);
   for (const auto& [id, u] : unrecorded_) here.insert(u.running.task_id);
+  for (const Ending& e : endings_with_claims_) here.insert(e.running.task_id);
   // A task we hold without an attempt here: its outcome was refused for
   // good, or a previous process used the same executor id. Nobody else
   // would ever recover it (the lease stays fresh), so record it lost now.

@@ -213,9 +213,10 @@ class Engine {
     const Task* task;
     std::string agent;
   };
-  // Claims the picked tasks in one store write (TaskStore::ClaimTasks) and
-  // starts an attempt for every claim granted; a pick that did not start
-  // gives its slot back to `slots`. Returns how many started.
+  // Claims the picked tasks in one store write (TaskStore::ClaimTasks, or
+  // FinishAttemptsAndClaim with endings_with_claims_) and starts an attempt
+  // for every claim granted; a pick that did not start gives its slot back
+  // to `slots`. Returns how many started.
   size_t LaunchAll(const std::vector<Pick>& picks, Slots* slots);
   ClaimRequest ClaimRequestFor(const Task& task, const std::string& agent, TimeMs now);
   // Starts the attempt of a claim the store granted at `loop_began` (loop
@@ -249,8 +250,15 @@ class Engine {
   // one commit.
   void HandleFinished(const std::deque<Finished>& done);
   void HandleFinished(const Finished& f) { HandleFinished(std::deque<Finished>{f}); }
+  // The outcomes of these exits (none for an execution not running here);
+  // their slots are free from here on.
+  std::vector<Ending> DecideEndings(const std::deque<Finished>& done);
   // The outcome of one exit, or nothing for an execution not running here.
   std::optional<Ending> DecideEnding(const Finished& f);
+  // True when what follows writing `e` cannot change what a dispatch may
+  // start (a completed attempt with no cost: no pause, no budget stop, no
+  // hold), so it may wait for the turn's claims and share their write.
+  static bool MayWaitForClaims(const Ending& e);
   // running_ and running_kinds_ change together, only through these.
   void AddRunning(const std::string& execution_id, const Running& r);
   Running TakeRunning(std::map<std::string, Running>::iterator it);
@@ -350,6 +358,11 @@ class Engine {
   // on after it.
   std::string output_cursor_;
   std::map<std::string, Ending> unrecorded_;  // execution id -> kept outcome
+  // Completed attempts of this turn whose outcomes go to the store with the
+  // claims of the tasks that take their slots, one transaction for both
+  // (LaunchAll); written alone after the dispatch when it claims nothing.
+  // Their tasks are still held here (RenewLeases counts them).
+  std::vector<Ending> endings_with_claims_;
   // Claims the store answered Unavailable (task id -> execution id): they may
   // have committed all the same (a COMMIT whose answer was lost). The next
   // successful lease renewal settles them.

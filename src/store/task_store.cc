@@ -37,6 +37,14 @@ void TaskStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
   }
 }
 
+void TaskStore::FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcomes,
+                                       const std::vector<ClaimRequest>& requests,
+                                       std::vector<FinishResult>* finished,
+                                       std::vector<ClaimResult>* claimed) {
+  FinishAttempts(outcomes, finished);
+  ClaimTasks(requests, claimed);
+}
+
 namespace {
 constexpr std::pair<TaskSortKey, std::string_view> kSortNames[] = {
     {TaskSortKey::kCreated, "created"},   {TaskSortKey::kUpdated, "updated"},

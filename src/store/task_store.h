@@ -370,6 +370,18 @@ class TaskStore {
   virtual void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
                               std::vector<FinishResult>* results);
 
+  // Records `outcomes`, then claims `requests`: each result is what
+  // FinishAttempts and ClaimTasks, called in that order, would have
+  // answered. A backend may make both in one transaction (the SQL stores
+  // do: an attempt's end and the claim of the task that takes its slot cost
+  // one commit, and when one item is refused each is written as those two
+  // would write it); this default calls the two in turn, so a store that
+  // wraps another keeps its own FinishAttempts and ClaimTasks.
+  virtual void FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcomes,
+                                      const std::vector<ClaimRequest>& requests,
+                                      std::vector<FinishResult>* finished,
+                                      std::vector<ClaimResult>* claimed);
+
   // A person's answer to the question a task is parked on: needs_input ->
   // pending with `reply` kept beside the question for the next attempt's
   // prompt (retry count, errors and next_attempt_at cleared). Conflict when

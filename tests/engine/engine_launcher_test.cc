@@ -682,6 +682,74 @@ TEST_F(EngineLauncherTest, TasksThatFitTogetherAreClaimedInOneWrite) {
   EXPECT_EQ(launcher_->started(), 3u);  // the other two wait for a slot
 }
 
+// A store that lists its batched writes in order: "finish N" (outcomes),
+// "claim N" (claims), "finish N + claim M" (both in one write).
+class WriteListingStore final : public store_test::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
+                      std::vector<FinishResult>* results) override {
+    Note("finish " + std::to_string(outcomes.size()));
+    inner_->FinishAttempts(outcomes, results);
+  }
+  void ClaimTasks(const std::vector<ClaimRequest>& requests,
+                  std::vector<ClaimResult>* results) override {
+    Note("claim " + std::to_string(requests.size()));
+    inner_->ClaimTasks(requests, results);
+  }
+  void FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcomes,
+                              const std::vector<ClaimRequest>& requests,
+                              std::vector<FinishResult>* finished,
+                              std::vector<ClaimResult>* claimed) override {
+    Note("finish " + std::to_string(outcomes.size()) + " + claim " +
+         std::to_string(requests.size()));
+    inner_->FinishAttemptsAndClaim(outcomes, requests, finished, claimed);
+  }
+  std::vector<std::string> Writes() {
+    std::lock_guard<std::mutex> l(mu_);
+    return writes_;
+  }
+
+ private:
+  void Note(const std::string& write) {
+    std::lock_guard<std::mutex> l(mu_);
+    writes_.push_back(write);
+  }
+  std::mutex mu_;
+  std::vector<std::string> writes_;
+};
+
+// A completed attempt's outcome and the claim of the task that takes its
+// slot are one store write. A failed attempt's outcome is written before
+// the dispatch (it may open the agent's circuit), the claim after; the last
+// outcome, with nothing left to claim, alone.
+TEST_F(EngineLauncherTest, ACompletedAttemptAndTheClaimForItsSlotAreOneWrite) {
+  config_.executor.per_agent_limit = 1;
+  auto owned = std::make_unique<WriteListingStore>(store_.get());
+  WriteListingStore& writes = *owned;
+  engine_store_ = std::move(owned);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Add("Water the plants #" + std::to_string(i), "jochi"));
+  StartEngine();
+  AgentJob first = launcher_->WaitStarted(1);
+  ASSERT_TRUE(launcher_->Finish(
+      first.execution.id,
+      FakeLauncher::Failed(ErrorType::kConnectionError, "flaky", /*retryable=*/false)));
+  AgentJob second = launcher_->WaitStarted(2);
+  ASSERT_FALSE(second.execution.id.empty());
+  ASSERT_TRUE(launcher_->Finish(second.execution.id, FakeLauncher::Completed("watered")));
+  AgentJob third = launcher_->WaitStarted(3);
+  ASSERT_FALSE(third.execution.id.empty());
+  ASSERT_TRUE(launcher_->Finish(third.execution.id, FakeLauncher::Completed("watered too")));
+  for (const std::string& id : ids) ASSERT_TRUE(WaitRecorded(id));
+  EXPECT_EQ(writes.Writes(), (std::vector<std::string>{"claim 1", "finish 1", "claim 1",
+                                                       "finish 1 + claim 1", "finish 1"}));
+  EXPECT_EQ(Get(first.task.id).status, TaskStatus::kFailed);
+  EXPECT_EQ(Get(second.task.id).output_summary, "watered");
+  EXPECT_EQ(Get(third.task.id).status, TaskStatus::kCompleted);
+  EXPECT_EQ(Get(third.task.id).output_summary, "watered too");
+}
+
 // Thousands of free slots at once are filled over several loop turns, a
 // bounded batch of claims and starts each, so that the lease renewal and
 // the other duties between turns are never held up by a run of starts (a

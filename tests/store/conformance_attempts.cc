@@ -846,6 +846,54 @@ TEST_P(StoreConformanceTest, OutcomesWrittenTogetherLandOrFailEachOnItsOwn) {
   EXPECT_TRUE(results.empty());
 }
 
+// Outcomes and the claims that take their slots, written together: each
+// result is what FinishAttempts then ClaimTasks would answer, and a refusal
+// on either side costs no other item its write.
+TEST_P(StoreConformanceTest, OutcomesAndClaimsWrittenTogetherLandOrFailEachOnItsOwn) {
+  Task ran = Add("ran");
+  Task next = Add("next");
+  Task later = Add("later");
+  Claim c1 = MustClaim(ran);
+  std::vector<FinishResult> finished;
+  std::vector<ClaimResult> claimed;
+  store_->FinishAttemptsAndClaim({OutcomeFor(c1, S::kCompleted, E::kCompleted, kT0 + 1)},
+                                 {ClaimFor(next, "exec-A", kT0 + 1)}, &finished, &claimed);
+  ASSERT_EQ(finished.size(), 1u);
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(finished[0].status.ok()) << finished[0].status.ToString();
+  EXPECT_EQ(finished[0].task.status, S::kCompleted);
+  ASSERT_TRUE(claimed[0].status.ok()) << claimed[0].status.ToString();
+  EXPECT_EQ(claimed[0].claim.task.id, next.id);
+  EXPECT_EQ(claimed[0].claim.task.status, S::kInProgress);
+  EXPECT_EQ(Get(ran.id).status, S::kCompleted);
+  EXPECT_EQ(Get(next.id).lease_owner, "exec-A");
+
+  // A claim refused (its version is stale): the outcome still lands.
+  Claim c2 = claimed[0].claim;
+  store_->FinishAttemptsAndClaim({OutcomeFor(c2, S::kCompleted, E::kCompleted, kT0 + 2)},
+                                 {ClaimFor(next, "exec-A", kT0 + 2)}, &finished, &claimed);
+  ASSERT_TRUE(finished[0].status.ok()) << finished[0].status.ToString();
+  EXPECT_TRUE(claimed[0].status.IsConflict()) << claimed[0].status.ToString();
+  EXPECT_EQ(Get(next.id).status, S::kCompleted);
+
+  // An outcome refused (fenced: another executor's): the claim still lands.
+  Task other = Add("other");
+  Claim c3 = MustClaim(other, "exec-B");
+  AttemptOutcome fenced = OutcomeFor(c3, S::kCompleted, E::kCompleted, kT0 + 3);
+  fenced.executor_id = "exec-A";
+  store_->FinishAttemptsAndClaim({fenced}, {ClaimFor(later, "exec-A", kT0 + 3)}, &finished,
+                                 &claimed);
+  EXPECT_TRUE(finished[0].status.IsConflict()) << finished[0].status.ToString();
+  ASSERT_TRUE(claimed[0].status.ok()) << claimed[0].status.ToString();
+  EXPECT_EQ(Get(other.id).status, S::kInProgress);
+  EXPECT_EQ(Get(later.id).lease_owner, "exec-A");
+
+  // Either list may be empty.
+  store_->FinishAttemptsAndClaim({}, {}, &finished, &claimed);
+  EXPECT_TRUE(finished.empty());
+  EXPECT_TRUE(claimed.empty());
+}
+
 TEST_P(StoreConformanceTest, ExpiredLeaseRecoveryOnlyWhenExpired) {
   Task t = Add("t");
   Claim c = MustClaim(t, "exec-dead", kT0);  // lease until kT0 + 30 s

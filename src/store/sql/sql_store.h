@@ -103,6 +103,12 @@ class SqlStore : public TaskStore {
   // In one transaction; when one outcome is refused, each on its own.
   void FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
                       std::vector<FinishResult>* results) override;
+  // Both in one transaction; when one item is refused, as FinishAttempts
+  // and ClaimTasks would write them.
+  void FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcomes,
+                              const std::vector<ClaimRequest>& requests,
+                              std::vector<FinishResult>* finished,
+                              std::vector<ClaimResult>* claimed) override;
   Status Reply(const std::string& id, const std::string& message, TimeMs now, Task* out) override;
   Status RequestCancel(const std::string& id, const std::string& reason, TimeMs now,
                        Task* out) override;

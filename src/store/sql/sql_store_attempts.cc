@@ -196,6 +196,37 @@ void SqlStore::FinishAttempts(const std::vector<AttemptOutcome>& outcomes,
       [this](const AttemptOutcome& o, FinishResult* r) { return FinishAttempt(o, &r->task); });
 }
 
+void SqlStore::FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcomes,
+                                      const std::vector<ClaimRequest>& requests,
+                                      std::vector<FinishResult>* finished,
+                                      std::vector<ClaimResult>* claimed) {
+  finished->assign(outcomes.size(), FinishResult{});
+  claimed->assign(requests.size(), ClaimResult{});
+  if (!outcomes.empty() && !requests.empty()) {
+    Status s = db_->Write([&](Connection& c) -> Status {
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        if (Status st = FinishIn(c, outcomes[i], &(*finished)[i].task); !st.ok()) return st;
+      }
+      for (size_t i = 0; i < requests.size(); ++i) {
+        if (Status st = store_rules::CheckClaimRequest(requests[i]); !st.ok()) return st;
+        if (Status st = ClaimIn(c, requests[i], &(*claimed)[i].claim); !st.ok()) return st;
+      }
+      return Status::OK();
+    });
+    if (s.ok()) return;
+    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
+      // Nothing written, or the answer lost: each is settled as a single
+      // write would be.
+      for (FinishResult& r : *finished) r.status = s;
+      for (ClaimResult& r : *claimed) r.status = s;
+      return;
+    }
+  }
+  // One was refused (the transaction rolled back), or one list is empty.
+  FinishAttempts(outcomes, finished);
+  ClaimTasks(requests, claimed);
+}
+
 Status SqlStore::FinishIn(Connection& c, const AttemptOutcome& outcome, Task* out) {
   Task t;
   Status s = sql::LoadTask(c, outcome.task_id, &t);
