@@ -104,8 +104,9 @@ TEST(SqliteSchema, UpgradesAHandMadeVersion1Database) {
       RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_cancel_requested'"), 1);
   // Made by version 2, dropped by version 16.
   EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_runnable'"), 0);
+  // Made by version 2, dropped by version 18.
   EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master WHERE name='tasks_status_agent'"),
-            1);
+            0);
   // Schema 5 counted the rows that were there (task_counts).
   StoreStats stats;
   ASSERT_TRUE(store->GetStats(&stats).ok());
@@ -201,6 +202,26 @@ TEST(SqliteSchema, TheCancelCheckReadsOnlyTasksWithACancelAsked) {
               "SELECT id FROM tasks WHERE lease_owner = 'exec-A' AND cancel_requested <> 0 "
               "AND status IN ('assigned', 'claimed', 'in_progress') ORDER BY rowid");
   EXPECT_NE(plan.find("tasks_cancel_requested"), std::string::npos) << plan;
+}
+
+// The expired-lease scan (every service's sweep) seeks the held statuses
+// in an index, at any size of the board, not a scan of every task.
+TEST(SqliteSchema, TheExpiredLeaseScanSeeksTheHeldTasks) {
+  TempDir dir;
+  const std::string path = dir.File("expired.db");
+  {
+    std::unique_ptr<SqliteStore> store;
+    ASSERT_TRUE(SqliteStore::Open(path, StoreConfig{}, &store).ok());
+  }
+  RawExec(path, "ANALYZE");
+  // ListExpiredLeases' statement (store/sql/sql_store.cc).
+  const std::string plan =
+      RawPlan(path,
+              "SELECT id FROM tasks WHERE COALESCE(NULLIF(status, ''), 'pending') IN ('assigned', "
+              "'claimed', 'in_progress') AND COALESCE(lease_expires_at, 0) < 5 "
+              "ORDER BY lease_expires_at, rowid");
+  EXPECT_NE(plan.find("SEARCH tasks USING INDEX"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN tasks"), std::string::npos) << plan;
 }
 
 TEST(SqliteSchema, TaskCountsFollowEveryWriter) {

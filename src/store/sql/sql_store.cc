@@ -92,8 +92,9 @@ Status SqlStore::ListRunnable(TimeMs now, int limit, bool only_requested, std::v
 
 Status SqlStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {
   return db_->Read([&](Connection& c) {
-    Stmt q(c, sql::SelectTask() +
-                  "WHERE status IN ('assigned', 'claimed', 'in_progress') "
+    // The status expression, so the dispatch index finds the held tasks.
+    Stmt q(c, sql::SelectTask() + "WHERE " + sql::kStatusExpr +
+                  " IN ('assigned', 'claimed', 'in_progress') "
                   "AND COALESCE(lease_expires_at, 0) < ? ORDER BY lease_expires_at, rowid");
     q.BindAll(now);
     return sql::CollectTasks(q, out);

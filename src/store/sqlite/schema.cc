@@ -291,6 +291,15 @@ constexpr const char* kV17 = R"sql(
 CREATE INDEX tasks_cancel_requested ON tasks(lease_owner) WHERE cancel_requested <> 0;
 )sql";
 
+// Version 18: tasks_status_agent (status, assigned_to) served only the
+// expired-lease scan, which now reads the status expression's indexes
+// (tasks_dispatch), as every other statement on a task's status does. Each
+// status change paid for it: the entry moves from one status's range to
+// another's, two more pages in every claim and every outcome.
+constexpr const char* kV18 = R"sql(
+DROP INDEX IF EXISTS tasks_status_agent;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -312,6 +321,7 @@ const std::vector<Migration>& Migrations() {
       {15, "the last line of a running attempt's output (live progress)", kV15},
       {16, "drop tasks_runnable, which no query uses", kV16},
       {17, "the tasks whose cancel was asked for, by holder", kV17},
+      {18, "drop tasks_status_agent, which only the expired-lease scan used", kV18},
   };
   return all;
 }
