@@ -5,12 +5,12 @@
 // opened by a plain SQLite, whose recovery reads every frame and checks its
 // checksum, stopping at the first bad one: every committed task is there.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "store/raw_sqlite.h"
 #include "store/sqlite/frame_writing_vfs.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_conformance.h"
@@ -20,18 +20,6 @@ namespace taskexec::store_test {
 namespace {
 
 namespace fs = std::filesystem;
-
-int64_t CountWithPlainSqlite(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  int64_t n = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
 
 TEST(FrameWritingVfs, ALogCopiedMidRunRecoversEveryCommit) {
   ASSERT_NE(sqlite::FrameWritingVfs(), nullptr);
@@ -61,12 +49,11 @@ TEST(FrameWritingVfs, ALogCopiedMidRunRecoversEveryCommit) {
   const std::string copy = dir.File("copy.db");
   fs::copy_file(path, copy);
   fs::copy_file(path + "-wal", copy + "-wal");
-  EXPECT_EQ(CountWithPlainSqlite(copy, "SELECT COUNT(*) FROM tasks"), kTasks);
-  EXPECT_EQ(CountWithPlainSqlite(copy, "SELECT COUNT(*) FROM tasks WHERE title LIKE 'renamed %'"),
-            kTasks / 3);
-  EXPECT_EQ(CountWithPlainSqlite(copy,
-                                 "SELECT COUNT(*) FROM pragma_integrity_check "
-                                 "WHERE integrity_check <> 'ok'"),
+  EXPECT_EQ(RawCount(copy, "SELECT COUNT(*) FROM tasks"), kTasks);
+  EXPECT_EQ(RawCount(copy, "SELECT COUNT(*) FROM tasks WHERE title LIKE 'renamed %'"), kTasks / 3);
+  EXPECT_EQ(RawCount(copy,
+                     "SELECT COUNT(*) FROM pragma_integrity_check "
+                     "WHERE integrity_check <> 'ok'"),
             0);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/raw_sqlite.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_conformance.h"
@@ -15,38 +16,6 @@
 
 namespace taskexec::store_test {
 namespace {
-
-// Runs SQL on the file with a plain connection, as another tool would.
-void RawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "") << "\n" << sql;
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
-
-// Column `column` of every row `sql` gives, read with a plain connection.
-std::vector<std::string> RawColumn(const std::string& path, const std::string& sql, int column) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-  std::vector<std::string> values;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(st, column);
-    values.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return values;
-}
-
-int64_t RawCount(const std::string& path, const std::string& sql) {
-  const std::vector<std::string> rows = RawColumn(path, sql, 0);
-  return rows.empty() ? -1 : std::stoll(rows[0]);
-}
 
 TEST(SqliteSchema, FreshDatabaseIsAtTheLatestVersionInWalMode) {
   TempDir dir;

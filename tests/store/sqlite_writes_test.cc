@@ -3,12 +3,12 @@
 // changed or not). Observed through `AFTER UPDATE OF <column>` triggers,
 // which fire exactly when the statement's SET list names the column.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "store/raw_sqlite.h"
 #include "store/sql/row_mapping.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_conformance.h"
@@ -54,31 +54,11 @@ TEST(ChangedColumns, NamesTheColumnsWhoseBoundValuesDiffer) {
             "UPDATE pairs SET name=?, size=?, size_class=? ");
 }
 
-// Runs SQL on the file with a plain connection, as another tool would.
-void RawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "") << "\n" << sql;
-  sqlite3_free(err);
-  sqlite3_close(db);
-}
-
 // The columns the UPDATEs since the last call named, sorted (SQLite fires
 // triggers in no promised order), and forgets them.
 std::vector<std::string> TakeWritten(const std::string& path) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT col FROM written ORDER BY col", -1, &st, nullptr),
-            SQLITE_OK);
-  std::vector<std::string> cols;
-  while (sqlite3_step(st) == SQLITE_ROW)
-    cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
-  EXPECT_EQ(sqlite3_exec(db, "DELETE FROM written", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  std::vector<std::string> cols = RawColumn(path, "SELECT col FROM written ORDER BY col", 0);
+  RawExec(path, "DELETE FROM written");
   return cols;
 }
 

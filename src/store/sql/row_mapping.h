@@ -97,33 +97,24 @@ std::string InsertSql(const char* table, const std::vector<Column<R>>& columns) 
          marks + ")";
 }
 
-// "UPDATE table SET a=?, ... " for every column but `key` (callers append
-// the WHERE clause); BindUpdate binds in the same order.
+// Binds every column from parameter 1 on; returns the next free parameter
+// index.
 template <typename R>
-std::string UpdateSql(const char* table, const std::vector<Column<R>>& columns,
-                      const std::string& key) {
-  std::string out = std::string("UPDATE ") + table + " SET ";
-  bool first = true;
-  for (const Column<R>& c : columns) {
-    if (c.name == key) continue;
-    out += first ? "" : ", ";
-    out += std::string(c.name) + "=?";
-    first = false;
-  }
-  return out + " ";
+int BindColumns(const std::vector<Column<R>>& columns, Stmt& q, const R& in) {
+  int param = 1;
+  for (const Column<R>& c : columns) c.bind(q, param++, in);
+  return param;
 }
 
-// Binds every column from parameter 1 on, skipping `key` when given; returns
-// the next free parameter index.
+// Every column but `key`, in table order (a whole-row UPDATE's SET list).
 template <typename R>
-int BindColumns(const std::vector<Column<R>>& columns, Stmt& q, const R& in,
-                const std::string& skip = "") {
-  int param = 1;
+std::vector<const Column<R>*> AllColumnsBut(const std::vector<Column<R>>& columns,
+                                            const std::string& key) {
+  std::vector<const Column<R>*> all;
   for (const Column<R>& c : columns) {
-    if (!skip.empty() && c.name == skip) continue;
-    c.bind(q, param++, in);
+    if (c.name != key) all.push_back(&c);
   }
-  return param;
+  return all;
 }
 
 // The columns but `key` whose bound value differs between `stored` and

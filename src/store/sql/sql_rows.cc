@@ -324,42 +324,56 @@ Status InsertTask(Connection& conn, const Task& t) {
   return q.Run();
 }
 
-Status SaveTask(Connection& conn, Task* t, TimeMs now) {
+namespace {
+
+// Moves the task to its next version; returns the one the row must have.
+int64_t NextVersion(Task* t, TimeMs now) {
   const int64_t previous = t->version;
   t->version = previous + 1;
   t->updated_at = now;
-  static const std::string sql =
-      UpdateSql("tasks", TaskColumns(), "id") + "WHERE id=? AND COALESCE(version, 1)=?";
-  Stmt q(conn, sql);
-  const int next = BindColumns(TaskColumns(), q, *t, "id");
-  q.BindOne(next, t->id);
+  return previous;
+}
+
+// Sets `columns` of the task's row where it still has version `previous`.
+Status UpdateTask(Connection& conn, const std::vector<const Column<Task>*>& columns, const Task& t,
+                  int64_t previous) {
+  Stmt q(conn, UpdateSql("tasks", columns) + "WHERE id=? AND COALESCE(version, 1)=?");
+  const int next = BindSome(columns, q, t);
+  q.BindOne(next, t.id);
   q.BindOne(next + 1, previous);
   Status s = q.Run();
   if (!s.ok()) return s;
   if (q.Changes() != 1) {
-    return Status::Conflict("task " + t->id + " changed concurrently (version " +
+    return Status::Conflict("task " + t.id + " changed concurrently (version " +
                             std::to_string(previous) + ")");
   }
   return Status::OK();
 }
 
-Status SaveTask(Connection& conn, const Task& stored, Task* t, TimeMs now) {
-  const int64_t previous = t->version;
-  t->version = previous + 1;
-  t->updated_at = now;
-  const std::vector<const Column<Task>*> changed =
-      ChangedColumns(TaskColumns(), stored, *t, "id");  // never empty: the version moved
-  Stmt q(conn, UpdateSql("tasks", changed) + "WHERE id=? AND COALESCE(version, 1)=?");
-  const int next = BindSome(changed, q, *t);
-  q.BindOne(next, t->id);
-  q.BindOne(next + 1, previous);
+// Sets `columns` (none: nothing to do) of the execution's row.
+Status UpdateExecution(Connection& conn, const std::vector<const Column<Exec>*>& columns,
+                       const SessionExecution& e) {
+  if (columns.empty()) return Status::OK();
+  Stmt q(conn, UpdateSql("executions", columns) + "WHERE id=?");
+  q.BindOne(BindSome(columns, q, e), e.id);
   Status s = q.Run();
   if (!s.ok()) return s;
-  if (q.Changes() != 1) {
-    return Status::Conflict("task " + t->id + " changed concurrently (version " +
-                            std::to_string(previous) + ")");
-  }
+  if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
   return Status::OK();
+}
+
+}  // namespace
+
+Status SaveTask(Connection& conn, Task* t, TimeMs now) {
+  static const std::vector<const Column<Task>*> every = AllColumnsBut(TaskColumns(), "id");
+  const int64_t previous = NextVersion(t, now);
+  return UpdateTask(conn, every, *t, previous);
+}
+
+Status SaveTask(Connection& conn, const Task& stored, Task* t, TimeMs now) {
+  const int64_t previous = NextVersion(t, now);
+  // Never empty: the version moved.
+  return UpdateTask(conn, ChangedColumns(TaskColumns(), stored, *t, "id"), *t, previous);
 }
 
 Status InsertExecution(Connection& conn, const SessionExecution& e) {
@@ -370,25 +384,12 @@ Status InsertExecution(Connection& conn, const SessionExecution& e) {
 }
 
 Status SaveExecution(Connection& conn, const SessionExecution& e) {
-  static const std::string sql = UpdateSql("executions", ExecutionColumns(), "id") + "WHERE id=?";
-  Stmt q(conn, sql);
-  q.BindOne(BindColumns(ExecutionColumns(), q, e, "id"), e.id);
-  Status s = q.Run();
-  if (!s.ok()) return s;
-  if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
-  return Status::OK();
+  static const std::vector<const Column<Exec>*> every = AllColumnsBut(ExecutionColumns(), "id");
+  return UpdateExecution(conn, every, e);
 }
 
 Status SaveExecution(Connection& conn, const SessionExecution& stored, const SessionExecution& e) {
-  const std::vector<const Column<Exec>*> changed =
-      ChangedColumns(ExecutionColumns(), stored, e, "id");
-  if (changed.empty()) return Status::OK();
-  Stmt q(conn, UpdateSql("executions", changed) + "WHERE id=?");
-  q.BindOne(BindSome(changed, q, e), e.id);
-  Status s = q.Run();
-  if (!s.ok()) return s;
-  if (q.Changes() != 1) return Status::NotFound("execution " + e.id + " not found");
-  return Status::OK();
+  return UpdateExecution(conn, ChangedColumns(ExecutionColumns(), stored, e, "id"), e);
 }
 
 Status InsertArtifact(Connection& conn, const Artifact& a) {
