@@ -134,7 +134,8 @@ class SqlStore : public TaskStore {
   // The queue statements, in this engine's dialect (sql_store.cc,
   // sql_store_routes.cc).
   static std::string RunnableForSql(const sql::Dialect& dialect);
-  // Claim's and FinishAttempt's writes, inside the caller's transaction.
+  // Claim's (the request checked first) and FinishAttempt's writes, inside the
+  // caller's transaction.
   static Status ClaimIn(sql::Connection& c, const ClaimRequest& req, taskexec::Claim* out);
   static Status FinishIn(sql::Connection& c, const AttemptOutcome& outcome, Task* out);
 

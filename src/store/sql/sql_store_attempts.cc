@@ -4,6 +4,7 @@
 // status, lease owner) read the latest committed row, which is what makes
 // the claim a compare-and-set and the lease a fence. The rules themselves
 // are store/store_rules.h.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,36 +34,44 @@ Status ExecutionsToClose(Connection& c, const AttemptOutcome& o,
   return sql::CollectExecutions(q, out);
 }
 
-// Writes every item in one transaction of `db` (`in_txn` writes one and
-// fills its result; the results' statuses stay OK when it commits). When
-// the store fails, every result carries its error: nothing was written, or
-// the answer was lost, which the caller settles as for a single write. When
-// one item is refused, the transaction rolled back and `alone` writes each
+// Runs `all` as one transaction of `db`. True when that settled every
+// item: it committed, or the store failed (Unavailable, IOError: nothing was
+// written, or the answer was lost), and `fail_all` gave every item that
+// error, which the caller settles as for a single write. False when one
+// item was refused: the transaction rolled back, and the caller writes each
 // in a transaction of its own, so the others still land.
+bool WroteTogether(sql::Database& db, const std::function<Status(Connection&)>& all,
+                   const std::function<void(const Status&)>& fail_all) {
+  Status s = db.Write(all);
+  if (s.ok()) return true;
+  if (!s.IsUnavailable() && s.code() != Status::Code::kIOError) return false;
+  fail_all(s);
+  return true;
+}
+
+// Writes every item in one transaction of `db` (`in_txn` writes one and
+// fills its result; the results' statuses stay OK when it commits), as
+// WroteTogether; `alone` writes one in a transaction of its own.
 template <typename Item, typename Result, typename InTxn, typename Alone>
 void WriteTogether(sql::Database& db, const std::vector<Item>& items, std::vector<Result>* results,
                    InTxn in_txn, Alone alone) {
   results->assign(items.size(), Result{});
-  if (items.size() > 1) {
-    Status s = db.Write([&](Connection& c) -> Status {
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (Status st = in_txn(c, items[i], &(*results)[i]); !st.ok()) return st;
-      }
-      return Status::OK();
-    });
-    if (s.ok()) return;
-    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
-      for (Result& r : *results) r.status = s;
-      return;
+  auto all = [&](Connection& c) -> Status {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (Status st = in_txn(c, items[i], &(*results)[i]); !st.ok()) return st;
     }
-  }
+    return Status::OK();
+  };
+  auto fail_all = [&](const Status& s) {
+    for (Result& r : *results) r.status = s;
+  };
+  if (items.size() > 1 && WroteTogether(db, all, fail_all)) return;
   for (size_t i = 0; i < items.size(); ++i) (*results)[i].status = alone(items[i], &(*results)[i]);
 }
 
 }  // namespace
 
 Status SqlStore::Claim(const ClaimRequest& req, taskexec::Claim* out) {
-  if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
   return db_->Write([&](Connection& c) -> Status { return ClaimIn(c, req, out); });
 }
 
@@ -71,13 +80,13 @@ void SqlStore::ClaimTasks(const std::vector<ClaimRequest>& requests,
   WriteTogether(
       *db_, requests, results,
       [](Connection& c, const ClaimRequest& req, ClaimResult* r) {
-        if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
         return ClaimIn(c, req, &r->claim);
       },
       [this](const ClaimRequest& req, ClaimResult* r) { return Claim(req, &r->claim); });
 }
 
 Status SqlStore::ClaimIn(Connection& c, const ClaimRequest& req, taskexec::Claim* out) {
+  if (Status s = store_rules::CheckClaimRequest(req); !s.ok()) return s;
   Task t;
   Status s = sql::LoadTask(c, req.task_id, &t);
   if (!s.ok()) return s;
@@ -202,26 +211,20 @@ void SqlStore::FinishAttemptsAndClaim(const std::vector<AttemptOutcome>& outcome
                                       std::vector<ClaimResult>* claimed) {
   finished->assign(outcomes.size(), FinishResult{});
   claimed->assign(requests.size(), ClaimResult{});
-  if (!outcomes.empty() && !requests.empty()) {
-    Status s = db_->Write([&](Connection& c) -> Status {
-      for (size_t i = 0; i < outcomes.size(); ++i) {
-        if (Status st = FinishIn(c, outcomes[i], &(*finished)[i].task); !st.ok()) return st;
-      }
-      for (size_t i = 0; i < requests.size(); ++i) {
-        if (Status st = store_rules::CheckClaimRequest(requests[i]); !st.ok()) return st;
-        if (Status st = ClaimIn(c, requests[i], &(*claimed)[i].claim); !st.ok()) return st;
-      }
-      return Status::OK();
-    });
-    if (s.ok()) return;
-    if (s.IsUnavailable() || s.code() == Status::Code::kIOError) {
-      // Nothing written, or the answer lost: each is settled as a single
-      // write would be.
-      for (FinishResult& r : *finished) r.status = s;
-      for (ClaimResult& r : *claimed) r.status = s;
-      return;
+  auto all = [&](Connection& c) -> Status {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (Status st = FinishIn(c, outcomes[i], &(*finished)[i].task); !st.ok()) return st;
     }
-  }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (Status st = ClaimIn(c, requests[i], &(*claimed)[i].claim); !st.ok()) return st;
+    }
+    return Status::OK();
+  };
+  auto fail_all = [&](const Status& s) {
+    for (FinishResult& r : *finished) r.status = s;
+    for (ClaimResult& r : *claimed) r.status = s;
+  };
+  if (!outcomes.empty() && !requests.empty() && WroteTogether(*db_, all, fail_all)) return;
   // One was refused (the transaction rolled back), or one list is empty.
   FinishAttempts(outcomes, finished);
   ClaimTasks(requests, claimed);
