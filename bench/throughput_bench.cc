@@ -68,10 +68,10 @@ int64_t RealtimeNs() {
 // scope made, the supervisor started as the service starts it (made by the
 // `zygote` when given, else spawned with SpawnSetup: the attempt's log as fd
 // 3, its go already sent as fd 4, the scope as fd 5), /bin/true born inside,
-// the exit record written by the supervisor; then the record, the log and
-// the scope removed.
-void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups,
-                   const fs::path& dir, AttemptZygote* zygote) {
+// the exit record written by the supervisor; then the record and the log
+// removed, the scope left for the next attempt (as the service does).
+void ContainedLoop(int n, const std::string& shim, AttemptCgroups& cgroups, const fs::path& dir,
+                   AttemptZygote* zygote) {
   fs::create_directories(dir);
   const std::string record = (dir / "exit.json").string();
   const std::string log = (dir / "attempt.log").string();
@@ -114,7 +114,7 @@ void ContainedLoop(int n, const std::string& shim, const AttemptCgroups& cgroups
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) std::abort();
     unlink(record.c_str());
     unlink(log.c_str());
-    if (!RemoveCgroup(scope, 100)) std::abort();
+    if (!cgroups.Recycle(scope)) std::abort();
   }
   close(null_fd);
 }

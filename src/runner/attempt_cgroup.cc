@@ -206,7 +206,23 @@ AttemptCgroups::~AttemptCgroups() {
   rmdir(root_.c_str());
 }
 
-Status AttemptCgroups::CreateScope(std::string* path, int* dir_fd) const {
+Status AttemptCgroups::CreateScope(std::string* path, int* dir_fd) {
+  while (true) {
+    std::string kept;
+    {
+      MutexLock lock(&mu_);
+      if (kept_.empty()) break;
+      kept = std::move(kept_.back());
+      kept_.pop_back();
+    }
+    const int fd = open(kept.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      *path = std::move(kept);
+      *dir_fd = fd;
+      return Status::OK();
+    }
+    rmdir(kept.c_str());  // removed meanwhile (by hand): make another
+  }
   const std::string scope = root_ + "/attempt-" + std::to_string(next_scope_++);
   if (mkdir(scope.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::IOError("cannot create the attempt's cgroup " + scope + ": " + ErrnoText(errno));
@@ -220,6 +236,32 @@ Status AttemptCgroups::CreateScope(std::string* path, int* dir_fd) const {
   *path = scope;
   *dir_fd = fd;
   return Status::OK();
+}
+
+bool AttemptCgroups::Recycle(const std::string& path) {
+  if (!CgroupIsEmpty(path)) return RemoveCgroup(path, 0);  // gone, or busy: false
+  {
+    MutexLock lock(&mu_);
+    if (kept_.size() < kKeptScopes) {
+      kept_.push_back(path);
+      return true;
+    }
+  }
+  return RemoveCgroup(path, 0);
+}
+
+bool CgroupIsEmpty(const std::string& path) {
+  const int fd = open((path + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[256];
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  // One "key value" line each; "populated 1" while a process runs there or
+  // in a scope below.
+  const char* line = std::strstr(buf, "populated ");
+  return line != nullptr && (line == buf || line[-1] == '\n') && line[10] == '0';
 }
 
 Status AttemptCgroups::MoveInto(const std::string& path, int64_t pid) {

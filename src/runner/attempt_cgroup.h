@@ -14,15 +14,25 @@
 // links in /proc and moved too; only a process that was forked and orphaned
 // (double fork) inside that window stays outside.
 //
+// A scope its attempt left empty is kept for the next attempt (Recycle)
+// instead of being removed and made again: a cgroup's creation allocates the
+// state of every enabled controller and its removal frees it through the
+// kernel's workers, which together cost a served attempt more than any other
+// step of its start but the store's. A kept scope holds nothing: the kernel
+// reports it unpopulated only once its last process has exited.
+//
 // Thread-safety: Detect() and the free functions are safe from any thread;
-// an AttemptCgroups is immutable after Detect().
+// so are an AttemptCgroups' methods (the kept scopes are under a mutex).
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace taskexec {
@@ -40,10 +50,20 @@ class AttemptCgroups {
 
   const std::string& root() const { return root_; }
 
-  // Creates a new, empty attempt scope: *path is its directory and *dir_fd
-  // (close-on-exec, the caller's to close) is open on it, for a child to be
-  // born inside (SpawnInCgroup).
-  Status CreateScope(std::string* path, int* dir_fd) const;
+  // An empty attempt scope, kept from an earlier attempt or made now: *path
+  // is its directory and *dir_fd (close-on-exec, the caller's to close) is
+  // open on it, for a child to be born inside (SpawnInCgroup).
+  Status CreateScope(std::string* path, int* dir_fd);
+
+  // The attempt that used the scope at `path` is over. An empty scope is
+  // kept for CreateScope (up to kKeptScopes; beyond that it is removed);
+  // true then, and when it is gone already. False when processes still run
+  // in it: the caller kills them and removes it (KillCgroup, RemoveCgroup).
+  bool Recycle(const std::string& path);
+
+  // The most empty scopes kept at once: more than the attempts one service
+  // starts together, fewer than would matter if it stopped starting any.
+  static constexpr size_t kKeptScopes = 64;
 
   // Moves `pid`, and what it forked before the move, into the scope at
   // `path`: for a child that was started outside (where the kernel cannot
@@ -53,8 +73,14 @@ class AttemptCgroups {
  private:
   explicit AttemptCgroups(std::string root) : root_(std::move(root)) {}
   std::string root_;
-  mutable std::atomic<uint64_t> next_scope_{0};
+  std::atomic<uint64_t> next_scope_{0};
+  Mutex mu_;
+  std::vector<std::string> kept_ GUARDED_BY(mu_);  // empty scopes, newest last
 };
+
+// Whether the scope at `path` has no process left in it (its cgroup.events
+// says "populated 0"); false when it cannot be read.
+bool CgroupIsEmpty(const std::string& path);
 
 // Kills every process in the scope at `path` (cgroup.kill; SIGKILL to each
 // listed process where the kernel has no cgroup.kill). Returns how many were

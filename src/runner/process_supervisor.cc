@@ -971,9 +971,9 @@ void ProcessSupervisor::Finalize(Child& c) {
   while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR) {
   }
   // The attempt is over: whatever it left running in its scope ends with it.
-  // The kernel removes only an empty scope, so an attempt that left nothing
-  // costs one rmdir, not a read of its members and a kill.
-  if (!c.cgroup.empty() && !RemoveCgroup(c.cgroup, 0)) {
+  // A scope it left empty is kept for the next attempt; only one it did not
+  // costs a read of its members and a kill.
+  if (!c.cgroup.empty() && !cgroups_->Recycle(c.cgroup)) {
     const int left = KillCgroup(c.cgroup);
     if (left > 0) spdlog::info("pid {}: {} process(es) it left running were killed", c.pid, left);
     if (!RemoveCgroup(c.cgroup, /*wait_ms=*/50)) {

@@ -397,6 +397,37 @@ TEST_P(CgroupScopeTest, EndsWhatLeftTheGroupOnCancelAndAtExit) {
   EXPECT_TRUE(WaitUntil([&] { return ProcessGone(left); })) << left;
 }
 
+// An attempt that left its scope empty leaves it to the next attempt: the
+// kernel's cost of making and removing a cgroup is paid once, not per attempt.
+// One that left a process running there does not (above: what it left is
+// killed and the scope removed).
+TEST_P(CgroupScopeTest, TheNextAttemptIsBornInTheScopeTheLastLeftEmpty) {
+  std::string why;
+  if (auto probe = AttemptCgroups::Detect(&why); probe == nullptr) {
+    GTEST_SKIP() << "no cgroup v2 scope here: " << why;
+  }
+  ProcessSupervisor sup;
+  // Waits until it is in its scope (moved there after its start when not
+  // born inside), then says which scope it is.
+  const std::string script =
+      "until grep -q /attempt- /proc/$$/cgroup; do :; done; grep '^0::' /proc/$$/cgroup";
+  std::vector<std::string> scopes;
+  for (int i = 0; i < 2; ++i) {
+    TempDir dir;
+    Waiter<ProcessResult> done;
+    ASSERT_TRUE(
+        sup.Start(
+               Spec(dir, script), [&](const ProcessResult& r) { done.Set(r); }, nullptr, nullptr)
+            .ok());
+    auto r = done.Wait();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->exit_code, 0) << r->stderr_tail;
+    ASSERT_NE(r->stdout_tail.find("/attempt-"), std::string::npos) << r->stdout_tail;
+    scopes.push_back(r->stdout_tail);
+  }
+  EXPECT_EQ(scopes[0], scopes[1]);
+}
+
 INSTANTIATE_TEST_SUITE_P(DirectAndSupervised, CgroupScopeTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? std::string("ThroughTaskexecAttempt")
@@ -450,6 +481,44 @@ TEST(AttemptCgroups, AMoveTakesWhatTheLeaderForkedBefore) {
   int status = 0;
   waitpid(leader, &status, 0);
   EXPECT_TRUE(RemoveCgroup(scope, 2000));
+}
+
+// Recycle keeps a scope no process runs in and hands it out again; one that
+// still holds a process is refused (the caller kills what is there).
+TEST(AttemptCgroups, KeepsAnEmptyScopeForTheNextAttemptAndRefusesABusyOne) {
+  std::string why;
+  auto cgroups = AttemptCgroups::Detect(&why);
+  if (cgroups == nullptr) GTEST_SKIP() << "no cgroup v2 scope here: " << why;
+  std::string first;
+  int fd = -1;
+  ASSERT_TRUE(cgroups->CreateScope(&first, &fd).ok());
+  close(fd);
+  EXPECT_TRUE(CgroupIsEmpty(first));
+  EXPECT_TRUE(cgroups->Recycle(first));
+  std::string again;
+  ASSERT_TRUE(cgroups->CreateScope(&again, &fd).ok());
+  close(fd);
+  EXPECT_EQ(again, first);
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  ASSERT_TRUE(AttemptCgroups::MoveInto(again, child).ok());
+  EXPECT_FALSE(CgroupIsEmpty(again));
+  EXPECT_FALSE(cgroups->Recycle(again));
+  std::string other;
+  ASSERT_TRUE(cgroups->CreateScope(&other, &fd).ok());
+  close(fd);
+  EXPECT_NE(other, again);  // the busy one was not kept
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WaitUntil([&] { return CgroupIsEmpty(again); }));
+  EXPECT_TRUE(RemoveCgroup(again, 2000));
+  EXPECT_TRUE(cgroups->Recycle(other));
 }
 
 TEST(ProcessSupervisor, TermIgnoredEscalatesToKillAfterGrace) {
