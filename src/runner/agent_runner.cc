@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include <spdlog/spdlog.h>
 
+#include "core/make_dir.h"
 #include "core/writable_dir.h"
 #include "runner/artifacts.h"
 #include "runner/command_template.h"
@@ -32,10 +35,20 @@ std::string Absolute(const std::string& dir) {
 }
 
 Status WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-  f.close();
-  if (!f) return Status::IOError("cannot write " + path);
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      close(fd);
+      return Status::IOError("cannot write " + path + ": " + std::strerror(err));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   return Status::OK();
 }
 
@@ -126,11 +139,9 @@ AgentRunner::AttemptFiles AgentRunner::FilesFor(const AgentJob& job) const {
 }
 
 Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& prompt) const {
-  std::error_code ec;
-  fs::create_directories(files.artifacts_dir, ec);
-  if (ec) return Status::IOError("cannot create " + files.artifacts_dir + ": " + ec.message());
-  fs::create_directories(log_dir_, ec);
-  if (ec) return Status::IOError("cannot create " + log_dir_ + ": " + ec.message());
+  // The log folder is made with the log, where it is missing (OpenLog).
+  if (Status s = MakeDir(files.work_dir); !s.ok()) return s;
+  if (Status s = MakeDir(files.artifacts_dir); !s.ok()) return s;
   return WriteFile(files.prompt_file, prompt);
 }
 
@@ -200,8 +211,12 @@ AgentResult AgentRunner::ResultOf(const AgentJob& job, const AttemptFiles& files
   ProcessResult whole = process;
   whole.stdout_tail =
       StdoutForParsing(process, files.stdout_path, kMaxParsedStdoutBytes, &stdout_warning);
-  std::error_code ec;
-  fs::remove(files.stdout_path, ec);
+  // The copy is made only once stdout outgrows its tail.
+  if (!files.stdout_path.empty() &&
+      process.stdout_bytes > static_cast<int64_t>(process.stdout_tail.size())) {
+    std::error_code ec;
+    fs::remove(files.stdout_path, ec);
+  }
   ParsedOutcome parsed = ParseOutcome(whole, {task_id, exec_id});
   MarkUnknownSession(job, process, &parsed.result);
   MarkUsageLimit(process, whole.stdout_tail, clock_->NowMs(), &parsed.result);
@@ -360,9 +375,7 @@ Status AgentRunner::Start(const AgentJob& job, DoneCallback done, int64_t* pid) 
     // Nothing to wait for: the agent starts now, and a failure to start it
     // is the caller's to record. (A workspace being removed right now is
     // left to the queued path, which reports it as a workspace_error.)
-    std::error_code ec;
-    fs::create_directories(c->files.workspace, ec);
-    if (ec) return Status::IOError("cannot create " + c->files.workspace + ": " + ec.message());
+    if (Status s = MakeDir(c->files.workspace); !s.ok()) return s;
     if (LockWorkspace(c).ok()) return LaunchAgent(c, pid, false);
   }
   {

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/join.h"
+#include "core/make_dir.h"
 #include "runner/agent_runner.h"
 #include "runner/descriptor_budget.h"
 #include "runner/error_classifier.h"
@@ -135,10 +136,8 @@ void AgentRunner::PrepareWorkspace(const ChainPtr& c) {
     return BeforeRun(c);
   }
   if (layout_.uses_git()) return MakeWorktree(c);
-  fs::create_directories(c->files.workspace, ec);
-  if (ec) {
-    return FailBeforeAgent(c, ErrorType::kWorkspaceError,
-                           "cannot create " + c->files.workspace + ": " + ec.message());
+  if (Status s = MakeDir(c->files.workspace); !s.ok()) {
+    return FailBeforeAgent(c, ErrorType::kWorkspaceError, s.message());
   }
   c->workspace_made = true;
   AfterCreate(c);

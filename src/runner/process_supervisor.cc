@@ -339,13 +339,19 @@ Status OpenStdin(const std::string& data, UniqueFd* child_end) {
 }
 
 Status OpenLog(const std::string& log_path, UniqueFd* log) {
-  std::error_code ec;
-  std::filesystem::path parent = std::filesystem::path(log_path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    return Status::IOError("cannot create log directory " + parent.string() + ": " + ec.message());
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+  *log->out() = open(log_path.c_str(), kFlags, 0644);
+  if (log->get() < 0 && errno == ENOENT) {
+    // Its folder is missing (the first log, or one removed meanwhile).
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(log_path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Status::IOError("cannot create log directory " + parent.string() + ": " +
+                             ec.message());
+    }
+    *log->out() = open(log_path.c_str(), kFlags, 0644);
   }
-  *log->out() = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log->get() < 0)
     return Status::IOError("cannot open log " + log_path + ": " + ErrnoText(errno));
   return Status::OK();

@@ -1,0 +1,27 @@
+#include "core/make_dir.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace taskexec {
+
+Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0777) == 0) return Status::OK();
+  const int err = errno;
+  std::error_code ec;
+  if (err == EEXIST) {
+    if (std::filesystem::is_directory(path, ec)) return Status::OK();
+    return Status::IOError("cannot create " + path + ": it exists and is not a folder");
+  }
+  if (err != ENOENT) return Status::IOError("cannot create " + path + ": " + std::strerror(err));
+  // A parent is missing: the rare case (a work dir removed by hand).
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Status::IOError("cannot create " + path + ": " + ec.message());
+  return Status::OK();
+}
+
+}  // namespace taskexec

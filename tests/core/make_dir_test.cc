@@ -1,0 +1,66 @@
+// MakeDir: one mkdir where the parent exists, its parents where they are
+// missing, OK for a folder already there, an error naming the path for
+// anything else in the way.
+#include "core/make_dir.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace taskexec {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MakeDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/make_dir_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  std::string root_;
+};
+
+TEST_F(MakeDirTest, MakesAFolderInOneThatExists) {
+  const std::string dir = root_ + "/attempt";
+  ASSERT_TRUE(MakeDir(dir).ok());
+  EXPECT_TRUE(fs::is_directory(dir));
+}
+
+TEST_F(MakeDirTest, MakesTheMissingParentsToo) {
+  const std::string dir = root_ + "/a/b/c";
+  ASSERT_TRUE(MakeDir(dir).ok());
+  EXPECT_TRUE(fs::is_directory(dir));
+}
+
+TEST_F(MakeDirTest, AFolderThatIsThereAlreadyIsFine) {
+  const std::string dir = root_ + "/workspace";
+  ASSERT_TRUE(MakeDir(dir).ok());
+  std::ofstream(dir + "/kept.txt") << "from an earlier attempt";
+  ASSERT_TRUE(MakeDir(dir).ok());
+  EXPECT_TRUE(fs::exists(dir + "/kept.txt"));
+}
+
+TEST_F(MakeDirTest, AFileInTheWayIsAnErrorNamingThePath) {
+  const std::string path = root_ + "/taken";
+  std::ofstream(path) << "x";
+  Status s = MakeDir(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.ToString();
+  s = MakeDir(path + "/below");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(path + "/below"), std::string::npos) << s.ToString();
+}
+
+}  // namespace
+}  // namespace taskexec
