@@ -235,13 +235,16 @@ bool WriteRecord(const std::string& path, const Attempt& a, int status, int64_t 
   json += ",\"stdout_tail\":\"" + Base64(out_tail) + "\"";
   json += ",\"stderr_tail\":\"" + Base64(err_tail) + "\"";
   json += ",\"recent_output\":\"" + Base64(recent) + "\"}\n";
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // Written in place: a record cut short (this process killed while it
+  // writes) ends before its closing brace, so it does not parse and its
+  // reader takes it for none, as it would take a temporary name never
+  // renamed; a rename per attempt is a directory update in the journal.
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   const bool written = WriteAll(fd, json.data(), json.size());
   close(fd);
-  if (!written || rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
+  if (!written) {
+    unlink(path.c_str());
     return false;
   }
   return true;

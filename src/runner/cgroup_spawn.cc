@@ -106,6 +106,52 @@ TASKEXEC_CHILD_CODE bool Place(int from, int to) {
   Fail(s.report_fd);
 }
 
+[[noreturn]] TASKEXEC_CHILD_CODE void RunChildAt(void* steps) {
+  RunChild(*static_cast<const ChildSteps*>(steps));
+}
+
+#if defined(__x86_64__)
+// clone3 whose child runs on `args->stack` (it shares this process's memory
+// with CLONE_VM): the child calls fn(arg) there and never returns; the
+// parent gets clone3's result. In assembly because the child cannot return
+// through a C++ frame that lives on another stack.
+extern "C" long TaskexecClone3OnStack(clone_args* args, size_t size, void (*fn)(void*), void* arg);
+asm(R"(
+    .text
+    .globl TaskexecClone3OnStack
+    .hidden TaskexecClone3OnStack
+    .type TaskexecClone3OnStack, @function
+TaskexecClone3OnStack:
+    .cfi_startproc
+    endbr64
+    mov %rdx, %r8
+    mov %rcx, %r9
+    mov $435, %eax
+    syscall
+    test %rax, %rax
+    jz 1f
+    ret
+1:
+    .cfi_undefined rip
+    xor %ebp, %ebp
+    mov %r9, %rdi
+    call *%r8
+    mov $127, %edi
+    mov $231, %eax
+    syscall
+    hlt
+    .cfi_endproc
+    .size TaskexecClone3OnStack, .-TaskexecClone3OnStack
+)");
+constexpr bool kCloneOnStack = true;
+#else
+constexpr bool kCloneOnStack = false;
+long TaskexecClone3OnStack(clone_args*, size_t, void (*)(void*), void*) {
+  errno = ENOSYS;
+  return -1;
+}
+#endif
+
 }  // namespace
 
 int SpawnInCgroup(const ChildPlan& plan, const char* exe, char* const argv[], char* const envp[],
@@ -146,11 +192,29 @@ int SpawnInCgroup(const ChildPlan& plan, const char* exe, char* const argv[], ch
   clone_args args;
   std::memset(&args, 0, sizeof args);
   // CLONE_VFORK: this thread resumes once the child has exec'd or exited.
+  // CLONE_VM (where the child can be given a stack of its own): the child
+  // runs in this process's memory instead of a copy of it, as posix_spawn's
+  // does, so the clone copies no page tables and neither process takes
+  // copy-on-write faults afterwards. The child's stack is this frame's
+  // buffer: this thread is suspended while the child uses it.
+  alignas(64) char child_stack[kCloneOnStack ? 64 * 1024 : 1];
   args.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
   args.exit_signal = SIGCHLD;
   args.cgroup = static_cast<uint64_t>(cgroup_fd);
-  const long child = syscall(SYS_clone3, &args, sizeof args);
-  if (child == 0) RunChild(steps);
+  long child;
+  if (kCloneOnStack) {
+    args.flags |= CLONE_VM;
+    args.stack = reinterpret_cast<uint64_t>(child_stack);
+    args.stack_size = sizeof child_stack;
+    child = TaskexecClone3OnStack(&args, sizeof args, RunChildAt, const_cast<ChildSteps*>(&steps));
+    if (child < 0) {
+      errno = static_cast<int>(-child);
+      child = -1;
+    }
+  } else {
+    child = syscall(SYS_clone3, &args, sizeof args);
+    if (child == 0) RunChild(steps);
+  }
   const int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(report_fd);

@@ -10,11 +10,13 @@
 // machine waits too. A child born inside is never moved, and nothing it
 // forks can be born outside.
 //
-// The child is a copy-on-write copy of this process (a fork, parent
-// suspended until the child's exec as with vfork) that makes only raw
-// system calls before its exec, so it is safe in a multithreaded process and
-// under the sanitizers' interceptors. The copy costs what this process has
-// mapped: cheap for a small program (taskexec-attempt), not for the service.
+// The child runs in this process's memory on a stack of its own until its
+// exec (CLONE_VM | CLONE_VFORK, the calling thread suspended meanwhile, as
+// posix_spawn's child does) on x86-64; elsewhere it is a copy-on-write copy
+// of this process, which costs what this process has mapped (cheap for a
+// small program, taskexec-attempt; not for the service). Either way it makes
+// only raw system calls before its exec, so it is safe in a multithreaded
+// process and under the sanitizers' interceptors.
 //
 // Thread-safety: safe from any thread; the descriptors passed must stay open
 // until it returns.

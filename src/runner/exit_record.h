@@ -15,7 +15,8 @@
 // agent's own end crossed).
 //
 // The file is `<log path>.exit` (JSON; the tails in base64, since agent
-// output need not be UTF-8), written to a temporary name and renamed.
+// output need not be UTF-8), written in place: one that its writer did not
+// finish (killed meanwhile) does not parse, and is no record to its reader.
 //
 // Thread-safety: stateless; touches the file system only.
 #pragma once
@@ -36,7 +37,8 @@ struct ExitRecord {
   bool log_failed = false;  // some output could not be appended to the log
 };
 
-// NotFound when there is none; Corruption when it does not parse.
+// NotFound when there is none; Corruption when it does not parse (one
+// whose writer did not finish it).
 Status ReadExitRecord(const std::string& path, ExitRecord* out);
 
 // The per-attempt supervisor installed beside `program` (the taskexec

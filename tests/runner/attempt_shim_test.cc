@@ -396,5 +396,27 @@ TEST(ExitRecord, ABadRecordIsCorruptionAndAMissingOneNotFound) {
   EXPECT_EQ(record.process.recent_output, "hi\n");
 }
 
+// The supervisor writes its record in place, so a supervisor killed while
+// it writes leaves a prefix of one: no prefix of a real record reads as a
+// record (each is Corruption, which the recovery takes for none).
+TEST(ExitRecord, NoPrefixOfARecordReadsAsOne) {
+  TempDir dir;
+  ProcessSupervisor sup;
+  const ProcessSpec spec = ShimmedSpec(dir, "echo done; echo warn >&2; exit 0");
+  ProcessResult r = RunToEnd(sup, spec);
+  ASSERT_EQ(r.exit_code, 0);
+  const std::string whole = ReadFile(spec.exit_record);
+  ASSERT_GT(whole.size(), 20u);
+  ASSERT_TRUE(Record(spec.exit_record).process.stdout_tail == "done\n");
+  ExitRecord record;
+  for (size_t n = 0; n < whole.size(); ++n) {
+    if (n + 1 == whole.size() && whole.back() == '\n') continue;  // all but the newline: whole
+    testing::WriteFile(dir.Sub("cut.exit"), whole.substr(0, n));
+    Status s = ReadExitRecord(dir.Sub("cut.exit"), &record);
+    EXPECT_EQ(s.code(), Status::Code::kCorruption) << n << " of " << whole.size() << " bytes";
+  }
+  EXPECT_FALSE(std::filesystem::exists(spec.exit_record + ".tmp"));
+}
+
 }  // namespace
 }  // namespace taskexec
