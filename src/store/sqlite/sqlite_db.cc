@@ -118,14 +118,14 @@ sqlite3_stmt* Connection::TakeCached(const std::string& sql) const {
   return nullptr;
 }
 
-void Connection::ReturnToCache(const std::string& sql, sqlite3_stmt* stmt) const {
+void Connection::ReturnToCache(std::string sql, sqlite3_stmt* stmt) const {
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   if (cache_.size() >= kMaxCachedStatements) {
     sqlite3_finalize(cache_.front().second);
     cache_.erase(cache_.begin());
   }
-  cache_.emplace_back(sql, stmt);
+  cache_.emplace_back(std::move(sql), stmt);
 }
 
 Status Connection::Exec(std::string_view sql) {
@@ -149,7 +149,7 @@ Stmt::Stmt(const Connection& conn, std::string_view sql) : conn_(conn), db_(conn
 Stmt::~Stmt() {
   if (stmt_ == nullptr) return;
   if (status_.ok()) {
-    conn_.ReturnToCache(sql_, stmt_);
+    conn_.ReturnToCache(std::move(sql_), stmt_);
   } else {
     sqlite3_finalize(stmt_);
   }
@@ -311,10 +311,12 @@ Status RunTxn(ConnectionPool& pool, bool writes, const std::function<Status(Conn
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) Backoff(attempt);
     auto txn = [&](Connection& conn) -> Status {
-      Status s = conn.Exec(begin);
+      // Prepared once per connection (the statement cache), not parsed per
+      // transaction as sqlite3_exec would.
+      Status s = Stmt(conn, begin).Run();
       if (!s.ok()) return s;
       s = fn(conn);
-      if (s.ok()) s = conn.Exec("COMMIT");
+      if (s.ok()) s = Stmt(conn, "COMMIT").Run();
       // A failed COMMIT may leave the transaction open; ROLLBACK is then
       // required before the connection is reused, and harmless otherwise.
       if (!s.ok() && !sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK");

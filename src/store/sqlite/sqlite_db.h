@@ -56,7 +56,7 @@ class Connection final : public sql::Connection {
   // cost. Only one thread uses a connection at a time (see ConnectionPool),
   // so the cache needs no lock.
   sqlite3_stmt* TakeCached(const std::string& sql) const;
-  void ReturnToCache(const std::string& sql, sqlite3_stmt* stmt) const;
+  void ReturnToCache(std::string sql, sqlite3_stmt* stmt) const;
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
