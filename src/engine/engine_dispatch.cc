@@ -1,10 +1,11 @@
 // Engine: dispatch. Runs on the engine thread only (see engine.h).
 //
-// Cost per call: one listing of execution requests (at most kRequestBatch,
-// few in practice), one ListRunnableFor per agent with tasks queued and a
-// free slot, reading at most min(its free slots, free global slots) rows
-// (plus, when a task type is at its cap, the rows of that type it skips),
-// and, while some queued task has no route yet, one batch of routing. The
+// Cost per call: one read of the store (ListForDispatch) holding the
+// listing of execution requests (at most kRequestBatch, few in practice)
+// and one listing per agent with tasks queued and a free slot, reading at
+// most its free slots' rows (plus, when a task type is at its cap, the rows
+// of that type it skips), and, while some queued task has no route yet, one
+// batch of routing. The
 // tasks picked are claimed in one store write per round (LaunchAll), at most
 // kMaxStartsPerTurn per call: a burst of thousands of free slots is filled
 // over several loop turns, so the duties between them (renewing the leases
@@ -116,17 +117,31 @@ void Engine::Dispatch() {
 
 void Engine::FillSlots(Slots& slots) {
   const TimeMs now = clock_->NowMs();
-
-  // Execution requests first, also with auto_assign off.
-  if (slots.FreeGlobal() > 0) {
-    std::vector<Task> requested;
-    Status s = store_->ListRunnable(now, kRequestBatch, /*only_requested=*/true, &requested);
+  const bool assign = config_.executor.auto_assign;
+  if (assign) RouteUnrouted();
+  for (int round = 0; round < kMaxRounds && slots.FreeGlobal() > 0; ++round) {
+    // Execution requests first (also with auto_assign off), in the first
+    // round; every agent with tasks queued and a free slot, in every round.
+    // Types at their cap are left out of the agents' listings, so a full
+    // type never hides another type's tasks behind it in an agent's queue.
+    std::vector<std::pair<std::string, int>> per_agent;
+    if (assign) {
+      for (const std::string& agent : queued_agents_) {
+        const int n = slots.FreeFor(agent);
+        if (n > 0 && !Paused(agent, now)) per_agent.emplace_back(agent, n);
+      }
+    }
+    const int requested_limit = round == 0 ? kRequestBatch : 0;
+    if (requested_limit == 0 && per_agent.empty()) return;
+    TaskStore::DispatchListing listed;
+    Status s = store_->ListForDispatch(now, requested_limit, per_agent, slots.FullTypes(), &listed);
     if (!s.ok()) {
       spdlog::warn("engine {}: cannot list runnable tasks: {}", executor_id_, s.ToString());
       return;
     }
+
     std::vector<Pick> picks;
-    for (const Task& t : requested) {
+    for (const Task& t : listed.requested) {
       if (slots.FreeGlobal() <= 0 || hold_.held()) break;
       std::string agent = t.requested_agent;
       if (agent.empty()) agent = t.routed_agent.empty() ? router_->Route(t).agent : t.routed_agent;
@@ -136,33 +151,18 @@ void Engine::FillSlots(Slots& slots) {
       picks.push_back(Pick{&t, std::move(agent)});
     }
     LaunchAll(picks, &slots);
-    if (hold_.held()) return;
-  }
-  if (!config_.executor.auto_assign) return;
+    if (hold_.held() || !assign) return;
 
-  RouteUnrouted();
-  for (int round = 0; round < kMaxRounds && slots.FreeGlobal() > 0; ++round) {
     std::vector<Task> candidates;
     bool more = false;  // some agent may have more runnable tasks than it was asked for
-    // Types at their cap are left out of the listings, so a full type
-    // never hides another type's tasks behind it in an agent's queue.
-    const std::vector<std::string> full_types = slots.FullTypes();
-    for (const std::string& agent : queued_agents_) {
-      const int n = slots.FreeFor(agent);
-      if (n <= 0 || Paused(agent, now)) continue;
-      std::vector<Task> got;
-      Status s = store_->ListRunnableFor(agent, now, n, full_types, &got);
-      if (!s.ok()) {
-        spdlog::warn("engine {}: cannot list runnable tasks of {}: {}", executor_id_, agent,
-                     s.ToString());
-        return;
-      }
-      more = more || static_cast<int>(got.size()) == n;
+    for (size_t i = 0; i < per_agent.size(); ++i) {
+      std::vector<Task>& got = listed.by_agent[i];
+      more = more || static_cast<int>(got.size()) == per_agent[i].second;
       std::move(got.begin(), got.end(), std::back_inserter(candidates));
     }
     std::sort(candidates.begin(), candidates.end(), QueueBefore);
     // Every task that fits is claimed in one store write, then started.
-    std::vector<Pick> picks;
+    picks.clear();
     for (const Task& t : candidates) {
       if (slots.FreeGlobal() <= 0 || hold_.held()) break;
       if (slots.FreeFor(t.routed_agent) <= 0 || !slots.TypeHasRoom(t.type)) continue;
@@ -173,7 +173,8 @@ void Engine::FillSlots(Slots& slots) {
     const size_t started = LaunchAll(picks, &slots);
     if (hold_.held()) return;
     // All started: each agent asked got what it had room for, or had no
-    // more. Otherwise a claim was lost or a start failed: look again.
+    // more. Otherwise a claim was lost or a start failed (or a request took
+    // the slot): look again.
     if (!more || started == candidates.size()) return;
   }
 }

@@ -5,6 +5,27 @@
 
 namespace taskexec {
 
+Status TaskStore::ListForDispatch(TimeMs now, int requested_limit,
+                                  const std::vector<std::pair<std::string, int>>& per_agent,
+                                  const std::vector<std::string>& skip_types,
+                                  DispatchListing* out) {
+  out->requested.clear();
+  out->by_agent.assign(per_agent.size(), {});
+  if (requested_limit > 0) {
+    if (Status s = ListRunnable(now, requested_limit, /*only_requested=*/true, &out->requested);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (size_t i = 0; i < per_agent.size(); ++i) {
+    const auto& [agent, limit] = per_agent[i];
+    if (Status s = ListRunnableFor(agent, now, limit, skip_types, &out->by_agent[i]); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::OK();
+}
+
 Status TaskStore::AddTasks(const std::vector<NewTask>& tasks, TimeMs now,
                            std::vector<Status>* results) {
   std::vector<Status> out;

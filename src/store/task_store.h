@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -268,6 +269,22 @@ class TaskStore {
   virtual Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
                                  const std::vector<std::string>& skip_types,
                                  std::vector<Task>* out) = 0;
+
+  // One dispatch's listings, read together: the tasks with an execution
+  // request (ListRunnable with only_requested, at most `requested_limit`;
+  // none asked for when 0) and, for each (agent, limit) of `per_agent`,
+  // ListRunnableFor(agent, now, limit, skip_types), in by_agent in the same
+  // order. The SQL stores read them in one transaction, one snapshot: a
+  // dispatch after every finished attempt pays for one read, not one per
+  // listing. This default makes the calls in turn, so a store that wraps
+  // another keeps its own.
+  struct DispatchListing {
+    std::vector<Task> requested;
+    std::vector<std::vector<Task>> by_agent;
+  };
+  virtual Status ListForDispatch(TimeMs now, int requested_limit,
+                                 const std::vector<std::pair<std::string, int>>& per_agent,
+                                 const std::vector<std::string>& skip_types, DispatchListing* out);
 
   // Queued tasks (pending or retrying, due or not, with or without a
   // request) that have no routed_agent, in queue order, at most `limit`

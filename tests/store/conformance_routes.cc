@@ -118,6 +118,52 @@ TEST_P(StoreConformanceTest, RunnableForLeavesOutTheSkippedTypes) {
   EXPECT_EQ(Ids(out), std::vector<std::string>{untyped.id});
 }
 
+// A dispatch's listings read together give what the listings made one by
+// one give: the requested tasks, then each agent's, in the order asked.
+TEST_P(StoreConformanceTest, ListForDispatchGivesWhatEachListingGives) {
+  auto add = [&](const std::string& title, const std::string& agent, const std::string& type,
+                 TimeMs now) {
+    NewTask nt;
+    nt.title = title;
+    nt.type = type;
+    nt.routed_agent = agent;
+    return Add(nt, now);
+  };
+  Task t1 = add("t1", "temujin", "", kT0 + 1);
+  Task t2 = add("t2", "temujin", "deploy", kT0 + 2);
+  Task t3 = add("t3", "temujin", "", kT0 + 3);
+  Task k1 = add("k1", "kublai", "", kT0 + 4);
+  Task asked = add("asked", "kublai", "", kT0 + 5);
+  ASSERT_TRUE(
+      store_->RequestExecution(asked.id, "exec-a", "", /*force=*/false, kT0 + 6, nullptr).ok());
+
+  const std::vector<std::pair<std::string, int>> per_agent = {
+      {"kublai", 5}, {"temujin", 2}, {"nobody", 3}};
+  TaskStore::DispatchListing listed;
+  ASSERT_TRUE(store_->ListForDispatch(kT0 + 10, 8, per_agent, {"deploy"}, &listed).ok());
+  EXPECT_EQ(Ids(listed.requested), std::vector<std::string>{asked.id});
+  ASSERT_EQ(listed.by_agent.size(), 3u);
+  EXPECT_EQ(Ids(listed.by_agent[0]), std::vector<std::string>{k1.id});
+  EXPECT_EQ(Ids(listed.by_agent[1]), (std::vector<std::string>{t1.id, t3.id}));
+  EXPECT_TRUE(listed.by_agent[2].empty());
+  for (size_t i = 0; i < per_agent.size(); ++i) {
+    std::vector<Task> alone;
+    ASSERT_TRUE(
+        store_
+            ->ListRunnableFor(per_agent[i].first, kT0 + 10, per_agent[i].second, {"deploy"}, &alone)
+            .ok());
+    EXPECT_EQ(Ids(listed.by_agent[i]), Ids(alone)) << per_agent[i].first;
+  }
+
+  // No requests asked for, no agents: nothing read, nothing left over.
+  ASSERT_TRUE(store_->ListForDispatch(kT0 + 10, 0, {}, {}, &listed).ok());
+  EXPECT_TRUE(listed.requested.empty());
+  EXPECT_TRUE(listed.by_agent.empty());
+  EXPECT_TRUE(
+      store_->ListForDispatch(kT0 + 10, 0, {{"temujin", 0}}, {}, &listed).IsInvalidArgument());
+  (void)t2;
+}
+
 TEST_P(StoreConformanceTest, UnroutedTasksAreListedAndRoutedAtTheirVersion) {
   NewTask nt;
   nt.title = "a";

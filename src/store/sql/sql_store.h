@@ -76,6 +76,9 @@ class SqlStore : public TaskStore {
                     const std::string& message, TimeMs now, Task* out) override;
 
   // sql_store_routes.cc: served by the tasks_agent_queue index.
+  Status ListForDispatch(TimeMs now, int requested_limit,
+                         const std::vector<std::pair<std::string, int>>& per_agent,
+                         const std::vector<std::string>& skip_types, DispatchListing* out) override;
   Status ListRunnableFor(const std::string& agent, TimeMs now, int limit,
                          const std::vector<std::string>& skip_types,
                          std::vector<Task>* out) override;

@@ -82,6 +82,30 @@ Status SqlStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit
   });
 }
 
+Status SqlStore::ListForDispatch(TimeMs now, int requested_limit,
+                                 const std::vector<std::pair<std::string, int>>& per_agent,
+                                 const std::vector<std::string>& skip_types, DispatchListing* out) {
+  for (const auto& [agent, limit] : per_agent) {
+    if (limit <= 0) return Status::InvalidArgument("ListForDispatch needs limits > 0");
+  }
+  const std::string skip = nlohmann::json(skip_types).dump();
+  return db_->Read([&](Connection& c) -> Status {
+    out->requested.clear();
+    out->by_agent.assign(per_agent.size(), {});
+    if (requested_limit > 0) {
+      Stmt q(c, runnable_sql_);
+      q.BindAll(now, true, int64_t{requested_limit});
+      if (Status s = sql::CollectTasks(q, &out->requested); !s.ok()) return s;
+    }
+    for (size_t i = 0; i < per_agent.size(); ++i) {
+      Stmt q(c, runnable_for_sql_);
+      q.BindAll(per_agent[i].first, now, int64_t{per_agent[i].second}, skip);
+      if (Status s = sql::CollectTasks(q, &out->by_agent[i]); !s.ok()) return s;
+    }
+    return Status::OK();
+  });
+}
+
 Status SqlStore::ListUnrouted(int limit, std::vector<Task>* out) {
   static const std::string kSql = UnroutedSql();
   if (limit <= 0) return Status::InvalidArgument("ListUnrouted needs a limit > 0");
