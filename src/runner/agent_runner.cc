@@ -3,15 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 
 #include "core/make_dir.h"
 #include "core/writable_dir.h"
+#include "core/write_all.h"
 #include "runner/artifacts.h"
 #include "runner/command_template.h"
 #include "runner/error_classifier.h"
@@ -32,24 +30,6 @@ std::string Absolute(const std::string& dir) {
   std::error_code ec;
   fs::path p = fs::absolute(dir, ec);
   return ec ? dir : p.lexically_normal().string();
-}
-
-Status WriteFile(const std::string& path, const std::string& data) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      close(fd);
-      return Status::IOError("cannot write " + path + ": " + std::strerror(err));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  return Status::OK();
 }
 
 }  // namespace
@@ -142,7 +122,7 @@ Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& p
   // The log folder is made with the log, where it is missing (OpenLog).
   if (Status s = MakeDir(files.work_dir); !s.ok()) return s;
   if (Status s = MakeDir(files.artifacts_dir); !s.ok()) return s;
-  return WriteFile(files.prompt_file, prompt);
+  return WriteWholeFile(files.prompt_file, prompt);
 }
 
 bool AgentRunner::StepsBeforeAgent(const AttemptFiles& files) const {

@@ -10,6 +10,7 @@
 #include "core/error_type.h"
 #include "core/json_read.h"
 #include "core/task_status.h"
+#include "core/write_all.h"
 #include "runner/json_file.h"
 
 namespace taskexec {
@@ -50,13 +51,7 @@ std::optional<int> OptionalInt(const json& j, const char* key) {
 }
 
 Status WriteAllTo(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::IOError(std::strerror(errno));
-    off += static_cast<size_t>(n);
-  }
+  if (!WriteAll(fd, data.data(), data.size())) return Status::IOError(std::strerror(errno));
   return Status::OK();
 }
 

@@ -23,6 +23,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/clock.h"
+#include "core/make_dir.h"
+#include "core/write_all.h"
 #include "runner/attempt_cgroup.h"
 #include "runner/attempt_zygote.h"
 #include "runner/output_frames.h"
@@ -96,18 +98,6 @@ void AppendTail(std::string* tail, const char* data, size_t n, size_t limit) {
   tail->append(data, n);
   // Trim in batches so appends stay amortised O(1).
   if (tail->size() > 2 * limit) tail->erase(0, tail->size() - limit);
-}
-
-// Writes all of `data` (retrying short writes); false with errno on failure.
-bool WriteAll(int fd, const char* data, size_t n) {
-  size_t off = 0;
-  while (off < n) {
-    ssize_t w = write(fd, data + off, n - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    off += static_cast<size_t>(w);
-  }
-  return true;
 }
 
 void TrimTail(std::string* tail, size_t limit) {
@@ -343,12 +333,9 @@ Status OpenLog(const std::string& log_path, UniqueFd* log) {
   *log->out() = open(log_path.c_str(), kFlags, 0644);
   if (log->get() < 0 && errno == ENOENT) {
     // Its folder is missing (the first log, or one removed meanwhile).
-    std::error_code ec;
-    std::filesystem::path parent = std::filesystem::path(log_path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return Status::IOError("cannot create log directory " + parent.string() + ": " +
-                             ec.message());
+    const std::string parent = std::filesystem::path(log_path).parent_path().string();
+    if (!parent.empty()) {
+      if (Status s = MakeDir(parent); !s.ok()) return s;
     }
     *log->out() = open(log_path.c_str(), kFlags, 0644);
   }
