@@ -159,8 +159,13 @@ inline int64_t AgentStartNs(TaskStore* store, const std::string& task_id) {
   return started;
 }
 
-// The median and the 99th percentile of `ms` (sorted here).
+// The median and the 99th percentile of `ms` (sorted here); 0 and 0 for
+// no samples.
 inline void Percentiles(std::vector<double> ms, double* p50, double* p99) {
+  if (ms.empty()) {
+    *p50 = *p99 = 0;
+    return;
+  }
   std::sort(ms.begin(), ms.end());
   *p50 = ms[ms.size() / 2];
   *p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];

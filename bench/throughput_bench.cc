@@ -18,7 +18,7 @@
 //     in 3.
 // taskexec (the watchdog's program) and taskexec-attempt are found in the
 // directory above this program's.
-// Usage: throughput_bench [tasks=2000] [latency_samples=300] [served]
+// Usage: throughput_bench [tasks=2000] [latency_samples=300 (0: none)] [served]
 // With `served` only the bare loop and the service as served run (for A/B
 // comparisons of builds, and for a profiler).
 #include <fcntl.h>
@@ -215,8 +215,10 @@ int main(int argc, char** argv) {
   double served = ServiceRate(dir / "rate", n, taskexec, shim, &served_cpu);
   double direct = ServiceRate(dir / "direct", n, taskexec, "");
   double p50 = 0, p99 = 0, direct_p50 = 0, direct_p99 = 0;
-  Latency(dir / "latency", agent, samples, taskexec, shim, &p50, &p99);
-  Latency(dir / "latency-direct", agent, samples, taskexec, "", &direct_p50, &direct_p99);
+  if (samples > 0) {
+    Latency(dir / "latency", agent, samples, taskexec, shim, &p50, &p99);
+    Latency(dir / "latency-direct", agent, samples, taskexec, "", &direct_p50, &direct_p99);
+  }
   fs::remove_all(dir);
 
   std::printf("bare spawn+reap loop of /bin/true        : %8.0f per second, %.3f ms CPU each\n",
@@ -238,9 +240,12 @@ int main(int argc, char** argv) {
   std::printf(
       "the same, agents the service's children  : %8.0f tasks per second (%.0f%% of bare)\n",
       direct, 100.0 * direct / bare);
-  std::printf("add -> agent start latency (as served)   : p50 %.2f ms, p99 %.2f ms (%d samples)\n",
-              p50, p99, samples);
-  std::printf("the same, agents the service's children  : p50 %.2f ms, p99 %.2f ms\n", direct_p50,
-              direct_p99);
+  if (samples > 0) {
+    std::printf(
+        "add -> agent start latency (as served)   : p50 %.2f ms, p99 %.2f ms (%d samples)\n", p50,
+        p99, samples);
+    std::printf("the same, agents the service's children  : p50 %.2f ms, p99 %.2f ms\n", direct_p50,
+                direct_p99);
+  }
   return 0;
 }
