@@ -138,6 +138,7 @@ void Pruner::RemoveFiles(const Doomed& doomed, const Dirs& dirs, PruneReport* re
       paths.push_back(log);
       paths.push_back(OutcomeFilePath(log));  // left when its outcome never landed
       paths.push_back(ExitRecordPath(log));
+      paths.push_back(PromptFilePath(log));
     }
     if (PlainName(e.id) && !dirs.work.empty())
       paths.push_back((fs::path(dirs.work) / e.id).string());

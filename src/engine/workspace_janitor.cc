@@ -121,7 +121,7 @@ Status WorkspaceJanitor::List(bool sizes, std::vector<WorkspaceInfo>* out) const
     if (s.IsNotFound()) {
       SessionExecution e;
       Status es = store_->GetExecution(name, &e);
-      if (es.ok()) continue;  // an attempt's own folder (prompt, artifacts)
+      if (es.ok()) continue;  // an attempt's own folder (its artifacts)
       if (!es.IsNotFound()) return es;
     }
     WorkspaceInfo info;

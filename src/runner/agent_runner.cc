@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/make_dir.h"
+#include "core/outcome_path.h"
 #include "core/writable_dir.h"
 #include "core/write_all.h"
 #include "runner/artifacts.h"
@@ -54,6 +55,14 @@ AgentRunner::AgentRunner(const AgentConfig& config, ProcessSupervisor* superviso
   }
   resume_args_ = ResumeArgs(config_);
   if (config_.stdin_mode == "prompt") prompt_on_stdin_ = true;
+  // The prompt file is for an agent that reads the prompt from a file: one
+  // whose command names it, or one given the prompt neither in its argv nor
+  // on stdin (it has TASKEXEC_PROMPT_FILE). Otherwise it is not written: a
+  // file fewer per attempt.
+  auto names = [this](const char* placeholder) {
+    return TemplateNames(template_, placeholder) || TemplateNames(resume_args_, placeholder);
+  };
+  writes_prompt_file_ = names("prompt_file") || !(prompt_on_stdin_ || names("prompt"));
 }
 
 Status AgentRunner::ValidateTemplate(const std::vector<std::string>& argv) {
@@ -98,7 +107,14 @@ std::string AgentRunner::WorkspaceOf(const AgentJob& job) const {
 }
 
 std::string AgentRunner::ArtifactsDir(const std::string& execution_id) const {
+  // In a task's workspace the agent works elsewhere: the attempt's folder
+  // holds its artifacts alone, one folder (and one ext4 block) fewer.
+  if (layout_.per_task()) return WorkDir(execution_id);
   return (fs::path(WorkDir(execution_id)) / "artifacts").string();
+}
+
+std::string AgentRunner::PromptFile(const std::string& execution_id) const {
+  return PromptFilePath(LogPath(execution_id));
 }
 
 size_t AgentRunner::running() const {
@@ -114,14 +130,24 @@ AgentRunner::AttemptFiles AgentRunner::FilesFor(const AgentJob& job) const {
   f.artifacts_dir = ArtifactsDir(execution_id);
   f.log_path = LogPath(execution_id);
   f.stdout_path = (fs::path(log_dir_) / (execution_id + ".stdout")).string();
-  f.prompt_file = (fs::path(f.work_dir) / "prompt.md").string();
+  if (writes_prompt_file_) f.prompt_file = PromptFilePath(f.log_path);
   return f;
 }
 
 Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& prompt) const {
-  // The log folder is made with the log, where it is missing (OpenLog).
   if (Status s = MakeDir(files.work_dir); !s.ok()) return s;
-  if (Status s = MakeDir(files.artifacts_dir); !s.ok()) return s;
+  if (files.artifacts_dir != files.work_dir) {
+    if (Status s = MakeDir(files.artifacts_dir); !s.ok()) return s;
+  }
+  if (files.prompt_file.empty()) return Status::OK();
+  // Beside the log; its folder is made here when it is the first file there
+  // (the log's own open makes it otherwise, OpenLog).
+  Status s = WriteWholeFile(files.prompt_file, prompt);
+  if (s.ok()) return s;
+  const fs::path folder = fs::path(files.prompt_file).parent_path();
+  std::error_code ec;
+  if (fs::exists(folder, ec)) return s;
+  if (Status made = MakeDir(folder.string()); !made.ok()) return made;
   return WriteWholeFile(files.prompt_file, prompt);
 }
 
@@ -159,14 +185,15 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
     tmpl.insert(tmpl.end(), resume_args_.begin(), resume_args_.end());
   }
   if (Status s = ExpandCommandTemplate(tmpl, values, &spec->argv); !s.ok()) return s;
-  spec->env = environment_.ForAttempt({{"TASKEXEC_TASK_ID", job.task.id},
-                                       {"TASKEXEC_EXECUTION_ID", exec_id},
-                                       {"TASKEXEC_ATTEMPT", attempt},
-                                       {"TASKEXEC_AGENT", agent},
-                                       {"TASKEXEC_ARTIFACTS_DIR", files.artifacts_dir},
-                                       {"TASKEXEC_PROMPT_FILE", files.prompt_file},
-                                       {"TASKEXEC_LOG", files.log_path},
-                                       {"TASKEXEC_WORK_DIR", files.workspace}});
+  std::map<std::string, std::string> attempt_env = {{"TASKEXEC_TASK_ID", job.task.id},
+                                                    {"TASKEXEC_EXECUTION_ID", exec_id},
+                                                    {"TASKEXEC_ATTEMPT", attempt},
+                                                    {"TASKEXEC_AGENT", agent},
+                                                    {"TASKEXEC_ARTIFACTS_DIR", files.artifacts_dir},
+                                                    {"TASKEXEC_LOG", files.log_path},
+                                                    {"TASKEXEC_WORK_DIR", files.workspace}};
+  if (!files.prompt_file.empty()) attempt_env["TASKEXEC_PROMPT_FILE"] = files.prompt_file;
+  spec->env = environment_.ForAttempt(attempt_env);
   if (Status s = CheckExecLimits(tmpl, spec->argv, spec->env); !s.ok()) return s;
   spec->cwd = files.workspace;
   spec->log_path = files.log_path;

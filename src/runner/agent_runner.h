@@ -2,16 +2,18 @@
 //
 // Start() expands the argv template (agent.command, else the preset's; plus
 // the resume arguments when the job continues a session) with the attempt's
-// values, writes the prompt to <work_dir>/<execution_id>/prompt.md, creates
-// that folder and its artifacts/ subfolder, and runs the attempt:
+// values, creates the attempt's folder <work_dir>/<execution_id>/ (its
+// artifacts folder with a task's workspace, else the agent's folder, with
+// artifacts/ inside), writes the prompt to <log_dir>/<execution_id>.prompt.md
+// when the agent reads it from a file, and runs the attempt:
 //   1. the workspace (workspace.h): made when missing (a folder, or a git
 //      worktree), then workspace.after_create once, then
 //      workspace.before_run -- a failure ends the attempt as
 //      workspace_error;
 //   2. the agent, through the ProcessSupervisor, in the workspace, with
 //      TASKEXEC_TASK_ID, TASKEXEC_EXECUTION_ID, TASKEXEC_ATTEMPT,
-//      TASKEXEC_AGENT, TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE,
-//      TASKEXEC_LOG, TASKEXEC_WORK_DIR (after agent.env, which they
+//      TASKEXEC_AGENT, TASKEXEC_ARTIFACTS_DIR, TASKEXEC_PROMPT_FILE (when
+//      written), TASKEXEC_LOG, TASKEXEC_WORK_DIR (after agent.env, which they
 //      override) on top of the AgentEnvironment it was given (agent_env.h:
 //      an allow-list, never taskexec's secrets); stdout+stderr appended to
 //      <log_dir>/<execution_id>.log; the prompt also on stdin when
@@ -129,9 +131,17 @@ class AgentRunner {
   // Whether the log and work dirs take a file now (core/writable_dir.h).
   Status CheckFiles() const;
 
-  std::string LogPath(const std::string& execution_id) const;       // <log_dir>/<id>.log
-  std::string WorkDir(const std::string& execution_id) const;       // <work_dir>/<id>
-  std::string ArtifactsDir(const std::string& execution_id) const;  // <work_dir>/<id>/artifacts
+  std::string LogPath(const std::string& execution_id) const;  // <log_dir>/<id>.log
+  std::string WorkDir(const std::string& execution_id) const;  // <work_dir>/<id>
+  // <work_dir>/<id> with a task's workspace (workspace.mode = "task"),
+  // else <work_dir>/<id>/artifacts (the agent works in <work_dir>/<id>).
+  std::string ArtifactsDir(const std::string& execution_id) const;
+  // <log_dir>/<id>.prompt.md; written only for an agent that reads it
+  // (WritesPromptFile).
+  std::string PromptFile(const std::string& execution_id) const;
+  // Whether attempts get a prompt file: the command names {prompt_file}, or
+  // it gets the prompt neither as {prompt} in its argv nor on stdin.
+  bool WritesPromptFile() const { return writes_prompt_file_; }
   // Where the job's agent works (workspace.h).
   std::string WorkspaceOf(const AgentJob& job) const;
   const WorkspaceLayout& workspaces() const { return layout_; }
@@ -153,7 +163,7 @@ class AgentRunner {
     std::string artifacts_dir;
     std::string log_path;
     std::string stdout_path;  // stdout alone, parsed when larger than the tail, then removed
-    std::string prompt_file;
+    std::string prompt_file;  // "" when none is written (WritesPromptFile)
   };
   // One attempt on its way through its steps; shared by the closures that
   // continue it. Only the thread running its current step touches it.
@@ -178,7 +188,7 @@ class AgentRunner {
   using StepDone = std::function<void(const ProcessResult* process, const Status& status)>;
 
   AttemptFiles FilesFor(const AgentJob& job) const;
-  // Creates the attempt's folders and writes its prompt file.
+  // Creates the attempt's folders and writes its prompt file (if any).
   Status PrepareFiles(const AttemptFiles& files, const std::string& prompt) const;
   // The command (template expanded), environment and limits of the attempt.
   Status BuildSpec(const AgentJob& job, const AttemptFiles& files, const std::string& prompt,
@@ -235,6 +245,7 @@ class AgentRunner {
   std::vector<std::string> template_;
   std::vector<std::string> resume_args_;  // appended for a job with a resume_session_id
   bool prompt_on_stdin_ = false;
+  bool writes_prompt_file_ = true;
   Status template_status_;
   std::string work_dir_;
   std::string log_dir_;

@@ -67,6 +67,19 @@ const std::vector<std::string>& KnownPlaceholders() {
   return names;
 }
 
+bool TemplateNames(const std::vector<std::string>& tmpl, const std::string& placeholder) {
+  bool named = false;
+  for (const std::string& element : tmpl) {
+    Scan(
+        element, [](const std::string&) {},
+        [&](const std::string& name) {
+          named = named || name == placeholder;
+          return !named;
+        });
+  }
+  return named;
+}
+
 Status ValidateTemplateArgs(const std::vector<std::string>& args, const std::string& key) {
   for (size_t i = 0; i < args.size(); ++i) {
     std::string bad;

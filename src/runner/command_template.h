@@ -22,6 +22,9 @@ namespace taskexec {
 // resume_session_id (the session a resumed attempt continues; "" otherwise).
 const std::vector<std::string>& KnownPlaceholders();
 
+// Whether some element of `tmpl` names {`placeholder`}.
+bool TemplateNames(const std::vector<std::string>& tmpl, const std::string& placeholder);
+
 // Checks placeholders and emptiness without expanding.
 Status ValidateCommandTemplate(const std::vector<std::string>& tmpl);
 

@@ -2,11 +2,12 @@
 // make, prepare and check it (docs/runner.md "Workspaces").
 //
 // workspace.mode = "attempt": the agent works in the attempt's own folder,
-// <work_dir>/<execution id>/, which also holds its prompt.md and artifacts/.
+// <work_dir>/<execution id>/, which also holds its artifacts/.
 // workspace.mode = "task": the agent works in <work_dir>/<task id>/, made by
 // the task's first attempt and reused by every later one. The attempt's
-// prompt.md and artifacts/ stay in <work_dir>/<execution id>/, so nothing of
-// taskexec's lands among the task's files (or in a worktree's git status).
+// folder <work_dir>/<execution id>/ is then its artifacts folder, so nothing
+// of taskexec's lands among the task's files (or in a worktree's git
+// status). A prompt file, when there is one, is beside the attempt's log.
 // With workspace.git_repo the task's workspace is a git worktree of that
 // repository on branch taskexec/<task id>, made from workspace.git_base
 // (default the repository's HEAD), or from the branch itself when it exists
@@ -46,8 +47,8 @@ class WorkspaceLayout {
   bool uses_git() const { return per_task() && !config_.git_repo.empty(); }
   const WorkspaceConfig& config() const { return config_; }
 
-  // The attempt's own folder: prompt.md and artifacts/ (and, per attempt,
-  // the agent's cwd).
+  // The attempt's own folder: its artifacts (per attempt, also the agent's
+  // cwd, with the artifacts in artifacts/).
   std::string AttemptDir(const std::string& execution_id) const;
   // Where the agent works: the task's workspace, or the attempt's folder.
   std::string PathFor(const std::string& task_id, const std::string& execution_id) const;

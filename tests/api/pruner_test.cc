@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/outcome_path.h"
 #include "notion/prune_rules.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/temp_dir.h"
@@ -60,8 +61,9 @@ class PrunerTest : public ::testing::Test {
     EXPECT_TRUE(store_->Claim(r, &c).ok());
     EXPECT_TRUE(store_->MarkStarted(t.id, c.execution.id, "exec-A", 42, at - 4).ok());
     Touch(r.log_path);
-    Touch(setup_.work_dir + "/" + r.execution_id + "/artifacts/report.md");
-    Touch(setup_.work_dir + "/" + t.id + "/src/main.c");  // the task's workspace
+    Touch(PromptFilePath(r.log_path));
+    Touch(setup_.work_dir + "/" + r.execution_id + "/report.md");  // the attempt's artifact
+    Touch(setup_.work_dir + "/" + t.id + "/src/main.c");           // the task's workspace
     AttemptOutcome o;
     o.task_id = t.id;
     o.execution_id = c.execution.id;
@@ -72,7 +74,7 @@ class PrunerTest : public ::testing::Test {
     o.now = at;
     Artifact a;
     a.name = "report.md";
-    a.path = setup_.work_dir + "/" + r.execution_id + "/artifacts/report.md";
+    a.path = setup_.work_dir + "/" + r.execution_id + "/report.md";
     o.artifacts.push_back(a);
     Task out;
     EXPECT_TRUE(store_->FinishAttempt(o, &out).ok());
@@ -106,16 +108,19 @@ TEST_F(PrunerTest, DeletesOldFinishedTasksWithTheirRecordsAndFiles) {
   EXPECT_EQ(report.tasks, 2);
   EXPECT_EQ(report.executions, 2);
   EXPECT_EQ(report.artifacts, 2);
-  EXPECT_EQ(report.files, 6);  // two logs, two attempt dirs, two task workspaces
+  // Two logs, their prompts, two attempt dirs, two task workspaces.
+  EXPECT_EQ(report.files, 8);
   EXPECT_TRUE(report.file_errors.empty());
   EXPECT_FALSE(Exists(old_done.id));
   EXPECT_FALSE(Exists(old_failed.id));
   EXPECT_TRUE(Exists(recent.id));
   EXPECT_TRUE(Exists(queued.id));
   EXPECT_FALSE(fs::exists(setup_.log_dir + "/exec-old.log"));
+  EXPECT_FALSE(fs::exists(setup_.log_dir + "/exec-old.prompt.md"));
   EXPECT_FALSE(fs::exists(setup_.work_dir + "/exec-old"));
   EXPECT_FALSE(fs::exists(setup_.work_dir + "/" + old_done.id));
   EXPECT_TRUE(fs::exists(setup_.log_dir + "/exec-recent.log"));
+  EXPECT_TRUE(fs::exists(setup_.log_dir + "/exec-recent.prompt.md"));
   EXPECT_TRUE(fs::exists(setup_.work_dir + "/exec-recent"));
   EXPECT_TRUE(fs::exists(setup_.work_dir + "/" + recent.id + "/src/main.c"));
   StoreStats stats;
@@ -133,6 +138,7 @@ TEST_F(PrunerTest, NeverRemovesFilesOutsideTheConfiguredDirs) {
   ASSERT_TRUE(Pruner(store_.get(), setup_).Run(req, &report).ok());
   EXPECT_EQ(report.tasks, 1);
   EXPECT_TRUE(fs::exists(outside));
+  EXPECT_TRUE(fs::exists(PromptFilePath(outside)));
   EXPECT_FALSE(fs::exists(setup_.work_dir + "/exec-foreign"));
 
   // Unset dirs remove nothing (never the current directory's entries).

@@ -34,7 +34,7 @@ case "$mode" in
   retryable*) echo "TASK_FAILED: connection error talking to the API"; exit 1 ;;
   fatal*) echo "TASK_FAILED: syntax error in input"; exit 1 ;;
   sleep*) sleep "${mode#sleep}"; echo "TASK_COMPLETE: slept"; exit 0 ;;
-  hang*) echo $$ > "$TASKEXEC_ARTIFACTS_DIR/../pid"; sleep 600 & wait; exit 0 ;;
+  hang*) echo $$ > "$TASKEXEC_ARTIFACTS_DIR/pid"; sleep 600 & wait; exit 0 ;;
   flaky*) f="$FLAKY_DIR/$TASKEXEC_TASK_ID"; if [ -e "$f" ]; then echo "TASK_COMPLETE: second try"; exit 0; fi
           : > "$f"; echo "TASK_FAILED: timeout talking to the API"; exit 1 ;;
   *) echo "unknown mode $mode"; exit 3 ;;
@@ -443,7 +443,7 @@ TEST_F(EngineTest, ARunningAttemptsPidIsRecordedWhileItRuns) {
     auto e = Executions(id);
     return e.size() == 1 && e[0].pid > 0;
   }));
-  // The agent wrote its own pid next to its artifacts dir.
+  // The agent wrote its own pid into its artifacts dir.
   std::string written;
   ASSERT_TRUE(WaitFor([&] {
     for (const auto& entry : fs::recursive_directory_iterator(dir_ / "work")) {

@@ -104,8 +104,15 @@ hang() {
 case "$mode" in
   succeed) succeed ;;
   ask)
+    # The prompt as taskexec gives it: the argument after --prompt, else
+    # the prompt file.
     prompt=""
-    if [ -n "${TASKEXEC_PROMPT_FILE:-}" ] && [ -r "$TASKEXEC_PROMPT_FILE" ]; then
+    previous=""
+    for arg in "$@"; do
+      if [ "$previous" = "--prompt" ]; then prompt="$arg"; fi
+      previous="$arg"
+    done
+    if [ -z "$prompt" ] && [ -n "${TASKEXEC_PROMPT_FILE:-}" ] && [ -r "$TASKEXEC_PROMPT_FILE" ]; then
       prompt="$(cat "$TASKEXEC_PROMPT_FILE")"
     fi
     echo "Session: fake-ask-$task_id"

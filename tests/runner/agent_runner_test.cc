@@ -149,11 +149,13 @@ TEST_P(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
        {std::string("TASKEXEC_TASK_ID=task-1"), std::string("TASKEXEC_EXECUTION_ID=exec-1"),
         std::string("TASKEXEC_ATTEMPT=2"), std::string("TASKEXEC_AGENT=temujin"),
         "TASKEXEC_ARTIFACTS_DIR=" + runner.ArtifactsDir("exec-1"),
-        "TASKEXEC_PROMPT_FILE=" + runner.WorkDir("exec-1") + "/prompt.md",
         "TASKEXEC_LOG=" + runner.LogPath("exec-1")}) {
     EXPECT_NE(env.find(line + "\n"), std::string::npos) << line << "\n" << env;
   }
-  EXPECT_EQ(ReadFile(runner.WorkDir("exec-1") + "/prompt.md"), prompt);
+  // The prompt went by argv: no prompt file is written, and none is named.
+  EXPECT_FALSE(runner.WritesPromptFile());
+  EXPECT_EQ(env.find("TASKEXEC_PROMPT_FILE"), std::string::npos) << env;
+  EXPECT_FALSE(std::filesystem::exists(runner.PromptFile("exec-1")));
 }
 
 // With taskexec's secrets in its environment and the config, a child sees
@@ -472,6 +474,49 @@ TEST_P(AgentRunnerTest, PromptOnStdin) {
     EXPECT_EQ(ReadFile(runner.ArtifactsDir(job.execution.id) + "/stdin.txt"),
               BuildPrompt(job.task, job.execution, "", ""))
         << description << " bytes of description";
+    // On stdin, so no prompt file.
+    EXPECT_FALSE(std::filesystem::exists(runner.PromptFile(job.execution.id)));
+  }
+  EXPECT_FALSE(runner.WritesPromptFile());
+}
+
+// Which agents get a prompt file: those whose command names it (even with
+// the prompt also on stdin or in argv), and those given the prompt no other
+// way (they read TASKEXEC_PROMPT_FILE); not one given it in argv or on stdin.
+TEST_P(AgentRunnerTest, PromptFileOnlyForAgentsThatReadIt) {
+  struct Case {
+    std::vector<std::string> command;
+    std::string stdin_mode;
+    bool writes;
+  };
+  const std::string agent = FakeAgent();
+  const std::vector<Case> cases = {
+      {{agent}, "none", true},
+      {{agent, "--message-file", "{prompt_file}"}, "none", true},
+      {{agent, "--message-file", "{prompt_file}"}, "prompt", true},
+      {{agent, "--both", "{prompt}", "{prompt_file}"}, "none", true},
+      {{agent, "--prompt", "{prompt}"}, "none", false},
+      {{agent, "--prompt={prompt}"}, "none", false},
+      {{agent}, "prompt", false},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    AgentConfig c = Config("echo-argv");
+    c.command = cases[i].command;
+    c.stdin_mode = cases[i].stdin_mode;
+    AgentRunner& runner = Runner(c);
+    EXPECT_EQ(runner.WritesPromptFile(), cases[i].writes) << i;
+    AgentJob job = Job(std::to_string(i));
+    AgentResult r = RunJob(runner, job);
+    EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << i << ": " << r.error;
+    const std::string file = runner.PromptFile(job.execution.id);
+    const std::string env = ReadFile(runner.ArtifactsDir(job.execution.id) + "/env.txt");
+    if (cases[i].writes) {
+      EXPECT_EQ(ReadFile(file), BuildPrompt(job.task, job.execution, "", "")) << i;
+      EXPECT_NE(env.find("TASKEXEC_PROMPT_FILE=" + file + "\n"), std::string::npos) << i << env;
+    } else {
+      EXPECT_FALSE(std::filesystem::exists(file)) << i;
+      EXPECT_EQ(env.find("TASKEXEC_PROMPT_FILE"), std::string::npos) << i << env;
+    }
   }
 }
 
@@ -494,7 +539,10 @@ TEST_P(AgentRunnerTest, HugePromptInArgvIsRefusedButPromptFileWorks) {
   AgentRunner& runner = Runner(c);
   AgentResult r = RunJob(runner, job);
   EXPECT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
-  std::string prompt_file = runner.WorkDir("exec-1") + "/prompt.md";
+  // Beside the log, not among the attempt's artifacts.
+  std::string prompt_file = runner.LogPath("exec-1");
+  prompt_file.replace(prompt_file.size() - 4, 4, ".prompt.md");
+  EXPECT_EQ(runner.PromptFile("exec-1"), prompt_file);
   EXPECT_EQ(SplitNul(ReadFile(runner.ArtifactsDir("exec-1") + "/argv.bin")),
             (std::vector<std::string>{"--message-file", prompt_file, "--timeout", "120"}));
   std::string written = ReadFile(prompt_file);

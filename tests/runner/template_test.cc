@@ -47,6 +47,14 @@ TEST(CommandTemplate, ValuesAreNotReexpandedAndJsonBracesAreLiteral) {
   EXPECT_EQ(argv[5], "{ agent}");
 }
 
+TEST(CommandTemplate, TemplateNamesFindsAPlaceholderInAnyElement) {
+  const std::vector<std::string> tmpl = {"agent", "--message-file={prompt_file}", "{\"prompt\":1}"};
+  EXPECT_TRUE(TemplateNames(tmpl, "prompt_file"));
+  EXPECT_FALSE(TemplateNames(tmpl, "prompt"));  // JSON braces are literal, not a placeholder
+  EXPECT_FALSE(TemplateNames({}, "prompt"));
+  EXPECT_TRUE(TemplateNames({"a", "x{prompt}y"}, "prompt"));
+}
+
 TEST(CommandTemplate, UnknownPlaceholderIsNamed) {
   Status s = ValidateCommandTemplate({"agent", "--x", "{promt}"});
   ASSERT_TRUE(s.IsInvalidArgument());

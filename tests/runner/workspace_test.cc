@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,14 @@ void ExpectRetryableFailure(const AgentResult& r, ErrorType type, const std::str
   EXPECT_EQ(r.error_type, type);
   EXPECT_TRUE(r.retryable);
   EXPECT_NE(r.error.find(text), std::string::npos) << r.error;
+}
+
+// The names in `dir`, sorted.
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 // A shell agent: `script` runs in the workspace and prints a completion.
@@ -167,7 +176,8 @@ TEST(WorkspaceLayoutTest, IdsMustBeOneFileName) {
 }
 
 // The default: one workspace per task, kept across its attempts, while each
-// attempt keeps its own prompt and artifacts folder.
+// attempt keeps its own artifacts folder (the attempt's folder itself) and
+// its prompt beside its log.
 TEST_F(WorkspaceTest, TaskWorkspaceIsKeptAcrossAttempts) {
   AgentConfig c = Config();
   c.command =
@@ -179,9 +189,12 @@ TEST_F(WorkspaceTest, TaskWorkspaceIsKeptAcrossAttempts) {
   EXPECT_EQ(runner.WorkspaceOf(Job("task-1", "exec-1")), ws);
   EXPECT_EQ(ReadFile(ws + "/attempts.txt"), "exec-1\nexec-2\n");
   EXPECT_EQ(ReadFile(runner.ArtifactsDir("exec-2") + "/cwd"), ws + "\n");
-  EXPECT_TRUE(fs::exists(runner.WorkDir("exec-1") + "/prompt.md"));
-  EXPECT_TRUE(fs::exists(runner.WorkDir("exec-2") + "/prompt.md"));
-  EXPECT_FALSE(fs::exists(ws + "/prompt.md"));  // nothing of taskexec's among the task's files
+  EXPECT_EQ(runner.ArtifactsDir("exec-2"), runner.WorkDir("exec-2"));
+  EXPECT_TRUE(fs::exists(runner.PromptFile("exec-1")));
+  EXPECT_TRUE(fs::exists(runner.PromptFile("exec-2")));
+  // Nothing of taskexec's among the task's files or the attempt's artifacts.
+  EXPECT_EQ(Listing(ws), (std::vector<std::string>{"attempts.txt"}));
+  EXPECT_EQ(Listing(runner.WorkDir("exec-2")), (std::vector<std::string>{"cwd"}));
 }
 
 TEST_F(WorkspaceTest, AttemptModeGivesEachAttemptAFreshFolder) {
