@@ -18,4 +18,12 @@ namespace taskexec {
 // when `path` exists as something else than a folder).
 Status MakeDir(const std::string& path);
 
+// open(2) of `path` with `flags` (O_CREAT among them) and `mode`; when its
+// folder is missing (the first file there, or the folder removed by hand)
+// the folder is made (MakeDir) and the open tried once more. *fd is the
+// descriptor; otherwise IOError "cannot open <what> <path>: <reason>" (or
+// MakeDir's).
+Status OpenMakingFolder(const std::string& path, int flags, unsigned mode, const char* what,
+                        int* fd);
+
 }  // namespace taskexec

@@ -18,5 +18,7 @@ bool WriteAll(int fd, const char* data, size_t n);
 // `path` made (or emptied) and written with `data` (mode 0644,
 // close-on-exec while open); IOError naming the path and the reason.
 Status WriteWholeFile(const std::string& path, std::string_view data);
+// The same, making the file's folder when it is missing (OpenMakingFolder).
+Status WriteWholeFileMakingFolder(const std::string& path, std::string_view data);
 
 }  // namespace taskexec

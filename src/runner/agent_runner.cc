@@ -140,15 +140,8 @@ Status AgentRunner::PrepareFiles(const AttemptFiles& files, const std::string& p
     if (Status s = MakeDir(files.artifacts_dir); !s.ok()) return s;
   }
   if (files.prompt_file.empty()) return Status::OK();
-  // Beside the log; its folder is made here when it is the first file there
-  // (the log's own open makes it otherwise, OpenLog).
-  Status s = WriteWholeFile(files.prompt_file, prompt);
-  if (s.ok()) return s;
-  const fs::path folder = fs::path(files.prompt_file).parent_path();
-  std::error_code ec;
-  if (fs::exists(folder, ec)) return s;
-  if (Status made = MakeDir(folder.string()); !made.ok()) return made;
-  return WriteWholeFile(files.prompt_file, prompt);
+  // Beside the log: the first file there makes the folder (as the log does).
+  return WriteWholeFileMakingFolder(files.prompt_file, prompt);
 }
 
 bool AgentRunner::StepsBeforeAgent(const AttemptFiles& files) const {

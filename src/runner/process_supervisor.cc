@@ -329,19 +329,9 @@ Status OpenStdin(const std::string& data, UniqueFd* child_end) {
 }
 
 Status OpenLog(const std::string& log_path, UniqueFd* log) {
-  constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
-  *log->out() = open(log_path.c_str(), kFlags, 0644);
-  if (log->get() < 0 && errno == ENOENT) {
-    // Its folder is missing (the first log, or one removed meanwhile).
-    const std::string parent = std::filesystem::path(log_path).parent_path().string();
-    if (!parent.empty()) {
-      if (Status s = MakeDir(parent); !s.ok()) return s;
-    }
-    *log->out() = open(log_path.c_str(), kFlags, 0644);
-  }
-  if (log->get() < 0)
-    return Status::IOError("cannot open log " + log_path + ": " + ErrnoText(errno));
-  return Status::OK();
+  // Its folder is made when missing (the first log, or one removed meanwhile).
+  return OpenMakingFolder(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644, "log",
+                          log->out());
 }
 
 Status OpenPipe(UniqueFd* read_end, UniqueFd* write_end) {

@@ -3,6 +3,7 @@
 // anything else in the way.
 #include "core/make_dir.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,6 +61,27 @@ TEST_F(MakeDirTest, AFileInTheWayIsAnErrorNamingThePath) {
   s = MakeDir(path + "/below");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(path + "/below"), std::string::npos) << s.ToString();
+}
+
+TEST_F(MakeDirTest, OpenMakingFolderMakesAMissingFolderOnce) {
+  const std::string path = root_ + "/logs/exec-1.log";
+  int fd = -1;
+  ASSERT_TRUE(OpenMakingFolder(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644, "log", &fd).ok());
+  ASSERT_GE(fd, 0);
+  close(fd);
+  EXPECT_TRUE(fs::is_regular_file(path));
+  // A folder in the way of the file: an error naming what and where.
+  fs::create_directories(root_ + "/logs/exec-2.log");
+  Status s = OpenMakingFolder(root_ + "/logs/exec-2.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0644,
+                              "log", &fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot open log " + root_ + "/logs/exec-2.log"), std::string::npos)
+      << s.ToString();
+  // A file in the way of the folder: MakeDir's error.
+  std::ofstream(root_ + "/taken") << "x";
+  s = OpenMakingFolder(root_ + "/taken/x.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0644, "log", &fd);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(root_ + "/taken"), std::string::npos) << s.ToString();
 }
 
 }  // namespace

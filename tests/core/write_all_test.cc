@@ -37,6 +37,18 @@ TEST(WriteWholeFile, MakesOrEmptiesTheFileAndNamesThePathOnError) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(WriteWholeFile, MakingFolderMakesAMissingFolder) {
+  char tmpl[] = "/tmp/write_all_test_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/logs/exec-1.prompt.md";
+  ASSERT_TRUE(WriteWholeFileMakingFolder(path, "the prompt").ok());
+  EXPECT_EQ(Slurp(path), "the prompt");
+  ASSERT_TRUE(WriteWholeFileMakingFolder(path, "again").ok());
+  EXPECT_EQ(Slurp(path), "again");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(WriteAll, WritesEveryByteThroughAPipeSmallerThanTheBuffer) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);

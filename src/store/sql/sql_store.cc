@@ -81,13 +81,16 @@ Status SqlStore::ListChanged(const ChangeCursor& after, int limit, std::vector<T
   });
 }
 
+Status SqlStore::RunnableIn(Connection& c, TimeMs now, int64_t limit, bool only_requested,
+                            std::vector<Task>* out) const {
+  Stmt q(c, runnable_sql_);
+  q.BindAll(now, only_requested, limit);
+  return sql::CollectTasks(q, out);
+}
+
 Status SqlStore::ListRunnable(TimeMs now, int limit, bool only_requested, std::vector<Task>* out) {
   const int64_t lim = limit > 0 ? limit : std::numeric_limits<int64_t>::max();
-  return db_->Read([&](Connection& c) {
-    Stmt q(c, runnable_sql_);
-    q.BindAll(now, only_requested, lim);
-    return sql::CollectTasks(q, out);
-  });
+  return db_->Read([&](Connection& c) { return RunnableIn(c, now, lim, only_requested, out); });
 }
 
 Status SqlStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {

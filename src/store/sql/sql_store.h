@@ -141,6 +141,12 @@ class SqlStore : public TaskStore {
   // caller's transaction.
   static Status ClaimIn(sql::Connection& c, const ClaimRequest& req, taskexec::Claim* out);
   static Status FinishIn(sql::Connection& c, const AttemptOutcome& outcome, Task* out);
+  // ListRunnable's and ListRunnableFor's reads, inside the caller's
+  // transaction (`skip_json`: the types to leave out, a JSON array).
+  Status RunnableIn(sql::Connection& c, TimeMs now, int64_t limit, bool only_requested,
+                    std::vector<Task>* out) const;
+  Status RunnableForIn(sql::Connection& c, const std::string& agent, TimeMs now, int limit,
+                       const std::string& skip_json, std::vector<Task>* out) const;
 
   std::unique_ptr<sql::Database> db_;
   const std::string runnable_sql_;

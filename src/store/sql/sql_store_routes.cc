@@ -75,11 +75,14 @@ Status SqlStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit
                                  std::vector<Task>* out) {
   if (limit <= 0) return Status::InvalidArgument("ListRunnableFor needs a limit > 0");
   const std::string skip = nlohmann::json(skip_types).dump();
-  return db_->Read([&](Connection& c) {
-    Stmt q(c, runnable_for_sql_);
-    q.BindAll(agent, now, int64_t{limit}, skip);
-    return sql::CollectTasks(q, out);
-  });
+  return db_->Read([&](Connection& c) { return RunnableForIn(c, agent, now, limit, skip, out); });
+}
+
+Status SqlStore::RunnableForIn(Connection& c, const std::string& agent, TimeMs now, int limit,
+                               const std::string& skip_json, std::vector<Task>* out) const {
+  Stmt q(c, runnable_for_sql_);
+  q.BindAll(agent, now, int64_t{limit}, skip_json);
+  return sql::CollectTasks(q, out);
 }
 
 Status SqlStore::ListForDispatch(TimeMs now, int requested_limit,
@@ -93,14 +96,14 @@ Status SqlStore::ListForDispatch(TimeMs now, int requested_limit,
     out->requested.clear();
     out->by_agent.assign(per_agent.size(), {});
     if (requested_limit > 0) {
-      Stmt q(c, runnable_sql_);
-      q.BindAll(now, true, int64_t{requested_limit});
-      if (Status s = sql::CollectTasks(q, &out->requested); !s.ok()) return s;
+      Status s = RunnableIn(c, now, requested_limit, /*only_requested=*/true, &out->requested);
+      if (!s.ok()) return s;
     }
     for (size_t i = 0; i < per_agent.size(); ++i) {
-      Stmt q(c, runnable_for_sql_);
-      q.BindAll(per_agent[i].first, now, int64_t{per_agent[i].second}, skip);
-      if (Status s = sql::CollectTasks(q, &out->by_agent[i]); !s.ok()) return s;
+      const auto& [agent, limit] = per_agent[i];
+      if (Status s = RunnableForIn(c, agent, now, limit, skip, &out->by_agent[i]); !s.ok()) {
+        return s;
+      }
     }
     return Status::OK();
   });
