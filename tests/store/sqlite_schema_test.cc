@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/raw_sqlite.h"
+#include "store/sql/queue_statements.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_conformance.h"
@@ -190,6 +191,52 @@ TEST(SqliteSchema, TheExpiredLeaseScanSeeksTheHeldTasks) {
       "ORDER BY lease_expires_at, rowid");
   EXPECT_NE(plan.find("SEARCH tasks USING INDEX"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("SCAN tasks"), std::string::npos) << plan;
+}
+
+// The statements every running service repeats read the partial indexes
+// (tasks still to run; held tasks by holder), each a search on an equality,
+// never a scan of the tasks: SQLite uses a partial index only when the
+// statement repeats its predicate's terms, which a rewording of either would
+// silently break.
+TEST(SqliteSchema, TheQueueStatementsReadThePartialIndexes) {
+  TempDir dir;
+  const std::string path = dir.File("queue.db");
+  struct Case {
+    const char* what;
+    std::string sql;
+    std::vector<std::string> indexes;  // each used, one per status where two
+  };
+  const Case cases[] = {
+      {"ListRunnable",
+       sql::RunnableStatement(SqliteDialect()),
+       {"tasks_dispatch", "tasks_requested"}},
+      {"ListRunnableFor", sql::RunnableForStatement(SqliteDialect()), {"tasks_agent_queue"}},
+      {"ListUnrouted", sql::UnroutedStatement(), {"tasks_agent_queue"}},
+      {"ListQueuedAgents", sql::QueuedAgentsStatement(), {"tasks_agent_queue"}},
+      {"RenewLeases", sql::RenewLeasesStatement(), {"tasks_lease"}},
+  };
+  for (const Case& c : cases) {
+    const std::string plan = PlanOnNewStore(path, c.sql);
+    ASSERT_FALSE(plan.empty()) << c.what;
+    for (const std::string& index : c.indexes) {
+      EXPECT_NE(plan.find("USING INDEX " + index), std::string::npos) << c.what << "\n" << plan;
+    }
+    // No walk of the whole table (the partial tasks_requested, which holds
+    // only tasks with an execution request, is walked whole by design).
+    EXPECT_EQ(plan.find("SCAN tasks\n"), std::string::npos) << c.what << "\n" << plan;
+    EXPECT_EQ(plan.find("SCAN tasks USING INDEX tasks_dispatch"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN tasks USING INDEX tasks_agent_queue"), std::string::npos) << plan;
+  }
+  // The partial predicates are the ones the statements repeat.
+  const std::string queue_where =
+      "WHERE COALESCE(NULLIF(status, ''), 'pending') = 'pending'\n"
+      "     OR COALESCE(NULLIF(status, ''), 'pending') = 'retrying'";
+  for (const char* index : {"tasks_dispatch", "tasks_agent_queue"}) {
+    const std::vector<std::string> text = RawColumn(
+        path, std::string("SELECT sql FROM sqlite_master WHERE name = '") + index + "'", 0);
+    ASSERT_EQ(text.size(), 1u) << index;
+    EXPECT_NE(text[0].find(queue_where), std::string::npos) << text[0];
+  }
 }
 
 TEST(SqliteSchema, TaskCountsFollowEveryWriter) {

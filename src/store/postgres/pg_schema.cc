@@ -242,6 +242,26 @@ constexpr const char* kV4 = R"sql(
 CREATE INDEX tasks_cancel_requested ON tasks(lease_owner) WHERE cancel_requested <> 0;
 )sql";
 
+// The queue indexes of the tasks still to run, and the lease index of held
+// tasks by holder (SQLite's version 19): a claim deletes a task's queue
+// entries and its outcome writes none, instead of moving them from range to
+// range; a lease renewal changes no indexed column. The statements name the
+// queued statuses as literals, so the planner can prove the predicates.
+constexpr const char* kV5 = R"sql(
+DROP INDEX IF EXISTS tasks_dispatch;
+CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'), open_dependencies,
+  COALESCE(priority_weight, 2) DESC, created_at, rowid)
+  WHERE COALESCE(NULLIF(status, ''), 'pending') = 'pending'
+     OR COALESCE(NULLIF(status, ''), 'pending') = 'retrying';
+DROP INDEX IF EXISTS tasks_agent_queue;
+CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
+  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at, rowid)
+  WHERE COALESCE(NULLIF(status, ''), 'pending') = 'pending'
+     OR COALESCE(NULLIF(status, ''), 'pending') = 'retrying';
+DROP INDEX IF EXISTS tasks_lease;
+CREATE INDEX tasks_lease ON tasks(lease_owner) WHERE lease_owner <> '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -250,6 +270,7 @@ const std::vector<Migration>& Migrations() {
       {2, "NOTIFY on the schema's channel when tasks change", kV2},
       {3, "task counts by status and agent, appended by triggers", kV3},
       {4, "the tasks whose cancel was asked for, by holder", kV4},
+      {5, "queue indexes of the tasks still to run; the lease index of held tasks", kV5},
   };
   return all;
 }

@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "store/sql/queue_statements.h"
 #include "store/sql/sql_rows.h"
 
 namespace taskexec {
@@ -13,42 +14,10 @@ namespace taskexec {
 using sql::Connection;
 using sql::Stmt;
 
-namespace {
-
-using sql::kStatusExpr;
-
-// ListRunnable's statement (?1 now, ?2 only_requested, ?3 limit). The engine
-// asks after every finished attempt, so it must not sort the queue: each
-// branch walks one index range (tasks_requested, or tasks_dispatch with an
-// equality on the status expression, whose order is the queue order) and
-// stops after `limit` rows; only those few rows are merged. A task with an
-// execution request is due regardless of next_attempt_at. The expressions
-// match the index's text on purpose: SQLite matches expression indexes by it.
-std::string RunnableSql(const sql::Dialect& dialect) {
-  auto queued = [](const std::string& status) {
-    return "SELECT * FROM (SELECT rowid AS rid, 0 AS req, * FROM tasks WHERE " +
-           std::string(kStatusExpr) + " = '" + status +
-           "' AND open_dependencies = 0 AND ?2 = 0 AND COALESCE(requested_execution_id, '') = '' "
-           "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1 "
-           "ORDER BY COALESCE(priority_weight, 2) DESC, created_at, rowid LIMIT ?3) AS " +
-           status;
-  };
-  return sql::SelectTaskColumns() + "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks" +
-         dialect.indexed_by("tasks_requested") + " WHERE requested_execution_id <> '' AND " +
-         kStatusExpr +
-         " IN ('pending', 'retrying') AND open_dependencies = 0 "
-         "AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
-         queued("pending") + " UNION ALL " + queued("retrying") +
-         ") AS queue ORDER BY req DESC, COALESCE(priority_weight, 2) DESC, created_at, rid LIMIT "
-         "?3";
-}
-
-}  // namespace
-
 SqlStore::SqlStore(std::unique_ptr<sql::Database> db)
     : db_(std::move(db)),
-      runnable_sql_(RunnableSql(db_->dialect())),
-      runnable_for_sql_(RunnableForSql(db_->dialect())) {}
+      runnable_sql_(sql::RunnableStatement(db_->dialect())),
+      runnable_for_sql_(sql::RunnableForStatement(db_->dialect())) {}
 
 SqlStore::~SqlStore() = default;
 
@@ -95,7 +64,8 @@ Status SqlStore::ListRunnable(TimeMs now, int limit, bool only_requested, std::v
 
 Status SqlStore::ListExpiredLeases(TimeMs now, std::vector<Task>* out) {
   return db_->Read([&](Connection& c) {
-    // The status expression, so the dispatch index finds the held tasks.
+    // The status expression, so an index of it (tasks_status_created) finds
+    // the held tasks.
     Stmt q(c, sql::SelectTask() + "WHERE " + sql::kStatusExpr +
                   " IN ('assigned', 'claimed', 'in_progress') "
                   "AND COALESCE(lease_expires_at, 0) < ? ORDER BY lease_expires_at, rowid");

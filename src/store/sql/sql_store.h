@@ -134,9 +134,6 @@ class SqlStore : public TaskStore {
   sql::Database& db() { return *db_; }
 
  private:
-  // The queue statements, in this engine's dialect (sql_store.cc,
-  // sql_store_routes.cc).
-  static std::string RunnableForSql(const sql::Dialect& dialect);
   // Claim's (the request checked first) and FinishAttempt's writes, inside the
   // caller's transaction.
   static Status ClaimIn(sql::Connection& c, const ClaimRequest& req, taskexec::Claim* out);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sql/queue_statements.h"
 #include "store/sql/sql_dependencies.h"
 #include "store/sql/sql_rows.h"
 #include "store/sql/sql_store.h"
@@ -145,16 +146,9 @@ Status SqlStore::MarkStarted(const std::string& task_id, const std::string& exec
 Status SqlStore::RenewLeases(const std::string& executor_id, TimeMs lease_expires_at, TimeMs now,
                              std::vector<std::string>* held) {
   if (Status s = store_rules::CheckExecutorId(executor_id); !s.ok()) return s;
-  // One statement, not a read and a whole-row write per task: with
-  // thousands of attempts running, a renewal every few seconds must not cost
-  // a write of every column and index of each. The version moves as any
-  // write of the task moves it, so a claim or recovery that read the task
-  // before the renewal fails its compare-and-set.
   return db_->Write([&](Connection& c) -> Status {
-    Stmt q(c,
-           "UPDATE tasks SET lease_expires_at = ?, version = COALESCE(version, 1) + 1, "
-           "updated_at = ? WHERE lease_owner = ? AND status IN ('assigned', 'claimed', "
-           "'in_progress') RETURNING id");
+    static const std::string kSql = sql::RenewLeasesStatement();
+    Stmt q(c, kSql);
     q.BindAll(lease_expires_at, now, executor_id);
     if (held != nullptr) held->clear();
     for (;;) {

@@ -1,13 +1,13 @@
 // SqlStore: dispatch by routed agent (TaskStore::ListRunnableFor and the
-// route bookkeeping). Every listing walks the tasks_agent_queue index
-// (schema v4): an equality on the status expression and on routed_agent,
-// then queue order, so a listing reads about `limit` index entries whatever
-// the length of the queue. The expressions repeat the index's text on
-// purpose: SQLite matches expression indexes by it.
+// route bookkeeping). Every listing walks the tasks_agent_queue index: an
+// equality on the status expression and on routed_agent, then queue order,
+// so a listing reads about `limit` index entries whatever the length of the
+// queue (the statements: queue_statements.h).
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "store/sql/queue_statements.h"
 #include "store/sql/sql_rows.h"
 #include "store/sql/sql_store.h"
 
@@ -15,60 +15,6 @@ namespace taskexec {
 
 using sql::Connection;
 using sql::Stmt;
-
-namespace {
-
-using sql::kStatusExpr;
-constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_at";
-
-// One index range per queued status (pending, retrying), each cut at
-// `limit_param`, merged in queue order. `where` is appended to the equality
-// on the status expression and must keep routed_agent and
-// open_dependencies equalities.
-std::string PerStatusSql(const std::string& where, const std::string& limit_param) {
-  auto branch = [&](const char* status) {
-    return std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") + kStatusExpr +
-           " = '" + status + "' AND " + where + " ORDER BY " + kQueueOrder + ", rowid LIMIT " +
-           limit_param + ") AS " + status;
-  };
-  return sql::SelectTaskColumns() + "FROM (" + branch("pending") + " UNION ALL " +
-         branch("retrying") + ") AS queue ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
-}
-
-// ?1 limit.
-// Waiting tasks are routed once their dependencies are met.
-std::string UnroutedSql() {
-  return PerStatusSql("routed_agent = '' AND open_dependencies = 0", "?1");
-}
-
-// A skip scan: per queued status, the smallest routed agent above the last
-// one found, each an index seek, so the cost grows with the number of
-// agents, not of tasks.
-std::string QueuedAgentsSql() {
-  auto next = [](const std::string& status, const std::string& after) {
-    return std::string("(SELECT MIN(routed_agent) FROM tasks WHERE ") + kStatusExpr + " = " +
-           status + " AND routed_agent > " + after + ")";
-  };
-  // The literals are cast so PostgreSQL types the recursive columns as text.
-  return "WITH RECURSIVE found(st, name) AS (SELECT CAST('pending' AS TEXT), " +
-         next("'pending'", "''") + " UNION ALL SELECT CAST('retrying' AS TEXT), " +
-         next("'retrying'", "''") + " UNION ALL SELECT st, " + next("found.st", "found.name") +
-         " FROM found WHERE name IS NOT NULL) "
-         "SELECT DISTINCT name FROM found WHERE name IS NOT NULL ORDER BY name";
-}
-
-}  // namespace
-
-// ?1 agent, ?2 now, ?3 limit, ?4 the types to leave out (a JSON array,
-// lower case). Execution requests are ListRunnable's.
-std::string SqlStore::RunnableForSql(const sql::Dialect& dialect) {
-  return PerStatusSql(
-      "routed_agent = ?1 AND open_dependencies = 0 AND COALESCE(requested_execution_id, '') = '' "
-      "AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?2 "
-      "AND LOWER(COALESCE(type, '')) NOT IN (" +
-          dialect.json_strings("?4") + ")",
-      "?3");
-}
 
 Status SqlStore::ListRunnableFor(const std::string& agent, TimeMs now, int limit,
                                  const std::vector<std::string>& skip_types,
@@ -110,7 +56,7 @@ Status SqlStore::ListForDispatch(TimeMs now, int requested_limit,
 }
 
 Status SqlStore::ListUnrouted(int limit, std::vector<Task>* out) {
-  static const std::string kSql = UnroutedSql();
+  static const std::string kSql = sql::UnroutedStatement();
   if (limit <= 0) return Status::InvalidArgument("ListUnrouted needs a limit > 0");
   return db_->Read([&](Connection& c) {
     Stmt q(c, kSql);
@@ -154,7 +100,7 @@ Status SqlStore::ClearRoutes(int64_t* cleared) {
 }
 
 Status SqlStore::ListQueuedAgents(std::vector<std::string>* out) {
-  static const std::string kSql = QueuedAgentsSql();
+  static const std::string kSql = sql::QueuedAgentsStatement();
   return db_->Read([&](Connection& c) -> Status {
     Stmt q(c, kSql);
     out->clear();

@@ -300,6 +300,33 @@ constexpr const char* kV18 = R"sql(
 DROP INDEX IF EXISTS tasks_status_agent;
 )sql";
 
+// Version 19: the queue indexes hold only the tasks still to run. A claim
+// took a task's entries out of the queued range and put them in the held
+// one, and its outcome moved them again to the finished range: with the
+// task counts, changes and lists kept elsewhere, nothing reads those
+// ranges, yet each move rewrote index pages in every claim and outcome, and
+// a store of a million finished tasks kept a million entries in each. Now a
+// claim deletes the entry and the outcome writes none. Statements meant for
+// them name the status in the partial predicate's own words (SQLite uses a
+// partial index only for a query whose terms repeat one of its OR terms).
+// tasks_lease holds the held tasks only, by holder: a lease renewal changes
+// lease_expires_at, which no index holds any more, so a renewal rewrites no
+// index page.
+constexpr const char* kV19 = R"sql(
+DROP INDEX IF EXISTS tasks_dispatch;
+CREATE INDEX tasks_dispatch ON tasks(COALESCE(NULLIF(status, ''), 'pending'), open_dependencies,
+  COALESCE(priority_weight, 2) DESC, created_at)
+  WHERE COALESCE(NULLIF(status, ''), 'pending') = 'pending'
+     OR COALESCE(NULLIF(status, ''), 'pending') = 'retrying';
+DROP INDEX IF EXISTS tasks_agent_queue;
+CREATE INDEX tasks_agent_queue ON tasks(COALESCE(NULLIF(status, ''), 'pending'), routed_agent,
+  open_dependencies, COALESCE(priority_weight, 2) DESC, created_at)
+  WHERE COALESCE(NULLIF(status, ''), 'pending') = 'pending'
+     OR COALESCE(NULLIF(status, ''), 'pending') = 'retrying';
+DROP INDEX IF EXISTS tasks_lease;
+CREATE INDEX tasks_lease ON tasks(lease_owner) WHERE lease_owner <> '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -322,6 +349,7 @@ const std::vector<Migration>& Migrations() {
       {16, "drop tasks_runnable, which no query uses", kV16},
       {17, "the tasks whose cancel was asked for, by holder", kV17},
       {18, "drop tasks_status_agent, which only the expired-lease scan used", kV18},
+      {19, "queue indexes of the tasks still to run; the lease index of held tasks", kV19},
   };
   return all;
 }

@@ -13,6 +13,8 @@ namespace {
 // proceed in parallel; further callers wait for a free connection.
 constexpr size_t kPoolSize = 8;
 
+}  // namespace
+
 const sql::Dialect& SqliteDialect() {
   static const sql::Dialect dialect{
       [](const char* index) { return std::string(" INDEXED BY ") + index; },
@@ -25,8 +27,6 @@ const sql::Dialect& SqliteDialect() {
   };
   return dialect;
 }
-
-}  // namespace
 
 class SqliteStore::Database final : public sql::Database {
  public:

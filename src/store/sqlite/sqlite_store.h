@@ -26,6 +26,10 @@
 
 namespace taskexec {
 
+// How SQLite spells what the two SQL engines spell differently (for the
+// store, and for tests that ask SQLite how it plans the store's statements).
+const sql::Dialect& SqliteDialect();
+
 class SqliteStore final : public SqlStore {
  public:
   // Opens (creating if needed) the database at `path`, switches it to WAL and
