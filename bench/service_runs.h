@@ -35,10 +35,18 @@ inline double Seconds(std::chrono::steady_clock::time_point a,
   return std::chrono::duration<double>(b - a).count();
 }
 
+// agent.nice as the service would read it from TASKEXEC_AGENT_NICE (the
+// default when unset): set it to compare one build at two priorities.
+inline int BenchAgentNice() {
+  const char* text = std::getenv("TASKEXEC_AGENT_NICE");
+  return text == nullptr ? AgentConfig{}.nice : std::atoi(text);
+}
+
 // The default configuration, with `command` as the agent and the store's
-// file, work and log folders in `dir`.
+// file, work and log folders in `dir` (and BenchAgentNice()).
 inline Config BenchConfig(const std::filesystem::path& dir, std::vector<std::string> command) {
   Config c;
+  c.agent.nice = BenchAgentNice();
   c.store.db_path = (dir / "bench.db").string();
   c.agent.command = std::move(command);
   c.agent.work_dir = (dir / "work").string();

@@ -20,7 +20,8 @@
 // directory above this program's.
 // Usage: throughput_bench [tasks=2000] [latency_samples=300 (0: none)] [served]
 // With `served` only the bare loop and the service as served run (for A/B
-// comparisons of builds, and for a profiler).
+// comparisons of builds, and for a profiler). TASKEXEC_AGENT_NICE sets
+// agent.nice for the attempts the service and the contained loops start.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -75,7 +76,9 @@ void ContainedLoop(int n, const std::string& shim, AttemptCgroups& cgroups, cons
   fs::create_directories(dir);
   const std::string record = (dir / "exit.json").string();
   const std::string log = (dir / "attempt.log").string();
-  std::vector<std::string> argv_text = {shim, record, "0", "0", "/bin/true"};
+  // At agent.nice, as the service starts them.
+  std::vector<std::string> argv_text = {
+      shim, record, "0", "0", std::to_string(bench::BenchAgentNice()), "/bin/true"};
   std::vector<char*> args;
   for (std::string& a : argv_text) args.push_back(a.data());
   args.push_back(nullptr);

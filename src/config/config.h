@@ -77,6 +77,11 @@ struct AgentConfig {
   // An attempt whose agent writes nothing to stdout or stderr for this long
   // is stopped like a timeout and recorded as "stalled"; 0 = never.
   int stall_seconds = 600;
+  // How many nice levels below the service's an attempt's processes run
+  // (its supervisor, the agent and all it starts; 0..19, 0 = the same), so
+  // the service's dispatch, lease renewals and API are not queued behind
+  // agents that keep every core busy.
+  int nice = 10;
   std::string work_dir = "var/work";       // per-execution working dirs below this
   std::string log_dir = "var/logs";        // per-execution logs
   std::string prompt_template;             // empty = the built-in prompt (runner/prompt.h)

@@ -217,6 +217,7 @@ std::vector<KeySpec> BuildKeys() {
              TE_FIELD(agent.kill_grace_seconds), 0, 3600),
       Ranged("agent.stall_seconds", "TASKEXEC_AGENT_STALL_SECONDS", TE_FIELD(agent.stall_seconds),
              0, 604800),
+      Ranged("agent.nice", "TASKEXEC_AGENT_NICE", TE_FIELD(agent.nice), 0, 19),
       NonEmpty(Key("agent.work_dir", "TASKEXEC_AGENT_WORK_DIR", TE_FIELD(agent.work_dir))),
       NonEmpty(Key("agent.log_dir", "TASKEXEC_AGENT_LOG_DIR", TE_FIELD(agent.log_dir))),
       Key("agent.prompt_template", "TASKEXEC_AGENT_PROMPT_TEMPLATE",

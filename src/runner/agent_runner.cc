@@ -199,6 +199,7 @@ Status AgentRunner::BuildSpec(const AgentJob& job, const AttemptFiles& files,
   spec->timeout_ms = static_cast<int64_t>(config_.timeout_seconds) * 1000;
   spec->kill_grace_ms = static_cast<int64_t>(config_.kill_grace_seconds) * 1000;
   spec->stall_ms = static_cast<int64_t>(config_.stall_seconds) * 1000;
+  spec->nice = config_.nice;
   return Status::OK();
 }
 

@@ -4,7 +4,7 @@
 // has its end and its output recorded (runner/exit_record.h says what a
 // recovering service does with them).
 //
-//   taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]
+//   taskexec-attempt RECORD TAIL_BYTES START_BY NICE PROGRAM [ARG...]
 //   taskexec-attempt --zygote   (runner/zygote_server.h: makes each
 //                                supervisor as a copy of itself)
 //
@@ -23,6 +23,9 @@
 // ms; 0 = none) is when the service's lease fence passes: a 'g' that comes
 // later (the service was frozen in between) starts nothing, and this
 // process ends by SIGTERM, as the fence would have stopped the agent.
+// NICE (0..19) lowers this process's CPU priority by that much before the
+// agent starts, so the agent and all it starts run below the service
+// (agent.nice, runner/cpu_priority.h).
 //
 // The agent (PROGRAM, an absolute path, with this process's environment,
 // working directory, stdin and process group) writes into two pipes of ours.
@@ -60,6 +63,7 @@
 #include <string>
 
 #include "runner/cgroup_spawn.h"
+#include "runner/cpu_priority.h"
 #include "runner/output_frames.h"
 #include "runner/zygote_server.h"
 
@@ -351,9 +355,9 @@ int Fail(Channel* channel, const char* what) {
 
 // The supervisor of one attempt, as described at the top.
 int RunAttempt(int argc, char** argv) {
-  if (argc < 5) {
+  if (argc < 6) {
     Channel channel;
-    Say(&channel, "usage: taskexec-attempt RECORD TAIL_BYTES START_BY PROGRAM [ARG...]\n");
+    Say(&channel, "usage: taskexec-attempt RECORD TAIL_BYTES START_BY NICE PROGRAM [ARG...]\n");
     return 125;
   }
   const std::string record = argv[1];
@@ -382,14 +386,22 @@ int RunAttempt(int argc, char** argv) {
     ExitAs(SIGTERM);  // a status as if killed by SIGTERM
   }
 
+  // Below the service from here on, and so is the agent, its child.
+  const int nice_increment = std::atoi(argv[4]);
+  if (nice_increment > 0) {
+    if (const int err = taskexec::SetNice(0, taskexec::NiceBelowOwn(nice_increment)); err != 0) {
+      Say(&a.channel, std::string("taskexec-attempt: the agent runs at the service's priority: ") +
+                          std::strerror(err) + "\n");
+    }
+  }
   int out[2], err[2];
   if (!MakePipe(out) || !MakePipe(err)) return Fail(&a.channel, "pipe");
   pid_t pid = 0;
   a.started = NowMs();
-  const int rc = StartAgent(argv + 4, out[1], err[1], in_scope, &a.channel, &pid);
+  const int rc = StartAgent(argv + 5, out[1], err[1], in_scope, &a.channel, &pid);
   if (rc != 0) {
     errno = rc;
-    return Fail(&a.channel, argv[4]);
+    return Fail(&a.channel, argv[5]);
   }
   close(out[1]);
   close(err[1]);

@@ -27,6 +27,7 @@
 #include "core/write_all.h"
 #include "runner/attempt_cgroup.h"
 #include "runner/attempt_zygote.h"
+#include "runner/cpu_priority.h"
 #include "runner/output_frames.h"
 #include "runner/spawn_setup.h"
 
@@ -436,7 +437,7 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     if (Status s = OpenPipe(&go_r, &go_w); !s.ok()) return s;
     args.erase(args.begin());
     args.insert(args.begin(), {spec.shim, spec.exit_record, std::to_string(spec.tail_bytes),
-                               std::to_string(spec.start_by_ms), exe});
+                               std::to_string(spec.start_by_ms), std::to_string(spec.nice), exe});
     exe = spec.shim;
   }
   // The attempt's cgroup scope. The shim starts the agent inside it (the
@@ -521,6 +522,13 @@ Status ProcessSupervisor::Start(const ProcessSpec& spec, ExitCallback on_exit, u
     }
     if (!cgroup.empty()) RemoveCgroup(cgroup, 0);
     return Status::Unavailable("process supervisor is shutting down");
+  }
+  if (!shimmed && spec.nice > 0) {
+    // Just after its start (posix_spawn cannot set it): it may have run a
+    // moment at this process's priority.
+    if (const int err = SetNice(pid, NiceBelowOwn(spec.nice)); err != 0) {
+      spdlog::warn("pid {} runs at the service's CPU priority: {}", pid, ErrnoText(err));
+    }
   }
   if (!cgroup.empty() && !shimmed) {
     // Before the child can have started much: what it starts is born inside.

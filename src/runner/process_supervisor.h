@@ -81,6 +81,11 @@ struct ProcessSpec {
   // was frozen between deciding to start it and the start); 0 = none. The
   // shim then ends as the fence's stop would have ended it, by SIGTERM.
   int64_t start_by_ms = 0;
+  // How many nice levels below this process's the child runs (0..19; 0 =
+  // the same): set by the shim on itself before the child starts, so the
+  // child and all it starts inherit it; without the shim, set on the child
+  // just after its start.
+  int nice = 0;
   // With the shim: a descriptor of the caller's that the shim keeps open
   // until it exits and the child does not get (its 6): the workspace lock,
   // so that the caller may close its own while the child runs. -1 = none.

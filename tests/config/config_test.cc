@@ -55,6 +55,7 @@ TEST(ConfigDefaultsTest, SeedDefaults) {
   EXPECT_EQ(c.executor.poll_interval_seconds, 30);
   EXPECT_EQ(c.notion.poll_interval_seconds, 60);
   EXPECT_EQ(c.agent.timeout_seconds, 300);
+  EXPECT_EQ(c.agent.nice, 10);
   EXPECT_TRUE(c.executor.auto_assign);
   EXPECT_FALSE(c.notion.enabled);
   EXPECT_EQ(c.agent.preset, "openclaw-local");
@@ -217,6 +218,11 @@ TEST(ConfigErrorsTest, RangeErrorsFromEachSource) {
                   "1.5 is not allowed; expected a number 0..1");
   EXPECT_CONTAINS(LoadError(WriteToml("[executor.agent_limits]\ntemujin = 0\n")),
                   "entry temujin: 0 is not allowed");
+  // Nice levels go to 19: a value below the service's own is not a choice.
+  msg = LoadError("", {{"TASKEXEC_AGENT_NICE", "20"}});
+  EXPECT_CONTAINS(msg, "agent.nice (from TASKEXEC_AGENT_NICE)");
+  EXPECT_CONTAINS(msg, "20 is not allowed; expected an integer 0..19");
+  EXPECT_CONTAINS(LoadError(WriteToml("[agent]\nnice = -5\n")), "expected an integer 0..19");
 }
 
 TEST(ConfigErrorsTest, ValuesOverriddenLaterAreStillChecked) {

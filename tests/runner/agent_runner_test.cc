@@ -1,6 +1,7 @@
 // AgentRunner end to end with the scripted fake agent (tests/fakes/fake_agent.sh)
 // in the seed's argv form.
 #include "runner/agent_runner.h"
+#include "runner/cpu_priority.h"
 #include "runner/exit_record.h"
 #include "runner/presets.h"
 
@@ -156,6 +157,25 @@ TEST_P(AgentRunnerTest, ArgvIsDeliveredByteForByteWithoutAShell) {
   EXPECT_FALSE(runner.WritesPromptFile());
   EXPECT_EQ(env.find("TASKEXEC_PROMPT_FILE"), std::string::npos) << env;
   EXPECT_FALSE(std::filesystem::exists(runner.PromptFile("exec-1")));
+}
+
+// An attempt's processes run agent.nice levels below the service, the
+// agent's own children too; 0 leaves them at the service's priority.
+TEST_P(AgentRunnerTest, TheAgentAndItsChildrenRunAgentNiceBelowTheService) {
+  const int own = NiceBelowOwn(0);
+  ASSERT_LE(own, 12) << "this test needs room below its own priority";
+  for (int increment : {7, 0}) {
+    SCOPED_TRACE("agent.nice = " + std::to_string(increment));
+    AgentConfig c = Config("");
+    // `nice` with no operand prints the niceness it runs at.
+    c.command = {"/bin/sh", "-c", "nice; sh -c nice"};
+    c.nice = increment;
+    AgentJob job = Job(std::to_string(increment));
+    AgentResult r = RunJob(Runner(c), job);
+    ASSERT_EQ(r.status, ExecutionStatus::kCompleted) << r.error;
+    const std::string expected = std::to_string(own + increment) + "\n";
+    EXPECT_EQ(ReadFile(runner_->LogPath(job.execution.id)), expected + expected);
+  }
 }
 
 // With taskexec's secrets in its environment and the config, a child sees

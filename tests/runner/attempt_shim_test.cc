@@ -202,7 +202,7 @@ HandStarted StartByHand(const TempDir& dir, const std::string& script,
   EXPECT_TRUE(s.ok()) << s.ToString();
   const std::string shim = AttemptShim();
   const std::string record = dir.Sub("out.log.exit");
-  std::vector<std::string> args = {shim, record, "65536", start_by, "/bin/sh", "-c", script};
+  std::vector<std::string> args = {shim, record, "65536", start_by, "0", "/bin/sh", "-c", script};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

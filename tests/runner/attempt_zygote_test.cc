@@ -71,7 +71,7 @@ TEST(ZygoteProtocol, ARequestSurvivesItsEncodingAndABadOneIsRefused) {
   in.flags = zygote::kHasScope;
   in.cwd = "/work dir";
   in.marker = "TASKEXEC_EXECUTION_ID=exec-1";
-  in.argv = {"taskexec-attempt", "rec", "0", "0", "/bin/sh", "-c", ""};
+  in.argv = {"taskexec-attempt", "rec", "0", "0", "0", "/bin/sh", "-c", ""};
   in.env = {"A=1", "EMPTY="};
   const std::string wire = zygote::Encode(in);
   EXPECT_EQ(zygote::EncodedSize(in.cwd, in.marker, in.argv, in.env), wire.size());
@@ -129,7 +129,8 @@ TEST_F(ZygoteTest, ItsSupervisorIsOurChildAndCarriesTheAttemptsMarker) {
 
   AttemptZygote::Request r;
   const std::string record = dir_.Sub("exit.json");
-  r.argv = {AttemptShim(), record, "0", "0", "/bin/sh", "-c", "echo \"$FOO in $(pwd)\"; exit 3"};
+  r.argv = {AttemptShim(), record,    "0",  "0",
+            "0",           "/bin/sh", "-c", "echo \"$FOO in $(pwd)\"; exit 3"};
   r.env = {"FOO=bar", "PATH=/usr/bin:/bin", "TASKEXEC_EXECUTION_ID=exec-z1"};
   r.cwd = dir_.Sub("work");
   r.marker = "TASKEXEC_EXECUTION_ID=exec-z1";
@@ -171,7 +172,7 @@ TEST_F(ZygoteTest, AHeldDescriptorIsTheSupervisorsSixWithoutAScope) {
   ASSERT_GE(held, 0);
 
   AttemptZygote::Request r;
-  r.argv = {AttemptShim(), dir_.Sub("exit.json"), "0", "0", "/bin/sh", "-c", "ls /proc/$$/fd"};
+  r.argv = {AttemptShim(), dir_.Sub("exit.json"), "0", "0", "0", "/bin/sh", "-c", "ls /proc/$$/fd"};
   r.env = {"PATH=/usr/bin:/bin"};
   r.cwd = dir_.Sub("work");
   r.marker = "TASKEXEC_EXECUTION_ID=exec-z2";
@@ -249,7 +250,7 @@ TEST(AttemptZygote, OneThatDiedIsNotSentTo) {
   const int log_fd =
       open((dir + "/z.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   AttemptZygote::Request r;
-  r.argv = {AttemptShim(), dir + "/z.exit", "0", "0", "/bin/sh", "-c", "exit 6"};
+  r.argv = {AttemptShim(), dir + "/z.exit", "0", "0", "0", "/bin/sh", "-c", "exit 6"};
   r.env = {"PATH=/usr/bin:/bin"};
   r.cwd = dir;
   r.stdout_fd = r.stderr_fd = out[1];
