@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
+
+#include "store/temp_dir.h"
 
 namespace taskexec {
 namespace {
@@ -24,9 +24,8 @@ std::string Slurp(const std::string& path) {
 }
 
 TEST(WriteWholeFile, MakesOrEmptiesTheFileAndNamesThePathOnError) {
-  char tmpl[] = "/tmp/write_all_test_XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  const store_test::TempDir temp;
+  const std::string& dir = temp.path();
   const std::string path = dir + "/prompt.md";
   ASSERT_TRUE(WriteWholeFile(path, "a longer first text").ok());
   ASSERT_TRUE(WriteWholeFile(path, "second").ok());
@@ -34,19 +33,15 @@ TEST(WriteWholeFile, MakesOrEmptiesTheFileAndNamesThePathOnError) {
   Status s = WriteWholeFile(dir + "/missing/prompt.md", "x");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(dir + "/missing/prompt.md"), std::string::npos) << s.ToString();
-  std::filesystem::remove_all(dir);
 }
 
 TEST(WriteWholeFile, MakingFolderMakesAMissingFolder) {
-  char tmpl[] = "/tmp/write_all_test_XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  const std::string path = dir + "/logs/exec-1.prompt.md";
+  const store_test::TempDir temp;
+  const std::string path = temp.File("logs/exec-1.prompt.md");
   ASSERT_TRUE(WriteWholeFileMakingFolder(path, "the prompt").ok());
   EXPECT_EQ(Slurp(path), "the prompt");
   ASSERT_TRUE(WriteWholeFileMakingFolder(path, "again").ok());
   EXPECT_EQ(Slurp(path), "again");
-  std::filesystem::remove_all(dir);
 }
 
 TEST(WriteAll, WritesEveryByteThroughAPipeSmallerThanTheBuffer) {
