@@ -9,20 +9,26 @@ namespace {
 constexpr const char* kQueueOrder = "COALESCE(priority_weight, 2) DESC, created_at";
 constexpr const char* kQueuedStatuses[] = {"pending", "retrying"};
 
-// One index range per queued status, each cut at `limit_param`, merged in
-// queue order. `where` is appended to the equality on the status
-// expression and must keep the index's next equalities (routed_agent,
-// open_dependencies).
-std::string PerStatusSql(const std::string& where, const std::string& limit_param) {
+// One index range per queued status, each in queue order and cut at
+// `limit_param`, joined by UNION ALL. `columns` go before the task's own;
+// `where` is appended to the equality on the status expression and must
+// keep the index's next equalities (routed_agent, open_dependencies).
+std::string StatusBranches(const std::string& columns, const std::string& where,
+                           const std::string& limit_param) {
   std::string branches;
   for (const char* status : kQueuedStatuses) {
     if (!branches.empty()) branches += " UNION ALL ";
-    branches += std::string("SELECT * FROM (SELECT rowid AS rid, * FROM tasks WHERE ") +
+    branches += "SELECT * FROM (SELECT rowid AS rid, " + columns + "* FROM tasks WHERE " +
                 kStatusExpr + " = '" + status + "' AND " + where + " ORDER BY " + kQueueOrder +
                 ", rowid LIMIT " + limit_param + ") AS " + status;
   }
-  return SelectTaskColumns() + "FROM (" + branches + ") AS queue ORDER BY " + kQueueOrder +
-         ", rid LIMIT " + limit_param;
+  return branches;
+}
+
+// The branches merged in queue order.
+std::string PerStatusSql(const std::string& where, const std::string& limit_param) {
+  return SelectTaskColumns() + "FROM (" + StatusBranches("", where, limit_param) +
+         ") AS queue ORDER BY " + kQueueOrder + ", rid LIMIT " + limit_param;
 }
 
 }  // namespace
@@ -32,22 +38,16 @@ std::string RunnableStatement(const Dialect& dialect) {
   // with an equality on the status, in queue order) and stops after
   // `limit` rows; only those few rows are merged. A task with an execution
   // request is due regardless of next_attempt_at.
-  std::string queued;
-  for (const char* status : kQueuedStatuses) {
-    queued += std::string(
-                  " UNION ALL SELECT * FROM (SELECT rowid AS rid, 0 AS req, * FROM tasks "
-                  "WHERE ") +
-              kStatusExpr + " = '" + status +
-              "' AND open_dependencies = 0 AND ?2 = 0 AND COALESCE(requested_execution_id, '') = "
-              "'' AND COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1 "
-              "ORDER BY " +
-              kQueueOrder + ", rowid LIMIT ?3) AS " + status;
-  }
+  const std::string queued = StatusBranches(
+      "0 AS req, ",
+      "open_dependencies = 0 AND ?2 = 0 AND COALESCE(requested_execution_id, '') = '' AND "
+      "COALESCE(cancel_requested, 0) = 0 AND COALESCE(next_attempt_at, 0) <= ?1",
+      "?3");
   return SelectTaskColumns() + "FROM (SELECT rowid AS rid, 1 AS req, * FROM tasks" +
          dialect.indexed_by("tasks_requested") + " WHERE requested_execution_id <> '' AND " +
          kStatusExpr +
          " IN ('pending', 'retrying') AND open_dependencies = 0 "
-         "AND COALESCE(cancel_requested, 0) = 0" +
+         "AND COALESCE(cancel_requested, 0) = 0 UNION ALL " +
          queued + ") AS queue ORDER BY req DESC, " + kQueueOrder + ", rid LIMIT ?3";
 }
 
